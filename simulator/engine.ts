@@ -1,0 +1,333 @@
+/**
+ * A continuous-batching engine over real time, shaped like vLLM V1's scheduler: requests wait in FCFS order, at most
+ * max_num_seqs run, each holds whole KV blocks that grow as it generates, and every step spends a token budget of
+ * max_num_batched_tokens: one token for each running decode first, then prompt chunks (chunked prefill) for running
+ * and newly admitted requests. When the KV pool runs dry the most recently admitted request is preempted: its blocks
+ * are freed and it recomputes its prompt and output later. A step lasts what the planner's step-time model says for
+ * exactly that batch (`engineStepSec`), with the planner's log-normal jitter, times the time scale.
+ *
+ * Steps are anchored to a virtual clock that advances by their durations, so timer lateness does not slow the pace;
+ * when the host falls behind by more than MAX_LAG_MS the clock re-syncs to now (an overloaded host serves slower).
+ */
+import { type EngineTiming, engineStepSec } from '../src/planner/engine-timing.js';
+import { normalDraw, seededRandom } from './text.js';
+
+export interface EngineClock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Runs `callback` after `delayMs` (at the next turn of the event loop when ≤ 0); returns a cancel function. */
+  setTimer(callback: () => void, delayMs: number): () => void;
+}
+
+export const realClock: EngineClock = {
+  now: () => performance.now(),
+  setTimer(callback, delayMs) {
+    if (delayMs <= 0) {
+      const handle = setImmediate(callback);
+      return () => clearImmediate(handle);
+    }
+    const handle = setTimeout(callback, delayMs);
+    return () => clearTimeout(handle);
+  },
+};
+
+const MAX_LAG_MS = 20;
+
+export interface SequenceSummary {
+  promptTokens: number;
+  generatedTokens: number;
+  enqueuedAt: number;
+  /** First admitted to the running batch; null when it never ran. */
+  scheduledAt: number | null;
+  firstTokenAt: number | null;
+  lastTokenAt: number | null;
+  preemptions: number;
+  aborted: boolean;
+}
+
+export interface SequenceSpec {
+  promptTokens: number;
+  /** Tokens to generate before the sequence finishes (≥ 1). */
+  outputTokens: number;
+  /** Token `index` (0-based) was generated at `atMs`. */
+  onToken(index: number, atMs: number): void;
+  onFinish(summary: SequenceSummary): void;
+}
+
+export interface StepRecord {
+  startMs: number;
+  endMs: number;
+  decodeSequences: number;
+  prefillTokens: number;
+  preemptions: number;
+}
+
+export interface EngineOptions {
+  /** Multiplies every modelled duration: 1 = real time, 0.1 = ten times faster. */
+  timeScale: number;
+  seed: number;
+  clock?: EngineClock;
+  onStep?: (step: StepRecord) => void;
+}
+
+interface Sequence {
+  spec: SequenceSpec;
+  /** Tokens whose KV is in the cache (prompt, then fed-back outputs). */
+  computed: number;
+  generated: number;
+  blocks: number;
+  summary: SequenceSummary;
+  done: boolean;
+}
+
+interface Scheduled {
+  seq: Sequence;
+  tokens: number;
+  /** `computed` before this step. */
+  from: number;
+}
+
+export class SimulatedEngine {
+  private readonly waiting: Sequence[] = [];
+  private readonly running: Sequence[] = [];
+  private freeBlocks: number;
+  private stepping = false;
+  private virtualNowMs = Number.NEGATIVE_INFINITY;
+  private cancelStep: (() => void) | null = null;
+  private idleWaiters: (() => void)[] = [];
+  private readonly random: () => number;
+  private readonly clock: EngineClock;
+
+  constructor(
+    private readonly timing: EngineTiming,
+    private readonly options: EngineOptions,
+  ) {
+    this.freeBlocks = timing.kvBlocks;
+    this.random = seededRandom(options.seed);
+    this.clock = options.clock ?? realClock;
+  }
+
+  get runningCount(): number {
+    return this.running.length;
+  }
+
+  get waitingCount(): number {
+    return this.waiting.length;
+  }
+
+  /** Share of KV blocks in use, 0–1 (vllm:kv_cache_usage_perc). */
+  get kvCacheUsage(): number {
+    return 1 - this.freeBlocks / this.timing.kvBlocks;
+  }
+
+  get idle(): boolean {
+    return this.running.length === 0 && this.waiting.length === 0;
+  }
+
+  /** Resolves once nothing is running or waiting. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  submit(spec: SequenceSpec): { abort(): void } {
+    const seq: Sequence = {
+      spec,
+      computed: 0,
+      generated: 0,
+      blocks: 0,
+      done: false,
+      summary: {
+        promptTokens: spec.promptTokens,
+        generatedTokens: 0,
+        enqueuedAt: this.clock.now(),
+        scheduledAt: null,
+        firstTokenAt: null,
+        lastTokenAt: null,
+        preemptions: 0,
+        aborted: false,
+      },
+    };
+    this.waiting.push(seq);
+    if (!this.stepping) {
+      // Like vLLM's engine loop, take every request that arrives in the same turn into the first step.
+      this.stepping = true;
+      this.cancelStep = this.clock.setTimer(() => {
+        this.cancelStep = null;
+        this.startStep(Math.max(this.virtualNowMs, this.clock.now()));
+      }, 0);
+    }
+    return { abort: () => this.abort(seq) };
+  }
+
+  /** Stops stepping and drops every sequence without finishing it (a crash). */
+  halt(): void {
+    this.cancelStep?.();
+    this.cancelStep = null;
+    this.stepping = false;
+    this.waiting.length = 0;
+    this.running.length = 0;
+  }
+
+  private abort(seq: Sequence): void {
+    if (seq.done) return;
+    this.remove(this.waiting, seq);
+    if (this.remove(this.running, seq)) this.release(seq);
+    seq.summary.aborted = true;
+    this.finish(seq);
+  }
+
+  private remove(list: Sequence[], seq: Sequence): boolean {
+    const at = list.indexOf(seq);
+    if (at < 0) return false;
+    list.splice(at, 1);
+    return true;
+  }
+
+  private release(seq: Sequence): void {
+    this.freeBlocks += seq.blocks;
+    seq.blocks = 0;
+  }
+
+  private finish(seq: Sequence): void {
+    seq.done = true;
+    seq.summary.generatedTokens = seq.generated;
+    seq.spec.onFinish(seq.summary);
+    if (this.idle) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  /** Tokens still to feed before the next token can be sampled. */
+  private need(seq: Sequence): number {
+    return seq.spec.promptTokens + seq.generated - seq.computed;
+  }
+
+  private extraBlocks(seq: Sequence, tokens: number): number {
+    return Math.max(Math.ceil((seq.computed + tokens) / this.timing.blockTokens) - seq.blocks, 0);
+  }
+
+  private preempt(seq: Sequence): void {
+    this.release(seq);
+    seq.computed = 0;
+    seq.summary.preemptions += 1;
+    this.waiting.unshift(seq);
+  }
+
+  /** One scheduling pass, vLLM V1 order: running requests first, then admissions if nothing was preempted. */
+  private schedule(): { batch: Scheduled[]; preemptions: number } {
+    const batch: Scheduled[] = [];
+    let budget = this.timing.maxNumBatchedTokens;
+    let preemptions = 0;
+    let index = 0;
+    while (index < this.running.length && budget > 0) {
+      const seq = this.running[index]!;
+      const tokens = Math.min(this.need(seq), budget);
+      let preemptedSelf = false;
+      while (this.extraBlocks(seq, tokens) > this.freeBlocks) {
+        const victim = this.running.pop()!;
+        this.preempt(victim);
+        preemptions += 1;
+        if (victim === seq) {
+          preemptedSelf = true;
+          break;
+        }
+      }
+      if (preemptedSelf) break;
+      this.allocate(batch, seq, tokens);
+      budget -= tokens;
+      index += 1;
+    }
+    while (
+      preemptions === 0 &&
+      budget > 0 &&
+      this.waiting.length > 0 &&
+      this.running.length < this.timing.maxNumSeqs
+    ) {
+      const seq = this.waiting[0]!;
+      const tokens = Math.min(this.need(seq), budget);
+      if (this.extraBlocks(seq, tokens) > this.freeBlocks) break;
+      this.waiting.shift();
+      this.running.push(seq);
+      this.allocate(batch, seq, tokens);
+      budget -= tokens;
+    }
+    return { batch, preemptions };
+  }
+
+  private allocate(batch: Scheduled[], seq: Sequence, tokens: number): void {
+    const extra = this.extraBlocks(seq, tokens);
+    this.freeBlocks -= extra;
+    seq.blocks += extra;
+    batch.push({ seq, tokens, from: seq.computed });
+  }
+
+  private stepMs(batch: Scheduled[]): { ms: number; decodeSequences: number; prefillTokens: number } {
+    let decodeSequences = 0;
+    let decodeContext = 0;
+    let prefillTokens = 0;
+    let prefillContext = 0;
+    for (const { seq, tokens, from } of batch) {
+      const decoding =
+        tokens === 1 && seq.generated > 0 && from === seq.spec.promptTokens + seq.generated - 1;
+      if (decoding) {
+        decodeSequences += 1;
+        decodeContext += from + 1;
+      } else {
+        prefillTokens += tokens;
+        prefillContext += tokens * (from + tokens / 2);
+      }
+    }
+    const { deployment, factors, stepJitterSigma: sigma } = this.timing;
+    const sec = engineStepSec(deployment.geometry, factors, {
+      decodeSequences,
+      decodeContext: decodeSequences > 0 ? decodeContext / decodeSequences : 0,
+      prefillTokens,
+      prefillContext: prefillTokens > 0 ? prefillContext / prefillTokens : 0,
+    });
+    // Mean-preserving log-normal jitter, as the planner's ITL distribution assumes.
+    const jitter = Math.exp(sigma * normalDraw(this.random) - (sigma * sigma) / 2);
+    return { ms: sec * jitter * 1e3 * this.options.timeScale, decodeSequences, prefillTokens };
+  }
+
+  private startStep(startMs: number): void {
+    const { batch, preemptions } = this.schedule();
+    if (batch.length === 0) {
+      this.stepping = false;
+      return;
+    }
+    this.stepping = true;
+    for (const { seq } of batch) seq.summary.scheduledAt ??= Math.max(startMs, seq.summary.enqueuedAt);
+    const { ms, decodeSequences, prefillTokens } = this.stepMs(batch);
+    const endMs = startMs + ms;
+    this.cancelStep = this.clock.setTimer(() => {
+      this.cancelStep = null;
+      this.completeStep(batch);
+      this.options.onStep?.({ startMs, endMs, decodeSequences, prefillTokens, preemptions });
+      const now = this.clock.now();
+      this.virtualNowMs = now - endMs > MAX_LAG_MS ? now : endMs;
+      this.startStep(this.virtualNowMs);
+    }, endMs - this.clock.now());
+  }
+
+  private completeStep(batch: Scheduled[]): void {
+    const now = this.clock.now();
+    for (const { seq, tokens } of batch) {
+      if (seq.done) continue;
+      seq.computed += tokens;
+      if (this.need(seq) > 0) continue;
+      const index = seq.generated;
+      seq.generated += 1;
+      seq.summary.firstTokenAt ??= now;
+      seq.summary.lastTokenAt = now;
+      seq.spec.onToken(index, now);
+      if (seq.generated >= seq.spec.outputTokens && !seq.done) {
+        this.remove(this.running, seq);
+        this.release(seq);
+        this.finish(seq);
+      }
+    }
+  }
+}

@@ -1,0 +1,172 @@
+/**
+ * The continuous-batching engine on a virtual clock: exact step timings from the planner's step-time functions,
+ * vLLM V1 scheduling (running decodes first, then prompt chunks within the token budget), the max_num_seqs cap, KV
+ * blocks with preemption, aborts, and the time scale.
+ */
+import { describe, expect, it } from 'vitest';
+import { type SequenceSummary, SimulatedEngine, type StepRecord } from '../../simulator/engine.js';
+import { VirtualClock } from '../../simulator/virtual-clock.js';
+import type { EngineTiming } from '../../src/planner/engine-timing.js';
+import { decodeStepSec, stageStepSec } from '../../src/planner/step-time.js';
+import { timingFor } from './fixtures.js';
+
+const exact = (overrides: Partial<EngineTiming> = {}): EngineTiming => ({
+  ...timingFor(),
+  stepJitterSigma: 0,
+  ...overrides,
+});
+
+interface Trace {
+  tokens: number[];
+  summary: SequenceSummary | null;
+}
+
+function harness(timing: EngineTiming, timeScale = 1) {
+  const clock = new VirtualClock();
+  const steps: StepRecord[] = [];
+  let maxRunning = 0;
+  const engine = new SimulatedEngine(timing, {
+    timeScale,
+    seed: 1,
+    clock,
+    onStep: (step) => steps.push(step),
+  });
+  const submit = (promptTokens: number, outputTokens: number, atMs = 0): Trace => {
+    const trace: Trace = { tokens: [], summary: null };
+    clock.at(atMs, () => {
+      engine.submit({
+        promptTokens,
+        outputTokens,
+        onToken: (index, at) => {
+          expect(index).toBe(trace.tokens.length);
+          trace.tokens.push(at);
+          maxRunning = Math.max(maxRunning, engine.runningCount);
+        },
+        onFinish: (summary) => {
+          trace.summary = summary;
+        },
+      });
+    });
+    return trace;
+  };
+  return { clock, engine, steps, submit, maxRunning: () => maxRunning };
+}
+
+describe('simulated engine', () => {
+  it('paces a lone request with the planner step times: one prefill step, then one decode step per token', () => {
+    const timing = exact();
+    const { geometry: g } = timing.deployment;
+    const f = timing.factors;
+    const { clock, submit } = harness(timing);
+    const trace = submit(256, 5);
+    clock.run();
+    const prefillMs = 1e3 * (stageStepSec(g, f, 0, 0, 256, 128) + f.stepOverheadMs / 1e3);
+    expect(trace.tokens[0]).toBeCloseTo(prefillMs, 6);
+    for (let i = 1; i < 5; i++) {
+      // The i-th decode step feeds back token i − 1: the sequence attends to its prompt and i tokens.
+      const decodeMs = 1e3 * decodeStepSec(g, f, 1, 256 + i);
+      expect(trace.tokens[i]! - trace.tokens[i - 1]!).toBeCloseTo(decodeMs, 6);
+    }
+    expect(trace.summary).toMatchObject({
+      generatedTokens: 5,
+      preemptions: 0,
+      aborted: false,
+      scheduledAt: 0,
+    });
+  });
+
+  it('runs time-scaled: every duration multiplied by the scale', () => {
+    const full = harness(exact());
+    const fast = harness(exact(), 0.1);
+    const slow = full.submit(300, 4);
+    const quick = fast.submit(300, 4);
+    full.clock.run();
+    fast.clock.run();
+    for (let i = 0; i < 4; i++) expect(quick.tokens[i]).toBeCloseTo(slow.tokens[i]! * 0.1, 6);
+  });
+
+  it('slows every sequence down as the running batch grows', () => {
+    const lone = harness(exact());
+    const one = lone.submit(200, 20);
+    lone.clock.run();
+    const crowd = harness(exact());
+    const many = Array.from({ length: 48 }, () => crowd.submit(200, 20));
+    crowd.clock.run();
+    const gap = (t: Trace) => (t.tokens.at(-1)! - t.tokens[1]!) / (t.tokens.length - 2);
+    expect(gap(many[0]!)).toBeGreaterThan(gap(one) * 1.05);
+  });
+
+  it('packs several waiting prompts into one step up to the token budget, as vLLM V1 schedules', () => {
+    const { clock, submit, steps } = harness(exact({ maxNumBatchedTokens: 2048 }));
+    for (let i = 0; i < 3; i++) submit(300, 2);
+    clock.run();
+    expect(steps[0]).toMatchObject({ prefillTokens: 900, decodeSequences: 0 });
+    expect(steps[1]).toMatchObject({ prefillTokens: 0, decodeSequences: 3 });
+  });
+
+  it('prefills a prompt longer than the token budget in chunks, the first token after the last chunk', () => {
+    const { clock, submit, steps } = harness(exact({ maxNumBatchedTokens: 512 }));
+    const trace = submit(1300, 2);
+    clock.run();
+    expect(steps.slice(0, 3).map((s) => s.prefillTokens)).toEqual([512, 512, 276]);
+    expect(trace.tokens[0]).toBeCloseTo(steps[2]!.endMs, 6);
+  });
+
+  it('never runs more than max_num_seqs at once; the rest wait their turn', () => {
+    const timing = exact({ maxNumSeqs: 4 });
+    const { clock, submit, engine, maxRunning } = harness(timing);
+    const traces = Array.from({ length: 10 }, () => submit(64, 8));
+    clock.run(1);
+    expect(engine.runningCount).toBe(4);
+    expect(engine.waitingCount).toBe(6);
+    clock.run();
+    expect(maxRunning()).toBe(4);
+    expect(traces.every((t) => t.tokens.length === 8)).toBe(true);
+    const queued = traces.map((t) => t.summary!.scheduledAt! - t.summary!.enqueuedAt);
+    expect(queued.filter((q) => q > 0)).toHaveLength(6);
+  });
+
+  it('preempts the latest request when the KV cache runs dry and recomputes it; every request completes', () => {
+    // 12 blocks of 16 tokens: two 64-token prompts fit, but not both grown by 64 tokens.
+    const timing = exact({ kvBlocks: 12 });
+    const { clock, submit, engine, steps } = harness(timing);
+    const first = submit(64, 64);
+    const second = submit(64, 64);
+    clock.run();
+    expect(steps.some((s) => s.preemptions > 0)).toBe(true);
+    expect(second.summary!.preemptions).toBeGreaterThan(0);
+    expect(first.summary!.preemptions).toBe(0);
+    expect([first.tokens.length, second.tokens.length]).toEqual([64, 64]);
+    expect(engine.kvCacheUsage).toBe(0);
+    expect(engine.idle).toBe(true);
+  });
+
+  it('frees an aborted request’s KV blocks at once and tells its owner', () => {
+    const { clock, engine } = harness(exact());
+    let finished: SequenceSummary | null = null;
+    const handle = engine.submit({
+      promptTokens: 512,
+      outputTokens: 100,
+      onToken: () => {},
+      onFinish: (summary) => {
+        finished = summary;
+      },
+    });
+    clock.run(500);
+    expect(engine.kvCacheUsage).toBeGreaterThan(0);
+    handle.abort();
+    expect(engine.kvCacheUsage).toBe(0);
+    expect(engine.idle).toBe(true);
+    expect(finished).toMatchObject({ aborted: true });
+    clock.run();
+  });
+
+  it('reports KV-cache usage as the share of blocks held', () => {
+    const timing = exact();
+    const { clock, submit, engine } = harness(timing);
+    submit(160, 50);
+    clock.run(1);
+    // 160 prompt tokens = 10 blocks of 16.
+    expect(engine.kvCacheUsage).toBeCloseTo(10 / timing.kvBlocks, 12);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * Timing as clients see it, time-scaled: light-load latencies are the planner's, TTFT and ITL rise with load, and a
+ * replica sized by the planner meets its SLO while an undersized one visibly misses it. Latencies measured by the
+ * clients are divided by the time scale to compare them with the planner's milliseconds.
+ */
+import { describe, expect, it } from 'vitest';
+import { predictPerformance, SLO_CAPACITY_SHARE, sizeReplicas } from '../../src/planner/index.js';
+import { knowledge, L4_LLAMA, SERVED, simulator } from './fixtures.js';
+import {
+  client,
+  closedLoop,
+  mean,
+  openLoop,
+  quantile,
+  type RequestTiming,
+  streamCompletion,
+} from './load.js';
+
+const ttfts = (timings: RequestTiming[], scale: number) => timings.map((t) => t.ttftMs / scale);
+const itls = (timings: RequestTiming[], scale: number) =>
+  timings.flatMap((t) => t.itlMs).map((x) => x / scale);
+
+describe('simulated timing', () => {
+  it('matches the planner’s latencies for the same configuration at light load', async () => {
+    const scale = 0.5;
+    const sim = await simulator({ timeScale: scale });
+    const openai = client(sim.url);
+    const shape = { model: SERVED, promptTokens: 256, outputTokens: 8 };
+    await streamCompletion(openai, shape); // warm-up
+    const timings: RequestTiming[] = [];
+    for (let i = 0; i < 6; i++) timings.push(await streamCompletion(openai, shape));
+    await sim.drain();
+    const predicted = predictPerformance(
+      { ...L4_LLAMA, promptTokens: 256, outputTokens: 8, load: { kind: 'rate', value: 0.01 } },
+      knowledge,
+    );
+    if (!predicted.ok) throw new Error(predicted.reason);
+    const { ttftMs, itlMs } = predicted.prediction;
+    // The clients' TTFT also holds the loopback round trip and timer granularity, a few real ms that the time
+    // scale magnifies (×2 here); inter-token gaps are paced by the engine alone.
+    expect(quantile(ttfts(timings, scale), 0.5)).toBeGreaterThan(ttftMs.p50 * 0.9);
+    expect(quantile(ttfts(timings, scale), 0.5)).toBeLessThan(ttftMs.p50 * 1.35);
+    expect(quantile(itls(timings, scale), 0.5)).toBeGreaterThan(itlMs.p50 * 0.9);
+    expect(quantile(itls(timings, scale), 0.5)).toBeLessThan(itlMs.p50 * 1.15);
+  });
+
+  it('raises TTFT and ITL under load, as continuous batching does', async () => {
+    const scale = 0.15;
+    const shape = { model: SERVED, promptTokens: 512, outputTokens: 16 };
+    const sim = await simulator({ timeScale: scale });
+    const openai = client(sim.url);
+    await streamCompletion(openai, shape);
+    const light: RequestTiming[] = [];
+    for (let i = 0; i < 6; i++) light.push(await streamCompletion(openai, shape));
+    const heavy = await closedLoop(openai, shape, 32, 2);
+    await sim.drain();
+    expect(quantile(ttfts(heavy, scale), 0.5)).toBeGreaterThan(2 * quantile(ttfts(light, scale), 0.5));
+    expect(mean(itls(heavy, scale))).toBeGreaterThan(1.2 * mean(itls(light, scale)));
+  });
+
+  it('meets the SLO at the load per replica the planner sizes for, and visibly misses it undersized', async () => {
+    const scale = 0.15;
+    const traffic = { promptTokens: 512, outputTokens: 32 };
+    const slo = { ttftP95Ms: 1000, itlP95Ms: 500, e2eP95Ms: 60_000 };
+    const config = { ...L4_LLAMA, ...traffic };
+    const peakRps = 16;
+    const sized = sizeReplicas(config, slo, peakRps, SLO_CAPACITY_SHARE, knowledge);
+    if (!sized.ok) throw new Error(sized.reason);
+    const { replicas, loadPerReplicaRps } = sized.sizing;
+    expect(replicas).toBeGreaterThan(1);
+
+    const run = async (rps: number) => {
+      const sim = await simulator({ timeScale: scale });
+      const openai = client(sim.url);
+      const shape = { model: SERVED, ...traffic };
+      await streamCompletion(openai, shape);
+      const timings = await openLoop(openai, shape, rps / scale, 120, 5);
+      await sim.drain();
+      return { ttftP95: quantile(ttfts(timings, scale), 0.95), itlP95: quantile(itls(timings, scale), 0.95) };
+    };
+    // Every replica carries the same share of the peak; one stands for all.
+    const good = await run(loadPerReplicaRps);
+    expect(good.ttftP95).toBeLessThan(slo.ttftP95Ms);
+    expect(good.itlP95).toBeLessThan(slo.itlP95Ms);
+    // A third of the replicas the planner asks for.
+    const undersized = await run(peakRps / Math.max(1, Math.floor(replicas / 3)));
+    expect(undersized.ttftP95).toBeGreaterThan(2 * slo.ttftP95Ms);
+  });
+});
