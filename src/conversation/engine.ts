@@ -1,24 +1,29 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Intent } from '../intent/schema.js';
 import { missingFacts } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
-import type { PlannedOption } from '../planner/plan.js';
-import { planDeployment } from '../planner/plan.js';
-import { ACTION } from '../slack/blocks/actions.js';
+import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
+import { planDeployment, whatIf } from '../planner/plan.js';
 import { changesBlocks, noticeBlocks, questionBlocks, quickPlanBlocks } from '../slack/blocks/dialogue.js';
 import { count, list, ms, rps, usdMonthly } from '../slack/blocks/format.js';
 import type { SlackMessage } from '../slack/blocks/kit.js';
-import {
-  gpuLabel,
-  modelLabel,
-  optionDetailsBlocks,
-  recommendationsBlocks,
-} from '../slack/blocks/recommendations.js';
+import { gpuLabel, modelLabel, recommendationsBlocks } from '../slack/blocks/recommendations.js';
 import { specCardBlocks } from '../slack/blocks/spec-card.js';
+import { chosenOptionBlocks, differenceLine } from '../slack/blocks/what-if.js';
 import { buildSpec, FALLBACK_USE_CASE, FALLBACK_USERS } from '../spec/build.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { refineIntent, specChanges } from './refine.js';
-import type { ConversationData, ConversationState, Question, StoredMessage, TurnRecord } from './schema.js';
+import type {
+  ConversationData,
+  ConversationState,
+  Question,
+  StoredMessage,
+  TurnRecord,
+  WhatIfSession,
+} from './schema.js';
 import { canTransition } from './schema.js';
+import type { SpecEdit } from './spec-form.js';
+import { specOf } from './spec-form.js';
 
 export interface UserMessage {
   text: string;
@@ -31,11 +36,15 @@ export interface UserMessage {
 export interface Reply {
   message: SlackMessage;
   ephemeral?: boolean;
+  /** The thread's spec card: its ts is remembered so the card can be edited when the spec changes. */
+  specCard?: boolean;
 }
 
 /** The outcome of one user message: the conversation's next data, what to store, and what to post. */
 export interface Turn extends TurnRecord {
   replies: Reply[];
+  /** Present when the turn changed the spec: the card to show in place of the thread's. */
+  specCard?: SlackMessage;
 }
 
 /** Options shown per recommendations message. */
@@ -68,7 +77,7 @@ export function bareCount(text: string): number | null {
   return Number.isFinite(value) && value >= 1 ? value : null;
 }
 
-const useCaseNameIn = (knowledge: Knowledge) => (id: string) =>
+export const useCaseNameIn = (knowledge: Knowledge) => (id: string) =>
   knowledge.useCases.find((useCase) => useCase.id === id)?.name ?? id;
 
 /** The questions whose facts the intent still lacks. */
@@ -123,6 +132,9 @@ function turnOf(data: ConversationData, user: StoredMessage, replies: Reply[]): 
   return { data, messages: [user, ...replies.filter((reply) => !reply.ephemeral).map(botRecord)], replies };
 }
 
+const cardOf = (spec: DeploymentSpec, knowledge: Knowledge) =>
+  specCardBlocks(spec, useCaseNameIn(knowledge)(spec.useCase.value));
+
 /** The options of a spec, and the state showing them puts the conversation in. */
 function planned(conversation: ConversationData, spec: DeploymentSpec, knowledge: Knowledge) {
   const plan = planDeployment(spec, knowledge, { top: SHOWN_OPTIONS });
@@ -164,7 +176,7 @@ function collect(
   const replies: Reply[] = [];
   if (open.length > 0) replies.push({ message: noticeBlocks(assumptionNotice(open, notSure, knowledge)) });
   replies.push(
-    { message: specCardBlocks(spec, useCaseNameIn(knowledge)(spec.useCase.value)) },
+    { message: cardOf(spec, knowledge), specCard: true },
     { message: recommendationsBlocks(plan) },
   );
   const data: ConversationData = {
@@ -172,6 +184,8 @@ function collect(
     intent,
     spec,
     options: plan.recommendations,
+    chosen: null,
+    avgQps: null,
     dialogue: { ...dialogue, pending: [], assumed: [...new Set([...dialogue.assumed, ...open])] },
   };
   return turnOf(data, user, replies);
@@ -193,6 +207,35 @@ const NOTHING_TO_CHANGE =
   'I found nothing to change in that. You can say things like “make it 3000 users”, “we only have H100s”, ' +
   '“cheaper?” or “what if TTFT must be under 200 ms?”.';
 
+/**
+ * A new intent (and stated average) for a conversation with a spec: what changed, the re-plan, the updated card.
+ * Undefined when nothing in the spec changed. A what-if's choice was sized for the old spec and is dropped.
+ */
+function respecify(
+  conversation: ConversationData,
+  edit: SpecEdit,
+  knowledge: Knowledge,
+  by?: string,
+): { data: ConversationData; replies: Reply[]; specCard: SlackMessage } | undefined {
+  const changes = specChanges(conversation.spec!, edit.spec, useCaseNameIn(knowledge));
+  if (changes.length === 0) return undefined;
+  const { plan, state } = planned(conversation, edit.spec, knowledge);
+  const replies: Reply[] = [
+    { message: changesBlocks(changes, topOptionLine(conversation.options[0], plan.recommendations[0]), by) },
+    { message: recommendationsBlocks(plan) },
+  ];
+  const data: ConversationData = {
+    ...conversation,
+    state,
+    intent: edit.intent,
+    spec: edit.spec,
+    avgQps: edit.avgQps,
+    options: plan.recommendations,
+    chosen: null,
+  };
+  return { data, replies, specCard: cardOf(edit.spec, knowledge) };
+}
+
 /** After the spec: merge what the message states, re-plan, and say what changed. */
 function refine(
   conversation: ConversationData,
@@ -201,19 +244,41 @@ function refine(
   knowledge: Knowledge,
   user: StoredMessage,
 ): Turn {
-  const previous = conversation.intent!;
-  const intent = refineIntent(previous, said, text, knowledge);
-  const spec = buildSpec(intent, knowledge.useCases);
-  const changes = specChanges(conversation.spec!, spec, useCaseNameIn(knowledge));
-  if (changes.length === 0)
+  const intent = refineIntent(conversation.intent!, said, text, knowledge);
+  // An average set in the spec form holds while the peak it was set against does.
+  const peakKept =
+    buildSpec(intent, knowledge.useCases).traffic.peakQps.value === conversation.spec!.traffic.peakQps.value;
+  const avgQps = peakKept ? conversation.avgQps : null;
+  const changed = respecify(
+    conversation,
+    { intent, avgQps, spec: specOf(intent, avgQps, knowledge.useCases) },
+    knowledge,
+  );
+  if (!changed)
     return turnOf({ ...conversation, intent }, user, [{ message: noticeBlocks(NOTHING_TO_CHANGE) }]);
-  const { plan, state } = planned(conversation, spec, knowledge);
-  const replies: Reply[] = [
-    { message: changesBlocks(changes, topOptionLine(conversation.options[0], plan.recommendations[0])) },
-    { message: recommendationsBlocks(plan) },
-  ];
-  return turnOf({ ...conversation, state, intent, spec, options: plan.recommendations }, user, replies);
+  return { ...turnOf(changed.data, user, changed.replies), specCard: changed.specCard };
 }
+
+/**
+ * States in which the spec can change: the dialogue, a deploy requested or approved but not started, and a deploy
+ * that ran (a refined spec, once approved, becomes the next revision of the same deployment).
+ */
+const EDITABLE: readonly ConversationState[] = [
+  'spec_ready',
+  'options_shown',
+  'approval_requested',
+  'approved',
+  'deployed',
+  'deploy_failed',
+];
+
+export const canEditSpec = (conversation: Pick<ConversationData, 'state' | 'spec'>) =>
+  conversation.spec !== null && EDITABLE.includes(conversation.state);
+
+const movedOn = (state: ConversationState) =>
+  noticeBlocks(
+    `This conversation has moved on (${state.replace(/_/g, ' ')}); start a new thread to plan something else.`,
+  );
 
 /**
  * One user message through the dialogue. Pure: `said` is the message's intent, extracted beforehand (with the
@@ -231,57 +296,108 @@ export function converse(
     ts: message.ts ?? null,
     text: message.text,
   };
-  switch (conversation.state) {
-    case 'collecting':
-      return collect(conversation, said, message.text, knowledge, user);
-    case 'spec_ready':
-    case 'options_shown':
-      return refine(conversation, said, message.text, knowledge, user);
-    default:
-      return turnOf(conversation, user, [
-        {
-          message: noticeBlocks(
-            `This conversation has moved on (${conversation.state.replace(/_/g, ' ')}); start a new thread to plan something else.`,
-          ),
-        },
-      ]);
-  }
+  if (conversation.state === 'collecting') return collect(conversation, said, message.text, knowledge, user);
+  if (canEditSpec(conversation)) return refine(conversation, said, message.text, knowledge, user);
+  return turnOf(conversation, user, [{ message: movedOn(conversation.state) }]);
 }
 
-export interface ButtonPress {
-  actionId: string;
-  value?: string;
+export const OPTION_GONE =
+  'That option is not in the current plan any more (the spec changed); the latest options are further down the thread.';
+
+/** The spec form, submitted: the edit already read and checked (readSpecForm) against this conversation. */
+export function submitSpecEdit(
+  conversation: ConversationData,
+  edit: SpecEdit,
+  userId: string,
+  knowledge: Knowledge,
+): Turn {
+  const user: StoredMessage = { role: 'user', userId, text: 'Edit spec (form)' };
+  if (!canEditSpec(conversation))
+    return turnOf(conversation, user, [{ message: movedOn(conversation.state), ephemeral: true }]);
+  const changed = respecify(conversation, edit, knowledge, userId);
+  if (!changed)
+    return turnOf(conversation, user, [
+      { message: noticeBlocks('Nothing in the spec changed.'), ephemeral: true },
+    ]);
+  return { ...turnOf(changed.data, user, changed.replies), specCard: changed.specCard };
 }
 
-const COMING_NEXT: Record<string, string> = {
-  [ACTION.editSpec]: 'A form to edit the spec comes with the next Compass release.',
-  [ACTION.whatIf]: 'What-if questions in a form come with the next Compass release.',
-  [ACTION.requestDeploy]: 'Deploy requests come with the next Compass release.',
-};
+/** The option a what-if gives with the shape overrides only (what the planner sizes), for a spec. */
+function scenarioOption(
+  session: WhatIfSession,
+  overrides: WhatIfOverrides,
+  spec: DeploymentSpec,
+  knowledge: Knowledge,
+) {
+  const { modelId, gpuId, tensorParallel, precision, gpuCount } = overrides;
+  const result = whatIf(
+    spec,
+    session.baseline,
+    { modelId, gpuId, tensorParallel, precision, gpuCount },
+    knowledge,
+  );
+  return result.scenario.kind === 'planned' ? { option: result.scenario.option, result } : undefined;
+}
 
-/** A button pressed on one of the conversation's messages; answers only the person who pressed it. */
-export function pressButton(conversation: ConversationData, press: ButtonPress): Reply[] {
-  if (press.actionId === ACTION.details) {
-    const option = conversation.options.find((candidate) => candidate.id === press.value);
-    if (!option || !conversation.spec) {
-      return [
-        {
-          message: noticeBlocks(
-            'That option is not in the current plan any more; the latest options are further down.',
-          ),
-          ephemeral: true,
-        },
-      ];
-    }
-    return [{ message: optionDetailsBlocks(option, conversation.spec), ephemeral: true }];
-  }
-  const next = COMING_NEXT[press.actionId] ?? 'That button does nothing yet.';
-  return [
-    {
-      message: noticeBlocks(`${next} Meanwhile, tell me in words what to change, e.g. “make it 3000 users”.`),
-      ephemeral: true,
-    },
+export type ScenarioChoice = { ok: true; turn: Turn; option: PlannedOption } | { ok: false; reason: string };
+
+/**
+ * Use this: the what-if's scenario becomes the thread's chosen option. When the scenario changed the peak load or the
+ * SLO targets, they become the spec's (stated), the plan follows, and the scenario is sized again for that spec.
+ */
+export function chooseScenario(
+  conversation: ConversationData,
+  session: WhatIfSession,
+  userId: string,
+  knowledge: Knowledge,
+): ScenarioChoice {
+  if (session.result?.scenario.kind !== 'planned')
+    return {
+      ok: false,
+      reason: 'There is no feasible scenario to use yet: change something and press Update.',
+    };
+  if (!canEditSpec(conversation))
+    return {
+      ok: false,
+      reason: `This conversation has moved on (${conversation.state.replace(/_/g, ' ')}).`,
+    };
+  if (!isDeepStrictEqual(conversation.spec, session.spec))
+    return {
+      ok: false,
+      reason: 'The spec changed since this what-if started; open What if… again on the new options.',
+    };
+  const { overrides } = session;
+  const next: Omit<Intent, 'missing'> = { ...conversation.intent! };
+  if (overrides.peakQps !== undefined) next.qps = overrides.peakQps;
+  if (overrides.slo?.ttftP95Ms !== undefined) next.ttftP95Ms = overrides.slo.ttftP95Ms;
+  if (overrides.slo?.itlP95Ms !== undefined) next.itlP95Ms = overrides.slo.itlP95Ms;
+  if (overrides.slo?.e2eP95Ms !== undefined) next.e2eP95Ms = overrides.slo.e2eP95Ms;
+  const intent: Intent = { ...next, missing: missingFacts(next) };
+  const avgQps = overrides.peakQps === undefined ? conversation.avgQps : null;
+  const edit = { intent, avgQps, spec: specOf(intent, avgQps, knowledge.useCases) };
+  const changed = respecify(conversation, edit, knowledge, userId);
+  const base = changed?.data ?? conversation;
+  const sized = scenarioOption(session, overrides, base.spec!, knowledge);
+  if (!sized)
+    return {
+      ok: false,
+      reason: 'The scenario stops being feasible with the spec it changes; adjust it and press Update.',
+    };
+  const option: PlannedOption = {
+    ...sized.option,
+    // The planner names a shape; a chosen replica count makes it another option.
+    id: `${sized.option.id}|x${sized.option.replicas}`,
+    rationale: sized.result.difference ? `vs the baseline: ${differenceLine(sized.result.difference)}.` : '',
+  };
+  const replies: Reply[] = [
+    ...(changed ? [changed.replies[0]!] : []),
+    { message: chosenOptionBlocks(option, base.spec!, userId, session.baseline) },
   ];
+  const data: ConversationData = { ...base, chosen: option };
+  const user: StoredMessage = { role: 'user', userId, text: 'What if… Use this' };
+  const turn: Turn = turnOf(data, user, replies);
+  if (changed) turn.specCard = changed.specCard;
+  return { ok: true, turn, option };
 }
 
 /** The answer to `/compass plan TEXT`: a plan on what the text says, defaults for the rest, no conversation. */

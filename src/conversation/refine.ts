@@ -79,6 +79,7 @@ const SPEC_FIELDS: [string, (spec: DeploymentSpec, useCaseName: (id: string) => 
   ['use case', (spec, name) => name(spec.useCase.value)],
   ['users', (spec) => (spec.users.value === null ? 'not given' : count(spec.users.value))],
   ['peak load', (spec) => rps(spec.traffic.peakQps.value)],
+  ['average load', (spec) => rps(spec.traffic.avgQps.value)],
   ['prompt tokens', (spec) => count(spec.traffic.promptTokens.value)],
   ['output tokens', (spec) => count(spec.traffic.outputTokens.value)],
   ['TTFT p95 target', (spec) => ms(spec.slo.ttftP95Ms.value)],

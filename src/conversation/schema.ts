@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { Intent } from '../intent/schema.js';
-import type { PlannedOption } from '../planner/plan.js';
+import type { PlannedOption, WhatIfOverrides, WhatIfResult } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 
 /**
- * Where a conversation stands. The first three are this release's dialogue; the rest are reserved for the approval
- * and deploy flow that follows, so rows written now stay valid when it lands.
+ * Where a conversation stands: the dialogue (collecting, spec_ready, options_shown), the deploy request and its
+ * approval, then the deploy the workers run.
  */
 export const ConversationState = z.enum([
   'collecting',
@@ -25,11 +25,15 @@ export const TRANSITIONS: Record<ConversationState, readonly ConversationState[]
   collecting: ['collecting', 'spec_ready', 'options_shown', 'closed'],
   spec_ready: ['spec_ready', 'options_shown', 'closed'],
   options_shown: ['spec_ready', 'options_shown', 'approval_requested', 'closed'],
-  approval_requested: ['options_shown', 'approved', 'closed'],
-  approved: ['deploying', 'closed'],
-  deploying: ['deployed', 'deploy_failed'],
-  deployed: ['closed'],
-  deploy_failed: ['options_shown', 'approval_requested', 'closed'],
+  // A new request supersedes the open one; a changed spec or a rejection goes back to the options.
+  approval_requested: ['spec_ready', 'options_shown', 'approval_requested', 'approved', 'closed'],
+  // Until the deploy starts, a changed spec or a new request supersedes the approval.
+  approved: ['spec_ready', 'options_shown', 'approval_requested', 'deploying', 'closed'],
+  // A retried job deploys again; a deployed or failed conversation can be refined and deployed again (a new
+  // revision of the same target), or retried.
+  deploying: ['deploying', 'deployed', 'deploy_failed'],
+  deployed: ['spec_ready', 'options_shown', 'approval_requested', 'deploying', 'closed'],
+  deploy_failed: ['spec_ready', 'options_shown', 'approval_requested', 'deploying', 'closed'],
   closed: [],
 };
 
@@ -70,6 +74,10 @@ export interface ConversationData {
   intent: Intent | null;
   spec: DeploymentSpec | null;
   options: PlannedOption[];
+  /** The option a what-if made the thread's choice; cleared when the spec changes otherwise. */
+  chosen: PlannedOption | null;
+  /** An average request rate set in the spec form (the intent only knows the peak); null = derived from the peak. */
+  avgQps: number | null;
   dialogue: Dialogue;
 }
 
@@ -77,6 +85,8 @@ export interface Conversation extends ConversationData, ThreadKey {
   id: string;
   /** Slack user who started it. */
   startedBy: string;
+  /** ts of the spec card in the thread, edited in place when the spec changes; null before there is one. */
+  specCardTs: string | null;
   /** Incremented by every saved turn. */
   version: number;
   createdAt: Date;
@@ -89,8 +99,19 @@ export function newConversationData(): ConversationData {
     intent: null,
     spec: null,
     options: [],
+    chosen: null,
+    avgQps: null,
     dialogue: { asked: [], pending: [], assumed: [] },
   };
+}
+
+/** An option of the conversation by id: one of the plan's, or the what-if's choice. */
+export function findOption(
+  conversation: Pick<ConversationData, 'options' | 'chosen'>,
+  optionId: string | undefined,
+): PlannedOption | undefined {
+  if (optionId !== undefined && conversation.chosen?.id === optionId) return conversation.chosen;
+  return conversation.options.find((option) => option.id === optionId);
 }
 
 /** A message as the store keeps it: the user's words, or Compass's Block Kit with its text. */
@@ -106,4 +127,14 @@ export interface StoredMessage {
 export interface TurnRecord {
   data: ConversationData;
   messages: StoredMessage[];
+}
+
+/** A what-if modal's state: its baseline and the spec then, the changes last asked for and their prediction. */
+export interface WhatIfSession {
+  id: string;
+  conversationId: string;
+  baseline: PlannedOption;
+  spec: DeploymentSpec;
+  overrides: WhatIfOverrides;
+  result: WhatIfResult | null;
 }

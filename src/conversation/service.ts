@@ -1,15 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import type { ApprovalRequest } from '../approval/schema.js';
 import type { Intent } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Logger } from '../log/index.js';
-import { failureBlocks } from '../slack/blocks/dialogue.js';
-import type { SlackMessage } from '../slack/blocks/kit.js';
-import type { ButtonPress, Reply, UserMessage } from './engine.js';
-import { converse, pressButton, quickPlan } from './engine.js';
+import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
+import { whatIf } from '../planner/plan.js';
+import { noticeView, optionDetailsView } from '../slack/blocks/details.js';
+import { failureBlocks, noticeBlocks } from '../slack/blocks/dialogue.js';
+import type { FormValues } from '../slack/blocks/form.js';
+import type { SlackMessage, SlackView } from '../slack/blocks/kit.js';
+import { specFormView } from '../slack/blocks/spec-form.js';
+import type { ScenarioState } from '../slack/blocks/what-if.js';
+import { compareView, whatIfView } from '../slack/blocks/what-if.js';
+import type { DeploymentSpec } from '../spec/schema.js';
+import { detailsOf } from './details.js';
+import type { Reply, Turn, UserMessage } from './engine.js';
+import { canEditSpec, chooseScenario, converse, OPTION_GONE, quickPlan, submitSpecEdit } from './engine.js';
+import type { FieldErrors, FormResult } from './form.js';
 import type { CpuGate } from './gate.js';
 import { createCpuGate } from './gate.js';
-import type { ThreadKey } from './schema.js';
+import type { Conversation, ThreadKey, WhatIfSession } from './schema.js';
+import { findOption } from './schema.js';
+import type { SpecEdit } from './spec-form.js';
+import { readSpecForm, specFormFields } from './spec-form.js';
 import type { ConversationStore } from './store.js';
+import { readWhatIfForm, whatIfFields } from './what-if.js';
 
 /** The intent of one message: the rules, improved by the LLM pass when one is configured. */
 export type ExtractIntent = (text: string) => Promise<Intent>;
@@ -21,13 +36,29 @@ export interface ConversationServiceDeps {
   log: Logger;
   /** Where planning runs; one per process so a burst of plans cannot starve Slack's acknowledgements. */
   gate?: CpuGate;
+  /** Supersedes a conversation's live deploy requests when its spec changes (a new spec needs a new approval). */
+  supersedeRequests?: (conversationId: string, reason: string) => Promise<ApprovalRequest[]>;
+  /** The manifests an option would deploy, for its Details modal. */
+  manifestPreview?: (conversationId: string, option: PlannedOption, spec: DeploymentSpec) => string;
 }
 
 export interface TurnOutcome {
   /** Null when the failure came before the conversation existed. */
   conversationId: string | null;
   replies: Reply[];
+  /** The thread's spec card, edited in place: the spec changed. */
+  specCard?: { ts: string; message: SlackMessage };
+  /** Deploy requests the changed spec superseded; their messages say so once edited. */
+  superseded?: ApprovalRequest[];
 }
+
+/** A modal to open, or why not (a message for the presser only). */
+export type ViewAnswer = { ok: true; view: SlackView } | { ok: false; message: SlackMessage };
+
+/** A checked what-if submission: the overrides, and the view to show while they are predicted. */
+export type WhatIfCheck =
+  | { ok: true; overrides: WhatIfOverrides; loading: SlackView }
+  | { ok: false; errors: FieldErrors };
 
 export interface ConversationService {
   isConversation(key: ThreadKey): Promise<boolean>;
@@ -37,10 +68,40 @@ export interface ConversationService {
    * short message carrying a reference to the log line.
    */
   handleMessage(key: ThreadKey, message: UserMessage, start: boolean): Promise<TurnOutcome | undefined>;
-  pressButton(key: ThreadKey, press: ButtonPress): Promise<TurnOutcome | undefined>;
+  /** Remembers where the spec card was posted, to edit it when the spec changes. */
+  rememberSpecCard(conversationId: string, ts: string): Promise<void>;
   /** A plan for a one-off request (`/compass plan`), outside any conversation. */
   quickPlan(text: string): Promise<SlackMessage>;
+  threadOf(conversationId: string): Promise<ThreadKey | undefined>;
+
+  /** The Edit spec modal of the thread's conversation. */
+  specForm(key: ThreadKey): Promise<ViewAnswer | undefined>;
+  /** Checks a submitted spec form (fast: before Slack's 3 s acknowledgement). */
+  checkSpecForm(conversationId: string, values: FormValues): Promise<FormResult<SpecEdit>>;
+  /** Applies a checked spec form: stores the spec, re-plans, and says what changed. */
+  submitSpecForm(
+    conversationId: string,
+    values: FormValues,
+    userId: string,
+  ): Promise<TurnOutcome | undefined>;
+
+  /** The Details modal of one option (it repeats the prediction: open a loading view first). */
+  optionDetails(key: ThreadKey, optionId: string | undefined): Promise<ViewAnswer | undefined>;
+
+  /** The what-if modal on one option: a new what-if in the database, its id in the view. */
+  startWhatIf(key: ThreadKey, optionId: string | undefined): Promise<ViewAnswer | undefined>;
+  checkWhatIf(whatIfId: string, values: FormValues): Promise<WhatIfCheck | undefined>;
+  /** Predicts the scenario, stores it, and answers with the updated modal. */
+  runWhatIf(whatIfId: string, overrides: WhatIfOverrides): Promise<SlackView | undefined>;
+  compareWhatIf(whatIfId: string): Promise<SlackView | undefined>;
+  /** Use this: the scenario becomes the thread's chosen option; the view confirms or says why not. */
+  useWhatIf(
+    whatIfId: string,
+    userId: string,
+  ): Promise<{ view: SlackView; key?: ThreadKey; outcome?: TurnOutcome } | undefined>;
 }
+
+const keyOf = ({ teamId, channelId, threadTs }: Conversation): ThreadKey => ({ teamId, channelId, threadTs });
 
 /** The dialogue engine between the store and a chat surface (Slack or the terminal). */
 export function createConversationService({
@@ -49,6 +110,8 @@ export function createConversationService({
   extract,
   log,
   gate = createCpuGate(),
+  supersedeRequests,
+  manifestPreview,
 }: ConversationServiceDeps): ConversationService {
   async function failed(key: ThreadKey, error: unknown, start: boolean): Promise<TurnOutcome | undefined> {
     const reference = randomUUID().slice(0, 8);
@@ -68,6 +131,49 @@ export function createConversationService({
     return { conversationId: conversation?.id ?? null, replies: [{ message: failureBlocks(reference) }] };
   }
 
+  /** Runs one turn under the conversation's lock, then what a changed spec entails: the card, the approvals. */
+  async function turn(
+    key: ThreadKey,
+    start: { startedBy: string } | undefined,
+    play: (conversation: Conversation) => Turn | Promise<Turn>,
+  ): Promise<TurnOutcome | undefined> {
+    const result = await store.runTurn(key, start, play);
+    if (!result) return undefined;
+    const { conversation, outcome } = result;
+    const answer: TurnOutcome = { conversationId: conversation.id, replies: outcome.replies };
+    if (outcome.specCard) {
+      if (conversation.specCardTs)
+        answer.specCard = { ts: conversation.specCardTs, message: outcome.specCard };
+      if (supersedeRequests)
+        answer.superseded = await supersedeRequests(conversation.id, 'the spec changed after the request');
+    }
+    log.info(
+      {
+        event: 'conversation.turn',
+        conversationId: conversation.id,
+        state: conversation.state,
+        replies: outcome.replies.length,
+        superseded: answer.superseded?.length ?? 0,
+      },
+      'conversation turn',
+    );
+    return answer;
+  }
+
+  const refusal = (text: string): ViewAnswer => ({ ok: false, message: noticeBlocks(text) });
+
+  /** The conversation and the option a button names, or why the button no longer applies. */
+  async function optionOf(key: ThreadKey, optionId: string | undefined) {
+    const conversation = await store.find(key);
+    if (!conversation) return undefined;
+    const option = findOption(conversation, optionId);
+    if (!option || !conversation.spec) return { conversation, refusal: refusal(OPTION_GONE) };
+    return { conversation, option, spec: conversation.spec };
+  }
+
+  const whatIfState = (session: WhatIfSession, state: ScenarioState) =>
+    whatIfView(session.id, session.baseline, session.spec, whatIfFields(session, knowledge), state);
+
   return {
     async isConversation(key) {
       return (await store.find(key)) !== undefined;
@@ -76,41 +182,156 @@ export function createConversationService({
     async handleMessage(key, message, start) {
       try {
         const said = await extract(message.text);
-        const result = await store.runTurn(
-          key,
-          start ? { startedBy: message.userId } : undefined,
-          (conversation) => gate.run(() => converse(conversation, message, knowledge, said)),
+        return await turn(key, start ? { startedBy: message.userId } : undefined, (conversation) =>
+          gate.run(() => converse(conversation, message, knowledge, said)),
         );
-        if (!result) return undefined;
-        const { conversation, outcome } = result;
-        log.info(
-          {
-            event: 'conversation.turn',
-            conversationId: conversation.id,
-            state: conversation.state,
-            replies: outcome.replies.length,
-          },
-          'conversation turn',
-        );
-        return { conversationId: conversation.id, replies: outcome.replies };
       } catch (error) {
         return failed(key, error, start);
       }
     },
 
-    async pressButton(key, press) {
-      try {
-        const conversation = await store.find(key);
-        if (!conversation) return undefined;
-        return { conversationId: conversation.id, replies: pressButton(conversation, press) };
-      } catch (error) {
-        return failed(key, error, false);
-      }
-    },
+    rememberSpecCard: (conversationId, ts) => store.setSpecCard(conversationId, ts),
 
     async quickPlan(text) {
       const said = await extract(text);
       return gate.run(() => quickPlan(text, knowledge, said));
+    },
+
+    async threadOf(conversationId) {
+      const conversation = await store.findById(conversationId);
+      return conversation && keyOf(conversation);
+    },
+
+    async specForm(key) {
+      const conversation = await store.find(key);
+      if (!conversation) return undefined;
+      if (!canEditSpec(conversation))
+        return refusal(
+          conversation.spec
+            ? `This conversation has moved on (${conversation.state.replace(/_/g, ' ')}); the spec can no longer change.`
+            : 'There is no spec to edit yet: answer the questions above first.',
+        );
+      return { ok: true, view: specFormView(conversation.id, specFormFields(conversation.spec!, knowledge)) };
+    },
+
+    async checkSpecForm(conversationId, values) {
+      const conversation = await store.findById(conversationId);
+      if (!conversation) return { ok: false, errors: { use_case: 'This conversation no longer exists.' } };
+      return readSpecForm(conversation, values, knowledge);
+    },
+
+    async submitSpecForm(conversationId, values, userId) {
+      const conversation = await store.findById(conversationId);
+      if (!conversation) return undefined;
+      return turn(keyOf(conversation), undefined, (current) =>
+        gate.run(() => {
+          // Read again under the lock: a message may have changed the spec since the form was checked.
+          const edit = readSpecForm(current, values, knowledge);
+          if (!edit.ok) {
+            const problems = Object.entries(edit.errors).map(([field, problem]) => `${field}: ${problem}`);
+            return {
+              data: current,
+              messages: [],
+              replies: [
+                {
+                  message: noticeBlocks(
+                    `The spec changed meanwhile and the form no longer fits: ${problems.join(' ')}`,
+                  ),
+                  ephemeral: true,
+                },
+              ],
+            };
+          }
+          return submitSpecEdit(current, edit.value, userId, knowledge);
+        }),
+      );
+    },
+
+    async optionDetails(key, optionId) {
+      const found = await optionOf(key, optionId);
+      if (!found || 'refusal' in found) return found?.refusal;
+      const { conversation, option, spec } = found;
+      const details = await gate.run(() => detailsOf(option, spec, conversation.options, knowledge));
+      const preview = manifestPreview?.(conversation.id, option, spec);
+      return {
+        ok: true,
+        view: optionDetailsView(details, preview === undefined ? {} : { manifestPreview: preview }),
+      };
+    },
+
+    async startWhatIf(key, optionId) {
+      const found = await optionOf(key, optionId);
+      if (!found || 'refusal' in found) return found?.refusal;
+      const session = await store.startWhatIf(found.conversation.id, found.option, found.spec);
+      log.info(
+        { event: 'what_if.started', conversationId: session.conversationId, whatIfId: session.id },
+        'what-if',
+      );
+      return { ok: true, view: whatIfState(session, { kind: 'pending' }) };
+    },
+
+    async checkWhatIf(whatIfId, values) {
+      const session = await store.findWhatIf(whatIfId);
+      if (!session) return undefined;
+      const read = readWhatIfForm(session, values, knowledge);
+      if (!read.ok) return read;
+      return {
+        ok: true,
+        overrides: read.value,
+        loading: whatIfState({ ...session, overrides: read.value }, { kind: 'loading' }),
+      };
+    },
+
+    async runWhatIf(whatIfId, overrides) {
+      const session = await store.findWhatIf(whatIfId);
+      if (!session) return undefined;
+      const result = await gate.run(() => whatIf(session.spec, session.baseline, overrides, knowledge));
+      await store.saveWhatIf(whatIfId, overrides, result);
+      log.info(
+        {
+          event: 'what_if.predicted',
+          conversationId: session.conversationId,
+          whatIfId,
+          scenario: result.scenario.kind,
+        },
+        'what-if predicted',
+      );
+      return whatIfState({ ...session, overrides, result }, { kind: 'result', result });
+    },
+
+    async compareWhatIf(whatIfId) {
+      const session = await store.findWhatIf(whatIfId);
+      if (!session) return undefined;
+      if (!session.result)
+        return noticeView(
+          'Compare',
+          'Nothing to compare yet: change something in the what-if and press *Update*.',
+        );
+      return compareView(session.id, session.result, session.spec);
+    },
+
+    async useWhatIf(whatIfId, userId) {
+      const session = await store.findWhatIf(whatIfId);
+      if (!session) return undefined;
+      const conversation = await store.findById(session.conversationId);
+      if (!conversation) return undefined;
+      const key = keyOf(conversation);
+      let refused: string | undefined;
+      const outcome = await turn(key, undefined, (current) =>
+        gate.run(() => {
+          const choice = chooseScenario(current, session, userId, knowledge);
+          if (choice.ok) return choice.turn;
+          refused = choice.reason;
+          return { data: current, messages: [], replies: [] };
+        }),
+      );
+      if (refused !== undefined)
+        return { view: whatIfState(session, { kind: 'notice', text: refused, result: session.result }) };
+      return {
+        view: noticeView('What if…', '✓ Chosen. The option is posted in the thread, with its buttons.'),
+        key,
+        ...(outcome ? { outcome } : {}),
+      };
     },
   };
 }

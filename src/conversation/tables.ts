@@ -1,21 +1,20 @@
 import { sql } from 'drizzle-orm';
 import {
   bigserial,
+  doublePrecision,
   index,
   integer,
   jsonb,
   pgTable,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import { now } from '../db/columns.js';
 import type { Intent } from '../intent/schema.js';
-import type { PlannedOption } from '../planner/plan.js';
+import type { PlannedOption, WhatIfOverrides, WhatIfResult } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import type { ConversationState, Dialogue } from './schema.js';
-
-const now = () => timestamp({ withTimezone: true }).defaultNow().notNull();
 
 /** One row per Slack thread (or `compass chat` session) that talks with Compass. */
 export const conversations = pgTable(
@@ -30,7 +29,10 @@ export const conversations = pgTable(
     intent: jsonb().$type<Intent>(),
     spec: jsonb().$type<DeploymentSpec>(),
     options: jsonb().$type<PlannedOption[]>().notNull().default(sql`'[]'::jsonb`),
+    chosen: jsonb().$type<PlannedOption>(),
+    avgQps: doublePrecision(),
     dialogue: jsonb().$type<Dialogue>().notNull(),
+    specCardTs: text(),
     version: integer().notNull().default(1),
     createdAt: now(),
     updatedAt: now(),
@@ -67,4 +69,25 @@ export const processedEvents = pgTable(
     receivedAt: now(),
   },
   (table) => [index('processed_events_received_idx').on(table.receivedAt)],
+);
+
+/**
+ * One what-if modal: the option it started from and the spec then, the changes last asked for and their prediction.
+ * The modal's private_metadata is this row's id.
+ */
+export const whatIfSessions = pgTable(
+  'what_if_sessions',
+  {
+    id: uuid().primaryKey().defaultRandom(),
+    conversationId: uuid()
+      .notNull()
+      .references(() => conversations.id, { onDelete: 'cascade' }),
+    baseline: jsonb().$type<PlannedOption>().notNull(),
+    spec: jsonb().$type<DeploymentSpec>().notNull(),
+    overrides: jsonb().$type<WhatIfOverrides>().notNull().default(sql`'{}'::jsonb`),
+    result: jsonb().$type<WhatIfResult>(),
+    createdAt: now(),
+    updatedAt: now(),
+  },
+  (table) => [index('what_if_sessions_updated_idx').on(table.updatedAt)],
 );

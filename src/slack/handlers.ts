@@ -1,19 +1,49 @@
 import { randomUUID } from 'node:crypto';
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
+import type { ApprovalService } from '../approval/service.js';
 import type { ThreadKey } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import type { Logger } from '../log/index.js';
+import { registerApprovalHandlers } from './approvals.js';
 import { ACTION } from './blocks/actions.js';
 import { failureBlocks, helpBlocks, noticeBlocks, threadStarterBlocks } from './blocks/dialogue.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
 import { mrkdwnToPlain } from './blocks/text.js';
+import type { DeployControls } from './deploys.js';
+import { registerDeployHandlers, statusSubcommand } from './deploys.js';
+import { registerModalHandlers } from './modals.js';
+import type { MonitoringControls } from './monitoring.js';
+import { registerMonitoringHandlers } from './monitoring.js';
+import { createReplies } from './replies.js';
 
 export interface HandlerDeps {
   service: ConversationService;
   store: Pick<ConversationStore, 'claimEvent'>;
   log: Logger;
+  /** Deploy requests and approvals; without it, Request deploy answers that they are off. */
+  approvals?: ApprovalService;
+  /** Retry, Roll back and Delete on deploy status messages, and what an approval hands to the deploy queue. */
+  deploys?: DeployControls;
+  /** More `/compass NAME ARGS` subcommands (deploy status, SLOs, digests), each owned by its capability. */
+  subcommands?: Record<string, Subcommand>;
+  /** The Refresh button of SLO summaries. */
+  monitoring?: MonitoringControls;
 }
+
+/** Where a subcommand was typed and by whom; its answer goes back to that user. */
+export interface SubcommandContext {
+  userId: string;
+  channelId: string;
+  teamId: string;
+  client: webApi.WebClient;
+}
+
+/** A `/compass NAME ARGS` handler: its answer, shown to the user who typed it (or to the channel when `inChannel`). */
+export type Subcommand = (
+  args: string,
+  context: SubcommandContext,
+) => Promise<{ message: { text: string; blocks: unknown[] }; inChannel?: boolean }>;
 
 /** What a user typed, as plain text: Compass's own mention removed, Slack's markup resolved. */
 export function userText(text: string | undefined, botUserId: string | undefined): string {
@@ -23,9 +53,15 @@ export function userText(text: string | undefined, botUserId: string | undefined
   return mrkdwnToPlain(withoutBot).replace(/\s+/g, ' ').trim();
 }
 
-/** `/compass plan TEXT`, `/compass TEXT` and `/compass help`. */
-export function parseCommand(text: string): { kind: 'help' } | { kind: 'plan'; request: string } {
+/** `/compass plan TEXT`, `/compass TEXT`, `/compass help`, and `/compass NAME ARGS` for each subcommand given. */
+export function parseCommand(
+  text: string,
+  subcommands: readonly string[] = [],
+): { kind: 'help' } | { kind: 'plan'; request: string } | { kind: 'subcommand'; name: string; args: string } {
   const trimmed = text.trim();
+  const [first = '', ...rest] = trimmed.split(/\s+/);
+  const name = first.toLowerCase();
+  if (subcommands.includes(name)) return { kind: 'subcommand', name, args: rest.join(' ') };
   const request = trimmed.replace(/^plan\b[:\s]*/i, '').trim();
   if (trimmed === '' || /^(help|\?)$/i.test(trimmed) || request === '') return { kind: 'help' };
   return { kind: 'plan', request };
@@ -42,27 +78,17 @@ interface IncomingMessage {
 }
 
 /** Wires Slack's events, the slash command and the buttons to the conversation service. Handlers stay thin. */
-export function registerHandlers(app: App, { service, store, log }: HandlerDeps): void {
-  async function post(client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) {
-    for (const { message, ephemeral } of outcome.replies) {
-      const common = {
-        channel: key.channelId,
-        thread_ts: key.threadTs,
-        text: message.text,
-        blocks: message.blocks,
-      };
-      try {
-        if (ephemeral) await client.chat.postEphemeral({ ...common, user: userId });
-        else await client.chat.postMessage(common);
-      } catch (error) {
-        log.error(
-          { event: 'slack.post_failed', conversationId: outcome.conversationId, thread: key, err: error },
-          'posting a reply to Slack failed',
-        );
-        return;
-      }
-    }
-  }
+export function registerHandlers(
+  app: App,
+  { service, store, log, approvals, deploys, subcommands: extra = {}, monitoring }: HandlerDeps,
+): void {
+  const subcommands: Record<string, Subcommand> = {
+    ...(deploys && { status: statusSubcommand(deploys) }),
+    ...extra,
+  };
+  const replies = createReplies(log, service, approvals?.requestMessage);
+  const post = (client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) =>
+    replies.postOutcome(client, key, userId, outcome);
 
   async function onMessage(incoming: IncomingMessage, client: webApi.WebClient) {
     const { key } = incoming;
@@ -133,13 +159,36 @@ export function registerHandlers(app: App, { service, store, log }: HandlerDeps)
     );
   });
 
-  app.command('/compass', async ({ command, ack, respond }) => {
-    const parsed = parseCommand(command.text);
+  app.command('/compass', async ({ command, ack, respond, client }) => {
+    const parsed = parseCommand(command.text, Object.keys(subcommands));
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', ...helpBlocks() });
       return;
     }
     await ack();
+    if (parsed.kind === 'subcommand') {
+      const context = {
+        userId: command.user_id,
+        channelId: command.channel_id,
+        teamId: command.team_id,
+        client,
+      };
+      try {
+        const answer = await subcommands[parsed.name]!(parsed.args, context);
+        await respond({
+          response_type: answer.inChannel ? 'in_channel' : 'ephemeral',
+          ...(answer.message as { text: string }),
+        });
+      } catch (error) {
+        const reference = randomUUID().slice(0, 8);
+        log.error(
+          { event: 'slack.subcommand_failed', subcommand: parsed.name, reference, err: error },
+          'failed',
+        );
+        await respond({ response_type: 'ephemeral', ...failureBlocks(reference) });
+      }
+      return;
+    }
     try {
       const answer = await service.quickPlan(parsed.request);
       await respond({ response_type: 'ephemeral', ...answer });
@@ -184,26 +233,10 @@ export function registerHandlers(app: App, { service, store, log }: HandlerDeps)
     },
   );
 
-  const conversationButtons = new RegExp(
-    `^(${[ACTION.details, ACTION.editSpec, ACTION.whatIf, ACTION.requestDeploy].join('|')})$`,
-  );
-  app.action<BlockAction<ButtonAction>>(conversationButtons, async ({ ack, body, action, client }) => {
-    await ack();
-    const channelId = body.channel?.id;
-    const messageTs = body.message?.ts;
-    if (!channelId || !messageTs) return;
-    const key = {
-      teamId: body.team?.id ?? body.user.team_id ?? '',
-      channelId,
-      threadTs: (body.message?.thread_ts as string | undefined) ?? messageTs,
-    };
-    const press =
-      action.value === undefined
-        ? { actionId: action.action_id }
-        : { actionId: action.action_id, value: action.value };
-    const outcome = await service.pressButton(key, press);
-    if (outcome) await post(client, key, body.user.id, outcome);
-  });
+  registerModalHandlers(app, service, replies);
+  registerApprovalHandlers(app, approvals, replies, log, deploys?.approved, deploys?.preview);
+  if (deploys) registerDeployHandlers(app, deploys, approvals?.policy, replies, log);
+  if (monitoring) registerMonitoringHandlers(app, monitoring, replies);
 
   app.error(async (error) => {
     log.error({ event: 'slack.error', err: error }, 'unhandled Slack listener error');

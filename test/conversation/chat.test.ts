@@ -1,27 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chatCommand } from '../../src/cli/chat.js';
-import { cliContext } from '../../src/cli/context.js';
+import { cli } from '../support/cli.js';
 
 /** Runs `compass chat` with piped stdin (not a terminal), as `printf … | compass chat` does. */
-async function chat(env: Record<string, string>, input: string, session?: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => {
-    out += chunk.toString();
-  });
-  stderr.on('data', (chunk) => {
-    err += chunk.toString();
-  });
-  const stdin = Object.assign(Readable.from([input]), { isTTY: false });
-  await chatCommand(cliContext({ stdin, stdout, stderr, env }), session ? { session } : {});
-  return { stdout: out, stderr: err };
-}
+const chat = (env: Record<string, string>, input: string, session?: string) =>
+  cli(['chat', ...(session ? ['--session', session] : [])], env, input);
 
 /** The messages printed, split at the blank line that ends each one. */
 const printed = (stdout: string) => stdout.trim().split(/\n\n(?=\S)/);
@@ -43,17 +28,57 @@ describe('compass chat on the embedded database (PGlite)', () => {
     expect(stdout).toMatch(/Updated: priority balanced → latency/);
     const last = printed(stdout).at(-1)!;
     expect(last).toMatch(/^── Top \d options · priority latency ──/);
-    expect(last).toMatch(/\[\d+\] Edit spec {3}\[\d+\] What if… {3}\[\d+\] Request deploy$/);
+    expect(last).toMatch(/\[\d+\] Details {3}\[\d+\] What if… {3}\[\d+\] Request deploy\n/);
+    expect(last).toMatch(/\[\d+\] Edit spec$/);
   }, 60_000);
 
   it('asks its questions in the terminal too, and takes a number as a button press', async () => {
-    const { stdout } = await chat(env, 'we need an LLM\nno idea\n1\n');
+    const { stdout } = await chat(env, 'we need an LLM\nno idea\n2\n');
     const messages = printed(stdout);
     expect(messages[0]).toMatch(/^Two questions so the plan fits:/);
     expect(messages[1]).toMatch(/^No problem — I assumed/);
-    // "1" pressed the first option's Details button.
-    expect(messages.at(-1)).toMatch(/^── .* on \d+× \S+.* ──\n {2}Model: /);
+    // The spec card's Edit spec is [1]; "2" pressed the first option's Details button.
+    expect(messages[2]).toMatch(/\[1\] Edit spec$/);
+    expect(messages.at(-1)).toMatch(/^── Option details ──\n── .* on \d+× \S+.* ──\n {2}Model: /);
     expect(messages.at(-1)).toMatch(/TTFT p50 \/ p95: /);
+    expect(messages.at(-1)).toMatch(/Memory per GPU \([\d.]+ GB\)\n• Weights [\d.]+ GB/);
+  });
+
+  it('Edit spec reads name=value changes from the next line; bad values are named and the form stays open', async () => {
+    const { stdout } = await chat(
+      env,
+      'chatbot for 1000 users\n1\nusers=abc ttft=-5 colour=red\nusers=abc ttft=-5\nusers=3000 ttft=300\n',
+    );
+    const messages = printed(stdout);
+    const form = messages.findIndex((message) => message.startsWith('── Edit spec ──'));
+    expect(messages[form]).toMatch(/Users \[users\]: 1000/);
+    expect(messages[form]).toMatch(/Allowed GPU types \[gpus\]: any/);
+    expect(messages[form + 1]).toMatch(/^Type the changes on one line as name=value/);
+    expect(messages[form + 2]).toMatch(/^Not understood: colour=red\. Fields: use_case, users, /);
+    expect(messages[form + 3]).toBe('users: “abc” is not a number.\nttft: Must be more than 0.');
+    expect(messages[form + 4]).toMatch(
+      /^Updated by @you: users 1,000 → 3,000 · peak load .* · TTFT p95 target 500 ms → 300 ms/,
+    );
+    expect(messages[form + 5]).toMatch(/^── Top \d options · priority balanced ──/);
+  });
+
+  it('What if… takes the changes, shows baseline and scenario side by side, and Use this makes it the choice', async () => {
+    const { stdout } = await chat(env, 'chatbot for 1000 users\n3\ntp=3\npeak_qps=20 ttft=400\n1\n3\n');
+    const messages = printed(stdout);
+    const form = messages.findIndex((message) => message.startsWith('── What if… ──'));
+    expect(messages[form]).toMatch(/Baseline: .* on \d+× /);
+    expect(messages[form]).toMatch(/Peak load \(requests\/s\) \[peak_qps\]: [\d.]+/);
+    expect(messages[form + 2]).toBe('tp: “3” is not one of the choices.');
+    const compare = messages[form + 3]!;
+    expect(compare).toMatch(/^── Compare ──\n── Baseline vs scenario ──/);
+    expect(compare).toMatch(/TTFT p95: [\d.]+ m?s [✓✗] ≤ 400 ms/);
+    expect(compare).toMatch(/Differences \(scenario − baseline\)\nCost [+−±]/);
+    expect(compare).toMatch(/\[1\] Use this$/);
+    expect(messages[form + 4]).toMatch(/^── What if… ──\n✓ Chosen/);
+    expect(messages[form + 5]).toMatch(/^Updated by @you: peak load [\d.]+ req\/s → 20 req\/s/);
+    expect(messages[form + 6]).toMatch(/^── Chosen option ──/);
+    // "3" is the chosen option's Request deploy: deploys are requested and approved in Slack.
+    expect(messages.at(-1)).toMatch(/^Deploy requests are made and approved in Slack/);
   });
 
   it('continues a named session in a later run: the conversation is in the database', async () => {

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bareCount,
-  converse,
-  pressButton,
-  quickPlan,
-  SHOWN_OPTIONS,
-  saysNotSure,
-} from '../../src/conversation/engine.js';
+import { bareCount, converse, quickPlan, SHOWN_OPTIONS, saysNotSure } from '../../src/conversation/engine.js';
 import { canTransition, newConversationData, TRANSITIONS } from '../../src/conversation/schema.js';
 import { extractIntent } from '../../src/intent/index.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
@@ -152,9 +145,29 @@ describe('dialogue engine: refinement', () => {
   });
 
   it('once a deploy is under way, messages do not re-plan', () => {
-    const [turn] = play(['make it 3000 users'], { ...base, state: 'approval_requested' });
-    expect(turn!.data).toEqual({ ...base, state: 'approval_requested' });
-    expect(seen(turn!.replies[0]!.message)).toMatch(/moved on \(approval requested\)/);
+    const [turn] = play(['make it 3000 users'], { ...base, state: 'deploying' });
+    expect(turn!.data).toEqual({ ...base, state: 'deploying' });
+    expect(turn!.specCard).toBeUndefined();
+    expect(seen(turn!.replies[0]!.message)).toMatch(/moved on \(deploying\)/);
+  });
+
+  it('while a deploy awaits approval (or waits to start) the spec can still change: re-plan, back to the options', () => {
+    for (const state of ['approval_requested', 'approved'] as const) {
+      const [turn] = play(['make it 3000 users'], { ...base, state });
+      expect(turn!.data.state).toBe('options_shown');
+      expect(turn!.data.spec!.users.value).toBe(3000);
+      // The card to edit in place says the new count.
+      expect(seen(turn!.specCard!)).toMatch(/Users: 3,000 · stated/);
+    }
+  });
+
+  it('a spec change drops a what-if’s chosen option (sized for the old spec); a message that changes nothing keeps it', () => {
+    const chosen = { ...base.options[0]!, id: `${base.options[0]!.id}|x9` };
+    const [changed] = play(['make it 3000 users'], { ...base, chosen });
+    expect(changed!.data.chosen).toBeNull();
+    const [kept] = play(['thanks'], { ...base, chosen });
+    expect(kept!.data.chosen).toEqual(chosen);
+    expect(kept!.specCard).toBeUndefined();
   });
 
   it('every reply fits Slack’s limits and has a text fallback', () => {
@@ -167,32 +180,7 @@ describe('dialogue engine: refinement', () => {
   });
 });
 
-describe('buttons and the quick plan', () => {
-  const data = play(['chatbot for 1000 users'])[0]!.data;
-
-  it('Details answers the presser only, with the option’s full prediction', () => {
-    const option = data.options[1]!;
-    const [reply] = pressButton(data, { actionId: ACTION.details, value: option.id });
-    expect(reply!.ephemeral).toBe(true);
-    const shown = seen(reply!.message);
-    expect(shown).toContain(option.modelId);
-    expect(shown).toMatch(/TTFT p50 \/ p95: .* ✓ target 500 ms/);
-    expect(shown).toMatch(/Basis: (measured|interpolated|estimated)/);
-  });
-
-  it('Details of an option no longer shown says so', () => {
-    const [reply] = pressButton(data, { actionId: ACTION.details, value: 'gone|H100|tp1|bf16' });
-    expect(seen(reply!.message)).toMatch(/not in the current plan/);
-  });
-
-  it('the next release’s buttons explain themselves instead of failing silently', () => {
-    for (const actionId of [ACTION.editSpec, ACTION.whatIf, ACTION.requestDeploy]) {
-      const [reply] = pressButton(data, { actionId });
-      expect(reply!.ephemeral).toBe(true);
-      expect(seen(reply!.message)).toMatch(/next Compass release/);
-    }
-  });
-
+describe('the quick plan', () => {
   it('the quick plan shows three options and a button that carries the request into a thread', () => {
     const text = 'code completion for 150 developers';
     const message = quickPlan(text, knowledge, extractIntent(text, knowledge));

@@ -110,6 +110,7 @@ describe('specChanges', () => {
     expect(changes).toEqual([
       'users 1,000 → 3,000',
       expect.stringMatching(/^peak load [\d.]+ req\/s → [\d.]+ req\/s$/),
+      expect.stringMatching(/^average load [\d.]+ req\/s → [\d.]+ req\/s$/),
       'budget none → $9,000/month',
       'GPU types any → H100',
     ]);

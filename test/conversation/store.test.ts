@@ -5,9 +5,11 @@ import { createConversationStore } from '../../src/conversation/store.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { openDatabase } from '../../src/db/client.js';
 import { processedEvents } from '../../src/db/schema.js';
+import { whatIf } from '../../src/planner/plan.js';
 import { intentWith } from '../fixtures/intent.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { catalogKnowledge, play } from './dialogue.js';
 
 let threads = 0;
 const newThread = (): ThreadKey => ({ teamId: 'T1', channelId: 'C1', threadTs: `1700000000.${++threads}` });
@@ -116,5 +118,41 @@ describe('conversation store on the real PostgreSQL', () => {
     expect(await store.pruneEvents(new Date('2021-01-01'))).toBe(1);
     expect(await store.claimEvent('Ev-old')).toBe(true);
     expect(await store.claimEvent('Ev1')).toBe(false);
+  });
+
+  it('keeps what a later turn needs besides the dialogue: the card’s ts, a chosen option, a stated average', async () => {
+    const key = newThread();
+    const planned = play(['chatbot for 1000 users'])[0]!.data;
+    const chosen = { ...planned.options[0]!, id: `${planned.options[0]!.id}|x4` };
+    const { conversation } = (await store.runTurn(key, { startedBy: 'U1' }, () => ({
+      data: { ...planned, chosen, avgQps: 1.5 },
+      messages: [],
+    })))!;
+    expect(conversation).toMatchObject({ chosen, avgQps: 1.5, specCardTs: null });
+    await store.setSpecCard(conversation.id, '1700000000.000900');
+    expect(await store.findById(conversation.id)).toMatchObject({
+      ...key,
+      specCardTs: '1700000000.000900',
+      chosen,
+    });
+    expect(await store.findById('not-a-uuid')).toBeUndefined();
+  });
+
+  it('stores a what-if by id: baseline, spec, the last changes and their prediction; old ones are forgotten', async () => {
+    const key = newThread();
+    const planned = play(['chatbot for 1000 users'])[0]!.data;
+    const { conversation } = (await store.runTurn(key, { startedBy: 'U1' }, () => ({
+      data: planned,
+      messages: [],
+    })))!;
+    const session = await store.startWhatIf(conversation.id, planned.options[0]!, planned.spec!);
+    expect(session).toMatchObject({ conversationId: conversation.id, overrides: {}, result: null });
+    const overrides = { peakQps: 20 };
+    const result = whatIf(planned.spec!, planned.options[0]!, overrides, catalogKnowledge());
+    await store.saveWhatIf(session.id, overrides, result);
+    expect(await store.findWhatIf(session.id)).toEqual({ ...session, overrides, result });
+    expect(await store.findWhatIf('nope')).toBeUndefined();
+    expect(await store.pruneWhatIfs(new Date(Date.now() + 60_000))).toBeGreaterThanOrEqual(1);
+    expect(await store.findWhatIf(session.id)).toBeUndefined();
   });
 });

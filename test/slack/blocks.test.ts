@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Plan, PlannedOption } from '../../src/planner/index.js';
 import { planDeployment } from '../../src/planner/index.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
+import { MANIFEST_PREVIEW_BLOCK, optionDetailsView } from '../../src/slack/blocks/details.js';
 import {
   helpBlocks,
   questionBlocks,
@@ -9,18 +10,11 @@ import {
   threadStarterBlocks,
 } from '../../src/slack/blocks/dialogue.js';
 import type { SlackMessage } from '../../src/slack/blocks/kit.js';
-import {
-  button,
-  clip,
-  fitLines,
-  LIMITS,
-  message,
-  section,
-  validateMessage,
-} from '../../src/slack/blocks/kit.js';
-import { optionDetailsBlocks, recommendationsBlocks } from '../../src/slack/blocks/recommendations.js';
+import { button, clip, fitLines, LIMITS, message, section } from '../../src/slack/blocks/kit.js';
+import { recommendationsBlocks } from '../../src/slack/blocks/recommendations.js';
 import { specCardBlocks } from '../../src/slack/blocks/spec-card.js';
 import { mrkdwnToPlain, renderAsText } from '../../src/slack/blocks/text.js';
+import { validateMessage, validateView } from '../../src/slack/blocks/validate.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { catalogKnowledge } from '../conversation/dialogue.js';
 import { intentWith } from '../fixtures/intent.js';
@@ -78,8 +72,8 @@ describe('validateMessage', () => {
     expect(problems).toEqual([
       'text: a fallback text is required',
       'blocks: more than 50',
-      'blocks[0] (header): text longer than 150',
-      'blocks[1] (section): text longer than 3000',
+      'blocks[0] (header).text: longer than 150',
+      'blocks[1] (section).text: longer than 3000',
       'blocks[2] (section): more than 10 fields',
       'blocks[3] (section): needs text or fields',
       'blocks[4] (actions).elements[0].text: longer than 75',
@@ -169,16 +163,14 @@ describe('recommendations', () => {
     expect(text).toMatch(/TTFT [\d.]+ m?s ✓ .* ITL [\d.]+ ms ✗ ≤ 40 ms/);
   });
 
-  it('offers Details per option (its id as value) and the conversation buttons', () => {
+  it('offers Details, What if… and Request deploy per option (its id as value), and Edit spec under them', () => {
     const buttons = buttonsOf(msg);
-    expect(
-      buttons.filter((element) => element.action_id === ACTION.details).map((element) => element.value),
-    ).toEqual(plan.recommendations.map((option) => option.id));
-    expect(buttons.slice(-3).map((element) => [element.text.text, element.action_id])).toEqual([
-      ['Edit spec', ACTION.editSpec],
-      ['What if…', ACTION.whatIf],
-      ['Request deploy', ACTION.requestDeploy],
-    ]);
+    for (const actionId of [ACTION.details, ACTION.whatIf, ACTION.requestDeploy])
+      expect(
+        buttons.filter((element) => element.action_id === actionId).map((element) => element.value),
+      ).toEqual(plan.recommendations.map((option) => option.id));
+    expect(buttons.at(-1)).toMatchObject({ text: { text: 'Edit spec' }, action_id: ACTION.editSpec });
+    expect(buttons.at(-1)!.value).toBeUndefined();
   });
 
   it('stays inside Slack’s limits however long the plan is', () => {
@@ -222,15 +214,44 @@ describe('recommendations', () => {
     expect(none.text).toMatch(/No option meets every constraint/);
   });
 
-  it('Details shows p50 and p95 of every latency, capacity, cost per token and the basis', () => {
-    const option = plan.recommendations[0]!;
-    const details = optionDetailsBlocks(option, plan.spec);
+  it('Details shows p50 and p95 of every latency, capacity, costs, memory and why it ranks there', () => {
+    const option = plan.recommendations[1]!;
+    const memory = {
+      gpuMemoryGb: 80,
+      weightsGb: 16.1,
+      kvCacheGb: 52.3,
+      runtimeGb: 3.4,
+      headroomGb: 8.2,
+      gpuMemoryUtilization: 0.9,
+      kvTokens: 428_000,
+      concurrentRequests: 213,
+    };
+    const details = optionDetailsView({ option, spec: plan.spec, rank: 2, ranked: 5, memory });
     const shown = renderAsText(details).text;
     expect(shown).toMatch(/TTFT p50 \/ p95: [\d.]+ m?s \/ [\d.]+ m?s ✓ target 500 ms/);
     expect(shown).toMatch(/Capacity: up to [\d.]+ req\/s in total/);
+    expect(shown).toMatch(/\$[\d.]+\/h/);
     expect(shown).toMatch(/per million output tokens/);
+    expect(shown).toContain('Weights 16.1 GB (20%)');
+    expect(shown).toContain('KV cache 52.3 GB (65%): 428,000 tokens, 213 requests of this length at once');
+    expect(shown).toContain('Headroom 8.2 GB (10%)');
+    expect(shown).toContain(`Why it ranks #2 of 5 (priority balanced)\n${option.rationale}`);
     expect(shown).toContain(option.id);
-    expect(validateMessage(details)).toEqual([]);
+    expect(validateView(details)).toEqual([]);
+    expect(JSON.stringify(details)).not.toContain('manifest_preview');
+  });
+
+  it('Details keeps a named slot for the manifest preview a later release fills', () => {
+    const option = plan.recommendations[0]!;
+    const view = optionDetailsView(
+      { option, spec: plan.spec, rank: null, ranked: 5, memory: null },
+      { manifestPreview: 'apiVersion: apps/v1\nkind: Deployment\n'.repeat(200) },
+    );
+    expect(
+      view.blocks.find((block) => 'block_id' in block && block.block_id === MANIFEST_PREVIEW_BLOCK),
+    ).toBeDefined();
+    expect(renderAsText(view).text).toMatch(/Chosen in a what-if rather than ranked/);
+    expect(validateView(view)).toEqual([]);
   });
 });
 
@@ -263,12 +284,8 @@ describe('text rendering for the terminal', () => {
   it('turns buttons into numbered choices, continuing a numbering', () => {
     const rendered = renderAsText(recommendationsBlocks(plan), 4);
     expect(rendered.choices[0]).toMatchObject({ number: 4, label: 'Details', actionId: ACTION.details });
-    expect(rendered.choices.at(-1)).toMatchObject({
-      label: 'Request deploy',
-      actionId: ACTION.requestDeploy,
-    });
-    expect(rendered.text).toContain('[4] Details');
-    expect(rendered.text).toMatch(/\[\d+\] Edit spec {3}\[\d+\] What if… {3}\[\d+\] Request deploy/);
+    expect(rendered.choices.at(-1)).toMatchObject({ label: 'Edit spec', actionId: ACTION.editSpec });
+    expect(rendered.text).toContain('[4] Details   [5] What if…   [6] Request deploy');
   });
 
   it('resolves mrkdwn', () => {

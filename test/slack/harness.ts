@@ -1,21 +1,28 @@
 import { PassThrough } from 'node:stream';
-import type { SlackSettings } from '../../src/config/index.js';
-import { createConversationService } from '../../src/conversation/service.js';
+import type { ApprovalStore } from '../../src/approval/store.js';
+import type { ApprovalsConfig, DeployConfig, SlackSettings } from '../../src/config/index.js';
+import { loadConfig } from '../../src/config/index.js';
 import type { ConversationStore } from '../../src/conversation/store.js';
-import { createConversationStore } from '../../src/conversation/store.js';
+import type { Database } from '../../src/db/client.js';
+import { optionManifestPreview } from '../../src/deploy/index.js';
 import { extractIntent } from '../../src/intent/index.js';
 import type { KnowledgeBase } from '../../src/knowledge/open.js';
 import { openKnowledgeBase } from '../../src/knowledge/open.js';
+import type { Logger } from '../../src/log/index.js';
 import { createLogger } from '../../src/log/index.js';
 import type { SlackBot } from '../../src/slack/app.js';
 import { EVENTS_PATH, startSlackBot } from '../../src/slack/app.js';
-import type { Delivery, SlackStandIn } from '../standins/slack.js';
+import type { DeployControls } from '../../src/slack/deploys.js';
+import { createHandlerDeps } from '../../src/slack/deps.js';
+import type { Delivery, SlackStandIn, StoredView, ViewInputs } from '../standins/slack.js';
 import {
   buttonPressBody,
   deliver,
   eventEnvelope,
   slashCommandBody,
   startSlackStandIn,
+  viewButtonBody,
+  viewSubmissionBody,
 } from '../standins/slack.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -23,6 +30,27 @@ import { createTestDatabase } from '../support/postgres.js';
 export const SIGNING_SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
 export const CHANNEL = 'C0PLANNING';
 export const USER = 'U0ADA';
+/** Approvers by id, one by user group, the approvers' channel (the harness's default approval settings). */
+export const APPROVER = 'U0GRACE';
+export const OTHER_APPROVER = 'U0LINUS';
+export const GROUP = 'S0PLATFORM';
+export const GROUP_MEMBER = 'U0BARBARA';
+export const APPROVERS_CHANNEL = 'C0APPROVALS';
+export const STRANGER = 'U0MALLORY';
+
+export const DEFAULT_APPROVALS: ApprovalsConfig = {
+  userIds: [APPROVER, OTHER_APPROVER],
+  usergroupId: GROUP,
+  channelId: APPROVERS_CHANNEL,
+  requesterMayApprove: false,
+};
+export const DEFAULT_DEPLOY: DeployConfig = { contexts: ['staging', 'prod'], namespaces: ['compass', 'llm'] };
+
+/** The outcome of a view_submission: the delivery, and the acknowledgement's response_action as Slack applied it. */
+export interface Submission {
+  delivery: Delivery;
+  response: { response_action?: string; errors?: Record<string, string> };
+}
 
 let tsCounter = 0;
 /** A fresh Slack message ts. */
@@ -36,6 +64,9 @@ export interface BotHarness {
   slack: SlackStandIn;
   eventsUrl: string;
   store: ConversationStore;
+  approvals: ApprovalStore;
+  /** The bot's database, to read what the contract tables hold. */
+  databaseUrl: string;
   /** Structured log lines the bot wrote. */
   logs: () => Record<string, unknown>[];
   rawLogs: () => string;
@@ -58,16 +89,45 @@ export interface BotHarness {
   command(text: string, responseId: string): Promise<Delivery>;
   press(
     actionId: string,
-    options: { value?: string; message?: { ts: string; thread_ts?: string }; responseId: string },
+    options: {
+      value?: string;
+      message?: { ts: string; thread_ts?: string };
+      responseId: string;
+      user?: string;
+      channel?: string;
+    },
   ): Promise<Delivery>;
+  /** Presses a button on a message and resolves with the modal it opened (the first view opened after the press). */
+  pressForView(
+    actionId: string,
+    options: { value?: string; message: { ts: string; thread_ts?: string }; user?: string },
+  ): Promise<StoredView>;
+  /** Submits a modal as `user` with `inputs` (the rest as prefilled), applying the acknowledgement as Slack does. */
+  submit(view: StoredView, inputs?: ViewInputs, user?: string): Promise<Submission>;
+  /** Presses a button inside a modal. */
+  pressInView(
+    view: StoredView,
+    actionId: string,
+    options?: { value?: string; user?: string },
+  ): Promise<Delivery>;
+  /** chat.postEphemeral calls to `user`, newest last. */
+  ephemerals(user: string): { text: string; blocks: Record<string, unknown>[] }[];
   /** chat.postMessage calls in a thread. */
   posted(threadTs: string): { text: string; blocks: Record<string, unknown>[] }[];
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<BotHarness> {
+export async function startHarness(
+  options: {
+    approvals?: ApprovalsConfig;
+    deploy?: DeployConfig;
+    /** The deploy buttons' and `/compass status`'s edge, on the bot's database. */
+    deploys?: (db: Database, log: Logger) => DeployControls;
+  } = {},
+): Promise<BotHarness> {
   const testDb: TestDatabase = await createTestDatabase();
   const slack = await startSlackStandIn();
+  slack.setUsergroup(GROUP, [GROUP_MEMBER]);
   let logText = '';
   const logStream = new PassThrough();
   logStream.on('data', (chunk) => {
@@ -79,25 +139,43 @@ export async function startHarness(): Promise<BotHarness> {
   let kb: KnowledgeBase;
   let bot: SlackBot;
   let store: ConversationStore;
+  const settings = {
+    approvals: options.approvals ?? DEFAULT_APPROVALS,
+    deploy: options.deploy ?? DEFAULT_DEPLOY,
+  };
   async function start() {
     kb = await openKnowledgeBase({ databaseUrl: testDb.url, dataDir: '/nonexistent' }, log);
-    store = createConversationStore(kb.database.db);
     const knowledge = kb.knowledge;
     const extract = async (text: string) => {
       if (extractionFails) throw new Error('extraction backend exploded');
       return extractIntent(text, knowledge);
     };
-    const service = createConversationService({ store, knowledge, extract, log });
-    const settings: SlackSettings = {
+    const deps = createHandlerDeps({
+      db: kb.database.db,
+      knowledge,
+      extract,
+      log,
+      settings,
+      manifestPreview: optionManifestPreview({
+        deploy: settings.deploy,
+        manifests: loadConfig({}).manifests,
+      }),
+    });
+    store = deps.store;
+    const slackSettings: SlackSettings = {
       mode: 'http',
       botToken: slack.botToken,
       signingSecret: SIGNING_SECRET,
       apiUrl: slack.apiUrl,
       port: 0,
     };
-    bot = await startSlackBot(settings, { service, store, log });
+    bot = await startSlackBot(slackSettings, {
+      ...deps,
+      ...(options.deploys && { deploys: options.deploys(kb.database.db, log) }),
+    });
     harness.eventsUrl = `http://127.0.0.1:${bot.port}${EVENTS_PATH}`;
     harness.store = store;
+    harness.approvals = deps.approvalStore;
   }
   async function stop() {
     await bot.stop();
@@ -108,6 +186,8 @@ export async function startHarness(): Promise<BotHarness> {
     slack,
     eventsUrl: '',
     store: undefined as unknown as ConversationStore,
+    approvals: undefined as unknown as ApprovalStore,
+    databaseUrl: testDb.url,
     logs: () =>
       logText
         .split('\n')
@@ -178,15 +258,58 @@ export async function startHarness(): Promise<BotHarness> {
         SIGNING_SECRET,
         buttonPressBody({
           teamId: slack.teamId,
-          channelId: CHANNEL,
-          userId: USER,
+          channelId: options.channel ?? CHANNEL,
+          userId: options.user ?? USER,
           actionId,
           responseUrl: slack.responseUrl(options.responseId),
+          triggerId: slack.newTrigger(),
           ...(options.value === undefined ? {} : { value: options.value }),
           ...(options.message ? { message: options.message } : {}),
         }),
         'application/x-www-form-urlencoded',
       );
+    },
+    async pressForView(actionId, options) {
+      const before = slack.views.length;
+      const delivery = await harness.press(actionId, { ...options, responseId: `view-${actionId}` });
+      if (delivery.status !== 200) throw new Error(`the press was refused: HTTP ${delivery.status}`);
+      return slack.waitFor(() => slack.views[before]);
+    },
+    async submit(view, inputs = {}, user = USER) {
+      const delivery = await deliver(
+        harness.eventsUrl,
+        SIGNING_SECRET,
+        viewSubmissionBody({
+          teamId: slack.teamId,
+          userId: user,
+          view,
+          inputs,
+          triggerId: slack.newTrigger(),
+        }),
+        'application/x-www-form-urlencoded',
+      );
+      return { delivery, response: slack.applyViewResponse(view.id, delivery.body) };
+    },
+    pressInView(view, actionId, options = {}) {
+      return deliver(
+        harness.eventsUrl,
+        SIGNING_SECRET,
+        viewButtonBody({
+          teamId: slack.teamId,
+          userId: options.user ?? USER,
+          view,
+          actionId,
+          triggerId: slack.newTrigger(),
+          ...(options.value === undefined ? {} : { value: options.value }),
+        }),
+        'application/x-www-form-urlencoded',
+      );
+    },
+    ephemerals(user) {
+      return slack.callsOf('chat.postEphemeral', { user }).map((call) => ({
+        text: call.args.text as string,
+        blocks: (call.args.blocks ?? []) as Record<string, unknown>[],
+      }));
     },
     posted(threadTs) {
       return slack.callsOf('chat.postMessage', { thread_ts: threadTs }).map((call) => ({

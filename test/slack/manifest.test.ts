@@ -19,7 +19,7 @@ const listUnder = (key: string) => {
 };
 
 describe('Slack app manifest', () => {
-  it('subscribes to every event the handlers listen to, with the scopes they need', () => {
+  it('subscribes to every event the handlers listen to, with the scopes they need (approver groups too)', () => {
     expect(listUnder('bot_events').sort()).toEqual(
       ['app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim'].sort(),
     );
@@ -32,6 +32,7 @@ describe('Slack app manifest', () => {
         'mpim:history',
         'chat:write',
         'commands',
+        'usergroups:read',
       ].sort(),
     );
   });

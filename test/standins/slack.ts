@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { validateMessage, validateView } from '../../src/slack/blocks/validate.js';
 import type { RunningServer } from './http.js';
 import { listen, readBody } from './http.js';
 
@@ -14,6 +15,8 @@ export interface SlackCall {
   token: string | undefined;
   /** performance.now() on arrival. */
   at: number;
+  /** What the stand-in answered (absent while in flight, or for a rate-limited or failed-on-request call). */
+  result?: Record<string, unknown>;
 }
 
 /** A POST to a response_url (what Bolt's `respond` sends). */
@@ -64,35 +67,61 @@ export interface SlackStandIn extends RunningServer {
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
   /** Calls of `method`, optionally only those whose arguments match `where`. */
   callsOf(method: string, where?: Record<string, unknown>): SlackCall[];
-  /** Resolves once `probe` returns a value, polling every few milliseconds; rejects after `timeoutMs`. */
-  waitFor<T>(probe: () => T | undefined | false, timeoutMs?: number): Promise<T>;
+  /** Resolves once `probe` returns (or resolves to) a value, polling every few milliseconds; rejects after `timeoutMs`. */
+  waitFor<T>(
+    probe: () => T | undefined | false | Promise<T | undefined | false>,
+    timeoutMs?: number,
+  ): Promise<T>;
+  /** A message as it reads now (after any chat.update), by channel and ts. */
+  message(channel: string, ts: string): PostedMessage | undefined;
+  /** The messages posted in a thread (or, without `threadTs`, at the channel's top level), as they read now. */
+  thread(channel: string, threadTs?: string): PostedMessage[];
+  /** A fresh trigger_id, as Slack puts in every interaction; views.open/push accept it for 3 s. */
+  newTrigger(): string;
+  /** A view as it is now (views.open / update / push, or a view_submission's response_action: update). */
+  view(id: string): StoredView | undefined;
+  /** Every view, in the order first opened or pushed. */
+  views: StoredView[];
+  /**
+   * What Slack does with a view_submission's acknowledgement: `update` replaces the view, `errors` shows them under
+   * the inputs (kept in `errors`), an empty answer closes the view.
+   */
+  applyViewResponse(
+    viewId: string,
+    body: string,
+  ): { response_action?: string; errors?: Record<string, string> };
+  /** Members of a user group, as usergroups.users.list answers. */
+  setUsergroup(id: string, users: string[]): void;
 }
 
-/** The parts of Slack's own validation of a message that Compass could get wrong. */
-function blockProblems(blocks: unknown): string | undefined {
-  if (blocks === undefined) return undefined;
-  if (!Array.isArray(blocks)) return 'blocks must be an array';
-  if (blocks.length > 50) return 'no more than 50 items allowed [json-pointer:/blocks]';
-  for (const [index, block] of (blocks as Record<string, unknown>[]).entries()) {
-    const text = (block.text as { text?: string } | undefined)?.text;
-    if (block.type === 'header' && (text?.length ?? 0) > 150)
-      return `must be less than 151 characters [json-pointer:/blocks/${index}/text]`;
-    if (block.type === 'section' && (text?.length ?? 0) > 3000)
-      return `must be less than 3001 characters [json-pointer:/blocks/${index}/text]`;
-    const elements = [
-      ...((block.elements as Record<string, unknown>[] | undefined) ?? []),
-      ...(block.accessory ? [block.accessory as Record<string, unknown>] : []),
-    ];
-    for (const element of elements) {
-      if (element.type !== 'button') continue;
-      if (((element.text as { text: string }).text.length ?? 0) > 75)
-        return `must be less than 76 characters [json-pointer:/blocks/${index}]`;
-      if (typeof element.value === 'string' && element.value.length > 2000)
-        return `must be less than 2001 characters [json-pointer:/blocks/${index}]`;
-    }
-  }
-  return undefined;
+/** A message in the stand-in's memory. */
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks: Record<string, unknown>[];
 }
+
+/** A modal in the stand-in's memory, as Slack would hand it back in interactions. */
+export interface StoredView {
+  id: string;
+  hash: string;
+  callback_id: string;
+  private_metadata: string;
+  title: { text: string };
+  blocks: Record<string, unknown>[];
+  /** The view it was pushed on, if any. */
+  parent?: string;
+  /** Shown under the inputs after a response_action: errors. */
+  errors?: Record<string, string>;
+  closed: boolean;
+}
+
+/** Trigger ids expire 3 s after the interaction that carried them (https://docs.slack.dev/interactivity). */
+const TRIGGER_LIFE_MS = 3000;
+/** A modal holds at most three views in its stack. */
+const VIEW_STACK = 3;
 
 /** Form fields as Slack's client sends them: objects (blocks, view, …) arrive JSON-encoded. */
 function parseArgs(body: string, contentType: string | undefined): Record<string, unknown> {
@@ -262,8 +291,67 @@ export async function startSlackStandIn(
   const calls: SlackCall[] = [];
   const responses: ResponsePost[] = [];
   const troubles = new Map<string, Trouble[]>();
+  const messages = new Map<string, PostedMessage>();
+  const views = new Map<string, StoredView>();
+  const triggers = new Map<string, number>();
+  const usergroups = new Map<string, string[]>();
   let sequence = 0;
   const nextTs = () => `${1_800_000_000 + ++sequence}.000100`;
+  const messageKey = (channel: string, ts: string) => `${channel}/${ts}`;
+
+  /** Slack's answer to a message it would reject, or undefined. */
+  const invalidMessage = (args: Record<string, unknown>) => {
+    const problems = validateMessage({ text: args.text, blocks: args.blocks });
+    return problems.length > 0 ? { ok: false, error: 'invalid_blocks', errors: problems } : undefined;
+  };
+
+  /** Whether a trigger_id is one this stand-in issued, and still alive. */
+  function triggerProblem(trigger: unknown): string | undefined {
+    const issued = typeof trigger === 'string' ? triggers.get(trigger) : undefined;
+    if (issued === undefined) return 'invalid_trigger_id';
+    if (Date.now() - issued > TRIGGER_LIFE_MS) return 'expired_trigger_id';
+    return undefined;
+  }
+
+  function storeView(args: Record<string, unknown>, id: string, parent?: string): Record<string, unknown> {
+    const view = args.view as Record<string, unknown>;
+    const stored: StoredView = {
+      id,
+      hash: `${Date.now()}.${++sequence}`,
+      callback_id: (view.callback_id as string | undefined) ?? '',
+      private_metadata: (view.private_metadata as string | undefined) ?? '',
+      title: view.title as { text: string },
+      blocks: (view.blocks as Record<string, unknown>[] | undefined) ?? [],
+      closed: false,
+      ...(parent ? { parent } : {}),
+    };
+    views.set(id, stored);
+    return { ok: true, view: { ...view, id, hash: stored.hash } };
+  }
+
+  function viewCall(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    if (!args.view || typeof args.view !== 'object') return { ok: false, error: 'invalid_arguments' };
+    const problems = validateView(args.view);
+    if (problems.length > 0)
+      return { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems } };
+    if (method === 'views.update') {
+      const current = views.get(args.view_id as string);
+      if (!current || current.closed) return { ok: false, error: 'not_found' };
+      if (args.hash !== undefined && args.hash !== current.hash) return { ok: false, error: 'hash_conflict' };
+      return storeView(args, current.id, current.parent);
+    }
+    const expired = triggerProblem(args.trigger_id);
+    if (expired) return { ok: false, error: expired };
+    const id = `V${String(++sequence).padStart(8, '0')}`;
+    if (method === 'views.open') return storeView(args, id);
+    // views.push: on top of the newest open view; a stack holds three.
+    const top = [...views.values()].filter((view) => !view.closed).at(-1);
+    if (!top) return { ok: false, error: 'not_found' };
+    let depth = 1;
+    for (let at: StoredView | undefined = top; at?.parent; at = views.get(at.parent)) depth++;
+    if (depth >= VIEW_STACK) return { ok: false, error: 'push_limit_reached' };
+    return storeView(args, id, top.id);
+  }
 
   const json = (
     response: ServerResponse,
@@ -292,9 +380,16 @@ export async function startSlackStandIn(
       case 'chat.postMessage': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
         if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
-        const problem = blockProblems(args.blocks);
-        if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+        const invalid = invalidMessage(args);
+        if (invalid) return invalid;
         const ts = nextTs();
+        messages.set(messageKey(channel, ts), {
+          channel,
+          ts,
+          text: args.text as string,
+          blocks: (args.blocks ?? []) as Record<string, unknown>[],
+          ...(args.thread_ts ? { thread_ts: args.thread_ts as string } : {}),
+        });
         const message = {
           type: 'message',
           user: botUserId,
@@ -307,24 +402,28 @@ export async function startSlackStandIn(
         return { ok: true, channel, ts, message };
       }
       case 'chat.update': {
-        if (!channel || !args.ts) return { ok: false, error: 'message_not_found' };
-        const problem = blockProblems(args.blocks);
-        if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+        const existing = channel && messages.get(messageKey(channel, args.ts as string));
+        if (!existing) return { ok: false, error: 'message_not_found' };
+        const invalid = invalidMessage(args);
+        if (invalid) return invalid;
+        existing.text = args.text as string;
+        existing.blocks = (args.blocks ?? []) as Record<string, unknown>[];
         return { ok: true, channel, ts: args.ts, text: args.text };
       }
       case 'chat.postEphemeral': {
         if (!channel) return { ok: false, error: 'channel_not_found' };
         if (!args.user) return { ok: false, error: 'user_not_in_channel' };
-        const problem = blockProblems(args.blocks);
-        if (problem) return { ok: false, error: 'invalid_blocks', errors: [problem] };
+        const invalid = invalidMessage(args);
+        if (invalid) return invalid;
         return { ok: true, message_ts: nextTs() };
       }
       case 'views.open':
       case 'views.push':
-      case 'views.update': {
-        if (method !== 'views.update' && !args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
-        const view = (args.view ?? {}) as Record<string, unknown>;
-        return { ok: true, view: { id: `V${String(++sequence).padStart(8, '0')}`, ...view } };
+      case 'views.update':
+        return viewCall(method, args);
+      case 'usergroups.users.list': {
+        const users = usergroups.get(args.usergroup as string);
+        return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
       }
       case 'users.info':
         return {
@@ -346,7 +445,8 @@ export async function startSlackStandIn(
     const args = parseArgs(await readBody(request), request.headers['content-type']);
     const bearer = request.headers.authorization?.replace(/^Bearer\s+/i, '');
     const token = bearer ?? (args.token as string | undefined);
-    calls.push({ method, args, token, at: performance.now() });
+    const call: SlackCall = { method, args, token, at: performance.now() };
+    calls.push(call);
     const queued = troubles.get(method);
     const trouble = queued?.shift();
     if (trouble?.kind === 'ratelimited') {
@@ -365,7 +465,8 @@ export async function startSlackStandIn(
       return json(response, 200, { ok: true, url: sockets.url });
     }
     if (token !== botToken) return json(response, 200, { ok: false, error: 'invalid_auth' });
-    json(response, 200, answer(method, args));
+    call.result = answer(method, args);
+    json(response, 200, call.result);
   }
 
   const server = await listen(async (request, response) => {
@@ -408,10 +509,44 @@ export async function startSlackStandIn(
         (call) =>
           call.method === method && Object.entries(where).every(([key, value]) => call.args[key] === value),
       ),
+    message: (channel, ts) => messages.get(messageKey(channel, ts)),
+    thread: (channel, threadTs) =>
+      [...messages.values()].filter(
+        (message) => message.channel === channel && message.thread_ts === threadTs,
+      ),
+    newTrigger() {
+      const trigger = `${++sequence}.${Date.now()}.${randomUUID().slice(0, 8)}`;
+      triggers.set(trigger, Date.now());
+      return trigger;
+    },
+    view: (id) => views.get(id),
+    get views() {
+      return [...views.values()];
+    },
+    applyViewResponse(viewId, body) {
+      const answer = (body ? JSON.parse(body) : {}) as {
+        response_action?: string;
+        view?: Record<string, unknown>;
+        errors?: Record<string, string>;
+      };
+      const current = views.get(viewId);
+      if (!current) return answer;
+      if (answer.response_action === 'update' && answer.view) {
+        const problems = validateView(answer.view);
+        if (problems.length > 0)
+          throw new Error(`Slack would reject the updated view: ${problems.join('; ')}`);
+        storeView({ view: answer.view }, viewId, current.parent);
+      } else if (answer.response_action === 'errors') current.errors = answer.errors ?? {};
+      else if (!answer.response_action) current.closed = true;
+      return answer;
+    },
+    setUsergroup: (id, users) => {
+      usergroups.set(id, users);
+    },
     async waitFor(probe, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const value = probe();
+        const value = await probe();
         if (value !== undefined && value !== false) return value;
         if (Date.now() > deadline)
           throw new Error(`Slack stand-in: condition not met within ${timeoutMs} ms`);
@@ -514,6 +649,27 @@ export function slashCommandBody(fields: {
   }).toString();
 }
 
+/** The `actions` entry of a button press. */
+const pressedButton = (actionId: string, value: string | undefined) => ({
+  type: 'button',
+  action_id: actionId,
+  block_id: 'b1',
+  text: { type: 'plain_text', text: 'button' },
+  ...(value === undefined ? {} : { value }),
+  action_ts: `${Date.now() / 1000}`,
+});
+
+/** What every interaction payload starts with. */
+const interaction = (type: string, fields: { teamId: string; userId: string }) => ({
+  type,
+  user: { id: fields.userId, username: 'ada', name: 'ada', team_id: fields.teamId },
+  api_app_id: 'A0COMPASS',
+  token: 'legacy-verification-token',
+});
+
+/** An interaction as Slack posts it: the payload JSON in a form field. */
+const formBody = (payload: unknown) => new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+
 /** A block_actions interaction's form body (one button press). */
 export function buttonPressBody(fields: {
   teamId: string;
@@ -523,30 +679,136 @@ export function buttonPressBody(fields: {
   value?: string;
   responseUrl: string;
   message?: { ts: string; thread_ts?: string };
+  triggerId?: string;
 }): string {
   const payload = {
-    type: 'block_actions',
-    user: { id: fields.userId, username: 'ada', team_id: fields.teamId },
-    api_app_id: 'A0COMPASS',
-    token: 'legacy-verification-token',
+    ...interaction('block_actions', fields),
     container: fields.message
       ? { type: 'message', message_ts: fields.message.ts, channel_id: fields.channelId, is_ephemeral: false }
       : { type: 'message', message_ts: '1.0', channel_id: fields.channelId, is_ephemeral: true },
-    trigger_id: `trigger.${Date.now()}`,
+    trigger_id: fields.triggerId ?? `trigger.${Date.now()}`,
     team: { id: fields.teamId, domain: 'compass-test' },
     channel: { id: fields.channelId, name: 'llm-planning' },
     ...(fields.message ? { message: { type: 'message', user: 'U0COMPASS', ...fields.message } } : {}),
     response_url: fields.responseUrl,
-    actions: [
-      {
-        type: 'button',
-        action_id: fields.actionId,
-        block_id: 'b1',
-        text: { type: 'plain_text', text: 'button' },
-        ...(fields.value === undefined ? {} : { value: fields.value }),
-        action_ts: `${Date.now() / 1000}`,
-      },
-    ],
+    actions: [pressedButton(fields.actionId, fields.value)],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+  return formBody(payload);
+}
+
+/** What a person enters in a modal, by input block_id: text, a choice's value, several values, or nothing. */
+export type ViewInputs = Record<string, string | string[] | null>;
+
+type ElementJson = {
+  type: string;
+  action_id: string;
+  initial_value?: string;
+  initial_option?: Record<string, unknown>;
+  initial_options?: Record<string, unknown>[];
+  options?: { text: unknown; value: string }[];
+};
+
+/**
+ * `view.state.values` as Slack sends it: every input block, with what `inputs` says or else its initial value (Slack
+ * submits what is prefilled). A choice not among the element's options is sent anyway, as a forged payload would be.
+ */
+export function viewState(
+  view: StoredView,
+  inputs: ViewInputs = {},
+): Record<string, Record<string, unknown>> {
+  const values: Record<string, Record<string, unknown>> = {};
+  for (const block of view.blocks) {
+    if (block.type !== 'input') continue;
+    const blockId = block.block_id as string;
+    const element = block.element as ElementJson;
+    const given = Object.hasOwn(inputs, blockId) ? inputs[blockId] : undefined;
+    const option = (value: string) =>
+      element.options?.find((candidate) => candidate.value === value) ?? {
+        text: { type: 'plain_text', text: value },
+        value,
+      };
+    let state: Record<string, unknown>;
+    switch (element.type) {
+      case 'static_select': {
+        const chosen =
+          given === undefined
+            ? (element.initial_option ?? null)
+            : given === null
+              ? null
+              : option(String(given));
+        state = { type: element.type, selected_option: chosen };
+        break;
+      }
+      case 'multi_static_select': {
+        const chosen =
+          given === undefined
+            ? (element.initial_options ?? [])
+            : (Array.isArray(given) ? given : given === null ? [] : [given]).map(option);
+        state = { type: element.type, selected_options: chosen };
+        break;
+      }
+      default:
+        state = { type: element.type, value: given === undefined ? (element.initial_value ?? null) : given };
+    }
+    values[blockId] = { [element.action_id]: state };
+  }
+  return values;
+}
+
+const viewPayload = (view: StoredView, teamId: string, inputs: ViewInputs) => ({
+  id: view.id,
+  team_id: teamId,
+  type: 'modal',
+  callback_id: view.callback_id,
+  private_metadata: view.private_metadata,
+  hash: view.hash,
+  title: { type: 'plain_text', ...view.title },
+  blocks: view.blocks,
+  state: { values: viewState(view, inputs) },
+  root_view_id: view.parent ?? view.id,
+  previous_view_id: view.parent ?? null,
+  app_id: 'A0COMPASS',
+  bot_id: 'B0COMPASS',
+  close: null,
+  submit: null,
+  clear_on_close: false,
+  notify_on_close: false,
+});
+
+/** A view_submission's form body: someone pressed the modal's submit button. */
+export function viewSubmissionBody(fields: {
+  teamId: string;
+  userId: string;
+  view: StoredView;
+  inputs?: ViewInputs;
+  triggerId: string;
+}): string {
+  const payload = {
+    ...interaction('view_submission', fields),
+    team: { id: fields.teamId, domain: 'compass-test' },
+    trigger_id: fields.triggerId,
+    view: viewPayload(fields.view, fields.teamId, fields.inputs ?? {}),
+    response_urls: [],
+  };
+  return formBody(payload);
+}
+
+/** A block_actions form body for a button inside a modal (no channel, no message: the view). */
+export function viewButtonBody(fields: {
+  teamId: string;
+  userId: string;
+  view: StoredView;
+  actionId: string;
+  value?: string;
+  triggerId: string;
+}): string {
+  const payload = {
+    ...interaction('block_actions', fields),
+    container: { type: 'view', view_id: fields.view.id },
+    trigger_id: fields.triggerId,
+    team: { id: fields.teamId, domain: 'compass-test' },
+    view: viewPayload(fields.view, fields.teamId, {}),
+    actions: [pressedButton(fields.actionId, fields.value)],
+  };
+  return formBody(payload);
 }

@@ -36,9 +36,9 @@ export function noticeBlocks(text: string): SlackMessage {
   return message(text, [section(text)]);
 }
 
-/** What a refinement changed in the spec and in the top option. */
-export function changesBlocks(changes: string[], topOption: string | null): SlackMessage {
-  const lines = [`*Updated:* ${changes.join(' · ')}`];
+/** What a refinement changed in the spec and in the top option; `by` names who changed it with a form. */
+export function changesBlocks(changes: string[], topOption: string | null, by?: string): SlackMessage {
+  const lines = [`*Updated${by ? ` by <@${by}>` : ''}:* ${changes.join(' · ')}`];
   if (topOption) lines.push(topOption);
   const text = lines.join('\n');
   return message(text.replace(/\*/g, ''), [section(fitLines(lines, LIMITS.sectionText))]);
@@ -55,6 +55,9 @@ export function helpBlocks(): SlackMessage {
     '*Compass* plans LLM deployments: model, GPUs, replicas, monthly cost and predicted latency against your targets.',
     '• `/compass plan chatbot for 1000 users, low latency matters` — a quick plan only you see, with a button to discuss it in the channel.',
     '• Mention me (or send me a direct message) with what you need to start a conversation in a thread; every later message in that thread refines it: “make it 3000 users”, “we only have H100s”, “cheaper?”, “what if TTFT must be under 200 ms?”.',
+    '• `/compass status` — deployments with their state, monthly cost and endpoint.',
+    '• `/compass slo [deployment]` — SLOs of running deployments: p95s against target and prediction, load, cost.',
+    '• `/compass digest daily 09:00`, `/compass digest weekly mon 09:00` (UTC) or `/compass digest off` — a status digest in this channel.',
     '• `/compass help` — this message.',
   ].join('\n');
   return message(
@@ -73,7 +76,7 @@ export function quickPlanBlocks(plan: Plan, request: string, useCaseName: string
   const assumed = spec.notes.filter((note) => /assumed/.test(note));
   const options = recommendationsBlocks(plan, {
     top: 3,
-    details: false,
+    optionButtons: false,
     buttons: [button('Discuss in a thread', ACTION.startThread, request, 'primary')],
   });
   const blocks = [

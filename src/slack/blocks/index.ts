@@ -1,6 +1,17 @@
-// Pure Block Kit builders: data in, Slack messages out; every message carries a text fallback.
+// Pure Block Kit builders: data in, Slack messages and modals out; every message carries a text fallback.
 export type { ActionId } from './actions.js';
-export { ACTION } from './actions.js';
+export { ACTION, VIEW } from './actions.js';
+export {
+  approvalRequestBlocks,
+  approversLine,
+  decisionNoticeBlocks,
+  deployRequestView,
+  rejectView,
+  slackDate,
+  targetText,
+} from './approval.js';
+export type { MemoryBreakdown, OptionDetails } from './details.js';
+export { loadingView, MANIFEST_PREVIEW_BLOCK, noticeView, optionDetailsView } from './details.js';
 export {
   changesBlocks,
   failureBlocks,
@@ -10,16 +21,23 @@ export {
   quickPlanBlocks,
   threadStarterBlocks,
 } from './dialogue.js';
-export type { Block, ButtonElement, SlackMessage } from './kit.js';
-export { clip, LIMITS, validateMessage } from './kit.js';
+export type { FieldOption, FormField, FormValue, FormValues, InputState } from './form.js';
+export { formValuesFromLine, formValuesOf, inputBlocks } from './form.js';
+export type { Block, ButtonElement, SlackMessage, SlackView, ViewBlock } from './kit.js';
+export { clip, LIMITS } from './kit.js';
 export type { RecommendationsOptions } from './recommendations.js';
 export {
   conversationButtons,
   gpuLabel,
   modelLabel,
-  optionDetailsBlocks,
+  optionButtons,
+  optionSummary,
   recommendationsBlocks,
 } from './recommendations.js';
 export { specCardBlocks } from './spec-card.js';
+export { specFormView } from './spec-form.js';
 export type { Choice, RenderedMessage } from './text.js';
 export { mrkdwnToPlain, renderAsText } from './text.js';
+export { validateMessage, validateView } from './validate.js';
+export type { ScenarioState } from './what-if.js';
+export { chosenOptionBlocks, compareView, SCENARIO_BLOCK, scenarioText, whatIfView } from './what-if.js';

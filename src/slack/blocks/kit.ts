@@ -1,7 +1,10 @@
 /**
  * The part of Block Kit Compass uses, as plain data, with constructors that keep every piece inside Slack's limits
- * (https://docs.slack.dev/reference/block-kit/blocks). The shapes are assignable to @slack/types' KnownBlock.
+ * (https://docs.slack.dev/reference/block-kit/blocks, …/reference/views/modal-views). The shapes are assignable to
+ * @slack/types' KnownBlock and ModalView.
  */
+
+import { LIMITS } from './limits.js';
 
 export interface PlainText {
   type: 'plain_text';
@@ -28,6 +31,7 @@ export interface HeaderBlock {
 }
 export interface SectionBlock {
   type: 'section';
+  block_id?: string;
   text?: Mrkdwn;
   fields?: Mrkdwn[];
   accessory?: ButtonElement;
@@ -52,23 +56,74 @@ export interface SlackMessage {
   blocks: Block[];
 }
 
-/** Slack's documented limits for what Compass sends. */
-export const LIMITS = {
-  blocksPerMessage: 50,
-  /** chat.postMessage truncates `text` beyond 40,000; 4,000 keeps notifications readable. */
-  fallbackText: 4000,
-  headerText: 150,
-  sectionText: 3000,
-  sectionFields: 10,
-  fieldText: 2000,
-  contextElements: 10,
-  /** Per text element of a context block (the documented limit of a text object is 3000). */
-  contextText: 3000,
-  actionsElements: 25,
-  buttonText: 75,
-  buttonValue: 2000,
-  actionId: 255,
-} as const;
+export interface SelectOption {
+  text: PlainText;
+  value: string;
+}
+export interface StaticSelectElement {
+  type: 'static_select';
+  action_id: string;
+  options: SelectOption[];
+  initial_option?: SelectOption;
+  placeholder?: PlainText;
+}
+export interface MultiStaticSelectElement {
+  type: 'multi_static_select';
+  action_id: string;
+  options: SelectOption[];
+  initial_options?: SelectOption[];
+  placeholder?: PlainText;
+}
+export interface NumberInputElement {
+  type: 'number_input';
+  action_id: string;
+  is_decimal_allowed: boolean;
+  initial_value?: string;
+  min_value?: string;
+  placeholder?: PlainText;
+}
+export interface PlainTextInputElement {
+  type: 'plain_text_input';
+  action_id: string;
+  multiline?: boolean;
+  initial_value?: string;
+  min_length?: number;
+  max_length?: number;
+  placeholder?: PlainText;
+}
+export type InputElement =
+  | StaticSelectElement
+  | MultiStaticSelectElement
+  | NumberInputElement
+  | PlainTextInputElement;
+
+/** One form field of a modal; its block_id names the field in `response_action: errors` and in the state. */
+export interface InputBlock {
+  type: 'input';
+  block_id: string;
+  label: PlainText;
+  element: InputElement;
+  hint?: PlainText;
+  optional?: boolean;
+}
+
+export type ViewBlock = Block | InputBlock;
+
+/** A modal view (views.open / update / push, or a `response_action: update`). */
+export interface SlackView {
+  type: 'modal';
+  callback_id: string;
+  title: PlainText;
+  submit?: PlainText;
+  close?: PlainText;
+  /** The key of the view's state in PostgreSQL; never the state itself. */
+  private_metadata?: string;
+  clear_on_close?: boolean;
+  blocks: ViewBlock[];
+}
+
+export { LIMITS } from './limits.js';
+export { validateMessage, validateView } from './validate.js';
 
 /** Shortens text to `max` characters, marking the cut with an ellipsis. */
 export function clip(text: string, max: number): string {
@@ -93,8 +148,9 @@ export const header = (text: string): HeaderBlock => ({
   text: plain(text, LIMITS.headerText),
 });
 
-export function section(text: string, accessory?: ButtonElement): SectionBlock {
+export function section(text: string, accessory?: ButtonElement, blockId?: string): SectionBlock {
   const block: SectionBlock = { type: 'section', text: mrkdwn(text, LIMITS.sectionText) };
+  if (blockId) block.block_id = clip(blockId, LIMITS.blockId);
   if (accessory) block.accessory = accessory;
   return block;
 }
@@ -139,100 +195,67 @@ export function button(
   return element;
 }
 
+export const selectOption = (label: string, value: string): SelectOption => ({
+  text: plain(label, LIMITS.optionText),
+  value: clip(value, LIMITS.optionValue),
+});
+
+/** An input block; `element`'s action_id is the field name too, so the state reads `values[name][name]`. */
+export function input(
+  name: string,
+  label: string,
+  element: InputElement,
+  options: { hint?: string; optional?: boolean } = {},
+): InputBlock {
+  const block: InputBlock = {
+    type: 'input',
+    block_id: clip(name, LIMITS.blockId),
+    label: plain(label, LIMITS.inputLabel),
+    element,
+  };
+  if (options.hint) block.hint = plain(options.hint, LIMITS.inputHint);
+  if (options.optional) block.optional = true;
+  return block;
+}
+
+export class ViewMetadataTooLongError extends Error {
+  constructor(length: number) {
+    super(`private_metadata of ${length} characters exceeds Slack's ${LIMITS.privateMetadata}`);
+    this.name = 'ViewMetadataTooLongError';
+  }
+}
+
+/** A modal: title and buttons clipped to 24 characters, at most 100 blocks. */
+export function modal(spec: {
+  callbackId: string;
+  title: string;
+  blocks: ViewBlock[];
+  submit?: string;
+  close?: string;
+  privateMetadata?: string;
+  clearOnClose?: boolean;
+}): SlackView {
+  const view: SlackView = {
+    type: 'modal',
+    callback_id: clip(spec.callbackId, LIMITS.callbackId),
+    title: plain(spec.title, LIMITS.viewTitle),
+    blocks: spec.blocks.slice(0, LIMITS.blocksPerView),
+  };
+  if (spec.submit) view.submit = plain(spec.submit, LIMITS.viewButton);
+  if (spec.close) view.close = plain(spec.close, LIMITS.viewButton);
+  if (spec.privateMetadata !== undefined) {
+    // A clipped key would find the wrong state, or none: refuse instead.
+    if (spec.privateMetadata.length > LIMITS.privateMetadata)
+      throw new ViewMetadataTooLongError(spec.privateMetadata.length);
+    view.private_metadata = spec.privateMetadata;
+  }
+  if (spec.clearOnClose) view.clear_on_close = true;
+  return view;
+}
+
 /** A message from blocks, keeping at most the allowed number (the last kept block is the one that matters least). */
 export function message(text: string, blocks: Block[]): SlackMessage {
   return { text: clip(text, LIMITS.fallbackText), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
-}
-
-/** Every way `msg` breaks Slack's limits or required fields; empty when Slack would accept it. */
-export function validateMessage(msg: SlackMessage): string[] {
-  const problems: string[] = [];
-  const check = (ok: boolean, problem: string) => {
-    if (!ok) problems.push(problem);
-  };
-  const length = (text: string) => [...text].length;
-  check(msg.text.trim().length > 0, 'text: a fallback text is required');
-  check(length(msg.text) <= LIMITS.fallbackText, `text: longer than ${LIMITS.fallbackText}`);
-  check(msg.blocks.length <= LIMITS.blocksPerMessage, `blocks: more than ${LIMITS.blocksPerMessage}`);
-  const checkButton = (element: ButtonElement, where: string) => {
-    check(element.type === 'button', `${where}: not a button`);
-    check(length(element.text.text) > 0, `${where}.text: empty`);
-    check(length(element.text.text) <= LIMITS.buttonText, `${where}.text: longer than ${LIMITS.buttonText}`);
-    check(element.text.type === 'plain_text', `${where}.text: must be plain_text`);
-    check(
-      element.action_id.length > 0 && element.action_id.length <= LIMITS.actionId,
-      `${where}.action_id: 1–${LIMITS.actionId} characters`,
-    );
-    if (element.value !== undefined)
-      check(length(element.value) <= LIMITS.buttonValue, `${where}.value: longer than ${LIMITS.buttonValue}`);
-  };
-  msg.blocks.forEach((block, index) => {
-    const where = `blocks[${index}] (${block.type})`;
-    switch (block.type) {
-      case 'header':
-        check(block.text.type === 'plain_text', `${where}: text must be plain_text`);
-        check(length(block.text.text) > 0, `${where}: empty text`);
-        check(
-          length(block.text.text) <= LIMITS.headerText,
-          `${where}: text longer than ${LIMITS.headerText}`,
-        );
-        break;
-      case 'section':
-        check(block.text !== undefined || (block.fields?.length ?? 0) > 0, `${where}: needs text or fields`);
-        if (block.text) {
-          check(length(block.text.text) > 0, `${where}: empty text`);
-          check(
-            length(block.text.text) <= LIMITS.sectionText,
-            `${where}: text longer than ${LIMITS.sectionText}`,
-          );
-        }
-        if (block.fields) {
-          check(
-            block.fields.length <= LIMITS.sectionFields,
-            `${where}: more than ${LIMITS.sectionFields} fields`,
-          );
-          block.fields.forEach((field, at) => {
-            check(length(field.text) > 0, `${where}.fields[${at}]: empty`);
-            check(
-              length(field.text) <= LIMITS.fieldText,
-              `${where}.fields[${at}]: longer than ${LIMITS.fieldText}`,
-            );
-          });
-        }
-        if (block.accessory) checkButton(block.accessory, `${where}.accessory`);
-        break;
-      case 'context':
-        check(block.elements.length > 0, `${where}: no elements`);
-        check(
-          block.elements.length <= LIMITS.contextElements,
-          `${where}: more than ${LIMITS.contextElements} elements`,
-        );
-        block.elements.forEach((element, at) => {
-          check(length(element.text) > 0, `${where}.elements[${at}]: empty`);
-          check(
-            length(element.text) <= LIMITS.contextText,
-            `${where}.elements[${at}]: longer than ${LIMITS.contextText}`,
-          );
-        });
-        break;
-      case 'actions': {
-        check(block.elements.length > 0, `${where}: no elements`);
-        check(
-          block.elements.length <= LIMITS.actionsElements,
-          `${where}: more than ${LIMITS.actionsElements} elements`,
-        );
-        block.elements.forEach((element, at) => {
-          checkButton(element, `${where}.elements[${at}]`);
-        });
-        const ids = block.elements.map((element) => element.action_id);
-        check(new Set(ids).size === ids.length, `${where}: action_id values must be unique within the block`);
-        break;
-      }
-      case 'divider':
-        break;
-    }
-  });
-  return problems;
 }
 
 /** Joins whole lines up to `max` characters; what does not fit is counted ("…and 3 more") rather than cut. */

@@ -1,27 +1,9 @@
 import type { Plan, PlannedOption } from '../../planner/plan.js';
 import type { DeploymentSpec } from '../../spec/schema.js';
 import { ACTION } from './actions.js';
-import { BASIS_LABEL, check, count, ms, rps, usdHourly, usdMonthly } from './format.js';
+import { check, ms, rps, usdMonthly } from './format.js';
 import type { Block, ButtonElement, SlackMessage } from './kit.js';
-import {
-  actions,
-  button,
-  context,
-  divider,
-  fieldSections,
-  fitLines,
-  header,
-  LIMITS,
-  message,
-  section,
-} from './kit.js';
-
-const LIMIT_WORDS: Record<PlannedOption['limitedBy'], string> = {
-  ttft: 'TTFT',
-  itl: 'ITL',
-  e2e: 'E2E latency',
-  capacity: 'throughput',
-};
+import { actions, button, context, divider, fitLines, header, LIMITS, message, section } from './kit.js';
 
 /** "Llama 3.1 8B Instruct (fp8)": the model as served. */
 export function modelLabel(option: Pick<PlannedOption, 'modelName' | 'precision'>): string {
@@ -39,7 +21,8 @@ export function gpuLabel(option: Pick<PlannedOption, 'gpuCount' | 'gpuId' | 'rep
   return `${option.gpuCount}× ${option.gpuId}${split}`;
 }
 
-function sloLine(option: PlannedOption, spec: DeploymentSpec): string {
+/** "TTFT 120 ms ✓ ≤ 500 ms · ITL … · E2E …": the p95s against the spec's targets. */
+export function sloLine(option: PlannedOption, spec: DeploymentSpec): string {
   const { predicted, sloChecks } = option;
   const { slo } = spec;
   return [
@@ -49,21 +32,36 @@ function sloLine(option: PlannedOption, spec: DeploymentSpec): string {
   ].join(' · ');
 }
 
-/** One option: what it is, what it costs, its p95s against the targets, the prediction's basis and why it ranks here. */
+/** An option in four lines: what it is, what it costs, its p95s against the targets, the prediction's basis. */
+export function optionSummary(option: PlannedOption, spec: DeploymentSpec, title: string): string {
+  return [
+    `*${title}*`,
+    `*${usdMonthly(option.monthlyCostUsd)}*${option.quality === null ? '' : ` · quality ${option.quality}/100`}`,
+    `p95 ${sloLine(option, spec)}`,
+    `Basis: ${option.basis} · carries up to ${rps(option.predicted.maxRps)}`,
+  ].join('\n');
+}
+
+/** What can be done with one option; each button carries the option's id. */
+export const optionButtons = (option: Pick<PlannedOption, 'id'>): ButtonElement[] => [
+  button('Details', ACTION.details, option.id),
+  button('What if…', ACTION.whatIf, option.id),
+  button('Request deploy', ACTION.requestDeploy, option.id, 'primary'),
+];
+
+/** One option: its summary, why it ranks here, and (in a conversation) its buttons. */
 function optionBlocks(
   option: PlannedOption,
   rank: number,
   spec: DeploymentSpec,
-  detailsButton: boolean,
+  withButtons: boolean,
 ): Block[] {
-  const lines = [
-    `*${rank}. ${modelLabel(option)}* on ${gpuLabel(option)}`,
-    `*${usdMonthly(option.monthlyCostUsd)}*${option.quality === null ? '' : ` · quality ${option.quality}/100`}`,
-    `p95 ${sloLine(option, spec)}`,
-    `Basis: ${option.basis} · carries up to ${rps(option.predicted.maxRps)}`,
+  const blocks: Block[] = [
+    section(optionSummary(option, spec, `${rank}. ${modelLabel(option)} on ${gpuLabel(option)}`)),
+    context(option.rationale),
   ];
-  const accessory = detailsButton ? button('Details', ACTION.details, option.id) : undefined;
-  return [section(lines.join('\n'), accessory), context(option.rationale)];
+  if (withButtons) blocks.push(actions(...optionButtons(option)));
+  return blocks;
 }
 
 function fallbackText(plan: Plan, top: number): string {
@@ -103,21 +101,18 @@ export interface RecommendationsOptions {
   top?: number;
   /** Buttons under the options; the conversation's by default. */
   buttons?: ButtonElement[];
-  /** Whether each option gets a Details button. */
-  details?: boolean;
+  /** Whether each option gets its Details / What if… / Request deploy buttons (a conversation's do). */
+  optionButtons?: boolean;
 }
 
-/** The buttons of a conversation's recommendations, for the modals and the deploy request that follow. */
-export const conversationButtons = (): ButtonElement[] => [
-  button('Edit spec', ACTION.editSpec),
-  button('What if…', ACTION.whatIf),
-  button('Request deploy', ACTION.requestDeploy, undefined, 'primary'),
-];
+/** The buttons under a conversation's recommendations. */
+export const conversationButtons = (): ButtonElement[] => [button('Edit spec', ACTION.editSpec)];
 
 /** The ranked options of a plan, with near misses and warnings, inside Slack's limits. */
 export function recommendationsBlocks(plan: Plan, options: RecommendationsOptions = {}): SlackMessage {
-  // Two blocks per option; the header, near misses, warnings, divider and buttons always keep their place.
-  const room = Math.floor((LIMITS.blocksPerMessage - 5) / 2);
+  const withButtons = options.optionButtons ?? true;
+  // Two or three blocks per option; the header, near misses, warnings, divider and buttons keep their place.
+  const room = Math.floor((LIMITS.blocksPerMessage - 5) / (withButtons ? 3 : 2));
   const top = Math.min(options.top ?? plan.recommendations.length, room);
   const shown = plan.recommendations.slice(0, top);
   const title =
@@ -126,37 +121,9 @@ export function recommendationsBlocks(plan: Plan, options: RecommendationsOption
       : `Top ${shown.length === 1 ? 'option' : `${shown.length} options`} · priority ${plan.spec.priority.value}`;
   const blocks: Block[] = [header(title)];
   for (const [index, option] of shown.entries())
-    blocks.push(...optionBlocks(option, index + 1, plan.spec, options.details ?? true));
+    blocks.push(...optionBlocks(option, index + 1, plan.spec, withButtons));
   blocks.push(...caveatBlocks(plan));
   const buttons = options.buttons ?? conversationButtons();
   if (buttons.length > 0) blocks.push(divider(), actions(...buttons));
   return message(fallbackText(plan, top), blocks);
-}
-
-/** Everything the planner knows about one option, for the Details button. */
-export function optionDetailsBlocks(option: PlannedOption, spec: DeploymentSpec): SlackMessage {
-  const { predicted } = option;
-  const fields = [
-    `*Model*\n${modelLabel(option)}\n\`${option.modelId}\``,
-    `*GPUs*\n${gpuLabel(option)}, ${option.gpusPerReplica} per replica`,
-    `*Cost*\n${usdMonthly(option.monthlyCostUsd)} (${usdHourly(option.hourlyCostUsd)})\n$${option.costPerMillionOutputTokensUsd} per million output tokens at the average load`,
-    `*Quality*\n${option.quality === null ? 'no score in the catalog' : `${option.quality}/100 for this use case`}`,
-    `*TTFT p50 / p95*\n${ms(predicted.ttftP50Ms)} / ${ms(predicted.ttftP95Ms)} ${check(option.sloChecks.ttft)} target ${ms(spec.slo.ttftP95Ms.value)}`,
-    `*ITL p50 / p95*\n${ms(predicted.itlP50Ms)} / ${ms(predicted.itlP95Ms)} ${check(option.sloChecks.itl)} target ${ms(spec.slo.itlP95Ms.value)}`,
-    `*E2E p50 / p95*\n${ms(predicted.e2eP50Ms)} / ${ms(predicted.e2eP95Ms)} ${check(option.sloChecks.e2e)} target ${ms(spec.slo.e2eP95Ms.value)}`,
-    `*Capacity*\nup to ${rps(predicted.maxRps)} in total, ${rps(predicted.maxRpsPerReplica)} per replica, limited by ${LIMIT_WORDS[option.limitedBy]}`,
-    `*Load at peak*\n${rps(predicted.loadPerReplicaRps)} per replica (${count(option.replicas)} replica${option.replicas === 1 ? '' : 's'})`,
-    `*Basis*\n${BASIS_LABEL[option.basis]}`,
-  ];
-  const blocks: Block[] = [
-    header(`${modelLabel(option)} on ${gpuLabel(option)}`),
-    ...fieldSections(fields),
-    context(option.rationale),
-    context(`Option id \`${option.id}\``),
-  ];
-  return message(
-    `${modelLabel(option)} on ${gpuLabel(option)}: ${usdMonthly(option.monthlyCostUsd)}, p95 TTFT ${ms(predicted.ttftP95Ms)}, ` +
-      `ITL ${ms(predicted.itlP95Ms)}, E2E ${ms(predicted.e2eP95Ms)} (${option.basis}).`,
-    blocks,
-  );
 }

@@ -1,14 +1,18 @@
 import type { DeploymentSpec } from '../../spec/schema.js';
+import { ACTION } from './actions.js';
 import { count, list, ms, rps, SOURCE_LABEL, usdMonthly } from './format.js';
 import type { Block, SlackMessage } from './kit.js';
-import { context, fieldSections, fitLines, header, LIMITS, message } from './kit.js';
+import { actions, button, context, fieldSections, fitLines, header, LIMITS, message } from './kit.js';
 
 type Field<T> = { value: T; source: DeploymentSpec['useCase']['source'] };
 
 const tagged = <T>(label: string, field: Field<T>, show: (value: T) => string) =>
   `*${label}*\n${show(field.value)} · ${SOURCE_LABEL[field.source]}`;
 
-/** The spec's fields, each with where it came from (stated, derived or default), and the notes behind them. */
+/**
+ * The spec's fields, each with where it came from (stated, derived or default), the notes behind them, and the Edit
+ * spec button. The thread's card is edited in place whenever the spec changes.
+ */
 export function specCardBlocks(spec: DeploymentSpec, useCaseName: string): SlackMessage {
   const { traffic, slo } = spec;
   const fields = [
@@ -31,7 +35,12 @@ export function specCardBlocks(spec: DeploymentSpec, useCaseName: string): Slack
   ];
   const blocks: Block[] = [header('Deployment spec'), ...fieldSections(fields)];
   if (spec.notes.length > 0) blocks.push(context(fitLines(spec.notes, LIMITS.contextText)));
-  blocks.push(context('Change anything by saying so, e.g. “make it 3000 users” or “TTFT under 200 ms”.'));
+  blocks.push(
+    context(
+      'Change anything by saying so, e.g. “make it 3000 users” or “TTFT under 200 ms”, or with *Edit spec*.',
+    ),
+    actions(button('Edit spec', ACTION.editSpec)),
+  );
   const text =
     `Deployment spec: ${useCaseName}, ` +
     `${spec.users.value === null ? '' : `${count(spec.users.value)} users, `}` +

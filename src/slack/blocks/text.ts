@@ -1,4 +1,4 @@
-import type { Block, ButtonElement, SlackMessage } from './kit.js';
+import type { ButtonElement, InputBlock, ViewBlock } from './kit.js';
 
 /** A button as `compass chat` offers it: typed as its number. */
 export interface Choice {
@@ -16,8 +16,11 @@ export interface RenderedMessage {
 /** Slack mrkdwn as plain terminal text: links, mentions, emphasis and escapes resolved. */
 export function mrkdwnToPlain(text: string): string {
   return text
-    .replace(/<@([A-Z0-9]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => `@${name ?? id}`)
+    .replace(/<@([\w.-]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => `@${name ?? id}`)
+    .replace(/<!subteam\^([A-Z0-9]+)(?:\|([^>]+))?>/g, (_, id: string, name?: string) => name ?? `@${id}`)
+    .replace(/<!date\^\d+\^[^|>]*\|([^>]+)>/g, '$1')
     .replace(/<#[A-Z0-9]+\|([^>]+)>/g, '#$1')
+    .replace(/<#([A-Z0-9]+)>/g, '#$1')
     .replace(/<((?:https?|mailto):[^|>]+)\|([^>]+)>/g, '$2 ($1)')
     .replace(/<((?:https?|mailto):[^>]+)>/g, '$1')
     .replace(/(^|[^\w*])\*(\S(?:[^*\n]*\S)?)\*(?!\w)/g, '$1$2')
@@ -34,11 +37,23 @@ function fieldLine(text: string): string {
   return rest.length > 0 ? `${label}: ${rest.join(' ')}` : (label ?? '');
 }
 
+/** An input as "Label [name]: current value", the name being what `compass chat` takes in `name=value`. */
+function inputLine(block: InputBlock): string {
+  const { element } = block;
+  const current =
+    element.type === 'static_select'
+      ? (element.initial_option?.text.text ?? '—')
+      : element.type === 'multi_static_select'
+        ? (element.initial_options ?? []).map((option) => option.value).join(',') || 'any'
+        : (element.initial_value ?? '—');
+  return `  ${block.label.text} [${block.block_id}]: ${current}`;
+}
+
 /**
- * A message as terminal text, its buttons numbered from `firstNumber` so several messages can share one numbering.
- * Only the block types Compass sends exist (see kit.ts), so the rendering is complete.
+ * A message or a modal as terminal text, its buttons numbered from `firstNumber` so several messages can share one
+ * numbering. Only the block types Compass sends exist (see kit.ts), so the rendering is complete.
  */
-export function renderAsText(msg: SlackMessage, firstNumber = 1): RenderedMessage {
+export function renderAsText(msg: { blocks: ViewBlock[] }, firstNumber = 1): RenderedMessage {
   const lines: string[] = [];
   const choices: Choice[] = [];
   const offer = (element: ButtonElement): string => {
@@ -51,7 +66,7 @@ export function renderAsText(msg: SlackMessage, firstNumber = 1): RenderedMessag
     choices.push(choice);
     return `[${choice.number}] ${choice.label}`;
   };
-  const render = (block: Block) => {
+  const render = (block: ViewBlock) => {
     switch (block.type) {
       case 'header':
         lines.push(`── ${block.text.text} ──`);
@@ -74,6 +89,9 @@ export function renderAsText(msg: SlackMessage, firstNumber = 1): RenderedMessag
         break;
       case 'actions':
         lines.push(block.elements.map(offer).join('   '));
+        break;
+      case 'input':
+        lines.push(inputLine(block));
         break;
     }
   };

@@ -1,0 +1,55 @@
+import type { ApprovalSettings } from '../approval/service.js';
+import { createApprovalService } from '../approval/service.js';
+import type { ApprovalStore } from '../approval/store.js';
+import { createApprovalStore } from '../approval/store.js';
+import type { ConversationServiceDeps, ExtractIntent } from '../conversation/service.js';
+import { createConversationService } from '../conversation/service.js';
+import type { ConversationStore } from '../conversation/store.js';
+import { createConversationStore } from '../conversation/store.js';
+import type { Database } from '../db/client.js';
+import type { Knowledge } from '../knowledge/catalog.js';
+import type { Logger } from '../log/index.js';
+import type { MonitorSettings } from '../monitor/settings.js';
+import type { HandlerDeps } from './handlers.js';
+import { createMonitoringControls, monitoringSubcommands } from './monitoring.js';
+
+/**
+ * Everything the bot's handlers need, on one database: the conversations, the approvals that a changed spec
+ * supersedes, and monitoring (`/compass slo`, `/compass digest`, Refresh) on PROMETHEUS_URL when it is set.
+ */
+export function createHandlerDeps(options: {
+  db: Database;
+  knowledge: Knowledge;
+  extract: ExtractIntent;
+  log: Logger;
+  settings: ApprovalSettings & { prometheusUrl?: string | undefined; monitor?: MonitorSettings };
+  manifestPreview?: ConversationServiceDeps['manifestPreview'];
+}): HandlerDeps & { store: ConversationStore; approvalStore: ApprovalStore } {
+  const { db, knowledge, extract, log, settings } = options;
+  const store = createConversationStore(db);
+  const approvalStore = createApprovalStore(db);
+  const service = createConversationService({
+    store,
+    knowledge,
+    extract,
+    log,
+    supersedeRequests: approvalStore.supersedeOpen,
+    ...(options.manifestPreview && { manifestPreview: options.manifestPreview }),
+  });
+  const approvals = createApprovalService({ store: approvalStore, conversations: store, settings, log });
+  const monitoring = createMonitoringControls({
+    db,
+    knowledge,
+    prometheusUrl: settings.prometheusUrl,
+    settings: settings.monitor,
+  });
+  return {
+    service,
+    store,
+    log,
+    approvals,
+    approvalStore,
+    monitoring,
+    subcommands: monitoringSubcommands(monitoring),
+  };
+}

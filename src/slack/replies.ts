@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { webApi } from '@slack/bolt';
+import type { ApprovalRequest, MessageRef } from '../approval/schema.js';
+import type { ThreadKey } from '../conversation/schema.js';
+import type { ConversationService, TurnOutcome } from '../conversation/service.js';
+import type { Logger } from '../log/index.js';
+import { noticeView } from './blocks/details.js';
+import { failureBlocks } from './blocks/dialogue.js';
+import type { SlackMessage, SlackView } from './blocks/kit.js';
+
+type Client = webApi.WebClient;
+/** Compass's views and blocks are the Web API's; the casts only bridge its wide union types. */
+type ApiView = Parameters<Client['views']['open']>[0]['view'];
+export const apiView = (view: SlackView) => view as unknown as ApiView;
+
+/** Where an ephemeral reply goes: a channel, optionally a thread, and the one user who sees it. */
+export interface EphemeralTarget {
+  channel: string;
+  user: string;
+  threadTs?: string | undefined;
+}
+
+/** Posting and editing Slack messages for the handlers, each failure logged once with what it was about. */
+export function createReplies(
+  log: Logger,
+  service: Pick<ConversationService, 'rememberSpecCard'>,
+  renderRequest?: (request: ApprovalRequest) => SlackMessage,
+) {
+  async function update(
+    client: Client,
+    ref: MessageRef,
+    message: SlackMessage,
+    context: Record<string, unknown>,
+  ) {
+    try {
+      await client.chat.update({
+        channel: ref.channel,
+        ts: ref.ts,
+        text: message.text,
+        blocks: message.blocks,
+      });
+    } catch (error) {
+      log.error({ event: 'slack.update_failed', ...context, ref, err: error }, 'editing a message failed');
+    }
+  }
+
+  async function ephemeral(client: Client, target: EphemeralTarget, message: SlackMessage) {
+    try {
+      await client.chat.postEphemeral({
+        channel: target.channel,
+        user: target.user,
+        ...(target.threadTs ? { thread_ts: target.threadTs } : {}),
+        text: message.text,
+        blocks: message.blocks,
+      });
+    } catch (error) {
+      log.error(
+        { event: 'slack.ephemeral_failed', channel: target.channel, err: error },
+        'ephemeral reply failed',
+      );
+    }
+  }
+
+  /** Edits both copies of a request's message (thread and approvers' channel). */
+  async function updateRequest(client: Client, request: ApprovalRequest, message: SlackMessage) {
+    const context = { conversationId: request.conversationId, requestId: request.id };
+    for (const ref of [request.threadMessage, request.approversMessage])
+      if (ref) await update(client, ref, message, context);
+  }
+
+  return {
+    update,
+    ephemeral,
+    updateRequest,
+
+    /** Posts a message in a thread; its ts, or undefined when Slack refused (logged). */
+    async post(client: Client, key: ThreadKey, message: SlackMessage, context: Record<string, unknown>) {
+      try {
+        const posted = await client.chat.postMessage({
+          channel: key.channelId,
+          thread_ts: key.threadTs,
+          text: message.text,
+          blocks: message.blocks,
+        });
+        return posted.ts;
+      } catch (error) {
+        log.error(
+          { event: 'slack.post_failed', ...context, thread: key, err: error },
+          'posting to Slack failed',
+        );
+        return undefined;
+      }
+    },
+
+    /**
+     * A turn's outcome in Slack: the replies (ephemeral ones to `userId`), the spec card edited in place when the spec
+     * changed, and the deploy requests it superseded edited to say so.
+     */
+    async postOutcome(client: Client, key: ThreadKey, userId: string, outcome: TurnOutcome) {
+      const context = { conversationId: outcome.conversationId };
+      for (const reply of outcome.replies) {
+        if (reply.ephemeral) {
+          await ephemeral(
+            client,
+            { channel: key.channelId, user: userId, threadTs: key.threadTs },
+            reply.message,
+          );
+          continue;
+        }
+        const ts = await this.post(client, key, reply.message, context);
+        if (ts === undefined) return;
+        if (reply.specCard && outcome.conversationId)
+          await service.rememberSpecCard(outcome.conversationId, ts);
+      }
+      if (outcome.specCard)
+        await update(
+          client,
+          { channel: key.channelId, ts: outcome.specCard.ts },
+          outcome.specCard.message,
+          context,
+        );
+      if (renderRequest)
+        for (const request of outcome.superseded ?? [])
+          await updateRequest(client, request, renderRequest(request));
+    },
+
+    /** Logs a failure with a short reference and returns what to tell the user. */
+    failure(event: string, context: Record<string, unknown>, error: unknown) {
+      const reference = randomUUID().slice(0, 8);
+      log.error({ event, reference, ...context, err: error }, 'handling an interaction failed');
+      const message = failureBlocks(reference);
+      return { message, view: noticeView('Sorry', message.text) };
+    },
+  };
+}
+
+export type Replies = ReturnType<typeof createReplies>;

@@ -1,0 +1,356 @@
+import { describe, expect, it } from 'vitest';
+import { approvalHash } from '../../src/approval/hash.js';
+import type { ApprovalPolicy, ApprovalRequest } from '../../src/approval/schema.js';
+import { specFormFields } from '../../src/conversation/spec-form.js';
+import { whatIfFields } from '../../src/conversation/what-if.js';
+import type { Knowledge } from '../../src/knowledge/catalog.js';
+import type { Plan, PlannedOption, WhatIfResult } from '../../src/planner/index.js';
+import { planDeployment, whatIf } from '../../src/planner/index.js';
+import type { FormField, SlackMessage, SlackView } from '../../src/slack/blocks/index.js';
+import * as blocks from '../../src/slack/blocks/index.js';
+import { buildSpec } from '../../src/spec/index.js';
+import { catalogKnowledge } from '../conversation/dialogue.js';
+import { intentWith } from '../fixtures/intent.js';
+
+const knowledge = catalogKnowledge();
+const spec = buildSpec(intentWith({ useCase: 'chatbot_conversational', users: 1000 }), knowledge.useCases);
+const plan = planDeployment(spec, knowledge);
+const option = plan.recommendations[0]!;
+const long = 'a very long explanation <with> & markup * _ `'.repeat(300);
+
+/** The catalog blown up past every list limit: 150 models and 120 GPUs with long names. */
+const huge: Knowledge = {
+  ...knowledge,
+  models: Array.from({ length: 150 }, (_, index) => ({
+    ...knowledge.models[0]!,
+    id: `acme/model-${index}-${'x'.repeat(150)}`,
+    name: `Model ${index} ${'with a very long name '.repeat(10)}`,
+  })),
+  gpus: Array.from({ length: 120 }, (_, index) => ({
+    ...knowledge.gpus[0]!,
+    id: `GPU${index}${'X'.repeat(80)}`,
+  })),
+};
+const monster: PlannedOption = {
+  ...option,
+  id: `acme/${'m'.repeat(300)}|GPU|tp8|bf16`,
+  modelId: `acme/${'m'.repeat(300)}`,
+  modelName: `Model ${'with a long name '.repeat(30)}`,
+  rationale: long,
+};
+const bigPlan: Plan = {
+  ...plan,
+  recommendations: Array.from({ length: 40 }, (_, index) => ({ ...monster, id: `${monster.id}-${index}` })),
+  nearMisses: Array.from({ length: 30 }, () => ({ ...option, reason: long, relax: long }) as never),
+  warnings: Array.from({ length: 30 }, () => long),
+};
+
+const policy: ApprovalPolicy = { userIds: ['U1', 'U2'], usergroupId: 'S1', requesterMayApprove: false };
+const manyApprovers: ApprovalPolicy = {
+  userIds: Array.from({ length: 400 }, (_, index) => `U${index}`),
+  usergroupId: 'S1',
+  requesterMayApprove: false,
+};
+const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
+  id: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e11',
+  conversationId: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e12',
+  option,
+  spec,
+  specHash: approvalHash(spec, option),
+  clusterContext: 'prod',
+  namespace: 'llm',
+  requestedBy: 'U0ADA',
+  status: 'pending',
+  threadMessage: null,
+  approversMessage: null,
+  decidedBy: null,
+  decidedAt: null,
+  reason: null,
+  createdAt: new Date('2026-01-02T03:04:05Z'),
+  ...over,
+});
+const decided = (status: ApprovalRequest['status'], reason: string | null, picked = option) =>
+  request({ option: picked, status, decidedBy: 'U2', decidedAt: new Date('2026-01-02T04:00:00Z'), reason });
+
+const results = (base: PlannedOption, of: Knowledge): WhatIfResult[] => [
+  whatIf(spec, base, {}, of),
+  whatIf(spec, base, { gpuCount: base.gpuCount * 2, peakQps: 30 }, of),
+  whatIf(spec, base, { slo: { itlP95Ms: 0.5 } }, of),
+  { ...whatIf(spec, base, {}, of), scenario: { kind: 'infeasible', reason: long } },
+];
+const memory = {
+  gpuMemoryGb: 80,
+  weightsGb: 16,
+  kvCacheGb: 50,
+  runtimeGb: 4,
+  headroomGb: 10,
+  gpuMemoryUtilization: 0.9,
+  kvTokens: 400_000,
+  concurrentRequests: 200,
+};
+const session = { baseline: option, spec, overrides: {} };
+const reason: FormField = {
+  kind: 'text',
+  name: 'reason',
+  label: 'Why?',
+  value: long,
+  multiline: true,
+  maxLength: 500,
+};
+
+/**
+ * Every builder the blocks module exports, each with ordinary and extreme inputs. Adding a builder without cases here
+ * fails the coverage test below.
+ */
+const CASES: Record<string, () => (SlackMessage | SlackView)[]> = {
+  approvalRequestBlocks: () =>
+    [
+      request(),
+      decided('approved', null),
+      decided('rejected', long, monster),
+      decided('superseded', long),
+    ].flatMap((each) => [
+      blocks.approvalRequestBlocks(each, blocks.approversLine(policy)),
+      blocks.approvalRequestBlocks(each, blocks.approversLine(manyApprovers)),
+    ]),
+  decisionNoticeBlocks: () => [
+    blocks.decisionNoticeBlocks(decided('approved', null), 'llama-3-1-8b-instruct'),
+    blocks.decisionNoticeBlocks(decided('rejected', long, monster), null),
+  ],
+  deployRequestView: () => [
+    blocks.deployRequestView(
+      '{"conversationId":"c","optionId":"o"}',
+      option,
+      spec,
+      [
+        {
+          kind: 'select',
+          name: 'namespace',
+          label: 'Namespace',
+          value: 'llm',
+          options: [{ value: 'llm', label: 'llm' }],
+        },
+      ],
+      blocks.approversLine(policy),
+      'C0APPROVALS',
+    ),
+    blocks.deployRequestView(
+      JSON.stringify({ conversationId: 'c', optionId: monster.id }),
+      monster,
+      spec,
+      [
+        {
+          kind: 'select',
+          name: 'namespace',
+          label: long,
+          value: 'ns-149',
+          options: Array.from({ length: 150 }, (_, index) => ({
+            value: `ns-${index}`,
+            label: `ns-${index}-${long}`,
+          })),
+        },
+      ],
+      blocks.approversLine(manyApprovers),
+      undefined,
+    ),
+  ],
+  rejectView: () => [
+    blocks.rejectView(request(), reason),
+    blocks.rejectView(request({ option: monster }), reason),
+  ],
+  optionDetailsView: () => [
+    blocks.optionDetailsView({ option, spec, rank: 1, ranked: 5, memory }),
+    blocks.optionDetailsView(
+      { option: monster, spec, rank: null, ranked: 5, memory: null },
+      { manifestPreview: long },
+    ),
+  ],
+  noticeView: () => [blocks.noticeView('Option details', 'Gone.'), blocks.noticeView(long, long)],
+  loadingView: () => [blocks.loadingView('What if…'), blocks.loadingView(long)],
+  changesBlocks: () => [
+    blocks.changesBlocks(['users 1 → 2'], 'Top option unchanged.'),
+    blocks.changesBlocks(
+      Array.from({ length: 200 }, () => long),
+      long,
+      'U0ADA',
+    ),
+  ],
+  failureBlocks: () => [blocks.failureBlocks('abcd1234')],
+  helpBlocks: () => [blocks.helpBlocks()],
+  noticeBlocks: () => [blocks.noticeBlocks('Nothing changed.'), blocks.noticeBlocks(long.repeat(3))],
+  questionBlocks: () => [
+    blocks.questionBlocks(['useCase', 'audience'], []),
+    blocks.questionBlocks(['audience'], [long]),
+  ],
+  quickPlanBlocks: () => [
+    blocks.quickPlanBlocks(plan, 'chatbot', 'Chatbot'),
+    blocks.quickPlanBlocks(bigPlan, long, long),
+  ],
+  threadStarterBlocks: () => [
+    blocks.threadStarterBlocks('U1', 'chatbot'),
+    blocks.threadStarterBlocks('U1', long),
+  ],
+  recommendationsBlocks: () => [
+    blocks.recommendationsBlocks(plan),
+    blocks.recommendationsBlocks(bigPlan),
+    blocks.recommendationsBlocks({ ...plan, recommendations: [] }),
+    blocks.recommendationsBlocks(bigPlan, { optionButtons: false, buttons: [] }),
+  ],
+  specCardBlocks: () => [
+    blocks.specCardBlocks(spec, 'Chatbot'),
+    blocks.specCardBlocks({ ...spec, notes: Array.from({ length: 100 }, () => long) }, long),
+  ],
+  specFormView: () => [
+    blocks.specFormView('6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e12', specFormFields(spec, knowledge)),
+    blocks.specFormView(
+      '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e12',
+      specFormFields(
+        {
+          ...spec,
+          gpuTypes: { value: huge.gpus.slice(100).map((gpu) => gpu.id), source: 'stated' },
+          models: { value: huge.models.slice(120).map((model) => model.id), source: 'stated' },
+        },
+        huge,
+      ),
+    ),
+  ],
+  whatIfView: () => {
+    const states: blocks.ScenarioState[] = [
+      { kind: 'pending' },
+      { kind: 'loading' },
+      ...results(option, knowledge).map((result) => ({ kind: 'result' as const, result })),
+      { kind: 'notice', text: long, result: results(option, knowledge)[1]! },
+      { kind: 'notice', text: long, result: null },
+    ];
+    return [
+      ...states.map((state) => blocks.whatIfView('w', option, spec, whatIfFields(session, knowledge), state)),
+      blocks.whatIfView('w', monster, spec, whatIfFields({ ...session, baseline: monster }, huge), {
+        kind: 'pending',
+      }),
+    ];
+  },
+  compareView: () => results(option, knowledge).map((result) => blocks.compareView('w', result, spec)),
+  chosenOptionBlocks: () => [
+    blocks.chosenOptionBlocks(option, spec, 'U1', plan.recommendations[1]!),
+    blocks.chosenOptionBlocks(monster, spec, 'U1', monster),
+  ],
+};
+
+const isView = (surface: SlackMessage | SlackView): surface is SlackView => 'type' in surface;
+
+describe('every Block Kit builder', () => {
+  it('is exercised here', () => {
+    // inputBlocks builds parts of the modals above, never a whole surface.
+    const builders = Object.entries(blocks)
+      .filter(([name, value]) => typeof value === 'function' && /(Blocks|View)$/.test(name))
+      .map(([name]) => name)
+      .filter((name) => !name.startsWith('validate') && name !== 'inputBlocks');
+    expect(Object.keys(CASES).sort()).toEqual(builders.sort());
+  });
+
+  for (const [name, build] of Object.entries(CASES)) {
+    it(`${name} stays inside Slack’s limits, ordinary or extreme`, () => {
+      const surfaces = build();
+      expect(surfaces.length).toBeGreaterThan(0);
+      for (const surface of surfaces) {
+        const problems = isView(surface) ? blocks.validateView(surface) : blocks.validateMessage(surface);
+        expect(problems).toEqual([]);
+        if (!isView(surface)) expect(surface.text.trim().length).toBeGreaterThan(0);
+      }
+    });
+  }
+
+  it('select menus keep the current choices among their 100 options', () => {
+    const form = CASES.specFormView!()[1] as SlackView;
+    const gpus = form.blocks.find((block) => 'block_id' in block && block.block_id === 'gpus');
+    const element = (
+      gpus as { element: { options: { value: string }[]; initial_options: { value: string }[] } }
+    ).element;
+    expect(element.options).toHaveLength(100);
+    expect(element.initial_options.map((option) => option.value)).toEqual(
+      huge.gpus.slice(100).map((gpu) => gpu.id),
+    );
+  });
+});
+
+describe('validateView', () => {
+  const view = (over: Record<string, unknown>) => ({
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Edit spec' },
+    submit: { type: 'plain_text', text: 'Save' },
+    blocks: [],
+    ...over,
+  });
+  const select = (over: Record<string, unknown>) => ({
+    type: 'input',
+    block_id: 'pick',
+    label: { type: 'plain_text', text: 'Pick' },
+    element: {
+      type: 'static_select',
+      action_id: 'pick',
+      options: [{ text: { type: 'plain_text', text: 'A' }, value: 'a' }],
+      ...over,
+    },
+  });
+
+  it('accepts a valid modal', () => {
+    expect(blocks.validateView(view({ blocks: [select({})] }))).toEqual([]);
+  });
+
+  it('reports what Slack would reject in a modal', () => {
+    const problems = blocks.validateView({
+      type: 'modal',
+      title: { type: 'mrkdwn', text: 'A title that is far too long for Slack' },
+      close: { type: 'plain_text', text: '' },
+      private_metadata: 'x'.repeat(3001),
+      blocks: [
+        select({ initial_option: { text: { type: 'plain_text', text: 'B' }, value: 'b' } }),
+        select({
+          options: Array.from({ length: 101 }, (_, index) => ({
+            text: { type: 'plain_text', text: 'o'.repeat(76) },
+            value: `${index}`.padEnd(151, 'v'),
+          })),
+        }),
+        {
+          type: 'input',
+          block_id: 'n',
+          label: { type: 'plain_text', text: 'N' },
+          element: { type: 'number_input', action_id: 'n', is_decimal_allowed: false, initial_value: '2.5' },
+        },
+        {
+          type: 'input',
+          block_id: 't',
+          label: { type: 'plain_text', text: 'T' },
+          element: { type: 'plain_text_input', action_id: 't', max_length: 5, initial_value: 'toolong' },
+        },
+        { type: 'image' },
+      ],
+    });
+    expect(problems).toEqual([
+      'title: must be plain_text',
+      'title: longer than 24',
+      'close: empty',
+      'private_metadata: longer than 3000',
+      'blocks[0] (input).element.initial_option: must be one of the options',
+      'blocks[1] (input).element.options: more than 100',
+      ...Array.from({ length: 101 }, (_, index) => [
+        `blocks[1] (input).element.options[${index}].text: longer than 75`,
+        `blocks[1] (input).element.options[${index}].value: 1–150 characters`,
+      ]).flat(),
+      'blocks[2] (input).element.initial_value: must be whole (no decimals allowed)',
+      'blocks[3] (input).element.initial_value: longer than 5',
+      'blocks[4] (image): image blocks are not allowed in a modal',
+      'blocks: block_id values must be unique',
+      'submit: required when the view has input blocks',
+    ]);
+  });
+
+  it('keeps input blocks out of messages and wants 100 blocks at most in a modal', () => {
+    expect(blocks.validateMessage({ text: 'x', blocks: [select({})] })).toEqual([
+      'blocks[0] (input): input blocks are not allowed in a message',
+    ]);
+    expect(
+      blocks.validateView(view({ blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) })),
+    ).toEqual(['blocks: more than 100']);
+  });
+});
