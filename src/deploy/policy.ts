@@ -1,0 +1,243 @@
+/**
+ * Policy checks of rendered objects before anything reaches a cluster: where they may go, what they may run and
+ * how much they may take. Every violation is listed, each saying which object and field, why, and what to change.
+ */
+
+import { deployBaseName } from '../approval/names.js';
+import type { Config } from '../config/index.js';
+import type { KubeObject } from '../kube/objects.js';
+import { componentDeploymentName, MAX_SERVICE_NAME } from './names.js';
+import { objectRef } from './objects.js';
+import { type Finding, fieldPath, type ManifestProblem } from './problems.js';
+import { DNS_1123_LABEL } from './settings.js';
+
+export interface DeployPolicy {
+  /** Namespaces deployments may go to. */
+  namespaces: readonly string[];
+  /** Prefixes an image must start with. */
+  imageAllowlist: readonly string[];
+  /** Most GPUs one deployment may hold at its largest scale. */
+  gpuQuota: number;
+}
+
+export function deployPolicy(config: Pick<Config, 'deploy' | 'manifests'>): DeployPolicy {
+  return {
+    namespaces: config.deploy.namespaces,
+    imageAllowlist: config.manifests.imageAllowlist,
+    gpuQuota: config.manifests.gpuQuota,
+  };
+}
+
+type Fields = Record<string, unknown>;
+type Path = (string | number)[];
+
+const fields = (value: unknown): Fields =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Fields) : {};
+const items = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+const count = (value: unknown): number => (typeof value === 'number' ? value : Number(value ?? 0) || 0);
+const list = (values: readonly string[]) =>
+  values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : (values[0] ?? '');
+
+/** A pod template of an object, with the Deployment that runs it and the replicas it declares. */
+interface Workload {
+  path: Path;
+  pod: Fields;
+  /** Name of the Deployment (or the object itself) an autoscaler would target. */
+  scaleTarget: string;
+  replicas: number;
+}
+
+const KSERVE_COMPONENTS = ['predictor', 'transformer', 'explainer'] as const;
+
+function workloadsOf(object: KubeObject): Workload[] {
+  const spec = fields(object.spec);
+  if (object.kind === 'InferenceService') {
+    return KSERVE_COMPONENTS.filter((component) => component in spec).map((component) => {
+      const pod = fields(spec[component]);
+      return {
+        path: ['spec', component],
+        pod,
+        scaleTarget: componentDeploymentName(object.metadata.name, component),
+        replicas: Math.max(count(pod.minReplicas), count(pod.maxReplicas), 1),
+      };
+    });
+  }
+  if (object.kind === 'Pod')
+    return [{ path: ['spec'], pod: spec, scaleTarget: object.metadata.name, replicas: 1 }];
+  const template = fields(fields(spec.template).spec);
+  if (Object.keys(template).length === 0) return [];
+  return [
+    {
+      path: ['spec', 'template', 'spec'],
+      pod: template,
+      scaleTarget: object.metadata.name,
+      replicas: Math.max(count(spec.replicas), 1),
+    },
+  ];
+}
+
+/** Most replicas of a workload: what it declares, or what a ScaledObject targeting it allows (KEDA's default 100). */
+function maxReplicas(workload: Workload, object: KubeObject, objects: readonly KubeObject[]): number {
+  const scaler = objects.find(
+    (other) =>
+      other.kind === 'ScaledObject' &&
+      other.metadata.namespace === object.metadata.namespace &&
+      fields(fields(other.spec).scaleTargetRef).name === workload.scaleTarget,
+  );
+  if (!scaler) return workload.replicas;
+  const max = fields(scaler.spec).maxReplicaCount;
+  return Math.max(workload.replicas, max === undefined ? 100 : count(max));
+}
+
+const isGpuResource = (resource: string) => resource.endsWith('/gpu');
+
+function containerProblems(container: Fields, path: Path, policy: DeployPolicy): Finding[] {
+  const problems: Finding[] = [];
+  const at = (...parts: Path) => fieldPath([...path, ...parts]);
+  const name = typeof container.name === 'string' ? container.name : '';
+  if (!DNS_1123_LABEL.test(name)) {
+    problems.push({
+      field: at('name'),
+      problem: `${JSON.stringify(name)} is not a DNS-1123 label (lower-case letters, digits and "-", at most 63 characters)`,
+      fix: `name it ${JSON.stringify(deployBaseName(name || 'server'))}`,
+    });
+  }
+  const image = typeof container.image === 'string' ? container.image : '';
+  if (!policy.imageAllowlist.some((prefix) => image.startsWith(prefix))) {
+    problems.push({
+      field: at('image'),
+      problem: image ? `${JSON.stringify(image)} is not an allowed image` : 'is missing',
+      fix: `use an image starting with ${list(policy.imageAllowlist)}, or add its repository to DEPLOY_IMAGE_ALLOWLIST`,
+    });
+  }
+  if (fields(container.securityContext).privileged === true) {
+    problems.push({
+      field: at('securityContext', 'privileged'),
+      problem: 'is true: a privileged container has full access to its node',
+      fix: 'remove it (vLLM and the simulator need no privileges)',
+    });
+  }
+  const resources = fields(container.resources);
+  const requests = fields(resources.requests);
+  const limits = fields(resources.limits);
+  for (const [kind, values, why] of [
+    ['requests', requests, 'the scheduler reserves only what a container requests'],
+    ['limits', limits, 'without limits one container can starve every other on its node'],
+  ] as const) {
+    for (const resource of ['cpu', 'memory']) {
+      if (values[resource] === undefined) {
+        problems.push({
+          field: at('resources', kind, resource),
+          problem: `is not set: ${why}`,
+          fix: `set resources.${kind}.${resource}`,
+        });
+      }
+    }
+  }
+  for (const resource of new Set([...Object.keys(requests), ...Object.keys(limits)].filter(isGpuResource))) {
+    if (String(requests[resource]) !== String(limits[resource])) {
+      problems.push({
+        field: at('resources', 'limits', resource),
+        problem: `(${String(limits[resource])}) differs from its request (${String(requests[resource])}): Kubernetes does not overcommit GPUs`,
+        fix: 'request and limit the same number of GPUs',
+      });
+    }
+  }
+  return problems;
+}
+
+/** GPUs one container asks for, whatever the vendor's resource name. */
+const gpusOf = (container: unknown) => {
+  const resources = fields(fields(container).resources);
+  const limits = fields(resources.limits);
+  const requests = fields(resources.requests);
+  return [...new Set([...Object.keys(limits), ...Object.keys(requests)])]
+    .filter(isGpuResource)
+    .reduce((sum, resource) => sum + count(limits[resource] ?? requests[resource]), 0);
+};
+
+function workloadProblems(
+  object: KubeObject,
+  workload: Workload,
+  objects: readonly KubeObject[],
+  policy: DeployPolicy,
+): Finding[] {
+  const { pod, path } = workload;
+  const at = (...parts: Path) => fieldPath([...path, ...parts]);
+  const problems: Finding[] = [];
+  const hostNamespaces = {
+    hostNetwork: "shares the node's network",
+    hostPID: 'sees every process of the node',
+    hostIPC: "shares the node's inter-process communication",
+  };
+  for (const [field, why] of Object.entries(hostNamespaces)) {
+    if (pod[field] === true)
+      problems.push({ field: at(field), problem: `is true: the pod ${why}`, fix: `remove ${field}` });
+  }
+  for (const [index, volume] of items(pod.volumes).entries()) {
+    if (fields(volume).hostPath !== undefined) {
+      problems.push({
+        field: at('volumes', index, 'hostPath'),
+        problem: 'mounts a directory of the node into the pod',
+        fix: 'use an emptyDir or a PersistentVolumeClaim instead',
+      });
+    }
+  }
+  for (const group of ['initContainers', 'containers']) {
+    for (const [index, container] of items(pod[group]).entries())
+      problems.push(...containerProblems(fields(container), [...path, group, index], policy));
+  }
+  const perReplica = items(pod.containers).reduce<number>((sum, container) => sum + gpusOf(container), 0);
+  const replicas = maxReplicas(workload, object, objects);
+  if (perReplica * replicas > policy.gpuQuota) {
+    const fits = Math.floor(policy.gpuQuota / perReplica);
+    problems.push({
+      field: at('containers'),
+      problem: `would hold up to ${perReplica * replicas} GPUs (${perReplica} per replica × ${replicas} replicas), more than the quota of ${policy.gpuQuota}`,
+      fix:
+        fits > 0
+          ? `allow at most ${fits} replicas, choose an option with fewer GPUs, or raise DEPLOY_GPU_QUOTA`
+          : `choose an option with at most ${policy.gpuQuota} GPUs per replica, or raise DEPLOY_GPU_QUOTA`,
+    });
+  }
+  return problems;
+}
+
+function metadataProblems(object: KubeObject, policy: DeployPolicy): Finding[] {
+  const problems: Finding[] = [];
+  const { name, namespace } = object.metadata;
+  if (namespace === undefined || !policy.namespaces.includes(namespace)) {
+    problems.push({
+      field: 'metadata.namespace',
+      problem:
+        namespace === undefined
+          ? 'is not set'
+          : `${JSON.stringify(namespace)} is not a namespace deployments may use`,
+      fix: `deploy to ${list(policy.namespaces)}, or add the namespace to DEPLOY_NAMESPACES`,
+    });
+  }
+  if (!DNS_1123_LABEL.test(name)) {
+    problems.push({
+      field: 'metadata.name',
+      problem: `${JSON.stringify(name)} is not a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)`,
+      fix: `name it ${JSON.stringify(deployBaseName(name))}`,
+    });
+  } else if (object.kind === 'InferenceService' && name.length > MAX_SERVICE_NAME) {
+    problems.push({
+      field: 'metadata.name',
+      problem: `is ${name.length} characters long: the names KServe derives from it ("${name}-predictor") would pass 63`,
+      fix: `name it with at most ${MAX_SERVICE_NAME} characters, e.g. ${JSON.stringify(deployBaseName(name))}`,
+    });
+  }
+  return problems;
+}
+
+/** Every policy violation of the objects; empty when all of them may be applied. */
+export function checkPolicy(objects: readonly KubeObject[], policy: DeployPolicy): ManifestProblem[] {
+  return objects.flatMap((object) =>
+    [
+      ...metadataProblems(object, policy),
+      ...workloadsOf(object).flatMap((workload) => workloadProblems(object, workload, objects, policy)),
+    ].map((problem) => ({ check: 'policy' as const, object: objectRef(object), ...problem })),
+  );
+}

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** The steps of one deploy, in order; each run of the job walks them again (every step is idempotent). */
+export const DEPLOY_STEPS = ['render', 'validate', 'apply', 'ready', 'smoke'] as const;
+export const DeployStep = z.enum(DEPLOY_STEPS);
+export type DeployStep = z.infer<typeof DeployStep>;
+
+export const STEP_LABEL: Record<DeployStep, string> = {
+  render: 'Render manifests',
+  validate: 'Check policy and schema',
+  apply: 'Server-side apply',
+  ready: 'Wait until Ready',
+  smoke: 'Smoke request',
+};
+
+export const StepState = z.enum(['pending', 'running', 'done', 'failed', 'retrying']);
+export type StepState = z.infer<typeof StepState>;
+
+/** What the status message in the thread shows; stored with the deploy so a restarted worker shows the same. */
+export const DeployProgress = z.object({
+  steps: z.array(z.object({ step: DeployStep, state: StepState, detail: z.string().optional() })),
+  /** Attempt of the current run (BullMQ's attemptsMade + 1). */
+  attempt: z.number().int().positive(),
+  outcome: z
+    .discriminatedUnion('kind', [
+      z.object({ kind: z.literal('deployed'), endpoint: z.string(), at: z.string() }),
+      z.object({ kind: z.literal('failed'), reason: z.string(), at: z.string() }),
+    ])
+    .optional(),
+});
+export type DeployProgress = z.infer<typeof DeployProgress>;
+
+export function startProgress(attempt: number): DeployProgress {
+  return { steps: DEPLOY_STEPS.map((step) => ({ step, state: 'pending' })), attempt };
+}
+
+/** The progress with `step` in `state` (and every earlier step done). */
+export function withStep(
+  progress: DeployProgress,
+  step: DeployStep,
+  state: StepState,
+  detail?: string,
+): DeployProgress {
+  const index = DEPLOY_STEPS.indexOf(step);
+  return {
+    ...progress,
+    steps: progress.steps.map((entry, i) => {
+      if (i < index)
+        return { step: entry.step, state: 'done', ...(entry.detail && { detail: entry.detail }) };
+      if (i === index) return { step, state, ...(detail !== undefined && { detail }) };
+      return entry;
+    }),
+  };
+}
+
+export function finished(progress: DeployProgress, outcome: NonNullable<DeployProgress['outcome']>) {
+  return { ...progress, outcome };
+}

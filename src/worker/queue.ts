@@ -1,0 +1,82 @@
+import type { ConnectionOptions, JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+
+export const DEPLOY_QUEUE = 'compass-deploys';
+
+/** What a deploy job does to its deploy's target. */
+export const DeployAction = z.enum(['deploy', 'rollback', 'delete']);
+export type DeployAction = z.infer<typeof DeployAction>;
+
+export const DeployJobData = z.object({
+  deployId: z.uuid(),
+  action: DeployAction,
+  /** Slack user who asked (rollback, delete, retry); the approver's decision covers a deploy. */
+  requestedBy: z.string().optional(),
+});
+export type DeployJobData = z.infer<typeof DeployJobData>;
+
+/**
+ * The job id: the deploy id for the deploy itself, so an outbox row enqueued twice (two dispatchers, a crash between
+ * enqueue and marking) is one job. Later actions on the same deploy carry their own sequence number.
+ */
+export function deployJobId(data: DeployJobData, sequence = 0): string {
+  return data.action === 'deploy' && sequence === 0
+    ? data.deployId
+    : `${data.deployId}.${data.action}.${sequence}`;
+}
+
+export interface RetryPolicy {
+  attempts: number;
+  backoffMs: number;
+}
+
+export function jobOptions(data: DeployJobData, retry: RetryPolicy, sequence = 0): JobsOptions {
+  return {
+    jobId: deployJobId(data, sequence),
+    attempts: retry.attempts,
+    backoff: { type: 'exponential', delay: retry.backoffMs },
+    // Kept for a day: a re-enqueue of a finished deploy within that time is recognised as a duplicate.
+    removeOnComplete: { age: 24 * 3600 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+/** A Redis connection for BullMQ; workers need commands to wait through a Redis restart, not fail. */
+export function redisConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+}
+
+export type DeployQueue = Queue<DeployJobData>;
+
+export function openDeployQueue(connection: ConnectionOptions): DeployQueue {
+  return new Queue<DeployJobData>(DEPLOY_QUEUE, { connection });
+}
+
+export class QueueUnavailableError extends Error {
+  constructor(timeoutMs: number) {
+    super(`the deploy queue (Redis) did not answer within ${timeoutMs} ms`);
+    this.name = 'QueueUnavailableError';
+  }
+}
+
+/**
+ * Adds jobs, giving up after `timeoutMs` (BullMQ waits for a lost Redis indefinitely). An add that completes after
+ * giving up is harmless: the job id makes the next round's add of the same job a no-op.
+ */
+export function enqueuer(queue: DeployQueue, retry: RetryPolicy, timeoutMs: number) {
+  return async (data: DeployJobData, sequence = 0): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new QueueUnavailableError(timeoutMs)), timeoutMs);
+    });
+    const added = queue.add('deploy', data, jobOptions(data, retry, sequence));
+    added.catch(() => {});
+    try {
+      await Promise.race([added, timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}

@@ -1,0 +1,143 @@
+import type { PlannedOption } from '../planner/plan.js';
+import { check, ms, usdMonthly } from '../slack/blocks/format.js';
+import type { Block, SlackMessage } from '../slack/blocks/kit.js';
+import { actions, button, context, escapeMrkdwn, header, section } from '../slack/blocks/kit.js';
+import type { DeploymentSpec } from '../spec/schema.js';
+import type { DeployProgress, StepState } from './progress.js';
+import { STEP_LABEL } from './progress.js';
+
+/** action_id of the buttons on a deploy's status message; value: the deploy id. */
+export const DEPLOY_ACTION = {
+  retry: 'compass_deploy_retry',
+  rollback: 'compass_deploy_rollback',
+  delete: 'compass_deploy_delete',
+} as const;
+
+const STEP_ICON: Record<StepState, string> = {
+  pending: '◻️',
+  running: '⏳',
+  done: '✅',
+  retrying: '🔁',
+  failed: '❌',
+};
+
+/** Where a deploy goes and what it runs: what the status message needs to know about it. */
+export interface DeploySummary {
+  id: string;
+  name: string;
+  namespace: string;
+  /** Kubeconfig context; null: the current one. */
+  context: string | null;
+  option: PlannedOption;
+  spec: DeploymentSpec;
+}
+
+export function targetLabel(deploy: Pick<DeploySummary, 'name' | 'namespace' | 'context'>): string {
+  return `${deploy.namespace}/${deploy.name}${deploy.context ? ` on ${deploy.context}` : ''}`;
+}
+
+function predictedLine({ option, spec }: DeploySummary): string {
+  const p = option.predicted;
+  const slo = spec.slo;
+  return [
+    `TTFT ${ms(p.ttftP95Ms)} ${check(p.ttftP95Ms <= slo.ttftP95Ms.value)} ≤ ${ms(slo.ttftP95Ms.value)}`,
+    `ITL ${ms(p.itlP95Ms)} ${check(p.itlP95Ms <= slo.itlP95Ms.value)} ≤ ${ms(slo.itlP95Ms.value)}`,
+    `E2E ${ms(p.e2eP95Ms)} ${check(p.e2eP95Ms <= slo.e2eP95Ms.value)} ≤ ${ms(slo.e2eP95Ms.value)}`,
+  ].join(' · ');
+}
+
+/** The one status message a deploy keeps up to date in its thread (chat.update), from queued to its outcome. */
+export function deployStatusBlocks(deploy: DeploySummary, progress: DeployProgress | null): SlackMessage {
+  const target = targetLabel(deploy);
+  const what = `${deploy.option.modelName} on ${deploy.option.gpuCount}× ${deploy.option.gpuId}`;
+  const outcome = progress?.outcome;
+  const title =
+    outcome?.kind === 'deployed'
+      ? `Deployed: ${deploy.name}`
+      : outcome?.kind === 'failed'
+        ? `Deploy failed: ${deploy.name}`
+        : `Deploying ${deploy.name}`;
+  const blocks: Block[] = [
+    header(title),
+    section(
+      `*${escapeMrkdwn(what)}* → \`${escapeMrkdwn(target)}\` · ${usdMonthly(deploy.option.monthlyCostUsd)}`,
+    ),
+  ];
+  if (!progress) {
+    blocks.push(context('Queued: a worker picks it up next.'));
+  } else {
+    const lines = progress.steps.map(({ step, state, detail }) => {
+      const note = detail ? ` — ${escapeMrkdwn(detail)}` : '';
+      return `${STEP_ICON[state]} ${STEP_LABEL[step]}${note}`;
+    });
+    blocks.push(section(lines.join('\n')));
+    if (progress.attempt > 1 && !outcome) blocks.push(context(`Attempt ${progress.attempt}`));
+  }
+  if (outcome?.kind === 'deployed') {
+    blocks.push(
+      section(`*Endpoint* ${escapeMrkdwn(outcome.endpoint)}\n*Predicted p95* ${predictedLine(deploy)}`),
+      actions(
+        button('Roll back', DEPLOY_ACTION.rollback, deploy.id),
+        button('Delete', DEPLOY_ACTION.delete, deploy.id, 'danger'),
+      ),
+      context(`Deploy ${deploy.id} · healthy at ${outcome.at}`),
+    );
+  }
+  if (outcome?.kind === 'failed') {
+    blocks.push(
+      section(`*Why:* ${escapeMrkdwn(outcome.reason)}`),
+      actions(
+        button('Retry', DEPLOY_ACTION.retry, deploy.id, 'primary'),
+        button('Roll back', DEPLOY_ACTION.rollback, deploy.id),
+      ),
+      context(`Deploy ${deploy.id} · failed at ${outcome.at}`),
+    );
+  }
+  const state = outcome?.kind ?? (progress ? 'in progress' : 'queued');
+  return { text: `${title} (${what} → ${target}): ${state}`, blocks };
+}
+
+const STATE_ICON: Record<string, string> = {
+  pending: '🕓',
+  running: '⏳',
+  deployed: '🟢',
+  failed: '🔴',
+  rolling_back: '⏪',
+  rolled_back: '⏪',
+  deleting: '🗑️',
+  deleted: '⚪',
+  superseded: '⚪',
+};
+
+/** Deploys shown by `/compass status`; the rest are counted. */
+export const STATUS_LIST_MAX = 20;
+
+/** `/compass status`: each deployment's state, what it runs, its monthly cost and endpoint, newest first. */
+export function deployListBlocks(
+  deploys: (DeploySummary & { state: string; endpoint: string | null })[],
+): SlackMessage {
+  if (deploys.length === 0) {
+    const text = 'No deployments yet. Ask Compass for a plan in a thread, then Request deploy on an option.';
+    return { text, blocks: [section(text)] };
+  }
+  const live = deploys.filter((d) => d.state === 'deployed');
+  const monthly = live.reduce((sum, d) => sum + d.option.monthlyCostUsd, 0);
+  const blocks: Block[] = [
+    header('Deployments'),
+    context(`${live.length} running · ${usdMonthly(monthly)} · ${deploys.length} in all`),
+  ];
+  for (const deploy of deploys.slice(0, STATUS_LIST_MAX)) {
+    const icon = STATE_ICON[deploy.state] ?? '•';
+    const endpoint = deploy.endpoint ? ` · ${escapeMrkdwn(deploy.endpoint)}` : '';
+    blocks.push(
+      section(
+        `${icon} *${escapeMrkdwn(targetLabel(deploy))}* — ${deploy.state.replace(/_/g, ' ')}\n` +
+          `${escapeMrkdwn(deploy.option.modelName)} on ${deploy.option.gpuCount}× ${deploy.option.gpuId} · ` +
+          `${usdMonthly(deploy.option.monthlyCostUsd)}${endpoint}`,
+      ),
+    );
+  }
+  if (deploys.length > STATUS_LIST_MAX)
+    blocks.push(context(`…and ${deploys.length - STATUS_LIST_MAX} older ones.`));
+  return { text: `Deployments: ${live.length} running, ${deploys.length} in all`, blocks };
+}

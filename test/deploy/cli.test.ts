@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseYamlDocuments } from '../../src/deploy/objects.js';
+import { KubeObject } from '../../src/kube/objects.js';
+import { cli } from '../support/cli.js';
+import type { TestDatabase } from '../support/postgres.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { flagValue, predictorOf, serverOf } from './fixtures.js';
+
+const TEXT = 'chatbot for 1000 users on L4';
+
+describe('compass manifests', () => {
+  let testDb: TestDatabase;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    env = { DATABASE_URL: testDb.url, HOME: '/nonexistent' };
+    expect((await cli(['db', 'seed'], env)).code).toBe(0);
+  });
+  afterAll(() => testDb.drop());
+
+  it('--json prints the objects of the first option as a JSON array, checked, exit 0', async () => {
+    const [manifests, plan] = await Promise.all([
+      cli(['manifests', '--json', TEXT], env),
+      cli(['plan', '--json', TEXT], env),
+    ]);
+    expect(manifests.stderr).toBe('');
+    expect(manifests.code).toBe(0);
+    const objects = KubeObject.array().parse(JSON.parse(manifests.stdout));
+    expect(objects.map((object) => object.kind)).toEqual(['InferenceService', 'ScaledObject', 'PodMonitor']);
+    const first = JSON.parse(plan.stdout).recommendations[0];
+    const server = serverOf(objects);
+    expect(flagValue(server.args, '--served-model-name')).toBe(first.model);
+    expect(flagValue(server.args, '--tensor-parallel-size')).toBe(String(first.tensorParallel));
+    expect(server.resources.limits['nvidia.com/gpu']).toBe(String(first.tensorParallel));
+    expect(predictorOf(objects).maxReplicas).toBe(first.replicas);
+    expect(objects[0]!.metadata).toMatchObject({
+      namespace: 'compass',
+      annotations: { 'compass.dev/option-id': first.id, 'compass.dev/deploy-id': 'preview' },
+    });
+  });
+
+  it('prints YAML documents separated by --- without --json; --option picks another option', async () => {
+    const [second, plan] = await Promise.all([
+      cli(['manifests', '--option', '2', '--name', 'second', '--namespace', 'compass', TEXT], env),
+      cli(['plan', '--json', TEXT], env),
+    ]);
+    expect(second.code).toBe(0);
+    expect(second.stdout.split(/^---$/m)).toHaveLength(3);
+    const objects = parseYamlDocuments(second.stdout).map((document) => KubeObject.parse(document));
+    expect(objects.map((object) => object.metadata.name)).toEqual(['second', 'second', 'second']);
+    expect(objects[0]!.metadata.annotations?.['compass.dev/option-id']).toBe(
+      JSON.parse(plan.stdout).recommendations[1].id,
+    );
+  });
+
+  it('--simulator runs the simulator image without GPUs', async () => {
+    const result = await cli(['manifests', '--json', '--simulator', TEXT], env);
+    expect(result.code).toBe(0);
+    const objects = KubeObject.array().parse(JSON.parse(result.stdout));
+    const server = serverOf(objects);
+    expect(server.image).toBe('compass:latest');
+    expect(server.args[0]).toBe('simulator');
+    expect(Object.keys(server.resources.limits).sort()).toEqual(['cpu', 'memory']);
+    expect(predictorOf(objects).nodeSelector).toBeUndefined();
+  });
+
+  it('prints the objects but exits 1 listing every policy violation', async () => {
+    const result = await cli(['manifests', '--json', '--namespace', 'default', TEXT], {
+      ...env,
+      DEPLOY_GPU_QUOTA: '1',
+      DEPLOY_IMAGE_ALLOWLIST: 'registry.example.com/',
+    });
+    expect(result.code).toBe(1);
+    expect(JSON.parse(result.stdout)).toHaveLength(3);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(/^compass: these manifests would be refused \(\d+ problems\):$/);
+    const stderr = result.stderr;
+    expect(stderr).toMatch(/InferenceService default\/\S+: metadata\.namespace "default" is not a namespace/);
+    expect(stderr).toMatch(
+      /spec\.predictor\.containers\[0\]\.image "vllm\/vllm-openai:v0\.11\.0" is not an allowed image/,
+    );
+    // The plan's replicas exceed a quota of one GPU (the L4 plan for 1000 users needs more than one).
+    expect(stderr).toMatch(/more than the quota of 1/);
+  });
+
+  it('exits 2 on bad usage: no text, an option the plan does not have', async () => {
+    const none = await cli(['manifests', '--json'], env);
+    expect(none.code).toBe(2);
+    const tooFar = await cli(['manifests', '--option', '99', TEXT], env);
+    expect(tooFar.code).toBe(2);
+    expect(tooFar.stderr).toMatch(/^compass: the plan has \d options; pick --option 1 to \d\.\n$/);
+    expect(tooFar.stdout).toBe('');
+  });
+
+  it('exits 2 when a manifest setting is malformed, naming the variable', async () => {
+    const result = await cli(['manifests', TEXT], { ...env, DEPLOY_GPU_QUOTA: 'many' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/DEPLOY_GPU_QUOTA:/);
+  });
+});

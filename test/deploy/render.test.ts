@@ -1,0 +1,320 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
+import {
+  checkManifests,
+  deployPolicy,
+  inFlightPerReplica,
+  ManifestSettings,
+  manifestPreview,
+  manifestsYaml,
+  renderManifests,
+  replicaRange,
+} from '../../src/deploy/index.js';
+import { parseYamlDocuments } from '../../src/deploy/objects.js';
+import { SLO_CAPACITY_SHARE, whatIf } from '../../src/planner/index.js';
+import {
+  flagValue,
+  knowledge,
+  manifestInput,
+  ofKind,
+  planned,
+  predictorOf,
+  rendered,
+  serverOf,
+} from './fixtures.js';
+
+const defaultPolicy = deployPolicy(loadConfig({ HOME: '/h' }));
+
+describe('renderManifests with vLLM', () => {
+  const input = manifestInput({ gpuTypes: ['L4'] });
+  const { option, spec } = input;
+  const objects = rendered(input);
+  const server = serverOf(objects);
+
+  it('renders the InferenceService, its ScaledObject and its PodMonitor, in apply order', () => {
+    expect(objects.map((object) => [object.apiVersion, object.kind])).toEqual([
+      ['serving.kserve.io/v1beta1', 'InferenceService'],
+      ['keda.sh/v1alpha1', 'ScaledObject'],
+      ['monitoring.coreos.com/v1', 'PodMonitor'],
+    ]);
+    for (const object of objects)
+      expect(object.metadata).toMatchObject({ name: 'chat-llm', namespace: 'compass' });
+  });
+
+  it("runs vLLM's OpenAI server with exactly the engine the planner predicted", () => {
+    expect(server.image).toBe('vllm/vllm-openai:v0.11.0');
+    expect(server.command).toEqual(['python3', '-m', 'vllm.entrypoints.openai.api_server']);
+    const { engine } = option;
+    const flags = {
+      '--model': engine.checkpoint,
+      '--served-model-name': option.modelId,
+      '--tensor-parallel-size': String(option.tensorParallel),
+      '--max-model-len': String(engine.maxModelLen),
+      '--gpu-memory-utilization': String(engine.gpuMemoryUtilization),
+      '--max-num-seqs': String(engine.maxNumSeqs),
+      '--max-num-batched-tokens': String(engine.maxNumBatchedTokens),
+      '--kv-cache-dtype': engine.kvCacheDtype,
+      '--port': '8080',
+    };
+    for (const [flag, value] of Object.entries(flags)) expect(flagValue(server.args, flag), flag).toBe(value);
+    // The checkpoint already is the option's precision: nothing to quantize on load.
+    expect(server.args).not.toContain('--quantization');
+  });
+
+  it('asks for the GPUs of one replica, on nodes of that GPU type', () => {
+    expect(option.gpusPerReplica).toBe(option.tensorParallel);
+    for (const kind of ['requests', 'limits'] as const)
+      expect(server.resources[kind]['nvidia.com/gpu']).toBe(String(option.tensorParallel));
+    const predictor = predictorOf(objects);
+    expect(predictor.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4' });
+    expect(predictor.tolerations).toEqual([
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
+  });
+
+  it('sizes host memory from the weights and sets CPU and memory requests and limits', () => {
+    const memoryGib = Number.parseInt(server.resources.requests.memory!, 10);
+    expect(server.resources.requests.memory).toMatch(/^\d+Gi$/);
+    expect(memoryGib * 2 ** 30).toBeGreaterThan(option.engine.weightsGb * 1e9);
+    expect(server.resources.limits.memory).toBe(server.resources.requests.memory);
+    expect(Number(server.resources.limits.cpu)).toBeGreaterThanOrEqual(Number(server.resources.requests.cpu));
+  });
+
+  it('passes the Hugging Face token as a Secret reference, never a value', () => {
+    expect(server.env).toEqual([
+      { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token', optional: true } } },
+    ]);
+    const custom = rendered({
+      ...input,
+      settings: { ...input.settings, hfTokenSecret: { name: 'hf', key: 'HF' } },
+    });
+    expect(serverOf(custom).env?.[0]?.valueFrom?.secretKeyRef).toMatchObject({ name: 'hf', key: 'HF' });
+    expect(serverOf(custom).env?.[0]).not.toHaveProperty('value');
+  });
+
+  it('probes /health: startup patient enough to load weights, then readiness and liveness', () => {
+    for (const probe of [server.startupProbe, server.readinessProbe, server.livenessProbe])
+      expect(probe.httpGet).toEqual({ path: '/health', port: 'http' });
+    expect(server.startupProbe.periodSeconds * server.startupProbe.failureThreshold).toBeGreaterThanOrEqual(
+      20 * 60,
+    );
+  });
+
+  it('scales between the replicas the average rate needs and those the peak needs', () => {
+    const predictor = predictorOf(objects);
+    const range = replicaRange(option, spec);
+    expect(range.max).toBe(option.replicas);
+    const perReplica = option.predicted.maxRpsPerReplica * SLO_CAPACITY_SHARE;
+    expect(range.min).toBe(
+      Math.min(option.replicas, Math.max(1, Math.ceil(spec.traffic.avgQps.value / perReplica))),
+    );
+    expect([predictor.minReplicas, predictor.maxReplicas]).toEqual([range.min, range.max]);
+    const scaler = ofKind(objects, 'ScaledObject').spec as Record<string, unknown>;
+    expect(scaler).toMatchObject({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'chat-llm-predictor' },
+      minReplicaCount: range.min,
+      maxReplicaCount: range.max,
+    });
+  });
+
+  it("autoscales on this deployment's in-flight requests per replica, at the load the planner sized", () => {
+    const scaler = ofKind(objects, 'ScaledObject').spec as {
+      triggers: { type: string; metadata: Record<string, string> }[];
+    };
+    const trigger = scaler.triggers[0]!;
+    expect(trigger.type).toBe('prometheus');
+    expect(trigger.metadata.query).toBe(
+      'sum({namespace="compass",compass_dev_deploy_id="d-0f3a9c",__name__=~"vllm:num_requests_(running|waiting)"})',
+    );
+    const littlesLaw = (option.predicted.loadPerReplicaRps * option.predicted.e2eP50Ms) / 1000;
+    expect(Number(trigger.metadata.threshold)).toBeCloseTo(Math.max(1, littlesLaw), 1);
+    expect(trigger.metadata.threshold).toBe(String(inFlightPerReplica(option)));
+  });
+
+  it('labels the pods for the PodMonitor and carries the ids, targets and predictions for monitoring', () => {
+    const predictor = predictorOf(objects);
+    const monitor = ofKind(objects, 'PodMonitor').spec as {
+      selector: { matchLabels: Record<string, string> };
+      podTargetLabels: string[];
+      podMetricsEndpoints: { port: string; path: string }[];
+    };
+    expect(predictor.labels).toMatchObject(monitor.selector.matchLabels);
+    expect(monitor.selector.matchLabels).toEqual({ 'compass.dev/deploy-id': 'd-0f3a9c' });
+    expect(monitor.podTargetLabels).toContain('compass.dev/deploy-id');
+    expect(monitor.podMetricsEndpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s' }]);
+    const expected: Record<string, string> = {
+      'compass.dev/deploy-id': 'd-0f3a9c',
+      'compass.dev/conversation-id': 'C024BE91L:1712345678.000100',
+    };
+    for (const [name, field] of [
+      ['ttft', 'ttftP95Ms'],
+      ['itl', 'itlP95Ms'],
+      ['e2e', 'e2eP95Ms'],
+    ] as const) {
+      expected[`compass.dev/slo-${name}-p95-ms`] = String(spec.slo[field].value);
+      expected[`compass.dev/predicted-${name}-p95-ms`] = String(option.predicted[field]);
+    }
+    expect(predictor.annotations).toMatchObject(expected);
+    expect(ofKind(objects, 'InferenceService').metadata.annotations).toMatchObject({
+      ...expected,
+      'serving.kserve.io/deploymentMode': 'RawDeployment',
+      'serving.kserve.io/autoscalerClass': 'external',
+    });
+    for (const object of objects) expect(object.metadata.labels?.['compass.dev/deploy-id']).toBe('d-0f3a9c');
+  });
+
+  it('passes the schema and the default policy', () => {
+    expect(checkManifests(objects, defaultPolicy)).toEqual([]);
+  });
+});
+
+describe('renderManifests for other shapes', () => {
+  it('gives tensor-parallel replicas shared memory, and single-GPU ones none', () => {
+    const input = manifestInput({ gpuTypes: ['H100'], models: ['meta-llama/Llama-3.1-70B-Instruct'] });
+    expect(input.option.tensorParallel).toBeGreaterThan(1);
+    const objects = rendered(input);
+    const predictor = predictorOf(objects);
+    expect(predictor.volumes).toEqual([
+      { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: `${2 * input.option.gpusPerReplica}Gi` } },
+    ]);
+    expect(serverOf(objects).volumeMounts).toEqual([{ name: 'shm', mountPath: '/dev/shm' }]);
+    expect(serverOf(objects).resources.limits['nvidia.com/gpu']).toBe(String(input.option.tensorParallel));
+    expect(checkManifests(objects, defaultPolicy)).toEqual([]);
+
+    const single = rendered(manifestInput({ gpuTypes: ['L4'] }));
+    expect(predictorOf(single).volumes).toBeUndefined();
+  });
+
+  it('asks AMD GPUs of the AMD device plugin on MI300X nodes', () => {
+    const objects = rendered(manifestInput({ gpuTypes: ['MI300X'] }));
+    const server = serverOf(objects);
+    expect(server.resources.limits['amd.com/gpu']).toBeDefined();
+    expect(server.resources.limits).not.toHaveProperty('nvidia.com/gpu');
+    expect(predictorOf(objects).nodeSelector).toEqual({ 'amd.com/gpu.device-id': '74a1' });
+  });
+
+  it('loads the base model with --quantization when no checkpoint ships the precision', () => {
+    const coder = 'Qwen/Qwen2.5-Coder-7B-Instruct';
+    const base = planned({ useCase: 'code_completion', models: [coder], gpuTypes: ['L4'] });
+    const scenario = whatIf(base.spec, base.option, { precision: 'fp8' }, knowledge).scenario;
+    if (scenario.kind !== 'planned') throw new Error(`expected a planned option, got ${scenario.kind}`);
+    const input = { ...manifestInput(), spec: base.spec, option: scenario.option };
+    const args = serverOf(rendered(input)).args;
+    expect(flagValue(args, '--model')).toBe(coder);
+    expect(flagValue(args, '--quantization')).toBe('fp8');
+  });
+
+  it('takes node selectors, tolerations and resources from the configured GPU map', () => {
+    const settings = ManifestSettings.parse({
+      gpuNodeLabels: {
+        L4: {
+          nodeSelector: { pool: 'l4' },
+          tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'llm' }],
+        },
+        Z9: { resource: 'example.com/gpu', nodeSelector: { accelerator: 'z9' } },
+      },
+    });
+    const objects = rendered(manifestInput({ gpuTypes: ['L4'] }, settings));
+    expect(predictorOf(objects).nodeSelector).toEqual({ pool: 'l4' });
+    expect(predictorOf(objects).tolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'llm' }]);
+    // The resource name is kept from the defaults when the map does not replace it.
+    expect(serverOf(objects).resources.limits).toHaveProperty('nvidia.com/gpu');
+  });
+
+  it('refuses a GPU it knows no device-plugin resource for, saying which setting to add', () => {
+    const input = manifestInput({ gpuTypes: ['L4'] });
+    const result = renderManifests({ ...input, option: { ...input.option, gpuId: 'TPU-v5' } });
+    expect(result).toEqual({ ok: false, reason: expect.stringContaining('DEPLOY_GPU_NODE_LABELS') });
+  });
+
+  it('refuses an option planned before options carried their engine', () => {
+    const input = manifestInput();
+    const { engine: _engine, ...stored } = input.option;
+    const result = renderManifests({ ...input, option: stored as typeof input.option });
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/plan it again/) });
+  });
+});
+
+describe('simulator mode', () => {
+  const input = manifestInput(
+    { gpuTypes: ['H100'], models: ['meta-llama/Llama-3.1-70B-Instruct'] },
+    { simulator: true },
+  );
+  const objects = rendered(input);
+  const server = serverOf(objects);
+  const { option } = input;
+
+  it('runs the Compass simulator with the same model, GPU, parallelism and engine', () => {
+    expect(server.image).toBe('compass:latest');
+    expect(server.command).toBeUndefined();
+    expect(server.args[0]).toBe('simulator');
+    const flags = {
+      '--model': option.modelId,
+      '--served-model-name': option.modelId,
+      '--gpu': option.gpuId,
+      '--tp': String(option.tensorParallel),
+      '--quantization': option.precision,
+      '--max-concurrency': String(option.engine.maxNumSeqs),
+      '--max-model-len': String(option.engine.maxModelLen),
+      '--port': '8080',
+    };
+    for (const [flag, value] of Object.entries(flags)) expect(flagValue(server.args, flag), flag).toBe(value);
+  });
+
+  it('asks for no GPU, lands on any node, needs no token and probes fast', () => {
+    const predictor = predictorOf(objects);
+    for (const kind of ['requests', 'limits'] as const)
+      expect(Object.keys(server.resources[kind]).sort()).toEqual(['cpu', 'memory']);
+    expect(predictor.nodeSelector).toBeUndefined();
+    expect(predictor.tolerations).toBeUndefined();
+    expect(predictor.volumes).toBeUndefined();
+    expect(server.env).toBeUndefined();
+    expect(server.readinessProbe.periodSeconds).toBeLessThanOrEqual(2);
+    expect(server.startupProbe.periodSeconds * server.startupProbe.failureThreshold).toBeLessThanOrEqual(120);
+    expect(ofKind(objects, 'InferenceService').metadata.labels?.['compass.dev/server']).toBe('simulator');
+  });
+
+  it('passes the schema and the default policy (the simulator image is allowed by default)', () => {
+    expect(checkManifests(objects, defaultPolicy)).toEqual([]);
+  });
+});
+
+describe('escaping', () => {
+  it('keeps hostile text a plain value: quotes, colons, newlines, template syntax and document markers', () => {
+    const hostile = 'x": {evil: 1}\n---\nkind: Secret # {{ name }} {% raw %} \'\\ \u2028 ü';
+    const input = manifestInput();
+    const objects = rendered({
+      ...input,
+      conversationId: hostile,
+      option: { ...input.option, modelId: `org/${hostile}` },
+    });
+    expect(objects.map((object) => object.kind)).toEqual(['InferenceService', 'ScaledObject', 'PodMonitor']);
+    expect(ofKind(objects, 'InferenceService').metadata.annotations?.['compass.dev/conversation-id']).toBe(
+      hostile,
+    );
+    expect(flagValue(serverOf(objects).args, '--served-model-name')).toBe(`org/${hostile}`);
+    // The YAML a user sees reads back to the same objects.
+    expect(parseYamlDocuments(manifestsYaml(objects))).toEqual(objects);
+  });
+});
+
+describe('manifestPreview', () => {
+  const objects = rendered(manifestInput({ gpuTypes: ['L4'] }));
+
+  it('shows the manifests without labels and annotations, within a Slack text block', () => {
+    const preview = manifestPreview(objects);
+    expect(preview.length).toBeLessThanOrEqual(2900);
+    expect(preview).toContain('kind: InferenceService');
+    expect(preview).toContain('vllm/vllm-openai:v0.11.0');
+    expect(preview).not.toContain('compass.dev/slo-ttft-p95-ms');
+    expect(preview).not.toMatch(/^\s+labels:/m);
+  });
+
+  it('cuts long manifests at a line and says how much is left out', () => {
+    const preview = manifestPreview(objects, 400);
+    expect(preview.length).toBeLessThanOrEqual(400);
+    const lines = manifestsYaml(objects).split('\n').length;
+    expect(preview).toMatch(/… \d+ more lines$/);
+    expect(Number(/… (\d+) more lines$/.exec(preview)![1])).toBeLessThan(lines);
+  });
+});

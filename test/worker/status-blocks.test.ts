@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { validateMessage } from '../../src/slack/blocks/kit.js';
+import { finished, startProgress, withStep } from '../../src/worker/progress.js';
+import type { DeploySummary } from '../../src/worker/status-blocks.js';
+import { DEPLOY_ACTION, deployStatusBlocks } from '../../src/worker/status-blocks.js';
+import { plannedOption } from '../fixtures/deploy.js';
+
+const deploy = (): DeploySummary => ({
+  id: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e11',
+  name: 'llama-chat',
+  namespace: 'compass',
+  context: 'prod',
+  ...plannedOption(),
+});
+
+const buttons = (message: ReturnType<typeof deployStatusBlocks>) =>
+  message.blocks.flatMap((b) =>
+    b.type === 'actions' ? b.elements.map((e) => `${e.action_id}=${e.value}`) : [],
+  );
+
+const texts = (message: ReturnType<typeof deployStatusBlocks>) => JSON.stringify(message.blocks);
+
+describe('deployStatusBlocks', () => {
+  it('shows a queued deploy with its target and cost, without buttons', () => {
+    const message = deployStatusBlocks(deploy(), null);
+    expect(validateMessage(message)).toEqual([]);
+    expect(message.text).toMatch(/^Deploying llama-chat \(.+ → compass\/llama-chat on prod\): queued$/);
+    expect(texts(message)).toContain('/month');
+    expect(buttons(message)).toEqual([]);
+  });
+
+  it('marks each step by its state, with details and the attempt', () => {
+    let progress = withStep(startProgress(2), 'render', 'done', '4 objects');
+    progress = withStep(progress, 'apply', 'retrying', 'API answered 500');
+    const message = deployStatusBlocks(deploy(), progress);
+    expect(validateMessage(message)).toEqual([]);
+    const steps = texts(message);
+    expect(steps).toContain('✅ Render manifests — 4 objects');
+    expect(steps).toContain('✅ Check policy and schema');
+    expect(steps).toContain('🔁 Server-side apply — API answered 500');
+    expect(steps).toContain('◻️ Wait until Ready');
+    expect(steps).toContain('Attempt 2');
+  });
+
+  it('offers Roll back and Delete once deployed, with the endpoint and predicted SLOs', () => {
+    const done = finished(withStep(startProgress(1), 'smoke', 'done'), {
+      kind: 'deployed',
+      endpoint: 'http://llama-chat.compass.svc',
+      at: '2026-11-24T12:00:00.000Z',
+    });
+    const message = deployStatusBlocks(deploy(), done);
+    expect(validateMessage(message)).toEqual([]);
+    expect(message.text).toContain(': deployed');
+    expect(texts(message)).toContain('http://llama-chat.compass.svc');
+    expect(texts(message)).toMatch(/TTFT .+ ✓ ≤/);
+    expect(buttons(message)).toEqual([
+      `${DEPLOY_ACTION.rollback}=${deploy().id}`,
+      `${DEPLOY_ACTION.delete}=${deploy().id}`,
+    ]);
+  });
+
+  it('offers Retry and Roll back after a failure, with the reason escaped', () => {
+    const failed = finished(withStep(startProgress(1), 'apply', 'failed', 'denied'), {
+      kind: 'failed',
+      reason: 'admission webhook <policy> denied the request',
+      at: '2026-11-24T12:00:00.000Z',
+    });
+    const message = deployStatusBlocks(deploy(), failed);
+    expect(validateMessage(message)).toEqual([]);
+    expect(texts(message)).toContain('&lt;policy&gt;');
+    expect(buttons(message)).toEqual([
+      `${DEPLOY_ACTION.retry}=${deploy().id}`,
+      `${DEPLOY_ACTION.rollback}=${deploy().id}`,
+    ]);
+  });
+});
