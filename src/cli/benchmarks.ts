@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { resolveGpuId } from '../knowledge/aliases.js';
 import type { Precision } from '../knowledge/catalog.js';
 import { parseGuidellmReport } from '../knowledge/guidellm.js';
 import { importBenchmarks } from '../knowledge/store.js';
 import type { CliContext } from './context.js';
-import { withKnowledgeBase } from './context.js';
+import { catalogGpuId, catalogModelId, withKnowledgeBase } from './context.js';
 import { UsageError, writeLine } from './io.js';
 
 export interface ImportOptions {
@@ -42,25 +41,13 @@ async function readJson(file: string): Promise<unknown> {
 export async function importBenchmarksCommand(context: CliContext, file: string, options: ImportOptions) {
   const report = await readJson(file);
   await withKnowledgeBase(context, async ({ database, knowledge }) => {
-    const model = knowledge.models.find(
-      (candidate) => candidate.id.toLowerCase() === options.model.toLowerCase(),
-    );
-    if (!model) {
-      throw new UsageError(
-        `unknown model "${options.model}"; known: ${knowledge.models.map((m) => m.id).join(', ')}`,
-      );
-    }
-    const gpuId = resolveGpuId(options.gpu, knowledge.gpus);
-    if (!gpuId) {
-      throw new UsageError(
-        `unknown GPU "${options.gpu}"; known: ${knowledge.gpus.map((g) => g.id).join(', ')}`,
-      );
-    }
+    const modelId = catalogModelId(options.model, knowledge);
+    const gpuId = catalogGpuId(options.gpu, knowledge);
     const gpuCount = options.gpuCount ?? options.tp;
     if (gpuCount % options.tp !== 0)
       throw new UsageError(`--gpu-count ${gpuCount} is not a multiple of --tp ${options.tp}`);
     const points = parseGuidellmReport(report, {
-      modelId: model.id,
+      modelId,
       gpuId,
       tensorParallel: options.tp,
       gpuCount,
@@ -70,7 +57,7 @@ export async function importBenchmarksCommand(context: CliContext, file: string,
     const result = await importBenchmarks(database.db, points);
     writeLine(
       context.io.stdout,
-      `Imported ${points.length} measured points for ${model.id} on ${gpuCount}× ${gpuId} (TP ${options.tp}, ` +
+      `Imported ${points.length} measured points for ${modelId} on ${gpuCount}× ${gpuId} (TP ${options.tp}, ` +
         `${options.precision}): ${result.inserted} new, ${result.replaced} replaced.`,
     );
   });

@@ -1,30 +1,22 @@
 import { loadConfig, requireSlack } from '../config/index.js';
-import { createConversationService } from '../conversation/service.js';
-import { createConversationStore } from '../conversation/store.js';
+import { optionManifestPreview } from '../deploy/index.js';
 import { openKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
 import { startSlackBot } from '../slack/app.js';
+import { createHandlerDeps } from '../slack/deps.js';
+import { dryRunPreview, kubeClients } from '../worker/index.js';
+import type { DeployQueueClient } from '../worker/queue-client.js';
+import { openDeployQueueClient } from '../worker/queue-client.js';
+import { createDeployStore } from '../worker/store.js';
 import type { CliContext } from './context.js';
 import { intentOf } from './extract.js';
 import type { CliIo } from './io.js';
+import { stopRequested } from './signals.js';
 
-/** Deliveries older than this are forgotten at start-up; Slack retries within minutes. */
+/** Deliveries and what-ifs older than this are forgotten at start-up; Slack retries within minutes. */
 const EVENT_MEMORY_MS = 24 * 60 * 60 * 1000;
 
 const WARM_UP_REQUEST = 'chatbot for 1000 users';
-
-/** Resolves on the first of the signals that ask a server to stop. */
-function stopRequested(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
 
 /**
  * `compass bot`: the Slack bot until SIGINT or SIGTERM. Slack settings are checked before anything opens, so a
@@ -37,18 +29,45 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   const log = createLogger(config.logLevel, io.stderr);
   const context: CliContext = { io, config, log };
   const { database, knowledge } = await openKnowledgeBase(config, log);
+  let queue: DeployQueueClient | undefined;
   try {
-    const store = createConversationStore(database.db);
-    await store.pruneEvents(new Date(Date.now() - EVENT_MEMORY_MS));
-    const extract = (text: string) => intentOf(context, knowledge, text);
-    const service = createConversationService({ store, knowledge, extract, log });
+    const deps = createHandlerDeps({
+      db: database.db,
+      knowledge,
+      extract: (text) => intentOf(context, knowledge, text),
+      log,
+      settings: config,
+      manifestPreview: optionManifestPreview(config),
+    });
+    await deps.store.pruneEvents(new Date(Date.now() - EVENT_MEMORY_MS));
+    await deps.store.pruneWhatIfs(new Date(Date.now() - EVENT_MEMORY_MS));
     // The first plan calibrates the performance model (seconds of CPU); pay it before Slack is waiting.
-    await service.quickPlan(WARM_UP_REQUEST);
-    const bot = await startSlackBot(slack, { service, store, log });
+    await deps.service.quickPlan(WARM_UP_REQUEST);
+    const deployStore = createDeployStore(database.db, config.worker.readyTimeoutMs);
+    queue = openDeployQueueClient(config.worker, deployStore, log);
+    const { dispatch, enqueueAction } = queue;
+    const bot = await startSlackBot(slack, {
+      ...deps,
+      deploys: {
+        load: deployStore.load,
+        list: (teamId) => deployStore.list({ teamId }),
+        enqueue: enqueueAction,
+        audit: deployStore.audit,
+        // The worker's dispatcher would find it within DEPLOY_DISPATCH_INTERVAL_MS; this saves the wait.
+        approved: () => void dispatch().catch(() => {}),
+        changesBy: config.worker.changesBy,
+        preview: dryRunPreview({
+          config,
+          name: deps.approvalStore.prospectiveName,
+          cluster: kubeClients(config.worker.kubeconfig, log),
+        }),
+      },
+    });
     await (stop ?? stopRequested());
     log.info({ event: 'slack.stopping' }, 'Compass bot stopping');
     await bot.stop();
   } finally {
+    await queue?.close();
     await database.close();
   }
 }

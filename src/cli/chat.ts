@@ -1,10 +1,18 @@
 import { createInterface } from 'node:readline';
 import type { ThreadKey } from '../conversation/schema.js';
-import type { ConversationService, TurnOutcome } from '../conversation/service.js';
+import type { ConversationService, TurnOutcome, ViewAnswer } from '../conversation/service.js';
 import { createConversationService } from '../conversation/service.js';
+import { specFormFields } from '../conversation/spec-form.js';
+import type { ConversationStore } from '../conversation/store.js';
 import { createConversationStore } from '../conversation/store.js';
+import { whatIfFields } from '../conversation/what-if.js';
+import type { Knowledge } from '../knowledge/catalog.js';
+import { ACTION } from '../slack/blocks/actions.js';
+import type { FormField } from '../slack/blocks/form.js';
+import { formValuesFromLine } from '../slack/blocks/form.js';
+import type { SlackMessage, SlackView } from '../slack/blocks/kit.js';
 import type { Choice } from '../slack/blocks/text.js';
-import { renderAsText } from '../slack/blocks/text.js';
+import { mrkdwnToPlain, renderAsText } from '../slack/blocks/text.js';
 import type { CliContext } from './context.js';
 import { withKnowledgeBase } from './context.js';
 import { intentOf } from './extract.js';
@@ -22,39 +30,148 @@ const WELCOME =
   'Compass chat. Describe the deployment you need, e.g. “chatbot for 1000 users, low latency matters”.\n' +
   'Type a number to press a button, “quit” to leave.';
 
-/** Prints replies as text; buttons become numbered choices (numbered across this turn's replies). */
-function show(context: CliContext, outcome: TurnOutcome): Choice[] {
-  const choices: Choice[] = [];
-  for (const { message } of outcome.replies) {
-    const rendered = renderAsText(message, choices.length + 1);
-    writeLine(context.io.stdout, `${rendered.text}\n`);
-    choices.push(...rendered.choices);
-  }
-  return choices;
+/** Deploy requests need an approver's decision, which only Slack's buttons (with who pressed them) can give. */
+export const DEPLOY_IN_SLACK =
+  'Deploy requests are made and approved in Slack: press Request deploy on the option in the Slack thread, where ' +
+  'an approver can approve it. The terminal has no approvers.';
+
+/** A form the next line fills in: the spec form, or a what-if's changes. */
+type PendingForm =
+  | { kind: 'spec'; conversationId: string; fields: FormField[] }
+  | { kind: 'whatIf'; whatIfId: string; fields: FormField[] };
+
+const formHelp = (example: string) =>
+  `Type the changes on one line as name=value (lists comma-separated, “none” clears), e.g. “${example}”; ` +
+  'an empty line cancels.';
+
+/** The terminal: rendered messages and views, with one numbering of buttons per answer. */
+function printer(context: CliContext) {
+  const print = (text: string) => writeLine(context.io.stdout, `${text}\n`);
+  return {
+    print,
+    /** Prints messages; their buttons become numbered choices. */
+    messages(messages: SlackMessage[]): Choice[] {
+      const choices: Choice[] = [];
+      for (const message of messages) {
+        const rendered = renderAsText(message, choices.length + 1);
+        print(rendered.text);
+        choices.push(...rendered.choices);
+      }
+      return choices;
+    },
+    view(view: SlackView): Choice[] {
+      const rendered = renderAsText(view);
+      print(`── ${view.title.text} ──\n${rendered.text}`);
+      return rendered.choices;
+    },
+  };
 }
 
-async function answer(
+/**
+ * One line of the conversation: a message, a numbered button, or the answer to a form the last button opened. Returns
+ * the choices it offers and the form awaiting the next line, if any.
+ */
+function chatTurns(
   service: ConversationService,
+  store: ConversationStore,
+  knowledge: Knowledge,
   key: ThreadKey,
-  text: string,
-  choices: Choice[],
   userId: string,
-): Promise<TurnOutcome | undefined> {
-  const choice = /^\d+$/.test(text)
-    ? choices.find((candidate) => candidate.number === Number(text))
-    : undefined;
-  if (!choice) return service.handleMessage(key, { text, userId }, true);
-  return service.pressButton(
-    key,
-    choice.value === undefined
-      ? { actionId: choice.actionId }
-      : { actionId: choice.actionId, value: choice.value },
-  );
+  out: ReturnType<typeof printer>,
+) {
+  const showOutcome = (outcome: TurnOutcome | undefined): Choice[] => {
+    if (!outcome) {
+      out.print('Nothing to press yet: describe what you need first.');
+      return [];
+    }
+    return out.messages(outcome.replies.map((reply) => reply.message));
+  };
+  const showAnswer = (answer: ViewAnswer | undefined): Choice[] =>
+    !answer ? showOutcome(undefined) : answer.ok ? out.view(answer.view) : out.messages([answer.message]);
+
+  async function press(choice: Choice): Promise<{ choices: Choice[]; form?: PendingForm }> {
+    switch (choice.actionId) {
+      case ACTION.details:
+        return { choices: showAnswer(await service.optionDetails(key, choice.value)) };
+      case ACTION.editSpec: {
+        const answer = await service.specForm(key);
+        const conversation = await store.find(key);
+        if (!answer?.ok || !conversation?.spec) return { choices: showAnswer(answer) };
+        out.view(answer.view);
+        out.print(formHelp('users=3000 ttft=200 gpus=H100,A100'));
+        const fields = specFormFields(conversation.spec, knowledge);
+        return { choices: [], form: { kind: 'spec', conversationId: conversation.id, fields } };
+      }
+      case ACTION.whatIf: {
+        const answer = await service.startWhatIf(key, choice.value);
+        const session = answer?.ok ? await store.findWhatIf(answer.view.private_metadata ?? '') : undefined;
+        if (!answer?.ok || !session) return { choices: showAnswer(answer) };
+        out.view(answer.view);
+        out.print(formHelp('gpu=H100 tp=2 gpu_count=4 peak_qps=30'));
+        return {
+          choices: [],
+          form: { kind: 'whatIf', whatIfId: session.id, fields: whatIfFields(session, knowledge) },
+        };
+      }
+      case ACTION.compareScenario: {
+        const view = await service.compareWhatIf(choice.value ?? '');
+        return { choices: view ? out.view(view) : [] };
+      }
+      case ACTION.useScenario: {
+        const used = await service.useWhatIf(choice.value ?? '', userId);
+        if (!used) return { choices: [] };
+        out.view(used.view);
+        return { choices: used.outcome ? showOutcome(used.outcome) : [] };
+      }
+      default:
+        out.print(
+          choice.actionId === ACTION.requestDeploy ? DEPLOY_IN_SLACK : 'That button works in Slack only.',
+        );
+        return { choices: [] };
+    }
+  }
+
+  /** The line that fills in a form: errors keep the form open, anything else ends it. */
+  async function fill(form: PendingForm, line: string): Promise<{ choices: Choice[]; form?: PendingForm }> {
+    if (line === '') {
+      out.print('Cancelled; nothing changed.');
+      return { choices: [] };
+    }
+    const { values, unknown } = formValuesFromLine(line, form.fields);
+    if (unknown.length > 0) {
+      out.print(
+        `Not understood: ${unknown.join(' ')}. Fields: ${form.fields.map((field) => field.name).join(', ')}.`,
+      );
+      return { choices: [], form };
+    }
+    const errors = (problems: Record<string, string>) => {
+      out.print(
+        Object.entries(problems)
+          .map(([name, problem]) => `${name}: ${mrkdwnToPlain(problem)}`)
+          .join('\n'),
+      );
+      return { choices: [], form };
+    };
+    if (form.kind === 'spec') {
+      const checked = await service.checkSpecForm(form.conversationId, values);
+      if (!checked.ok) return errors(checked.errors);
+      return { choices: showOutcome(await service.submitSpecForm(form.conversationId, values, userId)) };
+    }
+    const checked = await service.checkWhatIf(form.whatIfId, values);
+    if (!checked) return { choices: showOutcome(undefined) };
+    if (!checked.ok) return errors(checked.errors);
+    await service.runWhatIf(form.whatIfId, checked.overrides);
+    const compared = await service.compareWhatIf(form.whatIfId);
+    return { choices: compared ? out.view(compared) : [] };
+  }
+
+  return { press, fill, showOutcome };
 }
 
 /**
  * The Slack conversation in a terminal, on the same engine and store. Interactive on a terminal; otherwise one user
- * message per stdin line, printing Compass's replies, so it can be scripted.
+ * message per stdin line, printing Compass's replies, so it can be scripted. Buttons are numbered choices; Edit spec
+ * and What if… read their changes from the next line (`name=value …`); deploy requests stay in Slack.
  */
 export async function chatCommand(context: CliContext, options: ChatCommandOptions) {
   await withKnowledgeBase(context, async ({ database, knowledge }) => {
@@ -69,6 +186,8 @@ export async function chatCommand(context: CliContext, options: ChatCommandOptio
     const key: ThreadKey = { ...CHAT_CHANNEL, threadTs: session };
     const interactive = Boolean(context.io.stdin.isTTY);
     const userId = context.io.env.USER?.trim() || 'you';
+    const out = printer(context);
+    const turns = chatTurns(service, store, knowledge, key, userId, out);
     const lines = createInterface({
       input: context.io.stdin,
       output: interactive ? context.io.stdout : undefined,
@@ -84,18 +203,23 @@ export async function chatCommand(context: CliContext, options: ChatCommandOptio
       lines.prompt();
     }
     let choices: Choice[] = [];
+    let form: PendingForm | undefined;
     try {
       for await (const line of lines) {
         const text = line.trim();
         if (interactive && /^(quit|exit|bye)$/i.test(text)) break;
-        if (text) {
-          const outcome = await answer(service, key, text, choices, userId);
-          if (!outcome) writeLine(context.io.stdout, 'Nothing to press yet: describe what you need first.\n');
-          else {
-            const offered = show(context, outcome);
-            // A reply without buttons (Details, a notice) leaves the earlier buttons pressable.
-            if (offered.length > 0) choices = offered;
-          }
+        const choice = /^\d+$/.test(text)
+          ? choices.find((candidate) => candidate.number === Number(text))
+          : undefined;
+        let next: { choices: Choice[]; form?: PendingForm } | undefined;
+        if (form) next = await turns.fill(form, text);
+        else if (choice) next = await turns.press(choice);
+        else if (text)
+          next = { choices: turns.showOutcome(await service.handleMessage(key, { text, userId }, true)) };
+        if (next) {
+          form = next.form;
+          // An answer without buttons (Details, a notice) leaves the earlier buttons pressable.
+          if (next.choices.length > 0) choices = next.choices;
         }
         if (interactive) lines.prompt();
       }

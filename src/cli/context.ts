@@ -1,10 +1,13 @@
 import type { Config } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
+import { resolveGpuId, resolveModelId } from '../knowledge/aliases.js';
+import type { Knowledge } from '../knowledge/catalog.js';
 import type { KnowledgeBase } from '../knowledge/open.js';
 import { openKnowledgeBase } from '../knowledge/open.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
 import type { CliIo } from './io.js';
+import { UsageError } from './io.js';
 
 export interface CliContext {
   io: CliIo;
@@ -29,4 +32,20 @@ export async function withKnowledgeBase<T>(
   } finally {
     await kb.database.close();
   }
+}
+
+/** The catalog id of a model name or alias a user typed; a usage error listing the catalog otherwise. */
+export function catalogModelId(name: string, knowledge: Knowledge): string {
+  const id = resolveModelId(name, knowledge.models);
+  if (!id)
+    throw new UsageError(`unknown model "${name}"; known: ${knowledge.models.map((m) => m.id).join(', ')}`);
+  return id;
+}
+
+/** The catalog id of a GPU name or alias a user typed; a usage error listing the catalog otherwise. */
+export function catalogGpuId(name: string, knowledge: Knowledge): string {
+  const id = resolveGpuId(name, knowledge.gpus);
+  if (!id)
+    throw new UsageError(`unknown GPU "${name}"; known: ${knowledge.gpus.map((g) => g.id).join(', ')}`);
+  return id;
 }

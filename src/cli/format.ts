@@ -67,10 +67,10 @@ export function formatSpec(spec: DeploymentSpec): string {
 }
 
 const check = (ok: boolean) => (ok ? '✓' : '✗');
-const compact = (value: number) =>
+export const compact = (value: number) =>
   value >= 100 ? Math.round(value).toLocaleString('en-US') : String(Number(value.toFixed(1)));
 
-function columns(rows: string[][]): string {
+export function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, index) => Math.max(...rows.map((row) => row[index]!.length)));
   return rows
     .map((row) =>

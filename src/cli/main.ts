@@ -10,10 +10,14 @@ import { migrateCommand, seedCommand } from './db.js';
 import { extractCommand } from './extract.js';
 import type { CliIo } from './io.js';
 import { UsageError, writeLine } from './io.js';
+import { manifestsCommand } from './manifests.js';
 import { modelsImportCommand } from './models.js';
+import { outcomesCommand } from './outcomes.js';
 import { planCommand } from './plan.js';
 import { predictCommand } from './predict.js';
+import { addSimulatorCommand } from './simulator.js';
 import { specCommand } from './spec.js';
+import { workerCommand } from './worker.js';
 
 function positiveNumber(value: string): number {
   const parsed = Number(value);
@@ -118,15 +122,40 @@ function buildProgram(io: CliIo): Command {
     .action((options) => predictCommand(cliContext(io), options));
 
   program
+    .command('manifests')
+    .description(
+      'Render the Kubernetes objects (KServe InferenceService, KEDA ScaledObject, PodMonitor) of a plan option for TEXT, checked against the schema and the deploy policy.',
+    )
+    .argument('<text...>', 'what the user asked for')
+    .option('--json', 'print the objects as a JSON array (default: YAML documents)')
+    .option('--option <n>', "which of the plan's options (default 1)", positiveInteger, 1)
+    .option('--simulator', 'run the GPU-free simulator instead of vLLM (as DEPLOY_SIMULATOR=true does)')
+    .option(
+      '--name <name>',
+      'name of the InferenceService (default: from the model, as deploy requests name it)',
+    )
+    .option('--namespace <ns>', 'namespace (default: the first of DEPLOY_NAMESPACES)')
+    .action((words: string[], options) => manifestsCommand(cliContext(io), words, options));
+
+  program
     .command('bot')
     .description('Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events.')
     .action(() => botCommand(io));
+
+  program
+    .command('worker')
+    .description(
+      'Run deploy jobs from the Redis queue (REDIS_URL) against Kubernetes (KUBECONFIG), reporting in Slack, until SIGTERM.',
+    )
+    .action(() => workerCommand(io));
 
   program
     .command('chat')
     .description('Talk to Compass in the terminal: the Slack conversation, buttons as numbered choices.')
     .option('--session <name>', 'continue (or name) a conversation; a new one each run otherwise')
     .action((options) => chatCommand(cliContext(io), options));
+
+  addSimulatorCommand(program, io);
 
   const models = program.command('models').description('Models in the knowledge base.');
   models
@@ -171,6 +200,14 @@ function buildProgram(io: CliIo): Command {
     .option('--gpu-count <n>', 'GPUs per replica (default: the TP degree)', positiveInteger)
     .addOption(new Option('--precision <p>', 'weight precision').choices(PRECISIONS).default('bf16'))
     .action((file: string, options) => importBenchmarksCommand(cliContext(io), file, options));
+
+  program
+    .command('outcomes')
+    .description(
+      'What each deployment was observed doing (p95s, traffic) against what the planner predicts for it.',
+    )
+    .option('--json', 'print the outcomes as a JSON array')
+    .action((options) => outcomesCommand(cliContext(io), options));
 
   return program;
 }

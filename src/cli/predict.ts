@@ -1,11 +1,10 @@
-import { resolveGpuId, resolveModelId } from '../knowledge/aliases.js';
 import type { Knowledge, Model, Precision } from '../knowledge/catalog.js';
 import { USE_CASE_IDS } from '../knowledge/catalog.js';
 import { importedModel } from '../knowledge/hf-config.js';
 import type { Prediction } from '../planner/index.js';
 import { maxRateWithinSlo, predictPerformance } from '../planner/index.js';
 import type { CliContext } from './context.js';
-import { withKnowledgeBase } from './context.js';
+import { catalogGpuId, catalogModelId, withKnowledgeBase } from './context.js';
 import { UsageError, writeLine } from './io.js';
 import { readConfigFile } from './models.js';
 
@@ -99,14 +98,6 @@ function withModel(knowledge: Knowledge, model: Model): Knowledge {
   return { ...knowledge, models: [...knowledge.models.filter(({ id }) => id !== model.id), model] };
 }
 
-function resolveModel(name: string, knowledge: Knowledge): string {
-  const modelId = resolveModelId(name, knowledge.models);
-  if (!modelId) {
-    throw new UsageError(`unknown model "${name}"; known: ${knowledge.models.map((m) => m.id).join(', ')}`);
-  }
-  return modelId;
-}
-
 export async function predictCommand(context: CliContext, options: PredictCommandOptions) {
   if ((options.model === undefined) === (options.modelConfig === undefined)) {
     throw new UsageError('give exactly one of --model HF_ID or --model-config PATH');
@@ -117,13 +108,9 @@ export async function predictCommand(context: CliContext, options: PredictComman
   const fromConfig = options.modelConfig === undefined ? null : await configModel(options.modelConfig);
   await withKnowledgeBase(context, async (kb) => {
     const knowledge = fromConfig ? withModel(kb.knowledge, fromConfig) : kb.knowledge;
-    const modelId = fromConfig ? fromConfig.id : resolveModel(options.model!, knowledge);
+    const modelId = fromConfig ? fromConfig.id : catalogModelId(options.model!, knowledge);
     const precision = options.quantization ?? fromConfig?.precisions[0]?.precision ?? 'bf16';
-    const gpuId = resolveGpuId(options.gpu, knowledge.gpus);
-    if (!gpuId)
-      throw new UsageError(
-        `unknown GPU "${options.gpu}"; known: ${knowledge.gpus.map((g) => g.id).join(', ')}`,
-      );
+    const gpuId = catalogGpuId(options.gpu, knowledge);
     const load =
       options.rate !== undefined
         ? ({ kind: 'rate', value: options.rate } as const)

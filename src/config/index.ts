@@ -1,12 +1,30 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ManifestSettings } from '../deploy/settings.js';
+import { MonitorSettings } from '../monitor/settings.js';
 
 const optionalText = z
   .string()
   .trim()
   .transform((value) => (value === '' ? undefined : value))
   .optional();
+
+/** A comma-separated list, trimmed, empty parts dropped. */
+function list(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+}
+
+const dns1123Label = z
+  .string()
+  .regex(
+    /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/,
+    'must be a DNS-1123 label (lower-case letters, digits, "-")',
+  );
 
 const postgresUrl = z
   .string()
@@ -38,9 +56,64 @@ export const ConfigSchema = z.object({
       port: z.number().int().min(1).max(65535),
     })
     .optional(),
+  /** Prometheus that scrapes the deployments' vLLM pods; absent means SLO monitoring is off and says so. */
+  prometheusUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://prometheus:9090' })
+    .optional(),
+  /** Where deployments may go: the choices of a deploy request, and the policy's namespace allowlist. */
+  deploy: z.object({
+    /** Kubeconfig contexts users may pick; empty means the kubeconfig's current context only. */
+    contexts: z.array(z.string().min(1)),
+    namespaces: z.array(dns1123Label).min(1, 'name at least one namespace'),
+  }),
+  /** Who may approve deploy requests, and where requests are announced. */
+  approvals: z.object({
+    userIds: z.array(
+      z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'must be Slack user ids (U…, W…), comma-separated'),
+    ),
+    usergroupId: z
+      .string()
+      .regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id (S…)')
+      .optional(),
+    /** Requests are also posted here, besides the conversation's thread. */
+    channelId: z
+      .string()
+      .regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id (C…)')
+      .optional(),
+    /** Off (four eyes): whoever requested a deploy cannot approve it. */
+    requesterMayApprove: z.boolean({ error: 'must be true or false' }),
+  }),
+  /** How deploy manifests are rendered (vLLM or the simulator) and the limits the policy enforces. */
+  manifests: ManifestSettings,
+  /** The deploy queue and its workers. */
+  worker: z.object({
+    redisUrl: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }),
+    /** Jobs one worker runs at once. */
+    concurrency: z.number().int().min(1).max(64),
+    /** Attempts of a job whose failures are transient (network, 409, 429, 5xx). */
+    attempts: z.number().int().min(1).max(50),
+    /** First retry delay; each later one doubles. */
+    backoffMs: z.number().int().min(1),
+    /** How long a deploy may take to become Ready (image pull and model download included). */
+    readyTimeoutMs: z.number().int().min(1000),
+    /** How often approved deploys not yet queued are looked for (an approval also asks at once). */
+    dispatchIntervalMs: z.number().int().min(10),
+    /** Kubeconfig file(s); unset: ~/.kube/config, then the in-cluster service account. */
+    kubeconfig: z.string().min(1).optional(),
+    /** A job's lock without renewal: a killed worker's job moves to another worker after about this. */
+    lockMs: z.number().int().min(500),
+    /** Who may press Retry, Roll back and Delete on a deployment. */
+    changesBy: z.enum(['approvers', 'anyone'], { error: 'must be approvers or anyone' }),
+  }),
+  /** SLO monitoring: evaluation interval, first summary delay, breach windows. */
+  monitor: MonitorSettings,
 });
 export type Config = z.infer<typeof ConfigSchema>;
+export type DeployConfig = Config['deploy'];
+export type ApprovalsConfig = Config['approvals'];
+export type WorkerConfig = Config['worker'];
 export type SlackConfig = NonNullable<Config['slack']>;
+export type MonitorConfig = Config['monitor'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -63,7 +136,43 @@ const ENV_NAMES: Record<string, string> = {
   'slack.appToken': 'SLACK_APP_TOKEN',
   'slack.apiUrl': 'SLACK_API_URL',
   'slack.port': 'PORT',
+  prometheusUrl: 'PROMETHEUS_URL',
+  'deploy.contexts': 'DEPLOY_CONTEXTS',
+  'deploy.namespaces': 'DEPLOY_NAMESPACES',
+  'approvals.userIds': 'APPROVER_USER_IDS',
+  'approvals.usergroupId': 'APPROVER_USERGROUP_ID',
+  'approvals.channelId': 'APPROVERS_CHANNEL_ID',
+  'approvals.requesterMayApprove': 'APPROVAL_REQUESTER_MAY_APPROVE',
+  'manifests.vllmImage': 'VLLM_IMAGE',
+  'manifests.simulatorImage': 'SIMULATOR_IMAGE',
+  'manifests.simulator': 'DEPLOY_SIMULATOR',
+  'manifests.imageAllowlist': 'DEPLOY_IMAGE_ALLOWLIST',
+  'manifests.gpuQuota': 'DEPLOY_GPU_QUOTA',
+  'manifests.gpuNodeLabels': 'DEPLOY_GPU_NODE_LABELS',
+  'manifests.hfTokenSecret': 'HF_TOKEN_SECRET',
+  'manifests.prometheusUrl': 'DEPLOY_PROMETHEUS_URL',
+  'worker.redisUrl': 'REDIS_URL',
+  'worker.concurrency': 'WORKER_CONCURRENCY',
+  'worker.attempts': 'DEPLOY_ATTEMPTS',
+  'worker.backoffMs': 'DEPLOY_BACKOFF_MS',
+  'worker.readyTimeoutMs': 'DEPLOY_READY_TIMEOUT_MS',
+  'worker.dispatchIntervalMs': 'DEPLOY_DISPATCH_INTERVAL_MS',
+  'worker.changesBy': 'DEPLOY_CHANGES_BY',
+  'worker.lockMs': 'WORKER_LOCK_MS',
+  'worker.kubeconfig': 'KUBECONFIG',
+  'monitor.intervalSec': 'MONITOR_INTERVAL_SECONDS',
+  'monitor.firstSummarySec': 'MONITOR_FIRST_SUMMARY_SECONDS',
+  'monitor.shortWindowSec': 'MONITOR_SHORT_WINDOW_SECONDS',
+  'monitor.longWindowSec': 'MONITOR_LONG_WINDOW_SECONDS',
 };
+
+/** The variable a problem's path belongs to, with what lies below it (a key inside a JSON variable). */
+function variableOf(key: string): string {
+  const known = Object.keys(ENV_NAMES)
+    .filter((name) => key === name || key.startsWith(`${name}.`))
+    .sort((a, b) => b.length - a.length)[0];
+  return known === undefined ? key : `${ENV_NAMES[known]}${key.slice(known.length)}`;
+}
 
 const SLACK_VARIABLES = ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL'];
 
@@ -75,6 +184,32 @@ function defaultDataDir(env: Env): string {
 /** Accepts "host:port" as the ollama CLI does, as well as a full URL. */
 function ollamaUrl(host: string): string {
   return /^https?:\/\//.test(host) ? host : `http://${host}`;
+}
+
+/** true/false (also 1/0, yes/no); anything else stays text, which the schema reports. */
+function boolean(value: string | undefined): boolean | string | undefined {
+  if (value === undefined) return undefined;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes'].includes(normalized)) return true;
+  if (['false', '0', 'no'].includes(normalized)) return false;
+  return value;
+}
+
+/** Parsed JSON; text that is not JSON stays text, which the schema reports. */
+function json(value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** "name" or "name/key" of a Secret. */
+function secretKeyRef(value: string | undefined): { name: string; key?: string } | undefined {
+  if (value === undefined) return undefined;
+  const [name = '', key] = value.split('/', 2);
+  return { name, ...(key !== undefined && { key }) };
 }
 
 function integer(value: string | undefined): number | string | undefined {
@@ -106,13 +241,51 @@ export function loadConfig(env: Env = process.env): Config {
           port: integer(text('PORT')) ?? 3000,
         }
       : undefined,
+    prometheusUrl: text('PROMETHEUS_URL'),
+    deploy: {
+      contexts: list(text('DEPLOY_CONTEXTS')) ?? [],
+      namespaces: list(text('DEPLOY_NAMESPACES')) ?? ['compass'],
+    },
+    approvals: {
+      userIds: list(text('APPROVER_USER_IDS')) ?? [],
+      usergroupId: text('APPROVER_USERGROUP_ID'),
+      channelId: text('APPROVERS_CHANNEL_ID'),
+      requesterMayApprove: boolean(text('APPROVAL_REQUESTER_MAY_APPROVE')) ?? false,
+    },
+    manifests: {
+      vllmImage: text('VLLM_IMAGE'),
+      simulatorImage: text('SIMULATOR_IMAGE'),
+      simulator: boolean(text('DEPLOY_SIMULATOR')),
+      imageAllowlist: list(text('DEPLOY_IMAGE_ALLOWLIST')),
+      gpuQuota: integer(text('DEPLOY_GPU_QUOTA')),
+      gpuNodeLabels: json(text('DEPLOY_GPU_NODE_LABELS')),
+      hfTokenSecret: secretKeyRef(text('HF_TOKEN_SECRET')),
+      prometheusUrl: text('DEPLOY_PROMETHEUS_URL'),
+    },
+    worker: {
+      redisUrl: text('REDIS_URL') ?? 'redis://127.0.0.1:6379',
+      concurrency: integer(text('WORKER_CONCURRENCY')) ?? 2,
+      attempts: integer(text('DEPLOY_ATTEMPTS')) ?? 6,
+      backoffMs: integer(text('DEPLOY_BACKOFF_MS')) ?? 2000,
+      readyTimeoutMs: integer(text('DEPLOY_READY_TIMEOUT_MS')) ?? 20 * 60 * 1000,
+      dispatchIntervalMs: integer(text('DEPLOY_DISPATCH_INTERVAL_MS')) ?? 2000,
+      changesBy: text('DEPLOY_CHANGES_BY') ?? 'approvers',
+      lockMs: integer(text('WORKER_LOCK_MS')) ?? 30_000,
+      kubeconfig: text('KUBECONFIG'),
+    },
+    monitor: {
+      intervalSec: integer(text('MONITOR_INTERVAL_SECONDS')),
+      firstSummarySec: integer(text('MONITOR_FIRST_SUMMARY_SECONDS')),
+      shortWindowSec: integer(text('MONITOR_SHORT_WINDOW_SECONDS')),
+      longWindowSec: integer(text('MONITOR_LONG_WINDOW_SECONDS')),
+    },
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;
   throw new ConfigError(
     parsed.error.issues.map((issue) => {
-      const key = issue.path.join('.');
-      return `${ENV_NAMES[key] ?? key}: ${issue.message}`;
+      const key = issue.path.filter((part) => typeof part === 'string').join('.');
+      return `${variableOf(key)}: ${issue.message}`;
     }),
   );
 }

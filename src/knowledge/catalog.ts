@@ -187,6 +187,10 @@ export const BenchmarkPoint = z.object({
 });
 export type BenchmarkPoint = z.infer<typeof BenchmarkPoint>;
 
+/** Source of the points Compass observed on its own deployments (the feedback loop), not taken from a report. */
+export const OBSERVED_SOURCE_PREFIX = 'observed:';
+export const isObservedSource = (source: string) => source.startsWith(OBSERVED_SOURCE_PREFIX);
+
 /** Everything the pure core needs, as plain data. */
 export interface Knowledge {
   gpus: Gpu[];

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { loadObservedPoints } from '../monitor/store.js';
 import type { BenchmarkPoint, Gpu, Knowledge, LatencyStats, Model, UseCase } from './catalog.js';
 import { benchmarks, gpus, knowledgeMeta, models, useCases } from './tables.js';
 
@@ -153,19 +154,23 @@ const withoutMeta = <T extends { origin?: unknown; updatedAt?: unknown }>({
   ...rest
 }: T) => rest;
 
-/** A plain in-memory snapshot of the knowledge base for the pure core (planner, extractor, spec). */
+/**
+ * A plain in-memory snapshot of the knowledge base for the pure core (planner, extractor, spec). Its measured points
+ * include what Compass observed on its own deployments (the feedback loop), so plans are calibrated by them too.
+ */
 export async function loadKnowledge(db: Database): Promise<Knowledge> {
-  const [gpuRows, modelRows, useCaseRows, benchmarkRows] = await Promise.all([
+  const [gpuRows, modelRows, useCaseRows, benchmarkRows, observed] = await Promise.all([
     db.select().from(gpus).orderBy(asc(gpus.id)),
     db.select().from(models).orderBy(asc(models.id)),
     db.select().from(useCases).orderBy(asc(useCases.id)),
     db.select().from(benchmarks).orderBy(asc(benchmarks.id)),
+    loadObservedPoints(db),
   ]);
   return {
     gpus: gpuRows.map(withoutMeta) as Gpu[],
     models: modelRows.map(withoutMeta) as Model[],
     useCases: useCaseRows.map(withoutMeta) as UseCase[],
-    benchmarks: benchmarkRows.map(pointFromRow),
+    benchmarks: [...benchmarkRows.map(pointFromRow), ...observed],
   };
 }
 

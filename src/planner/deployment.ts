@@ -24,6 +24,24 @@ export interface Deployment {
 
 export type DeploymentResult = { ok: true; deployment: Deployment } | { ok: false; reason: string };
 
+/** The model and GPU a configuration names, provided the model ships its precision; why vLLM could not start otherwise. */
+export function catalogPair(
+  config: { modelId: string; gpuId: string; precision: Precision },
+  model: Model | undefined,
+  gpu: Gpu | undefined,
+): { ok: true; model: Model; gpu: Gpu } | { ok: false; reason: string } {
+  if (!model) return { ok: false, reason: `unknown model ${config.modelId}` };
+  if (!gpu) return { ok: false, reason: `unknown GPU ${config.gpuId}` };
+  if (!model.precisions.some((p) => p.precision === config.precision)) {
+    const listed = model.precisions.map((p) => p.precision).join(', ');
+    return {
+      ok: false,
+      reason: `${model.name} has no ${config.precision} checkpoint (available: ${listed})`,
+    };
+  }
+  return { ok: true, model, gpu };
+}
+
 export function buildDeployment(
   model: Model,
   gpu: Gpu,

@@ -2,9 +2,10 @@ import type { Priority } from '../intent/schema.js';
 import type { Gpu, Knowledge, Model, Precision } from '../knowledge/catalog.js';
 import { checkSpec } from '../spec/build.js';
 import type { DeploymentSpec } from '../spec/schema.js';
+import { KV_BLOCK_TOKENS, type KvCacheDtype } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import type { Basis, SloLimit } from './predict.js';
-import { predictPerformance, sizeReplicas } from './predict.js';
+import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
 import { qualityOf } from './quality.js';
 import type { Slo } from './schema.js';
 
@@ -16,6 +17,11 @@ export const TENSOR_PARALLEL_DEGREES = [1, 2, 4, 8] as const;
  */
 export const SLO_CAPACITY_SHARE = 0.85;
 export const DEFAULT_TOP = 5;
+/**
+ * Share of the KV cache a max_model_len capped by it takes: vLLM refuses to start when max_model_len exceeds the KV
+ * cache it measures, and the memory model's estimate of that cache is off by a few percent.
+ */
+export const MAX_MODEL_LEN_KV_SHARE = 0.9;
 const NEAR_MISSES = 3;
 
 /** One replica's shape: what runs where. */
@@ -24,6 +30,25 @@ export interface OptionShape {
   gpuId: string;
   tensorParallel: number;
   precision: Precision;
+}
+
+/**
+ * The vLLM server one replica runs, as the planner resolved it for its prediction: what a manifest passes to vLLM,
+ * so a deployment runs the engine that was predicted rather than a re-guessed one.
+ */
+export interface PlannedEngine {
+  /** Hugging Face repo vLLM loads (`--model`): the precision's checkpoint, or the base model when none ships it. */
+  checkpoint: string;
+  /** vLLM quantizes the base weights to the option's precision as it loads them (no checkpoint ships it). */
+  quantizeOnLoad: boolean;
+  gpuMemoryUtilization: number;
+  maxNumSeqs: number;
+  maxNumBatchedTokens: number;
+  kvCacheDtype: KvCacheDtype;
+  /** Longest prompt + output accepted: the context window, capped by MAX_MODEL_LEN_KV_SHARE of the KV cache. */
+  maxModelLen: number;
+  /** Weights of the whole replica as loaded (GB); they pass through host memory while vLLM loads them. */
+  weightsGb: number;
 }
 
 export interface PlannedOption extends OptionShape {
@@ -58,7 +83,10 @@ export interface PlannedOption extends OptionShape {
   /** Which targets the prediction meets at the peak rate. */
   sloChecks: Record<'ttft' | 'itl' | 'e2e', boolean>;
   basis: Basis;
+  /** Observations of deployed replicas of this configuration the prediction is calibrated from; absent: none. */
+  observations?: number;
   rationale: string;
+  engine: PlannedEngine;
 }
 
 export type MissedConstraint = 'ttft' | 'itl' | 'e2e' | 'budget' | 'maxGpus';
@@ -256,6 +284,9 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
   // sizeShape prepared the same deployment, so the prediction cannot fail here.
   if (!predicted.ok) throw new Error(`planner: ${option.id} stopped being feasible: ${predicted.reason}`);
   const p = predicted.prediction;
+  const model = context.models.get(option.modelId)!;
+  const checkpoint = model.precisions.find((served) => served.precision === option.precision)?.checkpoint;
+  const kvBlocks = Math.floor((p.evidence.memory.kvTokens * MAX_MODEL_LEN_KV_SHARE) / KV_BLOCK_TOKENS);
   const sloChecks = {
     ttft: !p.saturated && p.ttftMs.p95 <= slo.ttftP95Ms,
     itl: !p.saturated && p.itlMs.p95 <= slo.itlP95Ms,
@@ -290,7 +321,25 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
     meetsSlo: sloChecks.ttft && sloChecks.itl && sloChecks.e2e,
     sloChecks,
     basis: p.basis,
+    ...(p.evidence.observations > 0 && { observations: p.evidence.observations }),
     rationale: '',
+    engine: {
+      checkpoint: checkpoint ?? option.modelId,
+      quantizeOnLoad: !checkpoint && option.precision !== 'bf16',
+      gpuMemoryUtilization: p.evidence.engine.gpuMemoryUtilization,
+      maxNumSeqs: p.evidence.engine.maxNumSeqs,
+      maxNumBatchedTokens: p.evidence.engine.maxNumBatchedTokens,
+      kvCacheDtype: p.evidence.engine.kvCacheDtype,
+      // Sizing made sure the cache holds one request, so the margin never goes below one.
+      maxModelLen: Math.min(
+        model.contextWindow,
+        Math.max(
+          kvBlocks * KV_BLOCK_TOKENS,
+          spec.traffic.promptTokens.value + spec.traffic.outputTokens.value,
+        ),
+      ),
+      weightsGb: p.evidence.memory.weightsGbTotal,
+    },
   };
 }
 
@@ -420,6 +469,7 @@ function rationaleFor(
   const rate = (rps: number) => String(Number(rps.toPrecision(3)));
   const sizing = `${option.replicas} replica${option.replicas > 1 ? 's' : ''} at ${rate(option.predicted.loadPerReplicaRps)} req/s each (up to ${rate(option.predicted.maxRpsPerReplica)} before ${LIMIT_WORDS[option.limitedBy]} limits)`;
   const quality = option.quality === null ? 'quality unknown' : `quality ${option.quality}`;
+  const observed = option.observations ? ` ${calibratedFromObservations(option.observations)}.` : '';
   if (rank === 0) {
     const lead = {
       cost: 'Cheapest option that meets every SLO',
@@ -427,7 +477,7 @@ function rationaleFor(
       accuracy: 'Highest quality for this use case that meets every SLO',
       balanced: 'Best balance of quality, cost and latency',
     }[priority];
-    return `${lead}: ${quality}, ${usd(option.monthlyCostUsd)}/month; ${sizing}.`;
+    return `${lead}: ${quality}, ${usd(option.monthlyCostUsd)}/month; ${sizing}.${observed}`;
   }
   const costDelta = option.monthlyCostUsd - best.monthlyCostUsd;
   const cost =
@@ -435,7 +485,7 @@ function rationaleFor(
       ? 'Same cost as #1'
       : `${costDelta > 0 ? '+' : '−'}${usd(Math.abs(costDelta))}/month vs #1`;
   const speed = latencyScore(p95sOf(option), slo) < latencyScore(p95sOf(best), slo) ? 'faster' : 'slower';
-  return `${cost}, ${quality}, ${speed} than #1; ${sizing}.`;
+  return `${cost}, ${quality}, ${speed} than #1; ${sizing}.${observed}`;
 }
 
 /** A sized option that breaks a limit; built field by field since most shapes of a tight plan end here. */

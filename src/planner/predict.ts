@@ -4,6 +4,7 @@
  * per-deployment work are cached per knowledge snapshot (the Knowledge object is treated as immutable).
  */
 import type { BenchmarkLoad, BenchmarkPoint, Gpu, Knowledge, Model } from '../knowledge/catalog.js';
+import { isObservedSource } from '../knowledge/catalog.js';
 import {
   type Calibration,
   type CalibrationSample,
@@ -11,7 +12,7 @@ import {
   type FactorsBasis,
   factorsFor,
 } from './calibrate.js';
-import { buildDeployment, type Deployment, systemFor } from './deployment.js';
+import { buildDeployment, catalogPair, type Deployment, systemFor } from './deployment.js';
 import {
   correctionFor,
   FAMILIES,
@@ -79,6 +80,8 @@ export interface PredictionEvidence {
   };
   factors: EfficiencyFactors & { basis: FactorsBasis; calibratedOnPoints: number };
   measuredPoints: MeasuredReference[];
+  /** Observations of Compass's own deployments of this configuration behind the correction (0: none used). */
+  observations: number;
 }
 
 export interface Prediction {
@@ -335,17 +338,9 @@ function prepare(
   options: PredictOptions,
 ): { ok: true; prepared: Prepared } | { ok: false; reason: string } {
   const index = indexFor(knowledge);
-  const model = index.models.get(config.modelId);
-  if (!model) return { ok: false, reason: `unknown model ${config.modelId}` };
-  const gpu = index.gpus.get(config.gpuId);
-  if (!gpu) return { ok: false, reason: `unknown GPU ${config.gpuId}` };
-  if (!model.precisions.some((p) => p.precision === config.precision)) {
-    const listed = model.precisions.map((p) => p.precision).join(', ');
-    return {
-      ok: false,
-      reason: `${model.name} has no ${config.precision} checkpoint (available: ${listed})`,
-    };
-  }
+  const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
+  if (!pair.ok) return pair;
+  const { model, gpu } = pair;
   const built = deploymentFor(index, config, model, gpu);
   if (!built.ok) return built;
   const deployment = built.deployment;
@@ -399,9 +394,23 @@ export function predictPerformance(
   const correction = measured
     ? correctionFor(measured, input.promptTokens, input.outputTokens, input.load, utilization)
     : null;
+  // The feedback loop: every observation of this configuration is counted once the correction draws on one.
+  const observations =
+    measured && correction?.references.some((ref) => isObservedSource(ref.source))
+      ? measured.residuals.filter((r) => isObservedSource(r.point.source)).length
+      : 0;
   return {
     ok: true,
-    prediction: compose(input, deployment, physics, factors, factorsBasis, calibration, correction),
+    prediction: compose(
+      input,
+      deployment,
+      physics,
+      factors,
+      factorsBasis,
+      calibration,
+      correction,
+      observations,
+    ),
   };
 }
 
@@ -413,6 +422,7 @@ function compose(
   factorsBasis: FactorsBasis,
   calibration: Calibration,
   correction: MeasuredCorrection | null,
+  observations: number,
 ): Prediction {
   const { point, sys } = physics;
   const latency = applyCorrection(latencyOf(physics), correction);
@@ -439,6 +449,8 @@ function compose(
     capacityRequestsPerSec,
     backlog,
   });
+  if (observations > 0)
+    notes.push(`${calibratedFromObservations(observations)}: what Prometheus saw them serve.`);
   return {
     basis,
     ttftMs: latency.ttft,
@@ -485,10 +497,15 @@ function compose(
       },
       factors: { ...factors, basis: factorsBasis, calibratedOnPoints: calibratedOn },
       measuredPoints: correction?.references ?? [],
+      observations,
     },
     notes,
   };
 }
+
+/** How a prediction corrected by the feedback loop says so. */
+export const calibratedFromObservations = (count: number) =>
+  `Calibrated from ${count} observation${count === 1 ? '' : 's'} of deployed replicas of this configuration`;
 
 function explain(
   input: PerformanceInput,

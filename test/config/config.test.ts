@@ -18,12 +18,19 @@ describe('loadConfig', () => {
       OLLAMA_HOST: 'ollama:11434',
       OLLAMA_MODEL: 'llama3.1:8b',
       OLLAMA_TIMEOUT_MS: '2500',
+      DEPLOY_CONTEXTS: 'prod',
+      DEPLOY_NAMESPACES: 'llm',
     });
     expect(config).toEqual({
       databaseUrl: 'postgres://u@db:5432/compass',
       dataDir: '/var/lib/compass',
       logLevel: 'debug',
       ollama: { host: 'http://ollama:11434', model: 'llama3.1:8b', timeoutMs: 2500 },
+      deploy: { contexts: ['prod'], namespaces: ['llm'] },
+      manifests: expect.any(Object),
+      worker: expect.any(Object),
+      approvals: expect.any(Object),
+      monitor: expect.any(Object),
     });
   });
 
@@ -128,5 +135,284 @@ describe('Slack settings', () => {
     ]);
     expect(message).not.toContain('secret-value');
     expect(message).not.toContain('other-secret');
+  });
+});
+
+describe('deploy targets', () => {
+  it('default to the namespace "compass" on the kubeconfig’s current context', () => {
+    expect(loadConfig({ HOME: '/h' }).deploy).toEqual({ contexts: [], namespaces: ['compass'] });
+  });
+
+  it('read comma-separated contexts and namespaces', () => {
+    const config = loadConfig({
+      HOME: '/h',
+      DEPLOY_CONTEXTS: 'prod, k3s ,',
+      DEPLOY_NAMESPACES: 'llm,llm-staging',
+    });
+    expect(config.deploy).toEqual({ contexts: ['prod', 'k3s'], namespaces: ['llm', 'llm-staging'] });
+  });
+
+  it('refuse a namespace Kubernetes would refuse, naming the variable', () => {
+    expect(() => loadConfig({ HOME: '/h', DEPLOY_NAMESPACES: 'llm,Bad_Name' })).toThrow(
+      /DEPLOY_NAMESPACES: must be a DNS-1123 label/,
+    );
+    expect(() => loadConfig({ HOME: '/h', DEPLOY_NAMESPACES: ' , ' })).toThrow(
+      /DEPLOY_NAMESPACES: name at least one namespace/,
+    );
+  });
+});
+
+describe('manifest settings', () => {
+  it('default to pinned vLLM, the Compass image for the simulator, and allow exactly those repositories', () => {
+    expect(loadConfig({ HOME: '/h' }).manifests).toEqual({
+      vllmImage: 'vllm/vllm-openai:v0.11.0',
+      simulatorImage: 'compass:latest',
+      simulator: false,
+      imageAllowlist: ['vllm/vllm-openai:', 'compass:'],
+      gpuQuota: 8,
+      gpuNodeLabels: {},
+      hfTokenSecret: { name: 'hf-token', key: 'token' },
+      prometheusUrl: 'http://prometheus-operated.monitoring.svc:9090',
+    });
+  });
+
+  it('read every variable', () => {
+    const config = loadConfig({
+      HOME: '/h',
+      VLLM_IMAGE: 'registry.example.com/vllm/vllm-openai:v0.11.0',
+      SIMULATOR_IMAGE: 'registry.example.com/compass:0.1.0',
+      DEPLOY_SIMULATOR: 'true',
+      DEPLOY_IMAGE_ALLOWLIST: 'registry.example.com/, ghcr.io/acme/',
+      DEPLOY_GPU_QUOTA: '16',
+      DEPLOY_GPU_NODE_LABELS:
+        '{"H100": {"nodeSelector": {"pool": "h100"}, "tolerations": [{"key": "gpu", "operator": "Exists"}]}}',
+      HF_TOKEN_SECRET: 'hf/HF_TOKEN',
+      DEPLOY_PROMETHEUS_URL: 'http://prometheus.monitoring:9090',
+    });
+    expect(config.manifests).toEqual({
+      vllmImage: 'registry.example.com/vllm/vllm-openai:v0.11.0',
+      simulatorImage: 'registry.example.com/compass:0.1.0',
+      simulator: true,
+      imageAllowlist: ['registry.example.com/', 'ghcr.io/acme/'],
+      gpuQuota: 16,
+      gpuNodeLabels: {
+        H100: { nodeSelector: { pool: 'h100' }, tolerations: [{ key: 'gpu', operator: 'Exists' }] },
+      },
+      hfTokenSecret: { name: 'hf', key: 'HF_TOKEN' },
+      prometheusUrl: 'http://prometheus.monitoring:9090',
+    });
+  });
+
+  it('derive the allowlist from configured images and take a secret name alone', () => {
+    const { manifests } = loadConfig({
+      HOME: '/h',
+      VLLM_IMAGE: `localhost:5000/vllm@sha256:${'a'.repeat(64)}`,
+      DEPLOY_SIMULATOR: '0',
+      HF_TOKEN_SECRET: 'huggingface',
+    });
+    expect(manifests.imageAllowlist).toEqual(['localhost:5000/vllm@', 'compass:']);
+    expect(manifests.simulator).toBe(false);
+    expect(manifests.hfTokenSecret).toEqual({ name: 'huggingface', key: 'token' });
+  });
+
+  it('name the variable of every bad value, inside JSON too', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        HOME: '/h',
+        VLLM_IMAGE: 'vllm openai',
+        DEPLOY_SIMULATOR: 'maybe',
+        DEPLOY_GPU_QUOTA: 'lots',
+        DEPLOY_GPU_NODE_LABELS: '{"H100": {"tolerations": [{"effect": "Sometimes"}]}}',
+        HF_TOKEN_SECRET: 'HF Secret',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems.map((problem) => problem.split(':')[0])).toEqual([
+      'VLLM_IMAGE',
+      'DEPLOY_SIMULATOR',
+      'DEPLOY_GPU_QUOTA',
+      'DEPLOY_GPU_NODE_LABELS.H100.tolerations.effect',
+      'HF_TOKEN_SECRET.name',
+    ]);
+  });
+
+  it('explain what DEPLOY_GPU_NODE_LABELS must hold when it is not JSON', () => {
+    expect(() => loadConfig({ HOME: '/h', DEPLOY_GPU_NODE_LABELS: 'H100=pool:h100' })).toThrow(
+      /DEPLOY_GPU_NODE_LABELS: must be a JSON object: GPU id → \{"nodeSelector"/,
+    );
+  });
+});
+
+describe('Prometheus for SLO monitoring', () => {
+  it('is optional: unset means monitoring is off', () => {
+    expect(loadConfig({ HOME: '/h' }).prometheusUrl).toBeUndefined();
+    expect(loadConfig({ HOME: '/h', PROMETHEUS_URL: ' ' }).prometheusUrl).toBeUndefined();
+  });
+
+  it('reads PROMETHEUS_URL', () => {
+    expect(
+      loadConfig({ HOME: '/h', PROMETHEUS_URL: 'http://prometheus.monitoring:9090' }).prometheusUrl,
+    ).toBe('http://prometheus.monitoring:9090');
+  });
+
+  it('refuses anything but an http(s) URL, naming the variable', () => {
+    for (const value of ['prometheus:9090', 'ftp://prometheus', 'not a url']) {
+      expect(() => loadConfig({ HOME: '/h', PROMETHEUS_URL: value })).toThrow(
+        /PROMETHEUS_URL: must be an http:\/\/ or https:\/\/ URL/,
+      );
+    }
+  });
+});
+
+describe('approvals', () => {
+  it('default to nobody and four eyes: no request can be approved until approvers are configured', () => {
+    expect(loadConfig({ HOME: '/h' }).approvals).toEqual({
+      userIds: [],
+      usergroupId: undefined,
+      channelId: undefined,
+      requesterMayApprove: false,
+    });
+  });
+
+  it('read approver ids, a user group, the approvers’ channel and whether requesters may approve', () => {
+    const config = loadConfig({
+      HOME: '/h',
+      APPROVER_USER_IDS: ' U0ADA, W0GRACE ,',
+      APPROVER_USERGROUP_ID: 'S0PLATFORM',
+      APPROVERS_CHANNEL_ID: 'C0APPROVALS',
+      APPROVAL_REQUESTER_MAY_APPROVE: 'yes',
+    });
+    expect(config.approvals).toEqual({
+      userIds: ['U0ADA', 'W0GRACE'],
+      usergroupId: 'S0PLATFORM',
+      channelId: 'C0APPROVALS',
+      requesterMayApprove: true,
+    });
+    expect(
+      loadConfig({ HOME: '/h', APPROVAL_REQUESTER_MAY_APPROVE: 'false' }).approvals.requesterMayApprove,
+    ).toBe(false);
+  });
+
+  it('name each bad value by its variable', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        HOME: '/h',
+        APPROVER_USER_IDS: 'U0ADA,@grace',
+        APPROVER_USERGROUP_ID: 'platform-team',
+        APPROVERS_CHANNEL_ID: '#approvals',
+        APPROVAL_REQUESTER_MAY_APPROVE: 'sometimes',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems } = error as ConfigError;
+    expect(problems).toEqual([
+      expect.stringMatching(/^APPROVER_USER_IDS: must be Slack user ids/),
+      expect.stringMatching(/^APPROVER_USERGROUP_ID: must be a Slack user group id/),
+      expect.stringMatching(/^APPROVERS_CHANNEL_ID: must be a Slack channel id/),
+      'APPROVAL_REQUESTER_MAY_APPROVE: must be true or false',
+    ]);
+  });
+});
+
+describe('worker settings', () => {
+  it('default to the local Redis and bounded retries', () => {
+    expect(loadConfig({ HOME: '/h' }).worker).toEqual({
+      redisUrl: 'redis://127.0.0.1:6379',
+      concurrency: 2,
+      attempts: 6,
+      backoffMs: 2000,
+      readyTimeoutMs: 1_200_000,
+      dispatchIntervalMs: 2000,
+      changesBy: 'approvers',
+      lockMs: 30000,
+    });
+  });
+
+  it('read every variable and name the bad ones', () => {
+    const worker = loadConfig({
+      HOME: '/h',
+      REDIS_URL: 'redis://redis:6379/1',
+      WORKER_CONCURRENCY: '4',
+      DEPLOY_ATTEMPTS: '3',
+      DEPLOY_BACKOFF_MS: '50',
+      DEPLOY_READY_TIMEOUT_MS: '60000',
+      DEPLOY_DISPATCH_INTERVAL_MS: '100',
+      DEPLOY_CHANGES_BY: 'anyone',
+      WORKER_LOCK_MS: '2000',
+      KUBECONFIG: '/etc/compass/kubeconfig',
+    }).worker;
+    expect(worker).toEqual({
+      redisUrl: 'redis://redis:6379/1',
+      concurrency: 4,
+      attempts: 3,
+      backoffMs: 50,
+      readyTimeoutMs: 60000,
+      dispatchIntervalMs: 100,
+      changesBy: 'anyone',
+      lockMs: 2000,
+      kubeconfig: '/etc/compass/kubeconfig',
+    });
+    let error: unknown;
+    try {
+      loadConfig({ HOME: '/h', REDIS_URL: 'http://redis', DEPLOY_ATTEMPTS: 'many' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect((error as Error).message).toMatch(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+    expect((error as Error).message).toMatch(/DEPLOY_ATTEMPTS: /);
+  });
+});
+
+describe('monitoring settings', () => {
+  it('evaluates every minute over 5 min and 1 h windows and posts the first summary 10 min after deploy', () => {
+    expect(loadConfig({ HOME: '/h' }).monitor).toEqual({
+      intervalSec: 60,
+      firstSummarySec: 600,
+      shortWindowSec: 300,
+      longWindowSec: 3600,
+    });
+  });
+
+  it('reads MONITOR_* variables', () => {
+    const monitor = loadConfig({
+      HOME: '/h',
+      MONITOR_INTERVAL_SECONDS: '15',
+      MONITOR_FIRST_SUMMARY_SECONDS: '0',
+      MONITOR_SHORT_WINDOW_SECONDS: '120',
+      MONITOR_LONG_WINDOW_SECONDS: '1800',
+    }).monitor;
+    expect(monitor).toEqual({
+      intervalSec: 15,
+      firstSummarySec: 0,
+      shortWindowSec: 120,
+      longWindowSec: 1800,
+    });
+  });
+
+  it('names each bad value by its variable, and a long window that is not longer than the short one', () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ HOME: '/h', ...env });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({ MONITOR_INTERVAL_SECONDS: 'often', MONITOR_FIRST_SUMMARY_SECONDS: '-5' })).toEqual([
+      'MONITOR_INTERVAL_SECONDS: must be a whole number of seconds',
+      'MONITOR_FIRST_SUMMARY_SECONDS: must be a whole number of seconds',
+    ]);
+    expect(problems({ MONITOR_INTERVAL_SECONDS: '0' })).toEqual([
+      'MONITOR_INTERVAL_SECONDS: must be at least 1 second',
+    ]);
+    expect(problems({ MONITOR_SHORT_WINDOW_SECONDS: '600', MONITOR_LONG_WINDOW_SECONDS: '600' })).toEqual([
+      'MONITOR_LONG_WINDOW_SECONDS: must be longer than the short window (MONITOR_SHORT_WINDOW_SECONDS)',
+    ]);
   });
 });

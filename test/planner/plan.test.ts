@@ -8,6 +8,7 @@ import {
   HOURS_PER_MONTH,
   LATENCY_PRIORITY_COST_CAP,
   latencyScore,
+  MAX_MODEL_LEN_KV_SHARE,
   planDeployment,
   predictPerformance,
   QUALITY_RETENTION,
@@ -251,5 +252,51 @@ describe('whatIf', () => {
     if (result.scenario.kind === 'planned')
       expect(result.scenario.option.replicas).toBeGreaterThanOrEqual(baseline.replicas);
     else expect(result.scenario.kind).toBe('slo-miss');
+  });
+});
+
+describe('the planned engine', () => {
+  it('is the engine the prediction assumed: vLLM settings, a context the KV cache holds with margin, the checkpoint', () => {
+    const spec = specOf();
+    const plan = planDeployment(spec, knowledge);
+    for (const option of plan.recommendations) {
+      const predicted = predictPerformance(
+        {
+          modelId: option.modelId,
+          gpuId: option.gpuId,
+          gpuCount: option.gpusPerReplica,
+          tensorParallel: option.tensorParallel,
+          precision: option.precision,
+          promptTokens: spec.traffic.promptTokens.value,
+          outputTokens: spec.traffic.outputTokens.value,
+          load: { kind: 'rate', value: option.predicted.loadPerReplicaRps },
+        },
+        knowledge,
+      );
+      if (!predicted.ok) throw new Error(predicted.reason);
+      const { engine, memory } = predicted.prediction.evidence;
+      const served = knowledge.models
+        .find((entry) => entry.id === option.modelId)!
+        .precisions.find((entry) => entry.precision === option.precision)!;
+      const model = knowledge.models.find((entry) => entry.id === option.modelId)!;
+      const kvCapped = Math.floor((memory.kvTokens * MAX_MODEL_LEN_KV_SHARE) / 16) * 16;
+      expect(option.engine).toEqual({
+        ...engine,
+        maxModelLen: Math.min(model.contextWindow, kvCapped),
+        weightsGb: memory.weightsGbTotal,
+        checkpoint: served.checkpoint,
+        quantizeOnLoad: false,
+      });
+    }
+  });
+
+  it('loads the base model and quantizes it on load when no checkpoint ships the precision', () => {
+    const coder = 'Qwen/Qwen2.5-Coder-7B-Instruct';
+    const spec = specOf({ useCase: 'code_completion', models: [coder], gpuTypes: ['L4'] });
+    const baseline = planDeployment(spec, knowledge).recommendations[0]!;
+    const result = whatIf(spec, baseline, { precision: 'fp8' }, knowledge);
+    if (result.scenario.kind !== 'planned')
+      throw new Error(`expected a planned fp8 option: ${result.scenario.kind}`);
+    expect(result.scenario.option.engine).toMatchObject({ checkpoint: coder, quantizeOnLoad: true });
   });
 });

@@ -1,0 +1,81 @@
+/** collectObservation over an in-memory PrometheusClient: which answers become figures, nulls or errors. */
+import { describe, expect, it } from 'vitest';
+import {
+  collectObservation,
+  deploymentQueries,
+  Observation,
+  type PrometheusClient,
+  type PromResult,
+  type Sample,
+  selectorOf,
+} from '../../src/monitor/index.js';
+
+const selector = selectorOf({ model_name: 'chat' });
+const queries = deploymentQueries(selector, 60);
+const at = new Date('2026-05-01T12:00:00Z');
+
+/** Answers each deployment query by the figure's name; unknown expressions have no data. */
+function fake(answers: Partial<Record<keyof typeof queries, PromResult<Sample[]>>>) {
+  const asked: { expr: string; at: Date | undefined }[] = [];
+  const byExpr = new Map(
+    Object.entries(answers).map(([metric, answer]) => [queries[metric as keyof typeof queries], answer]),
+  );
+  const client: PrometheusClient = {
+    url: 'http://fake',
+    async query(expr, when) {
+      asked.push({ expr, at: when });
+      return (
+        byExpr.get(expr) ?? {
+          ok: false,
+          error: { kind: 'no-data', message: `no data for ${expr}`, query: expr },
+        }
+      );
+    },
+    async queryRange() {
+      throw new Error('collectObservation makes instant queries only');
+    },
+  };
+  return { client, asked };
+}
+
+const value = (v: number): PromResult<Sample[]> => ({ ok: true, value: [{ labels: {}, value: v }] });
+
+describe('collectObservation', () => {
+  it('asks every query at one instant and keeps the figures as Prometheus gave them', async () => {
+    const { client, asked } = fake({
+      ttftP95Ms: value(412.5),
+      requestsPerSec: value(3.25),
+      replicas: value(2),
+    });
+    const result = await collectObservation(client, selector, 60, { at });
+    expect(result.ok).toBe(true);
+    const observed = result.ok ? result.value : null;
+    expect(Observation.parse(JSON.parse(JSON.stringify(observed)))).toEqual(observed);
+    expect(observed).toMatchObject({
+      selector: '{model_name="chat"}',
+      windowSec: 60,
+      at: '2026-05-01T12:00:00.000Z',
+      ttftP95Ms: 412.5,
+      requestsPerSec: 3.25,
+      replicas: 2,
+      itlP95Ms: null,
+    });
+    expect(asked.map((q) => q.expr).sort()).toEqual(Object.values(queries).sort());
+    expect(new Set(asked.map((q) => q.at?.getTime()))).toEqual(new Set([at.getTime()]));
+  });
+
+  it('turns NaN (a quantile of an empty window) and infinities into no data', async () => {
+    const { client } = fake({
+      ttftP95Ms: value(Number.NaN),
+      meanPromptTokens: value(Number.POSITIVE_INFINITY),
+    });
+    const result = await collectObservation(client, selector, 60, { at });
+    expect(result.ok && [result.value.ttftP95Ms, result.value.meanPromptTokens]).toEqual([null, null]);
+  });
+
+  it('fails as a whole when Prometheus is unreachable or refuses a query', async () => {
+    const down = { kind: 'unreachable', message: 'Prometheus at http://fake cannot be reached' } as const;
+    const { client } = fake({ ttftP95Ms: value(1), queueDepth: { ok: false, error: down } });
+    expect(await collectObservation(client, selector, 60)).toEqual({ ok: false, error: down });
+  });
+});
