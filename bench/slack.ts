@@ -100,7 +100,7 @@ async function serveBot(apiUrl: string, botToken: string) {
   const store = createConversationStore(kb.database.db);
   const knowledge = kb.knowledge;
   const extract = async (text: string) => extractIntent(text, knowledge);
-  const service = createConversationService({ store, knowledge, extract, log });
+  const service = createConversationService({ store, knowledge: () => knowledge, extract, log });
   await service.quickPlan('chatbot for 1000 users'); // as `compass bot` does: calibrate before Slack waits
   const bot = await startSlackBot(
     { mode: 'http', botToken, signingSecret: SECRET, apiUrl, port: 0 },

@@ -1,7 +1,9 @@
 import { loadConfig, requireSlack } from '../config/index.js';
 import { optionManifestPreview } from '../deploy/index.js';
+import { liveKnowledge } from '../knowledge/live.js';
 import { openKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
+import { calibrationOf } from '../planner/index.js';
 import { startSlackBot } from '../slack/app.js';
 import { createHandlerDeps } from '../slack/deps.js';
 import { dryRunPreview, kubeClients } from '../worker/index.js';
@@ -28,13 +30,21 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   const slack = requireSlack(config);
   const log = createLogger(config.logLevel, io.stderr);
   const context: CliContext = { io, config, log };
-  const { database, knowledge } = await openKnowledgeBase(config, log);
+  const { database, knowledge: initial } = await openKnowledgeBase(config, log);
+  // Outcomes the worker observes and models imported meanwhile reach the bot's plans without a restart.
+  const knowledge = liveKnowledge({
+    db: database.db,
+    initial,
+    everyMs: config.knowledgeRefreshSec * 1000,
+    log,
+    prepare: async (next) => calibrationOf(next),
+  });
   let queue: DeployQueueClient | undefined;
   try {
     const deps = createHandlerDeps({
       db: database.db,
-      knowledge,
-      extract: (text) => intentOf(context, knowledge, text),
+      knowledge: knowledge.current,
+      extract: (text) => intentOf(context, knowledge.current(), text),
       log,
       settings: config,
       manifestPreview: optionManifestPreview(config),
@@ -67,6 +77,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
     log.info({ event: 'slack.stopping' }, 'Compass bot stopping');
     await bot.stop();
   } finally {
+    knowledge.stop();
     await queue?.close();
     await database.close();
   }

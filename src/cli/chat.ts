@@ -178,7 +178,7 @@ export async function chatCommand(context: CliContext, options: ChatCommandOptio
     const store = createConversationStore(database.db);
     const service = createConversationService({
       store,
-      knowledge,
+      knowledge: () => knowledge,
       extract: (text) => intentOf(context, knowledge, text),
       log: context.log,
     });

@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { ConfigError, loadConfig } from '../config/index.js';
+import { liveKnowledge } from '../knowledge/live.js';
 import { openKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
 import { createPrometheusClient, startMonitoring } from '../monitor/index.js';
@@ -37,7 +38,14 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
       'SLACK_BOT_TOKEN: not set; the worker reports each deploy in its Slack thread with the bot token (xoxb-…).',
     ]);
   const log = createLogger(config.logLevel, io.stderr);
-  const { database, knowledge } = await openKnowledgeBase(config, log);
+  const { database, knowledge: initial } = await openKnowledgeBase(config, log);
+  // Advice and outcomes' predictions plan with what the fleet has taught the planner so far.
+  const knowledge = liveKnowledge({
+    db: database.db,
+    initial,
+    everyMs: config.knowledgeRefreshSec * 1000,
+    log,
+  });
   const settings = config.worker;
   const store = createDeployStore(database.db, settings.readyTimeoutMs + 5 * 60_000);
   const queue = openDeployQueueClient(settings, store, log);
@@ -52,7 +60,7 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
   const cluster = (context: string | null) => kubeDeployCluster(clients(context), settings.readyTimeoutMs);
   const monitoring = startMonitoring({
     db: database.db,
-    knowledge,
+    knowledge: knowledge.current,
     prometheus: config.prometheusUrl ? createPrometheusClient(config.prometheusUrl) : null,
     slack,
     connection: workerConnection,
@@ -85,6 +93,7 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
     await worker.stop(DRAIN_GRACE_MS);
     await monitoring.stop();
   } finally {
+    knowledge.stop();
     await queue.close();
     workerConnection.disconnect();
     await database.close();

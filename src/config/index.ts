@@ -107,6 +107,8 @@ export const ConfigSchema = z.object({
   }),
   /** SLO monitoring: evaluation interval, first summary delay, breach windows. */
   monitor: MonitorSettings,
+  /** How often the bot and the worker look for a changed knowledge base (observed outcomes, imports). */
+  knowledgeRefreshSec: z.number().int().min(1),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type DeployConfig = Config['deploy'];
@@ -164,6 +166,7 @@ const ENV_NAMES: Record<string, string> = {
   'monitor.firstSummarySec': 'MONITOR_FIRST_SUMMARY_SECONDS',
   'monitor.shortWindowSec': 'MONITOR_SHORT_WINDOW_SECONDS',
   'monitor.longWindowSec': 'MONITOR_LONG_WINDOW_SECONDS',
+  knowledgeRefreshSec: 'KNOWLEDGE_REFRESH_SECONDS',
 };
 
 /** The variable a problem's path belongs to, with what lies below it (a key inside a JSON variable). */
@@ -279,6 +282,7 @@ export function loadConfig(env: Env = process.env): Config {
       shortWindowSec: integer(text('MONITOR_SHORT_WINDOW_SECONDS')),
       longWindowSec: integer(text('MONITOR_LONG_WINDOW_SECONDS')),
     },
+    knowledgeRefreshSec: integer(text('KNOWLEDGE_REFRESH_SECONDS')) ?? 60,
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;

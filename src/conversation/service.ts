@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
 import type { Intent } from '../intent/schema.js';
-import type { Knowledge } from '../knowledge/catalog.js';
+import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
 import { whatIf } from '../planner/plan.js';
@@ -31,7 +31,8 @@ export type ExtractIntent = (text: string) => Promise<Intent>;
 
 export interface ConversationServiceDeps {
   store: ConversationStore;
-  knowledge: Knowledge;
+  /** Read at each use: a long-running bot swaps the snapshot when the database changes. */
+  knowledge: KnowledgeSource;
   extract: ExtractIntent;
   log: Logger;
   /** Where planning runs; one per process so a burst of plans cannot starve Slack's acknowledgements. */
@@ -172,7 +173,7 @@ export function createConversationService({
   }
 
   const whatIfState = (session: WhatIfSession, state: ScenarioState) =>
-    whatIfView(session.id, session.baseline, session.spec, whatIfFields(session, knowledge), state);
+    whatIfView(session.id, session.baseline, session.spec, whatIfFields(session, knowledge()), state);
 
   return {
     async isConversation(key) {
@@ -183,7 +184,7 @@ export function createConversationService({
       try {
         const said = await extract(message.text);
         return await turn(key, start ? { startedBy: message.userId } : undefined, (conversation) =>
-          gate.run(() => converse(conversation, message, knowledge, said)),
+          gate.run(() => converse(conversation, message, knowledge(), said)),
         );
       } catch (error) {
         return failed(key, error, start);
@@ -194,7 +195,7 @@ export function createConversationService({
 
     async quickPlan(text) {
       const said = await extract(text);
-      return gate.run(() => quickPlan(text, knowledge, said));
+      return gate.run(() => quickPlan(text, knowledge(), said));
     },
 
     async threadOf(conversationId) {
@@ -211,13 +212,16 @@ export function createConversationService({
             ? `This conversation has moved on (${conversation.state.replace(/_/g, ' ')}); the spec can no longer change.`
             : 'There is no spec to edit yet: answer the questions above first.',
         );
-      return { ok: true, view: specFormView(conversation.id, specFormFields(conversation.spec!, knowledge)) };
+      return {
+        ok: true,
+        view: specFormView(conversation.id, specFormFields(conversation.spec!, knowledge())),
+      };
     },
 
     async checkSpecForm(conversationId, values) {
       const conversation = await store.findById(conversationId);
       if (!conversation) return { ok: false, errors: { use_case: 'This conversation no longer exists.' } };
-      return readSpecForm(conversation, values, knowledge);
+      return readSpecForm(conversation, values, knowledge());
     },
 
     async submitSpecForm(conversationId, values, userId) {
@@ -226,7 +230,7 @@ export function createConversationService({
       return turn(keyOf(conversation), undefined, (current) =>
         gate.run(() => {
           // Read again under the lock: a message may have changed the spec since the form was checked.
-          const edit = readSpecForm(current, values, knowledge);
+          const edit = readSpecForm(current, values, knowledge());
           if (!edit.ok) {
             const problems = Object.entries(edit.errors).map(([field, problem]) => `${field}: ${problem}`);
             return {
@@ -242,7 +246,7 @@ export function createConversationService({
               ],
             };
           }
-          return submitSpecEdit(current, edit.value, userId, knowledge);
+          return submitSpecEdit(current, edit.value, userId, knowledge());
         }),
       );
     },
@@ -251,7 +255,7 @@ export function createConversationService({
       const found = await optionOf(key, optionId);
       if (!found || 'refusal' in found) return found?.refusal;
       const { conversation, option, spec } = found;
-      const details = await gate.run(() => detailsOf(option, spec, conversation.options, knowledge));
+      const details = await gate.run(() => detailsOf(option, spec, conversation.options, knowledge()));
       const preview = manifestPreview?.(conversation.id, option, spec);
       return {
         ok: true,
@@ -273,7 +277,7 @@ export function createConversationService({
     async checkWhatIf(whatIfId, values) {
       const session = await store.findWhatIf(whatIfId);
       if (!session) return undefined;
-      const read = readWhatIfForm(session, values, knowledge);
+      const read = readWhatIfForm(session, values, knowledge());
       if (!read.ok) return read;
       return {
         ok: true,
@@ -285,7 +289,7 @@ export function createConversationService({
     async runWhatIf(whatIfId, overrides) {
       const session = await store.findWhatIf(whatIfId);
       if (!session) return undefined;
-      const result = await gate.run(() => whatIf(session.spec, session.baseline, overrides, knowledge));
+      const result = await gate.run(() => whatIf(session.spec, session.baseline, overrides, knowledge()));
       await store.saveWhatIf(whatIfId, overrides, result);
       log.info(
         {
@@ -319,7 +323,7 @@ export function createConversationService({
       let refused: string | undefined;
       const outcome = await turn(key, undefined, (current) =>
         gate.run(() => {
-          const choice = chooseScenario(current, session, userId, knowledge);
+          const choice = chooseScenario(current, session, userId, knowledge());
           if (choice.ok) return choice.turn;
           refused = choice.reason;
           return { data: current, messages: [], replies: [] };

@@ -4,6 +4,7 @@
  */
 import type { webApi } from '@slack/bolt';
 import type { Knowledge } from '../knowledge/catalog.js';
+import type { KnowledgeSource } from '../knowledge/live.js';
 import { sloOf } from '../planner/plan.js';
 import type { SlackMessage } from '../slack/blocks/kit.js';
 import type { DeployRecord } from '../worker/runner.js';
@@ -59,7 +60,7 @@ export type SummaryPost = SlackMessage & {
 export interface SummaryDeps {
   /** Null: PROMETHEUS_URL is not set. */
   prometheus: PrometheusClient | null;
-  knowledge: Knowledge;
+  knowledge: KnowledgeSource;
 }
 
 /**
@@ -76,7 +77,7 @@ export async function summaryPost(
   if (!deps.prometheus) return monitoringErrorBlocks(monitoringUnavailable);
   const observed = await observeDeployment(deps.prometheus, deploy, windowSec, at);
   if (!observed.ok) return monitoringErrorBlocks(observed.error);
-  return summaryMessage(deps.knowledge, deploy, observed.value.summary, breaching);
+  return summaryMessage(deps.knowledge(), deploy, observed.value.summary, breaching);
 }
 
 /** The summary's message: its blocks with advice and the metadata naming what it shows. */

@@ -12,7 +12,7 @@ import type { webApi } from '@slack/bolt';
 import { type ConnectionOptions, type Job, Queue, type RepeatOptions, Worker } from 'bullmq';
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import type { Knowledge } from '../knowledge/catalog.js';
+import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import { sloOf } from '../planner/plan.js';
 import { targetLabel } from '../worker/status-blocks.js';
@@ -67,7 +67,8 @@ const DEFAULT_TUNING: MonitorTuning = {
 
 export interface MonitoringDeps {
   db: Database;
-  knowledge: Knowledge;
+  /** Read at each use: the worker follows the database as outcomes are stored. */
+  knowledge: KnowledgeSource;
   /** Null: PROMETHEUS_URL is not set; summaries say what to configure and nothing is evaluated. */
   prometheus: PrometheusClient | null;
   slack: webApi.WebClient;
@@ -143,7 +144,7 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
   async function announce(deploy: MonitoredDeploy, event: BreachEvent, short: Observed) {
     const message =
       event.kind === 'breach'
-        ? breachBlocks(event, windows, summaryMessage(knowledge, deploy, short.summary, true))
+        ? breachBlocks(event, windows, summaryMessage(knowledge(), deploy, short.summary, true))
         : recoveryBlocks(event, targetLabel(deploy), windows);
     await postInThread(slack, deploy, message);
     log.info(
@@ -162,7 +163,7 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
       deploy: { id: deploy.id, label: targetLabel(deploy), option: deploy.option },
       observed: short.observation,
       medians: medians.value,
-      knowledge,
+      knowledge: knowledge(),
       minRequests: tuning.minOutcomeRequests,
     });
     if (!outcome) return;

@@ -7,7 +7,7 @@ import { createConversationService } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { createConversationStore } from '../conversation/store.js';
 import type { Database } from '../db/client.js';
-import type { Knowledge } from '../knowledge/catalog.js';
+import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { MonitorSettings } from '../monitor/settings.js';
 import type { HandlerDeps } from './handlers.js';
@@ -19,7 +19,7 @@ import { createMonitoringControls, monitoringSubcommands } from './monitoring.js
  */
 export function createHandlerDeps(options: {
   db: Database;
-  knowledge: Knowledge;
+  knowledge: KnowledgeSource;
   extract: ExtractIntent;
   log: Logger;
   settings: ApprovalSettings & { prometheusUrl?: string | undefined; monitor?: MonitorSettings };

@@ -5,7 +5,7 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { Database } from '../db/client.js';
-import type { Knowledge } from '../knowledge/catalog.js';
+import type { KnowledgeSource } from '../knowledge/live.js';
 import {
   createMonitorStore,
   createPrometheusClient,
@@ -40,7 +40,7 @@ import type { Replies } from './replies.js';
 export interface MonitoringControls {
   /** Null: PROMETHEUS_URL is not set. */
   prometheus: PrometheusClient | null;
-  knowledge: Knowledge;
+  knowledge: KnowledgeSource;
   settings: MonitorSettings;
   deploys: Pick<DeployStore, 'load' | 'list'>;
   store: MonitorStore;
@@ -49,7 +49,7 @@ export interface MonitoringControls {
 
 export function createMonitoringControls(options: {
   db: Database;
-  knowledge: Knowledge;
+  knowledge: KnowledgeSource;
   prometheusUrl?: string | undefined;
   settings?: MonitorSettings | undefined;
 }): MonitoringControls {

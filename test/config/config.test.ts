@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       OLLAMA_TIMEOUT_MS: '2500',
       DEPLOY_CONTEXTS: 'prod',
       DEPLOY_NAMESPACES: 'llm',
+      KNOWLEDGE_REFRESH_SECONDS: '300',
     });
     expect(config).toEqual({
       databaseUrl: 'postgres://u@db:5432/compass',
@@ -31,7 +32,18 @@ describe('loadConfig', () => {
       worker: expect.any(Object),
       approvals: expect.any(Object),
       monitor: expect.any(Object),
+      knowledgeRefreshSec: 300,
     });
+  });
+
+  it('looks for a changed knowledge base every minute unless told, and refuses a period that is not whole seconds', () => {
+    expect(loadConfig({ HOME: '/h' }).knowledgeRefreshSec).toBe(60);
+    expect(() => loadConfig({ HOME: '/h', KNOWLEDGE_REFRESH_SECONDS: 'hourly' })).toThrow(
+      /KNOWLEDGE_REFRESH_SECONDS: /,
+    );
+    expect(() => loadConfig({ HOME: '/h', KNOWLEDGE_REFRESH_SECONDS: '0' })).toThrow(
+      /KNOWLEDGE_REFRESH_SECONDS: /,
+    );
   });
 
   it('treats empty variables as unset', () => {

@@ -33,7 +33,7 @@ const running: Monitoring[] = [];
 function start(): Monitoring {
   const monitoring = startMonitoring({
     db: world.database.db,
-    knowledge: deployedOption().knowledge,
+    knowledge: () => deployedOption().knowledge,
     prometheus: null,
     slack: world.client,
     connection: world.connection,

@@ -94,7 +94,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function startWorkerMonitoring(): Monitoring {
   return startMonitoring({
     db: world.database.db,
-    knowledge,
+    knowledge: () => knowledge,
     prometheus: createPrometheusClient(prometheus.url),
     slack: world.client,
     connection: world.connection,
@@ -197,7 +197,7 @@ beforeAll(async () => {
   queue = new Queue(MONITOR_QUEUE, { connection: world.connection, prefix: world.prefix });
   const deps = createHandlerDeps({
     db: world.database.db,
-    knowledge,
+    knowledge: () => knowledge,
     extract: async (text) => extractIntent(text, knowledge),
     log: world.log,
     settings: {

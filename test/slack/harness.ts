@@ -152,7 +152,7 @@ export async function startHarness(
     };
     const deps = createHandlerDeps({
       db: kb.database.db,
-      knowledge,
+      knowledge: () => knowledge,
       extract,
       log,
       settings,

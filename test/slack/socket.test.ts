@@ -26,7 +26,7 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     const store = createConversationStore(kb.database.db);
     const knowledge = kb.knowledge;
     const extract = async (text: string) => extractIntent(text, knowledge);
-    const service = createConversationService({ store, knowledge, extract, log });
+    const service = createConversationService({ store, knowledge: () => knowledge, extract, log });
     bot = await startSlackBot(
       {
         mode: 'socket',

@@ -1,0 +1,126 @@
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/client.js';
+import type { Knowledge } from '../../src/knowledge/catalog.js';
+import { liveKnowledge } from '../../src/knowledge/live.js';
+import { importBenchmarks, loadKnowledge, seedKnowledge } from '../../src/knowledge/store.js';
+import { createLogger } from '../../src/log/index.js';
+import { fixtureCatalog, fixturePoint } from '../fixtures/catalog.js';
+import type { TestDatabase } from '../support/postgres.js';
+import { createTestDatabase } from '../support/postgres.js';
+
+function logged() {
+  let text = '';
+  const stream = new PassThrough();
+  stream.on('data', (chunk) => {
+    text += chunk.toString();
+  });
+  return {
+    log: createLogger('info', stream),
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+  };
+}
+
+async function until(check: () => boolean, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('liveKnowledge on the real PostgreSQL', () => {
+  let testDb: TestDatabase;
+  let database: DatabaseHandle;
+
+  beforeAll(async () => {
+    testDb = await createTestDatabase();
+    database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
+    await database.migrate();
+    await seedKnowledge(database.db, fixtureCatalog());
+  });
+  afterAll(async () => {
+    await database.close();
+    await testDb.drop();
+  });
+
+  it('keeps its snapshot while nothing changed, and prepares and swaps in a changed one', async () => {
+    const initial = await loadKnowledge(database.db);
+    const prepared: Knowledge[] = [];
+    const { log, lines } = logged();
+    const live = liveKnowledge({
+      db: database.db,
+      initial,
+      everyMs: 3_600_000,
+      log,
+      prepare: async (next) => {
+        // While preparing, plans still get the old snapshot.
+        expect(live.current()).toBe(initial);
+        prepared.push(next);
+      },
+    });
+    try {
+      expect(await live.refresh()).toBe(false);
+      expect(live.current()).toBe(initial);
+
+      await importBenchmarks(database.db, [fixturePoint({ source: 'user report', promptTokens: 777 })]);
+      expect(await live.refresh()).toBe(true);
+      expect(prepared).toHaveLength(1);
+      expect(live.current()).toBe(prepared[0]);
+      expect(live.current().benchmarks.map((point) => point.promptTokens)).toContain(777);
+      expect(lines().filter((line) => line.event === 'knowledge.reloaded')).toHaveLength(1);
+
+      expect(await live.refresh()).toBe(false);
+      expect(prepared).toHaveLength(1);
+    } finally {
+      live.stop();
+    }
+  });
+
+  it('looks by itself every `everyMs`, and two refreshes at once load once', async () => {
+    const initial = await loadKnowledge(database.db);
+    let preparations = 0;
+    const live = liveKnowledge({
+      db: database.db,
+      initial,
+      everyMs: 50,
+      log: logged().log,
+      prepare: async () => {
+        preparations += 1;
+      },
+    });
+    try {
+      await importBenchmarks(database.db, [fixturePoint({ source: 'user report', promptTokens: 888 })]);
+      await until(() => live.current() !== initial);
+      expect(live.current().benchmarks.map((point) => point.promptTokens)).toContain(888);
+
+      await importBenchmarks(database.db, [fixturePoint({ source: 'user report', promptTokens: 999 })]);
+      live.stop();
+      const [a, b] = await Promise.all([live.refresh(), live.refresh()]);
+      expect([a, b]).toEqual([true, true]);
+      expect(preparations).toBe(2);
+    } finally {
+      live.stop();
+    }
+  });
+
+  it('keeps the last snapshot and says so when a reload fails', async () => {
+    const other = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
+    const initial = await loadKnowledge(other.db);
+    const { log, lines } = logged();
+    const live = liveKnowledge({ db: other.db, initial, everyMs: 50, log });
+    try {
+      await other.close();
+      await until(() => lines().some((line) => line.event === 'knowledge.reload_failed'));
+      expect(live.current()).toBe(initial);
+      expect(lines().find((line) => line.event === 'knowledge.reload_failed')?.level).toBe(40);
+    } finally {
+      live.stop();
+    }
+  });
+});
