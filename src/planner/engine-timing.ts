@@ -6,9 +6,9 @@
 import type { Knowledge, Precision } from '../knowledge/catalog.js';
 import { KV_BLOCK_TOKENS, STEP_JITTER_SIGMA } from './assumptions.js';
 import { type FactorsBasis, factorsFor } from './calibrate.js';
-import { buildDeployment, catalogPair, type Deployment } from './deployment.js';
+import { catalogPair, type Deployment } from './deployment.js';
 import { checkMemory } from './memory.js';
-import { calibrationOf } from './predict.js';
+import { calibrationOf, deploymentOf } from './predict.js';
 import type { EngineSettings } from './schema.js';
 import { type EfficiencyFactors, type StepGeometry, stageStepSec } from './step-time.js';
 
@@ -87,14 +87,7 @@ export function engineTimingFor(config: EngineTimingConfig, knowledge: Knowledge
   );
   if (!pair.ok) return pair;
   const { model, gpu } = pair;
-  const built = buildDeployment(
-    model,
-    gpu,
-    config.gpuCount,
-    config.tensorParallel,
-    config.precision,
-    config.engine,
-  );
+  const built = deploymentOf(knowledge, config, model, gpu);
   if (!built.ok) return built;
   const deployment = built.deployment;
   const fits = checkMemory(model, gpu, config.precision, deployment.parallel, deployment.memory, 1);

@@ -118,13 +118,7 @@ interface Index {
 
 const indexes = new WeakMap<Knowledge, Index>();
 
-function configKey(c: {
-  modelId: string;
-  gpuId: string;
-  gpuCount: number;
-  tensorParallel: number;
-  precision: string;
-}) {
+function configKey(c: Omit<ReplicaShape, 'engine'>) {
   return `${c.modelId}|${c.gpuId}|${c.gpuCount}|${c.tensorParallel}|${c.precision}`;
 }
 
@@ -160,7 +154,18 @@ export function calibrationOf(knowledge: Knowledge): Calibration {
   return index.calibration;
 }
 
-function deploymentFor(index: Index, config: DeploymentConfig, model: Model, gpu: Gpu) {
+/** What a replica's deployment depends on (its traffic does not). */
+type ReplicaShape = Pick<
+  DeploymentConfig,
+  'modelId' | 'gpuId' | 'gpuCount' | 'tensorParallel' | 'precision' | 'engine'
+>;
+
+/** The deployment of `config` on the knowledge's catalog entries, built once per snapshot. */
+export function deploymentOf(knowledge: Knowledge, config: ReplicaShape, model: Model, gpu: Gpu) {
+  return deploymentFor(indexFor(knowledge), config, model, gpu);
+}
+
+function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu) {
   const key = `${configKey(config)}|${JSON.stringify(config.engine ?? {})}`;
   let built = index.deployments.get(key);
   if (!built) {
@@ -204,27 +209,18 @@ function estimate(sys: ServingSystem, load: BenchmarkLoad, index: Index, key: st
     const { point, saturated } = solveClosedLoop(sys, load.value, cap);
     return { sys, point, capacity: cap, requestsPerSec: point.throughput, saturated, backlogGrowthPerSec: 0 };
   }
-  if (load.kind === 'max') {
-    return {
-      sys,
-      point: cap,
-      capacity: cap,
-      requestsPerSec: cap.throughput,
-      saturated: true,
-      backlogGrowthPerSec: 0,
-    };
-  }
+  // At capacity the server serves its maximum; an offered rate beyond it grows the backlog.
+  const atCapacity = (backlogGrowthPerSec: number): Estimate => ({
+    sys,
+    point: cap,
+    capacity: cap,
+    requestsPerSec: cap.throughput,
+    saturated: true,
+    backlogGrowthPerSec,
+  });
+  if (load.kind === 'max') return atCapacity(0);
   const point = load.value < cap.throughput ? solveAtRate(sys, load.value) : null;
-  if (point === null) {
-    return {
-      sys,
-      point: cap,
-      capacity: cap,
-      requestsPerSec: cap.throughput,
-      saturated: true,
-      backlogGrowthPerSec: Math.max(load.value - cap.throughput, 0),
-    };
-  }
+  if (point === null) return atCapacity(Math.max(load.value - cap.throughput, 0));
   return { sys, point, capacity: cap, requestsPerSec: load.value, saturated: false, backlogGrowthPerSec: 0 };
 }
 

@@ -77,6 +77,32 @@ interface IncomingMessage {
   start: boolean;
 }
 
+/** What a mention and a channel or DM message share. */
+interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string | undefined;
+  user: string;
+  text?: string | undefined;
+}
+
+function incomingOf(
+  posted: PostedMessage,
+  teamId: string,
+  eventId: string,
+  botUserId: string | undefined,
+  start: boolean,
+): IncomingMessage {
+  return {
+    eventId,
+    key: { teamId, channelId: posted.channel, threadTs: posted.thread_ts ?? posted.ts },
+    ts: posted.ts,
+    userId: posted.user,
+    text: userText(posted.text, botUserId),
+    start,
+  };
+}
+
 /** Wires Slack's events, the slash command and the buttons to the conversation service. Handlers stay thin. */
 export function registerHandlers(
   app: App,
@@ -119,19 +145,9 @@ export function registerHandlers(
 
   app.event('app_mention', async ({ event, body, context, client }) => {
     if (event.bot_id || !event.user) return;
+    const teamId = context.teamId ?? body.team_id;
     await onMessage(
-      {
-        eventId: body.event_id,
-        key: {
-          teamId: context.teamId ?? body.team_id,
-          channelId: event.channel,
-          threadTs: event.thread_ts ?? event.ts,
-        },
-        ts: event.ts,
-        userId: event.user,
-        text: userText(event.text, context.botUserId),
-        start: true,
-      },
+      incomingOf({ ...event, user: event.user }, teamId, body.event_id, context.botUserId, true),
       client,
     );
   });
@@ -142,21 +158,9 @@ export function registerHandlers(
     // In channels a mention arrives as app_mention too; that handler owns it.
     if (!direct && context.botUserId && message.text?.includes(`<@${context.botUserId}`)) return;
     if (!direct && !message.thread_ts) return;
-    await onMessage(
-      {
-        eventId: body.event_id,
-        key: {
-          teamId: context.teamId ?? body.team_id,
-          channelId: message.channel,
-          threadTs: message.thread_ts ?? message.ts,
-        },
-        ts: message.ts,
-        userId: message.user,
-        text: userText(message.text, context.botUserId),
-        start: direct && !message.thread_ts,
-      },
-      client,
-    );
+    const teamId = context.teamId ?? body.team_id;
+    const start = direct && !message.thread_ts;
+    await onMessage(incomingOf(message, teamId, body.event_id, context.botUserId, start), client);
   });
 
   app.command('/compass', async ({ command, ack, respond, client }) => {

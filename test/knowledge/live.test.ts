@@ -9,6 +9,7 @@ import { createLogger } from '../../src/log/index.js';
 import { fixtureCatalog, fixturePoint } from '../fixtures/catalog.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
+import { until } from '../support/until.js';
 
 function logged() {
   let text = '';
@@ -24,14 +25,6 @@ function logged() {
         .filter(Boolean)
         .map((l) => JSON.parse(l)),
   };
-}
-
-async function until(check: () => boolean, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('liveKnowledge on the real PostgreSQL', () => {
@@ -96,7 +89,7 @@ describe('liveKnowledge on the real PostgreSQL', () => {
     });
     try {
       await importBenchmarks(database.db, [fixturePoint({ source: 'user report', promptTokens: 888 })]);
-      await until(() => live.current() !== initial);
+      await until(() => live.current() !== initial, 5000, 'the timer’s reload');
       expect(live.current().benchmarks.map((point) => point.promptTokens)).toContain(888);
 
       await importBenchmarks(database.db, [fixturePoint({ source: 'user report', promptTokens: 999 })]);
@@ -116,7 +109,11 @@ describe('liveKnowledge on the real PostgreSQL', () => {
     const live = liveKnowledge({ db: other.db, initial, everyMs: 50, log });
     try {
       await other.close();
-      await until(() => lines().some((line) => line.event === 'knowledge.reload_failed'));
+      await until(
+        () => lines().some((line) => line.event === 'knowledge.reload_failed'),
+        5000,
+        'the failed reload’s warning',
+      );
       expect(live.current()).toBe(initial);
       expect(lines().find((line) => line.event === 'knowledge.reload_failed')?.level).toBe(40);
     } finally {

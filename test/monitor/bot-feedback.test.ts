@@ -9,7 +9,7 @@ import { createMonitorStore, outcomeOf, replicaAtTraffic } from '../../src/monit
 import { predictPerformance } from '../../src/planner/index.js';
 import { renderAsText } from '../../src/slack/blocks/index.js';
 import { deliver, slashCommandBody } from '../standins/slack.js';
-import { freePort } from '../support/redis.js';
+import { freePort } from '../support/ports.js';
 import { deployedOption, observation } from './fixtures.js';
 import { deployed, type MonitorWorld, openWorld } from './world.js';
 

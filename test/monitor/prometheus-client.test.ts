@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { createPrometheusClient, monitoringUnavailable, prometheusFor } from '../../src/monitor/index.js';
 import { listen, type RunningServer, readBody } from '../standins/http.js';
-import { freePort } from '../support/prometheus.js';
+import { freePort } from '../support/ports.js';
 
 let server: RunningServer | undefined;
 afterEach(async () => {

@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botCommand } from '../../src/cli/bot.js';
@@ -7,6 +6,7 @@ import { ConfigError } from '../../src/config/index.js';
 import { SlackAuthError } from '../../src/slack/app.js';
 import type { SlackStandIn } from '../standins/slack.js';
 import { deliver, slashCommandBody, startSlackStandIn } from '../standins/slack.js';
+import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -19,14 +19,6 @@ function io(env: Record<string, string>): CliIo & { logs: () => string } {
     logs += chunk.toString();
   });
   return { stdin: Readable.from([]), stdout: new PassThrough(), stderr, env, logs: () => logs };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('compass bot', () => {

@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './ports.js';
+import { until } from './until.js';
 
 const PROMETHEUS = '/usr/bin/prometheus';
 
@@ -43,29 +44,6 @@ export function widestBucketAround(low: number, high: number, buckets = TTFT_BUC
     if (hi >= low && lo <= high) widest = Math.max(widest, hi - lo);
   }
   return widest;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-export async function until(
-  condition: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!(await condition().catch(() => false))) {
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 export async function instantValue(url: string, expr: string, at?: Date): Promise<number | null> {
@@ -153,6 +131,7 @@ export async function startPrometheus(
         },
         20_000,
         'two Prometheus scrapes of every target',
+        200,
       ),
     ]);
   } catch (error) {
