@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import {
   createConfiguration,
   KubeConfig,
@@ -67,7 +68,10 @@ export interface KubeClient {
 }
 
 export interface KubeClientOptions {
-  /** Path of a kubeconfig file; default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
+  /**
+   * Kubeconfig file, or a list of them separated as in $KUBECONFIG (':', ';' on Windows) and merged as kubectl does;
+   * default: $KUBECONFIG, ~/.kube/config, then in-cluster.
+   */
   kubeconfig?: string;
   /** Context name; default: the kubeconfig's current context. */
   context?: string;
@@ -76,11 +80,35 @@ export interface KubeClientOptions {
   log?: Logger;
 }
 
+/**
+ * A KUBECONFIG path list merged as kubectl merges it: the first file to set the current context, or a cluster, user
+ * or context of a given name, wins. (The library's own merge lets later files win and throws on repeated names.)
+ */
+function loadKubeconfigFiles(paths: string): KubeConfig {
+  const files = paths.split(delimiter).filter((file) => file.length > 0);
+  if (files.length === 0) throw new Error('the path list names no file');
+  const merged = new KubeConfig();
+  for (const file of files) {
+    const next = new KubeConfig();
+    // Per file, so relative certificate and token paths resolve against the file that names them.
+    next.loadFromFile(file);
+    merged.currentContext ||= next.currentContext;
+    for (const cluster of next.clusters) if (!merged.getCluster(cluster.name)) merged.addCluster(cluster);
+    for (const user of next.users) if (!merged.getUser(user.name)) merged.addUser(user);
+    for (const context of next.contexts)
+      if (!merged.getContextObject(context.name)) merged.addContext(context);
+  }
+  return merged;
+}
+
 function loadKubeConfig(options: KubeClientOptions): KubeConfig {
-  const config = new KubeConfig();
+  let config: KubeConfig;
   try {
-    if (options.kubeconfig) config.loadFromFile(options.kubeconfig);
-    else config.loadFromDefault();
+    if (options.kubeconfig) config = loadKubeconfigFiles(options.kubeconfig);
+    else {
+      config = new KubeConfig();
+      config.loadFromDefault();
+    }
   } catch (error) {
     const where = options.kubeconfig ?? 'the default kubeconfig';
     throw new KubeError('invalid', `cannot read ${where}: ${(error as Error).message}`);

@@ -3,8 +3,8 @@ import { checkApprover } from '../approval/policy.js';
 import type { ApprovalPolicy, ApprovalRequest } from '../approval/schema.js';
 import type { Logger } from '../log/index.js';
 import type { DeployAction, DeployJobData } from '../worker/queue.js';
-import type { DeployRecord } from '../worker/runner.js';
-import { DEPLOY_ACTION, deployListBlocks, targetLabel } from '../worker/status-blocks.js';
+import type { DeployRecord, DeployState } from '../worker/runner.js';
+import { ACTION_STATES, DEPLOY_ACTION, deployListBlocks, targetLabel } from '../worker/status-blocks.js';
 import { groupMembers, pressTarget } from './approvals.js';
 import { noticeBlocks } from './blocks/dialogue.js';
 import type { Subcommand } from './handlers.js';
@@ -25,25 +25,21 @@ export interface DeployControls {
   changesBy: 'approvers' | 'anyone';
 }
 
+/** Each press is taken only in the states in which the status message shows its button. */
 const BUTTONS: {
   actionId: string;
   action: DeployAction;
   audit: 'retry' | 'rollback' | 'delete';
-  allowed: string[];
+  allowed: readonly DeployState[];
 }[] = [
-  { actionId: DEPLOY_ACTION.retry, action: 'deploy', audit: 'retry', allowed: ['failed'] },
+  { actionId: DEPLOY_ACTION.retry, action: 'deploy', audit: 'retry', allowed: ACTION_STATES.retry },
   {
     actionId: DEPLOY_ACTION.rollback,
     action: 'rollback',
     audit: 'rollback',
-    allowed: ['deployed', 'failed', 'rolled_back'],
+    allowed: ACTION_STATES.rollback,
   },
-  {
-    actionId: DEPLOY_ACTION.delete,
-    action: 'delete',
-    audit: 'delete',
-    allowed: ['deployed', 'failed', 'rolled_back'],
-  },
+  { actionId: DEPLOY_ACTION.delete, action: 'delete', audit: 'delete', allowed: ACTION_STATES.delete },
 ];
 
 const VERB: Record<'retry' | 'rollback' | 'delete', string> = {

@@ -1,8 +1,28 @@
 import type { ApprovalRequest } from '../approval/schema.js';
 import type { Config } from '../config/index.js';
-import type { KubeClient } from '../kube/index.js';
+import { type KubeClient, type KubeObject, refOf } from '../kube/index.js';
 import { escapeMrkdwn } from '../slack/blocks/kit.js';
 import { checkedManifests } from './manifests.js';
+
+/**
+ * The deploy id the target's live objects carry: the value of the label in which the rendered objects carry `id`
+ * (undefined when none of them exists yet).
+ */
+async function liveDeployId(
+  cluster: KubeClient,
+  objects: readonly KubeObject[],
+  id: string,
+): Promise<string | undefined> {
+  for (const object of objects) {
+    const labels = object.metadata.labels ?? {};
+    const key = Object.keys(labels).find((label) => labels[label] === id);
+    if (!key) continue;
+    const live = await cluster.get(refOf(object));
+    const liveId = live?.metadata.labels?.[key];
+    if (liveId) return liveId;
+  }
+  return undefined;
+}
 
 /** What an approver sees before deciding: what the deploy would create or change, from the cluster itself. */
 export type DeployPreview = (request: ApprovalRequest) => Promise<string>;
@@ -22,17 +42,24 @@ export function dryRunPreview(deps: {
     const where = request.clusterContext ?? 'the current context';
     try {
       const name = await deps.name(request);
-      const checked = manifests({
-        id: request.id,
-        conversationId: request.conversationId,
-        name,
-        namespace: request.namespace,
-        option: request.option,
-        spec: request.spec,
-      });
+      const cluster = deps.cluster(request.clusterContext);
+      const render = (id: string) =>
+        manifests({
+          id,
+          conversationId: request.conversationId,
+          name,
+          namespace: request.namespace,
+          option: request.option,
+          spec: request.spec,
+        });
+      let checked = render(request.id);
+      // The deploy's id is made only on approval. Rendered under the id the live target carries, the fields that
+      // hold it (labels, annotations, selectors, the autoscaler's query) compare equal, so only real changes show.
+      const liveId = checked.ok ? await liveDeployId(cluster, checked.objects, request.id) : undefined;
+      if (liveId) checked = render(liveId);
       if (!checked.ok)
         return `*Would be refused before reaching the cluster:*\n${checked.problems.map((p) => `• ${escapeMrkdwn(p)}`).join('\n')}`;
-      const report = await deps.cluster(request.clusterContext).apply(checked.objects, { dryRun: true });
+      const report = await cluster.apply(checked.objects, { dryRun: true });
       const lines = report.objects.map((outcome) => `• ${escapeMrkdwn(outcome.summary)}`);
       const verdict = report.ok ? 'the API server accepts it' : 'the API server refuses it';
       return `*Dry run on ${escapeMrkdwn(where)}* (\`${escapeMrkdwn(name)}\`): ${verdict}\n${lines.join('\n')}`;

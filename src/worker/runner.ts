@@ -121,6 +121,20 @@ export const targetKey = (deploy: Pick<DeployRecord, 'context' | 'namespace' | '
 
 export type JobResult = 'done' | 'busy' | 'retry';
 
+/** Brings the status message (if posted) up to date; Slack being down must not fail a job: the store is the truth. */
+async function showStatus(
+  messenger: ThreadMessenger,
+  logged: Logger,
+  deploy: DeployRecord,
+  progress: DeployProgress | null,
+): Promise<void> {
+  const { statusTs } = deploy;
+  if (!statusTs) return;
+  await messenger.update({ ...deploy, statusTs }, progress).catch((error: unknown) => {
+    logged.warn({ event: 'deploy.status_update_failed', err: error }, 'could not update the status message');
+  });
+}
+
 function stepError(step: DeployStep, error: unknown): DeployStepError {
   if (error instanceof DeployStepError) return error;
   // An error nobody classified (a bug, an unexpected library failure) gets the bounded retries, then fails.
@@ -167,13 +181,7 @@ async function deployOnce(deps: DeployRunnerDeps, deploy: DeployRecord, job: Job
   const report = async (next: DeployProgress, state: DeployState) => {
     progress = next;
     await store.save(deploy.id, { progress, state });
-    // Slack being down must not fail a deploy that is going well; the stored progress is the truth.
-    await messenger.update(current, progress).catch((error: unknown) => {
-      logged.warn(
-        { event: 'deploy.status_update_failed', err: error },
-        'could not update the status message',
-      );
-    });
+    await showStatus(messenger, logged, { ...current, state }, progress);
   };
   let step: DeployStep = 'render';
   try {
@@ -245,6 +253,11 @@ async function changeTarget(
   const target = targetKey(deploy);
   const logged = log.child({ deployId: deploy.id, conversationId: deploy.conversationId, jobId: job.id });
   const step: DeployStep = job.action === 'rollback' ? 'apply' : 'ready';
+  // The status message follows, so its buttons are only those that can still do something.
+  const mark = async (state: DeployState) => {
+    await store.save(deploy.id, { state });
+    await showStatus(messenger, logged, { ...deploy, state }, deploy.progress);
+  };
   try {
     const cluster = deps.cluster(deploy.context);
     const revisions = await store.revisions(target);
@@ -257,11 +270,11 @@ async function changeTarget(
         );
         return 'done';
       }
-      await store.save(deploy.id, { state: 'rolling_back' });
+      await mark('rolling_back');
       const applied = await cluster.apply(revision.objects);
       const number = await store.recordRevision(target, deploy.id, 'rollback', revision.objects);
       const endpoint = await cluster.waitUntilReady(revision.objects, job.signal);
-      await store.save(deploy.id, { state: 'rolled_back' });
+      await mark('rolled_back');
       logged.info({ event: 'deploy.rolled_back', revision: number }, 'rolled back');
       await messenger.note(
         deploy.thread,
@@ -270,13 +283,13 @@ async function changeTarget(
       return 'done';
     }
     if (!revisions.latest) {
-      await store.save(deploy.id, { state: 'deleted' });
+      await mark('deleted');
       await messenger.note(deploy.thread, `Nothing to delete: \`${target}\` was never applied.`);
       return 'done';
     }
-    await store.save(deploy.id, { state: 'deleting' });
+    await mark('deleting');
     await cluster.remove(revisions.latest.objects);
-    await store.save(deploy.id, { state: 'deleted' });
+    await mark('deleted');
     logged.info({ event: 'deploy.deleted' }, 'deleted');
     await messenger.note(
       deploy.thread,

@@ -1,10 +1,11 @@
 import type { PlannedOption } from '../planner/plan.js';
 import { check, ms, usdMonthly } from '../slack/blocks/format.js';
-import type { Block, SlackMessage } from '../slack/blocks/kit.js';
+import type { Block, ButtonElement, SlackMessage } from '../slack/blocks/kit.js';
 import { actions, button, context, escapeMrkdwn, header, section } from '../slack/blocks/kit.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import type { DeployProgress, StepState } from './progress.js';
 import { STEP_LABEL } from './progress.js';
+import type { DeployState } from './runner.js';
 
 /** action_id of the buttons on a deploy's status message; value: the deploy id. */
 export const DEPLOY_ACTION = {
@@ -12,6 +13,29 @@ export const DEPLOY_ACTION = {
   rollback: 'compass_deploy_rollback',
   delete: 'compass_deploy_delete',
 } as const;
+type DeployButton = keyof typeof DEPLOY_ACTION;
+
+/** The deploy states in which each button's job can still do something: it shows, and a press is taken, only then. */
+export const ACTION_STATES: Record<DeployButton, readonly DeployState[]> = {
+  retry: ['failed'],
+  rollback: ['deployed', 'failed', 'rolled_back'],
+  delete: ['deployed', 'failed', 'rolled_back'],
+};
+
+const BUTTON: Record<DeployButton, (deployId: string) => ButtonElement> = {
+  retry: (id) => button('Retry', DEPLOY_ACTION.retry, id, 'primary'),
+  rollback: (id) => button('Roll back', DEPLOY_ACTION.rollback, id),
+  delete: (id) => button('Delete', DEPLOY_ACTION.delete, id, 'danger'),
+};
+
+/** States after the deploy's own outcome (a rollback or delete of it, or a newer spec): the title says which. */
+const AFTERWARDS: Partial<Record<DeployState, string>> = {
+  rolling_back: 'Rolling back',
+  rolled_back: 'Rolled back',
+  deleting: 'Deleting',
+  deleted: 'Deleted',
+  superseded: 'Superseded',
+};
 
 const STEP_ICON: Record<StepState, string> = {
   pending: '◻️',
@@ -46,17 +70,29 @@ function predictedLine({ option, spec }: DeploySummary): string {
   ].join(' · ');
 }
 
-/** The one status message a deploy keeps up to date in its thread (chat.update), from queued to its outcome. */
-export function deployStatusBlocks(deploy: DeploySummary, progress: DeployProgress | null): SlackMessage {
+/**
+ * The one status message a deploy keeps up to date in its thread (chat.update), from queued to its outcome and on
+ * to a rollback or delete. Only the buttons whose job can still do something in the deploy's state show.
+ */
+export function deployStatusBlocks(
+  deploy: DeploySummary & { state: DeployState },
+  progress: DeployProgress | null,
+): SlackMessage {
   const target = targetLabel(deploy);
   const what = `${deploy.option.modelName} on ${deploy.option.gpuCount}× ${deploy.option.gpuId}`;
   const outcome = progress?.outcome;
-  const title =
-    outcome?.kind === 'deployed'
+  const afterwards = AFTERWARDS[deploy.state];
+  const title = afterwards
+    ? `${afterwards}: ${deploy.name}`
+    : outcome?.kind === 'deployed'
       ? `Deployed: ${deploy.name}`
       : outcome?.kind === 'failed'
         ? `Deploy failed: ${deploy.name}`
         : `Deploying ${deploy.name}`;
+  const buttons = (...offered: DeployButton[]): Block[] => {
+    const usable = offered.filter((action) => ACTION_STATES[action].includes(deploy.state));
+    return usable.length ? [actions(...usable.map((action) => BUTTON[action](deploy.id)))] : [];
+  };
   const blocks: Block[] = [
     header(title),
     section(
@@ -76,24 +112,20 @@ export function deployStatusBlocks(deploy: DeploySummary, progress: DeployProgre
   if (outcome?.kind === 'deployed') {
     blocks.push(
       section(`*Endpoint* ${escapeMrkdwn(outcome.endpoint)}\n*Predicted p95* ${predictedLine(deploy)}`),
-      actions(
-        button('Roll back', DEPLOY_ACTION.rollback, deploy.id),
-        button('Delete', DEPLOY_ACTION.delete, deploy.id, 'danger'),
-      ),
+      ...buttons('rollback', 'delete'),
       context(`Deploy ${deploy.id} · healthy at ${outcome.at}`),
     );
   }
   if (outcome?.kind === 'failed') {
     blocks.push(
       section(`*Why:* ${escapeMrkdwn(outcome.reason)}`),
-      actions(
-        button('Retry', DEPLOY_ACTION.retry, deploy.id, 'primary'),
-        button('Roll back', DEPLOY_ACTION.rollback, deploy.id),
-      ),
+      ...buttons('retry', 'rollback'),
       context(`Deploy ${deploy.id} · failed at ${outcome.at}`),
     );
   }
-  const state = outcome?.kind ?? (progress ? 'in progress' : 'queued');
+  const state = afterwards
+    ? deploy.state.replace(/_/g, ' ')
+    : (outcome?.kind ?? (progress ? 'in progress' : 'queued'));
   return { text: `${title} (${what} → ${target}): ${state}`, blocks };
 }
 

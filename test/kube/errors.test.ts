@@ -1,3 +1,4 @@
+import { delimiter } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createKubeClient, KubeError, type KubeErrorKind, refOf } from '../../src/kube/index.js';
 import type { KubeFault } from '../standins/kubernetes.js';
@@ -175,6 +176,49 @@ describe('kubeconfig and context', () => {
     } finally {
       await other.close();
     }
+  });
+
+  it('merges a KUBECONFIG path list as kubectl does: the first file to set a context or name wins', async () => {
+    const lab = kube.standIn.kubeconfig({ context: 'lab' }) as Record<string, unknown[]>;
+    // The first file only says which context and what it is; the credentials and server come from the second.
+    const contexts = kube.writeKubeconfig('contexts', {
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'lab',
+      contexts: lab.contexts,
+    });
+    const prod = 'https://prod.example.invalid:6443';
+    const clusters = kube.writeKubeconfig('clusters', {
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': 'prod',
+      clusters: [...lab.clusters!, { name: 'prod', cluster: { server: prod } }],
+      users: [...lab.users!, { name: 'prod-user', user: { token: 'prod-token' } }],
+      contexts: [
+        // Shadowed by the first file's "lab".
+        { name: 'lab', context: { cluster: 'prod', user: 'prod-user' } },
+        { name: 'prod', context: { cluster: 'prod', user: 'prod-user' } },
+      ],
+    });
+    const paths = [contexts, clusters].join(delimiter);
+    const client = createKubeClient({ kubeconfig: paths });
+    expect(client.context).toBe('lab');
+    expect(client.server).toBe(kube.standIn.url);
+    const report = await client.apply([deployment()]);
+    expect(report.ok).toBe(true);
+    expect(kube.standIn.object(refOf(deployment()))).toBeDefined();
+    expect(createKubeClient({ kubeconfig: paths, context: 'prod' }).server).toBe(prod);
+    // Empty entries are skipped, as kubectl does.
+    expect(createKubeClient({ kubeconfig: `${delimiter}${paths}${delimiter}` }).context).toBe('lab');
+    expect(() => createKubeClient({ kubeconfig: paths, context: 'staging' })).toThrow('(it has: lab, prod)');
+  });
+
+  it('refuses a path list with a file it cannot read, naming the list', () => {
+    const paths = [kube.kubeconfig, '/nonexistent/kubeconfig'].join(delimiter);
+    expect(() => createKubeClient({ kubeconfig: paths })).toThrow(KubeError);
+    expect(() => createKubeClient({ kubeconfig: paths })).toThrow(
+      `cannot read ${paths}: ENOENT: no such file or directory, open '/nonexistent/kubeconfig'`,
+    );
   });
 
   it('refuses an unknown context, listing the ones there are', () => {

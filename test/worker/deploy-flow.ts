@@ -192,4 +192,8 @@ export async function approveInThread(world: DeployWorld, thread: string, option
 export const statusMessages = (world: DeployWorld, thread: string): PostedMessage[] =>
   world.bot.slack
     .thread(CHANNEL, thread)
-    .filter((message) => /^(Deploying|Deployed:|Deploy failed:)/.test(headerOf(message) ?? ''));
+    .filter((message) =>
+      /^(Deploying|Deployed:|Deploy failed:|Rolling back:|Rolled back:|Deleted:)/.test(
+        headerOf(message) ?? '',
+      ),
+    );

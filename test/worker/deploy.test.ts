@@ -192,7 +192,7 @@ describe('from Approve to "deployed" in the thread', () => {
       responseId: 'rollback',
     });
     const note = await world.bot.slack.waitFor(() =>
-      world.bot.slack.thread(CHANNEL, first.thread).find((m) => m.text.startsWith('Rolled back')),
+      world.bot.slack.thread(CHANNEL, first.thread).find((m) => m.text.startsWith('Rolled back `')),
     );
     expect(note.text).toMatch(/to revision 1 \(now revision 3/);
     const service = world.kube.object({
@@ -202,6 +202,13 @@ describe('from Approve to "deployed" in the thread', () => {
       name: first.name,
     }) as { metadata: { labels: Record<string, string> } };
     expect(Object.values(service.metadata.labels)).toContain(first.deployId);
+    // The rolled-back deploy's status message says so and keeps what still works: Roll back again, Delete.
+    const rolledBack = world.bot.slack.message(CHANNEL, done.ts)!;
+    expect(headerOf(rolledBack)).toBe(`Rolled back: ${first.name}`);
+    expect(buttonsOf(rolledBack).map((b) => b.action_id)).toEqual([
+      'compass_deploy_rollback',
+      'compass_deploy_delete',
+    ]);
 
     await world.bot.press('compass_deploy_delete', {
       value: second.deployId,
@@ -210,7 +217,7 @@ describe('from Approve to "deployed" in the thread', () => {
       responseId: 'delete',
     });
     await world.bot.slack.waitFor(() =>
-      world.bot.slack.thread(CHANNEL, first.thread).find((m) => m.text.startsWith('Deleted')),
+      world.bot.slack.thread(CHANNEL, first.thread).find((m) => m.text.startsWith('Deleted `')),
     );
     expect(
       world.kube.object({
@@ -222,6 +229,10 @@ describe('from Approve to "deployed" in the thread', () => {
     ).toBeUndefined();
     const { rows } = await world.sql.query('select state from deploys where id = $1', [second.deployId]);
     expect(rows[0].state).toBe('deleted');
+    // Its status message, updated last, offers no button: there is nothing left to roll back or delete.
+    const deleted = world.bot.slack.message(CHANNEL, done.ts)!;
+    expect(headerOf(deleted)).toBe(`Deleted: ${first.name}`);
+    expect(buttonsOf(deleted)).toEqual([]);
     const audit = await world.sql.query(
       `select a.decision from approval_audit a join deploys d on d.request_id = a.request_id where d.id = $1 order by a.id`,
       [second.deployId],

@@ -6,6 +6,7 @@ import type {
   DeployJobStore,
   DeployRecord,
   DeployRunnerDeps,
+  DeployState,
   JobAttempt,
   KubeObject,
   Revision,
@@ -56,6 +57,8 @@ function world(initial: DeployRecord = record()) {
     if (next) throw next;
   };
   const updates: DeployProgress[] = [];
+  /** The deploy state each status message update was rendered for. */
+  const shown: DeployState[] = [];
   let posted = 0;
   let problems: string[] = [];
   let rendered = objects('v2');
@@ -126,7 +129,8 @@ function world(initial: DeployRecord = record()) {
         posted += 1;
         return `1700000001.00000${posted}`;
       },
-      async update(_deploy, progress) {
+      async update(deploy, progress) {
+        shown.push(deploy.state);
         if (progress) updates.push(progress);
       },
       async note(_thread, text) {
@@ -144,6 +148,7 @@ function world(initial: DeployRecord = record()) {
     events,
     failures,
     updates,
+    shown,
     posts: () => posted,
     setProblems: (list: string[]) => {
       problems = list;
@@ -185,6 +190,9 @@ describe('runDeployJob: deploy', () => {
       p.steps.filter((s) => s.state === 'running').map((s) => s.step),
     );
     expect(runningSteps).toEqual(['render', 'apply', 'ready', 'smoke']);
+    // The message is rendered for the state it reports (its buttons depend on it), not the one the job loaded.
+    expect(w.shown.at(-1)).toBe('deployed');
+    expect(new Set(w.shown.slice(0, -1))).toEqual(new Set(['running']));
   });
 
   it('applies nothing when policy or schema refuse the manifests, and says why', async () => {
@@ -283,6 +291,7 @@ describe('runDeployJob: rollback and delete', () => {
     );
     expect(w.events).toContain('apply v1,PodMonitor');
     expect(w.deploys.get(DEPLOY_ID)!.state).toBe('rolled_back');
+    expect(w.shown.slice(-2)).toEqual(['rolling_back', 'rolled_back']);
     expect(w.revisions.map((r) => r.number)).toEqual([1, 2, 3]);
     expect(w.events.at(-1)).toMatch(
       /^note Rolled back `\/compass\/llama-chat` to revision 1 \(now revision 3/,
@@ -307,5 +316,7 @@ describe('runDeployJob: rollback and delete', () => {
     expect(await runDeployJob(w.deps, job({ action: 'delete' }))).toBe('done');
     expect(w.events).toContain('remove 2');
     expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deleted');
+    // The status message follows, so it no longer offers buttons that cannot work.
+    expect(w.shown.slice(-2)).toEqual(['deleting', 'deleted']);
   });
 });

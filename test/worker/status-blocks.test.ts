@@ -1,15 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { validateMessage } from '../../src/slack/blocks/kit.js';
 import { finished, startProgress, withStep } from '../../src/worker/progress.js';
+import type { DeployState } from '../../src/worker/runner.js';
 import type { DeploySummary } from '../../src/worker/status-blocks.js';
 import { DEPLOY_ACTION, deployStatusBlocks } from '../../src/worker/status-blocks.js';
 import { plannedOption } from '../fixtures/deploy.js';
 
-const deploy = (): DeploySummary => ({
+const deploy = (state: DeployState = 'running'): DeploySummary & { state: DeployState } => ({
   id: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e11',
   name: 'llama-chat',
   namespace: 'compass',
   context: 'prod',
+  state,
   ...plannedOption(),
 });
 
@@ -22,7 +24,7 @@ const texts = (message: ReturnType<typeof deployStatusBlocks>) => JSON.stringify
 
 describe('deployStatusBlocks', () => {
   it('shows a queued deploy with its target and cost, without buttons', () => {
-    const message = deployStatusBlocks(deploy(), null);
+    const message = deployStatusBlocks(deploy('pending'), null);
     expect(validateMessage(message)).toEqual([]);
     expect(message.text).toMatch(/^Deploying llama-chat \(.+ → compass\/llama-chat on prod\): queued$/);
     expect(texts(message)).toContain('/month');
@@ -48,7 +50,7 @@ describe('deployStatusBlocks', () => {
       endpoint: 'http://llama-chat.compass.svc',
       at: '2026-11-24T12:00:00.000Z',
     });
-    const message = deployStatusBlocks(deploy(), done);
+    const message = deployStatusBlocks(deploy('deployed'), done);
     expect(validateMessage(message)).toEqual([]);
     expect(message.text).toContain(': deployed');
     expect(texts(message)).toContain('http://llama-chat.compass.svc');
@@ -65,12 +67,48 @@ describe('deployStatusBlocks', () => {
       reason: 'admission webhook <policy> denied the request',
       at: '2026-11-24T12:00:00.000Z',
     });
-    const message = deployStatusBlocks(deploy(), failed);
+    const message = deployStatusBlocks(deploy('failed'), failed);
     expect(validateMessage(message)).toEqual([]);
     expect(texts(message)).toContain('&lt;policy&gt;');
     expect(buttons(message)).toEqual([
       `${DEPLOY_ACTION.retry}=${deploy().id}`,
       `${DEPLOY_ACTION.rollback}=${deploy().id}`,
     ]);
+  });
+
+  const deployed = finished(withStep(startProgress(1), 'smoke', 'done'), {
+    kind: 'deployed',
+    endpoint: 'http://llama-chat.compass.svc',
+    at: '2026-11-24T12:00:00.000Z',
+  });
+
+  it('shows no buttons once deleted (or while a delete or rollback runs), and says so in the title', () => {
+    for (const [state, title] of [
+      ['deleted', 'Deleted: llama-chat'],
+      ['deleting', 'Deleting: llama-chat'],
+      ['rolling_back', 'Rolling back: llama-chat'],
+    ] as const) {
+      const message = deployStatusBlocks(deploy(state), deployed);
+      expect(validateMessage(message)).toEqual([]);
+      expect(message.blocks[0]).toMatchObject({ type: 'header', text: { text: title } });
+      expect(message.text).toMatch(new RegExp(`: ${state.replace('_', ' ')}$`));
+      expect(message.blocks.some((b) => b.type === 'actions')).toBe(false);
+    }
+  });
+
+  it('keeps Roll back and Delete after a rollback, where both still work, but no Retry after a failure', () => {
+    expect(buttons(deployStatusBlocks(deploy('rolled_back'), deployed))).toEqual([
+      `${DEPLOY_ACTION.rollback}=${deploy().id}`,
+      `${DEPLOY_ACTION.delete}=${deploy().id}`,
+    ]);
+    const failed = finished(withStep(startProgress(1), 'apply', 'failed', 'denied'), {
+      kind: 'failed',
+      reason: 'denied',
+      at: '2026-11-24T12:00:00.000Z',
+    });
+    expect(buttons(deployStatusBlocks(deploy('rolled_back'), failed))).toEqual([
+      `${DEPLOY_ACTION.rollback}=${deploy().id}`,
+    ]);
+    expect(buttons(deployStatusBlocks(deploy('deleted'), failed))).toEqual([]);
   });
 });
