@@ -57,6 +57,13 @@ function latencyField(row: LatencyCheck): string {
   );
 }
 
+/** What cost so far rests on: replicas Prometheus saw up, the planned count, or both. */
+function costBasis(observedShare: number): string {
+  if (observedShare >= 0.99) return 'replicas seen up';
+  if (observedShare <= 0.01) return 'planned replicas (no uptime in Prometheus)';
+  return `replicas seen up for ${percent(observedShare)} of it, planned for the rest`;
+}
+
 function fields(summary: SloSummary): string[] {
   const { traffic, errors, queue, kvCache, replicas, cost } = summary;
   const tokens = orNone(traffic.generationTokensPerSec, (value) => `${count(value)} tokens/s`);
@@ -74,7 +81,7 @@ function fields(summary: SloSummary): string[] {
     `*Queue*\n${orNone(queue.mean, oneDecimal)} waiting on average (peak ${orNone(queue.max, count)})`,
     `*KV cache*\n${orNone(kvCache.mean, percent)} used on average (peak ${orNone(kvCache.max, percent)})`,
     `*Replicas*\n${orNone(replicas.observed, count)} up of ${count(replicas.planned)} planned`,
-    `*Cost so far*\n${usd(cost.soFarUsd)} over ${durationWords(cost.hoursRunning)} (${usdHourly(cost.hourlyUsd)})`,
+    `*Cost so far*\n${usd(cost.soFarUsd)} over ${durationWords(cost.hoursRunning)} (${usdHourly(cost.hourlyUsd)} now)\n${costBasis(cost.observedShare)}`,
     `*Cost per 1M output tokens*\n${million} observed, $${cost.predictedPerMillionOutputTokensUsd.toFixed(2)} planned`,
   ];
 }

@@ -1,6 +1,12 @@
 import { Observation } from './observation.js';
 import type { PrometheusClient, PromResult, Sample } from './prometheus.js';
-import { deploymentQueries, latencyQuantileMs, renderSelector, type Selector } from './queries.js';
+import {
+  deploymentQueries,
+  latencyQuantileMs,
+  renderSelector,
+  type Selector,
+  uptimeQueries,
+} from './queries.js';
 
 export interface CollectOptions {
   /** The instant to evaluate every query at; now by default. One instant for all, so the figures agree. */
@@ -69,4 +75,15 @@ export function collectMedians(
     },
     at,
   );
+}
+
+/** Replica-hours up and hours covered between `since` and `at`; nulls where Prometheus holds nothing of it. */
+export function collectUptime(
+  prometheus: PrometheusClient,
+  selector: Selector,
+  since: Date,
+  at: Date,
+): Promise<PromResult<Record<'replicaHours' | 'coveredHours', number | null>>> {
+  const sinceSec = Math.max(1, (at.getTime() - since.getTime()) / 1000);
+  return figures(prometheus, { ...uptimeQueries(selector, sinceSec) }, at);
 }

@@ -32,7 +32,7 @@ export {
   sloEvaluation,
 } from './breach.js';
 export type { CollectOptions } from './collect.js';
-export { collectMedians, collectObservation } from './collect.js';
+export { collectMedians, collectObservation, collectUptime } from './collect.js';
 export type { DigestCommand, DigestInput, FleetChange, FleetDeploy } from './digest.js';
 export {
   currentDeploys,
@@ -86,6 +86,7 @@ export {
   renderSelector,
   Selector,
   selectorOf,
+  uptimeQueries,
 } from './queries.js';
 export type { MonitoredDeploy, Observed, SummaryDeps, SummaryPost } from './service.js';
 export {

@@ -152,3 +152,23 @@ export function deploymentQueries(selector: Selector, windowSec: number): Record
     replicas: `sum(up${sel}) or count(count by (instance) (vllm:num_requests_running${sel}))`,
   };
 }
+
+/** Replica-hours a deployment's scrape targets were up over a period, and the hours Prometheus holds of it. */
+export interface UptimeQueries {
+  replicaHours: string;
+  coveredHours: string;
+}
+
+/**
+ * The deployment's replica-hours over the last `sinceSec` (what it cost, whatever the autoscaler did), sampling the
+ * number of targets up every step (at most ~5000 samples), and the hours in which Prometheus saw any target at all:
+ * its retention may be shorter than the deployment's life, and a deployment scaled to zero has no targets.
+ */
+export function uptimeQueries(selector: Selector, sinceSec: number): UptimeQueries {
+  const step = Math.max(1, Math.ceil(sinceSec / 5000));
+  const over = `(sum(up${renderSelector(selector)}))[${range(Math.max(step, Math.round(sinceSec)))}:${step}s]`;
+  return {
+    replicaHours: `sum_over_time(${over}) * ${step} / 3600`,
+    coveredHours: `count_over_time(${over}) * ${step} / 3600`,
+  };
+}

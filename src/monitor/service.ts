@@ -11,7 +11,7 @@ import type { DeployRecord } from '../worker/runner.js';
 import { targetLabel } from '../worker/status-blocks.js';
 import { capacityAdvice } from './advice.js';
 import { monitoringErrorBlocks, sloSummaryBlocks } from './blocks.js';
-import { collectObservation } from './collect.js';
+import { collectObservation, collectUptime } from './collect.js';
 import type { Observation } from './observation.js';
 import { monitoringUnavailable, type PrometheusClient, type PromResult } from './prometheus.js';
 import { deploySelector } from './queries.js';
@@ -41,11 +41,18 @@ export async function observeDeployment(
   windowSec: number,
   at: Date,
 ): Promise<PromResult<Observed>> {
-  const observed = await collectObservation(prometheus, deploySelector(deploy.id), windowSec, { at });
+  const selector = deploySelector(deploy.id);
+  const deployedAt = deployedAtOf(deploy, at);
+  const [observed, uptime] = await Promise.all([
+    collectObservation(prometheus, selector, windowSec, { at }),
+    collectUptime(prometheus, selector, deployedAt, at),
+  ]);
   if (!observed.ok) return observed;
   const summary = sloSummary(observed.value, deploy.option, sloOf(deploy.spec), {
     deployment: targetLabel(deploy),
-    deployedAt: deployedAtOf(deploy, at),
+    deployedAt,
+    // Without the uptime figures the cost is priced as planned; the rest of the summary stands.
+    ...(uptime.ok && { uptime: uptime.value }),
   });
   return { ok: true, value: { observation: observed.value, summary } };
 }

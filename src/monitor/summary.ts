@@ -51,9 +51,12 @@ export interface SloSummary {
   kvCache: { mean: number | null; max: number | null };
   replicas: { observed: number | null; planned: number };
   cost: {
+    /** At the replicas up now (the planned count when Prometheus does not say). */
     hourlyUsd: number;
     hoursRunning: number;
     soFarUsd: number;
+    /** The share of the time running priced from the replicas Prometheus saw up; the rest at the planned count. */
+    observedShare: number;
     /** At the observed token rate; null without traffic. */
     perMillionOutputTokensUsd: number | null;
     predictedPerMillionOutputTokensUsd: number;
@@ -66,6 +69,8 @@ export interface SummaryContext {
   /** When it went live; cost so far runs from here to the observation. */
   deployedAt: Date;
   errorRateTarget?: number;
+  /** Since deploy: replica-hours up and the hours Prometheus holds (collectUptime); absent: priced as planned. */
+  uptime?: { replicaHours: number | null; coveredHours: number | null };
 }
 
 /** Observation, targets and prediction name each p95 alike. */
@@ -119,6 +124,11 @@ export function sloSummary(
       ? 'no-traffic'
       : 'meeting';
   const hoursRunning = Math.max(0, (Date.parse(observed.at) - context.deployedAt.getTime()) / 3.6e6);
+  // The autoscaler moves the replica count: price what ran, and the planned count where Prometheus has no record.
+  const replicaHourlyUsd = option.hourlyCostUsd / option.replicas;
+  const coveredHours = Math.min(hoursRunning, context.uptime?.coveredHours ?? 0);
+  const replicaHours = coveredHours > 0 ? (context.uptime?.replicaHours ?? 0) : 0;
+  const hourlyUsd = replicaHourlyUsd * (observed.replicas ?? option.replicas);
   const capacityRps = option.predicted.maxRps;
   const tokensPerSec = observed.generationTokensPerSec;
   return {
@@ -143,14 +153,15 @@ export function sloSummary(
     kvCache: { mean: observed.kvCacheUsage, max: observed.kvCacheUsageMax },
     replicas: { observed: observed.replicas, planned: option.replicas },
     cost: {
-      hourlyUsd: option.hourlyCostUsd,
+      hourlyUsd,
       hoursRunning,
-      soFarUsd: option.hourlyCostUsd * hoursRunning,
+      soFarUsd: replicaHourlyUsd * replicaHours + option.hourlyCostUsd * (hoursRunning - coveredHours),
+      observedShare: hoursRunning > 0 ? coveredHours / hoursRunning : 0,
       // The planner's formula with the observed token rate as a rate of one-token requests.
       perMillionOutputTokensUsd:
         tokensPerSec === null || tokensPerSec <= 0
           ? null
-          : costPerMillionOutputTokens(option.hourlyCostUsd, tokensPerSec, 1),
+          : costPerMillionOutputTokens(hourlyUsd, tokensPerSec, 1),
       predictedPerMillionOutputTokensUsd: option.costPerMillionOutputTokensUsd,
     },
   };

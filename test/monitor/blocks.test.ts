@@ -45,8 +45,16 @@ describe('sloSummaryBlocks', () => {
     );
     expect(fields.find((f) => f.startsWith('*Replicas*'))).toBe('*Replicas*\n3 up of 3 planned');
     expect(fields.find((f) => f.startsWith('*Cost so far*'))).toBe(
-      `*Cost so far*\n$${Math.round(option.hourlyCostUsd * 50)} over 2.1 days ($${option.hourlyCostUsd}/h)`,
+      `*Cost so far*\n$${Math.round(option.hourlyCostUsd * 50)} over 2.1 days ($${option.hourlyCostUsd}/h now)\nplanned replicas (no uptime in Prometheus)`,
     );
+    const cost = (uptime: { replicaHours: number; coveredHours: number }) =>
+      fieldsOf(sloSummaryBlocks(sloSummary(observation(), option, targets, { ...context, uptime }))).find(
+        (f) => f.startsWith('*Cost so far*'),
+      );
+    expect(cost({ replicaHours: 60, coveredHours: 30 })).toMatch(
+      /\nreplicas seen up for 60% of it, planned for the rest$/,
+    );
+    expect(cost({ replicaHours: 150, coveredHours: 50 })).toMatch(/\nreplicas seen up$/);
     expect(msg.blocks[1]).toEqual({
       type: 'section',
       text: { type: 'mrkdwn', text: '⚠️ Missing TTFT p95 over the last 5 min.' },

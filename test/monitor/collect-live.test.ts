@@ -7,12 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningSimulator } from '../../simulator/server.js';
 import {
   collectObservation,
+  collectUptime,
   createPrometheusClient,
   deploymentQueries,
   OBSERVED_METRICS,
   type Observation,
   type PrometheusClient,
   selectorOf,
+  uptimeQueries,
 } from '../../src/monitor/index.js';
 import { SERVED, simulator } from '../simulator/fixtures.js';
 import { client, openLoop, quantile, type RequestTiming, streamCompletion } from '../simulator/load.js';
@@ -36,11 +38,13 @@ let compass: PrometheusClient;
 let timings: RequestTiming[];
 let at: Date;
 let observed: Observation;
+let scrapingSince: number;
 
 beforeAll(async () => {
   sim = await simulator({ timeScale: 0.25 });
   // Warm up before the first scrape, so the counters' increase holds only the measured load.
   await streamCompletion(client(sim.url), SHAPE);
+  scrapingSince = Date.now();
   prometheus = await startPrometheus([{ job: 'simulator', targets: [`127.0.0.1:${sim.port}`] }], 500);
   compass = createPrometheusClient(prometheus.url);
   timings = await openLoop(client(sim.url), SHAPE, 15, REQUESTS, 3);
@@ -133,6 +137,28 @@ describe('collectObservation on a real Prometheus', () => {
       null,
       null,
     ]);
+  });
+
+  it('counts replica-hours up since deploy, and the hours of it Prometheus holds', async () => {
+    // Deployed an hour ago, scraped only since the test started Prometheus: that part is all it can account for.
+    const since = new Date(at.getTime() - 3_600_000);
+    const result = await collectUptime(compass, selectorOf({ job: 'simulator' }), since, at);
+    if (!result.ok) throw new Error(result.error.message);
+    const queries = uptimeQueries(selectorOf({ job: 'simulator' }), 3600);
+    expect(result.value).toEqual({
+      replicaHours: await prometheus.value(queries.replicaHours, at),
+      coveredHours: await prometheus.value(queries.coveredHours, at),
+    });
+    const { replicaHours, coveredHours } = result.value;
+    // Independently: the raw scrapes (one every 0.5 s) span the covered time, give or take a step and a scrape.
+    const scrapes = await prometheus.value('count_over_time(up{job="simulator"}[1h])', at);
+    expect(Math.abs(coveredHours! * 3600 - scrapes! * 0.5)).toBeLessThanOrEqual(1.5);
+    expect(coveredHours! * 3.6e6).toBeLessThanOrEqual(at.getTime() - scrapingSince + 1000);
+    // One simulator, up all along.
+    expect(replicaHours).toBeCloseTo(coveredHours!, 9);
+
+    const never = await collectUptime(compass, selectorOf({ job: 'not-deployed' }), since, at);
+    expect(never.ok && never.value).toEqual({ replicaHours: null, coveredHours: null });
   });
 
   it('reads ranges, and reports a refused query and an empty one as such', async () => {

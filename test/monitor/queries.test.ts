@@ -5,6 +5,7 @@ import {
   OBSERVED_METRICS,
   renderSelector,
   selectorOf,
+  uptimeQueries,
 } from '../../src/monitor/index.js';
 
 const deployment = selectorOf({ namespace: 'llm', compass_dev_deploy_id: 'd-1' });
@@ -91,5 +92,20 @@ describe('deployment queries', () => {
     expect(deploymentQueries(selectorOf({ model_name: 'm' }), 30).requestsPerSec).toContain('[30s]');
     expect(() => deploymentQueries(deployment, 0)).toThrow(/positive whole number of seconds/);
     expect(() => deploymentQueries(deployment, 2.5)).toThrow(RangeError);
+  });
+});
+
+describe('uptimeQueries', () => {
+  it('sample the targets up once a second for a short life, and in at most ~5000 steps for a long one', () => {
+    expect(uptimeQueries(deployment, 90)).toEqual({
+      replicaHours: `sum_over_time((sum(up${SEL}))[90s:1s]) * 1 / 3600`,
+      coveredHours: `count_over_time((sum(up${SEL}))[90s:1s]) * 1 / 3600`,
+    });
+    // 30 days: one sample every 519 s, the range rounded to whole seconds.
+    expect(uptimeQueries(deployment, 30 * 86_400 + 0.4).replicaHours).toBe(
+      `sum_over_time((sum(up${SEL}))[2592000s:519s]) * 519 / 3600`,
+    );
+    // Less than one step since deploy: one step's range.
+    expect(uptimeQueries(deployment, 0.2).coveredHours).toContain('[1s:1s]');
   });
 });

@@ -93,6 +93,35 @@ describe('sloSummary', () => {
     expect(summary.cost.predictedPerMillionOutputTokensUsd).toBe(option.costPerMillionOutputTokensUsd);
   });
 
+  it('prices the replicas Prometheus saw up, and the planned count for the time it holds no record of', () => {
+    const perReplica = option.hourlyCostUsd / option.replicas;
+    // 36 h running: Prometheus holds the last 30, in which 75 replica-hours ran (the autoscaler at work).
+    const partly = sloSummary(observation({ replicas: 2, generationTokensPerSec: 400 }), option, targets, {
+      ...context,
+      uptime: { replicaHours: 75, coveredHours: 30 },
+    });
+    expect(partly.cost.soFarUsd).toBeCloseTo(perReplica * 75 + option.hourlyCostUsd * 6, 8);
+    expect(partly.cost.observedShare).toBeCloseTo(30 / 36, 12);
+    // The hourly rate and the cost per token are those of the two replicas up now.
+    expect(partly.cost.hourlyUsd).toBeCloseTo(perReplica * 2, 10);
+    expect(partly.cost.perMillionOutputTokensUsd).toBeCloseTo(((perReplica * 2) / (400 * 3600)) * 1e6, 10);
+
+    const whole = sloSummary(observation(), option, targets, {
+      ...context,
+      uptime: { replicaHours: 40, coveredHours: 36.0001 },
+    });
+    expect(whole.cost.soFarUsd).toBeCloseTo(perReplica * 40, 8);
+    expect(whole.cost.observedShare).toBe(1);
+
+    // Nothing in Prometheus (retention, or scaled to zero): as planned.
+    const none = sloSummary(observation(), option, targets, {
+      ...context,
+      uptime: { replicaHours: null, coveredHours: null },
+    });
+    expect(none.cost.soFarUsd).toBeCloseTo(option.hourlyCostUsd * 36, 8);
+    expect(none.cost.observedShare).toBe(0);
+  });
+
   it('never counts cost before the deploy', () => {
     const early = sloSummary(observation(), option, targets, {
       ...context,
