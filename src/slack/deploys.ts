@@ -86,7 +86,7 @@ export function registerDeployHandlers(
           return tell(
             `\`${targetLabel(deploy)}\` is ${deploy.state.replace(/_/g, ' ')}; ${VERB[button.audit]} does not apply now.`,
           );
-        await controls.enqueue({ deployId, action: button.action, requestedBy: actor });
+        await controls.enqueue({ deployId, action: button.action, requestedBy: actor, from: deploy.state });
         await controls.audit(deployId, actor, button.audit);
         log.info({ event: `deploy.${button.audit}_requested`, deployId, actor }, 'deploy change queued');
         await tell(

@@ -13,6 +13,20 @@ export const STEP_LABEL: Record<DeployStep, string> = {
   smoke: 'Smoke request',
 };
 
+/** Where a deploy is, from approval to its end; rolling_back and deleting are the only states between two others. */
+export const DeployState = z.enum([
+  'pending',
+  'running',
+  'deployed',
+  'failed',
+  'rolling_back',
+  'rolled_back',
+  'deleting',
+  'deleted',
+  'superseded',
+]);
+export type DeployState = z.infer<typeof DeployState>;
+
 export const StepState = z.enum(['pending', 'running', 'done', 'failed', 'retrying']);
 export type StepState = z.infer<typeof StepState>;
 

@@ -2,6 +2,7 @@ import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import { DeployState } from './progress.js';
 
 export const DEPLOY_QUEUE = 'compass-deploys';
 
@@ -14,6 +15,8 @@ export const DeployJobData = z.object({
   action: DeployAction,
   /** Slack user who asked (rollback, delete, retry); the approver's decision covers a deploy. */
   requestedBy: z.string().optional(),
+  /** The deploy's state when a rollback or delete was asked for: where a failed one leaves it. */
+  from: DeployState.optional(),
 });
 export type DeployJobData = z.infer<typeof DeployJobData>;
 

@@ -1,6 +1,6 @@
 import type { KubeObject } from '../kube/index.js';
 import type { Logger } from '../log/index.js';
-import type { DeployProgress, DeployStep } from './progress.js';
+import type { DeployProgress, DeployState, DeployStep } from './progress.js';
 import { finished, startProgress, withStep } from './progress.js';
 import type { DeployAction } from './queue.js';
 import type { DeploySummary } from './status-blocks.js';
@@ -17,16 +17,7 @@ export class DeployStepError extends Error {
   }
 }
 
-export type DeployState =
-  | 'pending'
-  | 'running'
-  | 'deployed'
-  | 'failed'
-  | 'rolling_back'
-  | 'rolled_back'
-  | 'deleting'
-  | 'deleted'
-  | 'superseded';
+export type { DeployState };
 
 export interface DeployRecord extends DeploySummary {
   conversationId: string;
@@ -107,6 +98,8 @@ export interface JobAttempt {
   id: string;
   deployId: string;
   action: DeployAction;
+  /** A rollback's or delete's: the deploy's state when it was asked for, restored if the action fails for good. */
+  from?: DeployState;
   /** 1 for the first run of the job. */
   attempt: number;
   /** False on the job's last allowed attempt: a transient failure then ends the deploy. */
@@ -244,6 +237,9 @@ function rollbackRevision(deployId: string, revisions: { latest?: Revision; prev
   return revisions.latest?.deployId === deployId ? revisions.previous : revisions.latest;
 }
 
+/** The states a rollback or delete passes through. */
+const IN_BETWEEN: readonly DeployState[] = ['rolling_back', 'deleting'];
+
 async function changeTarget(
   deps: DeployRunnerDeps,
   deploy: DeployRecord,
@@ -303,6 +299,9 @@ async function changeTarget(
       return 'retry';
     }
     logged.error({ event: `deploy.${job.action}_failed`, err: error }, `${job.action} failed`);
+    // Not left in between with no buttons: back to where it was asked from, so it can be pressed again.
+    const before = job.from ?? (IN_BETWEEN.includes(deploy.state) ? undefined : deploy.state);
+    if (before) await mark(before);
     await messenger.note(
       deploy.thread,
       `Could not ${job.action === 'rollback' ? 'roll back' : 'delete'} \`${target}\`: ${failure.message}`,

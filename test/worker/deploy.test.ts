@@ -210,6 +210,28 @@ describe('from Approve to "deployed" in the thread', () => {
       'compass_deploy_delete',
     ]);
 
+    // A delete the cluster forbids leaves the deployment as it was, its buttons back, and says why.
+    world.kube.inject(
+      { kind: 'status', code: 403, reason: 'Forbidden', message: 'compass may not delete inferenceservices' },
+      { verb: 'delete' },
+    );
+    await world.bot.press('compass_deploy_delete', {
+      value: second.deployId,
+      message: { ts: done.ts, thread_ts: first.thread },
+      user: APPROVER,
+      responseId: 'delete-forbidden',
+    });
+    const refused = await world.bot.slack.waitFor(() =>
+      world.bot.slack.thread(CHANNEL, first.thread).find((m) => m.text.startsWith('Could not delete `')),
+    );
+    expect(refused.text).toContain('compass may not delete inferenceservices');
+    const kept = world.bot.slack.message(CHANNEL, done.ts)!;
+    expect(headerOf(kept)).toBe(`Rolled back: ${first.name}`);
+    expect(buttonsOf(kept).map((b) => b.action_id)).toEqual([
+      'compass_deploy_rollback',
+      'compass_deploy_delete',
+    ]);
+
     await world.bot.press('compass_deploy_delete', {
       value: second.deployId,
       message: { ts: done.ts, thread_ts: first.thread },
@@ -237,6 +259,7 @@ describe('from Approve to "deployed" in the thread', () => {
       `select a.decision from approval_audit a join deploys d on d.request_id = a.request_id where d.id = $1 order by a.id`,
       [second.deployId],
     );
-    expect(audit.rows.map((r) => r.decision)).toEqual(['approved', 'rollback', 'delete']);
+    // Both presses of Delete are audited: the forbidden one and the one that went through.
+    expect(audit.rows.map((r) => r.decision)).toEqual(['approved', 'rollback', 'delete', 'delete']);
   });
 });

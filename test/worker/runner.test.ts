@@ -51,8 +51,8 @@ function world(initial: DeployRecord = record()) {
   const locks = new Map<string, string>();
   const revisions: (Revision & { target: string })[] = [];
   const events: string[] = [];
-  const failures: Partial<Record<'apply' | 'ready' | 'smoke', DeployStepError[]>> = {};
-  const fail = (step: 'apply' | 'ready' | 'smoke') => {
+  const failures: Partial<Record<'apply' | 'ready' | 'smoke' | 'remove', DeployStepError[]>> = {};
+  const fail = (step: 'apply' | 'ready' | 'smoke' | 'remove') => {
     const next = failures[step]?.shift();
     if (next) throw next;
   };
@@ -114,6 +114,7 @@ function world(initial: DeployRecord = record()) {
     },
     async remove(removed) {
       events.push(`remove ${removed.length}`);
+      fail('remove');
     },
   };
   const deps: DeployRunnerDeps = {
@@ -318,5 +319,34 @@ describe('runDeployJob: rollback and delete', () => {
     expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deleted');
     // The status message follows, so it no longer offers buttons that cannot work.
     expect(w.shown.slice(-2)).toEqual(['deleting', 'deleted']);
+  });
+
+  it('leaves a deployment whose delete or rollback fails for good as it was when asked, with its buttons', async () => {
+    const w = world();
+    await runDeployJob(w.deps, job());
+    w.failures.remove = [
+      new DeployStepError('ready', true, 'connect ECONNRESET'),
+      new DeployStepError('ready', false, 'forbidden: cannot delete inferenceservices'),
+    ];
+    const deleting = { id: `${DEPLOY_ID}.delete.1`, action: 'delete', from: 'deployed' } as const;
+    expect(await runDeployJob(w.deps, job(deleting))).toBe('retry');
+    expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deleting');
+    // The retry finds it in between; the state the delete was asked from is in the job.
+    expect(await runDeployJob(w.deps, job({ ...deleting, attempt: 2 }))).toBe('done');
+    expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deployed');
+    expect(w.shown.at(-1)).toBe('deployed');
+    expect(w.events.at(-1)).toBe(
+      'note Could not delete `/compass/llama-chat`: forbidden: cannot delete inferenceservices',
+    );
+
+    // A job without it (queued by an older bot) goes back to the state it found.
+    const target = targetKey(w.deploys.get(DEPLOY_ID)!);
+    w.revisions.push({ target, deployId: OTHER_ID, number: 9, objects: objects('v9') });
+    w.failures.apply = [new DeployStepError('apply', false, 'admission webhook denied the request')];
+    expect(await runDeployJob(w.deps, job({ id: `${DEPLOY_ID}.rollback.2`, action: 'rollback' }))).toBe(
+      'done',
+    );
+    expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deployed');
+    expect(w.shown.slice(-2)).toEqual(['rolling_back', 'deployed']);
   });
 });
