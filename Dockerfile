@@ -1,5 +1,5 @@
-# One image for every Compass process: `compass bot`, `compass worker`, or any CLI command.
 # syntax=docker/dockerfile:1
+# One image for every Compass process: `compass bot`, `compass worker`, `compass simulator`, or any CLI command.
 
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
