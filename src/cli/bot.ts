@@ -1,7 +1,6 @@
 import { loadConfig, requireSlack } from '../config/index.js';
 import { optionManifestPreview } from '../deploy/index.js';
-import { liveKnowledge } from '../knowledge/live.js';
-import { openKnowledgeBase } from '../knowledge/open.js';
+import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
 import { calibrationOf } from '../planner/index.js';
 import { startSlackBot } from '../slack/app.js';
@@ -30,15 +29,10 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   const slack = requireSlack(config);
   const log = createLogger(config.logLevel, io.stderr);
   const context: CliContext = { io, config, log };
-  const { database, knowledge: initial } = await openKnowledgeBase(config, log);
-  // Outcomes the worker observes and models imported meanwhile reach the bot's plans without a restart.
-  const knowledge = liveKnowledge({
-    db: database.db,
-    initial,
-    everyMs: config.knowledgeRefreshSec * 1000,
-    log,
-    prepare: async (next) => calibrationOf(next),
-  });
+  // A changed snapshot's calibration is fitted before it is swapped in, so no user's plan pays for it.
+  const { database, knowledge } = await openLiveKnowledgeBase(config, log, async (next) =>
+    calibrationOf(next),
+  );
   let queue: DeployQueueClient | undefined;
   try {
     const deps = createHandlerDeps({

@@ -1,7 +1,6 @@
 import { webApi } from '@slack/bolt';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { liveKnowledge } from '../knowledge/live.js';
-import { openKnowledgeBase } from '../knowledge/open.js';
+import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
 import { createPrometheusClient, startMonitoring } from '../monitor/index.js';
 import {
@@ -38,14 +37,8 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
       'SLACK_BOT_TOKEN: not set; the worker reports each deploy in its Slack thread with the bot token (xoxb-…).',
     ]);
   const log = createLogger(config.logLevel, io.stderr);
-  const { database, knowledge: initial } = await openKnowledgeBase(config, log);
   // Advice and outcomes' predictions plan with what the fleet has taught the planner so far.
-  const knowledge = liveKnowledge({
-    db: database.db,
-    initial,
-    everyMs: config.knowledgeRefreshSec * 1000,
-    log,
-  });
+  const { database, knowledge } = await openLiveKnowledgeBase(config, log);
   const settings = config.worker;
   const store = createDeployStore(database.db, settings.readyTimeoutMs + 5 * 60_000);
   const queue = openDeployQueueClient(settings, store, log);

@@ -4,6 +4,7 @@ import { openDatabase } from '../db/client.js';
 import type { Logger } from '../log/index.js';
 import type { Knowledge } from './catalog.js';
 import { readCatalogFiles } from './data-files.js';
+import { type LiveKnowledge, liveKnowledge } from './live.js';
 import { ensureSeeded, loadKnowledge } from './store.js';
 
 export interface KnowledgeBase {
@@ -30,4 +31,24 @@ export async function openKnowledgeBase(
     await database.close();
     throw error;
   }
+}
+
+/**
+ * The knowledge base of a long-running process (bot, worker): its snapshot follows the database every
+ * KNOWLEDGE_REFRESH_SECONDS, so outcomes observed and models imported meanwhile take part without a restart.
+ */
+export async function openLiveKnowledgeBase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir' | 'knowledgeRefreshSec'>,
+  log: Logger,
+  prepare?: (next: Knowledge) => Promise<unknown>,
+): Promise<{ database: DatabaseHandle; knowledge: LiveKnowledge }> {
+  const { database, knowledge } = await openKnowledgeBase(config, log);
+  const live = liveKnowledge({
+    db: database.db,
+    initial: knowledge,
+    everyMs: config.knowledgeRefreshSec * 1000,
+    log,
+    ...(prepare && { prepare }),
+  });
+  return { database, knowledge: live };
 }

@@ -10,6 +10,7 @@ import type { FormField, SlackMessage, SlackView } from '../../src/slack/blocks/
 import * as blocks from '../../src/slack/blocks/index.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { catalogKnowledge } from '../conversation/dialogue.js';
+import { deployRequest } from '../fixtures/deploy.js';
 import { intentWith } from '../fixtures/intent.js';
 
 const knowledge = catalogKnowledge();
@@ -51,24 +52,19 @@ const manyApprovers: ApprovalPolicy = {
   usergroupId: 'S1',
   requesterMayApprove: false,
 };
-const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
-  id: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e11',
-  conversationId: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e12',
-  option,
-  spec,
-  specHash: approvalHash(spec, option),
-  clusterContext: 'prod',
-  namespace: 'llm',
-  requestedBy: 'U0ADA',
-  status: 'pending',
-  threadMessage: null,
-  approversMessage: null,
-  decidedBy: null,
-  decidedAt: null,
-  reason: null,
-  createdAt: new Date('2026-01-02T03:04:05Z'),
-  ...over,
-});
+const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest =>
+  deployRequest({
+    id: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e11',
+    conversationId: '6f1c1b8e-8d7a-4a8e-9f57-3c2b7a1d0e12',
+    option,
+    spec,
+    specHash: approvalHash(spec, option),
+    clusterContext: 'prod',
+    namespace: 'llm',
+    requestedBy: 'U0ADA',
+    createdAt: new Date('2026-01-02T03:04:05Z'),
+    ...over,
+  });
 const decided = (status: ApprovalRequest['status'], reason: string | null, picked = option) =>
   request({ option: picked, status, decidedBy: 'U2', decidedAt: new Date('2026-01-02T04:00:00Z'), reason });
 

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config/index.js';
 import { refOf } from '../../src/kube/index.js';
 import { checkedManifests } from '../../src/worker/manifests.js';
 import { dryRunPreview } from '../../src/worker/preview.js';
-import { plannedOption } from '../fixtures/deploy.js';
+import { deployRequest, plannedOption } from '../fixtures/deploy.js';
 import { type KubeFixture, kubeFixture } from '../kube/fixtures.js';
 
 const NAME = 'llama-chat';
@@ -19,23 +19,7 @@ beforeEach(async () => {
 afterEach(() => kube.close());
 
 const conversationId = randomUUID();
-const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
-  id: randomUUID(),
-  conversationId,
-  clusterContext: null,
-  namespace: 'compass',
-  ...plannedOption(),
-  specHash: 'hash',
-  requestedBy: 'U1',
-  status: 'pending',
-  threadMessage: null,
-  approversMessage: null,
-  decidedBy: null,
-  decidedAt: null,
-  reason: null,
-  createdAt: new Date(),
-  ...over,
-});
+const request = (over: Partial<ApprovalRequest> = {}) => deployRequest({ conversationId, ...over });
 
 const preview = () => dryRunPreview({ config, name: async () => NAME, cluster: () => kube.client });
 
