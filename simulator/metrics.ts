@@ -4,10 +4,10 @@
  * dashboards, alerts and autoscalers built for vLLM read the simulator unchanged. Semantics follow vLLM's
  * IterationStats: prompt tokens count when a prompt's first token is out; TTFT and E2E run from the request's
  * arrival, queue time from entering the engine to first being scheduled, prefill time from then to the first token,
- * decode time from the first to the last token. Python's `*_created` series and process/HTTP metrics are not
- * reproduced.
+ * decode time from the first to the last token. HttpMetrics adds the API server's HTTP metrics as vLLM exports them
+ * through prometheus-fastapi-instrumentator. Python's `*_created` series and process metrics are not reproduced.
  */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { SequenceSummary } from './engine.js';
 
 const TTFT_BUCKETS = [
@@ -243,5 +243,102 @@ export class VllmMetrics {
     h.maxGenerationTokens.observe(this.labels, request.maxGenerationTokens);
     h.n.observe(this.labels, 1);
     if (request.maxTokensParam !== null) h.maxTokens.observe(this.labels, request.maxTokensParam);
+  }
+}
+
+/** prometheus-fastapi-instrumentator's default buckets (metrics.default): few for the labelled histogram… */
+const HTTP_LATENCY_LOWR_BUCKETS = [0.1, 0.5, 1];
+/** …and many for the unlabelled one. */
+const HTTP_LATENCY_HIGHR_BUCKETS = [
+  0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 7.5, 10, 30, 60,
+];
+/**
+ * vLLM 0.11's `Instrumentator(excluded_handlers=[…])`: regular expressions the instrumentator searches for anywhere in
+ * the route template, or in the raw path when no route matched.
+ */
+const EXCLUDED_HANDLERS = ['/metrics', '/health', '/load', '/ping', '/version', '/server_info'].map(
+  (pattern) => new RegExp(pattern),
+);
+
+/**
+ * The `handler` label the instrumentator gives a request, or null when vLLM leaves it uncounted. `template` is the
+ * route that serves the path and method; without one (unknown path, or a known path with another method, which
+ * Starlette only matches partially) the request counts as "none" (should_group_untemplated).
+ */
+export function httpHandler(template: string | null, path: string): string | null {
+  if (EXCLUDED_HANDLERS.some((pattern) => pattern.test(template ?? path))) return null;
+  return template ?? 'none';
+}
+
+/** One answered HTTP request, as the instrumentator sees it once the response has ended. */
+export interface HttpExchange {
+  handler: string;
+  method: string;
+  status: number;
+  /** From the request's arrival to the response's end, streamed bodies included. */
+  durationSec: number;
+  /** The request's and the response's Content-Length headers; 0 where absent (streams). */
+  requestBytes: number;
+  responseBytes: number;
+}
+
+/**
+ * The instrumentator's default metrics (no `.add()` arguments, as vLLM calls it): names, help, labels and buckets of
+ * metrics.default(), status grouped ("2xx", "5xx"), each labelled series appearing with its first request.
+ */
+export class HttpMetrics {
+  private readonly total;
+  private readonly requestSize;
+  private readonly responseSize;
+  private readonly latencyHighr;
+  private readonly latencyLowr;
+
+  constructor(registry: Registry) {
+    const registers = [registry];
+    this.total = new Counter({
+      name: 'http_requests_total',
+      help: 'Total number of requests by method, status and handler.',
+      labelNames: ['method', 'status', 'handler'],
+      registers,
+    });
+    const sizeHelp = (what: string) =>
+      `Content length of ${what} by handler. Only value of header is respected. Otherwise ignored. No percentile calculated. `;
+    // Python's Summary has no quantiles: only _sum and _count.
+    this.requestSize = new Summary({
+      name: 'http_request_size_bytes',
+      help: sizeHelp('incoming requests'),
+      labelNames: ['handler'],
+      percentiles: [],
+      registers,
+    });
+    this.responseSize = new Summary({
+      name: 'http_response_size_bytes',
+      help: sizeHelp('outgoing responses'),
+      labelNames: ['handler'],
+      percentiles: [],
+      registers,
+    });
+    this.latencyHighr = new Histogram({
+      name: 'http_request_duration_highr_seconds',
+      help: 'Latency with many buckets but no API specific labels. Made for more accurate percentile calculations. ',
+      buckets: HTTP_LATENCY_HIGHR_BUCKETS,
+      registers,
+    });
+    this.latencyLowr = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Latency with only few buckets by handler. Made to be only used if aggregation by handler is important. ',
+      labelNames: ['method', 'handler'],
+      buckets: HTTP_LATENCY_LOWR_BUCKETS,
+      registers,
+    });
+  }
+
+  observe(exchange: HttpExchange): void {
+    const { handler, method } = exchange;
+    this.total.inc({ method, status: `${String(exchange.status)[0]}xx`, handler });
+    this.requestSize.observe({ handler }, exchange.requestBytes);
+    this.responseSize.observe({ handler }, exchange.responseBytes);
+    this.latencyHighr.observe(exchange.durationSec);
+    this.latencyLowr.observe({ method, handler }, exchange.durationSec);
   }
 }

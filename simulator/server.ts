@@ -2,7 +2,8 @@
  * The simulator's HTTP face: vLLM's OpenAI-compatible routes (/v1/chat/completions, /v1/completions, /v1/models),
  * /health, /ping, /version and /metrics, in front of the simulated engine. Requests pay the planner's per-request
  * overhead (HTTP, tokenization) before entering the engine, then stream one SSE chunk per generated token as the
- * engine's steps end. Faults for tests and demos: a seeded share of requests fail with 500, /health reports 503 for
+ * engine's steps end. Requests are counted in vLLM's HTTP metrics as its instrumentator counts them (metrics.ts,
+ * HttpMetrics). Faults for tests and demos: a seeded share of requests fail with 500, /health reports 503 for
  * the first seconds, and a crash (after some seconds or requests) drops every connection and stops the engine.
  */
 import { randomUUID } from 'node:crypto';
@@ -10,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { EngineTiming } from '../src/planner/engine-timing.js';
 import { realClock, type SequenceSummary, SimulatedEngine } from './engine.js';
-import { type FinishReason, VllmMetrics } from './metrics.js';
+import { type FinishReason, HttpMetrics, httpHandler, VllmMetrics } from './metrics.js';
 import {
   ApiError,
   badRequest,
@@ -94,7 +95,10 @@ type Route = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  // Set rather than passed to writeHead, so the HTTP metrics can read Content-Length back.
+  res.setHeader('content-type', 'application/json');
+  res.setHeader('content-length', Buffer.byteLength(text));
+  res.writeHead(status);
   res.end(text);
 }
 
@@ -160,6 +164,7 @@ export async function startSimulator(config: SimulatorConfig): Promise<RunningSi
       kvCacheUsage: () => engine.kvCacheUsage,
     },
   );
+  const http = new HttpMetrics(metrics.registry);
   const engine = new SimulatedEngine(timing, {
     timeScale: config.timeScale,
     seed: 2 * config.seed + 1,
@@ -326,17 +331,31 @@ export async function startSimulator(config: SimulatorConfig): Promise<RunningSi
   }
 
   const server: Server = createServer((req, res) => {
+    const arrivedAt = clock.now();
+    const method = req.method ?? '';
+    const path = (req.url ?? '/').split('?')[0]!;
+    const byMethod = routes.get(path);
+    const route = byMethod && Object.hasOwn(byMethod, method) ? byMethod[method] : undefined;
+    const handler = httpHandler(route ? path : null, path);
     inFlight += 1;
     res.on('close', () => {
       inFlight -= 1;
+      if (handler !== null) {
+        http.observe({
+          handler,
+          method,
+          // A client gone before any answer leaves vLLM's cancelled handler returning null, sent as a 200.
+          status: res.headersSent ? res.statusCode : 200,
+          durationSec: (clock.now() - arrivedAt) / 1e3,
+          requestBytes: Number(req.headers['content-length'] ?? 0),
+          responseBytes: Number(res.getHeader('content-length') ?? 0),
+        });
+      }
       if (inFlight === 0) onSettled?.();
     });
     if (draining) res.setHeader('connection', 'close');
-    const path = (req.url ?? '/').split('?')[0]!;
-    const byMethod = routes.get(path);
     // Unknown routes get Starlette's own bodies, as from vLLM.
     if (!byMethod) return sendJson(res, 404, { detail: 'Not Found' });
-    const route = Object.hasOwn(byMethod, req.method ?? '') ? byMethod[req.method!] : undefined;
     if (!route) return sendJson(res, 405, { detail: 'Method Not Allowed' });
     Promise.resolve()
       .then(() => route(req, res))

@@ -121,7 +121,7 @@ export type ObservedMetric = (typeof OBSERVED_METRICS)[number];
  * stop, length, abort), so requests refused with a 5xx never show there. `httpErrorRate` is the 5xx share of the
  * OpenAI routes from vLLM's HTTP metrics (`http_requests_total{handler, status="5xx"}`, prometheus-fastapi-
  * instrumentator); `abortedShare` is the share of engine requests that ended aborted (client gone, timeouts), the
- * only failure signal when the HTTP metrics are not scraped (the simulator does not export them).
+ * only failure signal when the HTTP metrics are not scraped.
  */
 export function deploymentQueries(selector: Selector, windowSec: number): Record<ObservedMetric, string> {
   const w = range(windowSec);

@@ -113,8 +113,8 @@ describe('collectObservation on a real Prometheus', () => {
 
     expect(observed.replicas).toBe(1);
     expect(observed.abortedShare).toBe(0);
-    // The simulator does not export vLLM's HTTP metrics.
-    expect(observed.httpErrorRate).toBeNull();
+    // vLLM's HTTP metrics, as the simulator exports them: no 5xx among the API requests.
+    expect(observed.httpErrorRate).toBe(0);
     expect(observed.runningRequests).toBeGreaterThan(0);
     expect(observed.kvCacheUsageMax).toBeGreaterThan(0);
     expect(observed.kvCacheUsageMax).toBeLessThanOrEqual(1);

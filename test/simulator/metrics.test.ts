@@ -1,9 +1,10 @@
 /**
  * /metrics speaks vLLM 0.11's Prometheus dialect: metric names, types, labels and histogram buckets as
- * vllm/v1/metrics/loggers.py declares them, and values that add up to what the clients did.
+ * vllm/v1/metrics/loggers.py declares them, and values that add up to what the clients did; and the HTTP metrics
+ * vLLM's API server exports through prometheus-fastapi-instrumentator (defaults, vLLM's excluded handlers).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
+import { NO_FAULTS, type RunningSimulator } from '../../simulator/server.js';
 import { L4_LLAMA, SERVED, simulator, timingFor } from './fixtures.js';
 import { client, type RequestTiming, streamCompletion } from './load.js';
 
@@ -198,5 +199,157 @@ describe('/metrics', () => {
     sim = await simulator({ showHiddenMetrics: true });
     const { types } = await scrape(sim);
     expect(types.get('vllm:gpu_cache_usage_perc')).toBe('gauge');
+  });
+});
+
+// prometheus-fastapi-instrumentator, metrics.default().
+const INSTRUMENTATOR_LOWR_BUCKETS = [0.1, 0.5, 1];
+const INSTRUMENTATOR_HIGHR_BUCKETS = [
+  0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 7.5, 10, 30, 60,
+];
+
+/** http_requests_total as `handler method status` → count. */
+const requestCounts = (samples: Sample[]) =>
+  Object.fromEntries(
+    samples
+      .filter((s) => s.name === 'http_requests_total')
+      .map((s) => [`${s.labels.handler} ${s.labels.method} ${s.labels.status}`, s.value]),
+  );
+
+async function call(path: string, init: RequestInit = {}): Promise<Response> {
+  const response = await fetch(`${sim!.url}${path}`, init);
+  await response.arrayBuffer();
+  return response;
+}
+
+const completion = (body: Record<string, unknown>) =>
+  call('/v1/completions', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: SERVED, prompt: 'hi', max_tokens: 2, ...body }),
+  });
+
+describe('/metrics: HTTP metrics', () => {
+  it('exports the instrumentator’s default metrics, leaving out /metrics itself', async () => {
+    sim = await simulator();
+    await scrape(sim);
+    const { types, samples } = await scrape(sim);
+    expect(Object.fromEntries([...types].filter(([name]) => name.startsWith('http_')))).toEqual({
+      http_requests_total: 'counter',
+      http_request_size_bytes: 'summary',
+      http_response_size_bytes: 'summary',
+      http_request_duration_highr_seconds: 'histogram',
+      http_request_duration_seconds: 'histogram',
+    });
+    // Two scrapes, no series by handler: each appears with its first counted request.
+    expect(samples.filter((s) => s.name.startsWith('http_') && s.labels.handler !== undefined)).toEqual([]);
+    expect(bucketBounds(samples, 'http_request_duration_highr_seconds')).toEqual(
+      labelsOf(INSTRUMENTATOR_HIGHR_BUCKETS),
+    );
+    expect(value(samples, 'http_request_duration_highr_seconds_count')).toBe(0);
+
+    await call('/v1/models');
+    const after = (await scrape(sim)).samples;
+    expect(bucketBounds(after, 'http_request_duration_seconds')).toEqual(
+      labelsOf(INSTRUMENTATOR_LOWR_BUCKETS),
+    );
+    expect(
+      after.filter((s) => s.name === 'http_request_duration_seconds_count').map((s) => s.labels),
+    ).toEqual([{ method: 'GET', handler: '/v1/models' }]);
+  });
+
+  it('counts API requests by route, method and grouped status, injected failures as 5xx, probes not at all', async () => {
+    sim = await simulator({ faults: { ...NO_FAULTS, failFraction: 0.5 }, seed: 3 });
+    await call('/v1/models');
+    await call('/v1/models');
+    // vLLM excludes /metrics, /health, /ping and /version, and any unmatched path containing one of them.
+    await call('/health');
+    await call('/ping', { method: 'POST' });
+    await call('/version');
+    await call('/healthz');
+    // Unmatched: an unknown path, and a known one with the wrong method.
+    expect((await call('/no/such/route')).status).toBe(404);
+    expect((await call('/v1/completions')).status).toBe(405);
+    const badJson = await call('/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{',
+    });
+    expect(badJson.status).toBe(400);
+    expect((await completion({ model: 'not-served' })).status).toBe(404);
+    const seen: Record<string, number> = {};
+    for (let i = 0; i < 20; i++) {
+      const { status } = await completion({ stream: i % 2 === 0 });
+      const key = `/v1/completions POST ${String(status)[0]}xx`;
+      seen[key] = (seen[key] ?? 0) + 1;
+    }
+    expect(Object.keys(seen).sort()).toEqual(['/v1/completions POST 2xx', '/v1/completions POST 5xx']);
+
+    const { samples } = await scrape(sim);
+    expect(requestCounts(samples)).toEqual({
+      '/v1/models GET 2xx': 2,
+      'none GET 4xx': 2,
+      '/v1/chat/completions POST 4xx': 1,
+      '/v1/completions POST 4xx': 1,
+      ...seen,
+    });
+  });
+
+  it('counts refusals while unready as 5xx, and the unready /health not at all', async () => {
+    sim = await simulator({ faults: { ...NO_FAULTS, unreadySeconds: 60 } });
+    expect((await call('/health')).status).toBe(503);
+    expect((await completion({})).status).toBe(503);
+    expect(requestCounts((await scrape(sim)).samples)).toEqual({ '/v1/completions POST 5xx': 1 });
+  });
+
+  it('times a request to the end of its response, a stream to its last event, and sums Content-Length headers', async () => {
+    sim = await simulator();
+    const post = (body: string) =>
+      call('/v1/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const streamBody = JSON.stringify({ model: SERVED, prompt: 'hi', max_tokens: 20, stream: true });
+    const plainBody = JSON.stringify({ model: SERVED, prompt: 'hi', max_tokens: 3 });
+    const started = performance.now();
+    const streamed = await post(streamBody);
+    const plain = await post(plainBody);
+    const waitedSec = (performance.now() - started) / 1e3;
+    const { samples } = await scrape(sim);
+    const handler = { handler: '/v1/completions' };
+
+    expect(value(samples, 'http_request_duration_seconds_count', handler)).toBe(2);
+    const durationSec = value(samples, 'http_request_duration_seconds_sum', handler);
+    // The stream's headers go out before its first token: only timing to its end covers vLLM's E2E latency.
+    expect(durationSec).toBeGreaterThanOrEqual(value(samples, 'vllm:e2e_request_latency_seconds_sum'));
+    expect(durationSec).toBeLessThanOrEqual(waitedSec);
+    expect(value(samples, 'http_request_duration_highr_seconds_count')).toBe(2);
+    expect(value(samples, 'http_request_duration_highr_seconds_sum')).toBeCloseTo(durationSec, 9);
+
+    expect(value(samples, 'http_request_size_bytes_count', handler)).toBe(2);
+    expect(value(samples, 'http_request_size_bytes_sum', handler)).toBe(
+      Buffer.byteLength(streamBody) + Buffer.byteLength(plainBody),
+    );
+    // A stream has no Content-Length and counts 0, as in the instrumentator.
+    expect(streamed.headers.get('content-length')).toBeNull();
+    expect(value(samples, 'http_response_size_bytes_count', handler)).toBe(2);
+    expect(value(samples, 'http_response_size_bytes_sum', handler)).toBe(
+      Number(plain.headers.get('content-length')),
+    );
+  });
+
+  it('counts a request whose client left before the answer as 2xx, as vLLM’s cancelled handler answers', async () => {
+    sim = await simulator();
+    const controller = new AbortController();
+    const pending = fetch(`${sim.url}/v1/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: SERVED, prompt: 'hi', max_tokens: 200 }),
+      signal: controller.signal,
+    }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { samples } = await scrape(sim);
+    expect(value(samples, 'vllm:request_success_total', { finished_reason: 'abort' })).toBe(1);
+    expect(requestCounts(samples)).toEqual({ '/v1/completions POST 2xx': 1 });
   });
 });
