@@ -1,10 +1,14 @@
 /**
- * Breach detection end to end: a real Prometheus scrapes an undersized simulator (one sequence at a time) twice a
- * second, and the detector evaluates a 2 s and a 5 s window every second (minutes in production, seconds here). Light load must not alert; six clients
- * queueing for the one slot must open exactly one breach while they run; once they stop, exactly one recovery.
+ * Breach detection end to end: a real Prometheus scrapes simulators twice a second, and the detector evaluates a 2 s
+ * and a 5 s window every second (minutes in production, seconds here).
+ * - An undersized simulator (one sequence at a time): light load must not alert; six clients queueing for the one
+ *   slot must open exactly one breach while they run; once they stop, exactly one recovery.
+ * - A fault-injected one (30 % of requests fail with 500): steady traffic opens exactly one error-rate breach,
+ *   through vLLM's HTTP metrics; once the traffic stops, exactly one recovery.
  */
+import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
+import { NO_FAULTS, type RunningSimulator } from '../../simulator/server.js';
 import {
   type BreachEvent,
   type BreachState,
@@ -13,6 +17,7 @@ import {
   INITIAL_BREACH_STATE,
   nextBreachState,
   type PrometheusClient,
+  type Selector,
   selectorOf,
   sloEvaluation,
 } from '../../src/monitor/index.js';
@@ -31,39 +36,79 @@ const LONG_SEC = 5;
 const TARGETS = { ttftP95Ms: 100, itlP95Ms: 1_000, e2eP95Ms: 60_000 };
 
 let sim: RunningSimulator;
+let faulty: RunningSimulator;
 let prometheus: RunningPrometheus;
 let compass: PrometheusClient;
 
 beforeAll(async () => {
   sim = await simulator({ timeScale: 0.1, timing: timingFor({ ...L4_LLAMA, engine: { maxNumSeqs: 1 } }) });
+  faulty = await simulator({ timeScale: 0.1, faults: { ...NO_FAULTS, failFraction: 0.3 }, seed: 5 });
   await streamCompletion(client(sim.url), SHAPE);
-  prometheus = await startPrometheus([{ job: 'vllm', targets: [`127.0.0.1:${sim.port}`] }], SCRAPE_MS);
+  prometheus = await startPrometheus(
+    [
+      { job: 'vllm', targets: [`127.0.0.1:${sim.port}`] },
+      { job: 'faulty', targets: [`127.0.0.1:${faulty.port}`] },
+    ],
+    SCRAPE_MS,
+  );
   compass = createPrometheusClient(prometheus.url);
 }, 30_000);
 
 afterAll(async () => {
   await prometheus?.stop();
   await sim?.drain();
+  await faulty?.drain();
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The detector on one deployment's series, evaluated on demand; its events so far and its state. */
+function detector(selector: Selector) {
+  const watched = { state: INITIAL_BREACH_STATE as BreachState, events: [] as BreachEvent[] };
+  const evaluate = async () => {
+    const at = new Date();
+    const [short, long] = await Promise.all([
+      collectObservation(compass, selector, SHORT_SEC, { at }),
+      collectObservation(compass, selector, LONG_SEC, { at }),
+    ]);
+    if (!short.ok || !long.ok) throw new Error('Prometheus did not answer');
+    const next = nextBreachState(watched.state, sloEvaluation(short.value, long.value, TARGETS));
+    watched.state = next.state;
+    if (next.event) watched.events.push(next.event);
+  };
+  /** Evaluates every second while `load` runs and after, until a recovery or 20 s. */
+  const watch = async (load: Promise<unknown>) => {
+    const deadline = performance.now() + 20_000;
+    while (!watched.events.some((event) => event.kind === 'recovered') && performance.now() < deadline) {
+      await Promise.all([evaluate(), sleep(1000)]);
+    }
+    await load;
+  };
+  return { watched, evaluate, watch };
+}
+
+/** Streams a request every `gapMs` for `forMs`, counting those the simulator failed with a 500. */
+async function steadyTraffic(url: string, forMs: number, gapMs: number): Promise<number> {
+  const openai = client(url);
+  const pending: Promise<number>[] = [];
+  for (const end = performance.now() + forMs; performance.now() < end; await sleep(gapMs)) {
+    pending.push(
+      streamCompletion(openai, SHAPE).then(
+        () => 0,
+        (error: unknown) => {
+          if (error instanceof OpenAI.InternalServerError) return 1;
+          throw error;
+        },
+      ),
+    );
+  }
+  return (await Promise.all(pending)).reduce((sum, failed) => sum + failed, 0);
+}
+
 describe('breach detection on a real Prometheus', () => {
   it('alerts once on sustained queueing and announces recovery once after the load stops', async () => {
-    const selector = selectorOf({ job: 'vllm', model_name: SERVED });
-    let state: BreachState = INITIAL_BREACH_STATE;
-    const events: BreachEvent[] = [];
-    const evaluate = async () => {
-      const at = new Date();
-      const [short, long] = await Promise.all([
-        collectObservation(compass, selector, SHORT_SEC, { at }),
-        collectObservation(compass, selector, LONG_SEC, { at }),
-      ]);
-      if (!short.ok || !long.ok) throw new Error('Prometheus did not answer');
-      const next = nextBreachState(state, sloEvaluation(short.value, long.value, TARGETS));
-      state = next.state;
-      if (next.event) events.push(next.event);
-    };
+    const { watched, evaluate, watch } = detector(selectorOf({ job: 'vllm', model_name: SERVED }));
+    const { events } = watched;
 
     // Light load: one request at a time is within target.
     for (let i = 0; i < 2; i++) {
@@ -74,14 +119,11 @@ describe('breach detection on a real Prometheus', () => {
 
     const loadStarted = new Date();
     let loadEnded: Date | null = null;
-    const load = closedLoop(client(sim.url), SHAPE, 6, 6).then(() => {
-      loadEnded = new Date();
-    });
-    const deadline = performance.now() + 20_000;
-    while (!events.some((event) => event.kind === 'recovered') && performance.now() < deadline) {
-      await Promise.all([evaluate(), sleep(1000)]);
-    }
-    await load;
+    await watch(
+      closedLoop(client(sim.url), SHAPE, 6, 6).then(() => {
+        loadEnded = new Date();
+      }),
+    );
 
     expect(events.map((event) => event.kind)).toEqual(['breach', 'recovered']);
     const [breach, recovered] = events as [
@@ -93,6 +135,29 @@ describe('breach detection on a real Prometheus', () => {
     expect(Date.parse(breach.at)).toBeLessThan(loadEnded!.getTime());
     expect(Date.parse(recovered.at)).toBeGreaterThan(loadEnded!.getTime());
     expect(recovered.since).toBe(breach.at);
-    expect(state).toEqual(INITIAL_BREACH_STATE);
+    expect(watched.state).toEqual(INITIAL_BREACH_STATE);
+  }, 45_000);
+
+  it('alerts once on a sustained error rate from injected failures and announces recovery once', async () => {
+    const { watched, watch } = detector(selectorOf({ job: 'faulty' }));
+    let loadEnded: Date | null = null;
+    let failed = 0;
+    await watch(
+      steadyTraffic(faulty.url, 6000, 100).then((count) => {
+        failed = count;
+        loadEnded = new Date();
+      }),
+    );
+    expect(failed).toBeGreaterThan(0);
+    expect(watched.events.map((event) => event.kind)).toEqual(['breach', 'recovered']);
+    const [breach, recovered] = watched.events as [
+      BreachEvent & { kind: 'breach' },
+      BreachEvent & { kind: 'recovered' },
+    ];
+    // Light, fast requests: only the failures are at stake.
+    expect(breach.checks).toEqual(['errors']);
+    expect(Date.parse(breach.at)).toBeLessThan(loadEnded!.getTime());
+    expect(Date.parse(recovered.at)).toBeGreaterThan(loadEnded!.getTime());
+    expect(watched.state).toEqual(INITIAL_BREACH_STATE);
   }, 45_000);
 });
