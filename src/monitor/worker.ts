@@ -108,6 +108,8 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
   const deploys = createDeployStore(db, 0);
   const bull = { connection: deps.connection, ...(deps.prefix && { prefix: deps.prefix }) };
   const queue = new Queue(MONITOR_QUEUE, bull);
+  // The Worker below logs a Redis outage (monitor.worker_error); unheard here, BullMQ would print it raw to stderr.
+  queue.on('error', () => {});
   const every: Omit<RepeatOptions, 'key'> = { every: settings.intervalSec * 1000 };
   const windows = { shortSec: settings.shortWindowSec, longSec: settings.longWindowSec };
 
