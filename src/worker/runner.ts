@@ -63,8 +63,13 @@ export interface DeployJobStore {
     action: DeployAction,
     objects: KubeObject[],
   ): Promise<number>;
-  /** The target's latest revision and the one before it. */
-  revisions(target: string): Promise<{ latest?: Revision; previous?: Revision }>;
+  /** The target's latest revision, and the latest of another deploy than `deployId` (what a rollback re-applies). */
+  revisions(target: string, deployId: string): Promise<{ latest?: Revision; otherThan?: Revision }>;
+  /** Moves the target's other deploys (all but `except`) that are in one of `from` to `to`; returns them, moved. */
+  markTarget(
+    target: Pick<DeployRecord, 'context' | 'namespace' | 'name'>,
+    change: { from: readonly DeployState[]; to: DeployState; except: readonly string[] },
+  ): Promise<DeployRecord[]>;
 }
 
 export interface ThreadMessenger {
@@ -196,6 +201,7 @@ async function deployOnce(deps: DeployRunnerDeps, deploy: DeployRecord, job: Job
     const cluster = deps.cluster(deploy.context);
     const applied = await cluster.apply(rendered.objects);
     await store.recordRevision(targetKey(deploy), deploy.id, 'deploy', rendered.objects);
+    await handOver(deps, logged, deploy, { to: 'superseded', except: [deploy.id] });
     logged.info({ event: 'deploy.applied', summary: applied }, 'manifests applied');
     await report(withStep(progress, 'apply', 'done', applied), 'running');
 
@@ -232,9 +238,34 @@ async function deployOnce(deps: DeployRunnerDeps, deploy: DeployRecord, job: Job
   }
 }
 
-/** What a rollback re-applies: the revision before this deploy's own, or the latest if this deploy never applied. */
-function rollbackRevision(deployId: string, revisions: { latest?: Revision; previous?: Revision }) {
-  return revisions.latest?.deployId === deployId ? revisions.previous : revisions.latest;
+/** States of a deploy whose objects may be the target's live ones, and whose buttons still act on the target. */
+const LIVE: readonly DeployState[] = ['deployed', 'failed', 'rolled_back'];
+
+/**
+ * One target runs one deploy's objects: once another's are applied (or the target is deleted), the target's other
+ * live deploys move on too, and their status messages lose buttons that would now act on someone else's objects.
+ */
+async function handOver(
+  deps: DeployRunnerDeps,
+  logged: Logger,
+  target: DeployRecord,
+  change: { to: DeployState; except: readonly string[] },
+): Promise<void> {
+  const moved = await deps.store.markTarget(target, { from: LIVE, ...change });
+  for (const other of moved) await showStatus(deps.messenger, logged, other, other.progress);
+}
+
+/** A deploy whose objects a rollback re-applied: deployed again, its message with its buttons, monitored again. */
+async function revive(deps: DeployRunnerDeps, logged: Logger, deployId: string): Promise<void> {
+  await deps.store.save(deployId, { state: 'deployed' });
+  const revived = await deps.store.load(deployId);
+  if (revived) await showStatus(deps.messenger, logged, revived, revived.progress);
+  await deps.onDeployed?.(deployId).catch((error: unknown) => {
+    logged.error(
+      { event: 'deploy.monitoring_failed', err: error, revived: deployId },
+      'could not start monitoring',
+    );
+  });
 }
 
 /** The states a rollback or delete passes through. */
@@ -256,9 +287,10 @@ async function changeTarget(
   };
   try {
     const cluster = deps.cluster(deploy.context);
-    const revisions = await store.revisions(target);
+    const revisions = await store.revisions(target, deploy.id);
     if (job.action === 'rollback') {
-      const revision = rollbackRevision(deploy.id, revisions);
+      // The target's previous deployment: the latest revision another deploy applied (or a rollback re-applied).
+      const revision = revisions.otherThan;
       if (!revision) {
         await messenger.note(
           deploy.thread,
@@ -268,10 +300,14 @@ async function changeTarget(
       }
       await mark('rolling_back');
       const applied = await cluster.apply(revision.objects);
-      const number = await store.recordRevision(target, deploy.id, 'rollback', revision.objects);
+      // Recorded as the objects' own deploy's: it runs again, and a rollback from its message returns here.
+      const owner = revision.deployId;
+      const number = await store.recordRevision(target, owner, 'rollback', revision.objects);
       const endpoint = await cluster.waitUntilReady(revision.objects, job.signal);
       await mark('rolled_back');
-      logged.info({ event: 'deploy.rolled_back', revision: number }, 'rolled back');
+      await handOver(deps, logged, deploy, { to: 'superseded', except: [deploy.id, owner] });
+      await revive(deps, logged, owner);
+      logged.info({ event: 'deploy.rolled_back', revision: number, owner }, 'rolled back');
       await messenger.note(
         deploy.thread,
         `Rolled back \`${target}\` to revision ${revision.number} (now revision ${number}: ${applied}); Ready at ${endpoint}.`,
@@ -286,6 +322,7 @@ async function changeTarget(
     await mark('deleting');
     await cluster.remove(revisions.latest.objects);
     await mark('deleted');
+    await handOver(deps, logged, deploy, { to: 'deleted', except: [deploy.id] });
     logged.info({ event: 'deploy.deleted' }, 'deleted');
     await messenger.note(
       deploy.thread,

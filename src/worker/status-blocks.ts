@@ -18,7 +18,8 @@ type DeployButton = keyof typeof DEPLOY_ACTION;
 /** The deploy states in which each button's job can still do something: it shows, and a press is taken, only then. */
 export const ACTION_STATES: Record<DeployButton, readonly DeployState[]> = {
   retry: ['failed'],
-  rollback: ['deployed', 'failed', 'rolled_back'],
+  // A rolled-back deploy's objects are gone; the deploy running again offers the way back.
+  rollback: ['deployed', 'failed'],
   delete: ['deployed', 'failed', 'rolled_back'],
 };
 
@@ -119,7 +120,7 @@ export function deployStatusBlocks(
   if (outcome?.kind === 'failed') {
     blocks.push(
       section(`*Why:* ${escapeMrkdwn(outcome.reason)}`),
-      ...buttons('retry', 'rollback'),
+      ...buttons('retry', 'rollback', 'delete'),
       context(`Deploy ${deploy.id} · failed at ${outcome.at}`),
     );
   }

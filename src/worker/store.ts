@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
 import { approvalAudit, deploys } from '../approval/tables.js';
 import type { ConversationState } from '../conversation/schema.js';
 import { conversations } from '../conversation/tables.js';
@@ -153,16 +153,47 @@ export function createDeployStore(db: Database, lockTtlMs: number): DeployStore 
       return number;
     },
 
-    async revisions(target) {
-      const rows = await db
-        .select()
-        .from(deployRevisions)
-        .where(eq(deployRevisions.target, target))
-        .orderBy(desc(deployRevisions.number))
-        .limit(2);
-      const revision = (row: (typeof rows)[number] | undefined) =>
-        row && { number: row.number, deployId: row.deployId, objects: row.objects };
-      return { latest: revision(rows[0]), previous: revision(rows[1]) };
+    async markTarget(target, { from, to, except }) {
+      const moved = await db
+        .update(deploys)
+        .set({ state: to, updatedAt: sql`now()` })
+        .where(
+          and(
+            sql`coalesce(${deploys.clusterContext}, '') = ${target.context ?? ''}`,
+            eq(deploys.namespace, target.namespace),
+            eq(deploys.name, target.name),
+            inArray(deploys.state, [...from]),
+            except.length > 0 ? notInArray(deploys.id, [...except]) : undefined,
+          ),
+        )
+        .returning({ id: deploys.id });
+      if (moved.length === 0) return [];
+      const rows = await selectRows().where(
+        inArray(
+          deploys.id,
+          moved.map((row) => row.id),
+        ),
+      );
+      return rows.map(toRecord);
+    },
+
+    async revisions(target, deployId) {
+      const latestOf = async (other?: string) => {
+        const [row] = await db
+          .select()
+          .from(deployRevisions)
+          .where(
+            and(
+              eq(deployRevisions.target, target),
+              other === undefined ? undefined : ne(deployRevisions.deployId, other),
+            ),
+          )
+          .orderBy(desc(deployRevisions.number))
+          .limit(1);
+        return row && { number: row.number, deployId: row.deployId, objects: row.objects };
+      };
+      const [latest, otherThan] = await Promise.all([latestOf(), latestOf(deployId)]);
+      return { latest, otherThan };
     },
 
     async undispatched(limit) {

@@ -193,7 +193,7 @@ export const statusMessages = (world: DeployWorld, thread: string): PostedMessag
   world.bot.slack
     .thread(CHANNEL, thread)
     .filter((message) =>
-      /^(Deploying|Deployed:|Deploy failed:|Rolling back:|Rolled back:|Deleted:)/.test(
+      /^(Deploying|Deployed:|Deploy failed:|Rolling back:|Rolled back:|Deleting:|Deleted:|Superseded:)/.test(
         headerOf(message) ?? '',
       ),
     );

@@ -134,6 +134,7 @@ describe('from Approve to "deployed" in the thread', () => {
     expect(buttonsOf(failed).map((b) => b.action_id)).toEqual([
       'compass_deploy_retry',
       'compass_deploy_rollback',
+      'compass_deploy_delete',
     ]);
     // A stranger's press changes nothing and says why.
     await world.bot.press('compass_deploy_retry', {
@@ -175,10 +176,17 @@ describe('from Approve to "deployed" in the thread', () => {
     expect(second.name).toBe(first.name);
     const done = await world.bot.slack.waitFor(
       () =>
-        statusMessages(world, first.thread).filter((m) => headerOf(m)?.startsWith('Deployed:')).length ===
-          2 && statusMessages(world, first.thread).at(-1),
+        statusMessages(world, first.thread).length === 2 &&
+        headerOf(statusMessages(world, first.thread).at(-1)!)?.startsWith('Deployed:') &&
+        statusMessages(world, first.thread).at(-1),
       20_000,
     );
+    // The second deploy's objects replaced the first's: the first's message says so and offers no button (they
+    // would act on the second's objects).
+    const [firstStatus] = statusMessages(world, first.thread);
+    expect(headerOf(firstStatus!)).toBe(`Superseded: ${first.name}`);
+    expect(buttonsOf(firstStatus!)).toEqual([]);
+    expect(headerOf(done)).toBe(`Deployed: ${second.name}`);
     const revisions = await world.sql.query(
       'select distinct number, deploy_id from deploy_revisions where deploy_id in ($1, $2) order by number',
       [first.deployId, second.deployId],
@@ -202,13 +210,24 @@ describe('from Approve to "deployed" in the thread', () => {
       name: first.name,
     }) as { metadata: { labels: Record<string, string> } };
     expect(Object.values(service.metadata.labels)).toContain(first.deployId);
-    // The rolled-back deploy's status message says so and keeps what still works: Roll back again, Delete.
+    // The rolled-back deploy's message offers Delete; the first deploy runs again, with its own buttons back.
     const rolledBack = world.bot.slack.message(CHANNEL, done.ts)!;
     expect(headerOf(rolledBack)).toBe(`Rolled back: ${first.name}`);
-    expect(buttonsOf(rolledBack).map((b) => b.action_id)).toEqual([
+    expect(buttonsOf(rolledBack).map((b) => b.action_id)).toEqual(['compass_deploy_delete']);
+    const revived = world.bot.slack.message(CHANNEL, firstStatus!.ts)!;
+    expect(headerOf(revived)).toBe(`Deployed: ${first.name}`);
+    expect(buttonsOf(revived).map((b) => b.action_id)).toEqual([
       'compass_deploy_rollback',
       'compass_deploy_delete',
     ]);
+    const states = async () =>
+      (
+        await world.sql.query('select state from deploys where id in ($1, $2) order by created_at', [
+          first.deployId,
+          second.deployId,
+        ])
+      ).rows.map((row) => row.state);
+    expect(await states()).toEqual(['deployed', 'rolled_back']);
 
     // A delete the cluster forbids leaves the deployment as it was, its buttons back, and says why.
     world.kube.inject(
@@ -227,10 +246,8 @@ describe('from Approve to "deployed" in the thread', () => {
     expect(refused.text).toContain('compass may not delete inferenceservices');
     const kept = world.bot.slack.message(CHANNEL, done.ts)!;
     expect(headerOf(kept)).toBe(`Rolled back: ${first.name}`);
-    expect(buttonsOf(kept).map((b) => b.action_id)).toEqual([
-      'compass_deploy_rollback',
-      'compass_deploy_delete',
-    ]);
+    expect(buttonsOf(kept).map((b) => b.action_id)).toEqual(['compass_deploy_delete']);
+    expect(await states()).toEqual(['deployed', 'rolled_back']);
 
     await world.bot.press('compass_deploy_delete', {
       value: second.deployId,
@@ -249,8 +266,9 @@ describe('from Approve to "deployed" in the thread', () => {
         name: first.name,
       }),
     ).toBeUndefined();
-    const { rows } = await world.sql.query('select state from deploys where id = $1', [second.deployId]);
-    expect(rows[0].state).toBe('deleted');
+    // The target is gone for both deploys of it.
+    expect(await states()).toEqual(['deleted', 'deleted']);
+    expect(headerOf(world.bot.slack.message(CHANNEL, firstStatus!.ts)!)).toBe(`Deleted: ${first.name}`);
     // Its status message, updated last, offers no button: there is nothing left to roll back or delete.
     const deleted = world.bot.slack.message(CHANNEL, done.ts)!;
     expect(headerOf(deleted)).toBe(`Deleted: ${first.name}`);

@@ -46,8 +46,8 @@ const objects = (tag: string): KubeObject[] => [
 ];
 
 /** In-memory edges with a log of what happened, and failures to script. */
-function world(initial: DeployRecord = record()) {
-  const deploys = new Map([[initial.id, structuredClone(initial)]]);
+function world(initial: DeployRecord = record(), others: DeployRecord[] = []) {
+  const deploys = new Map([initial, ...others].map((deploy) => [deploy.id, structuredClone(deploy)]));
   const locks = new Map<string, string>();
   const revisions: (Revision & { target: string })[] = [];
   const events: string[] = [];
@@ -59,6 +59,8 @@ function world(initial: DeployRecord = record()) {
   const updates: DeployProgress[] = [];
   /** The deploy state each status message update was rendered for. */
   const shown: DeployState[] = [];
+  /** Deploys handed to monitoring, in order. */
+  const monitored: string[] = [];
   let posted = 0;
   let problems: string[] = [];
   let rendered = objects('v2');
@@ -96,9 +98,19 @@ function world(initial: DeployRecord = record()) {
       revisions.push({ target, deployId, number, objects: applied });
       return number;
     },
-    async revisions(target) {
+    async markTarget(target, { from, to, except }) {
+      const moved = [...deploys.values()].filter(
+        (deploy) =>
+          targetKey(deploy) === targetKey(target) &&
+          from.includes(deploy.state) &&
+          !except.includes(deploy.id),
+      );
+      for (const deploy of moved) deploy.state = to;
+      return structuredClone(moved);
+    },
+    async revisions(target, deployId) {
       const own = revisions.filter((r) => r.target === target);
-      return { latest: own.at(-1), previous: own.at(-2) };
+      return { latest: own.at(-1), otherThan: own.findLast((r) => r.deployId !== deployId) };
     },
   };
   const cluster: DeployCluster = {
@@ -140,6 +152,9 @@ function world(initial: DeployRecord = record()) {
     },
     log: createLogger('silent'),
     now: () => new Date('2026-11-24T12:00:00Z'),
+    onDeployed: async (deployId) => {
+      monitored.push(deployId);
+    },
   };
   return {
     deps,
@@ -150,6 +165,7 @@ function world(initial: DeployRecord = record()) {
     failures,
     updates,
     shown,
+    monitored,
     posts: () => posted,
     setProblems: (list: string[]) => {
       problems = list;
@@ -282,21 +298,48 @@ describe('runDeployJob: deploy', () => {
 });
 
 describe('runDeployJob: rollback and delete', () => {
-  it('rolls back to the revision before this deploy’s own', async () => {
-    const w = world();
+  /** This deploy's target as an earlier deploy (OTHER_ID, revision 1, deployed) left it. */
+  const afterAnother = () => {
+    const w = world(record(), [record({ id: OTHER_ID, state: 'deployed', statusTs: '1700000000.000200' })]);
     const target = targetKey(w.deploys.get(DEPLOY_ID)!);
     w.revisions.push({ target, deployId: OTHER_ID, number: 1, objects: objects('v1') });
+    return w;
+  };
+
+  it('hands the target over: applying a deploy supersedes the one whose objects it replaced', async () => {
+    const w = afterAnother();
+    await runDeployJob(w.deps, job());
+    expect(w.deploys.get(OTHER_ID)!.state).toBe('superseded');
+    // Its status message is redrawn (without buttons, which would act on this deploy's objects).
+    expect(w.shown).toContain('superseded');
+    expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deployed');
+    expect(w.monitored).toEqual([DEPLOY_ID]);
+  });
+
+  it('rolls back to the revision before this deploy’s own, whose deploy runs again', async () => {
+    const w = afterAnother();
     await runDeployJob(w.deps, job());
     expect(await runDeployJob(w.deps, job({ id: `${DEPLOY_ID}.rollback.1`, action: 'rollback' }))).toBe(
       'done',
     );
     expect(w.events).toContain('apply v1,PodMonitor');
     expect(w.deploys.get(DEPLOY_ID)!.state).toBe('rolled_back');
-    expect(w.shown.slice(-2)).toEqual(['rolling_back', 'rolled_back']);
+    expect(w.deploys.get(OTHER_ID)!.state).toBe('deployed');
+    expect(w.shown.slice(-3)).toEqual(['rolling_back', 'rolled_back', 'deployed']);
+    expect(w.monitored).toEqual([DEPLOY_ID, OTHER_ID]);
+
     expect(w.revisions.map((r) => r.number)).toEqual([1, 2, 3]);
     expect(w.events.at(-1)).toMatch(
       /^note Rolled back `\/compass\/llama-chat` to revision 1 \(now revision 3/,
     );
+
+    // The revived deploy's own Roll back returns to this one: this deploy runs again, the other is rolled back.
+    const back = { id: `${OTHER_ID}.rollback.1`, deployId: OTHER_ID, action: 'rollback' } as const;
+    expect(await runDeployJob(w.deps, job(back))).toBe('done');
+    expect(w.events.filter((event) => event.startsWith('apply ')).at(-1)).toBe('apply v2,PodMonitor');
+    expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deployed');
+    expect(w.deploys.get(OTHER_ID)!.state).toBe('rolled_back');
+    expect(w.revisions.map((r) => r.deployId)).toEqual([OTHER_ID, DEPLOY_ID, OTHER_ID, DEPLOY_ID]);
   });
 
   it('re-applies the latest revision when this deploy never applied, and says when there is nothing to go back to', async () => {
@@ -319,6 +362,17 @@ describe('runDeployJob: rollback and delete', () => {
     expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deleted');
     // The status message follows, so it no longer offers buttons that cannot work.
     expect(w.shown.slice(-2)).toEqual(['deleting', 'deleted']);
+  });
+
+  it('deletes the target for every deploy of it: the one a rollback revived is deleted too', async () => {
+    const w = afterAnother();
+    await runDeployJob(w.deps, job());
+    await runDeployJob(w.deps, job({ id: `${DEPLOY_ID}.rollback.1`, action: 'rollback' }));
+    expect(await runDeployJob(w.deps, job({ id: `${DEPLOY_ID}.delete.2`, action: 'delete' }))).toBe('done');
+    expect(w.events).toContain('remove 2');
+    expect(w.deploys.get(DEPLOY_ID)!.state).toBe('deleted');
+    expect(w.deploys.get(OTHER_ID)!.state).toBe('deleted');
+    expect(w.shown.slice(-3)).toEqual(['deleting', 'deleted', 'deleted']);
   });
 
   it('leaves a deployment whose delete or rollback fails for good as it was when asked, with its buttons', async () => {

@@ -61,7 +61,7 @@ describe('deployStatusBlocks', () => {
     ]);
   });
 
-  it('offers Retry and Roll back after a failure, with the reason escaped', () => {
+  it('offers Retry, Roll back and Delete after a failure, with the reason escaped', () => {
     const failed = finished(withStep(startProgress(1), 'apply', 'failed', 'denied'), {
       kind: 'failed',
       reason: 'admission webhook <policy> denied the request',
@@ -73,6 +73,7 @@ describe('deployStatusBlocks', () => {
     expect(buttons(message)).toEqual([
       `${DEPLOY_ACTION.retry}=${deploy().id}`,
       `${DEPLOY_ACTION.rollback}=${deploy().id}`,
+      `${DEPLOY_ACTION.delete}=${deploy().id}`,
     ]);
   });
 
@@ -96,9 +97,8 @@ describe('deployStatusBlocks', () => {
     }
   });
 
-  it('keeps Roll back and Delete after a rollback, where both still work, but no Retry after a failure', () => {
+  it('keeps only Delete after a rollback: the deploy running again offers the way back', () => {
     expect(buttons(deployStatusBlocks(deploy('rolled_back'), deployed))).toEqual([
-      `${DEPLOY_ACTION.rollback}=${deploy().id}`,
       `${DEPLOY_ACTION.delete}=${deploy().id}`,
     ]);
     const failed = finished(withStep(startProgress(1), 'apply', 'failed', 'denied'), {
@@ -107,7 +107,7 @@ describe('deployStatusBlocks', () => {
       at: '2026-11-24T12:00:00.000Z',
     });
     expect(buttons(deployStatusBlocks(deploy('rolled_back'), failed))).toEqual([
-      `${DEPLOY_ACTION.rollback}=${deploy().id}`,
+      `${DEPLOY_ACTION.delete}=${deploy().id}`,
     ]);
     expect(buttons(deployStatusBlocks(deploy('deleted'), failed))).toEqual([]);
   });

@@ -108,9 +108,31 @@ describe('deploy store on the real PostgreSQL', () => {
     expect(await store.recordRevision(target, first.id, 'deploy', objects('v1'))).toBe(1);
     expect(await store.recordRevision(target, second.id, 'deploy', objects('v2'))).toBe(2);
     expect(await store.recordRevision(`/compass/${other.name}`, other.id, 'deploy', objects('o1'))).toBe(1);
-    const { latest, previous } = await store.revisions(target);
+    const { latest, otherThan } = await store.revisions(target, second.id);
     expect(latest).toMatchObject({ number: 2, deployId: second.id, objects: objects('v2') });
-    expect(previous).toMatchObject({ number: 1, deployId: first.id, objects: objects('v1') });
+    expect(otherThan).toMatchObject({ number: 1, deployId: first.id, objects: objects('v1') });
+    // A second revision of the same deploy (a retry) is skipped: the previous deployment is another deploy's.
+    expect(await store.recordRevision(target, second.id, 'deploy', objects('v2'))).toBe(3);
+    expect((await store.revisions(target, second.id)).otherThan).toMatchObject({
+      number: 1,
+      deployId: first.id,
+    });
+    expect((await store.revisions(target, first.id)).otherThan).toMatchObject({
+      number: 3,
+      deployId: second.id,
+    });
+
+    // Only the target's other deploys in the given states move, and come back as they are now.
+    await store.save(first.id, { state: 'deployed' });
+    await store.save(second.id, { state: 'deployed' });
+    await store.save(other.id, { state: 'deployed' });
+    const moved = await store.markTarget(
+      { context: null, namespace: 'compass', name: first.name },
+      { from: ['deployed', 'failed'], to: 'superseded', except: [second.id] },
+    );
+    expect(moved.map((deploy) => [deploy.id, deploy.state])).toEqual([[first.id, 'superseded']]);
+    expect((await store.load(second.id))!.state).toBe('deployed');
+    expect((await store.load(other.id))!.state).toBe('deployed');
   });
 
   it('audits retry, roll back and delete against the approved request', async () => {
