@@ -8,30 +8,26 @@ import type { ConversationStore } from '../../src/conversation/store.js';
 import { createConversationStore } from '../../src/conversation/store.js';
 import { conversations } from '../../src/conversation/tables.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import { openDatabase } from '../../src/db/client.js';
 import { play } from '../conversation/dialogue.js';
-import type { TestDatabase } from '../support/postgres.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { type OpenTestDatabase, openTestDatabase } from '../support/postgres.js';
 
 let threads = 0;
 
 describe('approval store on the real PostgreSQL', () => {
-  let testDb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let database: DatabaseHandle;
   let approvals: ApprovalStore;
   let store: ConversationStore;
   const planned = play(['chatbot for 1000 users'])[0]!.data;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
-    await database.migrate();
+    testDb = await openTestDatabase();
+    database = testDb.database;
     approvals = createApprovalStore(database.db);
     store = createConversationStore(database.db);
   });
   afterAll(async () => {
-    await database.close();
-    await testDb.drop();
+    await testDb.close();
   });
 
   /** A conversation showing the planned options, as the dialogue leaves it. */

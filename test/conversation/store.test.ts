@@ -3,12 +3,10 @@ import type { Conversation, ThreadKey } from '../../src/conversation/schema.js';
 import type { ConversationStore } from '../../src/conversation/store.js';
 import { createConversationStore } from '../../src/conversation/store.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import { openDatabase } from '../../src/db/client.js';
 import { processedEvents } from '../../src/db/schema.js';
 import { whatIf } from '../../src/planner/plan.js';
 import { intentWith } from '../fixtures/intent.js';
-import type { TestDatabase } from '../support/postgres.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { type OpenTestDatabase, openTestDatabase } from '../support/postgres.js';
 import { catalogKnowledge, play } from './dialogue.js';
 
 let threads = 0;
@@ -27,19 +25,17 @@ const markTurn = (text: string) => (conversation: Conversation) => ({
 });
 
 describe('conversation store on the real PostgreSQL', () => {
-  let testDb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let database: DatabaseHandle;
   let store: ConversationStore;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
-    await database.migrate();
+    testDb = await openTestDatabase();
+    database = testDb.database;
     store = createConversationStore(database.db);
   });
   afterAll(async () => {
-    await database.close();
-    await testDb.drop();
+    await testDb.close();
   });
 
   it('starts a conversation only when asked to, and keeps its data and messages', async () => {

@@ -7,8 +7,7 @@ import { liveKnowledge } from '../../src/knowledge/live.js';
 import { importBenchmarks, loadKnowledge, seedKnowledge } from '../../src/knowledge/store.js';
 import { createLogger } from '../../src/log/index.js';
 import { fixtureCatalog, fixturePoint } from '../fixtures/catalog.js';
-import type { TestDatabase } from '../support/postgres.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { type OpenTestDatabase, openTestDatabase } from '../support/postgres.js';
 import { until } from '../support/until.js';
 
 function logged() {
@@ -28,18 +27,16 @@ function logged() {
 }
 
 describe('liveKnowledge on the real PostgreSQL', () => {
-  let testDb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let database: DatabaseHandle;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
-    await database.migrate();
+    testDb = await openTestDatabase();
+    database = testDb.database;
     await seedKnowledge(database.db, fixtureCatalog());
   });
   afterAll(async () => {
-    await database.close();
-    await testDb.drop();
+    await testDb.close();
   });
 
   it('keeps its snapshot while nothing changed, and prepares and swaps in a changed one', async () => {

@@ -7,21 +7,18 @@ import { openDatabase } from '../../src/db/client.js';
 import { benchmarks, models } from '../../src/db/schema.js';
 import { ensureSeeded, importBenchmarks, loadKnowledge, seedKnowledge } from '../../src/knowledge/store.js';
 import { fixtureCatalog, fixtureGpu, fixtureModel, fixturePoint } from '../fixtures/catalog.js';
-import type { TestDatabase } from '../support/postgres.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { type OpenTestDatabase, openTestDatabase } from '../support/postgres.js';
 
 describe('knowledge store on the real PostgreSQL', () => {
-  let testDb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let database: DatabaseHandle;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
-    await database.migrate();
+    testDb = await openTestDatabase();
+    database = testDb.database;
   });
   afterAll(async () => {
-    await database.close();
-    await testDb.drop();
+    await testDb.close();
   });
 
   it('round-trips the catalog through the tables', async () => {

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DatabaseHandle } from '../../src/db/client.js';
+import { openDatabase } from '../../src/db/client.js';
 
 /** The machine's PostgreSQL (trust auth); TEST_DATABASE_URL overrides it. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -31,6 +33,28 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await client.end();
       }
+    },
+  };
+}
+
+export interface OpenTestDatabase {
+  url: string;
+  database: DatabaseHandle;
+  /** Closes the connection and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database with Compass's migrations applied, and a connection to it. */
+export async function openTestDatabase(): Promise<OpenTestDatabase> {
+  const testDb = await createTestDatabase();
+  const database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
+  await database.migrate();
+  return {
+    url: testDb.url,
+    database,
+    async close() {
+      await database.close();
+      await testDb.drop();
     },
   };
 }

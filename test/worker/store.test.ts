@@ -4,19 +4,17 @@ import { createApprovalStore } from '../../src/approval/store.js';
 import type { ConversationStore } from '../../src/conversation/store.js';
 import { createConversationStore } from '../../src/conversation/store.js';
 import type { DatabaseHandle } from '../../src/db/client.js';
-import { openDatabase } from '../../src/db/client.js';
 import type { DeployStore } from '../../src/worker/store.js';
 import { createDeployStore } from '../../src/worker/store.js';
 import { play } from '../conversation/dialogue.js';
-import type { TestDatabase } from '../support/postgres.js';
-import { createTestDatabase } from '../support/postgres.js';
+import { type OpenTestDatabase, openTestDatabase } from '../support/postgres.js';
 
 const objects = (tag: string) => [
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'compass', labels: { tag } } },
 ];
 
 describe('deploy store on the real PostgreSQL', () => {
-  let testDb: TestDatabase;
+  let testDb: OpenTestDatabase;
   let database: DatabaseHandle;
   let conversations: ConversationStore;
   let approvals: ApprovalStore;
@@ -25,16 +23,14 @@ describe('deploy store on the real PostgreSQL', () => {
   let threads = 0;
 
   beforeAll(async () => {
-    testDb = await createTestDatabase();
-    database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
-    await database.migrate();
+    testDb = await openTestDatabase();
+    database = testDb.database;
     conversations = createConversationStore(database.db);
     approvals = createApprovalStore(database.db);
     store = createDeployStore(database.db, 400);
   });
   afterAll(async () => {
-    await database.close();
-    await testDb.drop();
+    await testDb.close();
   });
 
   /** An approved deploy of a new conversation (or of `conversationId` again). */
