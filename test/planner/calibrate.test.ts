@@ -70,9 +70,9 @@ function pointsFrom(factors: Calibration, list: DeploymentConfig[], source: stri
   return list.flatMap((config) => syntheticReport(knowledge, config, factors, source));
 }
 
-/** Median absolute percentage error of predictions (with `calibration`) against points, over every statistic. */
-function medianError(points: BenchmarkPoint[], calibration: Calibration): number {
-  const errors: number[] = [];
+/** Every (predicted, measured) statistic of the points' predictions with `calibration`: mean, p50, p95 of each latency. */
+function predictedVsMeasured(points: BenchmarkPoint[], calibration: Calibration): [number, number][] {
+  const pairs: [number, number][] = [];
   for (const point of points) {
     if (point.load.kind === 'max') continue;
     const result = predictPerformance({ ...point, load: point.load }, knowledge, { calibration });
@@ -85,11 +85,18 @@ function medianError(points: BenchmarkPoint[], calibration: Calibration): number
     ] as const) {
       for (const stat of ['mean', 'p50', 'p95'] as const) {
         const value = measured[stat];
-        if (value !== null) errors.push(Math.abs(predicted[stat] - value) / value);
+        if (value !== null) pairs.push([predicted[stat], value]);
       }
     }
   }
-  errors.sort((a, b) => a - b);
+  return pairs;
+}
+
+/** Median absolute percentage error of predictions (with `calibration`) against points, over every statistic. */
+function medianError(points: BenchmarkPoint[], calibration: Calibration): number {
+  const errors = predictedVsMeasured(points, calibration)
+    .map(([predicted, measured]) => Math.abs(predicted - measured) / measured)
+    .sort((x, y) => x - y);
   return errors[Math.floor(errors.length / 2)]!;
 }
 
@@ -168,27 +175,10 @@ describe('calibrate', () => {
 
 /** Mean |log(predicted / measured)| over every mean, median and p95 of the points. */
 function meanLogError(points: BenchmarkPoint[], calibration: Calibration): number {
-  let sum = 0;
-  let count = 0;
-  for (const point of points) {
-    if (point.load.kind === 'max') continue;
-    const result = predictPerformance({ ...point, load: point.load }, knowledge, { calibration });
-    if (!result.ok) throw new Error(result.reason);
-    const p = result.prediction;
-    for (const [measured, predicted] of [
-      [point.ttftMs, p.ttftMs],
-      [point.itlMs, p.itlMs],
-      [point.e2eMs, p.e2eMs],
-    ] as const) {
-      for (const stat of ['mean', 'p50', 'p95'] as const) {
-        const value = measured[stat];
-        if (value === null) continue;
-        sum += Math.abs(Math.log(predicted[stat] / value));
-        count++;
-      }
-    }
-  }
-  return sum / count;
+  const errors = predictedVsMeasured(points, calibration).map(([predicted, measured]) =>
+    Math.abs(Math.log(predicted / measured)),
+  );
+  return errors.reduce((sum, error) => sum + error, 0) / errors.length;
 }
 
 describe('imported reports', () => {
