@@ -12,6 +12,7 @@ import { Gpu, type Knowledge, Model } from '../src/knowledge/catalog.js';
 import {
   absolutePercentageError as ape,
   type Comparison,
+  heldOutCalibrations,
   memoryComparisons,
   quantile,
   servingComparisons,
@@ -68,16 +69,7 @@ console.log(
 const t0 = performance.now();
 const inSample = calibrate(samples, knowledge.models, knowledge.gpus);
 const calibrationMs = performance.now() - t0;
-const heldOut = new Map(
-  measurements.series.map((s) => [
-    s.id,
-    calibrate(
-      samples.filter((x) => x.seriesId !== s.id),
-      knowledge.models,
-      knowledge.gpus,
-    ),
-  ]),
-);
+const heldOut = heldOutCalibrations(measurements, knowledge);
 const uncalibrated: Calibration = { global: null, perGpu: {} };
 
 const run = (calibrationFor: (seriesId: string) => Calibration) => {

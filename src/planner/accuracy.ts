@@ -4,10 +4,10 @@
  */
 import type { Knowledge } from '../knowledge/catalog.js';
 import { GIB } from './assumptions.js';
-import type { Calibration } from './calibrate.js';
+import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
 import { predictPerformance } from './predict.js';
-import type { MemoryFact, PublicMeasurements } from './public-measurements.js';
+import { type MemoryFact, type PublicMeasurements, samplesOf } from './public-measurements.js';
 
 export type ServingMetric = 'ttft' | 'itl' | 'e2e' | 'throughput';
 
@@ -20,6 +20,24 @@ export interface Comparison {
 }
 
 const STATS = ['mean', 'p50', 'p90', 'p95', 'p99'] as const;
+
+/** Leave-one-source-out: for each series, the calibration fitted to every other series' points. */
+export function heldOutCalibrations(
+  measurements: PublicMeasurements,
+  knowledge: Knowledge,
+): Map<string, Calibration> {
+  const samples = samplesOf(measurements);
+  return new Map(
+    measurements.series.map((series) => [
+      series.id,
+      calibrate(
+        samples.filter((sample) => sample.seriesId !== series.id),
+        knowledge.models,
+        knowledge.gpus,
+      ),
+    ]),
+  );
+}
 
 /**
  * Predicts every serving point of the file from its load with `calibrationFor(series)` (physics only, no

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import {
   absolutePercentageError,
+  heldOutCalibrations,
   memoryComparisons,
   quantile,
   type ServingMetric,
@@ -47,16 +48,7 @@ describe('accuracy against public measurements', () => {
   });
 
   it('keeps leave-one-source-out estimates within the band', () => {
-    const heldOut = new Map(
-      measurements.series.map((s) => [
-        s.id,
-        calibrate(
-          samples.filter((x) => x.seriesId !== s.id),
-          knowledge.models,
-          knowledge.gpus,
-        ),
-      ]),
-    );
+    const heldOut = heldOutCalibrations(measurements, knowledge);
     const errors = medianErrors((id) => heldOut.get(id)!);
     for (const [metric, error] of Object.entries(errors)) expect(error, metric).toBeLessThan(BAND);
   });
