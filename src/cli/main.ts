@@ -16,7 +16,9 @@ import { outcomesCommand } from './outcomes.js';
 import { planCommand } from './plan.js';
 import { predictCommand } from './predict.js';
 import { addSimulatorCommand } from './simulator.js';
+import { sloCommand } from './slo.js';
 import { specCommand } from './spec.js';
+import { statusCommand } from './status.js';
 import { workerCommand } from './worker.js';
 
 function positiveNumber(value: string): number {
@@ -208,6 +210,29 @@ function buildProgram(io: CliIo): Command {
     )
     .option('--json', 'print the outcomes as a JSON array')
     .action((options) => outcomesCommand(cliContext(io), options));
+
+  program
+    .command('status')
+    .description(
+      'Every deployment, newest first, as /compass status lists them: state, model, GPUs, monthly cost, endpoint.',
+    )
+    .option('--json', 'print the deployments as a JSON array')
+    .action((options) => statusCommand(cliContext(io), options));
+
+  program
+    .command('slo')
+    .description(
+      'SLO status of the running deployments from Prometheus (PROMETHEUS_URL), as /compass slo shows it: one line ' +
+        "each, or NAME's full summary with advice.",
+    )
+    .argument('[name]', 'a running deployment: name, namespace/name, or its full target label')
+    .option('--json', "print NAME's SLO summary (without NAME: every deployment's) as JSON")
+    .option(
+      '--window <seconds>',
+      'how far back to look (default: MONITOR_LONG_WINDOW_SECONDS, 3600)',
+      positiveInteger,
+    )
+    .action((name: string | undefined, options) => sloCommand(cliContext(io), name, options));
 
   return program;
 }

@@ -91,8 +91,10 @@ export {
 export type { MonitoredDeploy, Observed, SummaryDeps, SummaryPost } from './service.js';
 export {
   deployedAtOf,
+  deploysNamed,
   observeDeployment,
   postInThread,
+  runningDeploys,
   SUMMARY_EVENT,
   summaryMessage,
   summaryPost,

@@ -12,6 +12,7 @@ import { targetLabel } from '../worker/status-blocks.js';
 import { capacityAdvice } from './advice.js';
 import { monitoringErrorBlocks, sloSummaryBlocks } from './blocks.js';
 import { collectObservation, collectUptime } from './collect.js';
+import { currentDeploys, type FleetDeploy } from './digest.js';
 import type { Observation } from './observation.js';
 import { monitoringUnavailable, type PrometheusClient, type PromResult } from './prometheus.js';
 import { deploySelector } from './queries.js';
@@ -22,6 +23,24 @@ export type MonitoredDeploy = Pick<
   DeployRecord,
   'id' | 'name' | 'namespace' | 'context' | 'option' | 'spec' | 'progress' | 'thread' | 'state'
 >;
+
+/** The deployments there are to monitor: the current deploy of each target, where it is running. */
+export function runningDeploys<T extends FleetDeploy>(deploysNewestFirst: T[]): T[] {
+  return currentDeploys(deploysNewestFirst).filter((deploy) => deploy.state === 'deployed');
+}
+
+/** The deploys `wanted` names, as `name`, `namespace/name` or the full target label (with its context). */
+export function deploysNamed<T extends Pick<DeployRecord, 'name' | 'namespace' | 'context'>>(
+  deploys: T[],
+  wanted: string,
+): T[] {
+  return deploys.filter(
+    (deploy) =>
+      deploy.name === wanted ||
+      `${deploy.namespace}/${deploy.name}` === wanted ||
+      targetLabel(deploy) === wanted,
+  );
+}
 
 /** When the deploy turned healthy (the worker's recorded outcome), else `fallback`. */
 export function deployedAtOf(deploy: Pick<DeployRecord, 'progress'>, fallback: Date): Date {

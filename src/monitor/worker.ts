@@ -27,7 +27,6 @@ import {
 } from './breach.js';
 import { collectMedians } from './collect.js';
 import {
-  currentDeploys,
   digestBlocks,
   duePeriod,
   fleetChanges,
@@ -43,6 +42,7 @@ import {
   type Observed,
   observeDeployment,
   postInThread,
+  runningDeploys,
   summaryMessage,
   summaryPost,
 } from './service.js';
@@ -263,10 +263,8 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
     const existing = await queue.getJobSchedulers();
     const [schedules, all] = await Promise.all([store.schedules(), prometheus ? deploys.list() : []]);
     const wanted = new Map<string, { name: string; data: Record<string, string> }>();
-    for (const { id, state } of currentDeploys(all)) {
-      if (state === 'deployed')
-        wanted.set(evaluateScheduler(id), { name: 'evaluate', data: { deployId: id } });
-    }
+    for (const { id } of runningDeploys(all))
+      wanted.set(evaluateScheduler(id), { name: 'evaluate', data: { deployId: id } });
     for (const { teamId, channelId } of schedules)
       wanted.set(digestScheduler(teamId, channelId), { name: 'digest', data: { teamId, channelId } });
     const have = new Map(existing.map((scheduler) => [scheduler.key, scheduler]));

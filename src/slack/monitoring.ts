@@ -9,9 +9,9 @@ import type { KnowledgeSource } from '../knowledge/live.js';
 import {
   createMonitorStore,
   createPrometheusClient,
-  currentDeploys,
   DEFAULT_MONITOR_SETTINGS,
   DIGEST_USAGE,
+  deploysNamed,
   MONITOR_ACTION,
   type MonitoredDeploy,
   type MonitorSettings,
@@ -23,6 +23,7 @@ import {
   type PrometheusClient,
   parseDigestCommand,
   postInThread,
+  runningDeploys,
   type SummaryPost,
   scheduleWords,
   sloListBlocks,
@@ -76,16 +77,6 @@ async function summaryOf(controls: MonitoringControls, deploy: MonitoredDeploy):
   return summaryPost(controls, deploy, controls.settings.longWindowSec, controls.now(), breaching);
 }
 
-/** Running deployments whose name (`name` or `namespace/name`) is `wanted`. */
-function named(running: MonitoredDeploy[], wanted: string): MonitoredDeploy[] {
-  return running.filter(
-    (deploy) =>
-      deploy.name === wanted ||
-      `${deploy.namespace}/${deploy.name}` === wanted ||
-      targetLabel(deploy) === wanted,
-  );
-}
-
 /**
  * `/compass slo NAME` posts the deployment's summary in its thread; `/compass slo` lists the running deployments of
  * this channel (or, when it has none, of the workspace) in a line each. Without Prometheus: what to configure.
@@ -94,9 +85,7 @@ export function sloSubcommand(controls: MonitoringControls): Subcommand {
   return async (args, context) => {
     const { prometheus } = controls;
     if (!prometheus) return { message: monitoringErrorBlocks(monitoringUnavailable) };
-    const running = currentDeploys(await controls.deploys.list({ teamId: context.teamId })).filter(
-      (deploy) => deploy.state === 'deployed',
-    );
+    const running = runningDeploys(await controls.deploys.list({ teamId: context.teamId }));
     const wanted = args.trim();
     if (wanted) return postSummary(controls, context, running, wanted);
     const here = running.filter((deploy) => deploy.thread.channel === context.channelId);
@@ -121,7 +110,7 @@ async function postSummary(
   running: MonitoredDeploy[],
   wanted: string,
 ): Promise<Answer> {
-  const matches = named(running, wanted);
+  const matches = deploysNamed(running, wanted);
   const names = running.map((deploy) => `\`${targetLabel(deploy)}\``).join(', ') || 'none';
   if (matches.length === 0) return notice(`No running deployment is named \`${wanted}\`. Running: ${names}.`);
   if (matches.length > 1)
