@@ -135,6 +135,8 @@ export const LastEvaluation = z.object({
   requestsPerSec: z.number().nullable(),
   /** Requests per second over what the option carries within the SLOs. */
   loadShare: z.number().nullable(),
+  /** Replicas Prometheus saw up; absent from evaluations stored before it was recorded. */
+  replicas: z.number().nullable().optional(),
 });
 export type LastEvaluation = z.infer<typeof LastEvaluation>;
 
@@ -159,7 +161,14 @@ export interface FleetDeploy {
   namespace: string;
   context: string | null;
   state: string;
-  option: { modelName: string; gpuCount: number; gpuId: string; monthlyCostUsd: number };
+  option: { modelName: string; gpuCount: number; gpuId: string; monthlyCostUsd: number; replicas: number };
+}
+
+/** A month of what runs: the replicas last seen up (the autoscaler's count), else the planned ones. */
+function monthlyCostOf(deploy: FleetDeploy, evaluation: LastEvaluation | null): number {
+  const seen = evaluation?.replicas;
+  if (seen === undefined || seen === null) return deploy.option.monthlyCostUsd;
+  return (deploy.option.monthlyCostUsd / deploy.option.replicas) * seen;
 }
 
 /**
@@ -192,7 +201,7 @@ export function fleetOf(
       target: targetLabel(deploy),
       state: deploy.state,
       what: `${deploy.option.modelName} on ${deploy.option.gpuCount}× ${deploy.option.gpuId}`,
-      monthlyCostUsd: deploy.option.monthlyCostUsd,
+      monthlyCostUsd: monthlyCostOf(deploy, evaluation),
       slo: running ? (evaluation?.status ?? 'unknown') : null,
       requestsPerSec: evaluation?.requestsPerSec ?? null,
       loadShare: evaluation?.loadShare ?? null,

@@ -196,6 +196,7 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
       status: next.state.status === 'breach' ? 'breach' : long.value.summary.status,
       requestsPerSec: traffic.requestsPerSec,
       loadShare: traffic.loadShare,
+      replicas: long.value.summary.replicas.observed,
     };
     // Of two evaluations racing, the one whose write wins announces.
     if (!(await store.saveEvaluation(deployId, state.version, next.state, last))) return;

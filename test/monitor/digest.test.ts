@@ -82,7 +82,13 @@ describe('periods', () => {
   });
 });
 
-const option = (name: string) => ({ modelName: name, gpuCount: 2, gpuId: 'L4', monthlyCostUsd: 1000 });
+const option = (name: string) => ({
+  modelName: name,
+  gpuCount: 2,
+  gpuId: 'L4',
+  monthlyCostUsd: 1000,
+  replicas: 2,
+});
 const deploy = (id: string, name: string, state: string, namespace = 'llm'): FleetDeploy => ({
   id,
   name,
@@ -134,6 +140,20 @@ describe('fleet and what changed', () => {
       },
     ]);
     expect(fleetOf([deploy('d9', 'new', 'deployed')], new Map())[0]!.slo).toBe('unknown');
+  });
+
+  it('prices a month of the replicas last seen up, and the planned ones until they are seen', () => {
+    const scaled = { ...evaluation('meeting'), replicas: 3 };
+    const [seen] = fleetOf([deploy('d1', 'chat', 'deployed')], new Map([['d1', scaled]]));
+    // $1000 a month for the 2 planned replicas: $500 each, 3 up.
+    expect(seen!.monthlyCostUsd).toBe(1500);
+    const [unseen] = fleetOf([deploy('d1', 'chat', 'deployed')], new Map([['d1', evaluation('meeting')]]));
+    expect(unseen!.monthlyCostUsd).toBe(1000);
+    const [none] = fleetOf(
+      [deploy('d1', 'chat', 'deployed')],
+      new Map([['d1', { ...scaled, replicas: null }]]),
+    );
+    expect(none!.monthlyCostUsd).toBe(1000);
   });
 
   it('finds new and removed deployments, new revisions, state changes and SLO flips', () => {
