@@ -22,7 +22,7 @@ import type { DeployRecord } from '../../src/worker/runner.js';
 import { targetLabel } from '../../src/worker/status-blocks.js';
 import { deployedOption } from '../monitor/fixtures.js';
 import { deployed, type MonitorWorld, openWorld } from '../monitor/world.js';
-import { SERVED, simulator, timingFor } from '../simulator/fixtures.js';
+import { optionTiming, SERVED, simulator } from '../simulator/fixtures.js';
 import { client, openLoop, streamCompletion } from '../simulator/load.js';
 import { cli } from '../support/cli.js';
 import { freePort } from '../support/ports.js';
@@ -62,13 +62,7 @@ beforeAll(async () => {
   rolledBack = (await world.deploys.load(rolledBackMade.id))!;
   sim = await simulator({
     timeScale: 0.5,
-    timing: timingFor({
-      modelId: option.modelId,
-      gpuId: option.gpuId,
-      gpuCount: option.gpusPerReplica,
-      tensorParallel: option.tensorParallel,
-      precision: option.precision,
-    }),
+    timing: optionTiming(option),
   });
   // Before the first scrape, so the counters' increase holds only the measured load.
   await streamCompletion(client(sim.url), LOAD);

@@ -38,7 +38,7 @@ import { ms, rps } from '../../src/slack/blocks/format.js';
 import { renderAsText } from '../../src/slack/blocks/index.js';
 import { createHandlerDeps } from '../../src/slack/deps.js';
 import { targetLabel } from '../../src/worker/status-blocks.js';
-import { L4_LLAMA, SERVED, simulator, timingFor } from '../simulator/fixtures.js';
+import { L4_LLAMA, optionTiming, SERVED, simulator, timingFor } from '../simulator/fixtures.js';
 import { client, closedLoop, openLoop, streamCompletion } from '../simulator/load.js';
 import { DEFAULT_APPROVALS, DEFAULT_DEPLOY, SIGNING_SECRET } from '../slack/harness.js';
 import { buttonPressBody, deliver, type SlackCall, slashCommandBody } from '../standins/slack.js';
@@ -168,13 +168,7 @@ beforeAll(async () => {
   const [a, b] = await Promise.all([
     simulator({
       timeScale: 0.5,
-      timing: timingFor({
-        modelId: option.modelId,
-        gpuId: option.gpuId,
-        gpuCount: option.gpusPerReplica,
-        tensorParallel: option.tensorParallel,
-        precision: option.precision,
-      }),
+      timing: optionTiming(option),
     }),
     simulator({ timeScale: 0.1, timing: timingFor({ ...L4_LLAMA, engine: { maxNumSeqs: 1 } }) }),
   ]);

@@ -13,6 +13,7 @@ import {
   type EngineTimingConfig,
   engineTimingFor,
 } from '../../src/planner/engine-timing.js';
+import type { PlannedOption } from '../../src/planner/index.js';
 
 export const knowledge: Knowledge = { ...readCatalogFiles(), benchmarks: [] };
 
@@ -30,6 +31,16 @@ export function timingFor(config: EngineTimingConfig = L4_LLAMA): EngineTiming {
   if (!result.ok) throw new Error(result.reason);
   return result.timing;
 }
+
+/** The timing of one replica of a planned option, as the simulator deployed for it runs. */
+export const optionTiming = (option: PlannedOption): EngineTiming =>
+  timingFor({
+    modelId: option.modelId,
+    gpuId: option.gpuId,
+    gpuCount: option.gpusPerReplica,
+    tensorParallel: option.tensorParallel,
+    precision: option.precision,
+  });
 
 export const SERVED = 'llama-sim';
 
