@@ -119,7 +119,7 @@ export type MonitorConfig = Config['monitor'];
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Compass cannot start; fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(`Compass needs these settings fixed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
