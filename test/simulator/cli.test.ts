@@ -94,16 +94,23 @@ describe('compass simulator', () => {
       output: () => string;
     };
 
-    async function launch(args: string[], extraEnv: Record<string, string> = {}): Promise<Simulator> {
+    /** `node bin/compass.js simulator …`, or `npx compass simulator …` in the package as the contract writes it. */
+    async function launch(
+      args: string[],
+      extraEnv: Record<string, string> = {},
+      via: 'node' | 'npx' = 'node',
+    ): Promise<Simulator> {
       expect(
         existsSync(join(packageRoot, 'dist', 'src', 'cli', 'main.js')),
         'run `npm run build` first',
       ).toBe(true);
+      const command = ['simulator', '--host', '127.0.0.1', '--port', '0', ...args];
       const child = spawn(
-        process.execPath,
-        [bin, 'simulator', '--host', '127.0.0.1', '--port', '0', ...args],
+        via === 'node' ? process.execPath : 'npx',
+        via === 'node' ? [bin, ...command] : ['compass', ...command],
         {
-          env: { PATH: process.env.PATH ?? '', ...env, ...extraEnv },
+          cwd: packageRoot,
+          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...extraEnv },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
@@ -165,6 +172,18 @@ describe('compass simulator', () => {
       expect(tokens).toBe(30);
       expect(usage).toMatchObject({ completion_tokens: 30 });
       expect(refusedDuringDrain).toBeInstanceOf(Error);
+      expect(await exit).toBe(0);
+      expect(sim.output()).toContain('drained');
+    });
+
+    it('run as `npx compass simulator …`, exits 0 once drained when the npx process gets SIGTERM', async () => {
+      const sim = await launch(
+        ['--model', 'meta-llama/Llama-3.1-8B-Instruct', '--gpu', 'L4', '--time-scale', '0.2'],
+        {},
+        'npx',
+      );
+      const exit = exitOf(sim.child);
+      sim.child.kill('SIGTERM');
       expect(await exit).toBe(0);
       expect(sim.output()).toContain('drained');
     });
