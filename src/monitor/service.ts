@@ -53,27 +53,57 @@ export interface Observed {
   summary: SloSummary;
 }
 
-/** The deployment over `windowSec` ending at `at`: what Prometheus saw, and its summary against the plan. */
+/** Replica-hours up since the deploy and the hours Prometheus holds; undefined when it cannot say. */
+async function uptimeOf(prometheus: PrometheusClient, deploy: MonitoredDeploy, at: Date) {
+  const uptime = await collectUptime(prometheus, deploySelector(deploy.id), deployedAtOf(deploy, at), at);
+  return uptime.ok ? uptime.value : undefined;
+}
+
+function summaryOf(
+  deploy: MonitoredDeploy,
+  observation: Observation,
+  at: Date,
+  uptime: Awaited<ReturnType<typeof uptimeOf>>,
+): SloSummary {
+  return sloSummary(observation, deploy.option, sloOf(deploy.spec), {
+    deployment: targetLabel(deploy),
+    deployedAt: deployedAtOf(deploy, at),
+    // Without the uptime figures the cost is priced as planned; the rest of the summary stands.
+    ...(uptime && { uptime }),
+  });
+}
+
+/**
+ * The deployment over `windowSec` ending at `at`: what Prometheus saw, and its summary against the plan. `uptime:
+ * false` skips the cost's replica-hours (two subqueries over the deployment's life) where no cost is shown — the
+ * worker's evaluations every interval; `pricedSummary` adds them when one is.
+ */
 export async function observeDeployment(
   prometheus: PrometheusClient,
   deploy: MonitoredDeploy,
   windowSec: number,
   at: Date,
+  options: { uptime?: boolean } = {},
 ): Promise<PromResult<Observed>> {
-  const selector = deploySelector(deploy.id);
-  const deployedAt = deployedAtOf(deploy, at);
   const [observed, uptime] = await Promise.all([
-    collectObservation(prometheus, selector, windowSec, { at }),
-    collectUptime(prometheus, selector, deployedAt, at),
+    collectObservation(prometheus, deploySelector(deploy.id), windowSec, { at }),
+    options.uptime === false ? undefined : uptimeOf(prometheus, deploy, at),
   ]);
   if (!observed.ok) return observed;
-  const summary = sloSummary(observed.value, deploy.option, sloOf(deploy.spec), {
-    deployment: targetLabel(deploy),
-    deployedAt,
-    // Without the uptime figures the cost is priced as planned; the rest of the summary stands.
-    ...(uptime.ok && { uptime: uptime.value }),
-  });
-  return { ok: true, value: { observation: observed.value, summary } };
+  return {
+    ok: true,
+    value: { observation: observed.value, summary: summaryOf(deploy, observed.value, at, uptime) },
+  };
+}
+
+/** The summary of an observation made without uptime, its cost priced from the replicas Prometheus saw up. */
+export async function pricedSummary(
+  prometheus: PrometheusClient,
+  deploy: MonitoredDeploy,
+  observation: Observation,
+  at: Date,
+): Promise<SloSummary> {
+  return summaryOf(deploy, observation, at, await uptimeOf(prometheus, deploy, at));
 }
 
 /** Slack message metadata of a posted summary: which deploy, window and instant its figures are. */

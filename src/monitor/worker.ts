@@ -42,6 +42,7 @@ import {
   type Observed,
   observeDeployment,
   postInThread,
+  pricedSummary,
   runningDeploys,
   summaryMessage,
   summaryPost,
@@ -143,10 +144,25 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
     }
   }
 
-  async function announce(deploy: MonitoredDeploy, event: BreachEvent, short: Observed) {
+  async function announce(
+    deploy: MonitoredDeploy,
+    event: BreachEvent,
+    short: Observed,
+    at: Date,
+    client: PrometheusClient,
+  ) {
     const message =
       event.kind === 'breach'
-        ? breachBlocks(event, windows, summaryMessage(knowledge(), deploy, short.summary, true))
+        ? breachBlocks(
+            event,
+            windows,
+            summaryMessage(
+              knowledge(),
+              deploy,
+              await pricedSummary(client, deploy, short.observation, at),
+              true,
+            ),
+          )
         : recoveryBlocks(event, targetLabel(deploy), windows);
     await postInThread(slack, deploy, message);
     log.info(
@@ -180,8 +196,8 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
     const state = (await store.states([deployId])).get(deployId)!;
     const at = now();
     const [short, long] = await Promise.all([
-      observeDeployment(prometheus, deploy, settings.shortWindowSec, at),
-      observeDeployment(prometheus, deploy, settings.longWindowSec, at),
+      observeDeployment(prometheus, deploy, settings.shortWindowSec, at, { uptime: false }),
+      observeDeployment(prometheus, deploy, settings.longWindowSec, at, { uptime: false }),
     ]);
     if (!short.ok || !long.ok) {
       const reason = (!short.ok ? short.error : !long.ok ? long.error : null)?.message;
@@ -202,7 +218,7 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
     if (!(await store.saveEvaluation(deployId, state.version, next.state, last))) return;
     if (next.event) {
       try {
-        await announce(deploy, next.event, short.value);
+        await announce(deploy, next.event, short.value, at, prometheus);
       } catch (error) {
         // Not announced: back to the state before, so the next evaluation finds the transition again.
         await store.saveEvaluation(deployId, state.version + 1, state.breach, last);

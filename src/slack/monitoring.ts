@@ -93,7 +93,9 @@ export function sloSubcommand(controls: MonitoringControls): Subcommand {
     const at = controls.now();
     const rows = await Promise.all(
       shown.map(async (deploy) => {
-        const observed = await observeDeployment(prometheus, deploy, controls.settings.longWindowSec, at);
+        const observed = await observeDeployment(prometheus, deploy, controls.settings.longWindowSec, at, {
+          uptime: false,
+        });
         const target = targetLabel(deploy);
         return observed.ok
           ? { target, summary: observed.value.summary }
