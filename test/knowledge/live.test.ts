@@ -1,30 +1,13 @@
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/db/client.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { liveKnowledge } from '../../src/knowledge/live.js';
 import { importBenchmarks, loadKnowledge, seedKnowledge } from '../../src/knowledge/store.js';
-import { createLogger } from '../../src/log/index.js';
 import { fixtureCatalog, fixturePoint } from '../fixtures/catalog.js';
+import { capturedLogger } from '../support/log.js';
 import { type OpenTestDatabase, openTestDatabase } from '../support/postgres.js';
 import { until } from '../support/until.js';
-
-function logged() {
-  let text = '';
-  const stream = new PassThrough();
-  stream.on('data', (chunk) => {
-    text += chunk.toString();
-  });
-  return {
-    log: createLogger('info', stream),
-    lines: () =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l)),
-  };
-}
 
 describe('liveKnowledge on the real PostgreSQL', () => {
   let testDb: OpenTestDatabase;
@@ -42,7 +25,7 @@ describe('liveKnowledge on the real PostgreSQL', () => {
   it('keeps its snapshot while nothing changed, and prepares and swaps in a changed one', async () => {
     const initial = await loadKnowledge(database.db);
     const prepared: Knowledge[] = [];
-    const { log, lines } = logged();
+    const { log, lines } = capturedLogger();
     const live = liveKnowledge({
       db: database.db,
       initial,
@@ -79,7 +62,7 @@ describe('liveKnowledge on the real PostgreSQL', () => {
       db: database.db,
       initial,
       everyMs: 50,
-      log: logged().log,
+      log: capturedLogger().log,
       prepare: async () => {
         preparations += 1;
       },
@@ -102,7 +85,7 @@ describe('liveKnowledge on the real PostgreSQL', () => {
   it('keeps the last snapshot and says so when a reload fails', async () => {
     const other = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
     const initial = await loadKnowledge(other.db);
-    const { log, lines } = logged();
+    const { log, lines } = capturedLogger();
     const live = liveKnowledge({ db: other.db, initial, everyMs: 50, log });
     try {
       await other.close();

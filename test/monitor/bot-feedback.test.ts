@@ -2,13 +2,13 @@
  * The feedback loop reaches a running bot: `compass bot` plans with the knowledge base as it was at start, and an
  * outcome the worker stores afterwards calibrates its next plan for that configuration without a restart.
  */
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botCommand } from '../../src/cli/bot.js';
 import { createMonitorStore, outcomeOf, replicaAtTraffic } from '../../src/monitor/index.js';
 import { predictPerformance } from '../../src/planner/index.js';
 import { renderAsText } from '../../src/slack/blocks/index.js';
 import { deliver, slashCommandBody } from '../standins/slack.js';
+import { cliIo } from '../support/log.js';
 import { freePort } from '../support/ports.js';
 import { deployedOption, observation } from './fixtures.js';
 import { deployed, type MonitorWorld, openWorld } from './world.js';
@@ -20,7 +20,7 @@ const CALIBRATED = /Calibrated from 1 observation of deployed replicas of this c
 
 const { knowledge, spec, option } = deployedOption();
 let world: MonitorWorld;
-let logs = '';
+let logs: () => string;
 let stop!: () => void;
 let running: Promise<void>;
 let eventsUrl: string;
@@ -28,31 +28,24 @@ let eventsUrl: string;
 beforeAll(async () => {
   world = await openWorld();
   const port = await freePort();
-  const stderr = new PassThrough();
-  stderr.on('data', (chunk) => {
-    logs += chunk.toString();
+  const io = cliIo({
+    DATABASE_URL: world.databaseUrl,
+    HOME: '/h',
+    SLACK_BOT_TOKEN: world.slack.botToken,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: world.slack.apiUrl,
+    PORT: String(port),
+    KNOWLEDGE_REFRESH_SECONDS: '1',
   });
+  logs = io.logs;
   running = botCommand(
-    {
-      stdin: Readable.from([]),
-      stdout: new PassThrough(),
-      stderr,
-      env: {
-        DATABASE_URL: world.databaseUrl,
-        HOME: '/h',
-        SLACK_BOT_TOKEN: world.slack.botToken,
-        SLACK_SIGNING_SECRET: SECRET,
-        SLACK_API_URL: world.slack.apiUrl,
-        PORT: String(port),
-        KNOWLEDGE_REFRESH_SECONDS: '1',
-      },
-    },
+    io,
     new Promise<void>((resolve) => {
       stop = resolve;
     }),
   );
   eventsUrl = `http://127.0.0.1:${port}/slack/events`;
-  await world.slack.waitFor(() => logs.includes('"event":"slack.started"'), 30_000);
+  await world.slack.waitFor(() => logs().includes('"event":"slack.started"'), 30_000);
 }, 40_000);
 
 afterAll(async () => {
@@ -116,7 +109,7 @@ describe('a running bot and the outcomes the worker stores', () => {
     if (!outcome) throw new Error('no outcome');
     await createMonitorStore(world.database.db).addOutcome(outcome);
 
-    await world.slack.waitFor(() => logs.includes('"event":"knowledge.reloaded"'), 10_000);
+    await world.slack.waitFor(() => logs().includes('"event":"knowledge.reloaded"'), 10_000);
     expect(await quickPlan('after')).toMatch(CALIBRATED);
   }, 30_000);
 });

@@ -4,7 +4,6 @@
  * client on it, a Redis connection, and a BullMQ prefix of the test's own that is obliterated at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { PassThrough } from 'node:stream';
 import { webApi } from '@slack/bolt';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -15,12 +14,13 @@ import type { DatabaseHandle } from '../../src/db/client.js';
 import { openDatabase } from '../../src/db/client.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import { ensureSeeded } from '../../src/knowledge/store.js';
-import { createLogger, type Logger } from '../../src/log/index.js';
+import type { Logger } from '../../src/log/index.js';
 import { MONITOR_QUEUE } from '../../src/monitor/index.js';
 import type { PlannedOption } from '../../src/planner/plan.js';
 import type { DeploymentSpec } from '../../src/spec/schema.js';
 import { createDeployStore, type DeployStore } from '../../src/worker/store.js';
 import { type SlackStandIn, startSlackStandIn } from '../standins/slack.js';
+import { capturedLogger } from '../support/log.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -47,11 +47,7 @@ export async function openWorld(): Promise<MonitorWorld> {
   const slack = await startSlackStandIn();
   const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
   const prefix = `compass-test-${randomBytes(4).toString('hex')}`;
-  let logText = '';
-  const stream = new PassThrough();
-  stream.on('data', (chunk) => {
-    logText += chunk.toString();
-  });
+  const logged = capturedLogger();
   return {
     database,
     databaseUrl: testDb.url,
@@ -60,12 +56,8 @@ export async function openWorld(): Promise<MonitorWorld> {
     client: new webApi.WebClient(slack.botToken, { slackApiUrl: slack.apiUrl, retryConfig: { retries: 0 } }),
     connection,
     prefix,
-    log: createLogger('info', stream),
-    logs: () =>
-      logText
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    log: logged.log,
+    logs: logged.lines,
     async close() {
       const queue = new Queue(MONITOR_QUEUE, { connection, prefix });
       await queue.obliterate({ force: true });

@@ -1,25 +1,15 @@
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botCommand } from '../../src/cli/bot.js';
-import type { CliIo } from '../../src/cli/io.js';
 import { ConfigError } from '../../src/config/index.js';
 import { SlackAuthError } from '../../src/slack/app.js';
 import type { SlackStandIn } from '../standins/slack.js';
 import { deliver, slashCommandBody, startSlackStandIn } from '../standins/slack.js';
+import { cliIo } from '../support/log.js';
 import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 
 const SECRET = 'a1b2c3d4e5f6a7b8c9d0a1b2c3d4e5f6';
-
-function io(env: Record<string, string>): CliIo & { logs: () => string } {
-  const stderr = new PassThrough();
-  let logs = '';
-  stderr.on('data', (chunk) => {
-    logs += chunk.toString();
-  });
-  return { stdin: Readable.from([]), stdout: new PassThrough(), stderr, env, logs: () => logs };
-}
 
 describe('compass bot', () => {
   let testDb: TestDatabase;
@@ -35,7 +25,7 @@ describe('compass bot', () => {
   });
 
   it('says which Slack settings are missing before it opens anything', async () => {
-    const run = botCommand(io({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', HOME: '/h' }));
+    const run = botCommand(cliIo({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', HOME: '/h' }));
     await expect(run).rejects.toBeInstanceOf(ConfigError);
     await expect(run).rejects.toThrow(
       /SLACK_BOT_TOKEN: not set[\s\S]*SLACK_APP_TOKEN or SLACK_SIGNING_SECRET/,
@@ -44,7 +34,7 @@ describe('compass bot', () => {
 
   it('stops with a clear message when Slack rejects the token', async () => {
     const run = botCommand(
-      io({
+      cliIo({
         DATABASE_URL: testDb.url,
         HOME: '/h',
         SLACK_BOT_TOKEN: 'xoxb-revoked',
@@ -59,7 +49,7 @@ describe('compass bot', () => {
 
   it('serves Slack over HTTP on PORT until asked to stop', async () => {
     const port = await freePort();
-    const streams = io({
+    const streams = cliIo({
       DATABASE_URL: testDb.url,
       HOME: '/h',
       SLACK_BOT_TOKEN: slack.botToken,

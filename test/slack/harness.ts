@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import type { ApprovalStore } from '../../src/approval/store.js';
 import type { ApprovalsConfig, DeployConfig, SlackSettings } from '../../src/config/index.js';
 import { loadConfig } from '../../src/config/index.js';
@@ -9,7 +8,6 @@ import { extractIntent } from '../../src/intent/index.js';
 import type { KnowledgeBase } from '../../src/knowledge/open.js';
 import { openKnowledgeBase } from '../../src/knowledge/open.js';
 import type { Logger } from '../../src/log/index.js';
-import { createLogger } from '../../src/log/index.js';
 import type { SlackBot } from '../../src/slack/app.js';
 import { EVENTS_PATH, startSlackBot } from '../../src/slack/app.js';
 import type { DeployControls } from '../../src/slack/deploys.js';
@@ -24,6 +22,7 @@ import {
   viewButtonBody,
   viewSubmissionBody,
 } from '../standins/slack.js';
+import { capturedLogger } from '../support/log.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -128,12 +127,7 @@ export async function startHarness(
   const testDb: TestDatabase = await createTestDatabase();
   const slack = await startSlackStandIn();
   slack.setUsergroup(GROUP, [GROUP_MEMBER]);
-  let logText = '';
-  const logStream = new PassThrough();
-  logStream.on('data', (chunk) => {
-    logText += chunk.toString();
-  });
-  const log = createLogger('info', logStream);
+  const { log, lines, text } = capturedLogger();
   let extractionFails = false;
 
   let kb: KnowledgeBase;
@@ -188,12 +182,8 @@ export async function startHarness(
     store: undefined as unknown as ConversationStore,
     approvals: undefined as unknown as ApprovalStore,
     databaseUrl: testDb.url,
-    logs: () =>
-      logText
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-    rawLogs: () => logText,
+    logs: lines,
+    rawLogs: text,
     failExtraction(failing) {
       extractionFails = failing;
     },

@@ -1,7 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import pg from 'pg';
 import type { RunningSimulator } from '../../simulator/server.js';
 import { DEPLOY_FIELD } from '../../src/approval/service.js';
@@ -19,6 +18,7 @@ import { APPROVER, CHANNEL, headerOf, startHarness } from '../slack/harness.js';
 import type { KubernetesStandIn } from '../standins/kubernetes.js';
 import { startKubernetesStandIn } from '../standins/kubernetes.js';
 import type { PostedMessage } from '../standins/slack.js';
+import { cliIo } from '../support/log.js';
 import type { TestRedis } from '../support/redis.js';
 import { startTestRedis } from '../support/redis.js';
 
@@ -113,14 +113,10 @@ export function runWorker(env: Record<string, string>) {
   const stopped = new Promise<void>((resolve) => {
     stopWorker = resolve;
   });
-  const stderr = new PassThrough();
-  let log = '';
-  stderr.on('data', (chunk) => {
-    log += chunk.toString();
-  });
-  const done = workerCommand({ stdin: Readable.from([]), stdout: new PassThrough(), stderr, env }, stopped);
+  const io = cliIo(env);
+  const done = workerCommand(io, stopped);
   return {
-    log: () => log,
+    log: io.logs,
     async stop() {
       stopWorker();
       await done;
