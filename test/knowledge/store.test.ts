@@ -101,5 +101,7 @@ describe('embedded PGlite default', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Two cold starts of PGlite's WASM Postgres (initdb on the first): seconds each on a calm machine, far more beside
+    // a CPU hog.
+  }, 180_000);
 });

@@ -4,6 +4,9 @@
  * tests and bench/simulator.ts.
  */
 import OpenAI from 'openai';
+import { SimulatedEngine } from '../../simulator/engine.js';
+import { VirtualClock } from '../../simulator/virtual-clock.js';
+import type { EngineTiming } from '../../src/planner/engine-timing.js';
 
 export interface RequestTiming {
   startedAt: number;
@@ -90,6 +93,53 @@ export async function openLoop(
     pending.push(streamCompletion(openai, shape));
   }
   return Promise.all(pending);
+}
+
+/**
+ * The same open loop on a virtual clock: the simulator's engine alone, behind the server's fixed request overhead, as a
+ * discrete-event run. Exact and independent of the host's load, for claims about latencies under load (timer
+ * lateness on a busy machine would otherwise queue requests that the modelled server would not).
+ */
+export function virtualOpenLoop(
+  timing: EngineTiming,
+  shape: Omit<LoadShape, 'model'>,
+  ratePerSec: number,
+  requests: number,
+  seed = 1,
+): RequestTiming[] {
+  const clock = new VirtualClock();
+  const engine = new SimulatedEngine(timing, { timeScale: 1, seed, clock });
+  const overheadMs = timing.factors.requestOverheadMs;
+  const random = seeded(seed);
+  const results: RequestTiming[] = [];
+  let at = 0;
+  for (let i = 0; i < requests; i++) {
+    at += (-Math.log(1 - random()) / ratePerSec) * 1e3;
+    const startedAt = at;
+    clock.at(startedAt + overheadMs, () => {
+      const arrivals: number[] = [];
+      engine.submit({
+        ...shape,
+        onToken: (_index, atMs) => arrivals.push(atMs),
+        onFinish: (summary) => {
+          const endedAt = arrivals.at(-1) ?? clock.now();
+          results.push({
+            startedAt,
+            endedAt,
+            ttftMs: (arrivals[0] ?? endedAt) - startedAt,
+            itlMs: arrivals.slice(1).map((t, k) => t - arrivals[k]!),
+            e2eMs: endedAt - startedAt,
+            promptTokens: summary.promptTokens,
+            completionTokens: summary.generatedTokens,
+          });
+        },
+      });
+    });
+  }
+  clock.run();
+  if (results.length !== requests)
+    throw new Error(`${requests - results.length} virtual requests never finished`);
+  return results;
 }
 
 /** Closed loop: `clients` users, each sending its next request as soon as the last one ends. */

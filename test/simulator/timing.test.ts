@@ -1,19 +1,22 @@
 /**
  * Timing as clients see it, time-scaled: light-load latencies are the planner's, TTFT and ITL rise with load, and a
  * replica sized by the planner meets its SLO while an undersized one visibly misses it. Latencies measured by the
- * clients are divided by the time scale to compare them with the planner's milliseconds.
+ * clients are divided by the time scale to compare them with the planner's milliseconds. The sizing claim runs the
+ * same engine on a virtual clock: under sustained load a busy host's timer lateness would queue requests the
+ * modelled server would not, and that is the host's behaviour, not the simulator's.
  */
 import { describe, expect, it } from 'vitest';
 import { predictPerformance, SLO_CAPACITY_SHARE, sizeReplicas } from '../../src/planner/index.js';
-import { knowledge, L4_LLAMA, SERVED, simulator } from './fixtures.js';
+import { watchLateness } from '../support/lateness.js';
+import { knowledge, L4_LLAMA, SERVED, simulator, timingFor } from './fixtures.js';
 import {
   client,
   closedLoop,
   mean,
-  openLoop,
   quantile,
   type RequestTiming,
   streamCompletion,
+  virtualOpenLoop,
 } from './load.js';
 
 const ttfts = (timings: RequestTiming[], scale: number) => timings.map((t) => t.ttftMs / scale);
@@ -28,8 +31,12 @@ describe('simulated timing', () => {
     const openai = client(sim.url);
     const shape = { model: SERVED, promptTokens: 256, outputTokens: 8 };
     await streamCompletion(openai, shape); // warm-up
+    // How late this process's timers ran while measuring: on a busy machine each client-observed time may carry that
+    // much on top of the engine's schedule.
+    const lateness = watchLateness();
     const timings: RequestTiming[] = [];
     for (let i = 0; i < 8; i++) timings.push(await streamCompletion(openai, shape));
+    const latenessMs = lateness.stop();
     await sim.drain();
     const predicted = predictPerformance(
       { ...L4_LLAMA, promptTokens: 256, outputTokens: 8, load: { kind: 'rate', value: 0.01 } },
@@ -40,9 +47,9 @@ describe('simulated timing', () => {
     // The clients' TTFT also holds the loopback round trip and timer granularity, a few ms; inter-token gaps are
     // paced by the engine alone.
     expect(quantile(ttfts(timings, scale), 0.5)).toBeGreaterThan(ttftMs.p50 * 0.9);
-    expect(quantile(ttfts(timings, scale), 0.5)).toBeLessThan(ttftMs.p50 * 1.35);
+    expect(quantile(ttfts(timings, scale), 0.5)).toBeLessThan(ttftMs.p50 * 1.35 + latenessMs);
     expect(quantile(itls(timings, scale), 0.5)).toBeGreaterThan(itlMs.p50 * 0.9);
-    expect(quantile(itls(timings, scale), 0.5)).toBeLessThan(itlMs.p50 * 1.15);
+    expect(quantile(itls(timings, scale), 0.5)).toBeLessThan(itlMs.p50 * 1.15 + latenessMs);
   });
 
   it('raises TTFT and ITL under load, as continuous batching does', async () => {
@@ -59,8 +66,7 @@ describe('simulated timing', () => {
     expect(mean(itls(heavy, scale))).toBeGreaterThan(1.2 * mean(itls(light, scale)));
   });
 
-  it('meets the SLO at the load per replica the planner sizes for, and visibly misses it undersized', async () => {
-    const scale = 0.15;
+  it('meets the SLO at the load per replica the planner sizes for, and visibly misses it undersized', () => {
     const traffic = { promptTokens: 512, outputTokens: 32 };
     const slo = { ttftP95Ms: 1000, itlP95Ms: 500, e2eP95Ms: 60_000 };
     const config = { ...L4_LLAMA, ...traffic };
@@ -70,21 +76,16 @@ describe('simulated timing', () => {
     const { replicas, loadPerReplicaRps } = sized.sizing;
     expect(replicas).toBeGreaterThan(1);
 
-    const run = async (rps: number) => {
-      const sim = await simulator({ timeScale: scale });
-      const openai = client(sim.url);
-      const shape = { model: SERVED, ...traffic };
-      await streamCompletion(openai, shape);
-      const timings = await openLoop(openai, shape, rps / scale, 120, 5);
-      await sim.drain();
-      return { ttftP95: quantile(ttfts(timings, scale), 0.95), itlP95: quantile(itls(timings, scale), 0.95) };
+    const run = (rps: number) => {
+      const timings = virtualOpenLoop(timingFor(), traffic, rps, 400, 5);
+      return { ttftP95: quantile(ttfts(timings, 1), 0.95), itlP95: quantile(itls(timings, 1), 0.95) };
     };
     // Every replica carries the same share of the peak; one stands for all.
-    const good = await run(loadPerReplicaRps);
+    const good = run(loadPerReplicaRps);
     expect(good.ttftP95).toBeLessThan(slo.ttftP95Ms);
     expect(good.itlP95).toBeLessThan(slo.itlP95Ms);
     // A third of the replicas the planner asks for.
-    const undersized = await run(peakRps / Math.max(1, Math.floor(replicas / 3)));
+    const undersized = run(peakRps / Math.max(1, Math.floor(replicas / 3)));
     expect(undersized.ttftP95).toBeGreaterThan(2 * slo.ttftP95Ms);
   });
 });
