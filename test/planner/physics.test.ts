@@ -5,18 +5,7 @@ import { buildDeployment } from '../../src/planner/deployment.js';
 import { maxRateWithinSlo, type Prediction, predictPerformance } from '../../src/planner/predict.js';
 import type { DeploymentConfig, PerformanceInput } from '../../src/planner/schema.js';
 import { decodeStepSec } from '../../src/planner/step-time.js';
-import {
-  A100_80GB,
-  FIXTURE_GPUS,
-  FIXTURE_MODELS,
-  H100,
-  H200,
-  knowledgeWith,
-  L40S,
-  LLAMA_8B,
-  LLAMA_70B,
-  MIXTRAL_8X7B,
-} from './fixtures.js';
+import { A100_80GB, H100, H200, knowledgeWith, L40S, LLAMA_8B, LLAMA_70B, MIXTRAL_8X7B } from './fixtures.js';
 
 const knowledge = knowledgeWith();
 
@@ -214,37 +203,5 @@ describe('maxRateWithinSlo', () => {
     const capacity = predict({ ...llama8bOnH100, load: { kind: 'rate', value: 1 } }).capacityRequestsPerSec;
     expect(loose.requestsPerSec / capacity).toBeGreaterThan(0.97);
     expect(loose.requestsPerSec / capacity).toBeLessThanOrEqual(1.001);
-  });
-});
-
-describe('speed', () => {
-  it('predicts in well under a millisecond once a deployment is warm', () => {
-    const input = { ...llama8bOnH100, load: { kind: 'rate' as const, value: 5 } };
-    for (let i = 0; i < 200; i++) predict({ ...input, load: { kind: 'rate', value: 1 + (i % 20) } });
-    const start = performance.now();
-    for (let i = 0; i < 1000; i++) predict({ ...input, load: { kind: 'rate', value: 1 + (i % 20) } });
-    const perCall = (performance.now() - start) / 1000;
-    expect(perCall).toBeLessThan(0.5);
-  });
-
-  it('covers the fixture catalog quickly', () => {
-    const configs = FIXTURE_MODELS.flatMap((m) =>
-      FIXTURE_GPUS.flatMap((g) =>
-        [1, 2, 4, 8].map((tp) => ({
-          ...llama8bOnH100,
-          modelId: m.id,
-          gpuId: g.id,
-          gpuCount: tp,
-          tensorParallel: tp,
-        })),
-      ),
-    );
-    const run = () => configs.map((c) => maxRateWithinSlo(c, slo, knowledge));
-    run();
-    const start = performance.now();
-    const results = run();
-    expect(results.some((r) => r.ok)).toBe(true);
-    // ~260 candidates; loose bound so a loaded CI machine does not flake, tight enough to catch a 10× regression.
-    expect(performance.now() - start).toBeLessThan(250);
   });
 });
