@@ -6,6 +6,7 @@ import { KV_BLOCK_TOKENS, type KvCacheDtype } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import type { Basis, SloLimit } from './predict.js';
 import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
+import { pruneOptions } from './prune.js';
 import { qualityOf } from './quality.js';
 import type { Slo } from './schema.js';
 
@@ -562,10 +563,16 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   }
   if (shapes.length === 0) warnings.push('No model supports this use case with the allowed GPUs and limits.');
 
-  const ranked = [...sized].sort(ranker(spec.priority.value, sized, context.slo));
+  const { kept, shownBecause } = pruneOptions(
+    sized.map((option) => ({ ...option, latency: latencyScore(option.p95, context.slo) })),
+    { priority: spec.priority.value, models: spec.models.value, gpuTypes: spec.gpuTypes.value },
+  );
+  const ranked = kept.sort(ranker(spec.priority.value, kept, context.slo));
   const shown = diverse(ranked, top).map((option) => describeOption(option, context));
   for (const [index, option] of shown.entries()) {
-    option.rationale = rationaleFor(option, index, shown[0]!, spec.priority.value, context.slo);
+    const rationale = rationaleFor(option, index, shown[0]!, spec.priority.value, context.slo);
+    const because = shownBecause.get(option.id);
+    option.rationale = because ? `${rationale} ${because}` : rationale;
   }
 
   const nearMisses = closestMisses(misses);
