@@ -1,6 +1,7 @@
 import type { Intent } from '../intent/index.js';
 import type { Plan } from '../planner/index.js';
 import type { DeploymentSpec, FieldSource } from '../spec/index.js';
+import { assumptionsOf } from '../spec/index.js';
 
 const dash = '—';
 const number = (value: number | null, unit = '') =>
@@ -91,6 +92,7 @@ export function formatPlan(plan: Plan): string {
       `${number(spec.traffic.promptTokens.value)} prompt / ${number(spec.traffic.outputTokens.value)} output tokens · ` +
       `p95 targets TTFT ${number(slo.ttftP95Ms.value)} ms, ITL ${number(slo.itlP95Ms.value)} ms, E2E ${number(slo.e2eP95Ms.value)} ms · ` +
       `priority ${spec.priority.value}${spec.budgetMonthlyUsd.value === null ? '' : ` · budget ${usd(spec.budgetMonthlyUsd.value)}`}`,
+    ...assumptionsOf(spec).map((assumption) => `Assumed: ${assumption}`),
     '',
   ];
   if (plan.recommendations.length > 0) {

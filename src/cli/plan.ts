@@ -4,7 +4,7 @@ import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Plan, PlannedOption } from '../planner/index.js';
 import { planDeployment } from '../planner/index.js';
-import { buildSpec } from '../spec/index.js';
+import { assumptionsOf, buildSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { withKnowledgeBase } from './context.js';
 import { intentOf, texts } from './extract.js';
@@ -96,6 +96,7 @@ export function recommendationJson(option: PlannedOption) {
 export function planJson(plan: Plan) {
   return {
     spec: plan.spec,
+    assumptions: assumptionsOf(plan.spec),
     recommendations: plan.recommendations.map(recommendationJson),
     nearMisses: plan.nearMisses.map((miss) => ({
       id: miss.id,

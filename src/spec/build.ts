@@ -97,6 +97,36 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
   };
 }
 
+const figure = (value: number) => value.toLocaleString('en-US');
+
+/**
+ * What a plan of this spec takes for granted because the user did not say it, in the order a reader checks them:
+ * the use case, the load, the request shape, the latency targets. Plans show these first.
+ */
+export function assumptionsOf(spec: DeploymentSpec): string[] {
+  const assumptions = spec.notes.filter((note) => /^No (use case|user count)/.test(note));
+  const { promptTokens, outputTokens } = spec.traffic;
+  if (promptTokens.source === 'default' || outputTokens.source === 'default') {
+    const lengths = [
+      promptTokens.source === 'default' && `${figure(promptTokens.value)} prompt tokens`,
+      outputTokens.source === 'default' && `${figure(outputTokens.value)} output tokens`,
+    ].filter(Boolean);
+    assumptions.push(`Request shape is the use case's default: ${lengths.join(' and ')}.`);
+  }
+  const targets = (
+    [
+      ['TTFT', spec.slo.ttftP95Ms],
+      ['ITL', spec.slo.itlP95Ms],
+      ['E2E', spec.slo.e2eP95Ms],
+    ] as const
+  )
+    .filter(([, target]) => target.source !== 'stated')
+    .map(([name, target]) => `${name} ${figure(target.value)} ms`);
+  if (targets.length > 0)
+    assumptions.push(`p95 targets not stated are the use case's: ${targets.join(', ')}.`);
+  return assumptions;
+}
+
 export interface SpecProblem {
   field: string;
   message: string;

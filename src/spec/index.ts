@@ -1,5 +1,6 @@
 export type { SpecProblem } from './build.js';
 export {
+  assumptionsOf,
   buildSpec,
   checkSpec,
   FALLBACK_USE_CASE,

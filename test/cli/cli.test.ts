@@ -156,6 +156,35 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(unknown.stderr).toMatch(/unknown GPU "TPU"; known: .*H100/);
   });
 
+  it('plan shows what it assumed before the options, in the table and in --json', async () => {
+    const table = await cli(['plan', 'set something up for the team'], env);
+    expect(table.code).toBe(0);
+    const [header, ...rest] = table.stdout.split('\n');
+    expect(header).toMatch(/^chatbot_conversational · 100 users/);
+    expect(rest.slice(0, 4)).toEqual([
+      'Assumed: No use case was named; assumed Chatbot / conversational assistant.',
+      'Assumed: No user count or request rate was given; assumed 100 users.',
+      expect.stringMatching(
+        /^Assumed: Request shape is the use case's default: [\d,]+ prompt tokens and [\d,]+ output tokens\.$/,
+      ),
+      expect.stringMatching(
+        /^Assumed: p95 targets not stated are the use case's: TTFT [\d,]+ ms, ITL [\d,]+ ms, E2E [\d,]+ ms\.$/,
+      ),
+    ]);
+    const stated = await cli(
+      [
+        'plan',
+        '--json',
+        'code completion for 50 developers, 2k token prompts, 100 output tokens, TTFT under 300 ms',
+      ],
+      env,
+    );
+    const plan = JSON.parse(stated.stdout);
+    expect(plan.assumptions).toEqual([
+      expect.stringMatching(/^p95 targets not stated are the use case's: ITL [\d,]+ ms, E2E [\d,]+ ms\.$/),
+    ]);
+  });
+
   it('predict --json prints the contract and refuses what cannot run', async () => {
     const base = [
       'predict',

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Intent } from '../../src/intent/schema.js';
 import type { UseCase } from '../../src/knowledge/catalog.js';
-import { buildSpec, checkSpec, FALLBACK_USERS, trafficFromUsers } from '../../src/spec/index.js';
+import {
+  assumptionsOf,
+  buildSpec,
+  checkSpec,
+  FALLBACK_USERS,
+  trafficFromUsers,
+} from '../../src/spec/index.js';
 import { fixtureUseCase } from '../fixtures/catalog.js';
 import { intentWith } from '../fixtures/intent.js';
 
@@ -102,5 +108,29 @@ describe('buildSpec', () => {
     expect(() => buildSpec(intent({ useCase: 'translation' }), [chatbot])).toThrow(
       /no use case "translation"/,
     );
+  });
+});
+
+describe('assumptionsOf', () => {
+  it('names each defaulted fact, and nothing once everything is stated', () => {
+    const bare = buildSpec(intentWith({ useCase: null, users: null }), useCases);
+    expect(assumptionsOf(bare)).toEqual([
+      `No use case was named; assumed ${chatbot.name}.`,
+      `No user count or request rate was given; assumed ${FALLBACK_USERS} users.`,
+      `Request shape is the use case's default: ${chatbot.traffic.promptTokens.toLocaleString('en-US')} prompt tokens and ${chatbot.traffic.outputTokens.toLocaleString('en-US')} output tokens.`,
+      `p95 targets not stated are the use case's: TTFT ${chatbot.slo.ttftP95Ms.toLocaleString('en-US')} ms, ITL ${chatbot.slo.itlP95Ms} ms, E2E ${chatbot.slo.e2eP95Ms.toLocaleString('en-US')} ms.`,
+    ]);
+    const full = buildSpec(
+      intent({
+        users: 50,
+        promptTokens: 800,
+        outputTokens: 100,
+        ttftP95Ms: 400,
+        itlP95Ms: 30,
+        e2eP95Ms: 5000,
+      }),
+      useCases,
+    );
+    expect(assumptionsOf(full)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Question } from '../../conversation/schema.js';
 import type { Plan } from '../../planner/plan.js';
+import { assumptionsOf } from '../../spec/build.js';
 import { ACTION } from './actions.js';
 import { count, ms, rps } from './format.js';
 import type { SlackMessage } from './kit.js';
@@ -73,7 +74,7 @@ export function quickPlanBlocks(plan: Plan, request: string, useCaseName: string
     `${useCaseName}${spec.users.value === null ? '' : ` · ${count(spec.users.value)} users`} · ` +
     `peak ${rps(spec.traffic.peakQps.value)} · p95 targets TTFT ${ms(spec.slo.ttftP95Ms.value)}, ` +
     `ITL ${ms(spec.slo.itlP95Ms.value)}, E2E ${ms(spec.slo.e2eP95Ms.value)}`;
-  const assumed = spec.notes.filter((note) => /assumed/.test(note));
+  const assumed = assumptionsOf(spec);
   const options = recommendationsBlocks(plan, {
     top: 3,
     optionButtons: false,
@@ -81,7 +82,7 @@ export function quickPlanBlocks(plan: Plan, request: string, useCaseName: string
   });
   const blocks = [
     section(`*Quick plan for* “${escapeMrkdwn(clip(request, 500))}”\n${summary}`),
-    ...(assumed.length > 0 ? [context(assumed.join(' '))] : []),
+    ...(assumed.length > 0 ? [context(`Assumed: ${assumed.join(' ')}`)] : []),
     ...options.blocks,
   ];
   return message(`Quick plan for “${clip(request, 200)}”: ${options.text}`, blocks);
