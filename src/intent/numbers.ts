@@ -126,17 +126,17 @@ export function normalizeFigures(text: string): string {
     return value === null ? phrase : String(value);
   });
   prepared = prepared.replace(
-    /(\d+(?:\.\d+)?)\s+grand\b/g,
+    /(?<!\d)(\d+(?:\.\d+)?)\s+grand\b/g,
     (_, digits: string) => `${clean(Number(digits) * 1e3)} dollars`,
   );
-  prepared = prepared.replace(/(\d+(?:\.\d+)?)\s?k\b/g, (_, digits: string) =>
+  prepared = prepared.replace(/(?<!\d)(\d+(?:\.\d+)?)\s?k\b/g, (_, digits: string) =>
     String(clean(Number(digits) * 1e3)),
   );
-  prepared = prepared.replace(/(\d+(?:\.\d+)?)\s?bn\b/g, (_, digits: string) =>
+  prepared = prepared.replace(/(?<!\d)(\d+(?:\.\d+)?)\s?bn\b/g, (_, digits: string) =>
     String(clean(Number(digits) * 1e9)),
   );
   prepared = prepared.replace(
-    /(\d+(?:\.\d+)?)\s?(?:mm|mn|mil|m)\b/g,
+    /(?<!\d)(\d+(?:\.\d+)?)\s?(?:mm|mn|mil|m)\b/g,
     (match, digits: string, offset: number) => {
       const money = /[$€£]\s?$/.test(prepared.slice(0, offset));
       const million = money || !NOT_MILLION_AFTER.test(prepared.slice(offset + match.length));
