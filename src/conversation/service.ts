@@ -190,8 +190,9 @@ export function createConversationService({
         const outcome = await turn(key, start ? { startedBy: message.userId } : undefined, (conversation) =>
           gate.run(() => converse(conversation, read, knowledge(), said)),
         );
-        if (outcome && input.notes.length > 0)
-          outcome.replies = [{ message: noticeBlocks(input.notes.join(' ')) }, ...outcome.replies];
+        const notes = [...input.notes, ...(said.refused ?? [])];
+        if (outcome && notes.length > 0)
+          outcome.replies = [{ message: noticeBlocks(notes.join(' ')) }, ...outcome.replies];
         return outcome;
       } catch (error) {
         return failed(key, error, start);
@@ -201,9 +202,11 @@ export function createConversationService({
     rememberSpecCard: (conversationId, ts) => store.setSpecCard(conversationId, ts),
 
     async quickPlan(raw) {
-      const { text, notes } = prepareUserText(raw);
+      const input = prepareUserText(raw);
+      const { text } = input;
       const said = await extract(text);
       const plan = await gate.run(() => quickPlan(text, knowledge(), said));
+      const notes = [...input.notes, ...(said.refused ?? [])];
       return notes.length > 0 ? { ...plan, blocks: [context(notes.join(' ')), ...plan.blocks] } : plan;
     },
 

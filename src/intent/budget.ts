@@ -6,7 +6,7 @@ import { CLAUSE_REACH, clauseSides, NUM, wholeCount } from './clauses.js';
  * exchange rates in a pure core). A month is 730 hours, so a day is 730/24 of a month and a week 730/168.
  */
 
-const MONTHS_PER: Record<string, number> = {
+export const MONTHS_PER: Record<string, number> = {
   hour: 1 / 730,
   day: 24 / 730,
   week: 168 / 730,

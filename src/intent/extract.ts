@@ -7,7 +7,7 @@ import { extractLatencyTargets } from './latency.js';
 import { normalizeFigures, roundMoney, roundMs, roundRate } from './numbers.js';
 import { extractPriority } from './priority.js';
 import type { ExtractionVocabulary, Intent } from './schema.js';
-import { missingFacts } from './schema.js';
+import { withinBounds } from './schema.js';
 import { repairTypos } from './typos.js';
 import { classifyUseCase } from './use-case.js';
 import { extractMaxGpus, extractTokenLengths } from './workload.js';
@@ -70,5 +70,5 @@ export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent
     itlP95Ms: rounded(latency.itl, roundMs),
     e2eP95Ms: rounded(latency.e2e, roundMs),
   };
-  return { ...intent, missing: missingFacts(intent) };
+  return withinBounds(intent);
 }

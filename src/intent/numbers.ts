@@ -158,3 +158,22 @@ export const roundRate = (perSecond: number): number => roundFigure(perSecond, 0
 export const roundMoney = (amount: number): number => Math.round(amount * 100) / 100;
 /** Latency targets: whole milliseconds unless below one. */
 export const roundMs = (ms: number): number => roundFigure(ms, 1, 0);
+
+/**
+ * Plain decimal digits, or thousands grouped in threes by one kind of separator ("1,500", "1 500", "1_500"); a
+ * fraction after a point and a power of ten ("1e6") as scientific notation writes it.
+ */
+const DECIMAL = /^[+-]?(?:\d{1,3}([,_ ])\d{3}(?:\1\d{3})*|\d+)(?:\.\d+)?(?:e[+-]?\d+)?$/i;
+
+/**
+ * A number as people type it into a form field or a command-line flag, or null when it is not one. Only decimal
+ * digits count: JavaScript's Number() would read "0x10" as 16, "0b11" as 3 and (once separators are dropped) the
+ * decimal comma of "1,5" as 15, so hexadecimal, binary, octal and a comma not followed by three digits are refused
+ * rather than misread.
+ */
+export function parseDecimal(text: string): number | null {
+  const trimmed = text.trim();
+  if (!DECIMAL.test(trimmed)) return null;
+  const value = Number(trimmed.replace(/[,_ ]/g, ''));
+  return Number.isFinite(value) ? value : null;
+}
