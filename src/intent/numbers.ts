@@ -138,7 +138,7 @@ export function normalizeFigures(text: string): string {
   prepared = prepared.replace(
     /(?<!\d)(\d+(?:\.\d+)?)\s?(?:mm|mn|mil|m)\b/g,
     (match, digits: string, offset: number) => {
-      const money = /[$€£]\s?$/.test(prepared.slice(0, offset));
+      const money = /[$€£]\s?$/.test(prepared.slice(Math.max(0, offset - 2), offset));
       const million = money || !NOT_MILLION_AFTER.test(prepared.slice(offset + match.length));
       return million ? String(clean(Number(digits) * 1e6)) : match;
     },
