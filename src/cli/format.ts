@@ -34,6 +34,7 @@ export function formatIntent(intent: Intent): string {
     ['ITL p95', number(intent.itlP95Ms, ' ms')],
     ['E2E p95', number(intent.e2eP95Ms, ' ms')],
     ['Missing', intent.missing.length ? intent.missing.join(', ') : 'nothing'],
+    ...(intent.refused ?? []).map((reason): [string, string] => ['Refused', reason]),
   ]);
 }
 

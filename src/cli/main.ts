@@ -1,5 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config/index.js';
+import { FIGURE_MAX, formatFigure } from '../intent/bounds.js';
+import { parseDecimal } from '../intent/numbers.js';
 import { PRECISIONS } from '../knowledge/catalog.js';
 import { UNDERSTOOD_MODEL_TYPES } from '../knowledge/hf-config.js';
 import { importBenchmarksCommand } from './benchmarks.js';
@@ -21,15 +23,20 @@ import { specCommand } from './spec.js';
 import { statusCommand } from './status.js';
 import { workerCommand } from './worker.js';
 
-function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || parsed <= 0)
-    throw new InvalidArgumentError('expected a number > 0.');
-  return parsed;
+/** A flag's number: decimal digits only ("0x10" is refused, not read as 16), above 0 and at most `max`. */
+function positiveNumber(max: number) {
+  return (value: string): number => {
+    const parsed = parseDecimal(value);
+    if (parsed === null || parsed <= 0) throw new InvalidArgumentError('expected a decimal number > 0.');
+    if (parsed > max) throw new InvalidArgumentError(`expected at most ${formatFigure(max)}.`);
+    return parsed;
+  };
 }
+/** Any positive figure without a bound of its own: one JavaScript still counts exactly. */
+const positive = positiveNumber(Number.MAX_SAFE_INTEGER);
 
 function score(value: string): number {
-  const parsed = positiveNumber(value);
+  const parsed = positive(value);
   if (parsed > 100) throw new InvalidArgumentError('expected a score from 0 to 100.');
   return parsed;
 }
@@ -45,8 +52,10 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 function positiveInteger(value: string): number {
-  if (!/^\d+$/.test(value) || Number(value) < 1)
-    throw new InvalidArgumentError('expected a whole number ≥ 1.');
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1)
+    throw new InvalidArgumentError(
+      `expected a whole number from 1 to ${formatFigure(Number.MAX_SAFE_INTEGER)}.`,
+    );
   return Number(value);
 }
 
@@ -84,8 +93,8 @@ function buildProgram(io: CliIo): Command {
     .option('--json', 'print the plan as JSON')
     .option('--gpu <ids>', 'allowed GPU types, overriding the text (repeat or comma-separate)', collect)
     .option('--model <ids>', 'preferred models, overriding the text (repeat or comma-separate)', collect)
-    .option('--qps <n>', 'peak requests per second', positiveNumber)
-    .option('--budget <usd>', 'monthly budget in USD', positiveNumber)
+    .option('--qps <n>', 'peak requests per second', positiveNumber(FIGURE_MAX.qps))
+    .option('--budget <usd>', 'monthly budget in USD', positiveNumber(FIGURE_MAX.budgetMonthlyUsd))
     .addOption(
       new Option('--priority <p>', 'what to optimise').choices(['latency', 'cost', 'accuracy', 'balanced']),
     )
@@ -104,10 +113,18 @@ function buildProgram(io: CliIo): Command {
     .requiredOption('--gpu <id>', 'GPU type')
     .requiredOption('--tp <n>', 'tensor parallel degree', positiveInteger)
     .option('--gpu-count <n>', 'GPUs of the replica (default: the TP degree)', positiveInteger)
-    .requiredOption('--prompt-tokens <n>', 'mean prompt tokens per request', positiveNumber)
-    .requiredOption('--output-tokens <n>', 'mean output tokens per request', positiveNumber)
-    .option('--rate <rps>', 'open-loop request rate', positiveNumber)
-    .option('--concurrency <n>', 'closed-loop concurrent clients', positiveNumber)
+    .requiredOption(
+      '--prompt-tokens <n>',
+      'mean prompt tokens per request',
+      positiveNumber(FIGURE_MAX.tokens),
+    )
+    .requiredOption(
+      '--output-tokens <n>',
+      'mean output tokens per request',
+      positiveNumber(FIGURE_MAX.tokens),
+    )
+    .option('--rate <rps>', 'open-loop request rate', positiveNumber(FIGURE_MAX.qps))
+    .option('--concurrency <n>', 'closed-loop concurrent clients', positive)
     .addOption(
       new Option(
         '--quantization <p>',
@@ -117,10 +134,10 @@ function buildProgram(io: CliIo): Command {
     .option(
       '--slo-ttft-ms <ms>',
       'TTFT p95 target: also print the highest rate within the targets',
-      positiveNumber,
+      positiveNumber(FIGURE_MAX.ttftP95Ms),
     )
-    .option('--slo-itl-ms <ms>', 'ITL p95 target', positiveNumber)
-    .option('--slo-e2e-ms <ms>', 'E2E p95 target', positiveNumber)
+    .option('--slo-itl-ms <ms>', 'ITL p95 target', positiveNumber(FIGURE_MAX.itlP95Ms))
+    .option('--slo-e2e-ms <ms>', 'E2E p95 target', positiveNumber(FIGURE_MAX.e2eP95Ms))
     .action((options) => predictCommand(cliContext(io), options));
 
   program

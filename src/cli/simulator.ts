@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { SimulatedCrash, startSimulator } from '../../simulator/server.js';
+import { parseDecimal } from '../intent/numbers.js';
 import { PRECISIONS, Precision } from '../knowledge/catalog.js';
 import { engineTimingFor } from '../planner/engine-timing.js';
 import { type CliContext, catalogGpuId, catalogModelId, cliContext, withKnowledgeBase } from './context.js';
@@ -13,12 +14,22 @@ import { type CliIo, UsageError, writeLine } from './io.js';
 import { InfeasibleConfigurationError } from './predict.js';
 import { stopRequested } from './signals.js';
 
-const count = z.coerce.number().int().positive();
-const seconds = z.coerce.number().nonnegative();
+/** A flag's or variable's number, in decimal digits only (z.coerce.number() would read "0x10" as 16). */
+const decimal = <T extends z.ZodType<number, number>>(rules: T) =>
+  z
+    .string()
+    .transform((text, context) => {
+      const value = parseDecimal(text);
+      if (value === null) context.addIssue({ code: 'custom', message: 'Expected a decimal number' });
+      return value ?? Number.NaN;
+    })
+    .pipe(rules);
+const count = decimal(z.number().int().positive());
+const seconds = decimal(z.number().nonnegative());
 
 /** Settings as flags or environment variables give them (strings), validated and coerced in one place. */
 export const SimulatorSettings = z.object({
-  port: z.coerce.number().int().min(0).max(65535).default(8000),
+  port: decimal(z.number().int().min(0).max(65535)).default(8000),
   host: z.string().min(1).default('0.0.0.0'),
   model: z.string().min(1),
   servedModelName: z.string().min(1).optional(),
@@ -28,13 +39,13 @@ export const SimulatorSettings = z.object({
   quantization: Precision.default('bf16'),
   maxConcurrency: count.optional(),
   maxNumBatchedTokens: count.optional(),
-  gpuMemoryUtilization: z.coerce.number().gt(0).max(1).optional(),
+  gpuMemoryUtilization: decimal(z.number().gt(0).max(1)).optional(),
   kvCacheDtype: z.enum(['auto', 'fp8']).optional(),
   maxModelLen: count.optional(),
-  timeScale: z.coerce.number().positive().default(1),
-  seed: z.coerce.number().int().nonnegative().default(0),
+  timeScale: decimal(z.number().positive()).default(1),
+  seed: decimal(z.number().int().nonnegative()).default(0),
   defaultOutputTokens: count.default(256),
-  failFraction: z.coerce.number().min(0).max(1).default(0),
+  failFraction: decimal(z.number().min(0).max(1)).default(0),
   unreadySeconds: seconds.default(0),
   crashAfterSeconds: seconds.optional(),
   crashAfterRequests: count.optional(),

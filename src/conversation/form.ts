@@ -1,3 +1,4 @@
+import { parseDecimal } from '../intent/numbers.js';
 import type { FormValues } from '../slack/blocks/form.js';
 
 /** Problems of a submitted form by field name: Slack shows each under its input (`response_action: errors`). */
@@ -36,8 +37,8 @@ export function formReader(values: FormValues) {
   ): number | null | undefined {
     const text = single(name);
     if (text === null) return rules.optional ? null : fail(name, 'Required.');
-    const value = Number(text.replace(/[,_\s]/g, ''));
-    if (!Number.isFinite(value)) return fail(name, `“${text}” is not a number.`);
+    const value = parseDecimal(text);
+    if (value === null) return fail(name, `“${text}” is not a decimal number: write 1500, 1,500 or 1.5.`);
     if (rules.integer && !Number.isInteger(value)) return fail(name, 'Must be a whole number.');
     const min = rules.min ?? 0;
     if (value <= 0 && min === 0) return fail(name, 'Must be more than 0.');

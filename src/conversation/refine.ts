@@ -48,7 +48,8 @@ export function refineIntent(
   text: string,
   knowledge: Pick<Knowledge, 'gpus' | 'models'>,
 ): Intent {
-  const next: Omit<Intent, 'missing'> = { ...previous };
+  // What an earlier message had refused was said then; this message's own refusals are in `said`.
+  const { refused: _said, ...next }: Omit<Intent, 'missing'> = previous;
   if (said.useCase !== null && (previous.useCase === null || namesUseCase(text, said, knowledge)))
     next.useCase = said.useCase;
   if (said.users !== null) {

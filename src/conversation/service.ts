@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
+import { prepareUserText } from '../intent/input.js';
 import type { Intent } from '../intent/schema.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
@@ -9,6 +10,7 @@ import { noticeView, optionDetailsView } from '../slack/blocks/details.js';
 import { failureBlocks, noticeBlocks } from '../slack/blocks/dialogue.js';
 import type { FormValues } from '../slack/blocks/form.js';
 import type { SlackMessage, SlackView } from '../slack/blocks/kit.js';
+import { context } from '../slack/blocks/kit.js';
 import { specFormView } from '../slack/blocks/spec-form.js';
 import type { ScenarioState } from '../slack/blocks/what-if.js';
 import { compareView, whatIfView } from '../slack/blocks/what-if.js';
@@ -181,11 +183,17 @@ export function createConversationService({
     },
 
     async handleMessage(key, message, start) {
+      const input = prepareUserText(message.text);
+      const read = { ...message, text: input.text };
       try {
-        const said = await extract(message.text);
-        return await turn(key, start ? { startedBy: message.userId } : undefined, (conversation) =>
-          gate.run(() => converse(conversation, message, knowledge(), said)),
+        const said = await extract(read.text);
+        const outcome = await turn(key, start ? { startedBy: message.userId } : undefined, (conversation) =>
+          gate.run(() => converse(conversation, read, knowledge(), said)),
         );
+        const notes = [...input.notes, ...(said.refused ?? [])];
+        if (outcome && notes.length > 0)
+          outcome.replies = [{ message: noticeBlocks(notes.join(' ')) }, ...outcome.replies];
+        return outcome;
       } catch (error) {
         return failed(key, error, start);
       }
@@ -193,9 +201,13 @@ export function createConversationService({
 
     rememberSpecCard: (conversationId, ts) => store.setSpecCard(conversationId, ts),
 
-    async quickPlan(text) {
+    async quickPlan(raw) {
+      const input = prepareUserText(raw);
+      const { text } = input;
       const said = await extract(text);
-      return gate.run(() => quickPlan(text, knowledge(), said));
+      const plan = await gate.run(() => quickPlan(text, knowledge(), said));
+      const notes = [...input.notes, ...(said.refused ?? [])];
+      return notes.length > 0 ? { ...plan, blocks: [context(notes.join(' ')), ...plan.blocks] } : plan;
     },
 
     async threadOf(conversationId) {

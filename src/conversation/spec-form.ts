@@ -1,3 +1,4 @@
+import { FIGURE_MAX } from '../intent/bounds.js';
 import type { Intent } from '../intent/schema.js';
 import { missingFacts, Priority } from '../intent/schema.js';
 import type { Knowledge, UseCase } from '../knowledge/catalog.js';
@@ -35,14 +36,14 @@ const PRIORITY_LABEL: Record<Priority, string> = {
 
 /** Sanity bounds: far beyond any real deployment, so a typo (an extra 0 or three) is caught, not planned. */
 const MAX = {
-  users: 1e9,
-  qps: 1e6,
-  tokens: 10_000_000,
-  ttftMs: 600_000,
-  itlMs: 60_000,
-  e2eMs: 3_600_000,
-  budget: 1e9,
-  gpus: 100_000,
+  users: FIGURE_MAX.users,
+  qps: FIGURE_MAX.qps,
+  tokens: FIGURE_MAX.tokens,
+  ttftMs: FIGURE_MAX.ttftP95Ms,
+  itlMs: FIGURE_MAX.itlP95Ms,
+  e2eMs: FIGURE_MAX.e2eP95Ms,
+  budget: FIGURE_MAX.budgetMonthlyUsd,
+  gpus: FIGURE_MAX.gpus,
 } as const;
 
 /**

@@ -1,3 +1,4 @@
+import { FIGURE_MAX } from '../intent/bounds.js';
 import type { Knowledge, Precision } from '../knowledge/catalog.js';
 import { PRECISIONS } from '../knowledge/catalog.js';
 import type { WhatIfOverrides } from '../planner/plan.js';
@@ -125,10 +126,10 @@ export function readWhatIfForm(
     max: 10_000,
     optional: true,
   });
-  const peakQps = read.number(WHAT_IF_FIELD.peakQps, { max: 1e6 });
-  const ttft = read.number(WHAT_IF_FIELD.ttft, { max: 600_000 });
-  const itl = read.number(WHAT_IF_FIELD.itl, { max: 60_000 });
-  const e2e = read.number(WHAT_IF_FIELD.e2e, { max: 3_600_000 });
+  const peakQps = read.number(WHAT_IF_FIELD.peakQps, { max: FIGURE_MAX.qps });
+  const ttft = read.number(WHAT_IF_FIELD.ttft, { max: FIGURE_MAX.ttftP95Ms });
+  const itl = read.number(WHAT_IF_FIELD.itl, { max: FIGURE_MAX.itlP95Ms });
+  const e2e = read.number(WHAT_IF_FIELD.e2e, { max: FIGURE_MAX.e2eP95Ms });
   const tensorParallel = tpText === undefined ? undefined : Number(tpText);
   const model = knowledge.models.find((candidate) => candidate.id === modelId);
   if (model && precision && !model.precisions.some((served) => served.precision === precision)) {

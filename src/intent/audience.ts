@@ -234,8 +234,8 @@ export function extractQps(text: string, users: number | null): number | null {
       continue;
     // Bare "N per month" is too often money ("20k/mo") to be a request rate.
     if (!hasNoun && (adverb || unit === 'month')) continue;
-    if (!hasNoun && /\b(?:budget|spend|cost|pay|price)\w*\b[^,;]{0,20}$/.test(text.slice(0, match.index)))
-      continue;
+    const before = text.slice(Math.max(0, match.index - 60), match.index);
+    if (!hasNoun && /\b(?:budget|spend|cost|pay|price)\w*\b[^,;]{0,20}$/.test(before)) continue;
     const perUser = isPerUser(text, match.index, perUserBefore ?? perUserAfter);
     if (perUser && users === null) continue;
     add(match.index, (Number(digits) * (perUser ? users! : 1)) / SECONDS_PER[unit]!);

@@ -1,12 +1,12 @@
 import { PEOPLE_NOUN } from './audience.js';
-import { clauseSides, NUM, wholeCount } from './clauses.js';
+import { CLAUSE_REACH, clauseSides, NUM, wholeCount } from './clauses.js';
 
 /**
  * The monthly budget in text prepared by `normalizeFigures`. Other currencies are taken at face value (no
  * exchange rates in a pure core). A month is 730 hours, so a day is 730/24 of a month and a week 730/168.
  */
 
-const MONTHS_PER: Record<string, number> = {
+export const MONTHS_PER: Record<string, number> = {
   hour: 1 / 730,
   day: 24 / 730,
   week: 168 / 730,
@@ -80,9 +80,10 @@ interface Amount {
 /** The budget in USD per month; amounts with a budget word near them win over other amounts. */
 export function extractBudget(text: string, users: number | null): number | null {
   const amounts: Amount[] = [];
+  const starts = new Set<number>();
   const consider = (start: number, end: number, value: number) => {
-    if (amounts.some((amount) => amount.start === start) || !(value > 0)) return;
-    const after = text.slice(end);
+    if (starts.has(start) || !(value > 0)) return;
+    const after = text.slice(end, end + CLAUSE_REACH);
     if (UNIT_PRICE_AFTER.test(after)) return;
     const { before, after: clauseAfter } = clauseSides(text, start, end);
     if (UNIT_PRICE_BEFORE.test(before)) return;
@@ -102,6 +103,7 @@ export function extractBudget(text: string, users: number | null): number | null
     const budgetWord =
       BUDGET_WORD.test(before) || /^\s*(?:budget|max|maximum|cap|limit|tops)\b/.test(clauseAfter);
     amounts.push({ monthly, budgetWord, start });
+    starts.add(start);
   };
   for (const match of text.matchAll(MONEY)) {
     const upper = match[2] ?? match[3] ?? match[1] ?? match[5] ?? match[4];
@@ -112,7 +114,7 @@ export function extractBudget(text: string, users: number | null): number | null
     const digits = match[1]!;
     const start = match.index + match[0].lastIndexOf(digits);
     // An amount with a currency sign was already taken by MONEY.
-    if (/[$€£]\s?$|\b(?:usd|eur|gbp)\s?$/.test(text.slice(0, start))) continue;
+    if (/[$€£]\s?$|\b(?:usd|eur|gbp)\s?$/.test(text.slice(Math.max(0, start - 6), start))) continue;
     consider(start, start + digits.length, wholeCount(digits));
   }
   for (const match of text.matchAll(FIGURE_BEFORE_BUDGET)) {

@@ -2,11 +2,12 @@ import type { CatalogMention } from '../knowledge/aliases.js';
 import { locateGpuMentions, locateModelMentions } from '../knowledge/aliases.js';
 import { extractQps, extractUsers } from './audience.js';
 import { extractBudget } from './budget.js';
+import { prepareUserText } from './input.js';
 import { extractLatencyTargets } from './latency.js';
 import { normalizeFigures, roundMoney, roundMs, roundRate } from './numbers.js';
 import { extractPriority } from './priority.js';
 import type { ExtractionVocabulary, Intent } from './schema.js';
-import { missingFacts } from './schema.js';
+import { withinBounds } from './schema.js';
 import { repairTypos } from './typos.js';
 import { classifyUseCase } from './use-case.js';
 import { extractMaxGpus, extractTokenLengths } from './workload.js';
@@ -51,7 +52,7 @@ const rounded = <T>(value: T | null, round: (value: T) => T): T | null =>
 /** Rule-based reading of a request: every fact the text states, null/[] for the rest. Pure. */
 export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent {
   // Typos are repaired once, so that every rule below reads "usres" as "users" and "secnod" as "second".
-  const repaired = repairTypos(text);
+  const repaired = repairTypos(prepareUserText(text).text);
   const figures = normalizeFigures(repaired);
   const users = extractUsers(figures);
   const latency = extractLatencyTargets(figures);
@@ -69,5 +70,5 @@ export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent
     itlP95Ms: rounded(latency.itl, roundMs),
     e2eP95Ms: rounded(latency.e2e, roundMs),
   };
-  return { ...intent, missing: missingFacts(intent) };
+  return withinBounds(intent);
 }

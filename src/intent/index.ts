@@ -1,4 +1,5 @@
 import { extractIntent } from './extract.js';
+import { prepareUserText } from './input.js';
 import type { ChatClient } from './llm.js';
 import { requestLlmDraft } from './llm.js';
 import type { MergeOutcome } from './merge.js';
@@ -6,6 +7,8 @@ import { mergeLlmDraft } from './merge.js';
 import type { ExtractionVocabulary, Intent } from './schema.js';
 
 export { extractIntent } from './extract.js';
+export type { PreparedText } from './input.js';
+export { MAX_MESSAGE_CHARS, prepareUserText } from './input.js';
 export type { ChatClient, LlmSettings } from './llm.js';
 export { createOllamaClient, LlmIntentDraft } from './llm.js';
 export { mergeLlmDraft } from './merge.js';
@@ -31,8 +34,10 @@ export async function extractIntentWithLlm(
 ): Promise<{ intent: Intent; llm: LlmReport }> {
   const rules = extractIntent(text, vocab);
   if (!llm) return { intent: rules, llm: { status: 'off' } };
-  const result = await requestLlmDraft(llm.client, llm.model, text, vocab, llm.timeoutMs);
+  // The LLM reads what the rules read: the same bounded, cleaned text.
+  const read = prepareUserText(text).text;
+  const result = await requestLlmDraft(llm.client, llm.model, read, vocab, llm.timeoutMs);
   if (!result.ok) return { intent: rules, llm: { status: 'failed', reason: result.reason } };
-  const { intent, adopted, ignored } = mergeLlmDraft(rules, result.draft, vocab, text);
+  const { intent, adopted, ignored } = mergeLlmDraft(rules, result.draft, vocab, read);
   return { intent, llm: { status: 'used', adopted, ignored } };
 }

@@ -4,7 +4,7 @@ import { clauseAround, NUM } from './clauses.js';
 
 export type LatencyMetric = 'ttft' | 'itl' | 'e2e';
 
-const MS_PER: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
+export const MS_PER: Record<string, number> = { ms: 1, s: 1000, min: 60_000, h: 3_600_000 };
 
 function unitOf(word: string): keyof typeof MS_PER {
   if (/^(?:ms|msecs?|millis|milliseconds?)$/.test(word)) return 'ms';

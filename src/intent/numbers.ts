@@ -126,19 +126,19 @@ export function normalizeFigures(text: string): string {
     return value === null ? phrase : String(value);
   });
   prepared = prepared.replace(
-    /(\d+(?:\.\d+)?)\s+grand\b/g,
+    /(?<!\d)(\d+(?:\.\d+)?)\s+grand\b/g,
     (_, digits: string) => `${clean(Number(digits) * 1e3)} dollars`,
   );
-  prepared = prepared.replace(/(\d+(?:\.\d+)?)\s?k\b/g, (_, digits: string) =>
+  prepared = prepared.replace(/(?<!\d)(\d+(?:\.\d+)?)\s?k\b/g, (_, digits: string) =>
     String(clean(Number(digits) * 1e3)),
   );
-  prepared = prepared.replace(/(\d+(?:\.\d+)?)\s?bn\b/g, (_, digits: string) =>
+  prepared = prepared.replace(/(?<!\d)(\d+(?:\.\d+)?)\s?bn\b/g, (_, digits: string) =>
     String(clean(Number(digits) * 1e9)),
   );
   prepared = prepared.replace(
-    /(\d+(?:\.\d+)?)\s?(?:mm|mn|mil|m)\b/g,
+    /(?<!\d)(\d+(?:\.\d+)?)\s?(?:mm|mn|mil|m)\b/g,
     (match, digits: string, offset: number) => {
-      const money = /[$€£]\s?$/.test(prepared.slice(0, offset));
+      const money = /[$€£]\s?$/.test(prepared.slice(Math.max(0, offset - 2), offset));
       const million = money || !NOT_MILLION_AFTER.test(prepared.slice(offset + match.length));
       return million ? String(clean(Number(digits) * 1e6)) : match;
     },
@@ -158,3 +158,22 @@ export const roundRate = (perSecond: number): number => roundFigure(perSecond, 0
 export const roundMoney = (amount: number): number => Math.round(amount * 100) / 100;
 /** Latency targets: whole milliseconds unless below one. */
 export const roundMs = (ms: number): number => roundFigure(ms, 1, 0);
+
+/**
+ * Plain decimal digits, or thousands grouped in threes by one kind of separator ("1,500", "1 500", "1_500"); a
+ * fraction after a point and a power of ten ("1e6") as scientific notation writes it.
+ */
+const DECIMAL = /^[+-]?(?:\d{1,3}([,_ ])\d{3}(?:\1\d{3})*|\d+)(?:\.\d+)?(?:e[+-]?\d+)?$/i;
+
+/**
+ * A number as people type it into a form field or a command-line flag, or null when it is not one. Only decimal
+ * digits count: JavaScript's Number() would read "0x10" as 16, "0b11" as 3 and (once separators are dropped) the
+ * decimal comma of "1,5" as 15, so hexadecimal, binary, octal and a comma not followed by three digits are refused
+ * rather than misread.
+ */
+export function parseDecimal(text: string): number | null {
+  const trimmed = text.trim();
+  if (!DECIMAL.test(trimmed)) return null;
+  const value = Number(trimmed.replace(/[,_ ]/g, ''));
+  return Number.isFinite(value) ? value : null;
+}

@@ -1,3 +1,5 @@
+import { TakenSpans } from '../knowledge/spans.js';
+import { CLAUSE_REACH } from './clauses.js';
 import type { Priority } from './schema.js';
 
 /**
@@ -81,12 +83,15 @@ const SLO_AFTER =
 const EMPHASIS =
   /\b(?:critical|crucial|key|most important|matters most|top priority|main priority|priority|above all|paramount|essential|must|everything|what matters|number one|#1|first and foremost)\b/;
 
-/** Hits within a clause are boosted when the clause stresses them. */
+/** Hits within a clause are boosted when the clause stresses them; a clause reaches CLAUSE_REACH either side. */
 function clauseOf(text: string, index: number): string {
+  const from = Math.max(0, index - CLAUSE_REACH);
+  const window = text.slice(from, index + CLAUSE_REACH);
+  const at = index - from;
   const start =
-    Math.max(text.lastIndexOf(',', index), text.lastIndexOf(';', index), text.lastIndexOf('.', index)) + 1;
-  const ends = [',', ';', '.'].map((mark) => text.indexOf(mark, index)).filter((at) => at !== -1);
-  return text.slice(start, ends.length > 0 ? Math.min(...ends) : text.length);
+    Math.max(window.lastIndexOf(',', at), window.lastIndexOf(';', at), window.lastIndexOf('.', at)) + 1;
+  const ends = [',', ';', '.'].map((mark) => window.indexOf(mark, at)).filter((end) => end !== -1);
+  return window.slice(start, ends.length > 0 ? Math.min(...ends) : window.length);
 }
 
 /** Words for each priority as they appear in comparisons ("cost over latency"). */
@@ -118,28 +123,28 @@ function priorityOfWord(word: string): Priority {
 export function extractPriority(text: string): { priority: Priority; priorityStated: boolean } {
   const lower = text.toLowerCase().replace(/[\u2018\u2019]/g, "'");
   const score = new Map<Priority, { weight: number; first: number }>();
-  const claimed: { start: number; end: number }[] = [];
+  const claimed = new TakenSpans(lower.length);
   // A stated ranking ("cost over latency", "quality > speed") decides more than any single word.
   for (const match of lower.matchAll(COMPARISON)) {
     const [whole, first, more, second] = match;
     const winner = priorityOfWord(more ? first! : second!);
     const current = score.get(winner)?.weight ?? 0;
     score.set(winner, { weight: current + 6, first: match.index });
-    claimed.push({ start: match.index, end: match.index + whole.length });
+    claimed.take(match.index, match.index + whole.length);
   }
   for (const match of lower.matchAll(NAMED_PRIORITY)) {
     const winner = priorityOfWord((match[1] ?? match[2])!);
     const current = score.get(winner)?.weight ?? 0;
     score.set(winner, { weight: current + 6, first: match.index });
-    claimed.push({ start: match.index, end: match.index + match[0].length });
+    claimed.take(match.index, match.index + match[0].length);
   }
   for (const { priority, weight, pattern } of CUES) {
     for (const match of lower.matchAll(pattern)) {
       const start = match.index;
       const end = start + match[0].length;
       // A phrase already counted by a stronger cue ("low latency") is not counted again as "latency".
-      if (claimed.some((span) => span.start < end && start < span.end)) continue;
-      claimed.push({ start, end });
+      if (claimed.overlaps(start, end)) continue;
+      claimed.take(start, end);
       const before = lower.slice(Math.max(0, start - 40), start);
       const after = lower.slice(end, end + 40);
       if (priority !== 'balanced' && (NEGATED_BEFORE.test(before) || NEGATED_AFTER.test(after))) continue;

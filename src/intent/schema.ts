@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { Gpu, Model } from '../knowledge/catalog.js';
 import { UseCaseId } from '../knowledge/catalog.js';
+import type { BoundedFigure } from './bounds.js';
+import { BOUNDED_FIGURES, figureOutOfBounds } from './bounds.js';
 
 export const Priority = z.enum(['latency', 'cost', 'accuracy', 'balanced']);
 export type Priority = z.infer<typeof Priority>;
@@ -9,30 +11,34 @@ export type Priority = z.infer<typeof Priority>;
 export const MissingFact = z.enum(['useCase', 'users', 'qps']);
 export type MissingFact = z.infer<typeof MissingFact>;
 
-const ms = z.number().positive().nullable();
+const figure = (field: BoundedFigure) => z.number().positive().max(BOUNDED_FIGURES[field].max).nullable();
+const count = (field: BoundedFigure) =>
+  z.number().int().positive().max(BOUNDED_FIGURES[field].max).nullable();
 
 /** What the user asked for, as far as the text says. Null / [] = not stated. */
 export const Intent = z.object({
   useCase: UseCaseId.nullable(),
-  users: z.number().int().positive().nullable(),
+  users: count('users'),
   /** Requests per second the deployment must carry at peak. */
-  qps: z.number().positive().nullable(),
+  qps: figure('qps'),
   priority: Priority,
   /** False when `priority` is the default rather than something the user said. */
   priorityStated: z.boolean(),
-  budgetMonthlyUsd: z.number().positive().nullable(),
+  budgetMonthlyUsd: figure('budgetMonthlyUsd'),
   /** Canonical GPU ids the user allows. */
   gpuTypes: z.array(z.string()),
   /** Hugging Face ids of models the user prefers. */
   models: z.array(z.string()),
   /** Upper bound on the total number of GPUs. */
-  maxGpus: z.number().int().positive().nullable(),
-  promptTokens: z.number().int().positive().nullable(),
-  outputTokens: z.number().int().positive().nullable(),
-  ttftP95Ms: ms,
-  itlP95Ms: ms,
-  e2eP95Ms: ms,
+  maxGpus: count('maxGpus'),
+  promptTokens: count('promptTokens'),
+  outputTokens: count('outputTokens'),
+  ttftP95Ms: figure('ttftP95Ms'),
+  itlP95Ms: figure('itlP95Ms'),
+  e2eP95Ms: figure('e2eP95Ms'),
   missing: z.array(MissingFact),
+  /** Figures of this message that are beyond FIGURE_MAX, each in words for the user; absent when there are none. */
+  refused: z.array(z.string()).optional(),
 });
 export type Intent = z.infer<typeof Intent>;
 
@@ -40,6 +46,23 @@ export type Intent = z.infer<typeof Intent>;
 export interface ExtractionVocabulary {
   gpus: Pick<Gpu, 'id' | 'aliases'>[];
   models: Pick<Model, 'id' | 'name' | 'family' | 'aliases'>[];
+}
+
+/**
+ * The intent with every figure beyond its bound left out (null), and why in `refused`: a plan for 3.5e18 GPUs helps
+ * nobody, and the user should hear that their figure was not used rather than see it silently replaced.
+ */
+export function withinBounds(intent: Omit<Intent, 'missing'>): Intent {
+  const { refused: earlier = [], ...bounded } = intent;
+  const refused = [...earlier];
+  for (const field of Object.keys(BOUNDED_FIGURES) as BoundedFigure[]) {
+    const value = bounded[field];
+    const reason = value === null ? null : figureOutOfBounds(field, value);
+    if (reason === null) continue;
+    bounded[field] = null;
+    refused.push(reason);
+  }
+  return { ...bounded, missing: missingFacts(bounded), ...(refused.length > 0 ? { refused } : {}) };
 }
 
 /** Which facts are still missing, derived from the others (never stored separately). */

@@ -1,4 +1,5 @@
 import type { UseCaseId } from '../knowledge/catalog.js';
+import { TakenSpans } from '../knowledge/spans.js';
 
 /**
  * Classifies what the deployment is for by weighted cues. Phrases that name the task outweigh single words; each
@@ -133,7 +134,7 @@ function prepare(text: string): string {
 export function classifyUseCase(text: string): UseCaseId | null {
   const prepared = prepare(text);
   const scores = new Map<UseCaseId, number>();
-  const claimed: { start: number; end: number }[] = [];
+  const claimed = new TakenSpans(prepared.length);
   const add = (useCase: UseCaseId, weight: number) =>
     scores.set(useCase, (scores.get(useCase) ?? 0) + weight);
   const byWeight = [...CUES].sort((a, b) => b.weight - a.weight);
@@ -141,8 +142,8 @@ export function classifyUseCase(text: string): UseCaseId | null {
     for (const match of prepared.matchAll(pattern)) {
       const start = match.index;
       const end = start + match[0].length;
-      if (claimed.some((span) => span.start < end && start < span.end)) continue;
-      claimed.push({ start, end });
+      if (claimed.overlaps(start, end)) continue;
+      claimed.take(start, end);
       add(useCase, weight);
     }
   }

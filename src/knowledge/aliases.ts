@@ -1,4 +1,5 @@
 import type { Gpu, Model } from './catalog.js';
+import { TakenSpans } from './spans.js';
 
 export type GpuVocabulary = Pick<Gpu, 'id' | 'aliases'>[];
 export type ModelVocabulary = Pick<Model, 'id' | 'name' | 'family' | 'aliases'>[];
@@ -121,18 +122,22 @@ export function locateGpuMentions(text: string, gpus: GpuVocabulary): CatalogMen
   const index = cached(gpuIndexes, gpus, buildGpuIndex);
   const lower = text.toLowerCase();
   const mentions: CatalogMention[] = [];
+  const taken = new TakenSpans(lower.length);
   for (const match of lower.matchAll(GPU_TOKEN)) {
     const [whole, letters, digits, suffix, , memory, hyphenatedMemory] = match;
     const ids = resolveGpuToken(index, `${letters}${digits}${suffix}`, memory ?? hyphenatedMemory);
     // A memory group that made the token unresolvable may belong to the next words; the bare series still counts.
-    if (ids) mentions.push({ ids: [...ids].sort(), start: match.index, end: match.index + whole.length });
+    if (!ids) continue;
+    mentions.push({ ids: [...ids].sort(), start: match.index, end: match.index + whole.length });
+    taken.take(match.index, match.index + whole.length);
   }
   for (const { pattern, id } of index.phrases) {
     for (const match of lower.matchAll(pattern)) {
       const start = match.index;
       const end = start + match[0].length;
-      if (mentions.some((m) => m.start < end && start < m.end)) continue;
+      if (taken.overlaps(start, end)) continue;
       mentions.push({ ids: [id], start, end });
+      taken.take(start, end);
     }
   }
   return mentions.sort((a, b) => a.start - b.start);
@@ -262,14 +267,19 @@ export function locateModelMentions(text: string, models: ModelVocabulary): Cata
   const { words, origin } = modelWordsWithOrigin(text);
   const index = cached(modelIndexes, models, buildModelIndex);
   const mentions: CatalogMention[] = [];
-  const overlaps = (start: number, end: number) => mentions.some((m) => m.start < end && start < m.end);
+  const taken = new TakenSpans(words.length);
+  const overlaps = (start: number, end: number) => taken.overlaps(start, end);
+  const add = (mention: CatalogMention) => {
+    mentions.push(mention);
+    taken.take(mention.start, mention.end);
+  };
 
   for (const { words: phrase, pattern, ids } of index.phrases) {
     // A plain substring test first: most of the catalog's names are not in a given message.
     if (!words.includes(phrase)) continue;
     for (const match of words.matchAll(pattern)) {
       const end = match.index + phrase.length;
-      if (!overlaps(match.index, end)) mentions.push({ ids, start: match.index, end });
+      if (!overlaps(match.index, end)) add({ ids, start: match.index, end });
     }
   }
   for (const family of index.families) {
@@ -293,7 +303,7 @@ export function locateModelMentions(text: string, models: ModelVocabulary): Cata
         .filter((model) => qualifiers.every((qualifier) => qualifierFits(qualifier, model.tokens)))
         .map((model) => model.id)
         .sort();
-      if (ids.length > 0) mentions.push({ ids, start, end });
+      if (ids.length > 0) add({ ids, start, end });
     }
   }
   return mentions

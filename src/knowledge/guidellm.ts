@@ -16,15 +16,33 @@ const positive = z.number().positive();
 /** A figure Compass can do without: absent or null in the report becomes null. */
 const optionalPositive = positive.nullish();
 
-/** A DistributionSummary read for latency: its median is what every estimate needs, the rest may be missing. */
+const PERCENTILES = ['p50', 'p90', 'p95', 'p99'] as const;
+
+/**
+ * A DistributionSummary read for latency: its median is what every estimate needs, the rest may be missing. A
+ * higher percentile below a lower one (p50 > p99) is no distribution: a corrupted or hand-edited report.
+ */
 const LatencySummary = z.object({
   mean: optionalPositive,
-  percentiles: z.object({
-    p50: positive,
-    p90: optionalPositive,
-    p95: optionalPositive,
-    p99: optionalPositive,
-  }),
+  percentiles: z
+    .object({
+      p50: positive,
+      p90: optionalPositive,
+      p95: optionalPositive,
+      p99: optionalPositive,
+    })
+    .superRefine((percentiles, ctx) => {
+      const stated = PERCENTILES.filter((name) => percentiles[name] != null);
+      for (const [index, higher] of stated.entries()) {
+        const lower = stated[index - 1];
+        if (lower === undefined || percentiles[higher]! >= percentiles[lower]!) continue;
+        ctx.addIssue({
+          code: 'custom',
+          path: [higher],
+          message: `${higher} ${percentiles[higher]} is below ${lower} ${percentiles[lower]}; percentiles cannot decrease`,
+        });
+      }
+    }),
 });
 type LatencySummary = z.infer<typeof LatencySummary>;
 
@@ -197,6 +215,9 @@ function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): string {
 function describeProblem(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     const expected = EXPECTED[issue.expected] ?? issue.expected;
+    // JSON.parse reads 1e999 as Infinity; JSON.stringify would print it as null.
+    if (typeof issue.input === 'number' && !Number.isFinite(issue.input))
+      return `expected a finite number, got ${issue.input}`;
     return issue.input === undefined
       ? `missing, expected ${expected}`
       : `expected ${expected}, got ${describeValue(issue.input)}`;

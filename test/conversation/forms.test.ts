@@ -103,7 +103,7 @@ describe('the spec form', () => {
         [SPEC_FIELD.ttft]: 'Must be at most 600,000.',
         [SPEC_FIELD.priority]: 'Choose one.',
         [SPEC_FIELD.models]: 'Not in the catalog: acme/unknown.',
-        [SPEC_FIELD.maxGpus]: '“eight” is not a number.',
+        [SPEC_FIELD.maxGpus]: '“eight” is not a decimal number: write 1500, 1,500 or 1.5.',
       },
     });
     const e2e = read({ [SPEC_FIELD.e2e]: '1000' });

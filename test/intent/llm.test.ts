@@ -61,7 +61,7 @@ describe('mergeLlmDraft', () => {
       intent(),
       { qps: 200 / 60, budgetMonthlyUsd: 100_000 / 12 },
       vocab,
-      'x 200',
+      'x 200 a minute, 100k a year',
     );
     expect(merged.qps).toBe(3.33);
     expect(merged.budgetMonthlyUsd).toBe(8333.33);

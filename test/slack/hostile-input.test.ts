@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_MESSAGE_CHARS } from '../../src/intent/index.js';
+import type { BotHarness } from './harness.js';
+import { CHANNEL, startHarness } from './harness.js';
+
+/** Messages no person writes on purpose still get an answer: the bot reads what it can and says what it skipped. */
+describe('hostile message text, against the Slack stand-in and the real PostgreSQL', () => {
+  let bot: BotHarness;
+
+  beforeAll(async () => {
+    bot = await startHarness();
+  });
+  afterAll(() => bot.close());
+
+  const conversationOf = (threadTs: string) =>
+    bot.store.find({ teamId: bot.slack.teamId, channelId: CHANNEL, threadTs });
+
+  it('a NUL byte and other control characters are dropped with a note, and the turn goes on', async () => {
+    const { ts } = await bot.mention('chatbot for 250\u0000 users\u0007');
+    await bot.slack.waitFor(() => bot.posted(ts).length >= 2, 15_000);
+    const [note, ...rest] = bot.posted(ts);
+    expect(note!.text).toBe('I ignored 2 control characters (such as NUL) in your message.');
+    expect(rest.map((reply) => reply.text).join('\n')).not.toMatch(/something went wrong/);
+    const conversation = await conversationOf(ts);
+    expect(conversation!.intent!.users).toBe(250);
+  });
+
+  it('a message longer than the bound is read up to it, with a note saying so', async () => {
+    const text = `chatbot for 40 users. ${'9'.repeat(39_000)}`;
+    const { ts } = await bot.mention(text);
+    await bot.slack.waitFor(() => bot.posted(ts).length >= 2, 15_000);
+    expect(bot.posted(ts)[0]!.text).toBe(
+      `Your message is ${text.length.toLocaleString('en-US')} characters long; I read only the first ${MAX_MESSAGE_CHARS.toLocaleString('en-US')}.`,
+    );
+    expect((await conversationOf(ts))!.intent!.users).toBe(40);
+  });
+});
