@@ -4,6 +4,7 @@ import { checkSpec } from '../spec/build.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { KV_BLOCK_TOKENS, type KvCacheDtype } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
+import { weightBytesTotal } from './memory.js';
 import type { Basis, SloLimit } from './predict.js';
 import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
 import { qualityOf } from './quality.js';
@@ -49,6 +50,11 @@ export interface PlannedEngine {
   maxModelLen: number;
   /** Weights of the whole replica as loaded (GB); they pass through host memory while vLLM loads them. */
   weightsGb: number;
+  /**
+   * Bytes (GB) of the checkpoint vLLM downloads: the served weights, or the bf16 base when vLLM quantizes on load.
+   * Absent from options planned before it existed (then the loaded weights stand in).
+   */
+  checkpointGb?: number;
 }
 
 export interface PlannedOption extends OptionShape {
@@ -339,6 +345,9 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
         ),
       ),
       weightsGb: p.evidence.memory.weightsGbTotal,
+      checkpointGb: checkpoint
+        ? p.evidence.memory.weightsGbTotal
+        : round(weightBytesTotal(model, 'bf16') / 1e9, 3),
     },
   };
 }
