@@ -88,11 +88,14 @@ describe('kubeDeployCluster.waitUntilReady on KServe raw-mode semantics', () => 
       namespace: 'compass',
       name: 'chat-llm-predictor',
     });
-    const template = (predictor?.spec as { template: { metadata: { labels: Record<string, string> } } })
-      .template;
-    expect(template.metadata.labels['compass.dev/deploy-id']).toBe('d-second');
-    const replicas = (predictor?.spec as { replicas: number }).replicas;
-    expect(predictor?.status).toMatchObject({
+    if (!predictor) throw new Error('KServe made no predictor Deployment');
+    const spec = predictor.spec as {
+      replicas: number;
+      template: { metadata: { labels: Record<string, string> } };
+    };
+    expect(spec.template.metadata.labels['compass.dev/deploy-id']).toBe('d-second');
+    const { replicas } = spec;
+    expect(predictor.status).toMatchObject({
       updatedReplicas: replicas,
       availableReplicas: replicas,
       replicas,
