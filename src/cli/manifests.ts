@@ -6,7 +6,9 @@ import { deployBaseName } from '../approval/names.js';
 import {
   checkManifests,
   deployPolicy,
+  describePlacement,
   describeProblem,
+  gpuPlacement,
   manifestsYaml,
   renderManifests,
 } from '../deploy/index.js';
@@ -37,7 +39,7 @@ export async function manifestsCommand(
   const text = words.join(' ').trim();
   if (!text) throw new UsageError('give TEXT, e.g. compass manifests "chatbot for 1000 users".');
   const { config } = context;
-  const objects = await withKnowledgeBase(context, async ({ knowledge }) => {
+  const { objects, placement } = await withKnowledgeBase(context, async ({ knowledge }) => {
     const spec = buildSpec(await intentOf(context, knowledge, text), knowledge.useCases);
     const plan = planDeployment(spec, knowledge);
     const count = plan.recommendations.length;
@@ -48,18 +50,25 @@ export async function manifestsCommand(
       throw new UsageError(
         `the plan has ${count} option${count > 1 ? 's' : ''}; pick --option 1 to ${count}.`,
       );
+    const settings = { ...config.manifests, simulator: options.simulator || config.manifests.simulator };
     const rendered = renderManifests({
       ...PREVIEW,
       name: options.name ?? deployBaseName(option.modelId),
       namespace: options.namespace ?? config.deploy.namespaces[0]!,
       option,
       spec,
-      settings: { ...config.manifests, simulator: options.simulator || config.manifests.simulator },
+      settings,
     });
     if (!rendered.ok) throw new Error(rendered.reason);
-    return rendered.objects;
+    const resolved = settings.simulator ? undefined : gpuPlacement(option.gpuId, settings);
+    return { objects: rendered.objects, placement: resolved && describePlacement(option.gpuId, resolved) };
   });
-  writeLine(context.io.stdout, options.json ? JSON.stringify(objects) : manifestsYaml(objects).trimEnd());
+  // YAML comments say which node labels were chosen and why; JSON stays the bare objects.
+  const why = placement ? `${placement.map((line) => `# ${line}`).join('\n')}\n` : '';
+  writeLine(
+    context.io.stdout,
+    options.json ? JSON.stringify(objects) : why + manifestsYaml(objects).trimEnd(),
+  );
   const problems = checkManifests(objects, deployPolicy(config));
   if (problems.length > 0) {
     throw new Error(

@@ -146,6 +146,11 @@ const ENV_NAMES: Record<string, string> = {
   'approvals.channelId': 'APPROVERS_CHANNEL_ID',
   'approvals.requesterMayApprove': 'APPROVAL_REQUESTER_MAY_APPROVE',
   'manifests.vllmImage': 'VLLM_IMAGE',
+  'manifests.vllmRocmImage': 'VLLM_ROCM_IMAGE',
+  'manifests.rollout': 'DEPLOY_ROLLOUT',
+  'manifests.weightCache': 'DEPLOY_WEIGHT_CACHE',
+  'manifests.weightStorageClass': 'DEPLOY_WEIGHT_STORAGE_CLASS',
+  'manifests.downloadMBps': 'DEPLOY_DOWNLOAD_MBPS',
   'manifests.simulatorImage': 'SIMULATOR_IMAGE',
   'manifests.simulator': 'DEPLOY_SIMULATOR',
   'manifests.imageAllowlist': 'DEPLOY_IMAGE_ALLOWLIST',
@@ -220,6 +225,12 @@ function integer(value: string | undefined): number | string | undefined {
   return /^\d+$/.test(value.trim()) ? Number(value.trim()) : value;
 }
 
+/** A decimal number ("12.5"); anything else stays text, which the schema reports. */
+function decimal(value: string | undefined): number | string | undefined {
+  if (value === undefined) return undefined;
+  return /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value.trim()) : value;
+}
+
 /** Builds the configuration from environment variables; throws ConfigError listing every bad or missing value. */
 export function loadConfig(env: Env = process.env): Config {
   const text = (name: string) => optionalText.parse(env[name]);
@@ -257,6 +268,11 @@ export function loadConfig(env: Env = process.env): Config {
     },
     manifests: {
       vllmImage: text('VLLM_IMAGE'),
+      vllmRocmImage: text('VLLM_ROCM_IMAGE'),
+      rollout: text('DEPLOY_ROLLOUT'),
+      weightCache: text('DEPLOY_WEIGHT_CACHE'),
+      weightStorageClass: text('DEPLOY_WEIGHT_STORAGE_CLASS'),
+      downloadMBps: decimal(text('DEPLOY_DOWNLOAD_MBPS')),
       simulatorImage: text('SIMULATOR_IMAGE'),
       simulator: boolean(text('DEPLOY_SIMULATOR')),
       imageAllowlist: list(text('DEPLOY_IMAGE_ALLOWLIST')),

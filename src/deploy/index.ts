@@ -10,14 +10,23 @@ export { checkPolicy, type DeployPolicy, deployPolicy } from './policy.js';
 export { optionManifestPreview } from './preview.js';
 export { describeProblem, type ManifestProblem } from './problems.js';
 export {
+  HF_HOME,
   inFlightPerReplica,
   type ManifestInput,
   type RenderResult,
   renderManifests,
   replicaRange,
   SERVER_PORT,
+  startupBudgetSeconds,
+  weightCacheGib,
 } from './render.js';
-export { DEFAULT_GPU_PLACEMENT, GpuPlacement, gpuPlacement, ManifestSettings } from './settings.js';
+export {
+  DEFAULT_GPU_PLACEMENT,
+  describePlacement,
+  GpuPlacement,
+  gpuPlacement,
+  ManifestSettings,
+} from './settings.js';
 export { InferenceService, PodMonitor, ScaledObject, validateManifests } from './validate.js';
 
 /** Everything that stops the objects from being applied: schema problems, then policy violations. */

@@ -45,9 +45,13 @@ interface Workload {
   /** Name of the Deployment (or the object itself) an autoscaler would target. */
   scaleTarget: string;
   replicas: number;
+  /** The apps/v1 DeploymentStrategy its updates follow (undefined: Kubernetes' rolling default). */
+  strategy: unknown;
 }
 
 const KSERVE_COMPONENTS = ['predictor', 'transformer', 'explainer'] as const;
+/** KServe's webhook rule for InferenceService names (IsvcNameFmt, pkg/apis/serving/v1beta1/inference_service_validation.go). */
+const KSERVE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 
 function workloadsOf(object: KubeObject): Workload[] {
   const spec = fields(object.spec);
@@ -59,11 +63,20 @@ function workloadsOf(object: KubeObject): Workload[] {
         pod,
         scaleTarget: componentDeploymentName(object.metadata.name, component),
         replicas: Math.max(count(pod.minReplicas), count(pod.maxReplicas), 1),
+        strategy: pod.deploymentStrategy,
       };
     });
   }
   if (object.kind === 'Pod')
-    return [{ path: ['spec'], pod: spec, scaleTarget: object.metadata.name, replicas: 1 }];
+    return [
+      {
+        path: ['spec'],
+        pod: spec,
+        scaleTarget: object.metadata.name,
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+      },
+    ];
   const template = fields(fields(spec.template).spec);
   if (Object.keys(template).length === 0) return [];
   return [
@@ -72,8 +85,22 @@ function workloadsOf(object: KubeObject): Workload[] {
       pod: template,
       scaleTarget: object.metadata.name,
       replicas: Math.max(count(spec.replicas), 1),
+      strategy: spec.strategy,
     },
   ];
+}
+
+/**
+ * Pods an update may run beyond the replica count: none with Recreate, else the rolling update's maxSurge (a count,
+ * or a share of the replicas rounded up; Kubernetes' default 25%). Each of them holds a replica's GPUs.
+ */
+export function surgePods(strategy: unknown, replicas: number): number {
+  const { type, rollingUpdate } = fields(strategy);
+  if (type === 'Recreate') return 0;
+  const surge = fields(rollingUpdate).maxSurge ?? '25%';
+  if (typeof surge === 'string' && surge.endsWith('%'))
+    return Math.ceil((replicas * Number.parseFloat(surge)) / 100);
+  return count(surge);
 }
 
 /** Most replicas of a workload: what it declares, or what a ScaledObject targeting it allows (KEDA's default 100). */
@@ -189,15 +216,20 @@ function workloadProblems(
   }
   const perReplica = items(pod.containers).reduce<number>((sum, container) => sum + gpusOf(container), 0);
   const replicas = maxReplicas(workload, object, objects);
-  if (perReplica * replicas > policy.gpuQuota) {
+  const surge = perReplica > 0 ? surgePods(workload.strategy, replicas) : 0;
+  const pods = replicas + surge;
+  if (perReplica * pods > policy.gpuQuota) {
     const fits = Math.floor(policy.gpuQuota / perReplica);
+    const during = surge > 0 ? ` + ${surge} more during a rolling update` : '';
     problems.push({
       field: at('containers'),
-      problem: `would hold up to ${perReplica * replicas} GPUs (${perReplica} per replica × ${replicas} replicas), more than the quota of ${policy.gpuQuota}`,
+      problem: `would hold up to ${perReplica * pods} GPUs (${perReplica} per replica × ${replicas} replicas${during}), more than the quota of ${policy.gpuQuota}`,
       fix:
-        fits > 0
-          ? `allow at most ${fits} replicas, choose an option with fewer GPUs, or raise DEPLOY_GPU_QUOTA`
-          : `choose an option with at most ${policy.gpuQuota} GPUs per replica, or raise DEPLOY_GPU_QUOTA`,
+        surge > 0
+          ? `roll out with deploymentStrategy Recreate (or maxSurge 0), allow fewer replicas, or raise DEPLOY_GPU_QUOTA`
+          : fits > 0
+            ? `allow at most ${fits} replicas, choose an option with fewer GPUs, or raise DEPLOY_GPU_QUOTA`
+            : `choose an option with at most ${policy.gpuQuota} GPUs per replica, or raise DEPLOY_GPU_QUOTA`,
     });
   }
   return problems;
@@ -220,6 +252,12 @@ function metadataProblems(object: KubeObject, policy: DeployPolicy): Finding[] {
     problems.push({
       field: 'metadata.name',
       problem: `${JSON.stringify(name)} is not a DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)`,
+      fix: `name it ${JSON.stringify(deployBaseName(name))}`,
+    });
+  } else if (object.kind === 'InferenceService' && !KSERVE_NAME.test(name)) {
+    problems.push({
+      field: 'metadata.name',
+      problem: `${JSON.stringify(name)} does not start with a letter: KServe's webhook refuses InferenceService names outside ${KSERVE_NAME.source}`,
       fix: `name it ${JSON.stringify(deployBaseName(name))}`,
     });
   } else if (object.kind === 'InferenceService' && name.length > MAX_SERVICE_NAME) {

@@ -3,12 +3,14 @@
  * vLLM (or the simulator), a KEDA ScaledObject and a PodMonitor. Pure: the same input gives the same objects; every
  * figure comes from the planner's option, nothing is re-guessed here.
  */
+import { createHash } from 'node:crypto';
 import nunjucks from 'nunjucks';
 import { z } from 'zod';
 import type { Precision } from '../knowledge/catalog.js';
 import { KubeObject } from '../kube/objects.js';
 import { renderSelector, selectorOf } from '../monitor/queries.js';
 import { templatesDir } from '../paths.js';
+import { podNeeds } from '../planner/node-fit.js';
 import type { PlannedOption } from '../planner/plan.js';
 import { SLO_CAPACITY_SHARE } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
@@ -48,15 +50,84 @@ interface Probe {
   failureThreshold: number;
 }
 
+/** Where the Hugging Face cache lives: a claim of its own, a claim per pod, or the node's disk. */
+type WeightCache =
+  | { kind: 'claim'; claimName: string; size: string; accessMode: 'ReadWriteOnce' }
+  | { kind: 'perPod'; size: string }
+  | { kind: 'node'; size: string };
+
 interface Server {
   image: string;
   command: string[] | null;
   args: string[];
   hfTokenSecret: ManifestSettings['hfTokenSecret'] | null;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
-  placement: Pick<ResolvedPlacement, 'nodeSelector' | 'tolerations'> | null;
+  placement: {
+    nodeSelector: Record<string, string>;
+    /** Node affinity terms (ORed), each one label key In its values. */
+    nodeTerms: { key: string; values: string[] }[];
+    tolerations: ResolvedPlacement['tolerations'];
+  } | null;
   shmSizeLimit: string | null;
+  weightCache: WeightCache | null;
+  /** KServe's predictor deploymentStrategy (an apps/v1 DeploymentStrategy); null keeps KServe's rolling default. */
+  strategy: Record<string, unknown> | null;
   probes: { startup: Probe; readiness: Probe; liveness: Probe };
+}
+
+/** Where the weights go inside the container: HF_HOME points the Hugging Face hub (and vLLM) at it. */
+export const HF_HOME = '/models/huggingface';
+/** Room beside the checkpoint in its cache: tokenizer and config files, a partly downloaded shard. */
+const CACHE_HEADROOM = { share: 0.2, gib: 5 };
+/** Reading the checkpoint from the cache into GPU memory (GB/s), plus the engine's warm-up (graphs, compile). */
+const LOAD = { gbPerSecond: 1, warmupSeconds: 300 };
+const STARTUP_PERIOD_SECONDS = 10;
+/** The startup probe never allows less than this: 30 minutes, the budget before sizing it from the weights. */
+const MIN_STARTUP_SECONDS = 1800;
+
+/** Size of the Hugging Face cache for a checkpoint: its bytes plus headroom, in whole GiB. */
+export function weightCacheGib(checkpointGb: number): number {
+  return Math.ceil(((checkpointGb * 1e9) / GIB) * (1 + CACHE_HEADROOM.share)) + CACHE_HEADROOM.gib;
+}
+
+/**
+ * Seconds the startup probe waits for a first start: download at the configured rate, load, warm up. A probe that
+ * gives up sooner kills a pod still downloading, which then starts the download again and never becomes ready.
+ */
+export function startupBudgetSeconds(checkpointGb: number, downloadMBps: number): number {
+  const download = (checkpointGb * 1000) / downloadMBps;
+  const load = checkpointGb / LOAD.gbPerSecond + LOAD.warmupSeconds;
+  return Math.max(MIN_STARTUP_SECONDS, Math.ceil(download + load));
+}
+
+/**
+ * The predictor's rollout. Without one KServe rolls with 25% surge: an update then needs a whole replica's GPUs
+ * spare, and on a full pool the new pod stays Pending. Recreate frees the GPUs first; rolling without surge
+ * replaces one replica at a time.
+ */
+function rolloutStrategy(rollout: ManifestSettings['rollout']): Record<string, unknown> {
+  return rollout === 'recreate'
+    ? { type: 'Recreate' }
+    : { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } };
+}
+
+/** The name of the weight cache claim of a deployment and checkpoint: same model, same cache across redeploys. */
+export function weightClaimName(service: string, checkpoint: string): string {
+  const hash = createHash('sha256').update(checkpoint).digest('hex').slice(0, 8);
+  return `${service}-weights-${hash}`;
+}
+
+function weightCache(input: ManifestInput, checkpointGb: number, maxReplicas: number): WeightCache {
+  const size = `${weightCacheGib(checkpointGb)}Gi`;
+  if (input.settings.weightCache === 'ephemeral') return { kind: 'node', size };
+  // A ReadWriteOnce claim mounts on one node: a deployment that scales out gets a claim per pod instead.
+  if (maxReplicas > 1) return { kind: 'perPod', size };
+  return {
+    kind: 'claim',
+    claimName: weightClaimName(input.name, input.option.engine.checkpoint),
+    size,
+    accessMode: 'ReadWriteOnce',
+  };
 }
 
 /** The engine flags both servers share, as the planner resolved them. */
@@ -78,19 +149,27 @@ function engineArgs(option: PlannedOption): string[] {
   ];
 }
 
-function vllmServer(option: PlannedOption, settings: ManifestSettings, placement: ResolvedPlacement): Server {
+function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxReplicas: number): Server {
+  const { option, settings } = input;
   const { engine } = option;
+  const checkpointGb = engine.checkpointGb ?? engine.weightsGb;
+  const cache = weightCache(input, checkpointGb, maxReplicas);
+  const startupSeconds = startupBudgetSeconds(checkpointGb, settings.downloadMBps);
+  const onNodeDisk: Record<string, string> = cache.kind === 'node' ? { 'ephemeral-storage': cache.size } : {};
   const gpus = option.gpusPerReplica;
   const pipelineStages = gpus / option.tensorParallel;
   const quantization = engine.quantizeOnLoad ? ON_LOAD_QUANTIZATION[option.precision] : null;
-  const shmGib = option.tensorParallel > 1 || pipelineStages > 1 ? 2 * gpus : 0;
-  // Host memory: the checkpoint passes through the page cache while it loads, each GPU worker process holds a few
-  // GiB (CUDA context, torch), the API server a few more; shared memory counts against the limit too.
-  const memoryGib = Math.ceil((engine.weightsGb * 1e9) / GIB) + 4 * gpus + 4 + shmGib;
-  // Tokenization, scheduling and detokenization run on the CPU: two cores, plus two per GPU worker.
-  const cpu = 2 + 2 * gpus;
+  const needs = podNeeds({
+    gpusPerReplica: gpus,
+    tensorParallel: option.tensorParallel,
+    weightsGb: engine.weightsGb,
+  });
+  // Requests that fit the instance the replica was priced on (the plan chose it so they do); without one, all wanted.
+  const pod = option.node?.pod ?? { cpu: needs.cpu.wanted, memoryGib: needs.memoryGib.wanted };
+  const cpu = String(pod.cpu);
+  const memory = `${pod.memoryGib}Gi`;
   return {
-    image: settings.vllmImage,
+    image: placement.image,
     command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
     args: [
       '--model',
@@ -105,13 +184,34 @@ function vllmServer(option: PlannedOption, settings: ManifestSettings, placement
     ],
     hfTokenSecret: settings.hfTokenSecret,
     resources: {
-      requests: { cpu: String(cpu), memory: `${memoryGib}Gi`, [placement.resource]: String(gpus) },
-      limits: { cpu: String(2 * cpu), memory: `${memoryGib}Gi`, [placement.resource]: String(gpus) },
+      requests: {
+        cpu,
+        memory,
+        [placement.resource]: String(gpus),
+        ...onNodeDisk,
+      },
+      limits: {
+        // CPU beyond the request is borrowed when idle; memory is not, so its limit is the request.
+        cpu: String(Math.max(pod.cpu, 2 * needs.cpu.wanted)),
+        memory,
+        [placement.resource]: String(gpus),
+        ...onNodeDisk,
+      },
     },
-    placement: { nodeSelector: placement.nodeSelector, tolerations: placement.tolerations },
-    shmSizeLimit: shmGib > 0 ? `${shmGib}Gi` : null,
+    placement: {
+      nodeSelector: placement.nodeSelector,
+      nodeTerms: Object.entries(placement.nodeLabels).map(([key, values]) => ({ key, values })),
+      tolerations: placement.tolerations,
+    },
+    shmSizeLimit: needs.shmGib > 0 ? `${needs.shmGib}Gi` : null,
+    weightCache: cache,
+    strategy: rolloutStrategy(settings.rollout),
     probes: {
-      startup: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 180 },
+      startup: {
+        periodSeconds: STARTUP_PERIOD_SECONDS,
+        timeoutSeconds: 5,
+        failureThreshold: Math.ceil(startupSeconds / STARTUP_PERIOD_SECONDS),
+      },
       readiness: { periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3 },
       liveness: { periodSeconds: 15, timeoutSeconds: 10, failureThreshold: 4 },
     },
@@ -144,6 +244,8 @@ function simulatorServer(option: PlannedOption, settings: ManifestSettings): Ser
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
     placement: null,
     shmSizeLimit: null,
+    weightCache: null,
+    strategy: null,
     probes: {
       // The first start seeds the simulator's embedded catalog: seconds, more on a throttled CPU.
       startup: { periodSeconds: 2, timeoutSeconds: 1, failureThreshold: 60 },
@@ -232,6 +334,7 @@ export function renderManifests(input: ManifestInput): RenderResult {
     'compass.dev/server': settings.simulator ? 'simulator' : 'vllm',
   };
   const annotations = compassAnnotations(input);
+  const replicas = replicaRange(option, input.spec);
   // The PodMonitor relabels the pods' deploy-id label onto every series as compass_dev_deploy_id.
   const inFlight = renderSelector(
     selectorOf({ namespace: input.namespace, compass_dev_deploy_id: input.deployId }),
@@ -252,9 +355,11 @@ export function renderManifests(input: ManifestInput): RenderResult {
       ...annotations,
     },
     podSelector: { 'compass.dev/deploy-id': input.deployId },
-    replicas: replicaRange(option, input.spec),
+    replicas,
     port: SERVER_PORT,
-    server: placement ? vllmServer(option, settings, placement) : simulatorServer(option, settings),
+    hfHome: HF_HOME,
+    storageClass: settings.weightStorageClass ?? null,
+    server: placement ? vllmServer(input, placement, replicas.max) : simulatorServer(option, settings),
     autoscaling: {
       target: componentDeploymentName(input.name),
       prometheusUrl: settings.prometheusUrl,

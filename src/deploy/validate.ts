@@ -49,7 +49,10 @@ const Predictor = z
     containers: z.array(z.object({ name: z.string() }).loose()).min(1, 'needs the server container'),
     volumes: z.array(z.unknown()).optional(),
     nodeSelector: StringMap.optional(),
+    affinity: z.unknown().optional(),
     tolerations: z.array(z.unknown()).optional(),
+    /** An apps/v1 DeploymentStrategy, which KServe copies onto the predictor's Deployment in raw mode. */
+    deploymentStrategy: z.unknown().optional(),
   })
   .refine((p) => replicaBounds(p.minReplicas, p.maxReplicas), {
     message: 'must be at least minReplicas',
@@ -205,9 +208,18 @@ function objectProblems(object: unknown): Finding[] {
   switch (`${String(apiVersion)}/${String(kind)}`) {
     case 'serving.kserve.io/v1beta1/InferenceService':
       return schemaProblems(InferenceService, object, ({ spec }) => {
-        const { containers, volumes, nodeSelector, tolerations } = spec.predictor;
-        const pod = new PodSpec({ containers, volumes, nodeSelector, tolerations } as never);
-        return openApiProblems(() => pod.validate(), ['spec', 'predictor']);
+        const { containers, volumes, nodeSelector, affinity, tolerations, deploymentStrategy } =
+          spec.predictor;
+        const pod = new PodSpec({ containers, volumes, nodeSelector, affinity, tolerations } as never);
+        return [
+          ...openApiProblems(() => pod.validate(), ['spec', 'predictor']),
+          ...(deploymentStrategy === undefined
+            ? []
+            : openApiProblems(
+                () => new appsV1.DeploymentStrategy(deploymentStrategy as never).validate(),
+                ['spec', 'predictor', 'deploymentStrategy'],
+              )),
+        ];
       });
     case 'keda.sh/v1alpha1/ScaledObject':
       return schemaProblems(ScaledObject, object, ({ spec }) => {

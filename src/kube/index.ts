@@ -9,5 +9,5 @@ export {
 export { changedFields, describeChanges, FieldChange } from './diff.js';
 export { KubeError, KubeErrorKind, KubeStatus, KubeStatusCause, toKubeError } from './errors.js';
 export { describeRef, KubeObject, ObjectRef, refOf } from './objects.js';
-export { Condition, type Readiness, readinessOf } from './readiness.js';
+export { Condition, type Readiness, readinessOf, rolloutOf } from './readiness.js';
 export type { ReadyOutcome, WaitOptions } from './wait.js';

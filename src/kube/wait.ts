@@ -26,6 +26,10 @@ export interface WaitOptions {
   pollIntervalMs?: number;
   /** Called each time what is awaited changes (e.g. a new Ready=False reason), for a status message. */
   onProgress?: (readiness: Readiness) => void;
+  /** How to judge the object; default its Ready condition (readinessOf). */
+  judge?: (object: KubeObject) => Readiness;
+  /** The object is made by a controller and may not exist yet: absence means waiting, not the end. */
+  mayNotExistYet?: boolean;
 }
 
 export type ReadyOutcome =
@@ -95,14 +99,18 @@ export async function waitForReady(
     outcome('deleted', `${what} does not exist (deleted while waiting, or never created)`);
 
   /** The final outcome if `object` settles the wait, else undefined (after noting its progress). */
-  const judge = (object: KubeObject): ReadyOutcome | undefined => {
-    const readiness = readinessOf(object);
+  const note = (readiness: Readiness) => {
     last = readiness;
     const reported = JSON.stringify(readiness);
     if (reported !== lastReported) {
       lastReported = reported;
       options.onProgress?.(readiness);
     }
+  };
+  const absent: Readiness = { state: 'pending', detail: `${what} does not exist yet` };
+  const judge = (object: KubeObject): ReadyOutcome | undefined => {
+    const readiness = (options.judge ?? readinessOf)(object);
+    note(readiness);
     if (readiness.state === 'ready') return { ready: true, url: readiness.url, object, waitedMs: waitedMs() };
     if (readiness.state === 'failed')
       return outcome('failed', `${what} failed: ${readiness.reason}: ${readiness.message}`);
@@ -115,7 +123,7 @@ export async function waitForReady(
     let leaving = false;
     const settled = new Promise<ReadyOutcome | 'ended'>((resolve) => {
       handle = source.watch(ref, resourceVersion, (type, raw) => {
-        if (type === 'DELETED') resolve(deleted());
+        if (type === 'DELETED') resolve(options.mayNotExistYet ? 'ended' : deleted());
         else if (type === 'ERROR') {
           // e.g. 410 Expired: the resourceVersion is too old; reading again starts from a fresh one.
           const code = (raw as { code?: unknown } | undefined)?.code;
@@ -168,7 +176,11 @@ export async function waitForReady(
         return outcome('error', failure.message);
       }
       if (!read) continue;
-      if (!read.value) return deleted();
+      if (!read.value) {
+        if (!options.mayNotExistYet) return deleted();
+        note(absent);
+        continue;
+      }
       const settled = judge(read.value) ?? (await watchOnce(read.value.metadata.resourceVersion));
       if (settled) return settled;
     }

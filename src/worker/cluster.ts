@@ -1,5 +1,6 @@
-import type { KubeClient, KubeObject } from '../kube/index.js';
-import { createKubeClient, KubeError, refOf } from '../kube/index.js';
+import { componentDeploymentName } from '../deploy/names.js';
+import type { KubeClient, KubeObject, ObjectRef, ReadyOutcome } from '../kube/index.js';
+import { createKubeClient, KubeError, refOf, rolloutOf } from '../kube/index.js';
 import type { Logger } from '../log/index.js';
 import type { DeployStep } from './progress.js';
 import type { DeployCluster } from './runner.js';
@@ -36,15 +37,23 @@ export function kubeDeployCluster(client: KubeClient, readyTimeoutMs: number): D
       const service = objects.find((o) => o.kind === 'InferenceService');
       if (!service)
         throw new DeployStepError('ready', false, 'the manifests have no InferenceService to wait for');
-      const outcome = await client.waitUntilReady(refOf(service), { timeoutMs: readyTimeoutMs, signal });
-      if (outcome.ready) {
-        if (!outcome.url) throw new DeployStepError('ready', true, 'Ready, but KServe reports no URL yet');
-        return outcome.url;
-      }
-      // A model that cannot load, or a service someone deleted, will not fix itself; a slow start or a stopping
-      // worker may.
-      const transient = outcome.reason === 'timeout' || outcome.reason === 'aborted';
-      throw new DeployStepError('ready', transient, outcome.message);
+      const deadline = Date.now() + readyTimeoutMs;
+      const served = await client.waitUntilReady(refOf(service), {
+        timeoutMs: deadline - Date.now(),
+        signal,
+      });
+      if (!served.ready) throw notReady(served);
+      if (!served.url) throw new DeployStepError('ready', true, 'Ready, but KServe reports no URL yet');
+      // In raw mode Ready means the predictor's Deployment is Available, which its old pods keep during a rolling
+      // update: only the Deployment's rollout says the pods of this revision serve (and no old one answers).
+      const rolledOut = await client.waitUntilReady(predictorDeployment(service), {
+        timeoutMs: Math.max(0, deadline - Date.now()),
+        signal,
+        judge: (deployment) => rolloutOf(deployment, predictorLabels(service)),
+        mayNotExistYet: true,
+      });
+      if (!rolledOut.ready) throw notReady(rolledOut);
+      return served.url;
     },
     async remove(objects) {
       for (const object of [...objects].reverse()) {
@@ -54,6 +63,32 @@ export function kubeDeployCluster(client: KubeClient, readyTimeoutMs: number): D
       }
     },
   };
+}
+
+/** A wait that ended without Ready: a model that cannot load, a rollout that stopped progressing or a deleted
+ * object will not fix itself; a slow start or a stopping worker may. */
+function notReady(outcome: Exclude<ReadyOutcome, { ready: true }>): DeployStepError {
+  const transient = outcome.reason === 'timeout' || outcome.reason === 'aborted';
+  return new DeployStepError('ready', transient, outcome.message);
+}
+
+/** The Deployment KServe runs an InferenceService's predictor as in RawDeployment mode. */
+function predictorDeployment(service: KubeObject): ObjectRef {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    name: componentDeploymentName(service.metadata.name),
+    ...(service.metadata.namespace ? { namespace: service.metadata.namespace } : {}),
+  };
+}
+
+type Fields = Record<string, unknown>;
+const predictorOf = (service: KubeObject) =>
+  ((service.spec as Fields | undefined)?.predictor ?? {}) as Fields;
+
+/** The labels KServe puts on the predictor's pods: this revision's (the deploy id among them). */
+function predictorLabels(service: KubeObject): Record<string, string> {
+  return (predictorOf(service).labels ?? {}) as Record<string, string>;
 }
 
 /** One client per kubeconfig context (null: the current one), made on first use. */

@@ -175,12 +175,16 @@ describe('deploy targets', () => {
 });
 
 describe('manifest settings', () => {
-  it('default to pinned vLLM, the Compass image for the simulator, and allow exactly those repositories', () => {
+  it('default to pinned vLLM (CUDA and ROCm builds), the Compass image for the simulator, and allow exactly those repositories', () => {
     expect(loadConfig({ HOME: '/h' }).manifests).toEqual({
       vllmImage: 'vllm/vllm-openai:v0.11.0',
+      vllmRocmImage: 'rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210',
       simulatorImage: 'compass:latest',
       simulator: false,
-      imageAllowlist: ['vllm/vllm-openai:', 'compass:'],
+      imageAllowlist: ['vllm/vllm-openai:', 'rocm/vllm:', 'compass:'],
+      rollout: 'recreate',
+      weightCache: 'volume',
+      downloadMBps: 100,
       gpuQuota: 8,
       gpuNodeLabels: {},
       hfTokenSecret: { name: 'hf-token', key: 'token' },
@@ -192,8 +196,13 @@ describe('manifest settings', () => {
     const config = loadConfig({
       HOME: '/h',
       VLLM_IMAGE: 'registry.example.com/vllm/vllm-openai:v0.11.0',
+      VLLM_ROCM_IMAGE: 'registry.example.com/rocm/vllm:0.11',
       SIMULATOR_IMAGE: 'registry.example.com/compass:0.1.0',
       DEPLOY_SIMULATOR: 'true',
+      DEPLOY_ROLLOUT: 'rolling',
+      DEPLOY_WEIGHT_CACHE: 'ephemeral',
+      DEPLOY_WEIGHT_STORAGE_CLASS: 'fast-ssd',
+      DEPLOY_DOWNLOAD_MBPS: '12.5',
       DEPLOY_IMAGE_ALLOWLIST: 'registry.example.com/, ghcr.io/acme/',
       DEPLOY_GPU_QUOTA: '16',
       DEPLOY_GPU_NODE_LABELS:
@@ -203,8 +212,13 @@ describe('manifest settings', () => {
     });
     expect(config.manifests).toEqual({
       vllmImage: 'registry.example.com/vllm/vllm-openai:v0.11.0',
+      vllmRocmImage: 'registry.example.com/rocm/vllm:0.11',
       simulatorImage: 'registry.example.com/compass:0.1.0',
       simulator: true,
+      rollout: 'rolling',
+      weightCache: 'ephemeral',
+      weightStorageClass: 'fast-ssd',
+      downloadMBps: 12.5,
       imageAllowlist: ['registry.example.com/', 'ghcr.io/acme/'],
       gpuQuota: 16,
       gpuNodeLabels: {
@@ -222,7 +236,7 @@ describe('manifest settings', () => {
       DEPLOY_SIMULATOR: '0',
       HF_TOKEN_SECRET: 'huggingface',
     });
-    expect(manifests.imageAllowlist).toEqual(['localhost:5000/vllm@', 'compass:']);
+    expect(manifests.imageAllowlist).toEqual(['localhost:5000/vllm@', 'rocm/vllm:', 'compass:']);
     expect(manifests.simulator).toBe(false);
     expect(manifests.hfTokenSecret).toEqual({ name: 'huggingface', key: 'token' });
   });

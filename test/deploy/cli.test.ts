@@ -46,10 +46,21 @@ describe('compass manifests', () => {
       cli(['plan', '--json', TEXT], env),
     ]);
     expect(second.code).toBe(0);
-    expect(second.stdout.split(/^---$/m)).toHaveLength(3);
     const objects = parseYamlDocuments(second.stdout).map((document) => KubeObject.parse(document));
-    expect(objects.map((object) => object.metadata.name)).toEqual(['second', 'second', 'second']);
-    expect(objects[0]!.metadata.annotations?.['compass.dev/option-id']).toBe(
+    // A single-replica GPU deployment's weight cache claim comes first.
+    const served = objects.filter((object) => object.kind !== 'PersistentVolumeClaim');
+    expect(second.stdout.split(/^---$/m)).toHaveLength(objects.length);
+    expect(served.map((object) => object.metadata.name)).toEqual(['second', 'second', 'second']);
+    // Comments above the documents say which node labels were chosen, and whose they are.
+    expect(second.stdout).toMatch(
+      /^# \S+ pods request nvidia\.com\/gpu and run the image vllm\/vllm-openai:v0\.11\.0$/m,
+    );
+    expect(second.stdout).toMatch(
+      /^# {3}nvidia\.com\/gpu\.product in \(.*-SHARED.*\) \(NVIDIA GPU Feature Discovery/m,
+    );
+    expect(second.stdout).toMatch(/^# {3}cloud\.google\.com\/gke-accelerator in \(.+\) \(GKE\)$/m);
+    expect(second.stdout).toMatch(/^# tolerating the taint nvidia\.com\/gpu:NoSchedule$/m);
+    expect(served[0]!.metadata.annotations?.['compass.dev/option-id']).toBe(
       JSON.parse(plan.stdout).recommendations[1].id,
     );
   });

@@ -59,8 +59,21 @@ export interface Predictor {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   nodeSelector?: Record<string, string>;
+  affinity?: {
+    nodeAffinity: {
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        nodeSelectorTerms: { matchExpressions: { key: string; operator: string; values: string[] }[] }[];
+      };
+    };
+  };
+  deploymentStrategy?: { type: string; rollingUpdate?: { maxSurge: number; maxUnavailable: number } };
   tolerations?: { key: string; operator: string; effect: string }[];
-  volumes?: { name: string; emptyDir: { medium: string; sizeLimit: string } }[];
+  volumes?: {
+    name: string;
+    emptyDir?: { medium?: string; sizeLimit: string };
+    persistentVolumeClaim?: { claimName: string };
+    ephemeral?: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } };
+  }[];
   containers: {
     name: string;
     image: string;
@@ -77,6 +90,15 @@ export interface Predictor {
 
 export function predictorOf(objects: KubeObject[]): Predictor {
   return (ofKind(objects, 'InferenceService').spec as { predictor: Predictor }).predictor;
+}
+
+/** The predictor's node affinity as label key → allowed values (one ORed term per key). */
+export function nodeTermsOf(objects: KubeObject[]): Record<string, string[]> {
+  const affinity = predictorOf(objects).affinity;
+  const terms = affinity?.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms ?? [];
+  return Object.fromEntries(
+    terms.flatMap((term) => term.matchExpressions.map((expression) => [expression.key, expression.values])),
+  );
 }
 
 export function serverOf(objects: KubeObject[]): Predictor['containers'][number] {

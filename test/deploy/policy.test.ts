@@ -21,8 +21,9 @@ function objectsWith(change: (objects: KubeObject[]) => void): KubeObject[] {
   return objects;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: tests reach into rendered objects to break them on purpose
-const predictor = (objects: KubeObject[]): any => (objects[0]!.spec as any).predictor;
+const predictor = (objects: KubeObject[]) =>
+  // biome-ignore lint/suspicious/noExplicitAny: tests reach into rendered objects to break them on purpose
+  (objects.find((object) => object.kind === 'InferenceService')!.spec as any).predictor;
 const container = (objects: KubeObject[]) => predictor(objects).containers[0];
 
 function only(problems: ManifestProblem[]): ManifestProblem {
@@ -180,6 +181,48 @@ describe('checkPolicy', () => {
     expect(problem.fix).toBe(
       'allow at most 2 replicas, choose an option with fewer GPUs, or raise DEPLOY_GPU_QUOTA',
     );
+  });
+
+  it('counts the GPUs of the pods a rolling update adds beyond the replicas', () => {
+    const tp8 = (strategy: unknown) =>
+      objectsWith((objects) => {
+        container(objects).resources.requests['nvidia.com/gpu'] = '8';
+        container(objects).resources.limits['nvidia.com/gpu'] = '8';
+        predictor(objects).minReplicas = 1;
+        predictor(objects).maxReplicas = 1;
+        (objects[1]!.spec as { maxReplicaCount: number }).maxReplicaCount = 1;
+        if (strategy === undefined) delete predictor(objects).deploymentStrategy;
+        else predictor(objects).deploymentStrategy = strategy;
+      });
+    // KServe's default rolling update surges by 25% of one replica, rounded up: a whole second TP8 pod.
+    const problem = only(checkPolicy(tp8(undefined), policy));
+    expect(problem.problem).toBe(
+      'would hold up to 16 GPUs (8 per replica × 1 replicas + 1 more during a rolling update), more than the quota of 8',
+    );
+    expect(problem.fix).toMatch(/^roll out with deploymentStrategy Recreate \(or maxSurge 0\)/);
+    expect(
+      only(checkPolicy(tp8({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } }), policy)).problem,
+    ).toMatch(/up to 16 GPUs/);
+    expect(checkPolicy(tp8({ type: 'Recreate' }), policy)).toEqual([]);
+    expect(
+      checkPolicy(tp8({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } }), policy),
+    ).toEqual([]);
+  });
+
+  it("refuses an InferenceService name KServe's webhook refuses: it must start with a letter", () => {
+    const problems = checkPolicy(
+      objectsWith((objects) => {
+        for (const object of objects) object.metadata.name = '9llama';
+      }),
+      policy,
+    );
+    // Other kinds take DNS-1123 labels, which may start with a digit.
+    expect(only(problems)).toMatchObject({
+      object: 'InferenceService compass/9llama',
+      field: 'metadata.name',
+      fix: 'name it "m-9llama"',
+    });
+    expect(problems[0]!.problem).toMatch(/does not start with a letter/);
   });
 
   it('counts a ScaledObject without maxReplicaCount as KEDA does (100 replicas)', () => {

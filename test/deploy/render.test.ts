@@ -3,12 +3,15 @@ import { loadConfig } from '../../src/config/index.js';
 import {
   checkManifests,
   deployPolicy,
+  HF_HOME,
   inFlightPerReplica,
   ManifestSettings,
   manifestPreview,
   manifestsYaml,
   renderManifests,
   replicaRange,
+  startupBudgetSeconds,
+  weightCacheGib,
 } from '../../src/deploy/index.js';
 import { parseYamlDocuments } from '../../src/deploy/objects.js';
 import { SLO_CAPACITY_SHARE, whatIf } from '../../src/planner/index.js';
@@ -16,6 +19,7 @@ import {
   flagValue,
   knowledge,
   manifestInput,
+  nodeTermsOf,
   ofKind,
   planned,
   predictorOf,
@@ -66,7 +70,14 @@ describe('renderManifests with vLLM', () => {
     for (const kind of ['requests', 'limits'] as const)
       expect(server.resources[kind]['nvidia.com/gpu']).toBe(String(option.tensorParallel));
     const predictor = predictorOf(objects);
-    expect(predictor.nodeSelector).toEqual({ 'nvidia.com/gpu.product': 'NVIDIA-L4' });
+    // Any labeller's name for an L4 node will do: GPU Feature Discovery (time-sliced too), GKE, EKS.
+    expect(predictor.nodeSelector).toBeUndefined();
+    expect(nodeTermsOf(objects)).toEqual({
+      'nvidia.com/gpu.product': ['NVIDIA-L4', 'NVIDIA-L4-SHARED'],
+      'cloud.google.com/gke-accelerator': ['nvidia-l4'],
+      'karpenter.k8s.aws/instance-gpu-name': ['l4'],
+      'eks.amazonaws.com/instance-gpu-name': ['l4'],
+    });
     expect(predictor.tolerations).toEqual([
       { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
     ]);
@@ -83,6 +94,7 @@ describe('renderManifests with vLLM', () => {
   it('passes the Hugging Face token as a Secret reference, never a value', () => {
     expect(server.env).toEqual([
       { name: 'HF_TOKEN', valueFrom: { secretKeyRef: { name: 'hf-token', key: 'token', optional: true } } },
+      { name: 'HF_HOME', value: HF_HOME },
     ]);
     const custom = rendered({
       ...input,
@@ -174,23 +186,45 @@ describe('renderManifests for other shapes', () => {
     expect(input.option.tensorParallel).toBeGreaterThan(1);
     const objects = rendered(input);
     const predictor = predictorOf(objects);
-    expect(predictor.volumes).toEqual([
-      { name: 'shm', emptyDir: { medium: 'Memory', sizeLimit: `${2 * input.option.gpusPerReplica}Gi` } },
-    ]);
-    expect(serverOf(objects).volumeMounts).toEqual([{ name: 'shm', mountPath: '/dev/shm' }]);
+    expect(predictor.volumes).toContainEqual({
+      name: 'shm',
+      emptyDir: { medium: 'Memory', sizeLimit: `${2 * input.option.gpusPerReplica}Gi` },
+    });
+    expect(serverOf(objects).volumeMounts).toContainEqual({ name: 'shm', mountPath: '/dev/shm' });
     expect(serverOf(objects).resources.limits['nvidia.com/gpu']).toBe(String(input.option.tensorParallel));
     expect(checkManifests(objects, defaultPolicy)).toEqual([]);
 
     const single = rendered(manifestInput({ gpuTypes: ['L4'] }));
-    expect(predictorOf(single).volumes).toBeUndefined();
+    expect(predictorOf(single).volumes?.map((volume) => volume.name)).toEqual(['weights']);
   });
 
-  it('asks AMD GPUs of the AMD device plugin on MI300X nodes', () => {
-    const objects = rendered(manifestInput({ gpuTypes: ['MI300X'] }));
+  it('runs the ROCm build of vLLM on MI300X, asking the AMD device plugin on any MI300X node', () => {
+    const input = manifestInput({ gpuTypes: ['MI300X'] });
+    const objects = rendered(input);
     const server = serverOf(objects);
+    expect(server.image).toBe('rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210');
     expect(server.resources.limits['amd.com/gpu']).toBeDefined();
     expect(server.resources.limits).not.toHaveProperty('nvidia.com/gpu');
-    expect(predictorOf(objects).nodeSelector).toEqual({ 'amd.com/gpu.device-id': '74a1' });
+    // Bare metal (74a1), cloud VMs' virtual function (74b5) and the HF variant and its VF.
+    expect(nodeTermsOf(objects)).toEqual({ 'amd.com/gpu.device-id': ['74a1', '74b5', '74a9', '74bd'] });
+    // Both images are allowed by default, and a configured ROCm image is what MI300X runs.
+    expect(checkManifests(objects, defaultPolicy)).toEqual([]);
+    const custom = rendered({
+      ...input,
+      settings: ManifestSettings.parse({ vllmRocmImage: 'registry.example.com/vllm-rocm:0.11' }),
+    });
+    expect(serverOf(custom).image).toBe('registry.example.com/vllm-rocm:0.11');
+    expect(serverOf(rendered(manifestInput({ gpuTypes: ['H100'] }))).image).toBe('vllm/vllm-openai:v0.11.0');
+  });
+
+  it('pins nodes exactly where DEPLOY_GPU_NODE_LABELS gives a nodeSelector', () => {
+    const input = manifestInput({ gpuTypes: ['L4'] });
+    const objects = rendered({
+      ...input,
+      settings: ManifestSettings.parse({ gpuNodeLabels: { L4: { nodeSelector: { pool: 'l4' } } } }),
+    });
+    expect(predictorOf(objects).nodeSelector).toEqual({ pool: 'l4' });
+    expect(nodeTermsOf(objects)).toEqual({});
   });
 
   it('loads the base model with --quantization when no checkpoint ships the precision', () => {
@@ -316,5 +350,89 @@ describe('manifestPreview', () => {
     const lines = manifestsYaml(objects).split('\n').length;
     expect(preview).toMatch(/… \d+ more lines$/);
     expect(Number(/… (\d+) more lines$/.exec(preview)![1])).toBeLessThan(lines);
+  });
+});
+
+describe('weight storage and rollouts of GPU deployments', () => {
+  const catalogGpus = knowledge.gpus.map((gpu) => gpu.id);
+  const shapes = [
+    ...catalogGpus.map((gpu) => ({ gpuTypes: [gpu] })),
+    { gpuTypes: ['H100'], models: ['meta-llama/Llama-3.1-70B-Instruct'] },
+    { gpuTypes: ['H200'], models: ['meta-llama/Llama-3.1-405B-Instruct'] },
+    { gpuTypes: ['L4'], users: 20_000 },
+  ];
+
+  it('gives every GPU deployment a Hugging Face cache sized from its checkpoint, and a probe that waits for it', () => {
+    for (const shape of shapes) {
+      const input = manifestInput(shape);
+      const { engine } = input.option;
+      const checkpointGb = engine.checkpointGb!;
+      const objects = rendered(input);
+      const what = `${input.option.id}`;
+      const server = serverOf(objects);
+      expect(checkpointGb, what).toBeGreaterThanOrEqual(engine.weightsGb);
+      const size = `${weightCacheGib(checkpointGb)}Gi`;
+      // The cache holds the checkpoint with room to spare.
+      expect(weightCacheGib(checkpointGb) * 2 ** 30, what).toBeGreaterThan(checkpointGb * 1e9 * 1.1);
+      const volume = predictorOf(objects).volumes?.find((v) => v.name === 'weights');
+      const claims = objects.filter((object) => object.kind === 'PersistentVolumeClaim');
+      if (replicaRange(input.option, input.spec).max === 1) {
+        expect(claims, what).toHaveLength(1);
+        expect(objects[0]!.kind, `${what}: the claim is applied first`).toBe('PersistentVolumeClaim');
+        expect(claims[0]!.spec).toMatchObject({
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: size } },
+        });
+        expect(volume?.persistentVolumeClaim?.claimName, what).toBe(claims[0]!.metadata.name);
+      } else {
+        expect(claims, what).toHaveLength(0);
+        expect(volume?.ephemeral?.volumeClaimTemplate.spec.resources.requests.storage, what).toBe(size);
+      }
+      expect(server.volumeMounts, what).toContainEqual({ name: 'weights', mountPath: HF_HOME });
+      expect(server.env, what).toContainEqual({ name: 'HF_HOME', value: HF_HOME });
+      const startup = server.startupProbe;
+      expect(startup.periodSeconds * startup.failureThreshold, what).toBeGreaterThanOrEqual(
+        startupBudgetSeconds(checkpointGb, 100),
+      );
+      // The 405B option needs more GPUs than the default quota; everything else about it must pass.
+      expect(checkManifests(objects, { ...defaultPolicy, gpuQuota: 64 }), what).toEqual([]);
+    }
+  });
+
+  it('sizes the startup budget from the download: a 405B checkpoint at 100 MB/s needs over an hour', () => {
+    expect(startupBudgetSeconds(16, 100)).toBe(1800);
+    expect(startupBudgetSeconds(410, 100)).toBeGreaterThan(4100);
+    expect(startupBudgetSeconds(410, 25)).toBeGreaterThan(4 * startupBudgetSeconds(410, 100) - 4 * 1800);
+  });
+
+  it('puts the cache on the node with an ephemeral-storage request when DEPLOY_WEIGHT_CACHE=ephemeral', () => {
+    const input = manifestInput({ gpuTypes: ['H100'], models: ['meta-llama/Llama-3.1-70B-Instruct'] });
+    const objects = rendered({ ...input, settings: ManifestSettings.parse({ weightCache: 'ephemeral' }) });
+    const size = `${weightCacheGib(input.option.engine.checkpointGb!)}Gi`;
+    expect(objects.map((object) => object.kind)).not.toContain('PersistentVolumeClaim');
+    expect(serverOf(objects).resources.requests['ephemeral-storage']).toBe(size);
+    expect(predictorOf(objects).volumes).toContainEqual({ name: 'weights', emptyDir: { sizeLimit: size } });
+  });
+
+  it('names the storage class when one is configured', () => {
+    const input = manifestInput({ gpuTypes: ['H100'], models: ['meta-llama/Llama-3.1-70B-Instruct'] });
+    const objects = rendered({
+      ...input,
+      settings: ManifestSettings.parse({ weightStorageClass: 'fast-ssd' }),
+    });
+    const claim = objects.find((object) => object.kind === 'PersistentVolumeClaim');
+    const template = predictorOf(objects).volumes?.find((v) => v.name === 'weights')?.ephemeral;
+    expect(claim?.spec ?? template?.volumeClaimTemplate.spec).toMatchObject({ storageClassName: 'fast-ssd' });
+  });
+
+  it('rolls GPU predictors out with Recreate by default, or one replica at a time without surge', () => {
+    const input = manifestInput({ gpuTypes: ['H100'], models: ['meta-llama/Llama-3.1-70B-Instruct'] });
+    expect(predictorOf(rendered(input)).deploymentStrategy).toEqual({ type: 'Recreate' });
+    const rolling = rendered({ ...input, settings: ManifestSettings.parse({ rollout: 'rolling' }) });
+    expect(predictorOf(rolling).deploymentStrategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxSurge: 0, maxUnavailable: 1 },
+    });
+    expect(checkManifests(rolling, defaultPolicy)).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type Readiness, refOf } from '../../src/kube/index.js';
+import { type Readiness, refOf, rolloutOf } from '../../src/kube/index.js';
 import type { ReadinessPlan } from '../standins/kubernetes.js';
 import { inferenceService, type KubeFixture, kubeFixture } from './fixtures.js';
 
@@ -10,10 +10,36 @@ afterEach(async () => {
 });
 
 const chat = refOf(inferenceService());
+const predictorRef = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  namespace: 'compass',
+  name: 'chat-predictor',
+};
+
+/** The fixture's service as one deploy's revision: its pods labelled with the deploy id. */
+function revision(deployId: string) {
+  const service = inferenceService();
+  (service.spec as { predictor: Record<string, unknown> }).predictor.labels = {
+    'compass.dev/deploy-id': deployId,
+  };
+  return service;
+}
+
+/** Waits until the predictor's Deployment runs `deployId`'s pods, and only those. */
+function waitForRollout(client: KubeFixture['client'], deployId: string, progress: Readiness[] = []) {
+  return client.waitUntilReady(predictorRef, {
+    timeoutMs: 5_000,
+    pollIntervalMs: 50,
+    judge: (deployment) => rolloutOf(deployment, { 'compass.dev/deploy-id': deployId }),
+    mayNotExistYet: true,
+    onProgress: (readiness) => progress.push(readiness),
+  });
+}
 
 async function deployed(readiness: ReadinessPlan) {
   kube = await kubeFixture({ readiness });
-  const report = await kube.client.apply([inferenceService()]);
+  const report = await kube.client.apply([revision('d-1')]);
   expect(report.ok).toBe(true);
   return kube;
 }
@@ -116,15 +142,48 @@ describe('waitUntilReady', () => {
     expect(outcome.waitedMs).toBeLessThan(2_000);
   });
 
-  it('does not take an older generation’s Ready for the new spec', async () => {
+  it("takes an InferenceService's Ready during a rolling update from the old pods; the rollout waits for the new", async () => {
     const { client, standIn } = await deployed({ kind: 'ready', afterMs: 20 });
     expect((await client.waitUntilReady(chat, { timeoutMs: 5_000, pollIntervalMs: 50 })).ready).toBe(true);
-    standIn.setReadiness({ kind: 'ready', afterMs: 500 });
-    await client.apply([inferenceService('chat', 2)]);
-    const outcome = await client.waitUntilReady(chat, { timeoutMs: 5_000, pollIntervalMs: 50 });
-    expect(outcome.ready).toBe(true);
-    expect(outcome.waitedMs).toBeGreaterThanOrEqual(350);
-    if (outcome.ready) expect(outcome.object.metadata.generation).toBe(2);
+    expect((await waitForRollout(client, 'd-1')).ready).toBe(true);
+    standIn.setReadiness({ kind: 'ready', afterMs: 600 });
+    await client.apply([revision('d-2')]);
+    // KServe's Ready speaks for the Deployment's availability, which the old pods keep: the bug the rollout fixes.
+    const service = await client.waitUntilReady(chat, { timeoutMs: 5_000, pollIntervalMs: 50 });
+    expect(service).toMatchObject({ ready: true });
+    expect(service.waitedMs).toBeLessThan(400);
+    const progress: Readiness[] = [];
+    const rollout = await waitForRollout(client, 'd-2', progress);
+    expect(rollout.ready).toBe(true);
+    expect(service.waitedMs + rollout.waitedMs).toBeGreaterThanOrEqual(450);
+    if (!rollout.ready) throw new Error('expected the rollout to finish');
+    expect(rollout.object.status).toMatchObject({ replicas: 1, updatedReplicas: 1, availableReplicas: 1 });
+    expect(progress.map((step) => step.state === 'pending' && step.detail)).toContain(
+      '1 old replica still running',
+    );
+  });
+
+  it('fails a rollout whose new pods crash-loop, while the service stays Ready on the old pods', async () => {
+    const { client, standIn } = await deployed({ kind: 'ready', afterMs: 20 });
+    expect((await waitForRollout(client, 'd-1')).ready).toBe(true);
+    standIn.setReadiness({ kind: 'crashloop' });
+    await client.apply([revision('d-2')]);
+    expect((await client.waitUntilReady(chat, { timeoutMs: 5_000, pollIntervalMs: 50 })).ready).toBe(true);
+    const rollout = await waitForRollout(client, 'd-2');
+    expect(rollout).toMatchObject({ ready: false, reason: 'failed' });
+    if (rollout.ready) throw new Error('expected a failed rollout');
+    expect(rollout.message).toMatch(
+      /^Deployment compass\/chat-predictor failed: ProgressDeadlineExceeded: ReplicaSet .* has timed out progressing/,
+    );
+  });
+
+  it('waits for a predictor Deployment the controller has not made yet', async () => {
+    kube = await kubeFixture({ readiness: { kind: 'ready', afterMs: 300 } });
+    const { client } = kube;
+    const waiting = waitForRollout(client, 'd-1');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await client.apply([revision('d-1')]);
+    expect(await waiting).toMatchObject({ ready: true });
   });
 
   it('stops when the caller aborts, when the object is deleted, and when reading is forbidden', async () => {

@@ -45,10 +45,17 @@ export interface FaultMatch {
   times?: number;
 }
 
-/** How the pretend KServe controller treats an InferenceService after each spec change. */
+/**
+ * How the pretend KServe controller treats an InferenceService after each spec change. As KServe in RawDeployment
+ * mode it runs the predictor as a Deployment (`<name>-predictor`) and copies that Deployment's state into the
+ * service's status: its observedGeneration, and Ready while the Deployment is Available — which old pods keep
+ * during a rolling update.
+ */
 export type ReadinessPlan =
-  /** Ready=True after `afterMs`, with `url` as status.url (e.g. a simulator's address). */
+  /** The new pods become ready after `afterMs` (if the GPU pool has room for them); `url` as status.url. */
   | { kind: 'ready'; afterMs: number; url?: string }
+  /** The new pods crash-loop: never ready; the rollout exceeds its progress deadline. */
+  | { kind: 'crashloop'; url?: string }
   | { kind: 'never' }
   /** Ready=False with this reason after `afterMs`; `terminal` also marks the model BlockedByFailedLoad. */
   | { kind: 'failed'; afterMs?: number; reason: string; message: string; terminal?: boolean };
@@ -65,6 +72,8 @@ export interface KubernetesStandIn extends RunningServer {
   inject(fault: KubeFault, match?: FaultMatch): void;
   /** How InferenceServices become ready: all of them, or the one named. */
   setReadiness(plan: ReadinessPlan, name?: string): void;
+  /** GPUs the cluster's pool holds (all GPU resources together): pods that do not fit stay Pending. */
+  setGpuPool(gpus: number | undefined): void;
   /** The stored object as a client would read it, or undefined. */
   object(ref: ObjectRef): Json | undefined;
   /** Destroys every open watch connection (as a load balancer or API server restart would). */
@@ -85,6 +94,13 @@ const RESOURCE_TYPES: ResourceType[] = [
   { groupVersion: 'v1', kind: 'Namespace', plural: 'namespaces', namespaced: false, status: true },
   { groupVersion: 'v1', kind: 'Service', plural: 'services', namespaced: true, status: true },
   { groupVersion: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true },
+  {
+    groupVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    plural: 'persistentvolumeclaims',
+    namespaced: true,
+    status: true,
+  },
   { groupVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
   { groupVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
   { groupVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true, status: true },
@@ -118,6 +134,7 @@ const RESOURCE_TYPES: ResourceType[] = [
   },
 ];
 const NAMESPACE_TYPE = RESOURCE_TYPES[0]!;
+const DEPLOYMENT_TYPE = RESOURCE_TYPES.find((type) => type.kind === 'Deployment')!;
 const GROUP_VERSIONS = [...new Set(RESOURCE_TYPES.map((type) => type.groupVersion))];
 const groupOf = (groupVersion: string) => (groupVersion.includes('/') ? groupVersion.split('/')[0]! : '');
 
@@ -396,37 +413,185 @@ function condition(
   };
 }
 
-function inferenceServiceStatus(object: Json, outcome: ReadinessPlan | 'reconciling'): Json {
-  const metadata = object.metadata as { name: string; namespace: string; generation: number };
-  const base = { observedGeneration: metadata.generation };
-  if (outcome === 'reconciling' || outcome.kind === 'never')
+/** Where a predictor Deployment's rollout of its current pod template stands. */
+interface Rollout {
+  desired: number;
+  /** The Deployment's apps/v1 strategy. */
+  strategy: Json;
+  /** Pods of the previous template that were serving when this rollout began. */
+  oldPods: number;
+  gpusPerPod: number;
+  phase: 'progressing' | 'complete' | 'stalled';
+}
+
+/** maxSurge / maxUnavailable of `replicas`: a count, or a share rounded up (surge) or down (unavailable). */
+function rollingBound(value: unknown, replicas: number, round: (n: number) => number): number {
+  if (typeof value === 'string' && value.endsWith('%'))
+    return round((replicas * Number.parseFloat(value)) / 100);
+  return Number(value ?? 0);
+}
+
+/** The Deployment controller's pod counts for a rollout: Recreate stops the old pods first, rolling keeps them. */
+function rolloutCounts(rollout: Rollout) {
+  const { desired, strategy, oldPods, phase } = rollout;
+  if (phase === 'complete')
+    return { replicas: desired, updated: desired, available: desired, maxUnavailable: 0 };
+  if (strategy.type === 'Recreate' || oldPods === 0)
+    return { replicas: desired, updated: desired, available: 0, maxUnavailable: 0 };
+  const rolling = isPlainObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
+  const surge = rollingBound(rolling.maxSurge ?? '25%', desired, Math.ceil);
+  const unavailable = rollingBound(rolling.maxUnavailable ?? '25%', desired, Math.floor);
+  const updated = Math.min(desired, surge > 0 ? surge : Math.max(unavailable, 1));
+  const old = surge > 0 ? oldPods : Math.max(0, oldPods - updated);
+  return { replicas: old + updated, updated, available: old, maxUnavailable: unavailable };
+}
+
+/** The Deployment is Available while enough pods are (apps/v1: at least replicas − maxUnavailable). */
+function rolloutAvailable(rollout: Rollout): boolean {
+  const counts = rolloutCounts(rollout);
+  return counts.available > 0 && counts.available >= rollout.desired - counts.maxUnavailable;
+}
+
+function deploymentStatus(generation: number, rollout: Rollout, name: string): Json {
+  const counts = rolloutCounts(rollout);
+  const available = rolloutAvailable(rollout);
+  const progressing =
+    rollout.phase === 'complete'
+      ? condition(
+          'Progressing',
+          'True',
+          'NewReplicaSetAvailable',
+          `ReplicaSet "${name}" has successfully progressed.`,
+        )
+      : rollout.phase === 'stalled'
+        ? condition(
+            'Progressing',
+            'False',
+            'ProgressDeadlineExceeded',
+            `ReplicaSet "${name}" has timed out progressing.`,
+          )
+        : condition('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${name}" is progressing.`);
+  return {
+    observedGeneration: generation,
+    replicas: counts.replicas,
+    updatedReplicas: counts.updated,
+    readyReplicas: counts.available,
+    availableReplicas: counts.available,
+    ...(counts.replicas > counts.available
+      ? { unavailableReplicas: counts.replicas - counts.available }
+      : {}),
+    conditions: [
+      available
+        ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
+        : condition(
+            'Available',
+            'False',
+            'MinimumReplicasUnavailable',
+            'Deployment does not have minimum availability.',
+          ),
+      progressing,
+    ],
+  };
+}
+
+/**
+ * The InferenceService's status as KServe derives it in raw mode: the Deployment's observedGeneration, Ready from
+ * its Available condition unless the rollout exceeded its deadline; `plan` overrides for the never/failed plans.
+ */
+function inferenceServiceStatus(
+  object: Json,
+  plan: ReadinessPlan | 'reconciling',
+  deployment: { generation: number; rollout: Rollout; name: string },
+): Json {
+  const metadata = object.metadata as { name: string; namespace: string };
+  const base = { observedGeneration: deployment.generation };
+  if (plan === 'reconciling' || plan.kind === 'never')
     return {
       ...base,
       conditions: ['IngressReady', 'PredictorReady', 'Ready'].map((type) => condition(type, 'Unknown')),
       modelStatus: { transitionStatus: 'InProgress' },
     };
-  if (outcome.kind === 'failed')
+  if (plan.kind === 'failed')
     return {
       ...base,
       conditions: [
         condition('IngressReady', 'Unknown'),
-        condition('PredictorReady', 'False', outcome.reason, outcome.message),
-        condition('Ready', 'False', outcome.reason, outcome.message),
+        condition('PredictorReady', 'False', plan.reason, plan.message),
+        condition('Ready', 'False', plan.reason, plan.message),
       ],
-      modelStatus: outcome.terminal
+      modelStatus: plan.terminal
         ? {
             transitionStatus: 'BlockedByFailedLoad',
-            lastFailureInfo: { reason: outcome.reason, message: outcome.message },
+            lastFailureInfo: { reason: plan.reason, message: plan.message },
           }
         : { transitionStatus: 'InProgress' },
     };
+  const { rollout } = deployment;
+  if (rollout.phase === 'stalled' || !rolloutAvailable(rollout)) {
+    const stalled = rollout.phase === 'stalled';
+    const reason = stalled ? 'ProgressDeadlineExceeded' : 'MinimumReplicasUnavailable';
+    const message = stalled
+      ? `ReplicaSet "${deployment.name}" has timed out progressing.`
+      : 'Deployment does not have minimum availability.';
+    return {
+      ...base,
+      conditions: [
+        condition('IngressReady', 'Unknown'),
+        condition('PredictorReady', 'False', reason, message),
+        condition('Ready', 'False', reason, message),
+      ],
+      modelStatus: { transitionStatus: 'InProgress' },
+    };
+  }
   return {
     ...base,
-    url: outcome.url ?? `http://${metadata.name}.${metadata.namespace}.example.com`,
+    url: plan.url ?? `http://${metadata.name}.${metadata.namespace}.example.com`,
     address: { url: `http://${metadata.name}-predictor.${metadata.namespace}.svc.cluster.local` },
     conditions: ['IngressReady', 'PredictorReady', 'Ready'].map((type) => condition(type, 'True')),
-    modelStatus: { transitionStatus: 'UpToDate' },
+    modelStatus: { transitionStatus: rollout.phase === 'complete' ? 'UpToDate' : 'InProgress' },
   };
+}
+
+/** The Deployment KServe makes for a predictor in raw mode: its pod template, replicas and strategy. */
+function predictorDeployment(service: Json): Json {
+  const metadata = service.metadata as { name: string; namespace: string };
+  const spec = isPlainObject(service.spec) ? service.spec : {};
+  const predictor = isPlainObject(spec.predictor) ? spec.predictor : {};
+  const { minReplicas, maxReplicas: _max, labels, annotations, deploymentStrategy, ...pod } = predictor;
+  const app = `isvc.${metadata.name}-predictor`;
+  return JSON.parse(
+    JSON.stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: `${metadata.name}-predictor`, namespace: metadata.namespace, labels },
+      spec: {
+        replicas: Math.max(Number(minReplicas ?? 1), 1),
+        selector: { matchLabels: { app } },
+        // Kubernetes' default when KServe is given none.
+        strategy: deploymentStrategy ?? {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' },
+        },
+        template: { metadata: { labels: { ...(labels as Json | undefined), app }, annotations }, spec: pod },
+      },
+    }),
+  ) as Json;
+}
+
+/** GPUs one pod of a pod spec asks for, whatever the vendor. */
+function gpusPerPod(podSpec: unknown): number {
+  const containers = isPlainObject(podSpec) && Array.isArray(podSpec.containers) ? podSpec.containers : [];
+  return containers.reduce<number>((sum, container) => {
+    const resources =
+      isPlainObject(container) && isPlainObject(container.resources) ? container.resources : {};
+    const limits = isPlainObject(resources.limits) ? resources.limits : {};
+    return (
+      sum +
+      Object.entries(limits)
+        .filter(([resource]) => resource.endsWith('/gpu'))
+        .reduce((total, [, value]) => total + Number(value), 0)
+    );
+  }, 0);
 }
 
 // ---- request parsing ----
@@ -519,7 +684,15 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * bearer-token auth, a request log, and injectable failures.
  */
 export async function startKubernetesStandIn(
-  options: { token?: string; namespaces?: string[]; readiness?: ReadinessPlan } = {},
+  options: {
+    token?: string;
+    namespaces?: string[];
+    readiness?: ReadinessPlan;
+    /** GPUs in the cluster (default: unlimited). */
+    gpuPool?: number;
+    /** How long a rollout may make no progress before its Deployment reports ProgressDeadlineExceeded. */
+    progressDeadlineMs?: number;
+  } = {},
 ): Promise<KubernetesStandIn> {
   const token = options.token ?? 'stand-in-token';
   const objects = new Map<string, Stored>();
@@ -530,6 +703,9 @@ export async function startKubernetesStandIn(
   const plans = new Map<string, ReadinessPlan>();
   let defaultPlan: ReadinessPlan = options.readiness ?? { kind: 'ready', afterMs: 50 };
   const controllerTimers = new Map<string, NodeJS.Timeout[]>();
+  const rollouts = new Map<string, Rollout>();
+  let gpuPool: number | undefined = options.gpuPool;
+  const progressDeadlineMs = options.progressDeadlineMs ?? 1000;
   let resourceVersion = 1000;
 
   const keyOf = (type: ResourceType, namespace: string | undefined, name: string) =>
@@ -580,22 +756,65 @@ export async function startKubernetesStandIn(
     controllerTimers.delete(key);
   }
 
-  /** What KServe's controller does after a spec change: reconciling at once, then the planned outcome. */
+  /**
+   * What KServe's controller does after a spec change, in raw mode: updates the predictor's Deployment, whose
+   * rollout then progresses by the plan (new pods ready after `afterMs` if the GPU pool has room for the pods the
+   * strategy runs at once; crash-looping or unschedulable ones exceed the progress deadline), and copies the
+   * Deployment's state into the service's status at every step.
+   */
   function reconcile(key: string, stored: Stored) {
     if (stored.type.kind !== 'InferenceService') return;
     stopController(key);
-    const name = String((stored.object.metadata as Json).name);
+    const metadata = stored.object.metadata as Json;
+    const name = String(metadata.name);
     const plan = plans.get(name) ?? defaultPlan;
-    const timers = [
-      setTimeout(() => setStatus(key, inferenceServiceStatus(stored.object, 'reconciling')), 1),
-    ];
-    if (plan.kind !== 'never')
-      timers.push(
-        setTimeout(
-          () => setStatus(key, inferenceServiceStatus(stored.object, plan)),
-          Math.max(2, plan.afterMs ?? 0),
-        ),
-      );
+    const wanted = predictorDeployment(stored.object);
+    const deploymentName = String((wanted.metadata as Json).name);
+    const deploymentKey = keyOf(DEPLOYMENT_TYPE, String(metadata.namespace), deploymentName);
+    const live = objects.get(deploymentKey);
+    const before = rollouts.get(deploymentKey);
+    const wantedSpec = wanted.spec as Json;
+    const templateChanged =
+      !live || !isDeepStrictEqual((live.object.spec as Json).template, wantedSpec.template);
+    const owners = takeChangedFields(live?.object, wanted, live?.owners ?? [], 'manager', timestamp());
+    const deployment = commit(
+      deploymentKey,
+      live,
+      DEPLOYMENT_TYPE,
+      { ...wanted, status: live?.object.status },
+      owners,
+      false,
+    );
+    const generation = Number((deployment.object.metadata as Json).generation);
+    const rollout: Rollout = {
+      desired: Number(wantedSpec.replicas),
+      strategy: wantedSpec.strategy as Json,
+      oldPods: !before ? 0 : before.phase === 'complete' ? before.desired : rolloutCounts(before).available,
+      gpusPerPod: gpusPerPod((wantedSpec.template as Json).spec),
+      phase: !templateChanged && before?.phase === 'complete' ? 'complete' : 'progressing',
+    };
+    const show = (phase: Rollout['phase'], isvcPlan: ReadinessPlan | 'reconciling' = plan) => {
+      rollout.phase = phase;
+      rollouts.set(deploymentKey, { ...rollout });
+      setStatus(deploymentKey, deploymentStatus(generation, rollout, deploymentName));
+      const service = objects.get(key);
+      if (service)
+        setStatus(
+          key,
+          inferenceServiceStatus(service.object, isvcPlan, { generation, rollout, name: deploymentName }),
+        );
+    };
+    rollouts.set(deploymentKey, { ...rollout });
+    const peakPods = rolloutCounts({ ...rollout, phase: 'progressing' }).replicas;
+    const fits = gpuPool === undefined || peakPods * rollout.gpusPerPod <= gpuPool;
+    const first = plan.kind === 'failed' ? 'reconciling' : plan;
+    const timers = [setTimeout(() => show(rollout.phase, first), 1)];
+    if (plan.kind === 'failed')
+      timers.push(setTimeout(() => show('progressing'), Math.max(2, plan.afterMs ?? 0)));
+    if (rollout.phase === 'progressing' && (plan.kind === 'crashloop' || (plan.kind === 'ready' && !fits)))
+      timers.push(setTimeout(() => show('stalled'), progressDeadlineMs));
+    else if (rollout.phase === 'progressing' && plan.kind === 'ready')
+      timers.push(setTimeout(() => show('complete'), Math.max(2, plan.afterMs)));
     controllerTimers.set(key, timers);
   }
 
@@ -773,12 +992,17 @@ export async function startKubernetesStandIn(
     const stored = objects.get(key);
     if (!stored) throw notFound(target.type, name);
     if (query.dryRun !== 'All') {
+      // A namespace takes its objects along; an InferenceService its predictor's Deployment (owner reference).
+      const predictorKey = keyOf(DEPLOYMENT_TYPE, target.namespace, `${name}-predictor`);
       const inside =
         target.type === NAMESPACE_TYPE
           ? [...objects.entries()].filter(([, other]) => (other.object.metadata as Json).namespace === name)
-          : [];
+          : target.type.kind === 'InferenceService' && objects.has(predictorKey)
+            ? [[predictorKey, objects.get(predictorKey)!] as const]
+            : [];
       for (const [doomedKey, doomed] of [...inside, [key, stored] as const]) {
         objects.delete(doomedKey);
+        rollouts.delete(doomedKey);
         stopController(doomedKey);
         (doomed.object.metadata as Json).resourceVersion = String(++resourceVersion);
         emit('DELETED', doomed);
@@ -952,6 +1176,9 @@ export async function startKubernetesStandIn(
     setReadiness(plan, name) {
       if (name) plans.set(name, plan);
       else defaultPlan = plan;
+    },
+    setGpuPool(gpus) {
+      gpuPool = gpus;
     },
     object(ref) {
       const type = RESOURCE_TYPES.find(
