@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
+import type { Database } from '../db/client.js';
+import { LeaseLostError } from '../inbox/store.js';
 import type { Intent } from '../intent/schema.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
@@ -43,15 +45,22 @@ export interface ConversationServiceDeps {
   manifestPreview?: (conversationId: string, option: PlannedOption, spec: DeploymentSpec) => string;
 }
 
-export interface TurnOutcome {
+/** What a turn says in Slack, as plain data (it is saved with the turn for a resumed one to post). */
+export interface AnsweredTurn {
   /** Null when the failure came before the conversation existed. */
   conversationId: string | null;
   replies: Reply[];
   /** The thread's spec card, edited in place: the spec changed. */
   specCard?: { ts: string; message: SlackMessage };
+}
+
+export interface TurnOutcome extends AnsweredTurn {
   /** Deploy requests the changed spec superseded; their messages say so once edited. */
   superseded?: ApprovalRequest[];
 }
+
+/** Saves what a turn answered in the transaction that saves the turn (the inbox's record of the event). */
+export type RecordAnswer = (tx: Database, answer: AnsweredTurn) => Promise<void>;
 
 /** A modal to open, or why not (a message for the presser only). */
 export type ViewAnswer = { ok: true; view: SlackView } | { ok: false; message: SlackMessage };
@@ -68,7 +77,12 @@ export interface ConversationService {
    * thread is no conversation and none may start. A failure is logged with the conversation id and answered with a
    * short message carrying a reference to the log line.
    */
-  handleMessage(key: ThreadKey, message: UserMessage, start: boolean): Promise<TurnOutcome | undefined>;
+  handleMessage(
+    key: ThreadKey,
+    message: UserMessage,
+    start: boolean,
+    record?: RecordAnswer,
+  ): Promise<TurnOutcome | undefined>;
   /** Remembers where the spec card was posted, to edit it when the spec changes. */
   rememberSpecCard(conversationId: string, ts: string): Promise<void>;
   /** A plan for a one-off request (`/compass plan`), outside any conversation. */
@@ -104,6 +118,14 @@ export interface ConversationService {
 
 const keyOf = ({ teamId, channelId, threadTs }: Conversation): ThreadKey => ({ teamId, channelId, threadTs });
 
+/** What a saved turn says: its replies, and the spec card edited when the spec changed and the card is known. */
+function answerOf(conversation: Conversation, outcome: Turn): AnsweredTurn {
+  const answer: AnsweredTurn = { conversationId: conversation.id, replies: outcome.replies };
+  if (outcome.specCard && conversation.specCardTs)
+    answer.specCard = { ts: conversation.specCardTs, message: outcome.specCard };
+  return answer;
+}
+
 /** The dialogue engine between the store and a chat surface (Slack or the terminal). */
 export function createConversationService({
   store,
@@ -132,19 +154,23 @@ export function createConversationService({
     return { conversationId: conversation?.id ?? null, replies: [{ message: failureBlocks(reference) }] };
   }
 
-  /** Runs one turn under the conversation's lock, then what a changed spec entails: the card, the approvals. */
+  /** Runs one turn through the store, then what a changed spec entails: the card, the approvals. */
   async function turn(
     key: ThreadKey,
     start: { startedBy: string } | undefined,
     play: (conversation: Conversation) => Turn | Promise<Turn>,
+    record?: RecordAnswer,
   ): Promise<TurnOutcome | undefined> {
-    const result = await store.runTurn(key, start, play);
+    const result = await store.runTurn(
+      key,
+      start,
+      play,
+      record && ((tx, conversation, outcome) => record(tx, answerOf(conversation, outcome))),
+    );
     if (!result) return undefined;
     const { conversation, outcome } = result;
-    const answer: TurnOutcome = { conversationId: conversation.id, replies: outcome.replies };
+    const answer: TurnOutcome = answerOf(conversation, outcome);
     if (outcome.specCard) {
-      if (conversation.specCardTs)
-        answer.specCard = { ts: conversation.specCardTs, message: outcome.specCard };
       if (supersedeRequests)
         answer.superseded = await supersedeRequests(conversation.id, 'the spec changed after the request');
     }
@@ -180,13 +206,18 @@ export function createConversationService({
       return (await store.find(key)) !== undefined;
     },
 
-    async handleMessage(key, message, start) {
+    async handleMessage(key, message, start, record) {
       try {
         const said = await extract(message.text);
-        return await turn(key, start ? { startedBy: message.userId } : undefined, (conversation) =>
-          gate.run(() => converse(conversation, message, knowledge(), said)),
+        return await turn(
+          key,
+          start ? { startedBy: message.userId } : undefined,
+          (conversation) => gate.run(() => converse(conversation, message, knowledge(), said)),
+          record,
         );
       } catch (error) {
+        // Another bot process holds the event now: the turn is its to answer.
+        if (error instanceof LeaseLostError) throw error;
         return failed(key, error, start);
       }
     },

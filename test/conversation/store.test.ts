@@ -96,7 +96,7 @@ describe('conversation store on the real PostgreSQL', () => {
     );
     release();
     await turn;
-    expect((open.rows[0] as { n: number }).n).toBe(0);
+    expect((open as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
     expect((await store.find(key))!.version).toBe(3);
   });
 
