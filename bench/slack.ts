@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createConversationService } from '../src/conversation/service.js';
 import { createConversationStore } from '../src/conversation/store.js';
+import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../src/inbox/index.js';
 import { extractIntent } from '../src/intent/index.js';
 import { openKnowledgeBase } from '../src/knowledge/open.js';
 import { createLogger } from '../src/log/index.js';
@@ -104,7 +105,11 @@ async function serveBot(apiUrl: string, botToken: string) {
   await service.quickPlan('chatbot for 1000 users'); // as `compass bot` does: calibrate before Slack waits
   const bot = await startSlackBot(
     { mode: 'http', botToken, signingSecret: SECRET, apiUrl, port: 0 },
-    { service, store, log },
+    {
+      service,
+      inbox: createInbox({ store: createInboxStore(kb.database.db), settings: INBOX_DEFAULTS, log }),
+      log,
+    },
   );
   process.send!({ port: bot.port, engine: kb.database.engine });
   process.once('message', async () => {

@@ -44,6 +44,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
       manifestPreview: optionManifestPreview(config),
     });
     await deps.store.pruneEvents(new Date(Date.now() - EVENT_MEMORY_MS));
+    await deps.inbox.prune(new Date(Date.now() - EVENT_MEMORY_MS));
     await deps.store.pruneWhatIfs(new Date(Date.now() - EVENT_MEMORY_MS));
     // The first plan calibrates the performance model (seconds of CPU); pay it before Slack is waiting.
     await deps.service.quickPlan(WARM_UP_REQUEST);

@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ManifestSettings } from '../deploy/settings.js';
+import { INBOX_DEFAULTS } from '../inbox/runner.js';
 import { MonitorSettings } from '../monitor/settings.js';
 
 const optionalText = z
@@ -109,6 +110,11 @@ export const ConfigSchema = z.object({
   monitor: MonitorSettings,
   /** How often the bot and the worker look for a changed knowledge base (observed outcomes, imports). */
   knowledgeRefreshSec: z.number().int().min(1),
+  /** The bot's inbox of Slack events: how long a turn is held without renewal, how long SIGTERM waits for turns. */
+  inbox: z.object({
+    leaseMs: z.number().int().min(200),
+    stopGraceMs: z.number().int().min(0),
+  }),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type DeployConfig = Config['deploy'];
@@ -172,6 +178,8 @@ const ENV_NAMES: Record<string, string> = {
   'monitor.shortWindowSec': 'MONITOR_SHORT_WINDOW_SECONDS',
   'monitor.longWindowSec': 'MONITOR_LONG_WINDOW_SECONDS',
   knowledgeRefreshSec: 'KNOWLEDGE_REFRESH_SECONDS',
+  'inbox.leaseMs': 'INBOX_LEASE_MS',
+  'inbox.stopGraceMs': 'BOT_STOP_GRACE_MS',
 };
 
 /** The variable a problem's path belongs to, with what lies below it (a key inside a JSON variable). */
@@ -299,6 +307,10 @@ export function loadConfig(env: Env = process.env): Config {
       longWindowSec: integer(text('MONITOR_LONG_WINDOW_SECONDS')),
     },
     knowledgeRefreshSec: integer(text('KNOWLEDGE_REFRESH_SECONDS')) ?? 60,
+    inbox: {
+      leaseMs: integer(text('INBOX_LEASE_MS')) ?? INBOX_DEFAULTS.leaseMs,
+      stopGraceMs: integer(text('BOT_STOP_GRACE_MS')) ?? INBOX_DEFAULTS.stopGraceMs,
+    },
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
+import type { Database } from '../db/client.js';
+import { LeaseLostError } from '../inbox/store.js';
 import { prepareUserText } from '../intent/input.js';
 import type { Intent } from '../intent/schema.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
@@ -45,15 +47,22 @@ export interface ConversationServiceDeps {
   manifestPreview?: (conversationId: string, option: PlannedOption, spec: DeploymentSpec) => string;
 }
 
-export interface TurnOutcome {
+/** What a turn says in Slack, as plain data (it is saved with the turn for a resumed one to post). */
+export interface AnsweredTurn {
   /** Null when the failure came before the conversation existed. */
   conversationId: string | null;
   replies: Reply[];
   /** The thread's spec card, edited in place: the spec changed. */
   specCard?: { ts: string; message: SlackMessage };
+}
+
+export interface TurnOutcome extends AnsweredTurn {
   /** Deploy requests the changed spec superseded; their messages say so once edited. */
   superseded?: ApprovalRequest[];
 }
+
+/** Saves what a turn answered in the transaction that saves the turn (the inbox's record of the event). */
+export type RecordAnswer = (tx: Database, answer: AnsweredTurn) => Promise<void>;
 
 /** A modal to open, or why not (a message for the presser only). */
 export type ViewAnswer = { ok: true; view: SlackView } | { ok: false; message: SlackMessage };
@@ -70,7 +79,12 @@ export interface ConversationService {
    * thread is no conversation and none may start. A failure is logged with the conversation id and answered with a
    * short message carrying a reference to the log line.
    */
-  handleMessage(key: ThreadKey, message: UserMessage, start: boolean): Promise<TurnOutcome | undefined>;
+  handleMessage(
+    key: ThreadKey,
+    message: UserMessage,
+    start: boolean,
+    record?: RecordAnswer,
+  ): Promise<TurnOutcome | undefined>;
   /** Remembers where the spec card was posted, to edit it when the spec changes. */
   rememberSpecCard(conversationId: string, ts: string): Promise<void>;
   /** A plan for a one-off request (`/compass plan`), outside any conversation. */
@@ -106,6 +120,14 @@ export interface ConversationService {
 
 const keyOf = ({ teamId, channelId, threadTs }: Conversation): ThreadKey => ({ teamId, channelId, threadTs });
 
+/** What a saved turn says: its replies, and the spec card edited when the spec changed and the card is known. */
+function answerOf(conversation: Conversation, outcome: Turn): AnsweredTurn {
+  const answer: AnsweredTurn = { conversationId: conversation.id, replies: outcome.replies };
+  if (outcome.specCard && conversation.specCardTs)
+    answer.specCard = { ts: conversation.specCardTs, message: outcome.specCard };
+  return answer;
+}
+
 /** The dialogue engine between the store and a chat surface (Slack or the terminal). */
 export function createConversationService({
   store,
@@ -134,19 +156,23 @@ export function createConversationService({
     return { conversationId: conversation?.id ?? null, replies: [{ message: failureBlocks(reference) }] };
   }
 
-  /** Runs one turn under the conversation's lock, then what a changed spec entails: the card, the approvals. */
+  /** Runs one turn through the store, then what a changed spec entails: the card, the approvals. */
   async function turn(
     key: ThreadKey,
     start: { startedBy: string } | undefined,
     play: (conversation: Conversation) => Turn | Promise<Turn>,
+    record?: RecordAnswer,
   ): Promise<TurnOutcome | undefined> {
-    const result = await store.runTurn(key, start, play);
+    const result = await store.runTurn(
+      key,
+      start,
+      play,
+      record && ((tx, conversation, outcome) => record(tx, answerOf(conversation, outcome))),
+    );
     if (!result) return undefined;
     const { conversation, outcome } = result;
-    const answer: TurnOutcome = { conversationId: conversation.id, replies: outcome.replies };
+    const answer: TurnOutcome = answerOf(conversation, outcome);
     if (outcome.specCard) {
-      if (conversation.specCardTs)
-        answer.specCard = { ts: conversation.specCardTs, message: outcome.specCard };
       if (supersedeRequests)
         answer.superseded = await supersedeRequests(conversation.id, 'the spec changed after the request');
     }
@@ -182,19 +208,27 @@ export function createConversationService({
       return (await store.find(key)) !== undefined;
     },
 
-    async handleMessage(key, message, start) {
+    async handleMessage(key, message, start, record) {
       const input = prepareUserText(message.text);
       const read = { ...message, text: input.text };
       try {
         const said = await extract(read.text);
-        const outcome = await turn(key, start ? { startedBy: message.userId } : undefined, (conversation) =>
-          gate.run(() => converse(conversation, read, knowledge(), said)),
-        );
         const notes = [...input.notes, ...(said.refused ?? [])];
-        if (outcome && notes.length > 0)
-          outcome.replies = [{ message: noticeBlocks(notes.join(' ')) }, ...outcome.replies];
-        return outcome;
+        // The notices are part of the turn, so the inbox records and replays them with the rest of its answer.
+        const withNotices = (answered: Turn): Turn =>
+          notes.length === 0
+            ? answered
+            : { ...answered, replies: [{ message: noticeBlocks(notes.join(' ')) }, ...answered.replies] };
+        return await turn(
+          key,
+          start ? { startedBy: message.userId } : undefined,
+          async (conversation) =>
+            withNotices(await gate.run(() => converse(conversation, read, knowledge(), said))),
+          record,
+        );
       } catch (error) {
+        // Another bot process holds the event now: the turn is its to answer.
+        if (error instanceof LeaseLostError) throw error;
         return failed(key, error, start);
       }
     },

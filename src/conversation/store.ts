@@ -2,6 +2,7 @@ import { and, asc, eq, lt, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { PlannedOption, WhatIfOverrides, WhatIfResult } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
+import { createKeyedQueue } from './queue.js';
 import type { Conversation, StoredMessage, ThreadKey, TurnRecord, WhatIfSession } from './schema.js';
 import { newConversationData } from './schema.js';
 import { conversationMessages, conversations, processedEvents, whatIfSessions } from './tables.js';
@@ -12,15 +13,18 @@ export interface ConversationStore {
   find(key: ThreadKey): Promise<Conversation | undefined>;
   findById(id: string): Promise<Conversation | undefined>;
   /**
-   * Runs one turn with the conversation locked, so concurrent messages of one thread apply one after another (also
-   * across bot processes): loads it — creating it when `start` is given and the thread has none — applies `turn`
-   * (no I/O; it may wait for CPU) and saves its data and messages. Undefined when the thread is no conversation and
-   * `start` is absent.
+   * Runs one turn: loads the conversation — creating it when `start` is given and the thread has none — applies `turn`
+   * (no I/O; it may wait for CPU) with no connection held, then saves its data and messages in one short transaction
+   * if the conversation is still the version it read; otherwise (another bot process wrote meanwhile) it plays the
+   * turn again on the newer version. Turns of one thread in this process run one after another, in arrival order.
+   * `alsoSave` writes more in the saving transaction (what the turn answered, for the inbox). Undefined when the
+   * thread is no conversation and `start` is absent.
    */
   runTurn<T extends TurnRecord>(
     key: ThreadKey,
     start: { startedBy: string } | undefined,
     turn: (conversation: Conversation) => T | Promise<T>,
+    alsoSave?: (tx: Database, conversation: Conversation, outcome: T) => Promise<void>,
   ): Promise<{ conversation: Conversation; outcome: T } | undefined>;
   messages(conversationId: string): Promise<StoredMessage[]>;
   /** Forgets deliveries older than `before` (Slack retries within minutes); returns how many. */
@@ -64,8 +68,71 @@ const threadIs = (key: ThreadKey) =>
     eq(conversations.threadTs, key.threadTs),
   );
 
+/** How often a turn is played again when other bot processes keep writing the conversation first. */
+const TURN_ATTEMPTS = 5;
+
+export class TurnConflictError extends Error {
+  constructor(key: ThreadKey, attempts: number) {
+    super(
+      `thread ${key.channelId}/${key.threadTs} changed under ${attempts} attempts of one turn; other bot processes keep writing it`,
+    );
+    this.name = 'TurnConflictError';
+  }
+}
+
 /** The store on PostgreSQL or PGlite (one drizzle type for both). */
 export function createConversationStore(db: Database): ConversationStore {
+  const turns = createKeyedQueue();
+
+  /** The thread's conversation, created when `start` is given and there is none; no lock is taken. */
+  async function load(key: ThreadKey, start: { startedBy: string } | undefined) {
+    const [row] = await db.select().from(conversations).where(threadIs(key));
+    if (row || !start) return row;
+    // A concurrent first message (another bot process) may create the row first; then this reads that one.
+    await db
+      .insert(conversations)
+      .values({ ...key, startedBy: start.startedBy, ...newConversationData() })
+      .onConflictDoNothing();
+    const [created] = await db.select().from(conversations).where(threadIs(key));
+    if (!created) throw new Error(`conversation of thread ${key.threadTs} vanished while starting it`);
+    return created;
+  }
+
+  /** Saves a turn played on `read`, unless the conversation moved past that version meanwhile (then undefined). */
+  function save<T extends TurnRecord>(
+    read: ConversationRow,
+    outcome: T,
+    alsoSave: ((tx: Database, conversation: Conversation, outcome: T) => Promise<void>) | undefined,
+  ): Promise<Conversation | undefined> {
+    const { state, intent, spec, options, chosen, avgQps, dialogue } = outcome.data;
+    return db.transaction(async (tx) => {
+      const [saved] = await tx
+        .update(conversations)
+        .set({
+          state,
+          intent,
+          spec,
+          options,
+          chosen,
+          avgQps,
+          dialogue,
+          version: sql`${conversations.version} + 1`,
+          updatedAt: sql`now()`,
+        })
+        .where(and(eq(conversations.id, read.id), eq(conversations.version, read.version)))
+        .returning();
+      if (!saved) return undefined;
+      if (outcome.messages.length > 0) {
+        await tx
+          .insert(conversationMessages)
+          .values(outcome.messages.map((message) => ({ ...message, conversationId: read.id })));
+      }
+      const conversation = toConversation(saved);
+      await alsoSave?.(tx as unknown as Database, conversation, outcome);
+      return conversation;
+    });
+  }
+
   return {
     async claimEvent(eventId) {
       const inserted = await db
@@ -87,44 +154,16 @@ export function createConversationStore(db: Database): ConversationStore {
       return row && toConversation(row);
     },
 
-    runTurn(key, start, turn) {
-      return db.transaction(async (tx) => {
-        const lock = () => tx.select().from(conversations).where(threadIs(key)).for('update');
-        let [row] = await lock();
-        if (!row) {
-          if (!start) return undefined;
-          const initial = newConversationData();
-          // A concurrent first message may create the row first; then this waits for it and locks that row.
-          await tx
-            .insert(conversations)
-            .values({ ...key, startedBy: start.startedBy, ...initial })
-            .onConflictDoNothing();
-          [row] = await lock();
-          if (!row) throw new Error(`conversation of thread ${key.threadTs} vanished while starting it`);
+    runTurn(key, start, turn, alsoSave) {
+      return turns.run(`${key.teamId}/${key.channelId}/${key.threadTs}`, async () => {
+        for (let attempt = 1; ; attempt++) {
+          const row = await load(key, start);
+          if (!row) return undefined;
+          const outcome = await turn(toConversation(row));
+          const saved = await save(row, outcome, alsoSave);
+          if (saved) return { conversation: saved, outcome };
+          if (attempt === TURN_ATTEMPTS) throw new TurnConflictError(key, attempt);
         }
-        const outcome = await turn(toConversation(row));
-        const { state, intent, spec, options, chosen, avgQps, dialogue } = outcome.data;
-        const [saved] = await tx
-          .update(conversations)
-          .set({
-            state,
-            intent,
-            spec,
-            options,
-            chosen,
-            avgQps,
-            dialogue,
-            version: sql`${conversations.version} + 1`,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(conversations.id, row.id))
-          .returning();
-        if (outcome.messages.length > 0) {
-          await tx
-            .insert(conversationMessages)
-            .values(outcome.messages.map((message) => ({ ...message, conversationId: row.id })));
-        }
-        return { conversation: toConversation(saved!), outcome };
       });
     },
 

@@ -114,6 +114,22 @@ interface Index {
   deployments: Map<string, ReturnType<typeof buildDeployment>>;
   capacities: Map<string, OperatingPoint>;
   residuals: Map<string, MeasuredIndex>;
+  /** Prepared deployments by configuration and traffic (default options only). */
+  prepared: Map<string, PrepareResult>;
+  /** Highest rates within an SLO by prepared deployment and targets: the bulk of a plan's work, the same every turn. */
+  searches: Map<string, RateSearch>;
+}
+
+/**
+ * Most entries a per-snapshot memo keeps (a long-lived bot sees many specs on one snapshot); past it the memo starts
+ * over, which costs one slower plan, never a different one.
+ */
+const MEMO_ENTRIES = 100_000;
+
+function remember<T>(memo: Map<string, T>, key: string, value: T): T {
+  if (memo.size >= MEMO_ENTRIES) memo.clear();
+  memo.set(key, value);
+  return value;
 }
 
 const indexes = new WeakMap<Knowledge, Index>();
@@ -138,6 +154,8 @@ function indexFor(knowledge: Knowledge): Index {
     deployments: new Map(),
     capacities: new Map(),
     residuals: new Map(),
+    prepared: new Map(),
+    searches: new Map(),
   };
   indexes.set(knowledge, index);
   return index;
@@ -328,12 +346,25 @@ interface Prepared {
   measured: MeasuredIndex | null;
 }
 
-function prepare(
+type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; reason: string };
+
+/** Prepares a deployment, once per snapshot for the default options (the planner prepares every shape each plan). */
+function prepare(config: DeploymentConfig, knowledge: Knowledge, options: PredictOptions): PrepareResult {
+  const index = indexFor(knowledge);
+  if (options.calibration !== undefined || options.measuredFirst === false)
+    return prepareAfresh(index, config, knowledge, options);
+  const key = `${configKey(config)}|${config.promptTokens}|${config.outputTokens}|${config.promptTokensCv}|${config.outputTokensCv}|${config.engine ? JSON.stringify(config.engine) : ''}`;
+  return (
+    index.prepared.get(key) ?? remember(index.prepared, key, prepareAfresh(index, config, knowledge, options))
+  );
+}
+
+function prepareAfresh(
+  index: Index,
   config: DeploymentConfig,
   knowledge: Knowledge,
   options: PredictOptions,
-): { ok: true; prepared: Prepared } | { ok: false; reason: string } {
-  const index = indexFor(knowledge);
+): PrepareResult {
   const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
   if (!pair.ok) return pair;
   const { model, gpu } = pair;
@@ -746,7 +777,10 @@ export function sizeReplicas(
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
   const probe = proberFor(config, ready.prepared, slo, knowledge, {});
-  const search = searchMaxRate(probe, slo);
+  const { index, capacityKey } = ready.prepared;
+  const searchKey = `${capacityKey}|${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
+  const search =
+    index.searches.get(searchKey) ?? remember(index.searches, searchKey, searchMaxRate(probe, slo));
   if (!search.ok && replicas === undefined) {
     return { ok: false, reason: search.reason, infeasible: false, lightLoadMiss: search.lightLoadMiss };
   }

@@ -1,8 +1,9 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger as BoltLogger } from '@slack/bolt';
+import type { AppOptions, Logger as BoltLogger, ReceiverEvent } from '@slack/bolt';
 import { App, LogLevel, webApi } from '@slack/bolt';
 import type { SlackSettings } from '../config/index.js';
+import type { Inbox } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import type { HandlerDeps } from './handlers.js';
 import { registerHandlers } from './handlers.js';
@@ -35,6 +36,25 @@ export function boltLogger(log: Logger): BoltLogger {
     getLevel: () => LEVELS[child.level] ?? LogLevel.INFO,
     setName: () => {},
   };
+}
+
+/** Bolt's App with the inbox in front: every event is recorded before Slack's acknowledgement. */
+class InboxApp extends App {
+  readonly #inbox: Inbox;
+
+  constructor(options: AppOptions, inbox: Inbox) {
+    super(options);
+    this.#inbox = inbox;
+  }
+
+  override processEvent(event: ReceiverEvent): Promise<void> {
+    return this.#inbox.admit(event, (admitted) => this.dispatch(admitted));
+  }
+
+  /** Bolt's own processing: the listeners, awaited. */
+  dispatch(event: ReceiverEvent): Promise<void> {
+    return super.processEvent(event);
+  }
 }
 
 export interface SlackBot {
@@ -84,36 +104,44 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
   };
   const app =
     settings.mode === 'socket'
-      ? new App({ ...common, socketMode: true, appToken: settings.appToken })
-      : new App({
-          ...common,
-          signingSecret: settings.signingSecret,
-          endpoints: EVENTS_PATH,
-          processBeforeResponse: false,
-          customRoutes: [
-            {
-              path: '/healthz',
-              method: ['GET'],
-              handler: (_request, response) => {
-                response.writeHead(200, { 'content-type': 'text/plain' });
-                response.end('ok');
+      ? new InboxApp({ ...common, socketMode: true, appToken: settings.appToken }, deps.inbox)
+      : new InboxApp(
+          {
+            ...common,
+            signingSecret: settings.signingSecret,
+            endpoints: EVENTS_PATH,
+            processBeforeResponse: false,
+            customRoutes: [
+              {
+                path: '/healthz',
+                method: ['GET'],
+                handler: (_request, response) => {
+                  response.writeHead(200, { 'content-type': 'text/plain' });
+                  response.end('ok');
+                },
               },
-            },
-          ],
-        });
+            ],
+          },
+          deps.inbox,
+        );
   registerHandlers(app, deps);
+  // Stopping: Bolt first (no new deliveries), then the turns in flight finish or are handed back.
+  const stopInbox = () => deps.inbox.stop();
   if (settings.mode === 'socket') {
     await app.start();
+    deps.inbox.start((event) => app.dispatch(event));
     deps.log.info({ event: 'slack.started', mode: 'socket' }, 'Compass bot connected to Slack (Socket Mode)');
     return {
       app,
       botUserId: identity.user_id ?? '',
       async stop() {
         await app.stop();
+        await stopInbox();
       },
     };
   }
   const server = (await app.start(settings.port)) as Server;
+  deps.inbox.start((event) => app.dispatch(event));
   const { port } = server.address() as AddressInfo;
   deps.log.info(
     { event: 'slack.started', mode: 'http', port, path: EVENTS_PATH },
@@ -127,6 +155,7 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
       // Keep-alive connections would hold close() open.
       server.closeIdleConnections();
       await app.stop();
+      await stopInbox();
     },
   };
 }

@@ -7,6 +7,8 @@ import { createConversationService } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { createConversationStore } from '../conversation/store.js';
 import type { Database } from '../db/client.js';
+import type { InboxSettings } from '../inbox/index.js';
+import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../inbox/index.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { MonitorSettings } from '../monitor/settings.js';
@@ -22,7 +24,11 @@ export function createHandlerDeps(options: {
   knowledge: KnowledgeSource;
   extract: ExtractIntent;
   log: Logger;
-  settings: ApprovalSettings & { prometheusUrl?: string | undefined; monitor?: MonitorSettings };
+  settings: ApprovalSettings & {
+    prometheusUrl?: string | undefined;
+    monitor?: MonitorSettings;
+    inbox?: InboxSettings;
+  };
   manifestPreview?: ConversationServiceDeps['manifestPreview'];
 }): HandlerDeps & { store: ConversationStore; approvalStore: ApprovalStore } {
   const { db, knowledge, extract, log, settings } = options;
@@ -46,6 +52,7 @@ export function createHandlerDeps(options: {
   return {
     service,
     store,
+    inbox: createInbox({ store: createInboxStore(db), settings: settings.inbox ?? INBOX_DEFAULTS, log }),
     log,
     approvals,
     approvalStore,

@@ -3,7 +3,8 @@ import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { ApprovalService } from '../approval/service.js';
 import type { ThreadKey } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
-import type { ConversationStore } from '../conversation/store.js';
+import type { Inbox } from '../inbox/index.js';
+import { LeaseLostError } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import { registerApprovalHandlers } from './approvals.js';
 import { ACTION } from './blocks/actions.js';
@@ -19,7 +20,8 @@ import { createReplies } from './replies.js';
 
 export interface HandlerDeps {
   service: ConversationService;
-  store: Pick<ConversationStore, 'claimEvent'>;
+  /** Durable turns: each event recorded before its acknowledgement, resumed after a crash, answered once. */
+  inbox: Inbox;
   log: Logger;
   /** Deploy requests and approvals; without it, Request deploy answers that they are off. */
   approvals?: ApprovalService;
@@ -106,7 +108,7 @@ function incomingOf(
 /** Wires Slack's events, the slash command and the buttons to the conversation service. Handlers stay thin. */
 export function registerHandlers(
   app: App,
-  { service, store, log, approvals, deploys, subcommands: extra = {}, monitoring }: HandlerDeps,
+  { service, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring }: HandlerDeps,
 ): void {
   const subcommands: Record<string, Subcommand> = {
     ...(deploys && { status: statusSubcommand(deploys) }),
@@ -116,21 +118,37 @@ export function registerHandlers(
   const post = (client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) =>
     replies.postOutcome(client, key, userId, outcome);
 
+  /**
+   * One message's turn. The inbox dispatches an event again after a crash: a turn that was answered then posts only
+   * the replies not yet posted; one that was not plays now.
+   */
   async function onMessage(incoming: IncomingMessage, client: webApi.WebClient) {
-    const { key } = incoming;
+    const { key, eventId } = incoming;
     let outcome: TurnOutcome | undefined;
+    let posted = 0;
     try {
-      // A file or an emoji-only message in a thread says nothing to plan with.
-      if (!incoming.start && (!incoming.text || !(await service.isConversation(key)))) return;
-      // Slack retries an event it thinks failed, and a mention in a thread also arrives as a message event.
-      if (!(await store.claimEvent(incoming.eventId))) return;
-      if (!(await store.claimEvent(`message:${key.teamId}:${key.channelId}:${incoming.ts}`))) return;
-      outcome = await service.handleMessage(
-        key,
-        { text: incoming.text, userId: incoming.userId, ts: incoming.ts },
-        incoming.start,
-      );
+      const progress = await inbox.progress(eventId);
+      if (progress) {
+        outcome = progress.answer;
+        posted = progress.posted;
+      } else {
+        // A file or an emoji-only message in a thread says nothing to plan with.
+        if (!incoming.start && (!incoming.text || !(await service.isConversation(key)))) return;
+        // A mention in a thread also arrives as a message event: one turn per message.
+        if (!(await inbox.claimMessage(eventId, `message:${key.teamId}:${key.channelId}:${incoming.ts}`)))
+          return;
+        outcome = await service.handleMessage(
+          key,
+          { text: incoming.text, userId: incoming.userId, ts: incoming.ts },
+          incoming.start,
+          (tx, answer) => inbox.saveAnswer(tx, eventId, answer),
+        );
+      }
     } catch (error) {
+      if (error instanceof LeaseLostError) {
+        log.warn({ event: 'slack.turn_taken_over', eventId, thread: key }, error.message);
+        return;
+      }
       // The store failed before the conversation could: say so where Compass was asked in, stay quiet elsewhere.
       const reference = randomUUID().slice(0, 8);
       log.error(
@@ -140,7 +158,11 @@ export function registerHandlers(
       if (incoming.start)
         outcome = { conversationId: null, replies: [{ message: failureBlocks(reference) }] };
     }
-    if (outcome) await post(client, key, incoming.userId, outcome);
+    if (outcome)
+      await replies.postOutcome(client, key, incoming.userId, outcome, {
+        from: posted,
+        posted: (count) => inbox.markPosted(eventId, count),
+      });
   }
 
   app.event('app_mention', async ({ event, body, context, client }) => {

@@ -94,21 +94,31 @@ export function createReplies(
 
     /**
      * A turn's outcome in Slack: the replies (ephemeral ones to `userId`), the spec card edited in place when the spec
-     * changed, and the deploy requests it superseded edited to say so.
+     * changed, and the deploy requests it superseded edited to say so. With `progress`, replies before `from` were
+     * posted already (a resumed turn) and each one posted is counted.
      */
-    async postOutcome(client: Client, key: ThreadKey, userId: string, outcome: TurnOutcome) {
+    async postOutcome(
+      client: Client,
+      key: ThreadKey,
+      userId: string,
+      outcome: TurnOutcome,
+      progress?: { from: number; posted: (count: number) => Promise<void> },
+    ) {
       const context = { conversationId: outcome.conversationId };
-      for (const reply of outcome.replies) {
+      for (const [index, reply] of outcome.replies.entries()) {
+        if (progress && index < progress.from) continue;
         if (reply.ephemeral) {
           await ephemeral(
             client,
             { channel: key.channelId, user: userId, threadTs: key.threadTs },
             reply.message,
           );
+          await progress?.posted(index + 1);
           continue;
         }
         const ts = await this.post(client, key, reply.message, context);
         if (ts === undefined) return;
+        await progress?.posted(index + 1);
         if (reply.specCard && outcome.conversationId)
           await service.rememberSpecCard(outcome.conversationId, ts);
       }

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Conversation, ThreadKey } from '../../src/conversation/schema.js';
 import type { ConversationStore } from '../../src/conversation/store.js';
@@ -71,6 +72,49 @@ describe('conversation store on the real PostgreSQL', () => {
     expect(conversation.version).toBe(10);
     expect(conversation.dialogue.assumed).toHaveLength(9);
     expect(await store.messages(conversation.id)).toHaveLength(18);
+  });
+
+  it('holds no transaction while a turn plays: reads, planning and the write are apart', async () => {
+    const key = newThread();
+    await store.runTurn(key, { startedBy: 'U1' }, markTurn('first'));
+    let release!: () => void;
+    const planning = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let playing!: () => void;
+    const started = new Promise<void>((resolve) => {
+      playing = resolve;
+    });
+    const turn = store.runTurn(key, undefined, async (conversation) => {
+      playing();
+      await planning;
+      return markTurn('slow')(conversation);
+    });
+    await started;
+    const open = await database.db.execute(
+      sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`,
+    );
+    release();
+    await turn;
+    expect((open as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(0);
+    expect((await store.find(key))!.version).toBe(3);
+  });
+
+  it('plays a turn again on the newer version when another bot process saved the thread meanwhile', async () => {
+    const key = newThread();
+    await store.runTurn(key, { startedBy: 'U1' }, markTurn('first'));
+    const otherBot = createConversationStore(database.db);
+    const plays: number[] = [];
+    const result = await store.runTurn(key, undefined, async (conversation) => {
+      plays.push(conversation.version);
+      // The other process writes while this one plans (only during the first play).
+      if (plays.length === 1) await otherBot.runTurn(key, undefined, markTurn('other'));
+      return markTurn('mine')(conversation);
+    });
+    expect(plays).toEqual([2, 3]);
+    expect(result!.conversation.version).toBe(4);
+    expect(result!.conversation.dialogue.assumed).toHaveLength(3);
+    expect(await store.messages(result!.conversation.id)).toHaveLength(6);
   });
 
   it('concurrent first messages of one thread start one conversation', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConversationService } from '../../src/conversation/service.js';
 import { createConversationStore } from '../../src/conversation/store.js';
+import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../../src/inbox/index.js';
 import { extractIntent } from '../../src/intent/index.js';
 import type { KnowledgeBase } from '../../src/knowledge/open.js';
 import { openKnowledgeBase } from '../../src/knowledge/open.js';
@@ -35,7 +36,11 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
         apiUrl: slack.apiUrl,
         port: 3000,
       },
-      { service, store, log },
+      {
+        service,
+        inbox: createInbox({ store: createInboxStore(kb.database.db), settings: INBOX_DEFAULTS, log }),
+        log,
+      },
     );
   });
   afterAll(async () => {

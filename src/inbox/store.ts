@@ -1,0 +1,181 @@
+import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import type { InboxAnswer } from './tables.js';
+import { inboxEvents } from './tables.js';
+
+/** A pending event a bot process now holds: its body to dispatch again, and how far its answer got. */
+export interface HeldEvent {
+  eventId: string;
+  body: Record<string, unknown>;
+  answer: InboxAnswer | null;
+  posted: number;
+}
+
+export interface InboxStore {
+  /**
+   * Records an event and leases it to `owner`: `new` for a first delivery, `taken` for a redelivery of an unfinished
+   * event whose holder's lease ran out, `skip` when it is done or another live process holds it.
+   */
+  record(
+    eventId: string,
+    body: Record<string, unknown>,
+    owner: string,
+    leaseMs: number,
+  ): Promise<'new' | 'taken' | 'skip'>;
+  /** Leases up to `limit` pending events whose lease ran out (their holder died or handed them back), oldest first. */
+  takeExpired(owner: string, leaseMs: number, limit: number): Promise<HeldEvent[]>;
+  /** Extends the leases `owner` holds on these events. */
+  renew(owner: string, eventIds: string[], leaseMs: number): Promise<void>;
+  /** Hands events back: their lease ends now, so another process (or this one's next look) resumes them. */
+  release(owner: string, eventIds: string[]): Promise<void>;
+  /** Marks a message (`message:TEAM:CHANNEL:TS`) as this event's; false when another event owns it. */
+  claimMessage(eventId: string, messageKey: string): Promise<boolean>;
+  /** Saves a turn's answer inside the turn's own transaction; throws LeaseLostError when `owner` no longer holds it. */
+  saveAnswer(tx: Database, eventId: string, owner: string, answer: InboxAnswer): Promise<void>;
+  answerOf(eventId: string): Promise<{ answer: InboxAnswer | null; posted: number } | undefined>;
+  markPosted(eventId: string, posted: number): Promise<void>;
+  finish(eventId: string, owner: string): Promise<void>;
+  /** Forgets finished events received before `before`; returns how many. */
+  prune(before: Date): Promise<number>;
+}
+
+export class LeaseLostError extends Error {
+  constructor(eventId: string) {
+    super(
+      `event ${eventId} was taken over by another bot process (this one's lease ran out); its turn is not saved`,
+    );
+    this.name = 'LeaseLostError';
+  }
+}
+
+const leaseEnd = (leaseMs: number) => sql`now() + ${`${leaseMs} milliseconds`}::interval`;
+
+export function createInboxStore(db: Database): InboxStore {
+  return {
+    async record(eventId, body, owner, leaseMs) {
+      const inserted = await db
+        .insert(inboxEvents)
+        .values({ eventId, body, leaseOwner: owner, leaseUntil: leaseEnd(leaseMs) })
+        .onConflictDoNothing()
+        .returning({ eventId: inboxEvents.eventId });
+      if (inserted.length === 1) return 'new';
+      const taken = await db
+        .update(inboxEvents)
+        .set({ leaseOwner: owner, leaseUntil: leaseEnd(leaseMs), attempts: sql`${inboxEvents.attempts} + 1` })
+        .where(
+          and(
+            eq(inboxEvents.eventId, eventId),
+            eq(inboxEvents.state, 'pending'),
+            lt(inboxEvents.leaseUntil, sql`now()`),
+          ),
+        )
+        .returning({ eventId: inboxEvents.eventId });
+      return taken.length === 1 ? 'taken' : 'skip';
+    },
+
+    async takeExpired(owner, leaseMs, limit) {
+      // SKIP LOCKED: two processes looking at once take different events.
+      const expired = db
+        .select({ eventId: inboxEvents.eventId })
+        .from(inboxEvents)
+        .where(and(eq(inboxEvents.state, 'pending'), lt(inboxEvents.leaseUntil, sql`now()`)))
+        .orderBy(asc(inboxEvents.seq))
+        .limit(limit)
+        .for('update', { skipLocked: true });
+      const rows = await db
+        .update(inboxEvents)
+        .set({ leaseOwner: owner, leaseUntil: leaseEnd(leaseMs), attempts: sql`${inboxEvents.attempts} + 1` })
+        .where(inArray(inboxEvents.eventId, expired))
+        .returning();
+      return rows
+        .sort((a, b) => a.seq - b.seq)
+        .map(({ eventId, body, answer, posted }) => ({ eventId, body, answer, posted }));
+    },
+
+    async renew(owner, eventIds, leaseMs) {
+      if (eventIds.length === 0) return;
+      await db
+        .update(inboxEvents)
+        .set({ leaseUntil: leaseEnd(leaseMs) })
+        .where(and(inArray(inboxEvents.eventId, eventIds), eq(inboxEvents.leaseOwner, owner)));
+    },
+
+    async release(owner, eventIds) {
+      if (eventIds.length === 0) return;
+      await db
+        .update(inboxEvents)
+        .set({ leaseUntil: sql`now()` })
+        .where(
+          and(
+            inArray(inboxEvents.eventId, eventIds),
+            eq(inboxEvents.leaseOwner, owner),
+            eq(inboxEvents.state, 'pending'),
+          ),
+        );
+    },
+
+    async claimMessage(eventId, messageKey) {
+      try {
+        const claimed = await db
+          .update(inboxEvents)
+          .set({ messageClaim: messageKey })
+          .where(eq(inboxEvents.eventId, eventId))
+          .returning({ eventId: inboxEvents.eventId });
+        return claimed.length === 1;
+      } catch (error) {
+        if (isUniqueViolation(error)) return false;
+        throw error;
+      }
+    },
+
+    async saveAnswer(tx, eventId, owner, answer) {
+      const saved = await tx
+        .update(inboxEvents)
+        .set({ answer })
+        .where(
+          and(
+            eq(inboxEvents.eventId, eventId),
+            eq(inboxEvents.leaseOwner, owner),
+            eq(inboxEvents.state, 'pending'),
+          ),
+        )
+        .returning({ eventId: inboxEvents.eventId });
+      if (saved.length === 0) throw new LeaseLostError(eventId);
+    },
+
+    async answerOf(eventId) {
+      const [row] = await db
+        .select({ answer: inboxEvents.answer, posted: inboxEvents.posted })
+        .from(inboxEvents)
+        .where(eq(inboxEvents.eventId, eventId));
+      return row;
+    },
+
+    async markPosted(eventId, posted) {
+      await db.update(inboxEvents).set({ posted }).where(eq(inboxEvents.eventId, eventId));
+    },
+
+    async finish(eventId, owner) {
+      await db
+        .update(inboxEvents)
+        .set({ state: 'done', doneAt: sql`now()`, leaseUntil: null })
+        .where(and(eq(inboxEvents.eventId, eventId), eq(inboxEvents.leaseOwner, owner)));
+    },
+
+    async prune(before) {
+      const deleted = await db
+        .delete(inboxEvents)
+        .where(and(eq(inboxEvents.state, 'done'), lt(inboxEvents.receivedAt, before)))
+        .returning({ eventId: inboxEvents.eventId });
+      return deleted.length;
+    },
+  };
+}
+
+/** PostgreSQL's unique_violation, wherever the driver puts the code (pg puts it on the error, drizzle on its cause). */
+function isUniqueViolation(error: unknown): boolean {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    if ((current as { code?: string }).code === '23505') return true;
+  }
+  return false;
+}
