@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
+import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Intent } from '../intent/schema.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
 import { whatIf } from '../planner/plan.js';
 import { noticeView, optionDetailsView } from '../slack/blocks/details.js';
-import { failureBlocks, noticeBlocks } from '../slack/blocks/dialogue.js';
+import { noticeBlocks, turnFailureBlocks } from '../slack/blocks/dialogue.js';
 import type { FormValues } from '../slack/blocks/form.js';
 import type { SlackMessage, SlackView } from '../slack/blocks/kit.js';
 import { specFormView } from '../slack/blocks/spec-form.js';
@@ -116,7 +117,7 @@ export function createConversationService({
 }: ConversationServiceDeps): ConversationService {
   async function failed(key: ThreadKey, error: unknown, start: boolean): Promise<TurnOutcome | undefined> {
     const reference = randomUUID().slice(0, 8);
-    const conversation = await store.find(key).catch(() => undefined);
+    const conversation = await retryOnConnectionLoss(() => store.find(key)).catch(() => undefined);
     log.error(
       {
         event: 'conversation.failed',
@@ -129,7 +130,8 @@ export function createConversationService({
     );
     // Outside a conversation, silence: a thread Compass is not part of must not hear about Compass's troubles.
     if (!conversation && !start) return undefined;
-    return { conversationId: conversation?.id ?? null, replies: [{ message: failureBlocks(reference) }] };
+    const message = turnFailureBlocks(error, reference);
+    return { conversationId: conversation?.id ?? null, replies: [{ message }] };
   }
 
   /** Runs one turn under the conversation's lock, then what a changed spec entails: the card, the approvals. */
@@ -138,7 +140,11 @@ export function createConversationService({
     start: { startedBy: string } | undefined,
     play: (conversation: Conversation) => Turn | Promise<Turn>,
   ): Promise<TurnOutcome | undefined> {
-    const result = await store.runTurn(key, start, play);
+    // A turn is one transaction: when its connection dropped, nothing of it was saved and it can run again.
+    const result = await retryOnConnectionLoss(
+      () => store.runTurn(key, start, play),
+      (error) => log.warn({ event: 'conversation.turn_retried', thread: key, err: error }, 'connection lost'),
+    );
     if (!result) return undefined;
     const { conversation, outcome } = result;
     const answer: TurnOutcome = { conversationId: conversation.id, replies: outcome.replies };
@@ -191,7 +197,8 @@ export function createConversationService({
       }
     },
 
-    rememberSpecCard: (conversationId, ts) => store.setSpecCard(conversationId, ts),
+    rememberSpecCard: (conversationId, ts) =>
+      retryOnConnectionLoss(() => store.setSpecCard(conversationId, ts)),
 
     async quickPlan(text) {
       const said = await extract(text);

@@ -4,10 +4,17 @@ import type { ApprovalService } from '../approval/service.js';
 import type { ThreadKey } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
+import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Logger } from '../log/index.js';
 import { registerApprovalHandlers } from './approvals.js';
 import { ACTION } from './blocks/actions.js';
-import { failureBlocks, helpBlocks, noticeBlocks, threadStarterBlocks } from './blocks/dialogue.js';
+import {
+  failureBlocks,
+  helpBlocks,
+  noticeBlocks,
+  threadStarterBlocks,
+  turnFailureBlocks,
+} from './blocks/dialogue.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
 import { mrkdwnToPlain } from './blocks/text.js';
 import type { DeployControls } from './deploys.js';
@@ -121,10 +128,15 @@ export function registerHandlers(
     let outcome: TurnOutcome | undefined;
     try {
       // A file or an emoji-only message in a thread says nothing to plan with.
-      if (!incoming.start && (!incoming.text || !(await service.isConversation(key)))) return;
+      if (
+        !incoming.start &&
+        (!incoming.text || !(await retryOnConnectionLoss(() => service.isConversation(key))))
+      )
+        return;
       // Slack retries an event it thinks failed, and a mention in a thread also arrives as a message event.
-      if (!(await store.claimEvent(incoming.eventId))) return;
-      if (!(await store.claimEvent(`message:${key.teamId}:${key.channelId}:${incoming.ts}`))) return;
+      if (!(await retryOnConnectionLoss(() => store.claimEvent(incoming.eventId)))) return;
+      const messageId = `message:${key.teamId}:${key.channelId}:${incoming.ts}`;
+      if (!(await retryOnConnectionLoss(() => store.claimEvent(messageId)))) return;
       outcome = await service.handleMessage(
         key,
         { text: incoming.text, userId: incoming.userId, ts: incoming.ts },
@@ -138,7 +150,7 @@ export function registerHandlers(
         'handling a message failed',
       );
       if (incoming.start)
-        outcome = { conversationId: null, replies: [{ message: failureBlocks(reference) }] };
+        outcome = { conversationId: null, replies: [{ message: turnFailureBlocks(error, reference) }] };
     }
     if (outcome) await post(client, key, incoming.userId, outcome);
   }

@@ -109,8 +109,17 @@ export function createReplies(
         }
         const ts = await this.post(client, key, reply.message, context);
         if (ts === undefined) return;
+        // Without the card's ts a later spec change posts a new card instead of editing it: worth a log line, not
+        // the rest of the replies.
         if (reply.specCard && outcome.conversationId)
-          await service.rememberSpecCard(outcome.conversationId, ts);
+          await service
+            .rememberSpecCard(outcome.conversationId, ts)
+            .catch((error: unknown) =>
+              log.error(
+                { event: 'slack.spec_card_unsaved', ...context, err: error },
+                'spec card ts not saved',
+              ),
+            );
       }
       if (outcome.specCard)
         await update(
