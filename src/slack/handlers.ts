@@ -23,6 +23,7 @@ import { registerModalHandlers } from './modals.js';
 import type { MonitoringControls } from './monitoring.js';
 import { registerMonitoringHandlers } from './monitoring.js';
 import { createReplies } from './replies.js';
+import type { ViewSeal } from './trust.js';
 
 export interface HandlerDeps {
   service: ConversationService;
@@ -114,12 +115,13 @@ function incomingOf(
 export function registerHandlers(
   app: App,
   { service, store, log, approvals, deploys, subcommands: extra = {}, monitoring }: HandlerDeps,
+  seal: ViewSeal,
 ): void {
   const subcommands: Record<string, Subcommand> = {
     ...(deploys && { status: statusSubcommand(deploys) }),
     ...extra,
   };
-  const replies = createReplies(log, service, approvals?.requestMessage);
+  const replies = createReplies(log, service, seal, approvals?.requestMessage);
   const post = (client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) =>
     replies.postOutcome(client, key, userId, outcome);
 
