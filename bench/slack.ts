@@ -107,6 +107,7 @@ async function serveBot(apiUrl: string, botToken: string) {
     { mode: 'http', botToken, signingSecret: SECRET, apiUrl, port: 0 },
     {
       service,
+      store,
       inbox: createInbox({ store: createInboxStore(kb.database.db), settings: INBOX_DEFAULTS, log }),
       log,
     },

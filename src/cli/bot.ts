@@ -1,4 +1,5 @@
 import { loadConfig, requireSlack } from '../config/index.js';
+import { startPruning } from '../conversation/index.js';
 import { optionManifestPreview } from '../deploy/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
@@ -14,8 +15,9 @@ import { intentOf } from './extract.js';
 import type { CliIo } from './io.js';
 import { stopRequested } from './signals.js';
 
-/** Deliveries and what-ifs older than this are forgotten at start-up; Slack retries within minutes. */
+/** Deliveries and what-ifs older than this are forgotten; Slack retries within minutes. */
 const EVENT_MEMORY_MS = 24 * 60 * 60 * 1000;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 
 const WARM_UP_REQUEST = 'chatbot for 1000 users';
 
@@ -34,6 +36,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
     calibrationOf(next),
   );
   let queue: DeployQueueClient | undefined;
+  let pruning: { stop(): Promise<void> } | undefined;
   try {
     const deps = createHandlerDeps({
       db: database.db,
@@ -43,9 +46,13 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
       settings: config,
       manifestPreview: optionManifestPreview(config),
     });
-    await deps.store.pruneEvents(new Date(Date.now() - EVENT_MEMORY_MS));
-    await deps.inbox.prune(new Date(Date.now() - EVENT_MEMORY_MS));
-    await deps.store.pruneWhatIfs(new Date(Date.now() - EVENT_MEMORY_MS));
+    pruning = await startPruning({
+      store: deps.store,
+      inbox: deps.inbox,
+      log,
+      memoryMs: EVENT_MEMORY_MS,
+      everyMs: PRUNE_EVERY_MS,
+    });
     // The first plan calibrates the performance model (seconds of CPU); pay it before Slack is waiting.
     await deps.service.quickPlan(WARM_UP_REQUEST);
     const deployStore = createDeployStore(database.db, config.worker.readyTimeoutMs);
@@ -72,6 +79,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
     log.info({ event: 'slack.stopping' }, 'Compass bot stopping');
     await bot.stop();
   } finally {
+    await pruning?.stop();
     knowledge.stop();
     await queue?.close();
     await database.close();

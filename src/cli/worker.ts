@@ -77,7 +77,10 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
     lockDurationMs: settings.lockMs,
     busyDelayMs: BUSY_DELAY_MS,
   });
-  const dispatcher = startDispatcher(store, queue.enqueueApproved, log, settings.dispatchIntervalMs);
+  const dispatcher = startDispatcher(store, queue.enqueueApproved, log, settings.dispatchIntervalMs, {
+    exists: queue.jobExists,
+    afterMs: settings.requeueAfterMs,
+  });
   log.info({ event: 'worker.started', concurrency: settings.concurrency }, 'Compass deploy worker running');
   try {
     await (stop ?? stopRequested());

@@ -99,6 +99,8 @@ export const ConfigSchema = z.object({
     readyTimeoutMs: z.number().int().min(1000),
     /** How often approved deploys not yet queued are looked for (an approval also asks at once). */
     dispatchIntervalMs: z.number().int().min(10),
+    /** How long a queued deploy may sit unchanged with its job missing from Redis before it is queued again. */
+    requeueAfterMs: z.number().int().min(100),
     /** Kubeconfig file(s); unset: ~/.kube/config, then the in-cluster service account. */
     kubeconfig: z.string().min(1).optional(),
     /** A job's lock without renewal: a killed worker's job moves to another worker after about this. */
@@ -170,6 +172,7 @@ const ENV_NAMES: Record<string, string> = {
   'worker.backoffMs': 'DEPLOY_BACKOFF_MS',
   'worker.readyTimeoutMs': 'DEPLOY_READY_TIMEOUT_MS',
   'worker.dispatchIntervalMs': 'DEPLOY_DISPATCH_INTERVAL_MS',
+  'worker.requeueAfterMs': 'DEPLOY_REQUEUE_AFTER_MS',
   'worker.changesBy': 'DEPLOY_CHANGES_BY',
   'worker.lockMs': 'WORKER_LOCK_MS',
   'worker.kubeconfig': 'KUBECONFIG',
@@ -296,6 +299,7 @@ export function loadConfig(env: Env = process.env): Config {
       backoffMs: integer(text('DEPLOY_BACKOFF_MS')) ?? 2000,
       readyTimeoutMs: integer(text('DEPLOY_READY_TIMEOUT_MS')) ?? 20 * 60 * 1000,
       dispatchIntervalMs: integer(text('DEPLOY_DISPATCH_INTERVAL_MS')) ?? 2000,
+      requeueAfterMs: integer(text('DEPLOY_REQUEUE_AFTER_MS')) ?? 120_000,
       changesBy: text('DEPLOY_CHANGES_BY') ?? 'approvers',
       lockMs: integer(text('WORKER_LOCK_MS')) ?? 30_000,
       kubeconfig: text('KUBECONFIG'),

@@ -16,6 +16,8 @@ export {
 } from './engine.js';
 export type { FieldErrors, FormResult } from './form.js';
 export { formReader } from './form.js';
+export type { PruningOptions } from './pruning.js';
+export { startPruning } from './pruning.js';
 export { refineIntent, specChanges } from './refine.js';
 export type {
   Conversation,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
 import type { Database } from '../db/client.js';
+import { retryOnConnectionLoss } from '../db/connection.js';
 import { LeaseLostError } from '../inbox/store.js';
 import { prepareUserText } from '../intent/input.js';
 import type { Intent } from '../intent/schema.js';
@@ -9,7 +10,7 @@ import type { Logger } from '../log/index.js';
 import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
 import { whatIf } from '../planner/plan.js';
 import { noticeView, optionDetailsView } from '../slack/blocks/details.js';
-import { failureBlocks, noticeBlocks } from '../slack/blocks/dialogue.js';
+import { noticeBlocks, turnFailureBlocks } from '../slack/blocks/dialogue.js';
 import type { FormValues } from '../slack/blocks/form.js';
 import type { SlackMessage, SlackView } from '../slack/blocks/kit.js';
 import { context } from '../slack/blocks/kit.js';
@@ -140,7 +141,7 @@ export function createConversationService({
 }: ConversationServiceDeps): ConversationService {
   async function failed(key: ThreadKey, error: unknown, start: boolean): Promise<TurnOutcome | undefined> {
     const reference = randomUUID().slice(0, 8);
-    const conversation = await store.find(key).catch(() => undefined);
+    const conversation = await retryOnConnectionLoss(() => store.find(key)).catch(() => undefined);
     log.error(
       {
         event: 'conversation.failed',
@@ -153,7 +154,8 @@ export function createConversationService({
     );
     // Outside a conversation, silence: a thread Compass is not part of must not hear about Compass's troubles.
     if (!conversation && !start) return undefined;
-    return { conversationId: conversation?.id ?? null, replies: [{ message: failureBlocks(reference) }] };
+    const message = turnFailureBlocks(error, reference);
+    return { conversationId: conversation?.id ?? null, replies: [{ message }] };
   }
 
   /** Runs one turn through the store, then what a changed spec entails: the card, the approvals. */
@@ -163,11 +165,17 @@ export function createConversationService({
     play: (conversation: Conversation) => Turn | Promise<Turn>,
     record?: RecordAnswer,
   ): Promise<TurnOutcome | undefined> {
-    const result = await store.runTurn(
-      key,
-      start,
-      play,
-      record && ((tx, conversation, outcome) => record(tx, answerOf(conversation, outcome))),
+    // A turn's write is one transaction (the inbox's record with it): when its connection dropped, nothing of it
+    // was saved and it can run again.
+    const result = await retryOnConnectionLoss(
+      () =>
+        store.runTurn(
+          key,
+          start,
+          play,
+          record && ((tx, conversation, outcome) => record(tx, answerOf(conversation, outcome))),
+        ),
+      (error) => log.warn({ event: 'conversation.turn_retried', thread: key, err: error }, 'connection lost'),
     );
     if (!result) return undefined;
     const { conversation, outcome } = result;
@@ -233,7 +241,8 @@ export function createConversationService({
       }
     },
 
-    rememberSpecCard: (conversationId, ts) => store.setSpecCard(conversationId, ts),
+    rememberSpecCard: (conversationId, ts) =>
+      retryOnConnectionLoss(() => store.setSpecCard(conversationId, ts)),
 
     async quickPlan(raw) {
       const input = prepareUserText(raw);

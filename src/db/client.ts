@@ -26,18 +26,69 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   /** Folder for the embedded database when no URL is given. */
   dataDir: string;
-  /** Told about errors of idle pooled connections (server restart, admin kill); the pool replaces them. */
-  onIdleError?: (error: Error) => void;
+  /**
+   * Told when a pooled connection breaks (server restart, admin kill, network cut), idle or in use; the pool replaces
+   * it, and the statement in flight fails with an error that isConnectionLost recognises.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 const casing = 'snake_case';
 
+type ConnectCallback = Exclude<Parameters<pg.Pool['connect']>[0], undefined>;
+
+/**
+ * A pool that survives broken connections. Without a listener a broken connection's 'error' event crashes the
+ * process; the pool listens only while a connection is idle, so each connection gets its own listener. And a
+ * checked-out connection that breaks goes back to the pool at once: drizzle's transaction() never releases its
+ * connection when BEGIN fails, which would leak one connection per cut until every turn waits forever.
+ */
+class HealingPool extends pg.Pool {
+  readonly #inUse = new WeakMap<pg.PoolClient, (error: Error) => void>();
+
+  constructor(config: pg.PoolConfig, onConnectionError: ((error: Error) => void) | undefined) {
+    super(config);
+    this.on('connect', (client) =>
+      client.on('error', (error) => {
+        onConnectionError?.(error);
+        this.#inUse.get(client as pg.PoolClient)?.(error);
+      }),
+    );
+    // The pool repeats an idle connection's error, which that connection's listener has reported.
+    this.on('error', () => {});
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
+    // The callback form is the pool's own query(), which releases broken connections itself.
+    if (callback) {
+      super.connect(callback);
+      return undefined;
+    }
+    return super.connect().then((client) => {
+      const release = client.release;
+      let released = false;
+      const releaseOnce = (error?: Error | boolean) => {
+        if (released) return;
+        released = true;
+        this.#inUse.delete(client);
+        release(error);
+      };
+      client.release = releaseOnce;
+      this.#inUse.set(client, releaseOnce);
+      return client;
+    });
+  }
+}
+
 /** Connects to PostgreSQL when a URL is configured, otherwise to embedded PGlite under dataDir. */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
-    // Without a listener an idle connection's error would crash the process.
-    pool.on('error', (error) => options.onIdleError?.(error));
+    const pool = new HealingPool(
+      { connectionString: options.databaseUrl, max: 10 },
+      options.onConnectionError,
+    );
     // Surface a bad URL or a server that is down now, not at the first query deep inside a handler.
     await pool.query('select 1').catch(async (error: unknown) => {
       await pool.end();

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ReceiverEvent } from '@slack/bolt';
 import type { Database } from '../db/client.js';
+import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Logger } from '../log/index.js';
 import type { InboxStore } from './store.js';
 import type { InboxAnswer } from './tables.js';
@@ -73,7 +74,7 @@ export function createInbox({
         log.error({ event: 'inbox.dispatch_failed', eventId, err: error }, 'a Slack event failed'),
       )
       // Only while this process still holds it: one handed back and taken over is the new holder's to finish.
-      .then(() => store.finish(eventId, owner))
+      .then(() => retryOnConnectionLoss(() => store.finish(eventId, owner)))
       .catch((error: unknown) =>
         log.error({ event: 'inbox.finish_failed', eventId, err: error }, 'marking an event done failed'),
       )
@@ -115,7 +116,10 @@ export function createInbox({
     async admit(event, dispatch) {
       const eventId = eventIdOf(event.body);
       if (!eventId) return dispatch(event);
-      const claim = await store.record(eventId, event.body, owner, stopping ? 0 : settings.leaseMs);
+      // Recorded before the acknowledgement, or Slack is told to deliver it again: a lost connection gets one retry.
+      const claim = await retryOnConnectionLoss(() =>
+        store.record(eventId, event.body, owner, stopping ? 0 : settings.leaseMs),
+      );
       await event.ack();
       if (claim === 'skip' || stopping) return;
       await run(eventId, event.body, (held) => dispatch({ ...event, ...held }));
@@ -150,7 +154,7 @@ export function createInbox({
       return row?.answer ? { answer: row.answer, posted: row.posted } : undefined;
     },
     saveAnswer: (tx, eventId, answer) => store.saveAnswer(tx, eventId, owner, answer),
-    markPosted: (eventId, posted) => store.markPosted(eventId, posted),
+    markPosted: (eventId, posted) => retryOnConnectionLoss(() => store.markPosted(eventId, posted)),
     claimMessage: (eventId, messageKey) => store.claimMessage(eventId, messageKey),
     prune: (before) => store.prune(before),
   };

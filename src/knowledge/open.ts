@@ -20,7 +20,14 @@ export async function openKnowledgeBase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
   log: Logger,
 ): Promise<KnowledgeBase> {
-  const database = await openDatabase(config);
+  const database = await openDatabase({
+    ...config,
+    onConnectionError: (error) =>
+      log.warn(
+        { event: 'db.connection_lost', err: error },
+        'a database connection broke; the pool replaces it',
+      ),
+  });
   try {
     await database.migrate();
     if (await ensureSeeded(database.db, readCatalogFiles())) {

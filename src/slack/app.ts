@@ -1,12 +1,21 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AppOptions, Logger as BoltLogger, ReceiverEvent } from '@slack/bolt';
-import { App, LogLevel, webApi } from '@slack/bolt';
+import type {
+  AnyMiddlewareArgs,
+  AppOptions,
+  Logger as BoltLogger,
+  Middleware,
+  ReceiverEvent,
+} from '@slack/bolt';
+import { App, HTTPReceiver, LogLevel, webApi } from '@slack/bolt';
 import type { SlackSettings } from '../config/index.js';
+import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Inbox } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import type { HandlerDeps } from './handlers.js';
 import { registerHandlers } from './handlers.js';
+import type { Installation, ViewSeal } from './trust.js';
+import { foreignTo, fromTheFuture, viewSeal } from './trust.js';
 
 /** Where Slack sends events, slash commands and interactivity in HTTP mode (the manifest's request URLs). */
 export const EVENTS_PATH = '/slack/events';
@@ -38,6 +47,25 @@ export function boltLogger(log: Logger): BoltLogger {
   };
 }
 
+export interface SlackBot {
+  app: App;
+  /** Bolt's own identity in the workspace, from auth.test at start-up. */
+  botUserId: string;
+  /** The HTTP port listened on; absent in Socket Mode. */
+  port?: number;
+  stop(): Promise<void>;
+}
+
+export class SlackAuthError extends Error {
+  constructor(reason: string) {
+    super(
+      `Slack rejected SLACK_BOT_TOKEN (${reason}). Copy the Bot User OAuth Token (xoxb-…) of an installed app from ` +
+        'its OAuth & Permissions page.',
+    );
+    this.name = 'SlackAuthError';
+  }
+}
+
 /** Bolt's App with the inbox in front: every event is recorded before Slack's acknowledgement. */
 class InboxApp extends App {
   readonly #inbox: Inbox;
@@ -57,23 +85,82 @@ class InboxApp extends App {
   }
 }
 
-export interface SlackBot {
-  app: App;
-  /** Bolt's own identity in the workspace, from auth.test at start-up. */
-  botUserId: string;
-  /** The HTTP port listened on; absent in Socket Mode. */
-  port?: number;
-  stop(): Promise<void>;
+/**
+ * Bolt's HTTP receiver, refusing signed requests stamped more than 5 minutes ahead as well: Bolt checks only that a
+ * timestamp is not too old, so a request signed for later could be replayed for hours.
+ */
+function httpReceiver(signingSecret: string, logger: BoltLogger, log: Logger): HTTPReceiver {
+  const receiver = new HTTPReceiver({
+    signingSecret,
+    endpoints: EVENTS_PATH,
+    processBeforeResponse: false,
+    logger,
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_request, response) => {
+          response.writeHead(200, { 'content-type': 'text/plain' });
+          response.end('ok');
+        },
+      },
+    ],
+  });
+  const verified = receiver.requestListener;
+  receiver.requestListener = (request, response) => {
+    const timestamp = request.headers['x-slack-request-timestamp'];
+    if (!fromTheFuture(timestamp, Date.now())) return verified(request, response);
+    log.warn({ event: 'slack.request_rejected', reason: 'timestamp in the future', timestamp }, 'rejected');
+    response.writeHead(401).end();
+  };
+  return receiver;
 }
 
-export class SlackAuthError extends Error {
-  constructor(reason: string) {
-    super(
-      `Slack rejected SLACK_BOT_TOKEN (${reason}). Copy the Bot User OAuth Token (xoxb-…) of an installed app from ` +
-        'its OAuth & Permissions page.',
-    );
-    this.name = 'SlackAuthError';
-  }
+const INTERACTIONS = new Set(['block_actions', 'view_submission']);
+
+/**
+ * Refuses, before any handler, what a signature does not vouch for: a request of another workspace or organization,
+ * a modal interaction whose private_metadata is not sealed for its user, and a replayed interaction. A trusted modal's private_metadata is
+ * replaced by what Compass put in it.
+ */
+function trustGuard(
+  installation: Installation,
+  seal: ViewSeal,
+  claim: (key: string) => Promise<boolean>,
+  log: Logger,
+): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const body = args.body as Parameters<typeof foreignTo>[1] & {
+      type?: string;
+      trigger_id?: string;
+      user?: { id?: string };
+      view?: { private_metadata?: string };
+    };
+    const ack = 'ack' in args ? (args.ack as () => Promise<void>) : undefined;
+    const refuse = async (reason: string) => {
+      log.warn({ event: 'slack.request_rejected', reason, type: body.type }, 'request refused');
+      await ack?.();
+    };
+    const foreign = foreignTo(installation, body);
+    if (foreign) return refuse(`from ${foreign}`);
+    if (body.view) {
+      const opened = seal.open(body.view.private_metadata, body.user?.id ?? '');
+      if (!opened.ok) return refuse(opened.reason);
+      body.view.private_metadata = opened.metadata;
+    }
+    // Every press and submission carries a trigger of its own: a replayed one must not open another thread or file
+    // another request. When the database is away the handlers say so; the guard does not.
+    if (body.trigger_id && INTERACTIONS.has(body.type ?? '')) {
+      const first = await retryOnConnectionLoss(() => claim(`interaction:${body.trigger_id}`)).catch(
+        (error: unknown) => {
+          log.warn({ event: 'slack.claim_failed', err: error }, 'cannot record the interaction');
+          return true;
+        },
+      );
+      if (!first) return refuse('replayed interaction');
+    }
+    await args.next();
+  };
 }
 
 /**
@@ -106,25 +193,18 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
     settings.mode === 'socket'
       ? new InboxApp({ ...common, socketMode: true, appToken: settings.appToken }, deps.inbox)
       : new InboxApp(
-          {
-            ...common,
-            signingSecret: settings.signingSecret,
-            endpoints: EVENTS_PATH,
-            processBeforeResponse: false,
-            customRoutes: [
-              {
-                path: '/healthz',
-                method: ['GET'],
-                handler: (_request, response) => {
-                  response.writeHead(200, { 'content-type': 'text/plain' });
-                  response.end('ok');
-                },
-              },
-            ],
-          },
+          { ...common, receiver: httpReceiver(settings.signingSecret, logger, deps.log) },
           deps.inbox,
         );
-  registerHandlers(app, deps);
+  const installation: Installation = {
+    teamId: identity.team_id ?? '',
+    enterpriseId: identity.enterprise_id,
+    enterpriseInstall: identity.is_enterprise_install === true,
+  };
+  // Socket Mode has no signing secret; its app token is as secret and as stable.
+  const seal = viewSeal(settings.mode === 'socket' ? settings.appToken : settings.signingSecret);
+  app.use(trustGuard(installation, seal, deps.store.claimEvent, deps.log));
+  registerHandlers(app, deps, seal);
   // Stopping: Bolt first (no new deliveries), then the turns in flight finish or are handed back.
   const stopInbox = () => deps.inbox.stop();
   if (settings.mode === 'socket') {

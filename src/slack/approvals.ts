@@ -11,7 +11,6 @@ import { mrkdwnToPlain } from './blocks/text.js';
 import type { Press } from './modals.js';
 import { openFromThread, stateOf } from './modals.js';
 import type { EphemeralTarget, Replies } from './replies.js';
-import { apiView } from './replies.js';
 
 type Client = webApi.WebClient;
 
@@ -190,7 +189,10 @@ export function registerApprovalHandlers(
   );
 
   onDecisionButton(ACTION.reject, 'slack.reject_failed', (client, body, request) =>
-    client.views.open({ trigger_id: body.trigger_id, view: apiView(approvals!.rejectForm(request)) }),
+    client.views.open({
+      trigger_id: body.trigger_id,
+      view: replies.view(approvals!.rejectForm(request), body.user.id),
+    }),
   );
 
   app.view(VIEW.reject, async ({ ack, body, view, client }) => {

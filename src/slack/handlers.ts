@@ -3,12 +3,20 @@ import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { ApprovalService } from '../approval/service.js';
 import type { ThreadKey } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
+import type { ConversationStore } from '../conversation/store.js';
+import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Inbox } from '../inbox/index.js';
 import { LeaseLostError } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import { registerApprovalHandlers } from './approvals.js';
 import { ACTION } from './blocks/actions.js';
-import { failureBlocks, helpBlocks, noticeBlocks, threadStarterBlocks } from './blocks/dialogue.js';
+import {
+  failureBlocks,
+  helpBlocks,
+  noticeBlocks,
+  threadStarterBlocks,
+  turnFailureBlocks,
+} from './blocks/dialogue.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
 import { mrkdwnToPlain } from './blocks/text.js';
 import type { DeployControls } from './deploys.js';
@@ -17,9 +25,12 @@ import { registerModalHandlers } from './modals.js';
 import type { MonitoringControls } from './monitoring.js';
 import { registerMonitoringHandlers } from './monitoring.js';
 import { createReplies } from './replies.js';
+import type { ViewSeal } from './trust.js';
 
 export interface HandlerDeps {
   service: ConversationService;
+  /** Claims interactions (trigger ids) once, so a replayed press does nothing. */
+  store: Pick<ConversationStore, 'claimEvent'>;
   /** Durable turns: each event recorded before its acknowledgement, resumed after a crash, answered once. */
   inbox: Inbox;
   log: Logger;
@@ -109,12 +120,13 @@ function incomingOf(
 export function registerHandlers(
   app: App,
   { service, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring }: HandlerDeps,
+  seal: ViewSeal,
 ): void {
   const subcommands: Record<string, Subcommand> = {
     ...(deploys && { status: statusSubcommand(deploys) }),
     ...extra,
   };
-  const replies = createReplies(log, service, approvals?.requestMessage);
+  const replies = createReplies(log, service, seal, approvals?.requestMessage);
   const post = (client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) =>
     replies.postOutcome(client, key, userId, outcome);
 
@@ -127,16 +139,20 @@ export function registerHandlers(
     let outcome: TurnOutcome | undefined;
     let posted = 0;
     try {
-      const progress = await inbox.progress(eventId);
+      const progress = await retryOnConnectionLoss(() => inbox.progress(eventId));
       if (progress) {
         outcome = progress.answer;
         posted = progress.posted;
       } else {
         // A file or an emoji-only message in a thread says nothing to plan with.
-        if (!incoming.start && (!incoming.text || !(await service.isConversation(key)))) return;
-        // A mention in a thread also arrives as a message event: one turn per message.
-        if (!(await inbox.claimMessage(eventId, `message:${key.teamId}:${key.channelId}:${incoming.ts}`)))
+        if (
+          !incoming.start &&
+          (!incoming.text || !(await retryOnConnectionLoss(() => service.isConversation(key))))
+        )
           return;
+        // A mention in a thread also arrives as a message event: one turn per message.
+        const messageKey = `message:${key.teamId}:${key.channelId}:${incoming.ts}`;
+        if (!(await retryOnConnectionLoss(() => inbox.claimMessage(eventId, messageKey)))) return;
         outcome = await service.handleMessage(
           key,
           { text: incoming.text, userId: incoming.userId, ts: incoming.ts },
@@ -156,7 +172,7 @@ export function registerHandlers(
         'handling a message failed',
       );
       if (incoming.start)
-        outcome = { conversationId: null, replies: [{ message: failureBlocks(reference) }] };
+        outcome = { conversationId: null, replies: [{ message: turnFailureBlocks(error, reference) }] };
     }
     if (outcome)
       await replies.postOutcome(client, key, incoming.userId, outcome, {

@@ -10,7 +10,6 @@ import type { InputState } from './blocks/form.js';
 import { formValuesOf } from './blocks/form.js';
 import type { SlackView } from './blocks/kit.js';
 import type { Replies } from './replies.js';
-import { apiView } from './replies.js';
 
 /** Told when a button's conversation is gone (the thread was never one, or its data was removed). */
 export const NO_CONVERSATION =
@@ -56,7 +55,10 @@ export async function openFromThread(
       await replies.ephemeral(client, target, answered ? answered.message : noticeBlocks(NO_CONVERSATION));
       return undefined;
     }
-    const opened = await client.views.open({ trigger_id: body.trigger_id, view: apiView(answered.view) });
+    const opened = await client.views.open({
+      trigger_id: body.trigger_id,
+      view: replies.view(answered.view, body.user.id),
+    });
     return opened.view?.id;
   } catch (error) {
     await replies.ephemeral(client, target, replies.failure(event, { thread: key }, error).message);
@@ -92,7 +94,8 @@ export function registerModalHandlers(app: App, service: ConversationService, re
     }
   }
 
-  const whatIfOf = (body: Press, action: ButtonAction) => action.value ?? body.view?.private_metadata ?? '';
+  // In a modal the sealed private_metadata names the what-if; a button's value is whatever the request says.
+  const whatIfOf = (body: Press, action: ButtonAction) => body.view?.private_metadata ?? action.value ?? '';
 
   app.action<Press>(ACTION.editSpec, async ({ ack, body, client }) => {
     await ack();
@@ -107,7 +110,7 @@ export function registerModalHandlers(app: App, service: ConversationService, re
       if (!checked.ok) return ack({ response_action: 'errors', errors: checked.errors });
     } catch (error) {
       const { view: sorry } = replies.failure('slack.spec_form_failed', { conversationId }, error);
-      return ack({ response_action: 'update', view: apiView(sorry) });
+      return ack({ response_action: 'update', view: replies.view(sorry, body.user.id) });
     }
     await ack();
     const key = await service.threadOf(conversationId);
@@ -129,7 +132,7 @@ export function registerModalHandlers(app: App, service: ConversationService, re
     // Details repeats a prediction: open at once, fill in when it is ready.
     const opened = await client.views.open({
       trigger_id: body.trigger_id,
-      view: apiView(loadingView('Option details')),
+      view: replies.view(loadingView('Option details'), body.user.id),
     });
     const viewId = opened.view?.id;
     if (!viewId) return;
@@ -138,7 +141,7 @@ export function registerModalHandlers(app: App, service: ConversationService, re
       if (!answer) return noticeView('Option details', NO_CONVERSATION);
       return answer.ok ? answer.view : noticeView('Option details', answer.message.text);
     });
-    await client.views.update({ view_id: viewId, view: apiView(view) });
+    await client.views.update({ view_id: viewId, view: replies.view(view, body.user.id) });
   });
 
   app.action<Press>(ACTION.whatIf, async ({ ack, body, action, client }) => {
@@ -165,27 +168,31 @@ export function registerModalHandlers(app: App, service: ConversationService, re
     const view = await viewOf('What if…', 'slack.slo_what_if_failed', { whatIfId: id }, () =>
       service.runWhatIf(id, prefill.overrides),
     );
-    await client.views.update({ view_id: viewId, view: apiView(view) });
+    await client.views.update({ view_id: viewId, view: replies.view(view, body.user.id) });
   });
 
   // Update: check at once (errors stay in the modal), show "Predicting…", then the prediction in place.
-  app.view(VIEW.whatIf, async ({ ack, view, client }) => {
+  app.view(VIEW.whatIf, async ({ ack, body, view, client }) => {
     const whatIfId = view.private_metadata;
     let checked: WhatIfCheck | undefined;
     try {
       checked = await service.checkWhatIf(whatIfId, stateOf(view));
     } catch (error) {
       const { view: sorry } = replies.failure('slack.what_if_failed', { whatIfId }, error);
-      return ack({ response_action: 'update', view: apiView(sorry) });
+      return ack({ response_action: 'update', view: replies.view(sorry, body.user.id) });
     }
-    if (!checked) return ack({ response_action: 'update', view: apiView(noticeView('What if…', EXPIRED)) });
+    if (!checked)
+      return ack({
+        response_action: 'update',
+        view: replies.view(noticeView('What if…', EXPIRED), body.user.id),
+      });
     if (!checked.ok) return ack({ response_action: 'errors', errors: checked.errors });
-    await ack({ response_action: 'update', view: apiView(checked.loading) });
+    await ack({ response_action: 'update', view: replies.view(checked.loading, body.user.id) });
     const overrides = checked.overrides;
     const updated = await viewOf('What if…', 'slack.what_if_failed', { whatIfId }, () =>
       service.runWhatIf(whatIfId, overrides),
     );
-    await client.views.update({ view_id: view.id, view: apiView(updated) });
+    await client.views.update({ view_id: view.id, view: replies.view(updated, body.user.id) });
   });
 
   app.action<Press>(ACTION.compareScenario, async ({ ack, body, action, client }) => {
@@ -194,7 +201,7 @@ export function registerModalHandlers(app: App, service: ConversationService, re
     const view = await viewOf('Compare', 'slack.compare_failed', { whatIfId }, () =>
       service.compareWhatIf(whatIfId),
     );
-    await client.views.push({ trigger_id: body.trigger_id, view: apiView(view) });
+    await client.views.push({ trigger_id: body.trigger_id, view: replies.view(view, body.user.id) });
   });
 
   app.action<Press>(ACTION.useScenario, async ({ ack, body, action, client }) => {
@@ -207,7 +214,7 @@ export function registerModalHandlers(app: App, service: ConversationService, re
       used = await service.useWhatIf(whatIfId, body.user.id);
       return used?.view;
     });
-    await client.views.update({ view_id: viewId, view: apiView(view) });
+    await client.views.update({ view_id: viewId, view: replies.view(view, body.user.id) });
     if (used?.key && used.outcome) await replies.postOutcome(client, used.key, body.user.id, used.outcome);
   });
 }

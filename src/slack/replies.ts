@@ -7,11 +7,11 @@ import type { Logger } from '../log/index.js';
 import { noticeView } from './blocks/details.js';
 import { failureBlocks } from './blocks/dialogue.js';
 import type { SlackMessage, SlackView } from './blocks/kit.js';
+import type { ViewSeal } from './trust.js';
 
 type Client = webApi.WebClient;
-/** Compass's views and blocks are the Web API's; the casts only bridge its wide union types. */
+/** Compass's views and blocks are the Web API's; the cast only bridges its wide union types. */
 type ApiView = Parameters<Client['views']['open']>[0]['view'];
-export const apiView = (view: SlackView) => view as unknown as ApiView;
 
 /** Where an ephemeral reply goes: a channel, optionally a thread, and the one user who sees it. */
 export interface EphemeralTarget {
@@ -24,6 +24,7 @@ export interface EphemeralTarget {
 export function createReplies(
   log: Logger,
   service: Pick<ConversationService, 'rememberSpecCard'>,
+  seal: ViewSeal,
   renderRequest?: (request: ApprovalRequest) => SlackMessage,
 ) {
   async function update(
@@ -73,6 +74,9 @@ export function createReplies(
     ephemeral,
     updateRequest,
 
+    /** A view to send to Slack, sealed to the user it is for: only they may submit it or press its buttons. */
+    view: (view: SlackView, userId: string) => seal.seal(view, userId) as unknown as ApiView,
+
     /** Posts a message in a thread; its ts, or undefined when Slack refused (logged). */
     async post(client: Client, key: ThreadKey, message: SlackMessage, context: Record<string, unknown>) {
       try {
@@ -119,8 +123,17 @@ export function createReplies(
         const ts = await this.post(client, key, reply.message, context);
         if (ts === undefined) return;
         await progress?.posted(index + 1);
+        // Without the card's ts a later spec change posts a new card instead of editing it: worth a log line, not
+        // the rest of the replies.
         if (reply.specCard && outcome.conversationId)
-          await service.rememberSpecCard(outcome.conversationId, ts);
+          await service
+            .rememberSpecCard(outcome.conversationId, ts)
+            .catch((error: unknown) =>
+              log.error(
+                { event: 'slack.spec_card_unsaved', ...context, err: error },
+                'spec card ts not saved',
+              ),
+            );
       }
       if (outcome.specCard)
         await update(

@@ -3,7 +3,7 @@ export { kubeClients, kubeDeployCluster } from './cluster.js';
 export { checkedManifests } from './manifests.js';
 export { slackThreadMessenger } from './messenger.js';
 export type { Dispatcher } from './outbox.js';
-export { dispatchDeploys, startDispatcher } from './outbox.js';
+export { dispatchDeploys, requeueLost, startDispatcher } from './outbox.js';
 export type { DeployPreview } from './preview.js';
 export { dryRunPreview } from './preview.js';
 export type { DeployWorker } from './process.js';

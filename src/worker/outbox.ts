@@ -5,6 +5,10 @@ import type { DeployJobData } from './queue.js';
 export interface DeployOutbox {
   undispatched(limit: number): Promise<string[]>;
   markDispatched(deployId: string): Promise<void>;
+  /** Deploys handed to the queue that are still pending or running and have not changed since `before`. */
+  quietSince(before: Date, limit: number): Promise<string[]>;
+  /** Starts a deploy's wait again after it was handed to the queue once more. */
+  markRedispatched(deployId: string): Promise<void>;
 }
 
 export type Enqueue = (data: DeployJobData) => Promise<void>;
@@ -14,7 +18,11 @@ export type Enqueue = (data: DeployJobData) => Promise<void>;
  * job id is the deploy id), so a crash between the two steps, or two dispatchers at once, yields one job; a Redis
  * outage leaves the rows for the next round. Returns how many were handed over.
  */
-export async function dispatchDeploys(outbox: DeployOutbox, enqueue: Enqueue, log: Logger): Promise<number> {
+export async function dispatchDeploys(
+  outbox: Pick<DeployOutbox, 'undispatched' | 'markDispatched'>,
+  enqueue: Enqueue,
+  log: Logger,
+): Promise<number> {
   let dispatched = 0;
   for (const deployId of await outbox.undispatched(50)) {
     try {
@@ -30,18 +38,62 @@ export async function dispatchDeploys(outbox: DeployOutbox, enqueue: Enqueue, lo
   return dispatched;
 }
 
+/** What the reconciliation asks the queue: is the deploy's job still there (waiting, running or in backoff)? */
+export type JobExists = (deployId: string) => Promise<boolean>;
+
+/**
+ * Hands a deploy to the queue again, by its id, when its job is gone from Redis (data lost in a restart without
+ * persistence, an evicted key, FLUSHALL) and the deploy has not moved for `afterMs`: otherwise it would stay pending
+ * or running forever, and its conversation with it. A job still waiting, running or in retry backoff is left alone;
+ * a run that Redis lost mid-job may overlap the new one, which is harmless: every step is idempotent and the status
+ * message is one. Returns how many were handed over.
+ */
+export async function requeueLost(
+  outbox: DeployOutbox,
+  exists: JobExists,
+  enqueue: Enqueue,
+  log: Logger,
+  afterMs: number,
+  now: () => number = Date.now,
+): Promise<number> {
+  let requeued = 0;
+  for (const deployId of await outbox.quietSince(new Date(now() - afterMs), 50)) {
+    try {
+      if (await exists(deployId)) continue;
+      await enqueue({ deployId, action: 'deploy' });
+    } catch (error) {
+      log.warn({ event: 'deploy.enqueue_failed', deployId, err: error }, 'queue unavailable; will retry');
+      break;
+    }
+    await outbox.markRedispatched(deployId);
+    log.warn({ event: 'deploy.requeued', deployId }, 'the deploy’s job was missing from Redis; queued again');
+    requeued += 1;
+  }
+  return requeued;
+}
+
 export interface Dispatcher {
   /** Runs a round now (after an approval) instead of at the next tick. */
   kick(): void;
   stop(): Promise<void>;
 }
 
-/** Dispatches every `intervalMs`, one round at a time; `kick` asks for a round at once. */
+/** Deploys whose job went missing are handed over again after `afterMs` without a change. */
+export interface Reconciliation {
+  exists: JobExists;
+  afterMs: number;
+}
+
+/**
+ * Dispatches every `intervalMs`, one round at a time, and re-queues deploys whose job was lost; `kick` asks for a
+ * round at once.
+ */
 export function startDispatcher(
   outbox: DeployOutbox,
   enqueue: Enqueue,
   log: Logger,
   intervalMs: number,
+  reconciliation?: Reconciliation,
 ): Dispatcher {
   let running: Promise<void> = Promise.resolve();
   let again = false;
@@ -55,6 +107,11 @@ export function startDispatcher(
     }
     busy = true;
     running = dispatchDeploys(outbox, enqueue, log)
+      .then(() =>
+        reconciliation
+          ? requeueLost(outbox, reconciliation.exists, enqueue, log, reconciliation.afterMs)
+          : undefined,
+      )
       .then(() => undefined)
       .catch((error: unknown) =>
         log.error({ event: 'deploy.dispatch_failed', err: error }, 'dispatch round failed'),

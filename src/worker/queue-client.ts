@@ -2,7 +2,7 @@ import type { WorkerConfig } from '../config/index.js';
 import type { Logger } from '../log/index.js';
 import { dispatchDeploys } from './outbox.js';
 import type { DeployJobData } from './queue.js';
-import { enqueuer, openDeployQueue, redisConnection } from './queue.js';
+import { enqueuer, jobChecker, openDeployQueue, redisConnection } from './queue.js';
 import type { DeployStore } from './store.js';
 
 /** How long a producer waits for Redis before telling the user (or the next dispatch round) to try again. */
@@ -32,6 +32,8 @@ export function openDeployQueueClient(config: WorkerConfig, store: DeployStore, 
     /** A later job for the same deploy (Retry, Roll back, Delete): its own id. */
     enqueueAction: (data: DeployJobData) => add(data, Date.now()),
     dispatch: () => dispatchDeploys(store, (data) => add(data), log),
+    /** Whether a deploy's job is still in Redis (see requeueLost). */
+    jobExists: jobChecker(queue, ENQUEUE_TIMEOUT_MS),
     async close() {
       await queue.close();
       connection.disconnect();

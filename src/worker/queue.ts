@@ -64,22 +64,32 @@ export class QueueUnavailableError extends Error {
   }
 }
 
+/** `work`, or a QueueUnavailableError after `timeoutMs` (BullMQ waits for a lost Redis indefinitely). */
+async function within<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailableError(timeoutMs)), timeoutMs);
+  });
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
- * Adds jobs, giving up after `timeoutMs` (BullMQ waits for a lost Redis indefinitely). An add that completes after
- * giving up is harmless: the job id makes the next round's add of the same job a no-op.
+ * Adds jobs, giving up after `timeoutMs`. An add that completes after giving up is harmless: the job id makes the
+ * next round's add of the same job a no-op.
  */
 export function enqueuer(queue: DeployQueue, retry: RetryPolicy, timeoutMs: number) {
   return async (data: DeployJobData, sequence = 0): Promise<void> => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new QueueUnavailableError(timeoutMs)), timeoutMs);
-    });
-    const added = queue.add('deploy', data, jobOptions(data, retry, sequence));
-    added.catch(() => {});
-    try {
-      await Promise.race([added, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await within(queue.add('deploy', data, jobOptions(data, retry, sequence)), timeoutMs);
   };
+}
+
+/** Whether a deploy's own job (its id is the deploy id) is in the queue in any state, finished ones included. */
+export function jobChecker(queue: DeployQueue, timeoutMs: number) {
+  return async (deployId: string): Promise<boolean> =>
+    (await within(queue.getJobState(deployId), timeoutMs)) !== 'unknown';
 }

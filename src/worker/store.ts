@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, ne, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNull, lt, ne, notInArray, sql } from 'drizzle-orm';
 import { approvalAudit, deploys } from '../approval/tables.js';
 import type { ConversationState } from '../conversation/schema.js';
 import { conversations } from '../conversation/tables.js';
@@ -204,6 +204,26 @@ export function createDeployStore(db: Database, lockTtlMs: number): DeployStore 
         .orderBy(asc(deploys.createdAt))
         .limit(limit);
       return rows.map((row) => row.id);
+    },
+
+    async quietSince(before, limit) {
+      const rows = await db
+        .select({ id: deploys.id })
+        .from(deploys)
+        .where(
+          and(
+            inArray(deploys.state, ['pending', 'running']),
+            lt(deploys.enqueuedAt, before),
+            lt(deploys.updatedAt, before),
+          ),
+        )
+        .orderBy(asc(deploys.enqueuedAt))
+        .limit(limit);
+      return rows.map((row) => row.id);
+    },
+
+    async markRedispatched(deployId) {
+      await db.update(deploys).set({ enqueuedAt: sql`now()` }).where(eq(deploys.id, deployId));
     },
 
     async markDispatched(deployId) {

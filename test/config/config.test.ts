@@ -355,6 +355,7 @@ describe('worker settings', () => {
       backoffMs: 2000,
       readyTimeoutMs: 1_200_000,
       dispatchIntervalMs: 2000,
+      requeueAfterMs: 120_000,
       changesBy: 'approvers',
       lockMs: 30000,
     });
@@ -369,6 +370,7 @@ describe('worker settings', () => {
       DEPLOY_BACKOFF_MS: '50',
       DEPLOY_READY_TIMEOUT_MS: '60000',
       DEPLOY_DISPATCH_INTERVAL_MS: '100',
+      DEPLOY_REQUEUE_AFTER_MS: '5000',
       DEPLOY_CHANGES_BY: 'anyone',
       WORKER_LOCK_MS: '2000',
       KUBECONFIG: '/etc/compass/kubeconfig',
@@ -380,6 +382,7 @@ describe('worker settings', () => {
       backoffMs: 50,
       readyTimeoutMs: 60000,
       dispatchIntervalMs: 100,
+      requeueAfterMs: 5000,
       changesBy: 'anyone',
       lockMs: 2000,
       kubeconfig: '/etc/compass/kubeconfig',

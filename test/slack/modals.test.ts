@@ -3,9 +3,10 @@ import { SPEC_FIELD } from '../../src/conversation/spec-form.js';
 import { WHAT_IF_FIELD } from '../../src/conversation/what-if.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
 import { mrkdwnToPlain } from '../../src/slack/blocks/text.js';
+import { viewSeal } from '../../src/slack/trust.js';
 import type { PostedMessage, StoredView } from '../standins/slack.js';
 import type { BotHarness } from './harness.js';
-import { CHANNEL, headerOf, startHarness, USER } from './harness.js';
+import { CHANNEL, headerOf, SIGNING_SECRET, startHarness, USER } from './harness.js';
 
 const ACK_BUDGET_MS = 1000;
 
@@ -48,7 +49,7 @@ describe('modals through the Slack stand-in: Edit spec, Details, What if…', ()
       form = await bot.pressForView(ACTION.editSpec, { message: { ts: card.ts, thread_ts: thread } });
       const { spec, id } = await conversation();
       expect(form.callback_id).toBe('compass_edit_spec_form');
-      expect(form.private_metadata).toBe(id);
+      expect(viewSeal(SIGNING_SECRET).open(form.private_metadata, USER)).toEqual({ ok: true, metadata: id });
       expect(inputOf(form, SPEC_FIELD.useCase)!.element).toMatchObject({
         type: 'static_select',
         initial_option: { value: 'chatbot_conversational' },

@@ -38,6 +38,7 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
       },
       {
         service,
+        store,
         inbox: createInbox({ store: createInboxStore(kb.database.db), settings: INBOX_DEFAULTS, log }),
         log,
       },

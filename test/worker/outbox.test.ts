@@ -9,7 +9,9 @@ import { startTestRedis } from '../support/redis.js';
 const log = createLogger('silent');
 const retry = { attempts: 3, backoffMs: 10 };
 
-function memoryOutbox(ids: string[]): DeployOutbox & { dispatched: Set<string> } {
+function memoryOutbox(
+  ids: string[],
+): Pick<DeployOutbox, 'undispatched' | 'markDispatched'> & { dispatched: Set<string> } {
   const dispatched = new Set<string>();
   return {
     dispatched,

@@ -1,4 +1,5 @@
 import type { Question } from '../../conversation/schema.js';
+import { isConnectionLost } from '../../db/connection.js';
 import type { Plan } from '../../planner/plan.js';
 import { assumptionsOf } from '../../spec/build.js';
 import { ACTION } from './actions.js';
@@ -48,6 +49,15 @@ export function changesBlocks(changes: string[], topOption: string | null, by?: 
 /** Shown when something failed on Compass's side; the reference finds the details in the logs. */
 export function failureBlocks(reference: string): SlackMessage {
   const text = `Sorry, something went wrong on my side (reference ${reference}). Please try again in a moment.`;
+  return message(text, [section(`⚠️ ${text}`)]);
+}
+
+/** What a failed message hears: that it must be sent again when the database connection broke (twice: see retry). */
+export function turnFailureBlocks(error: unknown, reference: string): SlackMessage {
+  if (!isConnectionLost(error)) return failureBlocks(reference);
+  const text =
+    `I lost my connection to the database while answering (reference ${reference}), so nothing of that message ` +
+    'was saved. Please send it again in a moment.';
   return message(text, [section(`⚠️ ${text}`)]);
 }
 
