@@ -42,5 +42,5 @@ for (const file of process.argv.slice(2)) {
     kind: crd.spec.names.kind,
     schema,
   };
-  writeFileSync(join(here, `${crd.spec.names.kind}.json`), `${JSON.stringify(out)}\n`);
+  writeFileSync(join(here, `${crd.spec.names.kind}.json`), `${JSON.stringify(out, null, 2)}\n`);
 }
