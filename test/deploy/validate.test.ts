@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeProblem, validateManifests } from '../../src/deploy/index.js';
+import { describeProblem, objectRef, validateManifests } from '../../src/deploy/index.js';
 import type { Intent } from '../../src/intent/schema.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { manifestInput, rendered } from './fixtures.js';
@@ -44,267 +44,76 @@ describe('validateManifests against the vendored CRDs, strictly', () => {
     expect(described(objects)).toEqual([]);
   });
 
-  // Each breaks one thing; the object and the field must be named.
-  const MUTATIONS: [string, (isvc: Loose, scaler: Loose, monitor: Loose) => void, string][] = [
+  const C = 'spec.predictor.containers[0]';
+  const BEHAVIOR = 'spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown';
+  const ENDPOINT = 'spec.podMetricsEndpoints[0]';
+  /**
+   * Each sets one value at a path of one rendered object (0 InferenceService, 1 ScaledObject, 2 PodMonitor); the
+   * problem must name that object and the field (the path set, unless a deeper or shallower one is given).
+   */
+  const MUTATIONS: [0 | 1 | 2, string, unknown, string?][] = [
+    [0, `${C}.imagePullPolcy`, 'Always'],
+    [0, `${C}.readinessProbe.httpGet.prt`, 8080],
+    [0, `${C}.env[0].valueFrom.secretKeyRef.optinal`, true],
+    [0, 'spec.predictor.tolerations[0].tolerationSecond', 30],
+    [1, `${BEHAVIOR}.stabilisationWindowSeconds`, 600],
+    [2, `${ENDPOINT}.interval`, '30s1m'],
+    [2, `${ENDPOINT}.interval`, '15'],
+    [2, `${ENDPOINT}.interval`, '1.5m'],
+    [2, `${ENDPOINT}.scrapeTimeout`, '10 s'],
+    [2, `${ENDPOINT}.scheme`, 'ftp'],
     [
-      'imagePullPolcy',
-      (i) => {
-        i.spec.predictor.containers[0].imagePullPolcy = 'Always';
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].imagePullPolcy',
+      2,
+      `${ENDPOINT}.relabelings`,
+      [{ action: 'rename', sourceLabels: ['a'] }],
+      `${ENDPOINT}.relabelings[0].action`,
     ],
+    [2, 'spec.podMetricEndpoints', [{ port: 'http' }]],
+    [2, 'spec.selector.matchLabel', {}],
+    [0, `${C}.imagePullPolicy`, 'IfNotPresnt'],
+    [0, `${C}.ports[0].protocol`, 'HTTP'],
+    [0, 'spec.predictor.tolerations[0].operator', 'Exist'],
+    [0, 'spec.predictor.tolerations[0].effect', 'NoScheduling'],
     [
-      'httpGet.prt',
-      (i) => {
-        i.spec.predictor.containers[0].readinessProbe.httpGet.prt = 8080;
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].readinessProbe.httpGet.prt',
+      0,
+      'spec.predictor.volumes',
+      [{ name: 'shm', emptyDir: { medium: 'memory' } }],
+      'spec.predictor.volumes[0].emptyDir.medium',
     ],
-    [
-      'secretKeyRef.optinal',
-      (i) => {
-        i.spec.predictor.containers[0].env[0].valueFrom.secretKeyRef.optinal = true;
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].env[0].valueFrom.secretKeyRef.optinal',
-    ],
-    [
-      'stray toleration key',
-      (i) => {
-        i.spec.predictor.tolerations[0].tolerationSecond = 30;
-      },
-      'InferenceService compass/chat-llm spec.predictor.tolerations[0].tolerationSecond',
-    ],
-    [
-      'stabilisationWindowSeconds',
-      (_i, s) => {
-        s.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilisationWindowSeconds = 600;
-      },
-      'ScaledObject compass/chat-llm spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.stabilisationWindowSeconds',
-    ],
-    [
-      'interval 30s1m',
-      (_i, _s, m) => {
-        m.spec.podMetricsEndpoints[0].interval = '30s1m';
-      },
-      'PodMonitor compass/chat-llm spec.podMetricsEndpoints[0].interval',
-    ],
-    [
-      'interval 15',
-      (_i, _s, m) => {
-        m.spec.podMetricsEndpoints[0].interval = '15';
-      },
-      'PodMonitor compass/chat-llm spec.podMetricsEndpoints[0].interval',
-    ],
-    [
-      'interval 1.5m',
-      (_i, _s, m) => {
-        m.spec.podMetricsEndpoints[0].interval = '1.5m';
-      },
-      'PodMonitor compass/chat-llm spec.podMetricsEndpoints[0].interval',
-    ],
-    [
-      'scrapeTimeout 10 s',
-      (_i, _s, m) => {
-        m.spec.podMetricsEndpoints[0].scrapeTimeout = '10 s';
-      },
-      'PodMonitor compass/chat-llm spec.podMetricsEndpoints[0].scrapeTimeout',
-    ],
-    [
-      'scheme ftp',
-      (_i, _s, m) => {
-        m.spec.podMetricsEndpoints[0].scheme = 'ftp';
-      },
-      'PodMonitor compass/chat-llm spec.podMetricsEndpoints[0].scheme',
-    ],
-    [
-      'relabel action',
-      (_i, _s, m) => {
-        m.spec.podMetricsEndpoints[0].relabelings = [{ action: 'rename', sourceLabels: ['a'] }];
-      },
-      'PodMonitor compass/chat-llm spec.podMetricsEndpoints[0].relabelings[0].action',
-    ],
-    [
-      'podMetricEndpoints',
-      (_i, _s, m) => {
-        m.spec.podMetricEndpoints = m.spec.podMetricsEndpoints;
-      },
-      'PodMonitor compass/chat-llm spec.podMetricEndpoints',
-    ],
-    [
-      'matchLabel',
-      (_i, _s, m) => {
-        m.spec.selector.matchLabel = {};
-      },
-      'PodMonitor compass/chat-llm spec.selector.matchLabel',
-    ],
-    [
-      'imagePullPolicy value',
-      (i) => {
-        i.spec.predictor.containers[0].imagePullPolicy = 'IfNotPresnt';
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].imagePullPolicy',
-    ],
-    [
-      'port protocol',
-      (i) => {
-        i.spec.predictor.containers[0].ports[0].protocol = 'HTTP';
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].ports[0].protocol',
-    ],
-    [
-      'toleration operator',
-      (i) => {
-        i.spec.predictor.tolerations[0].operator = 'Exist';
-      },
-      'InferenceService compass/chat-llm spec.predictor.tolerations[0].operator',
-    ],
-    [
-      'toleration effect',
-      (i) => {
-        i.spec.predictor.tolerations[0].effect = 'NoScheduling';
-      },
-      'InferenceService compass/chat-llm spec.predictor.tolerations[0].effect',
-    ],
-    [
-      'emptyDir medium',
-      (i) => {
-        i.spec.predictor.volumes = [{ name: 'shm', emptyDir: { medium: 'memory' } }];
-      },
-      'InferenceService compass/chat-llm spec.predictor.volumes[0].emptyDir.medium',
-    ],
-    [
-      'deploymentStrategy type',
-      (i) => {
-        i.spec.predictor.deploymentStrategy = { type: 'Recreated' };
-      },
-      'InferenceService compass/chat-llm spec.predictor.deploymentStrategy.type',
-    ],
-    [
-      'HPA policy type',
-      (_i, s) => {
-        s.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.policies[0].type = 'Pod';
-      },
-      'ScaledObject compass/chat-llm spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.policies[0].type',
-    ],
-    [
-      'selectPolicy',
-      (_i, s) => {
-        s.spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.selectPolicy = 'Maximum';
-      },
-      'ScaledObject compass/chat-llm spec.advanced.horizontalPodAutoscalerConfig.behavior.scaleDown.selectPolicy',
-    ],
-    [
-      'trigger metricType',
-      (_i, s) => {
-        s.spec.triggers[0].metricType = 'Average';
-      },
-      'ScaledObject compass/chat-llm spec.triggers[0].metricType',
-    ],
-    [
-      'fallback behavior',
-      (_i, s) => {
-        s.spec.fallback = { failureThreshold: 3, replicas: 1, behavior: 'last' };
-      },
-      'ScaledObject compass/chat-llm spec.fallback.behavior',
-    ],
-    [
-      'trigger metadata number',
-      (_i, s) => {
-        s.spec.triggers[0].metadata.threshold = 5;
-      },
-      'ScaledObject compass/chat-llm spec.triggers[0].metadata.threshold',
-    ],
-    [
-      'minReplicaCounts',
-      (_i, s) => {
-        s.spec.minReplicaCounts = 1;
-      },
-      'ScaledObject compass/chat-llm spec.minReplicaCounts',
-    ],
-    [
-      'scaleTargetRef.nam',
-      (_i, s) => {
-        s.spec.scaleTargetRef.nam = 'x';
-      },
-      'ScaledObject compass/chat-llm spec.scaleTargetRef.nam',
-    ],
-    [
-      'pollingInterval string',
-      (_i, s) => {
-        s.spec.pollingInterval = '15s';
-      },
-      'ScaledObject compass/chat-llm spec.pollingInterval',
-    ],
-    [
-      'int32 overflow',
-      (i) => {
-        i.spec.predictor.containers[0].ports[0].containerPort = 2 ** 32;
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].ports[0].containerPort',
-    ],
-    [
-      'memory quantity',
-      (i) => {
-        i.spec.predictor.containers[0].resources.requests.memory = '16 GiB';
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].resources.requests.memory',
-    ],
-    [
-      'nodeSelecter',
-      (i) => {
-        i.spec.predictor.nodeSelecter = {};
-      },
-      'InferenceService compass/chat-llm spec.predictor.nodeSelecter',
-    ],
-    [
-      'spec.predicter',
-      (i) => {
-        i.spec.predicter = {};
-      },
-      'InferenceService compass/chat-llm spec.predicter',
-    ],
-    [
-      'volumeMount mountpath',
-      (i) => {
-        i.spec.predictor.containers[0].volumeMounts = [{ name: 'shm', mountpath: '/dev/shm' }];
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].volumeMounts[0].mountpath',
-    ],
-    [
-      'duplicate env name',
-      (i) => {
-        i.spec.predictor.containers[0].env.push({ name: 'HF_TOKEN', value: 'x' });
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].env',
-    ],
-    [
-      'metadata typo',
-      (i) => {
-        i.metadata.annotation = {};
-      },
-      'InferenceService compass/chat-llm metadata.annotation',
-    ],
-    [
-      'KServe name rule',
-      (i) => {
-        i.metadata.name = '9llama';
-      },
-      'InferenceService compass/9llama metadata.name',
-    ],
-    [
-      'startupProbe periodSecond',
-      (i) => {
-        i.spec.predictor.containers[0].startupProbe.periodSecond = 10;
-      },
-      'InferenceService compass/chat-llm spec.predictor.containers[0].startupProbe.periodSecond',
-    ],
+    [0, 'spec.predictor.deploymentStrategy', { type: 'Recreated' }, 'spec.predictor.deploymentStrategy.type'],
+    [1, `${BEHAVIOR}.policies[0].type`, 'Pod'],
+    [1, `${BEHAVIOR}.selectPolicy`, 'Maximum'],
+    [1, 'spec.triggers[0].metricType', 'Average'],
+    [1, 'spec.fallback', { failureThreshold: 3, replicas: 1, behavior: 'last' }, 'spec.fallback.behavior'],
+    [1, 'spec.triggers[0].metadata.threshold', 5],
+    [1, 'spec.minReplicaCounts', 1],
+    [1, 'spec.scaleTargetRef.nam', 'x'],
+    [1, 'spec.pollingInterval', '15s'],
+    [0, `${C}.ports[0].containerPort`, 2 ** 32],
+    [0, `${C}.resources.requests.memory`, '16 GiB'],
+    [0, 'spec.predictor.nodeSelecter', {}],
+    [0, 'spec.predicter', {}],
+    [0, `${C}.volumeMounts`, [{ name: 'shm', mountpath: '/dev/shm' }], `${C}.volumeMounts[0].mountpath`],
+    [0, `${C}.env[1]`, { name: 'HF_TOKEN', value: 'x' }, `${C}.env`],
+    [0, 'metadata.annotation', {}],
+    [0, 'metadata.name', '9llama'],
+    [0, `${C}.startupProbe.periodSecond`, 10],
   ];
+
+  /** Sets `value` at a path such as `spec.containers[0].env[1].name`. */
+  function setAt(target: Loose, path: string, value: unknown): void {
+    const keys = path.replace(/\[(\d+)\]/g, '.$1').split('.');
+    const parent = keys.slice(0, -1).reduce((node, key) => node[key], target);
+    parent[keys.at(-1)!] = value;
+  }
 
   it(`rejects each of ${MUTATIONS.length} mutations, naming the object and the field`, () => {
     expect(MUTATIONS.length).toBeGreaterThanOrEqual(30);
-    for (const [what, mutate, named] of MUTATIONS) {
-      const fields = fieldsOf(objectsWith(mutate));
-      expect(fields, what).toContain(named);
+    for (const [index, path, value, field = path] of MUTATIONS) {
+      const objects = structuredClone(base);
+      setAt(objects[index], path, value);
+      const named = validateManifests(objects).map((p) => `${p.object} ${p.field}`);
+      expect(named, `${path} = ${JSON.stringify(value)}`).toContain(`${objectRef(objects[index])} ${field}`);
     }
   });
 
