@@ -2,11 +2,13 @@
  * Schema checks of rendered objects before anything reaches a cluster, as strict as the API server with
  * fieldValidation=Strict: custom resources (KServe InferenceService, KEDA ScaledObject and TriggerAuthentication,
  * prometheus-operator PodMonitor, ServiceMonitor and PrometheusRule) against their projects' own CRD schemas
- * (crds.ts), core kinds against the Kubernetes OpenAPI types of kubernetes-models; every object's metadata as
+ * (crds.ts), core kinds against the Kubernetes OpenAPI types of kubernetes-models and, for unknown fields, the API
+ * types of @kubernetes/client-node; every object's metadata as
  * ObjectMeta; the values the API server's own validation restricts where a schema does not (image pull policies,
  * toleration operators…); and Compass's own rules (replica ranges, the server container, KServe's name rule).
  */
 
+import * as kubeModels from '@kubernetes/client-node';
 import type { ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import * as appsV1 from 'kubernetes-models/apps/v1';
@@ -248,6 +250,57 @@ function compassProblems(kind: string, object: RuleFields): Finding[] {
   return findings;
 }
 
+interface KubeAttribute {
+  baseName: string;
+  type: string;
+}
+
+/** The fields of a Kubernetes API type (V1Container…), from @kubernetes/client-node's generated models. */
+function attributesOf(type: string): KubeAttribute[] | undefined {
+  const model = (kubeModels as Record<string, unknown>)[type] as
+    | { getAttributeTypeMap?: () => KubeAttribute[] }
+    | undefined;
+  return model?.getAttributeTypeMap?.();
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Fields of a core object its API type does not have, at any depth: kubernetes-models checks types but lets
+ * unknown fields through, which the API server with Strict validation refuses.
+ */
+function unknownCoreFields(value: unknown, type: string, at: (string | number)[]): Finding[] {
+  const list = /^Array<(.+)>$/.exec(type);
+  if (list)
+    return Array.isArray(value)
+      ? value.flatMap((item, i) => unknownCoreFields(item, list[1]!, [...at, i]))
+      : [];
+  const map = /^\{ \[key: string\]: (.+); \}$/.exec(type);
+  if (map) {
+    return isRecord(value)
+      ? Object.entries(value).flatMap(([key, item]) => unknownCoreFields(item, map[1]!, [...at, key]))
+      : [];
+  }
+  const attributes = attributesOf(type);
+  if (!attributes || !isRecord(value)) return [];
+  return Object.entries(value).flatMap(([key, field]) => {
+    const attribute = attributes.find((candidate) => candidate.baseName === key);
+    if (attribute) return unknownCoreFields(field, attribute.type, [...at, key]);
+    const guess = closest(
+      key,
+      attributes.map((candidate) => candidate.baseName),
+    );
+    return [
+      {
+        field: fieldPath([...at, key]),
+        problem: `is not a field of the Kubernetes ${type.replace(/^V\d+((alpha|beta)\d+)?/, '')} type`,
+        fix: `remove it or correct its spelling (did you mean ${guess}?)`,
+      },
+    ];
+  });
+}
+
 /** kubernetes-models' validation, as schema findings. */
 function coreProblems(validate: () => void): Finding[] {
   try {
@@ -293,7 +346,11 @@ function objectProblems(object: unknown): Finding[] {
           [],
           `the ${crd.source} schema`,
         )
-    : coreProblems(() => new Model!(object).validate());
+    : [
+        ...coreProblems(() => new Model!(object).validate()),
+        // metadata is checked as ObjectMeta above.
+        ...unknownCoreFields({ ...(object as object), metadata: undefined }, `V1${String(kind)}`, []),
+      ];
   return [
     ...metadataProblems(object),
     ...shapeProblems,

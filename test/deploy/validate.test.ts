@@ -276,6 +276,35 @@ describe('validateManifests against the vendored CRDs, strictly', () => {
     ]);
   });
 
+  it('refuses unknown fields of core kinds at any depth, as the API server does', () => {
+    const pvc = {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'hf-cache', namespace: 'compass' },
+      spec: {
+        accessModes: ['ReadWriteOnce'],
+        storageClass: 'gp3',
+        resources: { requests: { storage: '40Gi' } },
+      },
+    };
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'sidecar', namespace: 'compass' },
+      spec: {
+        selector: { matchLabels: { app: 'sidecar' } },
+        template: {
+          metadata: { labels: { app: 'sidecar' } },
+          spec: { containers: [{ name: 'c', image: 'compass:latest', imagePullPolcy: 'Always' }] },
+        },
+      },
+    };
+    expect(described([pvc, deployment])).toEqual([
+      'PersistentVolumeClaim compass/hf-cache: spec.storageClass is not a field of the Kubernetes PersistentVolumeClaimSpec type; remove it or correct its spelling (did you mean storageClassName?).',
+      'Deployment compass/sidecar: spec.template.spec.containers[0].imagePullPolcy is not a field of the Kubernetes Container type; remove it or correct its spelling (did you mean imagePullPolicy?).',
+    ]);
+  });
+
   it('checks core kinds against kubernetes-models and refuses kinds it has no schema for', () => {
     const deployment = {
       apiVersion: 'apps/v1',
