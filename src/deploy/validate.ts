@@ -2,10 +2,10 @@
  * Schema checks of rendered objects before anything reaches a cluster, as strict as the API server with
  * fieldValidation=Strict: custom resources (KServe InferenceService, KEDA ScaledObject and TriggerAuthentication,
  * prometheus-operator PodMonitor, ServiceMonitor and PrometheusRule) against their projects' own CRD schemas
- * (crds.ts), core kinds against the Kubernetes OpenAPI types of kubernetes-models and, for unknown fields, the API
- * types of @kubernetes/client-node; every object's metadata as
- * ObjectMeta; the values the API server's own validation restricts where a schema does not (image pull policies,
- * toleration operators…); and Compass's own rules (replica ranges, the server container, KServe's name rule).
+ * (crds.ts); core kinds against the Kubernetes OpenAPI types of kubernetes-models and, for unknown fields, the API
+ * types of @kubernetes/client-node; every object's metadata as ObjectMeta; the values the API server's own
+ * validation restricts where a schema does not (image pull policies, toleration operators…); and Compass's own rules
+ * (replica ranges, the server container, KServe's name rule).
  */
 
 import * as kubeModels from '@kubernetes/client-node';
