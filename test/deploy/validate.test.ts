@@ -15,6 +15,14 @@ function objectsWith(change: (isvc: Loose, scaler: Loose, monitor: Loose) => voi
   return objects;
 }
 
+/** A Hugging Face cache claim with `extra` in its spec. */
+const hfCache = (extra: Record<string, unknown>) => ({
+  apiVersion: 'v1',
+  kind: 'PersistentVolumeClaim',
+  metadata: { name: 'chat-llm-hf-cache', namespace: 'compass' },
+  spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '40Gi' } }, ...extra },
+});
+
 const described = (objects: unknown[]) => validateManifests(objects).map(describeProblem);
 const fieldsOf = (objects: unknown[]) => validateManifests(objects).map((p) => `${p.object} ${p.field}`);
 
@@ -185,16 +193,7 @@ describe('validateManifests against the vendored CRDs, strictly', () => {
       metadata: { name: 'prometheus-auth', namespace: 'compass' },
       spec: { secretTargetRef: [{ parameter: 'bearerToken', name: 'prometheus-token', key: 'token' }] },
     };
-    const pvc = {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: 'chat-llm-hf-cache', namespace: 'compass' },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClassName: 'gp3',
-        resources: { requests: { storage: '40Gi' } },
-      },
-    };
+    const pvc = hfCache({ storageClassName: 'gp3' });
     expect(described([...objects, triggerAuth, pvc])).toEqual([]);
   });
 
@@ -276,42 +275,33 @@ describe('validateManifests against the vendored CRDs, strictly', () => {
     ]);
   });
 
+  const sidecar = (spec: unknown) => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'sidecar', namespace: 'compass' },
+    spec,
+  });
+
   it('refuses unknown fields of core kinds at any depth, as the API server does', () => {
-    const pvc = {
-      apiVersion: 'v1',
-      kind: 'PersistentVolumeClaim',
-      metadata: { name: 'hf-cache', namespace: 'compass' },
-      spec: {
-        accessModes: ['ReadWriteOnce'],
-        storageClass: 'gp3',
-        resources: { requests: { storage: '40Gi' } },
+    const pvc = hfCache({ storageClass: 'gp3' });
+    const deployment = sidecar({
+      selector: { matchLabels: { app: 'sidecar' } },
+      template: {
+        metadata: { labels: { app: 'sidecar' } },
+        spec: { containers: [{ name: 'c', image: 'compass:latest', imagePullPolcy: 'Always' }] },
       },
-    };
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'sidecar', namespace: 'compass' },
-      spec: {
-        selector: { matchLabels: { app: 'sidecar' } },
-        template: {
-          metadata: { labels: { app: 'sidecar' } },
-          spec: { containers: [{ name: 'c', image: 'compass:latest', imagePullPolcy: 'Always' }] },
-        },
-      },
-    };
+    });
     expect(described([pvc, deployment])).toEqual([
-      'PersistentVolumeClaim compass/hf-cache: spec.storageClass is not a field of the Kubernetes PersistentVolumeClaimSpec type; remove it or correct its spelling (did you mean storageClassName?).',
+      'PersistentVolumeClaim compass/chat-llm-hf-cache: spec.storageClass is not a field of the Kubernetes PersistentVolumeClaimSpec type; remove it or correct its spelling (did you mean storageClassName?).',
       'Deployment compass/sidecar: spec.template.spec.containers[0].imagePullPolcy is not a field of the Kubernetes Container type; remove it or correct its spelling (did you mean imagePullPolicy?).',
     ]);
   });
 
   it('checks core kinds against kubernetes-models and refuses kinds it has no schema for', () => {
-    const deployment = {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'sidecar', namespace: 'compass' },
-      spec: { replicas: 'two', template: { spec: { containers: [{ image: 'compass:latest' }] } } },
-    };
+    const deployment = sidecar({
+      replicas: 'two',
+      template: { spec: { containers: [{ image: 'compass:latest' }] } },
+    });
     const unknown = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
     expect(
       validateManifests([deployment, unknown]).map(
