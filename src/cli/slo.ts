@@ -10,6 +10,8 @@ import {
   runningDeploys,
   type SloSummary,
   summaryMessage,
+  VERDICT_MARK,
+  withBucket,
 } from '../monitor/index.js';
 import { check, ms, rps } from '../slack/blocks/format.js';
 import type { Block, SlackMessage } from '../slack/blocks/kit.js';
@@ -50,7 +52,9 @@ export function formatSloList(rows: SloRow[], windowSec: number, prometheusUrl: 
       row.target,
       STATUS_WORDS[row.summary.status],
       ...latency.map((p95) =>
-        p95.observedMs === null ? '–' : `${ms(p95.observedMs)}${verdict(p95.meetsTarget)}`,
+        p95.observedMs === null
+          ? '–'
+          : `${withBucket(ms(p95.observedMs), p95.p95Bucket)} ${VERDICT_MARK[p95.verdict]}`,
       ),
       errors.rate === null
         ? '–'

@@ -27,7 +27,7 @@ export {
   gpuPlacement,
   ManifestSettings,
 } from './settings.js';
-export { InferenceService, PodMonitor, ScaledObject, validateManifests } from './validate.js';
+export { validateManifests } from './validate.js';
 
 /** Everything that stops the objects from being applied: schema problems, then policy violations. */
 export function checkManifests(objects: readonly KubeObject[], policy: DeployPolicy): ManifestProblem[] {

@@ -10,6 +10,7 @@ import { type PlannedOption, type Scenario, type WhatIfOverrides, whatIf } from 
 import { ms, rps, usd } from '../slack/blocks/format.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import type { SloSummary } from './summary.js';
+import { withBucket } from './verdict.js';
 
 /** What the what-if modal opens with: the deployed option and the overrides to try (a subset of WhatIfOverrides). */
 export const WhatIfPrefill = z.object({
@@ -95,7 +96,7 @@ function pressure(summary: SloSummary, queuePerReplica: number): string {
     .filter((check) => check.meetsTarget === false)
     .map(
       (check) =>
-        `${CHECK_WORDS[check.metric]} at ${ms(check.observedMs ?? 0)}, over its ${ms(check.targetMs)} target`,
+        `${CHECK_WORDS[check.metric]} at ${withBucket(ms(check.observedMs ?? 0), check.p95Bucket)}, over its ${ms(check.targetMs)} target`,
     );
   if (summary.errors.meetsTarget === false) missing.push(`error rate ${percent(summary.errors.rate ?? 0)}`);
   if (queuePerReplica >= QUEUEING_FROM)

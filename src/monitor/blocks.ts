@@ -18,6 +18,7 @@ import type { BreachEvent, SloCheck } from './breach.js';
 import type { PrometheusError } from './prometheus.js';
 import type { LatencyMetric } from './queries.js';
 import type { LatencyCheck, SloSummary } from './summary.js';
+import { VERDICT_MARK, withBucket } from './verdict.js';
 
 /** action_id of the monitoring buttons; value: a WhatIfPrefill as JSON (what-if), the deploy id (refresh). */
 export const MONITOR_ACTION = { whatIf: 'compass_slo_what_if', refresh: 'compass_slo_refresh' } as const;
@@ -49,10 +50,11 @@ function durationWords(hours: number): string {
 }
 
 function latencyField(row: LatencyCheck): string {
-  const observed = orNone(row.observedMs, ms, 'no requests');
+  const observed = withBucket(orNone(row.observedMs, ms, 'no requests'), row.p95Bucket);
   const delta = row.vsPredictedPct === null ? '' : ` (${signedPercent(row.vsPredictedPct)})`;
+  const undecided = row.verdict === 'cannot-tell' ? '\nthe target lies inside that bucket: cannot tell' : '';
   return (
-    `*${LATENCY_LABEL[row.metric]}*\n${observed} ${verdict(row.meetsTarget)} target ${ms(row.targetMs)}\n` +
+    `*${LATENCY_LABEL[row.metric]}*\n${observed} ${VERDICT_MARK[row.verdict]} target ${ms(row.targetMs)}${undecided}\n` +
     `predicted ${ms(row.predictedMs)}${delta}`
   );
 }
@@ -138,7 +140,9 @@ export function sloSummaryBlocks(
   );
   const text =
     `${summary.deployment}: ${headline(summary)} ` +
-    summary.latency.map((row) => `${LATENCY_LABEL[row.metric]} ${orNone(row.observedMs, ms)}`).join(', ') +
+    summary.latency
+      .map((row) => `${LATENCY_LABEL[row.metric]} ${withBucket(orNone(row.observedMs, ms), row.p95Bucket)}`)
+      .join(', ') +
     `; ${usd(summary.cost.soFarUsd)} so far.`;
   return message(text, blocks);
 }
@@ -210,7 +214,7 @@ export function sloListBlocks(
     const p95s = summary.latency
       .map(
         (check) =>
-          `${LATENCY_LABEL[check.metric]} ${orNone(check.observedMs, ms, '–')} ${verdict(check.meetsTarget)}`,
+          `${LATENCY_LABEL[check.metric]} ${withBucket(orNone(check.observedMs, ms, '–'), check.p95Bucket)} ${VERDICT_MARK[check.verdict]}`,
       )
       .join(' · ');
     const load = orNone(summary.traffic.requestsPerSec, rps, 'no requests');

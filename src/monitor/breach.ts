@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { Slo } from '../planner/schema.js';
 import type { Observation } from './observation.js';
-import { DEFAULT_ERROR_RATE_TARGET, errorRateOf } from './summary.js';
+import { DEFAULT_ERROR_RATE_TARGET, errorRateOf, latencyVerdict } from './summary.js';
 
 export const SloCheck = z.enum(['ttft', 'itl', 'e2e', 'errors']);
 export type SloCheck = z.infer<typeof SloCheck>;
@@ -44,7 +44,10 @@ export interface BreachPolicy {
 
 export const DEFAULT_BREACH_POLICY: BreachPolicy = { recoveryEvaluations: 2 };
 
-/** The checks an observation fails. No data (no traffic in the window) fails nothing: there was nothing to serve. */
+/**
+ * The checks an observation fails. A latency check fails only on a definite breach of its histogram's buckets (a
+ * p95 the buckets cannot place against the target is no breach); no data (no traffic) fails nothing.
+ */
 export function failedChecks(
   observed: Observation,
   targets: Slo,
@@ -52,9 +55,11 @@ export function failedChecks(
 ): SloCheck[] {
   const over = (value: number | null, limit: number) => value !== null && value > limit;
   const failed: SloCheck[] = [];
-  if (over(observed.ttftP95Ms, targets.ttftP95Ms)) failed.push('ttft');
-  if (over(observed.itlP95Ms, targets.itlP95Ms)) failed.push('itl');
-  if (over(observed.e2eP95Ms, targets.e2eP95Ms)) failed.push('e2e');
+  const breached = (metric: 'ttft' | 'itl' | 'e2e', targetMs: number) =>
+    latencyVerdict(observed, metric, targetMs).verdict === 'breach';
+  if (breached('ttft', targets.ttftP95Ms)) failed.push('ttft');
+  if (breached('itl', targets.itlP95Ms)) failed.push('itl');
+  if (breached('e2e', targets.e2eP95Ms)) failed.push('e2e');
   if (over(errorRateOf(observed).rate, errorRateTarget)) failed.push('errors');
   return failed;
 }

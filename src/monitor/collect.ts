@@ -2,11 +2,15 @@ import { Observation } from './observation.js';
 import type { PrometheusClient, PromResult, Sample } from './prometheus.js';
 import {
   deploymentQueries,
+  type LatencyMetric,
+  latencyBucketRates,
+  latencyMeanMs,
   latencyQuantileMs,
   renderSelector,
   type Selector,
   uptimeQueries,
 } from './queries.js';
+import { histogramOf, type LatencyHistogram } from './verdict.js';
 
 export interface CollectOptions {
   /** The instant to evaluate every query at; now by default. One instant for all, so the figures agree. */
@@ -38,6 +42,22 @@ async function figures<K extends string>(
   return { ok: true, value: values };
 }
 
+/** A latency histogram's cumulative bucket rates over the window; null where Prometheus has none. */
+async function histogram(
+  prometheus: PrometheusClient,
+  metric: LatencyMetric,
+  selector: Selector,
+  windowSec: number,
+  at: Date,
+): Promise<PromResult<LatencyHistogram | null>> {
+  const answer = await prometheus.query(latencyBucketRates(metric, selector, windowSec), at);
+  if (!answer.ok) return answer.error.kind === 'no-data' ? { ok: true, value: null } : answer;
+  const rates = answer.value.map(({ labels, value }) => ({ le: labels.le ?? '', perSec: value }));
+  return { ok: true, value: histogramOf(rates) };
+}
+
+const LATENCY_METRICS: LatencyMetric[] = ['ttft', 'itl', 'e2e'];
+
 /** Runs the deployment's queries over the window and returns what Prometheus saw. */
 export async function collectObservation(
   prometheus: PrometheusClient,
@@ -46,8 +66,23 @@ export async function collectObservation(
   options: CollectOptions = {},
 ): Promise<PromResult<Observation>> {
   const at = options.at ?? new Date();
-  const seen = await figures(prometheus, deploymentQueries(selector, windowSec), at);
+  const [seen, means, ...histograms] = await Promise.all([
+    figures(prometheus, deploymentQueries(selector, windowSec), at),
+    figures(
+      prometheus,
+      {
+        ttftMeanMs: latencyMeanMs('ttft', selector, windowSec),
+        itlMeanMs: latencyMeanMs('itl', selector, windowSec),
+        e2eMeanMs: latencyMeanMs('e2e', selector, windowSec),
+      },
+      at,
+    ),
+    ...LATENCY_METRICS.map((metric) => histogram(prometheus, metric, selector, windowSec, at)),
+  ]);
   if (!seen.ok) return seen;
+  if (!means.ok) return means;
+  const [ttftHistogram, itlHistogram, e2eHistogram] = histograms;
+  for (const answer of histograms) if (!answer.ok) return answer;
   return {
     ok: true,
     value: Observation.parse({
@@ -55,6 +90,10 @@ export async function collectObservation(
       windowSec,
       at: at.toISOString(),
       ...seen.value,
+      ...means.value,
+      ttftHistogram: ttftHistogram?.ok ? ttftHistogram.value : null,
+      itlHistogram: itlHistogram?.ok ? itlHistogram.value : null,
+      e2eHistogram: e2eHistogram?.ok ? e2eHistogram.value : null,
     }),
   };
 }

@@ -81,6 +81,8 @@ export {
   deploySelector,
   LATENCY_HISTOGRAMS,
   LabelMatcher,
+  latencyBucketRates,
+  latencyMeanMs,
   latencyQuantileMs,
   OBSERVED_METRICS,
   renderSelector,
@@ -105,5 +107,16 @@ export { createMonitorStore, loadObservedPoints, OBSERVED_POINTS_PER_CONFIG } fr
 export type { ErrorSource, LatencyCheck, SloSummary, SummaryContext } from './summary.js';
 export { DEFAULT_ERROR_RATE_TARGET, errorRateOf, latencyChecks, sloSummary } from './summary.js';
 export { digestPosts, digestSchedules, monitorStates, outcomes } from './tables.js';
+export {
+  type BucketInterval,
+  histogramOf,
+  intervalText,
+  LatencyHistogram,
+  quantileBucket,
+  type SloVerdict,
+  sloVerdict,
+  VERDICT_MARK,
+  withBucket,
+} from './verdict.js';
 export type { Monitoring, MonitoringDeps, MonitorTuning } from './worker.js';
 export { MONITOR_QUEUE, startMonitoring } from './worker.js';

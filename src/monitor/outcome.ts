@@ -18,7 +18,10 @@ import type { Observation } from './observation.js';
 
 const ms = z.number().positive();
 
-/** p50 and p95 of TTFT, ITL and E2E, in milliseconds. */
+/**
+ * p50 and p95 of TTFT, ITL and E2E, in milliseconds (interpolated inside histogram buckets), and where known their
+ * exact means from the histograms' _sum and _count (absent from outcomes stored before they were collected).
+ */
 export const LatencyFigures = z.object({
   ttftP50Ms: ms,
   ttftP95Ms: ms,
@@ -26,6 +29,9 @@ export const LatencyFigures = z.object({
   itlP95Ms: ms,
   e2eP50Ms: ms,
   e2eP95Ms: ms,
+  ttftMeanMs: ms.optional(),
+  itlMeanMs: ms.optional(),
+  e2eMeanMs: ms.optional(),
 });
 export type LatencyFigures = z.infer<typeof LatencyFigures>;
 
@@ -111,6 +117,9 @@ export function outcomeOf(input: OutcomeInput): Outcome | null {
     itlP95Ms: observed.itlP95Ms,
     e2eP50Ms: medians.e2eMs,
     e2eP95Ms: observed.e2eP95Ms,
+    ...(observed.ttftMeanMs !== null && { ttftMeanMs: observed.ttftMeanMs }),
+    ...(observed.itlMeanMs !== null && { itlMeanMs: observed.itlMeanMs }),
+    ...(observed.e2eMeanMs !== null && { e2eMeanMs: observed.e2eMeanMs }),
   };
   const measured = LatencyFigures.safeParse(figures);
   const { meanPromptTokens: promptTokens, meanOutputTokens: outputTokens } = observed;
@@ -153,12 +162,20 @@ export function outcomeOf(input: OutcomeInput): Outcome | null {
 /** An outcome as the planner's measured point: one replica of the configuration at its share of the traffic. */
 export function observedPoint(outcome: Outcome): BenchmarkPoint {
   const { observed, replicas } = outcome;
-  const stats = (p50: number, p95: number) => ({ mean: null, p50, p90: null, p95, p99: null });
+  // Calibration fits the centre to the mean and the median alike: where the exact mean is known, the median
+  // interpolated inside a coarse bucket would only pull it off.
+  const stats = (mean: number | undefined, p50: number, p95: number) => ({
+    mean: mean ?? null,
+    p50: mean === undefined ? p50 : null,
+    p90: null,
+    p95,
+    p99: null,
+  });
   return {
     ...replicaAtTraffic(outcome),
-    ttftMs: stats(observed.ttftP50Ms, observed.ttftP95Ms),
-    itlMs: stats(observed.itlP50Ms, observed.itlP95Ms),
-    e2eMs: stats(observed.e2eP50Ms, observed.e2eP95Ms),
+    ttftMs: stats(observed.ttftMeanMs, observed.ttftP50Ms, observed.ttftP95Ms),
+    itlMs: stats(observed.itlMeanMs, observed.itlP50Ms, observed.itlP95Ms),
+    e2eMs: stats(observed.e2eMeanMs, observed.e2eP50Ms, observed.e2eP95Ms),
     requestsPerSec: outcome.requestsPerSec / replicas,
     outputTokensPerSec: outcome.outputTokensPerSec > 0 ? outcome.outputTokensPerSec / replicas : null,
     source: `${OBSERVED_SOURCE_PREFIX} ${outcome.deployment} at ${outcome.at.slice(0, 16).replace('T', ' ')} UTC`,

@@ -82,6 +82,28 @@ export function latencyQuantileMs(
   return `1000 * histogram_quantile(${quantile}, sum by (le) (${rates}))`;
 }
 
+/**
+ * The cumulative rate of a vLLM latency histogram's buckets over the window, across every replica, one sample per
+ * `le` (seconds, "+Inf" for all requests): what SLO verdicts are judged from (verdict.ts).
+ */
+export function latencyBucketRates(metric: LatencyMetric, selector: Selector, windowSec: number): string {
+  const rates = firstPresent(
+    LATENCY_HISTOGRAMS[metric],
+    (name) => `rate(${name}_bucket${renderSelector(selector)}[${range(windowSec)}])`,
+  );
+  return `sum by (le) (${rates})`;
+}
+
+/** The exact mean of a vLLM latency histogram over the window, in milliseconds: its `_sum` rate over its `_count` rate. */
+export function latencyMeanMs(metric: LatencyMetric, selector: Selector, windowSec: number): string {
+  const w = range(windowSec);
+  const sel = renderSelector(selector);
+  return firstPresent(
+    LATENCY_HISTOGRAMS[metric],
+    (name) => `1000 * sum(rate(${name}_sum${sel}[${w}])) / sum(rate(${name}_count${sel}[${w}]))`,
+  );
+}
+
 const sumRate = (name: string, selector: Selector, windowSec: number, extra: Selector = []) =>
   `sum(rate(${name}${renderSelector(selector, extra)}[${range(windowSec)}]))`;
 

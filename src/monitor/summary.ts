@@ -8,6 +8,7 @@ import type { PlannedOption } from '../planner/plan.js';
 import type { Slo } from '../planner/schema.js';
 import type { Observation } from './observation.js';
 import type { LatencyMetric } from './queries.js';
+import { type BucketInterval, quantileBucket, type SloVerdict, sloVerdict } from './verdict.js';
 
 /** Share of failed requests a deployment may have before its error rate counts as missing the SLO. */
 export const DEFAULT_ERROR_RATE_TARGET = 0.01;
@@ -17,7 +18,11 @@ export interface LatencyCheck {
   observedMs: number | null;
   targetMs: number;
   predictedMs: number;
-  /** null: no requests in the window, nothing to judge. */
+  /** How the histogram's buckets judge "95% within target" (verdict.ts). */
+  verdict: SloVerdict['kind'];
+  /** The bucket the p95 lies in (the interpolated observedMs is somewhere inside it); null without requests. */
+  p95Bucket: BucketInterval | null;
+  /** true/false: a definite pass/breach; null: no requests, or the buckets cannot tell. */
   meetsTarget: boolean | null;
   /** (observed − predicted) / predicted × 100; null without an observation. */
   vsPredictedPct: number | null;
@@ -75,21 +80,49 @@ export interface SummaryContext {
 
 /** Observation, targets and prediction name each p95 alike. */
 const P95_KEY = { ttft: 'ttftP95Ms', itl: 'itlP95Ms', e2e: 'e2eP95Ms' } as const;
+const HISTOGRAM_KEY = { ttft: 'ttftHistogram', itl: 'itlHistogram', e2e: 'e2eHistogram' } as const;
 const LATENCY_METRICS: LatencyMetric[] = ['ttft', 'itl', 'e2e'];
 
-/** Each p95 of the observation against its target: true when within it, null without data. */
+/**
+ * Whether 95% of the window's requests met the metric's target, judged from the histogram's buckets. An observation
+ * without histograms (built by hand, or from before they were collected) is judged from its p95 as it reads.
+ */
+export function latencyVerdict(
+  observed: Observation,
+  metric: LatencyMetric,
+  targetMs: number,
+): { verdict: SloVerdict['kind']; p95Bucket: BucketInterval | null } {
+  const histogram = observed[HISTOGRAM_KEY[metric]];
+  if (histogram) {
+    return { verdict: sloVerdict(histogram, targetMs).kind, p95Bucket: quantileBucket(histogram) };
+  }
+  const p95 = observed[P95_KEY[metric]];
+  return { verdict: p95 === null ? 'no-data' : p95 <= targetMs ? 'pass' : 'breach', p95Bucket: null };
+}
+
+const MEETS: Record<SloVerdict['kind'], boolean | null> = {
+  pass: true,
+  breach: false,
+  'cannot-tell': null,
+  'no-data': null,
+};
+
+/** Each p95 of the observation against its target: true/false when the buckets decide, else null. */
 export function latencyChecks(observed: Observation, option: PlannedOption, targets: Slo): LatencyCheck[] {
   return LATENCY_METRICS.map((metric) => {
     const key = P95_KEY[metric];
     const observedMs = observed[key];
     const targetMs = targets[key];
     const predictedMs = option.predicted[key];
+    const { verdict, p95Bucket } = latencyVerdict(observed, metric, targetMs);
     return {
       metric,
       observedMs,
       targetMs,
       predictedMs,
-      meetsTarget: observedMs === null ? null : observedMs <= targetMs,
+      verdict,
+      p95Bucket,
+      meetsTarget: MEETS[verdict],
       vsPredictedPct:
         observedMs === null || predictedMs <= 0 ? null : ((observedMs - predictedMs) / predictedMs) * 100,
     };

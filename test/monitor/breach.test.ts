@@ -156,3 +156,19 @@ describe('failed checks', () => {
     expect(sloEvaluation(short, long, targets)).toEqual({ at: short.at, short: ['itl'], long: [] });
   });
 });
+
+describe('failedChecks from histograms', () => {
+  /** Every request at `ms`, in vLLM's E2E buckets (… 10, 15, 20, 30 s). */
+  const e2eAt = (ms: number) => ({
+    buckets: [5000, 10000, 15000, 20000, 30000].map((leMs) => ({ leMs, perSec: ms <= leMs ? 1 : 0 })),
+    totalPerSec: 1,
+  });
+  const slo = { ...targets, e2eP95Ms: 12000 };
+
+  it('fails a check only on a definite breach, never on an interpolated p95 inside the target’s bucket', () => {
+    // 11 s steady reads as a 14.75 s p95 (linear inside 10–15 s), over 12 s, but the buckets cannot tell.
+    expect(failedChecks(observation({ e2eP95Ms: 14750, e2eHistogram: e2eAt(11000) }), slo)).toEqual([]);
+    expect(failedChecks(observation({ e2eP95Ms: 19750, e2eHistogram: e2eAt(16000) }), slo)).toEqual(['e2e']);
+    expect(failedChecks(observation({ e2eP95Ms: 9750, e2eHistogram: e2eAt(9000) }), slo)).toEqual([]);
+  });
+});

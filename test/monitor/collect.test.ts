@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   collectObservation,
   deploymentQueries,
+  latencyBucketRates,
+  latencyMeanMs,
   Observation,
   type PrometheusClient,
   type PromResult,
@@ -40,6 +42,41 @@ function fake(answers: Partial<Record<keyof typeof queries, PromResult<Sample[]>
 
 const value = (v: number): PromResult<Sample[]> => ({ ok: true, value: [{ labels: {}, value: v }] });
 
+describe('collectObservation of the latency histograms', () => {
+  it('keeps each histogram’s cumulative bucket rates and its exact mean', async () => {
+    const itlBuckets = latencyBucketRates('itl', selector, 60);
+    const itlMean = latencyMeanMs('itl', selector, 60);
+    const client: PrometheusClient = {
+      url: 'http://fake',
+      async query(expr) {
+        if (expr === itlBuckets) {
+          const le = (bound: string, perSec: number) => ({ labels: { le: bound }, value: perSec });
+          // Prometheus answers in no particular order.
+          return { ok: true, value: [le('+Inf', 4), le('0.05', 4), le('0.01', 0), le('0.025', 0)] };
+        }
+        if (expr === itlMean) return value(26);
+        return { ok: false, error: { kind: 'no-data', message: 'none', query: expr } };
+      },
+      async queryRange() {
+        throw new Error('instant queries only');
+      },
+    };
+    const result = await collectObservation(client, selector, 60, { at });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value.itlHistogram).toEqual({
+      buckets: [
+        { leMs: 10, perSec: 0 },
+        { leMs: 25, perSec: 0 },
+        { leMs: 50, perSec: 4 },
+      ],
+      totalPerSec: 4,
+    });
+    expect(result.value.itlMeanMs).toBe(26);
+    expect(result.value.ttftHistogram).toBeNull();
+    expect(result.value.ttftMeanMs).toBeNull();
+  });
+});
+
 describe('collectObservation', () => {
   it('asks every query at one instant and keeps the figures as Prometheus gave them', async () => {
     const { client, asked } = fake({
@@ -60,7 +97,11 @@ describe('collectObservation', () => {
       replicas: 2,
       itlP95Ms: null,
     });
-    expect(asked.map((q) => q.expr).sort()).toEqual(Object.values(queries).sort());
+    const latencyExtras = (['ttft', 'itl', 'e2e'] as const).flatMap((metric) => [
+      latencyBucketRates(metric, selector, 60),
+      latencyMeanMs(metric, selector, 60),
+    ]);
+    expect(asked.map((q) => q.expr).sort()).toEqual([...Object.values(queries), ...latencyExtras].sort());
     expect(new Set(asked.map((q) => q.at?.getTime()))).toEqual(new Set([at.getTime()]));
   });
 

@@ -137,7 +137,9 @@ async function expectPrometheusFigures(call: SlackCall) {
   ] as const) {
     const own = await prometheus.value(latencyQuantileMs(metric, selector, windowSec), instant);
     expect(own).not.toBeNull();
-    expect(field(blocks, label)).toMatch(new RegExp(`^\\*${label}\\*\\n${ms(own!)} ✓ target`));
+    expect(field(blocks, label)).toMatch(
+      new RegExp(`^\\*${label}\\*\\n${ms(own!)} \\(in [^)]+\\) [✓?] target`),
+    );
   }
   const sel = `{compass_dev_deploy_id="${deployId}"}`;
   const requests = await prometheus.value(

@@ -125,6 +125,29 @@ describe('outcomeOf', () => {
   });
 });
 
+describe('outcomes with exact means', () => {
+  it('keeps the histograms’ exact means, and the measured point fits its centre to them, not to the median', () => {
+    const outcome = outcomeOf({
+      deploy,
+      observed: observation({ requestsPerSec: 1, ttftMeanMs: 180, itlMeanMs: 26, e2eMeanMs: 5200 }),
+      medians,
+      knowledge,
+    });
+    if (!outcome) throw new Error('no outcome');
+    expect(outcome.observed).toMatchObject({ ttftMeanMs: 180, itlMeanMs: 26, e2eMeanMs: 5200 });
+    const point = observedPoint(outcome);
+    expect(point.itlMs).toEqual({
+      mean: 26,
+      p50: null,
+      p90: null,
+      p95: outcome.observed.itlP95Ms,
+      p99: null,
+    });
+    expect(point.ttftMs.mean).toBe(180);
+    expect(point.e2eMs.mean).toBe(5200);
+  });
+});
+
 describe('the planner calibrated by outcomes', () => {
   const rate = option.predicted.loadPerReplicaRps;
   const first = outcomeAt(rate, 0.6);

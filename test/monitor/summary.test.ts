@@ -20,6 +20,8 @@ describe('sloSummary', () => {
       observedMs: targets.ttftP95Ms * 1.2,
       targetMs: targets.ttftP95Ms,
       predictedMs: option.predicted.ttftP95Ms,
+      verdict: 'breach',
+      p95Bucket: null,
       meetsTarget: false,
       vsPredictedPct: expect.closeTo(((targets.ttftP95Ms * 1.2) / option.predicted.ttftP95Ms - 1) * 100, 10),
     });
@@ -129,5 +131,33 @@ describe('sloSummary', () => {
     });
     expect(early.cost.hoursRunning).toBe(0);
     expect(early.cost.soFarUsd).toBe(0);
+  });
+});
+
+describe('sloSummary from histograms', () => {
+  /** All of a window's requests at `ms`, in ITL's buckets (vLLM's 10/25/50/75 ms). */
+  const itlAt = (ms: number) => ({
+    buckets: [10, 25, 50, 75].map((leMs) => ({ leMs, perSec: ms <= leMs ? 2 : 0 })),
+    totalPerSec: 2,
+  });
+  const withItl = (ms: number, interpolatedP95: number) =>
+    sloSummary(
+      observation({ itlP95Ms: interpolatedP95, itlHistogram: itlAt(ms) }),
+      option,
+      { ...targets, itlP95Ms: 40 },
+      context,
+    );
+
+  it('judges the buckets, not the interpolated p95, and shows the bucket', () => {
+    const undecided = withItl(26, 48.75);
+    expect(undecided.latency[1]).toMatchObject({
+      verdict: 'cannot-tell',
+      meetsTarget: null,
+      p95Bucket: { fromMs: 25, toMs: 50 },
+    });
+    expect(undecided.status).toBe('meeting');
+    expect(withItl(60, 73.75).latency[1]).toMatchObject({ verdict: 'breach', meetsTarget: false });
+    expect(withItl(60, 73.75).status).toBe('missing');
+    expect(withItl(20, 24.25).latency[1]).toMatchObject({ verdict: 'pass', meetsTarget: true });
   });
 });
