@@ -91,6 +91,12 @@ export const ScaledObject = z.object({
             metricType: z.enum(['AverageValue', 'Value', 'Utilization']).optional(),
             // KEDA reads every trigger setting as a string; a bare number is refused by its webhook.
             metadata: StringMap,
+            authenticationRef: z
+              .strictObject({
+                name: z.string().min(1),
+                kind: z.enum(['TriggerAuthentication', 'ClusterTriggerAuthentication']).optional(),
+              })
+              .optional(),
           }),
         )
         .min(1, 'needs at least one trigger'),
