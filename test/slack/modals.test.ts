@@ -89,7 +89,7 @@ describe('modals through the Slack stand-in: Edit spec, Details, What if…', ()
       expect(response).toEqual({
         response_action: 'errors',
         errors: {
-          [SPEC_FIELD.users]: '“lots” is not a number.',
+          [SPEC_FIELD.users]: '“lots” is not a decimal number: write 1500, 1,500 or 1.5.',
           [SPEC_FIELD.avgQps]: expect.stringMatching(/^The average cannot exceed the peak/),
           [SPEC_FIELD.budget]: 'Must be at least 1.',
           [SPEC_FIELD.gpus]: 'Not in the catalog: TPU-v9.',
