@@ -34,4 +34,13 @@ describe('hostile message text, against the Slack stand-in and the real PostgreS
     );
     expect((await conversationOf(ts))!.intent!.users).toBe(40);
   });
+
+  it('a user count beyond the bounds is refused in the thread and not planned (issue 16: 1e23 people)', async () => {
+    const { ts } = await bot.mention('chatbot for 99999999999999999999999 people');
+    await bot.slack.waitFor(() => bot.posted(ts).length >= 2, 15_000);
+    expect(bot.posted(ts)[0]!.text).toBe(
+      '1.00e+23 users is beyond what Compass plans for (at most 100,000,000), so I left it out.',
+    );
+    expect((await conversationOf(ts))!.intent!.users).toBeNull();
+  });
 });
