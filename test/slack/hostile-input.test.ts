@@ -43,4 +43,19 @@ describe('hostile message text, against the Slack stand-in and the real PostgreS
     );
     expect((await conversationOf(ts))!.intent!.users).toBeNull();
   });
+
+  it('/compass plan with a NUL byte and an absurd budget answers with a plan and both notes on top', async () => {
+    await bot.command('plan chatbot for 80 users\u0000, budget $99999999999 a month', 'hostile-plan');
+    const response = await bot.slack.waitFor(
+      () => bot.slack.responses.find((entry) => entry.id === 'hostile-plan'),
+      15_000,
+    );
+    const [notes] = response.body.blocks as { type: string; elements: { text: string }[] }[];
+    expect(notes!.type).toBe('context');
+    expect(notes!.elements[0]!.text).toBe(
+      'I ignored a control character (such as NUL) in your message. 99,999,999,999 USD a month is beyond what ' +
+        'Compass plans for (at most 1,000,000,000), so I left it out.',
+    );
+    expect(response.body.text).toMatch(/^Quick plan for/);
+  });
 });
