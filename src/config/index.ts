@@ -166,6 +166,7 @@ const ENV_NAMES: Record<string, string> = {
   'manifests.gpuNodeLabels': 'DEPLOY_GPU_NODE_LABELS',
   'manifests.hfTokenSecret': 'HF_TOKEN_SECRET',
   'manifests.prometheusUrl': 'DEPLOY_PROMETHEUS_URL',
+  'manifests.prometheusAuth': 'DEPLOY_PROMETHEUS_AUTH',
   'worker.redisUrl': 'REDIS_URL',
   'worker.concurrency': 'WORKER_CONCURRENCY',
   'worker.attempts': 'DEPLOY_ATTEMPTS',
@@ -291,6 +292,7 @@ export function loadConfig(env: Env = process.env): Config {
       gpuNodeLabels: json(text('DEPLOY_GPU_NODE_LABELS')),
       hfTokenSecret: secretKeyRef(text('HF_TOKEN_SECRET')),
       prometheusUrl: text('DEPLOY_PROMETHEUS_URL'),
+      prometheusAuth: text('DEPLOY_PROMETHEUS_AUTH'),
     },
     worker: {
       redisUrl: text('REDIS_URL') ?? 'redis://127.0.0.1:6379',

@@ -1,5 +1,6 @@
 import { deployBaseName } from '../approval/names.js';
 import type { Config } from '../config/index.js';
+import { redactSecrets } from '../log/redact.js';
 import type { PlannedOption } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { manifestPreview } from './objects.js';
@@ -20,6 +21,9 @@ export function optionManifestPreview(config: Pick<Config, 'deploy' | 'manifests
       spec,
       settings: config.manifests,
     });
-    return rendered.ok ? manifestPreview(rendered.objects) : `Cannot render: ${rendered.reason}`;
+    // Nothing secret is rendered; redacting what is shown anyway keeps it so if a setting ever carries one.
+    return redactSecrets(
+      rendered.ok ? manifestPreview(rendered.objects) : `Cannot render: ${rendered.reason}`,
+    );
   };
 }

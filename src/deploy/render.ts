@@ -16,7 +16,13 @@ import { SLO_CAPACITY_SHARE } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { componentDeploymentName } from './names.js';
 import { parseYamlDocuments } from './objects.js';
-import { gpuPlacement, type ManifestSettings, type ResolvedPlacement } from './settings.js';
+import {
+  gpuPlacement,
+  kedaAuthenticationRef,
+  kedaServerAddress,
+  type ManifestSettings,
+  type ResolvedPlacement,
+} from './settings.js';
 
 export interface ManifestInput {
   /** The deploy's id: a label value, so series and objects of this deployment can be selected by it. */
@@ -362,7 +368,8 @@ export function renderManifests(input: ManifestInput): RenderResult {
     server: placement ? vllmServer(input, placement, replicas.max) : simulatorServer(option, settings),
     autoscaling: {
       target: componentDeploymentName(input.name),
-      prometheusUrl: settings.prometheusUrl,
+      prometheusUrl: kedaServerAddress(settings.prometheusUrl),
+      authenticationRef: settings.prometheusAuth ? kedaAuthenticationRef(settings.prometheusAuth) : null,
       query: `sum(${inFlight})`,
       inFlightPerReplica: String(inFlightPerReplica(option)),
     },

@@ -92,8 +92,35 @@ export const ManifestSettings = z
     weightStorageClass: z.string().regex(DNS_1123_SUBDOMAIN, 'must be a storage class name').optional(),
     /** Download rate from Hugging Face the startup probe allows for (MB/s): slow links get a longer budget. */
     downloadMBps: z.number().positive().default(100),
-    /** Prometheus that KEDA queries for vLLM's load. */
+    /** Prometheus that KEDA queries for vLLM's load; never with credentials in it (see prometheusAuth). */
     prometheusUrl: z.url().default('http://prometheus-operated.monitoring.svc:9090'),
+    /**
+     * The KEDA TriggerAuthentication in the deployment's namespace (or `ClusterTriggerAuthentication/NAME`) that
+     * gives the Prometheus scaler its basic-auth credentials from a Secret: the ScaledObject names it, so the
+     * credentials themselves are never written into a manifest or shown in a preview.
+     */
+    prometheusAuth: z
+      .string()
+      .regex(
+        /^(?:ClusterTriggerAuthentication\/)?[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?$/,
+        'must be a TriggerAuthentication name, or ClusterTriggerAuthentication/NAME',
+      )
+      .optional(),
+  })
+  .superRefine((settings, ctx) => {
+    if (
+      URL.canParse(settings.prometheusUrl) &&
+      hasCredentials(settings.prometheusUrl) &&
+      !settings.prometheusAuth
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['prometheusUrl'],
+        message:
+          'carries credentials (user:pass@), which Compass never writes into a ScaledObject: put them in a Secret, ' +
+          'reference it from a KEDA TriggerAuthentication (secretTargetRef username and password) and set ' +
+          'DEPLOY_PROMETHEUS_AUTH to its name',
+      });
   })
   .transform(({ imageAllowlist, ...settings }) => ({
     ...settings,
@@ -104,6 +131,25 @@ export const ManifestSettings = z
     ],
   }));
 export type ManifestSettings = z.infer<typeof ManifestSettings>;
+
+function hasCredentials(url: string): boolean {
+  const parsed = new URL(url);
+  return parsed.username !== '' || parsed.password !== '';
+}
+
+/** The Prometheus address KEDA is given: never with credentials, which reach it through `prometheusAuth`. */
+export function kedaServerAddress(url: string): string {
+  const parsed = new URL(url);
+  parsed.username = '';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, url.endsWith('/') ? '/' : '');
+}
+
+/** The ScaledObject trigger's authenticationRef for `prometheusAuth`, in KEDA's shape. */
+export function kedaAuthenticationRef(prometheusAuth: string): { name: string; kind?: string } {
+  const [kind, name] = prometheusAuth.includes('/') ? prometheusAuth.split('/') : [undefined, prometheusAuth];
+  return kind ? { name: name!, kind } : { name: name! };
+}
 
 /** An image's repository with the separator after it ("repo:" or "repo@"): admits its tags and digests only. */
 function repositoryOf(imageRef: string): string {

@@ -1,6 +1,7 @@
 import { Ollama } from 'ollama';
 import { z } from 'zod';
 import { USE_CASE_IDS, UseCaseId } from '../knowledge/catalog.js';
+import { redactSecrets, splitCredentials } from '../log/redact.js';
 import type { ExtractionVocabulary } from './schema.js';
 import { Priority } from './schema.js';
 
@@ -41,10 +42,15 @@ export interface LlmSettings {
   timeoutMs: number;
 }
 
-/** An ollama client whose every request is abandoned after timeoutMs (the client itself has no timeout). */
+/**
+ * An ollama client whose every request is abandoned after timeoutMs (the client itself has no timeout). Credentials
+ * in OLLAMA_HOST (user:pass@) travel as an Authorization header: fetch refuses a URL that carries them.
+ */
 export function createOllamaClient(settings: LlmSettings): ChatClient {
+  const { url, authorization } = splitCredentials(settings.host);
   return new Ollama({
-    host: settings.host,
+    host: url,
+    ...(authorization ? { headers: { authorization } } : {}),
     fetch: (input, init) => {
       const timeout = AbortSignal.timeout(settings.timeoutMs);
       const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
@@ -93,7 +99,7 @@ export async function requestLlmDraft(
   } catch (error) {
     return {
       ok: false,
-      reason: `LLM unavailable: ${error instanceof Error ? error.message : String(error)}`,
+      reason: redactSecrets(`LLM unavailable: ${error instanceof Error ? error.message : String(error)}`),
     };
   }
   let json: unknown;

@@ -3,6 +3,7 @@
  * a value whose message says what went wrong and what to check; nothing here throws.
  */
 import { z } from 'zod';
+import { redactSecrets, splitCredentials } from '../log/redact.js';
 
 export type PrometheusError =
   /** PROMETHEUS_URL is not set: monitoring is off, and says how to turn it on. */
@@ -94,7 +95,9 @@ export interface ClientOptions {
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export function createPrometheusClient(url: string, options: ClientOptions = {}): PrometheusClient {
-  const base = url.replace(/\/+$/, '');
+  // Credentials (user:pass@) go in a header, never in what is shown: `base` appears in messages, Slack and logs.
+  const { url: shown, authorization } = splitCredentials(url);
+  const base = shown.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
   async function call(
@@ -110,7 +113,10 @@ export function createPrometheusClient(url: string, options: ClientOptions = {})
     try {
       response = await fetch(`${base}${path}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(authorization ? { authorization } : {}),
+        },
         body: new URLSearchParams({ query: expr, ...params }),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -120,7 +126,7 @@ export function createPrometheusClient(url: string, options: ClientOptions = {})
       return unreachable(
         timedOut
           ? `did not answer within ${timeoutMs} ms`
-          : `cannot be reached (${cause instanceof Error ? cause.message : String(cause)})`,
+          : `cannot be reached (${redactSecrets(cause instanceof Error ? cause.message : String(cause))})`,
       );
     }
     let body: unknown;

@@ -1,3 +1,4 @@
+import { redactSecrets } from '../log/redact.js';
 import type { PlannedOption } from '../planner/plan.js';
 import { check, ms, usdMonthly } from '../slack/blocks/format.js';
 import type { Block, ButtonElement, SlackMessage } from '../slack/blocks/kit.js';
@@ -127,7 +128,9 @@ export function deployStatusBlocks(
   const state = afterwards
     ? deploy.state.replace(/_/g, ' ')
     : (outcome?.kind ?? (progress ? 'in progress' : 'queued'));
-  return { text: `${title} (${what} → ${target}): ${state}`, blocks };
+  // Step details and failure reasons quote what the cluster said, which may hold a URL's credentials or a token.
+  const message = { text: `${title} (${what} → ${target}): ${state}`, blocks };
+  return JSON.parse(redactSecrets(JSON.stringify(message))) as typeof message;
 }
 
 const STATE_ICON: Record<string, string> = {

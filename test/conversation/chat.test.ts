@@ -55,7 +55,9 @@ describe('compass chat on the embedded database (PGlite)', () => {
     expect(messages[form]).toMatch(/Allowed GPU types \[gpus\]: any/);
     expect(messages[form + 1]).toMatch(/^Type the changes on one line as name=value/);
     expect(messages[form + 2]).toMatch(/^Not understood: colour=red\. Fields: use_case, users, /);
-    expect(messages[form + 3]).toBe('users: “abc” is not a decimal number: write 1500, 1,500 or 1.5.\nttft: Must be more than 0.');
+    expect(messages[form + 3]).toBe(
+      'users: “abc” is not a decimal number: write 1500, 1,500 or 1.5.\nttft: Must be more than 0.',
+    );
     expect(messages[form + 4]).toMatch(
       /^Updated by @you: users 1,000 → 3,000 · peak load .* · TTFT p95 target 500 ms → 300 ms/,
     );

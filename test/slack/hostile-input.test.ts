@@ -34,4 +34,28 @@ describe('hostile message text, against the Slack stand-in and the real PostgreS
     );
     expect((await conversationOf(ts))!.intent!.users).toBe(40);
   });
+
+  it('a user count beyond the bounds is refused in the thread and not planned (issue 16: 1e23 people)', async () => {
+    const { ts } = await bot.mention('chatbot for 99999999999999999999999 people');
+    await bot.slack.waitFor(() => bot.posted(ts).length >= 2, 15_000);
+    expect(bot.posted(ts)[0]!.text).toBe(
+      '1.00e+23 users is beyond what Compass plans for (at most 100,000,000), so I left it out.',
+    );
+    expect((await conversationOf(ts))!.intent!.users).toBeNull();
+  });
+
+  it('/compass plan with a NUL byte and an absurd budget answers with a plan and both notes on top', async () => {
+    await bot.command('plan chatbot for 80 users\u0000, budget $99999999999 a month', 'hostile-plan');
+    const response = await bot.slack.waitFor(
+      () => bot.slack.responses.find((entry) => entry.id === 'hostile-plan'),
+      15_000,
+    );
+    const [notes] = response.body.blocks as { type: string; elements: { text: string }[] }[];
+    expect(notes!.type).toBe('context');
+    expect(notes!.elements[0]!.text).toBe(
+      'I ignored a control character (such as NUL) in your message. 99,999,999,999 USD a month is beyond what ' +
+        'Compass plans for (at most 1,000,000,000), so I left it out.',
+    );
+    expect(response.body.text).toMatch(/^Quick plan for/);
+  });
 });

@@ -35,7 +35,7 @@ export const numberLikeText = fc.oneof(
 );
 
 /** Pieces that make some text rule retry at every character when repeated; see `pathologicalText`. */
-const PATHOLOGICAL_ATOMS = [
+export const PATHOLOGICAL_ATOMS = [
   '1',
   '1 ',
   '1.',
@@ -60,6 +60,20 @@ const PATHOLOGICAL_ATOMS = [
   '\u0000',
   '\ud83d',
   'users ',
+  '$ 1 ',
+  '1.5 s ',
+  '1 users ',
+  'twenty-',
+  'a ',
+  'summar',
+  'a100 ',
+  'gpus ',
+  'under ',
+  '1)',
+  '1/',
+  "1'",
+  '1_',
+  '$1k/mo ',
 ];
 
 /** A long run of one pathological piece, or of several interleaved: up to 40,000 characters. */

@@ -111,4 +111,20 @@ describe('deployStatusBlocks', () => {
     ]);
     expect(buttons(deployStatusBlocks(deploy('deleted'), failed))).toEqual([]);
   });
+
+  it('shows a failure without the credentials or tokens the cluster’s error quoted', () => {
+    const reason =
+      'GET https://admin:Sup3rSecret@api.cluster:6443/apis failed: 401 (Bearer eyJhbGciOiJSUzI1NiJ9.abc)';
+    const failed = finished(withStep(startProgress(1), 'apply', 'failed', reason), {
+      kind: 'failed',
+      reason,
+      at: '2026-11-24T12:00:00.000Z',
+    });
+    const message = deployStatusBlocks(deploy('failed'), failed);
+    expect(JSON.stringify(message)).not.toMatch(/Sup3rSecret|eyJhbGci/);
+    expect(texts(message)).toContain(
+      'https://[redacted]@api.cluster:6443/apis failed: 401 (Bearer [redacted])',
+    );
+    expect(validateMessage(message)).toEqual([]);
+  });
 });
