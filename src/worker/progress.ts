@@ -70,3 +70,15 @@ export function withStep(
 export function finished(progress: DeployProgress, outcome: NonNullable<DeployProgress['outcome']>) {
   return { ...progress, outcome };
 }
+
+/**
+ * What the Ready step says while it waits, when the rollout is a Recreate: the old replicas stop before the new ones
+ * start (no spare GPUs needed), so an update leaves the deployment unavailable for a while.
+ */
+export function rolloutNotice(objects: readonly { kind: string; spec?: unknown }[]): string | undefined {
+  const service = objects.find((object) => object.kind === 'InferenceService');
+  const predictor = (service?.spec as { predictor?: { deploymentStrategy?: { type?: unknown } } } | undefined)
+    ?.predictor;
+  if (predictor?.deploymentStrategy?.type !== 'Recreate') return undefined;
+  return 'Recreate rollout: on an update the old replicas stop before the new ones start, so the deployment is briefly unavailable until they load the model';
+}

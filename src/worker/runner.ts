@@ -1,7 +1,7 @@
 import type { KubeObject } from '../kube/index.js';
 import type { Logger } from '../log/index.js';
 import type { DeployProgress, DeployState, DeployStep } from './progress.js';
-import { finished, startProgress, withStep } from './progress.js';
+import { finished, rolloutNotice, startProgress, withStep } from './progress.js';
 import type { DeployAction } from './queue.js';
 import type { DeploySummary } from './status-blocks.js';
 
@@ -206,7 +206,7 @@ async function deployOnce(deps: DeployRunnerDeps, deploy: DeployRecord, job: Job
     await report(withStep(progress, 'apply', 'done', applied), 'running');
 
     step = 'ready';
-    await report(withStep(progress, 'ready', 'running'), 'running');
+    await report(withStep(progress, 'ready', 'running', rolloutNotice(rendered.objects)), 'running');
     const endpoint = await cluster.waitUntilReady(rendered.objects, job.signal);
     await report(withStep(progress, 'ready', 'done', endpoint), 'running');
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 // The pure parts, imported directly: they need no client library.
 import { changedFields, describeChanges } from '../../src/kube/diff.js';
 import type { KubeObject } from '../../src/kube/objects.js';
-import { readinessOf } from '../../src/kube/readiness.js';
+import { readinessOf, rolloutOf } from '../../src/kube/readiness.js';
 
 const object = (fields: Partial<KubeObject> & Record<string, unknown> = {}): KubeObject => ({
   apiVersion: 'apps/v1',
@@ -117,6 +117,110 @@ describe('readinessOf', () => {
       state: 'failed',
       reason: 'InvalidSpec',
       message: 'model transition status InvalidSpec',
+    });
+  });
+});
+
+describe('readinessOf in RawDeployment mode', () => {
+  it("ignores the observedGeneration KServe copies from the predictor's Deployment", () => {
+    const service: KubeObject = {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: {
+        name: 'chat',
+        namespace: 'compass',
+        generation: 5,
+        annotations: { 'serving.kserve.io/deploymentMode': 'RawDeployment' },
+      },
+      status: { observedGeneration: 2, url: 'http://chat', conditions: [{ type: 'Ready', status: 'True' }] },
+    };
+    expect(readinessOf(service)).toEqual({ state: 'ready', url: 'http://chat' });
+  });
+
+  it('fails on a rollout past its progress deadline', () => {
+    const service: KubeObject = {
+      apiVersion: 'serving.kserve.io/v1beta1',
+      kind: 'InferenceService',
+      metadata: { name: 'chat', namespace: 'compass', generation: 1 },
+      status: {
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ProgressDeadlineExceeded',
+            message: 'timed out progressing',
+          },
+        ],
+      },
+    };
+    expect(readinessOf(service)).toEqual({
+      state: 'failed',
+      reason: 'ProgressDeadlineExceeded',
+      message: 'timed out progressing',
+    });
+  });
+});
+
+describe('rolloutOf', () => {
+  const labels = { 'compass.dev/deploy-id': 'd-2' };
+  const deployment = (fields: { generation?: number; template?: string; status: Record<string, unknown> }) =>
+    ({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'chat-predictor', namespace: 'compass', generation: fields.generation ?? 3 },
+      spec: {
+        replicas: 2,
+        template: { metadata: { labels: { 'compass.dev/deploy-id': fields.template ?? 'd-2', app: 'x' } } },
+      },
+      status: fields.status,
+    }) as KubeObject;
+  const complete = {
+    observedGeneration: 3,
+    replicas: 2,
+    updatedReplicas: 2,
+    readyReplicas: 2,
+    availableReplicas: 2,
+  };
+
+  it('is ready only when every replica runs the new template and no old pod is left', () => {
+    expect(rolloutOf(deployment({ status: complete }), labels)).toEqual({ state: 'ready', url: undefined });
+    const cases: [Parameters<typeof deployment>[0], string][] = [
+      [
+        { template: 'd-1', status: complete },
+        'its pods are not yet those of this revision (compass.dev/deploy-id=d-1)',
+      ],
+      [{ generation: 4, status: complete }, 'the Deployment controller has not yet seen generation 4'],
+      [{ status: { ...complete, updatedReplicas: 1 } }, '1 of 2 replicas updated'],
+      [{ status: { ...complete, replicas: 3, availableReplicas: 3 } }, '1 old replica still running'],
+      [
+        { status: { ...complete, availableReplicas: 1, unavailableReplicas: 1 } },
+        '1 of 2 new replicas available',
+      ],
+    ];
+    for (const [fields, detail] of cases)
+      expect(rolloutOf(deployment(fields), labels)).toEqual({ state: 'pending', detail });
+  });
+
+  it('fails a rollout the Deployment controller gave up on', () => {
+    const stalled = {
+      ...complete,
+      updatedReplicas: 1,
+      availableReplicas: 2,
+      conditions: [
+        { type: 'Available', status: 'True' },
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: 'ReplicaSet "chat-predictor-7d9" has timed out progressing.',
+        },
+      ],
+    };
+    expect(rolloutOf(deployment({ status: stalled }), labels)).toEqual({
+      state: 'failed',
+      reason: 'ProgressDeadlineExceeded',
+      message:
+        'ReplicaSet "chat-predictor-7d9" has timed out progressing. (new pods crash-looping or unschedulable)',
     });
   });
 });
