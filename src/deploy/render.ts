@@ -10,6 +10,7 @@ import type { Precision } from '../knowledge/catalog.js';
 import { KubeObject } from '../kube/objects.js';
 import { renderSelector, selectorOf } from '../monitor/queries.js';
 import { templatesDir } from '../paths.js';
+import { podNeeds } from '../planner/node-fit.js';
 import type { PlannedOption } from '../planner/plan.js';
 import { SLO_CAPACITY_SHARE } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
@@ -158,12 +159,15 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
   const gpus = option.gpusPerReplica;
   const pipelineStages = gpus / option.tensorParallel;
   const quantization = engine.quantizeOnLoad ? ON_LOAD_QUANTIZATION[option.precision] : null;
-  const shmGib = option.tensorParallel > 1 || pipelineStages > 1 ? 2 * gpus : 0;
-  // Host memory: the checkpoint passes through the page cache while it loads, each GPU worker process holds a few
-  // GiB (CUDA context, torch), the API server a few more; shared memory counts against the limit too.
-  const memoryGib = Math.ceil((engine.weightsGb * 1e9) / GIB) + 4 * gpus + 4 + shmGib;
-  // Tokenization, scheduling and detokenization run on the CPU: two cores, plus two per GPU worker.
-  const cpu = 2 + 2 * gpus;
+  const needs = podNeeds({
+    gpusPerReplica: gpus,
+    tensorParallel: option.tensorParallel,
+    weightsGb: engine.weightsGb,
+  });
+  // Requests that fit the instance the replica was priced on (the plan chose it so they do); without one, all wanted.
+  const pod = option.node?.pod ?? { cpu: needs.cpu.wanted, memoryGib: needs.memoryGib.wanted };
+  const cpu = String(pod.cpu);
+  const memory = `${pod.memoryGib}Gi`;
   return {
     image: placement.image,
     command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
@@ -181,14 +185,15 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
     hfTokenSecret: settings.hfTokenSecret,
     resources: {
       requests: {
-        cpu: String(cpu),
-        memory: `${memoryGib}Gi`,
+        cpu,
+        memory,
         [placement.resource]: String(gpus),
         ...onNodeDisk,
       },
       limits: {
-        cpu: String(2 * cpu),
-        memory: `${memoryGib}Gi`,
+        // CPU beyond the request is borrowed when idle; memory is not, so its limit is the request.
+        cpu: String(Math.max(pod.cpu, 2 * needs.cpu.wanted)),
+        memory,
         [placement.resource]: String(gpus),
         ...onNodeDisk,
       },
@@ -198,7 +203,7 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
       nodeTerms: Object.entries(placement.nodeLabels).map(([key, values]) => ({ key, values })),
       tolerations: placement.tolerations,
     },
-    shmSizeLimit: shmGib > 0 ? `${shmGib}Gi` : null,
+    shmSizeLimit: needs.shmGib > 0 ? `${needs.shmGib}Gi` : null,
     weightCache: cache,
     strategy: rolloutStrategy(settings.rollout),
     probes: {

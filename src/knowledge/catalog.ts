@@ -62,8 +62,18 @@ export const Gpu = z.object({
      * at least N GPUs.
      */
     nodeSizes: z
-      .array(z.object({ gpus: positiveInt, usdPerHour: positive, instanceType: z.string().min(1) }))
+      .array(
+        z.object({
+          gpus: positiveInt,
+          usdPerHour: positive,
+          instanceType: z.string().min(1),
+          vcpus: positiveInt.optional(),
+          memoryGib: positive.optional(),
+        }),
+      )
       .optional(),
+    /** The headline instance's GPUs, vCPUs and memory: a replica's pod must fit its share of them. */
+    instance: z.object({ gpus: positiveInt, vcpus: positiveInt, memoryGib: positive }).optional(),
   }),
   /** Lower-case phrases users type for this GPU ("h100 sxm", "a100s"). */
   aliases: z.array(z.string().min(1)),

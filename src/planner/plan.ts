@@ -5,6 +5,7 @@ import type { DeploymentSpec } from '../spec/schema.js';
 import { KV_BLOCK_TOKENS, type KvCacheDtype } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import { weightBytesTotal } from './memory.js';
+import { instancesFor, podAllowance, podNeeds, podRequests } from './node-fit.js';
 import type { Basis, SloLimit } from './predict.js';
 import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
 import { qualityOf } from './quality.js';
@@ -93,6 +94,47 @@ export interface PlannedOption extends OptionShape {
   observations?: number;
   rationale: string;
   engine: PlannedEngine;
+  /**
+   * The instance one replica is priced on — the cheapest per GPU whose allocatable CPU and memory (after system
+   * reservations and DaemonSets) hold the pod — and what the pod requests there. Absent where the catalog lacks the
+   * instance's size (and from options planned before it was recorded).
+   */
+  node?: ReplicaNode;
+}
+
+export interface ReplicaNode {
+  instanceType: string;
+  /** The whole instance. */
+  gpus: number;
+  vcpus: number;
+  memoryGib: number;
+  /** This replica's share of the instance's allocatable CPU and memory, DaemonSets deducted. */
+  allowance: { cpu: number; memoryGib: number };
+  /** What the replica's pod requests: what it wants, within the allowance. */
+  pod: { cpu: number; memoryGib: number };
+}
+
+/** Where one replica runs: the cheapest per-GPU instance with room for its pod. */
+export function replicaNode(
+  gpu: Gpu,
+  shape: { gpusPerReplica: number; tensorParallel: number; weightsGb: number },
+): ReplicaNode | undefined {
+  const needs = podNeeds(shape);
+  for (const instance of instancesFor(gpu, shape.gpusPerReplica)) {
+    const allowance = podAllowance(instance, shape.gpusPerReplica);
+    const pod = podRequests(needs, allowance);
+    if (!pod.fits) continue;
+    const round1 = (value: number) => Math.floor(value * 10) / 10;
+    return {
+      instanceType: instance.instanceType,
+      gpus: instance.gpus,
+      vcpus: instance.vcpus,
+      memoryGib: instance.memoryGib,
+      allowance: { cpu: round1(allowance.cpu), memoryGib: round1(allowance.memoryGib) },
+      pod: { cpu: pod.cpu, memoryGib: pod.memoryGib },
+    };
+  }
+  return undefined;
 }
 
 export type MissedConstraint = 'ttft' | 'itl' | 'e2e' | 'budget' | 'maxGpus';
@@ -267,6 +309,11 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
 }
 
 /** The fields that name a sized option, copied field by field (no spread of the whole record in the hot loop). */
+function nodeOf(gpu: Gpu | undefined, shape: Parameters<typeof replicaNode>[1]): { node?: ReplicaNode } {
+  const node = gpu && replicaNode(gpu, shape);
+  return node ? { node } : {};
+}
+
 function identityOf(option: SizedOption) {
   return {
     modelId: option.modelId,
@@ -349,6 +396,11 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
         ? p.evidence.memory.weightsGbTotal
         : round(weightBytesTotal(model, 'bf16') / 1e9, 3),
     },
+    ...nodeOf(context.gpus.get(option.gpuId), {
+      gpusPerReplica: option.gpusPerReplica,
+      tensorParallel: option.tensorParallel,
+      weightsGb: p.evidence.memory.weightsGbTotal,
+    }),
   };
 }
 

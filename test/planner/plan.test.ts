@@ -284,6 +284,8 @@ describe('the planned engine', () => {
         ...engine,
         maxModelLen: Math.min(model.contextWindow, kvCapped),
         weightsGb: memory.weightsGbTotal,
+        // The checkpoint ships the served precision: what downloads is what loads.
+        checkpointGb: memory.weightsGbTotal,
         checkpoint: served.checkpoint,
         quantizeOnLoad: false,
       });
@@ -297,6 +299,9 @@ describe('the planned engine', () => {
     const result = whatIf(spec, baseline, { precision: 'fp8' }, knowledge);
     if (result.scenario.kind !== 'planned')
       throw new Error(`expected a planned fp8 option: ${result.scenario.kind}`);
-    expect(result.scenario.option.engine).toMatchObject({ checkpoint: coder, quantizeOnLoad: true });
+    const { engine } = result.scenario.option;
+    expect(engine).toMatchObject({ checkpoint: coder, quantizeOnLoad: true });
+    // The bf16 base downloads: about twice the FP8 weights it loads as.
+    expect(engine.checkpointGb! / engine.weightsGb).toBeGreaterThan(1.6);
   });
 });
