@@ -141,3 +141,15 @@ export function instancesFor(gpu: Gpu, gpus: number): (PricedInstance & { usdPer
   );
   return [...headline, ...sizes].sort((a, b) => a.usdPerGpuHour - b.usdPerGpuHour || a.gpus - b.gpus);
 }
+
+/** "Priced on g6.xlarge (4 vCPU, 16 GiB, 1 GPU): …" — which instance the plan priced and how the pod fits it. */
+export function describeNode(node: {
+  instanceType: string;
+  gpus: number;
+  vcpus: number;
+  memoryGib: number;
+  allowance: { cpu: number; memoryGib: number };
+  pod: { cpu: number; memoryGib: number };
+}): string {
+  return `priced on ${node.instanceType} (${node.vcpus} vCPU, ${node.memoryGib} GiB, ${node.gpus} GPU${node.gpus > 1 ? 's' : ''}), the cheapest per GPU with room for the pod: it requests ${node.pod.cpu} CPU and ${node.pod.memoryGib} GiB of the ${node.allowance.cpu} CPU and ${node.allowance.memoryGib} GiB a replica may use there after system reservations and DaemonSets`;
+}
