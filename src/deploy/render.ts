@@ -114,7 +114,9 @@ function rolloutStrategy(rollout: ManifestSettings['rollout']): Record<string, u
 /** The name of the weight cache claim of a deployment and checkpoint: same model, same cache across redeploys. */
 export function weightClaimName(service: string, checkpoint: string): string {
   const hash = createHash('sha256').update(checkpoint).digest('hex').slice(0, 8);
-  return `${service}-weights-${hash}`;
+  const suffix = `-weights-${hash}`;
+  // A label-length name (63) whatever the service's length; the hash keeps it unique.
+  return `${service.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
 function weightCache(input: ManifestInput, checkpointGb: number, maxReplicas: number): WeightCache {

@@ -12,6 +12,7 @@ import {
   replicaRange,
   startupBudgetSeconds,
   weightCacheGib,
+  weightClaimName,
 } from '../../src/deploy/index.js';
 import { parseYamlDocuments } from '../../src/deploy/objects.js';
 import { SLO_CAPACITY_SHARE, whatIf } from '../../src/planner/index.js';
@@ -412,6 +413,15 @@ describe('weight storage and rollouts of GPU deployments', () => {
     expect(objects.map((object) => object.kind)).not.toContain('PersistentVolumeClaim');
     expect(serverOf(objects).resources.requests['ephemeral-storage']).toBe(size);
     expect(predictorOf(objects).volumes).toContainEqual({ name: 'weights', emptyDir: { sizeLimit: size } });
+  });
+
+  it('names the weight claim after the service and the checkpoint, within 63 characters', () => {
+    const model = 'meta-llama/Llama-3.1-70B-Instruct';
+    expect(weightClaimName('chat', model)).toMatch(/^chat-weights-[0-9a-f]{8}$/);
+    expect(weightClaimName('chat', model)).not.toBe(weightClaimName('chat', 'Qwen/Qwen2.5-7B-Instruct'));
+    const long = weightClaimName(`${'a'.repeat(49)}-b`, model);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^a+-weights-[0-9a-f]{8}$/);
   });
 
   it('names the storage class when one is configured', () => {
