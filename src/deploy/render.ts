@@ -58,6 +58,7 @@ type WeightCache =
 
 interface Server {
   image: string;
+  securityContext: Record<string, unknown> | null;
   command: string[] | null;
   args: string[];
   hfTokenSecret: ManifestSettings['hfTokenSecret'] | null;
@@ -172,6 +173,7 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
   const memory = `${pod.memoryGib}Gi`;
   return {
     image: placement.image,
+    securityContext: placement.securityContext,
     command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
     args: [
       '--model',
@@ -224,6 +226,7 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
 function simulatorServer(option: PlannedOption, settings: ManifestSettings): Server {
   return {
     image: settings.simulatorImage,
+    securityContext: null,
     // The Compass image's entrypoint is `compass`.
     command: null,
     args: [

@@ -204,6 +204,9 @@ describe('renderManifests for other shapes', () => {
     const objects = rendered(input);
     const server = serverOf(objects);
     expect(server.image).toBe('rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210');
+    // ROCm's runtime runs unconfined by seccomp, as AMD's and vLLM's instructions run it; never privileged.
+    expect(server.securityContext).toEqual({ seccompProfile: { type: 'Unconfined' } });
+    expect(serverOf(rendered(manifestInput({ gpuTypes: ['H100'] }))).securityContext).toBeUndefined();
     expect(server.resources.limits['amd.com/gpu']).toBeDefined();
     expect(server.resources.limits).not.toHaveProperty('nvidia.com/gpu');
     // Bare metal (74a1), cloud VMs' virtual function (74b5) and the HF variant and its VF.
