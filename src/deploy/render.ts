@@ -158,6 +158,8 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
   const checkpointGb = engine.checkpointGb ?? engine.weightsGb;
   const cache = weightCache(input, checkpointGb, maxReplicas);
   const startupSeconds = startupBudgetSeconds(checkpointGb, settings.downloadMBps);
+  // Requested so the scheduler picks a node with room; no limit, which would evict the pod for its logs and
+  // writable layer on top of a full cache (the emptyDir's sizeLimit bounds the cache itself).
   const onNodeDisk: Record<string, string> = cache.kind === 'node' ? { 'ephemeral-storage': cache.size } : {};
   const gpus = option.gpusPerReplica;
   const pipelineStages = gpus / option.tensorParallel;
@@ -199,7 +201,6 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
         cpu: String(Math.max(pod.cpu, 2 * needs.cpu.wanted)),
         memory,
         [placement.resource]: String(gpus),
-        ...onNodeDisk,
       },
     },
     placement: {

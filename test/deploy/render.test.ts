@@ -415,6 +415,7 @@ describe('weight storage and rollouts of GPU deployments', () => {
     const size = `${weightCacheGib(input.option.engine.checkpointGb!)}Gi`;
     expect(objects.map((object) => object.kind)).not.toContain('PersistentVolumeClaim');
     expect(serverOf(objects).resources.requests['ephemeral-storage']).toBe(size);
+    expect(serverOf(objects).resources.limits).not.toHaveProperty('ephemeral-storage');
     expect(predictorOf(objects).volumes).toContainEqual({ name: 'weights', emptyDir: { sizeLimit: size } });
   });
 
