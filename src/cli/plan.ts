@@ -3,7 +3,7 @@ import { missingFacts } from '../intent/index.js';
 import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Plan, PlannedOption } from '../planner/index.js';
-import { planDeployment } from '../planner/index.js';
+import { describeNode, planDeployment } from '../planner/index.js';
 import { assumptionsOf, buildSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { withKnowledgeBase } from './context.js';
@@ -90,6 +90,7 @@ export function recommendationJson(option: PlannedOption) {
     meetsSlo: option.meetsSlo,
     basis: option.basis,
     rationale: option.rationale,
+    ...(option.node ? { node: { ...option.node, why: describeNode(option.node) } } : {}),
   };
 }
 

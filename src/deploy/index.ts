@@ -19,6 +19,7 @@ export {
   SERVER_PORT,
   startupBudgetSeconds,
   weightCacheGib,
+  weightClaimName,
 } from './render.js';
 export {
   DEFAULT_GPU_PLACEMENT,

@@ -64,6 +64,7 @@ type WeightCache =
 
 interface Server {
   image: string;
+  securityContext: Record<string, unknown> | null;
   command: string[] | null;
   args: string[];
   hfTokenSecret: ManifestSettings['hfTokenSecret'] | null;
@@ -120,7 +121,9 @@ function rolloutStrategy(rollout: ManifestSettings['rollout']): Record<string, u
 /** The name of the weight cache claim of a deployment and checkpoint: same model, same cache across redeploys. */
 export function weightClaimName(service: string, checkpoint: string): string {
   const hash = createHash('sha256').update(checkpoint).digest('hex').slice(0, 8);
-  return `${service}-weights-${hash}`;
+  const suffix = `-weights-${hash}`;
+  // A label-length name (63) whatever the service's length; the hash keeps it unique.
+  return `${service.slice(0, 63 - suffix.length).replace(/-+$/, '')}${suffix}`;
 }
 
 function weightCache(input: ManifestInput, checkpointGb: number, maxReplicas: number): WeightCache {
@@ -161,6 +164,8 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
   const checkpointGb = engine.checkpointGb ?? engine.weightsGb;
   const cache = weightCache(input, checkpointGb, maxReplicas);
   const startupSeconds = startupBudgetSeconds(checkpointGb, settings.downloadMBps);
+  // Requested so the scheduler picks a node with room; no limit, which would evict the pod for its logs and
+  // writable layer on top of a full cache (the emptyDir's sizeLimit bounds the cache itself).
   const onNodeDisk: Record<string, string> = cache.kind === 'node' ? { 'ephemeral-storage': cache.size } : {};
   const gpus = option.gpusPerReplica;
   const pipelineStages = gpus / option.tensorParallel;
@@ -176,6 +181,7 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
   const memory = `${pod.memoryGib}Gi`;
   return {
     image: placement.image,
+    securityContext: placement.securityContext,
     command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
     args: [
       '--model',
@@ -201,7 +207,6 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
         cpu: String(Math.max(pod.cpu, 2 * needs.cpu.wanted)),
         memory,
         [placement.resource]: String(gpus),
-        ...onNodeDisk,
       },
     },
     placement: {
@@ -228,6 +233,7 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
 function simulatorServer(option: PlannedOption, settings: ManifestSettings): Server {
   return {
     image: settings.simulatorImage,
+    securityContext: null,
     // The Compass image's entrypoint is `compass`.
     command: null,
     args: [

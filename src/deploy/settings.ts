@@ -222,7 +222,17 @@ export const DEFAULT_GPU_PLACEMENT: Record<string, GpuPlacement> = {
 export type ResolvedPlacement = Required<GpuPlacement> & {
   /** The vLLM image built for this GPU's vendor. */
   image: string;
+  /** The container's securityContext the vendor's runtime needs; null: none. */
+  securityContext: Record<string, unknown> | null;
 };
+
+/**
+ * ROCm's runtime makes system calls the default seccomp profile blocks: AMD's and vLLM's instructions run it
+ * unconfined (`--security-opt seccomp=unconfined`; vLLM's Kubernetes guide sets seccompProfile Unconfined on its AMD
+ * example). The device plugin mounts /dev/kfd and /dev/dri for amd.com/gpu; the image runs as root, so no video
+ * group is needed.
+ */
+const ROCM_SECURITY_CONTEXT = { seccompProfile: { type: 'Unconfined' } };
 
 /** AMD's device plugin advertises amd.com/gpu; those GPUs need the ROCm build of vLLM. */
 const isRocm = (resource: string) => resource.startsWith('amd.com/');
@@ -241,6 +251,7 @@ export function gpuPlacement(gpuId: string, settings: ManifestSettings): Resolve
     nodeLabels: configured.nodeSelector && !configured.nodeLabels ? {} : (placement.nodeLabels ?? {}),
     tolerations: placement.tolerations ?? [],
     image: isRocm(placement.resource) ? settings.vllmRocmImage : settings.vllmImage,
+    securityContext: isRocm(placement.resource) ? ROCM_SECURITY_CONTEXT : null,
   };
 }
 

@@ -3,6 +3,7 @@ export { calibrate, DEFAULT_FACTORS, factorsFor } from './calibrate.js';
 export { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 export type { MemoryPlan } from './memory.js';
 export { kvBytesPerToken, weightBytesPerGpu, weightBytesTotal } from './memory.js';
+export { describeNode, podAllowance, reservedCpu, reservedMemoryGib } from './node-fit.js';
 export type {
   Evaluation,
   MissedConstraint,

@@ -19,20 +19,24 @@ export interface PricedInstance {
  * https://github.com/awslabs/amazon-eks-ami, bootstrap's get_cpu_millicores_to_reserve).
  */
 export function reservedCpu(vcpus: number): number {
-  const tiers: [number, number][] = [
+  return tiered(vcpus, [
     [1, 0.06],
     [1, 0.01],
     [2, 0.005],
     [Number.POSITIVE_INFINITY, 0.0025],
-  ];
-  let left = vcpus;
-  let reserved = 0;
-  for (const [cores, share] of tiers) {
-    const taken = Math.min(left, cores);
-    reserved += taken * share;
+  ]);
+}
+
+/** A share of each successive slice of `amount`: [slice size, share] tiers, as reservation formulas state them. */
+function tiered(amount: number, tiers: [number, number][]): number {
+  let left = amount;
+  let total = 0;
+  for (const [size, share] of tiers) {
+    const taken = Math.min(left, size);
+    total += taken * share;
     left -= taken;
   }
-  return reserved;
+  return total;
 }
 
 /**
@@ -42,21 +46,17 @@ export function reservedCpu(vcpus: number): number {
  * 255 MiB + 11 MiB per pod, less on these nodes; the larger of the two holds on both.
  */
 export function reservedMemoryGib(memoryGib: number): number {
-  const tiers: [number, number][] = [
-    [4, 0.25],
-    [4, 0.2],
-    [8, 0.1],
-    [112, 0.06],
-    [Number.POSITIVE_INFINITY, 0.02],
-  ];
-  let left = memoryGib;
-  let reserved = 0.1;
-  for (const [gib, share] of tiers) {
-    const taken = Math.min(left, gib);
-    reserved += taken * share;
-    left -= taken;
-  }
-  return reserved;
+  const evictionThresholdGib = 0.1;
+  return (
+    evictionThresholdGib +
+    tiered(memoryGib, [
+      [4, 0.25],
+      [4, 0.2],
+      [8, 0.1],
+      [112, 0.06],
+      [Number.POSITIVE_INFINITY, 0.02],
+    ])
+  );
 }
 
 /**
@@ -73,6 +73,19 @@ export function podAllowance(instance: PricedInstance, gpus: number): { cpu: num
     memoryGib:
       (instance.memoryGib - reservedMemoryGib(instance.memoryGib) - DAEMONSET_RESERVE.memoryGib) * share,
   };
+}
+
+/** Where one replica runs and what its pod requests there. */
+export interface ReplicaNode {
+  instanceType: string;
+  /** The whole instance. */
+  gpus: number;
+  vcpus: number;
+  memoryGib: number;
+  /** This replica's share of the instance's allocatable CPU and memory, DaemonSets deducted. */
+  allowance: { cpu: number; memoryGib: number };
+  /** What the replica's pod requests: what it wants, within the allowance. */
+  pod: { cpu: number; memoryGib: number };
 }
 
 /** What one replica's vLLM pod asks for: what it would like, and the least it runs with. */
@@ -140,4 +153,9 @@ export function instancesFor(gpu: Gpu, gpus: number): (PricedInstance & { usdPer
       : [],
   );
   return [...headline, ...sizes].sort((a, b) => a.usdPerGpuHour - b.usdPerGpuHour || a.gpus - b.gpus);
+}
+
+/** "Priced on g6.xlarge (4 vCPU, 16 GiB, 1 GPU): …" — which instance the plan priced and how the pod fits it. */
+export function describeNode(node: ReplicaNode): string {
+  return `priced on ${node.instanceType} (${node.vcpus} vCPU, ${node.memoryGib} GiB, ${node.gpus} GPU${node.gpus > 1 ? 's' : ''}), the cheapest per GPU with room for the pod: it requests ${node.pod.cpu} CPU and ${node.pod.memoryGib} GiB of the ${node.allowance.cpu} CPU and ${node.allowance.memoryGib} GiB a replica may use there after system reservations and DaemonSets`;
 }

@@ -5,7 +5,7 @@ import type { DeploymentSpec } from '../spec/schema.js';
 import { KV_BLOCK_TOKENS, type KvCacheDtype } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import { weightBytesTotal } from './memory.js';
-import { instancesFor, podAllowance, podNeeds, podRequests } from './node-fit.js';
+import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
 import type { Basis, SloLimit } from './predict.js';
 import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
 import { pruneOptions } from './prune.js';
@@ -101,18 +101,6 @@ export interface PlannedOption extends OptionShape {
    * instance's size (and from options planned before it was recorded).
    */
   node?: ReplicaNode;
-}
-
-export interface ReplicaNode {
-  instanceType: string;
-  /** The whole instance. */
-  gpus: number;
-  vcpus: number;
-  memoryGib: number;
-  /** This replica's share of the instance's allocatable CPU and memory, DaemonSets deducted. */
-  allowance: { cpu: number; memoryGib: number };
-  /** What the replica's pod requests: what it wants, within the allowance. */
-  pod: { cpu: number; memoryGib: number };
 }
 
 /** Where one replica runs: the cheapest per-GPU instance with room for its pod. */

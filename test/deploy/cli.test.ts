@@ -65,6 +65,14 @@ describe('compass manifests', () => {
     );
   });
 
+  it("refuses a name KServe's webhook refuses (it must start with a letter), suggesting one it takes", async () => {
+    const result = await cli(['manifests', '--json', '--name', '9llama', TEXT], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /InferenceService compass\/9llama: metadata\.name "9llama" does not start with a letter.*name it "m-9llama"/,
+    );
+  });
+
   it('--simulator runs the simulator image without GPUs', async () => {
     const result = await cli(['manifests', '--json', '--simulator', TEXT], env);
     expect(result.code).toBe(0);

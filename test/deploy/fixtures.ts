@@ -77,6 +77,7 @@ export interface Predictor {
   containers: {
     name: string;
     image: string;
+    securityContext?: Record<string, unknown>;
     command?: string[];
     args: string[];
     env?: { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];

@@ -12,6 +12,7 @@ import {
   replicaRange,
   startupBudgetSeconds,
   weightCacheGib,
+  weightClaimName,
 } from '../../src/deploy/index.js';
 import { parseYamlDocuments } from '../../src/deploy/objects.js';
 import { SLO_CAPACITY_SHARE, whatIf } from '../../src/planner/index.js';
@@ -203,6 +204,9 @@ describe('renderManifests for other shapes', () => {
     const objects = rendered(input);
     const server = serverOf(objects);
     expect(server.image).toBe('rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210');
+    // ROCm's runtime runs unconfined by seccomp, as AMD's and vLLM's instructions run it; never privileged.
+    expect(server.securityContext).toEqual({ seccompProfile: { type: 'Unconfined' } });
+    expect(serverOf(rendered(manifestInput({ gpuTypes: ['H100'] }))).securityContext).toBeUndefined();
     expect(server.resources.limits['amd.com/gpu']).toBeDefined();
     expect(server.resources.limits).not.toHaveProperty('nvidia.com/gpu');
     // Bare metal (74a1), cloud VMs' virtual function (74b5) and the HF variant and its VF.
@@ -411,7 +415,17 @@ describe('weight storage and rollouts of GPU deployments', () => {
     const size = `${weightCacheGib(input.option.engine.checkpointGb!)}Gi`;
     expect(objects.map((object) => object.kind)).not.toContain('PersistentVolumeClaim');
     expect(serverOf(objects).resources.requests['ephemeral-storage']).toBe(size);
+    expect(serverOf(objects).resources.limits).not.toHaveProperty('ephemeral-storage');
     expect(predictorOf(objects).volumes).toContainEqual({ name: 'weights', emptyDir: { sizeLimit: size } });
+  });
+
+  it('names the weight claim after the service and the checkpoint, within 63 characters', () => {
+    const model = 'meta-llama/Llama-3.1-70B-Instruct';
+    expect(weightClaimName('chat', model)).toMatch(/^chat-weights-[0-9a-f]{8}$/);
+    expect(weightClaimName('chat', model)).not.toBe(weightClaimName('chat', 'Qwen/Qwen2.5-7B-Instruct'));
+    const long = weightClaimName(`${'a'.repeat(49)}-b`, model);
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^a+-weights-[0-9a-f]{8}$/);
   });
 
   it('names the storage class when one is configured', () => {

@@ -44,6 +44,22 @@ describe('the shipped data files', () => {
     expect(cost('B200')).toBeGreaterThan(cost('H100'));
   });
 
+  it("record every priced instance's GPUs, vCPUs and memory, with a source", () => {
+    for (const { id, price, sources, maxPerNode } of catalog.gpus) {
+      const sizes = [{ instanceType: price.instanceType, ...price.instance }, ...(price.nodeSizes ?? [])];
+      for (const size of sizes) {
+        expect(size.gpus, `${id} ${size.instanceType}`).toBeLessThanOrEqual(maxPerNode);
+        // GPU instances carry at least 4 vCPUs and 4 GiB of memory per GPU.
+        expect(size.vcpus! / size.gpus!, `${id} ${size.instanceType}`).toBeGreaterThanOrEqual(4);
+        expect(size.memoryGib! / size.gpus!, `${id} ${size.instanceType}`).toBeGreaterThanOrEqual(4);
+      }
+      expect(
+        sources.some((source) => source.covers?.includes('price.instance')),
+        id,
+      ).toBe(true);
+    }
+  });
+
   it('include the required models and at least 15 in all', () => {
     const required = [
       'meta-llama/Llama-3.1-8B-Instruct',

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { replicaHourlyUsd } from '../../src/planner/index.js';
 import {
   DAEMONSET_RESERVE,
+  describeNode,
   instancesFor,
   podAllowance,
   reservedCpu,
@@ -55,6 +56,9 @@ describe('pods that fit the instance they are priced on', () => {
       expect(quantity(requests.cpu!), option.id).toBeLessThanOrEqual(allowance.cpu);
       expect(quantity(requests.memory!), option.id).toBeLessThanOrEqual(allowance.memoryGib);
       expect({ cpu: quantity(requests.cpu!), memoryGib: quantity(requests.memory!) }).toEqual(node.pod);
+      // And the plan says so.
+      expect(describeNode(node)).toContain(`priced on ${node.instanceType} (${node.vcpus} vCPU`);
+      expect(describeNode(node)).toContain(`requests ${node.pod.cpu} CPU and ${node.pod.memoryGib} GiB`);
     }
   });
 

@@ -1,3 +1,4 @@
+import { describeNode } from '../../planner/node-fit.js';
 import type { PlannedOption } from '../../planner/plan.js';
 import type { DeploymentSpec } from '../../spec/schema.js';
 import { VIEW } from './actions.js';
@@ -72,7 +73,7 @@ export function optionDetailsView(
   const fields = [
     `*Model*\n${modelLabel(option)}\n\`${option.modelId}\``,
     `*GPUs*\n${gpuLabel(option)}, ${option.gpusPerReplica} per replica`,
-    `*Cost*\n${usdMonthly(option.monthlyCostUsd)} (${usdHourly(option.hourlyCostUsd)})\n$${option.costPerMillionOutputTokensUsd} per million output tokens at the average load`,
+    `*Cost*\n${usdMonthly(option.monthlyCostUsd)} (${usdHourly(option.hourlyCostUsd)})\n$${option.costPerMillionOutputTokensUsd} per million output tokens at the average load${option.node ? `; ${describeNode(option.node)}` : ''}`,
     `*Quality*\n${option.quality === null ? 'no score in the catalog' : `${option.quality}/100 for this use case`}`,
     `*TTFT p50 / p95*\n${ms(predicted.ttftP50Ms)} / ${ms(predicted.ttftP95Ms)} ${check(option.sloChecks.ttft)} target ${ms(spec.slo.ttftP95Ms.value)}`,
     `*ITL p50 / p95*\n${ms(predicted.itlP50Ms)} / ${ms(predicted.itlP95Ms)} ${check(option.sloChecks.itl)} target ${ms(spec.slo.itlP95Ms.value)}`,
