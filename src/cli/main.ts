@@ -10,6 +10,7 @@ import { migrateCommand, seedCommand } from './db.js';
 import { extractCommand } from './extract.js';
 import type { CliIo } from './io.js';
 import { UsageError, writeLine } from './io.js';
+import { addLoadtestCommand } from './loadtest.js';
 import { manifestsCommand } from './manifests.js';
 import { modelsImportCommand } from './models.js';
 import { outcomesCommand } from './outcomes.js';
@@ -158,6 +159,7 @@ function buildProgram(io: CliIo): Command {
     .action((options) => chatCommand(cliContext(io), options));
 
   addSimulatorCommand(program, io);
+  addLoadtestCommand(program, io);
 
   const models = program.command('models').description('Models in the knowledge base.');
   models
