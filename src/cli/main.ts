@@ -122,6 +122,7 @@ function buildProgram(io: CliIo): Command {
     )
     .option('--slo-itl-ms <ms>', 'ITL p95 target', positiveNumber)
     .option('--slo-e2e-ms <ms>', 'E2E p95 target', positiveNumber)
+    .option('--chart <file.png>', 'also draw TTFT/ITL p95 and throughput against the request rate as a PNG')
     .action((options) => predictCommand(cliContext(io), options));
 
   program
