@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import {
+  CAPACITY_SHARES,
   completionsClient,
   type LoadPoint,
   LoadtestSettings,
@@ -18,9 +19,6 @@ import {
 } from '../loadtest/index.js';
 import { type CliIo, UsageError, writeLine } from './io.js';
 import { stopRequested } from './signals.js';
-
-/** Shares of the planned capacity a `--capacity` sweep runs at: light load up to just past saturation. */
-export const CAPACITY_SHARES = [0.25, 0.5, 0.75, 0.9, 1, 1.1];
 
 const numberList = z
   .string()

@@ -6,4 +6,4 @@ export type { Progress } from './run.js';
 export { runLoadtest } from './run.js';
 export { arrivalOffsetsMs, requestShapes } from './schedule.js';
 export type { PointResult, RequestSample } from './schema.js';
-export { LoadPoint, LoadtestSettings, TokenLengths } from './schema.js';
+export { CAPACITY_SHARES, LoadPoint, LoadtestSettings, TokenLengths } from './schema.js';

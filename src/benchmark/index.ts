@@ -1,0 +1,12 @@
+export type { BenchmarkRun } from './job.js';
+export {
+  BENCHMARK_LABEL,
+  benchmarkDeadlineSeconds,
+  benchmarkJob,
+  benchmarkJobName,
+  reportFromLog,
+} from './job.js';
+export type { BenchmarkThread } from './slack.js';
+export { postBenchmarkResult } from './slack.js';
+export type { ComparedLevel } from './summary.js';
+export { benchmarkSummaryText, compareLevels } from './summary.js';
