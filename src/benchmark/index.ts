@@ -6,6 +6,15 @@ export {
   benchmarkJobName,
   reportFromLog,
 } from './job.js';
+export type {
+  BenchmarkCluster,
+  BenchmarkDeps,
+  BenchmarkJob,
+  BenchmarkOutcome,
+  BenchmarkRequest,
+  JobState,
+} from './run.js';
+export { runBenchmark } from './run.js';
 export type { BenchmarkThread } from './slack.js';
 export { postBenchmarkResult } from './slack.js';
 export type { ComparedLevel } from './summary.js';
