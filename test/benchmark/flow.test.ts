@@ -13,6 +13,7 @@ import {
   type BenchmarkDeps,
   type BenchmarkJob,
   type BenchmarkRun,
+  benchmarkDeadlineSeconds,
   type JobState,
   postBenchmarkResult,
   runBenchmark,
@@ -130,20 +131,24 @@ const run = (overrides: Partial<BenchmarkRun> = {}): BenchmarkRun => {
   };
 };
 
+/** Benchmarks the simulator's "deployment" of CONFIGURATION through `cluster`. */
+const benchmark = (cluster: BenchmarkCluster, runOf: BenchmarkRun, signal = new AbortController().signal) =>
+  runBenchmark(
+    {
+      run: runOf,
+      configuration: CONFIGURATION,
+      target: 'team-a/llama-3-1-8b-instruct',
+      slo: SLO,
+      knowledge,
+      signal,
+    },
+    deps(cluster),
+  );
+
 describe('a benchmark of a deployment', () => {
   it('imports the Job’s report, posts the chart in the thread, and calibrates the next prediction', async () => {
     const { cluster, jobs, removed } = inProcessCluster();
-    const outcome = await runBenchmark(
-      {
-        run: run(),
-        configuration: CONFIGURATION,
-        target: 'team-a/llama-3-1-8b-instruct',
-        slo: SLO,
-        knowledge,
-        signal: new AbortController().signal,
-      },
-      deps(cluster),
-    );
+    const outcome = await benchmark(cluster, run());
     if (!outcome.ok) throw new Error(outcome.reason);
     expect(outcome.points).toHaveLength(6);
     expect(jobs.size).toBe(0);
@@ -185,21 +190,15 @@ describe('a benchmark of a deployment', () => {
     const cancel = new AbortController();
     const before = (await loadKnowledge(db.database.db)).benchmarks.length;
     setTimeout(() => cancel.abort(), 100);
-    const outcome = await runBenchmark(
-      {
-        // Short points: the in-process "pod" is not stopped by the removal and finishes on its own soon after.
-        run: run({
-          deployId: '0b5e2c1d-aaaa-bbbb-cccc-000000000002',
-          maxSecondsPerPoint: 0.5,
-          drainSeconds: 0.5,
-        }),
-        configuration: CONFIGURATION,
-        target: 'team-a/llama-3-1-8b-instruct',
-        slo: SLO,
-        knowledge,
-        signal: cancel.signal,
-      },
-      deps(cluster),
+    // Short points: the in-process "pod" is not stopped by the removal and finishes on its own soon after.
+    const outcome = await benchmark(
+      cluster,
+      run({
+        deployId: '0b5e2c1d-aaaa-bbbb-cccc-000000000002',
+        maxSecondsPerPoint: 0.5,
+        drainSeconds: 0.5,
+      }),
+      cancel.signal,
     );
     expect(outcome).toEqual({ ok: false, reason: 'cancelled', cancelled: true });
     expect(removed).toHaveLength(1);
@@ -208,24 +207,55 @@ describe('a benchmark of a deployment', () => {
 
   it('says why when no request succeeded, and leaves no Job behind', async () => {
     const { cluster, removed } = inProcessCluster();
+    const outcome = await benchmark(
+      cluster,
+      run({
+        deployId: '0b5e2c1d-aaaa-bbbb-cccc-000000000003',
+        endpoint: 'http://127.0.0.1:9',
+        maxSecondsPerPoint: 0.2,
+        drainSeconds: 1,
+      }),
+    );
+    expect(outcome).toMatchObject({ ok: false, cancelled: false });
+    expect(!outcome.ok && outcome.reason).toMatch(/its report could not be read: .*benchmarks: is empty/s);
+    expect(removed).toHaveLength(1);
+  }, 60_000);
+
+  it('gives up on a Job that runs past its deadline, says so, and removes it (virtual clock)', async () => {
+    const removed: string[] = [];
+    const stuck: BenchmarkCluster = {
+      start: async () => {},
+      state: async () => ({ phase: 'running' }),
+      log: async () => '',
+      remove: async (job) => {
+        removed.push(job.metadata.name);
+      },
+    };
+    let virtualMs = Date.parse('2026-12-06T00:00:00Z');
+    const runOf = run({ deployId: '0b5e2c1d-aaaa-bbbb-cccc-000000000004' });
     const outcome = await runBenchmark(
       {
-        run: run({
-          deployId: '0b5e2c1d-aaaa-bbbb-cccc-000000000003',
-          endpoint: 'http://127.0.0.1:9',
-          maxSecondsPerPoint: 0.2,
-          drainSeconds: 1,
-        }),
+        run: runOf,
         configuration: CONFIGURATION,
         target: 'team-a/llama-3-1-8b-instruct',
         slo: SLO,
         knowledge,
         signal: new AbortController().signal,
       },
-      deps(cluster),
+      {
+        ...deps(stuck),
+        now: () => new Date(virtualMs),
+        sleep: async (ms) => {
+          virtualMs += ms;
+        },
+        pollMs: 5000,
+      },
     );
-    expect(outcome).toMatchObject({ ok: false, cancelled: false });
-    expect(!outcome.ok && outcome.reason).toMatch(/its report could not be read: .*benchmarks: is empty/s);
-    expect(removed).toHaveLength(1);
-  }, 60_000);
+    expect(outcome).toEqual({
+      ok: false,
+      reason: `it ran past its ${benchmarkDeadlineSeconds(runOf)} s deadline and was stopped`,
+      cancelled: false,
+    });
+    expect(removed).toEqual(['llama-3-1-8b-instruct-bench-0b5e2c1d']);
+  });
 });
