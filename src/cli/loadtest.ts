@@ -38,6 +38,7 @@ const LoadtestFlags = z.object({
   maxSeconds: z.coerce.number().positive().default(60),
   drainSeconds: z.coerce.number().positive().default(30),
   seed: z.coerce.number().int().nonnegative().default(1),
+  warmup: z.coerce.number().int().nonnegative().default(1),
   out: z.string().min(1).optional(),
 });
 type LoadtestFlags = z.input<typeof LoadtestFlags>;
@@ -76,6 +77,7 @@ export function loadtestSettings(
     maxSeconds: rest.maxSeconds,
     drainSeconds: rest.drainSeconds,
     seed: rest.seed,
+    warmupRequests: rest.warmup,
   });
   if (!settings.success) throw new UsageError(`ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   return { ...settings.data, ...(rest.out !== undefined && { out: rest.out }) };
@@ -169,6 +171,7 @@ export function addLoadtestCommand(program: Command, io: CliIo): void {
     .option('--max-seconds <s>', 'longest sending time per point (default 60)')
     .option('--drain-seconds <s>', 'how long requests in flight may still take after it (default 30)')
     .option('--seed <n>', 'seed of arrivals and lengths (default 1)')
+    .option('--warmup <n>', 'requests sent first and not reported (default 1)')
     .option('--out <file>', 'write the report here (default: one JSON line on stdout)')
     .action((endpoint: string, flags: LoadtestFlags) => loadtestCommand(io, endpoint, flags));
 }

@@ -38,6 +38,12 @@ const realSleep = (ms: number, signal: AbortSignal) =>
 
 /** Runs every point of `settings` in turn, each bounded by its request count and duration. */
 export async function runLoadtest(settings: LoadtestSettings, deps: RunDeps): Promise<PointResult[]> {
+  const warmup = requestShapes(settings.lengths, settings.seed);
+  const cancel = AbortSignal.any([
+    AbortSignal.timeout((settings.maxSeconds + settings.drainSeconds) * 1000),
+    ...(deps.signal ? [deps.signal] : []),
+  ]);
+  for (let i = 0; i < settings.warmupRequests && !cancel.aborted; i++) await deps.send(warmup(), cancel);
   const results: PointResult[] = [];
   for (const [pointIndex, point] of settings.points.entries()) {
     if (deps.signal?.aborted) break;

@@ -35,6 +35,8 @@ export const LoadtestSettings = z.object({
   /** How long requests still in flight at the end of a point may take before they are cancelled. */
   drainSeconds: z.number().positive().default(30),
   seed: z.number().int().nonnegative().default(1),
+  /** Requests sent one by one before the first point and not reported: a cold client and server inflate TTFT. */
+  warmupRequests: z.number().int().nonnegative().default(1),
 });
 export type LoadtestSettings = z.infer<typeof LoadtestSettings>;
 

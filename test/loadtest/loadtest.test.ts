@@ -178,6 +178,26 @@ describe('compass loadtest', () => {
     expect(elsewhere).toBe(0);
   });
 
+  it('sends its warm-up requests first and leaves them out of the report', async () => {
+    let received = 0;
+    const endpoint = await listen((_request, response) => {
+      received++;
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      const chunk = (body: unknown) => response.write(`data: ${JSON.stringify(body)}\n\n`);
+      chunk({ choices: [{ text: ' one' }] });
+      chunk({ choices: [{ text: ' two' }] });
+      chunk({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 2 } });
+      response.end('data: [DONE]\n\n');
+    });
+    const base = ['loadtest', endpoint, '--model', 'served', '--prompt-tokens', '4', '--output-tokens', '2'];
+    const run = await cli([...base, '--concurrency', '1', '--max-requests', '3', '--warmup', '2'], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(received).toBe(5);
+    const report = JSON.parse(run.stdout.trim());
+    expect(report.benchmarks[0].run_stats.requests_made).toMatchObject({ successful: 3, total: 3 });
+    expect(report.benchmarks[0].metrics.output_token_count.successful.mean).toBe(2);
+  });
+
   it('ends a point at its time bound and cancels requests still running after the drain time', async () => {
     // A server that accepts and never answers.
     const endpoint = await listen(() => {});
