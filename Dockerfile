@@ -19,6 +19,8 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     COMPASS_DATA_DIR=/var/lib/compass
 WORKDIR /app
+# Charts are rasterized with the system's fonts (resvg); the slim image has none.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 COPY --from=production-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./

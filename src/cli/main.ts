@@ -12,6 +12,7 @@ import { migrateCommand, seedCommand } from './db.js';
 import { extractCommand } from './extract.js';
 import type { CliIo } from './io.js';
 import { UsageError, writeLine } from './io.js';
+import { addLoadtestCommand } from './loadtest.js';
 import { manifestsCommand } from './manifests.js';
 import { modelsImportCommand } from './models.js';
 import { outcomesCommand } from './outcomes.js';
@@ -138,6 +139,7 @@ function buildProgram(io: CliIo): Command {
     )
     .option('--slo-itl-ms <ms>', 'ITL p95 target', positiveNumber(FIGURE_MAX.itlP95Ms))
     .option('--slo-e2e-ms <ms>', 'E2E p95 target', positiveNumber(FIGURE_MAX.e2eP95Ms))
+    .option('--chart <file.png>', 'also draw TTFT/ITL p95 and throughput against the request rate as a PNG')
     .action((options) => predictCommand(cliContext(io), options));
 
   program
@@ -175,6 +177,7 @@ function buildProgram(io: CliIo): Command {
     .action((options) => chatCommand(cliContext(io), options));
 
   addSimulatorCommand(program, io);
+  addLoadtestCommand(program, io);
 
   const models = program.command('models').description('Models in the knowledge base.');
   models

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { chartPng, measuredLevels, predictedCurve } from '../chart/index.js';
 import type { Knowledge, Model, Precision } from '../knowledge/catalog.js';
 import { USE_CASE_IDS } from '../knowledge/catalog.js';
 import { importedModel } from '../knowledge/hf-config.js';
@@ -26,6 +28,8 @@ export interface PredictCommandOptions {
   sloTtftMs?: number;
   sloItlMs?: number;
   sloE2eMs?: number;
+  /** Also draw TTFT/ITL p95 and throughput against the request rate into this PNG. */
+  chart?: string;
 }
 
 /** The `predict --json` contract. */
@@ -140,5 +144,18 @@ export async function predictCommand(context: CliContext, options: PredictComman
         ? ''
         : `\nHighest rate within the given SLOs: ${maxRpsWithinSlo.toFixed(2)} req/s`);
     writeLine(context.io.stdout, options.json ? JSON.stringify(json) : text);
+    if (options.chart !== undefined) {
+      const measured = measuredLevels(config, knowledge.benchmarks);
+      const png = chartPng({
+        title: `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}`,
+        subtitle: `${options.promptTokens} → ${options.outputTokens} tokens per request · one replica · prediction basis: ${result.prediction.basis} · ${measured.length} measured points`,
+        predicted: predictedCurve(config, knowledge, Math.max(0, ...measured.map((m) => m.requestsPerSec))),
+        measured,
+        slo: { ttftP95Ms: options.sloTtftMs ?? null, itlP95Ms: options.sloItlMs ?? null },
+      });
+      await writeFile(options.chart, png);
+      // Stdout stays the prediction alone (--json readers parse it); the note goes where progress goes.
+      writeLine(context.io.stderr, `Chart written to ${options.chart}`);
+    }
   });
 }

@@ -201,6 +201,16 @@ export type BenchmarkPoint = z.infer<typeof BenchmarkPoint>;
 export const OBSERVED_SOURCE_PREFIX = 'observed:';
 export const isObservedSource = (source: string) => source.startsWith(OBSERVED_SOURCE_PREFIX);
 
+/** Source of the points a Benchmark of a deployment measured on the user's own cluster: `cluster:DATE:TARGET`. */
+export const clusterSource = (target: string, measuredAt: Date) =>
+  `cluster:${measuredAt.toISOString().slice(0, 10)}:${target}`;
+
+/** How a point's source reads in a prediction's basis: a cluster benchmark says where and when. */
+export function describeSource(source: string): string {
+  const cluster = /^cluster:(\d{4}-\d{2}-\d{2}):(.+)$/.exec(source);
+  return cluster ? `measured on your cluster on ${cluster[1]} (${cluster[2]})` : source;
+}
+
 /** Everything the pure core needs, as plain data. */
 export interface Knowledge {
   gpus: Gpu[];

@@ -4,7 +4,7 @@
  * per-deployment work are cached per knowledge snapshot (the Knowledge object is treated as immutable).
  */
 import type { BenchmarkLoad, BenchmarkPoint, Gpu, Knowledge, Model } from '../knowledge/catalog.js';
-import { isObservedSource } from '../knowledge/catalog.js';
+import { describeSource, isObservedSource } from '../knowledge/catalog.js';
 import {
   type Calibration,
   type CalibrationSample,
@@ -555,11 +555,11 @@ function explain(
   if (basis === 'estimated') notes.push(`Estimated from the roofline and queueing model with ${factorText}.`);
   if (correction && basis === 'measured') {
     notes.push(
-      `Measured: ${correction.references[0]?.source ?? 'a benchmark point'} at this exact traffic and load.`,
+      `Measured: ${correction.references[0] ? describeSource(correction.references[0].source) : 'a benchmark point'} at this exact traffic and load.`,
     );
   }
   if (correction && basis === 'interpolated') {
-    const sources = [...new Set(correction.references.map((r) => r.source))].join(', ');
+    const sources = [...new Set(correction.references.map((r) => describeSource(r.source)))].join(', ');
     notes.push(
       `Interpolated from ${correction.references.length} measured point(s) of this deployment (${sources}), carried to this traffic and load by the model (${factorText}).`,
     );

@@ -19,7 +19,7 @@ const listUnder = (key: string) => {
 };
 
 describe('Slack app manifest', () => {
-  it('subscribes to every event the handlers listen to, with the scopes they need (approver groups too)', () => {
+  it('subscribes to every event the handlers listen to, with the scopes they need (approver groups, benchmark charts too)', () => {
     expect(listUnder('bot_events').sort()).toEqual(
       ['app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim'].sort(),
     );
@@ -33,6 +33,7 @@ describe('Slack app manifest', () => {
         'chat:write',
         'commands',
         'usergroups:read',
+        'files:write',
       ].sort(),
     );
   });

@@ -92,6 +92,23 @@ export interface SlackStandIn extends RunningServer {
   ): { response_action?: string; errors?: Record<string, string> };
   /** Members of a user group, as usergroups.users.list answers. */
   setUsergroup(id: string, users: string[]): void;
+  /** Files shared with files.completeUploadExternal (what files.uploadV2 ends with), in order. */
+  files: SharedFile[];
+}
+
+/**
+ * A file as Slack's external upload flow shares it (https://docs.slack.dev/messaging/working-with-files): reserved
+ * by files.getUploadURLExternal (filename, length), its bytes POSTed to the upload URL, then shared by
+ * files.completeUploadExternal into `channel_id` (a reply when `thread_ts` is given).
+ */
+export interface SharedFile {
+  id: string;
+  filename: string;
+  title: string;
+  bytes: Buffer;
+  channel: string | null;
+  threadTs: string | null;
+  initialComment: string | null;
 }
 
 /** A message in the stand-in's memory. */
@@ -132,6 +149,14 @@ function parseArgs(body: string, contentType: string | undefined): Record<string
     args[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
   }
   return args;
+}
+
+/** The file in an upload POST: Slack takes raw bytes or a multipart form (the Node SDK sends the latter). */
+async function uploadedBytes(body: Buffer, contentType: string | undefined): Promise<Buffer> {
+  if (!contentType?.startsWith('multipart/form-data')) return body;
+  const form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  const file = [...form.values()].find((value) => typeof value !== 'string');
+  return typeof file === 'object' ? Buffer.from(await file.arrayBuffer()) : Buffer.alloc(0);
 }
 
 /** A text frame from server to client (unmasked), RFC 6455 §5.2. */
@@ -363,9 +388,68 @@ export async function startSlackStandIn(
     response.end(JSON.stringify(body));
   };
 
+  /** Uploads reserved by files.getUploadURLExternal, by file id; bytes once POSTed to the upload URL. */
+  const uploads = new Map<string, { filename: string; length: number; bytes: Buffer | null }>();
+  const files: SharedFile[] = [];
+
+  function completeUpload(args: Record<string, unknown>): Record<string, unknown> {
+    const listed = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as
+      | { id: string; title?: string }[]
+      | undefined;
+    if (!Array.isArray(listed) || listed.length === 0) return { ok: false, error: 'invalid_arguments' };
+    const channel = (args.channel_id as string | undefined) ?? null;
+    const threadTs = (args.thread_ts as string | undefined) ?? null;
+    if (threadTs && !channel) return { ok: false, error: 'invalid_arguments' };
+    for (const { id } of listed) {
+      const upload = uploads.get(id);
+      // Slack cannot complete a file whose bytes never arrived, or arrived short.
+      if (!upload?.bytes || upload.bytes.length !== upload.length)
+        return { ok: false, error: 'file_not_found' };
+    }
+    const shared = listed.map(({ id, title }) => {
+      const upload = uploads.get(id)!;
+      uploads.delete(id);
+      const file: SharedFile = {
+        id,
+        filename: upload.filename,
+        title: title ?? upload.filename,
+        bytes: upload.bytes!,
+        channel,
+        threadTs,
+        initialComment: (args.initial_comment as string | undefined) ?? null,
+      };
+      files.push(file);
+      return file;
+    });
+    if (channel) {
+      const ts = nextTs();
+      messages.set(messageKey(channel, ts), {
+        channel,
+        ts,
+        text: (args.initial_comment as string | undefined) ?? '',
+        blocks: [],
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+    }
+    return {
+      ok: true,
+      files: shared.map((file) => ({ id: file.id, title: file.title, name: file.filename })),
+    };
+  }
+
   function answer(method: string, args: Record<string, unknown>): Record<string, unknown> {
     const channel = args.channel as string | undefined;
     switch (method) {
+      case 'files.getUploadURLExternal': {
+        const length = Number(args.length);
+        if (!args.filename || !Number.isInteger(length) || length <= 0)
+          return { ok: false, error: 'missing_argument' };
+        const id = `F${randomUUID().replace(/-/g, '').slice(0, 10).toUpperCase()}`;
+        uploads.set(id, { filename: args.filename as string, length, bytes: null });
+        return { ok: true, upload_url: `${server.url}/upload/${id}`, file_id: id };
+      }
+      case 'files.completeUploadExternal':
+        return completeUpload(args);
       case 'auth.test':
         return {
           ok: true,
@@ -473,6 +557,17 @@ export async function startSlackStandIn(
     const path = new URL(request.url ?? '/', 'http://stand-in').pathname;
     const apiMethod = /^\/api\/([\w.]+)$/.exec(path);
     if (request.method === 'POST' && apiMethod) return api(request, response, apiMethod[1]!);
+    const upload = /^\/upload\/(F\w+)$/.exec(path);
+    if (request.method === 'POST' && upload) {
+      const reserved = uploads.get(upload[1]!);
+      if (!reserved) return json(response, 404, { ok: false, error: 'not_found' });
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      reserved.bytes = await uploadedBytes(Buffer.concat(chunks), request.headers['content-type']);
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      response.end(`OK - ${reserved.bytes.length}`);
+      return;
+    }
     const respond = /^\/respond\/([\w-]+)$/.exec(path);
     if (request.method === 'POST' && respond) {
       responses.push({ id: respond[1]!, body: JSON.parse(await readBody(request)), at: performance.now() });
@@ -491,6 +586,7 @@ export async function startSlackStandIn(
       await server.close();
     },
     apiUrl: `${server.url}/api/`,
+    files,
     botToken,
     appToken,
     socketConnected: sockets.connected,
