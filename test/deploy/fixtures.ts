@@ -12,7 +12,7 @@ export const knowledge: Knowledge = { ...readCatalogFiles(), benchmarks: [] };
 /** The top option of a real plan for a chatbot with these overrides, and the spec it was planned for. */
 export function planned(overrides: Partial<Intent>) {
   const spec = buildSpec(
-    intentWith({ useCase: 'chatbot_conversational', users: 1000, ...overrides }),
+    intentWith({ useCase: 'chatbot_conversational', users: 1000, priority: 'cost', ...overrides }),
     knowledge.useCases,
   );
   const option = planDeployment(spec, knowledge).recommendations[0];
