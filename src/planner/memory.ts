@@ -161,9 +161,6 @@ export function memoryPlan(
   const activation = activationPeakBytes(model, engine, parallel.tensorParallel);
   const nonTorch = nonTorchBytes(parallel.tensorParallel * parallel.pipelineParallel);
   const pool = budget - weightsPerGpu - activation - nonTorch;
-  const perTokenPerGpu = kvBytesPerTokenPerGpu(model, engine.kvCacheDtype, parallel);
-  const blocks = Math.floor(Math.max(pool, 0) / (perTokenPerGpu * KV_BLOCK_TOKENS));
-  const state = recurrentStateBytesPerGpu(model, parallel);
   return {
     usableBytesPerGpu: usable,
     budgetBytesPerGpu: budget,
@@ -173,6 +170,24 @@ export function memoryPlan(
     nonTorchBytesPerGpu: nonTorch,
     kvPoolBytesPerGpu: pool,
     kvBytesPerToken: kvBytesPerToken(model, engine.kvCacheDtype),
+    ...kvCapacity(model, engine.kvCacheDtype, parallel, pool),
+  };
+}
+
+/** What a KV pool of `poolBytesPerGpu` holds: tokens in whole blocks, and each sequence's recurrent state. */
+export function kvCapacity(
+  model: Model,
+  kvCacheDtype: KvCacheDtype,
+  parallel: Parallelism,
+  poolBytesPerGpu: number,
+): Pick<
+  MemoryPlan,
+  'kvBytesPerTokenPerGpu' | 'stateBytesPerSequencePerGpu' | 'kvTokens' | 'stateTokensPerSequence'
+> {
+  const perTokenPerGpu = kvBytesPerTokenPerGpu(model, kvCacheDtype, parallel);
+  const blocks = Math.floor(Math.max(poolBytesPerGpu, 0) / (perTokenPerGpu * KV_BLOCK_TOKENS));
+  const state = recurrentStateBytesPerGpu(model, parallel);
+  return {
     kvBytesPerTokenPerGpu: perTokenPerGpu,
     stateBytesPerSequencePerGpu: state,
     kvTokens: blocks * KV_BLOCK_TOKENS,
@@ -185,7 +200,10 @@ export function memoryPlan(
  * pool holds (max concurrency, fractional) × max_model_len. For hybrid models each of those sequences also holds its
  * recurrent state, so the figure depends on max_model_len (vllm/v1/core/kv_cache_utils.py, _report_kv_cache_config).
  */
-export function reportedKvCacheTokens(plan: MemoryPlan, maxModelLen: number): number {
+export function reportedKvCacheTokens(
+  plan: Pick<MemoryPlan, 'kvTokens' | 'stateTokensPerSequence'>,
+  maxModelLen: number,
+): number {
   return (plan.kvTokens * maxModelLen) / (maxModelLen + plan.stateTokensPerSequence);
 }
 

@@ -65,6 +65,7 @@ const PUBLISHED: Record<
   'gpt-oss-20b': { total: 20.9, active: 3.6, activeCounts: 'unembedding' },
   'gpt-oss-120b': { total: 116.8, active: 5.1, activeCounts: 'unembedding' },
   // Multi-token-prediction layers are not counted: DeepSeek's 671B leaves its 14B MTP module out (685B with it).
+  'Qwen3-235B-A22B': { total: 235, active: 22, activeCounts: 'both' },
   'DeepSeek-V3': { total: 671, active: 37, activeCounts: 'both' },
   'Kimi-K2-Instruct': { total: 1040, active: 32.6, activeCounts: 'both' },
   // Zhipu's active counts leave both vocabulary matrices out (12.2B of 13.4B).
