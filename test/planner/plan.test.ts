@@ -15,6 +15,7 @@ import {
   qualityOf,
   replicaHourlyUsd,
   sloOf,
+  weightBytesTotal,
   whatIf,
 } from '../../src/planner/index.js';
 import { buildSpec } from '../../src/spec/index.js';
@@ -200,6 +201,22 @@ describe('planDeployment', () => {
     expect(plan.recommendations).toEqual([]);
     expect(plan.warnings.some((warning) => /^L4 cannot hold any allowed model/.test(warning))).toBe(true);
     expect(plan.warnings.some((warning) => /E2E p95 target 1000 ms is below/.test(warning))).toBe(true);
+  });
+
+  it('plans every catalog model for a use case it supports, sized from its own memory model', () => {
+    for (const model of knowledge.models) {
+      const useCase = model.tasks[0]!;
+      const plan = planDeployment(specOf({ useCase, users: 200, models: [model.id] }), knowledge);
+      expect(plan.recommendations.length, model.id).toBeGreaterThan(0);
+      for (const option of plan.recommendations) {
+        expect(option.modelId, model.id).toBe(model.id);
+        // A replica's GPUs hold the weights at the option's precision with room left for the KV cache.
+        const replicaGb = gpu(option.gpuId).memoryGb * option.gpusPerReplica;
+        expect(weightBytesTotal(model, option.precision) / 1e9, `${model.id} on ${option.id}`).toBeLessThan(
+          replicaGb,
+        );
+      }
+    }
   });
 
   it('has sensible options for every use case with its defaults', () => {
