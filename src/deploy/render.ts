@@ -10,7 +10,7 @@ import { KubeObject } from '../kube/objects.js';
 import { renderSelector, selectorOf } from '../monitor/queries.js';
 import { templatesDir } from '../paths.js';
 import type { PlannedOption } from '../planner/plan.js';
-import { SLO_CAPACITY_SHARE } from '../planner/plan.js';
+import { nodesOf, SLO_CAPACITY_SHARE } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { componentDeploymentName } from './names.js';
 import { parseYamlDocuments } from './objects.js';
@@ -52,6 +52,11 @@ interface Server {
   image: string;
   command: string[] | null;
   args: string[];
+  /**
+   * A replica that spans nodes (KServe multi-node, RawDeployment only): the head pod above runs the Ray head and the
+   * vLLM server, `nodes` − 1 worker pods join its Ray cluster; every pod requests `tensorParallel` GPUs.
+   */
+  workers: Workers | null;
   hfTokenSecret: ManifestSettings['hfTokenSecret'] | null;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   placement: Pick<ResolvedPlacement, 'nodeSelector' | 'tolerations'> | null;
@@ -78,36 +83,82 @@ function engineArgs(option: PlannedOption): string[] {
   ];
 }
 
-function vllmServer(option: PlannedOption, settings: ManifestSettings, placement: ResolvedPlacement): Server {
-  const { engine } = option;
-  const gpus = option.gpusPerReplica;
-  const pipelineStages = gpus / option.tensorParallel;
-  const quantization = engine.quantizeOnLoad ? ON_LOAD_QUANTIZATION[option.precision] : null;
-  const shmGib = option.tensorParallel > 1 || pipelineStages > 1 ? 2 * gpus : 0;
-  // Host memory: the checkpoint passes through the page cache while it loads, each GPU worker process holds a few
-  // GiB (CUDA context, torch), the API server a few more; shared memory counts against the limit too.
-  const memoryGib = Math.ceil((engine.weightsGb * 1e9) / GIB) + 4 * gpus + 4 + shmGib;
-  // Tokenization, scheduling and detokenization run on the CPU: two cores, plus two per GPU worker.
+interface Workers {
+  pipelineParallelSize: number;
+  tensorParallelSize: number;
+  image: string;
+  command: string[];
+  args: string[];
+  resources: Server['resources'];
+  startupProbe: Probe;
+}
+
+/** Ray's port on the head pod, where worker pods join (KServe's multi-node runtime uses the same). */
+const RAY_PORT = 6379;
+
+/**
+ * What one pod of a replica needs, for `gpus` GPUs holding `weightsGb` of weights. Host memory: the checkpoint passes
+ * through the page cache while it loads, each GPU worker process holds a few GiB (CUDA context, torch), the API server
+ * a few more; shared memory counts against the limit too. CPU: tokenization, scheduling and detokenization, two
+ * cores plus two per GPU worker.
+ */
+function podResources(
+  gpus: number,
+  weightsGb: number,
+  shmGib: number,
+  resource: string,
+): Server['resources'] {
+  const memoryGib = Math.ceil((weightsGb * 1e9) / GIB) + 4 * gpus + 4 + shmGib;
   const cpu = 2 + 2 * gpus;
   return {
+    requests: { cpu: String(cpu), memory: `${memoryGib}Gi`, [resource]: String(gpus) },
+    limits: { cpu: String(2 * cpu), memory: `${memoryGib}Gi`, [resource]: String(gpus) },
+  };
+}
+
+function vllmServer(option: PlannedOption, settings: ManifestSettings, placement: ResolvedPlacement): Server {
+  const { engine } = option;
+  const nodes = nodesOf(option);
+  const gpusPerPod = option.tensorParallel;
+  const quantization = engine.quantizeOnLoad ? ON_LOAD_QUANTIZATION[option.precision] : null;
+  const shmGib = option.gpusPerReplica > 1 ? 2 * gpusPerPod : 0;
+  const resources = podResources(gpusPerPod, engine.weightsGb / nodes, shmGib, placement.resource);
+  const vllm = [
+    'python3',
+    '-m',
+    'vllm.entrypoints.openai.api_server',
+    '--model',
+    engine.checkpoint,
+    ...engineArgs(option),
+    '--tensor-parallel-size',
+    String(option.tensorParallel),
+    ...(nodes > 1
+      ? ['--pipeline-parallel-size', String(nodes), '--distributed-executor-backend', 'ray']
+      : []),
+    '--max-num-seqs',
+    String(engine.maxNumSeqs),
+    ...(quantization ? ['--quantization', quantization] : []),
+  ];
+  return {
     image: settings.vllmImage,
-    command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
-    args: [
-      '--model',
-      engine.checkpoint,
-      ...engineArgs(option),
-      '--tensor-parallel-size',
-      String(option.tensorParallel),
-      ...(pipelineStages > 1 ? ['--pipeline-parallel-size', String(pipelineStages)] : []),
-      '--max-num-seqs',
-      String(engine.maxNumSeqs),
-      ...(quantization ? ['--quantization', quantization] : []),
-    ],
+    ...(nodes > 1
+      ? { command: ['bash', '-c'], args: [rayHeadScript(nodes, vllm)] }
+      : { command: vllm.slice(0, 3), args: vllm.slice(3) }),
+    workers:
+      nodes > 1
+        ? {
+            pipelineParallelSize: nodes,
+            tensorParallelSize: option.tensorParallel,
+            image: settings.vllmImage,
+            command: ['bash', '-c'],
+            args: [RAY_WORKER_SCRIPT],
+            resources,
+            // Joining waits for the head's Ray service: allow it the head's own start-up time.
+            startupProbe: { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+          }
+        : null,
     hfTokenSecret: settings.hfTokenSecret,
-    resources: {
-      requests: { cpu: String(cpu), memory: `${memoryGib}Gi`, [placement.resource]: String(gpus) },
-      limits: { cpu: String(2 * cpu), memory: `${memoryGib}Gi`, [placement.resource]: String(gpus) },
-    },
+    resources,
     placement: { nodeSelector: placement.nodeSelector, tolerations: placement.tolerations },
     shmSizeLimit: shmGib > 0 ? `${shmGib}Gi` : null,
     probes: {
@@ -117,6 +168,28 @@ function vllmServer(option: PlannedOption, settings: ManifestSettings, placement
     },
   };
 }
+
+/**
+ * The head pod of a multi-node replica: start the Ray head, wait until every node's worker has joined (vLLM places
+ * one pipeline stage per node through Ray), then run vLLM in the foreground. Arguments are quoted for the shell.
+ */
+function rayHeadScript(nodes: number, vllm: string[]): string {
+  return [
+    `ray start --head --port=${RAY_PORT} --disable-usage-stats --include-dashboard=false`,
+    `until [ "$(ray status 2>/dev/null | grep -c node_)" -ge ${nodes} ]; do echo "waiting for ${nodes} Ray nodes"; sleep 5; done`,
+    `exec ${vllm.map(shellQuote).join(' ')}`,
+  ].join('\n');
+}
+
+/** Worker pods join the head's Ray cluster through the headless service KServe creates for it (ISVC_NAME-head). */
+const RAY_WORKER_SCRIPT = [
+  `HEAD="\${ISVC_NAME}-head.\${POD_NAMESPACE}.svc.cluster.local:${RAY_PORT}"`,
+  'until ray health-check --address "$HEAD" >/dev/null 2>&1; do echo "waiting for the Ray head at $HEAD"; sleep 5; done',
+  'exec ray start --address="$HEAD" --block',
+].join('\n');
+
+const shellQuote = (word: string) =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 
 /** The simulator paces tokens with the planner's model of the same engine, so it gets the same engine flags. */
 function simulatorServer(option: PlannedOption, settings: ManifestSettings): Server {
@@ -140,6 +213,7 @@ function simulatorServer(option: PlannedOption, settings: ManifestSettings): Ser
       '--max-concurrency',
       String(option.engine.maxNumSeqs),
     ],
+    workers: null,
     hfTokenSecret: null,
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
     placement: null,
@@ -232,6 +306,8 @@ export function renderManifests(input: ManifestInput): RenderResult {
     'compass.dev/server': settings.simulator ? 'simulator' : 'vllm',
   };
   const annotations = compassAnnotations(input);
+  // The simulator stands in for a multi-node replica as one pod; real vLLM spans the nodes.
+  const multiNode = placement !== null && nodesOf(option) > 1;
   // The PodMonitor relabels the pods' deploy-id label onto every series as compass_dev_deploy_id.
   const inFlight = renderSelector(
     selectorOf({ namespace: input.namespace, compass_dev_deploy_id: input.deployId }),
@@ -252,15 +328,17 @@ export function renderManifests(input: ManifestInput): RenderResult {
       ...annotations,
     },
     podSelector: { 'compass.dev/deploy-id': input.deployId },
-    replicas: replicaRange(option, input.spec),
+    replicas: multiNode ? { min: option.replicas, max: option.replicas } : replicaRange(option, input.spec),
     port: SERVER_PORT,
     server: placement ? vllmServer(option, settings, placement) : simulatorServer(option, settings),
-    autoscaling: {
-      target: componentDeploymentName(input.name),
-      prometheusUrl: settings.prometheusUrl,
-      query: `sum(${inFlight})`,
-      inFlightPerReplica: String(inFlightPerReplica(option)),
-    },
+    autoscaling: multiNode
+      ? null
+      : {
+          target: componentDeploymentName(input.name),
+          prometheusUrl: settings.prometheusUrl,
+          query: `sum(${inFlight})`,
+          inFlightPerReplica: String(inFlightPerReplica(option)),
+        },
   });
   const objects: KubeObject[] = [];
   for (const document of parseYamlDocuments(text)) {

@@ -50,6 +50,17 @@ const Predictor = z
     volumes: z.array(z.unknown()).optional(),
     nodeSelector: StringMap.optional(),
     tolerations: z.array(z.unknown()).optional(),
+    /** KServe multi-node: worker pods, one per pipeline stage after the head's, each with TP GPUs. */
+    workerSpec: z
+      .strictObject({
+        pipelineParallelSize: z.int().min(2, 'must be at least 2: one node needs no workers'),
+        tensorParallelSize: z.int().positive(),
+        containers: z.array(z.object({ name: z.string() }).loose()).min(1, 'needs the worker container'),
+        volumes: z.array(z.unknown()).optional(),
+        nodeSelector: StringMap.optional(),
+        tolerations: z.array(z.unknown()).optional(),
+      })
+      .optional(),
   })
   .refine((p) => replicaBounds(p.minReplicas, p.maxReplicas), {
     message: 'must be at least minReplicas',
@@ -205,9 +216,13 @@ function objectProblems(object: unknown): Finding[] {
   switch (`${String(apiVersion)}/${String(kind)}`) {
     case 'serving.kserve.io/v1beta1/InferenceService':
       return schemaProblems(InferenceService, object, ({ spec }) => {
-        const { containers, volumes, nodeSelector, tolerations } = spec.predictor;
+        const { containers, volumes, nodeSelector, tolerations, workerSpec } = spec.predictor;
         const pod = new PodSpec({ containers, volumes, nodeSelector, tolerations } as never);
-        return openApiProblems(() => pod.validate(), ['spec', 'predictor']);
+        const head = openApiProblems(() => pod.validate(), ['spec', 'predictor']);
+        if (!workerSpec) return head;
+        const { pipelineParallelSize: _pp, tensorParallelSize: _tp, ...workerPod } = workerSpec;
+        const worker = new PodSpec(workerPod as never);
+        return [...head, ...openApiProblems(() => worker.validate(), ['spec', 'predictor', 'workerSpec'])];
       });
     case 'keda.sh/v1alpha1/ScaledObject':
       return schemaProblems(ScaledObject, object, ({ spec }) => {
