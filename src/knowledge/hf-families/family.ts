@@ -87,6 +87,40 @@ export function readExperts(
   return { experts, expertsPerToken, expertIntermediateSize };
 }
 
+/**
+ * MoE whose first layers are dense (DeepSeek's and GLM's `first_k_dense_replace`): routed experts, always-on shared
+ * experts of the same width, and the dense layers' FFN width from `intermediate_size`. Multi-token-prediction layers
+ * are noted, not counted: vLLM loads them only for speculative decoding.
+ */
+export function readDenseThenSparse(
+  f: ConfigFields,
+  layers: number,
+  defaults: { sharedExperts: number; denseLayers: number },
+): NonNullable<FamilyReading['architecture']['moe']> {
+  const experts = readExperts(f, {
+    experts: ['n_routed_experts'],
+    expertsPerToken: ['num_experts_per_tok'],
+    expertIntermediateSize: 'moe_intermediate_size',
+  });
+  const sharedExperts = f.intOr('n_shared_experts', defaults.sharedExperts);
+  const denseLayers = f.intOr('first_k_dense_replace', defaults.denseLayers);
+  if (denseLayers > layers) {
+    f.problems.push(`${f.path('first_k_dense_replace')} ${denseLayers} exceeds num_hidden_layers ${layers}`);
+  }
+  const mtp = f.json.num_nextn_predict_layers;
+  if (typeof mtp === 'number' && mtp > 0) {
+    f.notes.push(
+      `${mtp} multi-token-prediction layer(s) (num_nextn_predict_layers) are not counted: vLLM loads them only for speculative decoding`,
+    );
+  }
+  return {
+    ...experts,
+    sharedExperts,
+    denseLayers,
+    denseIntermediateSize: denseLayers > 0 ? f.int('intermediate_size') : 0,
+  };
+}
+
 /** `layer_types` as a list of strings, checked to have one entry per layer; null when the config has none. */
 export function layerTypes(f: ConfigFields, layers: number, understood: readonly string[]): string[] | null {
   const listed = f.json.layer_types;

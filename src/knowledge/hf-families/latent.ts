@@ -5,7 +5,7 @@
  * plus `n_shared_experts` always-on experts. Fields: transformers' `configuration_deepseek_v3.py`.
  */
 import type { ArchitectureFamily } from './family.js';
-import { readExperts } from './family.js';
+import { readDenseThenSparse } from './family.js';
 import type { ConfigFields } from './fields.js';
 
 function readLatent(f: ConfigFields) {
@@ -19,23 +19,13 @@ function readLatent(f: ConfigFields) {
     qkRopeHeadDim: f.int('qk_rope_head_dim'),
     vHeadDim: f.int('v_head_dim'),
   };
-  const experts = readExperts(f, {
-    experts: ['n_routed_experts'],
-    expertsPerToken: ['num_experts_per_tok'],
-    expertIntermediateSize: 'moe_intermediate_size',
-  });
-  const sharedExperts = f.intOr('n_shared_experts', 0, 'no shared expert');
-  const denseLayers = f.intOr('first_k_dense_replace', 0, 'every layer has experts');
+  const moe = readDenseThenSparse(f, layers, { sharedExperts: 1, denseLayers: 3 });
   const frequency = f.json.moe_layer_freq;
   if (frequency !== undefined && frequency !== 1) {
     f.problems.push(
       `${f.path('moe_layer_freq')} is ${JSON.stringify(frequency)}: only MoE in every layer after first_k_dense_replace (1) is understood`,
     );
   }
-  if (denseLayers > layers) {
-    f.problems.push(`${f.path('first_k_dense_replace')} ${denseLayers} exceeds num_hidden_layers ${layers}`);
-  }
-  mtpNote(f);
   return {
     architecture: {
       layers,
@@ -46,26 +36,11 @@ function readLatent(f: ConfigFields) {
       kvHeads: attentionHeads,
       headDim: latentAttention.qkNopeHeadDim + latentAttention.qkRopeHeadDim,
       vocabSize: f.int('vocab_size'),
-      moe: {
-        ...experts,
-        sharedExperts,
-        denseLayers,
-        denseIntermediateSize: denseLayers > 0 ? f.int('intermediate_size') : 0,
-      },
+      moe,
       latentAttention,
     },
     contextWindow: f.int('max_position_embeddings'),
   };
-}
-
-/** Multi-token-prediction layers ship in the checkpoint but serve only speculative decoding. */
-export function mtpNote(f: ConfigFields) {
-  const mtp = f.json.num_nextn_predict_layers;
-  if (typeof mtp === 'number' && mtp > 0) {
-    f.notes.push(
-      `${mtp} multi-token-prediction layer(s) (num_nextn_predict_layers) are not counted: vLLM loads them only for speculative decoding`,
-    );
-  }
 }
 
 export const LATENT_FAMILIES: Record<string, ArchitectureFamily> = {
