@@ -9,6 +9,7 @@ import {
   usableMemoryBytes,
 } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
+import { fitAdvice } from './fit.js';
 import { weightBytesTotal } from './memory.js';
 import type { Basis, SloLimit } from './predict.js';
 import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
@@ -612,6 +613,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     }
   }
   if (shapes.length === 0) warnings.push('No model supports this use case with the allowed GPUs and limits.');
+  warnings.push(...notFitting(spec, context, sized, misses));
 
   const ranked = [...sized].sort(ranker(spec.priority.value, sized, context.slo));
   const shown = diverse(ranked, top).map((option) => describeOption(option, context));
@@ -635,6 +637,26 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     );
   }
   return { spec, recommendations: shown, nearMisses, warnings, considered: shapes.length };
+}
+
+/** For each model the user named that no shape within their GPU limit can hold: why, and what would fit. */
+function notFitting(
+  spec: DeploymentSpec,
+  context: Context,
+  sized: SizedOption[],
+  misses: RawMiss[],
+): string[] {
+  const maxGpus = spec.maxGpus.value;
+  if (maxGpus === null) return [];
+  const gpus = spec.gpuTypes.value.length
+    ? spec.gpuTypes.value.flatMap((id) => context.gpus.get(id) ?? [])
+    : [...context.gpus.values()];
+  if (gpus.length === 0) return [];
+  const planned = new Set([...sized, ...misses].map((option) => option.modelId));
+  return spec.models.value
+    .flatMap((id) => context.models.get(id) ?? [])
+    .filter((model) => !planned.has(model.id))
+    .map((model) => fitAdvice(model, gpus, maxGpus, spec.useCase.value, context.knowledge.models));
 }
 
 /** Most options one model or one GPU type may take in the list shown, so the list offers real alternatives. */

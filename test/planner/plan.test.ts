@@ -259,6 +259,30 @@ describe('planDeployment', () => {
     expect(chat.nearMisses.some((miss) => miss.id.includes('|pp2|bf16') && miss.failed === 'itl')).toBe(true);
   });
 
+  it('says why a named model does not fit the GPUs stated, what would, and what fits them instead', () => {
+    const plan = planDeployment(
+      specOf({ users: 100, models: ['deepseek-ai/DeepSeek-V3'], gpuTypes: ['L4'], maxGpus: 2 }),
+      knowledge,
+    );
+    expect(plan.recommendations).toEqual([]);
+    const advice = plan.warnings.find((warning) => warning.startsWith('DeepSeek V3 does not fit 2 L4 GPUs'));
+    expect(advice).toMatch(/its weights take 351 GB even at int4, and 2× L4 hold 48 GB/);
+    expect(advice).toMatch(/It needs at least 24× L4 at int4\./);
+    const alternatives = advice!.slice(advice!.indexOf('consider ') + 'consider '.length).replace(/\.$/, '');
+    for (const name of alternatives.split(', ')) {
+      const model = knowledge.models.find((candidate) => candidate.name === name)!;
+      expect(model.tasks, name).toContain('chatbot_conversational');
+      const fits = planDeployment(
+        specOf({ users: 100, models: [model.id], gpuTypes: ['L4'], maxGpus: 2 }),
+        knowledge,
+      );
+      expect(fits.recommendations.length + fits.nearMisses.length, name).toBeGreaterThan(0);
+    }
+    // Without a GPU limit there is nothing to explain: the model is planned across nodes.
+    const unlimited = planDeployment(specOf({ users: 100, models: ['deepseek-ai/DeepSeek-V3'] }), knowledge);
+    expect(unlimited.warnings.some((warning) => warning.includes('does not fit'))).toBe(false);
+  });
+
   it('plans every catalog model for a use case it supports, sized from its own memory model', () => {
     for (const model of knowledge.models) {
       const useCase = model.tasks[0]!;
