@@ -25,7 +25,7 @@ export function layoutOf(a: ModelArchitecture): Layout {
  * × hidden. Latent (DeepSeek MLA): q through its low-rank pair when q_lora_rank is set, the shared KV down-projection
  * to kv_lora_rank + rope dims, its up-projection to every head's key (nope part) and value, and o.
  */
-export function attentionParams(a: ModelArchitecture): number {
+function attentionParams(a: ModelArchitecture): number {
   const mla = a.latentAttention;
   if (!mla) return a.hiddenSize * a.headDim * (2 * a.attentionHeads + 2 * a.kvHeads);
   const queryWidth = a.attentionHeads * (mla.qkNopeHeadDim + mla.qkRopeHeadDim);
@@ -40,7 +40,7 @@ export function attentionParams(a: ModelArchitecture): number {
 }
 
 /** Layers whose FFN is a mixture of experts. */
-export function moeLayers(a: ModelArchitecture): number {
+function moeLayers(a: ModelArchitecture): number {
   return a.moe ? layoutOf(a).ffnLayers - (a.moe.denseLayers ?? 0) : 0;
 }
 

@@ -20,7 +20,7 @@ function holds(model: Model, precision: Precision, gpu: Gpu, gpus: number): bool
 }
 
 /** The fewest GPUs of this type (at the lightest served precision) that hold the model's weights. */
-export function smallestFit(model: Model, gpu: Gpu): { gpus: number; precision: Precision } | null {
+function smallestFit(model: Model, gpu: Gpu): { gpus: number; precision: Precision } | null {
   const served = PRECISION_ORDER.filter((p) => model.precisions.some((s) => s.precision === p)).reverse();
   for (const gpus of GPU_COUNTS) {
     if (gpus > gpu.maxPerNode && gpus % gpu.maxPerNode !== 0) continue;

@@ -6,8 +6,8 @@ import { LATENT_FAMILIES } from './latent.js';
 import { LLAMA4_FAMILIES } from './llama4.js';
 import { UNIFORM_FAMILIES } from './standard.js';
 
-export type { ArchitectureFamily, FamilyReading } from './family.js';
-export type { ConfigFields, Json } from './fields.js';
+export type { ArchitectureFamily } from './family.js';
+export type { Json } from './fields.js';
 export { configFields, fieldsOf, isObject, present } from './fields.js';
 
 export const FAMILIES: Record<string, ArchitectureFamily> = {
