@@ -1,5 +1,5 @@
 import type { Intent } from '../intent/index.js';
-import type { Plan } from '../planner/index.js';
+import { nodesOf, type Plan } from '../planner/index.js';
 import type { DeploymentSpec, FieldSource } from '../spec/index.js';
 import { assumptionsOf } from '../spec/index.js';
 
@@ -101,7 +101,7 @@ export function formatPlan(plan: Plan): string {
     const rows = plan.recommendations.map((option, index) => [
       String(index + 1),
       `${option.modelName}${option.precision === 'bf16' ? '' : ` (${option.precision})`}`,
-      `${option.replicas > 1 ? `${option.replicas}×` : ''}${option.tensorParallel}× ${option.gpuId}`,
+      `${option.replicas > 1 ? `${option.replicas}×` : ''}${nodesOf(option) > 1 ? `${nodesOf(option)} nodes × ` : ''}${option.tensorParallel}× ${option.gpuId}`,
       Math.round(option.monthlyCostUsd).toLocaleString('en-US'),
       `${compact(option.predicted.ttftP95Ms)} ${check(option.sloChecks.ttft)}`,
       `${compact(option.predicted.itlP95Ms)} ${check(option.sloChecks.itl)}`,

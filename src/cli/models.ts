@@ -100,12 +100,25 @@ export function describeImportedModel(model: Model, facts: HfModelFacts): string
       : ''
     : `FFN ${a.intermediateSize}, `;
   const kib = facts.kvBytesPerToken / 1024;
+  const attention = a.latentAttention
+    ? `${a.attentionHeads} attention heads over one ${a.latentAttention.kvLoraRank + a.latentAttention.qkRopeHeadDim}-wide latent (MLA)`
+    : `${a.attentionHeads} attention heads, ${a.kvHeads} KV heads × ${a.headDim}`;
+  const recurrent = a.layout?.recurrent;
+  const state = recurrent
+    ? ` plus ${(recurrent.stateBytes / 1e6).toFixed(1)} MB of ${RECURRENT_NAMES[recurrent.kind]} state per sequence (${recurrent.layers} layers)`
+    : '';
+  const windowed = a.layout?.windowed;
+  const window = windowed
+    ? `; ${windowed.layers} layers attend to the last ${wholeNumber.format(windowed.window)} tokens only`
+    : '';
   return [
     `  ${billions(model.paramsTotalB)} parameters (${billions(model.paramsActiveB)} active per token, embeddings included${experts})`,
-    `  ${a.layers} layers, hidden ${a.hiddenSize}, ${ffn}${a.attentionHeads} attention heads, ${a.kvHeads} KV heads × ${a.headDim}, vocabulary ${wholeNumber.format(a.vocabSize)}, ${a.tiedEmbeddings ? 'tied' : 'untied'} embeddings`,
-    `  context window ${wholeNumber.format(model.contextWindow)} tokens; KV cache ${wholeNumber.format(facts.kvBytesPerToken)} bytes (${Number(kib.toFixed(1))} KiB) per token at 16 bits`,
+    `  ${a.layers} layers, hidden ${a.hiddenSize}, ${ffn}${attention}, vocabulary ${wholeNumber.format(a.vocabSize)}, ${a.tiedEmbeddings ? 'tied' : 'untied'} embeddings`,
+    `  context window ${wholeNumber.format(model.contextWindow)} tokens; KV cache ${wholeNumber.format(facts.kvBytesPerToken)} bytes (${Number(kib.toFixed(1))} KiB) per token at 16 bits${state}${window}`,
   ];
 }
+
+const RECURRENT_NAMES = { gated_deltanet: 'Gated DeltaNet', mamba2: 'Mamba-2' } as const;
 
 /** `compass models import --hf-config PATH`: stores the model all-or-nothing so later plans consider it. */
 export async function modelsImportCommand(context: CliContext, options: ModelsImportOptions) {

@@ -3,7 +3,7 @@ import { missingFacts } from '../intent/index.js';
 import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Plan, PlannedOption } from '../planner/index.js';
-import { describeNode, planDeployment } from '../planner/index.js';
+import { describeNode, nodesOf, planDeployment } from '../planner/index.js';
 import { assumptionsOf, buildSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { withKnowledgeBase } from './context.js';
@@ -79,6 +79,7 @@ export function recommendationJson(option: PlannedOption) {
     gpu: option.gpuId,
     gpuCount: option.gpuCount,
     tensorParallel: option.tensorParallel,
+    pipelineParallel: nodesOf(option),
     replicas: option.replicas,
     precision: option.precision,
     monthlyCostUsd: option.monthlyCostUsd,
@@ -105,6 +106,7 @@ export function planJson(plan: Plan) {
       gpu: miss.gpuId,
       gpuCount: miss.replicas === null ? miss.gpusPerReplica : miss.replicas * miss.gpusPerReplica,
       tensorParallel: miss.tensorParallel,
+      pipelineParallel: nodesOf(miss),
       precision: miss.precision,
       monthlyCostUsd: miss.monthlyCostUsd,
       failed: miss.failed,

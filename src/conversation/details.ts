@@ -18,7 +18,7 @@ export function memoryBreakdown(
       modelId: option.modelId,
       gpuId: option.gpuId,
       tensorParallel: option.tensorParallel,
-      gpuCount: option.tensorParallel,
+      gpuCount: option.gpusPerReplica,
       precision: option.precision,
       promptTokens,
       outputTokens,

@@ -214,7 +214,16 @@ function workloadProblems(
     for (const [index, container] of items(pod[group]).entries())
       problems.push(...containerProblems(fields(container), [...path, group, index], policy));
   }
-  const perReplica = items(pod.containers).reduce<number>((sum, container) => sum + gpusOf(container), 0);
+  // A KServe multi-node replica also runs pipelineParallelSize − 1 worker pods, each with its own GPUs.
+  const workers = fields(pod.workerSpec);
+  for (const [index, container] of items(workers.containers).entries())
+    problems.push(
+      ...containerProblems(fields(container), [...path, 'workerSpec', 'containers', index], policy),
+    );
+  const workerPods = Math.max(count(workers.pipelineParallelSize) - 1, 0);
+  const podGpus = (containers: unknown) =>
+    items(containers).reduce<number>((sum, container) => sum + gpusOf(container), 0);
+  const perReplica = podGpus(pod.containers) + workerPods * podGpus(workers.containers);
   const replicas = maxReplicas(workload, object, objects);
   const surge = perReplica > 0 ? surgePods(workload.strategy, replicas) : 0;
   const pods = replicas + surge;

@@ -12,7 +12,7 @@ import { renderSelector, selectorOf } from '../monitor/queries.js';
 import { templatesDir } from '../paths.js';
 import { podNeeds } from '../planner/node-fit.js';
 import type { PlannedOption } from '../planner/plan.js';
-import { SLO_CAPACITY_SHARE } from '../planner/plan.js';
+import { nodesOf, SLO_CAPACITY_SHARE } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { componentDeploymentName } from './names.js';
 import { parseYamlDocuments } from './objects.js';
@@ -67,6 +67,11 @@ interface Server {
   securityContext: Record<string, unknown> | null;
   command: string[] | null;
   args: string[];
+  /**
+   * A replica that spans nodes (KServe multi-node, RawDeployment only): the head pod above runs the Ray head and the
+   * vLLM server, `nodes` − 1 worker pods join its Ray cluster; every pod requests `tensorParallel` GPUs.
+   */
+  workers: Workers | null;
   hfTokenSecret: ManifestSettings['hfTokenSecret'] | null;
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   placement: {
@@ -158,6 +163,19 @@ function engineArgs(option: PlannedOption): string[] {
   ];
 }
 
+interface Workers {
+  pipelineParallelSize: number;
+  tensorParallelSize: number;
+  image: string;
+  command: string[];
+  args: string[];
+  resources: Server['resources'];
+  startupProbe: Probe;
+}
+
+/** Ray's port on the head pod, where worker pods join (KServe's multi-node runtime uses the same). */
+const RAY_PORT = 6379;
+
 function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxReplicas: number): Server {
   const { option, settings } = input;
   const { engine } = option;
@@ -167,48 +185,69 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
   // Requested so the scheduler picks a node with room; no limit, which would evict the pod for its logs and
   // writable layer on top of a full cache (the emptyDir's sizeLimit bounds the cache itself).
   const onNodeDisk: Record<string, string> = cache.kind === 'node' ? { 'ephemeral-storage': cache.size } : {};
-  const gpus = option.gpusPerReplica;
-  const pipelineStages = gpus / option.tensorParallel;
+  // A replica spanning nodes runs one pod per node, each with its pipeline stage's GPUs and share of the weights.
+  const nodes = nodesOf(option);
+  const gpus = option.gpusPerReplica / nodes;
   const quantization = engine.quantizeOnLoad ? ON_LOAD_QUANTIZATION[option.precision] : null;
   const needs = podNeeds({
     gpusPerReplica: gpus,
     tensorParallel: option.tensorParallel,
-    weightsGb: engine.weightsGb,
+    weightsGb: engine.weightsGb / nodes,
   });
   // Requests that fit the instance the replica was priced on (the plan chose it so they do); without one, all wanted.
   const pod = option.node?.pod ?? { cpu: needs.cpu.wanted, memoryGib: needs.memoryGib.wanted };
   const cpu = String(pod.cpu);
   const memory = `${pod.memoryGib}Gi`;
+  const vllm = [
+    'python3',
+    '-m',
+    'vllm.entrypoints.openai.api_server',
+    '--model',
+    engine.checkpoint,
+    ...engineArgs(option),
+    '--tensor-parallel-size',
+    String(option.tensorParallel),
+    ...(nodes > 1
+      ? ['--pipeline-parallel-size', String(nodes), '--distributed-executor-backend', 'ray']
+      : []),
+    '--max-num-seqs',
+    String(engine.maxNumSeqs),
+    ...(quantization ? ['--quantization', quantization] : []),
+  ];
+  const resources = {
+    requests: { cpu, memory, [placement.resource]: String(gpus), ...onNodeDisk },
+    limits: {
+      // CPU beyond the request is borrowed when idle; memory is not, so its limit is the request.
+      cpu: String(Math.max(pod.cpu, 2 * needs.cpu.wanted)),
+      memory,
+      [placement.resource]: String(gpus),
+    },
+  };
   return {
     image: placement.image,
     securityContext: placement.securityContext,
-    command: ['python3', '-m', 'vllm.entrypoints.openai.api_server'],
-    args: [
-      '--model',
-      engine.checkpoint,
-      ...engineArgs(option),
-      '--tensor-parallel-size',
-      String(option.tensorParallel),
-      ...(pipelineStages > 1 ? ['--pipeline-parallel-size', String(pipelineStages)] : []),
-      '--max-num-seqs',
-      String(engine.maxNumSeqs),
-      ...(quantization ? ['--quantization', quantization] : []),
-    ],
+    ...(nodes > 1
+      ? { command: ['bash', '-c'], args: [rayHeadScript(nodes, vllm)] }
+      : { command: vllm.slice(0, 3), args: vllm.slice(3) }),
+    workers:
+      nodes > 1
+        ? {
+            pipelineParallelSize: nodes,
+            tensorParallelSize: option.tensorParallel,
+            image: placement.image,
+            command: ['bash', '-c'],
+            args: [RAY_WORKER_SCRIPT],
+            resources,
+            // Joining waits for the head's Ray service: allow it the head's own start-up time.
+            startupProbe: {
+              periodSeconds: STARTUP_PERIOD_SECONDS,
+              timeoutSeconds: 5,
+              failureThreshold: Math.ceil(startupSeconds / STARTUP_PERIOD_SECONDS),
+            },
+          }
+        : null,
     hfTokenSecret: settings.hfTokenSecret,
-    resources: {
-      requests: {
-        cpu,
-        memory,
-        [placement.resource]: String(gpus),
-        ...onNodeDisk,
-      },
-      limits: {
-        // CPU beyond the request is borrowed when idle; memory is not, so its limit is the request.
-        cpu: String(Math.max(pod.cpu, 2 * needs.cpu.wanted)),
-        memory,
-        [placement.resource]: String(gpus),
-      },
-    },
+    resources,
     placement: {
       nodeSelector: placement.nodeSelector,
       nodeTerms: Object.entries(placement.nodeLabels).map(([key, values]) => ({ key, values })),
@@ -228,6 +267,28 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
     },
   };
 }
+
+/**
+ * The head pod of a multi-node replica: start the Ray head, wait until every node's worker has joined (vLLM places
+ * one pipeline stage per node through Ray), then run vLLM in the foreground. Arguments are quoted for the shell.
+ */
+function rayHeadScript(nodes: number, vllm: string[]): string {
+  return [
+    `ray start --head --port=${RAY_PORT} --disable-usage-stats --include-dashboard=false`,
+    `until [ "$(ray status 2>/dev/null | grep -c node_)" -ge ${nodes} ]; do echo "waiting for ${nodes} Ray nodes"; sleep 5; done`,
+    `exec ${vllm.map(shellQuote).join(' ')}`,
+  ].join('\n');
+}
+
+/** Worker pods join the head's Ray cluster through the headless service KServe creates for it (ISVC_NAME-head). */
+const RAY_WORKER_SCRIPT = [
+  `HEAD="\${ISVC_NAME}-head.\${POD_NAMESPACE}.svc.cluster.local:${RAY_PORT}"`,
+  'until ray health-check --address "$HEAD" >/dev/null 2>&1; do echo "waiting for the Ray head at $HEAD"; sleep 5; done',
+  'exec ray start --address="$HEAD" --block',
+].join('\n');
+
+const shellQuote = (word: string) =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 
 /** The simulator paces tokens with the planner's model of the same engine, so it gets the same engine flags. */
 function simulatorServer(option: PlannedOption, settings: ManifestSettings): Server {
@@ -252,6 +313,7 @@ function simulatorServer(option: PlannedOption, settings: ManifestSettings): Ser
       '--max-concurrency',
       String(option.engine.maxNumSeqs),
     ],
+    workers: null,
     hfTokenSecret: null,
     resources: { requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '1Gi' } },
     placement: null,
@@ -346,7 +408,11 @@ export function renderManifests(input: ManifestInput): RenderResult {
     'compass.dev/server': settings.simulator ? 'simulator' : 'vllm',
   };
   const annotations = compassAnnotations(input);
-  const replicas = replicaRange(option, input.spec);
+  // The simulator stands in for a multi-node replica as one pod; real vLLM spans the nodes.
+  const multiNode = placement !== null && nodesOf(option) > 1;
+  const replicas = multiNode
+    ? { min: option.replicas, max: option.replicas }
+    : replicaRange(option, input.spec);
   // The PodMonitor relabels the pods' deploy-id label onto every series as compass_dev_deploy_id.
   const inFlight = renderSelector(
     selectorOf({ namespace: input.namespace, compass_dev_deploy_id: input.deployId }),
@@ -372,13 +438,16 @@ export function renderManifests(input: ManifestInput): RenderResult {
     hfHome: HF_HOME,
     storageClass: settings.weightStorageClass ?? null,
     server: placement ? vllmServer(input, placement, replicas.max) : simulatorServer(option, settings),
-    autoscaling: {
-      target: componentDeploymentName(input.name),
-      prometheusUrl: kedaServerAddress(settings.prometheusUrl),
-      authenticationRef: settings.prometheusAuth ? kedaAuthenticationRef(settings.prometheusAuth) : null,
-      query: `sum(${inFlight})`,
-      inFlightPerReplica: String(inFlightPerReplica(option)),
-    },
+    // A replica spanning nodes does not scale: its pods are one unit.
+    autoscaling: multiNode
+      ? null
+      : {
+          target: componentDeploymentName(input.name),
+          prometheusUrl: kedaServerAddress(settings.prometheusUrl),
+          authenticationRef: settings.prometheusAuth ? kedaAuthenticationRef(settings.prometheusAuth) : null,
+          query: `sum(${inFlight})`,
+          inFlightPerReplica: String(inFlightPerReplica(option)),
+        },
   });
   const objects: KubeObject[] = [];
   for (const document of parseYamlDocuments(text)) {

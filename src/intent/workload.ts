@@ -23,13 +23,15 @@ const LABELLED_CAP = new RegExp(
   `\\b(?:max(?:imum)?\\s+(?:number of\\s+)?gpus?|gpu\\s+(?:limit|cap|budget|count|quota)|gpus?\\s+(?:limit|cap|max))\\s*(?:of|:|=|is|<=|at|to)?\\s*${NUM}(?!\\w|\\.\\d)`,
   'g',
 );
+/** "DeepSeek V3 on 2 L4s": the GPUs a team names for a model are the ones it has. */
+const ON_COUNT = new RegExp(`\\bon\\s+${GPU_COUNT}`, 'g');
 const SINGLE_GPU =
   /\b(?:a single|single|one single|just one|only one|only 1|just 1|on 1|on one)[\s-](?:gpus?|cards?)\b/;
 
 /** Upper bound on the number of GPUs; the tightest one stated. */
 export function extractMaxGpus(text: string): number | null {
   const caps: number[] = [];
-  for (const rule of [CAP_BEFORE, CAP_AFTER, LABELLED_CAP]) {
+  for (const rule of [CAP_BEFORE, CAP_AFTER, LABELLED_CAP, ON_COUNT]) {
     for (const match of text.matchAll(rule)) caps.push(Number(match[1]));
   }
   for (const match of text.matchAll(LESS_BEFORE)) caps.push(Number(match[1]) - 1);

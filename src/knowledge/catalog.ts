@@ -97,8 +97,54 @@ export const ModelArchitecture = z.object({
       expertsPerToken: positiveInt,
       expertIntermediateSize: positiveInt,
       sharedExperts: z.number().int().nonnegative().default(0),
+      /** Layers whose FFN is dense (DeepSeek's first_k_dense_replace, Llama 4's interleaved dense layers). */
+      denseLayers: z.number().int().nonnegative().optional(),
+      /** FFN width of those dense layers. */
+      denseIntermediateSize: z.number().int().nonnegative().optional(),
     })
     .nullable(),
+  /**
+   * Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): the KV cache holds one compressed latent of
+   * kvLoraRank + qkRopeHeadDim values per token and layer, whatever the head count. `headDim` is then the query/key
+   * head size (qk_nope + qk_rope) and `kvHeads` equals `attentionHeads`.
+   */
+  latentAttention: z
+    .object({
+      qLoraRank: positiveInt.nullable(),
+      kvLoraRank: positiveInt,
+      qkNopeHeadDim: positiveInt,
+      qkRopeHeadDim: positiveInt,
+      vHeadDim: positiveInt,
+    })
+    .optional(),
+  /**
+   * How the layers differ when they are not all alike (absent: every layer has full attention and an FFN).
+   * Counts are of `layers`; a layer may hold attention, a recurrent mixer, an FFN, or (Nemotron-H) just one of them.
+   */
+  layout: z
+    .object({
+      /** Layers with softmax attention (full or windowed). */
+      attentionLayers: z.number().int().nonnegative(),
+      /** Of those, layers that attend only to the last `window` tokens (sliding window, Llama 4 chunked attention). */
+      windowed: z.object({ layers: positiveInt, window: positiveInt }).nullable(),
+      /**
+       * Linear-attention or Mamba layers: no per-token KV, a constant state per sequence. `stateBytes` is one
+       * sequence's state over all these layers at 16 bits (vLLM's default mamba cache dtype), split across TP ranks.
+       */
+      recurrent: z
+        .object({
+          kind: z.enum(['gated_deltanet', 'mamba2']),
+          layers: positiveInt,
+          paramsPerLayer: positiveInt,
+          stateBytes: positiveInt,
+        })
+        .nullable(),
+      /** Layers with an FFN (dense or MoE). */
+      ffnLayers: z.number().int().nonnegative(),
+      /** 3 for gated (SwiGLU) FFNs, 2 for plain up/down ones (Nemotron-H's squared ReLU). */
+      ffnMatrices: z.union([z.literal(2), z.literal(3)]),
+    })
+    .optional(),
 });
 export type ModelArchitecture = z.infer<typeof ModelArchitecture>;
 

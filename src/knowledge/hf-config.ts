@@ -4,101 +4,14 @@
  * Pure: the caller reads the file. Field names and the defaults used for absent fields follow transformers'
  * configuration class of each family (`src/transformers/models/<model_type>/configuration_<model_type>.py`).
  */
+import { kvValuesPerTokenPerLayer, layoutOf, parameterCounts } from './architecture.js';
 import type { ModelArchitecture, Precision, UseCase, UseCaseId } from './catalog.js';
 import { Model, USE_CASE_IDS } from './catalog.js';
-
-/** Field names of a mixture-of-experts family; where transformers accepts two names, both are listed. */
-interface MoeFields {
-  experts: readonly string[];
-  expertsPerToken: readonly string[];
-  expertIntermediateSize: string;
-  /** Width of an always-active shared expert, counted as the dense path. */
-  sharedIntermediateSize?: string;
-  /** Qwen MoE configs can make some layers dense; Compass models layers that are all alike. */
-  mixedLayers?: boolean;
-}
-
-interface FamilySpec {
-  /** `Model.family`, as the catalog spells it. */
-  family: string;
-  /** transformers' defaults for fields a config may leave out. */
-  tiedEmbeddings: boolean;
-  /** Absent `head_dim` means this, or hidden / heads when the class has no default of its own. */
-  headDim?: number;
-  /** Absent `num_key_value_heads` means this, or one KV head per attention head. */
-  kvHeads?: number;
-  vocabSize?: number;
-  maxPositionEmbeddings?: number;
-  moe?: MoeFields;
-}
-
-const QWEN_MOE = {
-  experts: ['num_experts'],
-  expertsPerToken: ['num_experts_per_tok'],
-  expertIntermediateSize: 'moe_intermediate_size',
-  mixedLayers: true,
-} as const;
-
-/** The `model_type`s Compass understands: decoder-only transformers with standard (grouped-query) attention. */
-const FAMILIES: Record<string, FamilySpec> = {
-  llama: { family: 'llama', tiedEmbeddings: false },
-  mistral: { family: 'mistral', tiedEmbeddings: false },
-  mixtral: {
-    family: 'mistral',
-    tiedEmbeddings: false,
-    moe: {
-      experts: ['num_local_experts'],
-      expertsPerToken: ['num_experts_per_tok'],
-      expertIntermediateSize: 'intermediate_size',
-    },
-  },
-  qwen2: { family: 'qwen', tiedEmbeddings: false },
-  qwen2_moe: {
-    family: 'qwen',
-    tiedEmbeddings: false,
-    moe: { ...QWEN_MOE, sharedIntermediateSize: 'shared_expert_intermediate_size' },
-  },
-  qwen3: { family: 'qwen', tiedEmbeddings: false, headDim: 128 },
-  qwen3_moe: { family: 'qwen', tiedEmbeddings: false, headDim: 128, moe: QWEN_MOE },
-  gemma2: { family: 'gemma', tiedEmbeddings: true, headDim: 256, kvHeads: 4 },
-  gemma3_text: {
-    family: 'gemma',
-    tiedEmbeddings: true,
-    headDim: 256,
-    kvHeads: 4,
-    vocabSize: 262_208,
-    maxPositionEmbeddings: 131_072,
-  },
-  granite: { family: 'granite', tiedEmbeddings: false },
-  granitemoe: {
-    family: 'granite',
-    tiedEmbeddings: false,
-    moe: {
-      experts: ['num_local_experts'],
-      expertsPerToken: ['num_experts_per_tok'],
-      expertIntermediateSize: 'intermediate_size',
-    },
-  },
-  phi3: { family: 'phi', tiedEmbeddings: false },
-  gpt_oss: {
-    family: 'gpt-oss',
-    tiedEmbeddings: false,
-    moe: {
-      experts: ['num_local_experts', 'num_experts'],
-      expertsPerToken: ['experts_per_token', 'num_experts_per_tok'],
-      expertIntermediateSize: 'intermediate_size',
-    },
-  },
-};
-
-/** Multimodal wrappers whose language model sits under `text_config`, with the model_type it has there. */
-const TEXT_WRAPPERS: Record<string, string> = { gemma3: 'gemma3_text' };
+import type { ArchitectureFamily, Json } from './hf-families/index.js';
+import { configFields, FAMILIES, fieldsOf, isObject, present, TEXT_WRAPPERS } from './hf-families/index.js';
 
 /** Every model_type `readHfConfig` accepts, for help texts and errors. */
 export const UNDERSTOOD_MODEL_TYPES = [...Object.keys(FAMILIES), ...Object.keys(TEXT_WRAPPERS)].sort();
-
-/** Layer kinds whose KV cache is layers × KV heads × head dim; anything else (linear attention, Mamba) is not. */
-const ATTENTION_LAYER_TYPES = new Set(['full_attention', 'sliding_attention']);
 
 /** A config.json Compass cannot use, with every problem, each naming the field(s) concerned. */
 export class HfConfigError extends Error {
@@ -131,56 +44,6 @@ export interface HfModelFacts {
   notes: string[];
 }
 
-type Json = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-const present = (value: unknown) => value !== undefined && value !== null;
-
-/** Reads fields of one JSON object, recording a problem (naming the field's path) for each bad or missing one. */
-function fieldsOf(json: Json, prefix: string, problems: string[]) {
-  const path = (name: string) => `${prefix}${name}`;
-  /** The value under the first of `names` present; two names with different values contradict each other. */
-  const first = (names: readonly string[]): { name: string; value: unknown } | undefined => {
-    const found = names.filter((name) => present(json[name])).map((name) => ({ name, value: json[name] }));
-    const [head, ...rest] = found;
-    for (const other of rest) {
-      if (JSON.stringify(other.value) !== JSON.stringify(head?.value)) {
-        problems.push(
-          `${path(head!.name)} (${JSON.stringify(head!.value)}) and ${path(other.name)} (${JSON.stringify(other.value)}) disagree`,
-        );
-      }
-    }
-    return head;
-  };
-  const int = (names: string | readonly string[], minimum: number): number => {
-    const found = first(typeof names === 'string' ? [names] : names);
-    const label = (typeof names === 'string' ? [names] : names).map(path).join(' or ');
-    if (!found) {
-      problems.push(`${label} is missing`);
-      return Number.NaN;
-    }
-    if (typeof found.value !== 'number' || !Number.isInteger(found.value) || found.value < minimum) {
-      problems.push(
-        `${path(found.name)} must be a whole number ≥ ${minimum}, got ${JSON.stringify(found.value)}`,
-      );
-      return Number.NaN;
-    }
-    return found.value;
-  };
-  const bool = (name: string): boolean | undefined => {
-    const value = json[name];
-    if (!present(value)) return undefined;
-    if (typeof value !== 'boolean') {
-      problems.push(`${path(name)} must be true or false, got ${JSON.stringify(value)}`);
-      return undefined;
-    }
-    return value;
-  };
-  return { int, bool, path };
-}
-
 const HUB_ID = /^[\w.-]+\/[\w.-]+$/;
 
 /**
@@ -207,116 +70,24 @@ export function readHfConfig(config: unknown): HfModelFacts {
     if (!isObject(config.text_config)) throw new HfConfigError(['text_config is missing']);
     text = config.text_config;
     prefix = 'text_config.';
-    textType = typeof text.model_type === 'string' ? text.model_type : wrapped;
-    if (textType !== wrapped) {
+    textType = typeof text.model_type === 'string' ? text.model_type : wrapped[0]!;
+    if (!wrapped.includes(textType)) {
       throw new HfConfigError([
-        `text_config.model_type is "${textType}"; a ${modelType} config holds "${wrapped}"`,
+        `text_config.model_type is "${textType}"; a ${modelType} config holds ${wrapped.map((type) => `"${type}"`).join(' or ')}`,
       ]);
     }
   }
-  const spec = FAMILIES[textType];
-  if (!spec) throw new HfConfigError([notUnderstood(config, modelType, architectures)]);
-  if (present(text.kv_lora_rank)) throw new HfConfigError([latentAttention(`${prefix}kv_lora_rank`)]);
-  const layerTypes = text.layer_types;
-  if (Array.isArray(layerTypes)) {
-    const odd = [...new Set(layerTypes.filter((kind) => !ATTENTION_LAYER_TYPES.has(String(kind))))];
-    if (odd.length > 0) {
-      throw new HfConfigError([
-        `${prefix}layer_types has ${odd.map((kind) => JSON.stringify(kind)).join(', ')} layers; Compass understands only full and sliding-window attention layers`,
-      ]);
-    }
-  }
+  const family = FAMILIES[textType];
+  if (!family) throw new HfConfigError([notUnderstood(config, modelType, architectures)]);
 
-  const fields = fieldsOf(text, prefix, problems);
-  const defaulted = (name: string, value: number, why: string) => {
-    notes.push(`${prefix}${name} is absent: ${value} (${why})`);
-    return value;
-  };
-  const intOrDefault = (name: string, fallback: number | undefined, why: string) =>
-    present(text[name]) || fallback === undefined ? fields.int(name, 1) : defaulted(name, fallback, why);
-
-  const layers = fields.int('num_hidden_layers', 1);
-  const hiddenSize = fields.int('hidden_size', 1);
-  const attentionHeads = fields.int('num_attention_heads', 1);
-  const vocabSize = intOrDefault('vocab_size', spec.vocabSize, `transformers' ${textType} default`);
-  const contextWindow = intOrDefault(
-    'max_position_embeddings',
-    spec.maxPositionEmbeddings,
-    `transformers' ${textType} default`,
-  );
-  const kvHeads = intOrDefault(
-    'num_key_value_heads',
-    spec.kvHeads ?? attentionHeads,
-    spec.kvHeads === undefined ? 'one KV head per attention head' : `transformers' ${textType} default`,
-  );
-  const headDim = present(text.head_dim)
-    ? fields.int('head_dim', 1)
-    : spec.headDim !== undefined
-      ? defaulted('head_dim', spec.headDim, `transformers' ${textType} default`)
-      : hiddenSize / attentionHeads;
-  if (
-    !present(text.head_dim) &&
-    spec.headDim === undefined &&
-    hiddenSize > 0 &&
-    attentionHeads > 0 &&
-    !Number.isInteger(headDim)
-  ) {
-    problems.push(
-      `${prefix}head_dim is missing and hidden_size ${hiddenSize} is not a multiple of num_attention_heads ${attentionHeads}`,
-    );
-  }
-  if (kvHeads > 0 && attentionHeads > 0 && (kvHeads > attentionHeads || attentionHeads % kvHeads !== 0)) {
-    problems.push(
-      `${prefix}num_key_value_heads ${kvHeads} does not divide ${prefix}num_attention_heads ${attentionHeads}`,
-    );
-  }
-  if (Array.isArray(layerTypes) && layers > 0 && layerTypes.length !== layers) {
-    problems.push(
-      `${prefix}layer_types lists ${layerTypes.length} layers but num_hidden_layers is ${layers}`,
-    );
-  }
-  const tiedEmbeddings = tiedEmbeddingsOf(config, text, prefix, spec, problems, notes);
-
-  let intermediateSize: number;
-  let moe: ModelArchitecture['moe'] = null;
-  if (spec.moe) {
-    const m = spec.moe;
-    const experts = fields.int(m.experts, 1);
-    const expertsPerToken = fields.int(m.expertsPerToken, 1);
-    const expertIntermediateSize = fields.int(m.expertIntermediateSize, 1);
-    if (expertsPerToken > experts) {
-      problems.push(
-        `${fields.path(m.expertsPerToken[0]!)} ${expertsPerToken} exceeds ${fields.path(m.experts[0]!)} ${experts}`,
-      );
-    }
-    if (m.mixedLayers) checkAllLayersSparse(text, prefix, problems);
-    intermediateSize = m.sharedIntermediateSize ? fields.int(m.sharedIntermediateSize, 0) : 0;
-    moe = { experts, expertsPerToken, expertIntermediateSize, sharedExperts: 0 };
-  } else {
-    intermediateSize = fields.int('intermediate_size', 1);
-  }
+  const reading = family.read(configFields(text, prefix, textType, problems, notes));
+  const tiedEmbeddings = tiedEmbeddingsOf(config, text, prefix, family, problems, notes);
   const precision = precisionOf(config, text, prefix, problems, notes);
 
   // precisionOf records a problem whenever it has no precision.
   if (problems.length > 0 || precision === undefined) throw new HfConfigError(problems);
 
-  const architecture: ModelArchitecture = {
-    layers,
-    hiddenSize,
-    intermediateSize,
-    attentionHeads,
-    kvHeads,
-    headDim,
-    vocabSize,
-    tiedEmbeddings,
-    moe,
-  };
-  const window = slidingWindowOf(text);
-  if (window !== null && window < contextWindow) {
-    notes.push(
-      `sliding-window attention (${window} tokens) is counted as full attention in every layer: KV-cache estimates are conservative`,
-    );
-  }
+  const architecture: ModelArchitecture = { ...reading.architecture, tiedEmbeddings };
   if (wrapped !== undefined && isObject(config.vision_config)) {
     notes.push('the vision encoder (vision_config) is not counted: parameters are the language model only');
   }
@@ -324,34 +95,41 @@ export function readHfConfig(config: unknown): HfModelFacts {
   const nameOrPath = typeof config._name_or_path === 'string' ? config._name_or_path : '';
   return {
     modelType,
-    family: spec.family,
+    family: family.family,
     architectures,
     architecture,
-    contextWindow,
+    contextWindow: reading.contextWindow,
     precision,
     paramsTotal: counts.total,
     paramsActive: counts.active,
-    kvBytesPerToken: layers * kvHeads * headDim * 2 * 2,
+    kvBytesPerToken: layoutOf(architecture).attentionLayers * kvValuesPerTokenPerLayer(architecture) * 2,
     hubId: HUB_ID.test(nameOrPath) ? nameOrPath : null,
     notes,
   };
 }
 
 function notUnderstood(config: Json, modelType: string, architectures: string[]): string {
-  if (present(config.kv_lora_rank)) return latentAttention('kv_lora_rank');
   const named = architectures.length ? ` (${architectures.join(', ')})` : '';
-  return `model_type "${modelType}"${named} is not an architecture Compass understands; it reads ${UNDERSTOOD_MODEL_TYPES.join(', ')}`;
+  return `model_type "${modelType}"${named} is not an architecture Compass understands; it reads ${UNDERSTOOD_MODEL_TYPES.join(', ')}${missingHint(config)}`;
 }
 
-function latentAttention(field: string): string {
-  return `${field} is set: multi-head latent attention (DeepSeek-V2/V3 style) keeps a compressed KV cache that Compass's model (layers × KV heads × head dim) does not describe, so this architecture is not understood`;
+/** What a config that is not understood has that Compass would need a model of, so the refusal says what is missing. */
+function missingHint(config: Json): string {
+  const text = isObject(config.text_config) ? config.text_config : config;
+  if (present(text.kv_lora_rank)) {
+    return '. It uses multi-head latent attention (kv_lora_rank); Compass reads that for deepseek_v3 and kimi_k2 layouts only';
+  }
+  if (Array.isArray(text.layer_types) || present(text.hybrid_override_pattern)) {
+    return '. Its layers are not all alike (layer_types / hybrid_override_pattern); a new architecture module must say how each kind is sized';
+  }
+  return '';
 }
 
 function tiedEmbeddingsOf(
   config: Json,
   text: Json,
   prefix: string,
-  spec: FamilySpec,
+  family: ArchitectureFamily,
   problems: string[],
   notes: string[],
 ): boolean {
@@ -362,30 +140,10 @@ function tiedEmbeddingsOf(
   }
   const stated = inner ?? outer;
   if (stated !== undefined) return stated;
-  notes.push(`tie_word_embeddings is absent: ${spec.tiedEmbeddings} (transformers' default for this family)`);
-  return spec.tiedEmbeddings;
-}
-
-/** Qwen MoE layers are all sparse unless `decoder_sparse_step` > 1 or `mlp_only_layers` names dense ones. */
-function checkAllLayersSparse(text: Json, prefix: string, problems: string[]) {
-  const step = text.decoder_sparse_step;
-  const dense = text.mlp_only_layers;
-  if (present(step) && step !== 1) {
-    problems.push(
-      `${prefix}decoder_sparse_step is ${JSON.stringify(step)}: layers that mix dense and expert FFNs are not understood (only 1 is)`,
-    );
-  }
-  if (Array.isArray(dense) && dense.length > 0) {
-    problems.push(
-      `${prefix}mlp_only_layers makes ${dense.length} layer(s) dense: layers that mix dense and expert FFNs are not understood`,
-    );
-  }
-}
-
-function slidingWindowOf(text: Json): number | null {
-  const window = text.sliding_window;
-  if (typeof window !== 'number' || window <= 0 || text.use_sliding_window === false) return null;
-  return window;
+  notes.push(
+    `tie_word_embeddings is absent: ${family.tiedEmbeddings} (transformers' default for this family)`,
+  );
+  return family.tiedEmbeddings;
 }
 
 const SIXTEEN_BIT_DTYPES = new Set(['bfloat16', 'float16', 'float32']);
@@ -492,26 +250,6 @@ function compressedTensorsPrecision(quantization: Json, problems: string[]): Pre
     `quantization_config.config_groups store ${scheme} weights; Compass plans FP8 and 4-bit weights only`,
   );
   return undefined;
-}
-
-/**
- * Parameters from the architecture's matrices: per layer, attention (q and o: heads × head dim; k and v: KV heads ×
- * head dim, each × hidden), the dense or shared FFN (gate, up, down: 3 × hidden × width), every expert and the
- * router; plus the embedding and, when untied, the LM head. Norms and biases (< 0.1%) are left out. Active counts
- * only the experts a token is routed to.
- */
-export function parameterCounts(a: ModelArchitecture): { total: number; active: number } {
-  const attention = a.hiddenSize * a.headDim * (2 * a.attentionHeads + 2 * a.kvHeads);
-  const dense = 3 * a.hiddenSize * a.intermediateSize;
-  const expert = a.moe ? 3 * a.hiddenSize * a.moe.expertIntermediateSize : 0;
-  const router = a.moe ? a.hiddenSize * a.moe.experts : 0;
-  const experts = a.moe ? (a.moe.experts + a.moe.sharedExperts) * expert : 0;
-  const routed = a.moe ? (a.moe.expertsPerToken + a.moe.sharedExperts) * expert : 0;
-  const vocabulary = a.vocabSize * a.hiddenSize * (a.tiedEmbeddings ? 1 : 2);
-  return {
-    total: a.layers * (attention + dense + experts + router) + vocabulary,
-    active: a.layers * (attention + dense + routed + router) + vocabulary,
-  };
 }
 
 /**

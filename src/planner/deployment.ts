@@ -71,5 +71,6 @@ export function systemFor(
     deployment.memory.kvTokens,
     deployment.engine.maxNumSeqs,
     deployment.engine.maxNumBatchedTokens,
+    deployment.memory.stateTokensPerSequence,
   );
 }

@@ -22,10 +22,13 @@ export type {
 export {
   BALANCED_WEIGHTS,
   DEFAULT_TOP,
+  describeShape,
   explainMiss,
+  gpusPerReplicaOf,
   LATENCY_PRIORITY_COST_CAP,
   latencyScore,
   MAX_MODEL_LEN_KV_SHARE,
+  nodesOf,
   optionId,
   planDeployment,
   SLO_CAPACITY_SHARE,

@@ -2,6 +2,7 @@
  * Memory feasibility the way vLLM decides it at start-up: weights, the profiled activation peak and non-torch
  * memory come out of gpu_memory_utilization × device memory; what remains is the KV-cache pool.
  */
+import { kvValuesPerTokenPerLayer, layoutOf } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
   BODY_BYTES_PER_PARAM,
@@ -67,25 +68,42 @@ export function weightBytesPerGpu(model: Model, precision: Precision, parallel: 
   return (body * BODY_BYTES_PER_PARAM[precision]) / (tp * pp) + (vocab * EMBEDDING_BYTES_PER_PARAM) / tp;
 }
 
-/** KV bytes one token occupies across the whole model: layers × KV heads × head dim × 2 (K and V) × dtype bytes. */
+/**
+ * KV bytes one token occupies across the whole model: per attention layer, K and V of every KV head (or, for latent
+ * attention, the one compressed latent) × dtype bytes. Recurrent layers store no per-token KV; windowed layers are
+ * counted per token, which is exact while a sequence is shorter than the window.
+ */
 export function kvBytesPerToken(model: Model, kvCacheDtype: KvCacheDtype = 'auto'): number {
-  const { layers, kvHeads, headDim } = model.architecture;
-  return layers * kvHeads * headDim * 2 * KV_BYTES[kvCacheDtype];
+  const a = model.architecture;
+  return layoutOf(a).attentionLayers * kvValuesPerTokenPerLayer(a) * KV_BYTES[kvCacheDtype];
 }
 
 /**
  * KV bytes one token occupies on one GPU. KV heads shard across TP; when TP exceeds the KV heads vLLM replicates
- * them so every GPU still holds one head per layer.
+ * them so every GPU still holds one head per layer. Latent attention has a single latent per layer that every TP rank
+ * keeps whole (vLLM's MLA backends do not shard the latent cache), so TP does not shrink it. PP splits the layers.
  */
 export function kvBytesPerTokenPerGpu(
   model: Model,
   kvCacheDtype: KvCacheDtype,
   parallel: Parallelism,
 ): number {
-  const { layers, kvHeads, headDim } = model.architecture;
-  const headsPerGpu = Math.max(kvHeads / parallel.tensorParallel, 1);
-  const layersPerStage = Math.ceil(layers / parallel.pipelineParallel);
-  return layersPerStage * headsPerGpu * headDim * 2 * KV_BYTES[kvCacheDtype];
+  const a = model.architecture;
+  const layersPerStage = Math.ceil(layoutOf(a).attentionLayers / parallel.pipelineParallel);
+  const perLayer = a.latentAttention
+    ? kvValuesPerTokenPerLayer(a)
+    : Math.max(a.kvHeads / parallel.tensorParallel, 1) * a.headDim * 2;
+  return layersPerStage * perLayer * KV_BYTES[kvCacheDtype];
+}
+
+/**
+ * Recurrent (linear-attention / Mamba) state one sequence holds on one GPU, whatever its length: the state shards
+ * across TP ranks with the heads, and PP splits the layers.
+ */
+export function recurrentStateBytesPerGpu(model: Model, parallel: Parallelism): number {
+  const recurrent = layoutOf(model.architecture).recurrent;
+  if (!recurrent) return 0;
+  return recurrent.stateBytes / (parallel.tensorParallel * parallel.pipelineParallel);
 }
 
 /** Width of the FFN one token passes through (routed + shared experts for MoE). */
@@ -119,8 +137,15 @@ export interface MemoryPlan {
   kvPoolBytesPerGpu: number;
   kvBytesPerToken: number;
   kvBytesPerTokenPerGpu: number;
-  /** Tokens the whole replica's KV pool holds (rounded down to whole blocks). */
+  /** Recurrent state one sequence holds per GPU (0 for pure-attention models). */
+  stateBytesPerSequencePerGpu: number;
+  /**
+   * Tokens the whole replica's KV pool holds (rounded down to whole blocks), before any recurrent state: a sequence
+   * of n tokens takes n + `stateTokensPerSequence` of them.
+   */
   kvTokens: number;
+  /** A sequence's recurrent state in KV-token equivalents (state bytes ÷ KV bytes per token). */
+  stateTokensPerSequence: number;
 }
 
 export function memoryPlan(
@@ -136,8 +161,6 @@ export function memoryPlan(
   const activation = activationPeakBytes(model, engine, parallel.tensorParallel);
   const nonTorch = nonTorchBytes(parallel.tensorParallel * parallel.pipelineParallel);
   const pool = budget - weightsPerGpu - activation - nonTorch;
-  const perTokenPerGpu = kvBytesPerTokenPerGpu(model, engine.kvCacheDtype, parallel);
-  const blocks = Math.floor(Math.max(pool, 0) / (perTokenPerGpu * KV_BLOCK_TOKENS));
   return {
     usableBytesPerGpu: usable,
     budgetBytesPerGpu: budget,
@@ -147,9 +170,41 @@ export function memoryPlan(
     nonTorchBytesPerGpu: nonTorch,
     kvPoolBytesPerGpu: pool,
     kvBytesPerToken: kvBytesPerToken(model, engine.kvCacheDtype),
-    kvBytesPerTokenPerGpu: perTokenPerGpu,
-    kvTokens: blocks * KV_BLOCK_TOKENS,
+    ...kvCapacity(model, engine.kvCacheDtype, parallel, pool),
   };
+}
+
+/** What a KV pool of `poolBytesPerGpu` holds: tokens in whole blocks, and each sequence's recurrent state. */
+export function kvCapacity(
+  model: Model,
+  kvCacheDtype: KvCacheDtype,
+  parallel: Parallelism,
+  poolBytesPerGpu: number,
+): Pick<
+  MemoryPlan,
+  'kvBytesPerTokenPerGpu' | 'stateBytesPerSequencePerGpu' | 'kvTokens' | 'stateTokensPerSequence'
+> {
+  const perTokenPerGpu = kvBytesPerTokenPerGpu(model, kvCacheDtype, parallel);
+  const blocks = Math.floor(Math.max(poolBytesPerGpu, 0) / (perTokenPerGpu * KV_BLOCK_TOKENS));
+  const state = recurrentStateBytesPerGpu(model, parallel);
+  return {
+    kvBytesPerTokenPerGpu: perTokenPerGpu,
+    stateBytesPerSequencePerGpu: state,
+    kvTokens: blocks * KV_BLOCK_TOKENS,
+    stateTokensPerSequence: state / perTokenPerGpu,
+  };
+}
+
+/**
+ * What vLLM logs as "GPU KV cache size: N tokens" at start-up (v1 engine): the sequences of max_model_len tokens the
+ * pool holds (max concurrency, fractional) × max_model_len. For hybrid models each of those sequences also holds its
+ * recurrent state, so the figure depends on max_model_len (vllm/v1/core/kv_cache_utils.py, _report_kv_cache_config).
+ */
+export function reportedKvCacheTokens(
+  plan: Pick<MemoryPlan, 'kvTokens' | 'stateTokensPerSequence'>,
+  maxModelLen: number,
+): number {
+  return (plan.kvTokens * maxModelLen) / (maxModelLen + plan.stateTokensPerSequence);
 }
 
 export type Feasibility = { ok: true } | { ok: false; reason: string };
@@ -224,7 +279,7 @@ export function checkMemory(
       reason: `${model.name} ${precision} on ${fleet} leaves no KV cache: weights ${gb(plan.weightBytesPerGpu)} + activations and runtime ${gb(used - plan.weightBytesPerGpu)} per GPU exceed vLLM's ${gb(plan.budgetBytesPerGpu)} budget (gpu_memory_utilization × ${(plan.usableBytesPerGpu / GIB).toFixed(1)} GiB)`,
     };
   }
-  if (plan.kvTokens < requestTokens) {
+  if (plan.kvTokens < requestTokens + plan.stateTokensPerSequence) {
     return {
       ok: false,
       reason: `${model.name} ${precision} on ${fleet} has KV room for ${Math.floor(plan.kvTokens)} tokens; one request needs ${Math.ceil(requestTokens)}`,

@@ -2,8 +2,14 @@ import type { Priority } from '../intent/schema.js';
 import type { Gpu, Knowledge, Model, Precision } from '../knowledge/catalog.js';
 import { checkSpec } from '../spec/build.js';
 import type { DeploymentSpec } from '../spec/schema.js';
-import { KV_BLOCK_TOKENS, type KvCacheDtype } from './assumptions.js';
+import {
+  DEFAULT_GPU_MEMORY_UTILIZATION,
+  KV_BLOCK_TOKENS,
+  type KvCacheDtype,
+  usableMemoryBytes,
+} from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
+import { fitAdvice } from './fit.js';
 import { weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
 import type { Basis, SloLimit } from './predict.js';
@@ -31,9 +37,25 @@ const NEAR_MISSES = 3;
 export interface OptionShape {
   modelId: string;
   gpuId: string;
+  /** GPUs per node a replica shards each layer over. */
   tensorParallel: number;
   precision: Precision;
+  /**
+   * Nodes a replica spans, one pipeline stage each (vLLM's --pipeline-parallel-size); absent for one node. Offered
+   * only when the weights do not fit one node.
+   */
+  pipelineParallel?: number;
 }
+
+/** Nodes (pipeline stages) one replica of the shape spans. */
+export const nodesOf = (shape: Pick<OptionShape, 'pipelineParallel'>) => shape.pipelineParallel ?? 1;
+
+/** GPUs one replica of the shape holds: TP per node × nodes. */
+export const gpusPerReplicaOf = (shape: Pick<OptionShape, 'tensorParallel' | 'pipelineParallel'>) =>
+  shape.tensorParallel * nodesOf(shape);
+
+/** Pipeline stages Compass offers across nodes, when one node cannot hold the weights. */
+export const PIPELINE_PARALLEL_DEGREES = [2, 3, 4] as const;
 
 /**
  * The vLLM server one replica runs, as the planner resolved it for its prediction: what a manifest passes to vLLM,
@@ -167,7 +189,8 @@ const usd = (value: number) => `$${wholeNumber.format(value)}`;
 const ms = (value: number) => `${value >= 100 ? Math.round(value) : round(value, 1)} ms`;
 
 export function optionId(shape: OptionShape): string {
-  return `${shape.modelId}|${shape.gpuId}|tp${shape.tensorParallel}|${shape.precision}`;
+  const stages = nodesOf(shape) > 1 ? `|pp${nodesOf(shape)}` : '';
+  return `${shape.modelId}|${shape.gpuId}|tp${shape.tensorParallel}${stages}|${shape.precision}`;
 }
 
 export function sloOf(spec: DeploymentSpec): Slo {
@@ -187,7 +210,8 @@ const SLO_NAMES: Record<'ttft' | 'itl' | 'e2e', string> = {
 export function describeShape(shape: OptionShape & { modelName: string; replicas?: number | null }): string {
   const replicas = shape.replicas && shape.replicas > 1 ? `${shape.replicas} replicas × ` : '';
   const precision = shape.precision === 'bf16' ? '' : ` ${shape.precision}`;
-  return `${shape.modelName}${precision} on ${replicas}${shape.tensorParallel}× ${shape.gpuId}`;
+  const nodes = nodesOf(shape) > 1 ? `${nodesOf(shape)} nodes × ` : '';
+  return `${shape.modelName}${precision} on ${replicas}${nodes}${shape.tensorParallel}× ${shape.gpuId}`;
 }
 
 /** A shape sized and priced for the spec: what ranking needs, before any text or full prediction. */
@@ -236,7 +260,7 @@ function configOf(shape: OptionShape, spec: DeploymentSpec) {
     gpuId: shape.gpuId,
     tensorParallel: shape.tensorParallel,
     precision: shape.precision,
-    gpuCount: shape.tensorParallel,
+    gpuCount: gpusPerReplicaOf(shape),
     promptTokens: spec.traffic.promptTokens.value,
     outputTokens: spec.traffic.outputTokens.value,
   };
@@ -251,7 +275,12 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   const model = context.models.get(shape.modelId);
   const gpu = context.gpus.get(shape.gpuId);
   if (!model || !gpu) return { kind: 'infeasible', reason: `unknown model or GPU in ${optionId(shape)}` };
-  const base = { ...shape, id: optionId(shape), modelName: model.name, gpusPerReplica: shape.tensorParallel };
+  const base = {
+    ...shape,
+    id: optionId(shape),
+    modelName: model.name,
+    gpusPerReplica: gpusPerReplicaOf(shape),
+  };
   const peak = spec.traffic.peakQps.value;
   const result = sizeReplicas(
     configOf(shape, spec),
@@ -279,13 +308,14 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
     };
   }
   const { sizing } = result;
-  const hourlyUsd = replicaHourlyUsd(gpu, shape.tensorParallel) * sizing.replicas;
+  // Each node of a multi-node replica is bought as its own instance of TP GPUs.
+  const hourlyUsd = replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * sizing.replicas;
   return {
     kind: 'sized',
     option: {
       ...base,
       replicas: sizing.replicas,
-      gpuCount: sizing.replicas * shape.tensorParallel,
+      gpuCount: sizing.replicas * gpusPerReplicaOf(shape),
       hourlyUsd,
       monthlyCostUsd: Math.round(hourlyUsd * HOURS_PER_MONTH),
       quality: qualityOf(model, spec.useCase.value, shape.precision),
@@ -309,6 +339,7 @@ function identityOf(option: SizedOption) {
     gpuId: option.gpuId,
     tensorParallel: option.tensorParallel,
     precision: option.precision,
+    ...(option.pipelineParallel !== undefined && { pipelineParallel: option.pipelineParallel }),
     id: option.id,
     modelName: option.modelName,
     gpusPerReplica: option.gpusPerReplica,
@@ -436,10 +467,30 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
           if (tensorParallel > gpu.maxPerNode || tensorParallel > maxGpus) continue;
           shapes.push({ modelId: model.id, gpuId: gpu.id, tensorParallel, precision });
         }
+        if (!outgrowsNode(model, gpu, precision)) continue;
+        for (const pipelineParallel of PIPELINE_PARALLEL_DEGREES) {
+          if (gpu.maxPerNode * pipelineParallel > maxGpus) continue;
+          shapes.push({
+            modelId: model.id,
+            gpuId: gpu.id,
+            tensorParallel: gpu.maxPerNode,
+            precision,
+            pipelineParallel,
+          });
+        }
       }
     }
   }
   return shapes;
+}
+
+/**
+ * Whether the weights alone take more than vLLM's share (gpu_memory_utilization) of a full node's memory, so no
+ * single-node shape can serve the model and replicas must span nodes (TP within a node × PP across nodes).
+ */
+function outgrowsNode(model: Model, gpu: Gpu, precision: Precision): boolean {
+  const node = usableMemoryBytes(gpu.memoryGb, gpu.memoryBandwidthGBps) * gpu.maxPerNode;
+  return weightBytesTotal(model, precision) > node * DEFAULT_GPU_MEMORY_UTILIZATION;
 }
 
 export interface P95s {
@@ -611,6 +662,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     }
   }
   if (shapes.length === 0) warnings.push('No model supports this use case with the allowed GPUs and limits.');
+  warnings.push(...notFitting(spec, context, sized, misses));
 
   const { kept, shownBecause } = pruneOptions(
     sized.map((option) => ({ ...option, latency: latencyScore(option.p95, context.slo) })),
@@ -642,17 +694,38 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   return { spec, recommendations: shown, nearMisses, warnings, considered: shapes.length };
 }
 
+/** For each model the user named that no shape within their GPU limit can hold: why, and what would fit. */
+function notFitting(
+  spec: DeploymentSpec,
+  context: Context,
+  sized: SizedOption[],
+  misses: RawMiss[],
+): string[] {
+  const maxGpus = spec.maxGpus.value;
+  if (maxGpus === null) return [];
+  const gpus = spec.gpuTypes.value.length
+    ? spec.gpuTypes.value.flatMap((id) => context.gpus.get(id) ?? [])
+    : [...context.gpus.values()];
+  if (gpus.length === 0) return [];
+  const planned = new Set([...sized, ...misses].map((option) => option.modelId));
+  return spec.models.value
+    .flatMap((id) => context.models.get(id) ?? [])
+    .filter((model) => !planned.has(model.id))
+    .map((model) => fitAdvice(model, gpus, maxGpus, spec.useCase.value, context.knowledge.models));
+}
+
 /** Most options one model or one GPU type may take in the list shown, so the list offers real alternatives. */
 export const MAX_SHOWN_PER_MODEL_OR_GPU = 2;
 
 /**
- * The best `top` options in rank order, one per model and GPU pair (precision and TP variants crowd out real
- * alternatives), at most MAX_SHOWN_PER_MODEL_OR_GPU per model and per GPU type while others remain to fill the list.
+ * The best `top` options in rank order, one per model and GPU pair, single-node and multi-node counted apart
+ * (precision and TP variants crowd out real alternatives), at most MAX_SHOWN_PER_MODEL_OR_GPU per model and per GPU type while others remain to fill the list.
  */
 function diverse(ranked: SizedOption[], top: number): SizedOption[] {
   const pairs = new Set<string>();
   const distinct = ranked.filter((option) => {
-    const pair = `${option.modelId}|${option.gpuId}`;
+    // A replica spanning nodes needs different infrastructure (a multi-node cluster) from one that fits a node.
+    const pair = `${option.modelId}|${option.gpuId}|${nodesOf(option) > 1 ? 'multi-node' : 'node'}`;
     if (pairs.has(pair)) return false;
     pairs.add(pair);
     return true;
@@ -764,11 +837,12 @@ export function whatIf(
     gpuId: overrides.gpuId ?? baseline.gpuId,
     tensorParallel: overrides.tensorParallel ?? baseline.tensorParallel,
     precision: overrides.precision ?? baseline.precision,
+    ...(baseline.pipelineParallel !== undefined && { pipelineParallel: baseline.pipelineParallel }),
   };
   const replicas =
     overrides.gpuCount === undefined
       ? undefined
-      : Math.max(1, Math.floor(overrides.gpuCount / shape.tensorParallel));
+      : Math.max(1, Math.floor(overrides.gpuCount / gpusPerReplicaOf(shape)));
   const context = contextOf(changed, knowledge);
   const evaluation = sizeShape(shape, context, replicas);
   const scenario: Scenario =

@@ -50,9 +50,11 @@ export function servingSystem(
   kvTokens: number,
   maxNumSeqs: number,
   tokenBudget: number,
+  stateTokensPerSequence = 0,
 ): ServingSystem {
-  // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block.
-  const occupancy = workload.promptTokens + workload.outputTokens / 2 + 8;
+  // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
+  // a hybrid model's sequence also holds its constant recurrent state from the start.
+  const occupancy = workload.promptTokens + workload.outputTokens / 2 + 8 + stateTokensPerSequence;
   const byKv = kvTokens / occupancy;
   return {
     geometry,

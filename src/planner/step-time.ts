@@ -4,6 +4,7 @@
  * memory and compute time at calibrated efficiencies, plus TP all-reduces (serial, 2 per layer) and a fixed
  * per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
+import { layoutOf, routedExpertParams } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
   ACTIVATION_BYTES,
@@ -63,9 +64,11 @@ export function stepGeometry(
   const arch = model.architecture;
   const { body, embedding, lmHead } = parameterSplit(model);
   const bytesPerParam = BODY_BYTES_PER_PARAM[precision];
-  const expertParams = arch.moe
-    ? Math.min(arch.layers * arch.moe.experts * 3 * arch.hiddenSize * arch.moe.expertIntermediateSize, body)
-    : 0;
+  const expertParams = Math.min(routedExpertParams(arch), body);
+  const mla = arch.latentAttention;
+  // Per head and context token: QKᵀ over the key width and PV over the value width, 2 FLOPs per multiply-add. vLLM's
+  // MLA decode absorbs the up-projections, so it attends over the latent (kv_lora_rank + rope, then kv_lora_rank).
+  const attentionWidth = mla ? 2 * mla.kvLoraRank + mla.qkRopeHeadDim : 2 * arch.headDim;
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
@@ -80,7 +83,8 @@ export function stepGeometry(
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     linearFlopsPerToken: (2 * activeBody) / shards,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
-    attentionFlopsPerContextToken: (4 * arch.layers * arch.attentionHeads * arch.headDim) / shards,
+    attentionFlopsPerContextToken:
+      (2 * layoutOf(arch).attentionLayers * arch.attentionHeads * attentionWidth) / shards,
     peakLinearFlops: (fp8Compute ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) * 1e12,
     peakAttentionFlops: gpu.bf16Tflops * 1e12,
     bandwidthBytesPerSec: gpu.memoryBandwidthGBps * 1e9,

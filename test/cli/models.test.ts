@@ -182,6 +182,15 @@ describe('compass models import and predict --model-config against the real Post
       ['granite-3.1-3b-a800m-instruct', 'granitemoe', 'bf16'],
       ['Phi-3-mini-4k-instruct', 'phi3', 'bf16'],
       ['gpt-oss-20b', 'gpt_oss', 'int4'],
+      ['DeepSeek-V3', 'deepseek_v3', 'fp8'],
+      ['Kimi-K2-Instruct', 'kimi_k2', 'fp8'],
+      ['GLM-4.5-Air', 'glm4_moe', 'bf16'],
+      ['Llama-4-Scout-17B-16E-Instruct', 'llama4', 'bf16'],
+      ['Qwen3-Next-80B-A3B-Instruct', 'qwen3_next', 'bf16'],
+      ['Qwen3.5-35B-A3B', 'qwen3_5_moe', 'bf16'],
+      ['Mistral-Small-3.2-24B-Instruct-2506', 'mistral3', 'bf16'],
+      ['Ministral-3-8B-Instruct-2512', 'mistral3', 'fp8'],
+      ['NVIDIA-Nemotron-Nano-9B-v2', 'nemotron_h', 'bf16'],
     ];
     for (const [file, modelType, precision] of cases) {
       const result = await importConfig(fixture(file), { id: `acme/${file}` });
@@ -197,6 +206,11 @@ describe('compass models import and predict --model-config against the real Post
     expect(gemma.stdout).toMatch(/assumed: text_config.vocab_size is absent: 262208/);
     const mixtral = knowledge.models.find(({ id }) => id === 'acme/Mixtral-8x7B-Instruct-v0.1');
     expect(mixtral?.paramsActiveB).toBeLessThan(mixtral?.paramsTotalB ?? 0);
+    const nemotron = await importConfig(fixture('NVIDIA-Nemotron-Nano-9B-v2'), { id: 'acme/nemotron' });
+    expect(nemotron.stdout).toMatch(/KV cache 16,384 bytes \(16 KiB\) per token at 16 bits/);
+    expect(nemotron.stdout).toMatch(/plus 72\.8 MB of Mamba-2 state per sequence \(27 layers\)/);
+    const deepseek = knowledge.models.find(({ id }) => id === 'acme/DeepSeek-V3');
+    expect(deepseek?.architecture.latentAttention?.kvLoraRank).toBe(512);
   });
 
   it('refuses a broken config with a message naming the fields, importing nothing', async () => {
@@ -213,9 +227,17 @@ describe('compass models import and predict --model-config against the real Post
     expect(String(missing.error)).toContain(`${path}: hidden_size is missing`);
     expect(String(missing.error)).toContain(`${path}: num_attention_heads is missing`);
 
-    const deepseek = await importConfig(fixture('DeepSeek-V3'), { id: 'acme/deepseek' });
-    expect(String(deepseek.error)).toMatch(
-      /kv_lora_rank is set: multi-head latent attention .* not understood/,
+    const deepseekV2 = join(scratch, 'deepseek-v2.json');
+    writeFileSync(
+      deepseekV2,
+      JSON.stringify({
+        ...JSON.parse(readFileSync(fixture('DeepSeek-V3'), 'utf8')),
+        model_type: 'deepseek_v2',
+      }),
+    );
+    const refused = await importConfig(deepseekV2, { id: 'acme/deepseek' });
+    expect(String(refused.error)).toMatch(
+      /model_type "deepseek_v2" .* not an architecture Compass understands.*multi-head latent attention/s,
     );
 
     const notJson = join(scratch, 'not.json');
@@ -254,6 +276,11 @@ describe('compass models import and predict --model-config against the real Post
   };
 
   it('predicts for a config.json without importing it, as it would for the catalogued model', async () => {
+    const unknownArchitecture = join(scratch, 'falcon-h1.json');
+    writeFileSync(
+      unknownArchitecture,
+      JSON.stringify({ ...JSON.parse(readFileSync(fixture('phi-4'), 'utf8')), model_type: 'falcon_h1' }),
+    );
     const before = (await snapshot()).models.map(({ id }) => id);
     const fromConfig = await predict({ modelConfig: fixture('Llama-3.1-8B-Instruct') });
     const fromCatalog = await predict({ model: 'meta-llama/Llama-3.1-8B-Instruct' });
@@ -278,7 +305,7 @@ describe('compass models import and predict --model-config against the real Post
     expect(both.error).toBeInstanceOf(UsageError);
     expect(String(both.error)).toMatch(/exactly one of --model HF_ID or --model-config PATH/);
     const broken = await run((context) =>
-      predictCommand(context, predictOptions({ modelConfig: fixture('DeepSeek-V3') })),
+      predictCommand(context, predictOptions({ modelConfig: unknownArchitecture })),
     );
     expect(broken.error).toBeInstanceOf(HfConfigError);
   });

@@ -15,7 +15,9 @@ import {
   weightClaimName,
 } from '../../src/deploy/index.js';
 import { parseYamlDocuments } from '../../src/deploy/objects.js';
-import { SLO_CAPACITY_SHARE, whatIf } from '../../src/planner/index.js';
+import { planDeployment, SLO_CAPACITY_SHARE, whatIf } from '../../src/planner/index.js';
+import { buildSpec } from '../../src/spec/index.js';
+import { intentWith } from '../fixtures/intent.js';
 import {
   flagValue,
   knowledge,
@@ -29,6 +31,13 @@ import {
 } from './fixtures.js';
 
 const defaultPolicy = deployPolicy(loadConfig({ HOME: '/h' }));
+
+interface WorkerSpec {
+  pipelineParallelSize: number;
+  tensorParallelSize: number;
+  nodeSelector?: Record<string, string>;
+  containers: ReturnType<typeof serverOf>[];
+}
 
 describe('renderManifests with vLLM', () => {
   const input = manifestInput({ gpuTypes: ['L4'] });
@@ -270,6 +279,79 @@ describe('renderManifests for other shapes', () => {
     const { engine: _engine, ...stored } = input.option;
     const result = renderManifests({ ...input, option: stored as typeof input.option });
     expect(result).toEqual({ ok: false, reason: expect.stringMatching(/plan it again/) });
+  });
+});
+
+describe('renderManifests for a replica spanning nodes', () => {
+  const spec = buildSpec(
+    intentWith({
+      useCase: 'research_legal_analysis',
+      users: 200,
+      models: ['meta-llama/Llama-3.1-405B-Instruct'],
+      gpuTypes: ['H100'],
+    }),
+    knowledge.useCases,
+  );
+  const option = planDeployment(spec, knowledge).recommendations.find((o) => o.precision === 'bf16');
+  if (!option?.pipelineParallel) throw new Error('expected a multi-node bf16 option for 405B on H100');
+  const input = { ...manifestInput(), spec, option };
+  const objects = rendered(input);
+  const predictor = predictorOf(objects) as ReturnType<typeof predictorOf> & { workerSpec: WorkerSpec };
+
+  it("renders KServe's multi-node predictor: TP GPUs in the head pod and in each of PP − 1 worker pods", () => {
+    const { workerSpec } = predictor;
+    expect(workerSpec.pipelineParallelSize).toBe(option.pipelineParallel);
+    expect(workerSpec.tensorParallelSize).toBe(8);
+    expect(serverOf(objects).resources.limits['nvidia.com/gpu']).toBe('8');
+    expect(workerSpec.containers[0]!.resources.limits['nvidia.com/gpu']).toBe('8');
+    expect(workerSpec.nodeSelector).toEqual(predictor.nodeSelector);
+    // The head starts Ray, waits for every node, then serves with TP within a node and PP across nodes.
+    const script = serverOf(objects).args[0]!;
+    expect(serverOf(objects).command).toEqual(['bash', '-c']);
+    expect(script).toMatch(/^ray start --head --port=6379/);
+    expect(script).toContain(`-ge ${option.pipelineParallel} ]`);
+    expect(script).toMatch(
+      new RegExp(
+        `exec python3 -m vllm.entrypoints.openai.api_server .*--tensor-parallel-size 8 --pipeline-parallel-size ${option.pipelineParallel} --distributed-executor-backend ray`,
+      ),
+    );
+    expect(workerSpec.containers[0]!.args[0]).toMatch(/ray start --address="\$HEAD" --block/);
+  });
+
+  it('fixes the replica count, since KServe does not autoscale multi-node replicas, and passes schema and policy', () => {
+    expect(objects.map((object) => object.kind)).toEqual(['InferenceService', 'PodMonitor']);
+    expect(predictor.minReplicas).toBe(option.replicas);
+    expect(predictor.maxReplicas).toBe(option.replicas);
+    // The default quota (8 GPUs) is one node: a multi-node replica needs DEPLOY_GPU_QUOTA raised, and says so.
+    expect(
+      checkManifests(objects, defaultPolicy)
+        .map((finding) => finding.fix)
+        .join('\n'),
+    ).toMatch(/raise DEPLOY_GPU_QUOTA/);
+    const quota = { ...defaultPolicy, gpuQuota: option.gpusPerReplica * option.replicas };
+    expect(checkManifests(objects, quota)).toEqual([]);
+  });
+
+  it('counts the worker pods against the GPU quota', () => {
+    const gpus = option.gpusPerReplica * option.replicas;
+    const tight = { ...defaultPolicy, gpuQuota: gpus - 1 };
+    const findings = checkManifests(objects, tight);
+    expect(findings.map((finding) => finding.problem).join('\n')).toMatch(
+      new RegExp(`would hold up to ${gpus} GPUs \\(${option.gpusPerReplica} per replica`),
+    );
+    expect(checkManifests(objects, { ...defaultPolicy, gpuQuota: gpus })).toEqual([]);
+  });
+
+  it('refuses a worker spec without pipeline stages to spread', () => {
+    const [isvc, ...rest] = objects;
+    const broken = structuredClone(isvc!) as typeof isvc & {
+      spec: { predictor: { workerSpec: WorkerSpec } };
+    };
+    broken.spec.predictor.workerSpec.pipelineParallelSize = 1;
+    const findings = checkManifests([broken, ...rest], defaultPolicy);
+    expect(findings.map((finding) => `${finding.field} ${finding.problem}`).join('\n')).toMatch(
+      /workerSpec.pipelineParallelSize .*at least 2/,
+    );
   });
 });
 

@@ -211,6 +211,9 @@ describe('GPU count cap', () => {
     ['gpu limit: 6', 6],
     ['llama 70b on 2 L4 GPUs max', 2],
     ['at most eight GPUs', 8],
+    // The GPUs a team names for a model are the ones it has.
+    ['we want DeepSeek V3 on 2 L4s', 2],
+    ['llama 3.1 70b on 4x h100 sxm', 4],
   ])('%s → %d', (text, maxGpus) => {
     expect(extract(text).maxGpus).toBe(maxGpus);
   });

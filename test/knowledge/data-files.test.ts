@@ -2,6 +2,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parameterCounts as architectureParameterCounts } from '../../src/knowledge/architecture.js';
 import type { Gpu, Model, UseCase, UseCaseId } from '../../src/knowledge/catalog.js';
 import { USE_CASE_IDS } from '../../src/knowledge/catalog.js';
 import { CATALOG_FILES, DataFileError, readCatalogFiles } from '../../src/knowledge/data-files.js';
@@ -310,21 +311,17 @@ describe('readCatalogFiles on a broken copy', () => {
   });
 });
 
-/** Parameters in billions from config.json figures: attention and FFN per layer, plus embeddings (and LM head). */
+/**
+ * Parameters in billions from config.json figures, split into the transformer core and the vocabulary matrices
+ * (embedding and, when untied, LM head). The layer arithmetic (latent attention, dense/MoE and recurrent layers) is
+ * src/knowledge/architecture.ts; what this checks is the data: that the figures publishers state agree with it.
+ */
 function parameterCounts({ architecture: a }: Model) {
-  const attention = a.hiddenSize * a.headDim * (2 * a.attentionHeads + 2 * a.kvHeads);
-  const dense = 3 * a.hiddenSize * a.intermediateSize;
-  const expert = a.moe ? 3 * a.hiddenSize * a.moe.expertIntermediateSize : 0;
-  const router = a.moe ? a.hiddenSize * a.moe.experts : 0;
-  const allExperts = a.moe ? (a.moe.experts + a.moe.sharedExperts) * expert : 0;
-  const usedExperts = a.moe ? (a.moe.expertsPerToken + a.moe.sharedExperts) * expert : 0;
-  const embeddings = (a.vocabSize * a.hiddenSize * (a.tiedEmbeddings ? 1 : 2)) / 1e9;
+  const counts = architectureParameterCounts(a);
+  const vocabulary = a.vocabSize * a.hiddenSize * (a.tiedEmbeddings ? 1 : 2);
   return {
-    core: {
-      total: (a.layers * (attention + dense + allExperts + router)) / 1e9,
-      active: (a.layers * (attention + dense + usedExperts)) / 1e9,
-    },
-    embeddings,
+    core: { total: (counts.total - vocabulary) / 1e9, active: (counts.active - vocabulary) / 1e9 },
+    embeddings: vocabulary / 1e9,
   };
 }
 

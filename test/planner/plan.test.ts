@@ -5,6 +5,7 @@ import { USE_CASE_IDS } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import type { PlannedOption } from '../../src/planner/index.js';
 import {
+  describeShape,
   HOURS_PER_MONTH,
   LATENCY_PRIORITY_COST_CAP,
   latencyScore,
@@ -15,6 +16,7 @@ import {
   qualityOf,
   replicaHourlyUsd,
   sloOf,
+  weightBytesTotal,
   whatIf,
 } from '../../src/planner/index.js';
 import { buildSpec } from '../../src/spec/index.js';
@@ -192,6 +194,8 @@ describe('planDeployment', () => {
       specOf({
         gpuTypes: ['L4'],
         models: ['meta-llama/Llama-3.1-405B-Instruct'],
+        // At most one 8-GPU node: without multi-node replicas no L4 shape holds 405B.
+        maxGpus: 8,
         itlP95Ms: 100,
         e2eP95Ms: 1000,
       }),
@@ -200,6 +204,99 @@ describe('planDeployment', () => {
     expect(plan.recommendations).toEqual([]);
     expect(plan.warnings.some((warning) => /^L4 cannot hold any allowed model/.test(warning))).toBe(true);
     expect(plan.warnings.some((warning) => /E2E p95 target 1000 ms is below/.test(warning))).toBe(true);
+  });
+
+  it('offers DeepSeek R1 at fp8 on one H200 or B200 node and across two H100 nodes', () => {
+    const r1 = 'deepseek-ai/DeepSeek-R1';
+    const plan = planDeployment(
+      specOf({ useCase: 'research_legal_analysis', users: 200, models: [r1] }),
+      knowledge,
+      { top: 8 },
+    );
+    const ids = plan.recommendations.map((option) => option.id);
+    expect(ids).toContain(`${r1}|H200|tp8|fp8`);
+    expect(ids).toContain(`${r1}|B200|tp8|fp8`);
+    const multiNode = plan.recommendations.find((option) => option.id === `${r1}|H100|tp8|pp2|fp8`);
+    expect(multiNode).toBeDefined();
+    // 16 GPUs in two 8-GPU nodes, each node priced as its own instance.
+    expect(multiNode).toMatchObject({ tensorParallel: 8, pipelineParallel: 2, gpusPerReplica: 16 });
+    expect(multiNode!.hourlyCostUsd).toBeCloseTo(
+      16 * gpu('H100').price.usdPerGpuHour * multiNode!.replicas,
+      1,
+    );
+    expect(describeShape(multiNode!)).toBe('DeepSeek R1 fp8 on 2 nodes × 8× H100');
+    // fp8 weights (~690 GB) outgrow one 8× H100 node, so there is no single-node fp8 H100 shape at all.
+    expect(ids).not.toContain(`${r1}|H100|tp8|fp8`);
+    const single = planDeployment(
+      specOf({ useCase: 'research_legal_analysis', users: 200, models: [r1], gpuTypes: ['H200'] }),
+      knowledge,
+    );
+    // fp8 fits one H200 node (8 × 141 GB); bf16 (~1.34 TB) does not and is offered across nodes.
+    for (const option of single.recommendations) {
+      expect(option.pipelineParallel, option.id).toBe(option.precision === 'bf16' ? 2 : undefined);
+    }
+  });
+
+  it('plans Llama 3.1 405B at bf16 across H100 nodes, where one node cannot hold it', () => {
+    const plan = planDeployment(
+      specOf({
+        useCase: 'research_legal_analysis',
+        users: 200,
+        models: ['meta-llama/Llama-3.1-405B-Instruct'],
+        gpuTypes: ['H100'],
+      }),
+      knowledge,
+    );
+    const bf16 = plan.recommendations.find((option) => option.precision === 'bf16');
+    expect(bf16).toMatchObject({ tensorParallel: 8, gpuId: 'H100' });
+    expect(bf16!.pipelineParallel).toBeGreaterThanOrEqual(2);
+    expect(bf16!.gpuCount).toBe(bf16!.replicas * 8 * bf16!.pipelineParallel!);
+    // The pipeline adds a stage step per token: the same replica misses a 40 ms chat ITL target.
+    const chat = planDeployment(
+      specOf({ models: ['meta-llama/Llama-3.1-405B-Instruct'], gpuTypes: ['H100'] }),
+      knowledge,
+    );
+    expect(chat.nearMisses.some((miss) => miss.id.includes('|pp2|bf16') && miss.failed === 'itl')).toBe(true);
+  });
+
+  it('says why a named model does not fit the GPUs stated, what would, and what fits them instead', () => {
+    const plan = planDeployment(
+      specOf({ users: 100, models: ['deepseek-ai/DeepSeek-V3'], gpuTypes: ['L4'], maxGpus: 2 }),
+      knowledge,
+    );
+    expect(plan.recommendations).toEqual([]);
+    const advice = plan.warnings.find((warning) => warning.startsWith('DeepSeek V3 does not fit 2 L4 GPUs'));
+    expect(advice).toMatch(/its weights take 351 GB even at int4, and 2× L4 hold 48 GB/);
+    expect(advice).toMatch(/It needs at least 24× L4 at int4\./);
+    const alternatives = advice!.slice(advice!.indexOf('consider ') + 'consider '.length).replace(/\.$/, '');
+    for (const name of alternatives.split(', ')) {
+      const model = knowledge.models.find((candidate) => candidate.name === name)!;
+      expect(model.tasks, name).toContain('chatbot_conversational');
+      const fits = planDeployment(
+        specOf({ users: 100, models: [model.id], gpuTypes: ['L4'], maxGpus: 2 }),
+        knowledge,
+      );
+      expect(fits.recommendations.length + fits.nearMisses.length, name).toBeGreaterThan(0);
+    }
+    // Without a GPU limit there is nothing to explain: the model is planned across nodes.
+    const unlimited = planDeployment(specOf({ users: 100, models: ['deepseek-ai/DeepSeek-V3'] }), knowledge);
+    expect(unlimited.warnings.some((warning) => warning.includes('does not fit'))).toBe(false);
+  });
+
+  it('plans every catalog model for a use case it supports, sized from its own memory model', () => {
+    for (const model of knowledge.models) {
+      const useCase = model.tasks[0]!;
+      const plan = planDeployment(specOf({ useCase, users: 200, models: [model.id] }), knowledge);
+      expect(plan.recommendations.length, model.id).toBeGreaterThan(0);
+      for (const option of plan.recommendations) {
+        expect(option.modelId, model.id).toBe(model.id);
+        // A replica's GPUs hold the weights at the option's precision with room left for the KV cache.
+        const replicaGb = gpu(option.gpuId).memoryGb * option.gpusPerReplica;
+        expect(weightBytesTotal(model, option.precision) / 1e9, `${model.id} on ${option.id}`).toBeLessThan(
+          replicaGb,
+        );
+      }
+    }
   });
 
   it('has sensible options for every use case with its defaults', () => {

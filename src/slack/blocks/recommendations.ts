@@ -1,4 +1,4 @@
-import type { Plan, PlannedOption } from '../../planner/plan.js';
+import { nodesOf, type Plan, type PlannedOption } from '../../planner/plan.js';
 import type { DeploymentSpec } from '../../spec/schema.js';
 import { ACTION } from './actions.js';
 import { check, ms, rps, usdMonthly } from './format.js';
@@ -11,7 +11,13 @@ export function modelLabel(option: Pick<PlannedOption, 'modelName' | 'precision'
 }
 
 /** "4× H100 (2 replicas × TP2)": the GPUs an option takes and how they are split. */
-export function gpuLabel(option: Pick<PlannedOption, 'gpuCount' | 'gpuId' | 'replicas' | 'tensorParallel'>) {
+export function gpuLabel(
+  option: Pick<PlannedOption, 'gpuCount' | 'gpuId' | 'replicas' | 'tensorParallel' | 'pipelineParallel'>,
+) {
+  if (nodesOf(option) > 1) {
+    const replicas = option.replicas > 1 ? `${option.replicas} replicas × ` : '';
+    return `${option.gpuCount}× ${option.gpuId} (${replicas}${nodesOf(option)} nodes × TP${option.tensorParallel})`;
+  }
   const split =
     option.replicas > 1
       ? ` (${option.replicas} replicas × TP${option.tensorParallel})`

@@ -1,0 +1,91 @@
+/**
+ * Parameter and KV-cache arithmetic of a `ModelArchitecture`, for every layer layout the catalog describes: uniform
+ * attention + FFN stacks, MoE with dense and shared-expert layers, multi-head latent attention, windowed attention
+ * and recurrent (linear-attention / Mamba) layers. Pure; the planner and the config importer share it.
+ */
+import type { ModelArchitecture } from './catalog.js';
+
+type Layout = NonNullable<ModelArchitecture['layout']>;
+
+/** The layout of an architecture, spelled out when the catalog leaves it implicit (every layer alike). */
+export function layoutOf(a: ModelArchitecture): Layout {
+  return (
+    a.layout ?? {
+      attentionLayers: a.layers,
+      windowed: null,
+      recurrent: null,
+      ffnLayers: a.layers,
+      ffnMatrices: 3,
+    }
+  );
+}
+
+/**
+ * Weights of one attention block. Grouped-query: q and o (heads × head dim) plus k and v (KV heads × head dim), each
+ * × hidden. Latent (DeepSeek MLA): q through its low-rank pair when q_lora_rank is set, the shared KV down-projection
+ * to kv_lora_rank + rope dims, its up-projection to every head's key (nope part) and value, and o.
+ */
+function attentionParams(a: ModelArchitecture): number {
+  const mla = a.latentAttention;
+  if (!mla) return a.hiddenSize * a.headDim * (2 * a.attentionHeads + 2 * a.kvHeads);
+  const queryWidth = a.attentionHeads * (mla.qkNopeHeadDim + mla.qkRopeHeadDim);
+  const query =
+    mla.qLoraRank === null
+      ? a.hiddenSize * queryWidth
+      : a.hiddenSize * mla.qLoraRank + mla.qLoraRank * queryWidth;
+  const kvDown = a.hiddenSize * (mla.kvLoraRank + mla.qkRopeHeadDim);
+  const kvUp = mla.kvLoraRank * a.attentionHeads * (mla.qkNopeHeadDim + mla.vHeadDim);
+  const output = a.attentionHeads * mla.vHeadDim * a.hiddenSize;
+  return query + kvDown + kvUp + output;
+}
+
+/** Layers whose FFN is a mixture of experts. */
+function moeLayers(a: ModelArchitecture): number {
+  return a.moe ? layoutOf(a).ffnLayers - (a.moe.denseLayers ?? 0) : 0;
+}
+
+/** Weights of all routed experts (what expert parallelism spreads and a decode step reads only in part). */
+export function routedExpertParams(a: ModelArchitecture): number {
+  if (!a.moe) return 0;
+  const expert = layoutOf(a).ffnMatrices * a.hiddenSize * a.moe.expertIntermediateSize;
+  return moeLayers(a) * a.moe.experts * expert;
+}
+
+/**
+ * Parameters from the architecture's matrices: attention in the attention layers, the recurrent mixers, every FFN
+ * (dense layers at their own width; MoE layers with all experts, shared experts, the always-on shared path and the
+ * router), the embedding and, when untied, the LM head. Norms, biases and convolution taps (< 0.5%) are left out;
+ * so are multi-token-prediction layers, which vLLM loads only for speculative decoding. Active counts only the
+ * experts a token is routed to.
+ */
+export function parameterCounts(a: ModelArchitecture): { total: number; active: number } {
+  const layout = layoutOf(a);
+  const matrix = layout.ffnMatrices * a.hiddenSize;
+  const attention = layout.attentionLayers * attentionParams(a);
+  const recurrent = layout.recurrent ? layout.recurrent.layers * layout.recurrent.paramsPerLayer : 0;
+  const vocabulary = a.vocabSize * a.hiddenSize * (a.tiedEmbeddings ? 1 : 2);
+  const common = attention + recurrent + vocabulary;
+  if (!a.moe) {
+    const ffn = layout.ffnLayers * matrix * a.intermediateSize;
+    return { total: common + ffn, active: common + ffn };
+  }
+  const expert = matrix * a.moe.expertIntermediateSize;
+  const dense = (a.moe.denseLayers ?? 0) * matrix * (a.moe.denseIntermediateSize ?? 0);
+  const perLayer = matrix * a.intermediateSize + a.hiddenSize * a.moe.experts;
+  const sparse = moeLayers(a);
+  return {
+    total: common + dense + sparse * (perLayer + (a.moe.experts + a.moe.sharedExperts) * expert),
+    active: common + dense + sparse * (perLayer + (a.moe.expertsPerToken + a.moe.sharedExperts) * expert),
+  };
+}
+
+/**
+ * KV-cache values one token stores in one attention layer, over all its KV heads: K and V per head for grouped-query
+ * attention; for latent attention the single compressed latent (kv_lora_rank) plus the shared rope key, which vLLM
+ * caches as one "head" of kv_lora_rank + qk_rope_head_dim (vllm MLAAttention: head_size = kv_lora_rank +
+ * qk_rope_head_dim, num_kv_heads = 1).
+ */
+export function kvValuesPerTokenPerLayer(a: ModelArchitecture): number {
+  const mla = a.latentAttention;
+  return mla ? mla.kvLoraRank + mla.qkRopeHeadDim : 2 * a.kvHeads * a.headDim;
+}

@@ -1,0 +1,49 @@
+/**
+ * Multi-head latent attention with DeepSeek MoE (`deepseek_v3`, and `kimi_k2`, which Moonshot ships with the same
+ * DeepseekV3ForCausalLM layout): every layer caches one compressed latent per token (kv_lora_rank + the shared rope
+ * key) instead of K and V per head; the first `first_k_dense_replace` layers have a dense FFN, the rest routed experts
+ * plus `n_shared_experts` always-on experts. Fields: transformers' `configuration_deepseek_v3.py`.
+ */
+import type { ArchitectureFamily } from './family.js';
+import { readDenseThenSparse } from './family.js';
+import type { ConfigFields } from './fields.js';
+
+function readLatent(f: ConfigFields) {
+  const layers = f.int('num_hidden_layers');
+  const hiddenSize = f.int('hidden_size');
+  const attentionHeads = f.int('num_attention_heads');
+  const latentAttention = {
+    qLoraRank: f.optionalInt('q_lora_rank'),
+    kvLoraRank: f.int('kv_lora_rank'),
+    qkNopeHeadDim: f.int('qk_nope_head_dim'),
+    qkRopeHeadDim: f.int('qk_rope_head_dim'),
+    vHeadDim: f.int('v_head_dim'),
+  };
+  const moe = readDenseThenSparse(f, layers, { sharedExperts: 1, denseLayers: 3 });
+  const frequency = f.json.moe_layer_freq;
+  if (frequency !== undefined && frequency !== 1) {
+    f.problems.push(
+      `${f.path('moe_layer_freq')} is ${JSON.stringify(frequency)}: only MoE in every layer after first_k_dense_replace (1) is understood`,
+    );
+  }
+  return {
+    architecture: {
+      layers,
+      hiddenSize,
+      intermediateSize: 0,
+      attentionHeads,
+      // Every head reads the one shared latent; K/V heads equal query heads once it is expanded.
+      kvHeads: attentionHeads,
+      headDim: latentAttention.qkNopeHeadDim + latentAttention.qkRopeHeadDim,
+      vocabSize: f.int('vocab_size'),
+      moe,
+      latentAttention,
+    },
+    contextWindow: f.int('max_position_embeddings'),
+  };
+}
+
+export const LATENT_FAMILIES: Record<string, ArchitectureFamily> = {
+  deepseek_v3: { family: 'deepseek', tiedEmbeddings: false, read: readLatent },
+  kimi_k2: { family: 'kimi', tiedEmbeddings: false, read: readLatent },
+};

@@ -1,0 +1,131 @@
+/**
+ * Decoder-only transformers whose layers are all alike: grouped-query attention and a SwiGLU FFN, dense or with
+ * routed experts (Llama, Mistral, Mixtral, Qwen 2/3, Gemma 2/3, Granite, Phi-3, gpt-oss). Field names and defaults
+ * follow transformers' `configuration_<model_type>.py`.
+ */
+import type { ModelArchitecture } from '../catalog.js';
+import type { ArchitectureFamily, AttentionDefaults } from './family.js';
+import { layerTypes, readAttention, readExperts } from './family.js';
+import type { ConfigFields } from './fields.js';
+import { present } from './fields.js';
+
+/** Field names of a mixture-of-experts family; where transformers accepts two names, both are listed. */
+interface MoeFields {
+  experts: readonly string[];
+  expertsPerToken: readonly string[];
+  expertIntermediateSize: string;
+  /** Width of an always-active shared expert, counted as the dense path. */
+  sharedIntermediateSize?: string;
+  /** Qwen MoE configs can make some layers dense; this family models layers that are all alike. */
+  mixedLayers?: boolean;
+}
+
+interface UniformSpec extends AttentionDefaults {
+  family: string;
+  tiedEmbeddings: boolean;
+  moe?: MoeFields;
+}
+
+/** Layer kinds whose KV cache is layers × KV heads × head dim. */
+const ATTENTION_LAYER_TYPES = ['full_attention', 'sliding_attention'];
+
+function uniform(spec: UniformSpec): ArchitectureFamily {
+  return {
+    family: spec.family,
+    tiedEmbeddings: spec.tiedEmbeddings,
+    read(f) {
+      const attention = readAttention(f, spec);
+      layerTypes(f, attention.layers, ATTENTION_LAYER_TYPES);
+      let intermediateSize: number;
+      let moe: ModelArchitecture['moe'] = null;
+      if (spec.moe) {
+        const m = spec.moe;
+        if (m.mixedLayers) checkAllLayersSparse(f);
+        intermediateSize = m.sharedIntermediateSize ? f.int(m.sharedIntermediateSize, 0) : 0;
+        moe = { ...readExperts(f, m), sharedExperts: 0 };
+      } else {
+        intermediateSize = f.int('intermediate_size');
+      }
+      const window = slidingWindowOf(f);
+      if (window !== null && window < attention.contextWindow) {
+        f.notes.push(
+          `sliding-window attention (${window} tokens) is counted as full attention in every layer: KV-cache estimates are conservative`,
+        );
+      }
+      const { contextWindow, ...shape } = attention;
+      return { architecture: { ...shape, intermediateSize, moe }, contextWindow };
+    },
+  };
+}
+
+/** Qwen MoE layers are all sparse unless `decoder_sparse_step` > 1 or `mlp_only_layers` names dense ones. */
+function checkAllLayersSparse(f: ConfigFields) {
+  const step = f.json.decoder_sparse_step;
+  const dense = f.json.mlp_only_layers;
+  if (present(step) && step !== 1) {
+    f.problems.push(
+      `${f.prefix}decoder_sparse_step is ${JSON.stringify(step)}: layers that mix dense and expert FFNs are not understood (only 1 is)`,
+    );
+  }
+  if (Array.isArray(dense) && dense.length > 0) {
+    f.problems.push(
+      `${f.prefix}mlp_only_layers makes ${dense.length} layer(s) dense: layers that mix dense and expert FFNs are not understood`,
+    );
+  }
+}
+
+function slidingWindowOf(f: ConfigFields): number | null {
+  const window = f.json.sliding_window;
+  if (typeof window !== 'number' || window <= 0 || f.json.use_sliding_window === false) return null;
+  return window;
+}
+
+const QWEN_MOE = {
+  experts: ['num_experts'],
+  expertsPerToken: ['num_experts_per_tok'],
+  expertIntermediateSize: 'moe_intermediate_size',
+  mixedLayers: true,
+} as const;
+
+const LOCAL_EXPERTS = {
+  experts: ['num_local_experts'],
+  expertsPerToken: ['num_experts_per_tok'],
+  expertIntermediateSize: 'intermediate_size',
+} as const;
+
+export const UNIFORM_FAMILIES: Record<string, ArchitectureFamily> = {
+  llama: uniform({ family: 'llama', tiedEmbeddings: false }),
+  mistral: uniform({ family: 'mistral', tiedEmbeddings: false }),
+  // Ministral 3 (mistral3's text_config): the Mistral decoder with YaRN rope parameters.
+  ministral3: uniform({ family: 'mistral', tiedEmbeddings: false }),
+  mixtral: uniform({ family: 'mistral', tiedEmbeddings: false, moe: LOCAL_EXPERTS }),
+  qwen2: uniform({ family: 'qwen', tiedEmbeddings: false }),
+  qwen2_moe: uniform({
+    family: 'qwen',
+    tiedEmbeddings: false,
+    moe: { ...QWEN_MOE, sharedIntermediateSize: 'shared_expert_intermediate_size' },
+  }),
+  qwen3: uniform({ family: 'qwen', tiedEmbeddings: false, headDim: 128 }),
+  qwen3_moe: uniform({ family: 'qwen', tiedEmbeddings: false, headDim: 128, moe: QWEN_MOE }),
+  gemma2: uniform({ family: 'gemma', tiedEmbeddings: true, headDim: 256, kvHeads: 4 }),
+  gemma3_text: uniform({
+    family: 'gemma',
+    tiedEmbeddings: true,
+    headDim: 256,
+    kvHeads: 4,
+    vocabSize: 262_208,
+    maxPositionEmbeddings: 131_072,
+  }),
+  granite: uniform({ family: 'granite', tiedEmbeddings: false }),
+  granitemoe: uniform({ family: 'granite', tiedEmbeddings: false, moe: LOCAL_EXPERTS }),
+  phi3: uniform({ family: 'phi', tiedEmbeddings: false }),
+  gpt_oss: uniform({
+    family: 'gpt-oss',
+    tiedEmbeddings: false,
+    moe: {
+      experts: ['num_local_experts', 'num_experts'],
+      expertsPerToken: ['experts_per_token', 'num_experts_per_tok'],
+      expertIntermediateSize: 'intermediate_size',
+    },
+  }),
+};
