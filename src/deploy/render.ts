@@ -134,8 +134,9 @@ export function weightClaimName(service: string, checkpoint: string): string {
 function weightCache(input: ManifestInput, checkpointGb: number, maxReplicas: number): WeightCache {
   const size = `${weightCacheGib(checkpointGb)}Gi`;
   if (input.settings.weightCache === 'ephemeral') return { kind: 'node', size };
-  // A ReadWriteOnce claim mounts on one node: a deployment that scales out gets a claim per pod instead.
-  if (maxReplicas > 1) return { kind: 'perPod', size };
+  // A ReadWriteOnce claim mounts on one node: a deployment that scales out, or a replica spanning nodes, gets a claim
+  // per pod instead.
+  if (maxReplicas > 1 || nodesOf(input.option) > 1) return { kind: 'perPod', size };
   return {
     kind: 'claim',
     claimName: weightClaimName(input.name, input.option.engine.checkpoint),

@@ -189,7 +189,12 @@ const KSERVE_NAME = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 interface RuleFields {
   metadata?: { name?: unknown };
   spec?: {
-    predictor?: { containers?: unknown; minReplicas?: unknown; maxReplicas?: unknown };
+    predictor?: {
+      containers?: unknown;
+      minReplicas?: unknown;
+      maxReplicas?: unknown;
+      workerSpec?: { pipelineParallelSize?: unknown };
+    };
     minReplicaCount?: unknown;
     maxReplicaCount?: unknown;
     triggers?: unknown;
@@ -226,6 +231,14 @@ function compassProblems(kind: string, object: RuleFields): Finding[] {
       });
     }
     bounds(predictor.minReplicas, predictor.maxReplicas, ['spec', 'predictor', 'maxReplicas'], 'minReplicas');
+    const stages = predictor.workerSpec?.pipelineParallelSize;
+    if (typeof stages === 'number' && stages < 2) {
+      findings.push({
+        field: 'spec.predictor.workerSpec.pipelineParallelSize',
+        problem: 'must be at least 2: one node needs no workers',
+        fix: SCHEMA_FIX,
+      });
+    }
   }
   if (kind === 'ScaledObject') {
     bounds(spec.minReplicaCount, spec.maxReplicaCount, ['spec', 'maxReplicaCount'], 'minReplicaCount');

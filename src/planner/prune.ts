@@ -11,6 +11,7 @@ export interface PrunableOption {
   modelId: string;
   modelName: string;
   gpuId: string;
+  precision: string;
   gpuCount: number;
   monthlyCostUsd: number;
   quality: number | null;
@@ -84,8 +85,8 @@ function fewestGpusByPair(options: PrunableOption[]): Map<string, number> {
 const multiple = (value: number) => `${Number(value.toPrecision(2))}×`;
 
 /**
- * The reason an expensive option is still worth showing, or null: the cheapest option of a model or GPU the user
- * named, the cheapest option of a quality tier nothing affordable reaches (when quality is weighed), or the fastest
+ * The reason an expensive option is still worth showing, or null: the cheapest option of a model the user named on
+ * each GPU type and precision, the cheapest option of a GPU the user named, the cheapest option of a quality tier nothing affordable reaches (when quality is weighed), or the fastest
  * option of all (when latency is the priority).
  */
 function reasonToShow(
@@ -96,8 +97,14 @@ function reasonToShow(
 ): string | null {
   const cheapestWhere = (same: (other: PrunableOption) => boolean) =>
     options.every((other) => !same(other) || other.monthlyCostUsd >= option.monthlyCostUsd);
-  if (stated.models.includes(option.modelId) && cheapestWhere((o) => o.modelId === option.modelId)) {
-    return `you asked for ${option.modelName}`;
+  // A named model's alternatives are its GPUs and precisions: the cheapest of each is worth comparing.
+  if (
+    stated.models.includes(option.modelId) &&
+    cheapestWhere(
+      (o) => o.modelId === option.modelId && o.gpuId === option.gpuId && o.precision === option.precision,
+    )
+  ) {
+    return `you asked for ${option.modelName}, and this is its cheapest ${option.precision} option on ${option.gpuId}`;
   }
   if (stated.gpuTypes.includes(option.gpuId) && cheapestWhere((o) => o.gpuId === option.gpuId)) {
     return `you asked for ${option.gpuId}`;

@@ -305,6 +305,9 @@ describe('renderManifests for a replica spanning nodes', () => {
     expect(serverOf(objects).resources.limits['nvidia.com/gpu']).toBe('8');
     expect(workerSpec.containers[0]!.resources.limits['nvidia.com/gpu']).toBe('8');
     expect(workerSpec.nodeSelector).toEqual(predictor.nodeSelector);
+    expect((workerSpec as { affinity?: unknown }).affinity).toEqual(
+      (predictor as { affinity?: unknown }).affinity,
+    );
     // The head starts Ray, waits for every node, then serves with TP within a node and PP across nodes.
     const script = serverOf(objects).args[0]!;
     expect(serverOf(objects).command).toEqual(['bash', '-c']);

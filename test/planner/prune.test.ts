@@ -21,6 +21,7 @@ const option = (fields: Partial<PrunableOption>): PrunableOption => {
     modelId: `model-${next}`,
     modelName: `Model ${next}`,
     gpuId: 'L4',
+    precision: 'bf16',
     gpuCount: 1,
     monthlyCostUsd: 1000,
     quality: 70,
@@ -83,7 +84,7 @@ describe('pruneOptions', () => {
     const asked = pruneOptions([cheapest, dear], { ...balanced, models: [dear.modelId] });
     expect(asked.kept.map((kept) => kept.id)).toEqual([cheapest.id, dear.id]);
     expect(asked.shownBecause.get(dear.id)).toBe(
-      `Shown although it costs 3× the cheapest option: you asked for ${dear.modelName}.`,
+      `Shown although it costs 3× the cheapest option: you asked for ${dear.modelName}, and this is its cheapest bf16 option on L4.`,
     );
 
     const onGpu = option({ gpuId: 'H200', monthlyCostUsd: 5000, quality: 71, latency: 0.4 });
@@ -142,16 +143,22 @@ describe('plans show no option an engineer would reject', () => {
     }
   });
 
-  it('gives three users one small GPU per option, not a node of B200s', () => {
+  it('gives three users one replica per option, never a node of eight GPUs', () => {
     const plan = planFor('internal chatbot, 3 users');
-    for (const option of plan.recommendations) expect(option.gpuCount, option.id).toBe(1);
+    for (const option of plan.recommendations) {
+      expect(option.replicas, option.id).toBe(1);
+      expect(option.gpuCount, option.id).toBeLessThan(8);
+    }
   });
 
-  it('sizes A100-only plans at 5 req/s without eight-GPU replicas', () => {
+  it('sizes A100-only plans at 5 req/s with eight-GPU replicas only for weights that need them', () => {
     const plan = planFor('chatbot for 200 users, we only have A100s, 5 req/s');
     for (const option of plan.recommendations) {
       expect(option.gpuId).toMatch(/^A100/);
-      expect(option.tensorParallel, option.id).toBeLessThan(8);
+      const memoryGb = knowledge.gpus.find((gpu) => gpu.id === option.gpuId)!.memoryGb;
+      // Weights a quarter of the GPUs could hold do not need eight.
+      if (option.gpusPerReplica >= 8)
+        expect(option.engine.weightsGb, option.id).toBeGreaterThan(2 * memoryGb);
     }
   });
 });
