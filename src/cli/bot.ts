@@ -1,4 +1,5 @@
 import { loadConfig, requireSlack } from '../config/index.js';
+import { createThreadPool } from '../conversation/pool.js';
 import { optionManifestPreview } from '../deploy/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
@@ -34,6 +35,8 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
     calibrationOf(next),
   );
   let queue: DeployQueueClient | undefined;
+  // Plans run on worker threads: the event loop only acknowledges Slack and moves data.
+  const planning = createThreadPool(log);
   try {
     const deps = createHandlerDeps({
       db: database.db,
@@ -42,6 +45,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
       log,
       settings: config,
       manifestPreview: optionManifestPreview(config),
+      planning,
     });
     await deps.store.pruneEvents(new Date(Date.now() - EVENT_MEMORY_MS));
     await deps.inbox.prune(new Date(Date.now() - EVENT_MEMORY_MS));
@@ -73,6 +77,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
     await bot.stop();
   } finally {
     knowledge.stop();
+    await planning.close();
     await queue?.close();
     await database.close();
   }
