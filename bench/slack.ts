@@ -6,7 +6,7 @@
  * answered twice).
  * Run: npx tsx bench/slack.ts [--commands 100] [--threads 50] [--messages 200] [--concurrency N] [--copies 1]
  * `--copies 10` plans over ten copies of every model (a 200-model catalog). Concurrency defaults to everything at
- * once. Plans run on the bot's worker threads, as in `compass bot`.
+ * once. Plans run on the bot's worker threads, as in `compass bot` (the compiled ones: `npm run build` first).
  * The bot runs in a child process, as in production, so the load generator's own work does not delay it (and the
  * other way round). It uses an embedded PGlite database in a temporary folder, or DATABASE_URL when set (point it at
  * a scratch database: the bench migrates and seeds it).
@@ -18,7 +18,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import { createThreadPool } from '../src/conversation/pool.js';
 import { createConversationService } from '../src/conversation/service.js';
 import { createConversationStore } from '../src/conversation/store.js';
 import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../src/inbox/index.js';
@@ -119,6 +118,10 @@ async function serveBot(apiUrl: string, botToken: string) {
     ).flat(),
   };
   const extract = async (text: string) => extractIntent(text, knowledge);
+  // A worker thread loads JavaScript: the compiled pool (`npm run build` first).
+  const { createThreadPool } = (await import(
+    new URL('../dist/src/conversation/pool.js', import.meta.url).href
+  )) as typeof import('../src/conversation/pool.js');
   const planning = createThreadPool(log);
   const service = createConversationService({ store, knowledge: () => knowledge, extract, log, planning });
   const inboxStore = createInboxStore(kb.database.db);
