@@ -61,12 +61,16 @@ export function createThreadPool(log: Logger, threads = defaultThreads()): Plann
   let lastVersion = 0;
   let nextId = 0;
   let closing = false;
+  /** Workers that died without answering anything, in a row: past a few, they cannot start (no respawn loop). */
+  let stillborn = 0;
+  let broken: Error | undefined;
 
   function spawn(): Thread {
     const thread: Thread = { worker: new Worker(script), versions: [], pending: new Map() };
     thread.worker.on('message', (message: FromWorker) => {
       const pending = thread.pending.get(message.id);
       if (!pending) return;
+      stillborn = 0;
       thread.pending.delete(message.id);
       if (message.ok) pending.resolve(message.value as never);
       else pending.reject(Object.assign(new Error(message.error.message), message.error));
@@ -75,10 +79,15 @@ export function createThreadPool(log: Logger, threads = defaultThreads()): Plann
       for (const pending of thread.pending.values()) pending.reject(error);
       thread.pending.clear();
       const index = pool.indexOf(thread);
-      if (index >= 0 && !closing) {
-        log.error({ event: 'planning.worker_died', err: error }, 'a planning worker died; starting another');
-        pool[index] = spawn();
+      if (index < 0 || closing) return;
+      pool.splice(index, 1);
+      if (++stillborn > 3) {
+        broken = error;
+        log.error({ event: 'planning.workers_broken', err: error }, 'planning workers cannot start');
+        return;
       }
+      log.error({ event: 'planning.worker_died', err: error }, 'a planning worker died; starting another');
+      pool.push(spawn());
     };
     thread.worker.on('error', fail);
     thread.worker.on('exit', (code) => fail(new Error(`planning worker exited with code ${code}`)));
@@ -102,6 +111,8 @@ export function createThreadPool(log: Logger, threads = defaultThreads()): Plann
 
   return {
     run(task, knowledge, ...args) {
+      if (broken || pool.length === 0)
+        return Promise.reject(new Error(`planning workers cannot start: ${broken?.message ?? 'none left'}`));
       const version = versionOf(knowledge);
       // The least busy worker; ties go to one that holds the snapshot already.
       const thread = pool.reduce((best, candidate) =>
