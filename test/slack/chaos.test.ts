@@ -99,6 +99,19 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     expect(headers(thread)).toEqual(ANSWERED);
   }
 
+  /** A bot's turn for a new thread, stopped at its second reply (the options) as Slack holds it. */
+  async function heldAtOptions(hold: { kind: 'hang' } | { kind: 'delay'; ms: number }) {
+    const bot = await startBot();
+    const thread = newTs();
+    slack.holdNext('chat.postMessage', hold, 1);
+    await mention(bot, REQUEST, { ts: thread });
+    await slack.waitFor(
+      () => slack.callsOf('chat.postMessage', { thread_ts: thread }).length === 2,
+      ANSWER_MS,
+    );
+    return { bot, thread };
+  }
+
   async function kill(bot: RunningBot, signal: NodeJS.Signals) {
     bot.child.kill(signal);
     return bot.exited;
@@ -119,30 +132,16 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
   }, 180_000);
 
   it('SIGKILL after the spec card, before the options: the restarted bot posts only the options', async () => {
-    const first = await startBot();
-    const thread = newTs();
     // The second reply (the options) never reaches Slack: the process dies while waiting for it.
-    slack.holdNext('chat.postMessage', { kind: 'hang' }, 1);
-    await mention(first, REQUEST, { ts: thread });
-    await slack.waitFor(() => headers(thread).length === 1, ANSWER_MS);
-    await slack.waitFor(
-      () => slack.callsOf('chat.postMessage', { thread_ts: thread }).length === 2,
-      ANSWER_MS,
-    );
+    const { bot: first, thread } = await heldAtOptions({ kind: 'hang' });
+    expect(headers(thread)).toHaveLength(1);
     await kill(first, 'SIGKILL');
     await startBot();
     await answeredOnce(thread);
   }, 180_000);
 
   it('SIGTERM mid-turn finishes the turn in flight, then exits 0', async () => {
-    const bot = await startBot();
-    const thread = newTs();
-    slack.holdNext('chat.postMessage', { kind: 'delay', ms: 1500 }, 1);
-    await mention(bot, REQUEST, { ts: thread });
-    await slack.waitFor(
-      () => slack.callsOf('chat.postMessage', { thread_ts: thread }).length === 2,
-      ANSWER_MS,
-    );
+    const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 1500 });
     expect(await kill(bot, 'SIGTERM')).toBe(0);
     expect(headers(thread)).toEqual(ANSWERED);
     await startBot();
@@ -150,14 +149,7 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
   }, 180_000);
 
   it('SIGTERM with a turn that cannot finish hands it back; the next bot completes it once', async () => {
-    const first = await startBot();
-    const thread = newTs();
-    slack.holdNext('chat.postMessage', { kind: 'hang' }, 1);
-    await mention(first, REQUEST, { ts: thread });
-    await slack.waitFor(
-      () => slack.callsOf('chat.postMessage', { thread_ts: thread }).length === 2,
-      ANSWER_MS,
-    );
+    const { bot: first, thread } = await heldAtOptions({ kind: 'hang' });
     // The grace (15 s) runs out with the reply still hanging; the process exits 0 anyway.
     expect(await kill(first, 'SIGTERM')).toBe(0);
     await startBot();
