@@ -1,5 +1,5 @@
 import { loadConfig, requireSlack } from '../config/index.js';
-import { createThreadPool } from '../conversation/pool.js';
+import { createPlanningPool } from '../conversation/pool.js';
 import { optionManifestPreview } from '../deploy/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
@@ -36,7 +36,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   );
   let queue: DeployQueueClient | undefined;
   // Plans run on worker threads: the event loop only acknowledges Slack and moves data.
-  const planning = createThreadPool(log);
+  const planning = createPlanningPool(log);
   try {
     const deps = createHandlerDeps({
       db: database.db,

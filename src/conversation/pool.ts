@@ -1,6 +1,4 @@
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Logger } from '../log/index.js';
@@ -55,8 +53,7 @@ export const defaultThreads = () => Math.min(4, Math.max(1, availableParallelism
  * and swapped whole), then tasks name it by version; a worker that dies fails its tasks and is replaced.
  */
 export function createThreadPool(log: Logger, threads = defaultThreads()): PlanningPool {
-  // The worker's file next to this one: .js when compiled, .ts under a TypeScript loader.
-  const script = new URL(`./planning-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+  const script = new URL('./planning-worker.js', import.meta.url);
   const versions = new WeakMap<Knowledge, number>();
   let lastVersion = 0;
   let nextId = 0;
@@ -139,4 +136,12 @@ export function createThreadPool(log: Logger, threads = defaultThreads()): Plann
       await Promise.all(pool.map((thread) => thread.worker.terminate()));
     },
   };
+}
+
+/**
+ * Worker threads when Compass runs compiled (`compass bot`); in this thread when it runs from its TypeScript source
+ * (tests), where a worker thread could not load the worker's .ts file.
+ */
+export function createPlanningPool(log: Logger): PlanningPool {
+  return import.meta.url.endsWith('.js') ? createThreadPool(log) : createInlinePool();
 }
