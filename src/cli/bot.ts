@@ -1,5 +1,6 @@
 import { loadConfig, requireSlack } from '../config/index.js';
 import { startPruning } from '../conversation/index.js';
+import { createPlanningPool } from '../conversation/pool.js';
 import { optionManifestPreview } from '../deploy/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
@@ -37,6 +38,8 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   );
   let queue: DeployQueueClient | undefined;
   let pruning: { stop(): Promise<void> } | undefined;
+  // Plans run on worker threads: the event loop only acknowledges Slack and moves data.
+  const planning = createPlanningPool(log);
   try {
     const deps = createHandlerDeps({
       db: database.db,
@@ -45,6 +48,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
       log,
       settings: config,
       manifestPreview: optionManifestPreview(config),
+      planning,
     });
     pruning = await startPruning({
       store: deps.store,
@@ -81,6 +85,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   } finally {
     await pruning?.stop();
     knowledge.stop();
+    await planning.close();
     await queue?.close();
     await database.close();
   }

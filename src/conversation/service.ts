@@ -8,7 +8,6 @@ import type { Intent } from '../intent/schema.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
-import { whatIf } from '../planner/plan.js';
 import { noticeView, optionDetailsView } from '../slack/blocks/details.js';
 import { noticeBlocks, turnFailureBlocks } from '../slack/blocks/dialogue.js';
 import type { FormValues } from '../slack/blocks/form.js';
@@ -18,12 +17,11 @@ import { specFormView } from '../slack/blocks/spec-form.js';
 import type { ScenarioState } from '../slack/blocks/what-if.js';
 import { compareView, whatIfView } from '../slack/blocks/what-if.js';
 import type { DeploymentSpec } from '../spec/schema.js';
-import { detailsOf } from './details.js';
 import type { Reply, Turn, UserMessage } from './engine.js';
-import { canEditSpec, chooseScenario, converse, OPTION_GONE, quickPlan, submitSpecEdit } from './engine.js';
+import { canEditSpec, OPTION_GONE } from './engine.js';
 import type { FieldErrors, FormResult } from './form.js';
-import type { CpuGate } from './gate.js';
-import { createCpuGate } from './gate.js';
+import type { PlanningPool } from './pool.js';
+import { createInlinePool } from './pool.js';
 import type { Conversation, ThreadKey, WhatIfSession } from './schema.js';
 import { findOption } from './schema.js';
 import type { SpecEdit } from './spec-form.js';
@@ -40,8 +38,8 @@ export interface ConversationServiceDeps {
   knowledge: KnowledgeSource;
   extract: ExtractIntent;
   log: Logger;
-  /** Where planning runs; one per process so a burst of plans cannot starve Slack's acknowledgements. */
-  gate?: CpuGate;
+  /** Where planning runs (worker threads in the bot, so a burst of plans cannot starve Slack's acknowledgements). */
+  planning?: PlanningPool;
   /** Supersedes a conversation's live deploy requests when its spec changes (a new spec needs a new approval). */
   supersedeRequests?: (conversationId: string, reason: string) => Promise<ApprovalRequest[]>;
   /** The manifests an option would deploy, for its Details modal. */
@@ -135,7 +133,7 @@ export function createConversationService({
   knowledge,
   extract,
   log,
-  gate = createCpuGate(),
+  planning = createInlinePool(),
   supersedeRequests,
   manifestPreview,
 }: ConversationServiceDeps): ConversationService {
@@ -231,7 +229,7 @@ export function createConversationService({
           key,
           start ? { startedBy: message.userId } : undefined,
           async (conversation) =>
-            withNotices(await gate.run(() => converse(conversation, read, knowledge(), said))),
+            withNotices(await planning.run('converse', knowledge(), conversation, read, said)),
           record,
         );
       } catch (error) {
@@ -248,7 +246,7 @@ export function createConversationService({
       const input = prepareUserText(raw);
       const { text } = input;
       const said = await extract(text);
-      const plan = await gate.run(() => quickPlan(text, knowledge(), said));
+      const plan = await planning.run('quickPlan', knowledge(), text, said);
       const notes = [...input.notes, ...(said.refused ?? [])];
       return notes.length > 0 ? { ...plan, blocks: [context(notes.join(' ')), ...plan.blocks] } : plan;
     },
@@ -283,26 +281,7 @@ export function createConversationService({
       const conversation = await store.findById(conversationId);
       if (!conversation) return undefined;
       return turn(keyOf(conversation), undefined, (current) =>
-        gate.run(() => {
-          // Read again under the lock: a message may have changed the spec since the form was checked.
-          const edit = readSpecForm(current, values, knowledge());
-          if (!edit.ok) {
-            const problems = Object.entries(edit.errors).map(([field, problem]) => `${field}: ${problem}`);
-            return {
-              data: current,
-              messages: [],
-              replies: [
-                {
-                  message: noticeBlocks(
-                    `The spec changed meanwhile and the form no longer fits: ${problems.join(' ')}`,
-                  ),
-                  ephemeral: true,
-                },
-              ],
-            };
-          }
-          return submitSpecEdit(current, edit.value, userId, knowledge());
-        }),
+        planning.run('submitSpecForm', knowledge(), current, values, userId),
       );
     },
 
@@ -310,7 +289,7 @@ export function createConversationService({
       const found = await optionOf(key, optionId);
       if (!found || 'refusal' in found) return found?.refusal;
       const { conversation, option, spec } = found;
-      const details = await gate.run(() => detailsOf(option, spec, conversation.options, knowledge()));
+      const details = await planning.run('details', knowledge(), option, spec, conversation.options);
       const preview = manifestPreview?.(conversation.id, option, spec);
       return {
         ok: true,
@@ -344,7 +323,7 @@ export function createConversationService({
     async runWhatIf(whatIfId, overrides) {
       const session = await store.findWhatIf(whatIfId);
       if (!session) return undefined;
-      const result = await gate.run(() => whatIf(session.spec, session.baseline, overrides, knowledge()));
+      const result = await planning.run('whatIf', knowledge(), session.spec, session.baseline, overrides);
       await store.saveWhatIf(whatIfId, overrides, result);
       log.info(
         {
@@ -376,14 +355,12 @@ export function createConversationService({
       if (!conversation) return undefined;
       const key = keyOf(conversation);
       let refused: string | undefined;
-      const outcome = await turn(key, undefined, (current) =>
-        gate.run(() => {
-          const choice = chooseScenario(current, session, userId, knowledge());
-          if (choice.ok) return choice.turn;
-          refused = choice.reason;
-          return { data: current, messages: [], replies: [] };
-        }),
-      );
+      const outcome = await turn(key, undefined, async (current) => {
+        const choice = await planning.run('chooseScenario', knowledge(), current, session, userId);
+        if (choice.ok) return choice.turn;
+        refused = choice.reason;
+        return { data: current, messages: [], replies: [] };
+      });
       if (refused !== undefined)
         return { view: whatIfState(session, { kind: 'notice', text: refused, result: session.result }) };
       return {

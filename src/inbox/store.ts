@@ -104,7 +104,8 @@ export function createInboxStore(db: Database): InboxStore {
       if (eventIds.length === 0) return;
       await db
         .update(inboxEvents)
-        .set({ leaseUntil: sql`now()` })
+        // No owner: a turn of this process that still ends cannot finish the event or save its answer.
+        .set({ leaseOwner: null, leaseUntil: sql`now()` })
         .where(
           and(
             inArray(inboxEvents.eventId, eventIds),

@@ -170,8 +170,15 @@ function trustGuard(
  */
 export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps): Promise<SlackBot> {
   const logger = boltLogger(deps.log);
+  // Stopping cuts Web API calls still hanging after the grace: their turns were handed back, not lost.
+  const stopped = new AbortController();
   const clientOptions: webApi.WebClientOptions = {
     logger,
+    fetch: (url, init) =>
+      fetch(url, {
+        ...init,
+        signal: init?.signal ? AbortSignal.any([init.signal, stopped.signal]) : stopped.signal,
+      }),
     // Rate limits wait for Retry-After; other failures get a few quick retries, not Slack's default half hour.
     retryConfig: { retries: 4, factor: 2, minTimeout: 250, maxTimeout: 5000 },
     ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}),
@@ -206,7 +213,10 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
   app.use(trustGuard(installation, seal, deps.store.claimEvent, deps.log));
   registerHandlers(app, deps, seal);
   // Stopping: Bolt first (no new deliveries), then the turns in flight finish or are handed back.
-  const stopInbox = () => deps.inbox.stop();
+  const stopInbox = async () => {
+    await deps.inbox.stop();
+    stopped.abort();
+  };
   if (settings.mode === 'socket') {
     await app.start();
     deps.inbox.start((event) => app.dispatch(event));

@@ -30,6 +30,8 @@ export function createHandlerDeps(options: {
     inbox?: InboxSettings;
   };
   manifestPreview?: ConversationServiceDeps['manifestPreview'];
+  /** Where plans run; in this thread when absent. */
+  planning?: ConversationServiceDeps['planning'];
 }): HandlerDeps & { store: ConversationStore; approvalStore: ApprovalStore } {
   const { db, knowledge, extract, log, settings } = options;
   const store = createConversationStore(db);
@@ -40,6 +42,7 @@ export function createHandlerDeps(options: {
     extract,
     log,
     supersedeRequests: approvalStore.supersedeOpen,
+    ...(options.planning && { planning: options.planning }),
     ...(options.manifestPreview && { manifestPreview: options.manifestPreview }),
   });
   const approvals = createApprovalService({ store: approvalStore, conversations: store, settings, log });

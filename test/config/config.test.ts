@@ -21,6 +21,8 @@ describe('loadConfig', () => {
       DEPLOY_CONTEXTS: 'prod',
       DEPLOY_NAMESPACES: 'llm',
       KNOWLEDGE_REFRESH_SECONDS: '300',
+      INBOX_LEASE_MS: '5000',
+      BOT_STOP_GRACE_MS: '1000',
     });
     expect(config).toEqual({
       databaseUrl: 'postgres://u@db:5432/compass',
@@ -33,7 +35,13 @@ describe('loadConfig', () => {
       approvals: expect.any(Object),
       monitor: expect.any(Object),
       knowledgeRefreshSec: 300,
+      inbox: { leaseMs: 5000, stopGraceMs: 1000 },
     });
+  });
+
+  it('holds an unfinished Slack event 30 s and lets turns finish 20 s on SIGTERM unless told', () => {
+    expect(loadConfig({ HOME: '/h' }).inbox).toEqual({ leaseMs: 30_000, stopGraceMs: 20_000 });
+    expect(() => loadConfig({ HOME: '/h', INBOX_LEASE_MS: '10' })).toThrow(/INBOX_LEASE_MS: /);
   });
 
   it('looks for a changed knowledge base every minute unless told, and refuses a period that is not whole seconds', () => {

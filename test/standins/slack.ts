@@ -26,7 +26,12 @@ export interface ResponsePost {
   at: number;
 }
 
-type Trouble = { kind: 'error'; error: string } | { kind: 'ratelimited'; retryAfterSeconds: number };
+type Trouble =
+  | { kind: 'error'; error: string }
+  | { kind: 'ratelimited'; retryAfterSeconds: number }
+  | { kind: 'pass' }
+  | { kind: 'hang' }
+  | { kind: 'delay'; ms: number };
 
 /** What a Socket Mode app sent back for one envelope: its acknowledgement. */
 export interface SocketAck {
@@ -65,6 +70,11 @@ export interface SlackStandIn extends RunningServer {
   failNext(method: string, error: string, times?: number): void;
   /** The next `times` calls of `method` get HTTP 429 with Retry-After, as Slack rate-limits. */
   rateLimitNext(method: string, retryAfterSeconds: number, times?: number): void;
+  /**
+   * After `after` calls of `method` answered normally, the next one is held: `hang` never answers it (nor acts on it),
+   * `delay` acts on it and answers after `ms`. For killing a process in the middle of its replies.
+   */
+  holdNext(method: string, hold: { kind: 'hang' } | { kind: 'delay'; ms: number }, after?: number): void;
   /** Calls of `method`, optionally only those whose arguments match `where`. */
   callsOf(method: string, where?: Record<string, unknown>): SlackCall[];
   /** Resolves once `probe` returns (or resolves to) a value, polling every few milliseconds; rejects after `timeoutMs`. */
@@ -543,6 +553,8 @@ export async function startSlackStandIn(
       return;
     }
     if (trouble?.kind === 'error') return json(response, 200, { ok: false, error: trouble.error });
+    if (trouble?.kind === 'hang') return;
+    if (trouble?.kind === 'delay') await new Promise((resolve) => setTimeout(resolve, trouble.ms));
     if (!token) return json(response, 200, { ok: false, error: 'not_authed' });
     if (method === 'apps.connections.open') {
       if (token !== appToken) return json(response, 200, { ok: false, error: 'invalid_auth' });
@@ -600,6 +612,10 @@ export async function startSlackStandIn(
     failNext: (method, error, times = 1) => queue(method, { kind: 'error', error }, times),
     rateLimitNext: (method, retryAfterSeconds, times = 1) =>
       queue(method, { kind: 'ratelimited', retryAfterSeconds }, times),
+    holdNext(method, hold, after = 0) {
+      queue(method, { kind: 'pass' }, after);
+      queue(method, hold, 1);
+    },
     callsOf: (method, where = {}) =>
       calls.filter(
         (call) =>

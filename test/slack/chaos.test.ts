@@ -1,0 +1,166 @@
+/**
+ * Durable turns under process faults: a real `compass bot` (dist/, built by `npm run build`) on its own PostgreSQL
+ * database against the Slack stand-in, killed with SIGKILL or stopped with SIGTERM at points of a turn, then
+ * restarted; every message must be answered exactly once. Waits are bounded and generous: the machine is shared.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { SlackStandIn } from '../standins/slack.js';
+import { deliver, eventEnvelope, startSlackStandIn } from '../standins/slack.js';
+import { freePort } from '../support/ports.js';
+import type { TestDatabase } from '../support/postgres.js';
+import { createTestDatabase } from '../support/postgres.js';
+import { CHANNEL, headerOf, newTs, SIGNING_SECRET, USER } from './harness.js';
+
+const BIN = new URL('../../bin/compass.js', import.meta.url).pathname;
+/** A request that the bot answers with two messages: the spec card, then the options. */
+const REQUEST = 'a customer support chatbot for about 800 people';
+const ANSWERED = ['Deployment spec', expect.stringMatching(/^Top \d options/)];
+const START_MS = 60_000;
+const ANSWER_MS = 60_000;
+
+interface RunningBot {
+  child: ChildProcess;
+  url: string;
+  exited: Promise<number | null>;
+}
+
+describe('a bot killed or stopped mid-turn answers every message exactly once after a restart', () => {
+  let slack: SlackStandIn;
+  let database: TestDatabase;
+  let bots: RunningBot[] = [];
+
+  beforeAll(async () => {
+    slack = await startSlackStandIn();
+    database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    for (const bot of bots) {
+      bot.child.kill('SIGKILL');
+      await bot.exited;
+    }
+    bots = [];
+  });
+  afterAll(async () => {
+    await slack.close();
+    await database.drop();
+  });
+
+  async function startBot(): Promise<RunningBot> {
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'bot'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_APP_TOKEN: '',
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+        // A killed bot's turns resume after about this.
+        INBOX_LEASE_MS: '1500',
+        BOT_STOP_GRACE_MS: '15000',
+      },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const bot = { child, url: `http://127.0.0.1:${port}/slack/events`, exited };
+    bots.push(bot);
+    await slack.waitFor(async () => {
+      const health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+      return health?.ok;
+    }, START_MS);
+    return bot;
+  }
+
+  async function mention(bot: RunningBot, text: string, options: { eventId?: string; ts?: string } = {}) {
+    const ts = options.ts ?? newTs();
+    const { eventId, body } = eventEnvelope(
+      { type: 'app_mention', user: USER, text: `<@${slack.botUserId}> ${text}`, ts, channel: CHANNEL },
+      {
+        teamId: slack.teamId,
+        botUserId: slack.botUserId,
+        ...(options.eventId ? { eventId: options.eventId } : {}),
+      },
+    );
+    const delivery = await deliver(bot.url, SIGNING_SECRET, body, 'application/json');
+    expect(delivery.status).toBe(200);
+    return { ts, eventId, body };
+  }
+
+  const headers = (thread: string) => slack.thread(CHANNEL, thread).map((message) => headerOf(message));
+
+  async function answeredOnce(thread: string) {
+    await slack.waitFor(() => headers(thread).length >= ANSWERED.length, ANSWER_MS);
+    // Anything late would be a duplicate: give it a moment to show.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(headers(thread)).toEqual(ANSWERED);
+  }
+
+  /** A bot's turn for a new thread, stopped at its second reply (the options) as Slack holds it. */
+  async function heldAtOptions(hold: { kind: 'hang' } | { kind: 'delay'; ms: number }) {
+    const bot = await startBot();
+    const thread = newTs();
+    slack.holdNext('chat.postMessage', hold, 1);
+    await mention(bot, REQUEST, { ts: thread });
+    await slack.waitFor(
+      () => slack.callsOf('chat.postMessage', { thread_ts: thread }).length === 2,
+      ANSWER_MS,
+    );
+    return { bot, thread };
+  }
+
+  async function kill(bot: RunningBot, signal: NodeJS.Signals) {
+    bot.child.kill(signal);
+    return bot.exited;
+  }
+
+  it('SIGKILL 20 ms after the acknowledgement: the restarted bot answers, and Slack’s retry adds nothing', async () => {
+    const first = await startBot();
+    const { ts, body } = await mention(first, REQUEST);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await kill(first, 'SIGKILL');
+    const second = await startBot();
+    // Slack retries the event it saw no answer to (same event id).
+    const retry = await deliver(second.url, SIGNING_SECRET, body, 'application/json', {
+      headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+    });
+    expect(retry.status).toBe(200);
+    await answeredOnce(ts);
+  }, 180_000);
+
+  it('SIGKILL after the spec card, before the options: the restarted bot posts only the options', async () => {
+    // The second reply (the options) never reaches Slack: the process dies while waiting for it.
+    const { bot: first, thread } = await heldAtOptions({ kind: 'hang' });
+    expect(headers(thread)).toHaveLength(1);
+    await kill(first, 'SIGKILL');
+    await startBot();
+    await answeredOnce(thread);
+  }, 180_000);
+
+  it('SIGTERM mid-turn finishes the turn in flight, then exits 0', async () => {
+    const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 1500 });
+    expect(await kill(bot, 'SIGTERM')).toBe(0);
+    expect(headers(thread)).toEqual(ANSWERED);
+    await startBot();
+    await answeredOnce(thread);
+  }, 180_000);
+
+  it('SIGTERM with a turn that cannot finish hands it back; the next bot completes it once', async () => {
+    const { bot: first, thread } = await heldAtOptions({ kind: 'hang' });
+    // The grace (15 s) runs out with the reply still hanging; the process exits 0 anyway.
+    expect(await kill(first, 'SIGTERM')).toBe(0);
+    await startBot();
+    await answeredOnce(thread);
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query("select count(*)::int as n from inbox_events where state <> 'done'");
+      expect(rows[0].n).toBe(0);
+    } finally {
+      await admin.end();
+    }
+  }, 180_000);
+});
