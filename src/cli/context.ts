@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Config } from '../config/index.js';
 import { loadConfig } from '../config/index.js';
 import { resolveGpuId, resolveModelId } from '../knowledge/aliases.js';
@@ -7,7 +9,7 @@ import { openKnowledgeBase } from '../knowledge/open.js';
 import type { Logger } from '../log/index.js';
 import { createLogger } from '../log/index.js';
 import type { CliIo } from './io.js';
-import { UsageError } from './io.js';
+import { UsageError, writeLine } from './io.js';
 
 export interface CliContext {
   io: CliIo;
@@ -26,12 +28,22 @@ export async function withKnowledgeBase<T>(
   context: CliContext,
   action: (kb: KnowledgeBase) => Promise<T>,
 ): Promise<T> {
+  announceNewEmbeddedDatabase(context);
   const kb = await openKnowledgeBase(context.config, context.log);
   try {
     return await action(kb);
   } finally {
     await kb.database.close();
   }
+}
+
+/** A first run creates and seeds the embedded database for seconds; say so once rather than seem to hang. */
+function announceNewEmbeddedDatabase({ config, io }: CliContext): void {
+  if (config.databaseUrl || existsSync(join(config.dataDir, 'pglite'))) return;
+  writeLine(
+    io.stderr,
+    `compass: creating the embedded database in ${config.dataDir} (first run only, a few seconds)…`,
+  );
 }
 
 /** The catalog id of a model name or alias a user typed; a usage error listing the catalog otherwise. */

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { ManifestSettings } from '../deploy/settings.js';
 import { MonitorSettings } from '../monitor/settings.js';
+import { ConfigError } from './error.js';
+
+export { ConfigError };
 
 const optionalText = z
   .string()
@@ -116,13 +119,6 @@ export type ApprovalsConfig = Config['approvals'];
 export type WorkerConfig = Config['worker'];
 export type SlackConfig = NonNullable<Config['slack']>;
 export type MonitorConfig = Config['monitor'];
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Compass needs these settings fixed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
 
 type Env = Record<string, string | undefined>;
 

@@ -1,11 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
 import { migrationsDir } from '../paths.js';
 import * as schema from './schema.js';
 
@@ -32,9 +26,17 @@ export interface DatabaseOptions {
 
 const casing = 'snake_case';
 
-/** Connects to PostgreSQL when a URL is configured, otherwise to embedded PGlite under dataDir. */
+/**
+ * Connects to PostgreSQL when a URL is configured, otherwise to embedded PGlite under dataDir. Each engine's driver
+ * is imported only when chosen: PGlite's WASM alone costs a second of start-up that a server user never needs.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
+    const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+      import('pg'),
+      import('drizzle-orm/node-postgres'),
+      import('drizzle-orm/node-postgres/migrator'),
+    ]);
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
     // Without a listener an idle connection's error would crash the process.
     pool.on('error', (error) => options.onIdleError?.(error));
@@ -51,6 +53,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       close: () => pool.end(),
     };
   }
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   mkdirSync(options.dataDir, { recursive: true });
   const client = await PGlite.create(`${options.dataDir}/pglite`);
   const db = drizzlePglite({ client, schema, casing });
