@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { SimulatedCrash, startSimulator } from '../../simulator/server.js';
 import { Precision } from '../knowledge/catalog.js';
 import { engineTimingFor } from '../planner/engine-timing.js';
-import { type CliContext, catalogGpuId, catalogModelId, withKnowledgeBase } from './context.js';
+import { type CliContext, catalogGpuId, catalogModelId, withKnowledge } from './context.js';
 import { UsageError, writeLine } from './io.js';
-import { envVarOf, SIMULATOR_FLAGS, type SimulatorSettingName } from './simulator-flags.js';
 import { InfeasibleConfigurationError } from './predict.js';
 import { stopRequested } from './signals.js';
+import { envVarOf, SIMULATOR_FLAGS, type SimulatorSettingName } from './simulator-flags.js';
 
 const count = z.coerce.number().int().positive();
 const seconds = z.coerce.number().nonnegative();
@@ -69,7 +69,7 @@ export async function simulatorCommand(
   flags: Partial<Record<SimulatorSettingName, string>>,
 ): Promise<void> {
   const settings = simulatorSettings(flags, context.io.env);
-  const knowledge = await withKnowledgeBase(context, async ({ knowledge }) => knowledge);
+  const knowledge = await withKnowledge(context, async (knowledge) => knowledge);
   const modelId = catalogModelId(settings.model, knowledge);
   const gpuId = catalogGpuId(settings.gpu, knowledge);
   const gpuCount = settings.gpuCount ?? settings.tp;

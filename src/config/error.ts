@@ -6,9 +6,7 @@ export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     const [first, ...rest] = problems;
     const more = rest.length === 0 ? '' : ` (and ${rest.length} more below)`;
-    super(
-      [`Compass needs these settings fixed: ${first}${more}`, ...rest.map((p) => `  - ${p}`)].join('\n'),
-    );
+    super([`Compass needs these settings fixed: ${first}${more}`, ...rest.map((p) => `  - ${p}`)].join('\n'));
     this.name = 'ConfigError';
   }
 }
