@@ -16,3 +16,5 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
     destination as pino.DestinationStream,
   );
 }
+
+export { type ConnectionOutage, connectionOutage, isUnreachable, redactedTarget } from './outage.js';

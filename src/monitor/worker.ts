@@ -13,7 +13,7 @@ import { type ConnectionOptions, type Job, Queue, type RepeatOptions, Worker } f
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
-import type { Logger } from '../log/index.js';
+import { isUnreachable, type Logger } from '../log/index.js';
 import { sloOf } from '../planner/plan.js';
 import { targetLabel } from '../worker/status-blocks.js';
 import { createDeployStore } from '../worker/store.js';
@@ -312,9 +312,11 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
     },
     { ...bull, concurrency: 4 },
   );
-  worker.on('error', (error) =>
-    log.error({ event: 'monitor.worker_error', err: error }, 'monitoring worker error'),
-  );
+  worker.on('error', (error) => {
+    // Redis being away is reported once per outage by the connection's watcher.
+    if (!isUnreachable(error))
+      log.error({ event: 'monitor.worker_error', err: error }, 'monitoring worker error');
+  });
   worker.on('failed', (job, error) => {
     log.warn(
       { event: 'monitor.job_failed', job: job?.name, jobId: job?.id, data: job?.data, err: error },

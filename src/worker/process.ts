@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from 'bullmq';
 import { DelayedError, Worker } from 'bullmq';
-import type { Logger } from '../log/index.js';
+import { isUnreachable, type Logger } from '../log/index.js';
 import { DEPLOY_QUEUE, DeployJobData } from './queue.js';
 import type { DeployRunnerDeps } from './runner.js';
 import { runDeployJob } from './runner.js';
@@ -67,7 +67,10 @@ export function startDeployWorker(options: DeployWorkerOptions): DeployWorker {
       maxStalledCount: 3,
     },
   );
-  worker.on('error', (error) => log.error({ event: 'worker.error', err: error }, 'deploy worker error'));
+  worker.on('error', (error) => {
+    // Redis being away is reported once per outage by the connection's watcher.
+    if (!isUnreachable(error)) log.error({ event: 'worker.error', err: error }, 'deploy worker error');
+  });
   worker.on('failed', (job, error) => {
     if (job)
       log.warn({ event: 'worker.attempt_failed', jobId: job.id, err: error }, 'deploy job attempt failed');
