@@ -56,6 +56,27 @@ export class SlackAuthError extends Error {
   }
 }
 
+/** Slack's Web API could not be reached (network, DNS, proxy, outage): the token was never checked. */
+export class SlackUnreachableError extends Error {
+  constructor(apiUrl: string, reason: string) {
+    super(
+      `Cannot reach Slack's Web API at ${apiUrl} (${reason}), so SLACK_BOT_TOKEN could not be checked. Check the ` +
+        'network, DNS and any HTTPS proxy, or SLACK_API_URL if you set it.',
+    );
+    this.name = 'SlackUnreachableError';
+  }
+}
+
+/** An error's message with the causes under it ("fetch failed: connect ECONNREFUSED …"). */
+function withCauses(error: unknown): string {
+  const parts: string[] = [];
+  for (let current = error, depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
+}
+
 /**
  * Checks the bot token (auth.test), then starts Bolt in Socket Mode when an app token is configured, otherwise over
  * HTTP on `settings.port` with `/slack/events` and a `/healthz` probe. Events are acknowledged before the work starts
@@ -72,8 +93,18 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
   const identity = await new webApi.WebClient(settings.botToken, clientOptions).auth
     .test()
     .catch((error: unknown) => {
-      const data = (error as { data?: { error?: string } }).data;
-      throw new SlackAuthError(data?.error ?? (error instanceof Error ? error.message : String(error)));
+      // Only an answer from Slack (invalid_auth, token_revoked…) says anything about the token; a request that never
+      // got one (fetch failed) or an HTTP error page is the network's or Slack's trouble.
+      const { code, data, original } = error as {
+        code?: string;
+        data?: { error?: string };
+        original?: unknown;
+      };
+      if (code === webApi.ErrorCode.PlatformError && data?.error) throw new SlackAuthError(data.error);
+      throw new SlackUnreachableError(
+        settings.apiUrl ?? 'https://slack.com/api/',
+        withCauses(original ?? error).replace(/^A request error occurred: /, ''),
+      );
     });
   const common = {
     token: settings.botToken,
