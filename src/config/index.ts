@@ -122,7 +122,8 @@ export type MonitorConfig = Config['monitor'];
 
 type Env = Record<string, string | undefined>;
 
-const ENV_NAMES: Record<string, string> = {
+/** The environment variable of every setting (its path in Config → its name); docker-compose.yml passes each through. */
+export const ENV_NAMES: Record<string, string> = {
   databaseUrl: 'DATABASE_URL',
   dataDir: 'COMPASS_DATA_DIR',
   logLevel: 'LOG_LEVEL',
