@@ -48,8 +48,8 @@ describe('docker-compose.yml', () => {
       expect(script).toMatch(new RegExp(`exec node bin/compass\\.js ${name}\\n?$`));
       expect((service as { init?: boolean }).init).toBe(true);
       expect(service.restart).toBe('unless-stopped');
-      expect(service.volumes).toContain('${KUBECONFIG_DIR:-~/.kube}:/etc/compass/kube:ro');
-      expect(service.user).toBe('${COMPASS_UID:-1000}:0');
+      expect(service.volumes).toContain(`\${KUBECONFIG_DIR:-~/.kube}:/etc/compass/kube:ro`);
+      expect(service.user).toBe(`\${COMPASS_UID:-1000}:0`);
     }
     expect(compose.services.bot!.healthcheck!.test.join(' ')).toContain('/healthz');
   });
