@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger as BoltLogger } from '@slack/bolt';
 import { App, LogLevel, webApi } from '@slack/bolt';
@@ -113,24 +113,33 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
     logger,
     clientOptions,
   };
+  // Probes (Kubernetes, docker compose) read /healthz on PORT in either mode: Bolt's Socket Mode receiver serves
+  // custom routes on an HTTP server of its own at installerOptions.port.
+  const customRoutes = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_request: IncomingMessage, response: ServerResponse) => {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.end('ok');
+      },
+    },
+  ];
   const app =
     settings.mode === 'socket'
-      ? new App({ ...common, socketMode: true, appToken: settings.appToken })
+      ? new App({
+          ...common,
+          socketMode: true,
+          appToken: settings.appToken,
+          customRoutes,
+          installerOptions: { port: settings.port },
+        })
       : new App({
           ...common,
           signingSecret: settings.signingSecret,
           endpoints: EVENTS_PATH,
           processBeforeResponse: false,
-          customRoutes: [
-            {
-              path: '/healthz',
-              method: ['GET'],
-              handler: (_request, response) => {
-                response.writeHead(200, { 'content-type': 'text/plain' });
-                response.end('ok');
-              },
-            },
-          ],
+          customRoutes,
         });
   registerHandlers(app, deps);
   if (settings.mode === 'socket') {

@@ -9,6 +9,7 @@ import type { SlackBot } from '../../src/slack/app.js';
 import { startSlackBot } from '../../src/slack/app.js';
 import type { SlackStandIn } from '../standins/slack.js';
 import { startSlackStandIn } from '../standins/slack.js';
+import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -17,6 +18,7 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
   let slack: SlackStandIn;
   let kb: KnowledgeBase;
   let bot: SlackBot;
+  let healthPort: number;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
@@ -27,13 +29,14 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     const knowledge = kb.knowledge;
     const extract = async (text: string) => extractIntent(text, knowledge);
     const service = createConversationService({ store, knowledge: () => knowledge, extract, log });
+    healthPort = await freePort();
     bot = await startSlackBot(
       {
         mode: 'socket',
         botToken: slack.botToken,
         appToken: slack.appToken,
         apiUrl: slack.apiUrl,
-        port: 3000,
+        port: healthPort,
       },
       { service, store, log },
     );
@@ -45,10 +48,13 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     await testDb.drop();
   });
 
-  it('connects with the app-level token and listens on no port', () => {
+  it('connects with the app-level token; PORT serves only the /healthz probe', async () => {
     expect(slack.socketConnected()).toBe(true);
     expect(slack.callsOf('apps.connections.open')[0]!.token).toBe(slack.appToken);
     expect(bot.port).toBeUndefined();
+    const health = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+    expect({ status: health.status, body: await health.text() }).toEqual({ status: 200, body: 'ok' });
+    expect((await fetch(`http://127.0.0.1:${healthPort}/slack/events`, { method: 'POST' })).status).toBe(404);
   });
 
   it('acknowledges a mention at once and answers in its thread', async () => {
