@@ -6,6 +6,8 @@
  */
 import * as appsV1 from 'kubernetes-models/apps/v1';
 import { HorizontalPodAutoscalerBehavior } from 'kubernetes-models/autoscaling/v2';
+import * as batchV1 from 'kubernetes-models/batch/v1';
+import * as rbacV1 from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { PodSpec } from 'kubernetes-models/v1';
 import { type ZodType, z } from 'zod';
@@ -188,8 +190,16 @@ function openApiProblems(validate: () => void, prefix: (string | number)[]): Fin
   }
 }
 
-/** Core kinds by apiVersion, from kubernetes-models: every kind of these group versions is checked. */
-const CORE_GROUPS: Record<string, Record<string, unknown>> = { v1: coreV1, 'apps/v1': appsV1 };
+/**
+ * Core kinds by apiVersion, from kubernetes-models: every kind of these group versions is checked. Jobs and RBAC are
+ * what Compass's own install (deploy/kustomize) adds to the kinds a deployment renders.
+ */
+const CORE_GROUPS: Record<string, Record<string, unknown>> = {
+  v1: coreV1,
+  'apps/v1': appsV1,
+  'batch/v1': batchV1,
+  'rbac.authorization.k8s.io/v1': rbacV1,
+};
 
 type CoreModel = new (data: unknown) => { validate(): void };
 
@@ -227,7 +237,7 @@ function objectProblems(object: unknown): Finding[] {
       {
         field: 'kind',
         problem: `${String(apiVersion)} ${String(kind)} has no schema Compass checks against`,
-        fix: 'render only InferenceService, ScaledObject, PodMonitor or core (v1, apps/v1) kinds',
+        fix: 'render only InferenceService, ScaledObject, PodMonitor or core (v1, apps/v1, batch/v1, rbac) kinds',
       },
     ];
   }
