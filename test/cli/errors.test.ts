@@ -18,34 +18,10 @@ describe('compass errors', () => {
   it('a missing input file is bad usage: exit 2 with one line naming the file', async () => {
     const absent = join(scratch, 'absent.json');
     const commands = [
-      ['models', 'import', '--hf-config', absent],
-      [
-        'benchmarks',
-        'import',
-        absent,
-        '--model',
-        'meta-llama/Llama-3.1-8B-Instruct',
-        '--gpu',
-        'L4',
-        '--tp',
-        '1',
-      ],
-      [
-        'predict',
-        '--model-config',
-        absent,
-        '--gpu',
-        'L4',
-        '--tp',
-        '1',
-        '--prompt-tokens',
-        '100',
-        '--output-tokens',
-        '100',
-        '--rate',
-        '1',
-      ],
-    ];
+      `models import --hf-config ${absent}`,
+      `benchmarks import ${absent} --model meta-llama/Llama-3.1-8B-Instruct --gpu L4 --tp 1`,
+      `predict --model-config ${absent} --gpu L4 --tp 1 --prompt-tokens 100 --output-tokens 100 --rate 1`,
+    ].map((line) => line.split(' '));
     for (const argv of commands) {
       const result = await cli(argv, env);
       expect({ argv, code: result.code, stderr: result.stderr }).toEqual({
