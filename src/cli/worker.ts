@@ -2,6 +2,7 @@ import { webApi } from '@slack/bolt';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { connectionOutage, createLogger, redactedTarget } from '../log/index.js';
+import { createMetrics, serveMetrics } from '../metrics/index.js';
 import { createPrometheusClient, startMonitoring } from '../monitor/index.js';
 import {
   checkedManifests,
@@ -47,6 +48,9 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
   const redisOutage = connectionOutage(log, 'Redis', redactedTarget(settings.redisUrl));
   const queue = openDeployQueueClient(settings, store, log, redisOutage);
   const workerConnection = redisConnection(settings.redisUrl, redisOutage);
+  const metrics = createMetrics(queue.counts);
+  const metricsServer =
+    config.metricsPort === undefined ? null : await serveMetrics(metrics, config.metricsPort);
   const slack = new webApi.WebClient(botToken, {
     ...(config.slack?.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     retryConfig: { retries: 4, factor: 2, minTimeout: 250, maxTimeout: 5000 },
@@ -62,6 +66,7 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
     connection: workerConnection,
     log,
     settings: config.monitor,
+    metrics,
   });
   const worker = startDeployWorker({
     connection: workerConnection,
@@ -76,6 +81,7 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
       onDeployed: (deployId) => monitoring.afterDeployed(deployId),
     },
     log,
+    metrics,
     concurrency: settings.concurrency,
     lockDurationMs: settings.lockMs,
     busyDelayMs: BUSY_DELAY_MS,
@@ -96,6 +102,7 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
     if (!(await settlesWithin(stopping, drainMs + CLOSE_GRACE_MS)))
       log.warn({ event: 'worker.stop_forced' }, 'queues did not close in time; dropping their connections');
   } finally {
+    metricsServer?.close();
     knowledge.stop();
     await queue.close(CLOSE_GRACE_MS);
     workerConnection.disconnect();

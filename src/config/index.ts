@@ -112,6 +112,8 @@ export const ConfigSchema = z.object({
   monitor: MonitorSettings,
   /** How often the bot and the worker look for a changed knowledge base (observed outcomes, imports). */
   knowledgeRefreshSec: z.number().int().min(1),
+  /** Where `compass worker` serves /metrics; unset: nowhere (the bot serves them on PORT). */
+  metricsPort: z.number().int().min(0).max(65535).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type DeployConfig = Config['deploy'];
@@ -164,6 +166,7 @@ export const ENV_NAMES: Record<string, string> = {
   'monitor.shortWindowSec': 'MONITOR_SHORT_WINDOW_SECONDS',
   'monitor.longWindowSec': 'MONITOR_LONG_WINDOW_SECONDS',
   knowledgeRefreshSec: 'KNOWLEDGE_REFRESH_SECONDS',
+  metricsPort: 'METRICS_PORT',
 };
 
 /** The variable a problem's path belongs to, with what lies below it (a key inside a JSON variable). */
@@ -280,6 +283,7 @@ export function loadConfig(env: Env = process.env): Config {
       longWindowSec: integer(text('MONITOR_LONG_WINDOW_SECONDS')),
     },
     knowledgeRefreshSec: integer(text('KNOWLEDGE_REFRESH_SECONDS')) ?? 60,
+    metricsPort: integer(text('METRICS_PORT')),
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;

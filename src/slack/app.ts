@@ -4,6 +4,7 @@ import type { Logger as BoltLogger } from '@slack/bolt';
 import { App, LogLevel, webApi } from '@slack/bolt';
 import type { SlackSettings } from '../config/index.js';
 import type { Logger } from '../log/index.js';
+import type { CompassMetrics } from '../metrics/index.js';
 import type { HandlerDeps } from './handlers.js';
 import { registerHandlers } from './handlers.js';
 
@@ -67,6 +68,30 @@ export class SlackUnreachableError extends Error {
   }
 }
 
+/** What a Slack request is, for the metrics: the event type, slash_command, or the interaction type. */
+function requestType(body: Record<string, unknown>): string {
+  if (body.type === 'event_callback') return String((body.event as { type?: unknown })?.type ?? 'event');
+  if (typeof body.command === 'string') return 'slash_command';
+  return String(body.type ?? 'unknown');
+}
+
+/** Counts every request Bolt receives and times its acknowledgement (however the receiver delivers it). */
+function countRequests(app: App, metrics: CompassMetrics): void {
+  const process = app.processEvent.bind(app);
+  app.processEvent = (event) => {
+    const started = performance.now();
+    const type = requestType(event.body);
+    metrics.slackRequests.inc({ type });
+    return process({
+      ...event,
+      ack: (response) => {
+        metrics.slackAckSeconds.observe({ type }, (performance.now() - started) / 1000);
+        return event.ack(response);
+      },
+    });
+  };
+}
+
 /** An error's message with the causes under it ("fetch failed: connect ECONNREFUSED …"). */
 function withCauses(error: unknown): string {
   const parts: string[] = [];
@@ -82,7 +107,11 @@ function withCauses(error: unknown): string {
  * HTTP on `settings.port` with `/slack/events` and a `/healthz` probe. Events are acknowledged before the work starts
  * (processBeforeResponse stays off: this is a long-running process, not a function).
  */
-export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps): Promise<SlackBot> {
+export async function startSlackBot(
+  settings: SlackSettings,
+  deps: HandlerDeps,
+  metrics?: CompassMetrics,
+): Promise<SlackBot> {
   const logger = boltLogger(deps.log);
   const clientOptions: webApi.WebClientOptions = {
     logger,
@@ -113,8 +142,8 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
     logger,
     clientOptions,
   };
-  // Probes (Kubernetes, docker compose) read /healthz on PORT in either mode: Bolt's Socket Mode receiver serves
-  // custom routes on an HTTP server of its own at installerOptions.port.
+  // Probes (Kubernetes, docker compose) read /healthz, and Prometheus /metrics, on PORT in either mode: Bolt's
+  // Socket Mode receiver serves custom routes on an HTTP server of its own at installerOptions.port.
   const customRoutes = [
     {
       path: '/healthz',
@@ -124,6 +153,19 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
         response.end('ok');
       },
     },
+    ...(metrics
+      ? [
+          {
+            path: '/metrics',
+            method: ['GET'],
+            handler: async (_request: IncomingMessage, response: ServerResponse) => {
+              const text = await metrics.registry.metrics();
+              response.writeHead(200, { 'content-type': metrics.registry.contentType });
+              response.end(text);
+            },
+          },
+        ]
+      : []),
   ];
   const app =
     settings.mode === 'socket'
@@ -141,6 +183,7 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
           processBeforeResponse: false,
           customRoutes,
         });
+  if (metrics) countRequests(app, metrics);
   registerHandlers(app, deps);
   if (settings.mode === 'socket') {
     await app.start();

@@ -30,6 +30,8 @@ export function openDeployQueueClient(
     /** A later job for the same deploy (Retry, Roll back, Delete): its own id. */
     enqueueAction: (data: DeployJobData) => add(data, Date.now()),
     dispatch: () => dispatchDeploys(store, (data) => add(data), log),
+    /** Jobs by state, for the queue-depth metric. */
+    counts: () => queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
     /** Closes the queue; with Redis away it gives up after `timeoutMs` and drops the connection. */
     async close(timeoutMs = ENQUEUE_TIMEOUT_MS) {
       await Promise.race([queue.close(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);

@@ -5,6 +5,7 @@ import { extractIntent } from '../../src/intent/index.js';
 import type { KnowledgeBase } from '../../src/knowledge/open.js';
 import { openKnowledgeBase } from '../../src/knowledge/open.js';
 import { createLogger } from '../../src/log/index.js';
+import { createMetrics } from '../../src/metrics/index.js';
 import type { SlackBot } from '../../src/slack/app.js';
 import { startSlackBot } from '../../src/slack/app.js';
 import type { SlackStandIn } from '../standins/slack.js';
@@ -39,6 +40,7 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
         port: healthPort,
       },
       { service, store, log },
+      createMetrics(),
     );
   });
   afterAll(async () => {
@@ -95,5 +97,15 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
       response_type: 'ephemeral',
       text: expect.stringMatching(/^Compass plans/),
     });
+  });
+
+  it('serves its own metrics on PORT: each request counted by type, and how fast it was acknowledged', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    const sample = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+    expect(sample('compass_slack_requests_total\\{type="app_mention"\\}')).toBe(1);
+    expect(sample('compass_slack_requests_total\\{type="slash_command"\\}')).toBe(1);
+    expect(sample('compass_slack_ack_seconds_count\\{type="slash_command"\\}')).toBe(1);
+    // The stand-in timed the same acknowledgements from outside; Compass's own figure cannot exceed Slack's 3 s.
+    expect(sample('compass_slack_ack_seconds_sum\\{type="app_mention"\\}')).toBeLessThan(3);
   });
 });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
+import { freePort } from '../support/ports.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 import { until } from '../support/until.js';
@@ -32,6 +33,7 @@ describe('compass worker when Redis goes away', () => {
   });
 
   it('logs each outage once, its end once, and exits 0 within the grace period on SIGTERM', async () => {
+    const metricsPort = await freePort();
     const child = spawn(process.execPath, [BIN, 'worker'], {
       env: {
         PATH: process.env.PATH ?? '',
@@ -42,6 +44,7 @@ describe('compass worker when Redis goes away', () => {
         SLACK_API_URL: 'http://127.0.0.1:9/api/',
         KUBECONFIG: join(home, 'no-kubeconfig'),
         LOG_LEVEL: 'info',
+        METRICS_PORT: String(metricsPort),
       },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -53,8 +56,12 @@ describe('compass worker when Redis goes away', () => {
     const events = (name: string) => stderr.split('\n').filter((line) => line.includes(`"event":"${name}"`));
 
     await until(() => events('worker.started').length === 1, 60_000, 'the worker to start');
+    const scrape = async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(await scrape()).toMatch(/^compass_deploy_queue_jobs\{state="waiting"\} 0$/m);
     await redis.stop();
     await until(() => events('connection.lost').length === 1, 10_000, 'the outage warning');
+    // A scrape while Redis is away still answers, with the queue's last known depth.
+    expect(await scrape()).toMatch(/^compass_deploy_queue_jobs\{state="waiting"\} 0$/m);
     // ioredis retries every few hundred ms meanwhile; none of that reaches the log.
     await sleep(3000);
     expect(events('connection.lost')).toHaveLength(1);
