@@ -103,6 +103,16 @@ export const ScaledObject = z.object({
     }),
 });
 
+/** One scrape endpoint of a PodMonitor or ServiceMonitor: a named port and a path. */
+const MetricsEndpoint = z.strictObject({
+  port: z.string().min(1),
+  path: z.string().startsWith('/'),
+  interval: z
+    .string()
+    .regex(/^(\d+(ms|s|m|h))+$/, 'must be a duration such as 15s')
+    .optional(),
+});
+
 export const PodMonitor = z.object({
   apiVersion: z.literal('monitoring.coreos.com/v1'),
   kind: z.literal('PodMonitor'),
@@ -111,18 +121,18 @@ export const PodMonitor = z.object({
     selector: z.strictObject({ matchLabels: StringMap }),
     podTargetLabels: z.array(z.string().min(1)).optional(),
     namespaceSelector: z.strictObject({ matchNames: z.array(z.string().min(1)) }).optional(),
-    podMetricsEndpoints: z
-      .array(
-        z.strictObject({
-          port: z.string().min(1),
-          path: z.string().startsWith('/'),
-          interval: z
-            .string()
-            .regex(/^(\d+(ms|s|m|h))+$/, 'must be a duration such as 15s')
-            .optional(),
-        }),
-      )
-      .min(1),
+    podMetricsEndpoints: z.array(MetricsEndpoint).min(1),
+  }),
+});
+
+/** The ServiceMonitor of Compass's own install (deploy/kustomize): the fields it uses, strictly. */
+export const ServiceMonitor = z.object({
+  apiVersion: z.literal('monitoring.coreos.com/v1'),
+  kind: z.literal('ServiceMonitor'),
+  metadata: ObjectMeta,
+  spec: z.strictObject({
+    selector: z.strictObject({ matchLabels: StringMap }),
+    endpoints: z.array(MetricsEndpoint).min(1),
   }),
 });
 
@@ -230,6 +240,8 @@ function objectProblems(object: unknown): Finding[] {
       });
     case 'monitoring.coreos.com/v1/PodMonitor':
       return schemaProblems(PodMonitor, object);
+    case 'monitoring.coreos.com/v1/ServiceMonitor':
+      return schemaProblems(ServiceMonitor, object);
   }
   const Model = coreModel(apiVersion, kind);
   if (!Model) {

@@ -62,7 +62,9 @@ describe('deploy/kustomize/compass', () => {
       'Role/compass-deployer',
       'RoleBinding/compass-deployer',
       'Service/compass-bot',
+      'Service/compass-worker',
       'ServiceAccount/compass',
+      'ServiceMonitor/compass',
     ]);
     expect(validateManifests(objects)).toEqual([]);
     for (const object of objects) {
@@ -122,6 +124,29 @@ describe('deploy/kustomize/compass', () => {
     expect(
       find('Deployment', 'compass-worker').spec.template.spec.terminationGracePeriodSeconds,
     ).toBeGreaterThan(25);
+  });
+
+  it('scrapes Compass’s own /metrics: the bot on PORT, the worker on METRICS_PORT', () => {
+    const monitor = find('ServiceMonitor', 'compass');
+    expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s' }]);
+    const scraped = objects.filter(
+      (object) =>
+        object.kind === 'Service' &&
+        Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => object.metadata.labels[k] === v),
+    );
+    const settings = find('ConfigMap', 'compass-settings').data;
+    const containerPort = (deployment: string, name: string) =>
+      find('Deployment', deployment).spec.template.spec.containers[0].ports.find(
+        (port: { name: string }) => port.name === name,
+      ).containerPort;
+    const targets = scraped.map((service) => {
+      const { targetPort } = service.spec.ports.find((port: { name: string }) => port.name === 'metrics');
+      return [service.metadata.name, containerPort(service.metadata.name, targetPort)];
+    });
+    expect(targets).toEqual([
+      ['compass-bot', Number(settings.PORT)],
+      ['compass-worker', Number(settings.METRICS_PORT)],
+    ]);
   });
 
   it('refuses a kustomization field the renderer would silently ignore', () => {
