@@ -1,20 +1,9 @@
 import { createServer, type Server } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** How long a scrape waits for the queue's counts; with Redis away the gauge keeps its last values. */
 const QUEUE_COUNT_TIMEOUT_MS = 1000;
-
-async function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), ms);
-  });
-  try {
-    return await Promise.race([work.catch(() => null), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /**
  * Compass's own metrics, for the Prometheus it already relies on: Slack requests (conversation turns, commands,
@@ -58,7 +47,12 @@ export function createMetrics(queueCounts?: () => Promise<Record<string, number>
       registers,
       async collect() {
         if (!queueCounts) return;
-        const counted = await settledWithin(queueCounts(), QUEUE_COUNT_TIMEOUT_MS);
+        const giveUp = new AbortController();
+        const counted = await Promise.race([
+          queueCounts().catch(() => null),
+          delay(QUEUE_COUNT_TIMEOUT_MS, null, { signal: giveUp.signal }).catch(() => null),
+        ]);
+        giveUp.abort();
         for (const [state, count] of Object.entries(counted ?? {})) this.set({ state }, count);
       },
     }),
