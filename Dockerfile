@@ -28,7 +28,8 @@ COPY bin ./bin
 COPY data ./data
 COPY migrations ./migrations
 COPY templates ./templates
-RUN mkdir -p /var/lib/compass && chown node:node /var/lib/compass
+# Group 0 may write the data folder, so the image runs under any uid (docker compose's COMPASS_UID, OpenShift).
+RUN mkdir -p /var/lib/compass && chown node:0 /var/lib/compass && chmod 0775 /var/lib/compass
 USER node
 ENTRYPOINT ["node", "bin/compass.js"]
 CMD ["--help"]

@@ -16,3 +16,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
   stderr: process.stderr,
   env: process.env,
 });
+// A server command that returned has stopped; a client still retrying a lost server (ioredis reconnects every few
+// hundred ms) must not keep the process alive past it.
+setTimeout(() => process.exit(), 1000).unref();

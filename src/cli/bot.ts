@@ -4,6 +4,7 @@ import { createPlanningPool } from '../conversation/pool.js';
 import { optionManifestPreview } from '../deploy/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
+import { createMetrics } from '../metrics/index.js';
 import { calibrationOf } from '../planner/index.js';
 import { startSlackBot } from '../slack/app.js';
 import { createHandlerDeps } from '../slack/deps.js';
@@ -62,23 +63,27 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
     const deployStore = createDeployStore(database.db, config.worker.readyTimeoutMs);
     queue = openDeployQueueClient(config.worker, deployStore, log);
     const { dispatch, enqueueAction } = queue;
-    const bot = await startSlackBot(slack, {
-      ...deps,
-      deploys: {
-        load: deployStore.load,
-        list: (teamId) => deployStore.list({ teamId }),
-        enqueue: enqueueAction,
-        audit: deployStore.audit,
-        // The worker's dispatcher would find it within DEPLOY_DISPATCH_INTERVAL_MS; this saves the wait.
-        approved: () => void dispatch().catch(() => {}),
-        changesBy: config.worker.changesBy,
-        preview: dryRunPreview({
-          config,
-          name: deps.approvalStore.prospectiveName,
-          cluster: kubeClients(config.worker.kubeconfig, log),
-        }),
+    const bot = await startSlackBot(
+      slack,
+      {
+        ...deps,
+        deploys: {
+          load: deployStore.load,
+          list: (teamId) => deployStore.list({ teamId }),
+          enqueue: enqueueAction,
+          audit: deployStore.audit,
+          // The worker's dispatcher would find it within DEPLOY_DISPATCH_INTERVAL_MS; this saves the wait.
+          approved: () => void dispatch().catch(() => {}),
+          changesBy: config.worker.changesBy,
+          preview: dryRunPreview({
+            config,
+            name: deps.approvalStore.prospectiveName,
+            cluster: kubeClients(config.worker.kubeconfig, log),
+          }),
+        },
       },
-    });
+      createMetrics(),
+    );
     await (stop ?? stopRequested());
     log.info({ event: 'slack.stopping' }, 'Compass bot stopping');
     await bot.stop();

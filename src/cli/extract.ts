@@ -2,7 +2,7 @@ import type { Intent, LlmAssist } from '../intent/index.js';
 import { createOllamaClient, extractIntentWithLlm } from '../intent/index.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { CliContext } from './context.js';
-import { withKnowledgeBase } from './context.js';
+import { withKnowledge } from './context.js';
 import { formatIntent } from './format.js';
 import { readLines, UsageError, writeLine } from './io.js';
 
@@ -38,7 +38,7 @@ export async function* texts(context: CliContext, words: string[]): AsyncGenerat
 }
 
 export async function extractCommand(context: CliContext, words: string[], options: TextCommandOptions) {
-  await withKnowledgeBase(context, async ({ knowledge }) => {
+  await withKnowledge(context, async (knowledge) => {
     let first = true;
     for await (const text of texts(context, words)) {
       const intent = await intentOf(context, knowledge, text);

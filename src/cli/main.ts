@@ -1,28 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigError } from '../config/index.js';
+import { ConfigError } from '../config/error.js';
 import { FIGURE_MAX, formatFigure } from '../intent/bounds.js';
 import { parseDecimal } from '../intent/numbers.js';
-import { PRECISIONS } from '../knowledge/catalog.js';
-import { UNDERSTOOD_MODEL_TYPES } from '../knowledge/hf-config.js';
-import { importBenchmarksCommand } from './benchmarks.js';
-import { botCommand } from './bot.js';
-import { chatCommand } from './chat.js';
-import { cliContext } from './context.js';
-import { migrateCommand, seedCommand } from './db.js';
-import { extractCommand } from './extract.js';
+import { PRECISIONS } from '../knowledge/precisions.js';
+import { packageRoot } from '../paths.js';
+import type { CliContext } from './context.js';
 import type { CliIo } from './io.js';
 import { UsageError, writeLine } from './io.js';
 import { addLoadtestCommand } from './loadtest.js';
-import { manifestsCommand } from './manifests.js';
-import { modelsImportCommand } from './models.js';
-import { outcomesCommand } from './outcomes.js';
-import { planCommand } from './plan.js';
-import { predictCommand } from './predict.js';
-import { addSimulatorCommand } from './simulator.js';
-import { sloCommand } from './slo.js';
-import { specCommand } from './spec.js';
-import { statusCommand } from './status.js';
-import { workerCommand } from './worker.js';
+import { addSimulatorCommand } from './simulator-flags.js';
+
+/*
+ * Every command's module is imported when the command runs, not here: `compass --help` then loads commander alone,
+ * `compass plan` neither Slack, Kubernetes nor BullMQ, and only commands that read the knowledge base open the
+ * embedded database.
+ */
+
+/** The action of a command that takes the CLI context, loading its module (and the configuration) on first use. */
+function contextAction<Args extends unknown[]>(
+  io: CliIo,
+  load: () => Promise<(context: CliContext, ...args: Args) => Promise<unknown>>,
+): (...args: Args) => Promise<void> {
+  return async (...args) => {
+    const [command, { cliContext }] = await Promise.all([load(), import('./context.js')]);
+    await command(cliContext(io), ...args);
+  };
+}
+
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+  return manifest.version;
+}
 
 /** A flag's number: decimal digits only ("0x10" is refused, not read as 16), above 0 and at most `max`. */
 function positiveNumber(max: number) {
@@ -60,9 +70,10 @@ function positiveInteger(value: string): number {
   return Number(value);
 }
 
-function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undefined): Command {
   const program = new Command('compass')
     .description('Compass: from "we need an LLM for X" to a running, monitored vLLM deployment.')
+    .version(packageVersion(), '-V, --version', 'print the version of Compass')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => io.stdout.write(text),
@@ -76,14 +87,14 @@ function buildProgram(io: CliIo): Command {
     .description('Extract the deployment intent from TEXT (or from each stdin line when TEXT is absent).')
     .argument('[text...]', 'what the user asked for')
     .option('--json', 'print one JSON object per text')
-    .action((words: string[], options) => extractCommand(cliContext(io), words, options));
+    .action(contextAction(io, async () => (await import('./extract.js')).extractCommand));
 
   program
     .command('spec')
     .description('Build the editable deployment spec for TEXT (or for each stdin line).')
     .argument('[text...]', 'what the user asked for')
     .option('--json', 'print the spec as JSON')
-    .action((words: string[], options) => specCommand(cliContext(io), words, options));
+    .action(contextAction(io, async () => (await import('./spec.js')).specCommand));
 
   program
     .command('plan')
@@ -100,7 +111,7 @@ function buildProgram(io: CliIo): Command {
       new Option('--priority <p>', 'what to optimise').choices(['latency', 'cost', 'accuracy', 'balanced']),
     )
     .option('--top <n>', 'how many options to show', positiveInteger, 5)
-    .action((words: string[], options) => planCommand(cliContext(io), words, options));
+    .action(contextAction(io, async () => (await import('./plan.js')).planCommand));
 
   program
     .command('predict')
@@ -140,7 +151,7 @@ function buildProgram(io: CliIo): Command {
     .option('--slo-itl-ms <ms>', 'ITL p95 target', positiveNumber(FIGURE_MAX.itlP95Ms))
     .option('--slo-e2e-ms <ms>', 'E2E p95 target', positiveNumber(FIGURE_MAX.e2eP95Ms))
     .option('--chart <file.png>', 'also draw TTFT/ITL p95 and throughput against the request rate as a PNG')
-    .action((options) => predictCommand(cliContext(io), options));
+    .action(contextAction(io, async () => (await import('./predict.js')).predictCommand));
 
   program
     .command('manifests')
@@ -156,25 +167,25 @@ function buildProgram(io: CliIo): Command {
       'name of the InferenceService (default: from the model, as deploy requests name it)',
     )
     .option('--namespace <ns>', 'namespace (default: the first of DEPLOY_NAMESPACES)')
-    .action((words: string[], options) => manifestsCommand(cliContext(io), words, options));
+    .action(contextAction(io, async () => (await import('./manifests.js')).manifestsCommand));
 
   program
     .command('bot')
     .description('Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, else HTTP on PORT at /slack/events.')
-    .action(() => botCommand(io));
+    .action(async () => (await import('./bot.js')).botCommand(io));
 
   program
     .command('worker')
     .description(
       'Run deploy jobs from the Redis queue (REDIS_URL) against Kubernetes (KUBECONFIG), reporting in Slack, until SIGTERM.',
     )
-    .action(() => workerCommand(io));
+    .action(async () => (await import('./worker.js')).workerCommand(io));
 
   program
     .command('chat')
     .description('Talk to Compass in the terminal: the Slack conversation, buttons as numbered choices.')
     .option('--session <name>', 'continue (or name) a conversation; a new one each run otherwise')
-    .action((options) => chatCommand(cliContext(io), options));
+    .action(contextAction(io, async () => (await import('./chat.js')).chatCommand));
 
   addSimulatorCommand(program, io);
   addLoadtestCommand(program, io);
@@ -183,7 +194,7 @@ function buildProgram(io: CliIo): Command {
   models
     .command('import')
     .description(
-      `Import a model from its Hugging Face config.json (all or nothing). Understood model_types: ${UNDERSTOOD_MODEL_TYPES.join(', ')}.`,
+      `Import a model from its Hugging Face config.json (all or nothing).${understoodModelTypes ? ` Understood model_types: ${understoodModelTypes.join(', ')}.` : ''}`,
     )
     .requiredOption('--hf-config <path>', "the model's config.json")
     .option(
@@ -201,15 +212,15 @@ function buildProgram(io: CliIo): Command {
       'a 0–100 quality score you vouch for, used for every use case (default: unknown)',
       score,
     )
-    .action((options) => modelsImportCommand(cliContext(io), options));
+    .action(contextAction(io, async () => (await import('./models.js')).modelsImportCommand));
 
   const db = program.command('db').description('Database maintenance.');
   db.command('migrate')
     .description('Apply pending migrations (PostgreSQL at DATABASE_URL, else embedded PGlite).')
-    .action(() => migrateCommand(cliContext(io)));
+    .action(contextAction(io, async () => (await import('./db.js')).migrateCommand));
   db.command('seed')
     .description('Load the catalog from data/ (idempotent; imported rows are kept).')
-    .action(() => seedCommand(cliContext(io)));
+    .action(contextAction(io, async () => (await import('./db.js')).seedCommand));
 
   const benchmarks = program.command('benchmarks').description('Measured serving points.');
   benchmarks
@@ -221,7 +232,7 @@ function buildProgram(io: CliIo): Command {
     .requiredOption('--tp <n>', 'tensor parallel degree', positiveInteger)
     .option('--gpu-count <n>', 'GPUs per replica (default: the TP degree)', positiveInteger)
     .addOption(new Option('--precision <p>', 'weight precision').choices(PRECISIONS).default('bf16'))
-    .action((file: string, options) => importBenchmarksCommand(cliContext(io), file, options));
+    .action(contextAction(io, async () => (await import('./benchmarks.js')).importBenchmarksCommand));
 
   program
     .command('outcomes')
@@ -229,7 +240,7 @@ function buildProgram(io: CliIo): Command {
       'What each deployment was observed doing (p95s, traffic) against what the planner predicts for it.',
     )
     .option('--json', 'print the outcomes as a JSON array')
-    .action((options) => outcomesCommand(cliContext(io), options));
+    .action(contextAction(io, async () => (await import('./outcomes.js')).outcomesCommand));
 
   program
     .command('status')
@@ -237,7 +248,7 @@ function buildProgram(io: CliIo): Command {
       'Every deployment, newest first, as /compass status lists them: state, model, GPUs, monthly cost, endpoint.',
     )
     .option('--json', 'print the deployments as a JSON array')
-    .action((options) => statusCommand(cliContext(io), options));
+    .action(contextAction(io, async () => (await import('./status.js')).statusCommand));
 
   program
     .command('slo')
@@ -252,14 +263,17 @@ function buildProgram(io: CliIo): Command {
       'how far back to look (default: MONITOR_LONG_WINDOW_SECONDS, 3600)',
       positiveInteger,
     )
-    .action((name: string | undefined, options) => sloCommand(cliContext(io), name, options));
+    .action(contextAction(io, async () => (await import('./slo.js')).sloCommand));
 
   return program;
 }
 
 /** Runs the CLI and returns its exit code: 0 success, 2 bad usage or configuration, 1 anything else. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const program = buildProgram(io);
+  // The model types live beside the config reader (and zod); only `compass models …` needs them, for its help.
+  const understoodModelTypes =
+    argv[0] === 'models' ? (await import('../knowledge/hf-config.js')).UNDERSTOOD_MODEL_TYPES : undefined;
+  const program = buildProgram(io, understoodModelTypes);
   try {
     if (argv.length === 0) {
       program.outputHelp();

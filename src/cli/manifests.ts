@@ -15,7 +15,7 @@ import {
 import { planDeployment } from '../planner/index.js';
 import { buildSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
-import { withKnowledgeBase } from './context.js';
+import { withKnowledge } from './context.js';
 import { intentOf } from './extract.js';
 import { UsageError, writeLine } from './io.js';
 
@@ -39,7 +39,7 @@ export async function manifestsCommand(
   const text = words.join(' ').trim();
   if (!text) throw new UsageError('give TEXT, e.g. compass manifests "chatbot for 1000 users".');
   const { config } = context;
-  const { objects, placement } = await withKnowledgeBase(context, async ({ knowledge }) => {
+  const { objects, placement } = await withKnowledge(context, async (knowledge) => {
     const spec = buildSpec(await intentOf(context, knowledge, text), knowledge.useCases);
     const plan = planDeployment(spec, knowledge);
     const count = plan.recommendations.length;

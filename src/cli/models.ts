@@ -38,9 +38,8 @@ export async function readConfigFile(path: string): Promise<ConfigFile> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigFileError(
-      `Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`,
-    );
+    // A path that names no readable file is bad usage (exit 2), like a mistyped flag.
+    throw new UsageError(`Cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
   }
   let json: unknown;
   try {

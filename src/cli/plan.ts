@@ -6,7 +6,7 @@ import type { Plan, PlannedOption } from '../planner/index.js';
 import { describeNode, nodesOf, planDeployment } from '../planner/index.js';
 import { assumptionsOf, buildSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
-import { withKnowledgeBase } from './context.js';
+import { withKnowledge } from './context.js';
 import { intentOf, texts } from './extract.js';
 import { formatPlan } from './format.js';
 import { UsageError, writeLine } from './io.js';
@@ -118,7 +118,7 @@ export function planJson(plan: Plan) {
 }
 
 export async function planCommand(context: CliContext, words: string[], options: PlanCommandOptions) {
-  await withKnowledgeBase(context, async ({ knowledge }) => {
+  await withKnowledge(context, async (knowledge) => {
     let first = true;
     for await (const text of texts(context, words)) {
       const intent = applyOverrides(await intentOf(context, knowledge, text), options, knowledge);

@@ -6,7 +6,7 @@ import { importedModel } from '../knowledge/hf-config.js';
 import type { Prediction } from '../planner/index.js';
 import { maxRateWithinSlo, predictPerformance } from '../planner/index.js';
 import type { CliContext } from './context.js';
-import { catalogGpuId, catalogModelId, withKnowledgeBase } from './context.js';
+import { catalogGpuId, catalogModelId, withKnowledge } from './context.js';
 import { UsageError, writeLine } from './io.js';
 import { readConfigFile } from './models.js';
 
@@ -110,8 +110,8 @@ export async function predictCommand(context: CliContext, options: PredictComman
     throw new UsageError('give exactly one of --rate RPS or --concurrency N');
   }
   const fromConfig = options.modelConfig === undefined ? null : await configModel(options.modelConfig);
-  await withKnowledgeBase(context, async (kb) => {
-    const knowledge = fromConfig ? withModel(kb.knowledge, fromConfig) : kb.knowledge;
+  await withKnowledge(context, async (stored) => {
+    const knowledge = fromConfig ? withModel(stored, fromConfig) : stored;
     const modelId = fromConfig ? fromConfig.id : catalogModelId(options.model!, knowledge);
     const precision = options.quantization ?? fromConfig?.precisions[0]?.precision ?? 'bf16';
     const gpuId = catalogGpuId(options.gpu, knowledge);

@@ -3,16 +3,16 @@
  * drains the requests in flight and exits 0. Every flag can also come from an environment variable
  * (SIMULATOR_<FLAG>, e.g. SIMULATOR_TIME_SCALE); flags win.
  */
-import type { Command } from 'commander';
 import { z } from 'zod';
 import { SimulatedCrash, startSimulator } from '../../simulator/server.js';
 import { parseDecimal } from '../intent/numbers.js';
-import { PRECISIONS, Precision } from '../knowledge/catalog.js';
+import { Precision } from '../knowledge/catalog.js';
 import { engineTimingFor } from '../planner/engine-timing.js';
-import { type CliContext, catalogGpuId, catalogModelId, cliContext, withKnowledgeBase } from './context.js';
-import { type CliIo, UsageError, writeLine } from './io.js';
+import { type CliContext, catalogGpuId, catalogModelId, withKnowledge } from './context.js';
+import { UsageError, writeLine } from './io.js';
 import { InfeasibleConfigurationError } from './predict.js';
 import { stopRequested } from './signals.js';
+import { envVarOf, SIMULATOR_FLAGS, type SimulatorSettingName } from './simulator-flags.js';
 
 /** A flag's or variable's number, in decimal digits only (z.coerce.number() would read "0x10" as 16). */
 const decimal = <T extends z.ZodType<number, number>>(rules: T) =>
@@ -53,96 +53,21 @@ export const SimulatorSettings = z.object({
 });
 export type SimulatorSettings = z.infer<typeof SimulatorSettings>;
 
-type SettingName = keyof SimulatorSettings;
-
-/** Every flag: its commander spelling and help. The env var is SIMULATOR_ + the flag in upper snake case. */
-const FLAGS: { name: SettingName; flag: string; help: string }[] = [
-  { name: 'port', flag: '--port <n>', help: 'port to listen on (default 8000, as vLLM)' },
-  { name: 'host', flag: '--host <addr>', help: 'address to bind (default 0.0.0.0)' },
-  { name: 'model', flag: '--model <hf_id>', help: 'Hugging Face id of a catalog model (required)' },
-  {
-    name: 'servedModelName',
-    flag: '--served-model-name <name>',
-    help: 'name clients use (default: --model)',
-  },
-  { name: 'gpu', flag: '--gpu <id>', help: 'GPU type to simulate (required)' },
-  { name: 'tp', flag: '--tp <n>', help: 'tensor parallel degree (default 1)' },
-  { name: 'gpuCount', flag: '--gpu-count <n>', help: 'GPUs of the replica (default: the TP degree)' },
-  { name: 'quantization', flag: '--quantization <p>', help: `weight precision: ${PRECISIONS.join(', ')}` },
-  {
-    name: 'maxConcurrency',
-    flag: '--max-concurrency <n>',
-    help: "most requests running at once (vLLM's --max-num-seqs; default vLLM's for the GPU)",
-  },
-  { name: 'maxNumBatchedTokens', flag: '--max-num-batched-tokens <n>', help: 'token budget of one step' },
-  {
-    name: 'gpuMemoryUtilization',
-    flag: '--gpu-memory-utilization <x>',
-    help: 'share of GPU memory vLLM uses',
-  },
-  { name: 'kvCacheDtype', flag: '--kv-cache-dtype <auto|fp8>', help: 'KV-cache precision' },
-  { name: 'maxModelLen', flag: '--max-model-len <n>', help: 'longest prompt + output accepted' },
-  {
-    name: 'timeScale',
-    flag: '--time-scale <x>',
-    help: 'multiply every simulated duration by X (0.1 runs ten times faster; default 1)',
-  },
-  {
-    name: 'seed',
-    flag: '--seed <n>',
-    help: 'seed of faults, step jitter, answer lengths and text (default 0)',
-  },
-  {
-    name: 'defaultOutputTokens',
-    flag: '--default-output-tokens <n>',
-    help: 'mean answer length when a chat request sets no max_tokens (default 256)',
-  },
-  {
-    name: 'failFraction',
-    flag: '--fail-fraction <x>',
-    help: 'fault: share of requests answered with HTTP 500',
-  },
-  {
-    name: 'unreadySeconds',
-    flag: '--unready-seconds <s>',
-    help: 'fault: /health answers 503 for S s after start',
-  },
-  {
-    name: 'crashAfterSeconds',
-    flag: '--crash-after-seconds <s>',
-    help: 'fault: crash (exit 1) S s after start',
-  },
-  {
-    name: 'crashAfterRequests',
-    flag: '--crash-after-requests <n>',
-    help: 'fault: crash (exit 1) when the Nth request arrives',
-  },
-  {
-    name: 'showHiddenMetricsForVersion',
-    flag: '--show-hidden-metrics-for-version <v>',
-    help: 'also export metrics vLLM 0.11 hides (vllm:gpu_cache_usage_perc)',
-  },
-];
-
-export function envVarOf(name: SettingName): string {
-  return `SIMULATOR_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
-}
-
 /** Flags over environment variables over defaults; every problem reported at once, naming both spellings. */
 export function simulatorSettings(
-  flags: Partial<Record<SettingName, string>>,
+  flags: Partial<Record<SimulatorSettingName, string>>,
   env: Record<string, string | undefined>,
 ): SimulatorSettings {
-  const raw: Partial<Record<SettingName, string>> = {};
-  for (const { name } of FLAGS) {
+  const raw: Partial<Record<SimulatorSettingName, string>> = {};
+  for (const { name } of SIMULATOR_FLAGS) {
     const value = flags[name] ?? env[envVarOf(name)]?.trim();
     if (value !== undefined && value !== '') raw[name] = value;
   }
   const parsed = SimulatorSettings.safeParse(raw);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {
-    const name = issue.path[0] as SettingName;
-    const flag = FLAGS.find((f) => f.name === name)?.flag.split(' ')[0] ?? String(name);
+    const name = issue.path[0] as SimulatorSettingName;
+    const flag = SIMULATOR_FLAGS.find((f) => f.name === name)?.flag.split(' ')[0] ?? String(name);
     const message =
       raw[name] === undefined ? 'is required' : `${issue.message.toLowerCase()} (got "${raw[name]}")`;
     return `${flag} (or ${envVarOf(name)}) ${message}`;
@@ -152,10 +77,10 @@ export function simulatorSettings(
 
 export async function simulatorCommand(
   context: CliContext,
-  flags: Partial<Record<SettingName, string>>,
+  flags: Partial<Record<SimulatorSettingName, string>>,
 ): Promise<void> {
   const settings = simulatorSettings(flags, context.io.env);
-  const knowledge = await withKnowledgeBase(context, async ({ knowledge }) => knowledge);
+  const knowledge = await withKnowledge(context, async (knowledge) => knowledge);
   const modelId = catalogModelId(settings.model, knowledge);
   const gpuId = catalogGpuId(settings.gpu, knowledge);
   const gpuCount = settings.gpuCount ?? settings.tp;
@@ -211,15 +136,4 @@ export async function simulatorCommand(
   writeLine(context.io.stdout, 'compass simulator: draining requests in flight');
   await simulator.drain();
   writeLine(context.io.stdout, 'compass simulator: drained, exiting');
-}
-
-/** Registers `compass simulator` on the program (inheriting its exit and output settings). */
-export function addSimulatorCommand(program: Command, io: CliIo): void {
-  const command = program
-    .command('simulator')
-    .description(
-      'Serve a GPU-free vLLM simulator (OpenAI API, vLLM metrics, planner-paced tokens) until SIGTERM, then drain.',
-    );
-  for (const { name, flag, help } of FLAGS) command.option(flag, `${help} [env ${envVarOf(name)}]`);
-  command.action((flags: Partial<Record<SettingName, string>>) => simulatorCommand(cliContext(io), flags));
 }

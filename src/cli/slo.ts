@@ -125,7 +125,11 @@ export async function sloCommand(
   options: SloCommandOptions,
 ): Promise<void> {
   const prometheus = prometheusFor(context.config);
-  if (!prometheus.ok) throw new ConfigError([prometheus.error.message]);
+  if (!prometheus.ok)
+    throw new ConfigError([
+      'PROMETHEUS_URL: not set; compass slo reads SLO status from the Prometheus server that scrapes your vLLM ' +
+        'pods, e.g. PROMETHEUS_URL=http://prometheus.monitoring.svc:9090 compass slo.',
+    ]);
   const client = prometheus.value;
   const windowSec = options.window ?? context.config.monitor.longWindowSec;
   const at = new Date();

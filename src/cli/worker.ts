@@ -1,7 +1,8 @@
 import { webApi } from '@slack/bolt';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
-import { createLogger } from '../log/index.js';
+import { connectionOutage, createLogger, redactedTarget } from '../log/index.js';
+import { createMetrics, serveMetrics } from '../metrics/index.js';
 import { createPrometheusClient, startMonitoring } from '../monitor/index.js';
 import {
   checkedManifests,
@@ -18,8 +19,10 @@ import { openDeployQueueClient } from '../worker/queue-client.js';
 import type { CliIo } from './io.js';
 import { stopRequested } from './signals.js';
 
-/** How long SIGTERM lets running jobs finish before handing them back to the queue. */
-const DRAIN_GRACE_MS = 25_000;
+/** How long the worker may take to exit after SIGTERM, whatever the state of Redis, PostgreSQL and Slack. */
+const STOP_GRACE_MS = 25_000;
+/** The part of it left for closing the queues and connections once running jobs finished or were handed back. */
+const CLOSE_GRACE_MS = 3_000;
 const SMOKE_TIMEOUT_MS = 60_000;
 /** How long a job waits when another holds its target. */
 const BUSY_DELAY_MS = 5_000;
@@ -41,9 +44,13 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
   const { database, knowledge } = await openLiveKnowledgeBase(config, log);
   const settings = config.worker;
   const store = createDeployStore(database.db, settings.readyTimeoutMs + 5 * 60_000);
-  const queue = openDeployQueueClient(settings, store, log);
-  const workerConnection = redisConnection(settings.redisUrl);
-  workerConnection.on('error', () => {});
+  // Every Redis connection of the process reports to one outage: one warning when Redis goes, one line when back.
+  const redisOutage = connectionOutage(log, 'Redis', redactedTarget(settings.redisUrl));
+  const queue = openDeployQueueClient(settings, store, log, redisOutage);
+  const workerConnection = redisConnection(settings.redisUrl, redisOutage);
+  const metrics = createMetrics(queue.counts);
+  const metricsServer =
+    config.metricsPort === undefined ? null : await serveMetrics(metrics, config.metricsPort);
   const slack = new webApi.WebClient(botToken, {
     ...(config.slack?.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     retryConfig: { retries: 4, factor: 2, minTimeout: 250, maxTimeout: 5000 },
@@ -59,6 +66,7 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
     connection: workerConnection,
     log,
     settings: config.monitor,
+    metrics,
   });
   const worker = startDeployWorker({
     connection: workerConnection,
@@ -73,6 +81,7 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
       onDeployed: (deployId) => monitoring.afterDeployed(deployId),
     },
     log,
+    metrics,
     concurrency: settings.concurrency,
     lockDurationMs: settings.lockMs,
     busyDelayMs: BUSY_DELAY_MS,
@@ -84,14 +93,35 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
   log.info({ event: 'worker.started', concurrency: settings.concurrency }, 'Compass deploy worker running');
   try {
     await (stop ?? stopRequested());
-    log.info({ event: 'worker.stopping' }, 'Compass deploy worker stopping');
-    await dispatcher.stop();
-    await worker.stop(DRAIN_GRACE_MS);
-    await monitoring.stop();
+    // With Redis away no job can renew its lock or finish cleanly: hand them back at once (another worker resumes
+    // them once Redis is back) instead of waiting on a queue that cannot close.
+    const drainMs = redisOutage.down() ? 0 : STOP_GRACE_MS - 2 * CLOSE_GRACE_MS;
+    log.info({ event: 'worker.stopping', drainMs }, 'Compass deploy worker stopping');
+    const stopping = (async () => {
+      await dispatcher.stop();
+      await worker.stop(drainMs);
+      await monitoring.stop();
+    })();
+    if (!(await settlesWithin(stopping, drainMs + CLOSE_GRACE_MS)))
+      log.warn({ event: 'worker.stop_forced' }, 'queues did not close in time; dropping their connections');
   } finally {
+    metricsServer?.close();
     knowledge.stop();
-    await queue.close();
+    await queue.close(CLOSE_GRACE_MS);
     workerConnection.disconnect();
     await database.close();
+  }
+}
+
+/** Whether `work` settles within `ms`; it is left to finish (or not) in the background either way. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { ManifestSettings } from '../deploy/settings.js';
 import { INBOX_DEFAULTS } from '../inbox/runner.js';
 import { MonitorSettings } from '../monitor/settings.js';
+import { ConfigError } from './error.js';
+
+export { ConfigError };
 
 const optionalText = z
   .string()
@@ -117,6 +120,8 @@ export const ConfigSchema = z.object({
     leaseMs: z.number().int().min(200),
     stopGraceMs: z.number().int().min(0),
   }),
+  /** Where `compass worker` serves /metrics; unset: nowhere (the bot serves them on PORT). */
+  metricsPort: z.number().int().min(0).max(65535).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type DeployConfig = Config['deploy'];
@@ -125,16 +130,10 @@ export type WorkerConfig = Config['worker'];
 export type SlackConfig = NonNullable<Config['slack']>;
 export type MonitorConfig = Config['monitor'];
 
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Compass needs these settings fixed:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
 type Env = Record<string, string | undefined>;
 
-const ENV_NAMES: Record<string, string> = {
+/** The environment variable of every setting (its path in Config → its name); docker-compose.yml passes each through. */
+export const ENV_NAMES: Record<string, string> = {
   databaseUrl: 'DATABASE_URL',
   dataDir: 'COMPASS_DATA_DIR',
   logLevel: 'LOG_LEVEL',
@@ -184,6 +183,7 @@ const ENV_NAMES: Record<string, string> = {
   knowledgeRefreshSec: 'KNOWLEDGE_REFRESH_SECONDS',
   'inbox.leaseMs': 'INBOX_LEASE_MS',
   'inbox.stopGraceMs': 'BOT_STOP_GRACE_MS',
+  metricsPort: 'METRICS_PORT',
 };
 
 /** The variable a problem's path belongs to, with what lies below it (a key inside a JSON variable). */
@@ -317,6 +317,7 @@ export function loadConfig(env: Env = process.env): Config {
       leaseMs: integer(text('INBOX_LEASE_MS')) ?? INBOX_DEFAULTS.leaseMs,
       stopGraceMs: integer(text('BOT_STOP_GRACE_MS')) ?? INBOX_DEFAULTS.stopGraceMs,
     },
+    metricsPort: integer(text('METRICS_PORT')),
   };
   const parsed = ConfigSchema.safeParse(raw);
   if (parsed.success) return parsed.data;

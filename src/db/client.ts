@@ -1,11 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
-import pg from 'pg';
+import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { migrationsDir } from '../paths.js';
 import * as schema from './schema.js';
 
@@ -35,7 +30,7 @@ export interface DatabaseOptions {
 
 const casing = 'snake_case';
 
-type ConnectCallback = Exclude<Parameters<pg.Pool['connect']>[0], undefined>;
+type ConnectCallback = Exclude<Parameters<Pool['connect']>[0], undefined>;
 
 /**
  * A pool that survives broken connections. Without a listener a broken connection's 'error' event crashes the
@@ -43,49 +38,65 @@ type ConnectCallback = Exclude<Parameters<pg.Pool['connect']>[0], undefined>;
  * checked-out connection that breaks goes back to the pool at once: drizzle's transaction() never releases its
  * connection when BEGIN fails, which would leak one connection per cut until every turn waits forever.
  */
-class HealingPool extends pg.Pool {
-  readonly #inUse = new WeakMap<pg.PoolClient, (error: Error) => void>();
+function createHealingPool(
+  pg: typeof import('pg').default,
+  config: PoolConfig,
+  onConnectionError: ((error: Error) => void) | undefined,
+): Pool {
+  class HealingPool extends pg.Pool {
+    readonly #inUse = new WeakMap<PoolClient, (error: Error) => void>();
 
-  constructor(config: pg.PoolConfig, onConnectionError: ((error: Error) => void) | undefined) {
-    super(config);
-    this.on('connect', (client) =>
-      client.on('error', (error) => {
-        onConnectionError?.(error);
-        this.#inUse.get(client as pg.PoolClient)?.(error);
-      }),
-    );
-    // The pool repeats an idle connection's error, which that connection's listener has reported.
-    this.on('error', () => {});
-  }
-
-  override connect(): Promise<pg.PoolClient>;
-  override connect(callback: ConnectCallback): void;
-  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
-    // The callback form is the pool's own query(), which releases broken connections itself.
-    if (callback) {
-      super.connect(callback);
-      return undefined;
+    constructor(config: PoolConfig, onConnectionError: ((error: Error) => void) | undefined) {
+      super(config);
+      this.on('connect', (client) =>
+        client.on('error', (error) => {
+          onConnectionError?.(error);
+          this.#inUse.get(client as PoolClient)?.(error);
+        }),
+      );
+      // The pool repeats an idle connection's error, which that connection's listener has reported.
+      this.on('error', () => {});
     }
-    return super.connect().then((client) => {
-      const release = client.release;
-      let released = false;
-      const releaseOnce = (error?: Error | boolean) => {
-        if (released) return;
-        released = true;
-        this.#inUse.delete(client);
-        release(error);
-      };
-      client.release = releaseOnce;
-      this.#inUse.set(client, releaseOnce);
-      return client;
-    });
+
+    override connect(): Promise<PoolClient>;
+    override connect(callback: ConnectCallback): void;
+    override connect(callback?: ConnectCallback): Promise<PoolClient> | undefined {
+      // The callback form is the pool's own query(), which releases broken connections itself.
+      if (callback) {
+        super.connect(callback);
+        return undefined;
+      }
+      return super.connect().then((client) => {
+        const release = client.release;
+        let released = false;
+        const releaseOnce = (error?: Error | boolean) => {
+          if (released) return;
+          released = true;
+          this.#inUse.delete(client);
+          release(error);
+        };
+        client.release = releaseOnce;
+        this.#inUse.set(client, releaseOnce);
+        return client;
+      });
+    }
   }
+  return new HealingPool(config, onConnectionError);
 }
 
-/** Connects to PostgreSQL when a URL is configured, otherwise to embedded PGlite under dataDir. */
+/**
+ * Connects to PostgreSQL when a URL is configured, otherwise to embedded PGlite under dataDir. Each engine's driver
+ * is imported only when chosen: PGlite's WASM alone costs a second of start-up that a server user never needs.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   if (options.databaseUrl) {
-    const pool = new HealingPool(
+    const [{ default: pg }, { drizzle: drizzlePg }, { migrate: migratePg }] = await Promise.all([
+      import('pg'),
+      import('drizzle-orm/node-postgres'),
+      import('drizzle-orm/node-postgres/migrator'),
+    ]);
+    const pool = createHealingPool(
+      pg,
       { connectionString: options.databaseUrl, max: 10 },
       options.onConnectionError,
     );
@@ -102,6 +113,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       close: () => pool.end(),
     };
   }
+  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('@electric-sql/pglite'),
+    import('drizzle-orm/pglite'),
+    import('drizzle-orm/pglite/migrator'),
+  ]);
   mkdirSync(options.dataDir, { recursive: true });
   const client = await PGlite.create(`${options.dataDir}/pglite`);
   const db = drizzlePglite({ client, schema, casing });

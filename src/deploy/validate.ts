@@ -12,6 +12,8 @@ import * as kubeModels from '@kubernetes/client-node';
 import type { ErrorObject } from 'ajv';
 import { closest } from 'fastest-levenshtein';
 import * as appsV1 from 'kubernetes-models/apps/v1';
+import * as batchV1 from 'kubernetes-models/batch/v1';
+import * as rbacV1 from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { z } from 'zod';
 import { crdChecks } from './crds.js';
@@ -327,7 +329,13 @@ function coreProblems(validate: () => void): Finding[] {
 }
 
 /** Core kinds by apiVersion, from kubernetes-models: every kind of these group versions is checked. */
-const CORE_GROUPS: Record<string, Record<string, unknown>> = { v1: coreV1, 'apps/v1': appsV1 };
+const CORE_GROUPS: Record<string, Record<string, unknown>> = {
+  v1: coreV1,
+  'apps/v1': appsV1,
+  // Compass's own install (deploy/kustomize) adds its migration Job and RBAC.
+  'batch/v1': batchV1,
+  'rbac.authorization.k8s.io/v1': rbacV1,
+};
 
 type CoreModel = new (data: unknown) => { validate(): void };
 
@@ -347,7 +355,7 @@ function objectProblems(object: unknown): Finding[] {
       {
         field: 'kind',
         problem: `${String(apiVersion)} ${String(kind)} has no schema Compass checks against`,
-        fix: `render only core (v1, apps/v1) kinds or ${[...crdChecks().keys()].map((key) => key.split('/').at(-1)).join(', ')}`,
+        fix: `render only core (v1, apps/v1, batch/v1, rbac) kinds or ${[...crdChecks().keys()].map((key) => key.split('/').at(-1)).join(', ')}`,
       },
     ];
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRECISIONS } from './precisions.js';
 
 /** The use cases Compass plans for; ids are part of the CLI and data contract. */
 export const USE_CASE_IDS = [
@@ -15,7 +16,7 @@ export const USE_CASE_IDS = [
 export const UseCaseId = z.enum(USE_CASE_IDS);
 export type UseCaseId = z.infer<typeof UseCaseId>;
 
-export const PRECISIONS = ['bf16', 'fp8', 'int4'] as const;
+export { PRECISIONS };
 export const Precision = z.enum(PRECISIONS);
 export type Precision = z.infer<typeof Precision>;
 

@@ -24,3 +24,5 @@ export function createLogger(level: string, destination: NodeJS.WritableStream =
     redacting as pino.DestinationStream,
   );
 }
+
+export { type ConnectionOutage, connectionOutage, isUnreachable, redactedTarget } from './outage.js';

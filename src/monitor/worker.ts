@@ -13,7 +13,8 @@ import { type ConnectionOptions, type Job, Queue, type RepeatOptions, Worker } f
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
-import type { Logger } from '../log/index.js';
+import { isUnreachable, type Logger } from '../log/index.js';
+import type { CompassMetrics } from '../metrics/index.js';
 import { sloOf } from '../planner/plan.js';
 import { targetLabel } from '../worker/status-blocks.js';
 import { createDeployStore } from '../worker/store.js';
@@ -80,6 +81,8 @@ export interface MonitoringDeps {
   now?: () => Date;
   /** BullMQ's key prefix ('bull' by default); tests give each run its own. */
   prefix?: string;
+  /** Counts each job by name and outcome (compass_monitor_jobs_total). */
+  metrics?: CompassMetrics;
   tuning?: Partial<MonitorTuning>;
 }
 
@@ -312,10 +315,14 @@ export function startMonitoring(deps: MonitoringDeps): Monitoring {
     },
     { ...bull, concurrency: 4 },
   );
-  worker.on('error', (error) =>
-    log.error({ event: 'monitor.worker_error', err: error }, 'monitoring worker error'),
-  );
+  worker.on('error', (error) => {
+    // Redis being away is reported once per outage by the connection's watcher.
+    if (!isUnreachable(error))
+      log.error({ event: 'monitor.worker_error', err: error }, 'monitoring worker error');
+  });
+  worker.on('completed', (job) => deps.metrics?.monitorJobs.inc({ job: job.name, outcome: 'completed' }));
   worker.on('failed', (job, error) => {
+    deps.metrics?.monitorJobs.inc({ job: job?.name ?? 'unknown', outcome: 'failed' });
     log.warn(
       { event: 'monitor.job_failed', job: job?.name, jobId: job?.id, data: job?.data, err: error },
       'failed',

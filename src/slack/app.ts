@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
   AnyMiddlewareArgs,
   AppOptions,
   Logger as BoltLogger,
+  CustomRoute,
   Middleware,
   ReceiverEvent,
 } from '@slack/bolt';
@@ -12,6 +13,7 @@ import type { SlackSettings } from '../config/index.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Inbox } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
+import type { CompassMetrics } from '../metrics/index.js';
 import type { HandlerDeps } from './handlers.js';
 import { registerHandlers } from './handlers.js';
 import type { Installation, ViewSeal } from './trust.js';
@@ -89,22 +91,18 @@ class InboxApp extends App {
  * Bolt's HTTP receiver, refusing signed requests stamped more than 5 minutes ahead as well: Bolt checks only that a
  * timestamp is not too old, so a request signed for later could be replayed for hours.
  */
-function httpReceiver(signingSecret: string, logger: BoltLogger, log: Logger): HTTPReceiver {
+function httpReceiver(
+  signingSecret: string,
+  logger: BoltLogger,
+  log: Logger,
+  customRoutes: CustomRoute[],
+): HTTPReceiver {
   const receiver = new HTTPReceiver({
     signingSecret,
     endpoints: EVENTS_PATH,
     processBeforeResponse: false,
     logger,
-    customRoutes: [
-      {
-        path: '/healthz',
-        method: ['GET'],
-        handler: (_request, response) => {
-          response.writeHead(200, { 'content-type': 'text/plain' });
-          response.end('ok');
-        },
-      },
-    ],
+    customRoutes,
   });
   const verified = receiver.requestListener;
   receiver.requestListener = (request, response) => {
@@ -163,12 +161,61 @@ function trustGuard(
   };
 }
 
+/** Slack's Web API could not be reached (network, DNS, proxy, outage): the token was never checked. */
+export class SlackUnreachableError extends Error {
+  constructor(apiUrl: string, reason: string) {
+    super(
+      `Cannot reach Slack's Web API at ${apiUrl} (${reason}), so SLACK_BOT_TOKEN could not be checked. Check the ` +
+        'network, DNS and any HTTPS proxy, or SLACK_API_URL if you set it.',
+    );
+    this.name = 'SlackUnreachableError';
+  }
+}
+
+/** What a Slack request is, for the metrics: the event type, slash_command, or the interaction type. */
+function requestType(body: Record<string, unknown>): string {
+  if (body.type === 'event_callback') return String((body.event as { type?: unknown })?.type ?? 'event');
+  if (typeof body.command === 'string') return 'slash_command';
+  return String(body.type ?? 'unknown');
+}
+
+/** Counts every request Bolt receives and times its acknowledgement (however the receiver delivers it). */
+function countRequests(app: App, metrics: CompassMetrics): void {
+  const process = app.processEvent.bind(app);
+  app.processEvent = (event) => {
+    const started = performance.now();
+    const type = requestType(event.body);
+    metrics.slackRequests.inc({ type });
+    return process({
+      ...event,
+      ack: (response) => {
+        metrics.slackAckSeconds.observe({ type }, (performance.now() - started) / 1000);
+        return event.ack(response);
+      },
+    });
+  };
+}
+
+/** An error's message with the causes under it ("fetch failed: connect ECONNREFUSED …"). */
+function withCauses(error: unknown): string {
+  const parts: string[] = [];
+  for (let current = error, depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return parts.join(': ');
+}
+
 /**
  * Checks the bot token (auth.test), then starts Bolt in Socket Mode when an app token is configured, otherwise over
  * HTTP on `settings.port` with `/slack/events` and a `/healthz` probe. Events are acknowledged before the work starts
  * (processBeforeResponse stays off: this is a long-running process, not a function).
  */
-export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps): Promise<SlackBot> {
+export async function startSlackBot(
+  settings: SlackSettings,
+  deps: HandlerDeps,
+  metrics?: CompassMetrics,
+): Promise<SlackBot> {
   const logger = boltLogger(deps.log);
   // Stopping cuts Web API calls still hanging after the grace: their turns were handed back, not lost.
   const stopped = new AbortController();
@@ -186,8 +233,18 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
   const identity = await new webApi.WebClient(settings.botToken, clientOptions).auth
     .test()
     .catch((error: unknown) => {
-      const data = (error as { data?: { error?: string } }).data;
-      throw new SlackAuthError(data?.error ?? (error instanceof Error ? error.message : String(error)));
+      // Only an answer from Slack (invalid_auth, token_revoked…) says anything about the token; a request that never
+      // got one (fetch failed) or an HTTP error page is the network's or Slack's trouble.
+      const { code, data, original } = error as {
+        code?: string;
+        data?: { error?: string };
+        original?: unknown;
+      };
+      if (code === webApi.ErrorCode.PlatformError && data?.error) throw new SlackAuthError(data.error);
+      throw new SlackUnreachableError(
+        settings.apiUrl ?? 'https://slack.com/api/',
+        withCauses(original ?? error).replace(/^A request error occurred: /, ''),
+      );
     });
   const common = {
     token: settings.botToken,
@@ -196,13 +253,48 @@ export async function startSlackBot(settings: SlackSettings, deps: HandlerDeps):
     logger,
     clientOptions,
   };
+  // Probes (Kubernetes, docker compose) read /healthz, and Prometheus /metrics, on PORT in either mode: Bolt's
+  // Socket Mode receiver serves custom routes on an HTTP server of its own at installerOptions.port.
+  const customRoutes = [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_request: IncomingMessage, response: ServerResponse) => {
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        response.end('ok');
+      },
+    },
+    ...(metrics
+      ? [
+          {
+            path: '/metrics',
+            method: ['GET'],
+            handler: async (_request: IncomingMessage, response: ServerResponse) => {
+              const text = await metrics.registry.metrics();
+              response.writeHead(200, { 'content-type': metrics.registry.contentType });
+              response.end(text);
+            },
+          },
+        ]
+      : []),
+  ];
   const app =
     settings.mode === 'socket'
-      ? new InboxApp({ ...common, socketMode: true, appToken: settings.appToken }, deps.inbox)
+      ? new InboxApp(
+          {
+            ...common,
+            socketMode: true,
+            appToken: settings.appToken,
+            customRoutes,
+            installerOptions: { port: settings.port },
+          },
+          deps.inbox,
+        )
       : new InboxApp(
-          { ...common, receiver: httpReceiver(settings.signingSecret, logger, deps.log) },
+          { ...common, receiver: httpReceiver(settings.signingSecret, logger, deps.log, customRoutes) },
           deps.inbox,
         );
+  if (metrics) countRequests(app, metrics);
   const installation: Installation = {
     teamId: identity.team_id ?? '',
     enterpriseId: identity.enterprise_id,

@@ -1,12 +1,15 @@
 import type { ConnectionOptions } from 'bullmq';
 import { DelayedError, Worker } from 'bullmq';
-import type { Logger } from '../log/index.js';
+import { isUnreachable, type Logger } from '../log/index.js';
+import type { CompassMetrics } from '../metrics/index.js';
 import { DEPLOY_QUEUE, DeployJobData } from './queue.js';
 import type { DeployRunnerDeps } from './runner.js';
 import { runDeployJob } from './runner.js';
 
 export interface DeployWorkerOptions {
   connection: ConnectionOptions;
+  /** Counts each attempt's outcome (compass_deploy_jobs_total). */
+  metrics?: CompassMetrics;
   deps: DeployRunnerDeps;
   log: Logger;
   concurrency: number;
@@ -67,8 +70,13 @@ export function startDeployWorker(options: DeployWorkerOptions): DeployWorker {
       maxStalledCount: 3,
     },
   );
-  worker.on('error', (error) => log.error({ event: 'worker.error', err: error }, 'deploy worker error'));
+  worker.on('error', (error) => {
+    // Redis being away is reported once per outage by the connection's watcher.
+    if (!isUnreachable(error)) log.error({ event: 'worker.error', err: error }, 'deploy worker error');
+  });
+  worker.on('completed', () => options.metrics?.deployJobs.inc({ outcome: 'completed' }));
   worker.on('failed', (job, error) => {
+    options.metrics?.deployJobs.inc({ outcome: 'failed' });
     if (job)
       log.warn({ event: 'worker.attempt_failed', jobId: job.id, err: error }, 'deploy job attempt failed');
   });

@@ -1,5 +1,5 @@
 import type { WorkerConfig } from '../config/index.js';
-import type { Logger } from '../log/index.js';
+import { type ConnectionOutage, connectionOutage, type Logger, redactedTarget } from '../log/index.js';
 import { dispatchDeploys } from './outbox.js';
 import type { DeployJobData } from './queue.js';
 import { enqueuer, jobChecker, openDeployQueue, redisConnection } from './queue.js';
@@ -8,19 +8,17 @@ import type { DeployStore } from './store.js';
 /** How long a producer waits for Redis before telling the user (or the next dispatch round) to try again. */
 const ENQUEUE_TIMEOUT_MS = 5000;
 
-/** A process's handle on the deploy queue: add jobs, dispatch the outbox, close. Redis errors are logged, not thrown. */
-export function openDeployQueueClient(config: WorkerConfig, store: DeployStore, log: Logger) {
-  const connection = redisConnection(config.redisUrl);
-  let lastWarning = 0;
-  connection.on('error', (error) => {
-    // ioredis retries every few hundred ms while Redis is away; one line a minute says enough.
-    if (Date.now() - lastWarning < 60_000) return;
-    lastWarning = Date.now();
-    log.warn(
-      { event: 'queue.redis_unreachable', err: error },
-      'Redis unreachable; deploys wait in PostgreSQL',
-    );
-  });
+/**
+ * A process's handle on the deploy queue: add jobs, dispatch the outbox, close. Redis errors are logged once per
+ * outage (on `outage` when the process shares one across its connections), not thrown; deploys wait in PostgreSQL.
+ */
+export function openDeployQueueClient(
+  config: WorkerConfig,
+  store: DeployStore,
+  log: Logger,
+  outage: ConnectionOutage = connectionOutage(log, 'Redis', redactedTarget(config.redisUrl)),
+) {
+  const connection = redisConnection(config.redisUrl, outage);
   const queue = openDeployQueue(connection);
   queue.on('error', () => {});
   const retry = { attempts: config.attempts, backoffMs: config.backoffMs };
@@ -34,8 +32,11 @@ export function openDeployQueueClient(config: WorkerConfig, store: DeployStore, 
     dispatch: () => dispatchDeploys(store, (data) => add(data), log),
     /** Whether a deploy's job is still in Redis (see requeueLost). */
     jobExists: jobChecker(queue, ENQUEUE_TIMEOUT_MS),
-    async close() {
-      await queue.close();
+    /** Jobs by state, for the queue-depth metric. */
+    counts: () => queue.getJobCounts('waiting', 'delayed', 'active', 'failed'),
+    /** Closes the queue; with Redis away it gives up after `timeoutMs` and drops the connection. */
+    async close(timeoutMs = ENQUEUE_TIMEOUT_MS) {
+      await Promise.race([queue.close(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
       connection.disconnect();
     },
   };

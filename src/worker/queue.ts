@@ -2,6 +2,7 @@ import type { ConnectionOptions, JobsOptions } from 'bullmq';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { ConnectionOutage } from '../log/index.js';
 import { DeployState } from './progress.js';
 
 export const DEPLOY_QUEUE = 'compass-deploys';
@@ -46,9 +47,17 @@ export function jobOptions(data: DeployJobData, retry: RetryPolicy, sequence = 0
   };
 }
 
-/** A Redis connection for BullMQ; workers need commands to wait through a Redis restart, not fail. */
-export function redisConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+/**
+ * A Redis connection for BullMQ; workers need commands to wait through a Redis restart, not fail. With `outage`,
+ * its connection errors are reported there (once per outage) instead of reaching the process as unhandled.
+ */
+export function redisConnection(url: string, outage?: ConnectionOutage): Redis {
+  const connection = new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true });
+  if (outage) {
+    connection.on('error', (error) => outage.failed(error));
+    connection.on('ready', () => outage.recovered());
+  }
+  return connection;
 }
 
 export type DeployQueue = Queue<DeployJobData>;

@@ -4,7 +4,8 @@
  * until SIGTERM, then draining the requests in flight and exiting 0 — or exiting 1 when a crash fault fires.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import OpenAI from 'openai';
@@ -56,12 +57,18 @@ describe('simulator settings', () => {
 describe('compass simulator', () => {
   let testDb: TestDatabase;
   let env: Record<string, string>;
+  /** HOME and npm's cache of the spawned processes: nothing a test runs writes outside temp dirs. */
+  let home: string;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
-    env = { DATABASE_URL: testDb.url, HOME: '/nonexistent' };
+    home = mkdtempSync(join(tmpdir(), 'compass-simulator-cli-'));
+    env = { DATABASE_URL: testDb.url, HOME: home };
   });
-  afterAll(() => testDb.drop());
+  afterAll(async () => {
+    await testDb.drop();
+    rmSync(home, { recursive: true, force: true });
+  });
 
   it('exits 2 with a one-line usage error when the model is missing', async () => {
     const result = await cli(['simulator', '--gpu', 'L4'], env);
@@ -110,7 +117,14 @@ describe('compass simulator', () => {
         via === 'node' ? [bin, ...command] : ['compass', ...command],
         {
           cwd: packageRoot,
-          env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...extraEnv },
+          env: {
+            PATH: process.env.PATH ?? '',
+            // A private npm cache: npx neither reads nor writes the developer's, and needs no writable real HOME.
+            npm_config_cache: join(home, 'npm-cache'),
+            npm_config_update_notifier: 'false',
+            ...env,
+            ...extraEnv,
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { botCommand } from '../../src/cli/bot.js';
 import { ConfigError } from '../../src/config/index.js';
-import { SlackAuthError } from '../../src/slack/app.js';
+import { SlackAuthError, SlackUnreachableError } from '../../src/slack/app.js';
 import type { SlackStandIn } from '../standins/slack.js';
 import { deliver, slashCommandBody, startSlackStandIn } from '../standins/slack.js';
 import { cliIo } from '../support/log.js';
@@ -46,6 +46,25 @@ describe('compass bot', () => {
     await expect(run).rejects.toBeInstanceOf(SlackAuthError);
     await expect(run).rejects.toThrow(/Slack rejected SLACK_BOT_TOKEN \(invalid_auth\)/);
   });
+
+  it('blames the network, not the token, when Slack cannot be reached', async () => {
+    const unreachable = `http://127.0.0.1:${await freePort()}/api/`;
+    const run = botCommand(
+      cliIo({
+        DATABASE_URL: testDb.url,
+        HOME: '/h',
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: SECRET,
+        SLACK_API_URL: unreachable,
+        PORT: String(await freePort()),
+      }),
+    );
+    await expect(run).rejects.toBeInstanceOf(SlackUnreachableError);
+    await expect(run).rejects.toThrow(
+      `Cannot reach Slack's Web API at ${unreachable} (fetch failed: connect ECONNREFUSED`,
+    );
+    await expect(run).rejects.not.toThrow(/rejected/);
+  }, 60_000);
 
   it('serves Slack over HTTP on PORT until asked to stop', async () => {
     const port = await freePort();

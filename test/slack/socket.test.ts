@@ -6,10 +6,12 @@ import { extractIntent } from '../../src/intent/index.js';
 import type { KnowledgeBase } from '../../src/knowledge/open.js';
 import { openKnowledgeBase } from '../../src/knowledge/open.js';
 import { createLogger } from '../../src/log/index.js';
+import { createMetrics } from '../../src/metrics/index.js';
 import type { SlackBot } from '../../src/slack/app.js';
 import { startSlackBot } from '../../src/slack/app.js';
 import type { SlackStandIn } from '../standins/slack.js';
 import { startSlackStandIn } from '../standins/slack.js';
+import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -18,6 +20,7 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
   let slack: SlackStandIn;
   let kb: KnowledgeBase;
   let bot: SlackBot;
+  let healthPort: number;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
@@ -28,13 +31,14 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     const knowledge = kb.knowledge;
     const extract = async (text: string) => extractIntent(text, knowledge);
     const service = createConversationService({ store, knowledge: () => knowledge, extract, log });
+    healthPort = await freePort();
     bot = await startSlackBot(
       {
         mode: 'socket',
         botToken: slack.botToken,
         appToken: slack.appToken,
         apiUrl: slack.apiUrl,
-        port: 3000,
+        port: healthPort,
       },
       {
         service,
@@ -42,6 +46,7 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
         inbox: createInbox({ store: createInboxStore(kb.database.db), settings: INBOX_DEFAULTS, log }),
         log,
       },
+      createMetrics(),
     );
   });
   afterAll(async () => {
@@ -51,10 +56,13 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     await testDb.drop();
   });
 
-  it('connects with the app-level token and listens on no port', () => {
+  it('connects with the app-level token; PORT serves only the /healthz probe', async () => {
     expect(slack.socketConnected()).toBe(true);
     expect(slack.callsOf('apps.connections.open')[0]!.token).toBe(slack.appToken);
     expect(bot.port).toBeUndefined();
+    const health = await fetch(`http://127.0.0.1:${healthPort}/healthz`);
+    expect({ status: health.status, body: await health.text() }).toEqual({ status: 200, body: 'ok' });
+    expect((await fetch(`http://127.0.0.1:${healthPort}/slack/events`, { method: 'POST' })).status).toBe(404);
   });
 
   it('acknowledges a mention at once and answers in its thread', async () => {
@@ -95,5 +103,15 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
       response_type: 'ephemeral',
       text: expect.stringMatching(/^Compass plans/),
     });
+  });
+
+  it('serves its own metrics on PORT: each request counted by type, and how fast it was acknowledged', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
+    const sample = (name: string) => Number(text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1]);
+    expect(sample('compass_slack_requests_total\\{type="app_mention"\\}')).toBe(1);
+    expect(sample('compass_slack_requests_total\\{type="slash_command"\\}')).toBe(1);
+    expect(sample('compass_slack_ack_seconds_count\\{type="slash_command"\\}')).toBe(1);
+    // The stand-in timed the same acknowledgements from outside; Compass's own figure cannot exceed Slack's 3 s.
+    expect(sample('compass_slack_ack_seconds_sum\\{type="app_mention"\\}')).toBeLessThan(3);
   });
 });

@@ -38,7 +38,8 @@ export async function startTestRedis(): Promise<TestRedis> {
   };
   const stop = async () => {
     const running = child;
-    if (!running || running.exitCode !== null) return;
+    // A killed server has a signalCode and no exitCode.
+    if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
     running.kill('SIGKILL');
     await exited;

@@ -1,0 +1,36 @@
+// `npm install`'s prepare step: compiles src/ into dist/ unless dist/ is already newer than every source, so the
+// README's `npm install && npx compass …` (npx prepares the package again) compiles at most once.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const built = join(root, 'dist', 'src', 'cli', 'main.js');
+const sources = ['src', 'simulator', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json'];
+
+function newestChange(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(
+    stat.mtimeMs,
+    ...readdirSync(path, { recursive: true }).map((name) => statSync(join(path, name)).mtimeMs),
+  );
+}
+
+if (
+  existsSync(built) &&
+  statSync(built).mtimeMs > Math.max(...sources.map((s) => newestChange(join(root, s))))
+) {
+  process.stdout.write('compass: dist/ is newer than its sources; skipping the build\n');
+} else {
+  const tsc = spawnSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+  process.exitCode = tsc.status ?? 1;
+}
