@@ -1,7 +1,7 @@
 CREATE TABLE "inbox_events" (
 	"event_id" text PRIMARY KEY NOT NULL,
 	"seq" bigserial NOT NULL,
-	"body" jsonb NOT NULL,
+	"body" json NOT NULL,
 	"state" text DEFAULT 'pending' NOT NULL,
 	"lease_owner" text,
 	"lease_until" timestamp with time zone,

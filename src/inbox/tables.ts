@@ -1,4 +1,14 @@
-import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  index,
+  integer,
+  json,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
 import type { AnsweredTurn } from '../conversation/service.js';
 import { now } from '../db/columns.js';
 
@@ -17,7 +27,8 @@ export const inboxEvents = pgTable(
   {
     eventId: text().primaryKey(),
     seq: bigserial({ mode: 'number' }).notNull(),
-    body: jsonb().$type<Record<string, unknown>>().notNull(),
+    // json, not jsonb: Slack delivers what users type, NUL included, and jsonb cannot hold \u0000 (json keeps the text).
+    body: json().$type<Record<string, unknown>>().notNull(),
     state: text().$type<'pending' | 'done'>().notNull().default('pending'),
     leaseOwner: text(),
     leaseUntil: timestamp({ withTimezone: true }),
