@@ -9,7 +9,7 @@ import { packageRoot } from '../paths.js';
 import type { CliContext } from './context.js';
 import type { CliIo } from './io.js';
 import { UsageError, writeLine } from './io.js';
-import { addLoadtestCommand } from './loadtest.js';
+import { addLoadtestCommand } from './loadtest-flags.js';
 import { addSimulatorCommand } from './simulator-flags.js';
 
 /*

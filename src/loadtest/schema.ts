@@ -11,8 +11,7 @@ export const LoadPoint = z.discriminatedUnion('kind', [
 ]);
 export type LoadPoint = z.infer<typeof LoadPoint>;
 
-/** Shares of the planned capacity a capacity sweep runs at: light load up to just past saturation. */
-export const CAPACITY_SHARES = [0.25, 0.5, 0.75, 0.9, 1, 1.1] as const;
+export { CAPACITY_SHARES } from './shares.js';
 
 /** Token lengths of the traffic: log-normal around the means with the given coefficient of variation (0: fixed). */
 export const TokenLengths = z.object({
