@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isConnectionLost, retryOnConnectionLoss } from '../../src/db/connection.js';
+import { turnFailureBlocks } from '../../src/slack/blocks/dialogue.js';
 
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });
 
@@ -49,5 +50,14 @@ describe('retryOnConnectionLoss', () => {
     };
     await expect(retryOnConnectionLoss(broken)).rejects.toThrow(/duplicate key/);
     expect(calls).toBe(1);
+  });
+});
+
+describe('turnFailureBlocks', () => {
+  it('asks to try again when the connection was lost, and says sorry otherwise, both with the log reference', () => {
+    const lost = turnFailureBlocks(new Error('Connection terminated unexpectedly'), 'ab12cd34');
+    expect(lost.text).toMatch(/^I lost my connection to the database .*ab12cd34.*nothing was saved/);
+    const other = turnFailureBlocks(new Error('a bug'), 'ab12cd34');
+    expect(other.text).toMatch(/^Sorry, something went wrong on my side \(reference ab12cd34\)/);
   });
 });
