@@ -5,7 +5,7 @@ import type { ThreadKey } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
 import type { Logger } from '../log/index.js';
 import { noticeView } from './blocks/details.js';
-import { failureBlocks } from './blocks/dialogue.js';
+import { turnFailureBlocks } from './blocks/dialogue.js';
 import type { SlackMessage, SlackView } from './blocks/kit.js';
 import type { ViewSeal } from './trust.js';
 
@@ -151,7 +151,7 @@ export function createReplies(
     failure(event: string, context: Record<string, unknown>, error: unknown) {
       const reference = randomUUID().slice(0, 8);
       log.error({ event, reference, ...context, err: error }, 'handling an interaction failed');
-      const message = failureBlocks(reference);
+      const message = turnFailureBlocks(error, reference);
       return { message, view: noticeView('Sorry', message.text) };
     },
   };

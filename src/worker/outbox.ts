@@ -14,6 +14,34 @@ export interface DeployOutbox {
 export type Enqueue = (data: DeployJobData) => Promise<void>;
 
 /**
+ * Hands each deploy to the queue when `due` says so, then marks it; stops at the first queue failure (Redis away),
+ * leaving the rest for the next round. Returns how many were handed over.
+ */
+async function handOver(
+  deployIds: string[],
+  due: (deployId: string) => Promise<boolean>,
+  enqueue: Enqueue,
+  mark: (deployId: string) => Promise<void>,
+  told: (deployId: string) => void,
+  log: Logger,
+): Promise<number> {
+  let handed = 0;
+  for (const deployId of deployIds) {
+    try {
+      if (!(await due(deployId))) continue;
+      await enqueue({ deployId, action: 'deploy' });
+    } catch (error) {
+      log.warn({ event: 'deploy.enqueue_failed', deployId, err: error }, 'queue unavailable; will retry');
+      break;
+    }
+    await mark(deployId);
+    told(deployId);
+    handed += 1;
+  }
+  return handed;
+}
+
+/**
  * Hands every approved, undispatched deploy to the queue, oldest first, then marks it. Enqueueing is idempotent (the
  * job id is the deploy id), so a crash between the two steps, or two dispatchers at once, yields one job; a Redis
  * outage leaves the rows for the next round. Returns how many were handed over.
@@ -23,19 +51,14 @@ export async function dispatchDeploys(
   enqueue: Enqueue,
   log: Logger,
 ): Promise<number> {
-  let dispatched = 0;
-  for (const deployId of await outbox.undispatched(50)) {
-    try {
-      await enqueue({ deployId, action: 'deploy' });
-    } catch (error) {
-      log.warn({ event: 'deploy.enqueue_failed', deployId, err: error }, 'queue unavailable; will retry');
-      break;
-    }
-    await outbox.markDispatched(deployId);
-    log.info({ event: 'deploy.enqueued', deployId }, 'deploy handed to the queue');
-    dispatched += 1;
-  }
-  return dispatched;
+  return handOver(
+    await outbox.undispatched(50),
+    async () => true,
+    enqueue,
+    outbox.markDispatched,
+    (deployId) => log.info({ event: 'deploy.enqueued', deployId }, 'deploy handed to the queue'),
+    log,
+  );
 }
 
 /** What the reconciliation asks the queue: is the deploy's job still there (waiting, running or in backoff)? */
@@ -56,20 +79,18 @@ export async function requeueLost(
   afterMs: number,
   now: () => number = Date.now,
 ): Promise<number> {
-  let requeued = 0;
-  for (const deployId of await outbox.quietSince(new Date(now() - afterMs), 50)) {
-    try {
-      if (await exists(deployId)) continue;
-      await enqueue({ deployId, action: 'deploy' });
-    } catch (error) {
-      log.warn({ event: 'deploy.enqueue_failed', deployId, err: error }, 'queue unavailable; will retry');
-      break;
-    }
-    await outbox.markRedispatched(deployId);
-    log.warn({ event: 'deploy.requeued', deployId }, 'the deploy’s job was missing from Redis; queued again');
-    requeued += 1;
-  }
-  return requeued;
+  return handOver(
+    await outbox.quietSince(new Date(now() - afterMs), 50),
+    async (deployId) => !(await exists(deployId)),
+    enqueue,
+    outbox.markRedispatched,
+    (deployId) =>
+      log.warn(
+        { event: 'deploy.requeued', deployId },
+        'the deploy’s job was missing from Redis; queued again',
+      ),
+    log,
+  );
 }
 
 export interface Dispatcher {

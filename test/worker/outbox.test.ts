@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/index.js';
 import type { DeployOutbox } from '../../src/worker/outbox.js';
-import { dispatchDeploys } from '../../src/worker/outbox.js';
-import { enqueuer, openDeployQueue, redisConnection } from '../../src/worker/queue.js';
+import { dispatchDeploys, requeueLost } from '../../src/worker/outbox.js';
+import { enqueuer, jobChecker, openDeployQueue, redisConnection } from '../../src/worker/queue.js';
 import type { TestRedis } from '../support/redis.js';
 import { startTestRedis } from '../support/redis.js';
 
@@ -71,6 +71,36 @@ describe('dispatchDeploys', () => {
     }
     expect(handed).toBe(1);
     expect((await queue.getJob('5b0f3a43-1d0c-4b8e-9a6b-7c1f1f0c0003'))?.data.action).toBe('deploy');
+    await queue.close();
+    connection.disconnect();
+  });
+});
+
+describe('requeueLost', () => {
+  it('leaves a job that is waiting or in backoff, queues a missing one again by its deploy id, once', async () => {
+    const { queue, connection, enqueue } = openQueue();
+    const waiting = '5b0f3a43-1d0c-4b8e-9a6b-7c1f1f0c0004';
+    const lost = '5b0f3a43-1d0c-4b8e-9a6b-7c1f1f0c0005';
+    const backoff = '5b0f3a43-1d0c-4b8e-9a6b-7c1f1f0c0006';
+    await enqueue({ deployId: waiting, action: 'deploy' });
+    await queue.add('deploy', { deployId: backoff, action: 'deploy' }, { jobId: backoff, delay: 60_000 });
+    const redispatched: string[] = [];
+    const outbox = {
+      ...memoryOutbox([]),
+      // The deploys the store reports as queued and quiet for longer than the wait.
+      quietSince: async () => [waiting, lost, backoff],
+      markRedispatched: async (id: string) => {
+        redispatched.push(id);
+      },
+    };
+    const exists = jobChecker(queue, 300);
+    expect(await requeueLost(outbox, exists, enqueue, log, 1000)).toBe(1);
+    expect(redispatched).toEqual([lost]);
+    expect(await queue.getJobState(lost)).toBe('waiting');
+    expect(await queue.getJobState(backoff)).toBe('delayed');
+    // Queued again, it is no longer missing.
+    expect(await requeueLost(outbox, exists, enqueue, log, 1000)).toBe(0);
+    await queue.obliterate({ force: true });
     await queue.close();
     connection.disconnect();
   });

@@ -52,12 +52,12 @@ export function failureBlocks(reference: string): SlackMessage {
   return message(text, [section(`⚠️ ${text}`)]);
 }
 
-/** What a failed message hears: that it must be sent again when the database connection broke (twice: see retry). */
+/** What a failed turn or interaction tells its user: to try again when the database connection broke. */
 export function turnFailureBlocks(error: unknown, reference: string): SlackMessage {
   if (!isConnectionLost(error)) return failureBlocks(reference);
   const text =
-    `I lost my connection to the database while answering (reference ${reference}), so nothing of that message ` +
-    'was saved. Please send it again in a moment.';
+    `I lost my connection to the database while answering (reference ${reference}), so nothing was saved. ` +
+    'Please try again in a moment.';
   return message(text, [section(`⚠️ ${text}`)]);
 }
 

@@ -1,6 +1,8 @@
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { headerOf } from '../slack/harness.js';
+import { ADMIN_URL } from '../support/postgres.js';
 import type { DeployWorld } from '../worker/deploy-flow.js';
 import {
   approveDeploy,
@@ -11,7 +13,7 @@ import {
 } from '../worker/deploy-flow.js';
 
 /**
- * Redis losing the deploy queue's data (FLUSHALL, a restart without persistence) while deploys are queued, running or
+ * The deploy worker against faults of its stores. Redis losing the deploy queue's data (FLUSHALL, a restart without persistence) while deploys are queued, running or
  * waiting out a retry's backoff. PostgreSQL is the truth: the worker's dispatcher finds each deploy whose job is gone
  * and queues it again by its id, so every approved deploy still ends with one status message saying how it ended.
  */
@@ -109,5 +111,38 @@ describe('approved deploys survive losing the queue in Redis', () => {
     await redis.flushall();
     await deployedOnce(thread, deployId);
     expect(requeued(worker, deployId)).toHaveLength(1);
+  }, 60_000);
+
+  it('the worker stays up through PostgreSQL connection kills mid-deploy and still deploys once', async () => {
+    const { thread, deployId } = await approveDeploy(world, 'chatbot for 640 users');
+    world.kube.inject({ kind: 'slow', delayMs: 1500 }, { verb: 'patch', times: 1 });
+    const worker = runWorker(env({ DEPLOY_BACKOFF_MS: '200' }));
+    workers.push(worker);
+    const admin = new pg.Client({ connectionString: ADMIN_URL });
+    await admin.connect();
+    const database = new URL(world.bot.databaseUrl).pathname.slice(1);
+    // The test's own connection (it reads the outcome) is spared.
+    const { rows } = await world.sql.query('select pg_backend_pid() as pid');
+    try {
+      await world.bot.slack.waitFor(
+        () =>
+          statusMessages(world, thread).find((m) =>
+            JSON.stringify(m.blocks).includes('⏳ Server-side apply'),
+          ),
+        20_000,
+      );
+      // Every connection to the database, the worker's and the bot's, cut three times during the deploy.
+      for (let cut = 0; cut < 3; cut++) {
+        await admin.query(
+          'select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid not in (pg_backend_pid(), $2)',
+          [database, rows[0].pid],
+        );
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    } finally {
+      await admin.end();
+    }
+    await deployedOnce(thread, deployId);
+    expect(worker.log()).toContain('"db.connection_lost"');
   }, 60_000);
 });
