@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type {
@@ -219,6 +220,9 @@ export async function startSlackBot(
   const logger = boltLogger(deps.log);
   // Stopping cuts Web API calls still hanging after the grace: their turns were handed back, not lost.
   const stopped = new AbortController();
+  // Every Web API call in flight listens to it (fetch drops a listener only once its request is collected), so a
+  // burst of calls is not a leak: no listener cap.
+  setMaxListeners(0, stopped.signal);
   const clientOptions: webApi.WebClientOptions = {
     logger,
     fetch: (url, init) =>
