@@ -1,5 +1,6 @@
-// `npm install`'s prepare step: compiles src/ into dist/ unless dist/ is already newer than every source, so the
-// README's `npm install && npx compass …` (npx prepares the package again) compiles at most once.
+// `npm install`'s prepare step and `npm test`'s pretest: compiles src/ into dist/ unless dist/ is already newer than
+// every source, so CI's `npm ci` then `npm test` compiles once, and the README's `npm install && npx compass …` (npx
+// prepares the package again) compiles at most once.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';

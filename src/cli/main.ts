@@ -156,7 +156,7 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
   program
     .command('manifests')
     .description(
-      'Render the Kubernetes objects (KServe InferenceService, KEDA ScaledObject, PodMonitor) of a plan option for TEXT, checked against the schema and the deploy policy.',
+      'Render the Kubernetes objects (KServe InferenceService, KEDA ScaledObject, PodMonitor, and the weight-cache claim of a single replica) of a plan option for TEXT, checked against the CRD schemas and the deploy policy.',
     )
     .argument('<text...>', 'what the user asked for')
     .option('--json', 'print the objects as a JSON array (default: YAML documents)')
