@@ -33,6 +33,8 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   const slack = requireSlack(config);
   const log = createLogger(config.logLevel, io.stderr);
   const context: CliContext = { io, config, log };
+  // Listening from the start: a stop that comes while the bot opens its connections is honoured once it is up.
+  const stopping = stop ?? stopRequested();
   // A changed snapshot's calibration is fitted before it is swapped in, so no user's plan pays for it.
   const { database, knowledge } = await openLiveKnowledgeBase(config, log, async (next) =>
     calibrationOf(next),
@@ -84,7 +86,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
       },
       createMetrics(),
     );
-    await (stop ?? stopRequested());
+    await stopping;
     log.info({ event: 'slack.stopping' }, 'Compass bot stopping');
     await bot.stop();
   } finally {

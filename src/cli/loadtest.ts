@@ -4,7 +4,6 @@
  * last stdout line (one JSON line, so a Job's log carries it).
  */
 import { writeFile } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { z } from 'zod';
 import {
   CAPACITY_SHARES,

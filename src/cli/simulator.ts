@@ -80,6 +80,9 @@ export async function simulatorCommand(
   flags: Partial<Record<SimulatorSettingName, string>>,
 ): Promise<void> {
   const settings = simulatorSettings(flags, context.io.env);
+  // Listening before the address is announced: a launcher that stops the simulator as soon as it reads the address
+  // must find the listener in place, not the default action of the signal.
+  const stopping = stopRequested();
   const knowledge = await withKnowledge(context, async (knowledge) => knowledge);
   const modelId = catalogModelId(settings.model, knowledge);
   const gpuId = catalogGpuId(settings.gpu, knowledge);
@@ -131,7 +134,7 @@ export async function simulatorCommand(
       `max_model_len ${t.maxModelLen}, ${t.factorsBasis} efficiency factors, time scale ${settings.timeScale}`,
   );
 
-  const outcome = await Promise.race([stopRequested(), simulator.crashed]);
+  const outcome = await Promise.race([stopping, simulator.crashed]);
   if (outcome instanceof SimulatedCrash) throw outcome;
   writeLine(context.io.stdout, 'compass simulator: draining requests in flight');
   await simulator.drain();

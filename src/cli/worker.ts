@@ -40,6 +40,8 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
       'SLACK_BOT_TOKEN: not set; the worker reports each deploy in its Slack thread with the bot token (xoxb-…).',
     ]);
   const log = createLogger(config.logLevel, io.stderr);
+  // Listening from the start: a stop that comes while the worker opens its connections is honoured once it is up.
+  const stopRequest = stop ?? stopRequested();
   // Advice and outcomes' predictions plan with what the fleet has taught the planner so far.
   const { database, knowledge } = await openLiveKnowledgeBase(config, log);
   const settings = config.worker;
@@ -92,17 +94,17 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
   });
   log.info({ event: 'worker.started', concurrency: settings.concurrency }, 'Compass deploy worker running');
   try {
-    await (stop ?? stopRequested());
+    await stopRequest;
     // With Redis away no job can renew its lock or finish cleanly: hand them back at once (another worker resumes
     // them once Redis is back) instead of waiting on a queue that cannot close.
     const drainMs = redisOutage.down() ? 0 : STOP_GRACE_MS - 2 * CLOSE_GRACE_MS;
     log.info({ event: 'worker.stopping', drainMs }, 'Compass deploy worker stopping');
-    const stopping = (async () => {
+    const closing = (async () => {
       await dispatcher.stop();
       await worker.stop(drainMs);
       await monitoring.stop();
     })();
-    if (!(await settlesWithin(stopping, drainMs + CLOSE_GRACE_MS)))
+    if (!(await settlesWithin(closing, drainMs + CLOSE_GRACE_MS)))
       log.warn({ event: 'worker.stop_forced' }, 'queues did not close in time; dropping their connections');
   } finally {
     metricsServer?.close();

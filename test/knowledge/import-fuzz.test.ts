@@ -97,6 +97,30 @@ const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
 );
 
+describe('a layer count no model has', () => {
+  // fast-check found it: per-layer lists were built from any whole number (RangeError at 1e308, heap exhausted at 2^31).
+  it.each([2 ** 31 - 1, 1e308])('%d layers: an HfConfigError naming num_hidden_layers, at once', (layers) => {
+    for (const file of readdirSync(join(fixtures, 'hf-configs')).filter((name) => name.endsWith('.json'))) {
+      const config = json('hf-configs', file);
+      const text = (
+        typeof config.text_config === 'object' && config.text_config !== null ? config.text_config : config
+      ) as Json;
+      text.num_hidden_layers = layers;
+      let failure: unknown;
+      const ms = quietMs(() => {
+        try {
+          readHfConfig(config);
+        } catch (error) {
+          failure = error;
+        }
+      }, 100);
+      expect(ms, file).toBeLessThan(100);
+      expect(failure, file).toBeInstanceOf(HfConfigError);
+      expect(String(failure), file).toContain('num_hidden_layers must be at most');
+    }
+  });
+});
+
 describe('imports, fuzzed: 0 crashes, 0 inputs over 100 ms, nothing invalid imported', () => {
   it('GuideLLM reports: a valid point for every benchmark, or a GuidellmReportError', () => {
     const base = sweep();

@@ -190,6 +190,39 @@ describe('compass simulator', () => {
       expect(sim.output()).toContain('drained');
     });
 
+    it('keeps draining when the stop signal comes twice (npm exec forwards it; Ctrl+C reaches the whole group)', async () => {
+      const sim = await launch([
+        '--model',
+        'meta-llama/Llama-3.1-8B-Instruct',
+        '--gpu',
+        'L4',
+        '--time-scale',
+        '0.2',
+        '--served-model-name',
+        'sim',
+      ]);
+      const stream = await client(sim.url).chat.completions.create({
+        model: 'sim',
+        messages: [{ role: 'user', content: 'Tell me a long story.' }],
+        max_tokens: 30,
+        stream: true,
+      });
+      const exit = exitOf(sim.child);
+      let tokens = 0;
+      for await (const chunk of stream) {
+        if (!chunk.choices[0]?.delta.content) continue;
+        tokens += 1;
+        if (tokens === 1) {
+          sim.child.kill('SIGTERM');
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          sim.child.kill('SIGINT');
+        }
+      }
+      expect(tokens).toBe(30);
+      expect(await exit, sim.output()).toBe(0);
+      expect(sim.output()).toContain('drained');
+    });
+
     it('run as `npx compass simulator …`, exits 0 once drained when the npx process gets SIGTERM', async () => {
       const sim = await launch(
         ['--model', 'meta-llama/Llama-3.1-8B-Instruct', '--gpu', 'L4', '--time-scale', '0.2'],
@@ -197,8 +230,13 @@ describe('compass simulator', () => {
         'npx',
       );
       const exit = exitOf(sim.child);
+      const { execSync } = await import('node:child_process');
+      const before = '';
       sim.child.kill('SIGTERM');
-      expect(await exit).toBe(0);
+      const code = await exit;
+      await new Promise((r) => setTimeout(r, 1500));
+      const orphans = execSync('ps -eo pid,ppid,stat,args | grep "compass simulator" | grep -v grep || true').toString();
+      expect(code, `${sim.output()}\nBEFORE ${sim.child.pid}\n${before}\nAFTER\n${orphans}\nSIG ${sim.child.signalCode}`).toBe(0);
       expect(sim.output()).toContain('drained');
     });
 

@@ -33,7 +33,7 @@ export interface AttentionDefaults {
 /** The grouped-query attention core every non-latent family shares, with its consistency checks. */
 export function readAttention(f: ConfigFields, defaults: AttentionDefaults = {}) {
   const { json, prefix, problems } = f;
-  const layers = f.int('num_hidden_layers');
+  const layers = f.layers();
   const hiddenSize = f.int('hidden_size');
   const attentionHeads = f.int('num_attention_heads');
   const vocabSize =

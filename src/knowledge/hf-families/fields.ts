@@ -5,6 +5,9 @@ export type Json = Record<string, unknown>;
 export const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Far above any published model (Llama 3.1 405B has 126 layers), far below what a per-layer list can hold. */
+const MAX_LAYERS = 4096;
+
 export const present = (value: unknown) => value !== undefined && value !== null;
 
 /** Reads fields of one JSON object, recording a problem (naming the field's path) for each bad or missing one. */
@@ -23,7 +26,11 @@ export function fieldsOf(json: Json, prefix: string, problems: string[]) {
     }
     return head;
   };
-  const int = (names: string | readonly string[], minimum: number): number => {
+  const int = (
+    names: string | readonly string[],
+    minimum: number,
+    maximum = Number.MAX_SAFE_INTEGER,
+  ): number => {
     const found = first(typeof names === 'string' ? [names] : names);
     const label = (typeof names === 'string' ? [names] : names).map(path).join(' or ');
     if (!found) {
@@ -34,6 +41,10 @@ export function fieldsOf(json: Json, prefix: string, problems: string[]) {
       problems.push(
         `${path(found.name)} must be a whole number ≥ ${minimum}, got ${JSON.stringify(found.value)}`,
       );
+      return Number.NaN;
+    }
+    if (found.value > maximum) {
+      problems.push(`${path(found.name)} must be at most ${maximum}, got ${JSON.stringify(found.value)}`);
       return Number.NaN;
     }
     return found.value;
@@ -63,6 +74,8 @@ export interface ConfigFields {
   problems: string[];
   notes: string[];
   int(names: string | readonly string[], minimum?: number): number;
+  /** `num_hidden_layers`, bounded: per-layer lists are built from it, and a hostile figure must not exhaust memory. */
+  layers(): number;
   /** The field, or `fallback` (noted as transformers' default) when the config leaves it out. */
   intOr(name: string, fallback: number, why?: string): number;
   /** Like `intOr` for a field that may be absent or null without a default worth noting. */
@@ -86,6 +99,7 @@ export function configFields(
     problems,
     notes,
     int: (names, minimum = 1) => fields.int(names, minimum),
+    layers: () => fields.int('num_hidden_layers', 1, MAX_LAYERS),
     intOr: (name, fallback, why = `transformers' ${modelType} default`) => {
       if (present(json[name])) return fields.int(name, 0);
       notes.push(`${prefix}${name} is absent: ${fallback} (${why})`);

@@ -9,7 +9,7 @@ import { readDenseThenSparse } from './family.js';
 import type { ConfigFields } from './fields.js';
 
 function readLatent(f: ConfigFields) {
-  const layers = f.int('num_hidden_layers');
+  const layers = f.layers();
   const hiddenSize = f.int('hidden_size');
   const attentionHeads = f.int('num_attention_heads');
   const latentAttention = {
