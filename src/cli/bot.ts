@@ -1,6 +1,6 @@
 import { loadConfig, requireSlack } from '../config/index.js';
 import { startPruning } from '../conversation/index.js';
-import { createPlanningPool } from '../conversation/pool.js';
+import { createPlanningPool, observedPool } from '../conversation/pool.js';
 import { optionManifestPreview } from '../deploy/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
 import { createLogger } from '../log/index.js';
@@ -42,7 +42,10 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
   let queue: DeployQueueClient | undefined;
   let pruning: { stop(): Promise<void> } | undefined;
   // Plans run on worker threads: the event loop only acknowledges Slack and moves data.
-  const planning = createPlanningPool(log);
+  const metrics = createMetrics();
+  const planning = observedPool(createPlanningPool(log), (task, seconds) =>
+    metrics.plannerSeconds.observe({ task }, seconds),
+  );
   try {
     const deps = createHandlerDeps({
       db: database.db,
@@ -84,7 +87,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
           }),
         },
       },
-      createMetrics(),
+      metrics,
     );
     await stopping;
     log.info({ event: 'slack.stopping' }, 'Compass bot stopping');

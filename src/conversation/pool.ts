@@ -21,6 +21,24 @@ export function createInlinePool(): PlanningPool {
   };
 }
 
+/** The same pool, telling `observe` how long each task took from submission (a wait for a free thread included). */
+export function observedPool(
+  pool: PlanningPool,
+  observe: (task: TaskName, seconds: number) => void,
+): PlanningPool {
+  return {
+    run: async (task, knowledge, ...args) => {
+      const started = performance.now();
+      try {
+        return await pool.run(task, knowledge, ...args);
+      } finally {
+        observe(task, (performance.now() - started) / 1000);
+      }
+    },
+    close: () => pool.close(),
+  };
+}
+
 /** What the main thread sends a planning worker. */
 export type ToWorker =
   | { kind: 'knowledge'; version: number; knowledge: Knowledge }

@@ -7,7 +7,7 @@ const QUEUE_COUNT_TIMEOUT_MS = 1000;
 
 /**
  * Compass's own metrics, for the Prometheus it already relies on: Slack requests (conversation turns, commands,
- * button presses) and how fast each was acknowledged, deploy job outcomes, monitoring jobs, and the deploy queue's
+ * button presses) and how fast each was acknowledged, how long planning took, deploy job outcomes, monitoring jobs, and the deploy queue's
  * depth (counted by `queueCounts` at each scrape). The bot serves them on PORT at /metrics, the worker on METRICS_PORT.
  */
 export function createMetrics(queueCounts?: () => Promise<Record<string, number>>) {
@@ -26,6 +26,13 @@ export function createMetrics(queueCounts?: () => Promise<Record<string, number>
       help: 'Time from receiving a Slack request to acknowledging it (Slack allows 3 s)',
       labelNames: ['type'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3],
+      registers,
+    }),
+    plannerSeconds: new Histogram({
+      name: 'compass_planner_seconds',
+      help: 'Time a planning task (converse, quickPlan, whatIf, details…) took, waiting for a planning thread included',
+      labelNames: ['task'] as const,
+      buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
     deployJobs: new Counter({

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInlinePool, observedPool } from '../../src/conversation/pool.js';
 import { createConversationService } from '../../src/conversation/service.js';
 import { createConversationStore } from '../../src/conversation/store.js';
 import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../../src/inbox/index.js';
@@ -30,7 +31,11 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     const store = createConversationStore(kb.database.db);
     const knowledge = kb.knowledge;
     const extract = async (text: string) => extractIntent(text, knowledge);
-    const service = createConversationService({ store, knowledge: () => knowledge, extract, log });
+    const metrics = createMetrics();
+    const planning = observedPool(createInlinePool(), (task, seconds) =>
+      metrics.plannerSeconds.observe({ task }, seconds),
+    );
+    const service = createConversationService({ store, knowledge: () => knowledge, extract, log, planning });
     healthPort = await freePort();
     bot = await startSlackBot(
       {
@@ -46,7 +51,7 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
         inbox: createInbox({ store: createInboxStore(kb.database.db), settings: INBOX_DEFAULTS, log }),
         log,
       },
-      createMetrics(),
+      metrics,
     );
   });
   afterAll(async () => {
@@ -113,5 +118,8 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     expect(sample('compass_slack_ack_seconds_count\\{type="slash_command"\\}')).toBe(1);
     // The stand-in timed the same acknowledgements from outside; Compass's own figure cannot exceed Slack's 3 s.
     expect(sample('compass_slack_ack_seconds_sum\\{type="app_mention"\\}')).toBeLessThan(3);
+    // The mention was planned on the pool: its time is there, apart from the acknowledgement's.
+    expect(sample('compass_planner_seconds_count\\{task="converse"\\}')).toBeGreaterThanOrEqual(1);
+    expect(sample('compass_planner_seconds_sum\\{task="converse"\\}')).toBeGreaterThan(0);
   });
 });
