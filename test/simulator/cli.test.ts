@@ -230,13 +230,8 @@ describe('compass simulator', () => {
         'npx',
       );
       const exit = exitOf(sim.child);
-      const { execSync } = await import('node:child_process');
-      const before = '';
       sim.child.kill('SIGTERM');
-      const code = await exit;
-      await new Promise((r) => setTimeout(r, 1500));
-      const orphans = execSync('ps -eo pid,ppid,stat,args | grep "compass simulator" | grep -v grep || true').toString();
-      expect(code, `${sim.output()}\nBEFORE ${sim.child.pid}\n${before}\nAFTER\n${orphans}\nSIG ${sim.child.signalCode}`).toBe(0);
+      expect(await exit, sim.output()).toBe(0);
       expect(sim.output()).toContain('drained');
     });
 
