@@ -55,7 +55,19 @@ const CUES: Cue[] = [
   cue(
     'translation',
     7,
-    /\b(?:translat\w*|locali[sz](?:e|es|ed|ing|ation)|l10n|i18n|interpret(?:er|ing) between)\b/g,
+    /\b(?:translat\w*|locali[sz](?:e|es|ed|ing|ation)|l10n|i18n|interpret(?:er|ing) between|traduc\w*|tradu[zç]\w*|traduzione|traduttore|vertal\w*)/g,
+  ),
+  // The same tasks in French, Spanish, Portuguese, Italian, German and Dutch.
+  cue('translation', 7, /(?<!\p{L})übersetz\p{L}*/gu),
+  cue(
+    'chatbot_conversational',
+    4,
+    /(?<!\p{L})(?:asistentes?|assistentes?|assistenten|agente conversacional|robot conversationnel|service client|atención al cliente|atendimento|kundendienst|kundenservice|servizio clienti|klantenservice)(?!\p{L})/gu,
+  ),
+  cue(
+    'summarization_short',
+    6,
+    /(?<!\p{L})(?:résum(?:é|er|ez|ant)s?|resumir|resúmenes|resumen|zusammenfass\w*|riassun\w*|riassum\w*|samenvat\w*)(?!\p{L})/gu,
   ),
   cue(
     'translation',
