@@ -62,6 +62,10 @@ const DET = '(?:\\s+(?:about|of))?(?:\\s+(?:the|that|this|our|my|any|a|an|those|
 const REMOVE_NOUN =
   '(?:limits?|caps?|ceilings?|constraints?|restrictions?|requirements?|preferences?|targets?|slos?|goals?|choices?|lists?|limitations?|rules?)';
 
+/** What restricts a kind rather than a number: "the GPU restriction", "the model preference". */
+const TYPE_NOUN =
+  '(?:constraints?|restrictions?|requirements?|preferences?|choices?|lists?|limitations?|rules?)';
+
 /** Patterns that remove one fact each; a phrase may name several ("no latency targets" clears all three). */
 const CLEARING: { facts: ClearableFact[]; pattern: RegExp }[] = [
   {
@@ -79,7 +83,7 @@ const CLEARING: { facts: ClearableFact[]; pattern: RegExp }[] = [
   {
     facts: ['gpuTypes'],
     pattern: new RegExp(
-      `\\b(?:${VERB}${DET}(?:gpu|hardware|card|accelerator)(?:[\\s-]type)?s?(?:\\s+${REMOVE_NOUN})?(?!\\s*(?:limit|cap|count|quota|max))|any (?:gpus?|hardware|cards?|accelerators?)(?!\\s*(?:limit|cap|count))|no (?:gpu|hardware)(?:[\\s-]type)? (?:restrictions?|constraints?|requirements?|preferences?)|all gpus are (?:fine|ok|okay|allowed)|whatever gpus?|(?:don't|do not) care (?:about|which) (?:the )?gpus?|every gpu is (?:fine|ok|okay|allowed))\\b`,
+      `\\b(?:${VERB}${DET}(?:gpu|hardware|card|accelerator)(?:[\\s-]type)?s?(?:\\s+${TYPE_NOUN})?(?!\\s*(?:limit|cap|count|quota|max))|any (?:gpus?|hardware|cards?|accelerators?)(?!\\s*(?:limit|cap|count))|no (?:gpu|hardware)(?:[\\s-]type)? (?:restrictions?|constraints?|requirements?|preferences?)|all gpus are (?:fine|ok|okay|allowed)|whatever gpus?|(?:don't|do not) care (?:about|which) (?:the )?gpus?|every gpu is (?:fine|ok|okay|allowed))\\b`,
     ),
   },
   {
@@ -243,7 +247,7 @@ function relativeChanges(text: string): RelativeChange[] {
 /** Words that may surround a bare figure: "make it 1200", "let's say 1.5k instead", "no, 800". */
 const BARE_FILLER =
   /^(?:make|made|it|its|it's|that|this|change|changed|set|to|let's|lets|let|us|say|actually|instead|go|with|bump|up|raise|lower|reduce|drop|increase|decrease|more|like|no|nope|sorry|i|meant|mean|rather|about|around|roughly|approximately|approx|~|please|pls|ok|okay|then|and|try|how|what|if|we|use|have|is|was|wait|hmm|correction|typo|oops|should|be|closer|the|number|figure|value|yes|yeah|well|so|but|oh|sure|fine|only|just|maybe|perhaps|put|call|target|limit|cap|new|down|at|a|of)$/;
-const BARE_FIGURE = /(?<![\w.])(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?)?(?![\w.]*\d)/g;
+const BARE_FIGURE = /(?<![\w.])(\d+(?:\.\d+)?)\s*(milliseconds?|ms|seconds?|secs?|s)?(?![a-z])(?![\w.]*\d)/g;
 
 /** A figure said with nothing that names what it counts: the answer to the last question or a new value for the last figure. */
 function bareFigure(text: string): Refinement['bare'] {
