@@ -40,7 +40,7 @@ function namesUseCase(text: string, said: Intent, knowledge: ExtractionVocabular
 }
 
 /** Intent fields a relative change scales. */
-const SCALED: Record<RelativeChange['figure'], Figure | 'users' | 'qps'> = {
+const SCALED: Record<Exclude<RelativeChange['figure'], 'focus'>, Figure | 'users' | 'qps'> = {
   users: 'users',
   load: 'qps',
   budgetMonthlyUsd: 'budgetMonthlyUsd',
@@ -49,6 +49,11 @@ const SCALED: Record<RelativeChange['figure'], Figure | 'users' | 'qps'> = {
   promptTokens: 'promptTokens',
   outputTokens: 'outputTokens',
 };
+
+/** The figures of an intent, none of its other facts. */
+function figuresOf(intent: Intent): Partial<Intent> {
+  return Object.fromEntries(NUMERIC.map((figure) => [figure, intent[figure]]));
+}
 
 /** Clears one fact: null for a figure, [] for a list, the default for the priority. */
 function clear(intent: Omit<Intent, 'missing'>, fact: ClearableFact): void {
@@ -63,9 +68,28 @@ function clear(intent: Omit<Intent, 'missing'>, fact: ClearableFact): void {
 const scaledBy = (value: number | null, change: RelativeChange) =>
   value === null ? null : value * change.factor + change.delta;
 
+/** What "it" is in "double it": the figure last discussed, the audience when none was. */
+function focusedChange(change: RelativeChange, focus: FocusFigure | null): ScaledChange {
+  if (change.figure !== 'focus') return { ...change, figure: change.figure };
+  const figure =
+    focus === null || focus === 'users'
+      ? 'users'
+      : focus === 'qps' || focus === 'batchItemsPerDay'
+        ? 'load'
+        : focus === 'ttftP95Ms' || focus === 'itlP95Ms' || focus === 'e2eP95Ms'
+          ? 'latency'
+          : focus;
+  return { ...change, figure };
+}
+
+type ScaledChange = RelativeChange & { figure: Exclude<RelativeChange['figure'], 'focus'> };
+
 /** Applies "double the users", "20% cheaper", "add 500 users" to what was said before. */
-function applyRelative(intent: Omit<Intent, 'missing'>, change: RelativeChange): void {
+function applyRelative(intent: Omit<Intent, 'missing'>, change: ScaledChange): void {
   if (change.figure === 'users' || change.figure === 'load') {
+    // A batch job's volume is its load.
+    if (change.figure === 'load' && intent.batchItemsPerDay != null)
+      intent.batchItemsPerDay = Math.round(scaledBy(intent.batchItemsPerDay, change)!);
     const before = intent.users;
     if (before !== null && (change.figure === 'users' || intent.qps === null)) {
       const after = Math.round(scaledBy(before, change)!);
@@ -114,12 +138,16 @@ const NUMERIC: FocusFigure[] = FocusFigure.options;
  */
 export function refineIntent(
   previous: Intent,
-  said: Intent,
+  saidAsIs: Intent,
   text: string,
   knowledge: Pick<Knowledge, 'gpus' | 'models'>,
   focus: FocusFigure | null = null,
 ): Intent {
+  let said = saidAsIs;
   const grammar = readRefinement(text, knowledge);
+  // "not 500 users but 5000": the figures are the ones the correction means.
+  if (grammar.corrected) said = { ...said, ...figuresOf(extractIntent(grammar.corrected, knowledge)) };
+  const relativeChanges = grammar.relative.map((change) => focusedChange(change, focus));
   // What an earlier message had refused was said then.
   const { refused: _earlier, ...next }: Omit<Intent, 'missing'> = previous;
   for (const fact of grammar.cleared) clear(next, fact);
@@ -127,8 +155,8 @@ export function refineIntent(
     next.useCase = said.useCase;
   else if (next.useCase !== null && grammar.ruledOutUseCases.includes(next.useCase)) next.useCase = null;
   // A relative change is about the figure's current value; the figure it names is not a new absolute value.
-  const relative = new Set(grammar.relative.map((change) => SCALED[change.figure]));
-  if (grammar.relative.some((change) => change.figure === 'users' || change.figure === 'load'))
+  const relative = new Set(relativeChanges.map((change) => SCALED[change.figure]));
+  if (relativeChanges.some((change) => change.figure === 'users' || change.figure === 'load'))
     relative.add('users').add('qps');
   if (said.users !== null && !relative.has('users')) {
     next.users = said.users;
@@ -148,7 +176,7 @@ export function refineIntent(
     said.gpuTypes,
     knowledge.gpus.map((gpu) => gpu.id),
   );
-  for (const change of grammar.relative) applyRelative(next, change);
+  for (const change of relativeChanges) applyRelative(next, change);
   const statesFigure = NUMERIC.some((figure) => said[figure] != null);
   if (grammar.bare && !statesFigure && grammar.relative.length === 0 && grammar.cleared.length === 0) {
     const target = bareTarget(previous, focus, grammar.bare.unit);

@@ -40,7 +40,16 @@ export type ClearableFact =
 
 /** A change relative to the current value: × factor, or + delta. "The load" is users or the request rate. */
 export interface RelativeChange {
-  figure: 'users' | 'load' | 'budgetMonthlyUsd' | 'latency' | 'maxGpus' | 'promptTokens' | 'outputTokens';
+  /** `focus`: "double it", the figure last discussed. */
+  figure:
+    | 'users'
+    | 'load'
+    | 'budgetMonthlyUsd'
+    | 'latency'
+    | 'maxGpus'
+    | 'promptTokens'
+    | 'outputTokens'
+    | 'focus';
   factor: number;
   delta: number;
 }
@@ -54,6 +63,21 @@ export interface Refinement {
   models: CatalogChoice;
   /** Use cases the message rules out ("not summarization"). */
   ruledOutUseCases: UseCaseId[];
+  /** "not 500 users but 5000" said as what it means ("5000 users"); null when the message corrects no figure so. */
+  corrected: string | null;
+}
+
+/** "not 500 users but 5000", "not 80, 800 agents": a figure ruled out and the one meant instead. */
+const NOT_BUT =
+  /\bnot\s+([$€£]?)(\d+(?:\.\d+)?)\s*((?:[a-z%/]+\s*){0,2}?)\s*,?\s*(?:but|it's|it is|rather|instead|-)?\s*,?\s*([$€£]?)(\d+(?:\.\d+)?)(?!\.?\d)/;
+
+/** The message with a "not A but B" correction said as B with A's words, for the figure rules to read. */
+function correctedFigure(figures: string): string | null {
+  const match = NOT_BUT.exec(figures);
+  if (!match) return null;
+  const [whole, currency, , words, newCurrency, figure] = match;
+  const said = `${newCurrency || currency}${figure} ${words!.trim()}`;
+  return figures.slice(0, match.index) + said + figures.slice(match.index + whole!.length);
 }
 
 const VERB =
@@ -145,6 +169,7 @@ const FIGURE_WORDS: [RelativeChange['figure'], string][] = [
   ['maxGpus', '(?:gpu (?:limit|cap|count)|gpus?|cards?)'],
   ['promptTokens', '(?:prompts?|prompt (?:length|size|tokens)|inputs?|context)'],
   ['outputTokens', '(?:outputs?|output (?:length|size|tokens)|responses?|answers?|completions?)'],
+  ['focus', '(?:it|that|this)'],
 ];
 const ANY_FIGURE_WORD = FIGURE_WORDS.map(([, words]) => words).join('|');
 
@@ -282,6 +307,7 @@ export function readRefinement(text: string, vocab: ExtractionVocabulary): Refin
     gpus: chooseMentions(readable, gpuMentions(readable, vocab.gpus)),
     models: chooseMentions(readable, modelMentions),
     ruledOutUseCases: [...new Set(negatedUseCase)],
+    corrected: correctedFigure(figures),
   };
 }
 

@@ -150,7 +150,23 @@ const DIALOGUES: [string, string[], Expected][] = [
       'it is short summaries',
       'double the volume',
     ],
-    { batchItemsPerDay: 2_000_000, qps: 46.3, useCase: 'summarization_short', priority: 'cost' },
+    { batchItemsPerDay: 4_000_000, qps: 46.3, useCase: 'summarization_short', priority: 'cost' },
+  ],
+  // Corrections of a figure, and "it".
+  ['not A but B', ['chatbot for 500 users', 'not 500 users but 5000'], { users: 5000 }],
+  ['not A, B with its noun', ['chatbot for 80 agents', 'not 80, 800 agents'], { users: 800 }],
+  ['sorry I meant', ['chatbot for 500 users', 'sorry I meant 1200'], { users: 1200 }],
+  ['double it: the audience', ['chatbot for 500 users', 'double it'], { users: 1000 }],
+  [
+    'double it: the figure last discussed',
+    ['chatbot for 500 users', 'budget $5000', 'double it'],
+    { users: 500, budgetMonthlyUsd: 10_000 },
+  ],
+  ['ruling out a model', ['chatbot for 500 users on Llama 3.1 70B', 'no llama'], { models: [] }],
+  [
+    'chatter changes nothing',
+    ['chatbot for 500 users, budget $5000 a month', 'thanks!'],
+    { users: 500, budgetMonthlyUsd: 5000 },
   ],
   // Several changes in one message, and a correction of a correction.
   [

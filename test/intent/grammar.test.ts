@@ -246,6 +246,8 @@ describe('readRefinement: relative changes', () => {
     ['another 200 developers', { figure: 'users', factor: 1, delta: 200 }],
     ['200 fewer seats', { figure: 'users', factor: 1, delta: -200 }],
     ['2 more GPUs', { figure: 'maxGpus', factor: 1, delta: 2 }],
+    ['double it', { figure: 'focus', factor: 2, delta: 0 }],
+    ['make that 3x', { figure: 'focus', factor: 3, delta: 0 }],
   ])('%s', (text, change) => {
     expect(refinement(text).relative).toEqual([change]);
   });
@@ -296,6 +298,18 @@ describe('readRefinement: catalog names allowed back, ruled out, listed', () => 
       'summarization_short',
     ]);
     expect(refinement('not just chat').ruledOutUseCases).toEqual([]);
+  });
+});
+
+describe('readRefinement: a figure corrected', () => {
+  it.each<[string, string | null]>([
+    ['not 500 users but 5000', '5000 users'],
+    ['not 80, 800 agents', '800  agents'],
+    ['not $50k, $5k', '$5000 '],
+    ['not now', null],
+    ['not on H100', null],
+  ])('%s', (text, corrected) => {
+    expect(refinement(text).corrected?.trim() ?? null).toBe(corrected?.trim() ?? null);
   });
 });
 
