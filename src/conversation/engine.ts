@@ -1,4 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
+import { discussedFigure } from '../intent/refinement.js';
 import type { Intent } from '../intent/schema.js';
 import { missingFacts } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
@@ -16,6 +17,7 @@ import { refineIntent, specChanges } from './refine.js';
 import type {
   ConversationData,
   ConversationState,
+  Dialogue,
   Question,
   StoredMessage,
   TurnRecord,
@@ -151,7 +153,8 @@ function collect(
   user: StoredMessage,
 ): Turn {
   const { dialogue } = conversation;
-  let intent = conversation.intent ? refineIntent(conversation.intent, said, text, knowledge) : said;
+  const focus = dialogue.pending.includes('audience') ? 'users' : (dialogue.focus ?? null);
+  let intent = conversation.intent ? refineIntent(conversation.intent, said, text, knowledge, focus) : said;
   if (dialogue.pending.includes('audience') && intent.users === null && intent.qps === null) {
     const users = bareCount(text);
     if (users !== null) {
@@ -162,18 +165,22 @@ function collect(
   const open = openQuestions(intent);
   const notSure = saysNotSure(text);
   const toAsk = notSure ? [] : open.filter((question) => !dialogue.asked.includes(question));
+  const discussed = withFocus(dialogue, conversation.intent, intent);
   if (toAsk.length > 0) {
     const data: ConversationData = {
       ...conversation,
       state: moveTo(conversation.state, 'collecting'),
       intent,
-      dialogue: { ...dialogue, asked: [...dialogue.asked, ...toAsk], pending: toAsk },
+      dialogue: { ...discussed, asked: [...dialogue.asked, ...toAsk], pending: toAsk },
     };
-    return turnOf(data, user, [{ message: questionBlocks(toAsk, understood(intent, knowledge)) }]);
+    return turnOf(data, user, [
+      ...refusalReplies(intent),
+      { message: questionBlocks(toAsk, understood(intent, knowledge)) },
+    ]);
   }
   const spec = buildSpec(intent, knowledge.useCases);
   const { plan, state } = planned(conversation, spec, knowledge);
-  const replies: Reply[] = [];
+  const replies: Reply[] = refusalReplies(intent);
   if (open.length > 0) replies.push({ message: noticeBlocks(assumptionNotice(open, notSure, knowledge)) });
   replies.push(
     { message: cardOf(spec, knowledge), specCard: true },
@@ -186,9 +193,20 @@ function collect(
     options: plan.recommendations,
     chosen: null,
     avgQps: null,
-    dialogue: { ...dialogue, pending: [], assumed: [...new Set([...dialogue.assumed, ...open])] },
+    dialogue: { ...discussed, pending: [], assumed: [...new Set([...dialogue.assumed, ...open])] },
   };
   return turnOf(data, user, replies);
+}
+
+/** Figures the message stated that Compass will not plan with, said before anything else. */
+function refusalReplies(intent: Intent): Reply[] {
+  return intent.refused?.length ? [{ message: noticeBlocks(intent.refused.join(' ')) }] : [];
+}
+
+/** The dialogue with the figure this turn discussed as its focus (the earlier focus when it discussed none). */
+function withFocus(dialogue: Dialogue, before: Intent | null, after: Intent): Dialogue {
+  const focus = discussedFigure(before, after) ?? dialogue.focus;
+  return focus ? { ...dialogue, focus } : dialogue;
 }
 
 function topOptionLine(before: PlannedOption | undefined, after: PlannedOption | undefined): string {
@@ -244,19 +262,35 @@ function refine(
   knowledge: Knowledge,
   user: StoredMessage,
 ): Turn {
-  const intent = refineIntent(conversation.intent!, said, text, knowledge);
+  const intent = refineIntent(
+    conversation.intent!,
+    said,
+    text,
+    knowledge,
+    conversation.dialogue.focus ?? null,
+  );
+  const dialogue = withFocus(conversation.dialogue, conversation.intent, intent);
   // An average set in the spec form holds while the peak it was set against does.
   const peakKept =
     buildSpec(intent, knowledge.useCases).traffic.peakQps.value === conversation.spec!.traffic.peakQps.value;
   const avgQps = peakKept ? conversation.avgQps : null;
   const changed = respecify(
-    conversation,
+    { ...conversation, dialogue },
     { intent, avgQps, spec: specOf(intent, avgQps, knowledge.useCases) },
     knowledge,
   );
-  if (!changed)
-    return turnOf({ ...conversation, intent }, user, [{ message: noticeBlocks(NOTHING_TO_CHANGE) }]);
-  return { ...turnOf(changed.data, user, changed.replies), specCard: changed.specCard };
+  if (!changed) {
+    const refusals = refusalReplies(intent);
+    return turnOf(
+      { ...conversation, intent, dialogue },
+      user,
+      refusals.length > 0 ? refusals : [{ message: noticeBlocks(NOTHING_TO_CHANGE) }],
+    );
+  }
+  return {
+    ...turnOf(changed.data, user, [...refusalReplies(intent), ...changed.replies]),
+    specCard: changed.specCard,
+  };
 }
 
 /**

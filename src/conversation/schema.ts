@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FocusFigure } from '../intent/refinement.js';
 import type { Intent } from '../intent/schema.js';
 import type { PlannedOption, WhatIfOverrides, WhatIfResult } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
@@ -53,6 +54,8 @@ export const Dialogue = z.object({
   pending: z.array(Question),
   /** Questions the user could not answer; their facts are defaults, and the user was told. */
   assumed: z.array(Question),
+  /** The figure last discussed, which a bare "make it 1200" changes; absent before any. */
+  focus: FocusFigure.optional(),
 });
 export type Dialogue = z.infer<typeof Dialogue>;
 

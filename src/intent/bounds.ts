@@ -12,6 +12,7 @@ export const FIGURE_MAX = {
   ttftP95Ms: 600_000,
   itlP95Ms: 60_000,
   e2eP95Ms: 3_600_000,
+  itemsPerDay: 1e10,
 } as const;
 
 /** The intent's figures, with the bound each one has and the words that name it for a user. */
@@ -25,6 +26,7 @@ export const BOUNDED_FIGURES = {
   ttftP95Ms: { max: FIGURE_MAX.ttftP95Ms, unit: 'ms time to first token' },
   itlP95Ms: { max: FIGURE_MAX.itlP95Ms, unit: 'ms between tokens' },
   e2eP95Ms: { max: FIGURE_MAX.e2eP95Ms, unit: 'ms end to end' },
+  batchItemsPerDay: { max: FIGURE_MAX.itemsPerDay, unit: 'items a day' },
 } as const;
 export type BoundedFigure = keyof typeof BOUNDED_FIGURES;
 

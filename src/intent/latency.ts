@@ -138,3 +138,18 @@ export function extractLatencyTargets(text: string): Record<LatencyMetric, numbe
   }
   return targets;
 }
+
+/**
+ * "latency doesn't matter", "not latency sensitive", "no rush", "cheapest possible": the user waives the use case's
+ * latency defaults, which would otherwise still size the plan (a 2 s first-token default is not "doesn't matter").
+ */
+const LATENCY_UNIMPORTANT =
+  /\b(?:(?:latency|speed|response times?|responsiveness|time to first token|ttft|how (?:fast|quickly|long))\s+(?:is\s+|are\s+)?(?:really\s+)?(?:not|isn't|aren't|doesn't|does not|don't|do not|never|no)\s+(?:\w+\s+){0,2}?(?:matter|matters|important|a concern|concern|an issue|issue|a priority|priority|critical|relevant|a problem|problem|needed|required|big deal)|(?:latency|speed|response times?)\s+(?:is\s+|are\s+)?(?:irrelevant|unimportant|secondary|not important|a non[\s-]issue)|(?:not|isn't|aren't|never)\s+(?:\w+\s+)?(?:latency|time|speed)[\s-](?:sensitive|critical|bound)|(?:don't|do not|doesn't|does not|won't|wouldn't|dont)\s+(?:really\s+)?(?:care|mind|worry)\s+(?:about|how|if|that)\s+(?:the\s+)?(?:latency|speed|response time|(?:it'?s\s+)?slow|fast|long|quick)|no rush|not in a (?:rush|hurry)|not urgent|(?:slow|slower|waiting|latency)\s+is\s+(?:fine|ok|okay|acceptable)|(?:it|answers|results|responses) can wait|at any latency|whatever (?:the )?latency|(?:the\s+)?cheapest possible|as cheap as (?:possible|it gets)|lowest possible (?:cost|price))\b/;
+
+/** Targets that no longer bind anything but a pathological plan: half a minute to the first token, 5 tokens/s. */
+export const RELAXED_LATENCY = { ttftP95Ms: 30_000, itlP95Ms: 200 } as const;
+
+/** Whether the text (prepared by `normalizeFigures`) waives latency. */
+export function waivesLatency(text: string): boolean {
+  return LATENCY_UNIMPORTANT.test(text);
+}

@@ -87,9 +87,87 @@ export function parseNumberPhrase(phrase: string): number | null {
 const NOT_MILLION_AFTER =
   /^\s*(?:$|[^a-z\s/+]|(?:to|or|and|in|of|for|at|on|end|e2e|total|max|p\d\d|per|each|a|an)\b)/;
 
+/** Digit blocks people type besides ASCII: Arabic-Indic, Extended Arabic-Indic (Persian, Urdu), Devanagari. */
+const DIGIT_BLOCKS = [0x0660, 0x06f0, 0x0966];
+const OTHER_DIGIT = /[\u0660-\u0669\u06f0-\u06f9\u0966-\u096f]/g;
+/** Full-width ASCII (U+FF01–FF5E), as typed with a CJK input method, and the ideographic space. */
+const FULL_WIDTH = /[\uff01-\uff5e]/g;
+
+/**
+ * The text with every digit an ASCII digit ("٢٠٠٠" → "2000", "２０００" → "2000") and full-width letters and signs
+ * as ASCII. Each character maps to one character, so positions in the folded text are positions in the original.
+ */
+export function foldScripts(text: string): string {
+  return text
+    .replace(OTHER_DIGIT, (digit) => {
+      const code = digit.charCodeAt(0);
+      const block = DIGIT_BLOCKS.find((start) => code >= start && code <= start + 9)!;
+      return String(code - block);
+    })
+    .replace(/\u066b/g, '.')
+    .replace(/\u066c/g, ',')
+    .replace(FULL_WIDTH, (char) => String.fromCharCode(char.charCodeAt(0) - 0xfee0))
+    .replace(/\u3000/g, ' ');
+}
+
+/** Time units after "per" in French, Spanish, Portuguese, Italian, German and Dutch, as the English rules spell them. */
+const FOREIGN_UNIT: Record<string, string> = {
+  seconde: 'second',
+  segundo: 'second',
+  secondo: 'second',
+  sekunde: 'second',
+  minuto: 'minute',
+  minuten: 'minute',
+  heure: 'hour',
+  hora: 'hour',
+  ora: 'hour',
+  stunde: 'hour',
+  uur: 'hour',
+  jour: 'day',
+  día: 'day',
+  dia: 'day',
+  giorno: 'day',
+  tag: 'day',
+  dag: 'day',
+  semaine: 'week',
+  semana: 'week',
+  settimana: 'week',
+  woche: 'week',
+  mois: 'month',
+  mes: 'month',
+  mês: 'month',
+  mese: 'month',
+  monat: 'month',
+  maand: 'month',
+  an: 'year',
+  año: 'year',
+  ano: 'year',
+  anno: 'year',
+  jahr: 'year',
+  jaar: 'year',
+};
+const FOREIGN_PER = new RegExp(
+  `(?<!\\p{L})(?:par|por|pro|je|al|ao|au|à la|a la|per)\\s+(${Object.keys(FOREIGN_UNIT).join('|')})(?!\\p{L})`,
+  'gu',
+);
+/** Budget words of those languages. */
+const FOREIGN_BUDGET = /(?<!\p{L})(?:presupuesto|or[cç]amento|bilancio)(?!\p{L})/gu;
+
+/** "2.5e3" → "2500": scientific notation as plain digits, exactly (no float rounding on the way). */
+function expandExponent(mantissa: string, power: number): string {
+  const [whole, fraction = ''] = mantissa.split('.');
+  const digits = `${whole}${fraction}`;
+  const point = whole!.length + power;
+  const expanded =
+    point >= digits.length
+      ? digits + '0'.repeat(point - digits.length)
+      : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return expanded.replace(/^0+(?=\d)/, '');
+}
+
 /** Lower-case text with unified punctuation and every number spelled as a plain decimal. */
 export function normalizeFigures(text: string): string {
-  let prepared = text
+  let prepared = foldScripts(text)
     .toLowerCase()
     .replace(/[\u2018\u2019\u02bc]/g, "'")
     .replace(/[\u201c\u201d]/g, '"')
@@ -101,6 +179,14 @@ export function normalizeFigures(text: string): string {
     .replace(/[\u00a0\u2009\u202f]/g, ' ')
     // "TTFT (p95) < 300ms": a percentile in brackets qualifies the figure beside it rather than ending a clause.
     .replace(/\(\s*(p\d\d(?:\.\d+)?|\d\dth percentile)\s*\)/g, ' $1 ');
+  prepared = prepared
+    .replace(FOREIGN_PER, (_, unit: string) => `per ${FOREIGN_UNIT[unit]}`)
+    .replace(FOREIGN_BUDGET, 'budget');
+  // Scientific notation ("1e6", "2.5e3") as digits, so that every rule reads it and the bounds can refuse "1e12".
+  prepared = prepared.replace(
+    /(?<![\w.])(\d+(?:\.\d+)?)e\+?(\d{1,2})\b/g,
+    (_, mantissa: string, power: string) => expandExponent(mantissa, Number(power)),
+  );
   // "1,5k" is a decimal comma: only a thousands separator has three digits after it.
   prepared = prepared.replace(
     /(?<![\d.,])(\d{1,3}),(\d{1,2})\s?(?=(?:k|m|mm|mn|mil|bn|thousand|million|billion)\b)/g,

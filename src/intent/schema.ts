@@ -36,6 +36,8 @@ export const Intent = z.object({
   ttftP95Ms: figure('ttftP95Ms'),
   itlP95Ms: figure('itlP95Ms'),
   e2eP95Ms: figure('e2eP95Ms'),
+  /** An offline (batch) job's volume: items processed a day, one request each; absent for interactive traffic. */
+  batchItemsPerDay: figure('batchItemsPerDay').optional(),
   missing: z.array(MissingFact),
   /** Figures of this message that are beyond FIGURE_MAX, each in words for the user; absent when there are none. */
   refused: z.array(z.string()).optional(),
@@ -44,7 +46,8 @@ export type Intent = z.infer<typeof Intent>;
 
 /** The catalog words the extractor recognises; taken from the knowledge base so imported models count. */
 export interface ExtractionVocabulary {
-  gpus: Pick<Gpu, 'id' | 'aliases'>[];
+  /** With its vendor where known, so that "anything but AMD" rules out each AMD GPU. */
+  gpus: (Pick<Gpu, 'id' | 'aliases'> & Partial<Pick<Gpu, 'vendor'>>)[];
   models: Pick<Model, 'id' | 'name' | 'family' | 'aliases'>[];
 }
 
@@ -57,6 +60,7 @@ export function withinBounds(intent: Omit<Intent, 'missing'>): Intent {
   const refused = [...earlier];
   for (const field of Object.keys(BOUNDED_FIGURES) as BoundedFigure[]) {
     const value = bounded[field];
+    if (value === undefined) continue;
     const reason = value === null ? null : figureOutOfBounds(field, value);
     if (reason === null) continue;
     bounded[field] = null;

@@ -55,7 +55,19 @@ const CUES: Cue[] = [
   cue(
     'translation',
     7,
-    /\b(?:translat\w*|locali[sz](?:e|es|ed|ing|ation)|l10n|i18n|interpret(?:er|ing) between)\b/g,
+    /\b(?:translat\w*|locali[sz](?:e|es|ed|ing|ation)|l10n|i18n|interpret(?:er|ing) between|traduc\w*|tradu[zç]\w*|traduzione|traduttore|vertal\w*)/g,
+  ),
+  // The same tasks in French, Spanish, Portuguese, Italian, German and Dutch.
+  cue('translation', 7, /(?<!\p{L})übersetz\p{L}*/gu),
+  cue(
+    'chatbot_conversational',
+    4,
+    /(?<!\p{L})(?:asistentes?|assistentes?|assistenten|agente conversacional|robot conversationnel|service client|atención al cliente|atendimento|kundendienst|kundenservice|servizio clienti|klantenservice)(?!\p{L})/gu,
+  ),
+  cue(
+    'summarization_short',
+    6,
+    /(?<!\p{L})(?:résum(?:é|er|ez|ant)s?|resumir|resúmenes|resumen|zusammenfass\w*|riassun\w*|riassum\w*|samenvat\w*)(?!\p{L})/gu,
   ),
   cue(
     'translation',
@@ -120,6 +132,10 @@ const CUES: Cue[] = [
 const LONG =
   /\b(?:book[\s-]length|books?|novels?|long[\s-]form|(?:very |extremely |really )?long (?:\w+ ){0,2}(?:documents?|reports?|texts?|files?|transcripts?|manuals?|contracts?|papers?|pdfs?|books?|filings|chapters?)|lengthy|(?:hundreds|thousands) of pages|(?:[1-9]\d|\d{3,})\+?[\s-]pages?|(?:\d+|multi|several)[\s-]hours?(?:[\s-]long)? (?:\w+ )?(?:meetings?|calls?|recordings?|transcripts?|videos?|podcasts?|sessions?|hearings?|webinars?|lectures?|interviews?)|chapters?|theses|thesis|dissertations?|annual reports?|manuals?|multi[\s-]hour|entire (?:documents?|reports?|books?|codebases?|transcripts?)|whole (?:documents?|reports?|books?|transcripts?)|full[\s-]length|large (?:documents?|reports?|pdfs?|files?)|massive (?:documents?|reports?)|(?:\d{2,3}k|\d{5,})[\s-]tokens?)\b/g;
 
+/** Words right before a cue that rule the task out; "not just chat" and "not only" add rather than rule out. */
+const NEGATED =
+  /\b(?:not|no|isn't|wasn't|never|nor|rather than|instead of|other than|except|without)\s+(?!just\b|only\b|merely\b|simply\b)(?:(?:a|an|the|for|about|really|any|doing|do)\s+){0,2}$/;
+
 /** The text the cues read; "Q&A" and "TL;DR" get one spelling each. */
 function prepare(text: string): string {
   return text
@@ -144,6 +160,8 @@ export function classifyUseCase(text: string): UseCaseId | null {
       const end = start + match[0].length;
       if (claimed.overlaps(start, end)) continue;
       claimed.take(start, end);
+      // "a chatbot, not summarization": a task the text rules out is no cue for it.
+      if (NEGATED.test(prepared.slice(Math.max(0, start - 30), start))) continue;
       add(useCase, weight);
     }
   }

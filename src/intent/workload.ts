@@ -85,6 +85,15 @@ function roleOf(text: string, start: number, end: number, label: string | undefi
 /** "1500 in and 300 out", "1500 in / 300 out" in a sentence about tokens. */
 const IN_OUT = new RegExp(`(?<![\\w.])${NUM}\\s*(in|out)\\b`, 'g');
 
+/**
+ * "32k context prompts", "requests with 32000 tokens of context", "prompts of 16k context": the context a request
+ * carries is its prompt, and a plan for it needs a max-model-len that holds it.
+ */
+const CONTEXT_PROMPT = new RegExp(
+  `(?<![\\w.])${NUM}\\s*-?\\s*(?:tokens?\\s+(?:of\\s+)?)?context\\s+(?:prompts?|requests?|inputs?|queries|documents?|docs?|conversations?|calls?)\\b|\\b(?:prompts?|requests?|inputs?|queries|documents?|docs?|conversations?)\\s+(?:of|with|at|using|carrying)\\s+(?:up to\\s+|about\\s+|around\\s+|~\\s*)?${NUM}\\s*-?\\s*(?:tokens?\\s+(?:of\\s+)?)?context\\b`,
+  'g',
+);
+
 /** Prompt and output lengths in tokens where the text states them (the upper end of a range). */
 export function extractTokenLengths(text: string): {
   promptTokens: number | null;
@@ -95,6 +104,10 @@ export function extractTokenLengths(text: string): {
     const role = roleOf(text, match.index, match.index + match[0].length, match[3]);
     const value = Math.round(Number(match[2]));
     if (role && found[role] === null && value >= 1) found[role] = value;
+  }
+  for (const match of text.matchAll(CONTEXT_PROMPT)) {
+    const value = Math.round(Number(match[1] ?? match[2]));
+    if (found.prompt === null && value >= 1) found.prompt = value;
   }
   if (/\btok(?:en)?s?\b/.test(text)) {
     for (const match of text.matchAll(IN_OUT)) {

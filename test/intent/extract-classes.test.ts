@@ -235,7 +235,6 @@ describe('GPU types', () => {
     'for a 100 people',
     'gpt-4 quality',
     'GH200 or RTX 4090',
-    'any NVIDIA GPU',
     'T4 and V100',
   ])('no GPUs in %s', (text) => {
     expect(extract(text).gpuTypes).toEqual([]);

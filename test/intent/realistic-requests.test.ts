@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { extractIntent } from '../../src/intent/extract.js';
 import type { Intent, Priority } from '../../src/intent/schema.js';
 import type { UseCaseId } from '../../src/knowledge/catalog.js';
-import { catalogVocabulary, familyIds } from './vocabulary.js';
+import { catalogVocabulary, familyIds, gpusBut } from './vocabulary.js';
 
 /**
  * Requests written the way people write them in Slack: typos, irrelevant numbers (versions, dates, ticket ids,
@@ -571,11 +571,11 @@ describe('GPU types', () => {
     ['GPUs: L40S x4', ['L40S']],
     ['on 2x A10G', ['A10G']],
     ['H100/H200', ['H100', 'H200']],
-    ['anything except H100', []],
+    ['anything except H100', gpusBut('H100')],
     ["we don't have H100s, only L40S", ['L40S']],
     ['B200 if possible, otherwise H200', ['B200', 'H200']],
     ['nvidia L4 GPUs', ['L4']],
-    ['not MI300X', []],
+    ['not MI300X', gpusBut('MI300X')],
     ['RTX 4090s', []],
     ['A100 40 GB', ['A100-40GB']],
     ['H100s are too expensive, go with L40S', ['L40S']],
@@ -591,16 +591,16 @@ describe('GPU types', () => {
     ['H100 preferred, but no H200', ['H100']],
     ['not on A100 (too old), prefer H100 or H200', ['H100', 'H200']],
     ['L40S > A100', ['A100-80GB', 'L40S']],
-    ['except for L4', []],
+    ['except for L4', gpusBut('L4')],
     ['we have L40S; H100s are reserved for training', ['L40S']],
     ['customer suport chatbot for 800 agents on H100', ['H100']],
     ['Llama 3.1 70B, v2, 24/7, 99.9% uptime', []],
     ['GPUs available: 4x A100 80GB, 2x L40S (no H100s yet)', ['A100-80GB', 'L40S']],
     ["we can't get H100 or H200 right now, but have plenty of L4", ['L4']],
     ['H100 > A100 > L40S in order of preference', ['A100-80GB', 'H100', 'L40S']],
-    ['everything except MI300X', []],
+    ['everything except MI300X', gpusBut('MI300X')],
     ['H200 (preferred), B200 (if cheaper), no AMD', ['B200', 'H200']],
-    ['we dont have any H100s', []],
+    ['we dont have any H100s', gpusBut('H100')],
     ['run on the L40S cluster, not the A100 one', ['L40S']],
     ['A100s are busy with training, so L4', ['L4']],
     ['either H100 or A100 40GB is fine', ['A100-40GB', 'H100']],

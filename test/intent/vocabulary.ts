@@ -15,6 +15,14 @@ export function familyIds(family: string): string[] {
     .sort();
 }
 
+/** Ids of every catalog GPU but `excluded`, sorted: what "no MI300X" or "anything but AMD" allows. */
+export function gpusBut(...excluded: string[]): string[] {
+  return catalogVocabulary.gpus
+    .map((gpu) => gpu.id)
+    .filter((id) => !excluded.includes(id))
+    .sort();
+}
+
 /**
  * A small vocabulary whose shape the alias tests rely on whatever data/ says: a GPU series sold in two sizes with
  * no alias for the bare series ("a100" then means both), and families with several members.
