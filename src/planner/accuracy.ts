@@ -10,6 +10,7 @@ import { predictPerformance } from './predict.js';
 import {
   type MeasurementSeries,
   type MemoryFact,
+  measuredOverloaded,
   type PublicMeasurements,
   samplesOf,
   sourceKeyOf,
@@ -91,23 +92,6 @@ export function heldOutCalibrations(
       }
       return [series.id, calibration];
     }),
-  );
-}
-
-/**
- * The measured run queued without bound: a burst, or a steady open loop that completed ≥ 5% fewer requests than
- * offered (a short finite run completes fewer than offered anyway: its drain counts in its duration).
- */
-export function measuredOverloaded(
-  series: MeasurementSeries,
-  point: MeasurementSeries['points'][number]['point'],
-): boolean {
-  if (point.load.kind === 'max') return true;
-  return (
-    series.traffic.steadyState &&
-    point.load.kind === 'rate' &&
-    point.requestsPerSec !== null &&
-    point.requestsPerSec < 0.95 * point.load.value
   );
 }
 

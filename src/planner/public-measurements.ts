@@ -20,6 +20,8 @@ export const RunFlags = z.object({
   /** VLLM_USE_DEEP_GEMM; false when the run turned DeepGEMM off. */
   deepGemm: z.boolean().optional(),
   performanceMode: z.string().optional(),
+  /** --reasoning-parser: the API server parses every streamed token (CPU work per output token). */
+  reasoningParser: z.string().optional(),
 });
 export type RunFlags = z.infer<typeof RunFlags>;
 
@@ -130,18 +132,35 @@ export function mergeMeasurements(files: PublicMeasurements[]): PublicMeasuremen
 export const sourceKeyOf = (series: MeasurementSeries) => series.source.url;
 
 /**
+ * The measured run queued without bound: a burst, or a steady open loop that completed ≥ 5% fewer requests than
+ * offered by more than 20% (a finite run completes a little less than offered anyway: its ramp and drain count in its duration).
+ */
+export function measuredOverloaded(series: MeasurementSeries, point: BenchmarkPoint): boolean {
+  if (point.load.kind === 'max') return true;
+  return (
+    series.traffic.steadyState &&
+    point.load.kind === 'rate' &&
+    point.requestsPerSec !== null &&
+    point.requestsPerSec < 0.8 * point.load.value
+  );
+}
+
+/**
  * Every steady-state point of the file as a calibration sample, carrying its series' engine settings and length
- * spread. Bursts are left out: their batch swells and drains, so no steady state describes the latencies they report.
+ * spread. Bursts and overloaded open loops are left out: their batch swells and drains, or their queue grows with
+ * the run's length, so no steady state describes the latencies they report.
  */
 export function samplesOf(measurements: PublicMeasurements): (CalibrationSample & { seriesId: string })[] {
   return measurements.series.flatMap((series) =>
-    (series.traffic.burst === undefined ? series.points : []).map(({ point }) => ({
-      seriesId: series.id,
-      point,
-      engine: series.engine.settings,
-      promptCv: series.traffic.promptTokensCv,
-      outputCv: series.traffic.outputTokensCv,
-    })),
+    series.points
+      .filter(({ point }) => series.traffic.burst === undefined && !measuredOverloaded(series, point))
+      .map(({ point }) => ({
+        seriesId: series.id,
+        point,
+        engine: series.engine.settings,
+        promptCv: series.traffic.promptTokensCv,
+        outputCv: series.traffic.outputTokensCv,
+      })),
   );
 }
 
