@@ -1,10 +1,11 @@
 /**
  * Accuracy of the planner's physical model against public measurements (data/benchmarks/public-measurements.json and
- * serving-2026-12.json). Run: npx tsx bench/accuracy.ts [--detail]
+ * serving-2026-12.json). Run: npx tsx bench/accuracy.ts [--detail] [--bands]
  *
  * The table breaks leave-one-source-out errors down by metric (TTFT mean and p99 apart), GPU family, model class and
  * load region (light, ≥ 70% of capacity, overloaded), and scores overload detection: of the runs that queued without
- * bound, the share the model called saturated (and the false alarms among those that did not).
+ * bound, the share the model called saturated (and the false alarms among those that did not). `--bands` prints the
+ * error-band table for src/planner/error-bands.ts (p90 of the held-out errors per GPU family, model class and region).
  *
  * Serving metrics are scored leave-one-source-out (calibrated without the series being predicted: the honest
  * figure), in-sample (calibrated on everything) and uncalibrated (default factors). Each reported statistic of each
@@ -23,6 +24,7 @@ import {
   servingComparisons,
 } from '../src/planner/accuracy.js';
 import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/calibrate.js';
+import { errorBandTable } from '../src/planner/error-bands.js';
 import {
   gpusWithVariants,
   mergeMeasurements,
@@ -193,6 +195,13 @@ if (detail) {
     console.log(
       `  ${c.series.slice(0, 30).padEnd(30)} ${c.metric.padEnd(10)} ${c.label.padEnd(22)} predicted ${c.predicted.toPrecision(4).padStart(9)}  measured ${c.measured.toPrecision(4).padStart(9)} ${pct(error)}`,
     );
+  }
+}
+
+if (process.argv.includes('--bands')) {
+  console.log('\nERROR_BANDS for src/planner/error-bands.ts:');
+  for (const [key, row] of Object.entries(errorBandTable(runs.loso))) {
+    console.log(`  '${key}': { ttft: ${row.ttft}, itl: ${row.itl}, e2e: ${row.e2e}, n: ${row.n} },`);
   }
 }
 

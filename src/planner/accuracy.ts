@@ -2,13 +2,19 @@
  * Scores the physical model against the public measurements: pure, shared by bench/accuracy.ts and the tests.
  * Each reported statistic of each point is one comparison.
  */
-import type { Gpu, Knowledge, Model } from '../knowledge/catalog.js';
+import type { Knowledge } from '../knowledge/catalog.js';
 import { GIB } from './assumptions.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
+import {
+  type GpuFamily,
+  gpuFamilyOf,
+  type LoadRegion,
+  type ModelClass,
+  modelClassOf,
+} from './error-bands.js';
 import { predictPerformance } from './predict.js';
 import {
-  type MeasurementSeries,
   type MemoryFact,
   measuredOverloaded,
   type PublicMeasurements,
@@ -17,33 +23,6 @@ import {
 } from './public-measurements.js';
 
 export type ServingMetric = 'ttft' | 'itl' | 'e2e' | 'throughput';
-
-/** GPU architecture family, from datasheet facts: vendor, FP8 tensor cores, memory kind and peak. */
-export type GpuFamily = 'nvidia-ampere' | 'nvidia-ada' | 'nvidia-hopper' | 'nvidia-blackwell' | 'amd-cdna';
-
-export function gpuFamilyOf(
-  gpu: Pick<Gpu, 'vendor' | 'fp8Tflops' | 'memoryBandwidthGBps' | 'bf16Tflops'>,
-): GpuFamily {
-  if (gpu.vendor === 'amd') return 'amd-cdna';
-  if (gpu.fp8Tflops === null) return 'nvidia-ampere';
-  // GDDR boards (< 1.2 TB/s) with FP8 are Ada; HBM parts past ~1.5 PFLOPS dense bf16 are Blackwell.
-  if (gpu.memoryBandwidthGBps < 1200) return 'nvidia-ada';
-  return gpu.bf16Tflops > 1500 ? 'nvidia-blackwell' : 'nvidia-hopper';
-}
-
-/** Model class for accuracy reporting: latent attention first (DeepSeek-V3 is also MoE), then MoE, else dense. */
-export type ModelClass = 'dense' | 'moe' | 'mla';
-
-export function modelClassOf(model: Model): ModelClass {
-  if (model.architecture.latentAttention) return 'mla';
-  return model.architecture.moe ? 'moe' : 'dense';
-}
-
-/**
- * Where a point sits against capacity: overloaded when the measured run queued without bound (a burst, or an open
- * loop whose completed rate fell short of the offered one), high at ≥ 70% of the modelled capacity, else light.
- */
-export type LoadRegion = 'light' | 'high' | 'overloaded';
 
 export interface Comparison {
   metric: ServingMetric;
