@@ -25,15 +25,10 @@ import {
 } from '../src/planner/accuracy.js';
 import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/calibrate.js';
 import { errorBandTable } from '../src/planner/error-bands.js';
-import {
-  gpusWithVariants,
-  mergeMeasurements,
-  PublicMeasurements,
-  samplesOf,
-  sourceKeyOf,
-} from '../src/planner/public-measurements.js';
+import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
 import type { EfficiencyFactors } from '../src/planner/step-time.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS } from '../test/planner/fixtures.js';
+import { allMeasurements } from '../test/planner/measurements.js';
 
 function readCatalog<T>(path: string, key: string, schema: { parse: (x: unknown) => T }): T[] {
   if (!existsSync(path)) return [];
@@ -53,13 +48,7 @@ function mergeById<T extends { id: string }>(
 }
 
 const detail = process.argv.includes('--detail');
-const MEASUREMENT_FILES = [
-  'data/benchmarks/public-measurements.json',
-  'data/benchmarks/serving-2026-12.json',
-];
-const measurements = mergeMeasurements(
-  MEASUREMENT_FILES.map((path) => PublicMeasurements.parse(JSON.parse(readFileSync(path, 'utf8')))),
-);
+const measurements = allMeasurements();
 const catalogModels = readCatalog('data/models.json', 'models', Model);
 const catalogGpus = readCatalog('data/gpus.json', 'gpus', Gpu);
 const models = mergeById(catalogModels, FIXTURE_MODELS);
@@ -93,7 +82,7 @@ const missing = [
   ),
 ];
 console.log(
-  `measurements: ${samples.length} serving points in ${measurements.series.length} series from ${new Set(measurements.series.map(sourceKeyOf)).size} sources, ${measurements.memory.length} memory facts`,
+  `measurements: ${measurements.series.reduce((n, s) => n + s.points.length, 0)} serving points (${samples.length} steady-state ones calibrate) in ${measurements.series.length} series from ${new Set(measurements.series.map(sourceKeyOf)).size} sources, ${measurements.memory.length} memory facts`,
 );
 console.log(
   `  scored: ${known.reduce((n, s) => n + s.points.length, 0)} points of ${known.length} series from ${new Set(known.map(sourceKeyOf)).size} sources on ${new Set(known.flatMap((s) => s.points.map((p) => p.point.gpuId))).size} GPU types; models not in the catalog yet: ${missing.join(', ') || 'none'}\n`,

@@ -1,26 +1,16 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
-import { packageRoot } from '../../src/paths.js';
 import { heldOutCalibrations, servingComparisons } from '../../src/planner/accuracy.js';
 import { ERROR_BANDS, errorBandOf, errorBandTable } from '../../src/planner/error-bands.js';
 import { planDeployment, predictPerformance } from '../../src/planner/index.js';
-import {
-  gpusWithVariants,
-  mergeMeasurements,
-  PublicMeasurements,
-} from '../../src/planner/public-measurements.js';
+import { gpusWithVariants } from '../../src/planner/public-measurements.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS } from './fixtures.js';
+import { allMeasurements } from './measurements.js';
 
-const measurements = mergeMeasurements(
-  ['public-measurements.json', 'serving-2026-12.json'].map((file) =>
-    PublicMeasurements.parse(JSON.parse(readFileSync(join(packageRoot, 'data', 'benchmarks', file), 'utf8'))),
-  ),
-);
+const measurements = allMeasurements();
 const catalog = readCatalogFiles();
 
 describe('error bands', () => {

@@ -18,14 +18,10 @@ import {
 } from '../../src/planner/accuracy.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
-import { mergeMeasurements, PublicMeasurements } from '../../src/planner/public-measurements.js';
 import { stageStepSec } from '../../src/planner/step-time.js';
+import { allMeasurements } from './measurements.js';
 
-const measurements = mergeMeasurements(
-  ['public-measurements.json', 'serving-2026-12.json'].map((file) =>
-    PublicMeasurements.parse(JSON.parse(readFileSync(join(packageRoot, 'data', 'benchmarks', file), 'utf8'))),
-  ),
-);
+const measurements = allMeasurements();
 
 /**
  * Qwen3.5-35B-A3B (hybrid Gated DeltaNet + MoE, 256 experts) from its config.json (test/fixtures/hf-configs), served
