@@ -106,7 +106,19 @@ const describeKey = (key: string) => {
   return `${parts.join(', ')} (${ERROR_BANDS[key]?.n ?? 0} comparisons)`;
 };
 
+/** Bands by scope, built once each: predictions ask for one every time. */
+const bands = new Map<string, ErrorBand>();
+
 export function errorBandOf(family: GpuFamily, modelClass: ModelClass, region: LoadRegion): ErrorBand {
+  const key = keyOf(family, modelClass, region);
+  const cached = bands.get(key);
+  if (cached) return cached;
+  const band = buildBand(family, modelClass, region);
+  bands.set(key, band);
+  return band;
+}
+
+function buildBand(family: GpuFamily, modelClass: ModelClass, region: LoadRegion): ErrorBand {
   const found = Object.fromEntries(
     BAND_METRICS.map((metric) => [metric, lookup(family, modelClass, region, metric)]),
   ) as Record<BandMetric, { key: string; value: number }>;
