@@ -1,6 +1,11 @@
 /**
- * Accuracy of the planner's physical model against public measurements (data/benchmarks/public-measurements.json).
- * Run: npx tsx bench/accuracy.ts [--detail]
+ * Accuracy of the planner's physical model against public measurements (data/benchmarks/public-measurements.json and
+ * serving-2026-12.json). Run: npx tsx bench/accuracy.ts [--detail] [--bands]
+ *
+ * The table breaks leave-one-source-out errors down by metric (TTFT mean and p99 apart), GPU family, model class and
+ * load region (light, ≥ 70% of capacity, overloaded), and scores overload detection: of the runs that queued without
+ * bound, the share the model called saturated (and the false alarms among those that did not). `--bands` prints the
+ * error-band table for src/planner/error-bands.ts (p90 of the held-out errors per GPU family, model class and region).
  *
  * Serving metrics are scored leave-one-source-out (calibrated without the series being predicted: the honest
  * figure), in-sample (calibrated on everything) and uncalibrated (default factors). Each reported statistic of each
@@ -14,13 +19,16 @@ import {
   type Comparison,
   heldOutCalibrations,
   memoryComparisons,
+  type OverloadCheck,
   quantile,
   servingComparisons,
 } from '../src/planner/accuracy.js';
 import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/calibrate.js';
-import { gpusWithVariants, PublicMeasurements, samplesOf } from '../src/planner/public-measurements.js';
+import { errorBandTable } from '../src/planner/error-bands.js';
+import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
 import type { EfficiencyFactors } from '../src/planner/step-time.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS } from '../test/planner/fixtures.js';
+import { allMeasurements } from '../test/planner/measurements.js';
 
 function readCatalog<T>(path: string, key: string, schema: { parse: (x: unknown) => T }): T[] {
   if (!existsSync(path)) return [];
@@ -40,9 +48,7 @@ function mergeById<T extends { id: string }>(
 }
 
 const detail = process.argv.includes('--detail');
-const measurements = PublicMeasurements.parse(
-  JSON.parse(readFileSync('data/benchmarks/public-measurements.json', 'utf8')),
-);
+const measurements = allMeasurements();
 const catalogModels = readCatalog('data/models.json', 'models', Model);
 const catalogGpus = readCatalog('data/gpus.json', 'gpus', Gpu);
 const models = mergeById(catalogModels, FIXTURE_MODELS);
@@ -59,8 +65,27 @@ const fixtureIds = [...models.fromFallback, ...baseGpus.fromFallback];
 console.log(
   `catalog: ${catalogModels.length} models, ${catalogGpus.length} GPUs from data/; test fixtures for ${fixtureIds.length ? fixtureIds.join(', ') : 'nothing'}`,
 );
+const known = measurements.series.filter((series) =>
+  series.points.every(
+    ({ point }) =>
+      knowledge.models.some((m) => m.id === point.modelId) &&
+      knowledge.gpus.some((g) => g.id === point.gpuId),
+  ),
+);
+const missing = [
+  ...new Set(
+    measurements.series.flatMap((s) =>
+      s.points.flatMap(({ point }) =>
+        knowledge.models.some((m) => m.id === point.modelId) ? [] : [point.modelId],
+      ),
+    ),
+  ),
+];
 console.log(
-  `measurements: ${samples.length} serving points in ${measurements.series.length} series, ${measurements.memory.length} memory facts\n`,
+  `measurements: ${measurements.series.reduce((n, s) => n + s.points.length, 0)} serving points (${samples.length} steady-state ones calibrate) in ${measurements.series.length} series from ${new Set(measurements.series.map(sourceKeyOf)).size} sources, ${measurements.memory.length} memory facts`,
+);
+console.log(
+  `  scored: ${known.reduce((n, s) => n + s.points.length, 0)} points of ${known.length} series from ${new Set(known.map(sourceKeyOf)).size} sources on ${new Set(known.flatMap((s) => s.points.map((p) => p.point.gpuId))).size} GPU types; models not in the catalog yet: ${missing.join(', ') || 'none'}\n`,
 );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -72,30 +97,62 @@ const calibrationMs = performance.now() - t0;
 const heldOut = heldOutCalibrations(measurements, knowledge);
 const uncalibrated: Calibration = { global: null, perGpu: {} };
 
-const run = (calibrationFor: (seriesId: string) => Calibration) => {
-  const { comparisons, failures } = servingComparisons(measurements, knowledge, calibrationFor);
+let overloadChecks: OverloadCheck[] = [];
+const run = (calibrationFor: (seriesId: string) => Calibration, keepOverload = false) => {
+  const { comparisons, overload, failures } = servingComparisons(measurements, knowledge, calibrationFor);
   for (const failure of failures) console.log(`  ! ${failure}`);
+  if (keepOverload) overloadChecks = overload;
   return comparisons;
 };
 const runs = {
-  loso: run((id) => heldOut.get(id)!),
+  loso: run((id) => heldOut.get(id)!, true),
   inSample: run(() => inSample),
   uncalibrated: run(() => uncalibrated),
 };
 
 const pct = (x: number) => (Number.isNaN(x) ? '    –  ' : `${(100 * x).toFixed(1).padStart(6)}%`);
-const summary = (cs: Comparison[], metric: string) => {
-  const errors = cs.filter((c) => c.metric === metric).map(ape);
-  return `${pct(quantile(errors, 0.5))} / ${pct(quantile(errors, 0.9))}`;
+/** The issue's metrics: TTFT mean and TTFT p99 apart, ITL and E2E over their reported statistics, throughput. */
+const METRICS: { name: string; test: (c: Comparison) => boolean }[] = [
+  { name: 'TTFT mean', test: (c) => c.metric === 'ttft' && c.stat === 'mean' },
+  { name: 'TTFT p99', test: (c) => c.metric === 'ttft' && c.stat === 'p99' },
+  { name: 'ITL', test: (c) => c.metric === 'itl' },
+  { name: 'E2E', test: (c) => c.metric === 'e2e' },
+  { name: 'throughput', test: (c) => c.metric === 'throughput' },
+];
+const cell = (cs: Comparison[]) => {
+  if (cs.length === 0) return '         –         ';
+  const errors = cs.map(ape);
+  return `${pct(quantile(errors, 0.5))} /${pct(quantile(errors, 0.9))} ${String(cs.length).padStart(3)}`;
 };
 
-console.log('Serving: absolute percentage error of the physical model, median / p90 over comparisons');
-console.log('metric        n   leave-one-source-out      in-sample            uncalibrated');
-for (const metric of ['ttft', 'itl', 'e2e', 'throughput'] as const) {
-  const n = runs.loso.filter((c) => c.metric === metric).length;
+console.log('Serving: absolute percentage error of the physical model, median / p90 (n) over comparisons');
+console.log('metric        leave-one-source-out       in-sample                  uncalibrated');
+for (const { name, test } of METRICS) {
   console.log(
-    `${metric.padEnd(11)} ${String(n).padStart(3)}   ${summary(runs.loso, metric)}      ${summary(runs.inSample, metric)}   ${summary(runs.uncalibrated, metric)}`,
+    `${name.padEnd(12)}  ${cell(runs.loso.filter(test))}    ${cell(runs.inSample.filter(test))}    ${cell(runs.uncalibrated.filter(test))}`,
   );
+}
+
+const breakdown = (title: string, keyOf: (c: Comparison) => string) => {
+  const keys = [...new Set(runs.loso.map(keyOf))].sort();
+  console.log(`\nLeave-one-source-out by ${title}: median / p90 (n)`);
+  console.log(`${''.padEnd(18)}${METRICS.map((m) => m.name.padEnd(24)).join('')}`);
+  for (const key of keys) {
+    const rows = runs.loso.filter((c) => keyOf(c) === key);
+    console.log(`${key.padEnd(18)}${METRICS.map((m) => `${cell(rows.filter(m.test))}   `).join('')}`);
+  }
+};
+breakdown('GPU family', (c) => c.gpuFamily);
+breakdown('model class', (c) => c.modelClass);
+breakdown('load region (light, high ≥ 70% of capacity, overloaded)', (c) => c.region);
+
+const overloaded = overloadChecks.filter((c) => c.measuredOverloaded);
+const healthy = overloadChecks.filter((c) => !c.measuredOverloaded);
+console.log(
+  `\nOverload detection: ${overloaded.filter((c) => c.predictedSaturated).length} of ${overloaded.length} overloaded open-loop runs called saturated; false alarms ${healthy.filter((c) => c.predictedSaturated).length} of ${healthy.length} healthy runs`,
+);
+for (const c of overloadChecks.filter((c) => c.measuredOverloaded !== c.predictedSaturated)) {
+  console.log(`  ${c.measuredOverloaded ? 'missed' : 'false alarm'}: ${c.series} ${c.label}`);
 }
 
 console.log('\nPer series, leave-one-source-out (median APE):');
@@ -104,7 +161,8 @@ for (const series of measurements.series) {
     const errors = runs.loso.filter((c) => c.series === series.id && c.metric === metric).map(ape);
     return `${metric} ${pct(quantile(errors, 0.5))}`;
   });
-  console.log(`  ${series.id.padEnd(46)} ${parts.join('  ')}`);
+  if (parts.every((part) => part.includes('–'))) continue;
+  console.log(`  ${series.id.slice(0, 60).padEnd(60)} ${parts.join('  ')}`);
 }
 
 const fmt = (f: EfficiencyFactors) =>
@@ -126,6 +184,13 @@ if (detail) {
     console.log(
       `  ${c.series.slice(0, 30).padEnd(30)} ${c.metric.padEnd(10)} ${c.label.padEnd(22)} predicted ${c.predicted.toPrecision(4).padStart(9)}  measured ${c.measured.toPrecision(4).padStart(9)} ${pct(error)}`,
     );
+  }
+}
+
+if (process.argv.includes('--bands')) {
+  console.log('\nERROR_BANDS for src/planner/error-bands.ts:');
+  for (const [key, row] of Object.entries(errorBandTable(runs.loso))) {
+    console.log(`  '${key}': { ttft: ${row.ttft}, itl: ${row.itl}, e2e: ${row.e2e}, n: ${row.n} },`);
   }
 }
 

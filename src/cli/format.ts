@@ -1,5 +1,5 @@
 import type { Intent } from '../intent/index.js';
-import { nodesOf, type Plan } from '../planner/index.js';
+import { nodesOf, type Plan, plusMinusPercent } from '../planner/index.js';
 import type { DeploymentSpec, FieldSource } from '../spec/index.js';
 import { assumptionsOf } from '../spec/index.js';
 
@@ -103,9 +103,9 @@ export function formatPlan(plan: Plan): string {
       `${option.modelName}${option.precision === 'bf16' ? '' : ` (${option.precision})`}`,
       `${option.replicas > 1 ? `${option.replicas}×` : ''}${nodesOf(option) > 1 ? `${nodesOf(option)} nodes × ` : ''}${option.tensorParallel}× ${option.gpuId}`,
       Math.round(option.monthlyCostUsd).toLocaleString('en-US'),
-      `${compact(option.predicted.ttftP95Ms)} ${check(option.sloChecks.ttft)}`,
-      `${compact(option.predicted.itlP95Ms)} ${check(option.sloChecks.itl)}`,
-      `${compact(option.predicted.e2eP95Ms)} ${check(option.sloChecks.e2e)}`,
+      `${compact(option.predicted.ttftP95Ms)}${plusMinusPercent(option.predicted.errorPct?.ttft)} ${check(option.sloChecks.ttft)}`,
+      `${compact(option.predicted.itlP95Ms)}${plusMinusPercent(option.predicted.errorPct?.itl)} ${check(option.sloChecks.itl)}`,
+      `${compact(option.predicted.e2eP95Ms)}${plusMinusPercent(option.predicted.errorPct?.e2e)} ${check(option.sloChecks.e2e)}`,
       compact(option.predicted.maxRps),
       option.basis,
     ]);

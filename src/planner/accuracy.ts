@@ -6,36 +6,71 @@ import type { Knowledge } from '../knowledge/catalog.js';
 import { GIB } from './assumptions.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
+import {
+  type GpuFamily,
+  gpuFamilyOf,
+  type LoadRegion,
+  type ModelClass,
+  modelClassOf,
+} from './error-bands.js';
 import { predictPerformance } from './predict.js';
-import { type MemoryFact, type PublicMeasurements, samplesOf } from './public-measurements.js';
+import {
+  type MemoryFact,
+  measuredOverloaded,
+  type PublicMeasurements,
+  samplesOf,
+  sourceKeyOf,
+} from './public-measurements.js';
 
 export type ServingMetric = 'ttft' | 'itl' | 'e2e' | 'throughput';
 
 export interface Comparison {
   metric: ServingMetric;
+  stat: (typeof STATS)[number] | 'req/s';
   series: string;
   label: string;
   predicted: number;
   measured: number;
+  gpuFamily: GpuFamily;
+  modelClass: ModelClass;
+  region: LoadRegion;
+}
+
+/** Whether the model called a point saturated, against whether the measured run was overloaded. */
+export interface OverloadCheck {
+  series: string;
+  label: string;
+  measuredOverloaded: boolean;
+  predictedSaturated: boolean;
 }
 
 const STATS = ['mean', 'p50', 'p90', 'p95', 'p99'] as const;
 
-/** Leave-one-source-out: for each series, the calibration fitted to every other series' points. */
+/**
+ * Leave-one-source-out: for each series, the calibration fitted to the points of every other source (one published
+ * page is one source: its series share a lab, a harness and a day, so they are held out together).
+ */
 export function heldOutCalibrations(
   measurements: PublicMeasurements,
   knowledge: Knowledge,
 ): Map<string, Calibration> {
   const samples = samplesOf(measurements);
+  const sourceOfSeries = new Map(measurements.series.map((s) => [s.id, sourceKeyOf(s)]));
+  const bySource = new Map<string, Calibration>();
   return new Map(
-    measurements.series.map((series) => [
-      series.id,
-      calibrate(
-        samples.filter((sample) => sample.seriesId !== series.id),
-        knowledge.models,
-        knowledge.gpus,
-      ),
-    ]),
+    measurements.series.map((series) => {
+      const source = sourceKeyOf(series);
+      let calibration = bySource.get(source);
+      if (!calibration) {
+        calibration = calibrate(
+          samples.filter((sample) => sourceOfSeries.get(sample.seriesId) !== source),
+          knowledge.models,
+          knowledge.gpus,
+        );
+        bySource.set(source, calibration);
+      }
+      return [series.id, calibration];
+    }),
   );
 }
 
@@ -47,12 +82,18 @@ export function servingComparisons(
   measurements: PublicMeasurements,
   knowledge: Knowledge,
   calibrationFor: (seriesId: string) => Calibration,
-): { comparisons: Comparison[]; failures: string[] } {
+): { comparisons: Comparison[]; overload: OverloadCheck[]; failures: string[] } {
   const comparisons: Comparison[] = [];
+  const overload: OverloadCheck[] = [];
   const failures: string[] = [];
+  const models = new Map(knowledge.models.map((m) => [m.id, m]));
+  const gpus = new Map(knowledge.gpus.map((g) => [g.id, g]));
   for (const series of measurements.series) {
     const calibration = calibrationFor(series.id);
     for (const { point } of series.points) {
+      const model = models.get(point.modelId);
+      const gpu = gpus.get(point.gpuId);
+      if (!model || !gpu) continue;
       // A saturation run is an open loop far beyond capacity: the model answers with its state at capacity.
       const load =
         point.load.kind === 'max'
@@ -81,8 +122,30 @@ export function servingComparisons(
       }
       const p = result.prediction;
       const loadText = point.load.kind === 'max' ? 'max' : `${point.load.kind}=${point.load.value}`;
-      // A saturation run's TTFT and E2E depend on the burst size, which no steady state describes.
-      const families = point.load.kind === 'max' ? (['itl'] as const) : (['ttft', 'itl', 'e2e'] as const);
+      const overloaded = measuredOverloaded(series, point);
+      const region: LoadRegion = overloaded
+        ? 'overloaded'
+        : p.requestsPerSec >= 0.7 * p.capacityRequestsPerSec
+          ? 'high'
+          : 'light';
+      const context = {
+        series: series.id,
+        gpuFamily: gpuFamilyOf(gpu),
+        modelClass: modelClassOf(model),
+        region,
+      };
+      // Only an open loop can queue without bound; a closed loop's surplus clients just wait.
+      if (point.load.kind === 'rate') {
+        overload.push({
+          series: series.id,
+          label: loadText,
+          measuredOverloaded: overloaded,
+          predictedSaturated: p.saturated,
+        });
+      }
+      // An overloaded run's TTFT and E2E depend on how long it ran (the queue it built), which no steady state
+      // describes.
+      const families = overloaded ? (['itl'] as const) : (['ttft', 'itl', 'e2e'] as const);
       for (const family of families) {
         const measured = { ttft: point.ttftMs, itl: point.itlMs, e2e: point.e2eMs }[family];
         const predicted = { ttft: p.ttftMs, itl: p.itlMs, e2e: p.e2eMs }[family];
@@ -90,20 +153,28 @@ export function servingComparisons(
           const value = measured[stat];
           if (value === null) continue;
           comparisons.push({
+            ...context,
             metric: family,
-            series: series.id,
+            stat,
             label: `${loadText} ${stat}`,
             predicted: predicted[stat],
             measured: value,
           });
         }
       }
-      // Throughput is the server's only in a steady state: a finite burst reports requests over arrival span plus
-      // drain, and below capacity an open loop's throughput is its offered rate by definition.
-      if (point.requestsPerSec !== null && series.traffic.steadyState && point.load.kind !== 'rate') {
+      // Throughput is the server's in a steady state (a closed loop, or an overloaded open loop: its capacity); below
+      // capacity an open loop's throughput is its offered rate by definition. A burst reports requests over its ramp
+      // and drain: a batch job's makespan, which no steady state gives.
+      const serverRate =
+        series.traffic.steadyState &&
+        (point.load.kind === 'concurrency' ||
+          point.load.kind === 'max' ||
+          (point.load.kind === 'rate' && overloaded));
+      if (point.requestsPerSec !== null && serverRate) {
         comparisons.push({
+          ...context,
           metric: 'throughput',
-          series: series.id,
+          stat: 'req/s',
           label: `${loadText} req/s`,
           predicted: p.requestsPerSec,
           measured: point.requestsPerSec,
@@ -111,7 +182,7 @@ export function servingComparisons(
       }
     }
   }
-  return { comparisons, failures };
+  return { comparisons, overload, failures };
 }
 
 export type MemoryMetric = 'weights per GPU' | 'KV pool per GPU' | 'KV tokens';

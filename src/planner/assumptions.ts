@@ -22,6 +22,23 @@ export type KvCacheDtype = 'auto' | 'fp8';
 /** kv_cache_dtype=auto keeps the model dtype (bf16) for bf16, fp8 and int4 weights alike. */
 export const KV_BYTES: Record<KvCacheDtype, number> = { auto: 2, fp8: 1 };
 
+/**
+ * Share of the tensor-core rate a weight-only quantized GEMM (int4 AWQ/GPTQ/MXFP4 before Blackwell, fp8 on GPUs
+ * without FP8 tensor cores: Marlin-style W4A16/W8A16 kernels) keeps once the batch makes it compute-bound: the
+ * weights are dequantized to 16 bits inside the main loop, which costs issue slots beside every MMA. Marlin is
+ * near-ideal while memory-bound (batch ≤ 16–32) and falls behind FP16 GEMMs beyond that (Frantar et al., "MARLIN:
+ * Mixed-Precision Auto-Regressive Parallel Inference on Large Language Models", arXiv:2408.11743). 0.7 is what the
+ * public bursts of weight-only deployments ask for (gpustack performance lab, vLLM 0.11: Qwen3-32B FP8 and AWQ on one
+ * A100 SXM, 273 and 244 ms per step at batch 256 against the model's 221 ms at full rate; gpt-oss-20b MXFP4 on A100
+ * and H100), a kernel constant of the engine, the same for every model and GPU.
+ */
+export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
+
+/** Weights are dequantized in the GEMM (no tensor-core path for their format on this GPU). */
+export function weightOnlyQuantized(precision: Precision, fp8TensorCores: boolean): boolean {
+  return precision === 'int4' || (precision === 'fp8' && !fp8TensorCores);
+}
+
 /** vLLM allocates KV in blocks of 16 tokens (CUDA default block_size). */
 export const KV_BLOCK_TOKENS = 16;
 

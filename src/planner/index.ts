@@ -1,6 +1,8 @@
 export type { Calibration, CalibrationSample, FactorFit, FactorsBasis } from './calibrate.js';
 export { calibrate, DEFAULT_FACTORS, factorsFor } from './calibrate.js';
 export { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
+export type { ErrorBand, GpuFamily, LoadRegion, ModelClass } from './error-bands.js';
+export { describeErrorBand, errorBandOf, plusMinusPercent } from './error-bands.js';
 export type { MemoryPlan } from './memory.js';
 export { kvBytesPerToken, weightBytesPerGpu, weightBytesTotal } from './memory.js';
 export { describeNode, podAllowance, reservedCpu, reservedMemoryGib } from './node-fit.js';

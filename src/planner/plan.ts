@@ -106,6 +106,8 @@ export interface PlannedOption extends OptionShape {
     maxRpsPerReplica: number;
     /** The load each replica gets at the spec's peak rate. */
     loadPerReplicaRps: number;
+    /** Expected error of the latencies (± percent, p90 of held-out errors); absent on plans made before it existed. */
+    errorPct?: { ttft: number; itl: number; e2e: number; scope: string };
   };
   /** What stops a replica from carrying more. */
   limitedBy: SloLimit;
@@ -389,6 +391,12 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
       maxRps: round(option.maxRpsPerReplica * option.replicas, 2),
       maxRpsPerReplica: round(option.maxRpsPerReplica, 3),
       loadPerReplicaRps: round(option.loadPerReplicaRps, 3),
+      errorPct: {
+        ttft: p.errorBand.ttftPct,
+        itl: p.errorBand.itlPct,
+        e2e: p.errorBand.e2ePct,
+        scope: p.errorBand.scope,
+      },
     },
     limitedBy: option.limitedBy,
     meetsSlo: sloChecks.ttft && sloChecks.itl && sloChecks.e2e,

@@ -14,6 +14,14 @@ import {
 } from './calibrate.js';
 import { buildDeployment, catalogPair, type Deployment, systemFor } from './deployment.js';
 import {
+  describeErrorBand,
+  type ErrorBand,
+  errorBandOf,
+  gpuFamilyOf,
+  loadRegionOf,
+  modelClassOf,
+} from './error-bands.js';
+import {
   correctionFor,
   FAMILIES,
   type Family,
@@ -97,6 +105,8 @@ export interface Prediction {
   saturated: boolean;
   /** Requests per second the waiting queue grows by when saturated (0 otherwise). */
   backlogGrowthPerSec: number;
+  /** Expected error of the latencies: p90 of held-out errors on public measurements like this deployment. */
+  errorBand: ErrorBand;
   evidence: PredictionEvidence;
   notes: string[];
 }
@@ -478,6 +488,9 @@ function compose(
   });
   if (observations > 0)
     notes.push(`${calibratedFromObservations(observations)}: what Prometheus saw them serve.`);
+  const region = loadRegionOf(requestsPerSec, capacityRequestsPerSec, saturated);
+  const errorBand = errorBandOf(gpuFamilyOf(deployment.gpu), modelClassOf(deployment.model), region);
+  notes.push(describeErrorBand(errorBand));
   return {
     basis,
     ttftMs: latency.ttft,
@@ -488,6 +501,7 @@ function compose(
     capacityRequestsPerSec,
     saturated,
     backlogGrowthPerSec: backlog,
+    errorBand,
     evidence: {
       parallel: deployment.parallel,
       engine: deployment.engine,

@@ -7,6 +7,24 @@ import { BenchmarkPoint, Gpu, Precision, Source } from '../knowledge/catalog.js'
 import type { CalibrationSample } from './calibrate.js';
 import { EngineSettings } from './schema.js';
 
+/** Engine flags of a measured run beyond `EngineSettings`: absent means vLLM's default for that release. */
+export const RunFlags = z.object({
+  maxModelLen: z.number().int().positive().optional(),
+  /** CUDA graphs captured (false: --enforce-eager). */
+  cudaGraphs: z.boolean().optional(),
+  maxCudagraphCaptureSize: z.number().int().positive().optional(),
+  /** Automatic prefix caching (on by default in the V1 engine). */
+  prefixCaching: z.boolean().optional(),
+  asyncScheduling: z.boolean().optional(),
+  expertParallel: z.boolean().optional(),
+  /** VLLM_USE_DEEP_GEMM; false when the run turned DeepGEMM off. */
+  deepGemm: z.boolean().optional(),
+  performanceMode: z.string().optional(),
+  /** --reasoning-parser: the API server parses every streamed token (CPU work per output token). */
+  reasoningParser: z.string().optional(),
+});
+export type RunFlags = z.infer<typeof RunFlags>;
+
 export const MeasurementSeries = z.object({
   id: z.string().min(1),
   source: Source,
@@ -14,7 +32,11 @@ export const MeasurementSeries = z.object({
     name: z.string().min(1),
     /** Stock vLLM; other engines are modelled as vLLM with `settings` and carry their caveat in `note`. */
     vllm: z.boolean(),
+    /** vLLM release as the source states it ("0.11.0"); null when it does not say. */
+    version: z.string().nullable().optional(),
     settings: EngineSettings,
+    /** Serve flags the model does not take as settings, kept because they change the answer. */
+    flags: RunFlags.optional(),
     note: z.string(),
   }),
   traffic: z.object({
@@ -23,6 +45,8 @@ export const MeasurementSeries = z.object({
     outputTokensCv: z.number().nonnegative(),
     /** Whether the run reached a steady state whose throughput is the server's (long closed loops do; short bursts don't). */
     steadyState: z.boolean(),
+    /** A burst: this many requests sent at once (request_rate=inf); throughput is a batch job's, ramp and drain included. */
+    burst: z.number().int().positive().optional(),
     note: z.string(),
   }),
   statistics: z.string().min(1),
@@ -31,6 +55,8 @@ export const MeasurementSeries = z.object({
       point: BenchmarkPoint,
       /** vLLM bench's per-request mean time per output token, kept for reference; not an ITL statistic. */
       tpotMeanMs: z.number().positive().optional(),
+      /** Most requests in flight the load generator saw (GuideLLM reports it for constant-rate runs). */
+      observedMaxConcurrency: z.number().int().positive().optional(),
       note: z.string().optional(),
     }),
   ),
@@ -88,16 +114,53 @@ export const PublicMeasurements = z.object({
 });
 export type PublicMeasurements = z.infer<typeof PublicMeasurements>;
 
-/** Every point of the file as a calibration sample, carrying its series' engine settings and length spread. */
+/** Several measurement files as one (series ids must stay unique across them). */
+export function mergeMeasurements(files: PublicMeasurements[]): PublicMeasurements {
+  const merged: PublicMeasurements = {
+    about: files.map((f) => f.about).join(' '),
+    hardware: files.flatMap((f) => f.hardware),
+    series: files.flatMap((f) => f.series),
+    memory: files.flatMap((f) => f.memory),
+  };
+  const ids = merged.series.map((s) => s.id);
+  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (repeated !== undefined) throw new Error(`measurement series id ${repeated} appears in two files`);
+  return merged;
+}
+
+/** What leave-one-source-out holds out together: every series from one published page (its URL). */
+export const sourceKeyOf = (series: MeasurementSeries) => series.source.url;
+
+/**
+ * The measured run queued without bound: a burst, or a steady open loop that completed ≥ 5% fewer requests than
+ * offered by more than 20% (a finite run completes a little less than offered anyway: its ramp and drain count in its duration).
+ */
+export function measuredOverloaded(series: MeasurementSeries, point: BenchmarkPoint): boolean {
+  if (point.load.kind === 'max') return true;
+  return (
+    series.traffic.steadyState &&
+    point.load.kind === 'rate' &&
+    point.requestsPerSec !== null &&
+    point.requestsPerSec < 0.8 * point.load.value
+  );
+}
+
+/**
+ * Every steady-state point of the file as a calibration sample, carrying its series' engine settings and length
+ * spread. Bursts and overloaded open loops are left out: their batch swells and drains, or their queue grows with
+ * the run's length, so no steady state describes the latencies they report.
+ */
 export function samplesOf(measurements: PublicMeasurements): (CalibrationSample & { seriesId: string })[] {
   return measurements.series.flatMap((series) =>
-    series.points.map(({ point }) => ({
-      seriesId: series.id,
-      point,
-      engine: series.engine.settings,
-      promptCv: series.traffic.promptTokensCv,
-      outputCv: series.traffic.outputTokensCv,
-    })),
+    series.points
+      .filter(({ point }) => series.traffic.burst === undefined && !measuredOverloaded(series, point))
+      .map(({ point }) => ({
+        seriesId: series.id,
+        point,
+        engine: series.engine.settings,
+        promptCv: series.traffic.promptTokensCv,
+        outputCv: series.traffic.outputTokensCv,
+      })),
   );
 }
 

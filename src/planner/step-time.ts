@@ -1,8 +1,9 @@
 /**
  * Roofline time of one engine step. A step reads the weights (for MoE: the experts its tokens touch) and the KV of
- * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention; it takes the longer of
- * memory and compute time at calibrated efficiencies, plus TP all-reduces (serial, 2 per layer) and a fixed
- * per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
+ * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention. Its kernels run one after
+ * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
+ * the linear layers (weights against their FLOPs), then attention (KV against its FLOPs) — and the classes add; plus
+ * TP all-reduces (serial, 2 per layer) and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
 import { layoutOf, routedExpertParams } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
@@ -13,6 +14,8 @@ import {
   EMBEDDING_BYTES_PER_PARAM,
   LINK_EFFICIENCY,
   PIPELINE_HOP_SEC,
+  WEIGHT_ONLY_GEMM_SHARE,
+  weightOnlyQuantized,
 } from './assumptions.js';
 import { type Parallelism, parameterSplit } from './memory.js';
 
@@ -42,6 +45,7 @@ export interface StepGeometry {
   lmHeadFlopsPerSample: number;
   /** Attention FLOPs per token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
+  /** Tensor-core rate the linear layers reach when compute-bound (lower for weight-only quantized kernels). */
   peakLinearFlops: number;
   peakAttentionFlops: number;
   bandwidthBytesPerSec: number;
@@ -85,7 +89,10 @@ export function stepGeometry(
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     attentionFlopsPerContextToken:
       (2 * layoutOf(arch).attentionLayers * arch.attentionHeads * attentionWidth) / shards,
-    peakLinearFlops: (fp8Compute ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) * 1e12,
+    peakLinearFlops:
+      (fp8Compute ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) *
+      1e12 *
+      (weightOnlyQuantized(precision, gpu.fp8Tflops !== null) ? WEIGHT_ONLY_GEMM_SHARE : 1),
     peakAttentionFlops: gpu.bf16Tflops * 1e12,
     bandwidthBytesPerSec: gpu.memoryBandwidthGBps * 1e9,
     allReducesPerStageStep: tp > 1 ? (2 * arch.layers) / pp : 0,
@@ -109,19 +116,17 @@ export function stageStepSec(
 ): number {
   const tokens = decodeTokens + prefillTokens;
   const touched = g.expertHitRate > 0 ? 1 - (1 - g.expertHitRate) ** tokens : 0;
-  const bytes =
-    g.fixedWeightBytes +
-    g.expertWeightBytes * touched +
-    g.kvBytesPerToken * (decodeTokens * decodeContext + prefillTokens);
+  const weightBytes = g.fixedWeightBytes + g.expertWeightBytes * touched;
+  const kvBytes = g.kvBytesPerToken * (decodeTokens * decodeContext + prefillTokens);
   const samples = decodeTokens + (prefillTokens > 0 ? 1 : 0);
   const linearFlops = tokens * g.linearFlopsPerToken + samples * g.lmHeadFlopsPerSample;
   const attentionFlops =
     (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.attentionFlopsPerContextToken;
-  const memorySec = bytes / (g.bandwidthBytesPerSec * f.bandwidth);
-  const computeSec =
-    linearFlops / (g.peakLinearFlops * f.compute) + attentionFlops / (g.peakAttentionFlops * f.compute);
+  const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
+  const linearSec = Math.max(weightBytes / bandwidth, linearFlops / (g.peakLinearFlops * f.compute));
+  const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
-  return Math.max(memorySec, computeSec) + commSec;
+  return linearSec + attentionSec + commSec;
 }
 
 /** What a decoding sequence waits between tokens when the step carries only decodes. */

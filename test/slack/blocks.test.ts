@@ -228,7 +228,11 @@ describe('recommendations', () => {
     };
     const details = optionDetailsView({ option, spec: plan.spec, rank: 2, ranked: 5, memory });
     const shown = renderAsText(details).text;
-    expect(shown).toMatch(/TTFT p50 \/ p95: [\d.]+ m?s \/ [\d.]+ m?s ✓ target 500 ms/);
+    expect(shown).toMatch(/TTFT p50 \/ p95: [\d.]+ m?s \/ [\d.]+ m?s ±\d+% ✓ target 500 ms/);
+    // The ± is explained: where the band comes from and how many held-out comparisons it rests on.
+    expect(shown).toMatch(
+      /Expected error \(±\): 9 in 10 predictions .* TTFT ±\d+%, ITL ±\d+%, E2E ±\d+%: .*comparisons/,
+    );
     expect(shown).toMatch(/Capacity: up to [\d.]+ req\/s in total/);
     expect(shown).toMatch(/\$[\d.]+\/h/);
     expect(shown).toMatch(/per million output tokens/);

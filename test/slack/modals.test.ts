@@ -175,7 +175,7 @@ describe('modals through the Slack stand-in: Edit spec, Details, What if…', ()
       await bot.slack.waitFor(() => bot.slack.callsOf('views.update').length > updates);
       const details = viewText(bot.slack.view(view.id)!);
       expect(details).toContain(option.modelId);
-      expect(details).toMatch(/TTFT p50 \/ p95\n[\d.]+ m?s \/ [\d.]+ m?s [✓✗] target 300 ms/);
+      expect(details).toMatch(/TTFT p50 \/ p95\n[\d.]+ m?s \/ [\d.]+ m?s ±\d+% [✓✗] target 300 ms/);
       expect(details).toMatch(/\$[\d.,]+\/month \(\$[\d.]+\/h\)\n\$[\d.]+ per million output tokens/);
       expect(details).toMatch(
         /Memory per GPU \(80(\.0)? GB\)\n• Weights [\d.]+ GB \(\d+%\)\n• KV cache [\d.]+ GB/,

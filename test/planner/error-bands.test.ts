@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import type { Knowledge } from '../../src/knowledge/catalog.js';
+import { readCatalogFiles } from '../../src/knowledge/data-files.js';
+import { heldOutCalibrations, servingComparisons } from '../../src/planner/accuracy.js';
+import { ERROR_BANDS, errorBandOf, errorBandTable } from '../../src/planner/error-bands.js';
+import { planDeployment, predictPerformance } from '../../src/planner/index.js';
+import { gpusWithVariants } from '../../src/planner/public-measurements.js';
+import { buildSpec } from '../../src/spec/index.js';
+import { intentWith } from '../fixtures/intent.js';
+import { FIXTURE_GPUS, FIXTURE_MODELS } from './fixtures.js';
+import { allMeasurements } from './measurements.js';
+
+const measurements = allMeasurements();
+const catalog = readCatalogFiles();
+
+describe('error bands', () => {
+  it('are the p90 of the current leave-one-source-out errors (regenerate: npx tsx bench/accuracy.ts --bands)', () => {
+    // As bench/accuracy.ts builds it: the catalog, then test fixtures (published figures) for ids it lacks.
+    const lacking = <T extends { id: string }>(own: T[], extra: T[]) => [
+      ...own,
+      ...extra.filter((x) => !own.some((y) => y.id === x.id)),
+    ];
+    const knowledge: Knowledge = {
+      ...catalog,
+      models: lacking(catalog.models, FIXTURE_MODELS),
+      gpus: gpusWithVariants(lacking(catalog.gpus, FIXTURE_GPUS), measurements),
+      benchmarks: [],
+    };
+    const heldOut = heldOutCalibrations(measurements, knowledge);
+    const { comparisons } = servingComparisons(measurements, knowledge, (id) => heldOut.get(id)!);
+    const fresh = errorBandTable(comparisons);
+    // Catalog models added later bring their measurements in: each band may move a little, not flip.
+    for (const [key, row] of Object.entries(ERROR_BANDS)) {
+      const now = fresh[key];
+      expect(now, key).toBeDefined();
+      for (const metric of ['ttft', 'itl', 'e2e'] as const) {
+        if (row[metric] === null || now![metric] === null) continue;
+        expect(Math.abs(row[metric]! - now![metric]!), `${key} ${metric}`).toBeLessThanOrEqual(10);
+      }
+    }
+  });
+
+  it('fall back to coarser scopes where a family, class or region has too few comparisons', () => {
+    // No measured MI300X point: the band is the pooled one of its load region, said so in words.
+    const amd = errorBandOf('amd-cdna', 'moe', 'high');
+    expect(amd.scope).toMatch(/all GPUs/);
+    expect(amd.itlPct).toBe(ERROR_BANDS['*|*|high']!.itl);
+    const hopperDense = errorBandOf('nvidia-hopper', 'dense', 'high');
+    expect(hopperDense.itlPct).toBe(ERROR_BANDS['nvidia-hopper|dense|high']!.itl);
+    for (const band of [amd, hopperDense]) {
+      for (const pct of [band.ttftPct, band.itlPct, band.e2ePct]) expect(pct).toBeGreaterThan(0);
+    }
+  });
+
+  it('ride on every prediction and every planned option, and a saturated load takes the overloaded band', () => {
+    const knowledge: Knowledge = { ...catalog, benchmarks: [] };
+    const config = {
+      modelId: 'meta-llama/Llama-3.1-8B-Instruct',
+      gpuId: 'H100',
+      gpuCount: 1,
+      tensorParallel: 1,
+      precision: 'bf16' as const,
+      promptTokens: 500,
+      outputTokens: 200,
+    };
+    const light = predictPerformance({ ...config, load: { kind: 'rate', value: 0.5 } }, knowledge);
+    const over = predictPerformance({ ...config, load: { kind: 'rate', value: 1e4 } }, knowledge);
+    if (!light.ok || !over.ok) throw new Error('prediction failed');
+    expect(light.prediction.errorBand).toEqual(errorBandOf('nvidia-hopper', 'dense', 'light'));
+    expect(over.prediction.errorBand).toEqual(errorBandOf('nvidia-hopper', 'dense', 'overloaded'));
+    expect(light.prediction.notes.at(-1)).toMatch(/^Expected error: TTFT ±\d+%, ITL ±\d+%, E2E ±\d+%/);
+    const plan = planDeployment(buildSpec(intentWith({ users: 500 }), catalog.useCases), knowledge);
+    expect(plan.recommendations.length).toBeGreaterThan(0);
+    for (const option of plan.recommendations) {
+      expect(option.predicted.errorPct?.ttft, option.id).toBeGreaterThan(0);
+      expect(option.predicted.errorPct?.scope, option.id).toMatch(/comparisons/);
+    }
+  });
+});
