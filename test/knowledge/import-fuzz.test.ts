@@ -170,3 +170,62 @@ describe('imports, fuzzed: 0 crashes, 0 inputs over 100 ms, nothing invalid impo
     );
   });
 });
+
+describe('config.json figures too big to be real are refused, never built into arrays (CI counterexample)', () => {
+  const importOf = (config: Json) =>
+    importedModel(readHfConfig(config), {
+      id: 'fuzz/model',
+      tasks: ['chatbot_conversational'],
+      sourceUrl: 'file:///tmp/config.json',
+    });
+  const problemsOfConfig = (config: Json): readonly string[] => {
+    try {
+      importOf(config);
+    } catch (error) {
+      if (error instanceof HfConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it.each([2147483647, 1e308])(
+    'a llama4 config with num_hidden_layers %d is an HfConfigError naming the field, not a RangeError',
+    (huge) => {
+      const config = json('hf-configs', 'Llama-4-Scout-17B-16E-Instruct.json');
+      const broken = mutate(config, ['text_config', 'num_hidden_layers'], huge);
+      expect(problemsOfConfig(broken)).toContain(
+        `text_config.num_hidden_layers is ${huge}, more than any real config holds (at most 4096)`,
+      );
+    },
+  );
+
+  it('every whole-number field of every fixture, set to 2147483647 or 1e308, is refused or imported finite', () => {
+    for (const file of readdirSync(join(fixtures, 'hf-configs')).filter((name) => name.endsWith('.json'))) {
+      const config = json('hf-configs', file);
+      const numeric = pathsOf(config).filter((path) => {
+        const value = path.reduce<unknown>(
+          (node, key) => (node as Record<string | number, unknown>)[key],
+          config,
+        );
+        return typeof value === 'number' && Number.isInteger(value);
+      });
+      for (const path of numeric) {
+        for (const huge of [2147483647, 1e308]) {
+          const broken = mutate(config, path, huge);
+          let model: Model | undefined;
+          const ms = quietMs(() => {
+            try {
+              model = importOf(broken);
+            } catch (error) {
+              expect(error, `${file} ${path.join('.')}=${huge}: ${String(error)}`).toBeInstanceOf(
+                HfConfigError,
+              );
+            }
+          }, 100);
+          expect(ms, `${file} ${path.join('.')}=${huge}`).toBeLessThan(100);
+          if (model) expect(Model.safeParse(model).success, `${file} ${path.join('.')}=${huge}`).toBe(true);
+        }
+      }
+    }
+  });
+});
