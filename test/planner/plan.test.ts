@@ -243,6 +243,33 @@ describe('planDeployment', () => {
     }
   });
 
+  it('shows "DeepSeek R1 for 200 users" as written in its distinct setups: int4, fp8 on one node, fp8 across nodes', () => {
+    const r1 = 'deepseek-ai/DeepSeek-R1';
+    const plan = planDeployment(specOf({ users: 200, models: [r1] }), knowledge);
+    const shown = plan.recommendations;
+    expect(shown).toHaveLength(5);
+    // The cheapest shape alone would be int4 everywhere; the list must carry the published fp8 weights too.
+    expect(new Set(shown.map((option) => option.precision))).toEqual(new Set(['int4', 'fp8', 'bf16']));
+    const fp8Node = shown.find(
+      (option) =>
+        option.precision === 'fp8' &&
+        option.pipelineParallel === undefined &&
+        ['H200', 'B200'].includes(option.gpuId),
+    );
+    expect(fp8Node, shown.map((option) => option.id).join(' ')).toBeDefined();
+    expect(fp8Node!.gpusPerReplica).toBe(8);
+    const h100Nodes = shown.find((option) => option.gpuId === 'H100' && (option.pipelineParallel ?? 1) > 1);
+    expect(h100Nodes, shown.map((option) => option.id).join(' ')).toMatchObject({
+      precision: 'fp8',
+      tensorParallel: 8,
+      pipelineParallel: 2,
+    });
+    // Each distinct setup on a GPU type of its own, and none repeated.
+    const setups = shown.map((option) => `${option.precision}|${(option.pipelineParallel ?? 1) > 1}`);
+    expect(new Set(setups).size).toBe(shown.length);
+    expect(new Set(shown.map((option) => option.gpuId)).size).toBe(shown.length);
+  });
+
   it('plans Llama 3.1 405B at bf16 across H100 nodes, where one node cannot hold it', () => {
     const plan = planDeployment(
       specOf({
