@@ -6,6 +6,7 @@ import {
   DEFAULT_GPU_MEMORY_UTILIZATION,
   KV_BLOCK_TOKENS,
   type KvCacheDtype,
+  precisionRunsOn,
   usableMemoryBytes,
 } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
@@ -463,6 +464,7 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
   for (const model of fitting) {
     for (const { precision } of model.precisions) {
       for (const gpu of allowedGpus) {
+        if (!precisionRunsOn(precision, gpu)) continue;
         for (const tensorParallel of TENSOR_PARALLEL_DEGREES) {
           if (tensorParallel > gpu.maxPerNode || tensorParallel > maxGpus) continue;
           shapes.push({ modelId: model.id, gpuId: gpu.id, tensorParallel, precision });

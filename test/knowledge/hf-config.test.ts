@@ -222,17 +222,34 @@ describe('readHfConfig on published configs', () => {
     expect(precision(config('Qwen3-14B'))).toBe('bf16');
     expect(precision(config('Qwen3-14B-FP8'))).toBe('fp8');
     expect(precision(config('Qwen2.5-72B-Instruct-AWQ'))).toBe('int4');
-    expect(precision(config('gpt-oss-120b'))).toBe('int4');
+    expect(precision(config('gpt-oss-120b'))).toBe('mxfp4');
     const llama = config('Llama-3.1-8B-Instruct');
-    const compressed = (weights: Json) => ({
+    const compressed = (weights: Json, input_activations: Json | null = null) => ({
       ...llama,
       quantization_config: {
         quant_method: 'compressed-tensors',
-        config_groups: { group_0: { targets: ['Linear'], weights } },
+        config_groups: { group_0: { targets: ['Linear'], weights, input_activations } },
       },
     });
     expect(precision(compressed({ num_bits: 4, type: 'int', group_size: 128 }))).toBe('int4');
     expect(precision(compressed({ num_bits: 8, type: 'float', strategy: 'channel' }))).toBe('fp8');
+    // RedHatAI's quantized.w8a8 checkpoints: INT8 weights per channel, INT8 activations per token.
+    expect(
+      precision(
+        compressed(
+          { num_bits: 8, type: 'int', strategy: 'channel' },
+          { num_bits: 8, type: 'int', dynamic: true },
+        ),
+      ),
+    ).toBe('w8a8');
+    // llm-compressor's NVFP4 scheme: 4-bit floats in groups of 16; ModelOpt's NVFP4 export says so by name.
+    expect(precision(compressed({ num_bits: 4, type: 'float', group_size: 16 }))).toBe('nvfp4');
+    expect(
+      precision({ ...llama, quantization_config: { quant_method: 'modelopt', quant_algo: 'NVFP4' } }),
+    ).toBe('nvfp4');
+    expect(
+      precision({ ...llama, quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8' } }),
+    ).toBe('fp8');
     expect(precision({ ...llama, quantization_config: { quant_method: 'gptq', bits: 4 } })).toBe('int4');
     expect(precision({ ...llama, torch_dtype: 'float16' })).toBe('bf16');
     const float32 = readHfConfig({ ...llama, torch_dtype: 'float32' });
@@ -240,7 +257,7 @@ describe('readHfConfig on published configs', () => {
     expect(float32.notes.join('\n')).toMatch(/float32: vLLM serves it at 16 bits/);
 
     expect(problemsOf(compressed({ num_bits: 8, type: 'int' }))).toMatch(
-      /config_groups store 8-bit int weights; Compass plans FP8 and 4-bit weights only/,
+      /config_groups store 8-bit int weights; Compass plans FP8, W8A8 and 4-bit weights only/,
     );
     expect(problemsOf({ ...llama, quantization_config: { quant_method: 'gptq', bits: 8 } })).toMatch(
       /quantization_config.bits is 8/,
