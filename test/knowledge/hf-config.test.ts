@@ -493,3 +493,30 @@ describe('supportedTasks', () => {
     expect(() => supportedTasks(512, useCases)).toThrow(/holds no use case's default request/);
   });
 });
+
+describe('catalog entries whose config.json is a fixture', () => {
+  const cases: [fixture: string, id: string][] = [
+    ['Kimi-K2-Instruct', 'moonshotai/Kimi-K2-Instruct'],
+    ['GLM-4.6', 'zai-org/GLM-4.6'],
+    ['GLM-4.5-Air', 'zai-org/GLM-4.5-Air'],
+    ['DeepSeek-V3', 'deepseek-ai/DeepSeek-V3'],
+    ['Qwen3-235B-A22B', 'Qwen/Qwen3-235B-A22B'],
+    ['Llama-3.1-8B-Instruct', 'meta-llama/Llama-3.1-8B-Instruct'],
+    ['Mistral-Small-3.2-24B-Instruct-2506', 'mistralai/Mistral-Small-3.2-24B-Instruct-2506'],
+  ];
+
+  it.each(cases)(
+    '%s: the catalog plans the architecture the importer reads, so KV and weights agree',
+    (fixture, id) => {
+      const entry = catalog.models.find((model) => model.id === id)!;
+      const facts = readHfConfig(config(fixture));
+      // The catalog may leave out what the importer derives (layouts); every figure both state must agree.
+      const { layout: _layout, ...read } = facts.architecture;
+      expect(entry.architecture).toMatchObject(read);
+      expect(kvBytesPerToken(entry)).toBe(kvBytesPerToken(asModel(facts, id)));
+      expect(Math.abs(entry.paramsTotalB * 1e9 - facts.paramsTotal) / facts.paramsTotal, id).toBeLessThan(
+        0.02,
+      );
+    },
+  );
+});
