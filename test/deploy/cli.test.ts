@@ -6,7 +6,8 @@ import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { flagValue, predictorOf, serverOf } from './fixtures.js';
 
-const TEXT = 'chatbot for 1000 users on L4';
+// A model needing several replicas: the deployment autoscales, which the quota checks below rely on.
+const TEXT = 'qwen2.5 7b chatbot for 1000 users on L4';
 
 describe('compass manifests', () => {
   let testDb: TestDatabase;

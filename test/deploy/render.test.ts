@@ -41,7 +41,7 @@ interface WorkerSpec {
 }
 
 describe('renderManifests with vLLM', () => {
-  const input = manifestInput({ gpuTypes: ['L4'] });
+  const input = manifestInput();
   const { option, spec } = input;
   const objects = rendered(input);
   const server = serverOf(objects);
