@@ -43,11 +43,17 @@ export type RenderResult = { ok: true; objects: KubeObject[] } | { ok: false; re
 export const SERVER_PORT = 8080;
 const GIB = 2 ** 30;
 
-/** `--quantization` when vLLM quantizes base weights on load: FP8 online, 4-bit through bitsandbytes. */
+/**
+ * `--quantization` when vLLM quantizes base weights on load: FP8 online, 4-bit through bitsandbytes. The other
+ * formats exist only as published checkpoints (the catalog requires one).
+ */
 const ON_LOAD_QUANTIZATION: Record<Precision, string | null> = {
   bf16: null,
   fp8: 'fp8',
+  w8a8: null,
   int4: 'bitsandbytes',
+  mxfp4: null,
+  nvfp4: null,
 };
 
 interface Probe {

@@ -225,13 +225,18 @@ function modelPhrasePattern(phrase: string): RegExp {
 }
 
 function buildModelIndex(models: ModelVocabulary): ModelIndex {
-  const byPhrase = new Map<string, Set<string>>();
+  // A phrase that is a model's own name belongs to it alone: "deepseek r1" is DeepSeek R1, not also R1 0528 with
+  // its date stripped. Stripped names only claim phrases no model is named by.
+  const named = new Map<string, Set<string>>();
+  const stripped = new Map<string, Set<string>>();
   const byFamily = new Map<string, { id: string; tokens: string[] }[]>();
   for (const model of models) {
     const repo = model.id.slice(model.id.indexOf('/') + 1);
     const names = [model.id, repo, model.name, ...model.aliases].map(modelWords);
-    for (const words of names.flatMap((name) => [name, withoutSuffixes(name)])) {
-      if (words) addTo(byPhrase, words, model.id);
+    for (const name of names) {
+      if (name) addTo(named, name, model.id);
+      const bare = withoutSuffixes(name);
+      if (bare && bare !== name) addTo(stripped, bare, model.id);
     }
     const word = familyWord(model.family);
     if (word.length >= 3) {
@@ -240,6 +245,7 @@ function buildModelIndex(models: ModelVocabulary): ModelIndex {
     }
   }
   // A bare family word is handled as a family so that "qwen 2.5" can narrow it down.
+  const byPhrase = new Map([...stripped, ...named]);
   const phrases = [...byPhrase]
     .filter(([words]) => !byFamily.has(words))
     .map(([words, ids]) => ({ words, pattern: modelPhrasePattern(words), ids: [...ids].sort() }))

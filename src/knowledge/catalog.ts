@@ -43,6 +43,8 @@ export const Gpu = z.object({
   bf16Tflops: positive,
   /** Dense FP8 throughput; null where the GPU has no FP8 tensor cores. */
   fp8Tflops: positive.nullable(),
+  /** Dense FP4 throughput (NVFP4/MXFP4 tensor cores, Blackwell on); absent or null on earlier GPUs. */
+  fp4Tflops: positive.nullable().optional(),
   interconnect: z.object({
     kind: z.enum(['nvlink', 'xgmi', 'pcie']),
     /** Vendor-quoted aggregate bidirectional bandwidth per GPU, GB/s. */
@@ -149,11 +151,19 @@ export const ModelArchitecture = z.object({
 });
 export type ModelArchitecture = z.infer<typeof ModelArchitecture>;
 
-export const ServedPrecision = z.object({
-  precision: Precision,
-  /** Hugging Face repo that serves this precision; null = vLLM quantizes the base weights on load. */
-  checkpoint: z.string().min(1).nullable(),
-});
+/** Precisions vLLM can produce from 16-bit weights as it loads them; the others need a published checkpoint. */
+export const ON_LOAD_PRECISIONS: readonly Precision[] = ['bf16', 'fp8', 'int4'];
+
+export const ServedPrecision = z
+  .object({
+    precision: Precision,
+    /** Hugging Face repo that serves this precision; null = vLLM quantizes the base weights on load. */
+    checkpoint: z.string().min(1).nullable(),
+  })
+  .refine((served) => served.checkpoint !== null || ON_LOAD_PRECISIONS.includes(served.precision), {
+    message: `vLLM cannot quantize to this precision on load; name the checkpoint that ships it`,
+    path: ['checkpoint'],
+  });
 export type ServedPrecision = z.infer<typeof ServedPrecision>;
 
 export const QualityEvidence = z.object({

@@ -131,7 +131,11 @@ function checkModel(model: Model, useCases: ReadonlyMap<string, UseCase>, report
   }
 
   const precisions = model.precisions.map(({ precision }) => precision);
-  if (!precisions.includes('bf16')) at('precisions', 'bf16 must be served');
+  // A model released in FP8 (DeepSeek V3.x, Kimi K2) is served as released; anything else has its bf16 weights.
+  const asReleased = model.precisions.some(({ checkpoint }) => checkpoint === model.id);
+  if (!precisions.includes('bf16') && !asReleased) {
+    at('precisions', 'bf16 must be served, or the release itself (a checkpoint equal to the id)');
+  }
   precisions.forEach((precision, index) => {
     if (precisions.indexOf(precision) !== index) {
       at(`precisions[${index}].precision`, `${precision} is listed more than once`);

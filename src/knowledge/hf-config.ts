@@ -197,7 +197,7 @@ function precisionOf(
   return 'bf16';
 }
 
-const QUANT_METHODS = ['fp8', 'fbgemm_fp8', 'awq', 'gptq', 'compressed-tensors', 'mxfp4'];
+const QUANT_METHODS = ['fp8', 'fbgemm_fp8', 'awq', 'gptq', 'compressed-tensors', 'mxfp4', 'modelopt'];
 
 function quantizedPrecision(quantization: Json, problems: string[]): Precision | undefined {
   const method = quantization.quant_method;
@@ -206,7 +206,17 @@ function quantizedPrecision(quantization: Json, problems: string[]): Precision |
     case 'fbgemm_fp8':
       return 'fp8';
     case 'mxfp4':
-      return 'int4';
+      return 'mxfp4';
+    case 'modelopt': {
+      // NVIDIA ModelOpt checkpoints (hf_quant_config.json folded into config.json): FP8 or NVFP4.
+      const algorithm = quantization.quant_algo;
+      if (algorithm === 'FP8') return 'fp8';
+      if (algorithm === 'NVFP4') return 'nvfp4';
+      problems.push(
+        `quantization_config.quant_algo is ${JSON.stringify(algorithm)}: modelopt checkpoints are understood as FP8 or NVFP4`,
+      );
+      return undefined;
+    }
     case 'awq':
     case 'gptq': {
       const bits = quantization.bits ?? quantization.w_bit;
@@ -226,13 +236,18 @@ function quantizedPrecision(quantization: Json, problems: string[]): Precision |
   }
 }
 
-/** llm-compressor checkpoints: every `config_groups.*.weights` must agree on FP8 or 4-bit weights. */
+/**
+ * llm-compressor checkpoints: every `config_groups.*.weights` must agree. 8-bit floats are FP8; 8-bit integers with
+ * 8-bit activations W8A8; 4-bit integers W4A16; 4-bit floats in blocks of 16 NVFP4.
+ */
 function compressedTensorsPrecision(quantization: Json, problems: string[]): Precision | undefined {
   const groups = isObject(quantization.config_groups) ? Object.entries(quantization.config_groups) : [];
   const schemes = new Set(
     groups.map(([, group]) => {
       const weights = isObject(group) && isObject(group.weights) ? group.weights : {};
-      return `${weights.num_bits}-bit ${weights.type}`;
+      const activations = isObject(group) && isObject(group.input_activations) ? group.input_activations : {};
+      const scheme = `${weights.num_bits}-bit ${weights.type}`;
+      return scheme === '8-bit int' && activations.num_bits === 8 ? `${scheme} (8-bit activations)` : scheme;
     }),
   );
   const [scheme, ...others] = [...schemes];
@@ -245,9 +260,11 @@ function compressedTensorsPrecision(quantization: Json, problems: string[]): Pre
     return undefined;
   }
   if (scheme === '8-bit float') return 'fp8';
-  if (scheme === '4-bit int' || scheme === '4-bit float') return 'int4';
+  if (scheme === '8-bit int (8-bit activations)') return 'w8a8';
+  if (scheme === '4-bit int') return 'int4';
+  if (scheme === '4-bit float') return 'nvfp4';
   problems.push(
-    `quantization_config.config_groups store ${scheme} weights; Compass plans FP8 and 4-bit weights only`,
+    `quantization_config.config_groups store ${scheme} weights; Compass plans FP8, W8A8 and 4-bit weights only`,
   );
   return undefined;
 }

@@ -3,7 +3,7 @@
  * Everything here is a constant of vLLM or of the hardware, not something fitted: fitted factors live in
  * `calibrate.ts` and are reported with every prediction.
  */
-import type { Precision } from '../knowledge/catalog.js';
+import type { Gpu, Precision } from '../knowledge/catalog.js';
 
 export const GIB = 1024 ** 3;
 
@@ -13,7 +13,24 @@ export const GIB = 1024 ** 3;
  * quantized paths (VocabParallelEmbedding / ParallelLMHead are not quantized by AWQ, GPTQ, or llm-compressor FP8
  * checkpoints, which list lm_head as ignored); this reproduces the measured 33.88 GiB/GPU of Llama-3.3-70B FP8 at TP2.
  */
-export const BODY_BYTES_PER_PARAM: Record<Precision, number> = { bf16: 2, fp8: 1, int4: 0.5 + 2.5 / 128 };
+export const BODY_BYTES_PER_PARAM: Record<Precision, number> = {
+  bf16: 2,
+  fp8: 1,
+  // One fp32 scale per output channel: a few bytes per thousands of weights.
+  w8a8: 1,
+  int4: 0.5 + 2.5 / 128,
+  // OCP MX: an 8-bit shared exponent per block of 32 4-bit values (4.25 bits).
+  mxfp4: (4 + 8 / 32) / 8,
+  // NVFP4: an FP8 scale per block of 16 4-bit values (4.5 bits), plus one fp32 scale per tensor.
+  nvfp4: (4 + 8 / 16) / 8,
+};
+
+/**
+ * Whether vLLM serves the precision on the GPU: NVFP4 checkpoints need FP4 tensor cores (Blackwell). The rest run
+ * everywhere vLLM does (FP8 weights on Ampere through the weight-only Marlin kernels).
+ */
+export const precisionRunsOn = (precision: Precision, gpu: Gpu): boolean =>
+  precision !== 'nvfp4' || (gpu.fp4Tflops ?? null) !== null;
 export const EMBEDDING_BYTES_PER_PARAM = 2;
 /** Activations and all-reduce payloads are 16-bit for every weight precision vLLM serves. */
 export const ACTIVATION_BYTES = 2;
@@ -35,8 +52,21 @@ export const KV_BYTES: Record<KvCacheDtype, number> = { auto: 2, fp8: 1 };
 export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
 
 /** Weights are dequantized in the GEMM (no tensor-core path for their format on this GPU). */
-export function weightOnlyQuantized(precision: Precision, fp8TensorCores: boolean): boolean {
-  return precision === 'int4' || (precision === 'fp8' && !fp8TensorCores);
+export function weightOnlyQuantized(
+  precision: Precision,
+  gpu: { fp8Tflops: number | null; fp4Tflops?: number | null | undefined },
+): boolean {
+  switch (precision) {
+    case 'int4':
+      return true;
+    case 'fp8':
+      return gpu.fp8Tflops === null;
+    case 'mxfp4':
+    case 'nvfp4':
+      return gpu.fp4Tflops == null;
+    default:
+      return false;
+  }
 }
 
 /** vLLM allocates KV in blocks of 16 tokens (CUDA default block_size). */

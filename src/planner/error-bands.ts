@@ -47,25 +47,27 @@ export const MIN_BAND_POINTS = 4;
  * "any", from the finest scope with enough comparisons to the pooled one.
  */
 export const ERROR_BANDS: Record<string, BandRow> = {
-  '*|*|*': { ttft: 58, itl: 54, e2e: 11, n: 67 },
+  '*|*|*': { ttft: 58, itl: 63, e2e: 11, n: 72 },
   '*|*|high': { ttft: 57, itl: 32, e2e: 11, n: 23 },
   '*|*|light': { ttft: 67, itl: 32, e2e: null, n: 30 },
-  '*|*|overloaded': { ttft: null, itl: 56, e2e: null, n: 14 },
-  'nvidia-ampere|*|*': { ttft: 72, itl: 60, e2e: null, n: 34 },
+  '*|*|overloaded': { ttft: null, itl: 67, e2e: null, n: 19 },
+  'nvidia-ampere|*|*': { ttft: 72, itl: 64, e2e: null, n: 37 },
   'nvidia-ampere|*|light': { ttft: 77, itl: 38, e2e: null, n: 20 },
-  'nvidia-ampere|*|overloaded': { ttft: null, itl: 60, e2e: null, n: 9 },
+  'nvidia-ampere|*|overloaded': { ttft: null, itl: 64, e2e: null, n: 12 },
   'nvidia-ampere|dense|*': { ttft: 72, itl: 73, e2e: null, n: 30 },
   'nvidia-ampere|dense|light': { ttft: 77, itl: 38, e2e: null, n: 20 },
   'nvidia-ampere|dense|overloaded': { ttft: null, itl: 63, e2e: null, n: 5 },
-  'nvidia-ampere|moe|*': { ttft: null, itl: 42, e2e: null, n: 4 },
-  'nvidia-ampere|moe|overloaded': { ttft: null, itl: 42, e2e: null, n: 4 },
-  'nvidia-hopper|*|*': { ttft: 53, itl: 49, e2e: 11, n: 33 },
+  'nvidia-ampere|moe|*': { ttft: null, itl: 63, e2e: null, n: 7 },
+  'nvidia-ampere|moe|overloaded': { ttft: null, itl: 63, e2e: null, n: 7 },
+  'nvidia-hopper|*|*': { ttft: 53, itl: 53, e2e: 11, n: 35 },
   'nvidia-hopper|*|high': { ttft: 39, itl: 7, e2e: 11, n: 18 },
   'nvidia-hopper|*|light': { ttft: 40, itl: null, e2e: null, n: 10 },
-  'nvidia-hopper|*|overloaded': { ttft: null, itl: 54, e2e: null, n: 5 },
+  'nvidia-hopper|*|overloaded': { ttft: null, itl: 65, e2e: null, n: 7 },
   'nvidia-hopper|dense|*': { ttft: 53, itl: 14, e2e: 11, n: 29 },
   'nvidia-hopper|dense|high': { ttft: 39, itl: 7, e2e: 11, n: 18 },
   'nvidia-hopper|dense|light': { ttft: 40, itl: null, e2e: null, n: 10 },
+  'nvidia-hopper|moe|*': { ttft: null, itl: 67, e2e: null, n: 5 },
+  'nvidia-hopper|moe|overloaded': { ttft: null, itl: 67, e2e: null, n: 5 },
 };
 
 export interface ErrorBand {

@@ -4,7 +4,12 @@
  * rest of the memory, so a fit leaves vLLM's budget a margin for it).
  */
 import type { Gpu, Model, Precision, UseCaseId } from '../knowledge/catalog.js';
-import { DEFAULT_GPU_MEMORY_UTILIZATION, usableMemoryBytes } from './assumptions.js';
+import {
+  BODY_BYTES_PER_PARAM,
+  DEFAULT_GPU_MEMORY_UTILIZATION,
+  precisionRunsOn,
+  usableMemoryBytes,
+} from './assumptions.js';
 import { weightBytesTotal } from './memory.js';
 
 /** Share of vLLM's budget the weights may take, leaving the rest for activations and a useful KV cache. */
@@ -12,16 +17,17 @@ const WEIGHT_SHARE = 0.85;
 /** GPU counts a replica takes: 1–8 within a node, then whole 8-GPU nodes. */
 const GPU_COUNTS = [1, 2, 4, 8, 16, 24, 32] as const;
 
-const PRECISION_ORDER: Precision[] = ['bf16', 'fp8', 'int4'];
-
 function holds(model: Model, precision: Precision, gpu: Gpu, gpus: number): boolean {
   const budget = usableMemoryBytes(gpu.memoryGb, gpu.memoryBandwidthGBps) * DEFAULT_GPU_MEMORY_UTILIZATION;
   return weightBytesTotal(model, precision) <= gpus * budget * WEIGHT_SHARE;
 }
 
-/** The fewest GPUs of this type (at the lightest served precision) that hold the model's weights. */
+/** The fewest GPUs of this type (at the lightest served precision it runs) that hold the model's weights. */
 function smallestFit(model: Model, gpu: Gpu): { gpus: number; precision: Precision } | null {
-  const served = PRECISION_ORDER.filter((p) => model.precisions.some((s) => s.precision === p)).reverse();
+  const served = model.precisions
+    .map((s) => s.precision)
+    .filter((p) => precisionRunsOn(p, gpu))
+    .sort((a, b) => BODY_BYTES_PER_PARAM[a] - BODY_BYTES_PER_PARAM[b]);
   for (const gpus of GPU_COUNTS) {
     if (gpus > gpu.maxPerNode && gpus % gpu.maxPerNode !== 0) continue;
     const precision = served.find((p) => holds(model, p, gpu, gpus));
@@ -43,7 +49,10 @@ export function fitAdvice(
   useCase: UseCaseId,
   catalog: readonly Model[],
 ): string {
-  const lightest = [...model.precisions].sort(
+  const runnable = model.precisions.filter(({ precision }) =>
+    gpus.some((gpu) => precisionRunsOn(precision, gpu)),
+  );
+  const lightest = [...(runnable.length > 0 ? runnable : model.precisions)].sort(
     (a, b) => weightBytesTotal(model, a.precision) - weightBytesTotal(model, b.precision),
   )[0]!.precision;
   const stated = gpus
@@ -58,7 +67,11 @@ export function fitAdvice(
   const alternatives = catalog
     .filter((other) => other.id !== model.id && other.tasks.includes(useCase))
     .filter((other) =>
-      gpus.some((gpu) => other.precisions.some(({ precision }) => holds(other, precision, gpu, maxGpus))),
+      gpus.some((gpu) =>
+        other.precisions.some(
+          ({ precision }) => precisionRunsOn(precision, gpu) && holds(other, precision, gpu, maxGpus),
+        ),
+      ),
     )
     .sort((a, b) => (b.quality[useCase] ?? 0) - (a.quality[useCase] ?? 0))
     .slice(0, 3)

@@ -6,6 +6,7 @@ import {
   DEFAULT_GPU_MEMORY_UTILIZATION,
   KV_BLOCK_TOKENS,
   type KvCacheDtype,
+  precisionRunsOn,
   usableMemoryBytes,
 } from './assumptions.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
@@ -471,6 +472,7 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
   for (const model of fitting) {
     for (const { precision } of model.precisions) {
       for (const gpu of allowedGpus) {
+        if (!precisionRunsOn(precision, gpu)) continue;
         for (const tensorParallel of TENSOR_PARALLEL_DEGREES) {
           if (tensorParallel > gpu.maxPerNode || tensorParallel > maxGpus) continue;
           shapes.push({ modelId: model.id, gpuId: gpu.id, tensorParallel, precision });
@@ -677,7 +679,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     { priority: spec.priority.value, models: spec.models.value, gpuTypes: spec.gpuTypes.value },
   );
   const ranked = kept.sort(ranker(spec.priority.value, kept, context.slo));
-  const shown = diverse(ranked, top).map((option) => describeOption(option, context));
+  const shown = diverse(ranked, top, spec.models.value).map((option) => describeOption(option, context));
   for (const [index, option] of shown.entries()) {
     const rationale = rationaleFor(option, index, shown[0]!, spec.priority.value, context.slo);
     const because = shownBecause.get(option.id);
@@ -725,24 +727,42 @@ function notFitting(
 /** Most options one model or one GPU type may take in the list shown, so the list offers real alternatives. */
 export const MAX_SHOWN_PER_MODEL_OR_GPU = 2;
 
+/** Single-node or multi-node: a replica spanning nodes needs different infrastructure (a multi-node cluster). */
+const nodeShapeOf = (option: SizedOption) => (nodesOf(option) > 1 ? 'multi-node' : 'node');
+
 /**
- * The best `top` options in rank order, one per model and GPU pair, single-node and multi-node counted apart
- * (precision and TP variants crowd out real alternatives), at most MAX_SHOWN_PER_MODEL_OR_GPU per model and per GPU type while others remain to fill the list.
+ * The best `top` options in rank order, so the list offers real alternatives rather than TP variants of one.
+ * A model the user named comes first in each distinct way to serve it (precision × single or multi-node), each on a
+ * GPU type not shown yet: the cheapest int4 shape must not hide the fp8 node or the multi-node one the team may
+ * need. Then one option per model, GPU and node shape (a named model's precisions counted apart), at most
+ * MAX_SHOWN_PER_MODEL_OR_GPU per model and per GPU type while others remain to fill the list.
  */
-function diverse(ranked: SizedOption[], top: number): SizedOption[] {
-  const pairs = new Set<string>();
+function diverse(ranked: SizedOption[], top: number, named: readonly string[]): SizedOption[] {
+  const setupOf = (option: SizedOption) => `${option.modelId}|${option.precision}|${nodeShapeOf(option)}`;
+  const keys = new Set<string>();
   const distinct = ranked.filter((option) => {
-    // A replica spanning nodes needs different infrastructure (a multi-node cluster) from one that fits a node.
-    const pair = `${option.modelId}|${option.gpuId}|${nodesOf(option) > 1 ? 'multi-node' : 'node'}`;
-    if (pairs.has(pair)) return false;
-    pairs.add(pair);
+    const key = named.includes(option.modelId)
+      ? `${setupOf(option)}|${option.gpuId}`
+      : `${option.modelId}|${option.gpuId}|${nodeShapeOf(option)}`;
+    if (keys.has(key)) return false;
+    keys.add(key);
     return true;
   });
   const shown: SizedOption[] = [];
+  for (const option of distinct) {
+    if (shown.length === top) break;
+    if (
+      named.includes(option.modelId) &&
+      shown.every((other) => setupOf(other) !== setupOf(option) && other.gpuId !== option.gpuId)
+    ) {
+      shown.push(option);
+    }
+  }
   const count = (key: string) => shown.filter((o) => o.modelId === key || o.gpuId === key).length;
   for (const option of distinct) {
     if (shown.length === top) break;
     if (
+      !shown.includes(option) &&
       count(option.modelId) < MAX_SHOWN_PER_MODEL_OR_GPU &&
       count(option.gpuId) < MAX_SHOWN_PER_MODEL_OR_GPU
     ) {

@@ -4,6 +4,8 @@
  * the load needs, and options costing a multiple of the cheapest one without a reason the user would accept.
  */
 import type { Priority } from '../intent/schema.js';
+import type { Precision } from '../knowledge/catalog.js';
+import { QUALITY_RETENTION } from './quality.js';
 
 /** What pruning needs to know of a sized option; `latency` is its latency score (lower is better). */
 export interface PrunableOption {
@@ -11,7 +13,7 @@ export interface PrunableOption {
   modelId: string;
   modelName: string;
   gpuId: string;
-  precision: string;
+  precision: Precision;
   gpuCount: number;
   monthlyCostUsd: number;
   quality: number | null;
@@ -45,15 +47,28 @@ export interface Pruned<T> {
 
 const qualityOf = (option: PrunableOption) => option.quality ?? 0;
 
-/** Whether `a` is at least as good as `b` in quality: an unknown quality is comparable only with another unknown. */
-const qualityAtLeast = (a: PrunableOption, b: PrunableOption) =>
-  a.quality === null || b.quality === null ? a.quality === b.quality : a.quality >= b.quality;
+/**
+ * Whether `a` is at least as good as `b` in quality: an unknown quality is comparable only with another unknown, and
+ * two unknowns of one model still differ by what their precisions keep of it (int4 never stands in for fp8).
+ */
+const qualityAtLeast = (a: PrunableOption, b: PrunableOption) => {
+  if (a.quality !== null && b.quality !== null) return a.quality >= b.quality;
+  if (a.quality !== null || b.quality !== null) return false;
+  return a.modelId !== b.modelId || QUALITY_RETENTION[a.precision] >= QUALITY_RETENTION[b.precision];
+};
 
 /**
- * Drops options that another option beats or equals on cost, quality and latency score while beating it on one of
- * them. A sweep in cost order against the front kept so far: O(n × front), the front being small.
+ * Whether `other` may knock `option` out. A named model's options compete only on the same GPU type: which GPUs a
+ * team can get is a constraint no price shows, so its best H100 shape stays beside a cheaper H200 one.
  */
-function undominated<T extends PrunableOption>(options: T[]): T[] {
+const competes = (other: PrunableOption, option: PrunableOption, stated: StatedChoices) =>
+  !stated.models.includes(option.modelId) || other.gpuId === option.gpuId;
+
+/**
+ * Drops options that a competing option beats or equals on cost, quality and latency score while beating it on one
+ * of them. A sweep in cost order against the front kept so far: O(n × front), the front being small.
+ */
+function undominated<T extends PrunableOption>(options: T[], stated: StatedChoices): T[] {
   const byCost = [...options].sort(
     (a, b) => a.monthlyCostUsd - b.monthlyCostUsd || qualityOf(b) - qualityOf(a) || a.latency - b.latency,
   );
@@ -61,6 +76,7 @@ function undominated<T extends PrunableOption>(options: T[]): T[] {
   for (const option of byCost) {
     const beaten = front.some(
       (other) =>
+        competes(other, option, stated) &&
         qualityAtLeast(other, option) &&
         other.latency <= option.latency &&
         (other.monthlyCostUsd < option.monthlyCostUsd ||
@@ -139,7 +155,7 @@ export function pruneOptions<T extends PrunableOption>(options: T[], stated: Sta
     (option) =>
       option.gpuCount <= OVERPROVISIONED_GPU_MULTIPLE * fewest.get(`${option.modelId}|${option.gpuId}`)!,
   );
-  const front = undominated(sized);
+  const front = undominated(sized, stated);
   const cheapest = Math.min(...front.map((option) => option.monthlyCostUsd));
   const cap = EXPENSIVE_COST_MULTIPLE * cheapest;
   const affordable = front.filter((option) => option.monthlyCostUsd <= cap);

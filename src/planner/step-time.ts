@@ -56,6 +56,26 @@ export interface StepGeometry {
   pipelineHopSec: number;
 }
 
+/**
+ * Dense peak of the tensor cores the linear layers run on. Weight-only formats (W4A16, MXFP4 before Blackwell)
+ * dequantize to 16 bits; FP8 weights use FP8 cores where the GPU has them; W8A8 uses INT8 cores, which run at twice
+ * the dense BF16 rate on every GPU here (A100 624 vs 312, H100 1,979 vs 989, MI300X 2,615 vs 1,307 TOPS); NVFP4 and
+ * MXFP4 use FP4 cores on GPUs that have them.
+ */
+export function linearPeakTflops(precision: Precision, gpu: Gpu): number {
+  switch (precision) {
+    case 'fp8':
+      return gpu.fp8Tflops ?? gpu.bf16Tflops;
+    case 'w8a8':
+      return 2 * gpu.bf16Tflops;
+    case 'mxfp4':
+    case 'nvfp4':
+      return gpu.fp4Tflops ?? gpu.bf16Tflops;
+    default:
+      return gpu.bf16Tflops;
+  }
+}
+
 export function stepGeometry(
   model: Model,
   gpu: Gpu,
@@ -76,7 +96,6 @@ export function stepGeometry(
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
-  const fp8Compute = precision === 'fp8' && gpu.fp8Tflops !== null;
   const linkBytesPerSec = (gpu.interconnect.bandwidthGBps / 2) * 1e9 * LINK_EFFICIENCY;
   const ringShare = (2 * (tp - 1)) / tp;
   return {
@@ -90,9 +109,9 @@ export function stepGeometry(
     attentionFlopsPerContextToken:
       (2 * layoutOf(arch).attentionLayers * arch.attentionHeads * attentionWidth) / shards,
     peakLinearFlops:
-      (fp8Compute ? (gpu.fp8Tflops as number) : gpu.bf16Tflops) *
+      linearPeakTflops(precision, gpu) *
       1e12 *
-      (weightOnlyQuantized(precision, gpu.fp8Tflops !== null) ? WEIGHT_ONLY_GEMM_SHARE : 1),
+      (weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 1),
     peakAttentionFlops: gpu.bf16Tflops * 1e12,
     bandwidthBytesPerSec: gpu.memoryBandwidthGBps * 1e9,
     allReducesPerStageStep: tp > 1 ? (2 * arch.layers) / pp : 0,

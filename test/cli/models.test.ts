@@ -181,7 +181,7 @@ describe('compass models import and predict --model-config against the real Post
       ['gemma-3-27b-it', 'gemma3', 'bf16'],
       ['granite-3.1-3b-a800m-instruct', 'granitemoe', 'bf16'],
       ['Phi-3-mini-4k-instruct', 'phi3', 'bf16'],
-      ['gpt-oss-20b', 'gpt_oss', 'int4'],
+      ['gpt-oss-20b', 'gpt_oss', 'mxfp4'],
       ['DeepSeek-V3', 'deepseek_v3', 'fp8'],
       ['Kimi-K2-Instruct', 'kimi_k2', 'fp8'],
       ['GLM-4.5-Air', 'glm4_moe', 'bf16'],
@@ -289,11 +289,11 @@ describe('compass models import and predict --model-config against the real Post
     }
     // gpt-oss ships MXFP4 weights: without --quantization the config's own precision is predicted.
     const gptOss = await predict({ modelConfig: fixture('gpt-oss-20b') });
-    expect(gptOss.notes[0]).toMatch(/gpt-oss-20b int4 on 1× H100/);
+    expect(gptOss.notes[0]).toMatch(/gpt-oss-20b mxfp4 on 1× H100/);
     const fp8 = await run((context) =>
       predictCommand(context, predictOptions({ modelConfig: fixture('gpt-oss-20b'), quantization: 'fp8' })),
     );
-    expect(String(fp8.error)).toMatch(/has no fp8 checkpoint \(available: int4\)/);
+    expect(String(fp8.error)).toMatch(/has no fp8 checkpoint \(available: mxfp4\)/);
     expect((await snapshot()).models.map(({ id }) => id)).toEqual(before);
 
     const both = await run((context) =>

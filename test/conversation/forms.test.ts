@@ -166,7 +166,7 @@ describe('the what-if form and Use this', () => {
     });
     const l4 = knowledge.gpus.find((gpu) => gpu.id === 'L4')!;
     expect(result.ok ? {} : result.errors).toEqual({
-      [WHAT_IF_FIELD.precision]: `${model.name} is served in bf16, int4.`,
+      [WHAT_IF_FIELD.precision]: `${model.name} is served in bf16, mxfp4.`,
       ...(l4.maxPerNode < 8
         ? { [WHAT_IF_FIELD.tensorParallel]: `A L4 node holds at most ${l4.maxPerNode} GPUs.` }
         : {}),

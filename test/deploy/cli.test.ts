@@ -6,7 +6,8 @@ import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 import { flagValue, predictorOf, serverOf } from './fixtures.js';
 
-const TEXT = 'chatbot for 1000 users on L4';
+// A model needing several replicas: the deployment autoscales, which the quota checks below rely on.
+const TEXT = 'qwen2.5 7b chatbot for 1000 users on L4';
 
 describe('compass manifests', () => {
   let testDb: TestDatabase;
@@ -65,6 +66,33 @@ describe('compass manifests', () => {
     expect(served[0]!.metadata.annotations?.['compass.dev/option-id']).toBe(
       JSON.parse(plan.stdout).recommendations[1].id,
     );
+  });
+
+  it('"DeepSeek R1 for 200 users": every option shown renders manifests that pass, multi-node ones with room in the quota', async () => {
+    const text = 'DeepSeek R1 for 200 users';
+    const plan = JSON.parse((await cli(['plan', '--json', text], env)).stdout);
+    const options: { id: string; gpuCount: number; pipelineParallel?: number }[] = plan.recommendations;
+    expect(options.some((option) => (option.pipelineParallel ?? 1) > 1)).toBe(true);
+    const quota = String(Math.max(...options.map((option) => option.gpuCount)));
+    for (const [index, option] of options.entries()) {
+      const result = await cli(['manifests', '--json', '--option', String(index + 1), text], {
+        ...env,
+        DEPLOY_GPU_QUOTA: quota,
+      });
+      expect(result.stderr, option.id).toBe('');
+      expect(result.code, option.id).toBe(0);
+      const objects = KubeObject.array().parse(JSON.parse(result.stdout));
+      const isvc = objects.find((object) => object.kind === 'InferenceService')!;
+      expect(isvc.metadata.annotations?.['compass.dev/option-id']).toBe(option.id);
+      const workerSpec = (predictorOf(objects) as { workerSpec?: { pipelineParallelSize: number } })
+        .workerSpec;
+      expect(workerSpec?.pipelineParallelSize ?? 1, option.id).toBe(option.pipelineParallel ?? 1);
+    }
+    // Under the default quota of one node, a multi-node option is refused with the setting to raise.
+    const multiNode = options.findIndex((option) => (option.pipelineParallel ?? 1) > 1);
+    const refused = await cli(['manifests', '--option', String(multiNode + 1), text], env);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/raise DEPLOY_GPU_QUOTA/);
   });
 
   it("refuses a name KServe's webhook refuses (it must start with a letter), suggesting one it takes", async () => {

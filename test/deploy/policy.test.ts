@@ -16,7 +16,7 @@ const policy: DeployPolicy = {
 
 /** The rendered L4 deployment (one GPU per replica) with `change` applied to a copy. */
 function objectsWith(change: (objects: KubeObject[]) => void): KubeObject[] {
-  const objects = structuredClone(rendered(manifestInput({ gpuTypes: ['L4'] })));
+  const objects = structuredClone(rendered(manifestInput()));
   change(objects);
   return objects;
 }

@@ -37,10 +37,11 @@ interface WorkerSpec {
   tensorParallelSize: number;
   nodeSelector?: Record<string, string>;
   containers: ReturnType<typeof serverOf>[];
+  volumes?: { name: string }[];
 }
 
 describe('renderManifests with vLLM', () => {
-  const input = manifestInput({ gpuTypes: ['L4'] });
+  const input = manifestInput();
   const { option, spec } = input;
   const objects = rendered(input);
   const server = serverOf(objects);
@@ -343,6 +344,38 @@ describe('renderManifests for a replica spanning nodes', () => {
       new RegExp(`would hold up to ${gpus} GPUs \\(${option.gpusPerReplica} per replica`),
     );
     expect(checkManifests(objects, { ...defaultPolicy, gpuQuota: gpus })).toEqual([]);
+  });
+
+  it("gives every worker pod its own weights cache: vLLM's Ray workers load their stage from local disk", () => {
+    const head = serverOf(objects) as ReturnType<typeof serverOf> & {
+      volumeMounts: { name: string; mountPath: string }[];
+    };
+    const worker = predictor.workerSpec.containers[0] as typeof head;
+    const headWeights = (predictor.volumes as { name: string }[]).find((volume) => volume.name === 'weights');
+    const workerWeights = predictor.workerSpec.volumes?.find((volume) => volume.name === 'weights');
+    // A claim per pod of the whole checkpoint's size: one ReadWriteOnce volume cannot follow pods onto two nodes.
+    expect(workerWeights).toEqual(headWeights);
+    expect(workerWeights).toMatchObject({
+      ephemeral: { volumeClaimTemplate: { spec: { accessModes: ['ReadWriteOnce'] } } },
+    });
+    const mount = (container: typeof head) => container.volumeMounts.find((m) => m.name === 'weights');
+    expect(mount(worker)).toEqual(mount(head));
+    const hfHome = (container: typeof head) => container.env?.find((variable) => variable.name === 'HF_HOME');
+    expect(hfHome(worker)).toEqual(hfHome(head));
+    expect(hfHome(worker)?.value).toBe(mount(worker)?.mountPath);
+    // On the node's disk instead, each worker asks for room the way the head does.
+    const onNode = predictorOf(
+      rendered({ ...input, settings: ManifestSettings.parse({ weightCache: 'ephemeral' }) }),
+    ) as typeof predictor;
+    const size = `${weightCacheGib(option.engine.checkpointGb ?? option.engine.weightsGb)}Gi`;
+    expect(onNode.workerSpec.volumes?.find((volume) => volume.name === 'weights')).toEqual({
+      name: 'weights',
+      emptyDir: { sizeLimit: size },
+    });
+    expect(onNode.workerSpec.containers[0]!.resources.requests['ephemeral-storage']).toBe(size);
+    expect(
+      checkManifests(objects, { ...defaultPolicy, gpuQuota: option.gpusPerReplica * option.replicas }),
+    ).toEqual([]);
   });
 
   it('refuses a worker spec without pipeline stages to spread', () => {

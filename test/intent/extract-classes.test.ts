@@ -258,13 +258,18 @@ describe('models', () => {
       'any qwen 3',
       [
         'Qwen/Qwen3-14B',
+        'Qwen/Qwen3-235B-A22B',
         'Qwen/Qwen3-235B-A22B-Instruct-2507',
+        'Qwen/Qwen3-235B-A22B-Thinking-2507',
         'Qwen/Qwen3-30B-A3B',
         'Qwen/Qwen3-32B',
         'Qwen/Qwen3-Next-80B-A3B-Instruct',
       ],
     ],
     ['deepseek r1 on h200s', ['deepseek-ai/DeepSeek-R1']],
+    // A dated release is named by its date; its name without the date stays the original's.
+    ['deepseek r1 0528 on h200s', ['deepseek-ai/DeepSeek-R1-0528']],
+    ['qwen3 235b a22b thinking', ['Qwen/Qwen3-235B-A22B-Thinking-2507']],
     ['the deepseek r1 distill', ['deepseek-ai/DeepSeek-R1-Distill-Llama-70B']],
     ['glm 4.5 air or llama 4 scout', ['meta-llama/Llama-4-Scout-17B-16E-Instruct', 'zai-org/GLM-4.5-Air']],
     ['Mixtral 8x7B', ['mistralai/Mixtral-8x7B-Instruct-v0.1']],

@@ -165,10 +165,10 @@ describe('the shipped data files', () => {
     }
   });
 
-  it('serve bf16 everywhere and name the checkpoint of every int4 precision', () => {
+  it('serve bf16 or the release itself everywhere and name the checkpoint of every precision but fp8', () => {
     for (const { id, precisions } of catalog.models) {
       expect(
-        precisions.some(({ precision }) => precision === 'bf16'),
+        precisions.some(({ precision, checkpoint }) => precision === 'bf16' || checkpoint === id),
         id,
       ).toBe(true);
       for (const { precision, checkpoint } of precisions) {

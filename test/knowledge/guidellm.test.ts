@@ -254,7 +254,9 @@ describe('parseGuidellmReport on a malformed report', () => {
     raw.benchmarks[0].metrics.time_to_first_token_ms.successful.mean = 'fast';
     const problems = problemsOf(raw, { ...target, tensorParallel: 0, precision: 'fp4' as never, source: '' });
     expect(problems).toContain('target.tensorParallel: expected a positive number, got 0');
-    expect(problems).toContain('target.precision: expected one of bf16, fp8, int4, got "fp4"');
+    expect(problems).toContain(
+      'target.precision: expected one of bf16, fp8, w8a8, int4, mxfp4, nvfp4, got "fp4"',
+    );
     expect(problems.some((problem) => problem.startsWith('target.source'))).toBe(true);
     expect(problems).toContain(
       'benchmarks[0].metrics.time_to_first_token_ms.successful.mean: expected a number, got "fast"',

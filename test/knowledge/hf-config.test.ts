@@ -222,17 +222,34 @@ describe('readHfConfig on published configs', () => {
     expect(precision(config('Qwen3-14B'))).toBe('bf16');
     expect(precision(config('Qwen3-14B-FP8'))).toBe('fp8');
     expect(precision(config('Qwen2.5-72B-Instruct-AWQ'))).toBe('int4');
-    expect(precision(config('gpt-oss-120b'))).toBe('int4');
+    expect(precision(config('gpt-oss-120b'))).toBe('mxfp4');
     const llama = config('Llama-3.1-8B-Instruct');
-    const compressed = (weights: Json) => ({
+    const compressed = (weights: Json, input_activations: Json | null = null) => ({
       ...llama,
       quantization_config: {
         quant_method: 'compressed-tensors',
-        config_groups: { group_0: { targets: ['Linear'], weights } },
+        config_groups: { group_0: { targets: ['Linear'], weights, input_activations } },
       },
     });
     expect(precision(compressed({ num_bits: 4, type: 'int', group_size: 128 }))).toBe('int4');
     expect(precision(compressed({ num_bits: 8, type: 'float', strategy: 'channel' }))).toBe('fp8');
+    // RedHatAI's quantized.w8a8 checkpoints: INT8 weights per channel, INT8 activations per token.
+    expect(
+      precision(
+        compressed(
+          { num_bits: 8, type: 'int', strategy: 'channel' },
+          { num_bits: 8, type: 'int', dynamic: true },
+        ),
+      ),
+    ).toBe('w8a8');
+    // llm-compressor's NVFP4 scheme: 4-bit floats in groups of 16; ModelOpt's NVFP4 export says so by name.
+    expect(precision(compressed({ num_bits: 4, type: 'float', group_size: 16 }))).toBe('nvfp4');
+    expect(
+      precision({ ...llama, quantization_config: { quant_method: 'modelopt', quant_algo: 'NVFP4' } }),
+    ).toBe('nvfp4');
+    expect(
+      precision({ ...llama, quantization_config: { quant_method: 'modelopt', quant_algo: 'FP8' } }),
+    ).toBe('fp8');
     expect(precision({ ...llama, quantization_config: { quant_method: 'gptq', bits: 4 } })).toBe('int4');
     expect(precision({ ...llama, torch_dtype: 'float16' })).toBe('bf16');
     const float32 = readHfConfig({ ...llama, torch_dtype: 'float32' });
@@ -240,7 +257,7 @@ describe('readHfConfig on published configs', () => {
     expect(float32.notes.join('\n')).toMatch(/float32: vLLM serves it at 16 bits/);
 
     expect(problemsOf(compressed({ num_bits: 8, type: 'int' }))).toMatch(
-      /config_groups store 8-bit int weights; Compass plans FP8 and 4-bit weights only/,
+      /config_groups store 8-bit int weights; Compass plans FP8, W8A8 and 4-bit weights only/,
     );
     expect(problemsOf({ ...llama, quantization_config: { quant_method: 'gptq', bits: 8 } })).toMatch(
       /quantization_config.bits is 8/,
@@ -475,4 +492,31 @@ describe('supportedTasks', () => {
     );
     expect(() => supportedTasks(512, useCases)).toThrow(/holds no use case's default request/);
   });
+});
+
+describe('catalog entries whose config.json is a fixture', () => {
+  const cases: [fixture: string, id: string][] = [
+    ['Kimi-K2-Instruct', 'moonshotai/Kimi-K2-Instruct'],
+    ['GLM-4.6', 'zai-org/GLM-4.6'],
+    ['GLM-4.5-Air', 'zai-org/GLM-4.5-Air'],
+    ['DeepSeek-V3', 'deepseek-ai/DeepSeek-V3'],
+    ['Qwen3-235B-A22B', 'Qwen/Qwen3-235B-A22B'],
+    ['Llama-3.1-8B-Instruct', 'meta-llama/Llama-3.1-8B-Instruct'],
+    ['Mistral-Small-3.2-24B-Instruct-2506', 'mistralai/Mistral-Small-3.2-24B-Instruct-2506'],
+  ];
+
+  it.each(cases)(
+    '%s: the catalog plans the architecture the importer reads, so KV and weights agree',
+    (fixture, id) => {
+      const entry = catalog.models.find((model) => model.id === id)!;
+      const facts = readHfConfig(config(fixture));
+      // The catalog may leave out what the importer derives (layouts); every figure both state must agree.
+      const { layout: _layout, ...read } = facts.architecture;
+      expect(entry.architecture).toMatchObject(read);
+      expect(kvBytesPerToken(entry)).toBe(kvBytesPerToken(asModel(facts, id)));
+      expect(Math.abs(entry.paramsTotalB * 1e9 - facts.paramsTotal) / facts.paramsTotal, id).toBeLessThan(
+        0.02,
+      );
+    },
+  );
 });

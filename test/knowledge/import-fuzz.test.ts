@@ -97,30 +97,6 @@ const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
 );
 
-describe('a layer count no model has', () => {
-  // fast-check found it: per-layer lists were built from any whole number (RangeError at 1e308, heap exhausted at 2^31).
-  it.each([2 ** 31 - 1, 1e308])('%d layers: an HfConfigError naming num_hidden_layers, at once', (layers) => {
-    for (const file of readdirSync(join(fixtures, 'hf-configs')).filter((name) => name.endsWith('.json'))) {
-      const config = json('hf-configs', file);
-      const text = (
-        typeof config.text_config === 'object' && config.text_config !== null ? config.text_config : config
-      ) as Json;
-      text.num_hidden_layers = layers;
-      let failure: unknown;
-      const ms = quietMs(() => {
-        try {
-          readHfConfig(config);
-        } catch (error) {
-          failure = error;
-        }
-      }, 100);
-      expect(ms, file).toBeLessThan(100);
-      expect(failure, file).toBeInstanceOf(HfConfigError);
-      expect(String(failure), file).toContain('num_hidden_layers must be at most');
-    }
-  });
-});
-
 describe('imports, fuzzed: 0 crashes, 0 inputs over 100 ms, nothing invalid imported', () => {
   it('GuideLLM reports: a valid point for every benchmark, or a GuidellmReportError', () => {
     const base = sweep();
@@ -192,5 +168,64 @@ describe('imports, fuzzed: 0 crashes, 0 inputs over 100 ms, nothing invalid impo
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('config.json figures too big to be real are refused, never built into arrays (CI counterexample)', () => {
+  const importOf = (config: Json) =>
+    importedModel(readHfConfig(config), {
+      id: 'fuzz/model',
+      tasks: ['chatbot_conversational'],
+      sourceUrl: 'file:///tmp/config.json',
+    });
+  const problemsOfConfig = (config: Json): readonly string[] => {
+    try {
+      importOf(config);
+    } catch (error) {
+      if (error instanceof HfConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it.each([2147483647, 1e308])(
+    'a llama4 config with num_hidden_layers %d is an HfConfigError naming the field, not a RangeError',
+    (huge) => {
+      const config = json('hf-configs', 'Llama-4-Scout-17B-16E-Instruct.json');
+      const broken = mutate(config, ['text_config', 'num_hidden_layers'], huge);
+      expect(problemsOfConfig(broken)).toContain(
+        `text_config.num_hidden_layers is ${huge}, more than any real config holds (at most 4096)`,
+      );
+    },
+  );
+
+  it('every whole-number field of every fixture, set to 2147483647 or 1e308, is refused or imported finite', () => {
+    for (const file of readdirSync(join(fixtures, 'hf-configs')).filter((name) => name.endsWith('.json'))) {
+      const config = json('hf-configs', file);
+      const numeric = pathsOf(config).filter((path) => {
+        const value = path.reduce<unknown>(
+          (node, key) => (node as Record<string | number, unknown>)[key],
+          config,
+        );
+        return typeof value === 'number' && Number.isInteger(value);
+      });
+      for (const path of numeric) {
+        for (const huge of [2147483647, 1e308]) {
+          const broken = mutate(config, path, huge);
+          let model: Model | undefined;
+          const ms = quietMs(() => {
+            try {
+              model = importOf(broken);
+            } catch (error) {
+              expect(error, `${file} ${path.join('.')}=${huge}: ${String(error)}`).toBeInstanceOf(
+                HfConfigError,
+              );
+            }
+          }, 100);
+          expect(ms, `${file} ${path.join('.')}=${huge}`).toBeLessThan(100);
+          if (model) expect(Model.safeParse(model).success, `${file} ${path.join('.')}=${huge}`).toBe(true);
+        }
+      }
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Intent } from '../../src/intent/schema.js';
-import type { Gpu, Knowledge } from '../../src/knowledge/catalog.js';
+import type { Gpu, Knowledge, Precision } from '../../src/knowledge/catalog.js';
 import { USE_CASE_IDS } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import type { PlannedOption } from '../../src/planner/index.js';
@@ -19,6 +19,7 @@ import {
   weightBytesTotal,
   whatIf,
 } from '../../src/planner/index.js';
+import { linearPeakTflops } from '../../src/planner/step-time.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 
@@ -241,6 +242,68 @@ describe('planDeployment', () => {
     for (const option of single.recommendations) {
       expect(option.pipelineParallel, option.id).toBe(option.precision === 'bf16' ? 2 : undefined);
     }
+  });
+
+  it('shows "DeepSeek R1 for 200 users" as written in its distinct setups: int4, fp8 on one node, fp8 across nodes', () => {
+    const r1 = 'deepseek-ai/DeepSeek-R1';
+    const plan = planDeployment(specOf({ users: 200, models: [r1] }), knowledge);
+    const shown = plan.recommendations;
+    expect(shown).toHaveLength(5);
+    // The cheapest shape alone would be int4 everywhere; the list must carry the published fp8 weights too.
+    const precisions = new Set(shown.map((option) => option.precision));
+    expect(precisions.has('int4') && precisions.has('fp8'), [...precisions].join(' ')).toBe(true);
+    const fp8Node = shown.find(
+      (option) =>
+        option.precision === 'fp8' &&
+        option.pipelineParallel === undefined &&
+        ['H200', 'B200'].includes(option.gpuId),
+    );
+    expect(fp8Node, shown.map((option) => option.id).join(' ')).toBeDefined();
+    expect(fp8Node!.gpusPerReplica).toBe(8);
+    const h100Nodes = shown.find((option) => option.gpuId === 'H100' && (option.pipelineParallel ?? 1) > 1);
+    expect(h100Nodes, shown.map((option) => option.id).join(' ')).toMatchObject({
+      precision: 'fp8',
+      tensorParallel: 8,
+      pipelineParallel: 2,
+    });
+    // Each distinct setup on a GPU type of its own, and none repeated.
+    const setups = shown.map((option) => `${option.precision}|${(option.pipelineParallel ?? 1) > 1}`);
+    expect(new Set(setups).size).toBe(shown.length);
+    expect(new Set(shown.map((option) => option.gpuId)).size).toBe(shown.length);
+  });
+
+  it('plans NVFP4 checkpoints only on Blackwell, MXFP4 gpt-oss 120B on one 80 GB GPU, W8A8 on INT8 tensor cores', () => {
+    const llama = 'meta-llama/Llama-3.3-70B-Instruct';
+    const plan = planDeployment(
+      specOf({ users: 200, models: [llama], gpuTypes: ['H100', 'B200'] }),
+      knowledge,
+      {
+        top: 40,
+      },
+    );
+    const nvfp4 = [...plan.recommendations, ...plan.nearMisses].filter(
+      (option) => option.precision === 'nvfp4',
+    );
+    expect(nvfp4.length).toBeGreaterThan(0);
+    expect(new Set(nvfp4.map((option) => option.gpuId))).toEqual(new Set(['B200']));
+    // 4.5 bits a weight: lighter than fp8, a little heavier than W4A16's 4 bits plus group scales.
+    const model = knowledge.models.find((candidate) => candidate.id === llama)!;
+    const bytes = (precision: Precision) => weightBytesTotal(model, precision);
+    expect(bytes('nvfp4')).toBeLessThan(bytes('fp8') * 0.6);
+    expect(bytes('nvfp4')).toBeGreaterThan(bytes('int4'));
+
+    const gptOss = planDeployment(
+      specOf({ users: 20, models: ['openai/gpt-oss-120b'], gpuTypes: ['H100'] }),
+      knowledge,
+      { top: 10 },
+    );
+    expect(gptOss.recommendations.map((option) => option.id)).toContain('openai/gpt-oss-120b|H100|tp1|mxfp4');
+
+    // INT8 tensor cores run at twice the BF16 rate; FP8 weights on Ampere run on BF16 cores (weight-only).
+    expect(linearPeakTflops('w8a8', gpu('A100-80GB'))).toBe(2 * gpu('A100-80GB').bf16Tflops);
+    expect(linearPeakTflops('fp8', gpu('A100-80GB'))).toBe(gpu('A100-80GB').bf16Tflops);
+    expect(linearPeakTflops('nvfp4', gpu('B200'))).toBe(gpu('B200').fp4Tflops);
+    expect(linearPeakTflops('int4', gpu('H100'))).toBe(gpu('H100').bf16Tflops);
   });
 
   it('plans Llama 3.1 405B at bf16 across H100 nodes, where one node cannot hold it', () => {

@@ -55,6 +55,50 @@ describe('pruneOptions', () => {
     expect(keptIds([rated, unratedTwin, unratedDearer])).toEqual([rated.id, unratedTwin.id]);
   });
 
+  it('keeps an unrated model at a precision that keeps more of it, however cheap and fast its int4 twin', () => {
+    const int4 = option({
+      modelId: 'm',
+      precision: 'int4',
+      quality: null,
+      monthlyCostUsd: 1000,
+      latency: 0.5,
+    });
+    const fp8 = option({ modelId: 'm', precision: 'fp8', quality: null, monthlyCostUsd: 2000, latency: 0.8 });
+    const bf16 = option({
+      modelId: 'm',
+      precision: 'bf16',
+      quality: null,
+      monthlyCostUsd: 2500,
+      latency: 0.9,
+    });
+    // The same precision is still dominated; another unrated model's options compare as before.
+    const fp8Dearer = option({
+      modelId: 'm',
+      precision: 'fp8',
+      quality: null,
+      monthlyCostUsd: 2100,
+      latency: 0.9,
+    });
+    const other = option({
+      modelId: 'n',
+      precision: 'bf16',
+      quality: null,
+      monthlyCostUsd: 1100,
+      latency: 0.6,
+    });
+    expect(keptIds([int4, fp8, bf16, fp8Dearer, other])).toEqual([int4.id, fp8.id, bf16.id]);
+  });
+
+  it("lets a named model's options compete only on their own GPU type", () => {
+    const onH200 = option({ modelId: 'm', gpuId: 'H200', monthlyCostUsd: 1000, latency: 0.5 });
+    const onH100 = option({ modelId: 'm', gpuId: 'H100', monthlyCostUsd: 1700, latency: 0.7 });
+    const onH100Worse = option({ modelId: 'm', gpuId: 'H100', monthlyCostUsd: 1800, latency: 0.8 });
+    const named: StatedChoices = { ...balanced, models: ['m'] };
+    expect(keptIds([onH200, onH100, onH100Worse], named)).toEqual([onH200.id, onH100.id]);
+    // Unnamed, the H200 option beats both: which model to run is still open, so the cheaper one wins.
+    expect(keptIds([onH200, onH100, onH100Worse])).toEqual([onH200.id]);
+  });
+
   it('drops options holding more than the over-provisioning multiple of the GPUs the same model needs there', () => {
     const lean = option({ modelId: 'm', gpuId: 'H100', gpuCount: 1, monthlyCostUsd: 1000, latency: 1 });
     const within = option({

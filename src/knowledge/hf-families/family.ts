@@ -5,6 +5,7 @@
  */
 import type { ModelArchitecture } from '../catalog.js';
 import type { ConfigFields } from './fields.js';
+import { CONFIG_LAYER_LIMIT } from './fields.js';
 
 /** What a module derives from a (text) config; the importer adds embeddings tying and precision. */
 export interface FamilyReading {
@@ -33,7 +34,7 @@ export interface AttentionDefaults {
 /** The grouped-query attention core every non-latent family shares, with its consistency checks. */
 export function readAttention(f: ConfigFields, defaults: AttentionDefaults = {}) {
   const { json, prefix, problems } = f;
-  const layers = f.layers();
+  const layers = f.int('num_hidden_layers', 1, CONFIG_LAYER_LIMIT);
   const hiddenSize = f.int('hidden_size');
   const attentionHeads = f.int('num_attention_heads');
   const vocabSize =

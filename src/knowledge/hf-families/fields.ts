@@ -5,10 +5,18 @@ export type Json = Record<string, unknown>;
 export const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-/** Far above any published model (Llama 3.1 405B has 126 layers), far below what a per-layer list can hold. */
-const MAX_LAYERS = 4096;
-
 export const present = (value: unknown) => value !== undefined && value !== null;
+
+/**
+ * The largest figure a config.json field may hold. The biggest real ones are context windows (Llama 4 Scout's
+ * 10,485,760); a larger number is a broken or hostile file, and products of such figures stay finite.
+ */
+export const CONFIG_FIGURE_LIMIT = 100_000_000;
+/**
+ * The most layers a config may declare: per-layer lists are built from it. Published models have at most a few
+ * hundred (Llama 3.1 405B: 126; Nemotron-H 56B: 118).
+ */
+export const CONFIG_LAYER_LIMIT = 4096;
 
 /** Reads fields of one JSON object, recording a problem (naming the field's path) for each bad or missing one. */
 export function fieldsOf(json: Json, prefix: string, problems: string[]) {
@@ -26,11 +34,7 @@ export function fieldsOf(json: Json, prefix: string, problems: string[]) {
     }
     return head;
   };
-  const int = (
-    names: string | readonly string[],
-    minimum: number,
-    maximum = Number.MAX_SAFE_INTEGER,
-  ): number => {
+  const int = (names: string | readonly string[], minimum: number, maximum = CONFIG_FIGURE_LIMIT): number => {
     const found = first(typeof names === 'string' ? [names] : names);
     const label = (typeof names === 'string' ? [names] : names).map(path).join(' or ');
     if (!found) {
@@ -44,7 +48,9 @@ export function fieldsOf(json: Json, prefix: string, problems: string[]) {
       return Number.NaN;
     }
     if (found.value > maximum) {
-      problems.push(`${path(found.name)} must be at most ${maximum}, got ${JSON.stringify(found.value)}`);
+      problems.push(
+        `${path(found.name)} is ${found.value}, more than any real config holds (at most ${maximum})`,
+      );
       return Number.NaN;
     }
     return found.value;
@@ -73,9 +79,8 @@ export interface ConfigFields {
   modelType: string;
   problems: string[];
   notes: string[];
-  int(names: string | readonly string[], minimum?: number): number;
-  /** `num_hidden_layers`, bounded: per-layer lists are built from it, and a hostile figure must not exhaust memory. */
-  layers(): number;
+  /** A whole number from `minimum` (default 1) to `maximum` (default CONFIG_FIGURE_LIMIT). */
+  int(names: string | readonly string[], minimum?: number, maximum?: number): number;
   /** The field, or `fallback` (noted as transformers' default) when the config leaves it out. */
   intOr(name: string, fallback: number, why?: string): number;
   /** Like `intOr` for a field that may be absent or null without a default worth noting. */
@@ -98,8 +103,7 @@ export function configFields(
     modelType,
     problems,
     notes,
-    int: (names, minimum = 1) => fields.int(names, minimum),
-    layers: () => fields.int('num_hidden_layers', 1, MAX_LAYERS),
+    int: (names, minimum = 1, maximum = CONFIG_FIGURE_LIMIT) => fields.int(names, minimum, maximum),
     intOr: (name, fallback, why = `transformers' ${modelType} default`) => {
       if (present(json[name])) return fields.int(name, 0);
       notes.push(`${prefix}${name} is absent: ${fallback} (${why})`);

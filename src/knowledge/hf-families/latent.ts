@@ -7,9 +7,10 @@
 import type { ArchitectureFamily } from './family.js';
 import { readDenseThenSparse } from './family.js';
 import type { ConfigFields } from './fields.js';
+import { CONFIG_LAYER_LIMIT } from './fields.js';
 
 function readLatent(f: ConfigFields) {
-  const layers = f.layers();
+  const layers = f.int('num_hidden_layers', 1, CONFIG_LAYER_LIMIT);
   const hiddenSize = f.int('hidden_size');
   const attentionHeads = f.int('num_attention_heads');
   const latentAttention = {
