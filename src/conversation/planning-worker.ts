@@ -1,26 +1,11 @@
 // A planning worker thread: holds the latest knowledge snapshots it was sent and runs conversation tasks on them.
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import type { Knowledge } from '../knowledge/catalog.js';
 import { calibrationOf } from '../planner/index.js';
 import type { FromWorker, ToWorker } from './pool.js';
-import { PLANNING_NICENESS, SNAPSHOTS_KEPT } from './pool.js';
+import { SNAPSHOTS_KEPT } from './pool.js';
 import type { TaskArgs, TaskName } from './tasks.js';
 import { runTask } from './tasks.js';
-
-/**
- * Planning yields the CPU to the main thread, which acknowledges Slack within 3 s: on Linux a thread is a task of its
- * own (its id behind /proc/thread-self), and setpriority on that id lowers this thread alone (19 is the lowest). Elsewhere, or where it
- * is refused, planning keeps the process's priority.
- */
-function yieldToMainThread() {
-  try {
-    const thread = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    setPriority(thread, Math.min(19, getPriority(thread) + PLANNING_NICENESS));
-  } catch {}
-}
-yieldToMainThread();
 
 const snapshots = new Map<number, Knowledge>();
 const port = parentPort!;

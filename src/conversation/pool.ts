@@ -30,12 +30,6 @@ export type FromWorker =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: { name: string; message: string; stack?: string } };
 
-/**
- * How much nicer than the main thread planning threads run (Linux): under a burst the thread that acknowledges Slack
- * gets the CPU first, planning the rest.
- */
-export const PLANNING_NICENESS = 10;
-
 /** Snapshots a worker keeps: the current one and the one before (a turn may still be planning on it). */
 export const SNAPSHOTS_KEPT = 2;
 

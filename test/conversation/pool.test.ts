@@ -2,11 +2,10 @@
  * Planning on worker threads, as `compass bot` runs it: the compiled pool (dist/, built by `npm run build`), since a
  * worker thread loads JavaScript.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { PlanningPool } from '../../src/conversation/pool.js';
-import { createInlinePool, PLANNING_NICENESS } from '../../src/conversation/pool.js';
+import { createInlinePool } from '../../src/conversation/pool.js';
 import { extractIntent } from '../../src/intent/index.js';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { createLogger } from '../../src/log/index.js';
@@ -47,24 +46,6 @@ describe('planning pool on worker threads', () => {
       sent.mockRestore();
     }
   });
-
-  it.runIf(existsSync('/proc/thread-self'))(
-    'runs planning threads nicer than the main thread, which acknowledges Slack (Linux)',
-    async () => {
-      await pool.run('quickPlan', knowledge, text, extractIntent(text, knowledge));
-      // /proc/…/stat: the nice value is the 17th field after the command name's closing parenthesis.
-      const niceOf = (statFile: string) => {
-        const stat = readFileSync(statFile, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
-      };
-      const main = niceOf('/proc/thread-self/stat');
-      const threads = readdirSync('/proc/self/task').map((id) => niceOf(`/proc/self/task/${id}/stat`));
-      expect(
-        threads.filter((nice) => nice === Math.min(19, main + PLANNING_NICENESS)).length,
-      ).toBeGreaterThan(0);
-      expect(niceOf('/proc/self/stat')).toBe(main);
-    },
-  );
 
   it('a task that throws in a worker rejects with its message; the worker keeps serving', async () => {
     await expect(
