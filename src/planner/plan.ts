@@ -308,15 +308,7 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   const hourlyUsd = replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * sizing.replicas;
   return {
     kind: 'sized',
-    option: {
-      modelId: shape.modelId,
-      gpuId: shape.gpuId,
-      tensorParallel: shape.tensorParallel,
-      precision: shape.precision,
-      ...(shape.pipelineParallel !== undefined && { pipelineParallel: shape.pipelineParallel }),
-      id: name.id,
-      modelName: name.modelName,
-      gpusPerReplica: name.gpusPerReplica,
+    option: Object.assign(namedShape(shape, name), {
       replicas: sizing.replicas,
       gpuCount: sizing.replicas * name.gpusPerReplica,
       hourlyUsd,
@@ -327,23 +319,15 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
       loadPerReplicaRps: sizing.loadPerReplicaRps,
       p95: sizing.p95AtLoad,
       latency: latencyScore(sizing.p95AtLoad, slo),
-    },
+    }),
   };
 }
 
 /**
- * A miss, written field by field: V8 builds `{ ...record, more }` on a slow path (microseconds each), and most shapes
- * of a tight plan end as misses.
+ * A shape with its name, the start of a sized option or a miss. The rest is added with Object.assign: V8 builds
+ * `{ ...record, more }` on a slow path (microseconds each), and a plan builds one record per shape.
  */
-function rawMiss(
-  shape: OptionShape,
-  name: OptionName,
-  replicas: number | null,
-  monthlyCostUsd: number | null,
-  failed: MissedConstraint,
-  value: number,
-  limit: number,
-): RawMiss {
+function namedShape(shape: OptionShape, name: OptionName): OptionShape & OptionName {
   return {
     modelId: shape.modelId,
     gpuId: shape.gpuId,
@@ -353,13 +337,26 @@ function rawMiss(
     id: name.id,
     modelName: name.modelName,
     gpusPerReplica: name.gpusPerReplica,
+  };
+}
+
+function rawMiss(
+  shape: OptionShape,
+  name: OptionName,
+  replicas: number | null,
+  monthlyCostUsd: number | null,
+  failed: MissedConstraint,
+  value: number,
+  limit: number,
+): RawMiss {
+  return Object.assign(namedShape(shape, name), {
     replicas,
     monthlyCostUsd,
     failed,
     shortfall: value / limit - 1,
     value,
     limit,
-  };
+  });
 }
 
 /** The fields that name a sized option, copied field by field (no spread of the whole record in the hot loop). */
