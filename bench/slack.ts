@@ -9,7 +9,7 @@
  * once. `--profile-bot DIR` writes CPU profiles of the bot process (its main thread and planning threads) into DIR. Plans run on the bot's worker threads, as in `compass bot` (the compiled ones: `npm run build` first).
  * The bot runs in a child process, as in production, so the load generator's own work does not delay it (and the
  * other way round). It uses an embedded PGlite database in a temporary folder, or DATABASE_URL when set (point it at
- * a scratch database: the bench migrates and seeds it).
+ * a fresh scratch database each run: the bench migrates and seeds it, and its message timestamps repeat across runs).
  */
 
 import { fork } from 'node:child_process';
