@@ -6,10 +6,10 @@
  * answered twice).
  * Run: npx tsx bench/slack.ts [--commands 100] [--threads 50] [--messages 200] [--concurrency N] [--copies 1]
  * `--copies 10` plans over ten copies of every model (a 200-model catalog). Concurrency defaults to everything at
- * once. Plans run on the bot's worker threads, as in `compass bot` (the compiled ones: `npm run build` first).
+ * once. `--profile-bot DIR` writes CPU profiles of the bot process (its main thread and planning threads) into DIR. Plans run on the bot's worker threads, as in `compass bot` (the compiled ones: `npm run build` first).
  * The bot runs in a child process, as in production, so the load generator's own work does not delay it (and the
  * other way round). It uses an embedded PGlite database in a temporary folder, or DATABASE_URL when set (point it at
- * a scratch database: the bench migrates and seeds it).
+ * a fresh scratch database each run: the bench migrates and seeds it, and its message timestamps repeat across runs).
  */
 
 import { fork } from 'node:child_process';
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     copies: { type: 'string', default: '1' },
     'serve-bot': { type: 'boolean', default: false },
+    'profile-bot': { type: 'string' },
   },
 });
 const commands = Number(values.commands);
@@ -151,9 +152,13 @@ async function serveBot(apiUrl: string, botToken: string) {
 
 async function main() {
   const slack = await startSlackStandIn();
+  const profile = values['profile-bot'];
   const child = fork(process.argv[1]!, ['--serve-bot'], {
     env: { ...process.env, BENCH_API_URL: slack.apiUrl, BENCH_BOT_TOKEN: slack.botToken },
+    execArgv: [...process.execArgv, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
   });
+  // A run that fails (a reply never came) must not leave the bot behind.
+  process.once('exit', () => child.kill());
   const started = await new Promise<{ port: number; engine: string; models: number }>((resolve, reject) => {
     child.once('message', (message) => resolve(message as { port: number; engine: string; models: number }));
     child.once('exit', (code) => reject(new Error(`the bot process exited (${code}) before it listened`)));

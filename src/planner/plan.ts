@@ -187,6 +187,8 @@ export interface PlanOptions {
 }
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
+/** A limit is shown rounded down: rounded up, a rate at capacity reads as one the replica cannot sustain. */
+const roundDown = (value: number, digits: number) => Math.floor(value * 10 ** digits) / 10 ** digits;
 const wholeNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const usd = (value: number) => `$${wholeNumber.format(value)}`;
 const ms = (value: number) => `${value >= 100 ? Math.round(value) : round(value, 1)} ms`;
@@ -231,7 +233,12 @@ export interface SizedOption extends OptionShape {
   limitedBy: SloLimit;
   loadPerReplicaRps: number;
   p95: { ttftMs: number; itlMs: number; e2eMs: number };
+  /** Latency score of the p95s against the spec's targets (latencyScore). */
+  latency: number;
 }
+
+/** What names an option besides its shape. */
+type OptionName = Pick<SizedOption, 'id' | 'modelName' | 'gpusPerReplica'>;
 
 /** The outcome of sizing one shape against a spec. */
 export type Evaluation =
@@ -278,8 +285,7 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   const model = context.models.get(shape.modelId);
   const gpu = context.gpus.get(shape.gpuId);
   if (!model || !gpu) return { kind: 'infeasible', reason: `unknown model or GPU in ${optionId(shape)}` };
-  const base = {
-    ...shape,
+  const name: OptionName = {
     id: optionId(shape),
     modelName: model.name,
     gpusPerReplica: gpusPerReplicaOf(shape),
@@ -299,15 +305,7 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
     const miss = result.lightLoadMiss;
     return {
       kind: 'slo-miss',
-      miss: {
-        ...base,
-        replicas: null,
-        monthlyCostUsd: null,
-        failed: miss.limit,
-        shortfall: miss.predictedMs / miss.targetMs - 1,
-        value: miss.predictedMs,
-        limit: miss.targetMs,
-      },
+      miss: rawMiss(shape, name, null, null, miss.limit, miss.predictedMs, miss.targetMs),
     };
   }
   const { sizing } = result;
@@ -315,10 +313,9 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   const hourlyUsd = replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * sizing.replicas;
   return {
     kind: 'sized',
-    option: {
-      ...base,
+    option: Object.assign(namedShape(shape, name), {
       replicas: sizing.replicas,
-      gpuCount: sizing.replicas * gpusPerReplicaOf(shape),
+      gpuCount: sizing.replicas * name.gpusPerReplica,
       hourlyUsd,
       monthlyCostUsd: Math.round(hourlyUsd * HOURS_PER_MONTH),
       quality: qualityOf(model, spec.useCase.value, shape.precision),
@@ -326,8 +323,45 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
       limitedBy: sizing.limitedBy,
       loadPerReplicaRps: sizing.loadPerReplicaRps,
       p95: sizing.p95AtLoad,
-    },
+      latency: latencyScore(sizing.p95AtLoad, slo),
+    }),
   };
+}
+
+/**
+ * A shape with its name, the start of a sized option or a miss. The rest is added with Object.assign: V8 builds
+ * `{ ...record, more }` on a slow path (microseconds each), and a plan builds one record per shape.
+ */
+function namedShape(shape: OptionShape, name: OptionName): OptionShape & OptionName {
+  return {
+    modelId: shape.modelId,
+    gpuId: shape.gpuId,
+    tensorParallel: shape.tensorParallel,
+    precision: shape.precision,
+    ...(shape.pipelineParallel !== undefined && { pipelineParallel: shape.pipelineParallel }),
+    id: name.id,
+    modelName: name.modelName,
+    gpusPerReplica: name.gpusPerReplica,
+  };
+}
+
+function rawMiss(
+  shape: OptionShape,
+  name: OptionName,
+  replicas: number | null,
+  monthlyCostUsd: number | null,
+  failed: MissedConstraint,
+  value: number,
+  limit: number,
+): RawMiss {
+  return Object.assign(namedShape(shape, name), {
+    replicas,
+    monthlyCostUsd,
+    failed,
+    shortfall: value / limit - 1,
+    value,
+    limit,
+  });
 }
 
 /** The fields that name a sized option, copied field by field (no spread of the whole record in the hot loop). */
@@ -389,8 +423,8 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
       itlP95Ms: round(p.itlMs.p95, 2),
       e2eP50Ms: round(p.e2eMs.p50),
       e2eP95Ms: round(p.e2eMs.p95),
-      maxRps: round(option.maxRpsPerReplica * option.replicas, 2),
-      maxRpsPerReplica: round(option.maxRpsPerReplica, 3),
+      maxRps: roundDown(option.maxRpsPerReplica * option.replicas, 2),
+      maxRpsPerReplica: roundDown(option.maxRpsPerReplica, 3),
       loadPerReplicaRps: round(option.loadPerReplicaRps, 3),
       errorPct: {
         ttft: p.errorBand.ttftPct,
@@ -532,13 +566,9 @@ export const BALANCED_WEIGHTS = { quality: 0.4, cost: 0.35, latency: 0.25 } as c
  */
 export const LATENCY_PRIORITY_COST_CAP = 3;
 
-function ranker(
-  priority: Priority,
-  options: SizedOption[],
-  slo: Slo,
-): (a: SizedOption, b: SizedOption) => number {
+function ranker(priority: Priority, options: SizedOption[]): (a: SizedOption, b: SizedOption) => number {
   const quality = (option: SizedOption) => option.quality ?? 0;
-  const latency = (option: SizedOption) => latencyScore(option.p95, slo);
+  const latency = (option: SizedOption) => option.latency;
   const byCost = (a: SizedOption, b: SizedOption) => a.monthlyCostUsd - b.monthlyCostUsd;
   switch (priority) {
     case 'cost':
@@ -599,17 +629,13 @@ function rationaleFor(
   return `${cost}, ${quality}, ${speed} than #1; ${sizing}.${observed}`;
 }
 
-/** A sized option that breaks a limit; built field by field since most shapes of a tight plan end here. */
-function limitMiss(option: SizedOption, failed: 'budget' | 'maxGpus', value: number, limit: number): RawMiss {
-  return {
-    ...identityOf(option),
-    monthlyCostUsd: option.monthlyCostUsd,
-    failed,
-    shortfall: value / limit - 1,
-    value,
-    limit,
-  };
-}
+/** A sized option that breaks a limit. */
+const limitMiss = (
+  option: SizedOption,
+  failed: 'budget' | 'maxGpus',
+  value: number,
+  limit: number,
+): RawMiss => rawMiss(option, option, option.replicas, option.monthlyCostUsd, failed, value, limit);
 
 /** Puts a miss into words: what failed by how much, and the change to the spec that would admit it. */
 export function explainMiss(miss: RawMiss): NearMiss {
@@ -674,11 +700,12 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   if (shapes.length === 0) warnings.push('No model supports this use case with the allowed GPUs and limits.');
   warnings.push(...notFitting(spec, context, sized, misses));
 
-  const { kept, shownBecause } = pruneOptions(
-    sized.map((option) => ({ ...option, latency: latencyScore(option.p95, context.slo) })),
-    { priority: spec.priority.value, models: spec.models.value, gpuTypes: spec.gpuTypes.value },
-  );
-  const ranked = kept.sort(ranker(spec.priority.value, kept, context.slo));
+  const { kept, shownBecause } = pruneOptions(sized, {
+    priority: spec.priority.value,
+    models: spec.models.value,
+    gpuTypes: spec.gpuTypes.value,
+  });
+  const ranked = kept.sort(ranker(spec.priority.value, kept));
   const shown = diverse(ranked, top, spec.models.value).map((option) => describeOption(option, context));
   for (const [index, option] of shown.entries()) {
     const rationale = rationaleFor(option, index, shown[0]!, spec.priority.value, context.slo);

@@ -354,6 +354,8 @@ interface Prepared {
   capacityKey: string;
   /** Measured points of this deployment, null when there are none. */
   measured: MeasuredIndex | null;
+  /** Probes at the rates every search of the highest rate within targets starts from (see ladderProbe). */
+  ladder: Probe[];
 }
 
 type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; reason: string };
@@ -413,6 +415,7 @@ function prepareAfresh(
       sys: systemFor(deployment, factors, workload),
       capacityKey: `${key}|${JSON.stringify(config.engine ?? {})}|${workloadKey(workload)}|${factorsKey(factors)}`,
       measured: measured && measured.residuals.length > 0 ? measured : null,
+      ladder: [],
     },
   };
 }
@@ -609,8 +612,10 @@ export type SloCapacityResult =
     }
   | { ok: false; reason: string };
 
+/** p95s at one rate, whatever the targets: the searches of every spec on one deployment share them. */
 interface Probe {
-  limit: SloLimit | null;
+  /** Beyond capacity: no steady state (or a saturated corrected prediction). */
+  unstable: boolean;
   ttftMs: number;
   itlMs: number;
   e2eMs: number;
@@ -624,8 +629,12 @@ function judge(slo: Slo, ttft: number, itl: number, e2e: number): SloLimit | nul
   return null;
 }
 
+/** The target a probe misses, 'capacity' when it is beyond capacity; null when it meets them all. */
+const limitOf = (slo: Slo, p: Probe): SloLimit | null =>
+  p.unstable ? 'capacity' : judge(slo, p.ttftMs, p.itlMs, p.e2eMs);
+
 const UNSTABLE: Probe = {
-  limit: 'capacity',
+  unstable: true,
   ttftMs: Infinity,
   itlMs: Infinity,
   e2eMs: Infinity,
@@ -641,7 +650,6 @@ const MAX_RATE_PRECISION = 1.02;
 function proberFor(
   config: DeploymentConfig,
   prepared: Prepared,
-  slo: Slo,
   knowledge: Knowledge,
   options: PredictOptions,
 ): Prober {
@@ -655,21 +663,23 @@ function proberFor(
       );
       if (!result.ok || result.prediction.saturated) return UNSTABLE;
       const p = result.prediction;
-      const limit = judge(slo, p.ttftMs.p95, p.itlMs.p95, p.e2eMs.p95);
-      return { limit, ttftMs: p.ttftMs.p95, itlMs: p.itlMs.p95, e2eMs: p.e2eMs.p95, meanStepSec: 0 };
+      return {
+        unstable: false,
+        ttftMs: p.ttftMs.p95,
+        itlMs: p.itlMs.p95,
+        e2eMs: p.e2eMs.p95,
+        meanStepSec: 0,
+      };
     };
   }
   return (rate, below, above) => {
     const point = solveAtRate(sys, rate, 1, below, above);
     if (point === null) return UNSTABLE;
-    const ttft = ttftMs(sys, point, 'p95');
-    const itl = itlMs(sys, point, 'p95');
-    const e2e = e2eMs(sys, point, 'p95');
     return {
-      limit: judge(slo, ttft, itl, e2e),
-      ttftMs: ttft,
-      itlMs: itl,
-      e2eMs: e2e,
+      unstable: false,
+      ttftMs: ttftMs(sys, point, 'p95'),
+      itlMs: itlMs(sys, point, 'p95'),
+      e2eMs: e2eMs(sys, point, 'p95'),
       meanStepSec: point.meanStepSec,
     };
   };
@@ -686,11 +696,29 @@ type RateSearch =
   | { ok: true; requestsPerSec: number; limitedBy: SloLimit; goodProbe: Probe }
   | { ok: false; reason: string; lightLoadMiss: LightLoadMiss | null };
 
-function searchMaxRate(probe: Prober, slo: Slo): RateSearch {
-  const lightRate = 1e-6;
-  const light = probe(lightRate);
-  if (light.limit !== null) {
-    if (light.limit === 'capacity') {
+/** Light load, then ×4 from 1 req/s: the rates every search brackets its limit with. */
+const LIGHT_RATE = 1e-6;
+const ladderRate = (step: number) => (step === 0 ? LIGHT_RATE : 4 ** (step - 1));
+const stepOf = (p: Probe) => (p.meanStepSec > 0 ? p.meanStepSec : undefined);
+
+/**
+ * The probe at the ladder's `step`, each seeded by the one below it, as the bracketing of any targets probes them; the
+ * deployment keeps them, so a spec with other targets rereads the ladder instead of solving it again.
+ */
+function ladderProbe(prepared: Prepared, probe: Prober, step: number): Probe {
+  const { ladder } = prepared;
+  while (ladder.length <= step) {
+    const below = ladder.at(-1);
+    ladder.push(probe(ladderRate(ladder.length), below && stepOf(below)));
+  }
+  return ladder[step]!;
+}
+
+function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+  const light = ladderProbe(prepared, probe, 0);
+  const lightLimit = limitOf(slo, light);
+  if (lightLimit !== null) {
+    if (lightLimit === 'capacity') {
       return { ok: false, reason: 'misses the SLO even at light load: no steady state', lightLoadMiss: null };
     }
     // Report the target missed by the widest margin: the one a user has to move most.
@@ -706,30 +734,31 @@ function searchMaxRate(probe: Prober, slo: Slo): RateSearch {
       lightLoadMiss: { limit: worst.limit, predictedMs: worst.predictedMs, targetMs: worst.targetMs },
     };
   }
-  // Bracket: grow ×4 from 1 req/s until a rate misses (if 1 req/s misses, the bracket is [light, 1]).
+  // Bracket: up the ladder until a rate misses (if 1 req/s misses, the bracket is [light, 1]).
   // A probe's mean step brackets the next probe's fixed point: from below if it was at a lower rate, else above.
-  const stepOf = (p: Probe) => (p.meanStepSec > 0 ? p.meanStepSec : undefined);
-  let good = lightRate;
+  let step = 1;
   let goodProbe = light;
-  let bad = 1;
-  let badProbe = probe(bad, stepOf(light));
-  while (badProbe.limit === null) {
-    good = bad;
+  let badProbe = ladderProbe(prepared, probe, step);
+  let limitedBy = limitOf(slo, badProbe);
+  while (limitedBy === null) {
     goodProbe = badProbe;
-    bad *= 4;
-    badProbe = probe(bad, stepOf(goodProbe));
+    step += 1;
+    badProbe = ladderProbe(prepared, probe, step);
+    limitedBy = limitOf(slo, badProbe);
   }
-  let limitedBy = badProbe.limit;
+  let good = ladderRate(step - 1);
+  let bad = ladderRate(step);
   while (bad / good > MAX_RATE_PRECISION) {
     const mid = Math.sqrt(good * bad);
     const p = probe(mid, stepOf(goodProbe), stepOf(badProbe));
-    if (p.limit === null) {
+    const limit = limitOf(slo, p);
+    if (limit === null) {
       good = mid;
       goodProbe = p;
     } else {
       bad = mid;
       badProbe = p;
-      limitedBy = p.limit;
+      limitedBy = limit;
     }
   }
   return { ok: true, requestsPerSec: good, limitedBy, goodProbe };
@@ -748,7 +777,7 @@ export function maxRateWithinSlo(
 ): SloCapacityResult {
   const ready = prepare(config, knowledge, options);
   if (!ready.ok) return ready;
-  const search = searchMaxRate(proberFor(config, ready.prepared, slo, knowledge, options), slo);
+  const search = searchMaxRate(ready.prepared, proberFor(config, ready.prepared, knowledge, options), slo);
   if (!search.ok) return { ok: false, reason: search.reason };
   const { goodProbe } = search;
   return {
@@ -790,11 +819,12 @@ export function sizeReplicas(
 ): ReplicaSizingResult {
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
-  const probe = proberFor(config, ready.prepared, slo, knowledge, {});
+  const probe = proberFor(config, ready.prepared, knowledge, {});
   const { index, capacityKey } = ready.prepared;
   const searchKey = `${capacityKey}|${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
   const search =
-    index.searches.get(searchKey) ?? remember(index.searches, searchKey, searchMaxRate(probe, slo));
+    index.searches.get(searchKey) ??
+    remember(index.searches, searchKey, searchMaxRate(ready.prepared, probe, slo));
   if (!search.ok && replicas === undefined) {
     return { ok: false, reason: search.reason, infeasible: false, lightLoadMiss: search.lightLoadMiss };
   }

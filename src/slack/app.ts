@@ -69,7 +69,13 @@ export class SlackAuthError extends Error {
   }
 }
 
-/** Bolt's App with the inbox in front: every event is recorded before Slack's acknowledgement. */
+/** What handlers call to acknowledge a request already acknowledged. */
+const acknowledged = async () => {};
+
+/**
+ * Bolt's App with the inbox in front: every event is recorded before Slack's acknowledgement; a button press is
+ * acknowledged before anything else runs.
+ */
 class InboxApp extends App {
   readonly #inbox: Inbox;
 
@@ -78,7 +84,13 @@ class InboxApp extends App {
     this.#inbox = inbox;
   }
 
-  override processEvent(event: ReceiverEvent): Promise<void> {
+  override async processEvent(event: ReceiverEvent): Promise<void> {
+    // A press's acknowledgement carries nothing, so it goes first: before the replay claim (a database write) and the
+    // handlers, which then acknowledge nothing. Submissions answer in theirs (errors, the next view) and commands may.
+    if (event.body.type === 'block_actions') {
+      await event.ack();
+      return this.dispatch({ ...event, ack: acknowledged });
+    }
     return this.#inbox.admit(event, (admitted) => this.dispatch(admitted));
   }
 

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SPEC_FIELD } from '../../src/conversation/spec-form.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
@@ -142,6 +143,39 @@ describe('Slack trust beyond the signature', () => {
     await bot.slack.waitFor(() => cards().length === 1 || undefined);
     await settle();
     expect(cards()).toHaveLength(1);
+  });
+
+  it('acknowledges a press before its replay claim: a database that stalls does not hold the acknowledgement', async () => {
+    const blocker = new pg.Client({ connectionString: bot.databaseUrl });
+    await blocker.connect();
+    try {
+      // The claim writes to processed_events; while this lock holds, it waits.
+      await blocker.query('begin');
+      await blocker.query('lock table processed_events in access exclusive mode');
+      const body = buttonPressBody({
+        teamId: bot.slack.teamId,
+        channelId: CHANNEL,
+        userId: USER,
+        actionId: ACTION.startThread,
+        value: 'translation for 30 editors',
+        responseUrl: bot.slack.responseUrl('stalled-claim'),
+        triggerId: bot.slack.newTrigger(),
+      });
+      // Slack gives up after 3 s; well before that the press must be acknowledged, the lock still held.
+      const stalled = new Promise<'stalled'>((resolve) => setTimeout(() => resolve('stalled'), 2500));
+      const delivery = await Promise.race([deliver(bot.eventsUrl, SIGNING_SECRET, body, FORM), stalled]);
+      expect(delivery).toMatchObject({ status: 200 });
+      await blocker.query('rollback');
+      // Once the database answers, the press is handled: one thread opened.
+      await bot.slack.waitFor(
+        () =>
+          bot.slack
+            .callsOf('chat.postMessage')
+            .some((call) => String(call.args.text).includes('translation for 30 editors')) || undefined,
+      );
+    } finally {
+      await blocker.end();
+    }
   });
 
   it('refuses a replayed submission: one spec change, not two', async () => {
