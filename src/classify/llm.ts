@@ -18,7 +18,11 @@ const PROMPT = [
  * The LLM's reading of a message the rules were not sure of; null when it fails, is slow or answers nonsense (the
  * rules' reading stands then). The client's own timeout bounds the wait (createOllamaClient aborts each request).
  */
-export async function llmOpinion(client: ChatClient, model: string, text: string): Promise<MessageKind | null> {
+export async function llmOpinion(
+  client: ChatClient,
+  model: string,
+  text: string,
+): Promise<MessageKind | null> {
   try {
     const response = await client.chat({
       model,

@@ -92,7 +92,12 @@ export function unavailableModels(text: string, models: Catalog, gpus: GpuVocabu
     for (const span of spansOf(text, new RegExp(family.pattern, 'gi'), () => true)) {
       if (taken.some((other) => overlaps(other, span))) continue;
       taken.push(span);
-      found.push({ kind: 'closed', named: span.text, vendor: family.vendor, small: family.small.test(span.text) });
+      found.push({
+        kind: 'closed',
+        named: span.text,
+        vendor: family.vendor,
+        small: family.small.test(span.text),
+      });
     }
   }
   const known: CatalogMention[] = locateModelMentions(text, models);
@@ -101,11 +106,23 @@ export function unavailableModels(text: string, models: Catalog, gpus: GpuVocabu
   // "DeepSeek V2": a family the catalog knows, with a version it has not got.
   const versioned = known.flatMap((mention) => {
     const version = FAMILY_VERSION.exec(text.slice(mention.end));
-    return version ? [{ text: text.slice(mention.start, mention.end + version[0].length), start: mention.start, end: mention.end + version[0].length }] : [];
+    return version
+      ? [
+          {
+            text: text.slice(mention.start, mention.end + version[0].length),
+            start: mention.start,
+            end: mention.end + version[0].length,
+          },
+        ]
+      : [];
   });
   const candidates = [
     ...versioned,
-    ...spansOf(text, HF_ID, (match) => !lowerIds.has(match[1]!.toLowerCase()) && !/^\d+\/\d+$/.test(match[1]!)),
+    ...spansOf(
+      text,
+      HF_ID,
+      (match) => !lowerIds.has(match[1]!.toLowerCase()) && !/^\d+\/\d+$/.test(match[1]!),
+    ),
     ...spansOf(text, SIZED_NAME, (match) => !NOT_A_NAME.has(match[1]!.toLowerCase())),
     ...spansOf(text, PICKED_NAME, (match) => !NOT_A_NAME.has(match[1]!.toLowerCase())),
   ].sort((a, b) => a.start - b.start || b.end - a.end);

@@ -11,26 +11,28 @@ function normalise(text: string): string {
 }
 
 /** Emoji shortcodes (":+1:", ":tada::tada:"), pictographs, and punctuation: nothing to read. */
-const ONLY_SYMBOLS = /^(?::[\w+-]+:|[\p{Extended_Pictographic}\p{Emoji_Modifier}\u200d\ufe0f]|[\s\p{P}\p{S}])*$/u;
+const ONLY_SYMBOLS =
+  /^(?::[\w+-]+:|\p{Extended_Pictographic}|\p{Emoji_Modifier}|\u200d|\ufe0f|[\s\p{P}\p{S}])*$/u;
 
 /** Someone else is addressed: "@U0BOB can you check?", "bob: what do you think?" is between people. */
 const TO_SOMEONE_ELSE = /^@[\w.-]+\b|\b(?:@[\w.-]+)\s*[,:]?\s*(?:what do you think|can you|could you|wdyt)\b/;
 
 /** Acknowledgements, agreement and thanks between people: nothing for Compass to act on. */
 const ACKNOWLEDGEMENT = new RegExp(
-  String.raw`^(?:(?:ok(?:ay)?|k|kk|cool|nice|great|perfect|awesome|excellent|brilliant|neat|sweet|lovely|` +
-    String.raw`thanks?(?: (?:a lot|so much|again|everyone|all|team|compass|you(?: (?:so much|all|both))?))?|thank you(?: (?:so much|all|both|compass))?|thx|ty|tyvm|cheers|` +
-    String.raw`sounds (?:good|great|fine|right|reasonable)(?: to me)?|lgtm|looks (?:good|great|fine|right)(?: to me)?|` +
+  `^(?:(?:ok(?:ay)?|k|kk|cool|nice|great|perfect|awesome|excellent|brilliant|neat|sweet|lovely|` +
+    `thanks?(?: (?:a lot|so much|again|everyone|all|team|compass|you(?: (?:so much|all|both))?))?|thank you(?: (?:so much|all|both|compass))?|thx|ty|tyvm|cheers|` +
+    `sounds (?:good|great|fine|right|reasonable)(?: to me)?|lgtm|looks (?:good|great|fine|right)(?: to me)?|` +
     String.raw`makes sense|agreed|agree|same|\+1|yes|yep|yeah|yup|sure|right|true|indeed|exactly|` +
-    String.raw`will do|on it|done|got it|noted|understood|fair enough|good (?:call|point|idea|stuff|job)|` +
-    String.raw`nice (?:work|one|job)|well done|love it|let'?s (?:ship|go with|do) it|ship it|let'?s go|let'?s do (?:this|that)|` +
+    `will do|on it|done|got it|noted|understood|fair enough|good (?:call|point|idea|stuff|job)|` +
+    `nice (?:work|one|job)|well done|love it|let'?s (?:ship|go with|do) it|ship it|let'?s go|let'?s do (?:this|that)|` +
     String.raw`(?:i'?ll|we'?ll|let me) (?:check|ask|look|talk|sync|get back|circle back|follow up)\b[^?]*|` +
-    String.raw`(?:hi|hello|hey|morning|good morning|bye|see you|later|lol|haha|hah|wow|oh|ah|hmm+|interesting)` +
+    `(?:hi|hello|hey|morning|good morning|bye|see you|later|lol|haha|hah|wow|oh|ah|hmm+|interesting)` +
     String.raw`)(?:[\s,.!;:-]+|$))+(?:[\s\p{P}\p{S}]|:[\w+-]+:)*$`,
   'u',
 );
 
-const GREETING = /^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening))(?: there| compass| all| team)?[\s!.,]*$/;
+const GREETING =
+  /^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening))(?: there| compass| all| team)?[\s!.,]*$/;
 
 /** Asking what Compass is or does. */
 const HELP =
