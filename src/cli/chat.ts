@@ -33,6 +33,8 @@ export interface ChatCommandOptions {
 
 /** What a JSON line carries besides the reply: the conversation after the turn, and what the message was. */
 interface TurnState {
+  /** The input line this answers (1-based): a turn may answer with several messages, or none (reply null). */
+  turn: number;
   intent: Intent | null;
   spec: DeploymentSpec | null;
   kind?: MessageKind;
@@ -61,7 +63,7 @@ const formHelp = (example: string) =>
 
 /**
  * The terminal: rendered messages and views, with one numbering of buttons per answer. With `json`, each message is
- * a line `{ reply: blocks, intent, spec, kind }` (a turn answered with silence: reply null), each view
+ * a line `{ turn, reply: blocks, intent, spec, kind }` (a turn answered with silence: reply null), each view
  * `{ view: { title, blocks }, intent, spec }`, and other text `{ note }`; the buttons are numbered alike.
  */
 function printer(context: CliContext, json: boolean, state: () => Promise<TurnState>) {
@@ -216,9 +218,10 @@ export async function chatCommand(context: CliContext, options: ChatCommandOptio
     const key: ThreadKey = { ...CHAT_CHANNEL, threadTs: session };
     const interactive = Boolean(context.io.stdin.isTTY) && !options.json;
     const userId = context.io.env.USER?.trim() || 'you';
+    let line = 0;
     const state = async (): Promise<TurnState> => {
       const conversation = await store.find(key);
-      return { intent: conversation?.intent ?? null, spec: conversation?.spec ?? null };
+      return { turn: line, intent: conversation?.intent ?? null, spec: conversation?.spec ?? null };
     };
     const out = printer(context, Boolean(options.json), state);
     const deploys = createDeployStore(database.db, context.config.worker.readyTimeoutMs);
@@ -245,8 +248,9 @@ export async function chatCommand(context: CliContext, options: ChatCommandOptio
     let choices: Choice[] = [];
     let form: PendingForm | undefined;
     try {
-      for await (const line of lines) {
-        const text = line.trim();
+      for await (const typed of lines) {
+        line++;
+        const text = typed.trim();
         if (interactive && /^(quit|exit|bye)$/i.test(text)) break;
         const choice = /^\d+$/.test(text)
           ? choices.find((candidate) => candidate.number === Number(text))
