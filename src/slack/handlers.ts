@@ -69,8 +69,8 @@ export function userText(text: string | undefined, botUserId: string | undefined
   return mrkdwnToPlain(withoutBot).replace(/\s+/g, ' ').trim();
 }
 
-/** Words that start a command of their own; a near miss of one is a typo, not a request to plan. */
-const COMMAND_WORDS = ['help', 'plan'];
+/** Words that start a command of their own (status even where deploys are off); a near miss of one is a typo. */
+const COMMAND_WORDS = ['help', 'plan', 'status'];
 
 /**
  * `/compass plan TEXT`, `/compass TEXT`, `/compass help`, and `/compass NAME ARGS` for each subcommand given; a
@@ -88,7 +88,7 @@ export function parseCommand(
   const [first = '', ...rest] = trimmed.split(/\s+/);
   const name = first.toLowerCase();
   if (subcommands.includes(name)) return { kind: 'subcommand', name, args: rest.join(' ') };
-  const meant = didYouMean(name, [...subcommands, ...COMMAND_WORDS]);
+  const meant = didYouMean(name, [...new Set([...subcommands, ...COMMAND_WORDS])]);
   if (meant && (rest.length === 0 || (name.length >= 5 && meant !== 'plan')))
     return { kind: 'typo', typed: first, meant };
   const request = trimmed.replace(/^plan\b[:\s]*/i, '').trim();
