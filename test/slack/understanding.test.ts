@@ -47,7 +47,7 @@ describe('Compass reads slash commands and thread messages before acting (Slack 
     await bot.command('plan chatbot for 300 users like claude', 'closed-plan');
     const { body } = await response('closed-plan');
     expect(body.text).toMatch(/^Quick plan for/);
-    expect(JSON.stringify(body.blocks[0])).toMatch(/claude is Anthropic’s hosted model/);
+    expect(JSON.stringify((body.blocks as unknown[])[0])).toMatch(/claude is Anthropic’s hosted model/);
   });
 
   it('/compass stauts suggests status in the acknowledgement; /compass hlep suggests help', async () => {
