@@ -32,7 +32,10 @@ export function statesFacts(intent: Intent): boolean {
     gpuTypes.length > 0 ||
     models.length > 0 ||
     (refused?.length ?? 0) > 0 ||
-    Object.values(rest).some((value) => value !== null)
+    // Figures (and whatever facts the intent grows): null, false or an empty list state nothing.
+    Object.values(rest as Record<string, unknown>).some(
+      (value) => value !== null && value !== false && !(Array.isArray(value) && value.length === 0),
+    )
   );
 }
 
@@ -113,7 +116,10 @@ export function directAnswer(
     case 'off_topic':
       return offTopicBlocks();
     case 'plan_question':
-      return conversation?.spec ? planAnswerBlocks(conversation.options[0], conversation.spec) : null;
+      // Without a plan yet (the LLM's reading may say so), what Compass needs to make one.
+      return conversation?.spec
+        ? planAnswerBlocks(conversation.options[0], conversation.spec)
+        : capabilitiesBlocks();
     default:
       return null;
   }
