@@ -88,7 +88,10 @@ export function classifyMessage(text: string, situation: Situation): Classificat
   const question = QUESTION.test(said);
   if (domain) {
     if (conversation === 'planned' && question) return sure('plan_question');
-    return sure(conversation === 'none' ? 'request' : 'refinement');
+    if (conversation === 'none') return sure('request');
+    // Teammates discussing the plan without changing it: quiet, unless Compass was asked (then a hint helps).
+    if (conversation === 'planned' && !addressed) return { kind: 'chatter', sure: false };
+    return sure('refinement');
   }
   if (question) return { kind: 'off_topic', sure: false };
   // A statement that is none of Compass's business: teammates talking, or (when asked) nothing to plan with.

@@ -258,10 +258,14 @@ export async function chatCommand(context: CliContext, options: ChatCommandOptio
         let next: { choices: Choice[]; form?: PendingForm } | undefined;
         if (form) next = await turns.fill(form, text);
         else if (choice) next = await turns.press(choice);
-        else if (text)
+        else if (text) {
+          // Like a Slack thread: the first message starts the conversation, later ones continue it (and chatter
+          // between them stays unanswered, as it would in the thread).
+          const start = (await store.find(key)) === undefined;
           next = {
-            choices: await turns.showOutcome(await service.handleMessage(key, { text, userId }, true)),
+            choices: await turns.showOutcome(await service.handleMessage(key, { text, userId }, start)),
           };
+        }
         if (next) {
           form = next.form;
           // An answer without buttons (Details, a notice) leaves the earlier buttons pressable.

@@ -76,9 +76,17 @@ describe('classifyMessage: the rules', () => {
     expect(kindIn({ ...fresh, conversation: 'collecting', addressed: false })('hello')).toBe('chatter');
   });
 
-  it('domain words without facts: a request when nothing is planned, a refinement attempt in a thread', () => {
+  it('domain words without facts: a request when nothing is planned, a refinement attempt when asked', () => {
     expect(kindIn(fresh)('we need an LLM for our team')).toBe('request');
-    expect(kindIn(planned)('we need an LLM for our team')).toBe('refinement');
+    expect(kindIn({ ...planned, addressed: true })('we need an LLM for our team')).toBe('refinement');
+    expect(kindIn({ ...planned, conversation: 'collecting' })('the model should be good')).toBe('refinement');
+  });
+
+  it('teammates discussing the plan in its thread without changing it are left alone', () => {
+    expect(classifyMessage('I think the model choice is fine', planned)).toEqual({
+      kind: 'chatter',
+      sure: false,
+    });
   });
 
   it('marks what it is not sure of, so a second opinion may decide', () => {

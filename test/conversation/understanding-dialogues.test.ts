@@ -27,6 +27,11 @@ const DIALOGUES: Dialogue[] = [
   },
   { name: 'greeting inside a thread', turns: [CHATBOT_800, none('hi all')], intent: chatbot800 },
   {
+    name: 'teammates discussing the plan',
+    turns: [CHATBOT_800, none('I think the model choice is fine'), none('the GPUs look reasonable to me')],
+    intent: { ...chatbot800, gpuTypes: [] },
+  },
+  {
     name: 'chatter while questions are open, then the answer',
     turns: [
       { say: 'we need an LLM for our team', answer: /What will the model do\?/, kind: 'request' },
