@@ -25,11 +25,15 @@ const ACKNOWLEDGEMENT = new RegExp(
     String.raw`makes sense|agreed|agree|same|\+1|yes|yep|yeah|yup|sure|right|true|indeed|exactly|` +
     `will do|on it|done|got it|noted|understood|fair enough|good (?:call|point|idea|stuff|job)|` +
     `nice (?:work|one|job)|well done|love it|let'?s (?:ship|go with|do) it|ship it|let'?s go|let'?s do (?:this|that)|` +
-    String.raw`(?:i'?ll|we'?ll|let me) (?:check|ask|look|talk|sync|get back|circle back|follow up)\b[^?]*|` +
     `(?:hi|hello|hey|morning|good morning|bye|see you|later|lol|haha|hah|wow|oh|ah|hmm+|interesting)` +
     String.raw`)(?:[\s,.!;:-]+|$))+(?:[\s\p{P}\p{S}]|:[\w+-]+:)*$`,
   'u',
 );
+
+/** A teammate promising to follow up: "I'll check with finance tomorrow". Its own pattern: `[^?]*` inside the
+ * repeated acknowledgements would backtrack without end on a long message. */
+const FOLLOW_UP =
+  /^(?:i'?ll|we'?ll|let me) (?:check|ask|look|talk|sync|get back|circle back|follow up)\b[^?]*$/;
 
 const GREETING =
   /^(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening))(?: there| compass| all| team)?[\s!.,]*$/;
@@ -83,7 +87,8 @@ export function classifyMessage(text: string, situation: Situation): Classificat
   if (HELP.test(said)) return sure('help');
   if (STATUS.test(said)) return sure('status');
   if (GREETING.test(said)) return sure(addressed && conversation === 'none' ? 'help' : 'chatter');
-  if (TO_SOMEONE_ELSE.test(said) || ACKNOWLEDGEMENT.test(said)) return sure('chatter');
+  if (TO_SOMEONE_ELSE.test(said) || FOLLOW_UP.test(said) || ACKNOWLEDGEMENT.test(said))
+    return sure('chatter');
   const domain = DOMAIN.test(said);
   const question = QUESTION.test(said);
   if (domain) {
