@@ -53,6 +53,10 @@ const SLO_QUESTION = /\bslos?\b|\bbreach|\bp95\b|\blatenc/;
 const DOMAIN =
   /\b(?:llms?|models?|gpus?|deploy\w*|inference|serv(?:e|ing)|vllm|plan\w*|options?|replicas?|cost\w*|price\w*|pricing|budget|cheap\w*|expensive|spend\w*|latency|ttft|itl|e2e|p95|throughput|tokens?|requests?|qps|rps|users?|people|slos?|quantiz\w*|precision|fp8|int4|bf16|tensor parallel\w*|tp\d?|memory|vram|kv ?cache|context window|quality|accuracy|chatbot|assistant|rag|summari[sz]\w*|translat\w*|code|coding|completion|kubernetes|k8s|cluster|node|nodes|fit|fits|sizing|size|spec|recommend\w*|compass)\b|\b[a-z]{1,3}\d{2,4}[a-z]?\b/;
 
+/** A change whose figure or verb says what to do but not to what: answered, never taken for chatter. */
+const CHANGE_WITHOUT_NOUN =
+  /^(?:(?:please )?(?:make|set|change|bump|raise|lower|increase|decrease|reduce|cut) (?:it|that|this|them)\b[^?]*\d|(?:please )?(?:double|halve|triple) (?:it|that|this|them)\b|(?:~|about|around|roughly|maybe|say) ?\d[\d,.]*\s*(?:k|m|%)?[\s.!]*$|\d[\d,.]*\s*(?:k|m|%)?[\s.!]*$)/;
+
 /** A question, by its form. */
 const QUESTION =
   /\?\s*$|^(?:why|how|what|which|when|where|who|is|are|can|could|would|will|does|do|did|should|shall|any|explain|tell me)\b/;
@@ -89,6 +93,8 @@ export function classifyMessage(text: string, situation: Situation): Classificat
   if (GREETING.test(said)) return sure(addressed && conversation === 'none' ? 'help' : 'chatter');
   if (TO_SOMEONE_ELSE.test(said) || FOLLOW_UP.test(said) || ACKNOWLEDGEMENT.test(said))
     return sure('chatter');
+  // "make it 1200", "1200", "double it": a change the extractor could not place still deserves an answer.
+  if (conversation !== 'none' && CHANGE_WITHOUT_NOUN.test(said)) return sure('refinement');
   const domain = DOMAIN.test(said);
   const question = QUESTION.test(said);
   if (domain) {

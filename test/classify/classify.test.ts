@@ -82,6 +82,12 @@ describe('classifyMessage: the rules', () => {
     expect(kindIn({ ...planned, conversation: 'collecting' })('the model should be good')).toBe('refinement');
   });
 
+  it('a change the extractor could not place is a refinement, answered rather than taken for chatter', () => {
+    for (const text of ['make it 1200', '1200', 'about 2k', 'double it', 'set it to 40 ms'])
+      expect(classifyMessage(text, planned), text).toEqual({ kind: 'refinement', sure: true });
+    expect(kindIn(fresh)('1200')).not.toBe('refinement');
+  });
+
   it('teammates discussing the plan in its thread without changing it are left alone', () => {
     expect(classifyMessage('I think the model choice is fine', planned)).toEqual({
       kind: 'chatter',
