@@ -13,7 +13,7 @@ import type { DeployQueueClient } from '../worker/queue-client.js';
 import { openDeployQueueClient } from '../worker/queue-client.js';
 import { createDeployStore } from '../worker/store.js';
 import type { CliContext } from './context.js';
-import { intentOf } from './extract.js';
+import { intentOf, secondOpinionOf } from './extract.js';
 import type { CliIo } from './io.js';
 import { stopRequested } from './signals.js';
 
@@ -55,6 +55,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
       settings: config,
       manifestPreview: optionManifestPreview(config),
       planning,
+      ...secondOpinionOf(context),
     });
     pruning = await startPruning({
       store: deps.store,

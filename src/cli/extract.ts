@@ -1,3 +1,5 @@
+import { llmOpinion } from '../classify/index.js';
+import type { ConversationServiceDeps } from '../conversation/service.js';
 import type { Intent, LlmAssist } from '../intent/index.js';
 import { createOllamaClient, extractIntentWithLlm } from '../intent/index.js';
 import type { Knowledge } from '../knowledge/catalog.js';
@@ -13,6 +15,12 @@ export interface TextCommandOptions {
 export function llmAssist(context: CliContext): LlmAssist | undefined {
   const { ollama } = context.config;
   return ollama && { client: createOllamaClient(ollama), model: ollama.model, timeoutMs: ollama.timeoutMs };
+}
+
+/** The LLM's opinion on messages the classifier's rules are not sure of, where OLLAMA_HOST is set. */
+export function secondOpinionOf(context: CliContext): Pick<ConversationServiceDeps, 'secondOpinion'> {
+  const llm = llmAssist(context);
+  return llm ? { secondOpinion: (text) => llmOpinion(llm.client, llm.model, text) } : {};
 }
 
 /** Extracts the intent of a text with the knowledge base's vocabulary, logging what the LLM pass did. */

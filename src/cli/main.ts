@@ -185,6 +185,7 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
     .command('chat')
     .description('Talk to Compass in the terminal: the Slack conversation, buttons as numbered choices.')
     .option('--session <name>', 'continue (or name) a conversation; a new one each run otherwise')
+    .option('--json', 'one JSON object per line for each reply: { turn, reply, intent, spec, kind }')
     .action(contextAction(io, async () => (await import('./chat.js')).chatCommand));
 
   addSimulatorCommand(program, io);

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
+import type { MessageKind } from '../classify/index.js';
+import { asksAboutSlos, PLANNING_KINDS } from '../classify/index.js';
 import type { Database } from '../db/client.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
 import { LeaseLostError } from '../inbox/store.js';
@@ -9,11 +11,12 @@ import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
 import { noticeView, optionDetailsView } from '../slack/blocks/details.js';
-import { noticeBlocks, turnFailureBlocks } from '../slack/blocks/dialogue.js';
+import { helpBlocks, noticeBlocks, turnFailureBlocks } from '../slack/blocks/dialogue.js';
 import type { FormValues } from '../slack/blocks/form.js';
 import type { SlackMessage, SlackView } from '../slack/blocks/kit.js';
 import { context } from '../slack/blocks/kit.js';
 import { specFormView } from '../slack/blocks/spec-form.js';
+import { nothingToPlanBlocks } from '../slack/blocks/understanding.js';
 import type { ScenarioState } from '../slack/blocks/what-if.js';
 import { compareView, whatIfView } from '../slack/blocks/what-if.js';
 import type { DeploymentSpec } from '../spec/schema.js';
@@ -27,6 +30,7 @@ import { findOption } from './schema.js';
 import type { SpecEdit } from './spec-form.js';
 import { readSpecForm, specFormFields } from './spec-form.js';
 import type { ConversationStore } from './store.js';
+import { directAnswer, statesFacts, unavailableNotices, understand } from './understand.js';
 import { readWhatIfForm, whatIfFields } from './what-if.js';
 
 /** The intent of one message: the rules, improved by the LLM pass when one is configured. */
@@ -44,7 +48,12 @@ export interface ConversationServiceDeps {
   supersedeRequests?: (conversationId: string, reason: string) => Promise<ApprovalRequest[]>;
   /** The manifests an option would deploy, for its Details modal. */
   manifestPreview?: (conversationId: string, option: PlannedOption, spec: DeploymentSpec) => string;
+  /** What kind a message is when the rules are not sure (the LLM pass, where one is configured); null: no opinion. */
+  secondOpinion?: (text: string) => Promise<MessageKind | null>;
 }
+
+/** What a status question needs that the conversation cannot give: the deployments, or their SLOs. */
+export type Lookup = 'deployments' | 'slo';
 
 /** What a turn says in Slack, as plain data (it is saved with the turn for a resumed one to post). */
 export interface AnsweredTurn {
@@ -53,6 +62,10 @@ export interface AnsweredTurn {
   replies: Reply[];
   /** The thread's spec card, edited in place: the spec changed. */
   specCard?: { ts: string; message: SlackMessage };
+  /** What the message was understood to be; absent for a failed turn. */
+  kind?: MessageKind;
+  /** A status question: the chat surface answers it from the deployments (`/compass status`, `/compass slo`). */
+  lookup?: Lookup;
 }
 
 export interface TurnOutcome extends AnsweredTurn {
@@ -136,7 +149,14 @@ export function createConversationService({
   planning = createInlinePool(),
   supersedeRequests,
   manifestPreview,
+  secondOpinion,
 }: ConversationServiceDeps): ConversationService {
+  /** The message's kind: the rules, or where they are not sure, the second opinion when it has one. */
+  async function kindOf(text: string, understood: { kind: MessageKind; sure: boolean }) {
+    if (understood.sure || !secondOpinion) return understood.kind;
+    return (await secondOpinion(text)) ?? understood.kind;
+  }
+
   async function failed(key: ThreadKey, error: unknown, start: boolean): Promise<TurnOutcome | undefined> {
     const reference = randomUUID().slice(0, 8);
     const conversation = await retryOnConnectionLoss(() => store.find(key)).catch(() => undefined);
@@ -218,20 +238,44 @@ export function createConversationService({
       const input = prepareUserText(message.text);
       const read = { ...message, text: input.text };
       try {
+        const current = await retryOnConnectionLoss(() => store.find(key));
         const said = await extract(read.text);
-        const notes = [...input.notes, ...(said.refused ?? [])];
+        const known = knowledge();
+        const understood = understand(read.text, said, current, start, known);
+        const kind = await kindOf(read.text, understood);
+        const conversationId = current?.id ?? null;
+        log.info(
+          { event: 'conversation.understood', kind, sure: understood.sure, conversationId, thread: key },
+          'message understood',
+        );
+        if (!PLANNING_KINDS.includes(kind)) {
+          // Chatter gets no reply; help, off-topic and plan questions one message; status a lookup.
+          const answer = directAnswer(kind, current);
+          return {
+            conversationId,
+            kind,
+            replies: answer ? [{ message: answer }] : [],
+            ...(kind === 'status' && { lookup: asksAboutSlos(read.text) ? 'slo' : 'deployments' }),
+          };
+        }
+        const models = unavailableNotices(understood, known, current?.intent ?? said);
+        // "use gpt-4o" in a conversation changes nothing: say why, without a "nothing to change".
+        if (current?.intent && !understood.usable && models.length > 0)
+          return { conversationId, kind, replies: [{ message: noticeBlocks(models.join('\n')) }] };
+        const notes = [...input.notes, ...(said.refused ?? []), ...models];
         // The notices are part of the turn, so the inbox records and replays them with the rest of its answer.
         const withNotices = (answered: Turn): Turn =>
           notes.length === 0
             ? answered
             : { ...answered, replies: [{ message: noticeBlocks(notes.join(' ')) }, ...answered.replies] };
-        return await turn(
+        const outcome = await turn(
           key,
           start ? { startedBy: message.userId } : undefined,
           async (conversation) =>
-            withNotices(await planning.run('converse', knowledge(), conversation, read, said)),
+            withNotices(await planning.run('converse', known, conversation, read, said)),
           record,
         );
+        return outcome && { ...outcome, kind };
       } catch (error) {
         // Another bot process holds the event now: the turn is its to answer.
         if (error instanceof LeaseLostError) throw error;
@@ -246,8 +290,20 @@ export function createConversationService({
       const input = prepareUserText(raw);
       const { text } = input;
       const said = await extract(text);
-      const plan = await planning.run('quickPlan', knowledge(), text, said);
-      const notes = [...input.notes, ...(said.refused ?? [])];
+      const known = knowledge();
+      const understood = understand(text, said, undefined, true, known);
+      const kind = await kindOf(text, understood);
+      if (kind === 'help') return helpBlocks();
+      if (kind === 'status')
+        return noticeBlocks('For the deployments, use `/compass status` (or `/compass slo`).');
+      const models = unavailableNotices(understood, known, said);
+      // A plan needs something to plan for: a word salad or a closed model alone gets what is missing, not a guess.
+      if (!statesFacts(said)) {
+        if (models.length > 0) return noticeBlocks(models.join('\n'));
+        return nothingToPlanBlocks(text);
+      }
+      const plan = await planning.run('quickPlan', known, text, said);
+      const notes = [...input.notes, ...(said.refused ?? []), ...models];
       return notes.length > 0 ? { ...plan, blocks: [context(notes.join(' ')), ...plan.blocks] } : plan;
     },
 

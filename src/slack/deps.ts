@@ -32,6 +32,8 @@ export function createHandlerDeps(options: {
   manifestPreview?: ConversationServiceDeps['manifestPreview'];
   /** Where plans run; in this thread when absent. */
   planning?: ConversationServiceDeps['planning'];
+  /** The LLM's opinion on messages the classifier's rules are not sure of. */
+  secondOpinion?: ConversationServiceDeps['secondOpinion'];
 }): HandlerDeps & { store: ConversationStore; approvalStore: ApprovalStore } {
   const { db, knowledge, extract, log, settings } = options;
   const store = createConversationStore(db);
@@ -44,6 +46,7 @@ export function createHandlerDeps(options: {
     supersedeRequests: approvalStore.supersedeOpen,
     ...(options.planning && { planning: options.planning }),
     ...(options.manifestPreview && { manifestPreview: options.manifestPreview }),
+    ...(options.secondOpinion && { secondOpinion: options.secondOpinion }),
   });
   const approvals = createApprovalService({ store: approvalStore, conversations: store, settings, log });
   const monitoring = createMonitoringControls({

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { ApprovalService } from '../approval/service.js';
+import { didYouMean } from '../classify/index.js';
 import type { ThreadKey } from '../conversation/schema.js';
-import type { ConversationService, TurnOutcome } from '../conversation/service.js';
+import type { ConversationService, Lookup, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Inbox } from '../inbox/index.js';
@@ -17,8 +18,10 @@ import {
   threadStarterBlocks,
   turnFailureBlocks,
 } from './blocks/dialogue.js';
+import type { SlackMessage } from './blocks/kit.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
 import { mrkdwnToPlain } from './blocks/text.js';
+import { didYouMeanBlocks } from './blocks/understanding.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
 import { registerModalHandlers } from './modals.js';
@@ -66,15 +69,28 @@ export function userText(text: string | undefined, botUserId: string | undefined
   return mrkdwnToPlain(withoutBot).replace(/\s+/g, ' ').trim();
 }
 
-/** `/compass plan TEXT`, `/compass TEXT`, `/compass help`, and `/compass NAME ARGS` for each subcommand given. */
+/** Words that start a command of their own (status even where deploys are off); a near miss of one is a typo. */
+const COMMAND_WORDS = ['help', 'plan', 'status'];
+
+/**
+ * `/compass plan TEXT`, `/compass TEXT`, `/compass help`, and `/compass NAME ARGS` for each subcommand given; a
+ * mistyped command word ("stauts") alone, or one of five letters or more before its arguments, is a typo.
+ */
 export function parseCommand(
   text: string,
   subcommands: readonly string[] = [],
-): { kind: 'help' } | { kind: 'plan'; request: string } | { kind: 'subcommand'; name: string; args: string } {
+):
+  | { kind: 'help' }
+  | { kind: 'plan'; request: string }
+  | { kind: 'subcommand'; name: string; args: string }
+  | { kind: 'typo'; typed: string; meant: string } {
   const trimmed = text.trim();
   const [first = '', ...rest] = trimmed.split(/\s+/);
   const name = first.toLowerCase();
   if (subcommands.includes(name)) return { kind: 'subcommand', name, args: rest.join(' ') };
+  const meant = didYouMean(name, [...new Set([...subcommands, ...COMMAND_WORDS])]);
+  if (meant && (rest.length === 0 || (name.length >= 5 && meant !== 'plan')))
+    return { kind: 'typo', typed: first, meant };
   const request = trimmed.replace(/^plan\b[:\s]*/i, '').trim();
   if (trimmed === '' || /^(help|\?)$/i.test(trimmed) || request === '') return { kind: 'help' };
   return { kind: 'plan', request };
@@ -130,6 +146,31 @@ export function registerHandlers(
   const post = (client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) =>
     replies.postOutcome(client, key, userId, outcome);
 
+  /** A status question asked in a thread: what `/compass status` (or `/compass slo`) answers. */
+  async function lookup(wanted: Lookup, incoming: IncomingMessage, client: webApi.WebClient) {
+    const answer = subcommands[wanted === 'slo' && subcommands.slo ? 'slo' : 'status'];
+    if (!answer)
+      return noticeBlocks(
+        'Deployment status is not available here: this bot runs without the deploy queue. `/compass help` lists what is.',
+      );
+    const context = {
+      userId: incoming.userId,
+      channelId: incoming.key.channelId,
+      teamId: incoming.key.teamId,
+      client,
+    };
+    try {
+      return (await answer('', context)).message as SlackMessage;
+    } catch (error) {
+      const reference = randomUUID().slice(0, 8);
+      log.error(
+        { event: 'slack.lookup_failed', lookup: wanted, reference, err: error },
+        'status lookup failed',
+      );
+      return failureBlocks(reference);
+    }
+  }
+
   /**
    * One message's turn. The inbox dispatches an event again after a crash: a turn that was answered then posts only
    * the replies not yet posted; one that was not plays now.
@@ -174,6 +215,11 @@ export function registerHandlers(
       if (incoming.start)
         outcome = { conversationId: null, replies: [{ message: turnFailureBlocks(error, reference) }] };
     }
+    if (outcome?.lookup)
+      outcome = {
+        ...outcome,
+        replies: [...outcome.replies, { message: await lookup(outcome.lookup, incoming, client) }],
+      };
     if (outcome)
       await replies.postOutcome(client, key, incoming.userId, outcome, {
         from: posted,
@@ -205,6 +251,10 @@ export function registerHandlers(
     const parsed = parseCommand(command.text, Object.keys(subcommands));
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', ...helpBlocks() });
+      return;
+    }
+    if (parsed.kind === 'typo') {
+      await ack({ response_type: 'ephemeral', ...didYouMeanBlocks(parsed.typed, parsed.meant) });
       return;
     }
     await ack();

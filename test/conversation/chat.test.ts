@@ -86,6 +86,38 @@ describe('compass chat on the embedded database (PGlite)', () => {
     expect(messages.at(-1)).toMatch(/^Deploy requests are made and approved in Slack/);
   });
 
+  it('--json prints one object per reply with the intent after the turn; a quiet turn prints reply null', async () => {
+    const { stdout } = await cli(
+      ['chat', '--json'],
+      env,
+      'what can you do?\nsupport chatbot for 800 agents\nthanks!\nmake it 1200 users\n',
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    for (const line of lines)
+      expect(Object.keys(line).sort()).toEqual(['intent', 'kind', 'reply', 'spec', 'turn']);
+    const byTurn = (turn: number) => lines.filter((line) => line.turn === turn);
+    expect(byTurn(1)).toHaveLength(1);
+    expect(byTurn(1)[0]).toMatchObject({ kind: 'help', intent: null, spec: null });
+    expect(JSON.stringify(byTurn(1)[0]!.reply)).toMatch(/I plan and deploy self-hosted LLMs/);
+    // The spec card and the options: two replies, each with the conversation as it stands after the turn.
+    expect(byTurn(2).map((line) => (line.spec as { users: { value: number } }).users.value)).toEqual([
+      800, 800,
+    ]);
+    expect(byTurn(3)).toEqual([
+      { turn: 3, reply: null, kind: 'chatter', intent: byTurn(2)[0]!.intent, spec: byTurn(2)[0]!.spec },
+    ]);
+    const last = lines.at(-1)!;
+    expect(last.kind).toBe('refinement');
+    // The intent has the shape `compass extract --json` prints.
+    const extracted = JSON.parse((await cli(['extract', '--json', 'chatbot for 1200 users'], env)).stdout);
+    expect(Object.keys(last.intent as object).sort()).toEqual(Object.keys(extracted).sort());
+    expect(last.intent).toMatchObject({ useCase: 'chatbot_conversational', users: 1200 });
+    expect(Array.isArray(last.reply)).toBe(true);
+  });
+
   it('continues a named session in a later run: the conversation is in the database', async () => {
     await chat(env, 'code completion for 150 developers\n', 'team-a');
     const { stdout } = await chat(env, 'make it 300 developers\n', 'team-a');
