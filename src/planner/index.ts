@@ -1,3 +1,5 @@
+export type { BatchInput, BatchPrediction, BatchResult } from './batch.js';
+export { cachedPromptTokens, predictBatch, SIMULATED_REQUESTS } from './batch.js';
 export type { Calibration, CalibrationSample, FactorFit, FactorsBasis } from './calibrate.js';
 export { calibrate, DEFAULT_FACTORS, factorsFor } from './calibrate.js';
 export { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
