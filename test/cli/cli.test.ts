@@ -185,6 +185,48 @@ describe('compass CLI against the real PostgreSQL', () => {
     ]);
   });
 
+  it('predict --batch prints the makespan, throughput and TTFT distribution of a burst', async () => {
+    const base = [
+      'predict',
+      '--model',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--gpu',
+      'H100',
+      '--tp',
+      '1',
+      '--prompt-tokens',
+      '512',
+      '--output-tokens',
+      '128',
+      '--prompt-cv',
+      '0.5',
+      '--batch',
+    ];
+    const small = await cli([...base, '200', '--json'], env);
+    expect(small.stderr).toBe('');
+    const job = JSON.parse(small.stdout);
+    expect(job.requests).toBe(200);
+    expect(job.makespanSec).toBeCloseTo(200 / job.requestsPerSec, 6);
+    expect(job.outputTokensPerSec).toBeCloseTo((200 * 128) / job.makespanSec, 0);
+    expect(job.ttftMs.p99).toBeGreaterThan(job.ttftMs.p50);
+    const large = JSON.parse((await cli([...base, '5000', '--json'], env)).stdout);
+    expect(large.makespanSec).toBeGreaterThan(10 * job.makespanSec);
+    expect(large.ttftMs.p50).toBeGreaterThan(job.ttftMs.p50);
+
+    const text = await cli([...base, '1000', '--prefix-share', '0.5'], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Makespan: [\d.]+ (s|min|h) for 1,000 requests$/m);
+    expect(text.stdout).toMatch(/^TTFT {3}mean .* p99 /m);
+    expect(text.stdout).toMatch(/256 prompt tokens per request come from the prefix cache/);
+
+    const both = await cli([...base, '10', '--rate', '1'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exactly one of --rate RPS, --concurrency N or --batch N/);
+    const badShare = await cli([...base, '10', '--prefix-share', '1.5'], env);
+    expect(badShare.code).not.toBe(0);
+    expect(badShare.stderr).toMatch(/from 0 up to \(not including\) 1/);
+  });
+
   it('predict --json prints the contract and refuses what cannot run', async () => {
     const base = [
       'predict',
