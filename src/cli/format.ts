@@ -28,6 +28,14 @@ export function formatIntent(intent: Intent): string {
     ['GPU types', list(intent.gpuTypes)],
     ['Models', list(intent.models)],
     ['Max GPUs', number(intent.maxGpus)],
+    ...(intent.batch
+      ? [
+          [
+            'Batch job',
+            `${number(intent.batch.itemsPerDay)} items a day in ${number(intent.batch.windowHours)} h`,
+          ] as [string, string],
+        ]
+      : []),
     ['Prompt tokens', number(intent.promptTokens)],
     ['Output tokens', number(intent.outputTokens)],
     ['TTFT p95', number(intent.ttftP95Ms, ' ms')],
@@ -63,6 +71,17 @@ export function formatSpec(spec: DeploymentSpec): string {
     ['GPU types', tagged(list(spec.gpuTypes.value), spec.gpuTypes.source)],
     ['Models', tagged(list(spec.models.value), spec.models.source)],
     ['Max GPUs', tagged(number(spec.maxGpus.value), spec.maxGpus.source)],
+    ...(spec.batch
+      ? [
+          [
+            'Batch job',
+            tagged(
+              `${number(spec.batch.value.itemsPerDay)} items a day in ${number(spec.batch.value.windowHours)} h`,
+              spec.batch.source,
+            ),
+          ] as [string, string],
+        ]
+      : []),
   ];
   const notes = spec.notes.map((note) => `  - ${note}`).join('\n');
   return notes ? `${table(rows)}\nNotes:\n${notes}` : table(rows);
@@ -89,7 +108,7 @@ export function formatPlan(plan: Plan): string {
   const { spec } = plan;
   const slo = spec.slo;
   const lines = [
-    `${spec.useCase.value} · ${spec.users.value === null ? '' : `${number(spec.users.value)} users · `}peak ${number(spec.traffic.peakQps.value)} req/s · ` +
+    `${spec.useCase.value} · ${spec.users.value === null ? '' : `${number(spec.users.value)} users · `}${spec.batch ? `batch job of ${number(spec.batch.value.itemsPerDay)} items a day in ${number(spec.batch.value.windowHours)} h · ` : ''}peak ${number(spec.traffic.peakQps.value)} req/s · ` +
       `${number(spec.traffic.promptTokens.value)} prompt / ${number(spec.traffic.outputTokens.value)} output tokens · ` +
       `p95 targets TTFT ${number(slo.ttftP95Ms.value)} ms, ITL ${number(slo.itlP95Ms.value)} ms, E2E ${number(slo.e2eP95Ms.value)} ms · ` +
       `priority ${spec.priority.value}${spec.budgetMonthlyUsd.value === null ? '' : ` · budget ${usd(spec.budgetMonthlyUsd.value)}`}`,

@@ -126,6 +126,12 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
     .addOption(
       new Option('--priority <p>', 'what to optimise').choices(['latency', 'cost', 'accuracy', 'balanced']),
     )
+    .option(
+      '--batch-per-day <n>',
+      'plan an offline batch job of N items a day (sized by throughput; each option says how long the items take)',
+      positiveNumber(1e12),
+    )
+    .option('--window-hours <h>', 'hours of the day the batch job may run (default 24)', positiveNumber(24))
     .option('--top <n>', 'how many options to show', positiveInteger, 5)
     .action(contextAction(io, async () => (await import('./plan.js')).planCommand));
 

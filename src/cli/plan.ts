@@ -18,6 +18,9 @@ export interface PlanCommandOptions {
   qps?: number;
   budget?: number;
   priority?: Priority;
+  /** A batch job: items a day, and the hours of the day it may run (default 24). */
+  batchPerDay?: number;
+  windowHours?: number;
   top: number;
 }
 
@@ -64,6 +67,12 @@ export function applyOverrides(intent: Intent, options: PlanCommandOptions, know
   }
   if (options.qps !== undefined) next.qps = options.qps;
   if (options.budget !== undefined) next.budgetMonthlyUsd = options.budget;
+  if (options.batchPerDay !== undefined) {
+    next.batch = { itemsPerDay: options.batchPerDay, windowHours: options.windowHours ?? 24 };
+  } else if (options.windowHours !== undefined) {
+    if (!intent.batch) throw new UsageError('--window-hours needs a batch job: give --batch-per-day N');
+    next.batch = { ...intent.batch, windowHours: options.windowHours };
+  }
   if (options.priority !== undefined) {
     next.priority = options.priority;
     next.priorityStated = true;
@@ -90,6 +99,7 @@ export function recommendationJson(option: PlannedOption) {
     limitedBy: option.limitedBy,
     meetsSlo: option.meetsSlo,
     basis: option.basis,
+    ...(option.batch ? { batch: option.batch } : {}),
     rationale: option.rationale,
     ...(option.node ? { node: { ...option.node, why: describeNode(option.node) } } : {}),
   };

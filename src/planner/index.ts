@@ -7,6 +7,7 @@ export type { MemoryPlan } from './memory.js';
 export { kvBytesPerToken, weightBytesPerGpu, weightBytesTotal } from './memory.js';
 export { describeNode, podAllowance, reservedCpu, reservedMemoryGib } from './node-fit.js';
 export type {
+  BatchEstimate,
   Evaluation,
   MissedConstraint,
   NearMiss,

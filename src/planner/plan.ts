@@ -8,6 +8,7 @@ import {
   type KvCacheDtype,
   usableMemoryBytes,
 } from './assumptions.js';
+import { predictBatch } from './batch.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import { fitAdvice } from './fit.js';
 import { weightBytesTotal } from './memory.js';
@@ -115,6 +116,8 @@ export interface PlannedOption extends OptionShape {
   basis: Basis;
   /** Observations of deployed replicas of this configuration the prediction is calibrated from; absent: none. */
   observations?: number;
+  /** For a batch job: the day's items submitted at once, split evenly over the replicas. */
+  batch?: BatchEstimate;
   rationale: string;
   engine: PlannedEngine;
   /**
@@ -146,6 +149,38 @@ export function replicaNode(
     };
   }
   return undefined;
+}
+
+/** How an option runs a batch job's day of items (`predictBatch` on each replica's share). */
+export interface BatchEstimate {
+  itemsPerReplica: number;
+  /** Hours until the last item is done when the day's items are all submitted at once. */
+  makespanHours: number;
+  /** Output tokens/s of all replicas together while the job runs. */
+  outputTokensPerSec: number;
+  /** The makespan ends within the job's window. */
+  fitsWindow: boolean;
+}
+
+/** The batch job's day of items on `replicas` replicas of the option's shape; null when not a batch job. */
+function batchEstimate(
+  shape: OptionShape,
+  replicas: number,
+  spec: DeploymentSpec,
+  knowledge: Knowledge,
+): BatchEstimate | null {
+  const job = spec.batch?.value;
+  if (!job) return null;
+  const itemsPerReplica = Math.ceil(job.itemsPerDay / replicas);
+  const result = predictBatch({ ...configOf(shape, spec), requests: itemsPerReplica }, knowledge);
+  if (!result.ok) return null;
+  const makespanHours = result.prediction.makespanSec / 3600;
+  return {
+    itemsPerReplica,
+    makespanHours: round(makespanHours, 2),
+    outputTokensPerSec: Math.round(result.prediction.outputTokensPerSec * replicas),
+    fitsWindow: makespanHours <= job.windowHours,
+  };
 }
 
 export type MissedConstraint = 'ttft' | 'itl' | 'e2e' | 'budget' | 'maxGpus';
@@ -395,6 +430,7 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
     sloChecks,
     basis: p.basis,
     ...(p.evidence.observations > 0 && { observations: p.evidence.observations }),
+    ...withBatch(batchEstimate(option, option.replicas, spec, knowledge)),
     rationale: '',
     engine: {
       checkpoint: checkpoint ?? option.modelId,
@@ -423,6 +459,8 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
     }),
   };
 }
+
+const withBatch = (batch: BatchEstimate | null) => (batch ? { batch } : {});
 
 /** Every shape the spec allows: supported models that fit the context, allowed GPUs, served precisions, TP in a node. */
 function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
@@ -570,7 +608,9 @@ function rationaleFor(
   const rate = (rps: number) => String(Number(rps.toPrecision(3)));
   const sizing = `${option.replicas} replica${option.replicas > 1 ? 's' : ''} at ${rate(option.predicted.loadPerReplicaRps)} req/s each (up to ${rate(option.predicted.maxRpsPerReplica)} before ${LIMIT_WORDS[option.limitedBy]} limits)`;
   const quality = option.quality === null ? 'quality unknown' : `quality ${option.quality}`;
-  const observed = option.observations ? ` ${calibratedFromObservations(option.observations)}.` : '';
+  const observed =
+    (option.observations ? ` ${calibratedFromObservations(option.observations)}.` : '') +
+    (option.batch ? ` ${describeBatch(option.batch)}` : '');
   if (rank === 0) {
     const lead = {
       cost: 'Cheapest option that meets every SLO',
@@ -587,6 +627,14 @@ function rationaleFor(
       : `${costDelta > 0 ? '+' : '−'}${usd(Math.abs(costDelta))}/month vs #1`;
   const speed = latencyScore(p95sOf(option), slo) < latencyScore(p95sOf(best), slo) ? 'faster' : 'slower';
   return `${cost}, ${quality}, ${speed} than #1; ${sizing}.${observed}`;
+}
+
+function describeBatch(batch: BatchEstimate): string {
+  const hours = Number(batch.makespanHours.toPrecision(2));
+  return (
+    `The day's items, submitted at once, take ${hours} h (${wholeNumber.format(batch.itemsPerReplica)} per replica, ${wholeNumber.format(batch.outputTokensPerSec)} output tokens/s in all)` +
+    (batch.fitsWindow ? '.' : ', longer than the window: add replicas or widen the window.')
+  );
 }
 
 /** A sized option that breaks a limit; built field by field since most shapes of a tight plan end here. */

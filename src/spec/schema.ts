@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Priority } from '../intent/schema.js';
+import { BatchJob, Priority } from '../intent/schema.js';
 import { UseCaseId } from '../knowledge/catalog.js';
 
 /** Where a spec value came from: the user's words, arithmetic on them, or the use case's defaults. */
@@ -32,6 +32,11 @@ export const DeploymentSpec = z.object({
   /** Preferred models; empty = any that supports the use case. */
   models: field(z.array(z.string())),
   maxGpus: field(z.number().int().positive().nullable()),
+  /**
+   * An offline job sized by throughput and makespan rather than by users; absent = interactive traffic (and in specs
+   * stored before batch jobs existed).
+   */
+  batch: field(BatchJob).optional(),
   /** How derived and defaulted values were obtained, in words a user can check. */
   notes: z.array(z.string()),
 });

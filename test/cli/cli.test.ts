@@ -227,6 +227,35 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(badShare.stderr).toMatch(/from 0 up to \(not including\) 1/);
   });
 
+  it('plan --batch-per-day plans an offline job and says how long the items take', async () => {
+    const result = await cli(
+      [
+        'plan',
+        '--json',
+        '--top',
+        '2',
+        '--batch-per-day',
+        '300000',
+        '--window-hours',
+        '6',
+        'summarize support tickets, 800 tokens in, 20 out',
+      ],
+      env,
+    );
+    expect(result.stderr).toBe('');
+    const plan = JSON.parse(result.stdout);
+    expect(plan.spec.batch.value).toEqual({ itemsPerDay: 300_000, windowHours: 6 });
+    expect(plan.spec.traffic.peakQps.value).toBeCloseTo(300_000 / (6 * 3600), 2);
+    expect(plan.recommendations.length).toBeGreaterThan(0);
+    for (const option of plan.recommendations) {
+      expect(option.batch.makespanHours).toBeLessThanOrEqual(6);
+      expect(option.batch.itemsPerReplica * option.replicas).toBeGreaterThanOrEqual(300_000);
+    }
+    const alone = await cli(['plan', '--window-hours', '6', 'summarize support tickets'], env);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--window-hours needs a batch job/);
+  });
+
   it('predict --json prints the contract and refuses what cannot run', async () => {
     const base = [
       'predict',

@@ -6,10 +6,13 @@ import { BurstRuns, batchInputOf } from '../../src/planner/burst-runs.js';
 import {
   type BatchInput,
   cachedPromptTokens,
+  planDeployment,
   predictBatch,
   SIMULATED_REQUESTS,
 } from '../../src/planner/index.js';
 import { gpusWithVariants, PublicMeasurements } from '../../src/planner/public-measurements.js';
+import { buildSpec } from '../../src/spec/index.js';
+import { intentWith } from '../fixtures/intent.js';
 
 const catalog = readCatalogFiles();
 const measurements = PublicMeasurements.parse(
@@ -131,5 +134,40 @@ describe('prefix caching in batch jobs', () => {
     expect(warm.ttftMs.mean).toBeLessThan(0.7 * cold.ttftMs.mean);
     expect(warm.makespanSec).toBeLessThan(cold.makespanSec);
     expect(warm.notes.join(' ')).toMatch(/2992 prompt tokens per request come from the prefix cache/);
+  });
+});
+
+describe('planning a batch job', () => {
+  it("says for every option how long the day's items take, within the window the sizing guarantees", () => {
+    const useCases = catalog.useCases;
+    const spec = buildSpec(
+      intentWith({
+        useCase: 'summarization_short',
+        priority: 'cost',
+        priorityStated: true,
+        promptTokens: 800,
+        outputTokens: 20,
+        batch: { itemsPerDay: 2_000_000, windowHours: 8 },
+      }),
+      useCases,
+    );
+    const plan = planDeployment(spec, knowledge, { top: 3 });
+    expect(plan.recommendations.length).toBeGreaterThan(0);
+    for (const option of plan.recommendations) {
+      const batch = option.batch!;
+      expect(batch.itemsPerReplica).toBe(Math.ceil(2_000_000 / option.replicas));
+      expect(batch.makespanHours).toBeGreaterThan(0);
+      expect(batch.makespanHours).toBeLessThanOrEqual(8);
+      expect(batch.fitsWindow).toBe(true);
+      expect(option.rationale).toMatch(/The day's items, submitted at once, take [\d.]+ h/);
+      // Throughput of all replicas carries the day's output tokens within the makespan.
+      expect(batch.outputTokensPerSec * batch.makespanHours * 3600).toBeGreaterThan(0.95 * 2_000_000 * 20);
+    }
+    const interactive = planDeployment(
+      buildSpec(intentWith({ useCase: 'summarization_short', qps: 5 }), useCases),
+      knowledge,
+      { top: 3 },
+    );
+    for (const option of interactive.recommendations) expect(option.batch).toBeUndefined();
   });
 });
