@@ -63,6 +63,17 @@ export function formatSpec(spec: DeploymentSpec): string {
     ['Peak QPS', tagged(number(traffic.peakQps.value), traffic.peakQps.source)],
     ['Prompt tokens', tagged(number(traffic.promptTokens.value), traffic.promptTokens.source)],
     ['Output tokens', tagged(number(traffic.outputTokens.value), traffic.outputTokens.source)],
+    ...(traffic.prefixShare
+      ? [
+          [
+            'Prefix cached',
+            tagged(
+              `${Math.round(traffic.prefixShare.value * 100)}% of the prompt`,
+              traffic.prefixShare.source,
+            ),
+          ] as [string, string],
+        ]
+      : []),
     ['TTFT p95', tagged(number(slo.ttftP95Ms.value, ' ms'), slo.ttftP95Ms.source)],
     ['ITL p95', tagged(number(slo.itlP95Ms.value, ' ms'), slo.itlP95Ms.source)],
     ['E2E p95', tagged(number(slo.e2eP95Ms.value, ' ms'), slo.e2eP95Ms.source)],

@@ -132,6 +132,11 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
       positiveNumber(1e12),
     )
     .option('--window-hours <h>', 'hours of the day the batch job may run (default 24)', positiveNumber(24))
+    .option(
+      '--prefix-share <x>',
+      "share of each prompt served from vLLM's prefix cache (default: the use case's; see README)",
+      share,
+    )
     .option('--top <n>', 'how many options to show', positiveInteger, 5)
     .action(contextAction(io, async () => (await import('./plan.js')).planCommand));
 

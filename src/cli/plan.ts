@@ -4,7 +4,7 @@ import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Plan, PlannedOption } from '../planner/index.js';
 import { describeNode, nodesOf, planDeployment } from '../planner/index.js';
-import { assumptionsOf, buildSpec } from '../spec/index.js';
+import { assumptionsOf, buildSpec, type DeploymentSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { withKnowledge } from './context.js';
 import { intentOf, texts } from './extract.js';
@@ -21,6 +21,8 @@ export interface PlanCommandOptions {
   /** A batch job: items a day, and the hours of the day it may run (default 24). */
   batchPerDay?: number;
   windowHours?: number;
+  /** Share of each prompt served from the prefix cache, instead of the use case's default. */
+  prefixShare?: number;
   top: number;
 }
 
@@ -127,12 +129,27 @@ export function planJson(plan: Plan) {
   };
 }
 
+/** The --prefix-share flag wins over the use case's default. */
+function withPrefixShare(spec: DeploymentSpec, options: PlanCommandOptions): DeploymentSpec {
+  if (options.prefixShare === undefined) return spec;
+  return {
+    ...spec,
+    traffic: { ...spec.traffic, prefixShare: { value: options.prefixShare, source: 'stated' } },
+  };
+}
+
 export async function planCommand(context: CliContext, words: string[], options: PlanCommandOptions) {
   await withKnowledge(context, async (knowledge) => {
     let first = true;
     for await (const text of texts(context, words)) {
       const intent = applyOverrides(await intentOf(context, knowledge, text), options, knowledge);
-      const plan = planDeployment(buildSpec(intent, knowledge.useCases), knowledge, { top: options.top });
+      const plan = planDeployment(
+        withPrefixShare(buildSpec(intent, knowledge.useCases), options),
+        knowledge,
+        {
+          top: options.top,
+        },
+      );
       if (options.json) writeLine(context.io.stdout, JSON.stringify(planJson(plan)));
       else {
         if (!first) writeLine(context.io.stdout, '');

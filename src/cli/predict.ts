@@ -177,12 +177,10 @@ export async function predictCommand(context: CliContext, options: PredictComman
       outputTokens: options.outputTokens,
       promptTokensCv: options.promptCv,
       outputTokensCv: options.outputCv,
+      prefixShare: options.prefixShare,
     };
     if (options.batch !== undefined) {
-      const batch = predictBatch(
-        { ...config, requests: options.batch, prefixShare: options.prefixShare },
-        knowledge,
-      );
+      const batch = predictBatch({ ...config, requests: options.batch }, knowledge);
       if (!batch.ok) throw new InfeasibleConfigurationError(batch.reason);
       const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests at once`;
       writeLine(

@@ -17,6 +17,7 @@ import { VirtualClock } from '../../simulator/virtual-clock.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import { lognormalFromMean } from './distributions.js';
 import { type EngineTiming, engineTimingFor } from './engine-timing.js';
+import { cachedPromptTokens } from './prefix-cache.js';
 import type { DeploymentConfig } from './schema.js';
 import type { LatencyStatsMs } from './serving.js';
 
@@ -53,16 +54,6 @@ export interface BatchPrediction {
 }
 
 export type BatchResult = { ok: true; prediction: BatchPrediction } | { ok: false; reason: string };
-
-/**
- * Prompt tokens a request finds in vLLM's prefix cache: whole blocks of the shared prefix, and never the whole prompt
- * (vLLM recomputes at least the last prompt token to get its logits).
- */
-export function cachedPromptTokens(promptTokens: number, prefixShare: number, blockTokens: number): number {
-  const shared = Math.floor(promptTokens * prefixShare);
-  const limit = Math.max(promptTokens - 1, 0);
-  return Math.floor(Math.min(shared, limit) / blockTokens) * blockTokens;
-}
 
 /** `count` lengths log-normal around `mean` with spread `cv`, rescaled to that mean, each within [1, max]. */
 function lengths(count: number, mean: number, cv: number, max: number, random: () => number): number[] {

@@ -1,5 +1,5 @@
 export type { BatchInput, BatchPrediction, BatchResult } from './batch.js';
-export { cachedPromptTokens, predictBatch, SIMULATED_REQUESTS } from './batch.js';
+export { predictBatch, SIMULATED_REQUESTS } from './batch.js';
 export type { Calibration, CalibrationSample, FactorFit, FactorsBasis } from './calibrate.js';
 export { calibrate, DEFAULT_FACTORS, factorsFor } from './calibrate.js';
 export { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
@@ -49,6 +49,7 @@ export type {
   SloLimit,
 } from './predict.js';
 export { calibrationOf, maxRateWithinSlo, predictPerformance, sizeReplicas } from './predict.js';
+export { cachedPromptTokens } from './prefix-cache.js';
 export type { MeasurementSeries, MemoryFact } from './public-measurements.js';
 export { gpusWithVariants, PublicMeasurements, samplesOf } from './public-measurements.js';
 export { QUALITY_RETENTION, qualityOf } from './quality.js';

@@ -298,6 +298,7 @@ function configOf(shape: OptionShape, spec: DeploymentSpec) {
     gpuCount: gpusPerReplicaOf(shape),
     promptTokens: spec.traffic.promptTokens.value,
     outputTokens: spec.traffic.outputTokens.value,
+    prefixShare: spec.traffic.prefixShare?.value ?? 0,
   };
 }
 

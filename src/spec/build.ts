@@ -104,7 +104,13 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
   return {
     useCase: intent.useCase === null ? defaulted(useCaseId) : stated(useCaseId),
     users,
-    traffic: { promptTokens, outputTokens, avgQps, peakQps },
+    traffic: {
+      promptTokens,
+      outputTokens,
+      avgQps,
+      peakQps,
+      prefixShare: defaulted(useCase.traffic.prefixShare ?? 0),
+    },
     slo: { ttftP95Ms: ttft, itlP95Ms: itl, e2eP95Ms: e2e },
     priority: intent.priorityStated ? stated(intent.priority) : defaulted(intent.priority),
     budgetMonthlyUsd: fromIntent(intent.budgetMonthlyUsd, null),
@@ -130,6 +136,11 @@ export function assumptionsOf(spec: DeploymentSpec): string[] {
     ].filter(Boolean);
     assumptions.push(`Request shape is the use case's default: ${lengths.join(' and ')}.`);
   }
+  const prefix = spec.traffic.prefixShare;
+  if (prefix && prefix.source === 'default' && prefix.value > 0)
+    assumptions.push(
+      `${Math.round(prefix.value * 100)}% of each prompt is a prefix earlier requests sent (system prompt, history, template), served from vLLM's prefix cache: the use case's default.`,
+    );
   const targets = (
     [
       ['TTFT', spec.slo.ttftP95Ms],

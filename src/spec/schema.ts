@@ -19,6 +19,11 @@ export const DeploymentSpec = z.object({
     avgQps: field(z.number().positive()),
     /** The rate the deployment is sized for. */
     peakQps: field(z.number().positive()),
+    /**
+     * Share of each prompt earlier requests already sent (system prompt, chat history, RAG template), served from
+     * vLLM's prefix cache; absent (specs stored before it existed) = 0.
+     */
+    prefixShare: field(z.number().min(0).lt(1)).optional(),
   }),
   slo: z.object({
     ttftP95Ms: field(z.number().positive()),
