@@ -95,6 +95,7 @@ describe('planDeployment', () => {
           precision: option.precision,
           promptTokens: spec.traffic.promptTokens.value,
           outputTokens: spec.traffic.outputTokens.value,
+          prefixShare: spec.traffic.prefixShare?.value,
           load: { kind: 'rate', value: spec.traffic.peakQps.value / option.replicas },
         },
         knowledge,
