@@ -161,11 +161,14 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(table.code).toBe(0);
     const [header, ...rest] = table.stdout.split('\n');
     expect(header).toMatch(/^chatbot_conversational · 100 users/);
-    expect(rest.slice(0, 4)).toEqual([
+    expect(rest.slice(0, 5)).toEqual([
       'Assumed: No use case was named; assumed Chatbot / conversational assistant.',
       'Assumed: No user count or request rate was given; assumed 100 users.',
       expect.stringMatching(
         /^Assumed: Request shape is the use case's default: [\d,]+ prompt tokens and [\d,]+ output tokens\.$/,
+      ),
+      expect.stringMatching(
+        /^Assumed: \d+% of each prompt is a prefix earlier requests sent .* the use case's default\.$/,
       ),
       expect.stringMatching(
         /^Assumed: p95 targets not stated are the use case's: TTFT [\d,]+ ms, ITL [\d,]+ ms, E2E [\d,]+ ms\.$/,
@@ -181,8 +184,25 @@ describe('compass CLI against the real PostgreSQL', () => {
     );
     const plan = JSON.parse(stated.stdout);
     expect(plan.assumptions).toEqual([
+      expect.stringMatching(/^40% of each prompt is a prefix earlier requests sent/),
       expect.stringMatching(/^p95 targets not stated are the use case's: ITL [\d,]+ ms, E2E [\d,]+ ms\.$/),
     ]);
+    const prefixStated = JSON.parse(
+      (
+        await cli(
+          [
+            'plan',
+            '--json',
+            '--prefix-share',
+            '0.2',
+            'code completion for 50 developers, 2k token prompts, 100 output tokens, TTFT under 300 ms',
+          ],
+          env,
+        )
+      ).stdout,
+    );
+    expect(prefixStated.spec.traffic.prefixShare).toEqual({ value: 0.2, source: 'stated' });
+    expect(prefixStated.assumptions).toHaveLength(1);
   });
 
   it('predict --batch prints the makespan, throughput and TTFT distribution of a burst', async () => {
