@@ -1,3 +1,4 @@
+import { planPolicy } from '../deploy/index.js';
 import type { Intent, Priority } from '../intent/index.js';
 import { missingFacts } from '../intent/index.js';
 import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
@@ -146,9 +147,7 @@ export async function planCommand(context: CliContext, words: string[], options:
       const plan = planDeployment(
         withPrefixShare(buildSpec(intent, knowledge.useCases), options),
         knowledge,
-        {
-          top: options.top,
-        },
+        { top: options.top, policy: planPolicy(context.config) },
       );
       if (options.json) writeLine(context.io.stdout, JSON.stringify(planJson(plan)));
       else {

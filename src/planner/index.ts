@@ -17,6 +17,7 @@ export type {
   PlannedEngine,
   PlannedOption,
   PlanOptions,
+  PlanPolicy,
   Scenario,
   SizedOption,
   WhatIfOverrides,

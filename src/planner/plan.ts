@@ -183,7 +183,11 @@ function batchEstimate(
   };
 }
 
-export type MissedConstraint = 'ttft' | 'itl' | 'e2e' | 'budget' | 'maxGpus';
+/**
+ * 'gpuQuota': more GPUs than the deploy policy's DEPLOY_GPU_QUOTA; 'gpuPlacement': a GPU type the deploy policy
+ * cannot place on nodes. Both name the setting that would admit the option.
+ */
+export type MissedConstraint = 'ttft' | 'itl' | 'e2e' | 'budget' | 'maxGpus' | 'gpuQuota' | 'gpuPlacement';
 
 export interface NearMiss extends OptionShape {
   id: string;
@@ -214,8 +218,18 @@ export interface Plan {
   considered: number;
 }
 
+/** What the deploy policy lets a plan deploy (from DEPLOY_GPU_QUOTA and the GPU placements); absent = anything. */
+export interface PlanPolicy {
+  /** Most GPUs one deployment may hold at its largest scale (the planned replicas × GPUs per replica). */
+  gpuQuota: number | null;
+  /** GPU types the cluster can place pods on; null = any. */
+  placeableGpus: readonly string[] | null;
+}
+
 export interface PlanOptions {
   top?: number;
+  /** Options beyond the policy become near misses that name the setting that would admit them. */
+  policy?: PlanPolicy;
 }
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -639,12 +653,17 @@ function describeBatch(batch: BatchEstimate): string {
 }
 
 /** A sized option that breaks a limit; built field by field since most shapes of a tight plan end here. */
-function limitMiss(option: SizedOption, failed: 'budget' | 'maxGpus', value: number, limit: number): RawMiss {
+function limitMiss(
+  option: SizedOption,
+  failed: 'budget' | 'maxGpus' | 'gpuQuota' | 'gpuPlacement',
+  value: number,
+  limit: number,
+): RawMiss {
   return {
     ...identityOf(option),
     monthlyCostUsd: option.monthlyCostUsd,
     failed,
-    shortfall: value / limit - 1,
+    shortfall: limit > 0 ? value / limit - 1 : Number.POSITIVE_INFINITY,
     value,
     limit,
   };
@@ -659,6 +678,18 @@ export function explainMiss(miss: RawMiss): NearMiss {
         ...miss,
         reason: `${shape} meets the SLOs but costs ${usd(miss.value)}/month, ${usd(miss.value - miss.limit)} over the budget`,
         relax: `raise the budget to ${usd(miss.value)}/month`,
+      };
+    case 'gpuQuota':
+      return {
+        ...miss,
+        reason: `${shape} meets the SLOs but needs ${miss.value} GPUs; DEPLOY_GPU_QUOTA is ${miss.limit}`,
+        relax: `raise DEPLOY_GPU_QUOTA to ${miss.value}`,
+      };
+    case 'gpuPlacement':
+      return {
+        ...miss,
+        reason: `${shape} meets the SLOs but the deploy policy cannot place ${miss.gpuId} pods on nodes`,
+        relax: `give ${miss.gpuId} a placement in DEPLOY_GPU_NODE_LABELS`,
       };
     case 'maxGpus':
       return {
@@ -689,11 +720,18 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   const infeasibleByGpu = new Map<string, string[]>();
   const budget = spec.budgetMonthlyUsd.value;
   const maxGpus = spec.maxGpus.value;
+  const quota = options.policy?.gpuQuota ?? null;
+  const placeable = options.policy?.placeableGpus ?? null;
   for (const shape of shapes) {
     const evaluation = sizeShape(shape, context);
     if (evaluation.kind === 'infeasible') {
       infeasibleByGpu.set(shape.gpuId, [...(infeasibleByGpu.get(shape.gpuId) ?? []), evaluation.reason]);
     } else if (evaluation.kind === 'slo-miss') misses.push(evaluation.miss);
+    else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
+      // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
+      misses.push(limitMiss(evaluation.option, 'gpuPlacement', 0, 0));
+    else if (quota !== null && evaluation.option.gpuCount > quota)
+      misses.push(limitMiss(evaluation.option, 'gpuQuota', evaluation.option.gpuCount, quota));
     else if (maxGpus !== null && evaluation.option.gpuCount > maxGpus)
       misses.push(limitMiss(evaluation.option, 'maxGpus', evaluation.option.gpuCount, maxGpus));
     else if (budget !== null && evaluation.option.monthlyCostUsd > budget)
