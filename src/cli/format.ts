@@ -1,5 +1,5 @@
 import type { Intent } from '../intent/index.js';
-import { nodesOf, type Plan } from '../planner/index.js';
+import { gpuNotation, latency, nodeShare, nodesOf, type Plan } from '../planner/index.js';
 import type { DeploymentSpec, FieldSource } from '../spec/index.js';
 import { assumptionsOf } from '../spec/index.js';
 
@@ -127,19 +127,42 @@ export function formatPlan(plan: Plan): string {
     '',
   ];
   if (plan.recommendations.length > 0) {
-    const header = ['#', 'Model', 'GPUs', '$/month', 'TTFT p95', 'ITL p95', 'E2E p95', 'Max req/s', 'Basis'];
+    const header = [
+      '#',
+      'Model',
+      'GPUs',
+      'TP',
+      'Replicas',
+      '$/month',
+      'TTFT p95',
+      'ITL p95',
+      'E2E p95',
+      'Max req/s (total)',
+      'Basis',
+    ];
+    const shares = plan.recommendations.map((option) => nodeShare(option.gpusPerReplica, option.node));
     const rows = plan.recommendations.map((option, index) => [
       String(index + 1),
       `${option.modelName}${option.precision === 'bf16' ? '' : ` (${option.precision})`}`,
-      `${option.replicas > 1 ? `${option.replicas}×` : ''}${nodesOf(option) > 1 ? `${nodesOf(option)} nodes × ` : ''}${option.tensorParallel}× ${option.gpuId}`,
-      Math.round(option.monthlyCostUsd).toLocaleString('en-US'),
-      `${compact(option.predicted.ttftP95Ms)} ${check(option.sloChecks.ttft)}`,
-      `${compact(option.predicted.itlP95Ms)} ${check(option.sloChecks.itl)}`,
-      `${compact(option.predicted.e2eP95Ms)} ${check(option.sloChecks.e2e)}`,
+      gpuNotation(option),
+      nodesOf(option) > 1 ? `${option.tensorParallel} × PP${nodesOf(option)}` : String(option.tensorParallel),
+      String(option.replicas),
+      `${Math.round(option.monthlyCostUsd).toLocaleString('en-US')}${shares[index] ? ' †' : ''}`,
+      `${latency(option.predicted.ttftP95Ms)} ${check(option.sloChecks.ttft)}`,
+      `${latency(option.predicted.itlP95Ms)} ${check(option.sloChecks.itl)}`,
+      `${latency(option.predicted.e2eP95Ms)} ${check(option.sloChecks.e2e)}`,
       compact(option.predicted.maxRps),
       option.basis,
     ]);
-    lines.push(columns([header, ...rows]), '');
+    lines.push(
+      columns([header, ...rows]),
+      'GPUs: GPUs per replica (tensor parallel) × replicas. Max req/s: all replicas together within the p95 targets.',
+      ...[...new Set(shares.filter((share) => share !== null))].map((share) => {
+        const ranks = shares.flatMap((other, index) => (other === share ? [`#${index + 1}`] : []));
+        return `† ${ranks.join(', ')}: each replica is billed per GPU as ${share}, a share of a larger node.`;
+      }),
+      '',
+    );
     for (const [index, option] of plan.recommendations.entries())
       lines.push(`${index + 1}. ${option.rationale}`);
   } else {

@@ -13,6 +13,7 @@ import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from '.
 import { fitAdvice } from './fit.js';
 import { weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
+import { gpuNotation } from './notation.js';
 import type { Basis, SloLimit } from './predict.js';
 import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
 import { pruneOptions } from './prune.js';
@@ -257,10 +258,8 @@ const SLO_NAMES: Record<'ttft' | 'itl' | 'e2e', string> = {
 };
 
 export function describeShape(shape: OptionShape & { modelName: string; replicas?: number | null }): string {
-  const replicas = shape.replicas && shape.replicas > 1 ? `${shape.replicas} replicas × ` : '';
   const precision = shape.precision === 'bf16' ? '' : ` ${shape.precision}`;
-  const nodes = nodesOf(shape) > 1 ? `${nodesOf(shape)} nodes × ` : '';
-  return `${shape.modelName}${precision} on ${replicas}${nodes}${shape.tensorParallel}× ${shape.gpuId}`;
+  return `${shape.modelName}${precision} on ${gpuNotation(shape)}`;
 }
 
 /** A shape sized and priced for the spec: what ranking needs, before any text or full prediction. */

@@ -149,7 +149,12 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(costs).toEqual([...costs].sort((a, b) => a - b));
     for (const option of plan.recommendations) expect(['A100-80GB', 'L40S']).toContain(option.gpu);
     const table = await cli(['plan', 'chatbot for 1000 users'], env);
-    expect(table.stdout).toMatch(/#\s+Model\s+GPUs\s+\$\/month\s+TTFT p95/);
+    expect(table.stdout).toMatch(
+      /#\s+Model\s+GPUs\s+TP\s+Replicas\s+\$\/month\s+TTFT p95\s+ITL p95\s+E2E p95\s+Max req\/s \(total\)/,
+    );
+    // Latencies carry their unit; the GPU column follows the documented notation.
+    expect(table.stdout).toMatch(/^1 .* \d+× \S+( \(TP\d+\))?( × \d+ replicas)? .* [\d.]+ (ms|s) [✓✗]/m);
+    expect(table.stdout).toMatch(/^GPUs: GPUs per replica \(tensor parallel\) × replicas\./m);
     expect(table.stdout).toMatch(/✓/);
     const unknown = await cli(['plan', '--gpu', 'TPU', 'chatbot'], env);
     expect(unknown.code).toBe(2);
