@@ -1,4 +1,4 @@
-import { planPolicy } from '../deploy/index.js';
+import { planPolicy } from '../deploy/policy.js';
 import type { Intent, Priority } from '../intent/index.js';
 import { missingFacts } from '../intent/index.js';
 import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
