@@ -1,25 +1,9 @@
-/**
- * Batch predictions (`compass predict --batch`) against published burst runs (data/benchmarks/burst-runs.json):
- * predicted against measured output tokens/s, TTFT mean and p99, and how long each prediction takes.
- * Run: npx tsx bench/batch.ts
- */
-import { readFileSync } from 'node:fs';
-import type { Knowledge } from '../src/knowledge/catalog.js';
-import { readCatalogFiles } from '../src/knowledge/data-files.js';
 import { predictBatch } from '../src/planner/batch.js';
-import { BurstRuns, batchInputOf } from '../src/planner/burst-runs.js';
-import { gpusWithVariants, PublicMeasurements } from '../src/planner/public-measurements.js';
+import { batchInputOf } from '../src/planner/burst-runs.js';
+import { burstRuns, catalogKnowledge } from '../test/planner/catalog-knowledge.js';
 
-const catalog = readCatalogFiles();
-const measurements = PublicMeasurements.parse(
-  JSON.parse(readFileSync('data/benchmarks/public-measurements.json', 'utf8')),
-);
-const knowledge: Knowledge = {
-  ...catalog,
-  gpus: gpusWithVariants(catalog.gpus, measurements),
-  benchmarks: [],
-};
-const runs = BurstRuns.parse(JSON.parse(readFileSync('data/benchmarks/burst-runs.json', 'utf8'))).runs;
+const knowledge = catalogKnowledge;
+const runs = burstRuns;
 const signed = (predicted: number, measured: number) =>
   `${predicted >= measured ? '+' : ''}${((predicted / measured - 1) * 100).toFixed(1)}%`;
 

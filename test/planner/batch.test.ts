@@ -1,8 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { Knowledge } from '../../src/knowledge/catalog.js';
-import { readCatalogFiles } from '../../src/knowledge/data-files.js';
-import { BurstRuns, batchInputOf } from '../../src/planner/burst-runs.js';
+import { batchInputOf } from '../../src/planner/burst-runs.js';
 import {
   type BatchInput,
   cachedPromptTokens,
@@ -11,20 +8,12 @@ import {
   predictPerformance,
   SIMULATED_REQUESTS,
 } from '../../src/planner/index.js';
-import { gpusWithVariants, PublicMeasurements } from '../../src/planner/public-measurements.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
+import { burstRuns, catalog, catalogKnowledge } from './catalog-knowledge.js';
 
-const catalog = readCatalogFiles();
-const measurements = PublicMeasurements.parse(
-  JSON.parse(readFileSync('data/benchmarks/public-measurements.json', 'utf8')),
-);
-const knowledge: Knowledge = {
-  ...catalog,
-  gpus: gpusWithVariants(catalog.gpus, measurements),
-  benchmarks: [],
-};
-const bursts = BurstRuns.parse(JSON.parse(readFileSync('data/benchmarks/burst-runs.json', 'utf8'))).runs;
+const knowledge = catalogKnowledge;
+const bursts = burstRuns;
 
 const predict = (input: BatchInput) => {
   const result = predictBatch(input, knowledge);
