@@ -49,6 +49,11 @@ export interface SequenceSpec {
   promptTokens: number;
   /** Tokens to generate before the sequence finishes (≥ 1). */
   outputTokens: number;
+  /**
+   * Leading prompt tokens found in vLLM's prefix cache (a multiple of the block size, below the prompt length): their
+   * blocks are shared with the cache, so they are neither prefilled nor allocated again.
+   */
+  cachedPromptTokens?: number;
   /** Token `index` (0-based) was generated at `atMs`. */
   onToken(index: number, atMs: number): void;
   onFinish(summary: SequenceSummary): void;
@@ -76,6 +81,8 @@ interface Sequence {
   computed: number;
   generated: number;
   blocks: number;
+  /** Blocks of the cached prefix, held by the prefix cache rather than taken from the free pool. */
+  sharedBlocks: number;
   summary: SequenceSummary;
   done: boolean;
 }
@@ -131,11 +138,14 @@ export class SimulatedEngine {
   }
 
   submit(spec: SequenceSpec): { abort(): void } {
+    const cached = spec.cachedPromptTokens ?? 0;
+    const sharedBlocks = Math.floor(cached / this.timing.blockTokens);
     const seq: Sequence = {
       spec,
-      computed: 0,
+      computed: sharedBlocks * this.timing.blockTokens,
       generated: 0,
-      blocks: 0,
+      blocks: sharedBlocks,
+      sharedBlocks,
       done: false,
       summary: {
         promptTokens: spec.promptTokens,
@@ -185,8 +195,8 @@ export class SimulatedEngine {
   }
 
   private release(seq: Sequence): void {
-    this.freeBlocks += seq.blocks;
-    seq.blocks = 0;
+    this.freeBlocks += seq.blocks - seq.sharedBlocks;
+    seq.blocks = seq.sharedBlocks;
   }
 
   private finish(seq: Sequence): void {
@@ -211,7 +221,7 @@ export class SimulatedEngine {
 
   private preempt(seq: Sequence): void {
     this.release(seq);
-    seq.computed = 0;
+    seq.computed = seq.sharedBlocks * this.timing.blockTokens;
     seq.summary.preemptions += 1;
     this.waiting.unshift(seq);
   }

@@ -1,5 +1,5 @@
 import type { Intent } from '../intent/index.js';
-import { nodesOf, type Plan, plusMinusPercent } from '../planner/index.js';
+import { gpuNotation, latency, nodeShare, nodesOf, type Plan, plusMinusPercent } from '../planner/index.js';
 import type { DeploymentSpec, FieldSource } from '../spec/index.js';
 import { assumptionsOf } from '../spec/index.js';
 
@@ -28,6 +28,14 @@ export function formatIntent(intent: Intent): string {
     ['GPU types', list(intent.gpuTypes)],
     ['Models', list(intent.models)],
     ['Max GPUs', number(intent.maxGpus)],
+    ...(intent.batch
+      ? [
+          [
+            'Batch job',
+            `${number(intent.batch.itemsPerDay)} items a day in ${number(intent.batch.windowHours)} h`,
+          ] as [string, string],
+        ]
+      : []),
     ['Prompt tokens', number(intent.promptTokens)],
     ['Output tokens', number(intent.outputTokens)],
     ['TTFT p95', number(intent.ttftP95Ms, ' ms')],
@@ -55,6 +63,17 @@ export function formatSpec(spec: DeploymentSpec): string {
     ['Peak QPS', tagged(number(traffic.peakQps.value), traffic.peakQps.source)],
     ['Prompt tokens', tagged(number(traffic.promptTokens.value), traffic.promptTokens.source)],
     ['Output tokens', tagged(number(traffic.outputTokens.value), traffic.outputTokens.source)],
+    ...(traffic.prefixShare
+      ? [
+          [
+            'Prefix cached',
+            tagged(
+              `${Math.round(traffic.prefixShare.value * 100)}% of the prompt`,
+              traffic.prefixShare.source,
+            ),
+          ] as [string, string],
+        ]
+      : []),
     ['TTFT p95', tagged(number(slo.ttftP95Ms.value, ' ms'), slo.ttftP95Ms.source)],
     ['ITL p95', tagged(number(slo.itlP95Ms.value, ' ms'), slo.itlP95Ms.source)],
     ['E2E p95', tagged(number(slo.e2eP95Ms.value, ' ms'), slo.e2eP95Ms.source)],
@@ -63,6 +82,17 @@ export function formatSpec(spec: DeploymentSpec): string {
     ['GPU types', tagged(list(spec.gpuTypes.value), spec.gpuTypes.source)],
     ['Models', tagged(list(spec.models.value), spec.models.source)],
     ['Max GPUs', tagged(number(spec.maxGpus.value), spec.maxGpus.source)],
+    ...(spec.batch
+      ? [
+          [
+            'Batch job',
+            tagged(
+              `${number(spec.batch.value.itemsPerDay)} items a day in ${number(spec.batch.value.windowHours)} h`,
+              spec.batch.source,
+            ),
+          ] as [string, string],
+        ]
+      : []),
   ];
   const notes = spec.notes.map((note) => `  - ${note}`).join('\n');
   return notes ? `${table(rows)}\nNotes:\n${notes}` : table(rows);
@@ -89,7 +119,7 @@ export function formatPlan(plan: Plan): string {
   const { spec } = plan;
   const slo = spec.slo;
   const lines = [
-    `${spec.useCase.value} · ${spec.users.value === null ? '' : `${number(spec.users.value)} users · `}peak ${number(spec.traffic.peakQps.value)} req/s · ` +
+    `${spec.useCase.value} · ${spec.users.value === null ? '' : `${number(spec.users.value)} users · `}${spec.batch ? `batch job of ${number(spec.batch.value.itemsPerDay)} items a day in ${number(spec.batch.value.windowHours)} h · ` : ''}peak ${number(spec.traffic.peakQps.value)} req/s · ` +
       `${number(spec.traffic.promptTokens.value)} prompt / ${number(spec.traffic.outputTokens.value)} output tokens · ` +
       `p95 targets TTFT ${number(slo.ttftP95Ms.value)} ms, ITL ${number(slo.itlP95Ms.value)} ms, E2E ${number(slo.e2eP95Ms.value)} ms · ` +
       `priority ${spec.priority.value}${spec.budgetMonthlyUsd.value === null ? '' : ` · budget ${usd(spec.budgetMonthlyUsd.value)}`}`,
@@ -97,19 +127,42 @@ export function formatPlan(plan: Plan): string {
     '',
   ];
   if (plan.recommendations.length > 0) {
-    const header = ['#', 'Model', 'GPUs', '$/month', 'TTFT p95', 'ITL p95', 'E2E p95', 'Max req/s', 'Basis'];
+    const header = [
+      '#',
+      'Model',
+      'GPUs',
+      'TP',
+      'Replicas',
+      '$/month',
+      'TTFT p95',
+      'ITL p95',
+      'E2E p95',
+      'Max req/s (total)',
+      'Basis',
+    ];
+    const shares = plan.recommendations.map((option) => nodeShare(option.gpusPerReplica, option.node));
     const rows = plan.recommendations.map((option, index) => [
       String(index + 1),
       `${option.modelName}${option.precision === 'bf16' ? '' : ` (${option.precision})`}`,
-      `${option.replicas > 1 ? `${option.replicas}×` : ''}${nodesOf(option) > 1 ? `${nodesOf(option)} nodes × ` : ''}${option.tensorParallel}× ${option.gpuId}`,
-      Math.round(option.monthlyCostUsd).toLocaleString('en-US'),
-      `${compact(option.predicted.ttftP95Ms)}${plusMinusPercent(option.predicted.errorPct?.ttft)} ${check(option.sloChecks.ttft)}`,
-      `${compact(option.predicted.itlP95Ms)}${plusMinusPercent(option.predicted.errorPct?.itl)} ${check(option.sloChecks.itl)}`,
-      `${compact(option.predicted.e2eP95Ms)}${plusMinusPercent(option.predicted.errorPct?.e2e)} ${check(option.sloChecks.e2e)}`,
+      gpuNotation(option),
+      nodesOf(option) > 1 ? `${option.tensorParallel} × PP${nodesOf(option)}` : String(option.tensorParallel),
+      String(option.replicas),
+      `${Math.round(option.monthlyCostUsd).toLocaleString('en-US')}${shares[index] ? ' †' : ''}`,
+      `${latency(option.predicted.ttftP95Ms)}${plusMinusPercent(option.predicted.errorPct?.ttft)} ${check(option.sloChecks.ttft)}`,
+      `${latency(option.predicted.itlP95Ms)}${plusMinusPercent(option.predicted.errorPct?.itl)} ${check(option.sloChecks.itl)}`,
+      `${latency(option.predicted.e2eP95Ms)}${plusMinusPercent(option.predicted.errorPct?.e2e)} ${check(option.sloChecks.e2e)}`,
       compact(option.predicted.maxRps),
       option.basis,
     ]);
-    lines.push(columns([header, ...rows]), '');
+    lines.push(
+      columns([header, ...rows]),
+      'GPUs: GPUs per replica (tensor parallel) × replicas. Max req/s: all replicas together within the p95 targets.',
+      ...[...new Set(shares.filter((share) => share !== null))].map((share) => {
+        const ranks = shares.flatMap((other, index) => (other === share ? [`#${index + 1}`] : []));
+        return `† ${ranks.join(', ')}: each replica is billed per GPU as ${share}, a share of a larger node.`;
+      }),
+      '',
+    );
     for (const [index, option] of plan.recommendations.entries())
       lines.push(`${index + 1}. ${option.rationale}`);
   } else {

@@ -62,6 +62,22 @@ function collect(value: string, previous: string[] = []): string[] {
   ];
 }
 
+/** A share from 0 to 1 (0 allowed), in decimal digits. */
+function share(value: string): number {
+  const parsed = parseDecimal(value);
+  if (parsed === null || parsed < 0 || parsed >= 1)
+    throw new InvalidArgumentError('expected a decimal number from 0 up to (not including) 1.');
+  return parsed;
+}
+
+/** A spread of lengths (standard deviation / mean), 0 for fixed lengths. */
+function spread(value: string): number {
+  const parsed = parseDecimal(value);
+  if (parsed === null || parsed < 0 || parsed > 10)
+    throw new InvalidArgumentError('expected a decimal number from 0 to 10.');
+  return parsed;
+}
+
 function positiveInteger(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1)
     throw new InvalidArgumentError(
@@ -110,6 +126,17 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
     .addOption(
       new Option('--priority <p>', 'what to optimise').choices(['latency', 'cost', 'accuracy', 'balanced']),
     )
+    .option(
+      '--batch-per-day <n>',
+      'plan an offline batch job of N items a day (sized by throughput; each option says how long the items take)',
+      positiveNumber(1e12),
+    )
+    .option('--window-hours <h>', 'hours of the day the batch job may run (default 24)', positiveNumber(24))
+    .option(
+      '--prefix-share <x>',
+      "share of each prompt served from vLLM's prefix cache (default: the use case's; see README)",
+      share,
+    )
     .option('--top <n>', 'how many options to show', positiveInteger, 5)
     .action(contextAction(io, async () => (await import('./plan.js')).planCommand));
 
@@ -137,6 +164,18 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
     )
     .option('--rate <rps>', 'open-loop request rate', positiveNumber(FIGURE_MAX.qps))
     .option('--concurrency <n>', 'closed-loop concurrent clients', positive)
+    .option(
+      '--batch <n>',
+      'N requests submitted at once (an offline job): makespan, output tokens/s and the TTFT distribution',
+      positiveInteger,
+    )
+    .option('--prompt-cv <x>', 'spread of prompt lengths, standard deviation / mean (default 0)', spread)
+    .option('--output-cv <x>', 'spread of output lengths, standard deviation / mean (default 0)', spread)
+    .option(
+      '--prefix-share <x>',
+      "share of each prompt that is a prefix all requests share, served from vLLM's prefix cache (default 0)",
+      share,
+    )
     .addOption(
       new Option(
         '--quantization <p>',

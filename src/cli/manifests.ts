@@ -10,6 +10,7 @@ import {
   describeProblem,
   gpuPlacement,
   manifestsYaml,
+  planPolicy,
   renderManifests,
 } from '../deploy/index.js';
 import { planDeployment } from '../planner/index.js';
@@ -41,7 +42,9 @@ export async function manifestsCommand(
   const { config } = context;
   const { objects, placement } = await withKnowledge(context, async (knowledge) => {
     const spec = buildSpec(await intentOf(context, knowledge, text), knowledge.useCases);
-    const plan = planDeployment(spec, knowledge);
+    // Planned within the policy the manifests are checked against (simulator or not), so option N can deploy.
+    const settings = { ...config.manifests, simulator: options.simulator || config.manifests.simulator };
+    const plan = planDeployment(spec, knowledge, { policy: planPolicy({ manifests: settings }) });
     const count = plan.recommendations.length;
     if (count === 0)
       throw new Error(`no option meets this request${plan.warnings[0] ? `: ${plan.warnings[0]}` : ''}`);
@@ -50,7 +53,6 @@ export async function manifestsCommand(
       throw new UsageError(
         `the plan has ${count} option${count > 1 ? 's' : ''}; pick --option 1 to ${count}.`,
       );
-    const settings = { ...config.manifests, simulator: options.simulator || config.manifests.simulator };
     const rendered = renderManifests({
       ...PREVIEW,
       name: options.name ?? deployBaseName(option.modelId),

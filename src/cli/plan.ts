@@ -1,10 +1,11 @@
+import { planPolicy } from '../deploy/policy.js';
 import type { Intent, Priority } from '../intent/index.js';
 import { missingFacts } from '../intent/index.js';
 import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Plan, PlannedOption } from '../planner/index.js';
 import { describeNode, nodesOf, planDeployment } from '../planner/index.js';
-import { assumptionsOf, buildSpec } from '../spec/index.js';
+import { assumptionsOf, buildSpec, type DeploymentSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { withKnowledge } from './context.js';
 import { intentOf, texts } from './extract.js';
@@ -18,6 +19,11 @@ export interface PlanCommandOptions {
   qps?: number;
   budget?: number;
   priority?: Priority;
+  /** A batch job: items a day, and the hours of the day it may run (default 24). */
+  batchPerDay?: number;
+  windowHours?: number;
+  /** Share of each prompt served from the prefix cache, instead of the use case's default. */
+  prefixShare?: number;
   top: number;
 }
 
@@ -64,6 +70,12 @@ export function applyOverrides(intent: Intent, options: PlanCommandOptions, know
   }
   if (options.qps !== undefined) next.qps = options.qps;
   if (options.budget !== undefined) next.budgetMonthlyUsd = options.budget;
+  if (options.batchPerDay !== undefined) {
+    next.batch = { itemsPerDay: options.batchPerDay, windowHours: options.windowHours ?? 24 };
+  } else if (options.windowHours !== undefined) {
+    if (!intent.batch) throw new UsageError('--window-hours needs a batch job: give --batch-per-day N');
+    next.batch = { ...intent.batch, windowHours: options.windowHours };
+  }
   if (options.priority !== undefined) {
     next.priority = options.priority;
     next.priorityStated = true;
@@ -90,6 +102,7 @@ export function recommendationJson(option: PlannedOption) {
     limitedBy: option.limitedBy,
     meetsSlo: option.meetsSlo,
     basis: option.basis,
+    ...(option.batch ? { batch: option.batch } : {}),
     rationale: option.rationale,
     ...(option.node ? { node: { ...option.node, why: describeNode(option.node) } } : {}),
   };
@@ -117,12 +130,25 @@ export function planJson(plan: Plan) {
   };
 }
 
+/** The --prefix-share flag wins over the use case's default. */
+function withPrefixShare(spec: DeploymentSpec, options: PlanCommandOptions): DeploymentSpec {
+  if (options.prefixShare === undefined) return spec;
+  return {
+    ...spec,
+    traffic: { ...spec.traffic, prefixShare: { value: options.prefixShare, source: 'stated' } },
+  };
+}
+
 export async function planCommand(context: CliContext, words: string[], options: PlanCommandOptions) {
   await withKnowledge(context, async (knowledge) => {
     let first = true;
     for await (const text of texts(context, words)) {
       const intent = applyOverrides(await intentOf(context, knowledge, text), options, knowledge);
-      const plan = planDeployment(buildSpec(intent, knowledge.useCases), knowledge, { top: options.top });
+      const plan = planDeployment(
+        withPrefixShare(buildSpec(intent, knowledge.useCases), options),
+        knowledge,
+        { top: options.top, policy: planPolicy(context.config) },
+      );
       if (options.json) writeLine(context.io.stdout, JSON.stringify(planJson(plan)));
       else {
         if (!first) writeLine(context.io.stdout, '');

@@ -3,8 +3,8 @@ import { chartPng, measuredLevels, predictedCurve } from '../chart/index.js';
 import type { Knowledge, Model, Precision } from '../knowledge/catalog.js';
 import { USE_CASE_IDS } from '../knowledge/catalog.js';
 import { importedModel } from '../knowledge/hf-config.js';
-import type { Prediction } from '../planner/index.js';
-import { maxRateWithinSlo, predictPerformance } from '../planner/index.js';
+import type { BatchPrediction, Prediction } from '../planner/index.js';
+import { maxRateWithinSlo, predictBatch, predictPerformance } from '../planner/index.js';
 import type { CliContext } from './context.js';
 import { catalogGpuId, catalogModelId, withKnowledge } from './context.js';
 import { UsageError, writeLine } from './io.js';
@@ -23,6 +23,11 @@ export interface PredictCommandOptions {
   outputTokens: number;
   rate?: number;
   concurrency?: number;
+  /** Requests submitted at once: a batch prediction instead of a steady load. */
+  batch?: number;
+  promptCv?: number;
+  outputCv?: number;
+  prefixShare?: number;
   /** Default: bf16, or the precision a --model-config checkpoint is served at. */
   quantization?: Precision;
   sloTtftMs?: number;
@@ -55,6 +60,45 @@ export function predictionJson(prediction: Prediction) {
     saturated: prediction.saturated,
     notes: prediction.notes,
   };
+}
+
+/** The `predict --batch --json` contract. */
+export function batchPredictionJson(prediction: BatchPrediction) {
+  return {
+    requests: prediction.requests,
+    makespanSec: prediction.makespanSec,
+    requestsPerSec: prediction.requestsPerSec,
+    outputTokensPerSec: prediction.outputTokensPerSec,
+    ttftMs: prediction.ttftMs,
+    e2eMs: prediction.e2eMs,
+    peakRunning: prediction.peakRunning,
+    limitedBy: prediction.limitedBy,
+    preemptions: prediction.preemptions,
+    cachedPromptTokens: prediction.cachedPromptTokens,
+    simulatedRequests: prediction.simulatedRequests,
+    notes: prediction.notes,
+  };
+}
+
+/** A duration as a person reads it: seconds up to two minutes, then minutes, then hours. */
+export function formatDuration(sec: number): string {
+  if (sec < 120) return `${Number(sec.toPrecision(3))} s`;
+  if (sec < 7200) return `${Number((sec / 60).toPrecision(3))} min`;
+  return `${Number((sec / 3600).toPrecision(3))} h`;
+}
+
+function formatBatch(prediction: BatchPrediction, title: string): string {
+  const { ttftMs, e2eMs } = prediction;
+  const row = (name: string, stats: { p50: number; p95: number; p99: number; mean: number }) =>
+    `${name.padEnd(6)} mean ${formatDuration(stats.mean / 1e3).padStart(9)}   p50 ${formatDuration(stats.p50 / 1e3).padStart(9)}   p95 ${formatDuration(stats.p95 / 1e3).padStart(9)}   p99 ${formatDuration(stats.p99 / 1e3).padStart(9)}`;
+  return [
+    title,
+    `Makespan: ${formatDuration(prediction.makespanSec)} for ${prediction.requests.toLocaleString('en-US')} requests`,
+    `Throughput: ${prediction.requestsPerSec.toFixed(2)} req/s, ${Math.round(prediction.outputTokensPerSec).toLocaleString('en-US')} output tokens/s`,
+    row('TTFT', ttftMs),
+    row('E2E', e2eMs),
+    ...prediction.notes.map((note) => `  - ${note}`),
+  ].join('\n');
 }
 
 /** The SLO flags as targets, when all three are given (each defaults to unbounded when only some are). */
@@ -106,8 +150,12 @@ export async function predictCommand(context: CliContext, options: PredictComman
   if ((options.model === undefined) === (options.modelConfig === undefined)) {
     throw new UsageError('give exactly one of --model HF_ID or --model-config PATH');
   }
-  if ((options.rate === undefined) === (options.concurrency === undefined)) {
-    throw new UsageError('give exactly one of --rate RPS or --concurrency N');
+  const loads = [options.rate, options.concurrency, options.batch].filter((x) => x !== undefined);
+  if (loads.length !== 1) {
+    throw new UsageError('give exactly one of --rate RPS, --concurrency N or --batch N');
+  }
+  if (options.batch !== undefined && options.chart !== undefined) {
+    throw new UsageError('--chart draws a steady load; give --rate or --concurrency with it, not --batch');
   }
   const fromConfig = options.modelConfig === undefined ? null : await configModel(options.modelConfig);
   await withKnowledge(context, async (stored) => {
@@ -127,7 +175,22 @@ export async function predictCommand(context: CliContext, options: PredictComman
       precision,
       promptTokens: options.promptTokens,
       outputTokens: options.outputTokens,
+      promptTokensCv: options.promptCv,
+      outputTokensCv: options.outputCv,
+      prefixShare: options.prefixShare,
     };
+    if (options.batch !== undefined) {
+      const batch = predictBatch({ ...config, requests: options.batch }, knowledge);
+      if (!batch.ok) throw new InfeasibleConfigurationError(batch.reason);
+      const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests at once`;
+      writeLine(
+        context.io.stdout,
+        options.json
+          ? JSON.stringify(batchPredictionJson(batch.prediction))
+          : formatBatch(batch.prediction, title),
+      );
+      return;
+    }
     const result = predictPerformance({ ...config, load }, knowledge);
     if (!result.ok) throw new InfeasibleConfigurationError(result.reason);
     const slo = sloOf(options);

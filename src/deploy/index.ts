@@ -6,7 +6,7 @@ import { validateManifests } from './validate.js';
 
 export { componentDeploymentName, MAX_SERVICE_NAME } from './names.js';
 export { manifestPreview, manifestsYaml, objectRef } from './objects.js';
-export { checkPolicy, type DeployPolicy, deployPolicy } from './policy.js';
+export { checkPolicy, type DeployPolicy, deployPolicy, planPolicy } from './policy.js';
 export { optionManifestPreview } from './preview.js';
 export { describeProblem, type ManifestProblem } from './problems.js';
 export {

@@ -6,10 +6,11 @@
 import { deployBaseName } from '../approval/names.js';
 import type { Config } from '../config/index.js';
 import type { KubeObject } from '../kube/objects.js';
+import type { PlanPolicy } from '../planner/index.js';
 import { componentDeploymentName, MAX_SERVICE_NAME } from './names.js';
 import { objectRef } from './objects.js';
 import { type Finding, fieldPath, type ManifestProblem } from './problems.js';
-import { DNS_1123_LABEL } from './settings.js';
+import { DEFAULT_GPU_PLACEMENT, DNS_1123_LABEL, gpuPlacement } from './settings.js';
 
 export interface DeployPolicy {
   /** Namespaces deployments may go to. */
@@ -25,6 +26,20 @@ export function deployPolicy(config: Pick<Config, 'deploy' | 'manifests'>): Depl
     namespaces: config.deploy.namespaces,
     imageAllowlist: config.manifests.imageAllowlist,
     gpuQuota: config.manifests.gpuQuota,
+  };
+}
+
+/**
+ * The policy as a planning input: the GPU quota, and the GPU types a pod can be placed for (the default placements and
+ * DEPLOY_GPU_NODE_LABELS). The simulator holds no GPUs, so under DEPLOY_SIMULATOR neither limits a plan.
+ */
+export function planPolicy(config: Pick<Config, 'manifests'>): PlanPolicy {
+  const settings = config.manifests;
+  if (settings.simulator) return { gpuQuota: null, placeableGpus: null };
+  const known = new Set([...Object.keys(DEFAULT_GPU_PLACEMENT), ...Object.keys(settings.gpuNodeLabels)]);
+  return {
+    gpuQuota: settings.gpuQuota,
+    placeableGpus: [...known].filter((gpuId) => gpuPlacement(gpuId, settings) !== undefined),
   };
 }
 

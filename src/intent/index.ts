@@ -13,7 +13,7 @@ export type { ChatClient, LlmSettings } from './llm.js';
 export { createOllamaClient, LlmIntentDraft } from './llm.js';
 export { mergeLlmDraft } from './merge.js';
 export type { ExtractionVocabulary, MissingFact } from './schema.js';
-export { Intent, missingFacts, Priority } from './schema.js';
+export { BatchJob, Intent, missingFacts, Priority } from './schema.js';
 
 export interface LlmAssist {
   client: ChatClient;

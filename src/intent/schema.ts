@@ -15,6 +15,14 @@ const figure = (field: BoundedFigure) => z.number().positive().max(BOUNDED_FIGUR
 const count = (field: BoundedFigure) =>
   z.number().int().positive().max(BOUNDED_FIGURES[field].max).nullable();
 
+/** An offline job: items (one request each) to process a day, within a window of the day. */
+export const BatchJob = z.object({
+  itemsPerDay: z.number().positive().max(1e12),
+  /** Hours of each day the job may run ("nightly": the night's hours); 24 = around the clock. */
+  windowHours: z.number().positive().max(24),
+});
+export type BatchJob = z.infer<typeof BatchJob>;
+
 /** What the user asked for, as far as the text says. Null / [] = not stated. */
 export const Intent = z.object({
   useCase: UseCaseId.nullable(),
@@ -39,6 +47,8 @@ export const Intent = z.object({
   /** An offline (batch) job's volume: items processed a day, one request each; absent for interactive traffic. */
   batchItemsPerDay: figure('batchItemsPerDay').optional(),
   missing: z.array(MissingFact),
+  /** An offline batch job ("2 million tickets every night"); absent or null = interactive traffic. */
+  batch: BatchJob.nullable().optional(),
   /** Figures of this message that are beyond FIGURE_MAX, each in words for the user; absent when there are none. */
   refused: z.array(z.string()).optional(),
 });
@@ -73,6 +83,7 @@ export function withinBounds(intent: Omit<Intent, 'missing'>): Intent {
 export function missingFacts(intent: Omit<Intent, 'missing'>): MissingFact[] {
   const missing: MissingFact[] = [];
   if (intent.useCase === null) missing.push('useCase');
-  if (intent.users === null && intent.qps === null) missing.push('users', 'qps');
+  // A batch job's items per day settle the load as a rate or a user count would.
+  if (intent.users === null && intent.qps === null && !intent.batch) missing.push('users', 'qps');
   return missing;
 }

@@ -207,6 +207,11 @@ export const UseCase = z.object({
     activeShare: z.number().gt(0).max(1),
     /** Requests an active user sends per minute. */
     requestsPerActiveUserPerMinute: positive,
+    /**
+     * Typical share of a prompt that earlier requests already sent (system prompt, chat history, RAG template), which
+     * vLLM's prefix cache serves without prefilling; absent = 0.
+     */
+    prefixShare: z.number().min(0).lt(1).optional(),
   }),
   slo: z.object({
     ttftP95Ms: positive,

@@ -1,3 +1,5 @@
+export type { BatchInput, BatchPrediction, BatchResult } from './batch.js';
+export { predictBatch, SIMULATED_REQUESTS } from './batch.js';
 export type { Calibration, CalibrationSample, FactorFit, FactorsBasis } from './calibrate.js';
 export { calibrate, DEFAULT_FACTORS, factorsFor } from './calibrate.js';
 export { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
@@ -6,7 +8,10 @@ export { describeErrorBand, errorBandOf, plusMinusPercent } from './error-bands.
 export type { MemoryPlan } from './memory.js';
 export { kvBytesPerToken, weightBytesPerGpu, weightBytesTotal } from './memory.js';
 export { describeNode, podAllowance, reservedCpu, reservedMemoryGib } from './node-fit.js';
+export type { GpuShape } from './notation.js';
+export { gpuNotation, latency, nodeShare } from './notation.js';
 export type {
+  BatchEstimate,
   Evaluation,
   MissedConstraint,
   NearMiss,
@@ -16,6 +21,7 @@ export type {
   PlannedEngine,
   PlannedOption,
   PlanOptions,
+  PlanPolicy,
   Scenario,
   SizedOption,
   WhatIfOverrides,
@@ -48,6 +54,7 @@ export type {
   SloLimit,
 } from './predict.js';
 export { calibrationOf, maxRateWithinSlo, predictPerformance, sizeReplicas } from './predict.js';
+export { cachedPromptTokens } from './prefix-cache.js';
 export type { MeasurementSeries, MemoryFact } from './public-measurements.js';
 export { gpusWithVariants, PublicMeasurements, samplesOf } from './public-measurements.js';
 export { QUALITY_RETENTION, qualityOf } from './quality.js';

@@ -9,10 +9,12 @@ import {
   precisionRunsOn,
   usableMemoryBytes,
 } from './assumptions.js';
+import { predictBatch } from './batch.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import { fitAdvice } from './fit.js';
 import { weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
+import { gpuNotation } from './notation.js';
 import type { Basis, SloLimit } from './predict.js';
 import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
 import { pruneOptions } from './prune.js';
@@ -118,6 +120,8 @@ export interface PlannedOption extends OptionShape {
   basis: Basis;
   /** Observations of deployed replicas of this configuration the prediction is calibrated from; absent: none. */
   observations?: number;
+  /** For a batch job: the day's items submitted at once, split evenly over the replicas. */
+  batch?: BatchEstimate;
   rationale: string;
   engine: PlannedEngine;
   /**
@@ -151,7 +155,43 @@ export function replicaNode(
   return undefined;
 }
 
-export type MissedConstraint = 'ttft' | 'itl' | 'e2e' | 'budget' | 'maxGpus';
+/** How an option runs a batch job's day of items (`predictBatch` on each replica's share). */
+export interface BatchEstimate {
+  itemsPerReplica: number;
+  /** Hours until the last item is done when the day's items are all submitted at once. */
+  makespanHours: number;
+  /** Output tokens/s of all replicas together while the job runs. */
+  outputTokensPerSec: number;
+  /** The makespan ends within the job's window. */
+  fitsWindow: boolean;
+}
+
+/** The batch job's day of items on `replicas` replicas of the option's shape; null when not a batch job. */
+function batchEstimate(
+  shape: OptionShape,
+  replicas: number,
+  spec: DeploymentSpec,
+  knowledge: Knowledge,
+): BatchEstimate | null {
+  const job = spec.batch?.value;
+  if (!job) return null;
+  const itemsPerReplica = Math.ceil(job.itemsPerDay / replicas);
+  const result = predictBatch({ ...configOf(shape, spec), requests: itemsPerReplica }, knowledge);
+  if (!result.ok) return null;
+  const makespanHours = result.prediction.makespanSec / 3600;
+  return {
+    itemsPerReplica,
+    makespanHours: round(makespanHours, 2),
+    outputTokensPerSec: Math.round(result.prediction.outputTokensPerSec * replicas),
+    fitsWindow: makespanHours <= job.windowHours,
+  };
+}
+
+/**
+ * 'gpuQuota': more GPUs than the deploy policy's DEPLOY_GPU_QUOTA; 'gpuPlacement': a GPU type the deploy policy
+ * cannot place on nodes. Both name the setting that would admit the option.
+ */
+export type MissedConstraint = 'ttft' | 'itl' | 'e2e' | 'budget' | 'maxGpus' | 'gpuQuota' | 'gpuPlacement';
 
 export interface NearMiss extends OptionShape {
   id: string;
@@ -182,8 +222,18 @@ export interface Plan {
   considered: number;
 }
 
+/** What the deploy policy lets a plan deploy (from DEPLOY_GPU_QUOTA and the GPU placements); absent = anything. */
+export interface PlanPolicy {
+  /** Most GPUs one deployment may hold at its largest scale (the planned replicas × GPUs per replica). */
+  gpuQuota: number | null;
+  /** GPU types the cluster can place pods on; null = any. */
+  placeableGpus: readonly string[] | null;
+}
+
 export interface PlanOptions {
   top?: number;
+  /** Options beyond the policy become near misses that name the setting that would admit them. */
+  policy?: PlanPolicy;
 }
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -213,10 +263,8 @@ const SLO_NAMES: Record<'ttft' | 'itl' | 'e2e', string> = {
 };
 
 export function describeShape(shape: OptionShape & { modelName: string; replicas?: number | null }): string {
-  const replicas = shape.replicas && shape.replicas > 1 ? `${shape.replicas} replicas × ` : '';
   const precision = shape.precision === 'bf16' ? '' : ` ${shape.precision}`;
-  const nodes = nodesOf(shape) > 1 ? `${nodesOf(shape)} nodes × ` : '';
-  return `${shape.modelName}${precision} on ${replicas}${nodes}${shape.tensorParallel}× ${shape.gpuId}`;
+  return `${shape.modelName}${precision} on ${gpuNotation(shape)}`;
 }
 
 /** A shape sized and priced for the spec: what ranking needs, before any text or full prediction. */
@@ -273,6 +321,7 @@ function configOf(shape: OptionShape, spec: DeploymentSpec) {
     gpuCount: gpusPerReplicaOf(shape),
     promptTokens: spec.traffic.promptTokens.value,
     outputTokens: spec.traffic.outputTokens.value,
+    prefixShare: spec.traffic.prefixShare?.value ?? 0,
   };
 }
 
@@ -438,6 +487,7 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
     sloChecks,
     basis: p.basis,
     ...(p.evidence.observations > 0 && { observations: p.evidence.observations }),
+    ...withBatch(batchEstimate(option, option.replicas, spec, knowledge)),
     rationale: '',
     engine: {
       checkpoint: checkpoint ?? option.modelId,
@@ -466,6 +516,8 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
     }),
   };
 }
+
+const withBatch = (batch: BatchEstimate | null) => (batch ? { batch } : {});
 
 /** Every shape the spec allows: supported models that fit the context, allowed GPUs, served precisions, TP in a node. */
 function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
@@ -610,7 +662,9 @@ function rationaleFor(
   const rate = (rps: number) => String(Number(rps.toPrecision(3)));
   const sizing = `${option.replicas} replica${option.replicas > 1 ? 's' : ''} at ${rate(option.predicted.loadPerReplicaRps)} req/s each (up to ${rate(option.predicted.maxRpsPerReplica)} before ${LIMIT_WORDS[option.limitedBy]} limits)`;
   const quality = option.quality === null ? 'quality unknown' : `quality ${option.quality}`;
-  const observed = option.observations ? ` ${calibratedFromObservations(option.observations)}.` : '';
+  const observed =
+    (option.observations ? ` ${calibratedFromObservations(option.observations)}.` : '') +
+    (option.batch ? ` ${describeBatch(option.batch)}` : '');
   if (rank === 0) {
     const lead = {
       cost: 'Cheapest option that meets every SLO',
@@ -629,10 +683,18 @@ function rationaleFor(
   return `${cost}, ${quality}, ${speed} than #1; ${sizing}.${observed}`;
 }
 
+function describeBatch(batch: BatchEstimate): string {
+  const hours = Number(batch.makespanHours.toPrecision(2));
+  return (
+    `The day's items, submitted at once, take ${hours} h (${wholeNumber.format(batch.itemsPerReplica)} per replica, ${wholeNumber.format(batch.outputTokensPerSec)} output tokens/s in all)` +
+    (batch.fitsWindow ? '.' : ', longer than the window: add replicas or widen the window.')
+  );
+}
+
 /** A sized option that breaks a limit. */
 const limitMiss = (
   option: SizedOption,
-  failed: 'budget' | 'maxGpus',
+  failed: 'budget' | 'maxGpus' | 'gpuQuota' | 'gpuPlacement',
   value: number,
   limit: number,
 ): RawMiss => rawMiss(option, option, option.replicas, option.monthlyCostUsd, failed, value, limit);
@@ -646,6 +708,18 @@ export function explainMiss(miss: RawMiss): NearMiss {
         ...miss,
         reason: `${shape} meets the SLOs but costs ${usd(miss.value)}/month, ${usd(miss.value - miss.limit)} over the budget`,
         relax: `raise the budget to ${usd(miss.value)}/month`,
+      };
+    case 'gpuQuota':
+      return {
+        ...miss,
+        reason: `${shape} meets the SLOs but needs ${miss.value} GPUs; DEPLOY_GPU_QUOTA is ${miss.limit}`,
+        relax: `raise DEPLOY_GPU_QUOTA to ${miss.value}`,
+      };
+    case 'gpuPlacement':
+      return {
+        ...miss,
+        reason: `${shape} meets the SLOs but the deploy policy cannot place ${miss.gpuId} pods on nodes`,
+        relax: `give ${miss.gpuId} a placement in DEPLOY_GPU_NODE_LABELS`,
       };
     case 'maxGpus':
       return {
@@ -676,11 +750,18 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   const infeasibleByGpu = new Map<string, string[]>();
   const budget = spec.budgetMonthlyUsd.value;
   const maxGpus = spec.maxGpus.value;
+  const quota = options.policy?.gpuQuota ?? null;
+  const placeable = options.policy?.placeableGpus ?? null;
   for (const shape of shapes) {
     const evaluation = sizeShape(shape, context);
     if (evaluation.kind === 'infeasible') {
       infeasibleByGpu.set(shape.gpuId, [...(infeasibleByGpu.get(shape.gpuId) ?? []), evaluation.reason]);
     } else if (evaluation.kind === 'slo-miss') misses.push(evaluation.miss);
+    else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
+      // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
+      misses.push(limitMiss(evaluation.option, 'gpuPlacement', 0, 0));
+    else if (quota !== null && evaluation.option.gpuCount > quota)
+      misses.push(limitMiss(evaluation.option, 'gpuQuota', evaluation.option.gpuCount, quota));
     else if (maxGpus !== null && evaluation.option.gpuCount > maxGpus)
       misses.push(limitMiss(evaluation.option, 'maxGpus', evaluation.option.gpuCount, maxGpus));
     else if (budget !== null && evaluation.option.monthlyCostUsd > budget)

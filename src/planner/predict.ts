@@ -5,6 +5,7 @@
  */
 import type { BenchmarkLoad, BenchmarkPoint, Gpu, Knowledge, Model } from '../knowledge/catalog.js';
 import { describeSource, isObservedSource } from '../knowledge/catalog.js';
+import { KV_BLOCK_TOKENS } from './assumptions.js';
 import {
   type Calibration,
   type CalibrationSample,
@@ -34,6 +35,7 @@ import {
   STATS,
 } from './measured.js';
 import { checkMemory, type EngineConfig } from './memory.js';
+import { cachedPromptTokens } from './prefix-cache.js';
 import type { DeploymentConfig, PerformanceInput, Slo } from './schema.js';
 import {
   allStats,
@@ -265,10 +267,12 @@ function workloadOf(c: {
   outputTokens: number;
   promptTokensCv?: number | undefined;
   outputTokensCv?: number | undefined;
+  prefixShare?: number | undefined;
 }): Workload {
   return {
     promptTokens: c.promptTokens,
     outputTokens: c.outputTokens,
+    cachedPromptTokens: cachedPromptTokens(c.promptTokens, c.prefixShare ?? 0, KV_BLOCK_TOKENS),
     promptCv: c.promptTokensCv ?? 0,
     outputCv: c.outputTokensCv ?? 0,
   };
@@ -279,7 +283,7 @@ function factorsKey(f: EfficiencyFactors): string {
 }
 
 function workloadKey(w: Workload): string {
-  return `${w.promptTokens}|${w.outputTokens}|${w.promptCv}|${w.outputCv}`;
+  return `${w.promptTokens}|${w.outputTokens}|${w.promptCv}|${w.outputCv}|${w.cachedPromptTokens ?? 0}`;
 }
 
 /** Residuals of the measured points of one deployment against the calibrated physics, cached per snapshot. */
@@ -365,7 +369,7 @@ function prepare(config: DeploymentConfig, knowledge: Knowledge, options: Predic
   const index = indexFor(knowledge);
   if (options.calibration !== undefined || options.measuredFirst === false)
     return prepareAfresh(index, config, knowledge, options);
-  const key = `${configKey(config)}|${config.promptTokens}|${config.outputTokens}|${config.promptTokensCv}|${config.outputTokensCv}|${config.engine ? JSON.stringify(config.engine) : ''}`;
+  const key = `${configKey(config)}|${config.promptTokens}|${config.outputTokens}|${config.promptTokensCv}|${config.outputTokensCv}|${config.prefixShare ?? 0}|${config.engine ? JSON.stringify(config.engine) : ''}`;
   return (
     index.prepared.get(key) ?? remember(index.prepared, key, prepareAfresh(index, config, knowledge, options))
   );

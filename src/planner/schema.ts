@@ -29,6 +29,8 @@ export const DeploymentConfig = z.object({
   /** Spread of lengths across requests (standard deviation / mean); 0 = every request the same length. */
   promptTokensCv: z.number().nonnegative().optional(),
   outputTokensCv: z.number().nonnegative().optional(),
+  /** Share of each prompt that is a prefix every request shares, served from vLLM's prefix cache (0 when absent). */
+  prefixShare: z.number().min(0).lt(1).optional(),
   engine: EngineSettings.optional(),
 });
 export type DeploymentConfig = z.infer<typeof DeploymentConfig>;

@@ -27,6 +27,8 @@ import { type EfficiencyFactors, type StepGeometry, stageStepSec } from './step-
 export interface Workload {
   promptTokens: number;
   outputTokens: number;
+  /** Leading prompt tokens vLLM's prefix cache already holds: attended to, never prefilled (0 when absent). */
+  cachedPromptTokens?: number;
   /** Coefficient of variation of prompt / output lengths across requests (0 = fixed lengths). */
   promptCv: number;
   outputCv: number;
@@ -110,7 +112,9 @@ function evaluate(
   othersShare: number,
   out: OperatingPoint | null,
 ): number {
-  const { promptTokens: P, outputTokens: O, promptCv } = sys.workload;
+  const { promptTokens, outputTokens: O, promptCv, cachedPromptTokens: cached = 0 } = sys.workload;
+  // Prefill work is the prompt's uncached part; attention still spans the whole prompt.
+  const P = promptTokens - cached;
   const g = sys.geometry;
   const f = sys.factors;
   const decoding = rate * Math.max(O - 1, 0) * meanStep;
@@ -127,10 +131,10 @@ function evaluate(
   const batchSeen = 1 + others;
   const pp = g.pipelineParallel;
   const perStage = batchSeen / pp;
-  const context = P + O / 2;
+  const context = promptTokens + O / 2;
   const plain = stageStepSec(g, f, perStage, context, 0, 0);
-  const withChunk = stageStepSec(g, f, perStage, context, chunkTokens, P / 2);
-  const withFull = stageStepSec(g, f, perStage, context, chunkRoom, P / 2);
+  const withChunk = stageStepSec(g, f, perStage, context, chunkTokens, cached + P / 2);
+  const withFull = stageStepSec(g, f, perStage, context, chunkRoom, cached + P / 2);
   const fixed = g.pipelineHopSec + f.stepOverheadMs / 1e3;
   const chunkShare = (pp + 1) / 2;
   const decodeSec = pp * plain + fixed;

@@ -7,7 +7,15 @@ export const FALLBACK_USE_CASE: UseCaseId = 'chatbot_conversational';
 /** Users assumed when the text gives neither users nor a request rate. */
 export const FALLBACK_USERS = 100;
 
+/**
+ * p95 targets a batch job gets where the user states none: nobody waits on a single item, so the use case's
+ * interactive targets would buy replicas for latency the job does not need. These only keep each replica out of the
+ * queueing that grows without bound near capacity, so it runs large batches at most of its throughput.
+ */
+export const BATCH_SLO = { ttftP95Ms: 60_000, itlP95Ms: 200, e2eP95Ms: 600_000 } as const;
+
 const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+const figure = (value: number) => value.toLocaleString('en-US');
 const stated = <T>(value: T) => ({ value, source: 'stated' as const });
 const defaulted = <T>(value: T) => ({ value, source: 'default' as const });
 const derived = <T>(value: T) => ({ value, source: 'derived' as const });
@@ -47,7 +55,16 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
   let users: DeploymentSpec['users'];
   let avgQps: DeploymentSpec['traffic']['avgQps'];
   let peakQps: DeploymentSpec['traffic']['peakQps'];
-  if (intent.qps !== null) {
+  const batch = intent.batch ?? null;
+  if (batch !== null) {
+    users = intent.users === null ? defaulted(null) : stated(intent.users);
+    const windowSec = batch.windowHours * 3600;
+    peakQps = derived(round(batch.itemsPerDay / windowSec, 3));
+    avgQps = derived(round(batch.itemsPerDay / 86_400, 3));
+    notes.push(
+      `Batch job: ${figure(batch.itemsPerDay)} items a day in a ${figure(batch.windowHours)}-hour window = ${round(batch.itemsPerDay / windowSec)} requests/s while it runs; each option also says how long the day's items take.`,
+    );
+  } else if (intent.qps !== null) {
     users = intent.users === null ? defaulted(null) : stated(intent.users);
     peakQps = stated(intent.qps);
     avgQps = derived(round(intent.qps / defaults.burstiness, 3));
@@ -71,9 +88,10 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
 
   const promptTokens = fromIntent(intent.promptTokens, defaults.promptTokens);
   const outputTokens = fromIntent(intent.outputTokens, defaults.outputTokens);
-  const ttft = fromIntent(intent.ttftP95Ms, useCase.slo.ttftP95Ms);
-  const itl = fromIntent(intent.itlP95Ms, useCase.slo.itlP95Ms);
-  let e2e: DeploymentSpec['slo']['e2eP95Ms'] = fromIntent(intent.e2eP95Ms, useCase.slo.e2eP95Ms);
+  const targets = batch === null ? useCase.slo : BATCH_SLO;
+  const ttft = fromIntent(intent.ttftP95Ms, targets.ttftP95Ms);
+  const itl = fromIntent(intent.itlP95Ms, targets.itlP95Ms);
+  let e2e: DeploymentSpec['slo']['e2eP95Ms'] = fromIntent(intent.e2eP95Ms, targets.e2eP95Ms);
   // A defaulted end-to-end target must leave room for the stated first-token and per-token targets.
   const floor = ttft.value + outputTokens.value * itl.value;
   if (e2e.source === 'default' && e2e.value < floor) {
@@ -86,18 +104,23 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
   return {
     useCase: intent.useCase === null ? defaulted(useCaseId) : stated(useCaseId),
     users,
-    traffic: { promptTokens, outputTokens, avgQps, peakQps },
+    traffic: {
+      promptTokens,
+      outputTokens,
+      avgQps,
+      peakQps,
+      prefixShare: defaulted(useCase.traffic.prefixShare ?? 0),
+    },
     slo: { ttftP95Ms: ttft, itlP95Ms: itl, e2eP95Ms: e2e },
     priority: intent.priorityStated ? stated(intent.priority) : defaulted(intent.priority),
     budgetMonthlyUsd: fromIntent(intent.budgetMonthlyUsd, null),
     gpuTypes: intent.gpuTypes.length > 0 ? stated(intent.gpuTypes) : defaulted([]),
     models: intent.models.length > 0 ? stated(intent.models) : defaulted([]),
     maxGpus: fromIntent(intent.maxGpus, null),
+    ...(batch !== null && { batch: stated(batch) }),
     notes,
   };
 }
-
-const figure = (value: number) => value.toLocaleString('en-US');
 
 /**
  * What a plan of this spec takes for granted because the user did not say it, in the order a reader checks them:
@@ -113,6 +136,11 @@ export function assumptionsOf(spec: DeploymentSpec): string[] {
     ].filter(Boolean);
     assumptions.push(`Request shape is the use case's default: ${lengths.join(' and ')}.`);
   }
+  const prefix = spec.traffic.prefixShare;
+  if (prefix && prefix.source === 'default' && prefix.value > 0)
+    assumptions.push(
+      `${Math.round(prefix.value * 100)}% of each prompt is a prefix earlier requests sent (system prompt, history, template), served from vLLM's prefix cache: the use case's default.`,
+    );
   const targets = (
     [
       ['TTFT', spec.slo.ttftP95Ms],
@@ -123,7 +151,11 @@ export function assumptionsOf(spec: DeploymentSpec): string[] {
     .filter(([, target]) => target.source !== 'stated')
     .map(([name, target]) => `${name} ${figure(target.value)} ms`);
   if (targets.length > 0)
-    assumptions.push(`p95 targets not stated are the use case's: ${targets.join(', ')}.`);
+    assumptions.push(
+      spec.batch
+        ? `p95 targets not stated are a batch job's (nobody waits on one item): ${targets.join(', ')}.`
+        : `p95 targets not stated are the use case's: ${targets.join(', ')}.`,
+    );
   return assumptions;
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Priority } from '../intent/schema.js';
+import { BatchJob, Priority } from '../intent/schema.js';
 import { UseCaseId } from '../knowledge/catalog.js';
 
 /** Where a spec value came from: the user's words, arithmetic on them, or the use case's defaults. */
@@ -19,6 +19,11 @@ export const DeploymentSpec = z.object({
     avgQps: field(z.number().positive()),
     /** The rate the deployment is sized for. */
     peakQps: field(z.number().positive()),
+    /**
+     * Share of each prompt earlier requests already sent (system prompt, chat history, RAG template), served from
+     * vLLM's prefix cache; absent (specs stored before it existed) = 0.
+     */
+    prefixShare: field(z.number().min(0).lt(1)).optional(),
   }),
   slo: z.object({
     ttftP95Ms: field(z.number().positive()),
@@ -32,6 +37,11 @@ export const DeploymentSpec = z.object({
   /** Preferred models; empty = any that supports the use case. */
   models: field(z.array(z.string())),
   maxGpus: field(z.number().int().positive().nullable()),
+  /**
+   * An offline job sized by throughput and makespan rather than by users; absent = interactive traffic (and in specs
+   * stored before batch jobs existed).
+   */
+  batch: field(BatchJob).optional(),
   /** How derived and defaulted values were obtained, in words a user can check. */
   notes: z.array(z.string()),
 });

@@ -149,7 +149,12 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(costs).toEqual([...costs].sort((a, b) => a - b));
     for (const option of plan.recommendations) expect(['A100-80GB', 'L40S']).toContain(option.gpu);
     const table = await cli(['plan', 'chatbot for 1000 users'], env);
-    expect(table.stdout).toMatch(/#\s+Model\s+GPUs\s+\$\/month\s+TTFT p95/);
+    expect(table.stdout).toMatch(
+      /#\s+Model\s+GPUs\s+TP\s+Replicas\s+\$\/month\s+TTFT p95\s+ITL p95\s+E2E p95\s+Max req\/s \(total\)/,
+    );
+    // Latencies carry their unit; the GPU column follows the documented notation.
+    expect(table.stdout).toMatch(/^1 .* \d+× \S+( \(TP\d+\))?( × \d+ replicas)? .* [\d.]+ (ms|s) [✓✗]/m);
+    expect(table.stdout).toMatch(/^GPUs: GPUs per replica \(tensor parallel\) × replicas\./m);
     expect(table.stdout).toMatch(/✓/);
     const unknown = await cli(['plan', '--gpu', 'TPU', 'chatbot'], env);
     expect(unknown.code).toBe(2);
@@ -161,11 +166,14 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(table.code).toBe(0);
     const [header, ...rest] = table.stdout.split('\n');
     expect(header).toMatch(/^chatbot_conversational · 100 users/);
-    expect(rest.slice(0, 4)).toEqual([
+    expect(rest.slice(0, 5)).toEqual([
       'Assumed: No use case was named; assumed Chatbot / conversational assistant.',
       'Assumed: No user count or request rate was given; assumed 100 users.',
       expect.stringMatching(
         /^Assumed: Request shape is the use case's default: [\d,]+ prompt tokens and [\d,]+ output tokens\.$/,
+      ),
+      expect.stringMatching(
+        /^Assumed: \d+% of each prompt is a prefix earlier requests sent .* the use case's default\.$/,
       ),
       expect.stringMatching(
         /^Assumed: p95 targets not stated are the use case's: TTFT [\d,]+ ms, ITL [\d,]+ ms, E2E [\d,]+ ms\.$/,
@@ -181,8 +189,96 @@ describe('compass CLI against the real PostgreSQL', () => {
     );
     const plan = JSON.parse(stated.stdout);
     expect(plan.assumptions).toEqual([
+      expect.stringMatching(/^40% of each prompt is a prefix earlier requests sent/),
       expect.stringMatching(/^p95 targets not stated are the use case's: ITL [\d,]+ ms, E2E [\d,]+ ms\.$/),
     ]);
+    const prefixStated = JSON.parse(
+      (
+        await cli(
+          [
+            'plan',
+            '--json',
+            '--prefix-share',
+            '0.2',
+            'code completion for 50 developers, 2k token prompts, 100 output tokens, TTFT under 300 ms',
+          ],
+          env,
+        )
+      ).stdout,
+    );
+    expect(prefixStated.spec.traffic.prefixShare).toEqual({ value: 0.2, source: 'stated' });
+    expect(prefixStated.assumptions).toHaveLength(1);
+  });
+
+  it('predict --batch prints the makespan, throughput and TTFT distribution of a burst', async () => {
+    const base = [
+      'predict',
+      '--model',
+      'meta-llama/Llama-3.1-8B-Instruct',
+      '--gpu',
+      'H100',
+      '--tp',
+      '1',
+      '--prompt-tokens',
+      '512',
+      '--output-tokens',
+      '128',
+      '--prompt-cv',
+      '0.5',
+      '--batch',
+    ];
+    const small = await cli([...base, '200', '--json'], env);
+    expect(small.stderr).toBe('');
+    const job = JSON.parse(small.stdout);
+    expect(job.requests).toBe(200);
+    expect(job.makespanSec).toBeCloseTo(200 / job.requestsPerSec, 6);
+    expect(job.outputTokensPerSec).toBeCloseTo((200 * 128) / job.makespanSec, 0);
+    expect(job.ttftMs.p99).toBeGreaterThan(job.ttftMs.p50);
+    const large = JSON.parse((await cli([...base, '5000', '--json'], env)).stdout);
+    expect(large.makespanSec).toBeGreaterThan(10 * job.makespanSec);
+    expect(large.ttftMs.p50).toBeGreaterThan(job.ttftMs.p50);
+
+    const text = await cli([...base, '1000', '--prefix-share', '0.5'], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Makespan: [\d.]+ (s|min|h) for 1,000 requests$/m);
+    expect(text.stdout).toMatch(/^TTFT {3}mean .* p99 /m);
+    expect(text.stdout).toMatch(/256 prompt tokens per request come from the prefix cache/);
+
+    const both = await cli([...base, '10', '--rate', '1'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/exactly one of --rate RPS, --concurrency N or --batch N/);
+    const badShare = await cli([...base, '10', '--prefix-share', '1.5'], env);
+    expect(badShare.code).not.toBe(0);
+    expect(badShare.stderr).toMatch(/from 0 up to \(not including\) 1/);
+  });
+
+  it('plan --batch-per-day plans an offline job and says how long the items take', async () => {
+    const result = await cli(
+      [
+        'plan',
+        '--json',
+        '--top',
+        '2',
+        '--batch-per-day',
+        '300000',
+        '--window-hours',
+        '6',
+        'summarize support tickets, 800 tokens in, 20 out',
+      ],
+      env,
+    );
+    expect(result.stderr).toBe('');
+    const plan = JSON.parse(result.stdout);
+    expect(plan.spec.batch.value).toEqual({ itemsPerDay: 300_000, windowHours: 6 });
+    expect(plan.spec.traffic.peakQps.value).toBeCloseTo(300_000 / (6 * 3600), 2);
+    expect(plan.recommendations.length).toBeGreaterThan(0);
+    for (const option of plan.recommendations) {
+      expect(option.batch.makespanHours).toBeLessThanOrEqual(6);
+      expect(option.batch.itemsPerReplica * option.replicas).toBeGreaterThanOrEqual(300_000);
+    }
+    const alone = await cli(['plan', '--window-hours', '6', 'summarize support tickets'], env);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toMatch(/--window-hours needs a batch job/);
   });
 
   it('predict --json prints the contract and refuses what cannot run', async () => {

@@ -27,10 +27,12 @@ describe('a multi-node option as users see it', () => {
 
   it('names the nodes in the CLI table, the JSON and the Slack GPU label', () => {
     expect(option).toMatchObject({ precision: 'bf16', tensorParallel: 8, gpusPerReplica: 16 });
-    expect(formatPlan(plan)).toContain('2 nodes × 8× H200');
+    expect(formatPlan(plan)).toContain('16× H200 (TP8 × PP2 over 2 nodes)');
     const json = planJson(plan).recommendations.find((entry) => entry.id === option.id);
     expect(json).toMatchObject({ pipelineParallel: 2, tensorParallel: 8, gpuCount: 16 * option.replicas });
-    expect(gpuLabel(option)).toBe(`${option.gpuCount}× H200 (2 nodes × TP8)`);
+    expect(gpuLabel(option)).toBe(
+      `16× H200 (TP8 × PP2 over 2 nodes)${option.replicas > 1 ? ` × ${option.replicas} replicas` : ''}`,
+    );
   });
 
   it('breaks memory down per GPU of the whole replica, not of one node', () => {

@@ -117,7 +117,6 @@ describe('compass manifests', () => {
   it('prints the objects but exits 1 listing every policy violation', async () => {
     const result = await cli(['manifests', '--json', '--namespace', 'default', TEXT], {
       ...env,
-      DEPLOY_GPU_QUOTA: '1',
       DEPLOY_IMAGE_ALLOWLIST: 'registry.example.com/',
     });
     expect(result.code).toBe(1);
@@ -130,9 +129,49 @@ describe('compass manifests', () => {
     expect(stderr).toMatch(
       /spec\.predictor\.containers\[0\]\.image "vllm\/vllm-openai:v0\.11\.0" is not an allowed image/,
     );
-    // The plan's replicas exceed a quota of one GPU (the L4 plan for 1000 users needs more than one).
-    expect(stderr).toMatch(/more than the quota of 1/);
   });
+
+  it('plans within DEPLOY_GPU_QUOTA: an option beyond it is a near miss naming the setting, not option 1', async () => {
+    // The L4 plan for 1000 users needs more than one GPU.
+    const quota = { ...env, DEPLOY_GPU_QUOTA: '1' };
+    const [result, planned] = await Promise.all([
+      cli(['manifests', '--json', TEXT], quota),
+      cli(['plan', '--json', TEXT], quota),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/no option meets this request: No option meets every constraint/);
+    const plan = JSON.parse(planned.stdout);
+    expect(plan.recommendations).toEqual([]);
+    const beyond = plan.nearMisses.find((miss: { failed: string }) => miss.failed === 'gpuQuota');
+    expect(beyond.reason).toMatch(/meets the SLOs but needs (\d+) GPUs; DEPLOY_GPU_QUOTA is 1$/);
+    expect(beyond.relax).toBe(`raise DEPLOY_GPU_QUOTA to ${beyond.gpuCount}`);
+  });
+
+  // Issue 20: these two were planned beyond the quota, and manifests then refused the top option.
+  for (const text of ['Llama 3.1 70B on H100s, 50 req/s', 'Mistral 7B at 20 req/s']) {
+    it(`every top option of "${text}" passes the default policy`, async () => {
+      const plan = JSON.parse((await cli(['plan', '--json', text], env)).stdout);
+      for (const option of plan.recommendations) expect(option.gpuCount).toBeLessThanOrEqual(8);
+      for (const miss of plan.nearMisses.filter((m: { failed: string }) => m.failed === 'gpuQuota')) {
+        expect(miss.gpuCount).toBeGreaterThan(8);
+        expect(miss.relax).toBe(`raise DEPLOY_GPU_QUOTA to ${miss.gpuCount}`);
+      }
+      if (plan.recommendations.length === 0) {
+        // Nothing fits the quota: the plan says which setting would admit the closest option.
+        expect(plan.warnings.join(' ')).toMatch(/DEPLOY_GPU_QUOTA is 8; to admit it, raise DEPLOY_GPU_QUOTA/);
+      }
+      const rendered = await Promise.all(
+        plan.recommendations.map((_: unknown, index: number) =>
+          cli(['manifests', '--json', '--option', String(index + 1), text], env),
+        ),
+      );
+      for (const result of rendered) {
+        expect(result.stderr).toBe('');
+        expect(result.code).toBe(0);
+      }
+    });
+  }
 
   it('exits 2 on bad usage: no text, an option the plan does not have', async () => {
     const none = await cli(['manifests', '--json'], env);

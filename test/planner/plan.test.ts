@@ -96,6 +96,7 @@ describe('planDeployment', () => {
           precision: option.precision,
           promptTokens: spec.traffic.promptTokens.value,
           outputTokens: spec.traffic.outputTokens.value,
+          prefixShare: spec.traffic.prefixShare?.value,
           load: { kind: 'rate', value: spec.traffic.peakQps.value / option.replicas },
         },
         knowledge,
@@ -231,7 +232,7 @@ describe('planDeployment', () => {
       16 * gpu('H100').price.usdPerGpuHour * multiNode!.replicas,
       1,
     );
-    expect(describeShape(multiNode!)).toBe('DeepSeek R1 fp8 on 2 nodes × 8× H100');
+    expect(describeShape(multiNode!)).toBe('DeepSeek R1 fp8 on 16× H100 (TP8 × PP2 over 2 nodes)');
     // fp8 weights (~690 GB) outgrow one 8× H100 node, so there is no single-node fp8 H100 shape at all.
     expect(onH100.recommendations.map((option) => option.id)).not.toContain(`${r1}|H100|tp8|fp8`);
     const single = planDeployment(

@@ -139,7 +139,9 @@ describe('recommendations', () => {
     for (const [index, option] of plan.recommendations.entries()) {
       const text = texts[index]!;
       expect(text).toContain(`*${index + 1}. ${option.modelName}`);
-      expect(text).toContain(`${option.gpuCount}× ${option.gpuId}`);
+      // The plan notation: GPUs of one replica, its split, then the replicas.
+      expect(text).toContain(`${option.gpusPerReplica}× ${option.gpuId}`);
+      if (option.replicas > 1) expect(text).toContain(` × ${option.replicas} replicas`);
       expect(text).toContain(`$${Math.round(option.monthlyCostUsd).toLocaleString('en-US')}/month`);
       expect(text).toMatch(/TTFT [\d.]+ m?s ✓ ≤ 500 ms · ITL [\d.]+ ms ✓ ≤ 40 ms · E2E [\d.]+ m?s ✓ ≤ 12 s/);
       expect(text).toContain(`Basis: ${option.basis}`);

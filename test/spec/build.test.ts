@@ -134,3 +134,37 @@ describe('assumptionsOf', () => {
     expect(assumptionsOf(full)).toEqual([]);
   });
 });
+
+describe('buildSpec for a batch job', () => {
+  const job = { itemsPerDay: 2_000_000, windowHours: 8 };
+
+  it('needs neither users nor a rate: the items per day settle the load', () => {
+    expect(intent({ batch: job }).missing).toEqual([]);
+    expect(intent().missing).toEqual(['users', 'qps']);
+  });
+
+  it('sizes for the items spread over the window, averaged over the day', () => {
+    const spec = buildSpec(intent({ batch: job }), useCases);
+    expect(spec.batch).toEqual({ value: job, source: 'stated' });
+    expect(spec.traffic.peakQps.value).toBeCloseTo(2_000_000 / (8 * 3600), 2);
+    expect(spec.traffic.avgQps.value).toBeCloseTo(2_000_000 / 86_400, 2);
+    expect(spec.users.value).toBeNull();
+    expect(spec.notes.join(' ')).toMatch(
+      /Batch job: 2,000,000 items a day in a 8-hour window = 69\.44 requests\/s/,
+    );
+  });
+
+  it("relaxes the targets the user did not state to a batch job's, and keeps the stated ones", () => {
+    const spec = buildSpec(intent({ batch: job, itlP95Ms: 80 }), useCases);
+    expect(spec.slo.ttftP95Ms).toEqual({ value: 60_000, source: 'default' });
+    expect(spec.slo.itlP95Ms).toEqual({ value: 80, source: 'stated' });
+    expect(spec.slo.ttftP95Ms.value).toBeGreaterThan(chatbot.slo.ttftP95Ms);
+    expect(assumptionsOf(spec).join(' ')).toMatch(
+      /are a batch job's \(nobody waits on one item\): TTFT 60,000 ms/,
+    );
+  });
+
+  it('leaves interactive specs without a batch field', () => {
+    expect(buildSpec(intent({ users: 100 }), useCases).batch).toBeUndefined();
+  });
+});

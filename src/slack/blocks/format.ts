@@ -12,13 +12,8 @@ export const usdHourly = (value: number) => `$${twoDigits.format(value)}/h`;
 /** Requests per second, three significant digits: 0.417, 4.17, 41.7, 417. */
 export const rps = (value: number) => `${threeSignificant.format(value)} req/s`;
 
-/** Milliseconds as people read latencies: 38.5 ms, 420 ms, 5.8 s. */
-export function ms(value: number): string {
-  if (value >= 10_000) return `${whole.format(value / 1000)} s`;
-  if (value >= 1000) return `${Number((value / 1000).toFixed(1))} s`;
-  if (value >= 100) return `${whole.format(value)} ms`;
-  return `${Number(value.toFixed(1))} ms`;
-}
+/** Latencies follow the plan notation shared with the CLI (src/planner/notation.ts). */
+export { latency as ms } from '../../planner/notation.js';
 
 export const check = (ok: boolean) => (ok ? '✓' : '✗');
 

@@ -1,4 +1,5 @@
-import { nodesOf, type Plan, type PlannedOption } from '../../planner/plan.js';
+import { gpuNotation, nodeShare } from '../../planner/notation.js';
+import type { Plan, PlannedOption } from '../../planner/plan.js';
 import type { DeploymentSpec } from '../../spec/schema.js';
 import { ACTION } from './actions.js';
 import { check, ms, rps, usdMonthly } from './format.js';
@@ -10,21 +11,11 @@ export function modelLabel(option: Pick<PlannedOption, 'modelName' | 'precision'
   return option.precision === 'bf16' ? option.modelName : `${option.modelName} (${option.precision})`;
 }
 
-/** "4× H100 (2 replicas × TP2)": the GPUs an option takes and how they are split. */
+/** "4× H100 (TP4) × 3 replicas": the plan notation (src/planner/notation.ts), as the CLI writes it. */
 export function gpuLabel(
-  option: Pick<PlannedOption, 'gpuCount' | 'gpuId' | 'replicas' | 'tensorParallel' | 'pipelineParallel'>,
-) {
-  if (nodesOf(option) > 1) {
-    const replicas = option.replicas > 1 ? `${option.replicas} replicas × ` : '';
-    return `${option.gpuCount}× ${option.gpuId} (${replicas}${nodesOf(option)} nodes × TP${option.tensorParallel})`;
-  }
-  const split =
-    option.replicas > 1
-      ? ` (${option.replicas} replicas × TP${option.tensorParallel})`
-      : option.tensorParallel > 1
-        ? ` (TP${option.tensorParallel})`
-        : '';
-  return `${option.gpuCount}× ${option.gpuId}${split}`;
+  option: Pick<PlannedOption, 'gpuId' | 'replicas' | 'tensorParallel' | 'pipelineParallel'>,
+): string {
+  return gpuNotation(option);
 }
 
 /** "TTFT 120 ms ✓ ≤ 500 ms · ITL … · E2E …": the p95s against the spec's targets. */
@@ -38,13 +29,19 @@ export function sloLine(option: PlannedOption, spec: DeploymentSpec): string {
   ].join(' · ');
 }
 
+/** " (each replica billed as 2 of an 8-GPU p5.48xlarge)" when the price is a share of a larger instance. */
+function billedShare(option: PlannedOption): string {
+  const share = nodeShare(option.gpusPerReplica, option.node);
+  return share ? ` (each replica billed as ${share})` : '';
+}
+
 /** An option in four lines: what it is, what it costs, its p95s against the targets, the prediction's basis. */
 export function optionSummary(option: PlannedOption, spec: DeploymentSpec, title: string): string {
   return [
     `*${title}*`,
-    `*${usdMonthly(option.monthlyCostUsd)}*${option.quality === null ? '' : ` · quality ${option.quality}/100`}`,
+    `*${usdMonthly(option.monthlyCostUsd)}*${billedShare(option)}${option.quality === null ? '' : ` · quality ${option.quality}/100`}`,
     `p95 ${sloLine(option, spec)}`,
-    `Basis: ${option.basis} · carries up to ${rps(option.predicted.maxRps)}`,
+    `Basis: ${option.basis} · carries up to ${rps(option.predicted.maxRps)} in all (${rps(option.predicted.maxRpsPerReplica)} per replica)`,
   ].join('\n');
 }
 

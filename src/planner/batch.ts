@@ -1,0 +1,219 @@
+/**
+ * Batch jobs: N requests submitted at once (an offline job, `vllm bench serve --request-rate inf`). Offline jobs are
+ * sized by the makespan and the output tokens/s the engine sustains while its queue is never empty, which the
+ * steady-state queueing model does not describe: the batch fills to max_num_seqs or the KV pool, prompts wait their
+ * turn for admission, and the tail drains at a shrinking batch. So the burst is played step by step through the
+ * simulator's vLLM scheduler (FCFS admission, max_num_seqs, KV blocks with preemption, chunked prefill under
+ * max_num_batched_tokens) on a virtual clock, each step priced by the planner's step-time model.
+ *
+ * Lengths are drawn log-normal around the workload's means with its spread (seeded, so a prediction is
+ * deterministic) and rescaled so the sample keeps the stated means exactly. Past SIMULATED_REQUESTS the job is in
+ * steady state: the rest of it adds (N − simulated) / completion rate to the makespan and, arriving behind the
+ * simulated ones, a TTFT that grows linearly with its place in the queue.
+ */
+import { type SequenceSummary, SimulatedEngine } from '../../simulator/engine.js';
+import { normalDraw, seededRandom } from '../../simulator/text.js';
+import { VirtualClock } from '../../simulator/virtual-clock.js';
+import type { Knowledge } from '../knowledge/catalog.js';
+import { lognormalFromMean } from './distributions.js';
+import { type EngineTiming, engineTimingFor } from './engine-timing.js';
+import { cachedPromptTokens } from './prefix-cache.js';
+import type { DeploymentConfig } from './schema.js';
+import type { LatencyStatsMs } from './serving.js';
+
+/** Requests played through the scheduler; a longer job continues at the rate these settle into. */
+export const SIMULATED_REQUESTS = 2_000;
+const SEED = 20_261_206;
+
+export interface BatchInput extends DeploymentConfig {
+  /** Requests submitted at once. */
+  requests: number;
+  /** Share of each prompt that is a prefix every request shares (system prompt, template); 0 when absent. */
+  prefixShare?: number;
+}
+
+export interface BatchPrediction {
+  requests: number;
+  /** Time from submission until the last request's last token. */
+  makespanSec: number;
+  requestsPerSec: number;
+  outputTokensPerSec: number;
+  /** Client-observed time to first token across the job's requests (includes the wait for admission). */
+  ttftMs: LatencyStatsMs;
+  e2eMs: LatencyStatsMs;
+  /** Most requests the engine ran at once, and what bounded it ('requests': every request ran at once). */
+  peakRunning: number;
+  limitedBy: 'kv-cache' | 'max-num-seqs' | 'requests';
+  /** Requests evicted from the KV cache and recomputed (vLLM's preemption). */
+  preemptions: number;
+  /** Prompt tokens per request served from the prefix cache (whole KV blocks). */
+  cachedPromptTokens: number;
+  /** Requests played step by step; the rest extrapolated at the steady completion rate. */
+  simulatedRequests: number;
+  notes: string[];
+}
+
+export type BatchResult = { ok: true; prediction: BatchPrediction } | { ok: false; reason: string };
+
+/** `count` lengths log-normal around `mean` with spread `cv`, rescaled to that mean, each within [1, max]. */
+function lengths(count: number, mean: number, cv: number, max: number, random: () => number): number[] {
+  if (cv <= 0) return Array.from({ length: count }, () => Math.min(Math.max(Math.round(mean), 1), max));
+  const { mu, sigma } = lognormalFromMean(mean, cv);
+  const raw = Array.from({ length: count }, () => Math.exp(mu + sigma * normalDraw(random)));
+  const scale = (mean * count) / raw.reduce((sum, x) => sum + x, 0);
+  return raw.map((x) => Math.min(Math.max(Math.round(x * scale), 1), max));
+}
+
+function quantileOf(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[at]!;
+}
+
+/** Summary statistics of a sample, with `extra(q)` added to each quantile (and its mean to the mean). */
+function statsOf(values: number[], extra: (q: number) => number): LatencyStatsMs {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mean = sorted.reduce((sum, x) => sum + x, 0) / Math.max(sorted.length, 1);
+  return {
+    mean: mean + extra(0.5),
+    p50: quantileOf(sorted, 0.5) + extra(0.5),
+    p90: quantileOf(sorted, 0.9) + extra(0.9),
+    p95: quantileOf(sorted, 0.95) + extra(0.95),
+    p99: quantileOf(sorted, 0.99) + extra(0.99),
+  };
+}
+
+interface Played {
+  summaries: SequenceSummary[];
+  peakRunning: number;
+  preemptions: number;
+}
+
+function play(timing: EngineTiming, prompts: number[], outputs: number[], cached: number): Played {
+  const clock = new VirtualClock();
+  const summaries: SequenceSummary[] = [];
+  let peakRunning = 0;
+  let preemptions = 0;
+  const engine = new SimulatedEngine(timing, {
+    timeScale: 1,
+    seed: SEED,
+    clock,
+    onStep: (step) => {
+      peakRunning = Math.max(peakRunning, engine.runningCount);
+      preemptions += step.preemptions;
+    },
+  });
+  for (const [i, promptTokens] of prompts.entries()) {
+    engine.submit({
+      promptTokens,
+      outputTokens: outputs[i]!,
+      // The first request fills the prefix cache; the others find the prefix there.
+      cachedPromptTokens: i === 0 ? 0 : Math.min(cached, Math.max(promptTokens - 1, 0)),
+      onToken: () => {},
+      onFinish: (summary) => summaries.push(summary),
+    });
+  }
+  clock.run();
+  return { summaries, peakRunning, preemptions };
+}
+
+/** Predicts a burst of `input.requests` requests on one replica. */
+export function predictBatch(input: BatchInput, knowledge: Knowledge): BatchResult {
+  const resolved = engineTimingFor(input, knowledge);
+  if (!resolved.ok) return resolved;
+  const timing = resolved.timing;
+  const longest = input.promptTokens + input.outputTokens;
+  if (longest > timing.maxModelLen) {
+    return {
+      ok: false,
+      reason: `a ${Math.round(longest)}-token request exceeds the ${timing.maxModelLen} tokens this replica holds (max_model_len)`,
+    };
+  }
+  const simulated = Math.min(input.requests, SIMULATED_REQUESTS);
+  const random = seededRandom(SEED);
+  const prompts = lengths(
+    simulated,
+    input.promptTokens,
+    input.promptTokensCv ?? 0,
+    timing.maxModelLen - 1,
+    random,
+  );
+  const outputs = lengths(
+    simulated,
+    input.outputTokens,
+    input.outputTokensCv ?? 0,
+    Number.MAX_SAFE_INTEGER,
+    random,
+  ).map((output, i) => Math.min(output, timing.maxModelLen - prompts[i]!));
+  const cached = cachedPromptTokens(input.promptTokens, input.prefixShare ?? 0, timing.blockTokens);
+  const played = play(timing, prompts, outputs, cached);
+  const overheadMs = timing.factors.requestOverheadMs;
+  const finished = played.summaries.filter((s) => s.lastTokenAt !== null && s.firstTokenAt !== null);
+  const endMs = Math.max(...finished.map((s) => s.lastTokenAt!));
+  const generated = finished.reduce((sum, s) => sum + s.generatedTokens, 0);
+
+  // Steady completion rate: the middle half of the completions, clear of the fill and the drain.
+  const doneAt = finished.map((s) => s.lastTokenAt!).sort((a, b) => a - b);
+  const from = doneAt[Math.floor(doneAt.length / 4)]!;
+  const to = doneAt[Math.floor((3 * doneAt.length) / 4)]!;
+  const steadyPerMs =
+    to > from
+      ? (Math.floor((3 * doneAt.length) / 4) - Math.floor(doneAt.length / 4)) / (to - from)
+      : simulated / endMs;
+  const rest = input.requests - simulated;
+  const restMs = rest / steadyPerMs;
+  // The q-quantile request of the whole job sits q·rest requests further back in the queue than in the sample.
+  const queuedMs = (q: number) => (rest > 0 ? q * restMs : 0);
+  const makespanSec = (endMs + restMs + overheadMs) / 1e3;
+  const outputTokens = generated + rest * (generated / finished.length);
+  const limitedBy =
+    played.peakRunning >= simulated
+      ? 'requests'
+      : played.peakRunning >= timing.maxNumSeqs
+        ? 'max-num-seqs'
+        : 'kv-cache';
+  const bound = { requests: 'all of them', 'kv-cache': 'KV cache', 'max-num-seqs': 'max_num_seqs' }[
+    limitedBy
+  ];
+  const notes = [
+    `${input.requests.toLocaleString('en-US')} requests submitted at once, played through vLLM's scheduler (max_num_seqs ${timing.maxNumSeqs}, max_num_batched_tokens ${timing.maxNumBatchedTokens}, KV cache ${Math.round(timing.kvBlocks * timing.blockTokens).toLocaleString('en-US')} tokens): at most ${played.peakRunning} ran at once (${bound}).`,
+  ];
+  if (rest > 0) {
+    notes.push(
+      `The first ${simulated.toLocaleString('en-US')} requests were simulated step by step; the other ${rest.toLocaleString('en-US')} are counted at the ${(steadyPerMs * 1e3).toFixed(2)} req/s they settled into.`,
+    );
+  }
+  if (played.preemptions > 0) {
+    notes.push(
+      `${played.preemptions} preemptions: the KV cache ran out and vLLM recomputed evicted requests, which costs throughput.`,
+    );
+  }
+  if (cached > 0) {
+    notes.push(
+      `${cached} prompt tokens per request come from the prefix cache (whole ${timing.blockTokens}-token blocks of the shared prefix) and are not prefilled again.`,
+    );
+  }
+  return {
+    ok: true,
+    prediction: {
+      requests: input.requests,
+      makespanSec,
+      requestsPerSec: input.requests / makespanSec,
+      outputTokensPerSec: outputTokens / makespanSec,
+      ttftMs: statsOf(
+        finished.map((s) => s.firstTokenAt! - s.enqueuedAt + overheadMs),
+        queuedMs,
+      ),
+      e2eMs: statsOf(
+        finished.map((s) => s.lastTokenAt! - s.enqueuedAt + overheadMs),
+        queuedMs,
+      ),
+      peakRunning: played.peakRunning,
+      limitedBy,
+      preemptions: played.preemptions,
+      cachedPromptTokens: cached,
+      simulatedRequests: simulated,
+      notes,
+    },
+  };
+}
