@@ -885,13 +885,13 @@ function diverse(ranked: SizedOption[], top: number, named: readonly string[]): 
 }
 
 /**
- * The closest misses, one per model and GPU: first the closest of each kind of failure (so a blocking budget shows
- * next to a near SLO miss), then the next closest overall.
+ * The closest misses, one per model, GPU and kind of failure: first the closest of each kind (so a blocking budget or
+ * quota shows next to a near SLO miss, also when the user named the one model and GPU), then the next closest overall.
  */
 function closestMisses(misses: RawMiss[]): NearMiss[] {
   const best = new Map<string, RawMiss>();
   for (const miss of misses) {
-    const pair = `${miss.modelId}|${miss.gpuId}`;
+    const pair = `${miss.modelId}|${miss.gpuId}|${miss.failed}`;
     const current = best.get(pair);
     if (!current || miss.shortfall < current.shortfall) best.set(pair, miss);
   }

@@ -463,11 +463,13 @@ describe('the planned engine', () => {
         ...engine,
         maxModelLen: Math.min(model.contextWindow, kvCapped),
         weightsGb: memory.weightsGbTotal,
-        // The checkpoint ships the served precision: what downloads is what loads.
-        checkpointGb: memory.weightsGbTotal,
-        checkpoint: served.checkpoint,
-        quantizeOnLoad: false,
+        // A checkpoint that ships the served precision downloads what loads; without one, vLLM loads the base model
+        // (larger) and quantizes it on load.
+        checkpointGb: served.checkpoint ? memory.weightsGbTotal : expect.any(Number),
+        checkpoint: served.checkpoint ?? option.modelId,
+        quantizeOnLoad: served.checkpoint === null,
       });
+      if (!served.checkpoint) expect(option.engine.checkpointGb).toBeGreaterThan(memory.weightsGbTotal);
     }
   });
 
