@@ -261,5 +261,6 @@ export function parseDecimal(text: string): number | null {
   const trimmed = text.trim();
   if (!DECIMAL.test(trimmed)) return null;
   const value = Number(trimmed.replace(/[,_ ]/g, ''));
-  return Number.isFinite(value) ? value : null;
+  // "-0" is zero: a negative zero would pass a `min(0)` bound and then print as "-0".
+  return Number.isFinite(value) ? value + 0 : null;
 }

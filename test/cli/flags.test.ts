@@ -41,6 +41,12 @@ describe('numeric CLI flags are decimals within bounds (issue 16: 0x10 was read 
     });
   });
 
+  it('reads "-0" as a plain 0, never a negative zero (a fuzzed counterexample)', () => {
+    const settings = simulatorSettings({ model: 'm', gpu: 'H100', failFraction: '-0', seed: '-0' }, {});
+    expect(Object.is(settings.failFraction, 0)).toBe(true);
+    expect(Object.is(settings.seed, 0)).toBe(true);
+  });
+
   it('fuzzed: a flag value is refused (exit 2) or read as the decimal it spells, never crashes the CLI', async () => {
     await fc.assert(
       fc.asyncProperty(numberLikeText, async (value) => {
@@ -66,8 +72,11 @@ describe('numeric CLI flags are decimals within bounds (issue 16: 0x10 was read 
           if (!settings) expect(refusal).toMatch(new RegExp(`${flag} \\(or SIMULATOR_`));
           // An empty flag is no flag: the default applies.
           else if (value !== '') {
-            expect(Number.isFinite(settings[name as keyof typeof settings] as number)).toBe(true);
-            expect(value).toMatch(/^\s*\+?[\d,_ ]+(?:\.\d+)?(?:e[+-]?\d+)?\s*$/i);
+            const read = settings[name as keyof typeof settings] as number;
+            expect(Number.isFinite(read)).toBe(true);
+            // A minus sign passes only on zero ("-0"), read as a plain 0.
+            if (/^\s*-/.test(value)) expect(read).toBe(0);
+            else expect(value).toMatch(/^\s*\+?[\d,_ ]+(?:\.\d+)?(?:e[+-]?\d+)?\s*$/i);
           }
         }),
         { numRuns: 200 },
