@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, KnownEventFromType, types, webApi } from '@slack/bolt';
 import type { ApprovalService } from '../approval/service.js';
+import { createKeyedQueue } from '../conversation/queue.js';
 import type { ThreadKey } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
@@ -90,6 +91,18 @@ interface IncomingMessage {
   start: boolean;
 }
 
+/**
+ * Message subtypes that are a person writing, read like a plain message: a thread reply also sent to the channel,
+ * and a message with a file attached (its text is what was said). Edits, deletions, joins and bots' posts are not.
+ */
+type PersonMessage =
+  | types.GenericMessageEvent
+  | types.ThreadBroadcastMessageEvent
+  | types.FileShareMessageEvent;
+const READ_SUBTYPES = new Set<string | undefined>([undefined, 'thread_broadcast', 'file_share']);
+const byPerson = (message: KnownEventFromType<'message'>): message is PersonMessage =>
+  READ_SUBTYPES.has(message.subtype) && !(message as { bot_id?: string }).bot_id;
+
 /** What a mention and a channel or DM message share. */
 interface PostedMessage {
   channel: string;
@@ -129,6 +142,13 @@ export function registerHandlers(
   const replies = createReplies(log, service, seal, approvals?.requestMessage);
   const post = (client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) =>
     replies.postOutcome(client, key, userId, outcome);
+  // A follow-up that arrives while its thread's first turn still runs (the intent extraction can take seconds, and
+  // the conversation row does not exist before it ends) waits for that turn instead of finding no conversation.
+  const threads = createKeyedQueue();
+  const onThreadMessage = (incoming: IncomingMessage, client: webApi.WebClient) =>
+    threads.run(`${incoming.key.teamId}/${incoming.key.channelId}/${incoming.key.threadTs}`, () =>
+      onMessage(incoming, client),
+    );
 
   /**
    * One message's turn. The inbox dispatches an event again after a crash: a turn that was answered then posts only
@@ -184,21 +204,21 @@ export function registerHandlers(
   app.event('app_mention', async ({ event, body, context, client }) => {
     if (event.bot_id || !event.user) return;
     const teamId = context.teamId ?? body.team_id;
-    await onMessage(
+    await onThreadMessage(
       incomingOf({ ...event, user: event.user }, teamId, body.event_id, context.botUserId, true),
       client,
     );
   });
 
   app.message(async ({ message, body, context, client }) => {
-    if (message.subtype !== undefined || message.bot_id) return;
+    if (!byPerson(message)) return;
     const direct = message.channel_type === 'im';
     // In channels a mention arrives as app_mention too; that handler owns it.
     if (!direct && context.botUserId && message.text?.includes(`<@${context.botUserId}`)) return;
     if (!direct && !message.thread_ts) return;
     const teamId = context.teamId ?? body.team_id;
     const start = direct && !message.thread_ts;
-    await onMessage(incomingOf(message, teamId, body.event_id, context.botUserId, start), client);
+    await onThreadMessage(incomingOf(message, teamId, body.event_id, context.botUserId, start), client);
   });
 
   app.command('/compass', async ({ command, ack, respond, client }) => {

@@ -71,6 +71,8 @@ export interface BotHarness {
   rawLogs: () => string;
   /** Makes the intent extraction (the injected async edge) fail until reset. */
   failExtraction(failing: boolean): void;
+  /** Makes every intent extraction take `ms` longer (a slow LLM pass), until set back to 0. */
+  slowExtraction(ms: number): void;
   restart(): Promise<void>;
   event(
     event: Record<string, unknown>,
@@ -129,6 +131,7 @@ export async function startHarness(
   slack.setUsergroup(GROUP, [GROUP_MEMBER]);
   const { log, lines, text } = capturedLogger();
   let extractionFails = false;
+  let extractionDelayMs = 0;
 
   let kb: KnowledgeBase;
   let bot: SlackBot;
@@ -142,6 +145,7 @@ export async function startHarness(
     const knowledge = kb.knowledge;
     const extract = async (text: string) => {
       if (extractionFails) throw new Error('extraction backend exploded');
+      if (extractionDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, extractionDelayMs));
       return extractIntent(text, knowledge);
     };
     const deps = createHandlerDeps({
@@ -186,6 +190,9 @@ export async function startHarness(
     rawLogs: text,
     failExtraction(failing) {
       extractionFails = failing;
+    },
+    slowExtraction(ms) {
+      extractionDelayMs = ms;
     },
     async restart() {
       await stop();

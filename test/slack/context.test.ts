@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BotHarness } from './harness.js';
+import { CHANNEL, headerOf, newTs, startHarness, USER } from './harness.js';
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+
+describe('messages in context, through the Slack stand-in', () => {
+  let bot: BotHarness;
+
+  beforeAll(async () => {
+    bot = await startHarness();
+  });
+  afterAll(() => bot.close());
+
+  describe('no message is dropped', () => {
+    it('a follow-up sent 100 ms after the mention, while the first turn is slow, is answered after it', async () => {
+      bot.slowExtraction(1500);
+      try {
+        const { ts: thread } = await bot.mention('we need an LLM for our team');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        // The first turn is still extracting: the conversation row does not exist yet.
+        expect(
+          await bot.store.find({ teamId: bot.slack.teamId, channelId: CHANNEL, threadTs: thread }),
+        ).toBeUndefined();
+        await bot.reply('a customer support chatbot for about 800 people', thread);
+        await bot.slack.waitFor(() => bot.posted(thread).length === 3, 15_000);
+      } finally {
+        bot.slowExtraction(0);
+      }
+    });
+
+    it('answers in arrival order: the question first, then the plan for the follow-up', async () => {
+      const thread = bot.slack
+        .callsOf('chat.postMessage')
+        .map((call) => call.args.thread_ts as string)
+        .at(-1)!;
+      const [question, card, options] = bot.posted(thread);
+      expect(question!.text).toMatch(/What will the model do\?/);
+      expect(headerOf(card!)).toBe('Deployment spec');
+      expect(JSON.stringify(card!.blocks)).toContain('*Users*\\n800 · stated');
+      expect(headerOf(options!)).toMatch(/^Top \d options/);
+    });
+
+    it('three quick follow-ups during a slow first turn are each answered, in order', async () => {
+      bot.slowExtraction(800);
+      try {
+        const { ts: thread } = await bot.mention('chatbot for 1000 users');
+        await bot.reply('make it 2000 users', thread);
+        await bot.reply('make it 3000 users', thread);
+        await bot.reply('make it 4000 users', thread);
+        await bot.slack.waitFor(() => bot.posted(thread).length === 8, 20_000);
+        const notes = bot
+          .posted(thread)
+          .map((post) => post.text)
+          .filter((text) => / users /.test(text) && /→/.test(text));
+        expect(notes).toEqual([
+          expect.stringMatching(/users 1,000 → 2,000/),
+          expect.stringMatching(/users 2,000 → 3,000/),
+          expect.stringMatching(/users 3,000 → 4,000/),
+        ]);
+      } finally {
+        bot.slowExtraction(0);
+      }
+    });
+
+    it('a reply also sent to the channel (thread_broadcast) is handled like a thread reply', async () => {
+      const { ts: thread } = await bot.mention('chatbot for 1000 users');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      await bot.reply('make it 5000 users', thread, {
+        extra: { subtype: 'thread_broadcast', root: { thread_ts: thread, user: USER, ts: thread } },
+      });
+      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      expect(bot.posted(thread)[2]!.text).toMatch(/users 1,000 → 5,000/);
+    });
+
+    it('a reply with a file attached (file_share) is handled like a thread reply', async () => {
+      const { ts: thread } = await bot.mention('chatbot for 1000 users');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      await bot.reply('make it 6000 users, our traffic export is attached', thread, {
+        extra: { subtype: 'file_share', files: [{ id: 'F0TRAFFIC', name: 'traffic.csv' }] },
+      });
+      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      expect(bot.posted(thread)[2]!.text).toMatch(/users 1,000 → 6,000/);
+    });
+
+    it('still ignores edits, deletions and channel joins', async () => {
+      const { ts: thread } = await bot.mention('chatbot for 1000 users');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      for (const subtype of ['message_changed', 'message_deleted', 'channel_join'])
+        await bot.reply('make it 7000 users', thread, { extra: { subtype } });
+      await settle();
+      expect(bot.posted(thread)).toHaveLength(2);
+    });
+  });
+});
