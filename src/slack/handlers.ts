@@ -19,7 +19,7 @@ import {
   turnFailureBlocks,
 } from './blocks/dialogue.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
-import { mrkdwnToPlain } from './blocks/text.js';
+import { readThread, userText, withThreadContext } from './context.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
 import { registerModalHandlers } from './modals.js';
@@ -59,14 +59,6 @@ export type Subcommand = (
   context: SubcommandContext,
 ) => Promise<{ message: { text: string; blocks: unknown[] }; inChannel?: boolean }>;
 
-/** What a user typed, as plain text: Compass's own mention removed, Slack's markup resolved. */
-export function userText(text: string | undefined, botUserId: string | undefined): string {
-  const withoutBot = botUserId
-    ? (text ?? '').replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), ' ')
-    : (text ?? '');
-  return mrkdwnToPlain(withoutBot).replace(/\s+/g, ' ').trim();
-}
-
 /** `/compass plan TEXT`, `/compass TEXT`, `/compass help`, and `/compass NAME ARGS` for each subcommand given. */
 export function parseCommand(
   text: string,
@@ -89,6 +81,8 @@ interface IncomingMessage {
   text: string;
   /** A mention or a new DM starts a conversation; other thread messages only continue one. */
   start: boolean;
+  /** Compass's own user, whose posts and mentions are no part of what people said. */
+  botUserId: string | undefined;
 }
 
 /**
@@ -126,6 +120,7 @@ function incomingOf(
     userId: posted.user,
     text: userText(posted.text, botUserId),
     start,
+    botUserId,
   };
 }
 
@@ -150,6 +145,25 @@ export function registerHandlers(
       onMessage(incoming, client),
     );
 
+  /** A mention inside a thread that is no conversation yet: the thread's earlier messages are its request too. */
+  const startsInThread = async (incoming: IncomingMessage) =>
+    incoming.start &&
+    incoming.ts !== incoming.key.threadTs &&
+    !(await retryOnConnectionLoss(() => service.isConversation(incoming.key)));
+
+  /** The thread's earlier messages; none when Slack will not say (a missing scope, an outage): the mention alone. */
+  async function earlierInThread(incoming: IncomingMessage, client: webApi.WebClient): Promise<string[]> {
+    try {
+      return await readThread(client, incoming.key, incoming.ts, incoming.botUserId);
+    } catch (error) {
+      log.warn(
+        { event: 'slack.thread_unread', thread: incoming.key, err: error },
+        'cannot read the thread a mention was posted in; planning from the mention alone',
+      );
+      return [];
+    }
+  }
+
   /**
    * One message's turn. The inbox dispatches an event again after a crash: a turn that was answered then posts only
    * the replies not yet posted; one that was not plays now.
@@ -173,9 +187,12 @@ export function registerHandlers(
         // A mention in a thread also arrives as a message event: one turn per message.
         const messageKey = `message:${key.teamId}:${key.channelId}:${incoming.ts}`;
         if (!(await retryOnConnectionLoss(() => inbox.claimMessage(eventId, messageKey)))) return;
+        const text = (await startsInThread(incoming))
+          ? withThreadContext(await earlierInThread(incoming, client), incoming.text)
+          : incoming.text;
         outcome = await service.handleMessage(
           key,
-          { text: incoming.text, userId: incoming.userId, ts: incoming.ts },
+          { text, userId: incoming.userId, ts: incoming.ts },
           incoming.start,
           (tx, answer) => inbox.saveAnswer(tx, eventId, answer),
         );

@@ -92,4 +92,82 @@ describe('messages in context, through the Slack stand-in', () => {
       expect(bot.posted(thread)).toHaveLength(2);
     });
   });
+
+  describe('a mention inside a thread reads the thread', () => {
+    const parentSays = 'support chatbot for 2000 agents, under $10k/month, p95 under 1 s';
+
+    /** A thread a person started, with a teammate's reply, then the mention; the thread's ts. */
+    async function threadWithMention(mention: string) {
+      const parent = newTs();
+      await bot.event({
+        type: 'message',
+        channel_type: 'channel',
+        channel: CHANNEL,
+        user: 'U0BOB',
+        text: parentSays,
+        ts: parent,
+      });
+      await bot.reply('sounds good to me', parent, { user: 'U0CAROL' });
+      await bot.mention(mention, { threadTs: parent });
+      return parent;
+    }
+
+    it("plans from the parent without asking, the parent's facts in the spec", async () => {
+      const thread = await threadWithMention('can you plan this?');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      const [card, options] = bot.posted(thread);
+      expect(headerOf(card!)).toBe('Deployment spec');
+      expect(headerOf(options!)).toMatch(/^Top \d options/);
+      const conversation = await bot.store.find({
+        teamId: bot.slack.teamId,
+        channelId: CHANNEL,
+        threadTs: thread,
+      });
+      expect(conversation!.spec!.users.value).toBe(2000);
+      expect(conversation!.spec!.budgetMonthlyUsd.value).toBe(10_000);
+      const read = bot.slack.callsOf('conversations.replies', { channel: CHANNEL, ts: thread });
+      expect(read).toHaveLength(1);
+    });
+
+    it('reads a long thread page by page, and only what came before the mention', async () => {
+      const parent = newTs();
+      await bot.event({
+        type: 'message',
+        channel_type: 'channel',
+        channel: CHANNEL,
+        user: 'U0BOB',
+        text: 'we need a code completion model',
+        ts: parent,
+      });
+      for (let index = 0; index < 20; index++)
+        await bot.reply(`chat line ${index}`, parent, { user: 'U0CAROL' });
+      await bot.reply('it is for 300 developers', parent, { user: 'U0CAROL' });
+      await bot.mention('plan it please', { threadTs: parent });
+      await bot.slack.waitFor(() => bot.posted(parent).length === 2);
+      const conversation = await bot.store.find({
+        teamId: bot.slack.teamId,
+        channelId: CHANNEL,
+        threadTs: parent,
+      });
+      expect(conversation!.spec!.users.value).toBe(300);
+      expect(bot.slack.callsOf('conversations.replies', { ts: parent }).length).toBe(2);
+    });
+
+    it('a mention in a thread that is already a conversation continues it without reading the thread again', async () => {
+      const thread = await threadWithMention('can you plan this?');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      await bot.mention('make it 3000 users', { threadTs: thread });
+      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      expect(bot.posted(thread)[2]!.text).toMatch(/users 2,000 → 3,000/);
+      expect(bot.slack.callsOf('conversations.replies', { ts: thread })).toHaveLength(1);
+    });
+
+    it('when Slack will not give the thread (missing scope), the mention alone is answered', async () => {
+      bot.slack.failNext('conversations.replies', 'missing_scope');
+      const thread = await threadWithMention('can you plan this?');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 1);
+      expect(bot.posted(thread)[0]!.text).toMatch(/What will the model do\?/);
+      expect(bot.logs().some((line) => line.event === 'slack.thread_unread')).toBe(true);
+    });
+  });
 });

@@ -204,6 +204,19 @@ export async function startHarness(
         botUserId: slack.botUserId,
         ...(options.eventId ? { eventId: options.eventId } : {}),
       });
+      // What a person posts is in the channel's history from then on (a bot's, an edit's or a deletion's is not).
+      const { channel, ts, thread_ts, text, user, subtype, bot_id } = event as Record<
+        string,
+        string | undefined
+      >;
+      if (
+        channel &&
+        ts &&
+        user &&
+        !bot_id &&
+        (!subtype || subtype === 'thread_broadcast' || subtype === 'file_share')
+      )
+        slack.said({ channel, ts, text: text ?? '', blocks: [], user, ...(thread_ts ? { thread_ts } : {}) });
       const delivery = await deliver(harness.eventsUrl, SIGNING_SECRET, body, 'application/json', {
         ...(options.headers ? { headers: options.headers } : {}),
       });
