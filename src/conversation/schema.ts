@@ -65,6 +65,16 @@ export const ThreadKey = z.object({
 export type ThreadKey = z.infer<typeof ThreadKey>;
 
 /**
+ * The threadTs of a direct message's conversation: the DM itself, not one of its threads, so a message typed in the
+ * DM pane continues the conversation the last one started.
+ */
+export const DM_PANE = 'dm';
+
+/** The thread_ts to post a conversation's messages with: none for a DM's own conversation (the DM pane itself). */
+export const replyThreadTs = (threadTs: string): string | undefined =>
+  threadTs === DM_PANE ? undefined : threadTs;
+
+/**
  * The part of a conversation the dialogue engine reads and writes. Options are the planner's output as shown, kept
  * whole so a later Details, What-if or deploy request refers to exactly what the user saw.
  */

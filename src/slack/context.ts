@@ -12,6 +12,9 @@ const PAGES = 4;
 /** Most characters of earlier messages in a request: the parent whole (up to this), then the newest that fit. */
 export const CONTEXT_CHARS = 4000;
 
+/** Slack's direct-message channels have ids starting with D (public channels C, private ones and group DMs G). */
+export const isDirect = (channelId: string) => channelId.startsWith('D');
+
 /** What a user typed, as plain text: Compass's own mention removed, Slack's markup resolved. */
 export function userText(text: string | undefined, botUserId: string | undefined): string {
   const withoutBot = botUserId

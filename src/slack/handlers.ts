@@ -3,6 +3,7 @@ import type { App, BlockAction, ButtonAction, KnownEventFromType, types, webApi 
 import type { ApprovalService } from '../approval/service.js';
 import { createKeyedQueue } from '../conversation/queue.js';
 import type { ThreadKey } from '../conversation/schema.js';
+import { DM_PANE } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
@@ -145,10 +146,28 @@ export function registerHandlers(
       onMessage(incoming, client),
     );
 
+  /**
+   * A direct message belongs to the DM's own conversation (DM_PANE), typed in the pane or in a thread there; only a
+   * thread that is a conversation of its own (one started before DMs had theirs) keeps it.
+   */
+  async function directIncoming(
+    message: PersonMessage,
+    teamId: string,
+    eventId: string,
+    botUserId: string | undefined,
+  ): Promise<IncomingMessage> {
+    const incoming = incomingOf(message, teamId, eventId, botUserId, false);
+    const threaded =
+      message.thread_ts !== undefined &&
+      (await retryOnConnectionLoss(() => service.isConversation(incoming.key)));
+    return threaded ? incoming : { ...incoming, key: { ...incoming.key, threadTs: DM_PANE }, start: true };
+  }
+
   /** A mention inside a thread that is no conversation yet: the thread's earlier messages are its request too. */
   const startsInThread = async (incoming: IncomingMessage) =>
     incoming.start &&
-    incoming.ts !== incoming.key.threadTs &&
+    incoming.key.threadTs !== incoming.ts &&
+    incoming.key.threadTs !== DM_PANE &&
     !(await retryOnConnectionLoss(() => service.isConversation(incoming.key)));
 
   /** The thread's earlier messages; none when Slack will not say (a missing scope, an outage): the mention alone. */
@@ -229,13 +248,15 @@ export function registerHandlers(
 
   app.message(async ({ message, body, context, client }) => {
     if (!byPerson(message)) return;
-    const direct = message.channel_type === 'im';
-    // In channels a mention arrives as app_mention too; that handler owns it.
-    if (!direct && context.botUserId && message.text?.includes(`<@${context.botUserId}`)) return;
-    if (!direct && !message.thread_ts) return;
     const teamId = context.teamId ?? body.team_id;
-    const start = direct && !message.thread_ts;
-    await onThreadMessage(incomingOf(message, teamId, body.event_id, context.botUserId, start), client);
+    if (message.channel_type === 'im') {
+      await onThreadMessage(await directIncoming(message, teamId, body.event_id, context.botUserId), client);
+      return;
+    }
+    // In channels a mention arrives as app_mention too; that handler owns it.
+    if (context.botUserId && message.text?.includes(`<@${context.botUserId}`)) return;
+    if (!message.thread_ts) return;
+    await onThreadMessage(incomingOf(message, teamId, body.event_id, context.botUserId, false), client);
   });
 
   app.command('/compass', async ({ command, ack, respond, client }) => {

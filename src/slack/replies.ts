@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { ApprovalRequest, MessageRef } from '../approval/schema.js';
 import type { ThreadKey } from '../conversation/schema.js';
+import { replyThreadTs } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
 import type { Logger } from '../log/index.js';
 import { noticeView } from './blocks/details.js';
@@ -80,9 +81,10 @@ export function createReplies(
     /** Posts a message in a thread; its ts, or undefined when Slack refused (logged). */
     async post(client: Client, key: ThreadKey, message: SlackMessage, context: Record<string, unknown>) {
       try {
+        const threadTs = replyThreadTs(key.threadTs);
         const posted = await client.chat.postMessage({
           channel: key.channelId,
-          thread_ts: key.threadTs,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
           text: message.text,
           blocks: message.blocks,
         });
@@ -114,7 +116,7 @@ export function createReplies(
         if (reply.ephemeral) {
           await ephemeral(
             client,
-            { channel: key.channelId, user: userId, threadTs: key.threadTs },
+            { channel: key.channelId, user: userId, threadTs: replyThreadTs(key.threadTs) },
             reply.message,
           );
           await progress?.posted(index + 1);

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DM_PANE } from '../../src/conversation/schema.js';
+import { threadOfPress } from '../../src/slack/modals.js';
 import type { BotHarness } from './harness.js';
 import { CHANNEL, headerOf, newTs, startHarness, USER } from './harness.js';
 
@@ -168,6 +170,58 @@ describe('messages in context, through the Slack stand-in', () => {
       await bot.slack.waitFor(() => bot.posted(thread).length === 1);
       expect(bot.posted(thread)[0]!.text).toMatch(/What will the model do\?/);
       expect(bot.logs().some((line) => line.event === 'slack.thread_unread')).toBe(true);
+    });
+  });
+
+  describe('a DM is a conversation in the DM itself', () => {
+    const dm = (channel: string, text: string, extra: Record<string, unknown> = {}) =>
+      bot.event({ type: 'message', channel_type: 'im', channel, user: USER, text, ts: newTs(), ...extra });
+    const postsIn = (channel: string) => bot.slack.callsOf('chat.postMessage', { channel });
+
+    it('an answer typed in the DM pane continues the conversation, and every reply is in the pane', async () => {
+      await dm('D0PANE1', 'we need an LLM for our team');
+      await bot.slack.waitFor(() => postsIn('D0PANE1').length === 1);
+      expect(postsIn('D0PANE1')[0]!.args.text).toMatch(/What will the model do\?/);
+      await dm('D0PANE1', 'a customer support chatbot for about 800 people');
+      await bot.slack.waitFor(() => postsIn('D0PANE1').length === 3);
+      await dm('D0PANE1', 'make it 1200 users');
+      await bot.slack.waitFor(() => postsIn('D0PANE1').length === 5);
+      expect(postsIn('D0PANE1')[3]!.args.text).toMatch(/users 800 → 1,200/);
+      for (const call of postsIn('D0PANE1')) expect(call.args.thread_ts).toBeUndefined();
+      const conversation = await bot.store.find({
+        teamId: bot.slack.teamId,
+        channelId: 'D0PANE1',
+        threadTs: DM_PANE,
+      });
+      expect(conversation!.spec!.users.value).toBe(1200);
+    });
+
+    it('a reply in a thread of the DM continues the same conversation', async () => {
+      await dm('D0PANE2', 'chatbot for 100 users');
+      await bot.slack.waitFor(() => postsIn('D0PANE2').length === 2);
+      const planTs = (postsIn('D0PANE2')[1]!.result as { ts: string }).ts;
+      await dm('D0PANE2', 'make it 400 users', { thread_ts: planTs });
+      await bot.slack.waitFor(() => postsIn('D0PANE2').length === 4);
+      expect(postsIn('D0PANE2')[2]!.args.text).toMatch(/users 100 → 400/);
+    });
+
+    it('two DMs are two conversations', async () => {
+      await dm('D0PANE3', 'chatbot for 10 users');
+      await dm('D0PANE4', 'chatbot for 20 users');
+      await bot.slack.waitFor(() => postsIn('D0PANE3').length === 2 && postsIn('D0PANE4').length === 2);
+      const users = async (channelId: string) =>
+        (await bot.store.find({ teamId: bot.slack.teamId, channelId, threadTs: DM_PANE }))!.spec!.users.value;
+      expect([await users('D0PANE3'), await users('D0PANE4')]).toEqual([10, 20]);
+    });
+
+    it('a button on a plan in the DM pane finds the DM’s conversation', () => {
+      const key = threadOfPress({
+        channel: { id: 'D0PANE1' },
+        message: { ts: '1800000000.000100' },
+        team: { id: 'T0COMPASS' },
+        user: { id: USER },
+      } as unknown as Parameters<typeof threadOfPress>[0]);
+      expect(key).toEqual({ teamId: 'T0COMPASS', channelId: 'D0PANE1', threadTs: DM_PANE });
     });
   });
 });
