@@ -97,6 +97,8 @@ export interface Conversation extends ConversationData, ThreadKey {
   startedBy: string;
   /** ts of the spec card in the thread, edited in place when the spec changes; null before there is one. */
   specCardTs: string | null;
+  /** ts of the plan message (the options), edited in place by each re-plan; null before there is one. */
+  planTs: string | null;
   /** Incremented by every saved turn. */
   version: number;
   createdAt: Date;

@@ -50,7 +50,7 @@ describe('messages in context, through the Slack stand-in', () => {
         await bot.reply('make it 2000 users', thread);
         await bot.reply('make it 3000 users', thread);
         await bot.reply('make it 4000 users', thread);
-        await bot.slack.waitFor(() => bot.posted(thread).length === 8, 20_000);
+        await bot.slack.waitFor(() => bot.posted(thread).length === 5, 20_000);
         const notes = bot
           .posted(thread)
           .map((post) => post.text)
@@ -71,7 +71,7 @@ describe('messages in context, through the Slack stand-in', () => {
       await bot.reply('make it 5000 users', thread, {
         extra: { subtype: 'thread_broadcast', root: { thread_ts: thread, user: USER, ts: thread } },
       });
-      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      await bot.slack.waitFor(() => bot.posted(thread).length === 3);
       expect(bot.posted(thread)[2]!.text).toMatch(/users 1,000 → 5,000/);
     });
 
@@ -81,7 +81,7 @@ describe('messages in context, through the Slack stand-in', () => {
       await bot.reply('make it 6000 users, our traffic export is attached', thread, {
         extra: { subtype: 'file_share', files: [{ id: 'F0TRAFFIC', name: 'traffic.csv' }] },
       });
-      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      await bot.slack.waitFor(() => bot.posted(thread).length === 3);
       expect(bot.posted(thread)[2]!.text).toMatch(/users 1,000 → 6,000/);
     });
 
@@ -159,7 +159,7 @@ describe('messages in context, through the Slack stand-in', () => {
       const thread = await threadWithMention('can you plan this?');
       await bot.slack.waitFor(() => bot.posted(thread).length === 2);
       await bot.mention('make it 3000 users', { threadTs: thread });
-      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      await bot.slack.waitFor(() => bot.posted(thread).length === 3);
       expect(bot.posted(thread)[2]!.text).toMatch(/users 2,000 → 3,000/);
       expect(bot.slack.callsOf('conversations.replies', { ts: thread })).toHaveLength(1);
     });
@@ -185,7 +185,7 @@ describe('messages in context, through the Slack stand-in', () => {
       await dm('D0PANE1', 'a customer support chatbot for about 800 people');
       await bot.slack.waitFor(() => postsIn('D0PANE1').length === 3);
       await dm('D0PANE1', 'make it 1200 users');
-      await bot.slack.waitFor(() => postsIn('D0PANE1').length === 5);
+      await bot.slack.waitFor(() => postsIn('D0PANE1').length === 4);
       expect(postsIn('D0PANE1')[3]!.args.text).toMatch(/users 800 → 1,200/);
       for (const call of postsIn('D0PANE1')) expect(call.args.thread_ts).toBeUndefined();
       const conversation = await bot.store.find({
@@ -201,7 +201,7 @@ describe('messages in context, through the Slack stand-in', () => {
       await bot.slack.waitFor(() => postsIn('D0PANE2').length === 2);
       const planTs = (postsIn('D0PANE2')[1]!.result as { ts: string }).ts;
       await dm('D0PANE2', 'make it 400 users', { thread_ts: planTs });
-      await bot.slack.waitFor(() => postsIn('D0PANE2').length === 4);
+      await bot.slack.waitFor(() => postsIn('D0PANE2').length === 3);
       expect(postsIn('D0PANE2')[2]!.args.text).toMatch(/users 100 → 400/);
     });
 
@@ -222,6 +222,56 @@ describe('messages in context, through the Slack stand-in', () => {
         user: { id: USER },
       } as unknown as Parameters<typeof threadOfPress>[0]);
       expect(key).toEqual({ teamId: 'T0COMPASS', channelId: 'D0PANE1', threadTs: DM_PANE });
+    });
+  });
+
+  describe('one plan message per conversation, edited in place', () => {
+    const planUpdates = (ts: string) => bot.slack.callsOf('chat.update', { channel: CHANNEL, ts });
+
+    it('each refinement posts at most one new message (its change note) and edits the plan', async () => {
+      const { ts: thread } = await bot.mention('chatbot for 1000 users');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      const planTs = (
+        bot.slack.callsOf('chat.postMessage', { thread_ts: thread })[1]!.result as { ts: string }
+      ).ts;
+      const refinements = ['make it 3000 users', 'we only have H100s', 'cheaper?'];
+      for (const [index, text] of refinements.entries()) {
+        const before = bot.posted(thread).length;
+        await bot.reply(text, thread);
+        await bot.slack.waitFor(() => planUpdates(planTs).length === index + 1);
+        await settle();
+        expect(bot.posted(thread).length - before).toBeLessThanOrEqual(1);
+      }
+      expect(bot.posted(thread)).toHaveLength(2 + refinements.length);
+      const plan = bot.slack.message(CHANNEL, planTs)!;
+      expect(headerOf(plan)).toMatch(/priority cost$/);
+      const optionLines = plan.blocks.filter(
+        (block) => block.type === 'section' && /^\*\d+\. /.test((block.text as { text: string }).text),
+      );
+      expect(optionLines.length).toBeGreaterThan(0);
+      for (const block of optionLines) expect((block.text as { text: string }).text).toMatch(/ on \d+× H100/);
+      const conversation = await bot.store.find({
+        teamId: bot.slack.teamId,
+        channelId: CHANNEL,
+        threadTs: thread,
+      });
+      expect(conversation!.planTs).toBe(planTs);
+    });
+
+    it('a plan message that is gone (deleted) is posted anew, and that one is edited next time', async () => {
+      const { ts: thread } = await bot.mention('chatbot for 1000 users');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      bot.slack.failNext('chat.update', 'message_not_found');
+      await bot.reply('make it 2000 users', thread);
+      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      const newPlanTs = (
+        bot.slack.callsOf('chat.postMessage', { thread_ts: thread })[3]!.result as { ts: string }
+      ).ts;
+      expect(headerOf(bot.posted(thread)[3]!)).toMatch(/^Top/);
+      await bot.reply('make it 4000 users', thread);
+      await bot.slack.waitFor(() => planUpdates(newPlanTs).length === 1);
+      await settle();
+      expect(bot.posted(thread)).toHaveLength(5);
     });
   });
 });

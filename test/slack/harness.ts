@@ -115,6 +115,8 @@ export interface BotHarness {
   ephemerals(user: string): { text: string; blocks: Record<string, unknown>[] }[];
   /** chat.postMessage calls in a thread. */
   posted(threadTs: string): { text: string; blocks: Record<string, unknown>[] }[];
+  /** The thread's plan message (the first options posted there) as it reads now, after any chat.update. */
+  plan(threadTs: string, channel?: string): { text: string; blocks: Record<string, unknown>[] } | undefined;
   close(): Promise<void>;
 }
 
@@ -326,6 +328,17 @@ export async function startHarness(
         text: call.args.text as string,
         blocks: (call.args.blocks ?? []) as Record<string, unknown>[],
       }));
+    },
+    plan(threadTs, channel = CHANNEL) {
+      const first = slack
+        .callsOf('chat.postMessage', { thread_ts: threadTs, channel })
+        .find((call) =>
+          /^(Top |No option)/.test(
+            headerOf({ blocks: (call.args.blocks ?? []) as Record<string, unknown>[] }) ?? '',
+          ),
+        );
+      const ts = (first?.result as { ts?: string } | undefined)?.ts;
+      return ts ? slack.message(channel, ts) : undefined;
     },
     async close() {
       await stop();
