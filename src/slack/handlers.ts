@@ -28,6 +28,8 @@ import type { MonitoringControls } from './monitoring.js';
 import { registerMonitoringHandlers } from './monitoring.js';
 import { createReplies } from './replies.js';
 import type { ViewSeal } from './trust.js';
+import type { WorkingIndicator } from './working.js';
+import { showWorking } from './working.js';
 
 export interface HandlerDeps {
   service: ConversationService;
@@ -191,6 +193,7 @@ export function registerHandlers(
     const { key, eventId } = incoming;
     let outcome: TurnOutcome | undefined;
     let posted = 0;
+    let working: WorkingIndicator | undefined;
     try {
       const progress = await retryOnConnectionLoss(() => inbox.progress(eventId));
       if (progress) {
@@ -206,6 +209,7 @@ export function registerHandlers(
         // A mention in a thread also arrives as a message event: one turn per message.
         const messageKey = `message:${key.teamId}:${key.channelId}:${incoming.ts}`;
         if (!(await retryOnConnectionLoss(() => inbox.claimMessage(eventId, messageKey)))) return;
+        working = showWorking(client, { channel: key.channelId, ts: incoming.ts }, log);
         const text = (await startsInThread(incoming))
           ? withThreadContext(await earlierInThread(incoming, client), incoming.text)
           : incoming.text;
@@ -219,6 +223,7 @@ export function registerHandlers(
     } catch (error) {
       if (error instanceof LeaseLostError) {
         log.warn({ event: 'slack.turn_taken_over', eventId, thread: key }, error.message);
+        await working?.stop();
         return;
       }
       // The store failed before the conversation could: say so where Compass was asked in, stay quiet elsewhere.
@@ -235,6 +240,7 @@ export function registerHandlers(
         from: posted,
         posted: (count) => inbox.markPosted(eventId, count),
       });
+    await working?.stop();
   }
 
   app.event('app_mention', async ({ event, body, context, client }) => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DM_PANE } from '../../src/conversation/schema.js';
 import { threadOfPress } from '../../src/slack/modals.js';
+import { WORKING_REACTION } from '../../src/slack/working.js';
 import type { BotHarness } from './harness.js';
 import { CHANNEL, headerOf, newTs, startHarness, USER } from './harness.js';
 
@@ -272,6 +273,51 @@ describe('messages in context, through the Slack stand-in', () => {
       await bot.slack.waitFor(() => planUpdates(newPlanTs).length === 1);
       await settle();
       expect(bot.posted(thread)).toHaveLength(5);
+    });
+  });
+
+  describe('working on it', () => {
+    it('a turn that takes over a second marks the message with ⏳ until it is answered, posting nothing more', async () => {
+      bot.slowExtraction(1500);
+      let thread: string;
+      try {
+        thread = (await bot.mention('chatbot for 1000 users')).ts;
+        await bot.slack.waitFor(() => bot.slack.callsOf('reactions.add', { timestamp: thread }).length === 1);
+        expect(bot.posted(thread)).toHaveLength(0);
+        await bot.slack.waitFor(
+          () => bot.slack.callsOf('reactions.remove', { timestamp: thread }).length === 1,
+        );
+      } finally {
+        bot.slowExtraction(0);
+      }
+      expect(bot.posted(thread)).toHaveLength(2);
+      const [added] = bot.slack.callsOf('reactions.add', { timestamp: thread });
+      expect(added!.args).toMatchObject({ channel: CHANNEL, name: WORKING_REACTION });
+      expect(added!.result).toMatchObject({ ok: true });
+      const removed = bot.slack.callsOf('reactions.remove', { timestamp: thread })[0]!;
+      expect(removed.result).toMatchObject({ ok: true });
+      expect(removed.at).toBeGreaterThan(
+        bot.slack.callsOf('chat.postMessage', { thread_ts: thread }).at(-1)!.at,
+      );
+    });
+
+    it('a quick turn gets no reaction', async () => {
+      const { ts } = await bot.mention('chatbot for 1000 users');
+      await bot.slack.waitFor(() => bot.posted(ts).length === 2);
+      await settle();
+      expect(bot.slack.callsOf('reactions.add', { timestamp: ts })).toHaveLength(0);
+    });
+
+    it('without the reactions:write scope the turn is answered all the same', async () => {
+      bot.slowExtraction(1500);
+      bot.slack.failNext('reactions.add', 'missing_scope');
+      try {
+        const { ts } = await bot.mention('chatbot for 1000 users');
+        await bot.slack.waitFor(() => bot.posted(ts).length === 2, 15_000);
+        expect(bot.slack.callsOf('reactions.remove', { timestamp: ts })).toHaveLength(0);
+      } finally {
+        bot.slowExtraction(0);
+      }
     });
   });
 });

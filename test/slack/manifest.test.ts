@@ -34,6 +34,7 @@ describe('Slack app manifest', () => {
         'commands',
         'usergroups:read',
         'files:write',
+        'reactions:write',
       ].sort(),
     );
   });

@@ -340,6 +340,20 @@ export async function startSlackStandIn(
   let sequence = 0;
   const nextTs = () => `${1_800_000_000 + ++sequence}.000100`;
   const messageKey = (channel: string, ts: string) => `${channel}/${ts}`;
+  /** Reactions the bot has on messages, as `channel/ts/name`. */
+  const reactions = new Set<string>();
+  /** reactions.add and reactions.remove: the message must exist; one reaction of a name per message. */
+  function reaction(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const key = messageKey(String(args.channel), String(args.timestamp));
+    if (!messages.has(key) && !peoples.has(key)) return { ok: false, error: 'message_not_found' };
+    const mark = `${key}/${String(args.name)}`;
+    if (method === 'reactions.add') {
+      if (reactions.has(mark)) return { ok: false, error: 'already_reacted' };
+      reactions.add(mark);
+    } else if (!reactions.delete(mark)) return { ok: false, error: 'no_reaction' };
+    return { ok: true };
+  }
+
   /** What people posted (the bot's posts are in `messages`), by channel and ts. */
   const peoples = new Map<string, PostedMessage & { user: string }>();
 
@@ -562,6 +576,9 @@ export async function startSlackStandIn(
         return viewCall(method, args);
       case 'conversations.replies':
         return threadReplies(args);
+      case 'reactions.add':
+      case 'reactions.remove':
+        return reaction(method, args);
       case 'usergroups.users.list': {
         const users = usergroups.get(args.usergroup as string);
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
