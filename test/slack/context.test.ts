@@ -99,17 +99,23 @@ describe('messages in context, through the Slack stand-in', () => {
   describe('a mention inside a thread reads the thread', () => {
     const parentSays = 'support chatbot for 2000 agents, under $10k/month, p95 under 1 s';
 
-    /** A thread a person started, with a teammate's reply, then the mention; the thread's ts. */
-    async function threadWithMention(mention: string) {
+    /** A top-level channel message by a teammate (Compass is not mentioned); its ts. */
+    async function parentMessage(text: string) {
       const parent = newTs();
       await bot.event({
         type: 'message',
         channel_type: 'channel',
         channel: CHANNEL,
         user: 'U0BOB',
-        text: parentSays,
+        text,
         ts: parent,
       });
+      return parent;
+    }
+
+    /** A thread a person started, with a teammate's reply, then the mention; the thread's ts. */
+    async function threadWithMention(mention: string) {
+      const parent = await parentMessage(parentSays);
       await bot.reply('sounds good to me', parent, { user: 'U0CAROL' });
       await bot.mention(mention, { threadTs: parent });
       return parent;
@@ -133,15 +139,7 @@ describe('messages in context, through the Slack stand-in', () => {
     });
 
     it('reads a long thread page by page, and only what came before the mention', async () => {
-      const parent = newTs();
-      await bot.event({
-        type: 'message',
-        channel_type: 'channel',
-        channel: CHANNEL,
-        user: 'U0BOB',
-        text: 'we need a code completion model',
-        ts: parent,
-      });
+      const parent = await parentMessage('we need a code completion model');
       for (let index = 0; index < 20; index++)
         await bot.reply(`chat line ${index}`, parent, { user: 'U0CAROL' });
       await bot.reply('it is for 300 developers', parent, { user: 'U0CAROL' });
