@@ -265,6 +265,19 @@ export function registerHandlers(
     await onThreadMessage(incomingOf(message, teamId, body.event_id, context.botUserId, false), client);
   });
 
+  // Added to a channel: say once what Compass does and how to ask, where everyone there sees it.
+  app.event('member_joined_channel', async ({ event, context, client }) => {
+    if (!context.botUserId || event.user !== context.botUserId) return;
+    try {
+      await client.chat.postMessage({ channel: event.channel, ...helpBlocks() });
+    } catch (error) {
+      log.warn(
+        { event: 'slack.onboarding_failed', channel: event.channel, err: error },
+        'cannot greet the channel',
+      );
+    }
+  });
+
   app.command('/compass', async ({ command, ack, respond, client }) => {
     const parsed = parseCommand(command.text, Object.keys(subcommands));
     if (parsed.kind === 'help') {

@@ -318,4 +318,33 @@ describe('messages in context, through the Slack stand-in', () => {
       }
     });
   });
+
+  describe('onboarding', () => {
+    it('added to a channel, Compass says once there what it does and how to ask; another member joining gets nothing', async () => {
+      await bot.event({
+        type: 'member_joined_channel',
+        user: bot.slack.botUserId,
+        channel: 'C0NEWTEAM',
+        channel_type: 'C',
+        team: bot.slack.teamId,
+        inviter: USER,
+      });
+      await bot.event({
+        type: 'member_joined_channel',
+        user: 'U0DAVE',
+        channel: 'C0NEWTEAM',
+        channel_type: 'C',
+        team: bot.slack.teamId,
+      });
+      await bot.slack.waitFor(
+        () => bot.slack.callsOf('chat.postMessage', { channel: 'C0NEWTEAM' }).length === 1,
+      );
+      await settle();
+      const posts = bot.slack.callsOf('chat.postMessage', { channel: 'C0NEWTEAM' });
+      expect(posts).toHaveLength(1);
+      expect(posts[0]!.args.thread_ts).toBeUndefined();
+      expect(JSON.stringify(posts[0]!.args.blocks)).toMatch(/Mention me with what you need/);
+      expect(posts[0]!.result).toMatchObject({ ok: true });
+    });
+  });
 });
