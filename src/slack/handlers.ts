@@ -159,9 +159,10 @@ export function registerHandlers(
     botUserId: string | undefined,
   ): Promise<IncomingMessage> {
     const incoming = incomingOf(message, teamId, eventId, botUserId, false);
+    // A store that cannot answer here fails the turn itself, which tells the user: the pane is the fallback.
     const threaded =
       message.thread_ts !== undefined &&
-      (await retryOnConnectionLoss(() => service.isConversation(incoming.key)));
+      (await retryOnConnectionLoss(() => service.isConversation(incoming.key)).catch(() => false));
     return threaded ? incoming : { ...incoming, key: { ...incoming.key, threadTs: DM_PANE }, start: true };
   }
 
