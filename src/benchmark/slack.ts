@@ -1,4 +1,5 @@
 import type { webApi } from '@slack/bolt';
+import { replyThreadTs } from '../conversation/schema.js';
 
 /** Where a benchmark's results go: the deploy's thread. */
 export interface BenchmarkThread {
@@ -16,9 +17,9 @@ export async function postBenchmarkResult(
   thread: BenchmarkThread,
   result: { summary: string; chartPng: Buffer; filename: string; title: string },
 ): Promise<void> {
+  const threadTs = replyThreadTs(thread.threadTs);
   await client.files.uploadV2({
-    channel_id: thread.channel,
-    thread_ts: thread.threadTs,
+    ...(threadTs ? { channel_id: thread.channel, thread_ts: threadTs } : { channel_id: thread.channel }),
     initial_comment: result.summary,
     file: result.chartPng,
     filename: result.filename,

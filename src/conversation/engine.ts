@@ -40,6 +40,8 @@ export interface Reply {
   ephemeral?: boolean;
   /** The thread's spec card: its ts is remembered so the card can be edited when the spec changes. */
   specCard?: boolean;
+  /** The thread's plan (the options): posted once, then edited in place by each re-plan. */
+  plan?: boolean;
 }
 
 /** The outcome of one user message: the conversation's next data, what to store, and what to post. */
@@ -184,7 +186,7 @@ function collect(
   if (open.length > 0) replies.push({ message: noticeBlocks(assumptionNotice(open, notSure, knowledge)) });
   replies.push(
     { message: cardOf(spec, knowledge), specCard: true },
-    { message: recommendationsBlocks(plan) },
+    { message: recommendationsBlocks(plan), plan: true },
   );
   const data: ConversationData = {
     state,
@@ -240,7 +242,7 @@ function respecify(
   const { plan, state } = planned(conversation, edit.spec, knowledge);
   const replies: Reply[] = [
     { message: changesBlocks(changes, topOptionLine(conversation.options[0], plan.recommendations[0]), by) },
-    { message: recommendationsBlocks(plan) },
+    { message: recommendationsBlocks(plan), plan: true },
   ];
   const data: ConversationData = {
     ...conversation,

@@ -31,9 +31,11 @@ export type {
 export {
   ConversationState,
   canTransition,
+  DM_PANE,
   findOption,
   newConversationData,
   Question,
+  replyThreadTs,
   TRANSITIONS,
 } from './schema.js';
 export type {

@@ -68,6 +68,16 @@ export const ThreadKey = z.object({
 export type ThreadKey = z.infer<typeof ThreadKey>;
 
 /**
+ * The threadTs of a direct message's conversation: the DM itself, not one of its threads, so a message typed in the
+ * DM pane continues the conversation the last one started.
+ */
+export const DM_PANE = 'dm';
+
+/** The thread_ts to post a conversation's messages with: none for a DM's own conversation (the DM pane itself). */
+export const replyThreadTs = (threadTs: string): string | undefined =>
+  threadTs === DM_PANE ? undefined : threadTs;
+
+/**
  * The part of a conversation the dialogue engine reads and writes. Options are the planner's output as shown, kept
  * whole so a later Details, What-if or deploy request refers to exactly what the user saw.
  */
@@ -90,6 +100,8 @@ export interface Conversation extends ConversationData, ThreadKey {
   startedBy: string;
   /** ts of the spec card in the thread, edited in place when the spec changes; null before there is one. */
   specCardTs: string | null;
+  /** ts of the plan message (the options), edited in place by each re-plan; null before there is one. */
+  planTs: string | null;
   /** Incremented by every saved turn. */
   version: number;
   createdAt: Date;

@@ -66,6 +66,8 @@ export interface AnsweredTurn {
   kind?: MessageKind;
   /** A status question: the chat surface answers it from the deployments (`/compass status`, `/compass slo`). */
   lookup?: Lookup;
+  /** The thread's plan message, which a plan reply edits in place instead of posting another. */
+  planTs?: string;
 }
 
 export interface TurnOutcome extends AnsweredTurn {
@@ -99,6 +101,8 @@ export interface ConversationService {
   ): Promise<TurnOutcome | undefined>;
   /** Remembers where the spec card was posted, to edit it when the spec changes. */
   rememberSpecCard(conversationId: string, ts: string): Promise<void>;
+  /** Remembers where the plan message was posted, to edit it when the plan changes. */
+  rememberPlanMessage(conversationId: string, ts: string): Promise<void>;
   /** A plan for a one-off request (`/compass plan`), outside any conversation. */
   quickPlan(text: string): Promise<SlackMessage>;
   threadOf(conversationId: string): Promise<ThreadKey | undefined>;
@@ -137,6 +141,7 @@ function answerOf(conversation: Conversation, outcome: Turn): AnsweredTurn {
   const answer: AnsweredTurn = { conversationId: conversation.id, replies: outcome.replies };
   if (outcome.specCard && conversation.specCardTs)
     answer.specCard = { ts: conversation.specCardTs, message: outcome.specCard };
+  if (conversation.planTs) answer.planTs = conversation.planTs;
   return answer;
 }
 
@@ -285,6 +290,8 @@ export function createConversationService({
 
     rememberSpecCard: (conversationId, ts) =>
       retryOnConnectionLoss(() => store.setSpecCard(conversationId, ts)),
+    rememberPlanMessage: (conversationId, ts) =>
+      retryOnConnectionLoss(() => store.setPlanMessage(conversationId, ts)),
 
     async quickPlan(raw) {
       const input = prepareUserText(raw);

@@ -31,6 +31,8 @@ export interface ConversationStore {
   pruneEvents(before: Date): Promise<number>;
   /** Remembers the ts of the thread's spec card, to edit it when the spec changes. */
   setSpecCard(conversationId: string, ts: string): Promise<void>;
+  /** Remembers the ts of the thread's plan message, to edit it when the plan changes. */
+  setPlanMessage(conversationId: string, ts: string): Promise<void>;
   startWhatIf(conversationId: string, baseline: PlannedOption, spec: DeploymentSpec): Promise<WhatIfSession>;
   findWhatIf(id: string): Promise<WhatIfSession | undefined>;
   saveWhatIf(id: string, overrides: WhatIfOverrides, result: WhatIfResult): Promise<void>;
@@ -55,6 +57,7 @@ function toConversation(row: ConversationRow): Conversation {
     avgQps: row.avgQps,
     dialogue: row.dialogue,
     specCardTs: row.specCardTs,
+    planTs: row.planTs,
     version: row.version,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
@@ -186,6 +189,10 @@ export function createConversationStore(db: Database): ConversationStore {
 
     async setSpecCard(conversationId, ts) {
       await db.update(conversations).set({ specCardTs: ts }).where(eq(conversations.id, conversationId));
+    },
+
+    async setPlanMessage(conversationId, ts) {
+      await db.update(conversations).set({ planTs: ts }).where(eq(conversations.id, conversationId));
     },
 
     async startWhatIf(conversationId, baseline, spec) {

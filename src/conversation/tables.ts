@@ -33,6 +33,7 @@ export const conversations = pgTable(
     avgQps: doublePrecision(),
     dialogue: jsonb().$type<Dialogue>().notNull(),
     specCardTs: text(),
+    planTs: text(),
     version: integer().notNull().default(1),
     createdAt: now(),
     updatedAt: now(),

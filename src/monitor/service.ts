@@ -3,6 +3,7 @@
  * and render the summary with advice — or say why monitoring cannot (not configured, unreachable).
  */
 import type { webApi } from '@slack/bolt';
+import { replyThreadTs } from '../conversation/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
 import { sloOf } from '../planner/plan.js';
@@ -167,7 +168,7 @@ export async function postInThread(
 ): Promise<string> {
   const posted = await slack.chat.postMessage({
     channel: deploy.thread.channel,
-    thread_ts: deploy.thread.threadTs,
+    ...(replyThreadTs(deploy.thread.threadTs) && { thread_ts: deploy.thread.threadTs }),
     text: post.text,
     blocks: post.blocks,
     ...(post.metadata && { metadata: post.metadata }),

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, KnownEventFromType, types, webApi } from '@slack/bolt';
 import type { ApprovalService } from '../approval/service.js';
 import { didYouMean } from '../classify/index.js';
+import { createKeyedQueue } from '../conversation/queue.js';
 import type { ThreadKey } from '../conversation/schema.js';
+import { DM_PANE } from '../conversation/schema.js';
 import type { ConversationService, Lookup, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
@@ -20,8 +22,8 @@ import {
 } from './blocks/dialogue.js';
 import type { SlackMessage } from './blocks/kit.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
-import { mrkdwnToPlain } from './blocks/text.js';
 import { didYouMeanBlocks } from './blocks/understanding.js';
+import { readThread, userText, withThreadContext } from './context.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
 import { registerModalHandlers } from './modals.js';
@@ -29,6 +31,8 @@ import type { MonitoringControls } from './monitoring.js';
 import { registerMonitoringHandlers } from './monitoring.js';
 import { createReplies } from './replies.js';
 import type { ViewSeal } from './trust.js';
+import type { WorkingIndicator } from './working.js';
+import { showWorking } from './working.js';
 
 export interface HandlerDeps {
   service: ConversationService;
@@ -60,14 +64,6 @@ export type Subcommand = (
   args: string,
   context: SubcommandContext,
 ) => Promise<{ message: { text: string; blocks: unknown[] }; inChannel?: boolean }>;
-
-/** What a user typed, as plain text: Compass's own mention removed, Slack's markup resolved. */
-export function userText(text: string | undefined, botUserId: string | undefined): string {
-  const withoutBot = botUserId
-    ? (text ?? '').replace(new RegExp(`<@${botUserId}(?:\\|[^>]*)?>`, 'g'), ' ')
-    : (text ?? '');
-  return mrkdwnToPlain(withoutBot).replace(/\s+/g, ' ').trim();
-}
 
 /** Words that start a command of their own (status even where deploys are off); a near miss of one is a typo. */
 const COMMAND_WORDS = ['help', 'plan', 'status'];
@@ -104,7 +100,21 @@ interface IncomingMessage {
   text: string;
   /** A mention or a new DM starts a conversation; other thread messages only continue one. */
   start: boolean;
+  /** Compass's own user, whose posts and mentions are no part of what people said. */
+  botUserId: string | undefined;
 }
+
+/**
+ * Message subtypes that are a person writing, read like a plain message: a thread reply also sent to the channel,
+ * and a message with a file attached (its text is what was said). Edits, deletions, joins and bots' posts are not.
+ */
+type PersonMessage =
+  | types.GenericMessageEvent
+  | types.ThreadBroadcastMessageEvent
+  | types.FileShareMessageEvent;
+const READ_SUBTYPES = new Set<string | undefined>([undefined, 'thread_broadcast', 'file_share']);
+const byPerson = (message: KnownEventFromType<'message'>): message is PersonMessage =>
+  READ_SUBTYPES.has(message.subtype) && !(message as { bot_id?: string }).bot_id;
 
 /** What a mention and a channel or DM message share. */
 interface PostedMessage {
@@ -129,6 +139,7 @@ function incomingOf(
     userId: posted.user,
     text: userText(posted.text, botUserId),
     start,
+    botUserId,
   };
 }
 
@@ -145,6 +156,51 @@ export function registerHandlers(
   const replies = createReplies(log, service, seal, approvals?.requestMessage);
   const post = (client: webApi.WebClient, key: ThreadKey, userId: string, outcome: TurnOutcome) =>
     replies.postOutcome(client, key, userId, outcome);
+  // A follow-up that arrives while its thread's first turn still runs (the intent extraction can take seconds, and
+  // the conversation row does not exist before it ends) waits for that turn instead of finding no conversation.
+  const threads = createKeyedQueue();
+  const onThreadMessage = (incoming: IncomingMessage, client: webApi.WebClient) =>
+    threads.run(`${incoming.key.teamId}/${incoming.key.channelId}/${incoming.key.threadTs}`, () =>
+      onMessage(incoming, client),
+    );
+
+  /**
+   * A direct message belongs to the DM's own conversation (DM_PANE), typed in the pane or in a thread there; only a
+   * thread that is a conversation of its own (one started before DMs had theirs) keeps it.
+   */
+  async function directIncoming(
+    message: PersonMessage,
+    teamId: string,
+    eventId: string,
+    botUserId: string | undefined,
+  ): Promise<IncomingMessage> {
+    const incoming = incomingOf(message, teamId, eventId, botUserId, false);
+    // A store that cannot answer here fails the turn itself, which tells the user: the pane is the fallback.
+    const threaded =
+      message.thread_ts !== undefined &&
+      (await retryOnConnectionLoss(() => service.isConversation(incoming.key)).catch(() => false));
+    return threaded ? incoming : { ...incoming, key: { ...incoming.key, threadTs: DM_PANE }, start: true };
+  }
+
+  /** A mention inside a thread that is no conversation yet: the thread's earlier messages are its request too. */
+  const startsInThread = async (incoming: IncomingMessage) =>
+    incoming.start &&
+    incoming.key.threadTs !== incoming.ts &&
+    incoming.key.threadTs !== DM_PANE &&
+    !(await retryOnConnectionLoss(() => service.isConversation(incoming.key)));
+
+  /** The thread's earlier messages; none when Slack will not say (a missing scope, an outage): the mention alone. */
+  async function earlierInThread(incoming: IncomingMessage, client: webApi.WebClient): Promise<string[]> {
+    try {
+      return await readThread(client, incoming.key, incoming.ts, incoming.botUserId);
+    } catch (error) {
+      log.warn(
+        { event: 'slack.thread_unread', thread: incoming.key, err: error },
+        'cannot read the thread a mention was posted in; planning from the mention alone',
+      );
+      return [];
+    }
+  }
 
   /** A status question asked in a thread: what `/compass status` (or `/compass slo`) answers. */
   async function lookup(wanted: Lookup, incoming: IncomingMessage, client: webApi.WebClient) {
@@ -179,6 +235,7 @@ export function registerHandlers(
     const { key, eventId } = incoming;
     let outcome: TurnOutcome | undefined;
     let posted = 0;
+    let working: WorkingIndicator | undefined;
     try {
       const progress = await retryOnConnectionLoss(() => inbox.progress(eventId));
       if (progress) {
@@ -194,9 +251,13 @@ export function registerHandlers(
         // A mention in a thread also arrives as a message event: one turn per message.
         const messageKey = `message:${key.teamId}:${key.channelId}:${incoming.ts}`;
         if (!(await retryOnConnectionLoss(() => inbox.claimMessage(eventId, messageKey)))) return;
+        working = showWorking(client, { channel: key.channelId, ts: incoming.ts }, log);
+        const text = (await startsInThread(incoming))
+          ? withThreadContext(await earlierInThread(incoming, client), incoming.text)
+          : incoming.text;
         outcome = await service.handleMessage(
           key,
-          { text: incoming.text, userId: incoming.userId, ts: incoming.ts },
+          { text, userId: incoming.userId, ts: incoming.ts },
           incoming.start,
           (tx, answer) => inbox.saveAnswer(tx, eventId, answer),
         );
@@ -204,6 +265,7 @@ export function registerHandlers(
     } catch (error) {
       if (error instanceof LeaseLostError) {
         log.warn({ event: 'slack.turn_taken_over', eventId, thread: key }, error.message);
+        await working?.stop();
         return;
       }
       // The store failed before the conversation could: say so where Compass was asked in, stay quiet elsewhere.
@@ -225,26 +287,42 @@ export function registerHandlers(
         from: posted,
         posted: (count) => inbox.markPosted(eventId, count),
       });
+    await working?.stop();
   }
 
   app.event('app_mention', async ({ event, body, context, client }) => {
     if (event.bot_id || !event.user) return;
     const teamId = context.teamId ?? body.team_id;
-    await onMessage(
+    await onThreadMessage(
       incomingOf({ ...event, user: event.user }, teamId, body.event_id, context.botUserId, true),
       client,
     );
   });
 
   app.message(async ({ message, body, context, client }) => {
-    if (message.subtype !== undefined || message.bot_id) return;
-    const direct = message.channel_type === 'im';
-    // In channels a mention arrives as app_mention too; that handler owns it.
-    if (!direct && context.botUserId && message.text?.includes(`<@${context.botUserId}`)) return;
-    if (!direct && !message.thread_ts) return;
+    if (!byPerson(message)) return;
     const teamId = context.teamId ?? body.team_id;
-    const start = direct && !message.thread_ts;
-    await onMessage(incomingOf(message, teamId, body.event_id, context.botUserId, start), client);
+    if (message.channel_type === 'im') {
+      await onThreadMessage(await directIncoming(message, teamId, body.event_id, context.botUserId), client);
+      return;
+    }
+    // In channels a mention arrives as app_mention too; that handler owns it.
+    if (context.botUserId && message.text?.includes(`<@${context.botUserId}`)) return;
+    if (!message.thread_ts) return;
+    await onThreadMessage(incomingOf(message, teamId, body.event_id, context.botUserId, false), client);
+  });
+
+  // Added to a channel: say once what Compass does and how to ask, where everyone there sees it.
+  app.event('member_joined_channel', async ({ event, context, client }) => {
+    if (!context.botUserId || event.user !== context.botUserId) return;
+    try {
+      await client.chat.postMessage({ channel: event.channel, ...helpBlocks() });
+    } catch (error) {
+      log.warn(
+        { event: 'slack.onboarding_failed', channel: event.channel, err: error },
+        'cannot greet the channel',
+      );
+    }
   });
 
   app.command('/compass', async ({ command, ack, respond, client }) => {

@@ -3,9 +3,10 @@
 export type { SlackBot } from './app.js';
 export { boltLogger, EVENTS_PATH, SlackAuthError, SlackUnreachableError, startSlackBot } from './app.js';
 export { APPROVALS_OFF, registerApprovalHandlers } from './approvals.js';
+export { readThread, userText, withThreadContext } from './context.js';
 export { createHandlerDeps } from './deps.js';
 export type { HandlerDeps } from './handlers.js';
-export { parseCommand, registerHandlers, userText } from './handlers.js';
+export { parseCommand, registerHandlers } from './handlers.js';
 export { NO_CONVERSATION, openFromThread, registerModalHandlers, threadOfPress } from './modals.js';
 export type { Replies } from './replies.js';
 export { createReplies } from './replies.js';

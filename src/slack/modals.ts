@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { ThreadKey } from '../conversation/schema.js';
+import { DM_PANE, replyThreadTs } from '../conversation/schema.js';
 import type { ConversationService, ViewAnswer, WhatIfCheck } from '../conversation/service.js';
 import { WhatIfPrefill } from '../monitor/advice.js';
 import { MONITOR_ACTION } from '../monitor/blocks.js';
@@ -9,6 +10,7 @@ import { noticeBlocks } from './blocks/dialogue.js';
 import type { InputState } from './blocks/form.js';
 import { formValuesOf } from './blocks/form.js';
 import type { SlackView } from './blocks/kit.js';
+import { isDirect } from './context.js';
 import type { Replies } from './replies.js';
 
 /** Told when a button's conversation is gone (the thread was never one, or its data was removed). */
@@ -27,7 +29,7 @@ export function threadOfPress(body: Press): ThreadKey | undefined {
   return {
     teamId: body.team?.id ?? body.user.team_id ?? '',
     channelId,
-    threadTs: (body.message?.thread_ts as string | undefined) ?? messageTs,
+    threadTs: (body.message?.thread_ts as string | undefined) ?? (isDirect(channelId) ? DM_PANE : messageTs),
   };
 }
 
@@ -48,7 +50,7 @@ export async function openFromThread(
 ): Promise<string | undefined> {
   const key = threadOfPress(body);
   if (!key) return;
-  const target = { channel: key.channelId, user: body.user.id, threadTs: key.threadTs };
+  const target = { channel: key.channelId, user: body.user.id, threadTs: replyThreadTs(key.threadTs) };
   try {
     const answered = await answer(key);
     if (!answered?.ok) {
@@ -120,7 +122,7 @@ export function registerModalHandlers(app: App, service: ConversationService, re
       if (outcome) await replies.postOutcome(client, key, body.user.id, outcome);
     } catch (error) {
       const { message } = replies.failure('slack.spec_form_failed', { conversationId }, error);
-      const target = { channel: key.channelId, user: body.user.id, threadTs: key.threadTs };
+      const target = { channel: key.channelId, user: body.user.id, threadTs: replyThreadTs(key.threadTs) };
       await replies.ephemeral(client, target, message);
     }
   });

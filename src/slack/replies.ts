@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { ApprovalRequest, MessageRef } from '../approval/schema.js';
 import type { ThreadKey } from '../conversation/schema.js';
+import { replyThreadTs } from '../conversation/schema.js';
 import type { ConversationService, TurnOutcome } from '../conversation/service.js';
 import type { Logger } from '../log/index.js';
 import { noticeView } from './blocks/details.js';
@@ -23,16 +24,17 @@ export interface EphemeralTarget {
 /** Posting and editing Slack messages for the handlers, each failure logged once with what it was about. */
 export function createReplies(
   log: Logger,
-  service: Pick<ConversationService, 'rememberSpecCard'>,
+  service: Pick<ConversationService, 'rememberSpecCard' | 'rememberPlanMessage'>,
   seal: ViewSeal,
   renderRequest?: (request: ApprovalRequest) => SlackMessage,
 ) {
+  /** Edits a message; false when Slack refused (logged). */
   async function update(
     client: Client,
     ref: MessageRef,
     message: SlackMessage,
     context: Record<string, unknown>,
-  ) {
+  ): Promise<boolean> {
     try {
       await client.chat.update({
         channel: ref.channel,
@@ -40,10 +42,18 @@ export function createReplies(
         text: message.text,
         blocks: message.blocks,
       });
+      return true;
     } catch (error) {
       log.error({ event: 'slack.update_failed', ...context, ref, err: error }, 'editing a message failed');
+      return false;
     }
   }
+
+  /** Saves where a message went, for later edits; without it the next edit posts anew: a log line, not a failure. */
+  const remember = (save: Promise<void>, context: Record<string, unknown>) =>
+    save.catch((error: unknown) =>
+      log.error({ event: 'slack.message_ts_unsaved', ...context, err: error }, 'message ts not saved'),
+    );
 
   async function ephemeral(client: Client, target: EphemeralTarget, message: SlackMessage) {
     try {
@@ -80,9 +90,10 @@ export function createReplies(
     /** Posts a message in a thread; its ts, or undefined when Slack refused (logged). */
     async post(client: Client, key: ThreadKey, message: SlackMessage, context: Record<string, unknown>) {
       try {
+        const threadTs = replyThreadTs(key.threadTs);
         const posted = await client.chat.postMessage({
           channel: key.channelId,
-          thread_ts: key.threadTs,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
           text: message.text,
           blocks: message.blocks,
         });
@@ -97,7 +108,8 @@ export function createReplies(
     },
 
     /**
-     * A turn's outcome in Slack: the replies (ephemeral ones to `userId`), the spec card edited in place when the spec
+     * A turn's outcome in Slack: the replies (ephemeral ones to `userId`), the plan edited in place when the thread
+     * has one (posted when it has none, or when its message is gone), the spec card edited in place when the spec
      * changed, and the deploy requests it superseded edited to say so. With `progress`, replies before `from` were
      * posted already (a resumed turn) and each one posted is counted.
      */
@@ -114,26 +126,28 @@ export function createReplies(
         if (reply.ephemeral) {
           await ephemeral(
             client,
-            { channel: key.channelId, user: userId, threadTs: key.threadTs },
+            { channel: key.channelId, user: userId, threadTs: replyThreadTs(key.threadTs) },
             reply.message,
           );
+          await progress?.posted(index + 1);
+          continue;
+        }
+        if (
+          reply.plan &&
+          outcome.planTs &&
+          (await update(client, { channel: key.channelId, ts: outcome.planTs }, reply.message, context))
+        ) {
           await progress?.posted(index + 1);
           continue;
         }
         const ts = await this.post(client, key, reply.message, context);
         if (ts === undefined) return;
         await progress?.posted(index + 1);
-        // Without the card's ts a later spec change posts a new card instead of editing it: worth a log line, not
-        // the rest of the replies.
-        if (reply.specCard && outcome.conversationId)
-          await service
-            .rememberSpecCard(outcome.conversationId, ts)
-            .catch((error: unknown) =>
-              log.error(
-                { event: 'slack.spec_card_unsaved', ...context, err: error },
-                'spec card ts not saved',
-              ),
-            );
+        const { conversationId } = outcome;
+        if (reply.specCard && conversationId)
+          await remember(service.rememberSpecCard(conversationId, ts), { ...context, message: 'spec card' });
+        if (reply.plan && conversationId)
+          await remember(service.rememberPlanMessage(conversationId, ts), { ...context, message: 'plan' });
       }
       if (outcome.specCard)
         await update(

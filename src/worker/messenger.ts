@@ -1,6 +1,13 @@
 import type { webApi } from '@slack/bolt';
+import { replyThreadTs } from '../conversation/schema.js';
 import type { ThreadMessenger } from './runner.js';
 import { deployStatusBlocks } from './status-blocks.js';
+
+/** A conversation's thread as chat.postMessage takes it: none for a DM's own conversation. */
+const inThread = (threadTs: string) => {
+  const thread = replyThreadTs(threadTs);
+  return thread ? { thread_ts: thread } : {};
+};
 
 /** The deploy's status message and notes in its Slack thread, through the Web API. */
 export function slackThreadMessenger(client: webApi.WebClient): ThreadMessenger {
@@ -9,7 +16,7 @@ export function slackThreadMessenger(client: webApi.WebClient): ThreadMessenger 
       const message = deployStatusBlocks(deploy, progress);
       const posted = await client.chat.postMessage({
         channel: thread.channel,
-        thread_ts: thread.threadTs,
+        ...inThread(thread.threadTs),
         text: message.text,
         blocks: message.blocks,
       });
@@ -26,7 +33,7 @@ export function slackThreadMessenger(client: webApi.WebClient): ThreadMessenger 
       });
     },
     async note(thread, text) {
-      await client.chat.postMessage({ channel: thread.channel, thread_ts: thread.threadTs, text });
+      await client.chat.postMessage({ channel: thread.channel, ...inThread(thread.threadTs), text });
     },
   };
 }

@@ -73,19 +73,24 @@ describe('Slack bot over HTTP, against the Slack stand-in and the real PostgreSQ
     expect(JSON.stringify(card!.blocks)).toContain('*Users*\\n800 · stated');
     expect(headerOf(options!)).toMatch(/^Top \d options · priority balanced$/);
 
+    // A refinement posts its change note only: the plan message is edited in place.
     await bot.reply('make it 3000 users', thread);
-    await bot.slack.waitFor(() => bot.posted(thread).length === 5);
+    await bot.slack.waitFor(() => bot.posted(thread).length === 4);
     expect(bot.posted(thread)[3]!.text).toMatch(/users 800 → 3,000/);
 
     await bot.restart();
 
     await bot.reply('we only have H100s', thread);
-    await bot.slack.waitFor(() => bot.posted(thread).length === 7);
+    await bot.slack.waitFor(() => bot.posted(thread).length === 5);
     const posts = bot.posted(thread);
-    expect(posts[5]!.text).toMatch(/GPU types any → H100/);
-    const optionLines = posts[6]!.blocks.filter(
-      (block) => block.type === 'section' && /^\*\d+\. /.test((block.text as { text: string }).text),
-    );
+    expect(posts[4]!.text).toMatch(/GPU types any → H100/);
+    // The change note is posted first, then the plan edited.
+    await bot.slack.waitFor(() => JSON.stringify(bot.plan(thread)?.blocks).includes('× H100'));
+    const optionLines = bot
+      .plan(thread)!
+      .blocks.filter(
+        (block) => block.type === 'section' && /^\*\d+\. /.test((block.text as { text: string }).text),
+      );
     expect(optionLines.length).toBeGreaterThan(0);
     for (const block of optionLines) expect((block.text as { text: string }).text).toMatch(/ on \d+× H100/);
 
@@ -133,14 +138,14 @@ describe('Slack bot over HTTP, against the Slack stand-in and the real PostgreSQ
       expect([first.status, retry.status]).toEqual([200, 200]);
       await bot.slack.waitFor(() => bot.posted(thread).length === 2);
       await bot.reply('cheaper?', thread);
-      await bot.slack.waitFor(() => bot.posted(thread).length >= 4);
+      await bot.slack.waitFor(() => bot.posted(thread).length >= 3);
       await settle();
       expect(bot.posted(thread).map(headerOf)).toEqual([
         'Deployment spec',
         expect.stringMatching(/^Top/),
         undefined,
-        expect.stringMatching(/priority cost$/),
       ]);
+      await bot.slack.waitFor(() => /priority cost$/.test(headerOf(bot.plan(thread)!) ?? ''));
     });
 
     it('handles a mention in a thread once, though it also arrives as a message event', async () => {
@@ -158,10 +163,10 @@ describe('Slack bot over HTTP, against the Slack stand-in and the real PostgreSQ
           thread_ts: thread,
         }),
       ]);
-      await bot.slack.waitFor(() => bot.posted(thread).length >= 6);
+      await bot.slack.waitFor(() => bot.posted(thread).length >= 4);
       await settle();
-      expect(bot.posted(thread)).toHaveLength(6);
-      expect(bot.posted(thread)[4]!.text).toMatch(/TTFT p95 target 500 ms → 300 ms/);
+      expect(bot.posted(thread)).toHaveLength(4);
+      expect(bot.posted(thread)[3]!.text).toMatch(/TTFT p95 target 500 ms → 300 ms/);
     });
 
     it('ignores messages from bots, itself included, and edits', async () => {
@@ -174,10 +179,10 @@ describe('Slack bot over HTTP, against the Slack stand-in and the real PostgreSQ
         extra: { subtype: 'message_changed', message: { text: 'make it 9000 users' } },
       });
       await bot.reply('make it 2000 users', thread);
-      await bot.slack.waitFor(() => bot.posted(thread).length >= 8);
+      await bot.slack.waitFor(() => bot.posted(thread).length >= 5);
       await settle();
-      expect(bot.posted(thread)).toHaveLength(8);
-      expect(bot.posted(thread)[6]!.text).toMatch(/users 1,000 → 2,000/);
+      expect(bot.posted(thread)).toHaveLength(5);
+      expect(bot.posted(thread)[4]!.text).toMatch(/users 1,000 → 2,000/);
     });
 
     it('stays out of threads and channel messages it was not asked into', async () => {
@@ -200,19 +205,18 @@ describe('Slack bot over HTTP, against the Slack stand-in and the real PostgreSQ
       ).toBeUndefined();
     });
 
-    it('a direct message starts a conversation in its own thread', async () => {
-      const ts = newTs();
+    it('a direct message starts a conversation in the DM itself', async () => {
       await bot.event({
         type: 'message',
         channel_type: 'im',
         channel: 'D0ADA',
         user: USER,
         text: 'code completion for 40 developers',
-        ts,
+        ts: newTs(),
       });
-      await bot.slack.waitFor(
-        () => bot.slack.callsOf('chat.postMessage', { channel: 'D0ADA', thread_ts: ts }).length === 2,
-      );
+      await bot.slack.waitFor(() => bot.slack.callsOf('chat.postMessage', { channel: 'D0ADA' }).length === 2);
+      for (const call of bot.slack.callsOf('chat.postMessage', { channel: 'D0ADA' }))
+        expect(call.args.thread_ts).toBeUndefined();
     });
 
     it('a reply rate-limited by Slack still arrives, after Retry-After', async () => {

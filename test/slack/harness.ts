@@ -71,6 +71,8 @@ export interface BotHarness {
   rawLogs: () => string;
   /** Makes the intent extraction (the injected async edge) fail until reset. */
   failExtraction(failing: boolean): void;
+  /** Makes every intent extraction take `ms` longer (a slow LLM pass), until set back to 0. */
+  slowExtraction(ms: number): void;
   restart(): Promise<void>;
   event(
     event: Record<string, unknown>,
@@ -113,6 +115,8 @@ export interface BotHarness {
   ephemerals(user: string): { text: string; blocks: Record<string, unknown>[] }[];
   /** chat.postMessage calls in a thread. */
   posted(threadTs: string): { text: string; blocks: Record<string, unknown>[] }[];
+  /** The thread's plan message (the first options posted there) as it reads now, after any chat.update. */
+  plan(threadTs: string, channel?: string): { text: string; blocks: Record<string, unknown>[] } | undefined;
   close(): Promise<void>;
 }
 
@@ -129,6 +133,7 @@ export async function startHarness(
   slack.setUsergroup(GROUP, [GROUP_MEMBER]);
   const { log, lines, text } = capturedLogger();
   let extractionFails = false;
+  let extractionDelayMs = 0;
 
   let kb: KnowledgeBase;
   let bot: SlackBot;
@@ -142,6 +147,7 @@ export async function startHarness(
     const knowledge = kb.knowledge;
     const extract = async (text: string) => {
       if (extractionFails) throw new Error('extraction backend exploded');
+      if (extractionDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, extractionDelayMs));
       return extractIntent(text, knowledge);
     };
     const deps = createHandlerDeps({
@@ -187,6 +193,9 @@ export async function startHarness(
     failExtraction(failing) {
       extractionFails = failing;
     },
+    slowExtraction(ms) {
+      extractionDelayMs = ms;
+    },
     async restart() {
       await stop();
       await start();
@@ -197,6 +206,19 @@ export async function startHarness(
         botUserId: slack.botUserId,
         ...(options.eventId ? { eventId: options.eventId } : {}),
       });
+      // What a person posts is in the channel's history from then on (a bot's, an edit's or a deletion's is not).
+      const { channel, ts, thread_ts, text, user, subtype, bot_id } = event as Record<
+        string,
+        string | undefined
+      >;
+      if (
+        channel &&
+        ts &&
+        user &&
+        !bot_id &&
+        (!subtype || subtype === 'thread_broadcast' || subtype === 'file_share')
+      )
+        slack.said({ channel, ts, text: text ?? '', blocks: [], user, ...(thread_ts ? { thread_ts } : {}) });
       const delivery = await deliver(harness.eventsUrl, SIGNING_SECRET, body, 'application/json', {
         ...(options.headers ? { headers: options.headers } : {}),
       });
@@ -306,6 +328,17 @@ export async function startHarness(
         text: call.args.text as string,
         blocks: (call.args.blocks ?? []) as Record<string, unknown>[],
       }));
+    },
+    plan(threadTs, channel = CHANNEL) {
+      const first = slack
+        .callsOf('chat.postMessage', { thread_ts: threadTs, channel })
+        .find((call) =>
+          /^(Top |No option)/.test(
+            headerOf({ blocks: (call.args.blocks ?? []) as Record<string, unknown>[] }) ?? '',
+          ),
+        );
+      const ts = (first?.result as { ts?: string } | undefined)?.ts;
+      return ts ? slack.message(channel, ts) : undefined;
     },
     async close() {
       await stop();

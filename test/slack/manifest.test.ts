@@ -21,11 +21,20 @@ const listUnder = (key: string) => {
 describe('Slack app manifest', () => {
   it('subscribes to every event the handlers listen to, with the scopes they need (approver groups, benchmark charts too)', () => {
     expect(listUnder('bot_events').sort()).toEqual(
-      ['app_mention', 'message.channels', 'message.groups', 'message.im', 'message.mpim'].sort(),
+      [
+        'app_mention',
+        'member_joined_channel',
+        'message.channels',
+        'message.groups',
+        'message.im',
+        'message.mpim',
+      ].sort(),
     );
     expect(listUnder('bot').sort()).toEqual(
       [
         'app_mentions:read',
+        'channels:read',
+        'groups:read',
         'channels:history',
         'groups:history',
         'im:history',
@@ -34,6 +43,7 @@ describe('Slack app manifest', () => {
         'commands',
         'usergroups:read',
         'files:write',
+        'reactions:write',
       ].sort(),
     );
   });

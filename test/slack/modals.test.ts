@@ -114,9 +114,14 @@ describe('modals through the Slack stand-in: Edit spec, Details, What if…', ()
       expect(delivery.ms).toBeLessThan(ACK_BUDGET_MS);
       expect(response).toEqual({});
       expect(bot.slack.view(form.id)!.closed).toBe(true);
-      const [changes, replanned] = await bot.slack.waitFor(() => {
+      // One new message, the change note; the plan message is edited in place.
+      const [changes] = await bot.slack.waitFor(() => {
         const posted = bot.slack.thread(CHANNEL, thread).slice(2);
-        return posted.length === 2 && posted;
+        return posted.length === 1 && posted;
+      });
+      const replanned = await bot.slack.waitFor(() => {
+        const now = bot.slack.message(CHANNEL, options.ts)!;
+        return JSON.stringify(now.blocks).includes('× H100') && now;
       });
       expect(mrkdwnToPlain(changes!.text)).toMatch(
         /^Updated by @U0ADA: users 1,000 → 3,000 · peak load .* · TTFT p95 target 500 ms → 300 ms · GPU types any → H100/,
@@ -147,7 +152,7 @@ describe('modals through the Slack stand-in: Edit spec, Details, What if…', ()
       const again = await bot.pressForView(ACTION.editSpec, { message: { ts: card.ts, thread_ts: thread } });
       const peak = Number(inputOf(again, SPEC_FIELD.peakQps)!.element.initial_value);
       await bot.submit(again, { [SPEC_FIELD.avgQps]: String(peak / 4) });
-      await bot.slack.waitFor(() => bot.slack.thread(CHANNEL, thread).length === 6);
+      await bot.slack.waitFor(() => bot.slack.thread(CHANNEL, thread).length === 4);
       expect((await conversation()).spec!.traffic.avgQps).toEqual({ value: peak / 4, source: 'stated' });
       const unchanged = await bot.pressForView(ACTION.editSpec, {
         message: { ts: card.ts, thread_ts: thread },
@@ -157,7 +162,7 @@ describe('modals through the Slack stand-in: Edit spec, Details, What if…', ()
         bot.ephemerals(USER).find((reply) => /Nothing in the spec/.test(reply.text)),
       );
       expect(notice.text).toBe('Nothing in the spec changed.');
-      expect(bot.slack.thread(CHANNEL, thread)).toHaveLength(6);
+      expect(bot.slack.thread(CHANNEL, thread)).toHaveLength(4);
     });
   });
 

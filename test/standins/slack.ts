@@ -102,6 +102,11 @@ export interface SlackStandIn extends RunningServer {
   ): { response_action?: string; errors?: Record<string, string> };
   /** Members of a user group, as usergroups.users.list answers. */
   setUsergroup(id: string, users: string[]): void;
+  /**
+   * Remembers a message a person posted (what the harness delivers as an event), so conversations.replies returns it
+   * with the bot's own posts, as Slack's history would.
+   */
+  said(message: PostedMessage & { user: string }): void;
   /** Files shared with files.completeUploadExternal (what files.uploadV2 ends with), in order. */
   files: SharedFile[];
 }
@@ -128,6 +133,8 @@ export interface PostedMessage {
   thread_ts?: string;
   text: string;
   blocks: Record<string, unknown>[];
+  /** Who posted it; absent for the bot's own posts. */
+  user?: string;
 }
 
 /** A modal in the stand-in's memory, as Slack would hand it back in interactions. */
@@ -333,6 +340,58 @@ export async function startSlackStandIn(
   let sequence = 0;
   const nextTs = () => `${1_800_000_000 + ++sequence}.000100`;
   const messageKey = (channel: string, ts: string) => `${channel}/${ts}`;
+  /** Reactions the bot has on messages, as `channel/ts/name`. */
+  const reactions = new Set<string>();
+  /** reactions.add and reactions.remove: the message must exist; one reaction of a name per message. */
+  function reaction(method: string, args: Record<string, unknown>): Record<string, unknown> {
+    const key = messageKey(String(args.channel), String(args.timestamp));
+    if (!messages.has(key) && !peoples.has(key)) return { ok: false, error: 'message_not_found' };
+    const mark = `${key}/${String(args.name)}`;
+    if (method === 'reactions.add') {
+      if (reactions.has(mark)) return { ok: false, error: 'already_reacted' };
+      reactions.add(mark);
+    } else if (!reactions.delete(mark)) return { ok: false, error: 'no_reaction' };
+    return { ok: true };
+  }
+
+  /** What people posted (the bot's posts are in `messages`), by channel and ts. */
+  const peoples = new Map<string, PostedMessage & { user: string }>();
+
+  /**
+   * conversations.replies (https://docs.slack.dev/reference/methods/conversations.replies): `channel` and `ts` are
+   * required; `ts` may be the parent or any reply and must exist; the thread comes back parent first, oldest first,
+   * `limit` at a time (default and most 1000 for an internal app) with `has_more` and a `next_cursor`. A message
+   * without replies comes back alone.
+   */
+  function threadReplies(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = args.channel as string | undefined;
+    const ts = args.ts as string | undefined;
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const key = ts && messageKey(channel, ts);
+    const found = key ? (messages.get(key) ?? peoples.get(key)) : undefined;
+    if (!found) return { ok: false, error: 'thread_not_found' };
+    const root = found.thread_ts ?? found.ts;
+    const thread = [...messages.values(), ...peoples.values()]
+      .filter((message) => message.channel === channel && (message.ts === root || message.thread_ts === root))
+      .sort((a, b) => Number(a.ts) - Number(b.ts));
+    const limit = Math.min(1000, Math.max(1, Number(args.limit ?? 1000) || 1000));
+    const from = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString()) : 0;
+    if (!Number.isInteger(from) || from < 0) return { ok: false, error: 'invalid_cursor' };
+    const page = thread.slice(from, from + limit);
+    const hasMore = from + limit < thread.length;
+    return {
+      ok: true,
+      messages: page.map((message) => ({
+        type: 'message',
+        ts: message.ts,
+        text: message.text,
+        ...(message.user ? { user: message.user } : { user: botUserId, bot_id: botId }),
+        ...(message.thread_ts || message.ts === root ? { thread_ts: root } : {}),
+      })),
+      has_more: hasMore,
+      response_metadata: { next_cursor: hasMore ? Buffer.from(String(from + limit)).toString('base64') : '' },
+    };
+  }
 
   /** Slack's answer to a message it would reject, or undefined. */
   const invalidMessage = (args: Record<string, unknown>) => {
@@ -515,6 +574,11 @@ export async function startSlackStandIn(
       case 'views.push':
       case 'views.update':
         return viewCall(method, args);
+      case 'conversations.replies':
+        return threadReplies(args);
+      case 'reactions.add':
+      case 'reactions.remove':
+        return reaction(method, args);
       case 'usergroups.users.list': {
         const users = usergroups.get(args.usergroup as string);
         return users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' };
@@ -654,6 +718,9 @@ export async function startSlackStandIn(
     },
     setUsergroup: (id, users) => {
       usergroups.set(id, users);
+    },
+    said(message) {
+      peoples.set(messageKey(message.channel, message.ts), message);
     },
     async waitFor(probe, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

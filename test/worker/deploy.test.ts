@@ -166,12 +166,15 @@ describe('from Approve to "deployed" in the thread', () => {
     // Refine in the same thread, then request and approve again: the same name, a second revision.
     const before = world.bot.slack.thread(CHANNEL, first.thread).length;
     await world.bot.reply('make it 1600 users', first.thread);
-    const options = await world.bot.slack.waitFor(() =>
+    // The refinement posts its change note; the plan message (the thread's second) is edited in place.
+    await world.bot.slack.waitFor(() =>
       world.bot.slack
         .thread(CHANNEL, first.thread)
         .slice(before)
-        .find((m) => buttonsOf(m).some((b) => b.action_id === 'compass_request_deploy')),
+        .some((m) => /users 800 → 1,600/.test(m.text)),
     );
+    const options = world.bot.slack.thread(CHANNEL, first.thread)[1]!;
+    expect(buttonsOf(options).some((b) => b.action_id === 'compass_request_deploy')).toBe(true);
     const second = await approveInThread(world, first.thread, options.ts);
     expect(second.name).toBe(first.name);
     const done = await world.bot.slack.waitFor(
