@@ -1,3 +1,4 @@
+export { kubeBenchmarkCluster } from './cluster.js';
 export type { BenchmarkRun } from './job.js';
 export {
   BENCHMARK_LABEL,

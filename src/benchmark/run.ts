@@ -73,8 +73,12 @@ export async function runBenchmark(
   try {
     await deps.cluster.start(job);
     const state = await followJob(job, run, request.signal, deps);
-    if (state.phase === 'failed')
-      return { ok: false, reason: state.reason, cancelled: request.signal.aborted };
+    if (state.phase === 'failed') {
+      const cancelled = request.signal.aborted;
+      // What the pod said last is usually why (an endpoint it could not reach, a model it was refused).
+      const last = cancelled ? undefined : lastLine(await deps.cluster.log(job).catch(() => ''));
+      return { ok: false, reason: last ? `${state.reason}; its log ends: ${last}` : state.reason, cancelled };
+    }
     log = await deps.cluster.log(job);
   } finally {
     await deps.cluster.remove(job);
@@ -124,3 +128,11 @@ async function followJob(
     await deps.sleep(deps.pollMs, signal);
   }
 }
+
+const lastLine = (log: string) =>
+  log
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .at(-1)
+    ?.slice(0, 300);
