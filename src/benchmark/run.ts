@@ -39,6 +39,11 @@ export interface BenchmarkRequest {
     tensorParallel: number;
     precision: Precision;
   };
+  /**
+   * Replicas behind the endpoint (default 1): the load spreads over them, so the measured rates and throughputs
+   * are divided by this to be the configuration's (one replica's) points.
+   */
+  replicas?: number;
   /** `namespace/name`, as the thread and the points' source name it. */
   target: string;
   slo: { ttftP95Ms: number; itlP95Ms: number };
@@ -86,10 +91,13 @@ export async function runBenchmark(
 
   let points: BenchmarkPoint[];
   try {
-    points = parseGuidellmReport(reportFromLog(log), {
-      ...configuration,
-      source: clusterSource(request.target, measuredAt),
-    });
+    points = perReplica(
+      parseGuidellmReport(reportFromLog(log), {
+        ...configuration,
+        source: clusterSource(request.target, measuredAt),
+      }),
+      request.replicas ?? 1,
+    );
   } catch (error) {
     const reason =
       error instanceof GuidellmReportError || error instanceof Error ? error.message : String(error);
@@ -136,3 +144,15 @@ const lastLine = (log: string) =>
     .filter(Boolean)
     .at(-1)
     ?.slice(0, 300);
+
+/** Points measured through an endpoint of `replicas` replicas, as one replica's: load and throughputs shared out. */
+export function perReplica(points: BenchmarkPoint[], replicas: number): BenchmarkPoint[] {
+  if (replicas === 1) return points;
+  const share = (value: number | null) => (value === null ? null : value / replicas);
+  return points.map((point) => ({
+    ...point,
+    load: point.load.kind === 'max' ? point.load : { ...point.load, value: point.load.value / replicas },
+    requestsPerSec: share(point.requestsPerSec),
+    outputTokensPerSec: share(point.outputTokensPerSec),
+  }));
+}

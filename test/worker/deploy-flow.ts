@@ -77,6 +77,7 @@ export async function startDeployWorld(): Promise<DeployWorld> {
       audit: store.audit,
       approved: () => void queue.dispatch().catch(() => {}),
       changesBy: 'approvers',
+      benchmarks: { moveBenchmark: store.moveBenchmark, deployer: store.deployer },
       preview: dryRunPreview({
         config: loadConfig({ HOME: tmpdir(), DEPLOY_NAMESPACES: NAMESPACE, DEPLOY_SIMULATOR: 'true' }),
         name: createApprovalStore(db).prospectiveName,
