@@ -1,0 +1,144 @@
+/**
+ * Benchmark end to end, through the Slack and Kubernetes stand-ins: the Benchmark button on a deployed deploy's
+ * status message (the deployer may press it, a stranger may not), the worker's Job in the deployment's namespace
+ * (its pod runs `compass loadtest` for real, in-process, against the deployment's simulator), the report read from
+ * the pod's log and imported, the chart uploaded in the thread, no Job or pod left, and the next plan for that
+ * configuration calibrated by the measurements. Also: Cancel while the Job runs, and a Job that fails.
+ */
+import { tmpdir } from 'node:os';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
+import { loadKnowledge } from '../../src/knowledge/store.js';
+import { predictPerformance } from '../../src/planner/index.js';
+import { BENCHMARK_ACTION } from '../../src/worker/status-blocks.js';
+import { CHANNEL, headerOf, STRANGER, USER } from '../slack/harness.js';
+import type { PodRunner } from '../standins/kubernetes.js';
+import { cli } from '../support/cli.js';
+import {
+  approveDeploy,
+  buttonsOf,
+  type DeployWorld,
+  NAMESPACE,
+  runWorker,
+  startDeployWorld,
+  statusMessages,
+  workerEnv,
+} from '../worker/deploy-flow.js';
+
+/** The pod's container as the Compass image runs it: `compass <args>`, both streams into the pod's log. */
+const compassPod: PodRunner = async (pod, io) => {
+  const result = await cli(pod.containers[0]!.args, {});
+  io.write(`${result.stderr}${result.stdout}`);
+  return result.code;
+};
+
+let world: DeployWorld;
+let worker: ReturnType<typeof runWorker>;
+
+beforeAll(async () => {
+  world = await startDeployWorld();
+  world.kube.setPodRunner(compassPod);
+  worker = runWorker({
+    ...workerEnv(world),
+    BENCHMARK_MAX_REQUESTS: '10',
+    BENCHMARK_POINT_SECONDS: '1.5',
+    BENCHMARK_DRAIN_SECONDS: '10',
+  });
+}, 60_000);
+afterAll(async () => {
+  await worker?.stop();
+  await world?.close();
+});
+
+const statusOf = (thread: string) => statusMessages(world, thread).at(-1)!;
+const deployed = (thread: string) =>
+  world.bot.slack.waitFor(
+    () => statusMessages(world, thread).find((m) => headerOf(m)?.startsWith('Deployed:')),
+    30_000,
+  );
+const press = (action: string, deployId: string, thread: string, user: string, id: string) =>
+  world.bot.press(action, {
+    value: deployId,
+    message: { ts: statusOf(thread).ts, thread_ts: thread },
+    user,
+    responseId: id,
+  });
+const leftovers = () => [
+  ...world.kube.objectsOf('Job', NAMESPACE),
+  ...world.kube.objectsOf('Pod', NAMESPACE),
+];
+
+describe('the Benchmark button', () => {
+  it('load-tests the deployment in a Job, posts the chart, leaves nothing behind and calibrates the next plan', async () => {
+    const { thread, deployId, option } = await approveDeploy(world);
+    const done = await deployed(thread);
+    expect(buttonsOf(done).map((b) => b.action_id)).toEqual([
+      BENCHMARK_ACTION.start,
+      'compass_deploy_rollback',
+      'compass_deploy_delete',
+    ]);
+
+    await press(BENCHMARK_ACTION.start, deployId, thread, STRANGER, 'bench-stranger');
+    const refusal = await world.bot.slack.waitFor(() => world.bot.ephemerals(STRANGER).at(-1));
+    expect(refusal.text).toMatch(/Only approvers or whoever asked for .* may benchmark it/);
+    expect(world.kube.requestsOf('create', '/jobs')).toEqual([]);
+
+    // The deployer (who requested it) may.
+    await press(BENCHMARK_ACTION.start, deployId, thread, USER, 'bench-deployer');
+    const file = await world.bot.slack.waitFor(() => world.bot.slack.files[0], 150_000);
+    const [created] = world.kube.requestsOf('create', '/jobs');
+    expect(created!.path).toBe(`/apis/batch/v1/namespaces/${NAMESPACE}/jobs`);
+
+    expect(file).toMatchObject({ channel: CHANNEL, threadTs: thread });
+    expect(file.initialComment).toMatch(/Benchmark of/);
+    const png = PNG.sync.read(file.bytes);
+    expect([png.width, png.height]).toEqual([1200, 440]);
+    const inked = png.data.filter((value, i) => i % 4 === 0 && value < 250).length;
+    expect(inked / (png.width * png.height)).toBeGreaterThan(0.05);
+
+    const finished = await world.bot.slack.waitFor(
+      () =>
+        JSON.stringify(statusOf(thread).blocks).includes('Benchmarked on') ? statusOf(thread) : undefined,
+      20_000,
+    );
+    expect(buttonsOf(finished)[0]!.action_id).toBe(BENCHMARK_ACTION.start);
+    expect(leftovers()).toEqual([]);
+    expect(
+      world.kube.requestsOf('delete', '/jobs').every((r) => r.query.propagationPolicy === 'Background'),
+    ).toBe(true);
+
+    // The next plan for this configuration: the knowledge base as every command loads it.
+    const database = await openDatabase({ databaseUrl: world.bot.databaseUrl, dataDir: tmpdir() });
+    try {
+      const knowledge = await loadKnowledge(database.db);
+      const measured = knowledge.benchmarks.filter((point) => point.source.startsWith('cluster:'));
+      expect(measured.length).toBeGreaterThanOrEqual(3);
+      expect(
+        measured.every((point) => point.modelId === option.modelId && point.gpuId === option.gpuId),
+      ).toBe(true);
+      const point = measured[Math.floor(measured.length / 2)]!;
+      const rate = point.load.kind === 'rate' ? point.load.value : Number.NaN;
+      const next = predictPerformance(
+        {
+          modelId: option.modelId,
+          gpuId: option.gpuId,
+          gpuCount: option.gpusPerReplica,
+          tensorParallel: option.tensorParallel,
+          precision: option.precision,
+          promptTokens: point.promptTokens,
+          outputTokens: point.outputTokens,
+          load: { kind: 'rate', value: rate },
+        },
+        knowledge,
+      );
+      if (!next.ok) throw new Error(next.reason);
+      expect(next.prediction.basis).toBe('measured');
+      const today = new Date().toISOString().slice(0, 10);
+      expect(next.prediction.notes.join('\n')).toContain(`measured on your cluster on ${today}`);
+      expect(Math.abs(next.prediction.itlMs.p95 - point.itlMs.p95!) / point.itlMs.p95!).toBeLessThan(0.1);
+    } finally {
+      await database.close();
+    }
+  }, 240_000);
+});
