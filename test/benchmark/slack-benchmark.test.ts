@@ -12,7 +12,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { loadKnowledge } from '../../src/knowledge/store.js';
 import { predictPerformance } from '../../src/planner/index.js';
 import { BENCHMARK_ACTION } from '../../src/worker/status-blocks.js';
-import { CHANNEL, headerOf, STRANGER, USER } from '../slack/harness.js';
+import { APPROVER, CHANNEL, headerOf, STRANGER, USER } from '../slack/harness.js';
 import type { PodRunner } from '../standins/kubernetes.js';
 import { cli } from '../support/cli.js';
 import {
@@ -141,4 +141,67 @@ describe('the Benchmark button', () => {
       await database.close();
     }
   }, 240_000);
+
+  let second: { thread: string; deployId: string };
+
+  it('Cancel removes the running Job and its pod, imports nothing, and says so', async () => {
+    const filesBefore = world.bot.slack.files.length;
+    // A pod that runs until it is killed.
+    world.kube.setPodRunner(async (_pod, io) => {
+      io.write('compass loadtest: point 1/6 (0.5 req/s poisson): 0/10 done\n');
+      await new Promise((resolve) => io.signal.addEventListener('abort', resolve));
+      return 137;
+    });
+    second = await approveDeploy(world, 'chatbot for 500 users');
+    const { thread, deployId } = second;
+    await deployed(thread);
+    await press(BENCHMARK_ACTION.start, deployId, thread, APPROVER, 'bench-2');
+    const running = await world.bot.slack.waitFor(
+      () =>
+        world.kube.objectsOf('Pod', NAMESPACE).length > 0 &&
+        buttonsOf(statusOf(thread)).some((b) => b.action_id === BENCHMARK_ACTION.cancel)
+          ? statusOf(thread)
+          : undefined,
+      20_000,
+    );
+    expect(JSON.stringify(running.blocks)).toContain('Benchmark running since');
+
+    await press(BENCHMARK_ACTION.cancel, deployId, thread, STRANGER, 'cancel-stranger');
+    const refusal = await world.bot.slack.waitFor(() =>
+      world.bot.ephemerals(STRANGER).find((e) => /may cancel it; it goes on/.test(e.text)),
+    );
+    expect(refusal).toBeDefined();
+    await press(BENCHMARK_ACTION.cancel, deployId, thread, APPROVER, 'cancel-approver');
+    const note = await world.bot.slack.waitFor(
+      () => world.bot.slack.thread(CHANNEL, thread).find((m) => /cancelled: its Job is removed/.test(m.text)),
+      20_000,
+    );
+    expect(note.text).toMatch(/nothing was imported/);
+    await world.bot.slack.waitFor(() =>
+      JSON.stringify(statusOf(thread).blocks).includes('Benchmark cancelled by') ? true : undefined,
+    );
+    expect(leftovers()).toEqual([]);
+    expect(world.bot.slack.files).toHaveLength(filesBefore);
+  }, 120_000);
+
+  it('a Job whose pod fails says why in the thread and leaves no Job or pod behind', async () => {
+    world.kube.setPodRunner(async (_pod, io) => {
+      io.write('compass: Cannot reach http://10.0.0.9/v1/models: ECONNREFUSED\n');
+      return 1;
+    });
+    const { thread, deployId } = second;
+    await press(BENCHMARK_ACTION.start, deployId, thread, APPROVER, 'bench-3');
+    const note = await world.bot.slack.waitFor(
+      () => world.bot.slack.thread(CHANNEL, thread).find((m) => /^Benchmark of .* failed/.test(m.text)),
+      20_000,
+    );
+    expect(note.text).toMatch(
+      /Job has reached the specified backoff limit \(BackoffLimitExceeded\): its pod exited with code 1 \(Error\); its log ends: compass: Cannot reach http:\/\/10\.0\.0\.9\/v1\/models: ECONNREFUSED/,
+    );
+    expect(leftovers()).toEqual([]);
+    const status = await world.bot.slack.waitFor(() =>
+      JSON.stringify(statusOf(thread).blocks).includes('Benchmark failed') ? statusOf(thread) : undefined,
+    );
+    expect(buttonsOf(status)[0]!.action_id).toBe(BENCHMARK_ACTION.start);
+  }, 60_000);
 });
