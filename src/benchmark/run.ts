@@ -2,6 +2,7 @@ import { chartPng, measuredLevels, predictedCurve } from '../chart/index.js';
 import type { BenchmarkPoint, Knowledge, Precision } from '../knowledge/catalog.js';
 import { clusterSource } from '../knowledge/catalog.js';
 import { GuidellmReportError, parseGuidellmReport } from '../knowledge/guidellm.js';
+import { describeImplausible, implausiblePoints } from '../planner/index.js';
 import { type BenchmarkRun, benchmarkDeadlineSeconds, benchmarkJob, reportFromLog } from './job.js';
 import { benchmarkSummaryText, compareLevels } from './summary.js';
 
@@ -103,6 +104,13 @@ export async function runBenchmark(
       error instanceof GuidellmReportError || error instanceof Error ? error.message : String(error);
     return { ok: false, reason: `its report could not be read: ${reason}`, cancelled: false };
   }
+  const refused = implausiblePoints(points, request.knowledge);
+  if (refused.length)
+    return {
+      ok: false,
+      reason: `its report cannot be right, so nothing was imported: ${describeImplausible(points, refused)}`,
+      cancelled: false,
+    };
   await deps.importPoints(points);
   const measured = measuredLevels({ ...configuration, ...traffic }, points);
   const summary = benchmarkSummaryText(request.target, compareLevels(measured, predicted), request.slo);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Precision } from '../knowledge/catalog.js';
 import { parseGuidellmReport } from '../knowledge/guidellm.js';
 import { importBenchmarks } from '../knowledge/store.js';
+import { describeImplausible, implausiblePoints } from '../planner/index.js';
 import type { CliContext } from './context.js';
 import { catalogGpuId, catalogModelId, withKnowledgeBase } from './context.js';
 import { UsageError, writeLine } from './io.js';
@@ -38,7 +39,11 @@ async function readJson(file: string): Promise<unknown> {
   }
 }
 
-/** `compass benchmarks import FILE --model HF_ID --gpu ID --tp N`: all points of the report, or none. */
+/**
+ * `compass benchmarks import FILE --model HF_ID --gpu ID --tp N`: all points of the report, or none — none when a
+ * point cannot be true of the configuration (it does not fit, decodes faster than its memory allows, or its
+ * percentiles are out of order).
+ */
 export async function importBenchmarksCommand(context: CliContext, file: string, options: ImportOptions) {
   const report = await readJson(file);
   await withKnowledgeBase(context, async ({ database, knowledge }) => {
@@ -55,6 +60,11 @@ export async function importBenchmarksCommand(context: CliContext, file: string,
       precision: options.precision,
       source: file,
     });
+    const refused = implausiblePoints(points, knowledge);
+    if (refused.length)
+      throw new ImportError(
+        `${file}: nothing imported; ${refused.length} of its ${points.length} points cannot be right:\n${describeImplausible(points, refused)}`,
+      );
     const result = await importBenchmarks(database.db, points);
     writeLine(
       context.io.stdout,

@@ -12,6 +12,7 @@ import { openDatabase } from '../../src/db/client.js';
 import { loadKnowledge } from '../../src/knowledge/store.js';
 import { predictPerformance } from '../../src/planner/index.js';
 import { BENCHMARK_ACTION } from '../../src/worker/status-blocks.js';
+import { optionTiming } from '../simulator/fixtures.js';
 import { APPROVER, CHANNEL, headerOf, STRANGER, USER } from '../slack/harness.js';
 import type { PodRunner } from '../standins/kubernetes.js';
 import { cli } from '../support/cli.js';
@@ -21,6 +22,7 @@ import {
   type DeployWorld,
   NAMESPACE,
   runWorker,
+  type SimulatorFor,
   startDeployWorld,
   statusMessages,
   workerEnv,
@@ -43,13 +45,20 @@ beforeAll(async () => {
     ...workerEnv(world),
     BENCHMARK_MAX_REQUESTS: '10',
     BENCHMARK_POINT_SECONDS: '1.5',
-    BENCHMARK_DRAIN_SECONDS: '10',
+    BENCHMARK_DRAIN_SECONDS: '15',
   });
 }, 60_000);
 afterAll(async () => {
   await worker?.stop();
   await world?.close();
 });
+
+/**
+ * The simulator as the option's engine at real speed: a faster one would decode below the bandwidth floor, and its
+ * measurements would be refused. Code completion keeps requests short (32 output tokens).
+ */
+const realTime: SimulatorFor = (option) => ({ timing: optionTiming(option), timeScale: 1 });
+const TEXT = 'code completion for 40 developers';
 
 const statusOf = (thread: string) => statusMessages(world, thread).at(-1)!;
 const deployed = (thread: string) =>
@@ -71,7 +80,7 @@ const leftovers = () => [
 
 describe('the Benchmark button', () => {
   it('load-tests the deployment in a Job, posts the chart, leaves nothing behind and calibrates the next plan', async () => {
-    const { thread, deployId, option } = await approveDeploy(world);
+    const { thread, deployId, option } = await approveDeploy(world, TEXT, realTime);
     const done = await deployed(thread);
     expect(buttonsOf(done).map((b) => b.action_id)).toEqual([
       BENCHMARK_ACTION.start,
