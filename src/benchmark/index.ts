@@ -1,3 +1,4 @@
+export { kubeBenchmarkCluster } from './cluster.js';
 export type { BenchmarkRun } from './job.js';
 export {
   BENCHMARK_LABEL,
@@ -19,3 +20,5 @@ export type { BenchmarkThread } from './slack.js';
 export { postBenchmarkResult } from './slack.js';
 export type { ComparedLevel } from './summary.js';
 export { benchmarkSummaryText, compareLevels } from './summary.js';
+export type { BenchmarkBounds, BenchmarkWorkerDeps } from './worker.js';
+export { abortableSleep, benchmarkDeploy, benchmarkRunOf } from './worker.js';

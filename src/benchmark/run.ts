@@ -2,6 +2,7 @@ import { chartPng, measuredLevels, predictedCurve } from '../chart/index.js';
 import type { BenchmarkPoint, Knowledge, Precision } from '../knowledge/catalog.js';
 import { clusterSource } from '../knowledge/catalog.js';
 import { GuidellmReportError, parseGuidellmReport } from '../knowledge/guidellm.js';
+import { describeImplausible, implausiblePoints } from '../planner/index.js';
 import { type BenchmarkRun, benchmarkDeadlineSeconds, benchmarkJob, reportFromLog } from './job.js';
 import { benchmarkSummaryText, compareLevels } from './summary.js';
 
@@ -39,6 +40,11 @@ export interface BenchmarkRequest {
     tensorParallel: number;
     precision: Precision;
   };
+  /**
+   * Replicas behind the endpoint (default 1): the load spreads over them, so the measured rates and throughputs
+   * are divided by this to be the configuration's (one replica's) points.
+   */
+  replicas?: number;
   /** `namespace/name`, as the thread and the points' source name it. */
   target: string;
   slo: { ttftP95Ms: number; itlP95Ms: number };
@@ -73,8 +79,12 @@ export async function runBenchmark(
   try {
     await deps.cluster.start(job);
     const state = await followJob(job, run, request.signal, deps);
-    if (state.phase === 'failed')
-      return { ok: false, reason: state.reason, cancelled: request.signal.aborted };
+    if (state.phase === 'failed') {
+      const cancelled = request.signal.aborted;
+      // What the pod said last is usually why (an endpoint it could not reach, a model it was refused).
+      const last = cancelled ? undefined : lastLine(await deps.cluster.log(job).catch(() => ''));
+      return { ok: false, reason: last ? `${state.reason}; its log ends: ${last}` : state.reason, cancelled };
+    }
     log = await deps.cluster.log(job);
   } finally {
     await deps.cluster.remove(job);
@@ -82,15 +92,25 @@ export async function runBenchmark(
 
   let points: BenchmarkPoint[];
   try {
-    points = parseGuidellmReport(reportFromLog(log), {
-      ...configuration,
-      source: clusterSource(request.target, measuredAt),
-    });
+    points = perReplica(
+      parseGuidellmReport(reportFromLog(log), {
+        ...configuration,
+        source: clusterSource(request.target, measuredAt),
+      }),
+      request.replicas ?? 1,
+    );
   } catch (error) {
     const reason =
       error instanceof GuidellmReportError || error instanceof Error ? error.message : String(error);
     return { ok: false, reason: `its report could not be read: ${reason}`, cancelled: false };
   }
+  const refused = implausiblePoints(points, request.knowledge);
+  if (refused.length)
+    return {
+      ok: false,
+      reason: `its report cannot be right, so nothing was imported: ${describeImplausible(points, refused)}`,
+      cancelled: false,
+    };
   await deps.importPoints(points);
   const measured = measuredLevels({ ...configuration, ...traffic }, points);
   const summary = benchmarkSummaryText(request.target, compareLevels(measured, predicted), request.slo);
@@ -123,4 +143,24 @@ async function followJob(
       };
     await deps.sleep(deps.pollMs, signal);
   }
+}
+
+const lastLine = (log: string) =>
+  log
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .at(-1)
+    ?.slice(0, 300);
+
+/** Points measured through an endpoint of `replicas` replicas, as one replica's: load and throughputs shared out. */
+export function perReplica(points: BenchmarkPoint[], replicas: number): BenchmarkPoint[] {
+  if (replicas === 1) return points;
+  const share = (value: number | null) => (value === null ? null : value / replicas);
+  return points.map((point) => ({
+    ...point,
+    load: point.load.kind === 'max' ? point.load : { ...point.load, value: point.load.value / replicas },
+    requestsPerSec: share(point.requestsPerSec),
+    outputTokensPerSec: share(point.outputTokensPerSec),
+  }));
 }

@@ -81,6 +81,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
           // The worker's dispatcher would find it within DEPLOY_DISPATCH_INTERVAL_MS; this saves the wait.
           approved: () => void dispatch().catch(() => {}),
           changesBy: config.worker.changesBy,
+          benchmarks: { moveBenchmark: deployStore.moveBenchmark, deployer: deployStore.deployer },
           preview: dryRunPreview({
             config,
             name: deps.approvalStore.prospectiveName,

@@ -253,6 +253,16 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
       score,
     )
     .action(contextAction(io, async () => (await import('./models.js')).modelsImportCommand));
+  models
+    .command('list')
+    .description('List the models: the catalog’s and the imported ones, with their imported measured points.')
+    .option('--json', 'as JSON')
+    .action(contextAction(io, async () => (await import('./models.js')).modelsListCommand));
+  models
+    .command('remove')
+    .description('Remove an imported model and its imported measured points (catalog models stay).')
+    .argument('<id>', 'the model’s id, as `compass models list` shows it')
+    .action(contextAction(io, async () => (await import('./models.js')).modelsRemoveCommand));
 
   const db = program.command('db').description('Database maintenance.');
   db.command('migrate')
@@ -273,6 +283,16 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
     .option('--gpu-count <n>', 'GPUs per replica (default: the TP degree)', positiveInteger)
     .addOption(new Option('--precision <p>', 'weight precision').choices(PRECISIONS).default('bf16'))
     .action(contextAction(io, async () => (await import('./benchmarks.js')).importBenchmarksCommand));
+  benchmarks
+    .command('list')
+    .description('List the imported measured points, one line per import and configuration.')
+    .option('--json', 'as JSON')
+    .action(contextAction(io, async () => (await import('./benchmarks.js')).listBenchmarksCommand));
+  benchmarks
+    .command('remove')
+    .description('Remove the imported points of one import (its id) or one source; plans stop using them.')
+    .argument('<import-or-source>', 'an import id or a source, as `compass benchmarks list` shows them')
+    .action(contextAction(io, async () => (await import('./benchmarks.js')).removeBenchmarksCommand));
 
   program
     .command('outcomes')

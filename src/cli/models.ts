@@ -4,9 +4,11 @@ import { pathToFileURL } from 'node:url';
 import type { Model } from '../knowledge/catalog.js';
 import type { HfModelFacts } from '../knowledge/hf-config.js';
 import { HfConfigError, importedModel, readHfConfig, supportedTasks } from '../knowledge/hf-config.js';
+import { listModels, removeImportedModel } from '../knowledge/manage.js';
 import { importModel } from '../knowledge/store.js';
 import type { CliContext } from './context.js';
 import { withKnowledgeBase } from './context.js';
+import { columns, compact } from './format.js';
 import { UsageError, writeLine } from './io.js';
 
 export interface ModelsImportOptions {
@@ -151,5 +153,43 @@ export async function modelsImportCommand(context: CliContext, options: ModelsIm
       ...facts.notes.map((note) => `  assumed: ${note}`),
     ];
     writeLine(context.io.stdout, lines.join('\n'));
+  });
+}
+
+/** `compass models list`: the catalog's models and the imported ones, with their imported measured points. */
+export async function modelsListCommand(context: CliContext, options: { json?: boolean }) {
+  await withKnowledgeBase(context, async ({ database }) => {
+    const entries = await listModels(database.db);
+    if (options.json) return writeLine(context.io.stdout, JSON.stringify(entries, null, 2));
+    writeLine(
+      context.io.stdout,
+      columns([
+        ['id', 'name', 'params', 'origin', 'measured points'],
+        ...entries.map((entry) => [
+          entry.id,
+          entry.name,
+          `${compact(entry.paramsTotalB)}B`,
+          entry.origin,
+          String(entry.points),
+        ]),
+      ]),
+    );
+  });
+}
+
+/** `compass models remove ID`: an imported model goes, with its imported points; the catalog's are refused. */
+export async function modelsRemoveCommand(context: CliContext, id: string) {
+  await withKnowledgeBase(context, async ({ database }) => {
+    const outcome = await removeImportedModel(database.db, id);
+    if (!outcome.removed)
+      throw new ConfigFileError(
+        outcome.reason === 'catalog'
+          ? `${id} ships with Compass's catalog and cannot be removed (seeding would bring it back); only imported models can.`
+          : `no model has the id "${id}"; \`compass models list\` shows them.`,
+      );
+    writeLine(
+      context.io.stdout,
+      `Removed ${id} and its ${outcome.points} imported measured point${outcome.points === 1 ? '' : 's'}.`,
+    );
   });
 }

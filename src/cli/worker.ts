@@ -1,6 +1,13 @@
 import { webApi } from '@slack/bolt';
+import {
+  abortableSleep,
+  benchmarkDeploy,
+  kubeBenchmarkCluster,
+  postBenchmarkResult,
+} from '../benchmark/index.js';
 import { ConfigError, loadConfig } from '../config/index.js';
 import { openLiveKnowledgeBase } from '../knowledge/open.js';
+import { importBenchmarks } from '../knowledge/store.js';
 import { connectionOutage, createLogger, redactedTarget } from '../log/index.js';
 import { createMetrics, serveMetrics } from '../metrics/index.js';
 import { createPrometheusClient, startMonitoring } from '../monitor/index.js';
@@ -26,6 +33,8 @@ const CLOSE_GRACE_MS = 3_000;
 const SMOKE_TIMEOUT_MS = 60_000;
 /** How long a job waits when another holds its target. */
 const BUSY_DELAY_MS = 5_000;
+/** How often a benchmark's Job and a Cancel press are looked at. */
+const BENCHMARK_POLL_MS = 1_000;
 
 /**
  * `compass worker`: runs deploy jobs (render → validate → apply → Ready → smoke) from the Redis queue, hands
@@ -81,6 +90,29 @@ export async function workerCommand(io: CliIo, stop?: Promise<unknown>): Promise
       log,
       now: () => new Date(),
       onDeployed: (deployId) => monitoring.afterDeployed(deployId),
+      benchmark: (deployId, signal) =>
+        benchmarkDeploy(
+          {
+            store,
+            cluster: (context) => kubeBenchmarkCluster(clients(context)),
+            knowledge: knowledge.current,
+            importPoints: async (points) => {
+              await importBenchmarks(database.db, points);
+              // The next plan this worker makes (advice, outcomes) uses them at once.
+              await knowledge.refresh();
+            },
+            messenger: slackThreadMessenger(slack),
+            postResult: (thread, result) => postBenchmarkResult(slack, thread, result),
+            image: config.manifests.simulatorImage,
+            bounds: config.benchmark,
+            log,
+            now: () => new Date(),
+            sleep: abortableSleep,
+            pollMs: BENCHMARK_POLL_MS,
+          },
+          deployId,
+          signal,
+        ),
     },
     log,
     metrics,

@@ -111,6 +111,12 @@ export const ConfigSchema = z.object({
     /** Who may press Retry, Roll back and Delete on a deployment. */
     changesBy: z.enum(['approvers', 'anyone'], { error: 'must be approvers or anyone' }),
   }),
+  /** The Benchmark button's load test: how long each of its rate points may send and drain, how many requests. */
+  benchmark: z.object({
+    maxRequestsPerPoint: z.number().int().min(1).max(100_000),
+    maxSecondsPerPoint: z.number().min(0.1).max(3600),
+    drainSeconds: z.number().min(0.1).max(3600),
+  }),
   /** SLO monitoring: evaluation interval, first summary delay, breach windows. */
   monitor: MonitorSettings,
   /** How often the bot and the worker look for a changed knowledge base (observed outcomes, imports). */
@@ -176,6 +182,9 @@ export const ENV_NAMES: Record<string, string> = {
   'worker.changesBy': 'DEPLOY_CHANGES_BY',
   'worker.lockMs': 'WORKER_LOCK_MS',
   'worker.kubeconfig': 'KUBECONFIG',
+  'benchmark.maxRequestsPerPoint': 'BENCHMARK_MAX_REQUESTS',
+  'benchmark.maxSecondsPerPoint': 'BENCHMARK_POINT_SECONDS',
+  'benchmark.drainSeconds': 'BENCHMARK_DRAIN_SECONDS',
   'monitor.intervalSec': 'MONITOR_INTERVAL_SECONDS',
   'monitor.firstSummarySec': 'MONITOR_FIRST_SUMMARY_SECONDS',
   'monitor.shortWindowSec': 'MONITOR_SHORT_WINDOW_SECONDS',
@@ -305,6 +314,11 @@ export function loadConfig(env: Env = process.env): Config {
       changesBy: text('DEPLOY_CHANGES_BY') ?? 'approvers',
       lockMs: integer(text('WORKER_LOCK_MS')) ?? 30_000,
       kubeconfig: text('KUBECONFIG'),
+    },
+    benchmark: {
+      maxRequestsPerPoint: integer(text('BENCHMARK_MAX_REQUESTS')) ?? 60,
+      maxSecondsPerPoint: decimal(text('BENCHMARK_POINT_SECONDS')) ?? 30,
+      drainSeconds: decimal(text('BENCHMARK_DRAIN_SECONDS')) ?? 20,
     },
     monitor: {
       intervalSec: integer(text('MONITOR_INTERVAL_SECONDS')),

@@ -1,5 +1,7 @@
 import { delimiter } from 'node:path';
 import {
+  BatchV1Api,
+  CoreV1Api,
   createConfiguration,
   KubeConfig,
   KubernetesObjectApi,
@@ -12,6 +14,7 @@ import {
 import type { Logger } from '../log/index.js';
 import { changedFields, describeChanges, type FieldChange } from './diff.js';
 import { KubeError, toKubeError } from './errors.js';
+import { type JobClient, jobClient } from './jobs.js';
 import { describeRef, type KubeObject, type ObjectRef, plainObject, refOf } from './objects.js';
 import {
   type ReadinessSource,
@@ -65,6 +68,8 @@ export interface KubeClient {
   delete(ref: ObjectRef): Promise<'deleted' | 'not_found'>;
   /** Bounded wait until the object reports Ready=True; never throws — every end is an outcome. */
   waitUntilReady(ref: ObjectRef, options: WaitOptions): Promise<ReadyOutcome>;
+  /** Jobs, their pods and the pods' logs (the typed batch/v1 and core/v1 APIs). */
+  readonly jobs: JobClient;
 }
 
 export interface KubeClientOptions {
@@ -167,22 +172,21 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
       `kube context "${config.getCurrentContext()}" names no cluster in the kubeconfig`,
     );
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  const api = new ObjectApi(
-    createConfiguration({
-      baseServer: new ServerConfiguration(cluster.server, {}),
-      authMethods: { default: config },
-      promiseMiddleware: [
-        {
-          // The library sets no timeout of its own; a hung API server must not hang a deploy.
-          pre: async (context: RequestContext) => {
-            context.setSignal(AbortSignal.timeout(requestTimeoutMs));
-            return context;
-          },
-          post: async (context: ResponseContext) => context,
+  const configuration = createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: config },
+    promiseMiddleware: [
+      {
+        // The library sets no timeout of its own; a hung API server must not hang a deploy.
+        pre: async (context: RequestContext) => {
+          context.setSignal(AbortSignal.timeout(requestTimeoutMs));
+          return context;
         },
-      ],
-    }),
-  );
+        post: async (context: ResponseContext) => context,
+      },
+    ],
+  });
+  const api = new ObjectApi(configuration);
   const watcher = new Watch(config);
 
   async function get(ref: ObjectRef): Promise<KubeObject | undefined> {
@@ -281,5 +285,6 @@ export function createKubeClient(options: KubeClientOptions = {}): KubeClient {
       }
     },
     waitUntilReady: (ref, waitOptions) => waitForReady(source, ref, waitOptions, options.log),
+    jobs: jobClient(new BatchV1Api(configuration), new CoreV1Api(configuration)),
   };
 }

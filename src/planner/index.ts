@@ -44,6 +44,8 @@ export {
   TENSOR_PARALLEL_DEGREES,
   whatIf,
 } from './plan.js';
+export type { ImplausiblePoint } from './plausibility.js';
+export { describeImplausible, implausiblePoints, itlFloorMs } from './plausibility.js';
 export type {
   Basis,
   Prediction,

@@ -1,10 +1,11 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import { checkApprover } from '../approval/policy.js';
 import type { ApprovalPolicy, ApprovalRequest } from '../approval/schema.js';
 import type { Logger } from '../log/index.js';
 import type { DeployAction, DeployJobData } from '../worker/queue.js';
 import type { DeployRecord, DeployState } from '../worker/runner.js';
 import { ACTION_STATES, DEPLOY_ACTION, deployListBlocks, targetLabel } from '../worker/status-blocks.js';
+import type { BenchmarkStore } from '../worker/store.js';
 import { groupMembers, pressTarget } from './approvals.js';
 import { noticeBlocks } from './blocks/dialogue.js';
 import type { Subcommand } from './handlers.js';
@@ -23,6 +24,20 @@ export interface DeployControls {
   preview?: (request: ApprovalRequest) => Promise<string>;
   /** Approvers only (the approval policy's people), or anyone in the thread. */
   changesBy: 'approvers' | 'anyone';
+  /** The Benchmark and Cancel buttons' store; absent: the bot takes no benchmark presses. */
+  benchmarks?: Omit<BenchmarkStore, 'load'>;
+}
+
+/** Whether `actor` is one of the approval policy's people (no policy: nobody is). */
+export async function isApprover(
+  client: webApi.WebClient,
+  actor: string,
+  policy: ApprovalPolicy | undefined,
+  log: Logger,
+): Promise<boolean> {
+  if (!policy) return false;
+  const members = policy.usergroupId ? await groupMembers(client, log)(policy.usergroupId) : [];
+  return checkApprover(actor, '', policy, members).ok;
 }
 
 /** Each press is taken only in the states in which the status message shows its button. */
@@ -68,20 +83,10 @@ export function registerDeployHandlers(
       try {
         const deploy = await controls.load(deployId);
         if (!deploy) return tell('That deployment no longer exists; nothing changed.');
-        if (controls.changesBy === 'approvers') {
-          const allowed = policy
-            ? checkApprover(
-                actor,
-                '',
-                policy,
-                policy.usergroupId ? await groupMembers(client, log)(policy.usergroupId) : [],
-              )
-            : ({ ok: false, reason: 'no_approvers' } as const);
-          if (!allowed.ok)
-            return tell(
-              `Only approvers may ${VERB[button.audit].toLowerCase()} a deployment; nothing changed. Ask one of them.`,
-            );
-        }
+        if (controls.changesBy === 'approvers' && !(await isApprover(client, actor, policy, log)))
+          return tell(
+            `Only approvers may ${VERB[button.audit].toLowerCase()} a deployment; nothing changed. Ask one of them.`,
+          );
         if (!button.allowed.includes(deploy.state))
           return tell(
             `\`${targetLabel(deploy)}\` is ${deploy.state.replace(/_/g, ' ')}; ${VERB[button.audit]} does not apply now.`,

@@ -12,6 +12,7 @@ import type { Inbox } from '../inbox/index.js';
 import { LeaseLostError } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import { registerApprovalHandlers } from './approvals.js';
+import { registerBenchmarkHandlers } from './benchmarks.js';
 import { ACTION } from './blocks/actions.js';
 import {
   failureBlocks,
@@ -406,6 +407,14 @@ export function registerHandlers(
   registerModalHandlers(app, service, replies);
   registerApprovalHandlers(app, approvals, replies, log, deploys?.approved, deploys?.preview);
   if (deploys) registerDeployHandlers(app, deploys, approvals?.policy, replies, log);
+  if (deploys?.benchmarks)
+    registerBenchmarkHandlers(
+      app,
+      { ...deploys, benchmarks: deploys.benchmarks },
+      approvals?.policy,
+      replies,
+      log,
+    );
   if (monitoring) registerMonitoringHandlers(app, monitoring, replies);
 
   app.error(async (error) => {

@@ -30,6 +30,25 @@ export type DeployState = z.infer<typeof DeployState>;
 export const StepState = z.enum(['pending', 'running', 'done', 'failed', 'retrying']);
 export type StepState = z.infer<typeof StepState>;
 
+/** Where a benchmark of a deployed deploy stands; cancelling: Cancel was pressed, the worker has yet to stop it. */
+export const BenchmarkState = z.enum(['queued', 'running', 'cancelling', 'done', 'failed', 'cancelled']);
+export type BenchmarkState = z.infer<typeof BenchmarkState>;
+/** The states in which a benchmark holds the deployment (no second one starts; Cancel shows). */
+export const BENCHMARK_BUSY: readonly BenchmarkState[] = ['queued', 'running', 'cancelling'];
+
+/** The latest benchmark of a deploy, as its status message shows it. */
+export const BenchmarkStatus = z.object({
+  state: BenchmarkState,
+  /** Who pressed Benchmark (and, once cancelled, Cancel). */
+  requestedBy: z.string(),
+  cancelledBy: z.string().optional(),
+  /** When it entered its state (ISO 8601). */
+  at: z.string(),
+  /** Why it failed, in the words of the thread. */
+  detail: z.string().optional(),
+});
+export type BenchmarkStatus = z.infer<typeof BenchmarkStatus>;
+
 /** What the status message in the thread shows; stored with the deploy so a restarted worker shows the same. */
 export const DeployProgress = z.object({
   steps: z.array(z.object({ step: DeployStep, state: StepState, detail: z.string().optional() })),
@@ -41,6 +60,7 @@ export const DeployProgress = z.object({
       z.object({ kind: z.literal('failed'), reason: z.string(), at: z.string() }),
     ])
     .optional(),
+  benchmark: BenchmarkStatus.optional(),
 });
 export type DeployProgress = z.infer<typeof DeployProgress>;
 

@@ -7,8 +7,8 @@ import { DeployState } from './progress.js';
 
 export const DEPLOY_QUEUE = 'compass-deploys';
 
-/** What a deploy job does to its deploy's target. */
-export const DeployAction = z.enum(['deploy', 'rollback', 'delete']);
+/** What a deploy job does to its deploy's target; benchmark load-tests it (a Job next to it) and changes nothing. */
+export const DeployAction = z.enum(['deploy', 'rollback', 'delete', 'benchmark']);
 export type DeployAction = z.infer<typeof DeployAction>;
 
 export const DeployJobData = z.object({

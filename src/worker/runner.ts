@@ -97,6 +97,8 @@ export interface DeployRunnerDeps {
   now(): Date;
   /** Told once a deploy is healthy (monitoring starts watching it). */
   onDeployed?(deployId: string): Promise<void>;
+  /** Runs a deployed deploy's benchmark to its end (every end is reported in its thread, none thrown). */
+  benchmark?(deployId: string, signal: AbortSignal): Promise<void>;
 }
 
 export interface JobAttempt {
@@ -145,6 +147,11 @@ function stepError(step: DeployStep, error: unknown): DeployStepError {
  * run the job again after its backoff; `busy` means another job holds the target.
  */
 export async function runDeployJob(deps: DeployRunnerDeps, job: JobAttempt): Promise<JobResult> {
+  // A benchmark changes nothing on the target: it takes no lock, so Roll back and Delete need not wait for it.
+  if (job.action === 'benchmark') {
+    await deps.benchmark?.(job.deployId, job.signal);
+    return 'done';
+  }
   const deploy = await deps.store.load(job.deployId);
   if (!deploy) {
     deps.log.error({ event: 'deploy.missing', deployId: job.deployId, jobId: job.id }, 'no such deploy');

@@ -4,8 +4,8 @@ import { check, ms, usdMonthly } from '../slack/blocks/format.js';
 import type { Block, ButtonElement, SlackMessage } from '../slack/blocks/kit.js';
 import { actions, button, context, escapeMrkdwn, header, section } from '../slack/blocks/kit.js';
 import type { DeploymentSpec } from '../spec/schema.js';
-import type { DeployProgress, StepState } from './progress.js';
-import { STEP_LABEL } from './progress.js';
+import type { BenchmarkStatus, DeployProgress, StepState } from './progress.js';
+import { BENCHMARK_BUSY, STEP_LABEL } from './progress.js';
 import type { DeployState } from './runner.js';
 
 /** action_id of the buttons on a deploy's status message; value: the deploy id. */
@@ -15,6 +15,39 @@ export const DEPLOY_ACTION = {
   delete: 'compass_deploy_delete',
 } as const;
 type DeployButton = keyof typeof DEPLOY_ACTION;
+
+/** action_id of the benchmark buttons on a deployed deploy's status message; value: the deploy id. */
+export const BENCHMARK_ACTION = {
+  start: 'compass_deploy_benchmark',
+  cancel: 'compass_deploy_benchmark_cancel',
+} as const;
+
+/** The benchmark's line under the endpoint. */
+function benchmarkLine(benchmark: BenchmarkStatus): string {
+  const by = `<@${benchmark.requestedBy}>`;
+  switch (benchmark.state) {
+    case 'queued':
+      return `⏳ Benchmark queued by ${by}: a worker starts its load test next.`;
+    case 'running':
+      return `⏳ Benchmark running since ${benchmark.at.slice(11, 16)} UTC (asked by ${by}): a load-test Job next to the deployment; the results follow in this thread.`;
+    case 'cancelling':
+      return `⏳ Benchmark cancelling (asked by <@${benchmark.cancelledBy ?? benchmark.requestedBy}>).`;
+    case 'done':
+      return `📈 Benchmarked on ${benchmark.at.slice(0, 10)} (asked by ${by}): the table and chart are in this thread; plans for this configuration use the measurements.`;
+    case 'failed':
+      return `Benchmark failed: ${escapeMrkdwn(benchmark.detail ?? 'no reason given')}`;
+    case 'cancelled':
+      return `Benchmark cancelled by <@${benchmark.cancelledBy ?? benchmark.requestedBy}>; nothing was imported.`;
+  }
+}
+
+/** Benchmark while the deployment is live and idle; Cancel while a benchmark is queued or running. */
+function benchmarkButtons(deployId: string, benchmark: BenchmarkStatus | undefined): ButtonElement[] {
+  if (!benchmark || !BENCHMARK_BUSY.includes(benchmark.state))
+    return [button('Benchmark', BENCHMARK_ACTION.start, deployId)];
+  if (benchmark.state === 'cancelling') return [];
+  return [button('Cancel benchmark', BENCHMARK_ACTION.cancel, deployId, 'danger')];
+}
 
 /** The deploy states in which each button's job can still do something: it shows, and a press is taken, only then. */
 export const ACTION_STATES: Record<DeployButton, readonly DeployState[]> = {
@@ -91,9 +124,10 @@ export function deployStatusBlocks(
       : outcome?.kind === 'failed'
         ? `Deploy failed: ${deploy.name}`
         : `Deploying ${deploy.name}`;
-  const buttons = (...offered: DeployButton[]): Block[] => {
+  const buttons = (extra: ButtonElement[], ...offered: DeployButton[]): Block[] => {
     const usable = offered.filter((action) => ACTION_STATES[action].includes(deploy.state));
-    return usable.length ? [actions(...usable.map((action) => BUTTON[action](deploy.id)))] : [];
+    const elements = [...extra, ...usable.map((action) => BUTTON[action](deploy.id))];
+    return elements.length ? [actions(...elements)] : [];
   };
   const blocks: Block[] = [
     header(title),
@@ -112,16 +146,19 @@ export function deployStatusBlocks(
     if (progress.attempt > 1 && !outcome) blocks.push(context(`Attempt ${progress.attempt}`));
   }
   if (outcome?.kind === 'deployed') {
+    const benchmark = progress?.benchmark;
+    const live = deploy.state === 'deployed';
     blocks.push(
       section(`*Endpoint* ${escapeMrkdwn(outcome.endpoint)}\n*Predicted p95* ${predictedLine(deploy)}`),
-      ...buttons('rollback', 'delete'),
+      ...(benchmark && live ? [context(benchmarkLine(benchmark))] : []),
+      ...buttons(live ? benchmarkButtons(deploy.id, benchmark) : [], 'rollback', 'delete'),
       context(`Deploy ${deploy.id} · healthy at ${outcome.at}`),
     );
   }
   if (outcome?.kind === 'failed') {
     blocks.push(
       section(`*Why:* ${escapeMrkdwn(outcome.reason)}`),
-      ...buttons('retry', 'rollback', 'delete'),
+      ...buttons([], 'retry', 'rollback', 'delete'),
       context(`Deploy ${deploy.id} · failed at ${outcome.at}`),
     );
   }

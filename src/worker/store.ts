@@ -1,9 +1,10 @@
 import { and, asc, desc, eq, inArray, isNull, lt, ne, notInArray, sql } from 'drizzle-orm';
-import { approvalAudit, deploys } from '../approval/tables.js';
+import { approvalAudit, approvalRequests, deploys } from '../approval/tables.js';
 import type { ConversationState } from '../conversation/schema.js';
 import { conversations } from '../conversation/tables.js';
 import type { Database } from '../db/client.js';
 import type { DeployOutbox } from './outbox.js';
+import type { BenchmarkState, BenchmarkStatus } from './progress.js';
 import type { DeployJobStore, DeployRecord, DeployState } from './runner.js';
 import { deployLocks, deployRevisions } from './tables.js';
 
@@ -20,7 +21,24 @@ const DEPLOY_PHASES: ConversationState[] = ['approved', 'deploying', 'deployed',
 /** States from which a deploy job may (re)start: not superseded by a newer spec, not rolled back or deleted. */
 const STARTABLE = ['pending', 'running', 'failed', 'deployed'];
 
-export interface DeployStore extends DeployJobStore, DeployOutbox {
+/** A deploy's benchmark as the buttons and the worker move it (in its progress, so the status message shows it). */
+export interface BenchmarkStore {
+  load: DeployJobStore['load'];
+  /**
+   * Moves the deploy's benchmark to `next` when its state is one of `from` ('none': never benchmarked) and, with
+   * `deployedOnly`, the deploy is deployed; whether it moved. One statement, so two presses cannot both start one.
+   */
+  moveBenchmark(
+    deployId: string,
+    from: readonly (BenchmarkState | 'none')[],
+    next: BenchmarkStatus,
+    options?: { deployedOnly?: boolean },
+  ): Promise<boolean>;
+  /** Who requested the deploy: besides approvers, the one who may benchmark it. */
+  deployer(deployId: string): Promise<string | undefined>;
+}
+
+export interface DeployStore extends DeployJobStore, DeployOutbox, BenchmarkStore {
   /** Records who asked for a retry, roll back or delete of a deploy, with the hash of what it runs. */
   audit(deployId: string, actor: string, decision: 'retry' | 'rollback' | 'delete'): Promise<void>;
   /** Every deploy, newest first (of one workspace when given): `/compass status`. */
@@ -220,6 +238,33 @@ export function createDeployStore(db: Database, lockTtlMs: number): DeployStore 
         .orderBy(asc(deploys.enqueuedAt))
         .limit(limit);
       return rows.map((row) => row.id);
+    },
+
+    async moveBenchmark(deployId, from, next, options = {}) {
+      const moved = await db
+        .update(deploys)
+        .set({
+          progress: sql`jsonb_set(coalesce(${deploys.progress}, '{}'::jsonb), '{benchmark}', ${JSON.stringify(next)}::jsonb)`,
+          updatedAt: sql`now()`,
+        })
+        .where(
+          and(
+            eq(deploys.id, deployId),
+            inArray(sql`coalesce(${deploys.progress}->'benchmark'->>'state', 'none')`, [...from]),
+            options.deployedOnly ? eq(deploys.state, 'deployed') : undefined,
+          ),
+        )
+        .returning({ id: deploys.id });
+      return moved.length > 0;
+    },
+
+    async deployer(deployId) {
+      const [row] = await db
+        .select({ requestedBy: approvalRequests.requestedBy })
+        .from(deploys)
+        .innerJoin(approvalRequests, eq(approvalRequests.id, deploys.requestId))
+        .where(eq(deploys.id, deployId));
+      return row?.requestedBy;
     },
 
     async markRedispatched(deployId) {

@@ -34,6 +34,7 @@ describe('loadConfig', () => {
       worker: expect.any(Object),
       approvals: expect.any(Object),
       monitor: expect.any(Object),
+      benchmark: expect.any(Object),
       knowledgeRefreshSec: 300,
       inbox: { leaseMs: 5000, stopGraceMs: 1000 },
     });
@@ -51,6 +52,28 @@ describe('loadConfig', () => {
     );
     expect(() => loadConfig({ HOME: '/h', KNOWLEDGE_REFRESH_SECONDS: '0' })).toThrow(
       /KNOWLEDGE_REFRESH_SECONDS: /,
+    );
+  });
+
+  it('bounds a benchmark to 60 requests, 30 s sending and 20 s draining per rate point unless told', () => {
+    expect(loadConfig({ HOME: '/h' }).benchmark).toEqual({
+      maxRequestsPerPoint: 60,
+      maxSecondsPerPoint: 30,
+      drainSeconds: 20,
+    });
+    expect(
+      loadConfig({
+        HOME: '/h',
+        BENCHMARK_MAX_REQUESTS: '200',
+        BENCHMARK_POINT_SECONDS: '12.5',
+        BENCHMARK_DRAIN_SECONDS: '5',
+      }).benchmark,
+    ).toEqual({ maxRequestsPerPoint: 200, maxSecondsPerPoint: 12.5, drainSeconds: 5 });
+    expect(() => loadConfig({ HOME: '/h', BENCHMARK_MAX_REQUESTS: 'lots' })).toThrow(
+      /BENCHMARK_MAX_REQUESTS: /,
+    );
+    expect(() => loadConfig({ HOME: '/h', BENCHMARK_POINT_SECONDS: '0' })).toThrow(
+      /BENCHMARK_POINT_SECONDS: /,
     );
   });
 

@@ -95,6 +95,10 @@ describe('deploy/kustomize/compass', () => {
       })),
       // Readiness reads the predictor's Deployment, never writes it.
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
+      // Benchmark: its Job is created, read and deleted; its pods listed and their logs read.
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
     ];
     expect(role.rules).toHaveLength(expected.length);
     expect(role.rules).toEqual(expect.arrayContaining(expected));

@@ -4,6 +4,18 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KubeStatus, KubeStatusCause, ObjectRef } from '../../src/kube/index.js';
 import type { RunningServer } from './http.js';
 import { listen, readBody } from './http.js';
+import {
+  containersOf,
+  finishedPodStatus,
+  type JobProgress,
+  jobPod,
+  jobStatus,
+  labelMatcher,
+  type PodRunner,
+  runningPodStatus,
+} from './kubernetes-jobs.js';
+
+export type { PodRunner };
 
 type Json = Record<string, unknown>;
 
@@ -79,6 +91,10 @@ export interface KubernetesStandIn extends RunningServer {
   /** Destroys every open watch connection (as a load balancer or API server restart would). */
   dropWatches(): void;
   requestsOf(verb: KubeVerb, pathPart?: string): KubeRequest[];
+  /** What a Job's pods run (the test's stand-in for their image); unset, new pods stay Pending. */
+  setPodRunner(runner: PodRunner | undefined): void;
+  /** Every stored object of a kind in a namespace (Jobs and pods left behind, say). */
+  objectsOf(kind: string, namespace: string): Json[];
 }
 
 interface ResourceType {
@@ -103,6 +119,8 @@ const RESOURCE_TYPES: ResourceType[] = [
   },
   { groupVersion: 'v1', kind: 'Secret', plural: 'secrets', namespaced: true },
   { groupVersion: 'v1', kind: 'ServiceAccount', plural: 'serviceaccounts', namespaced: true },
+  { groupVersion: 'v1', kind: 'Pod', plural: 'pods', namespaced: true, status: true },
+  { groupVersion: 'batch/v1', kind: 'Job', plural: 'jobs', namespaced: true, status: true },
   { groupVersion: 'apps/v1', kind: 'Deployment', plural: 'deployments', namespaced: true, status: true },
   {
     groupVersion: 'autoscaling/v2',
@@ -135,6 +153,8 @@ const RESOURCE_TYPES: ResourceType[] = [
 ];
 const NAMESPACE_TYPE = RESOURCE_TYPES[0]!;
 const DEPLOYMENT_TYPE = RESOURCE_TYPES.find((type) => type.kind === 'Deployment')!;
+const POD_TYPE = RESOURCE_TYPES.find((type) => type.kind === 'Pod')!;
+const JOB_TYPE = RESOURCE_TYPES.find((type) => type.kind === 'Job')!;
 const GROUP_VERSIONS = [...new Set(RESOURCE_TYPES.map((type) => type.groupVersion))];
 const groupOf = (groupVersion: string) => (groupVersion.includes('/') ? groupVersion.split('/')[0]! : '');
 
@@ -660,10 +680,32 @@ function validate(body: unknown, target: Target, name: string | undefined): Json
       },
     );
   }
+  if (type === JOB_TYPE) validateJob(body, finalName);
   return {
     ...body,
     metadata: { ...metadata, name: finalName, ...(target.namespace ? { namespace: target.namespace } : {}) },
   };
+}
+
+/** The Job checks of the API server that a Job of Compass's could fail: a template with containers, no restarts. */
+function validateJob(body: Json, name: string): void {
+  const spec = isPlainObject(body.spec) ? body.spec : {};
+  const template = isPlainObject(spec.template) ? spec.template : {};
+  const podSpec = isPlainObject(template.spec) ? template.spec : {};
+  const invalid = (field: string, message: string) =>
+    fail(422, `Job.batch "${name}" is invalid: ${field}: ${message}`, {
+      name,
+      group: 'batch',
+      kind: 'Job',
+      causes: [{ reason: 'FieldValueInvalid', message, field }],
+    });
+  if (!Array.isArray(podSpec.containers) || podSpec.containers.length === 0)
+    throw invalid('spec.template.spec.containers', 'Required value');
+  if (podSpec.restartPolicy !== 'Never' && podSpec.restartPolicy !== 'OnFailure')
+    throw invalid(
+      'spec.template.spec.restartPolicy',
+      `Unsupported value: "${String(podSpec.restartPolicy ?? 'Always')}": supported values: "OnFailure", "Never"`,
+    );
 }
 
 function verbOf(method: string, target: Target | undefined, query: Record<string, string>): KubeVerb {
@@ -692,6 +734,10 @@ export async function startKubernetesStandIn(
     gpuPool?: number;
     /** How long a rollout may make no progress before its Deployment reports ProgressDeadlineExceeded. */
     progressDeadlineMs?: number;
+    /** What a Job's pods run; unset, they stay Pending (as with an image that cannot be pulled). */
+    podRunner?: PodRunner;
+    /** Milliseconds of the stand-in per second of a Job's activeDeadlineSeconds (default 1000). */
+    jobSecondMs?: number;
   } = {},
 ): Promise<KubernetesStandIn> {
   const token = options.token ?? 'stand-in-token';
@@ -707,6 +753,18 @@ export async function startKubernetesStandIn(
   let gpuPool: number | undefined = options.gpuPool;
   const progressDeadlineMs = options.progressDeadlineMs ?? 1000;
   let resourceVersion = 1000;
+  let podRunner = options.podRunner;
+  const jobSecondMs = options.jobSecondMs ?? 1000;
+  /** The Job controller's state per Job: pod counts, how it ended, its deadline timer. */
+  const jobRuns = new Map<
+    string,
+    { progress: JobProgress; backoffLimit: number; deadline?: NodeJS.Timeout }
+  >();
+  /** Per pod of a Job: its running container (to stop), its log, whether it started, its Job's key. */
+  const podRuns = new Map<
+    string,
+    { controller: AbortController; log: string; started: boolean; done: boolean; jobKey: string }
+  >();
 
   const keyOf = (type: ResourceType, namespace: string | undefined, name: string) =>
     JSON.stringify([type.groupVersion, type.plural, namespace ?? '', name]);
@@ -763,6 +821,7 @@ export async function startKubernetesStandIn(
    * Deployment's state into the service's status at every step.
    */
   function reconcile(key: string, stored: Stored) {
+    if (stored.type === JOB_TYPE) return startJob(key, stored);
     if (stored.type.kind !== 'InferenceService') return;
     stopController(key);
     const metadata = stored.object.metadata as Json;
@@ -816,6 +875,149 @@ export async function startKubernetesStandIn(
     else if (rollout.phase === 'progressing' && plan.kind === 'ready')
       timers.push(setTimeout(() => show('complete'), Math.max(2, plan.afterMs)));
     controllerTimers.set(key, timers);
+  }
+
+  // ---- the Job controller: one pod at a time, retried up to backoffLimit, stopped at activeDeadlineSeconds ----
+
+  function startJob(key: string, stored: Stored) {
+    if (jobRuns.has(key)) return;
+    const spec = stored.object.spec as Json;
+    const run = {
+      progress: { startTime: timestamp(), active: 0, succeeded: 0, failed: 0 } as JobProgress,
+      backoffLimit: Number(spec.backoffLimit ?? 6),
+      deadline: undefined as NodeJS.Timeout | undefined,
+    };
+    jobRuns.set(key, run);
+    if (typeof spec.activeDeadlineSeconds === 'number')
+      run.deadline = setTimeout(
+        () => endJob(key, { kind: 'failed', reason: 'DeadlineExceeded' }),
+        spec.activeDeadlineSeconds * jobSecondMs,
+      );
+    startPod(key);
+  }
+
+  const showJob = (jobKey: string) => {
+    const run = jobRuns.get(jobKey);
+    if (run) setStatus(jobKey, jobStatus(run.progress));
+  };
+
+  function startPod(jobKey: string) {
+    const job = objects.get(jobKey);
+    const run = jobRuns.get(jobKey);
+    if (!job || !run) return;
+    const pod = jobPod(job.object);
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    const podKey = keyOf(POD_TYPE, namespace, name);
+    commit(podKey, undefined, POD_TYPE, pod, [], false);
+    const entry = { controller: new AbortController(), log: '', started: false, done: false, jobKey };
+    podRuns.set(podKey, entry);
+    run.progress.active += 1;
+    showJob(jobKey);
+    const runner = podRunner;
+    if (!runner) return;
+    const startedAt = timestamp();
+    entry.started = true;
+    setStatus(podKey, runningPodStatus(pod, startedAt));
+    const io = {
+      write: (text: string) => {
+        entry.log += text;
+      },
+      signal: entry.controller.signal,
+    };
+    // A runner that throws is a container that crashed.
+    void runner({ namespace, name, containers: containersOf(pod) }, io)
+      .catch(() => 1)
+      .then((code) => {
+        if (entry.controller.signal.aborted || !objects.has(podKey)) return;
+        entry.done = true;
+        setStatus(podKey, finishedPodStatus(pod, startedAt, code));
+        podExited(entry.jobKey, code);
+      });
+  }
+
+  function podExited(jobKey: string, code: number) {
+    const run = jobRuns.get(jobKey);
+    if (!run || run.progress.end) return;
+    run.progress.active -= 1;
+    if (code === 0) {
+      run.progress.succeeded += 1;
+      return endJob(jobKey, { kind: 'complete' });
+    }
+    run.progress.failed += 1;
+    if (run.progress.failed > run.backoffLimit)
+      return endJob(jobKey, { kind: 'failed', reason: 'BackoffLimitExceeded' });
+    showJob(jobKey);
+    startPod(jobKey);
+  }
+
+  function endJob(jobKey: string, end: NonNullable<JobProgress['end']>) {
+    const run = jobRuns.get(jobKey);
+    if (!run || run.progress.end) return;
+    clearTimeout(run.deadline);
+    if (end.kind === 'failed' && end.reason === 'DeadlineExceeded') {
+      // Past its deadline the controller terminates the Job's running pods (their logs go with them).
+      for (const [podKey, entry] of [...podRuns])
+        if (entry.jobKey === jobKey && !entry.done) {
+          deletePod(podKey);
+          run.progress.failed += 1;
+        }
+      run.progress.active = 0;
+    }
+    run.progress.end = end;
+    showJob(jobKey);
+  }
+
+  /** Removes a pod, stopping its container. */
+  function deletePod(podKey: string) {
+    const entry = podRuns.get(podKey);
+    entry?.controller.abort();
+    podRuns.delete(podKey);
+    const stored = objects.get(podKey);
+    if (!stored) return;
+    objects.delete(podKey);
+    (stored.object.metadata as Json).resourceVersion = String(++resourceVersion);
+    emit('DELETED', stored);
+  }
+
+  /** A Job's pods on its deletion: removed with Background or Foreground propagation; orphaned otherwise. */
+  function releasePods(jobKey: string, propagation: string | undefined) {
+    const run = jobRuns.get(jobKey);
+    if (run) clearTimeout(run.deadline);
+    jobRuns.delete(jobKey);
+    for (const [podKey, entry] of [...podRuns]) {
+      if (entry.jobKey !== jobKey) continue;
+      if (propagation === 'Background' || propagation === 'Foreground') {
+        deletePod(podKey);
+        continue;
+      }
+      entry.jobKey = '';
+      const pod = objects.get(podKey);
+      if (!pod) continue;
+      delete (pod.object.metadata as Json).ownerReferences;
+      (pod.object.metadata as Json).resourceVersion = String(++resourceVersion);
+      emit('MODIFIED', pod);
+    }
+  }
+
+  function podLog(target: Target, query: Record<string, string>): string {
+    const key = keyOf(POD_TYPE, target.namespace, target.name!);
+    const stored = objects.get(key);
+    if (!stored) throw notFound(POD_TYPE, target.name!);
+    const entry = podRuns.get(key);
+    const container = query.container ?? containersOf(stored.object)[0]?.name ?? '';
+    if (!entry?.started)
+      throw fail(
+        400,
+        `container "${container}" in pod "${target.name}" is waiting to start: ContainerCreating`,
+      );
+    let text = entry.log;
+    if (query.tailLines !== undefined) {
+      const lines = text.split(/(?<=\n)/);
+      text = lines.slice(Math.max(0, lines.length - Number(query.tailLines))).join('');
+    }
+    if (query.limitBytes !== undefined)
+      text = Buffer.from(text).subarray(0, Number(query.limitBytes)).toString();
+    return text;
   }
 
   /** Writes (or, for a dry run, only computes) the new state of an object; bumps versions only on real change. */
@@ -991,7 +1193,9 @@ export async function startKubernetesStandIn(
     const key = keyOf(target.type, target.namespace, name);
     const stored = objects.get(key);
     if (!stored) throw notFound(target.type, name);
-    if (query.dryRun !== 'All') {
+    if (query.dryRun !== 'All' && target.type === POD_TYPE) deletePod(key);
+    else if (query.dryRun !== 'All') {
+      if (target.type === JOB_TYPE) releasePods(key, query.propagationPolicy);
       // A namespace takes its objects along; an InferenceService its predictor's Deployment (owner reference).
       const predictorKey = keyOf(DEPLOYMENT_TYPE, target.namespace, `${name}-predictor`);
       const inside =
@@ -1023,7 +1227,7 @@ export async function startKubernetesStandIn(
     target: Target | undefined,
     query: Record<string, string>,
     response: ServerResponse,
-  ): Promise<{ code: number; body: unknown } | 'streaming'> {
+  ): Promise<{ code: number; body: unknown } | { code: number; text: string } | 'streaming'> {
     const method = request.method ?? 'GET';
     if (!target) {
       if (method !== 'GET') throw fail(405, 'discovery is read-only');
@@ -1050,6 +1254,8 @@ export async function startKubernetesStandIn(
         return { code: 200, body: apiResourceList(`${segments[1]}/${segments[2]}`) };
       throw fail(404, 'the server could not find the requested resource');
     }
+    if (target.subresource === 'log' && target.type === POD_TYPE && method === 'GET' && target.name)
+      return { code: 200, text: podLog(target, query) };
     if (target.subresource)
       throw fail(405, `the stand-in serves no ${target.subresource} subresource writes or reads`);
     if (method === 'GET' && target.name) {
@@ -1061,16 +1267,21 @@ export async function startKubernetesStandIn(
       watch(target, query, response);
       return 'streaming';
     }
-    if (method === 'GET')
+    if (method === 'GET') {
+      const labelled = labelMatcher(query.labelSelector);
+      if (!labelled) throw fail(400, `unable to parse requirement: ${query.labelSelector}`);
       return {
         code: 200,
         body: {
           apiVersion: target.type.groupVersion,
           kind: `${target.type.kind}List`,
           metadata: { resourceVersion: String(resourceVersion) },
-          items: list(target).map(render),
+          items: list(target)
+            .filter((stored) => labelled(((stored.object.metadata as Json).labels ?? {}) as Json))
+            .map(render),
         },
       };
+    }
     if (method === 'DELETE') {
       if (!target.name) throw fail(405, 'the stand-in does not delete collections');
       return { code: 200, body: remove(target, query) };
@@ -1142,7 +1353,11 @@ export async function startKubernetesStandIn(
     try {
       const result = await answer(request, segments, target, query, response);
       if (result === 'streaming') logged.status = 200;
-      else send(result.code, result.body);
+      else if ('text' in result) {
+        logged.status = result.code;
+        response.writeHead(result.code, { 'content-type': 'text/plain' });
+        response.end(result.text);
+      } else send(result.code, result.body);
     } catch (error) {
       if (!(error instanceof Failure)) throw error;
       send(error.status.code ?? 500, error.status);
@@ -1191,10 +1406,21 @@ export async function startKubernetesStandIn(
       for (const watcher of watchers) watcher.response.socket?.destroy();
       watchers.clear();
     },
+    setPodRunner(runner) {
+      podRunner = runner;
+    },
+    objectsOf: (kind, namespace) =>
+      [...objects.values()]
+        .filter(
+          (stored) => stored.type.kind === kind && (stored.object.metadata as Json).namespace === namespace,
+        )
+        .map(render),
     requestsOf: (verb, pathPart) =>
       requests.filter((request) => request.verb === verb && (!pathPart || request.path.includes(pathPart))),
     async close() {
       for (const key of [...controllerTimers.keys()]) stopController(key);
+      for (const key of [...jobRuns.keys()]) releasePods(key, 'Background');
+      for (const key of [...podRuns.keys()]) deletePod(key);
       standIn.dropWatches();
       await server.close();
     },

@@ -2,11 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { RunningSimulator } from '../../simulator/server.js';
+import type { RunningSimulator, SimulatorConfig } from '../../simulator/server.js';
 import { DEPLOY_FIELD } from '../../src/approval/service.js';
 import { createApprovalStore } from '../../src/approval/store.js';
 import { workerCommand } from '../../src/cli/worker.js';
 import { loadConfig } from '../../src/config/index.js';
+import type { PlannedOption } from '../../src/planner/plan.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
 import type { DeployControls } from '../../src/slack/deploys.js';
 import { dryRunPreview, kubeClients } from '../../src/worker/index.js';
@@ -77,6 +78,7 @@ export async function startDeployWorld(): Promise<DeployWorld> {
       audit: store.audit,
       approved: () => void queue.dispatch().catch(() => {}),
       changesBy: 'approvers',
+      benchmarks: { moveBenchmark: store.moveBenchmark, deployer: store.deployer },
       preview: dryRunPreview({
         config: loadConfig({ HOME: tmpdir(), DEPLOY_NAMESPACES: NAMESPACE, DEPLOY_SIMULATOR: 'true' }),
         name: createApprovalStore(db).prospectiveName,
@@ -134,14 +136,26 @@ export const buttonsOf = (message: { blocks: Record<string, unknown>[] }) =>
  * A conversation whose first option is requested (as the bot's default user) and approved by an approver, with a
  * simulator serving that option's model as the InferenceService's URL. Returns the thread and the deploy's id.
  */
-export async function approveDeploy(world: DeployWorld, text = 'chatbot for 1000 users') {
+export async function approveDeploy(
+  world: DeployWorld,
+  text = 'chatbot for 1000 users',
+  simulator?: SimulatorFor,
+) {
   const { ts: thread } = await world.bot.mention(text);
   const options = await world.bot.slack.waitFor(() => world.bot.slack.thread(CHANNEL, thread)[1]);
-  return approveInThread(world, thread, options.ts);
+  return approveInThread(world, thread, options.ts, simulator);
 }
 
+/** How the deployment's simulator runs for an option (default: Llama 3.1 8B on an L4's timing, 20× sped up). */
+export type SimulatorFor = (option: PlannedOption) => Partial<SimulatorConfig>;
+
 /** Requests and approves the first option of the thread's current plan (the message at `optionsTs`). */
-export async function approveInThread(world: DeployWorld, thread: string, optionsTs: string) {
+export async function approveInThread(
+  world: DeployWorld,
+  thread: string,
+  optionsTs: string,
+  simulator?: SimulatorFor,
+) {
   const { bot } = world;
   const stored = (await bot.store.find({ teamId: bot.slack.teamId, channelId: CHANNEL, threadTs: thread }))!;
   const option = stored.options[0]!;
@@ -149,6 +163,7 @@ export async function approveInThread(world: DeployWorld, thread: string, option
     servedModelName: option.modelId,
     modelRoot: option.modelId,
     timing: timingFor(),
+    ...simulator?.(option),
   });
   world.simulators.push(sim);
   const form = await bot.pressForView(ACTION.requestDeploy, {

@@ -48,6 +48,7 @@ describe('from Approve to "deployed" in the thread', () => {
     expect(statusMessages(world, thread)).toHaveLength(1);
     expect(text(done)).toContain(world.simulators.at(-1)!.url);
     expect(buttonsOf(done).map((b) => b.action_id)).toEqual([
+      'compass_deploy_benchmark',
       'compass_deploy_rollback',
       'compass_deploy_delete',
     ]);
@@ -220,6 +221,7 @@ describe('from Approve to "deployed" in the thread', () => {
     const revived = world.bot.slack.message(CHANNEL, firstStatus!.ts)!;
     expect(headerOf(revived)).toBe(`Deployed: ${first.name}`);
     expect(buttonsOf(revived).map((b) => b.action_id)).toEqual([
+      'compass_deploy_benchmark',
       'compass_deploy_rollback',
       'compass_deploy_delete',
     ]);

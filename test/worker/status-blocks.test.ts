@@ -3,7 +3,7 @@ import { validateMessage } from '../../src/slack/blocks/kit.js';
 import { finished, startProgress, withStep } from '../../src/worker/progress.js';
 import type { DeployState } from '../../src/worker/runner.js';
 import type { DeploySummary } from '../../src/worker/status-blocks.js';
-import { DEPLOY_ACTION, deployStatusBlocks } from '../../src/worker/status-blocks.js';
+import { BENCHMARK_ACTION, DEPLOY_ACTION, deployStatusBlocks } from '../../src/worker/status-blocks.js';
 import { plannedOption } from '../fixtures/deploy.js';
 
 const deploy = (state: DeployState = 'running'): DeploySummary & { state: DeployState } => ({
@@ -44,7 +44,7 @@ describe('deployStatusBlocks', () => {
     expect(steps).toContain('Attempt 2');
   });
 
-  it('offers Roll back and Delete once deployed, with the endpoint and predicted SLOs', () => {
+  it('offers Benchmark, Roll back and Delete once deployed, with the endpoint and predicted SLOs', () => {
     const done = finished(withStep(startProgress(1), 'smoke', 'done'), {
       kind: 'deployed',
       endpoint: 'http://llama-chat.compass.svc',
@@ -56,6 +56,7 @@ describe('deployStatusBlocks', () => {
     expect(texts(message)).toContain('http://llama-chat.compass.svc');
     expect(texts(message)).toMatch(/TTFT .+ ✓ ≤/);
     expect(buttons(message)).toEqual([
+      `${BENCHMARK_ACTION.start}=${deploy().id}`,
       `${DEPLOY_ACTION.rollback}=${deploy().id}`,
       `${DEPLOY_ACTION.delete}=${deploy().id}`,
     ]);
@@ -81,6 +82,37 @@ describe('deployStatusBlocks', () => {
     kind: 'deployed',
     endpoint: 'http://llama-chat.compass.svc',
     at: '2026-11-24T12:00:00.000Z',
+  });
+
+  it('offers Cancel while a benchmark is queued or running, nothing while it cancels, Benchmark again after', () => {
+    const at = '2026-12-06T06:30:00.000Z';
+    const withBenchmark = (state: 'queued' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled') =>
+      deployStatusBlocks(deploy('deployed'), {
+        ...deployed,
+        benchmark: { state, requestedBy: 'U0ADA', cancelledBy: 'U0GRACE', at, detail: 'its pod <crashed>' },
+      });
+    const rest = [`${DEPLOY_ACTION.rollback}=${deploy().id}`, `${DEPLOY_ACTION.delete}=${deploy().id}`];
+    for (const state of ['queued', 'running'] as const)
+      expect(buttons(withBenchmark(state))).toEqual([`${BENCHMARK_ACTION.cancel}=${deploy().id}`, ...rest]);
+    expect(buttons(withBenchmark('cancelling'))).toEqual(rest);
+    for (const state of ['done', 'failed', 'cancelled'] as const)
+      expect(buttons(withBenchmark(state))).toEqual([`${BENCHMARK_ACTION.start}=${deploy().id}`, ...rest]);
+    expect(texts(withBenchmark('running'))).toContain(
+      'Benchmark running since 06:30 UTC (asked by <@U0ADA>)',
+    );
+    expect(texts(withBenchmark('failed'))).toContain('Benchmark failed: its pod &lt;crashed&gt;');
+    expect(texts(withBenchmark('cancelled'))).toContain('Benchmark cancelled by <@U0GRACE>');
+    for (const state of ['queued', 'done'] as const)
+      expect(validateMessage(withBenchmark(state))).toEqual([]);
+    // Once the deploy is no longer live, its benchmark buttons go with Roll back.
+    expect(
+      buttons(
+        deployStatusBlocks(deploy('rolled_back'), {
+          ...deployed,
+          benchmark: { state: 'running', requestedBy: 'U0ADA', at },
+        }),
+      ),
+    ).toEqual([`${DEPLOY_ACTION.delete}=${deploy().id}`]);
   });
 
   it('shows no buttons once deleted (or while a delete or rollback runs), and says so in the title', () => {
