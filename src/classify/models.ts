@@ -61,6 +61,9 @@ const PICKED_NAME =
 /** A version right after a family's name: "v2", "1.5" (a bare integer may be a count: "qwen 500 users"). */
 const FAMILY_VERSION = /^[ -]?(?:v\d+(?:\.\d+)?|\d+\.\d+)\b(?![ -]?\d*\s*(?:users|people|requests))/i;
 /** A Hugging Face id: "tiiuae/falcon-40b". Not a URL's path, not a ratio ("24/7"). */
+/** "3/4", "10k/month", "5 req/s", "tokens/sec": a figure per unit or a ratio, not `owner/model`. */
+const RATE_OR_RATIO =
+  /^(?:\d+(?:\.\d+)?[kmb]?\/[\w.-]+|[\w.-]+\/(?:s|sec|secs?|seconds?|min|mins?|minutes?|h|hr|hrs?|hours?|d|days?|wk|weeks?|mo|mos|months?|y|yr|yrs?|years?|users?|requests?|reqs?|tokens?|toks?|gpus?|replicas?|queries|query|q))$/i;
 const HF_ID = /(?<![\w/.:])([a-z0-9][\w.-]*\/[\w.-]*[a-z][\w.-]*)(?![\w/])/gi;
 
 const overlaps = (a: { start: number; end: number }, b: { start: number; end: number }) =>
@@ -121,7 +124,7 @@ export function unavailableModels(text: string, models: Catalog, gpus: GpuVocabu
     ...spansOf(
       text,
       HF_ID,
-      (match) => !lowerIds.has(match[1]!.toLowerCase()) && !/^\d+\/\d+$/.test(match[1]!),
+      (match) => !lowerIds.has(match[1]!.toLowerCase()) && !RATE_OR_RATIO.test(match[1]!),
     ),
     ...spansOf(text, SIZED_NAME, (match) => !NOT_A_NAME.has(match[1]!.toLowerCase())),
     ...spansOf(text, PICKED_NAME, (match) => !NOT_A_NAME.has(match[1]!.toLowerCase())),

@@ -147,6 +147,9 @@ describe('unavailableModels: closed and unknown models', () => {
   it('finds open models the catalog lacks, and leaves catalog models, GPUs and counts alone', () => {
     expect(named('use falcon 180b')).toEqual([['unknown', 'falcon 180b']]);
     expect(named('deploy tiiuae/falcon-40b please')).toEqual([['unknown', 'tiiuae/falcon-40b']]);
+    // Figures per unit are not owner/model ids (a thread parent's "under $10k/month" was taken for a model).
+    for (const text of ['under $10k/month', '5 req/s at peak', '2000 tokens/s', '24/7 support', '1.5k/day'])
+      expect(named(text), text).toEqual([]);
     expect(named('DeepSeek V2 on 2 L4s')).toEqual([['unknown', 'DeepSeek V2']]);
     for (const text of [
       'DeepSeek V3 on 2 L4s',
