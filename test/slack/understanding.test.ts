@@ -85,12 +85,14 @@ describe('Compass reads slash commands and thread messages before acting (Slack 
     await bot.slack.waitFor(() => bot.posted(thread).length === 2, 30_000);
     for (const text of ['thanks!', ':+1:', "sounds good to me, let's ship it"]) await bot.reply(text, thread);
     await bot.reply('make it 3000 users', thread);
-    await bot.slack.waitFor(() => bot.posted(thread).length === 4, 30_000);
+    // The refinement posts its change note and edits the plan message in place.
+    await bot.slack.waitFor(() => bot.posted(thread).length === 3, 30_000);
     // Give any late reply to the chatter time to show up: none may.
     await new Promise((resolve) => setTimeout(resolve, 500));
     const posts = bot.posted(thread);
-    expect(posts).toHaveLength(4);
+    expect(posts).toHaveLength(3);
     expect(posts[2]!.text).toMatch(/users 1,000 → 3,000/);
+    expect(bot.plan(thread)!.text).not.toBe(posts[1]!.text);
     const kinds = bot
       .logs()
       .filter((line) => line.event === 'conversation.understood')

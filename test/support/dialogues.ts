@@ -79,6 +79,8 @@ export async function playInSlack(bot: BotHarness, db: pg.Client, dialogue: Dial
       .map((line) => line.kind as MessageKind);
   for (const [index, turn] of dialogue.turns.map(turnOf).entries()) {
     const before = bot.posted(threadTs).length;
+    // A re-plan edits the thread's plan message in place: its new text is an answer of the turn too.
+    const updatesBefore = bot.slack.callsOf('chat.update').length;
     const started = index > 0 && (await bot.store.find(key)) !== undefined;
     const ts = index === 0 ? threadTs : newTs();
     const text = started ? turn.say : `<@${bot.slack.botUserId}> ${turn.say}`;
@@ -103,10 +105,17 @@ export async function playInSlack(bot: BotHarness, db: pg.Client, dialogue: Dial
     const seen = kinds();
     played.turns.push({
       kind: seen.length > kindsSeen ? seen.at(-1) : undefined,
-      answers: bot
-        .posted(threadTs)
-        .slice(before)
-        .map((post) => textOf(post.blocks)),
+      answers: [
+        ...bot
+          .posted(threadTs)
+          .slice(before)
+          .map((post) => textOf(post.blocks)),
+        ...bot.slack
+          .callsOf('chat.update')
+          .slice(updatesBefore)
+          .filter((call) => call.args.channel === CHANNEL)
+          .map((call) => textOf(call.args.blocks as Record<string, unknown>[])),
+      ],
     });
     kindsSeen = seen.length;
   }
