@@ -153,7 +153,9 @@ describe('compass CLI against the real PostgreSQL', () => {
       /#\s+Model\s+GPUs\s+TP\s+Replicas\s+\$\/month\s+TTFT p95\s+ITL p95\s+E2E p95\s+Max req\/s \(total\)/,
     );
     // Latencies carry their unit; the GPU column follows the documented notation.
-    expect(table.stdout).toMatch(/^1 .* \d+× \S+( \(TP\d+\))?( × \d+ replicas)? .* [\d.]+ (ms|s)( ±\d+%)? [✓✗]/m);
+    expect(table.stdout).toMatch(
+      /^1 .* \d+× \S+( \(TP\d+\))?( × \d+ replicas)? .* [\d.]+ (ms|s)( ±\d+%)? [✓✗]/m,
+    );
     expect(table.stdout).toMatch(/^GPUs: GPUs per replica \(tensor parallel\) × replicas\./m);
     expect(table.stdout).toMatch(/✓/);
     const unknown = await cli(['plan', '--gpu', 'TPU', 'chatbot'], env);
