@@ -50,7 +50,7 @@ const failureOf = (promise: Promise<unknown>) =>
 describe('kubeDeployCluster.waitUntilReady on KServe raw-mode semantics', () => {
   it('reports a redeploy whose new pods crash-loop as failed, though the old pods keep the service Ready', async () => {
     kube = await kubeFixture({ readiness: { kind: 'ready', afterMs: 30 } });
-    const input = manifestInput({ gpuTypes: ['L4'] });
+    const input = manifestInput();
     // Rolling updates keep the old pods serving, so KServe's Ready stays True throughout.
     const settings = ManifestSettings.parse({ rollout: 'rolling' });
     const first = objectsOf(input, 'd-first', settings);
@@ -76,7 +76,7 @@ describe('kubeDeployCluster.waitUntilReady on KServe raw-mode semantics', () => 
 
   it('waits for the new revision to replace every old pod before calling a redeploy healthy', async () => {
     kube = await kubeFixture({ readiness: { kind: 'ready', afterMs: 30 } });
-    const input = manifestInput({ gpuTypes: ['L4'] });
+    const input = manifestInput();
     await deploy(objectsOf(input, 'd-first'));
     kube.standIn.setReadiness({ kind: 'ready', afterMs: 500 });
     const started = Date.now();
@@ -125,7 +125,7 @@ describe('kubeDeployCluster.waitUntilReady on KServe raw-mode semantics', () => 
 
 describe('rolloutNotice', () => {
   it('tells the thread a Recreate update leaves the deployment briefly unavailable, and nothing otherwise', () => {
-    const input = manifestInput({ gpuTypes: ['L4'] });
+    const input = manifestInput();
     expect(rolloutNotice(objectsOf(input, 'd-1'))).toMatch(
       /old replicas stop before the new ones start.*briefly unavailable/,
     );
