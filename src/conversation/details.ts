@@ -1,5 +1,5 @@
 import type { Knowledge } from '../knowledge/catalog.js';
-import type { PlannedOption } from '../planner/plan.js';
+import { deploymentConfigOf, type PlannedOption } from '../planner/plan.js';
 import { predictPerformance } from '../planner/predict.js';
 import type { MemoryBreakdown, OptionDetails } from '../slack/blocks/details.js';
 import type { DeploymentSpec } from '../spec/schema.js';
@@ -15,13 +15,7 @@ export function memoryBreakdown(
   const outputTokens = spec.traffic.outputTokens.value;
   const predicted = predictPerformance(
     {
-      modelId: option.modelId,
-      gpuId: option.gpuId,
-      tensorParallel: option.tensorParallel,
-      gpuCount: option.gpusPerReplica,
-      precision: option.precision,
-      promptTokens,
-      outputTokens,
+      ...deploymentConfigOf(option, spec),
       load: { kind: 'rate', value: Math.max(option.predicted.loadPerReplicaRps, 1e-6) },
     },
     knowledge,

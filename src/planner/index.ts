@@ -30,6 +30,7 @@ export type {
 export {
   BALANCED_WEIGHTS,
   DEFAULT_TOP,
+  deploymentConfigOf,
   describeShape,
   explainMiss,
   gpusPerReplicaOf,

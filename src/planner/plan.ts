@@ -176,7 +176,7 @@ function batchEstimate(
   const job = spec.batch?.value;
   if (!job) return null;
   const itemsPerReplica = Math.ceil(job.itemsPerDay / replicas);
-  const result = predictBatch({ ...configOf(shape, spec), requests: itemsPerReplica }, knowledge);
+  const result = predictBatch({ ...deploymentConfigOf(shape, spec), requests: itemsPerReplica }, knowledge);
   if (!result.ok) return null;
   const makespanHours = result.prediction.makespanSec / 3600;
   return {
@@ -312,7 +312,8 @@ function contextOf(spec: DeploymentSpec, knowledge: Knowledge): Context {
   };
 }
 
-function configOf(shape: OptionShape, spec: DeploymentSpec) {
+/** The deployment the planner predicts for a shape under the spec's traffic; a load is added per question asked. */
+export function deploymentConfigOf(shape: OptionShape, spec: DeploymentSpec) {
   return {
     modelId: shape.modelId,
     gpuId: shape.gpuId,
@@ -341,7 +342,7 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   };
   const peak = spec.traffic.peakQps.value;
   const result = sizeReplicas(
-    configOf(shape, spec),
+    deploymentConfigOf(shape, spec),
     slo,
     peak,
     SLO_CAPACITY_SHARE,
@@ -437,7 +438,7 @@ function identityOf(option: SizedOption) {
 function describeOption(option: SizedOption, context: Context): PlannedOption {
   const { spec, slo, knowledge } = context;
   const predicted = predictPerformance(
-    { ...configOf(option, spec), load: { kind: 'rate', value: option.loadPerReplicaRps } },
+    { ...deploymentConfigOf(option, spec), load: { kind: 'rate', value: option.loadPerReplicaRps } },
     knowledge,
   );
   // sizeShape prepared the same deployment, so the prediction cannot fail here.

@@ -10,6 +10,7 @@ import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import {
   DEFAULT_FACTORS,
+  deploymentConfigOf,
   type PlannedOption,
   planDeployment,
   predictPerformance,
@@ -122,17 +123,7 @@ describe.each([
     (_, spec) => {
       const p95sAt = (option: PlannedOption, rate: number) => {
         const result = predictPerformance(
-          {
-            modelId: option.modelId,
-            gpuId: option.gpuId,
-            gpuCount: option.gpusPerReplica,
-            tensorParallel: option.tensorParallel,
-            precision: option.precision,
-            promptTokens: spec.traffic.promptTokens.value,
-            outputTokens: spec.traffic.outputTokens.value,
-            prefixShare: spec.traffic.prefixShare?.value ?? 0,
-            load: { kind: 'rate', value: rate },
-          },
+          { ...deploymentConfigOf(option, spec), load: { kind: 'rate', value: rate } },
           fresh(knowledge),
         );
         if (!result.ok) throw new Error(result.reason);

@@ -5,6 +5,7 @@ import { USE_CASE_IDS } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import type { PlannedOption } from '../../src/planner/index.js';
 import {
+  deploymentConfigOf,
   describeShape,
   HOURS_PER_MONTH,
   LATENCY_PRIORITY_COST_CAP,
@@ -441,13 +442,7 @@ describe('the planned engine', () => {
     for (const option of plan.recommendations) {
       const predicted = predictPerformance(
         {
-          modelId: option.modelId,
-          gpuId: option.gpuId,
-          gpuCount: option.gpusPerReplica,
-          tensorParallel: option.tensorParallel,
-          precision: option.precision,
-          promptTokens: spec.traffic.promptTokens.value,
-          outputTokens: spec.traffic.outputTokens.value,
+          ...deploymentConfigOf(option, spec),
           load: { kind: 'rate', value: option.predicted.loadPerReplicaRps },
         },
         knowledge,
