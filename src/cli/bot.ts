@@ -7,6 +7,7 @@ import { createLogger } from '../log/index.js';
 import { createMetrics } from '../metrics/index.js';
 import { calibrationOf } from '../planner/index.js';
 import { startSlackBot } from '../slack/app.js';
+import { chartLinksOf } from '../slack/charts.js';
 import { createHandlerDeps } from '../slack/deps.js';
 import { dryRunPreview, kubeClients } from '../worker/index.js';
 import type { DeployQueueClient } from '../worker/queue-client.js';
@@ -54,6 +55,7 @@ export async function botCommand(io: CliIo, stop?: Promise<unknown>): Promise<vo
       log,
       settings: config,
       manifestPreview: optionManifestPreview(config),
+      charts: chartLinksOf(slack),
       planning,
       ...secondOpinionOf(context),
     });

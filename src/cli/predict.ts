@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { chartPng, measuredLevels, predictedCurve } from '../chart/index.js';
+import { chartPng, configurationChart } from '../chart/index.js';
 import type { Knowledge, Model, Precision } from '../knowledge/catalog.js';
 import { USE_CASE_IDS } from '../knowledge/catalog.js';
 import { importedModel } from '../knowledge/hf-config.js';
@@ -208,14 +208,12 @@ export async function predictCommand(context: CliContext, options: PredictComman
         : `\nHighest rate within the given SLOs: ${maxRpsWithinSlo.toFixed(2)} req/s`);
     writeLine(context.io.stdout, options.json ? JSON.stringify(json) : text);
     if (options.chart !== undefined) {
-      const measured = measuredLevels(config, knowledge.benchmarks);
-      const png = chartPng({
-        title: `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}`,
-        subtitle: `${options.promptTokens} → ${options.outputTokens} tokens per request · one replica · prediction basis: ${result.prediction.basis} · ${measured.length} measured points`,
-        predicted: predictedCurve(config, knowledge, Math.max(0, ...measured.map((m) => m.requestsPerSec))),
-        measured,
-        slo: { ttftP95Ms: options.sloTtftMs ?? null, itlP95Ms: options.sloItlMs ?? null },
-      });
+      const png = chartPng(
+        configurationChart(config, knowledge, {
+          basis: result.prediction.basis,
+          slo: { ttftP95Ms: options.sloTtftMs ?? null, itlP95Ms: options.sloItlMs ?? null },
+        }),
+      );
       await writeFile(options.chart, png);
       // Stdout stays the prediction alone (--json readers parse it); the note goes where progress goes.
       writeLine(context.io.stderr, `Chart written to ${options.chart}`);

@@ -58,6 +58,13 @@ export const ConfigSchema = z.object({
       /** Web API base URL; only tests and proxies change it. */
       apiUrl: z.url().optional(),
       port: z.number().int().min(1).max(65535),
+      /** Where Slack reaches the bot's HTTP server from outside; set: Details shows the chart from there. */
+      publicUrl: z
+        .url({
+          protocol: /^https?$/,
+          error: 'must be an http:// or https:// URL, e.g. https://compass.example.com',
+        })
+        .optional(),
     })
     .optional(),
   /** Prometheus that scrapes the deployments' vLLM pods; absent means SLO monitoring is off and says so. */
@@ -151,6 +158,7 @@ export const ENV_NAMES: Record<string, string> = {
   'slack.appToken': 'SLACK_APP_TOKEN',
   'slack.apiUrl': 'SLACK_API_URL',
   'slack.port': 'PORT',
+  'slack.publicUrl': 'COMPASS_PUBLIC_URL',
   prometheusUrl: 'PROMETHEUS_URL',
   'deploy.contexts': 'DEPLOY_CONTEXTS',
   'deploy.namespaces': 'DEPLOY_NAMESPACES',
@@ -274,6 +282,7 @@ export function loadConfig(env: Env = process.env): Config {
           appToken: text('SLACK_APP_TOKEN'),
           apiUrl: text('SLACK_API_URL'),
           port: integer(text('PORT')) ?? 3000,
+          publicUrl: text('COMPASS_PUBLIC_URL'),
         }
       : undefined,
     prometheusUrl: text('PROMETHEUS_URL'),

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalRequest } from '../approval/schema.js';
+import type { ChartRef } from '../chart/link.js';
+import type { LoadChart } from '../chart/render.js';
 import type { MessageKind } from '../classify/index.js';
 import { asksAboutSlos, PLANNING_KINDS } from '../classify/index.js';
 import type { Database } from '../db/client.js';
@@ -48,6 +50,8 @@ export interface ConversationServiceDeps {
   supersedeRequests?: (conversationId: string, reason: string) => Promise<ApprovalRequest[]>;
   /** The manifests an option would deploy, for its Details modal. */
   manifestPreview?: (conversationId: string, option: PlannedOption, spec: DeploymentSpec) => string;
+  /** A public link to an option's chart PNG, for its Details modal; absent when the bot has no public URL. */
+  chartUrl?: (ref: ChartRef) => string;
   /** What kind a message is when the rules are not sure (the LLM pass, where one is configured); null: no opinion. */
   secondOpinion?: (text: string) => Promise<MessageKind | null>;
 }
@@ -120,6 +124,8 @@ export interface ConversationService {
 
   /** The Details modal of one option (it repeats the prediction: open a loading view first). */
   optionDetails(key: ThreadKey, optionId: string | undefined): Promise<ViewAnswer | undefined>;
+  /** The load chart of one option of a conversation (it predicts a curve); undefined when either is gone. */
+  optionChart(ref: ChartRef): Promise<LoadChart | undefined>;
 
   /** The what-if modal on one option: a new what-if in the database, its id in the view. */
   startWhatIf(key: ThreadKey, optionId: string | undefined): Promise<ViewAnswer | undefined>;
@@ -154,6 +160,7 @@ export function createConversationService({
   planning = createInlinePool(),
   supersedeRequests,
   manifestPreview,
+  chartUrl,
   secondOpinion,
 }: ConversationServiceDeps): ConversationService {
   /** The message's kind: the rules, or where they are not sure, the second opinion when it has one. */
@@ -354,10 +361,22 @@ export function createConversationService({
       const { conversation, option, spec } = found;
       const details = await planning.run('details', knowledge(), option, spec, conversation.options);
       const preview = manifestPreview?.(conversation.id, option, spec);
+      const chart = chartUrl?.({ conversationId: conversation.id, optionId: option.id });
       return {
         ok: true,
-        view: optionDetailsView(details, preview === undefined ? {} : { manifestPreview: preview }),
+        view: optionDetailsView(details, {
+          conversationId: conversation.id,
+          ...(preview !== undefined && { manifestPreview: preview }),
+          ...(chart !== undefined && { chartUrl: chart }),
+        }),
       };
+    },
+
+    async optionChart(ref) {
+      const conversation = await store.findById(ref.conversationId);
+      const option = conversation && findOption(conversation, ref.optionId);
+      if (!option || !conversation.spec) return undefined;
+      return planning.run('chart', knowledge(), option, conversation.spec);
     },
 
     async startWhatIf(key, optionId) {

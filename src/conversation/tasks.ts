@@ -1,3 +1,4 @@
+import { optionChart } from '../chart/option.js';
 import type { Intent } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
@@ -27,6 +28,8 @@ export const planningTasks = {
     const notice = `The spec changed meanwhile and the form no longer fits: ${problems.join(' ')}`;
     return { data: current, messages: [], replies: [{ message: noticeBlocks(notice), ephemeral: true }] };
   },
+  chart: (knowledge: Knowledge, option: PlannedOption, spec: DeploymentSpec) =>
+    optionChart(option, spec, knowledge),
   details: (knowledge: Knowledge, option: PlannedOption, spec: DeploymentSpec, ranked: PlannedOption[]) =>
     detailsOf(option, spec, ranked, knowledge),
   whatIf: (knowledge: Knowledge, spec: DeploymentSpec, baseline: PlannedOption, overrides: WhatIfOverrides) =>

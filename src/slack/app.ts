@@ -15,6 +15,7 @@ import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Inbox } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import type { CompassMetrics } from '../metrics/index.js';
+import { chartRoute } from './charts.js';
 import type { HandlerDeps } from './handlers.js';
 import { registerHandlers } from './handlers.js';
 import type { Installation, ViewSeal } from './trust.js';
@@ -269,8 +270,9 @@ export async function startSlackBot(
     logger,
     clientOptions,
   };
-  // Probes (Kubernetes, docker compose) read /healthz, and Prometheus /metrics, on PORT in either mode: Bolt's
-  // Socket Mode receiver serves custom routes on an HTTP server of its own at installerOptions.port.
+  // Probes (Kubernetes, docker compose) read /healthz, Prometheus /metrics, and Slack the Details charts
+  // (/charts/…), on PORT in either mode: Bolt's Socket Mode receiver serves custom routes on an HTTP server of its
+  // own at installerOptions.port.
   const customRoutes = [
     {
       path: '/healthz',
@@ -293,6 +295,7 @@ export async function startSlackBot(
           },
         ]
       : []),
+    ...(deps.charts ? [chartRoute(deps.charts, deps.service, deps.log)] : []),
   ];
   const app =
     settings.mode === 'socket'

@@ -2,6 +2,7 @@ import type { ApprovalSettings } from '../approval/service.js';
 import { createApprovalService } from '../approval/service.js';
 import type { ApprovalStore } from '../approval/store.js';
 import { createApprovalStore } from '../approval/store.js';
+import type { ChartLinks, ChartRef } from '../chart/link.js';
 import type { ConversationServiceDeps, ExtractIntent } from '../conversation/service.js';
 import { createConversationService } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
@@ -30,12 +31,14 @@ export function createHandlerDeps(options: {
     inbox?: InboxSettings;
   };
   manifestPreview?: ConversationServiceDeps['manifestPreview'];
+  /** Signed links to option charts (COMPASS_PUBLIC_URL set): Details shows the chart, the bot serves it. */
+  charts?: ChartLinks | undefined;
   /** Where plans run; in this thread when absent. */
   planning?: ConversationServiceDeps['planning'];
   /** The LLM's opinion on messages the classifier's rules are not sure of. */
   secondOpinion?: ConversationServiceDeps['secondOpinion'];
 }): HandlerDeps & { store: ConversationStore; approvalStore: ApprovalStore } {
-  const { db, knowledge, extract, log, settings } = options;
+  const { db, knowledge, extract, log, settings, charts } = options;
   const store = createConversationStore(db);
   const approvalStore = createApprovalStore(db);
   const service = createConversationService({
@@ -46,6 +49,7 @@ export function createHandlerDeps(options: {
     supersedeRequests: approvalStore.supersedeOpen,
     ...(options.planning && { planning: options.planning }),
     ...(options.manifestPreview && { manifestPreview: options.manifestPreview }),
+    ...(charts && { chartUrl: (ref: ChartRef) => charts.url(ref, Date.now()) }),
     ...(options.secondOpinion && { secondOpinion: options.secondOpinion }),
   });
   const approvals = createApprovalService({ store: approvalStore, conversations: store, settings, log });
@@ -64,5 +68,6 @@ export function createHandlerDeps(options: {
     approvalStore,
     monitoring,
     subcommands: monitoringSubcommands(monitoring),
+    ...(charts && { charts }),
   };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { App, BlockAction, ButtonAction, KnownEventFromType, types, webApi } from '@slack/bolt';
 import type { ApprovalService } from '../approval/service.js';
+import type { ChartLinks } from '../chart/link.js';
 import { didYouMean } from '../classify/index.js';
 import { createKeyedQueue } from '../conversation/queue.js';
 import type { ThreadKey } from '../conversation/schema.js';
@@ -50,6 +51,8 @@ export interface HandlerDeps {
   subcommands?: Record<string, Subcommand>;
   /** The Refresh button of SLO summaries. */
   monitoring?: MonitoringControls;
+  /** Signed chart links the HTTP server answers (COMPASS_PUBLIC_URL set). */
+  charts?: ChartLinks;
 }
 
 /** Where a subcommand was typed and by whom; its answer goes back to that user. */
@@ -404,7 +407,7 @@ export function registerHandlers(
     },
   );
 
-  registerModalHandlers(app, service, replies);
+  registerModalHandlers(app, service, replies, log);
   registerApprovalHandlers(app, approvals, replies, log, deploys?.approved, deploys?.preview);
   if (deploys) registerDeployHandlers(app, deploys, approvals?.policy, replies, log);
   if (deploys?.benchmarks)

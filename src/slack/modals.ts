@@ -2,14 +2,16 @@ import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { ThreadKey } from '../conversation/schema.js';
 import { DM_PANE, replyThreadTs } from '../conversation/schema.js';
 import type { ConversationService, ViewAnswer, WhatIfCheck } from '../conversation/service.js';
+import type { Logger } from '../log/index.js';
 import { WhatIfPrefill } from '../monitor/advice.js';
 import { MONITOR_ACTION } from '../monitor/blocks.js';
 import { ACTION, VIEW } from './blocks/actions.js';
-import { loadingView, noticeView } from './blocks/details.js';
+import { loadingView, noticeView, withoutImages } from './blocks/details.js';
 import { noticeBlocks } from './blocks/dialogue.js';
 import type { InputState } from './blocks/form.js';
 import { formValuesOf } from './blocks/form.js';
 import type { SlackView } from './blocks/kit.js';
+import { pngOf, postChartInThread } from './charts.js';
 import { isDirect } from './context.js';
 import type { Replies } from './replies.js';
 
@@ -81,7 +83,12 @@ function prefillOf(value: string | undefined): WhatIfPrefill | undefined {
  * The modals of a conversation: Edit spec, Details, and the what-if with Compare and Use this. Each handler
  * acknowledges first; views open within the trigger's life (a loading view when the planner must answer first).
  */
-export function registerModalHandlers(app: App, service: ConversationService, replies: Replies): void {
+export function registerModalHandlers(
+  app: App,
+  service: ConversationService,
+  replies: Replies,
+  log: Logger,
+): void {
   /** A view from `produce`, "expired" when it finds nothing, an apology (logged) when it fails. */
   async function viewOf(
     title: string,
@@ -143,7 +150,52 @@ export function registerModalHandlers(app: App, service: ConversationService, re
       if (!answer) return noticeView('Option details', NO_CONVERSATION);
       return answer.ok ? answer.view : noticeView('Option details', answer.message.text);
     });
-    await client.views.update({ view_id: viewId, view: replies.view(view, body.user.id) });
+    try {
+      await client.views.update({ view_id: viewId, view: replies.view(view, body.user.id) });
+    } catch (error) {
+      // Slack downloads an image block before it accepts the view: when it cannot reach COMPASS_PUBLIC_URL, the
+      // details show without the picture (its link stays, for users who can reach it) rather than not at all.
+      const pictureless = withoutImages(view);
+      if (pictureless === view) throw error;
+      log.warn(
+        { event: 'slack.chart_image_refused', err: error },
+        'Slack could not fetch the Details chart; check that COMPASS_PUBLIC_URL reaches the bot from the internet',
+      );
+      await client.views.update({ view_id: viewId, view: replies.view(pictureless, body.user.id) });
+    }
+  });
+
+  // Post chart in thread: modals cannot show a file of their own, so the chart goes in the conversation's thread,
+  // with a notice on top of the modal (a failure is told the same way).
+  app.action<Press>(ACTION.postChart, async ({ ack, body, action, client }) => {
+    await ack();
+    const conversationId = body.view?.private_metadata ?? '';
+    const optionId = action.value ?? '';
+    const notice = (view: SlackView) =>
+      client.views.push({ trigger_id: body.trigger_id, view: replies.view(view, body.user.id) });
+    try {
+      const key = await service.threadOf(conversationId);
+      const chart = key && (await service.optionChart({ conversationId, optionId }));
+      if (!key || !chart) {
+        await notice(noticeView('Chart', key ? 'That option is no longer in the plan.' : NO_CONVERSATION));
+        return;
+      }
+      await postChartInThread(
+        client,
+        { channel: key.channelId, threadTs: key.threadTs },
+        {
+          comment: `<@${body.user.id}> asked for the chart of ${chart.title}.`,
+          png: await pngOf(chart),
+          filename: 'compass-chart.png',
+          title: chart.title,
+        },
+      );
+      await notice(noticeView('Chart', 'The chart is posted in the thread.'));
+    } catch (error) {
+      await notice(
+        replies.failure('slack.post_chart_failed', { conversationId, optionId }, error).view,
+      ).catch(() => {});
+    }
   });
 
   app.action<Press>(ACTION.whatIf, async ({ ack, body, action, client }) => {

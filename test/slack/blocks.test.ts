@@ -228,7 +228,10 @@ describe('recommendations', () => {
       kvTokens: 428_000,
       concurrentRequests: 213,
     };
-    const details = optionDetailsView({ option, spec: plan.spec, rank: 2, ranked: 5, memory });
+    const details = optionDetailsView(
+      { option, spec: plan.spec, rank: 2, ranked: 5, memory },
+      { conversationId: 'c-1' },
+    );
     const shown = renderAsText(details).text;
     expect(shown).toMatch(/TTFT p50 \/ p95: [\d.]+ m?s \/ [\d.]+ m?s ±\d+% ✓ target 500 ms/);
     // The ± is explained: where the band comes from and how many held-out comparisons it rests on.
@@ -245,13 +248,35 @@ describe('recommendations', () => {
     expect(shown).toContain(option.id);
     expect(validateView(details)).toEqual([]);
     expect(JSON.stringify(details)).not.toContain('manifest_preview');
+    // Without a public URL the chart is a button that posts it in the thread; the modal names its conversation.
+    expect(details.private_metadata).toBe('c-1');
+    expect(details.blocks.some((block) => block.type === 'image')).toBe(false);
+    expect(renderAsText(details).choices).toContainEqual(
+      expect.objectContaining({ actionId: ACTION.postChart, value: option.id }),
+    );
+  });
+
+  it('Details shows the chart as an image when the bot serves it publicly, with its button still there', () => {
+    const option = plan.recommendations[0]!;
+    const chartUrl = 'https://compass.example.com/charts/abc.def.png';
+    const view = optionDetailsView(
+      { option, spec: plan.spec, rank: 1, ranked: 5, memory: null },
+      { conversationId: 'c-1', chartUrl },
+    );
+    expect(view.blocks).toContainEqual(expect.objectContaining({ type: 'image', image_url: chartUrl }));
+    expect(renderAsText(view).text).toContain(`Open the chart full size (${chartUrl})`);
+    expect(renderAsText(view).choices.map((choice) => choice.actionId)).toContain(ACTION.postChart);
+    expect(validateView(view)).toEqual([]);
+    expect(
+      validateView({ ...view, blocks: [{ type: 'image', image_url: 'file:///etc/passwd', alt_text: 'x' }] }),
+    ).toEqual(['blocks[0] (image).image_url: must be an http(s) URL']);
   });
 
   it('Details keeps a named slot for the manifest preview a later release fills', () => {
     const option = plan.recommendations[0]!;
     const view = optionDetailsView(
       { option, spec: plan.spec, rank: null, ranked: 5, memory: null },
-      { manifestPreview: 'apiVersion: apps/v1\nkind: Deployment\n'.repeat(200) },
+      { conversationId: 'c-1', manifestPreview: 'apiVersion: apps/v1\nkind: Deployment\n'.repeat(200) },
     );
     expect(
       view.blocks.find((block) => 'block_id' in block && block.block_id === MANIFEST_PREVIEW_BLOCK),

@@ -155,10 +155,14 @@ const CASES: Record<string, () => (SlackMessage | SlackView)[]> = {
     blocks.rejectView(request({ option: monster }), reason),
   ],
   optionDetailsView: () => [
-    blocks.optionDetailsView({ option, spec, rank: 1, ranked: 5, memory }),
+    blocks.optionDetailsView({ option, spec, rank: 1, ranked: 5, memory }, { conversationId: 'c-1' }),
     blocks.optionDetailsView(
       { option: monster, spec, rank: null, ranked: 5, memory: null },
-      { manifestPreview: long },
+      {
+        conversationId: 'c-1',
+        manifestPreview: long,
+        chartUrl: `https://compass.example.com/${'x'.repeat(500)}`,
+      },
     ),
   ],
   noticeView: () => [blocks.noticeView('Option details', 'Gone.'), blocks.noticeView(long, long)],
@@ -319,7 +323,7 @@ describe('validateView', () => {
           label: { type: 'plain_text', text: 'T' },
           element: { type: 'plain_text_input', action_id: 't', max_length: 5, initial_value: 'toolong' },
         },
-        { type: 'image' },
+        { type: 'video' },
       ],
     });
     expect(problems).toEqual([
@@ -335,7 +339,7 @@ describe('validateView', () => {
       ]).flat(),
       'blocks[2] (input).element.initial_value: must be whole (no decimals allowed)',
       'blocks[3] (input).element.initial_value: longer than 5',
-      'blocks[4] (image): image blocks are not allowed in a modal',
+      'blocks[4] (video): video blocks are not allowed in a modal',
       'blocks: block_id values must be unique',
       'submit: required when the view has input blocks',
     ]);

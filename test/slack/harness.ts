@@ -10,6 +10,7 @@ import { openKnowledgeBase } from '../../src/knowledge/open.js';
 import type { Logger } from '../../src/log/index.js';
 import type { SlackBot } from '../../src/slack/app.js';
 import { EVENTS_PATH, startSlackBot } from '../../src/slack/app.js';
+import { chartLinksOf } from '../../src/slack/charts.js';
 import type { DeployControls } from '../../src/slack/deploys.js';
 import { createHandlerDeps } from '../../src/slack/deps.js';
 import type { Delivery, SlackStandIn, StoredView, ViewInputs } from '../standins/slack.js';
@@ -23,6 +24,7 @@ import {
   viewSubmissionBody,
 } from '../standins/slack.js';
 import { capturedLogger } from '../support/log.js';
+import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -126,9 +128,14 @@ export async function startHarness(
     deploy?: DeployConfig;
     /** The deploy buttons' and `/compass status`'s edge, on the bot's database. */
     deploys?: (db: Database, log: Logger) => DeployControls;
+    /** COMPASS_PUBLIC_URL: 'self' for the bot's own address (a fixed port), or any URL; unset by default. */
+    publicUrl?: string;
   } = {},
 ): Promise<BotHarness> {
   const testDb: TestDatabase = await createTestDatabase();
+  // The public URL must be known before the bot listens, so a bot serving its own charts gets a port up front.
+  const port = options.publicUrl === 'self' ? await freePort() : 0;
+  const publicUrl = options.publicUrl === 'self' ? `http://127.0.0.1:${port}` : options.publicUrl;
   const slack = await startSlackStandIn();
   slack.setUsergroup(GROUP, [GROUP_MEMBER]);
   const { log, lines, text } = capturedLogger();
@@ -150,6 +157,14 @@ export async function startHarness(
       if (extractionDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, extractionDelayMs));
       return extractIntent(text, knowledge);
     };
+    const slackSettings: SlackSettings = {
+      mode: 'http',
+      botToken: slack.botToken,
+      signingSecret: SIGNING_SECRET,
+      apiUrl: slack.apiUrl,
+      port,
+      ...(publicUrl && { publicUrl }),
+    };
     const deps = createHandlerDeps({
       db: kb.database.db,
       knowledge: () => knowledge,
@@ -160,15 +175,9 @@ export async function startHarness(
         deploy: settings.deploy,
         manifests: loadConfig({}).manifests,
       }),
+      charts: chartLinksOf(slackSettings),
     });
     store = deps.store;
-    const slackSettings: SlackSettings = {
-      mode: 'http',
-      botToken: slack.botToken,
-      signingSecret: SIGNING_SECRET,
-      apiUrl: slack.apiUrl,
-      port: 0,
-    };
     bot = await startSlackBot(slackSettings, {
       ...deps,
       ...(options.deploys && { deploys: options.deploys(kb.database.db, log) }),

@@ -109,6 +109,16 @@ export interface SlackStandIn extends RunningServer {
   said(message: PostedMessage & { user: string }): void;
   /** Files shared with files.completeUploadExternal (what files.uploadV2 ends with), in order. */
   files: SharedFile[];
+  /** Every image a view's image block pointed at, as this stand-in fetched it (Slack fetches them itself), in order. */
+  images: FetchedImage[];
+}
+
+/** An image block's image_url as Slack fetches it when a view is opened, pushed or updated. */
+export interface FetchedImage {
+  url: string;
+  status: number;
+  contentType: string | null;
+  bytes: Buffer;
 }
 
 /**
@@ -460,6 +470,35 @@ export async function startSlackStandIn(
   /** Uploads reserved by files.getUploadURLExternal, by file id; bytes once POSTed to the upload URL. */
   const uploads = new Map<string, { filename: string; length: number; bytes: Buffer | null }>();
   const files: SharedFile[] = [];
+  const images: FetchedImage[] = [];
+
+  /**
+   * Slack fetches every image_url of a view before it accepts the view, and refuses one it cannot download as an
+   * image (for messages it answers invalid_blocks, "downloading image failed"); the stand-in does the same.
+   */
+  async function unfetchableImage(view: unknown): Promise<Record<string, unknown> | undefined> {
+    const blocks = (view as { blocks?: { type?: string; image_url?: string }[] } | undefined)?.blocks ?? [];
+    for (const [at, block] of blocks.entries()) {
+      if (block.type !== 'image' || typeof block.image_url !== 'string') continue;
+      const fetched = await fetch(block.image_url).then(
+        async (reply) => ({
+          url: block.image_url!,
+          status: reply.status,
+          contentType: reply.headers.get('content-type'),
+          bytes: Buffer.from(await reply.arrayBuffer()),
+        }),
+        () => ({ url: block.image_url!, status: 0, contentType: null, bytes: Buffer.alloc(0) }),
+      );
+      images.push(fetched);
+      if (fetched.status !== 200 || !fetched.contentType?.startsWith('image/'))
+        return {
+          ok: false,
+          error: 'invalid_blocks',
+          errors: [`downloading image failed [json-pointer:/blocks/${at}/image_url]`],
+        };
+    }
+    return undefined;
+  }
 
   function completeUpload(args: Record<string, unknown>): Record<string, unknown> {
     const listed = (typeof args.files === 'string' ? JSON.parse(args.files) : args.files) as
@@ -625,7 +664,8 @@ export async function startSlackStandIn(
       return json(response, 200, { ok: true, url: sockets.url });
     }
     if (token !== botToken) return json(response, 200, { ok: false, error: 'invalid_auth' });
-    call.result = answer(method, args);
+    call.result =
+      (method.startsWith('views.') && (await unfetchableImage(args.view))) || answer(method, args);
     json(response, 200, call.result);
   }
 
@@ -663,6 +703,7 @@ export async function startSlackStandIn(
     },
     apiUrl: `${server.url}/api/`,
     files,
+    images,
     botToken,
     appToken,
     socketConnected: sockets.connected,

@@ -11,6 +11,8 @@ export const ACTION = {
   /** In the what-if modal; its private_metadata names the what-if. */
   compareScenario: 'compass_compare_scenario',
   useScenario: 'compass_use_scenario',
+  /** In the Details modal (private_metadata: the conversation id); value: the option id. */
+  postChart: 'compass_post_chart',
   /** value: the approval request id. */
   approve: 'compass_approve',
   reject: 'compass_reject',
@@ -28,6 +30,6 @@ export const VIEW = {
   requestDeploy: 'compass_deploy_request_form',
   /** private_metadata: the approval request id. */
   reject: 'compass_reject_form',
-  /** Views without inputs: details, loading, notices. */
+  /** Views without inputs: details (private_metadata: the conversation id), loading, notices. */
   info: 'compass_info_view',
 } as const;

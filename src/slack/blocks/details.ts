@@ -2,10 +2,22 @@ import { plusMinusPercent } from '../../planner/error-bands.js';
 import { describeNode } from '../../planner/node-fit.js';
 import type { PlannedOption } from '../../planner/plan.js';
 import type { DeploymentSpec } from '../../spec/schema.js';
-import { VIEW } from './actions.js';
+import { ACTION, VIEW } from './actions.js';
 import { BASIS_LABEL, check, count, ms, rps, usdHourly, usdMonthly } from './format.js';
 import type { SlackView, ViewBlock } from './kit.js';
-import { clip, context, divider, fieldSections, header, LIMITS, modal, section } from './kit.js';
+import {
+  actions,
+  button,
+  clip,
+  context,
+  divider,
+  fieldSections,
+  header,
+  image,
+  LIMITS,
+  modal,
+  section,
+} from './kit.js';
 import { gpuLabel, modelLabel } from './recommendations.js';
 
 const LIMIT_WORDS: Record<PlannedOption['limitedBy'], string> = {
@@ -60,14 +72,31 @@ function memoryLines(memory: MemoryBreakdown): string {
   ].join('\n');
 }
 
+/** What the chart shows, for screen readers and wherever the image cannot load. */
+export const CHART_ALT_TEXT =
+  'TTFT p95, ITL p95 and throughput against the request rate: predicted line, measured points, SLO bands';
+
+/** The Details modal's chart: the image where the bot serves it publicly, and always a button to post it. */
+function chartBlocks(optionId: string, chartUrl: string | undefined): ViewBlock[] {
+  const post = actions(button('Post chart in thread', ACTION.postChart, optionId));
+  if (chartUrl === undefined)
+    return [section('*Latency and throughput against load*\nPost the chart in the thread to see it.'), post];
+  return [
+    image(chartUrl, CHART_ALT_TEXT, 'Latency and throughput against load (one replica)'),
+    context(`<${chartUrl}|Open the chart full size> (the link works for an hour)`),
+    post,
+  ];
+}
+
 /**
  * Everything the planner knows about one option: the full prediction and its basis, costs per hour, month and
- * million tokens, the memory breakdown, and why it ranks where it does. `manifestPreview` fills the slot a later
- * release uses for the rendered manifest.
+ * million tokens, the memory breakdown, why it ranks where it does, and its latency-against-load chart. The modal's
+ * private_metadata is the conversation (the chart button's thread). `manifestPreview` fills the slot for the
+ * rendered manifest; `chartUrl` is the chart's public link, when the bot has one.
  */
 export function optionDetailsView(
   details: OptionDetails,
-  slots: { manifestPreview?: string } = {},
+  slots: { conversationId: string; manifestPreview?: string; chartUrl?: string },
 ): SlackView {
   const { option, spec } = details;
   const { predicted } = option;
@@ -99,6 +128,8 @@ export function optionDetailsView(
       details.memory ? memoryLines(details.memory) : '*Memory per GPU*\nNot available for this option.',
     ),
     section(`${standing}\n${option.rationale || 'No rationale recorded.'}`),
+    divider(),
+    ...chartBlocks(option.id, slots.chartUrl),
   ];
   if (slots.manifestPreview !== undefined) {
     blocks.push(
@@ -111,7 +142,19 @@ export function optionDetailsView(
     );
   }
   blocks.push(context(`Option id \`${option.id}\``));
-  return modal({ callbackId: VIEW.info, title: 'Option details', close: 'Close', blocks });
+  return modal({
+    callbackId: VIEW.info,
+    title: 'Option details',
+    close: 'Close',
+    privateMetadata: slots.conversationId,
+    blocks,
+  });
+}
+
+/** The view without its image blocks (for when Slack cannot fetch them); the same view when it has none. */
+export function withoutImages(view: SlackView): SlackView {
+  const blocks = view.blocks.filter((block) => block.type !== 'image');
+  return blocks.length === view.blocks.length ? view : { ...view, blocks };
 }
 
 /** A view without inputs: a loading placeholder, a refusal, a confirmation. */

@@ -47,8 +47,15 @@ export interface ActionsBlock {
   type: 'actions';
   elements: ButtonElement[];
 }
+/** An image Slack fetches from `image_url` itself: the URL must be publicly reachable. */
+export interface ImageBlock {
+  type: 'image';
+  image_url: string;
+  alt_text: string;
+  title?: PlainText;
+}
 
-export type Block = HeaderBlock | SectionBlock | ContextBlock | DividerBlock | ActionsBlock;
+export type Block = HeaderBlock | SectionBlock | ContextBlock | DividerBlock | ActionsBlock | ImageBlock;
 
 /** A message: Block Kit plus the plain-text fallback Slack shows in notifications and screen readers. */
 export interface SlackMessage {
@@ -193,6 +200,21 @@ export function button(
   if (value !== undefined) element.value = clip(value, LIMITS.buttonValue);
   if (style) element.style = style;
   return element;
+}
+
+export class ImageUrlTooLongError extends Error {
+  constructor(length: number) {
+    super(`image_url of ${length} characters exceeds Slack's ${LIMITS.imageUrl}`);
+    this.name = 'ImageUrlTooLongError';
+  }
+}
+
+/** An image block; a URL Slack would refuse is an error, not clipped (a clipped URL fetches nothing). */
+export function image(url: string, altText: string, title?: string): ImageBlock {
+  if (url.length > LIMITS.imageUrl) throw new ImageUrlTooLongError(url.length);
+  const block: ImageBlock = { type: 'image', image_url: url, alt_text: clip(altText, LIMITS.imageAltText) };
+  if (title) block.title = plain(title, LIMITS.imageTitle);
+  return block;
 }
 
 export const selectOption = (label: string, value: string): SelectOption => ({

@@ -14,6 +14,9 @@ export const LIMITS = {
   /** Per text element of a context block (the documented limit of a text object is 3000). */
   contextText: 3000,
   actionsElements: 25,
+  imageUrl: 3000,
+  imageAltText: 2000,
+  imageTitle: 2000,
   buttonText: 75,
   buttonValue: 2000,
   actionId: 255,

@@ -90,6 +90,9 @@ export function renderAsText(msg: { blocks: ViewBlock[] }, firstNumber = 1): Ren
       case 'actions':
         lines.push(block.elements.map(offer).join('   '));
         break;
+      case 'image':
+        lines.push(`[image: ${block.alt_text}] ${block.image_url}`);
+        break;
       case 'input':
         lines.push(inputLine(block));
         break;

@@ -12,8 +12,8 @@ const isObject = (value: unknown): value is Json =>
 const length = (text: string) => [...text].length;
 
 const BLOCK_TYPES: Record<Surface, readonly string[]> = {
-  message: ['header', 'section', 'context', 'divider', 'actions'],
-  modal: ['header', 'section', 'context', 'divider', 'actions', 'input'],
+  message: ['header', 'section', 'context', 'divider', 'actions', 'image'],
+  modal: ['header', 'section', 'context', 'divider', 'actions', 'image', 'input'],
 };
 const INPUT_ELEMENTS = ['static_select', 'multi_static_select', 'number_input', 'plain_text_input'];
 const INTERACTIVE_ELEMENTS = ['button', 'static_select', 'multi_static_select'];
@@ -210,6 +210,22 @@ function checker() {
         });
         const ids = elements.map((item: unknown) => (isObject(item) ? item.action_id : undefined));
         check(new Set(ids).size === ids.length, `${where}: action_id values must be unique within the block`);
+        break;
+      }
+      case 'image': {
+        const url = value.image_url;
+        check(
+          typeof url === 'string' && /^https?:\/\/\S+$/.test(url),
+          `${where}.image_url: must be an http(s) URL`,
+        );
+        if (typeof url === 'string') check(length(url) <= LIMITS.imageUrl, `${where}.image_url: too long`);
+        check(
+          typeof value.alt_text === 'string' &&
+            value.alt_text.trim().length > 0 &&
+            length(value.alt_text) <= LIMITS.imageAltText,
+          `${where}.alt_text: required, at most ${LIMITS.imageAltText}`,
+        );
+        if (value.title !== undefined) text(value.title, `${where}.title`, LIMITS.imageTitle, ['plain_text']);
         break;
       }
       case 'input':
