@@ -54,6 +54,20 @@ describe('docker-compose.yml', () => {
     expect(compose.services.bot!.healthcheck!.test.join(' ')).toContain('/healthz');
   });
 
+  it('health-checks every long-running service the others wait for, and starts Compass only on healthy stores', () => {
+    for (const name of ['postgres', 'redis', 'bot', 'simulator'])
+      expect(compose.services[name]!.healthcheck?.test.length ?? 0, name).toBeGreaterThan(1);
+    expect(compose.services.migrate!.depends_on).toMatchObject({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
+    expect(compose.services.worker!.depends_on).toMatchObject({ redis: { condition: 'service_healthy' } });
+    for (const name of ['bot', 'worker'])
+      expect(compose.services[name]!.depends_on).toMatchObject({
+        migrate: { condition: 'service_completed_successfully' },
+      });
+  });
+
   it('k3s names itself k3s in its certificate and gets the Compass image into its containerd', () => {
     const k3s = compose.services.k3s!;
     expect(k3s.command).toContain('--tls-san=k3s');

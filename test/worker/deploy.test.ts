@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MONITOR_QUEUE } from '../../src/monitor/index.js';
 import { APPROVER, CHANNEL, headerOf, STRANGER } from '../slack/harness.js';
+import { freePort } from '../support/ports.js';
 import type { DeployWorld } from './deploy-flow.js';
 import {
   approveDeploy,
@@ -20,10 +21,13 @@ const text = (message: { blocks: unknown[] }) => JSON.stringify(message.blocks);
 describe('from Approve to "deployed" in the thread', () => {
   let world: DeployWorld;
   let worker: ReturnType<typeof runWorker>;
+  let metricsUrl: string;
 
   beforeAll(async () => {
     world = await startDeployWorld();
-    worker = runWorker(workerEnv(world));
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+    worker = runWorker({ ...workerEnv(world), METRICS_PORT: String(metricsPort) });
   });
   afterAll(async () => {
     await worker.stop();
@@ -91,6 +95,13 @@ describe('from Approve to "deployed" in the thread', () => {
     expect(metrics).toMatch(
       new RegExp(`vllm:request_success_total\\{[^}]*model_name="${option.modelId}"[^}]*\\} 1`),
     );
+    // Compass's own /metrics on METRICS_PORT counted the deploy job's outcome (BullMQ reports it just after).
+    const scraped = await world.bot.slack.waitFor(async () => {
+      const text = await (await fetch(metricsUrl)).text();
+      return /^compass_deploy_jobs_total\{outcome="completed"\} 1$/m.test(text) && text;
+    });
+    expect(scraped).not.toMatch(/^compass_deploy_jobs_total\{outcome="failed"\}/m);
+    expect(scraped).toMatch(/^compass_deploy_queue_jobs\{state="active"\} \d+$/m);
   });
 
   it('lists deployments with state, cost and endpoint in /compass status', async () => {
