@@ -6,6 +6,7 @@
  */
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMetrics } from '../../src/metrics/index.js';
 import {
   createMonitorStore,
   MONITOR_QUEUE,
@@ -28,6 +29,10 @@ let store: MonitorStore;
 let queue: Queue;
 let deployment: Deployed;
 const clock = { now: new Date('2026-05-01T08:59:50Z') };
+/** Compass's own metrics, shared by every worker this file starts (as one process's registry would be). */
+const metrics = createMetrics();
+const sample = async (series: string) =>
+  Number(new RegExp(`^${series} (\\d+)$`, 'm').exec(await metrics.registry.metrics())?.[1] ?? 0);
 const running: Monitoring[] = [];
 
 function start(): Monitoring {
@@ -41,6 +46,7 @@ function start(): Monitoring {
     settings,
     now: () => clock.now,
     prefix: world.prefix,
+    metrics,
   });
   running.push(monitoring);
   return monitoring;
@@ -76,6 +82,9 @@ describe('monitoring without Prometheus', () => {
       return posted.length > 0 && posted;
     });
     expect(notice!.text).toMatch(/^Monitoring is off: SLO monitoring needs Prometheus: set PROMETHEUS_URL/);
+    // The job's outcome is counted for Compass's own /metrics (compass_monitor_jobs_total).
+    const firstSummary = 'compass_monitor_jobs_total\\{job="first-summary",outcome="completed"\\}';
+    await world.slack.waitFor(async () => (await sample(firstSummary)) === 1);
     // Posted once, though the job could be added again.
     await monitoring.afterDeployed(deployment.id);
     await sleep(1500);
