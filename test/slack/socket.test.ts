@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ChartLinks } from '../../src/chart/link.js';
+import { chartLinks } from '../../src/chart/link.js';
+import type { SlackSettings } from '../../src/config/index.js';
 import { createInlinePool, observedPool } from '../../src/conversation/pool.js';
 import { createConversationService } from '../../src/conversation/service.js';
+import type { ConversationStore } from '../../src/conversation/store.js';
 import { createConversationStore } from '../../src/conversation/store.js';
 import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../../src/inbox/index.js';
 import { extractIntent } from '../../src/intent/index.js';
@@ -10,6 +14,7 @@ import { createLogger } from '../../src/log/index.js';
 import { createMetrics } from '../../src/metrics/index.js';
 import type { SlackBot } from '../../src/slack/app.js';
 import { startSlackBot } from '../../src/slack/app.js';
+import { chartLinksOf } from '../../src/slack/charts.js';
 import type { SlackStandIn } from '../standins/slack.js';
 import { startSlackStandIn } from '../standins/slack.js';
 import { freePort } from '../support/ports.js';
@@ -22,13 +27,15 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
   let kb: KnowledgeBase;
   let bot: SlackBot;
   let healthPort: number;
+  let store: ConversationStore;
+  let charts: ChartLinks;
 
   beforeAll(async () => {
     testDb = await createTestDatabase();
     slack = await startSlackStandIn();
     const log = createLogger('silent');
     kb = await openKnowledgeBase({ databaseUrl: testDb.url, dataDir: '/nonexistent' }, log);
-    const store = createConversationStore(kb.database.db);
+    store = createConversationStore(kb.database.db);
     const knowledge = kb.knowledge;
     const extract = async (text: string) => extractIntent(text, knowledge);
     const metrics = createMetrics();
@@ -37,19 +44,23 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     );
     const service = createConversationService({ store, knowledge: () => knowledge, extract, log, planning });
     healthPort = await freePort();
+    const settings: SlackSettings = {
+      mode: 'socket',
+      botToken: slack.botToken,
+      appToken: slack.appToken,
+      apiUrl: slack.apiUrl,
+      port: healthPort,
+      publicUrl: `http://127.0.0.1:${healthPort}`,
+    };
+    charts = chartLinksOf(settings)!;
     bot = await startSlackBot(
-      {
-        mode: 'socket',
-        botToken: slack.botToken,
-        appToken: slack.appToken,
-        apiUrl: slack.apiUrl,
-        port: healthPort,
-      },
+      settings,
       {
         service,
         store,
         inbox: createInbox({ store: createInboxStore(kb.database.db), settings: INBOX_DEFAULTS, log }),
         log,
+        charts,
       },
       metrics,
     );
@@ -89,6 +100,21 @@ describe('Slack bot in Socket Mode, against the stand-in’s WebSocket', () => {
     expect(slack.callsOf('chat.postMessage', { thread_ts: ts })[0]!.args.text).toMatch(
       /^Deployment spec: Chatbot/,
     );
+  });
+
+  it('serves the Details chart on PORT too, at links keyed from the app token', async () => {
+    const conversation = (await store.find({
+      teamId: slack.teamId,
+      channelId: 'C1',
+      threadTs: '1700000001.000100',
+    }))!;
+    const ref = { conversationId: conversation.id, optionId: conversation.options[0]!.id };
+    const served = await fetch(charts.url(ref, Date.now()));
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect((await served.arrayBuffer()).byteLength).toBeGreaterThan(10_000);
+    const foreign = chartLinks('a-signing-secret-that-is-not-used', `http://127.0.0.1:${healthPort}`);
+    expect((await fetch(foreign.url(ref, Date.now()))).status).toBe(403);
   });
 
   it('answers /compass help in the acknowledgement', async () => {
