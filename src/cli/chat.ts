@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { MessageKind } from '../classify/index.js';
 import type { ThreadKey } from '../conversation/schema.js';
+import { findOption } from '../conversation/schema.js';
 import type { ConversationService, Lookup, TurnOutcome, ViewAnswer } from '../conversation/service.js';
 import { createConversationService } from '../conversation/service.js';
 import { specFormFields } from '../conversation/spec-form.js';
@@ -9,6 +10,8 @@ import { createConversationStore } from '../conversation/store.js';
 import { whatIfFields } from '../conversation/what-if.js';
 import type { Intent } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
+import type { PlannedOption } from '../planner/plan.js';
+import { deploymentConfigOf } from '../planner/plan.js';
 import { ACTION } from '../slack/blocks/actions.js';
 import { noticeBlocks } from '../slack/blocks/dialogue.js';
 import type { FormField } from '../slack/blocks/form.js';
@@ -23,6 +26,18 @@ import type { CliContext } from './context.js';
 import { withKnowledgeBase } from './context.js';
 import { intentOf, secondOpinionOf } from './extract.js';
 import { writeLine } from './io.js';
+
+/** The `compass predict --chart` command that draws the chart of an option's Details for its spec. */
+export function predictChartCommand(option: PlannedOption, spec: DeploymentSpec): string {
+  const config = deploymentConfigOf(option, spec);
+  return [
+    `compass predict --model ${option.modelId} --gpu ${option.gpuId} --tp ${option.tensorParallel}`,
+    `--gpu-count ${config.gpuCount} --quantization ${option.precision}`,
+    `--prompt-tokens ${config.promptTokens} --output-tokens ${config.outputTokens} --prefix-share ${config.prefixShare}`,
+    `--rate ${Number(Math.max(option.predicted.loadPerReplicaRps, 0.01).toPrecision(3))}`,
+    `--slo-ttft-ms ${spec.slo.ttftP95Ms.value} --slo-itl-ms ${spec.slo.itlP95Ms.value} --chart chart.png`,
+  ].join(' ');
+}
 
 export interface ChatCommandOptions {
   /** Continue (or name) a conversation; a new one each run otherwise. */
@@ -145,6 +160,16 @@ function chatTurns(
       case ACTION.compareScenario: {
         const view = await service.compareWhatIf(choice.value ?? '');
         return { choices: view ? await out.view(view) : [] };
+      }
+      case ACTION.postChart: {
+        const conversation = await store.find(key);
+        const option = conversation && findOption(conversation, choice.value);
+        out.print(
+          option && conversation.spec
+            ? `The same chart, in a file: ${predictChartCommand(option, conversation.spec)}`
+            : 'That option is no longer in the plan.',
+        );
+        return { choices: [] };
       }
       case ACTION.useScenario: {
         const used = await service.useWhatIf(choice.value ?? '', userId);

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chartPng, chartSvg, type LoadChart, measuredLevels, predictedCurve } from '../../src/chart/index.js';
+import { predictChartCommand } from '../../src/cli/chat.js';
 import type { BenchmarkPoint } from '../../src/knowledge/catalog.js';
+import { planDeployment } from '../../src/planner/index.js';
+import { buildSpec } from '../../src/spec/index.js';
+import { catalogKnowledge } from '../conversation/dialogue.js';
+import { intentWith } from '../fixtures/intent.js';
 import { knowledge, L4_LLAMA } from '../simulator/fixtures.js';
 import { cli } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
@@ -120,5 +125,28 @@ describe('compass predict --chart', () => {
     expect(png.width).toBe(1200);
     expect(shareOf(png, PREDICTED_BLUE)).toBeGreaterThan(0.001);
     expect(shareOf(png, BAND_GREEN, 12)).toBeGreaterThan(0.02);
+  }, 120_000);
+
+  it('draws an option’s Details chart from the command `compass chat` prints for its Post chart button', async () => {
+    const known = catalogKnowledge();
+    const spec = buildSpec(intentWith({ useCase: 'chatbot_conversational', users: 1000 }), known.useCases);
+    const option = planDeployment(spec, known).recommendations[0]!;
+    const command = predictChartCommand(option, spec);
+    expect(command).toContain(
+      `--model ${option.modelId} --gpu ${option.gpuId} --tp ${option.tensorParallel}`,
+    );
+    expect(command).toContain(
+      `--slo-ttft-ms ${spec.slo.ttftP95Ms.value} --slo-itl-ms ${spec.slo.itlP95Ms.value}`,
+    );
+    const file = join(mkdtempSync(join(tmpdir(), 'compass-chart-')), 'chart.png');
+    const argv = command
+      .replace(/ chart\.png$/, ` ${file}`)
+      .split(' ')
+      .slice(1);
+    const run = await cli(argv, env);
+    expect(run.code, run.stderr).toBe(0);
+    const png = PNG.sync.read(readFileSync(file));
+    expect([png.width, png.height]).toEqual([1200, 440]);
+    expect(shareOf(png, PREDICTED_BLUE)).toBeGreaterThan(0.001);
   }, 120_000);
 });

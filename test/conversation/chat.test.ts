@@ -47,6 +47,17 @@ describe('compass chat on the embedded database (PGlite)', () => {
     expect(messages.at(-1)).toMatch(/Memory per GPU \([\d.]+ GB\)\n• Weights [\d.]+ GB/);
   });
 
+  it('Post chart in thread in the Details prints the compass predict --chart command that draws the chart', async () => {
+    const input = 'we need an LLM\nno idea\n2\n';
+    const details = printed((await chat(env, input)).stdout).at(-1)!;
+    const button = /\[(\d+)\] Post chart in thread/.exec(details)?.[1];
+    expect(button).toBeDefined();
+    const answer = printed((await chat(env, `${input}${button}\n`)).stdout).at(-1)!;
+    expect(answer).toMatch(
+      /^The same chart, in a file: compass predict --model \S+ --gpu \S+ --tp \d+ .* --chart chart\.png$/,
+    );
+  }, 90_000);
+
   it('Edit spec reads name=value changes from the next line; bad values are named and the form stays open', async () => {
     const { stdout } = await chat(
       env,
