@@ -1,6 +1,6 @@
 /**
- * Accuracy of the planner's physical model against public measurements (data/benchmarks/public-measurements.json and
- * serving-2026-12.json). Run: npx tsx bench/accuracy.ts [--detail] [--bands]
+ * Accuracy of the planner's physical model against public measurements (every serving file in data/benchmarks/, listed in
+ * test/planner/measurements.ts). Run: npx tsx bench/accuracy.ts [--detail] [--bands]
  *
  * The table breaks leave-one-source-out errors down by metric (TTFT mean and p99 apart), GPU family, model class and
  * load region (light, ≥ 70% of capacity, overloaded), and scores overload detection: of the runs that queued without

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 import { mergeMeasurements, PublicMeasurements } from '../../src/planner/public-measurements.js';
 
-export const MEASUREMENT_FILES = ['public-measurements.json', 'serving-2026-12.json'];
+export const MEASUREMENT_FILES = [
+  'public-measurements.json',
+  'serving-2026-12.json',
+  'gpustack-performance-lab.json',
+];
 
 export function allMeasurements(): PublicMeasurements {
   return mergeMeasurements(
