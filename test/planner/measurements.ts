@@ -8,6 +8,8 @@ export const MEASUREMENT_FILES = [
   'public-measurements.json',
   'serving-2026-12.json',
   'gpustack-performance-lab.json',
+  'inferencemax-gpt-oss-120b.json',
+  'dstack-llama-3.1-405b.json',
 ];
 
 export function allMeasurements(): PublicMeasurements {
