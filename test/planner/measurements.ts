@@ -10,6 +10,7 @@ export const MEASUREMENT_FILES = [
   'gpustack-performance-lab.json',
   'inferencemax-gpt-oss-120b.json',
   'dstack-llama-3.1-405b.json',
+  'other-public-runs.json',
 ];
 
 export function allMeasurements(): PublicMeasurements {
