@@ -27,7 +27,7 @@ import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/cal
 import { errorBandTable } from '../src/planner/error-bands.js';
 import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
 import type { EfficiencyFactors } from '../src/planner/step-time.js';
-import { FIXTURE_GPUS, FIXTURE_MODELS } from '../test/planner/fixtures.js';
+import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
 import { allMeasurements } from '../test/planner/measurements.js';
 
 function readCatalog<T>(path: string, key: string, schema: { parse: (x: unknown) => T }): T[] {
@@ -51,7 +51,7 @@ const detail = process.argv.includes('--detail');
 const measurements = allMeasurements();
 const catalogModels = readCatalog('data/models.json', 'models', Model);
 const catalogGpus = readCatalog('data/gpus.json', 'gpus', Gpu);
-const models = mergeById(catalogModels, FIXTURE_MODELS);
+const models = mergeById(catalogModels, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
 const baseGpus = mergeById(catalogGpus, FIXTURE_GPUS);
 const knowledge: Knowledge = {
   gpus: gpusWithVariants(baseGpus.all, measurements),
