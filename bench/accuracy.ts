@@ -1,6 +1,6 @@
 /**
- * Accuracy of the planner's physical model against public measurements (data/benchmarks/public-measurements.json and
- * serving-2026-12.json). Run: npx tsx bench/accuracy.ts [--detail] [--bands]
+ * Accuracy of the planner's physical model against public measurements (every serving file in data/benchmarks/, listed in
+ * test/planner/measurements.ts). Run: npx tsx bench/accuracy.ts [--detail] [--bands]
  *
  * The table breaks leave-one-source-out errors down by metric (TTFT mean and p99 apart), GPU family, model class and
  * load region (light, ≥ 70% of capacity, overloaded), and scores overload detection: of the runs that queued without
@@ -27,7 +27,7 @@ import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/cal
 import { errorBandTable } from '../src/planner/error-bands.js';
 import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
 import type { EfficiencyFactors } from '../src/planner/step-time.js';
-import { FIXTURE_GPUS, FIXTURE_MODELS } from '../test/planner/fixtures.js';
+import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
 import { allMeasurements } from '../test/planner/measurements.js';
 
 function readCatalog<T>(path: string, key: string, schema: { parse: (x: unknown) => T }): T[] {
@@ -51,7 +51,7 @@ const detail = process.argv.includes('--detail');
 const measurements = allMeasurements();
 const catalogModels = readCatalog('data/models.json', 'models', Model);
 const catalogGpus = readCatalog('data/gpus.json', 'gpus', Gpu);
-const models = mergeById(catalogModels, FIXTURE_MODELS);
+const models = mergeById(catalogModels, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
 const baseGpus = mergeById(catalogGpus, FIXTURE_GPUS);
 const knowledge: Knowledge = {
   gpus: gpusWithVariants(baseGpus.all, measurements),

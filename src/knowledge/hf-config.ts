@@ -117,7 +117,7 @@ function notUnderstood(config: Json, modelType: string, architectures: string[])
 function missingHint(config: Json): string {
   const text = isObject(config.text_config) ? config.text_config : config;
   if (present(text.kv_lora_rank)) {
-    return '. It uses multi-head latent attention (kv_lora_rank); Compass reads that for deepseek_v3 and kimi_k2 layouts only';
+    return '. It uses multi-head latent attention (kv_lora_rank); Compass reads that for deepseek_v3, deepseek_v32 and kimi_k2 layouts only';
   }
   if (Array.isArray(text.layer_types) || present(text.hybrid_override_pattern)) {
     return '. Its layers are not all alike (layer_types / hybrid_override_pattern); a new architecture module must say how each kind is sized';

@@ -94,11 +94,15 @@ export function servingComparisons(
       const model = models.get(point.modelId);
       const gpu = gpus.get(point.gpuId);
       if (!model || !gpu) continue;
-      // A saturation run is an open loop far beyond capacity: the model answers with its state at capacity.
+      // A burst of N requests decodes at a batch of at most N: it is predicted as N clients at once (the engine's own
+      // limits cap the batch), so a burst of 2 is not scored against a full batch. A saturation run without a request
+      // count is an open loop far beyond capacity: the model answers with its state at capacity.
       const load =
-        point.load.kind === 'max'
-          ? { kind: 'rate' as const, value: 1e6 }
-          : { kind: point.load.kind, value: point.load.value };
+        series.traffic.burst !== undefined
+          ? { kind: 'concurrency' as const, value: series.traffic.burst }
+          : point.load.kind === 'max'
+            ? { kind: 'rate' as const, value: 1e6 }
+            : { kind: point.load.kind, value: point.load.value };
       const result = predictPerformance(
         {
           modelId: point.modelId,

@@ -67,6 +67,7 @@ const PUBLISHED: Record<
   // Multi-token-prediction layers are not counted: DeepSeek's 671B leaves its 14B MTP module out (685B with it).
   'Qwen3-235B-A22B': { total: 235, active: 22, activeCounts: 'both' },
   'DeepSeek-V3': { total: 671, active: 37, activeCounts: 'both' },
+  'DeepSeek-V3.2': { total: 671, active: 37, activeCounts: 'both' },
   'Kimi-K2-Instruct': { total: 1040, active: 32.6, activeCounts: 'both' },
   // Zhipu's active counts leave both vocabulary matrices out (12.2B of 13.4B).
   'GLM-4.5-Air': { total: 106, active: 12, activeCounts: 'none' },
@@ -79,6 +80,8 @@ const PUBLISHED: Record<
   // Mistral states the language model (8.4B) and the vision encoder (0.4B) separately.
   'Ministral-3-8B-Instruct-2512': { total: 8.4 },
   'NVIDIA-Nemotron-Nano-9B-v2': { total: 8.89 },
+  // NVIDIA's report: 31.6B total, 3.6B active with the embeddings.
+  'NVIDIA-Nemotron-3-Nano-30B-A3B-BF16': { total: 31.6, active: 3.6, activeCounts: 'both' },
 };
 
 /** Fixtures of models the catalog holds, by catalog id. */
@@ -299,6 +302,21 @@ describe('readHfConfig on architectures whose layers are not all alike', () => {
     expect(facts.precision).toBe('fp8');
   });
 
+  it('reads DeepSeek-V3.2 (deepseek_v32) as the V3 layout: its sparse-attention indexer adds no latent', () => {
+    const v3 = config('DeepSeek-V3');
+    const v32 = readHfConfig({
+      ...v3,
+      model_type: 'deepseek_v32',
+      architectures: ['DeepseekV32ForCausalLM'],
+      index_n_heads: 64,
+      index_head_dim: 128,
+      index_topk: 2048,
+    });
+    expect(v32.family).toBe('deepseek');
+    expect(v32.architecture).toEqual(readHfConfig(v3).architecture);
+    expect(v32.kvBytesPerToken).toBe(70_272);
+  });
+
   it('counts GLM-4.6 dense layers at their own width and its multi-token-prediction layer not at all', () => {
     const facts = readHfConfig(config('GLM-4.6'));
     expect(facts.architecture.moe).toMatchObject({
@@ -442,7 +460,7 @@ describe('readHfConfig refuses what it cannot use', () => {
     const deepseekV2 = problemsOf({ ...config('DeepSeek-V3'), model_type: 'deepseek_v2' });
     expect(deepseekV2).toMatch(/model_type "deepseek_v2" .* is not an architecture Compass understands/);
     expect(deepseekV2).toMatch(
-      /multi-head latent attention \(kv_lora_rank\); Compass reads that for deepseek_v3 and kimi_k2/,
+      /multi-head latent attention \(kv_lora_rank\); Compass reads that for deepseek_v3, deepseek_v32 and kimi_k2/,
     );
     const hybrid = problemsOf({ ...config('NVIDIA-Nemotron-Nano-9B-v2'), model_type: 'falcon_h1' });
     expect(hybrid).toMatch(

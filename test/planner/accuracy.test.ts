@@ -73,4 +73,27 @@ describe('accuracy against public measurements', () => {
       expect(absolutePercentageError(row), `${row.fact.modelId} ${row.metric}`).toBeLessThan(0.01);
     }
   });
+
+  it('predicts a burst of N requests at a batch of N, not at a full server', () => {
+    const series = measurements.series.find((s) => s.id === 'vllm-nightly-phi-4-tp1-a100-pcie')!;
+    const { point } = series.points[0]!;
+    const burstOf = (requests: number): PublicMeasurements => ({
+      ...measurements,
+      series: [
+        {
+          ...series,
+          id: `burst-${requests}`,
+          traffic: { ...series.traffic, steadyState: false, burst: requests },
+          points: [{ point: { ...point, load: { kind: 'max' } } }],
+        },
+      ],
+    });
+    const itl = (requests: number) =>
+      servingComparisons(burstOf(requests), knowledge, () => ({ global: null, perGpu: {} })).comparisons.find(
+        (c) => c.metric === 'itl',
+      )!.predicted;
+    // Two requests decode at a batch of two: close to one alone, far below a batch of hundreds.
+    expect(itl(2)).toBeLessThan(1.2 * itl(1));
+    expect(itl(1000)).toBeGreaterThan(1.5 * itl(2));
+  });
 });

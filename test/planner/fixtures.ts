@@ -209,6 +209,15 @@ export const QWEN3_06B = model(
   dense(28, 1024, 3072, 16, 8, 151936, true),
   40960,
 );
+/** Qwen2.5-0.5B-Instruct's config.json (qwen2: 24 layers, hidden 896, FFN 4864, 14 heads, 2 KV heads, tied embeddings). */
+export const QWEN25_05B = model(
+  'Qwen/Qwen2.5-0.5B-Instruct',
+  'Qwen2.5 0.5B Instruct',
+  0.494,
+  0.494,
+  dense(24, 896, 4864, 14, 2, 151936, true),
+  32768,
+);
 export const MISTRAL_SMALL_24B = model(
   'mistralai/Mistral-Small-3.2-24B-Instruct-2506',
   'Mistral Small 3.2 24B',
@@ -265,6 +274,9 @@ export const FIXTURE_MODELS: Model[] = [
   GPT_OSS_20B,
   GPT_OSS_120B,
 ];
+
+/** Models public measurements ran that neither the catalog nor the planner tests use: the bench scores those runs with them. */
+export const MEASUREMENT_ONLY_MODELS: Model[] = [QWEN25_05B];
 
 export function knowledgeWith(benchmarks: BenchmarkPoint[] = []): Knowledge {
   return { gpus: FIXTURE_GPUS, models: FIXTURE_MODELS, useCases: [], benchmarks };

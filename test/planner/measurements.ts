@@ -4,7 +4,14 @@ import { join } from 'node:path';
 import { packageRoot } from '../../src/paths.js';
 import { mergeMeasurements, PublicMeasurements } from '../../src/planner/public-measurements.js';
 
-export const MEASUREMENT_FILES = ['public-measurements.json', 'serving-2026-12.json'];
+export const MEASUREMENT_FILES = [
+  'public-measurements.json',
+  'serving-2026-12.json',
+  'gpustack-performance-lab.json',
+  'inferencemax-gpt-oss-120b.json',
+  'dstack-llama-3.1-405b.json',
+  'other-public-runs.json',
+];
 
 export function allMeasurements(): PublicMeasurements {
   return mergeMeasurements(

@@ -1,6 +1,6 @@
 /**
- * Multi-head latent attention with DeepSeek MoE (`deepseek_v3`, and `kimi_k2`, which Moonshot ships with the same
- * DeepseekV3ForCausalLM layout): every layer caches one compressed latent per token (kv_lora_rank + the shared rope
+ * Multi-head latent attention with DeepSeek MoE (`deepseek_v3`; `kimi_k2`, which Moonshot ships with the same
+ * DeepseekV3ForCausalLM layout; and `deepseek_v32`, the same layout plus DeepSeek Sparse Attention's indexer): every layer caches one compressed latent per token (kv_lora_rank + the shared rope
  * key) instead of K and V per head; the first `first_k_dense_replace` layers have a dense FFN, the rest routed experts
  * plus `n_shared_experts` always-on experts. Fields: transformers' `configuration_deepseek_v3.py`.
  */
@@ -47,4 +47,7 @@ function readLatent(f: ConfigFields) {
 export const LATENT_FAMILIES: Record<string, ArchitectureFamily> = {
   deepseek_v3: { family: 'deepseek', tiedEmbeddings: false, read: readLatent },
   kimi_k2: { family: 'kimi', tiedEmbeddings: false, read: readLatent },
+  // The indexer's own key cache (index_head_dim FP8 values and a scale per layer and token, ~130 bytes against the
+  // latent's 1,152) and its small projections are not counted: the latent dominates both memory and decode reads.
+  deepseek_v32: { family: 'deepseek', tiedEmbeddings: false, read: readLatent },
 };

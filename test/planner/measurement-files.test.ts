@@ -1,0 +1,66 @@
+/**
+ * The public serving measurements in data/benchmarks/ are facts with sources: every file is read, every run says
+ * where it was published (a GitHub page pinned to a commit) and which vLLM served it, and no run is counted twice
+ * across files (a double-counted run would weigh one source twice in the leave-one-source-out score).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCatalogFiles } from '../../src/knowledge/data-files.js';
+import { packageRoot } from '../../src/paths.js';
+import { gpusWithVariants } from '../../src/planner/public-measurements.js';
+import { allMeasurements, MEASUREMENT_FILES } from './measurements.js';
+
+const dir = join(packageRoot, 'data', 'benchmarks');
+const measurements = allMeasurements();
+
+describe('public serving measurement files', () => {
+  it('are all read: every file of serving series is one the bench and the tests score', () => {
+    const withSeries = readdirSync(dir)
+      .filter((file) => file.endsWith('.json'))
+      .filter((file) => 'series' in (JSON.parse(readFileSync(join(dir, file), 'utf8')) as object));
+    expect(withSeries.sort()).toEqual([...MEASUREMENT_FILES].sort());
+  });
+
+  it('source every run: a web page, GitHub pages pinned to a commit, and the engine release or null', () => {
+    for (const series of measurements.series) {
+      expect(series.source.url, series.id).toMatch(/^https:\/\//);
+      if (series.source.url.startsWith('https://github.com/')) {
+        expect(series.source.url, series.id).toMatch(
+          /^https:\/\/github\.com\/[^/]+\/[^/]+\/blob\/[0-9a-f]{7,40}\//,
+        );
+      }
+      if (series.engine.vllm) expect(series.engine.version, series.id).not.toBeUndefined();
+      for (const { point } of series.points) expect(point.source.length, series.id).toBeGreaterThan(0);
+    }
+  });
+
+  it('count no run twice across files', () => {
+    const keys = measurements.series.flatMap((series) =>
+      series.points.map(({ point }) =>
+        JSON.stringify([
+          series.source.url,
+          point.modelId,
+          point.gpuId,
+          point.tensorParallel,
+          point.promptTokens,
+          point.outputTokens,
+          point.load,
+          point.ttftMs.mean,
+          point.itlMs.mean,
+          point.requestsPerSec,
+        ]),
+      ),
+    );
+    const repeated = keys.filter((key, i) => keys.indexOf(key) !== i);
+    expect(repeated).toEqual([]);
+  });
+
+  it('ran on GPUs the catalog (or a listed hardware variant) knows', () => {
+    const gpus = new Set(gpusWithVariants(readCatalogFiles().gpus, measurements).map((gpu) => gpu.id));
+    const unknown = measurements.series.flatMap((series) =>
+      series.points.filter(({ point }) => !gpus.has(point.gpuId)).map(() => series.id),
+    );
+    expect(unknown).toEqual([]);
+  });
+});
