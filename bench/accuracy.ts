@@ -59,7 +59,7 @@ const knowledge: Knowledge = {
   useCases: [],
   benchmarks: [],
 };
-const samples = samplesOf(measurements);
+const samples = samplesOf(measurements, knowledge.gpus);
 
 const fixtureIds = [...models.fromFallback, ...baseGpus.fromFallback];
 console.log(

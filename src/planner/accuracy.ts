@@ -54,7 +54,7 @@ export function heldOutCalibrations(
   measurements: PublicMeasurements,
   knowledge: Knowledge,
 ): Map<string, Calibration> {
-  const samples = samplesOf(measurements);
+  const samples = samplesOf(measurements, knowledge.gpus);
   const sourceOfSeries = new Map(measurements.series.map((s) => [s.id, sourceKeyOf(s)]));
   const bySource = new Map<string, Calibration>();
   return new Map(
@@ -122,7 +122,7 @@ export function servingComparisons(
       }
       const p = result.prediction;
       const loadText = point.load.kind === 'max' ? 'max' : `${point.load.kind}=${point.load.value}`;
-      const overloaded = measuredOverloaded(series, point);
+      const overloaded = measuredOverloaded(series, point, gpu);
       const region: LoadRegion = overloaded
         ? 'overloaded'
         : p.requestsPerSec >= 0.7 * p.capacityRequestsPerSec

@@ -18,6 +18,7 @@ import {
 } from '../../src/planner/accuracy.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
+import { gpusWithVariants } from '../../src/planner/public-measurements.js';
 import { stageStepSec } from '../../src/planner/step-time.js';
 import { allMeasurements } from './measurements.js';
 
@@ -46,7 +47,12 @@ const qwen35: Model = {
   ],
 };
 const catalog = readCatalogFiles();
-const knowledge: Knowledge = { ...catalog, models: [...catalog.models, qwen35], benchmarks: [] };
+const knowledge: Knowledge = {
+  ...catalog,
+  gpus: gpusWithVariants(catalog.gpus, measurements),
+  models: [...catalog.models, qwen35],
+  benchmarks: [],
+};
 const heldOut = heldOutCalibrations(measurements, knowledge);
 const { comparisons, overload, failures } = servingComparisons(
   measurements,
@@ -97,6 +103,18 @@ describe('failure patterns of the performance model, on public measurements (lea
     expect(healthy.length).toBeGreaterThanOrEqual(7);
     for (const c of overloaded) expect(c.predictedSaturated, c.series).toBe(true);
     for (const c of healthy) expect(c.predictedSaturated, c.series).toBe(false);
+  });
+
+  // vLLM nightly-benchmark table (gist by surajssd), Llama-3.3-70B bf16 TP2 × PP2 on A100 PCIe, 200 ShareGPT prompts:
+  // at 16 req/s the 200 requests finish before a queue shows (TTFT 0.8 s), but 16 req/s × the ~24 s each spent in the
+  // server is ~390 sequences, beyond vLLM's 256 on A100: run longer, the admission queue grows without bound.
+  it("an open loop beyond max_num_seqs by Little's law is overloaded, even when the run ends before its queue shows", () => {
+    const llama = overload.filter((c) => c.series === 'vllm-nightly-llama-3.3-70b-tp2-pp2-a100-pcie');
+    expect(llama.map((c) => [c.label, c.measuredOverloaded, c.predictedSaturated])).toEqual([
+      ['rate=1', false, false],
+      ['rate=4', false, false],
+      ['rate=16', true, true],
+    ]);
   });
 
   // NVIDIA NIM benchmarking docs, Llama-3.3-70B fp8 on 2× H100 (TP2), concurrency 1–250: ITL rises from 18.6 ms to
