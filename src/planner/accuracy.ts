@@ -4,6 +4,7 @@
  */
 import type { Knowledge } from '../knowledge/catalog.js';
 import { GIB } from './assumptions.js';
+import { predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
 import {
@@ -94,6 +95,45 @@ export function servingComparisons(
       const model = models.get(point.modelId);
       const gpu = gpus.get(point.gpuId);
       if (!model || !gpu) continue;
+      const context = {
+        series: series.id,
+        gpuFamily: gpuFamilyOf(gpu),
+        modelClass: modelClassOf(model),
+      };
+      const burst = series.traffic.burst;
+      if (burst !== undefined && point.load.kind === 'max') {
+        // A burst is a batch job, not a steady state: its batch fills to the engine's limits and drains.
+        const played = predictBatch(
+          {
+            modelId: point.modelId,
+            gpuId: point.gpuId,
+            gpuCount: point.gpuCount,
+            tensorParallel: point.tensorParallel,
+            precision: point.precision,
+            promptTokens: point.promptTokens,
+            outputTokens: point.outputTokens,
+            promptTokensCv: series.traffic.promptTokensCv,
+            outputTokensCv: series.traffic.outputTokensCv,
+            engine: series.engine.settings,
+            requests: burst,
+          },
+          knowledge,
+          calibration,
+        );
+        if (!played.ok) failures.push(`${series.id} burst of ${burst}: ${played.reason}`);
+        else if (point.itlMs.mean !== null) {
+          comparisons.push({
+            ...context,
+            region: 'overloaded',
+            metric: 'itl',
+            stat: 'mean',
+            label: 'max mean',
+            predicted: played.prediction.itlMeanMs,
+            measured: point.itlMs.mean,
+          });
+        }
+        continue;
+      }
       // A saturation run is an open loop far beyond capacity: the model answers with its state at capacity.
       const load =
         point.load.kind === 'max'
@@ -128,12 +168,6 @@ export function servingComparisons(
         : p.requestsPerSec >= 0.7 * p.capacityRequestsPerSec
           ? 'high'
           : 'light';
-      const context = {
-        series: series.id,
-        gpuFamily: gpuFamilyOf(gpu),
-        modelClass: modelClassOf(model),
-        region,
-      };
       // Only an open loop can queue without bound; a closed loop's surplus clients just wait.
       if (point.load.kind === 'rate') {
         overload.push({
@@ -154,6 +188,7 @@ export function servingComparisons(
           if (value === null) continue;
           comparisons.push({
             ...context,
+            region,
             metric: family,
             stat,
             label: `${loadText} ${stat}`,
@@ -173,6 +208,7 @@ export function servingComparisons(
       if (point.requestsPerSec !== null && serverRate) {
         comparisons.push({
           ...context,
+          region,
           metric: 'throughput',
           stat: 'req/s',
           label: `${loadText} req/s`,

@@ -88,10 +88,13 @@ describe('failure patterns of the performance model, on public measurements (lea
 
   // gpustack performance lab, docs/performance-lab/gpt-oss-20b/{a100,h100}.md: 1000-request bursts of gpt-oss-20b
   // (MXFP4 experts, a weight-only format before Blackwell), mean ITL 37–45 ms at batches of 256 (A100) to ~1000 (H100).
-  it('MoE with weight-only experts at large batch: gpt-oss-20b burst ITL within 25% on A100 and H100', () => {
+  // A burst is a batch job played through the scheduler (the batch fills, then drains), and at ~1000 sequences the
+  // host work per sequence is a third of the step: without either the H100 runs are 20–50% off. (With and without
+  // --async-scheduling, which hides part of the host work and the model does not take, they differ by ~12%.)
+  it('MoE with weight-only experts at large batch: gpt-oss-20b burst ITL within 12% on A100 and H100', () => {
     const gptOss = where((c) => c.series.startsWith('gpt-oss-20b') && c.metric === 'itl');
     expect(gptOss.length).toBe(5);
-    for (const c of gptOss) expect(absolutePercentageError(c), c.series).toBeLessThan(0.25);
+    for (const c of gptOss) expect(absolutePercentageError(c), c.series).toBeLessThan(0.12);
   });
 
   // gpustack performance lab, docs/performance-lab/qwen3.5-35b-a3b/h200.md and h200-latency.md (vLLM 0.17.1,
