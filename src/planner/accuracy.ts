@@ -14,7 +14,8 @@ import {
   type ModelClass,
   modelClassOf,
 } from './error-bands.js';
-import { predictPerformance } from './predict.js';
+import { SLO_CAPACITY_SHARE } from './plan.js';
+import { maxRateWithinSlo, predictPerformance } from './predict.js';
 import {
   type MemoryFact,
   measuredOverloaded,
@@ -219,6 +220,75 @@ export function servingComparisons(
     }
   }
   return { comparisons, overload, failures };
+}
+
+/**
+ * Replicas a plan buys against replicas the measurements show are enough, for one series with a rate sweep. The
+ * highest measured rate that did not overload shows one replica sustains it with the latencies measured there; taken
+ * as the SLO (each measured p99, or p95 where reported, as the p95 target), a peak of `PEAK_REPLICAS` times that rate
+ * needs `PEAK_REPLICAS` replicas. The plan sizes the measured deployment for that peak the way `sizeReplicas` does
+ * (each replica at most SLO_CAPACITY_SHARE of the rate the model holds within the SLO), with the series' held-out
+ * calibration. It checks the sizing of the measured shape, not which shape the planner would rank first.
+ */
+export interface ReplicaCheck {
+  series: string;
+  /** Highest measured rate that did not overload, and the SLO read from its latencies. */
+  measuredRate: number;
+  slo: { ttftP95Ms: number; itlP95Ms: number; e2eP95Ms: number };
+  /** Rate one replica holds within that SLO by the model; null when it cannot (with why). */
+  modelRate: number | null;
+  reason: string | null;
+  replicasEnough: number;
+  replicasPlanned: number;
+}
+
+export const PEAK_REPLICAS = 10;
+
+export function replicaChecks(
+  measurements: PublicMeasurements,
+  knowledge: Knowledge,
+  calibrationFor: (seriesId: string) => Calibration,
+): ReplicaCheck[] {
+  const checks: ReplicaCheck[] = [];
+  for (const series of measurements.series) {
+    const rated = series.points.flatMap(({ point }) =>
+      point.load.kind === 'rate' ? [{ point, rate: point.load.value }] : [],
+    );
+    const gpu = knowledge.gpus.find((g) => g.id === rated[0]?.point.gpuId);
+    const known = knowledge.models.some((m) => m.id === rated[0]?.point.modelId);
+    if (rated.length < 2 || !gpu || !known) continue;
+    const healthy = rated.filter(({ point }) => !measuredOverloaded(series, point, gpu));
+    if (healthy.length === 0) continue;
+    const { point: best, rate } = healthy.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const tail = (stats: typeof best.ttftMs) => stats.p99 ?? stats.p95 ?? Number.POSITIVE_INFINITY;
+    const slo = { ttftP95Ms: tail(best.ttftMs), itlP95Ms: tail(best.itlMs), e2eP95Ms: tail(best.e2eMs) };
+    const config = {
+      modelId: best.modelId,
+      gpuId: best.gpuId,
+      gpuCount: best.gpuCount,
+      tensorParallel: best.tensorParallel,
+      precision: best.precision,
+      promptTokens: best.promptTokens,
+      outputTokens: best.outputTokens,
+      promptTokensCv: series.traffic.promptTokensCv,
+      outputTokensCv: series.traffic.outputTokensCv,
+      engine: series.engine.settings,
+    };
+    const held = maxRateWithinSlo(config, slo, knowledge, { calibration: calibrationFor(series.id) });
+    const peak = PEAK_REPLICAS * rate;
+    checks.push({
+      series: series.id,
+      measuredRate: rate,
+      slo,
+      modelRate: held.ok ? held.requestsPerSec : null,
+      reason: held.ok ? null : held.reason,
+      replicasEnough: PEAK_REPLICAS,
+      replicasPlanned: held.ok
+        ? Math.ceil(peak / (SLO_CAPACITY_SHARE * held.requestsPerSec))
+        : Number.POSITIVE_INFINITY,
+    });
+  }
+  return checks;
 }
 
 export type MemoryMetric = 'weights per GPU' | 'KV pool per GPU' | 'KV tokens';
