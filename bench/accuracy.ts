@@ -20,7 +20,9 @@ import {
   heldOutCalibrations,
   memoryComparisons,
   type OverloadCheck,
+  PEAK_REPLICAS,
   quantile,
+  replicaChecks,
   servingComparisons,
 } from '../src/planner/accuracy.js';
 import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/calibrate.js';
@@ -59,7 +61,7 @@ const knowledge: Knowledge = {
   useCases: [],
   benchmarks: [],
 };
-const samples = samplesOf(measurements);
+const samples = samplesOf(measurements, knowledge.gpus);
 
 const fixtureIds = [...models.fromFallback, ...baseGpus.fromFallback];
 console.log(
@@ -153,6 +155,16 @@ console.log(
 );
 for (const c of overloadChecks.filter((c) => c.measuredOverloaded !== c.predictedSaturated)) {
   console.log(`  ${c.measuredOverloaded ? 'missed' : 'false alarm'}: ${c.series} ${c.label}`);
+}
+
+console.log(
+  `\nReplicas a plan buys for ${PEAK_REPLICAS}× the highest measured healthy rate, SLO = the latencies measured there (measurements: ${PEAK_REPLICAS} are enough; target ≤ ${(1.15 * PEAK_REPLICAS).toFixed(1)}), leave-one-source-out:`,
+);
+for (const c of replicaChecks(measurements, knowledge, (id) => heldOut.get(id)!)) {
+  const held = c.modelRate === null ? `no rate (${c.reason})` : `${c.modelRate.toFixed(2)} req/s per replica`;
+  console.log(
+    `  ${c.series.slice(0, 50).padEnd(50)} measured ${c.measuredRate} req/s; model ${held}; plan ${c.replicasPlanned} replicas (${(c.replicasPlanned / c.replicasEnough).toFixed(2)}×)`,
+  );
 }
 
 console.log('\nPer series, leave-one-source-out (median APE):');

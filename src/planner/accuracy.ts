@@ -4,6 +4,7 @@
  */
 import type { Knowledge } from '../knowledge/catalog.js';
 import { GIB } from './assumptions.js';
+import { predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
 import {
@@ -13,7 +14,8 @@ import {
   type ModelClass,
   modelClassOf,
 } from './error-bands.js';
-import { predictPerformance } from './predict.js';
+import { SLO_CAPACITY_SHARE } from './plan.js';
+import { maxRateWithinSlo, predictPerformance } from './predict.js';
 import {
   type MemoryFact,
   measuredOverloaded,
@@ -54,7 +56,7 @@ export function heldOutCalibrations(
   measurements: PublicMeasurements,
   knowledge: Knowledge,
 ): Map<string, Calibration> {
-  const samples = samplesOf(measurements);
+  const samples = samplesOf(measurements, knowledge.gpus);
   const sourceOfSeries = new Map(measurements.series.map((s) => [s.id, sourceKeyOf(s)]));
   const bySource = new Map<string, Calibration>();
   return new Map(
@@ -94,15 +96,50 @@ export function servingComparisons(
       const model = models.get(point.modelId);
       const gpu = gpus.get(point.gpuId);
       if (!model || !gpu) continue;
-      // A burst of N requests decodes at a batch of at most N: it is predicted as N clients at once (the engine's own
-      // limits cap the batch), so a burst of 2 is not scored against a full batch. A saturation run without a request
-      // count is an open loop far beyond capacity: the model answers with its state at capacity.
+      const context = {
+        series: series.id,
+        gpuFamily: gpuFamilyOf(gpu),
+        modelClass: modelClassOf(model),
+      };
+      const burst = series.traffic.burst;
+      if (burst !== undefined && point.load.kind === 'max') {
+        // A burst is a batch job, not a steady state: its batch fills to the engine's limits and drains.
+        const played = predictBatch(
+          {
+            modelId: point.modelId,
+            gpuId: point.gpuId,
+            gpuCount: point.gpuCount,
+            tensorParallel: point.tensorParallel,
+            precision: point.precision,
+            promptTokens: point.promptTokens,
+            outputTokens: point.outputTokens,
+            promptTokensCv: series.traffic.promptTokensCv,
+            outputTokensCv: series.traffic.outputTokensCv,
+            engine: series.engine.settings,
+            requests: burst,
+          },
+          knowledge,
+          calibration,
+        );
+        if (!played.ok) failures.push(`${series.id} burst of ${burst}: ${played.reason}`);
+        else if (point.itlMs.mean !== null) {
+          comparisons.push({
+            ...context,
+            region: 'overloaded',
+            metric: 'itl',
+            stat: 'mean',
+            label: 'max mean',
+            predicted: played.prediction.itlMeanMs,
+            measured: point.itlMs.mean,
+          });
+        }
+        continue;
+      }
+      // A saturation run is an open loop far beyond capacity: the model answers with its state at capacity.
       const load =
-        series.traffic.burst !== undefined
-          ? { kind: 'concurrency' as const, value: series.traffic.burst }
-          : point.load.kind === 'max'
-            ? { kind: 'rate' as const, value: 1e6 }
-            : { kind: point.load.kind, value: point.load.value };
+        point.load.kind === 'max'
+          ? { kind: 'rate' as const, value: 1e6 }
+          : { kind: point.load.kind, value: point.load.value };
       const result = predictPerformance(
         {
           modelId: point.modelId,
@@ -126,18 +163,12 @@ export function servingComparisons(
       }
       const p = result.prediction;
       const loadText = point.load.kind === 'max' ? 'max' : `${point.load.kind}=${point.load.value}`;
-      const overloaded = measuredOverloaded(series, point);
+      const overloaded = measuredOverloaded(series, point, gpu);
       const region: LoadRegion = overloaded
         ? 'overloaded'
         : p.requestsPerSec >= 0.7 * p.capacityRequestsPerSec
           ? 'high'
           : 'light';
-      const context = {
-        series: series.id,
-        gpuFamily: gpuFamilyOf(gpu),
-        modelClass: modelClassOf(model),
-        region,
-      };
       // Only an open loop can queue without bound; a closed loop's surplus clients just wait.
       if (point.load.kind === 'rate') {
         overload.push({
@@ -158,6 +189,7 @@ export function servingComparisons(
           if (value === null) continue;
           comparisons.push({
             ...context,
+            region,
             metric: family,
             stat,
             label: `${loadText} ${stat}`,
@@ -177,6 +209,7 @@ export function servingComparisons(
       if (point.requestsPerSec !== null && serverRate) {
         comparisons.push({
           ...context,
+          region,
           metric: 'throughput',
           stat: 'req/s',
           label: `${loadText} req/s`,
@@ -187,6 +220,75 @@ export function servingComparisons(
     }
   }
   return { comparisons, overload, failures };
+}
+
+/**
+ * Replicas a plan buys against replicas the measurements show are enough, for one series with a rate sweep. The
+ * highest measured rate that did not overload shows one replica sustains it with the latencies measured there; taken
+ * as the SLO (each measured p99, or p95 where reported, as the p95 target), a peak of `PEAK_REPLICAS` times that rate
+ * needs `PEAK_REPLICAS` replicas. The plan sizes the measured deployment for that peak the way `sizeReplicas` does
+ * (each replica at most SLO_CAPACITY_SHARE of the rate the model holds within the SLO), with the series' held-out
+ * calibration. It checks the sizing of the measured shape, not which shape the planner would rank first.
+ */
+export interface ReplicaCheck {
+  series: string;
+  /** Highest measured rate that did not overload, and the SLO read from its latencies. */
+  measuredRate: number;
+  slo: { ttftP95Ms: number; itlP95Ms: number; e2eP95Ms: number };
+  /** Rate one replica holds within that SLO by the model; null when it cannot (with why). */
+  modelRate: number | null;
+  reason: string | null;
+  replicasEnough: number;
+  replicasPlanned: number;
+}
+
+export const PEAK_REPLICAS = 10;
+
+export function replicaChecks(
+  measurements: PublicMeasurements,
+  knowledge: Knowledge,
+  calibrationFor: (seriesId: string) => Calibration,
+): ReplicaCheck[] {
+  const checks: ReplicaCheck[] = [];
+  for (const series of measurements.series) {
+    const rated = series.points.flatMap(({ point }) =>
+      point.load.kind === 'rate' ? [{ point, rate: point.load.value }] : [],
+    );
+    const gpu = knowledge.gpus.find((g) => g.id === rated[0]?.point.gpuId);
+    const known = knowledge.models.some((m) => m.id === rated[0]?.point.modelId);
+    if (rated.length < 2 || !gpu || !known) continue;
+    const healthy = rated.filter(({ point }) => !measuredOverloaded(series, point, gpu));
+    if (healthy.length === 0) continue;
+    const { point: best, rate } = healthy.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const tail = (stats: typeof best.ttftMs) => stats.p99 ?? stats.p95 ?? Number.POSITIVE_INFINITY;
+    const slo = { ttftP95Ms: tail(best.ttftMs), itlP95Ms: tail(best.itlMs), e2eP95Ms: tail(best.e2eMs) };
+    const config = {
+      modelId: best.modelId,
+      gpuId: best.gpuId,
+      gpuCount: best.gpuCount,
+      tensorParallel: best.tensorParallel,
+      precision: best.precision,
+      promptTokens: best.promptTokens,
+      outputTokens: best.outputTokens,
+      promptTokensCv: series.traffic.promptTokensCv,
+      outputTokensCv: series.traffic.outputTokensCv,
+      engine: series.engine.settings,
+    };
+    const held = maxRateWithinSlo(config, slo, knowledge, { calibration: calibrationFor(series.id) });
+    const peak = PEAK_REPLICAS * rate;
+    checks.push({
+      series: series.id,
+      measuredRate: rate,
+      slo,
+      modelRate: held.ok ? held.requestsPerSec : null,
+      reason: held.ok ? null : held.reason,
+      replicasEnough: PEAK_REPLICAS,
+      replicasPlanned: held.ok
+        ? Math.ceil(peak / (SLO_CAPACITY_SHARE * held.requestsPerSec))
+        : Number.POSITIVE_INFINITY,
+    });
+  }
+  return checks;
 }
 
 export type MemoryMetric = 'weights per GPU' | 'KV pool per GPU' | 'KV tokens';

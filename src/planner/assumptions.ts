@@ -129,5 +129,17 @@ export const LINK_EFFICIENCY = 0.75;
  */
 export const PIPELINE_HOP_SEC = 300e-6;
 
+/**
+ * Host (CPU) time per sequence an engine step carries: the scheduler's pass over the running requests, input
+ * preparation, sampling bookkeeping and the output handed to the API server. It grows with the batch, so it matters
+ * only at large batches, where CUDA graphs (which remove kernel-launch cost) do not touch it. Public bounds: one of
+ * vLLM V1's per-request loops, `update_from_output`, takes 0.287 ms at batch 256 (~1.1 µs per request,
+ * vllm-project/vllm#46112); vLLM V0 spent ~20 ms between steps at batch 200, ~100 µs per sequence
+ * (vllm-project/vllm#6801). 30 µs lies between and is what the TP1 gpt-oss-20b bursts ask for (gpustack performance
+ * lab, vLLM 0.11, one A100 and one H100: mean ITL 42 and 45 ms at batches up to 256 and ~1000, where the GPU work
+ * alone is ~30 and ~24 ms); an engine constant, the same for every model and GPU.
+ */
+export const HOST_SEC_PER_SEQUENCE = 30e-6;
+
 /** Spread (log-normal σ) of step times around the model's value: CPU scheduling, GC, kernel variance. */
 export const STEP_JITTER_SIGMA = 0.08;

@@ -15,6 +15,7 @@ import { type SequenceSummary, SimulatedEngine } from '../../simulator/engine.js
 import { normalDraw, seededRandom } from '../../simulator/text.js';
 import { VirtualClock } from '../../simulator/virtual-clock.js';
 import type { Knowledge } from '../knowledge/catalog.js';
+import type { Calibration } from './calibrate.js';
 import { lognormalFromMean } from './distributions.js';
 import { type EngineTiming, engineTimingFor } from './engine-timing.js';
 import { cachedPromptTokens } from './prefix-cache.js';
@@ -41,6 +42,8 @@ export interface BatchPrediction {
   /** Client-observed time to first token across the job's requests (includes the wait for admission). */
   ttftMs: LatencyStatsMs;
   e2eMs: LatencyStatsMs;
+  /** Mean gap between a request's tokens over every gap of the job (what `vllm bench serve` reports as mean ITL). */
+  itlMeanMs: number;
   /** Most requests the engine ran at once, and what bounded it ('requests': every request ran at once). */
   peakRunning: number;
   limitedBy: 'kv-cache' | 'max-num-seqs' | 'requests';
@@ -117,9 +120,16 @@ function play(timing: EngineTiming, prompts: number[], outputs: number[], cached
   return { summaries, peakRunning, preemptions };
 }
 
-/** Predicts a burst of `input.requests` requests on one replica. */
-export function predictBatch(input: BatchInput, knowledge: Knowledge): BatchResult {
-  const resolved = engineTimingFor(input, knowledge);
+/**
+ * Predicts a burst of `input.requests` requests on one replica, with the knowledge's calibration or `calibration`
+ * (e.g. one held out from the source being predicted).
+ */
+export function predictBatch(
+  input: BatchInput,
+  knowledge: Knowledge,
+  calibration?: Calibration,
+): BatchResult {
+  const resolved = engineTimingFor(input, knowledge, calibration);
   if (!resolved.ok) return resolved;
   const timing = resolved.timing;
   const longest = input.promptTokens + input.outputTokens;
@@ -151,6 +161,8 @@ export function predictBatch(input: BatchInput, knowledge: Knowledge): BatchResu
   const finished = played.summaries.filter((s) => s.lastTokenAt !== null && s.firstTokenAt !== null);
   const endMs = Math.max(...finished.map((s) => s.lastTokenAt!));
   const generated = finished.reduce((sum, s) => sum + s.generatedTokens, 0);
+  const decodingMs = finished.reduce((sum, s) => sum + (s.lastTokenAt! - s.firstTokenAt!), 0);
+  const gaps = finished.reduce((sum, s) => sum + Math.max(s.generatedTokens - 1, 0), 0);
 
   // Steady completion rate: the middle half of the completions, clear of the fill and the drain.
   const doneAt = finished.map((s) => s.lastTokenAt!).sort((a, b) => a - b);
@@ -208,6 +220,7 @@ export function predictBatch(input: BatchInput, knowledge: Knowledge): BatchResu
         finished.map((s) => s.lastTokenAt! - s.enqueuedAt + overheadMs),
         queuedMs,
       ),
+      itlMeanMs: gaps > 0 ? decodingMs / gaps : 0,
       peakRunning: played.peakRunning,
       limitedBy,
       preemptions: played.preemptions,

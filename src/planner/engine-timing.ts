@@ -5,7 +5,7 @@
  */
 import type { Knowledge, Precision } from '../knowledge/catalog.js';
 import { KV_BLOCK_TOKENS, STEP_JITTER_SIGMA } from './assumptions.js';
-import { type FactorsBasis, factorsFor } from './calibrate.js';
+import { type Calibration, type FactorsBasis, factorsFor } from './calibrate.js';
 import { catalogPair, type Deployment } from './deployment.js';
 import { checkMemory } from './memory.js';
 import { calibrationOf, deploymentOf } from './predict.js';
@@ -77,9 +77,13 @@ export type EngineTimingResult = { ok: true; timing: EngineTiming } | { ok: fals
 
 /**
  * Resolves a deployment the way `predictPerformance` does (same deployment, memory plan and calibrated factors from
- * the knowledge's measured points) and refuses what vLLM would refuse at start-up.
+ * the knowledge's measured points, or from `calibration` when given) and refuses what vLLM would refuse at start-up.
  */
-export function engineTimingFor(config: EngineTimingConfig, knowledge: Knowledge): EngineTimingResult {
+export function engineTimingFor(
+  config: EngineTimingConfig,
+  knowledge: Knowledge,
+  calibration: Calibration = calibrationOf(knowledge),
+): EngineTimingResult {
   const pair = catalogPair(
     config,
     knowledge.models.find((m) => m.id === config.modelId),
@@ -106,7 +110,7 @@ export function engineTimingFor(config: EngineTimingConfig, knowledge: Knowledge
       reason: `max_model_len ${maxModelLen} is larger than the ${kvTokens} tokens the KV cache holds; lower it or add memory`,
     };
   }
-  const { factors, basis } = factorsFor(calibrationOf(knowledge), gpu.id);
+  const { factors, basis } = factorsFor(calibration, gpu.id);
   return {
     ok: true,
     timing: {

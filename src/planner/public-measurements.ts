@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { BenchmarkPoint, Gpu, Precision, Source } from '../knowledge/catalog.js';
 import type { CalibrationSample } from './calibrate.js';
+import { resolveEngine } from './memory.js';
 import { EngineSettings } from './schema.js';
 
 /** Engine flags of a measured run beyond `EngineSettings`: absent means vLLM's default for that release. */
@@ -132,17 +133,35 @@ export function mergeMeasurements(files: PublicMeasurements[]): PublicMeasuremen
 export const sourceKeyOf = (series: MeasurementSeries) => series.source.url;
 
 /**
- * The measured run queued without bound: a burst, or a steady open loop that completed ≥ 5% fewer requests than
- * offered by more than 20% (a finite run completes a little less than offered anyway: its ramp and drain count in its duration).
+ * The measured run queued without bound: a burst; a steady open loop that completed more than 20% fewer requests than
+ * offered (a finite run completes a little less than offered anyway: its ramp and drain count in its duration); or an
+ * open loop whose offered rate needs more sequences in flight than the engine admits. By Little's law a steady state
+ * at rate λ holds λ × (time in system) requests; the time measured in a finite run is only the queue it had time to
+ * build, so λ × that time is a lower bound, and above max_num_seqs the admission queue grows for as long as the run
+ * lasts. `gpu` resolves vLLM's default max_num_seqs when the series does not set it.
  */
-export function measuredOverloaded(series: MeasurementSeries, point: BenchmarkPoint): boolean {
+export function measuredOverloaded(
+  series: MeasurementSeries,
+  point: BenchmarkPoint,
+  gpu: Gpu | undefined,
+): boolean {
   if (point.load.kind === 'max') return true;
-  return (
-    series.traffic.steadyState &&
-    point.load.kind === 'rate' &&
-    point.requestsPerSec !== null &&
-    point.requestsPerSec < 0.8 * point.load.value
-  );
+  if (point.load.kind !== 'rate') return false;
+  const offered = point.load.value;
+  if (series.traffic.steadyState && point.requestsPerSec !== null && point.requestsPerSec < 0.8 * offered) {
+    return true;
+  }
+  const inSystemMs = measuredTimeInSystemMs(point);
+  if (gpu === undefined || inSystemMs === null) return false;
+  const admitted = resolveEngine(gpu, series.engine.settings).maxNumSeqs;
+  return (offered * inSystemMs) / 1e3 > admitted;
+}
+
+/** Mean time a request spends in the server: E2E, or TTFT plus its later tokens at the mean ITL. */
+function measuredTimeInSystemMs(point: BenchmarkPoint): number | null {
+  if (point.e2eMs.mean !== null) return point.e2eMs.mean;
+  if (point.ttftMs.mean === null || point.itlMs.mean === null) return null;
+  return point.ttftMs.mean + Math.max(point.outputTokens - 1, 0) * point.itlMs.mean;
 }
 
 /**
@@ -150,10 +169,17 @@ export function measuredOverloaded(series: MeasurementSeries, point: BenchmarkPo
  * spread. Bursts and overloaded open loops are left out: their batch swells and drains, or their queue grows with
  * the run's length, so no steady state describes the latencies they report.
  */
-export function samplesOf(measurements: PublicMeasurements): (CalibrationSample & { seriesId: string })[] {
+export function samplesOf(
+  measurements: PublicMeasurements,
+  gpus: Gpu[],
+): (CalibrationSample & { seriesId: string })[] {
+  const gpuOf = (id: string) => gpus.find((g) => g.id === id);
   return measurements.series.flatMap((series) =>
     series.points
-      .filter(({ point }) => series.traffic.burst === undefined && !measuredOverloaded(series, point))
+      .filter(
+        ({ point }) =>
+          series.traffic.burst === undefined && !measuredOverloaded(series, point, gpuOf(point.gpuId)),
+      )
       .map(({ point }) => ({
         seriesId: series.id,
         point,

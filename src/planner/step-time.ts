@@ -3,7 +3,7 @@
  * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention. Its kernels run one after
  * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
  * the linear layers (weights against their FLOPs), then attention (KV against its FLOPs) — and the classes add; plus
- * TP all-reduces (serial, 2 per layer) and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
+ * TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
 import { layoutOf, routedExpertParams } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
@@ -12,6 +12,7 @@ import {
   ALL_REDUCE_LATENCY_SEC,
   BODY_BYTES_PER_PARAM,
   EMBEDDING_BYTES_PER_PARAM,
+  HOST_SEC_PER_SEQUENCE,
   LINK_EFFICIENCY,
   PIPELINE_HOP_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
@@ -145,7 +146,9 @@ export function stageStepSec(
   const linearSec = Math.max(weightBytes / bandwidth, linearFlops / (g.peakLinearFlops * f.compute));
   const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
-  return linearSec + attentionSec + commSec;
+  // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
+  const hostSec = samples * HOST_SEC_PER_SEQUENCE;
+  return linearSec + attentionSec + commSec + hostSec;
 }
 
 /** What a decoding sequence waits between tokens when the step carries only decodes. */

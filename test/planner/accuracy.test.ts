@@ -24,7 +24,7 @@ const knowledge: Knowledge = {
   useCases: [],
   benchmarks: [],
 };
-const samples = samplesOf(measurements);
+const samples = samplesOf(measurements, knowledge.gpus);
 
 /**
  * The band: median absolute percentage error under 25% per metric. Published serving benchmarks of one deployment

@@ -14,10 +14,13 @@ import {
   absolutePercentageError,
   type Comparison,
   heldOutCalibrations,
+  PEAK_REPLICAS,
+  replicaChecks,
   servingComparisons,
 } from '../../src/planner/accuracy.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
+import { gpusWithVariants } from '../../src/planner/public-measurements.js';
 import { stageStepSec } from '../../src/planner/step-time.js';
 import { allMeasurements } from './measurements.js';
 
@@ -46,7 +49,12 @@ const qwen35: Model = {
   ],
 };
 const catalog = readCatalogFiles();
-const knowledge: Knowledge = { ...catalog, models: [...catalog.models, qwen35], benchmarks: [] };
+const knowledge: Knowledge = {
+  ...catalog,
+  gpus: gpusWithVariants(catalog.gpus, measurements),
+  models: [...catalog.models, qwen35],
+  benchmarks: [],
+};
 const heldOut = heldOutCalibrations(measurements, knowledge);
 const { comparisons, overload, failures } = servingComparisons(
   measurements,
@@ -82,10 +90,13 @@ describe('failure patterns of the performance model, on public measurements (lea
 
   // gpustack performance lab, docs/performance-lab/gpt-oss-20b/{a100,h100}.md: 1000-request bursts of gpt-oss-20b
   // (MXFP4 experts, a weight-only format before Blackwell), mean ITL 37–45 ms at batches of 256 (A100) to ~1000 (H100).
-  it('MoE with weight-only experts at large batch: gpt-oss-20b burst ITL within 25% on A100 and H100', () => {
+  // A burst is a batch job played through the scheduler (the batch fills, then drains), and at ~1000 sequences the
+  // host work per sequence is a third of the step: without either the H100 runs are 20–50% off. (With and without
+  // --async-scheduling, which hides part of the host work and the model does not take, they differ by ~12%.)
+  it('MoE with weight-only experts at large batch: gpt-oss-20b burst ITL within 12% on A100 and H100', () => {
     const gptOss = where((c) => c.series.startsWith('gpt-oss-20b') && c.metric === 'itl');
     expect(gptOss.length).toBe(5);
-    for (const c of gptOss) expect(absolutePercentageError(c), c.series).toBeLessThan(0.25);
+    for (const c of gptOss) expect(absolutePercentageError(c), c.series).toBeLessThan(0.12);
   });
 
   // gpustack performance lab, docs/performance-lab/qwen3.5-35b-a3b/h200.md and h200-latency.md (vLLM 0.17.1,
@@ -99,6 +110,18 @@ describe('failure patterns of the performance model, on public measurements (lea
     for (const c of healthy) expect(c.predictedSaturated, c.series).toBe(false);
   });
 
+  // vLLM nightly-benchmark table (gist by surajssd), Llama-3.3-70B bf16 TP2 × PP2 on A100 PCIe, 200 ShareGPT prompts:
+  // at 16 req/s the 200 requests finish before a queue shows (TTFT 0.8 s), but 16 req/s × the ~24 s each spent in the
+  // server is ~390 sequences, beyond vLLM's 256 on A100: run longer, the admission queue grows without bound.
+  it("an open loop beyond max_num_seqs by Little's law is overloaded, even when the run ends before its queue shows", () => {
+    const llama = overload.filter((c) => c.series === 'vllm-nightly-llama-3.3-70b-tp2-pp2-a100-pcie');
+    expect(llama.map((c) => [c.label, c.measuredOverloaded, c.predictedSaturated])).toEqual([
+      ['rate=1', false, false],
+      ['rate=4', false, false],
+      ['rate=16', true, true],
+    ]);
+  });
+
   // NVIDIA NIM benchmarking docs, Llama-3.3-70B fp8 on 2× H100 (TP2), concurrency 1–250: ITL rises from 18.6 ms to
   // 93 ms and plateaus where the KV cache fills. A multi-GPU dense model under load is neither too pessimistic nor
   // called saturated while it still serves.
@@ -108,5 +131,23 @@ describe('failure patterns of the performance model, on public measurements (lea
     for (const c of nim) expect(absolutePercentageError(c), c.label).toBeLessThan(0.15);
     const loaded = nim.filter((c) => c.region === 'high');
     expect(loaded.length).toBeGreaterThan(0);
+  });
+
+  // The Done-when of issue #14: a plan buys no more than 1.15× the replicas the measurements show are enough. For every
+  // series with a rate sweep (`replicaChecks`: the highest measured rate that did not overload, its measured latencies
+  // as the SLO, a peak of 10× that rate, the measured deployment sized as plans size it, held-out calibration). It
+  // checks the sizing of the measured shape, not the planner's ranking of shapes. The figure is sensitive to the
+  // held-out global factors: without the Qwen3.5-35B-A3B H200 points (bench/accuracy.ts, whose catalog lacks the
+  // model) the Llama-3.3-70B TP2×PP2 series needs 15 replicas for 10, its TTFT tail then limiting the rate.
+  it('a plan buys at most 1.15× the replicas the measurements show are enough, for every rate sweep', () => {
+    const checks = replicaChecks(measurements, knowledge, (id) => heldOut.get(id)!);
+    expect(checks.map((c) => c.series).sort()).toEqual([
+      'vllm-nightly-llama-3.3-70b-tp2-pp2-a100-pcie',
+      'vllm-nightly-phi-4-tp1-a100-pcie',
+    ]);
+    for (const c of checks) {
+      expect(c.replicasEnough, c.series).toBe(PEAK_REPLICAS);
+      expect(c.replicasPlanned / c.replicasEnough, c.series).toBeLessThanOrEqual(1.15);
+    }
   });
 });
