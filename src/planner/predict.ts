@@ -360,6 +360,10 @@ interface Prepared {
   measured: MeasuredIndex | null;
   /** Probes at the rates every search of the highest rate within targets starts from (see ladderProbe). */
   ladder: Probe[];
+  /** Probes of the bisections between ladder rungs, by rung and place in the bisection (see bisectionProbe). */
+  bisection: Map<number, Probe>;
+  /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
+  atLoad: Map<number, Probe>;
 }
 
 type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; reason: string };
@@ -420,6 +424,8 @@ function prepareAfresh(
       capacityKey: `${key}|${JSON.stringify(config.engine ?? {})}|${workloadKey(workload)}|${factorsKey(factors)}`,
       measured: measured && measured.residuals.length > 0 ? measured : null,
       ladder: [],
+      bisection: new Map(),
+      atLoad: new Map(),
     },
   };
 }
@@ -752,20 +758,51 @@ function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch 
   }
   let good = ladderRate(step - 1);
   let bad = ladderRate(step);
+  // The bisection's place: 1 at the rung's interval, then 2n for its lower half and 2n + 1 for its upper half.
+  let place = 1;
   while (bad / good > MAX_RATE_PRECISION) {
     const mid = Math.sqrt(good * bad);
-    const p = probe(mid, stepOf(goodProbe), stepOf(badProbe));
+    const p = bisectionProbe(prepared, step, place, () => probe(mid, stepOf(goodProbe), stepOf(badProbe)));
     const limit = limitOf(slo, p);
     if (limit === null) {
       good = mid;
       goodProbe = p;
+      place = 2 * place + 1;
     } else {
       bad = mid;
       badProbe = p;
       limitedBy = limit;
+      place = 2 * place;
     }
   }
   return { ok: true, requestsPerSec: good, limitedBy, goodProbe };
+}
+
+/**
+ * The probe at one place of the bisection between ladder rungs `step` − 1 and `step`. A place fixes the bracket, so
+ * its rate and the probes that seed it, whatever the targets: searches for other targets on the same deployment
+ * share the probes of the places both pass (the bracket narrows 4 → 1.02 in 7 halvings, so places stay below 2^8).
+ */
+function bisectionProbe(prepared: Prepared, step: number, place: number, solve: () => Probe): Probe {
+  const key = step * 256 + place;
+  const known = prepared.bisection.get(key);
+  if (known) return known;
+  const probe = solve();
+  prepared.bisection.set(key, probe);
+  return probe;
+}
+
+/** Most per-replica loads a deployment remembers its probe at; past it the memo starts over. */
+const AT_LOAD_ENTRIES = 64;
+
+/** The unseeded probe at a per-replica load, remembered per deployment. */
+function probeAtLoad(prepared: Prepared, probe: Prober, rate: number): Probe {
+  const known = prepared.atLoad.get(rate);
+  if (known) return known;
+  if (prepared.atLoad.size >= AT_LOAD_ENTRIES) prepared.atLoad.clear();
+  const computed = probe(rate);
+  prepared.atLoad.set(rate, computed);
+  return computed;
 }
 
 /**
@@ -835,7 +872,7 @@ export function sizeReplicas(
   const maxRpsPerReplica = search.ok ? search.requestsPerSec : 0;
   const count = replicas ?? Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
   const loadPerReplicaRps = peakRps / count;
-  const atLoad = probe(loadPerReplicaRps);
+  const atLoad = probeAtLoad(ready.prepared, probe, loadPerReplicaRps);
   return {
     ok: true,
     sizing: {
