@@ -128,8 +128,6 @@ interface Index {
   residuals: Map<string, MeasuredIndex>;
   /** Prepared deployments by configuration and traffic (default options only). */
   prepared: Map<string, PrepareResult>;
-  /** Highest rates within an SLO by prepared deployment and targets: the bulk of a plan's work, the same every turn. */
-  searches: Map<string, RateSearch>;
 }
 
 /**
@@ -167,7 +165,6 @@ function indexFor(knowledge: Knowledge): Index {
     capacities: new Map(),
     residuals: new Map(),
     prepared: new Map(),
-    searches: new Map(),
   };
   indexes.set(knowledge, index);
   return index;
@@ -195,8 +192,17 @@ export function deploymentOf(knowledge: Knowledge, config: ReplicaShape, model: 
   return deploymentFor(indexFor(knowledge), config, model, gpu);
 }
 
-function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu) {
-  const key = `${configKey(config)}|${JSON.stringify(config.engine ?? {})}`;
+/** Key of a deployment in the snapshot's memo: its configuration and engine options. */
+const deploymentKeyOf = (config: ReplicaShape) =>
+  `${configKey(config)}|${JSON.stringify(config.engine ?? {})}`;
+
+function deploymentFor(
+  index: Index,
+  config: ReplicaShape,
+  model: Model,
+  gpu: Gpu,
+  key = deploymentKeyOf(config),
+) {
   let built = index.deployments.get(key);
   if (!built) {
     built = buildDeployment(
@@ -355,15 +361,28 @@ interface Prepared {
   factors: EfficiencyFactors;
   factorsBasis: FactorsBasis;
   sys: ServingSystem;
-  capacityKey: string;
+  /** The deployment's key in the snapshot's memo (see deploymentKeyOf). */
+  deploymentKey: string;
+  /** Key of the capacity memo, built on first use (see capacityKeyOf): the planner's searches never need it. */
+  capacityKey: string | null;
   /** Measured points of this deployment, null when there are none. */
   measured: MeasuredIndex | null;
   /** Probes at the rates every search of the highest rate within targets starts from (see ladderProbe). */
   ladder: Probe[];
-  /** Probes of the bisections between ladder rungs, by rung and place in the bisection (see bisectionProbe). */
-  bisection: Map<number, Probe>;
+  /**
+   * Probes of the bisections between ladder rungs, by rung and place in the bisection (see bisectionProbe). This and
+   * the memos below start on first use: most shapes of a plan miss at light load and never search.
+   */
+  bisection: Map<number, Probe> | null;
   /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
-  atLoad: Map<number, Probe>;
+  atLoad: Map<number, Probe> | null;
+  /** Highest rates within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
+  searches: Map<string, RateSearch> | null;
+}
+
+function capacityKeyOf(prepared: Prepared): string {
+  prepared.capacityKey ??= `${prepared.deploymentKey}|${workloadKey(prepared.sys.workload)}|${factorsKey(prepared.factors)}`;
+  return prepared.capacityKey;
 }
 
 type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; reason: string };
@@ -388,7 +407,8 @@ function prepareAfresh(
   const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
   if (!pair.ok) return pair;
   const { model, gpu } = pair;
-  const built = deploymentFor(index, config, model, gpu);
+  const deploymentKey = deploymentKeyOf(config);
+  const built = deploymentFor(index, config, model, gpu, deploymentKey);
   if (!built.ok) return built;
   const deployment = built.deployment;
   const requestTokens = config.promptTokens + config.outputTokens;
@@ -421,11 +441,13 @@ function prepareAfresh(
       factors,
       factorsBasis,
       sys: systemFor(deployment, factors, workload),
-      capacityKey: `${key}|${JSON.stringify(config.engine ?? {})}|${workloadKey(workload)}|${factorsKey(factors)}`,
+      deploymentKey,
+      capacityKey: null,
       measured: measured && measured.residuals.length > 0 ? measured : null,
       ladder: [],
-      bisection: new Map(),
-      atLoad: new Map(),
+      bisection: null,
+      atLoad: null,
+      searches: null,
     },
   };
 }
@@ -437,9 +459,8 @@ export function predictPerformance(
 ): PredictionResult {
   const ready = prepare(input, knowledge, options);
   if (!ready.ok) return ready;
-  const { index, deployment, calibration, factors, factorsBasis, sys, capacityKey, measured } =
-    ready.prepared;
-  const physics = estimate(sys, input.load, index, capacityKey);
+  const { index, deployment, calibration, factors, factorsBasis, sys, measured } = ready.prepared;
+  const physics = estimate(sys, input.load, index, capacityKeyOf(ready.prepared));
   const utilization = Math.min(physics.requestsPerSec / physics.capacity.throughput, 1);
   const correction = measured
     ? correctionFor(measured, input.promptTokens, input.outputTokens, input.load, utilization)
@@ -785,6 +806,7 @@ function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch 
  */
 function bisectionProbe(prepared: Prepared, step: number, place: number, solve: () => Probe): Probe {
   const key = step * 256 + place;
+  prepared.bisection ??= new Map();
   const known = prepared.bisection.get(key);
   if (known) return known;
   const probe = solve();
@@ -792,11 +814,27 @@ function bisectionProbe(prepared: Prepared, step: number, place: number, solve: 
   return probe;
 }
 
+/** Most targets a deployment remembers its search for; past it the memo starts over. */
+const SEARCH_ENTRIES = 64;
+
+/** The search for the highest rate within `slo`, remembered per deployment. */
+function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+  const key = `${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
+  prepared.searches ??= new Map();
+  const known = prepared.searches.get(key);
+  if (known) return known;
+  if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
+  const search = searchMaxRate(prepared, probe, slo);
+  prepared.searches.set(key, search);
+  return search;
+}
+
 /** Most per-replica loads a deployment remembers its probe at; past it the memo starts over. */
 const AT_LOAD_ENTRIES = 64;
 
 /** The unseeded probe at a per-replica load, remembered per deployment. */
 function probeAtLoad(prepared: Prepared, probe: Prober, rate: number): Probe {
+  prepared.atLoad ??= new Map();
   const known = prepared.atLoad.get(rate);
   if (known) return known;
   if (prepared.atLoad.size >= AT_LOAD_ENTRIES) prepared.atLoad.clear();
@@ -861,11 +899,7 @@ export function sizeReplicas(
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
   const probe = proberFor(config, ready.prepared, knowledge, {});
-  const { index, capacityKey } = ready.prepared;
-  const searchKey = `${capacityKey}|${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
-  const search =
-    index.searches.get(searchKey) ??
-    remember(index.searches, searchKey, searchMaxRate(ready.prepared, probe, slo));
+  const search = rememberedSearch(ready.prepared, probe, slo);
   if (!search.ok && replicas === undefined) {
     return { ok: false, reason: search.reason, infeasible: false, lightLoadMiss: search.lightLoadMiss };
   }
