@@ -1,8 +1,8 @@
 /**
  * What a command loads: `compass --help` and `--version` load neither zod nor a database, a warm `compass plan` on
  * the embedded database does not start PGlite (the snapshot serves it) nor, without OLLAMA_HOST, the LLM client, and
- * no CLI command but bot and worker loads Slack, Kubernetes or BullMQ. Spawns the built CLI (`npm run build`) with a module-resolution hook that records
- * every module it loads.
+ * no CLI command but bot and worker loads Slack, Kubernetes or BullMQ. Spawns the built CLI (`npm run build`) with a
+ * module-resolution hook that records every module it loads.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
