@@ -745,7 +745,12 @@ function ladderProbe(prepared: Prepared, probe: Prober, step: number): Probe {
   return ladder[step]!;
 }
 
-function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+/** Why the search fails at light load, where it does: the targets missed even by one request at a time. */
+function lightLoadFailure(
+  prepared: Prepared,
+  probe: Prober,
+  slo: Slo,
+): Extract<RateSearch, { ok: false }> | null {
   const light = ladderProbe(prepared, probe, 0);
   const lightLimit = limitOf(slo, light);
   if (lightLimit !== null) {
@@ -765,6 +770,13 @@ function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch 
       lightLoadMiss: { limit: worst.limit, predictedMs: worst.predictedMs, targetMs: worst.targetMs },
     };
   }
+  return null;
+}
+
+function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+  const failure = lightLoadFailure(prepared, probe, slo);
+  if (failure) return failure;
+  const light = ladderProbe(prepared, probe, 0);
   // Bracket: up the ladder until a rate misses (if 1 req/s misses, the bracket is [light, 1]).
   // A probe's mean step brackets the next probe's fixed point: from below if it was at a lower rate, else above.
   let step = 1;
@@ -866,6 +878,22 @@ export function maxRateWithinSlo(
     p95AtLimit: { ttftMs: goodProbe.ttftMs, itlMs: goodProbe.itlMs, e2eMs: goodProbe.e2eMs },
     basis: ready.prepared.measured !== null ? 'interpolated' : 'estimated',
   };
+}
+
+/**
+ * What sizeReplicas would say without sizing: its failure when the deployment cannot be prepared or misses the
+ * targets at light load, `{ ok: true }` when it would size replicas. Costs a preparation and one probe.
+ */
+export function screenReplicas(
+  config: DeploymentConfig,
+  slo: Slo,
+  knowledge: Knowledge,
+): { ok: true } | Extract<ReplicaSizingResult, { ok: false }> {
+  const ready = prepare(config, knowledge, {});
+  if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
+  const failure = lightLoadFailure(ready.prepared, proberFor(config, ready.prepared, knowledge, {}), slo);
+  if (!failure) return { ok: true };
+  return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
 }
 
 export interface ReplicaSizing {
