@@ -1,4 +1,3 @@
-import { Ollama } from 'ollama';
 import { z } from 'zod';
 import { USE_CASE_IDS, UseCaseId } from '../knowledge/catalog.js';
 import { redactSecrets, splitCredentials } from '../log/redact.js';
@@ -44,19 +43,30 @@ export interface LlmSettings {
 
 /**
  * An ollama client whose every request is abandoned after timeoutMs (the client itself has no timeout). Credentials
- * in OLLAMA_HOST (user:pass@) travel as an Authorization header: fetch refuses a URL that carries them.
+ * in OLLAMA_HOST (user:pass@) travel as an Authorization header: fetch refuses a URL that carries them. The client
+ * library loads with the first request, so a command whose text the rules read alone never loads it.
  */
 export function createOllamaClient(settings: LlmSettings): ChatClient {
   const { url, authorization } = splitCredentials(settings.host);
-  return new Ollama({
-    host: url,
-    ...(authorization ? { headers: { authorization } } : {}),
-    fetch: (input, init) => {
-      const timeout = AbortSignal.timeout(settings.timeoutMs);
-      const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
-      return fetch(input, { ...init, signal });
+  let client: Promise<ChatClient> | undefined;
+  const load = async (): Promise<ChatClient> => {
+    const { Ollama } = await import('ollama');
+    return new Ollama({
+      host: url,
+      ...(authorization ? { headers: { authorization } } : {}),
+      fetch: (input, init) => {
+        const timeout = AbortSignal.timeout(settings.timeoutMs);
+        const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+        return fetch(input, { ...init, signal });
+      },
+    }) as unknown as ChatClient;
+  };
+  return {
+    chat: async (request) => {
+      client ??= load();
+      return (await client).chat(request);
     },
-  }) as unknown as ChatClient;
+  };
 }
 
 export function systemPrompt(vocab: ExtractionVocabulary): string {

@@ -16,7 +16,13 @@ import { weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
 import { gpuNotation } from './notation.js';
 import type { Basis, SloLimit } from './predict.js';
-import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
+import {
+  calibratedFromObservations,
+  predictPerformance,
+  type ReplicaSizingResult,
+  screenReplicas,
+  sizeReplicas,
+} from './predict.js';
 import { pruneOptions } from './prune.js';
 import { qualityOf } from './quality.js';
 import type { Slo } from './schema.js';
@@ -294,6 +300,9 @@ export type Evaluation =
   | { kind: 'slo-miss'; miss: RawMiss }
   | { kind: 'sized'; option: SizedOption };
 
+/** A shape in a plan: evaluated, or a budget miss not sized yet with the miss of one replica, a floor of the real one. */
+type ShapeOutcome = Evaluation | { kind: 'over-budget'; floor: RawMiss };
+
 interface Context {
   spec: DeploymentSpec;
   slo: Slo;
@@ -349,15 +358,7 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
     knowledge,
     replicasOverride,
   );
-  if (!result.ok) {
-    if (result.infeasible || result.lightLoadMiss === null)
-      return { kind: 'infeasible', reason: result.reason };
-    const miss = result.lightLoadMiss;
-    return {
-      kind: 'slo-miss',
-      miss: rawMiss(shape, name, null, null, miss.limit, miss.predictedMs, miss.targetMs),
-    };
-  }
+  if (!result.ok) return unsized(shape, name, result);
   const { sizing } = result;
   // Each node of a multi-node replica is bought as its own instance of TP GPUs.
   const hourlyUsd = replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * sizing.replicas;
@@ -376,6 +377,44 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
       latency: latencyScore(sizing.p95AtLoad, slo),
     }),
   };
+}
+
+/** A shape the performance model cannot size: infeasible, or missing a target even at light load. */
+function unsized(
+  shape: OptionShape,
+  name: OptionName,
+  result: Extract<ReplicaSizingResult, { ok: false }>,
+): Evaluation {
+  if (result.infeasible || result.lightLoadMiss === null)
+    return { kind: 'infeasible', reason: result.reason };
+  const miss = result.lightLoadMiss;
+  return {
+    kind: 'slo-miss',
+    miss: rawMiss(shape, name, null, null, miss.limit, miss.predictedMs, miss.targetMs),
+  };
+}
+
+/**
+ * What a shape is when one replica of it costs more than the budget and the budget is the only limit: unsized (as
+ * sizeShape says), or a budget miss whose shortfall is at least `floor`'s, the miss of one replica. Only the
+ * preparation and a light-load probe run; sizeShape finds its replicas when the miss may be shown (see planDeployment).
+ */
+function overBudget(shape: OptionShape, context: Context, budget: number): ShapeOutcome | null {
+  const gpu = context.gpus.get(shape.gpuId);
+  const model = context.models.get(shape.modelId);
+  if (!gpu || !model) return null;
+  const oneReplica = Math.round(
+    replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * 1 * HOURS_PER_MONTH,
+  );
+  if (oneReplica <= budget) return null;
+  const name: OptionName = {
+    id: optionId(shape),
+    modelName: model.name,
+    gpusPerReplica: gpusPerReplicaOf(shape),
+  };
+  const screened = screenReplicas(deploymentConfigOf(shape, context.spec), context.slo, context.knowledge);
+  if (!screened.ok) return unsized(shape, name, screened);
+  return { kind: 'over-budget', floor: rawMiss(shape, name, null, oneReplica, 'budget', oneReplica, budget) };
 }
 
 /**
@@ -753,9 +792,16 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   const maxGpus = spec.maxGpus.value;
   const quota = options.policy?.gpuQuota ?? null;
   const placeable = options.policy?.placeableGpus ?? null;
-  for (const shape of shapes) {
-    const evaluation = sizeShape(shape, context);
-    if (evaluation.kind === 'infeasible') {
+  const evaluations = evaluateShapes(shapes, context, {
+    budget:
+      quota === null && maxGpus === null && shapes.every((shape) => placeable?.includes(shape.gpuId) ?? true)
+        ? budget
+        : null,
+  });
+  for (const [index, shape] of shapes.entries()) {
+    const evaluation = evaluations[index]!;
+    if (evaluation.kind === 'over-budget') misses.push(evaluation.floor);
+    else if (evaluation.kind === 'infeasible') {
       infeasibleByGpu.set(shape.gpuId, [...(infeasibleByGpu.get(shape.gpuId) ?? []), evaluation.reason]);
     } else if (evaluation.kind === 'slo-miss') misses.push(evaluation.miss);
     else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
@@ -811,6 +857,48 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     );
   }
   return { spec, recommendations: shown, nearMisses, warnings, considered: shapes.length };
+}
+
+/**
+ * Every shape sized for the spec, in order. Where the budget is the only limit (`budget` given: no quota, GPU limit
+ * or unplaceable GPU), a shape whose one replica costs more than it can only be a budget miss, and sizing it (the
+ * bulk of a plan's work) changes nothing unless that miss may be shown: closestMisses shows at most three, the
+ * closest budget miss first. Such shapes are sized in order of their floor until the floor exceeds the third-closest
+ * budget miss of another model and GPU pair; those left keep their floor, which ranks them after the three (and
+ * after the cheapest miss the budget warning names), as their real shortfall would.
+ */
+function evaluateShapes(
+  shapes: OptionShape[],
+  context: Context,
+  limits: { budget: number | null },
+): ShapeOutcome[] {
+  const { budget } = limits;
+  const evaluations: ShapeOutcome[] = shapes.map(
+    (shape) => (budget === null ? null : overBudget(shape, context, budget)) ?? sizeShape(shape, context),
+  );
+  if (budget === null) return evaluations;
+  // The closest budget miss of each model and GPU pair, from the shapes sized.
+  const closest = new Map<string, number>();
+  const note = (evaluation: ShapeOutcome) => {
+    if (evaluation.kind !== 'sized' || evaluation.option.monthlyCostUsd <= budget) return;
+    const pair = `${evaluation.option.modelId}|${evaluation.option.gpuId}`;
+    const shortfall = evaluation.option.monthlyCostUsd / budget - 1;
+    closest.set(pair, Math.min(closest.get(pair) ?? Number.POSITIVE_INFINITY, shortfall));
+  };
+  const thirdClosest = () => [...closest.values()].sort((a, b) => a - b)[2] ?? Number.POSITIVE_INFINITY;
+  for (const evaluation of evaluations) note(evaluation);
+  const pending = evaluations
+    .flatMap((evaluation, index) =>
+      evaluation.kind === 'over-budget' ? [{ index, floor: evaluation.floor }] : [],
+    )
+    .sort((a, b) => a.floor.shortfall - b.floor.shortfall);
+  for (const { index, floor } of pending) {
+    if (floor.shortfall > thirdClosest()) break;
+    const sized = sizeShape(shapes[index]!, context);
+    evaluations[index] = sized;
+    note(sized);
+  }
+  return evaluations;
 }
 
 /** For each model the user named that no shape within their GPU limit can hold: why, and what would fit. */

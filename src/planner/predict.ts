@@ -128,8 +128,6 @@ interface Index {
   residuals: Map<string, MeasuredIndex>;
   /** Prepared deployments by configuration and traffic (default options only). */
   prepared: Map<string, PrepareResult>;
-  /** Highest rates within an SLO by prepared deployment and targets: the bulk of a plan's work, the same every turn. */
-  searches: Map<string, RateSearch>;
 }
 
 /**
@@ -167,7 +165,6 @@ function indexFor(knowledge: Knowledge): Index {
     capacities: new Map(),
     residuals: new Map(),
     prepared: new Map(),
-    searches: new Map(),
   };
   indexes.set(knowledge, index);
   return index;
@@ -195,8 +192,17 @@ export function deploymentOf(knowledge: Knowledge, config: ReplicaShape, model: 
   return deploymentFor(indexFor(knowledge), config, model, gpu);
 }
 
-function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu) {
-  const key = `${configKey(config)}|${JSON.stringify(config.engine ?? {})}`;
+/** Key of a deployment in the snapshot's memo: its configuration and engine options. */
+const deploymentKeyOf = (config: ReplicaShape) =>
+  `${configKey(config)}|${JSON.stringify(config.engine ?? {})}`;
+
+function deploymentFor(
+  index: Index,
+  config: ReplicaShape,
+  model: Model,
+  gpu: Gpu,
+  key = deploymentKeyOf(config),
+) {
   let built = index.deployments.get(key);
   if (!built) {
     built = buildDeployment(
@@ -355,11 +361,28 @@ interface Prepared {
   factors: EfficiencyFactors;
   factorsBasis: FactorsBasis;
   sys: ServingSystem;
-  capacityKey: string;
+  /** The deployment's key in the snapshot's memo (see deploymentKeyOf). */
+  deploymentKey: string;
+  /** Key of the capacity memo, built on first use (see capacityKeyOf): the planner's searches never need it. */
+  capacityKey: string | null;
   /** Measured points of this deployment, null when there are none. */
   measured: MeasuredIndex | null;
   /** Probes at the rates every search of the highest rate within targets starts from (see ladderProbe). */
   ladder: Probe[];
+  /**
+   * Probes of the bisections between ladder rungs, by rung and place in the bisection (see bisectionProbe). This and
+   * the memos below start on first use: most shapes of a plan miss at light load and never search.
+   */
+  bisection: Map<number, Probe> | null;
+  /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
+  atLoad: Map<number, Probe> | null;
+  /** Highest rates within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
+  searches: Map<string, RateSearch> | null;
+}
+
+function capacityKeyOf(prepared: Prepared): string {
+  prepared.capacityKey ??= `${prepared.deploymentKey}|${workloadKey(prepared.sys.workload)}|${factorsKey(prepared.factors)}`;
+  return prepared.capacityKey;
 }
 
 type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; reason: string };
@@ -384,7 +407,8 @@ function prepareAfresh(
   const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
   if (!pair.ok) return pair;
   const { model, gpu } = pair;
-  const built = deploymentFor(index, config, model, gpu);
+  const deploymentKey = deploymentKeyOf(config);
+  const built = deploymentFor(index, config, model, gpu, deploymentKey);
   if (!built.ok) return built;
   const deployment = built.deployment;
   const requestTokens = config.promptTokens + config.outputTokens;
@@ -417,9 +441,13 @@ function prepareAfresh(
       factors,
       factorsBasis,
       sys: systemFor(deployment, factors, workload),
-      capacityKey: `${key}|${JSON.stringify(config.engine ?? {})}|${workloadKey(workload)}|${factorsKey(factors)}`,
+      deploymentKey,
+      capacityKey: null,
       measured: measured && measured.residuals.length > 0 ? measured : null,
       ladder: [],
+      bisection: null,
+      atLoad: null,
+      searches: null,
     },
   };
 }
@@ -431,9 +459,8 @@ export function predictPerformance(
 ): PredictionResult {
   const ready = prepare(input, knowledge, options);
   if (!ready.ok) return ready;
-  const { index, deployment, calibration, factors, factorsBasis, sys, capacityKey, measured } =
-    ready.prepared;
-  const physics = estimate(sys, input.load, index, capacityKey);
+  const { index, deployment, calibration, factors, factorsBasis, sys, measured } = ready.prepared;
+  const physics = estimate(sys, input.load, index, capacityKeyOf(ready.prepared));
   const utilization = Math.min(physics.requestsPerSec / physics.capacity.throughput, 1);
   const correction = measured
     ? correctionFor(measured, input.promptTokens, input.outputTokens, input.load, utilization)
@@ -718,7 +745,12 @@ function ladderProbe(prepared: Prepared, probe: Prober, step: number): Probe {
   return ladder[step]!;
 }
 
-function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+/** Why the search fails at light load, where it does: the targets missed even by one request at a time. */
+function lightLoadFailure(
+  prepared: Prepared,
+  probe: Prober,
+  slo: Slo,
+): Extract<RateSearch, { ok: false }> | null {
   const light = ladderProbe(prepared, probe, 0);
   const lightLimit = limitOf(slo, light);
   if (lightLimit !== null) {
@@ -738,6 +770,13 @@ function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch 
       lightLoadMiss: { limit: worst.limit, predictedMs: worst.predictedMs, targetMs: worst.targetMs },
     };
   }
+  return null;
+}
+
+function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+  const failure = lightLoadFailure(prepared, probe, slo);
+  if (failure) return failure;
+  const light = ladderProbe(prepared, probe, 0);
   // Bracket: up the ladder until a rate misses (if 1 req/s misses, the bracket is [light, 1]).
   // A probe's mean step brackets the next probe's fixed point: from below if it was at a lower rate, else above.
   let step = 1;
@@ -752,20 +791,68 @@ function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch 
   }
   let good = ladderRate(step - 1);
   let bad = ladderRate(step);
+  // The bisection's place: 1 at the rung's interval, then 2n for its lower half and 2n + 1 for its upper half.
+  let place = 1;
   while (bad / good > MAX_RATE_PRECISION) {
     const mid = Math.sqrt(good * bad);
-    const p = probe(mid, stepOf(goodProbe), stepOf(badProbe));
+    const p = bisectionProbe(prepared, step, place, () => probe(mid, stepOf(goodProbe), stepOf(badProbe)));
     const limit = limitOf(slo, p);
     if (limit === null) {
       good = mid;
       goodProbe = p;
+      place = 2 * place + 1;
     } else {
       bad = mid;
       badProbe = p;
       limitedBy = limit;
+      place = 2 * place;
     }
   }
   return { ok: true, requestsPerSec: good, limitedBy, goodProbe };
+}
+
+/**
+ * The probe at one place of the bisection between ladder rungs `step` − 1 and `step`. A place fixes the bracket, so
+ * its rate and the probes that seed it, whatever the targets: searches for other targets on the same deployment
+ * share the probes of the places both pass (the bracket narrows 4 → 1.02 in 7 halvings, so places stay below 2^8).
+ */
+function bisectionProbe(prepared: Prepared, step: number, place: number, solve: () => Probe): Probe {
+  const key = step * 256 + place;
+  prepared.bisection ??= new Map();
+  const known = prepared.bisection.get(key);
+  if (known) return known;
+  const probe = solve();
+  prepared.bisection.set(key, probe);
+  return probe;
+}
+
+/** Most targets a deployment remembers its search for; past it the memo starts over. */
+const SEARCH_ENTRIES = 64;
+
+/** The search for the highest rate within `slo`, remembered per deployment. */
+function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+  const key = `${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
+  prepared.searches ??= new Map();
+  const known = prepared.searches.get(key);
+  if (known) return known;
+  if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
+  const search = searchMaxRate(prepared, probe, slo);
+  prepared.searches.set(key, search);
+  return search;
+}
+
+/** Most per-replica loads a deployment remembers its probe at; past it the memo starts over. */
+const AT_LOAD_ENTRIES = 64;
+
+/** The unseeded probe at a per-replica load, remembered per deployment. */
+function probeAtLoad(prepared: Prepared, probe: Prober, rate: number): Probe {
+  prepared.atLoad ??= new Map();
+  const known = prepared.atLoad.get(rate);
+  if (known) return known;
+  if (prepared.atLoad.size >= AT_LOAD_ENTRIES) prepared.atLoad.clear();
+  const computed = probe(rate);
+  prepared.atLoad.set(rate, computed);
+  return computed;
 }
 
 /**
@@ -791,6 +878,22 @@ export function maxRateWithinSlo(
     p95AtLimit: { ttftMs: goodProbe.ttftMs, itlMs: goodProbe.itlMs, e2eMs: goodProbe.e2eMs },
     basis: ready.prepared.measured !== null ? 'interpolated' : 'estimated',
   };
+}
+
+/**
+ * What sizeReplicas would say without sizing: its failure when the deployment cannot be prepared or misses the
+ * targets at light load, `{ ok: true }` when it would size replicas. Costs a preparation and one probe.
+ */
+export function screenReplicas(
+  config: DeploymentConfig,
+  slo: Slo,
+  knowledge: Knowledge,
+): { ok: true } | Extract<ReplicaSizingResult, { ok: false }> {
+  const ready = prepare(config, knowledge, {});
+  if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
+  const failure = lightLoadFailure(ready.prepared, proberFor(config, ready.prepared, knowledge, {}), slo);
+  if (!failure) return { ok: true };
+  return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
 }
 
 export interface ReplicaSizing {
@@ -824,18 +927,14 @@ export function sizeReplicas(
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
   const probe = proberFor(config, ready.prepared, knowledge, {});
-  const { index, capacityKey } = ready.prepared;
-  const searchKey = `${capacityKey}|${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
-  const search =
-    index.searches.get(searchKey) ??
-    remember(index.searches, searchKey, searchMaxRate(ready.prepared, probe, slo));
+  const search = rememberedSearch(ready.prepared, probe, slo);
   if (!search.ok && replicas === undefined) {
     return { ok: false, reason: search.reason, infeasible: false, lightLoadMiss: search.lightLoadMiss };
   }
   const maxRpsPerReplica = search.ok ? search.requestsPerSec : 0;
   const count = replicas ?? Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
   const loadPerReplicaRps = peakRps / count;
-  const atLoad = probe(loadPerReplicaRps);
+  const atLoad = probeAtLoad(ready.prepared, probe, loadPerReplicaRps);
   return {
     ok: true,
     sizing: {

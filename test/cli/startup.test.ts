@@ -1,8 +1,8 @@
 /**
  * What a command loads: `compass --help` and `--version` load neither zod nor a database, a warm `compass plan` on
- * the embedded database does not start PGlite (the snapshot serves it), and no CLI command but bot and worker loads
- * Slack, Kubernetes or BullMQ. Spawns the built CLI (`npm run build`) with a module-resolution hook that records
- * every module it loads.
+ * the embedded database does not start PGlite (the snapshot serves it) nor, without OLLAMA_HOST, the LLM client, and
+ * no CLI command but bot and worker loads Slack, Kubernetes or BullMQ. Spawns the built CLI (`npm run build`) with a
+ * module-resolution hook that records every module it loads.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,6 +80,8 @@ describe('compass start-up', () => {
     expect(warm.stderr).toBe('');
     expect(loading(warm.loaded, ['@electric-sql/pglite', 'pg/', 'drizzle-orm'])).toEqual([]);
     expect(loading(warm.loaded, SERVER_STACKS)).toEqual([]);
+    // Without OLLAMA_HOST the rules read the text alone: the LLM client library stays unloaded.
+    expect(loading(warm.loaded, ['ollama'])).toEqual([]);
     expect(JSON.parse(warm.stdout)).toEqual(JSON.parse(first.stdout));
   }, 180_000);
 
