@@ -437,7 +437,7 @@ export function registerHandlers(
     },
   );
 
-  registerModalHandlers(app, service, replies);
+  registerModalHandlers(app, service, replies, inbox);
   registerApprovalHandlers(app, approvals, replies, log, deploys?.approved, deploys?.preview);
   if (deploys) registerDeployHandlers(app, deploys, approvals?.policy, replies, log);
   if (deploys?.benchmarks)
