@@ -282,6 +282,11 @@ async function main() {
     `burst acknowledgements: max ${Math.max(...acks).toFixed(1)} ms, p99 ${percentile(acks, 0.99).toFixed(1)} ms; ` +
       `lost ${lost + commands - commandReplies.length}, duplicated ${retaken + answeredTwice}`,
   );
+  if (started.engine === 'pglite')
+    console.log(
+      'note: the targets are for PostgreSQL (DATABASE_URL). Embedded PGlite runs every query of every turn on the ' +
+        'bot’s own event loop, the one that acknowledges Slack, so a burst’s acknowledgements wait for it.',
+    );
   await slack.close();
 }
 
