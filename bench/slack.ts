@@ -5,7 +5,9 @@
  * lost (never done in the inbox, or a command never answered) and duplicated (an event taken twice, a command
  * answered twice).
  * Run: npx tsx bench/slack.ts [--commands 100] [--threads 50] [--messages 200] [--concurrency N] [--copies 1]
- * `--copies 10` plans over ten copies of every model (a 200-model catalog). Concurrency defaults to everything at
+ * [--turns-at-once N]
+ * `--copies 10` plans over ten copies of every model (a 200-model catalog). `--turns-at-once` overrides the bot's
+ * BOT_TURNS_AT_ONCE (a large figure: every turn starts at once, as before the inbox ran turns in slots). Concurrency defaults to everything at
  * once. `--profile-bot DIR` writes CPU profiles of the bot process (its main thread and planning threads) into DIR. Plans run on the bot's worker threads, as in `compass bot` (the compiled ones: `npm run build` first).
  * The bot runs in a child process, as in production, so the load generator's own work does not delay it (and the
  * other way round). It uses an embedded PGlite database in a temporary folder, or DATABASE_URL when set (point it at
@@ -41,6 +43,7 @@ const { values } = parseArgs({
     messages: { type: 'string', default: '200' },
     concurrency: { type: 'string' },
     copies: { type: 'string', default: '1' },
+    'turns-at-once': { type: 'string' },
     'serve-bot': { type: 'boolean', default: false },
     'profile-bot': { type: 'string' },
   },
@@ -50,6 +53,10 @@ const threads = Number(values.threads);
 const messages = Number(values.messages);
 const concurrency = Number(values.concurrency ?? commands + messages);
 const copies = Number(values.copies);
+const inboxSettings = {
+  ...INBOX_DEFAULTS,
+  ...(values['turns-at-once'] && { turnsAtOnce: Number(values['turns-at-once']) }),
+};
 const SECRET = 'bench-signing-secret-0123456789ab';
 const CHANNEL = 'C0BENCH';
 const SLACK_ACK_LIMIT_MS = 3000;
@@ -132,7 +139,7 @@ async function serveBot(apiUrl: string, botToken: string) {
     {
       service,
       store,
-      inbox: createInbox({ store: inboxStore, settings: INBOX_DEFAULTS, log }),
+      inbox: createInbox({ store: inboxStore, settings: inboxSettings, log }),
       log,
     },
   );
@@ -172,7 +179,7 @@ async function main() {
       'application/json',
     );
   console.log(
-    `database: ${started.engine}; catalog ${started.models} models; ${commands} slash commands, ${messages} messages in ${threads} threads, ${concurrency} in flight`,
+    `database: ${started.engine}; catalog ${started.models} models; ${commands} slash commands, ${messages} messages in ${threads} threads, ${concurrency} in flight; ${inboxSettings.turnsAtOnce} turns at once`,
   );
 
   // Mentions start the threads the later messages continue (and warm the planner's caches).
@@ -275,6 +282,11 @@ async function main() {
     `burst acknowledgements: max ${Math.max(...acks).toFixed(1)} ms, p99 ${percentile(acks, 0.99).toFixed(1)} ms; ` +
       `lost ${lost + commands - commandReplies.length}, duplicated ${retaken + answeredTwice}`,
   );
+  if (started.engine === 'pglite')
+    console.log(
+      'note: the targets are for PostgreSQL (DATABASE_URL). Embedded PGlite runs every query of every turn on the ' +
+        'bot’s own event loop, the one that acknowledges Slack, so a burst’s acknowledgements wait for it.',
+    );
   await slack.close();
 }
 

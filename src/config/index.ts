@@ -128,10 +128,14 @@ export const ConfigSchema = z.object({
   monitor: MonitorSettings,
   /** How often the bot and the worker look for a changed knowledge base (observed outcomes, imports). */
   knowledgeRefreshSec: z.number().int().min(1),
-  /** The bot's inbox of Slack events: how long a turn is held without renewal, how long SIGTERM waits for turns. */
+  /**
+   * The bot's inbox of Slack events: how long a turn is held without renewal, how long SIGTERM waits for turns, how
+   * many turns run at once.
+   */
   inbox: z.object({
     leaseMs: z.number().int().min(200),
     stopGraceMs: z.number().int().min(0),
+    turnsAtOnce: z.number().int().min(1),
   }),
   /** Where `compass worker` serves /metrics; unset: nowhere (the bot serves them on PORT). */
   metricsPort: z.number().int().min(0).max(65535).optional(),
@@ -339,6 +343,7 @@ export function loadConfig(env: Env = process.env): Config {
     inbox: {
       leaseMs: integer(text('INBOX_LEASE_MS')) ?? INBOX_DEFAULTS.leaseMs,
       stopGraceMs: integer(text('BOT_STOP_GRACE_MS')) ?? INBOX_DEFAULTS.stopGraceMs,
+      turnsAtOnce: integer(text('BOT_TURNS_AT_ONCE')) ?? INBOX_DEFAULTS.turnsAtOnce,
     },
     metricsPort: integer(text('METRICS_PORT')),
   };

@@ -120,6 +120,7 @@ export interface ConversationService {
     conversationId: string,
     values: FormValues,
     userId: string,
+    record?: RecordAnswer,
   ): Promise<TurnOutcome | undefined>;
 
   /** The Details modal of one option (it repeats the prediction: open a loading view first). */
@@ -347,11 +348,14 @@ export function createConversationService({
       return readSpecForm(conversation, values, knowledge());
     },
 
-    async submitSpecForm(conversationId, values, userId) {
+    async submitSpecForm(conversationId, values, userId, record) {
       const conversation = await store.findById(conversationId);
       if (!conversation) return undefined;
-      return turn(keyOf(conversation), undefined, (current) =>
-        planning.run('submitSpecForm', knowledge(), current, values, userId),
+      return turn(
+        keyOf(conversation),
+        undefined,
+        (current) => planning.run('submitSpecForm', knowledge(), current, values, userId),
+        record,
       );
     },
 

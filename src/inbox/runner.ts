@@ -3,7 +3,8 @@ import type { ReceiverEvent } from '@slack/bolt';
 import type { Database } from '../db/client.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Logger } from '../log/index.js';
-import type { InboxStore } from './store.js';
+import { createTurnSlots } from './slots.js';
+import type { Arrival, Claim, InboxStore } from './store.js';
 import type { InboxAnswer } from './tables.js';
 
 export interface InboxSettings {
@@ -11,10 +12,15 @@ export interface InboxSettings {
   leaseMs: number;
   /** How long stop() waits for turns in flight before handing them back. */
   stopGraceMs: number;
+  /**
+   * How many turns run past their acknowledgement at once; the rest wait their turn, so the intake of a burst (each
+   * request waiting for its acknowledgement) is never starved by the work of the requests before it.
+   */
+  turnsAtOnce: number;
 }
 
-/** The defaults of INBOX_LEASE_MS and BOT_STOP_GRACE_MS. */
-export const INBOX_DEFAULTS: InboxSettings = { leaseMs: 30_000, stopGraceMs: 20_000 };
+/** The defaults of INBOX_LEASE_MS and BOT_STOP_GRACE_MS, and of how many turns run at once. */
+export const INBOX_DEFAULTS: InboxSettings = { leaseMs: 30_000, stopGraceMs: 20_000, turnsAtOnce: 8 };
 
 /** Hands an event to Bolt's listeners (the App's own processEvent) and resolves when they are done. */
 export type Dispatch = (event: ReceiverEvent) => Promise<void>;
@@ -32,7 +38,10 @@ const RESUME_BATCH = 20;
 export interface Inbox {
   /** This process's identity in leases. */
   readonly owner: string;
-  /** Records, acknowledges, then dispatches one delivery (non-events pass straight through). */
+  /**
+   * Records, then dispatches one delivery: an event is acknowledged first; a slash command or a view submission is
+   * acknowledged by its handler, whose answer may be in the acknowledgement. Other deliveries pass straight through.
+   */
   admit(event: ReceiverEvent, dispatch: Dispatch): Promise<void>;
   /** Starts resuming expired events (now, then every half lease) and renewing this process's leases. */
   start(dispatch: Dispatch): void;
@@ -40,7 +49,8 @@ export interface Inbox {
   stop(): Promise<void>;
   /** The answer a turn saved and how many of its replies were posted; undefined for an event never answered. */
   progress(eventId: string): Promise<{ answer: InboxAnswer; posted: number } | undefined>;
-  saveAnswer(tx: Database, eventId: string, answer: InboxAnswer): Promise<void>;
+  /** Saves a turn's answer in the transaction that saves the turn, or on its own (`tx` undefined) when none does. */
+  saveAnswer(tx: Database | undefined, eventId: string, answer: InboxAnswer): Promise<void>;
   markPosted(eventId: string, posted: number): Promise<void>;
   claimMessage(eventId: string, messageKey: string): Promise<boolean>;
   /** Forgets finished events received before `before`; returns how many. */
@@ -49,8 +59,56 @@ export interface Inbox {
 
 const noAck = async () => {};
 
-function eventIdOf(body: Record<string, unknown>): string | undefined {
-  return body.type === 'event_callback' && typeof body.event_id === 'string' ? body.event_id : undefined;
+/**
+ * The inbox's id of a delivery: an event's event_id; a slash command's or a view submission's trigger_id (each
+ * invocation has its own, and Slack sends neither again); none for what the inbox does not hold (button presses).
+ */
+export function inboxIdOf(body: Record<string, unknown>): string | undefined {
+  if (body.type === 'event_callback') return typeof body.event_id === 'string' ? body.event_id : undefined;
+  if (typeof body.trigger_id !== 'string') return undefined;
+  if (typeof body.command === 'string') return `command:${body.trigger_id}`;
+  if (body.type === 'view_submission') return `view:${body.trigger_id}`;
+  return undefined;
+}
+
+/** Deliveries whose handler acknowledges them (its answer can be the acknowledgement); events are acknowledged first. */
+const acksItself = (body: Record<string, unknown>) => body.type !== 'event_callback';
+
+/**
+ * Records arrivals in batches: the requests parsed in one turn of the event loop go in one statement, and those that
+ * arrive while it runs go in the next. A burst then costs a few round trips to the database instead of one per
+ * request, each waiting for a pooled connection.
+ */
+function batchedRecorder(store: InboxStore, owner: string): (arrival: Arrival) => Promise<Claim> {
+  let waiting: { arrival: Arrival; resolve: (claim: Claim) => void; reject: (error: unknown) => void }[] = [];
+  let flushing = false;
+  async function flush() {
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        // A lost connection gets one retry: the insert skips what the first attempt recorded.
+        const claims = await retryOnConnectionLoss(() =>
+          store.record(
+            batch.map(({ arrival }) => arrival),
+            owner,
+          ),
+        );
+        for (const [index, { resolve }] of batch.entries()) resolve(claims[index]!);
+      } catch (error) {
+        for (const { reject } of batch) reject(error);
+      }
+    }
+    flushing = false;
+  }
+  return (arrival) =>
+    new Promise((resolve, reject) => {
+      waiting.push({ arrival, resolve, reject });
+      if (flushing) return;
+      flushing = true;
+      // After the poll phase: every request already received joins this batch.
+      setImmediate(flush);
+    });
 }
 
 export function createInbox({
@@ -67,9 +125,40 @@ export function createInbox({
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
 
-  /** Runs one held event's turn, then marks it done; a turn that throws is logged and done (it answered already). */
-  function run(eventId: string, body: Record<string, unknown>, dispatch: Dispatch): Promise<void> {
-    const running = dispatch({ body, ack: noAck })
+  const slots = createTurnSlots(settings.turnsAtOnce);
+  const record = batchedRecorder(store, owner);
+
+  /**
+   * Runs one held event's turn in a slot, then marks it done; a turn that throws is logged and done (it answered
+   * already). With `ack`, the handler acknowledges first and takes its slot after; otherwise the slot comes first.
+   */
+  function run(
+    eventId: string,
+    body: Record<string, unknown>,
+    dispatch: Dispatch,
+    ack?: { ack: ReceiverEvent['ack']; acknowledged: () => void },
+  ): Promise<void> {
+    let holding = false;
+    const takeSlot = async () => {
+      if (holding) return;
+      holding = true;
+      await slots.acquire();
+    };
+    const event: ReceiverEvent = {
+      body,
+      ack: ack
+        ? async (response) => {
+            try {
+              await ack.ack(response);
+            } finally {
+              ack.acknowledged();
+            }
+            await takeSlot();
+          }
+        : noAck,
+    };
+    const running = (ack ? Promise.resolve() : takeSlot())
+      .then(() => dispatch(event))
       .catch((error: unknown) =>
         log.error({ event: 'inbox.dispatch_failed', eventId, err: error }, 'a Slack event failed'),
       )
@@ -78,7 +167,11 @@ export function createInbox({
       .catch((error: unknown) =>
         log.error({ event: 'inbox.finish_failed', eventId, err: error }, 'marking an event done failed'),
       )
-      .finally(() => inFlight.delete(eventId));
+      .finally(() => {
+        ack?.acknowledged();
+        if (holding) slots.release();
+        inFlight.delete(eventId);
+      });
     inFlight.set(eventId, running);
     return running;
   }
@@ -114,15 +207,28 @@ export function createInbox({
     owner,
 
     async admit(event, dispatch) {
-      const eventId = eventIdOf(event.body);
+      const eventId = inboxIdOf(event.body);
       if (!eventId) return dispatch(event);
-      // Recorded before the acknowledgement, or Slack is told to deliver it again: a lost connection gets one retry.
-      const claim = await retryOnConnectionLoss(() =>
-        store.record(eventId, event.body, owner, stopping ? 0 : settings.leaseMs),
+      // Until it is acknowledged, no other turn starts.
+      const acknowledged = slots.arriving();
+      let claim: Claim;
+      try {
+        // Recorded before the acknowledgement, or Slack is told to deliver it again.
+        claim = await record({ eventId, body: event.body, leaseMs: stopping ? 0 : settings.leaseMs });
+        if (claim === 'skip' || stopping || !acksItself(event.body)) await event.ack();
+      } catch (error) {
+        acknowledged();
+        throw error;
+      }
+      if (!acksItself(event.body)) acknowledged();
+      if (claim === 'skip' || stopping) return acknowledged();
+      const redispatch: Dispatch = (held) => dispatch({ ...event, ...held });
+      await run(
+        eventId,
+        event.body,
+        redispatch,
+        acksItself(event.body) ? { ack: event.ack, acknowledged } : undefined,
       );
-      await event.ack();
-      if (claim === 'skip' || stopping) return;
-      await run(eventId, event.body, (held) => dispatch({ ...event, ...held }));
     },
 
     start(dispatch) {
@@ -153,7 +259,10 @@ export function createInbox({
       const row = await store.answerOf(eventId);
       return row?.answer ? { answer: row.answer, posted: row.posted } : undefined;
     },
-    saveAnswer: (tx, eventId, answer) => store.saveAnswer(tx, eventId, owner, answer),
+    saveAnswer: (tx, eventId, answer) =>
+      tx
+        ? store.saveAnswer(tx, eventId, owner, answer)
+        : retryOnConnectionLoss(() => store.saveAnswer(undefined, eventId, owner, answer)),
     markPosted: (eventId, posted) => retryOnConnectionLoss(() => store.markPosted(eventId, posted)),
     claimMessage: (eventId, messageKey) => store.claimMessage(eventId, messageKey),
     prune: (before) => store.prune(before),

@@ -13,15 +13,11 @@ export interface HeldEvent {
 
 export interface InboxStore {
   /**
-   * Records an event and leases it to `owner`: `new` for a first delivery, `taken` for a redelivery of an unfinished
+   * Records a batch of events (one statement for the lot, whatever their number) and leases each to `owner` for its
+   * `leaseMs`; answers per event, in order: `new` for a first delivery, `taken` for a redelivery of an unfinished
    * event whose holder's lease ran out, `skip` when it is done or another live process holds it.
    */
-  record(
-    eventId: string,
-    body: Record<string, unknown>,
-    owner: string,
-    leaseMs: number,
-  ): Promise<'new' | 'taken' | 'skip'>;
+  record(arrivals: readonly Arrival[], owner: string): Promise<Claim[]>;
   /** Leases up to `limit` pending events whose lease ran out (their holder died or handed them back), oldest first. */
   takeExpired(owner: string, leaseMs: number, limit: number): Promise<HeldEvent[]>;
   /** Extends the leases `owner` holds on these events. */
@@ -30,14 +26,26 @@ export interface InboxStore {
   release(owner: string, eventIds: string[]): Promise<void>;
   /** Marks a message (`message:TEAM:CHANNEL:TS`) as this event's; false when another event owns it. */
   claimMessage(eventId: string, messageKey: string): Promise<boolean>;
-  /** Saves a turn's answer inside the turn's own transaction; throws LeaseLostError when `owner` no longer holds it. */
-  saveAnswer(tx: Database, eventId: string, owner: string, answer: InboxAnswer): Promise<void>;
+  /**
+   * Saves a turn's answer inside the turn's own transaction (or on its own when `tx` is undefined); throws
+   * LeaseLostError when `owner` no longer holds it.
+   */
+  saveAnswer(tx: Database | undefined, eventId: string, owner: string, answer: InboxAnswer): Promise<void>;
   answerOf(eventId: string): Promise<{ answer: InboxAnswer | null; posted: number } | undefined>;
   markPosted(eventId: string, posted: number): Promise<void>;
   finish(eventId: string, owner: string): Promise<void>;
   /** Forgets finished events received before `before`; returns how many. */
   prune(before: Date): Promise<number>;
 }
+
+/** An event to record: its id in the inbox, what Slack sent, and how long its lease runs (0: handed back at once). */
+export interface Arrival {
+  eventId: string;
+  body: Record<string, unknown>;
+  leaseMs: number;
+}
+
+export type Claim = 'new' | 'taken' | 'skip';
 
 export class LeaseLostError extends Error {
   constructor(eventId: string) {
@@ -52,25 +60,53 @@ const leaseEnd = (leaseMs: number) => sql`now() + ${`${leaseMs} milliseconds`}::
 
 export function createInboxStore(db: Database): InboxStore {
   return {
-    async record(eventId, body, owner, leaseMs) {
+    async record(arrivals, owner) {
+      if (arrivals.length === 0) return [];
       const inserted = await db
         .insert(inboxEvents)
-        .values({ eventId, body, leaseOwner: owner, leaseUntil: leaseEnd(leaseMs) })
+        .values(
+          arrivals.map(({ eventId, body, leaseMs }) => ({
+            eventId,
+            // A slash command's body is a parsed form, an object without a prototype, which drizzle cannot take.
+            body: { ...body },
+            leaseOwner: owner,
+            leaseUntil: leaseEnd(leaseMs),
+          })),
+        )
         .onConflictDoNothing()
         .returning({ eventId: inboxEvents.eventId });
-      if (inserted.length === 1) return 'new';
-      const taken = await db
-        .update(inboxEvents)
-        .set({ leaseOwner: owner, leaseUntil: leaseEnd(leaseMs), attempts: sql`${inboxEvents.attempts} + 1` })
-        .where(
-          and(
-            eq(inboxEvents.eventId, eventId),
-            eq(inboxEvents.state, 'pending'),
-            lt(inboxEvents.leaseUntil, sql`now()`),
-          ),
-        )
-        .returning({ eventId: inboxEvents.eventId });
-      return taken.length === 1 ? 'taken' : 'skip';
+      const claims = new Map<string, Claim>(inserted.map(({ eventId }) => [eventId, 'new']));
+      const redelivered = arrivals.filter(({ eventId }) => !claims.has(eventId));
+      // A redelivery is taken over only when its holder's lease ran out; the lease it gets is its batch's longest.
+      if (redelivered.length > 0) {
+        const leaseMs = Math.max(...redelivered.map((arrival) => arrival.leaseMs));
+        const taken = await db
+          .update(inboxEvents)
+          .set({
+            leaseOwner: owner,
+            leaseUntil: leaseEnd(leaseMs),
+            attempts: sql`${inboxEvents.attempts} + 1`,
+          })
+          .where(
+            and(
+              inArray(
+                inboxEvents.eventId,
+                redelivered.map(({ eventId }) => eventId),
+              ),
+              eq(inboxEvents.state, 'pending'),
+              lt(inboxEvents.leaseUntil, sql`now()`),
+            ),
+          )
+          .returning({ eventId: inboxEvents.eventId });
+        for (const { eventId } of taken) claims.set(eventId, 'taken');
+      }
+      // The same event twice in one batch (Slack's retry on the heels of its first delivery) is one turn.
+      const answered = new Set<string>();
+      return arrivals.map(({ eventId }) => {
+        const claim = answered.has(eventId) ? 'skip' : (claims.get(eventId) ?? 'skip');
+        answered.add(eventId);
+        return claim;
+      });
     },
 
     async takeExpired(owner, leaseMs, limit) {
@@ -130,7 +166,7 @@ export function createInboxStore(db: Database): InboxStore {
     },
 
     async saveAnswer(tx, eventId, owner, answer) {
-      const saved = await tx
+      const saved = await (tx ?? db)
         .update(inboxEvents)
         .set({ answer })
         .where(

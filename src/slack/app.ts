@@ -74,8 +74,8 @@ export class SlackAuthError extends Error {
 const acknowledged = async () => {};
 
 /**
- * Bolt's App with the inbox in front: every event is recorded before Slack's acknowledgement; a button press is
- * acknowledged before anything else runs.
+ * Bolt's App with the inbox in front: every event, slash command and view submission is recorded before Slack's
+ * acknowledgement; a button press is acknowledged before anything else runs.
  */
 class InboxApp extends App {
   readonly #inbox: Inbox;
@@ -128,8 +128,6 @@ function httpReceiver(
   return receiver;
 }
 
-const INTERACTIONS = new Set(['block_actions', 'view_submission']);
-
 /**
  * Refuses, before any handler, what a signature does not vouch for: a request of another workspace or organization,
  * a modal interaction whose private_metadata is not sealed for its user, and a replayed interaction. A trusted modal's private_metadata is
@@ -160,9 +158,10 @@ function trustGuard(
       if (!opened.ok) return refuse(opened.reason);
       body.view.private_metadata = opened.metadata;
     }
-    // Every press and submission carries a trigger of its own: a replayed one must not open another thread or file
-    // another request. When the database is away the handlers say so; the guard does not.
-    if (body.trigger_id && INTERACTIONS.has(body.type ?? '')) {
+    // Every press carries a trigger of its own: a replayed one must not open another thread or file another request.
+    // (A submission's trigger is its id in the inbox, which drops a replay and lets a resumed one through.) When the
+    // database is away the handlers say so; the guard does not.
+    if (body.trigger_id && body.type === 'block_actions') {
       const first = await retryOnConnectionLoss(() => claim(`interaction:${body.trigger_id}`)).catch(
         (error: unknown) => {
           log.warn({ event: 'slack.claim_failed', err: error }, 'cannot record the interaction');

@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { App, BlockAction, ButtonAction, KnownEventFromType, types, webApi } from '@slack/bolt';
+import type {
+  App,
+  BlockAction,
+  ButtonAction,
+  KnownEventFromType,
+  RespondFn,
+  types,
+  webApi,
+} from '@slack/bolt';
 import type { ApprovalService } from '../approval/service.js';
 import type { ChartLinks } from '../chart/link.js';
 import { didYouMean } from '../classify/index.js';
@@ -10,7 +18,7 @@ import type { ConversationService, Lookup, TurnOutcome } from '../conversation/s
 import type { ConversationStore } from '../conversation/store.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
 import type { Inbox } from '../inbox/index.js';
-import { LeaseLostError } from '../inbox/index.js';
+import { inboxIdOf, LeaseLostError } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import { registerApprovalHandlers } from './approvals.js';
 import { registerBenchmarkHandlers } from './benchmarks.js';
@@ -329,7 +337,31 @@ export function registerHandlers(
     }
   });
 
-  app.command('/compass', async ({ command, ack, respond, client }) => {
+  /**
+   * A command's answer, posted to its response_url once: saved in the inbox first, so a command resumed after a crash
+   * posts the saved answer (without planning again) when it was not posted yet, and nothing when it was.
+   */
+  async function respondOnce(
+    commandId: string,
+    respond: RespondFn,
+    produce: () => Promise<{ message: SlackMessage; inChannel?: boolean | undefined }>,
+  ) {
+    const progress = await retryOnConnectionLoss(() => inbox.progress(commandId));
+    if (progress && progress.posted > 0) return;
+    let reply = progress?.answer.replies[0];
+    if (!reply) {
+      const { message, inChannel } = await produce();
+      reply = { message, ephemeral: !inChannel };
+      await inbox.saveAnswer(undefined, commandId, { conversationId: null, replies: [reply] });
+    }
+    await respond({
+      response_type: reply.ephemeral === false ? 'in_channel' : 'ephemeral',
+      ...reply.message,
+    });
+    await inbox.markPosted(commandId, 1);
+  }
+
+  app.command('/compass', async ({ command, body, ack, respond, client }) => {
     const parsed = parseCommand(command.text, Object.keys(subcommands));
     if (parsed.kind === 'help') {
       await ack({ response_type: 'ephemeral', ...helpBlocks() });
@@ -340,6 +372,7 @@ export function registerHandlers(
       return;
     }
     await ack();
+    const commandId = inboxIdOf(body) ?? `command:${command.trigger_id}`;
     if (parsed.kind === 'subcommand') {
       const context = {
         userId: command.user_id,
@@ -348,10 +381,9 @@ export function registerHandlers(
         client,
       };
       try {
-        const answer = await subcommands[parsed.name]!(parsed.args, context);
-        await respond({
-          response_type: answer.inChannel ? 'in_channel' : 'ephemeral',
-          ...(answer.message as { text: string }),
+        await respondOnce(commandId, respond, async () => {
+          const answer = await subcommands[parsed.name]!(parsed.args, context);
+          return { message: answer.message as SlackMessage, inChannel: answer.inChannel };
         });
       } catch (error) {
         const reference = randomUUID().slice(0, 8);
@@ -364,8 +396,9 @@ export function registerHandlers(
       return;
     }
     try {
-      const answer = await service.quickPlan(parsed.request);
-      await respond({ response_type: 'ephemeral', ...answer });
+      await respondOnce(commandId, respond, async () => ({
+        message: await service.quickPlan(parsed.request),
+      }));
     } catch (error) {
       const reference = randomUUID().slice(0, 8);
       log.error({ event: 'slack.quick_plan_failed', reference, err: error }, 'quick plan failed');
@@ -407,7 +440,7 @@ export function registerHandlers(
     },
   );
 
-  registerModalHandlers(app, service, replies, log);
+  registerModalHandlers(app, service, replies, log, inbox);
   registerApprovalHandlers(app, approvals, replies, log, deploys?.approved, deploys?.preview);
   if (deploys) registerDeployHandlers(app, deploys, approvals?.policy, replies, log);
   if (deploys?.benchmarks)

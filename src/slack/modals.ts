@@ -2,6 +2,9 @@ import type { App, BlockAction, ButtonAction, webApi } from '@slack/bolt';
 import type { ThreadKey } from '../conversation/schema.js';
 import { DM_PANE, replyThreadTs } from '../conversation/schema.js';
 import type { ConversationService, ViewAnswer, WhatIfCheck } from '../conversation/service.js';
+import { retryOnConnectionLoss } from '../db/connection.js';
+import type { Inbox } from '../inbox/index.js';
+import { inboxIdOf, LeaseLostError } from '../inbox/index.js';
 import type { Logger } from '../log/index.js';
 import { WhatIfPrefill } from '../monitor/advice.js';
 import { MONITOR_ACTION } from '../monitor/blocks.js';
@@ -88,6 +91,7 @@ export function registerModalHandlers(
   service: ConversationService,
   replies: Replies,
   log: Logger,
+  inbox: Pick<Inbox, 'progress' | 'saveAnswer' | 'markPosted'>,
 ): void {
   /** A view from `produce`, "expired" when it finds nothing, an apology (logged) when it fails. */
   async function viewOf(
@@ -124,10 +128,34 @@ export function registerModalHandlers(
     await ack();
     const key = await service.threadOf(conversationId);
     if (!key) return;
+    // Like a message's turn: the answer is saved with the turn, so a submission resumed after a crash posts only the
+    // replies not yet posted, and plays only when it was never answered.
+    const submissionId = inboxIdOf(body as unknown as Record<string, unknown>);
     try {
-      const outcome = await service.submitSpecForm(conversationId, values, body.user.id);
-      if (outcome) await replies.postOutcome(client, key, body.user.id, outcome);
+      const progress = submissionId && (await retryOnConnectionLoss(() => inbox.progress(submissionId)));
+      const outcome = progress
+        ? progress.answer
+        : await service.submitSpecForm(
+            conversationId,
+            values,
+            body.user.id,
+            submissionId ? (tx, answer) => inbox.saveAnswer(tx, submissionId, answer) : undefined,
+          );
+      if (outcome)
+        await replies.postOutcome(
+          client,
+          key,
+          body.user.id,
+          outcome,
+          submissionId
+            ? {
+                from: progress ? progress.posted : 0,
+                posted: (count) => inbox.markPosted(submissionId, count),
+              }
+            : undefined,
+        );
     } catch (error) {
+      if (error instanceof LeaseLostError) return;
       const { message } = replies.failure('slack.spec_form_failed', { conversationId }, error);
       const target = { channel: key.channelId, user: body.user.id, threadTs: replyThreadTs(key.threadTs) };
       await replies.ephemeral(client, target, message);

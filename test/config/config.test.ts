@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       KNOWLEDGE_REFRESH_SECONDS: '300',
       INBOX_LEASE_MS: '5000',
       BOT_STOP_GRACE_MS: '1000',
+      BOT_TURNS_AT_ONCE: '4',
     });
     expect(config).toEqual({
       databaseUrl: 'postgres://u@db:5432/compass',
@@ -36,12 +37,16 @@ describe('loadConfig', () => {
       monitor: expect.any(Object),
       benchmark: expect.any(Object),
       knowledgeRefreshSec: 300,
-      inbox: { leaseMs: 5000, stopGraceMs: 1000 },
+      inbox: { leaseMs: 5000, stopGraceMs: 1000, turnsAtOnce: 4 },
     });
   });
 
   it('holds an unfinished Slack event 30 s and lets turns finish 20 s on SIGTERM unless told', () => {
-    expect(loadConfig({ HOME: '/h' }).inbox).toEqual({ leaseMs: 30_000, stopGraceMs: 20_000 });
+    expect(loadConfig({ HOME: '/h' }).inbox).toEqual({
+      leaseMs: 30_000,
+      stopGraceMs: 20_000,
+      turnsAtOnce: 8,
+    });
     expect(() => loadConfig({ HOME: '/h', INBOX_LEASE_MS: '10' })).toThrow(/INBOX_LEASE_MS: /);
   });
 

@@ -6,8 +6,17 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SPEC_FIELD } from '../../src/conversation/spec-form.js';
+import { ACTION } from '../../src/slack/blocks/actions.js';
 import type { SlackStandIn } from '../standins/slack.js';
-import { deliver, eventEnvelope, startSlackStandIn } from '../standins/slack.js';
+import {
+  buttonPressBody,
+  deliver,
+  eventEnvelope,
+  slashCommandBody,
+  startSlackStandIn,
+  viewSubmissionBody,
+} from '../standins/slack.js';
 import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
@@ -162,5 +171,65 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     } finally {
       await admin.end();
     }
+  }, 180_000);
+
+  const FORM = 'application/x-www-form-urlencoded';
+  const settleMs = () => new Promise((resolve) => setTimeout(resolve, 2000));
+
+  it('SIGKILL 20 ms after a slash command’s acknowledgement: the restarted bot answers it, once', async () => {
+    const first = await startBot();
+    const id = 'chaos-command';
+    const body = slashCommandBody({
+      teamId: slack.teamId,
+      channelId: CHANNEL,
+      userId: USER,
+      text: `plan ${REQUEST}`,
+      responseUrl: slack.responseUrl(id),
+    });
+    expect((await deliver(first.url, SIGNING_SECRET, body, FORM)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await kill(first, 'SIGKILL');
+    await startBot();
+    await slack.waitFor(() => slack.responses.some((entry) => entry.id === id), ANSWER_MS);
+    await settleMs();
+    const answers = slack.responses.filter((entry) => entry.id === id);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.body.text).toMatch(/^Quick plan for/);
+  }, 180_000);
+
+  it('SIGKILL 20 ms after an Edit spec submission’s acknowledgement: the restarted bot applies it, once', async () => {
+    const first = await startBot();
+    const { ts: thread } = await mention(first, REQUEST);
+    await answeredOnce(thread);
+    const card = slack.thread(CHANNEL, thread)[0]!;
+    const opened = slack.views.length;
+    const press = buttonPressBody({
+      teamId: slack.teamId,
+      channelId: CHANNEL,
+      userId: USER,
+      actionId: ACTION.editSpec,
+      responseUrl: slack.responseUrl('chaos-edit'),
+      message: { ts: card.ts, thread_ts: thread },
+      triggerId: slack.newTrigger(),
+    });
+    expect((await deliver(first.url, SIGNING_SECRET, press, FORM)).status).toBe(200);
+    const form = await slack.waitFor(() => slack.views[opened], ANSWER_MS);
+    const before = slack.thread(CHANNEL, thread).length;
+    const submission = viewSubmissionBody({
+      teamId: slack.teamId,
+      userId: USER,
+      view: form,
+      inputs: { [SPEC_FIELD.users]: '3000' },
+      triggerId: slack.newTrigger(),
+    });
+    expect((await deliver(first.url, SIGNING_SECRET, submission, FORM)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await kill(first, 'SIGKILL');
+    await startBot();
+    await slack.waitFor(() => slack.thread(CHANNEL, thread).length > before, ANSWER_MS);
+    await settleMs();
+    // One change note, and the spec card edited in place to the new figure.
+    expect(slack.thread(CHANNEL, thread)).toHaveLength(before + 1);
+    expect(JSON.stringify(slack.message(CHANNEL, card.ts))).toMatch(/3,000|3000/);
   }, 180_000);
 });

@@ -844,6 +844,10 @@ export function eventEnvelope(
   return { eventId, body };
 }
 
+let triggers = 0;
+/** A trigger_id of its own, as Slack gives every invocation (two in the same millisecond differ). */
+const newTriggerId = () => `trigger.${Date.now()}.${++triggers}`;
+
 /** A slash command's form body. */
 export function slashCommandBody(fields: {
   teamId: string;
@@ -865,7 +869,7 @@ export function slashCommandBody(fields: {
     text: fields.text,
     api_app_id: 'A0COMPASS',
     response_url: fields.responseUrl,
-    trigger_id: `trigger.${Date.now()}`,
+    trigger_id: newTriggerId(),
   }).toString();
 }
 
@@ -906,7 +910,7 @@ export function buttonPressBody(fields: {
     container: fields.message
       ? { type: 'message', message_ts: fields.message.ts, channel_id: fields.channelId, is_ephemeral: false }
       : { type: 'message', message_ts: '1.0', channel_id: fields.channelId, is_ephemeral: true },
-    trigger_id: fields.triggerId ?? `trigger.${Date.now()}`,
+    trigger_id: fields.triggerId ?? newTriggerId(),
     team: { id: fields.teamId, domain: 'compass-test' },
     channel: { id: fields.channelId, name: 'llm-planning' },
     ...(fields.message ? { message: { type: 'message', user: 'U0COMPASS', ...fields.message } } : {}),
