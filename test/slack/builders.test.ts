@@ -256,16 +256,51 @@ describe('every Block Kit builder', () => {
     });
   }
 
-  it('select menus keep the current choices among their 100 options', () => {
+  it('select menus past 100 choices list every one in option groups, the current choices first', () => {
     const form = CASES.specFormView!()[1] as SlackView;
-    const gpus = form.blocks.find((block) => 'block_id' in block && block.block_id === 'gpus');
-    const element = (
-      gpus as { element: { options: { value: string }[]; initial_options: { value: string }[] } }
-    ).element;
-    expect(element.options).toHaveLength(100);
-    expect(element.initial_options.map((option) => option.value)).toEqual(
+    const field = (name: string) =>
+      (
+        form.blocks.find((block) => 'block_id' in block && block.block_id === name) as {
+          element: {
+            options?: unknown;
+            option_groups: { label: { text: string }; options: { value: string }[] }[];
+            initial_options: { value: string }[];
+          };
+        }
+      ).element;
+    const gpus = field('gpus');
+    expect(gpus.options).toBeUndefined();
+    const listed = gpus.option_groups.flatMap((group) => group.options.map((option) => option.value));
+    expect(listed.sort()).toEqual(huge.gpus.map((gpu) => gpu.id).sort());
+    expect(gpus.option_groups.map((group) => group.label.text)).toEqual(['Other (1 of 2)', 'Other (2 of 2)']);
+    expect(gpus.initial_options.map((option) => option.value)).toEqual(
       huge.gpus.slice(100).map((gpu) => gpu.id),
     );
+    // Models are grouped by family.
+    const models = field('models');
+    const family = huge.models[0]!.family;
+    expect(models.option_groups.map((group) => group.label.text)).toEqual([
+      `${family} (1 of 2)`,
+      `${family} (2 of 2)`,
+    ]);
+    expect(models.option_groups.flatMap((group) => group.options)).toHaveLength(huge.models.length);
+  });
+
+  it('a menu says how many choices even 100 option groups could not list', () => {
+    const options = Array.from({ length: 10_050 }, (_, index) => ({
+      value: `v${index}`,
+      label: `V ${index}`,
+    }));
+    const [block] = blocks.inputBlocks([
+      { kind: 'select', name: 'pick', label: 'Pick', value: 'v5', options },
+    ]);
+    expect(block!.hint?.text).toBe('…and 50 more not listed.');
+    const view = {
+      ...blocks.noticeView('Pick', 'one'),
+      blocks: [block!],
+      submit: { type: 'plain_text', text: 'Go' },
+    };
+    expect(blocks.validateView(view)).toEqual([]);
   });
 });
 
@@ -338,6 +373,49 @@ describe('validateView', () => {
       'blocks[4] (image): image blocks are not allowed in a modal',
       'blocks: block_id values must be unique',
       'submit: required when the view has input blocks',
+    ]);
+  });
+
+  it('reports option groups Slack would reject', () => {
+    const option = (value: string) => ({ text: { type: 'plain_text', text: value }, value });
+    const group = (label: string, values: string[]) => ({
+      label: { type: 'plain_text', text: label },
+      options: values.map(option),
+    });
+    expect(
+      blocks.validateView(
+        view({
+          blocks: [select({ options: undefined, option_groups: [group('A', ['a']), group('B', ['b'])] })],
+        }),
+      ),
+    ).toEqual([]);
+    const at = 'blocks[0] (input).element';
+    expect(blocks.validateView(view({ blocks: [select({ option_groups: [group('A', ['a'])] })] }))).toEqual([
+      `${at}: options and option_groups are exclusive`,
+    ]);
+    const many = Array.from({ length: 101 }, (_, index) => `v${index}`);
+    expect(
+      blocks.validateView(
+        view({
+          blocks: [
+            select({
+              options: undefined,
+              option_groups: [
+                group('L'.repeat(76), many),
+                group('B', ['v0']),
+                ...Array.from({ length: 99 }, (_, index) => group(`G${index}`, [`g${index}`])),
+              ],
+              initial_option: option('zzz'),
+            }),
+          ],
+        }),
+      ),
+    ).toEqual([
+      `${at}.option_groups: more than 100`,
+      `${at}.option_groups[0].label: longer than 75`,
+      `${at}.option_groups[0].options: more than 100`,
+      `${at}.options: values must be unique`,
+      `${at}.initial_option: must be one of the options`,
     ]);
   });
 

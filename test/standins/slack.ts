@@ -885,6 +885,7 @@ type ElementJson = {
   initial_option?: Record<string, unknown>;
   initial_options?: Record<string, unknown>[];
   options?: { text: unknown; value: string }[];
+  option_groups?: { options: { text: unknown; value: string }[] }[];
 };
 
 /**
@@ -902,7 +903,9 @@ export function viewState(
     const element = block.element as ElementJson;
     const given = Object.hasOwn(inputs, blockId) ? inputs[blockId] : undefined;
     const option = (value: string) =>
-      element.options?.find((candidate) => candidate.value === value) ?? {
+      [...(element.options ?? []), ...(element.option_groups ?? []).flatMap((group) => group.options)].find(
+        (candidate) => candidate.value === value,
+      ) ?? {
         text: { type: 'plain_text', text: value },
         value,
       };

@@ -60,20 +60,24 @@ export interface SelectOption {
   text: PlainText;
   value: string;
 }
-export interface StaticSelectElement {
+export interface OptionGroup {
+  label: PlainText;
+  options: SelectOption[];
+}
+/** A select lists its choices as `options` or, past 100, as `option_groups`. */
+export type SelectChoices = { options: SelectOption[] } | { option_groups: OptionGroup[] };
+export type StaticSelectElement = SelectChoices & {
   type: 'static_select';
   action_id: string;
-  options: SelectOption[];
   initial_option?: SelectOption;
   placeholder?: PlainText;
-}
-export interface MultiStaticSelectElement {
+};
+export type MultiStaticSelectElement = SelectChoices & {
   type: 'multi_static_select';
   action_id: string;
-  options: SelectOption[];
   initial_options?: SelectOption[];
   placeholder?: PlainText;
-}
+};
 export interface NumberInputElement {
   type: 'number_input';
   action_id: string;

@@ -52,29 +52,55 @@ function checker() {
     );
   };
 
+  /** One option object of a select. */
+  function option(value: unknown, at: string) {
+    if (!isObject(value)) return check(false, `${at}: not an object`);
+    text(value.text, `${at}.text`, LIMITS.optionText, ['plain_text']);
+    check(
+      typeof value.value === 'string' && value.value.length > 0 && value.value.length <= LIMITS.optionValue,
+      `${at}.value: 1–${LIMITS.optionValue} characters`,
+    );
+  }
+
+  /** A select's choices: `options` (up to 100) or `option_groups` (100 groups of 100), never both. */
   function options(element: Json, where: string) {
-    const list = element.options;
-    if (!Array.isArray(list)) return check(false, `${where}.options: required`);
-    check(list.length > 0, `${where}.options: at least one`);
-    check(list.length <= LIMITS.selectOptions, `${where}.options: more than ${LIMITS.selectOptions}`);
-    list.forEach((option: unknown, index) => {
-      const at = `${where}.options[${index}]`;
-      if (!isObject(option)) {
-        check(false, `${at}: not an object`);
-        return;
-      }
-      text(option.text, `${at}.text`, LIMITS.optionText, ['plain_text']);
-      check(
-        typeof option.value === 'string' &&
-          option.value.length > 0 &&
-          option.value.length <= LIMITS.optionValue,
-        `${at}.value: 1–${LIMITS.optionValue} characters`,
-      );
-    });
-    const values = list.map((option: unknown) => (isObject(option) ? option.value : undefined));
+    const flat = element.options;
+    const groups = element.option_groups;
+    if (flat !== undefined && groups !== undefined)
+      return check(false, `${where}: options and option_groups are exclusive`);
+    let list: unknown[];
+    if (groups !== undefined) {
+      if (!Array.isArray(groups)) return check(false, `${where}.option_groups: must be an array`);
+      check(groups.length > 0, `${where}.option_groups: at least one`);
+      check(groups.length <= LIMITS.optionGroups, `${where}.option_groups: more than ${LIMITS.optionGroups}`);
+      list = [];
+      groups.forEach((group: unknown, index) => {
+        const at = `${where}.option_groups[${index}]`;
+        if (!isObject(group) || !Array.isArray(group.options))
+          return check(false, `${at}: a label and options are required`);
+        text(group.label, `${at}.label`, LIMITS.optionGroupLabel, ['plain_text']);
+        check(group.options.length > 0, `${at}.options: at least one`);
+        check(
+          group.options.length <= LIMITS.selectOptions,
+          `${at}.options: more than ${LIMITS.selectOptions}`,
+        );
+        group.options.forEach((item: unknown, at2) => {
+          option(item, `${at}.options[${at2}]`);
+        });
+        list.push(...group.options);
+      });
+    } else {
+      if (!Array.isArray(flat)) return check(false, `${where}.options: required`);
+      check(flat.length > 0, `${where}.options: at least one`);
+      check(flat.length <= LIMITS.selectOptions, `${where}.options: more than ${LIMITS.selectOptions}`);
+      flat.forEach((item: unknown, index) => {
+        option(item, `${where}.options[${index}]`);
+      });
+      list = flat;
+    }
+    const values = list.map((item: unknown) => (isObject(item) ? item.value : undefined));
     check(new Set(values).size === values.length, `${where}.options: values must be unique`);
-    const known = (chosen: unknown) =>
-      list.some((option: unknown) => JSON.stringify(option) === JSON.stringify(chosen));
+    const known = (chosen: unknown) => list.some((item) => JSON.stringify(item) === JSON.stringify(chosen));
     if (element.initial_option !== undefined)
       check(known(element.initial_option), `${where}.initial_option: must be one of the options`);
     if (element.initial_options !== undefined) {
