@@ -74,10 +74,12 @@ function checker() {
       check(groups.length > 0, `${where}.option_groups: at least one`);
       check(groups.length <= LIMITS.optionGroups, `${where}.option_groups: more than ${LIMITS.optionGroups}`);
       list = [];
-      groups.forEach((group: unknown, index) => {
+      for (const [index, group] of groups.entries()) {
         const at = `${where}.option_groups[${index}]`;
-        if (!isObject(group) || !Array.isArray(group.options))
-          return check(false, `${at}: a label and options are required`);
+        if (!isObject(group) || !Array.isArray(group.options)) {
+          check(false, `${at}: a label and options are required`);
+          continue;
+        }
         text(group.label, `${at}.label`, LIMITS.optionGroupLabel, ['plain_text']);
         check(group.options.length > 0, `${at}.options: at least one`);
         check(
@@ -88,7 +90,7 @@ function checker() {
           option(item, `${at}.options[${at2}]`);
         });
         list.push(...group.options);
-      });
+      }
     } else {
       if (!Array.isArray(flat)) return check(false, `${where}.options: required`);
       check(flat.length > 0, `${where}.options: at least one`);
