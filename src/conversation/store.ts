@@ -1,4 +1,4 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { PlannedOption, WhatIfOverrides, WhatIfResult } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
@@ -12,6 +12,8 @@ export interface ConversationStore {
   claimEvent(eventId: string): Promise<boolean>;
   find(key: ThreadKey): Promise<Conversation | undefined>;
   findById(id: string): Promise<Conversation | undefined>;
+  /** The conversations `userId` started that are neither deployed nor closed, most recently touched first. */
+  openPlans(teamId: string, userId: string): Promise<Conversation[]>;
   /**
    * Runs one turn: loads the conversation — creating it when `start` is given and the thread has none — applies `turn`
    * (no I/O; it may wait for CPU) with no connection held, then saves its data and messages in one short transaction
@@ -149,6 +151,21 @@ export function createConversationStore(db: Database): ConversationStore {
     async find(key) {
       const [row] = await db.select().from(conversations).where(threadIs(key));
       return row && toConversation(row);
+    },
+
+    async openPlans(teamId, userId) {
+      const rows = await db
+        .select()
+        .from(conversations)
+        .where(
+          and(
+            eq(conversations.teamId, teamId),
+            eq(conversations.startedBy, userId),
+            notInArray(conversations.state, ['deployed', 'closed']),
+          ),
+        )
+        .orderBy(desc(conversations.updatedAt));
+      return rows.map(toConversation);
     },
 
     async findById(id) {

@@ -13,6 +13,7 @@ import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { MonitorSettings } from '../monitor/settings.js';
 import type { HandlerDeps } from './handlers.js';
+import { createHomeSource } from './home.js';
 import { createMonitoringControls, monitoringSubcommands } from './monitoring.js';
 
 /**
@@ -64,5 +65,14 @@ export function createHandlerDeps(options: {
     approvalStore,
     monitoring,
     subcommands: monitoringSubcommands(monitoring),
+    home: createHomeSource({
+      conversations: store,
+      approvals: approvalStore,
+      policy: approvals.policy,
+      deploys: monitoring.deploys,
+      monitor: monitoring.store,
+      knowledge,
+      log,
+    }),
   };
 }

@@ -27,6 +27,8 @@ import { didYouMeanBlocks } from './blocks/understanding.js';
 import { readThread, userText, withThreadContext } from './context.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
+import type { HomeSource } from './home.js';
+import { registerHomeHandler } from './home.js';
 import { registerModalHandlers } from './modals.js';
 import type { MonitoringControls } from './monitoring.js';
 import { registerMonitoringHandlers } from './monitoring.js';
@@ -50,6 +52,8 @@ export interface HandlerDeps {
   subcommands?: Record<string, Subcommand>;
   /** The Refresh button of SLO summaries. */
   monitoring?: MonitoringControls;
+  /** What the Home tab shows; without it, opening the tab publishes nothing. */
+  home?: HomeSource;
 }
 
 /** Where a subcommand was typed and by whom; its answer goes back to that user. */
@@ -147,7 +151,7 @@ function incomingOf(
 /** Wires Slack's events, the slash command and the buttons to the conversation service. Handlers stay thin. */
 export function registerHandlers(
   app: App,
-  { service, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring }: HandlerDeps,
+  { service, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring, home }: HandlerDeps,
   seal: ViewSeal,
 ): void {
   const subcommands: Record<string, Subcommand> = {
@@ -416,6 +420,7 @@ export function registerHandlers(
       log,
     );
   if (monitoring) registerMonitoringHandlers(app, monitoring, replies);
+  if (home) registerHomeHandler(app, home, log);
 
   app.error(async (error) => {
     log.error({ event: 'slack.error', err: error }, 'unhandled Slack listener error');

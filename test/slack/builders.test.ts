@@ -8,6 +8,7 @@ import type { Plan, PlannedOption, WhatIfResult } from '../../src/planner/index.
 import { planDeployment, whatIf } from '../../src/planner/index.js';
 import type { FormField, SlackMessage, SlackView } from '../../src/slack/blocks/index.js';
 import * as blocks from '../../src/slack/blocks/index.js';
+import * as kit from '../../src/slack/blocks/kit.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { catalogKnowledge } from '../conversation/dialogue.js';
 import { deployRequest } from '../fixtures/deploy.js';
@@ -19,10 +20,10 @@ const plan = planDeployment(spec, knowledge);
 const option = plan.recommendations[0]!;
 const long = 'a very long explanation <with> & markup * _ `'.repeat(300);
 
-/** The catalog blown up past every list limit: 150 models and 120 GPUs with long names. */
+/** The catalog blown up past every list limit: 200 models and 120 GPUs with long names. */
 const huge: Knowledge = {
   ...knowledge,
-  models: Array.from({ length: 150 }, (_, index) => ({
+  models: Array.from({ length: 200 }, (_, index) => ({
     ...knowledge.models[0]!,
     id: `acme/model-${index}-${'x'.repeat(150)}`,
     name: `Model ${index} ${'with a very long name '.repeat(10)}`,
@@ -45,6 +46,32 @@ const bigPlan: Plan = {
   nearMisses: Array.from({ length: 30 }, () => ({ ...option, reason: long, relax: long }) as never),
   warnings: Array.from({ length: 30 }, () => long),
 };
+
+/** A Home tab's worth of everything: 60 deployments (then 500), plans and pending requests past what it lists. */
+const homeData = (deployments: number, over: Partial<blocks.HomeData> = {}): blocks.HomeData => ({
+  userId: 'U0ADA',
+  plans: Array.from({ length: 40 }, (_, index) => ({
+    channelId: 'C0PLANNING',
+    threadTs: index % 2 ? 'dm' : `1700000000.${index}`,
+    state: 'options_shown' as const,
+    useCase: index % 3 ? 'Chatbot' : long,
+    users: 1000 + index,
+    top: index % 5 ? option : index % 2 ? monster : null,
+    updatedAt: new Date('2026-01-02T03:04:05Z'),
+  })),
+  approvals: Array.from({ length: 30 }, (_, index) => request({ option: index % 2 ? option : monster })),
+  deployments: Array.from({ length: deployments }, (_, index) => ({
+    name: `${'chat'.repeat(10)}-${index}`,
+    namespace: 'llm',
+    context: index % 2 ? 'prod' : null,
+    option: index % 7 ? option : monster,
+    slo:
+      index % 4 === 0
+        ? { status: 'breach' as const, since: new Date('2026-01-02T03:04:05Z') }
+        : { status: (['meeting', 'missing', 'no-traffic'] as const)[index % 3]! },
+  })),
+  ...over,
+});
 
 const policy: ApprovalPolicy = { userIds: ['U1', 'U2'], usergroupId: 'S1', requesterMayApprove: false };
 const manyApprovers: ApprovalPolicy = {
@@ -98,7 +125,7 @@ const reason: FormField = {
  * Every builder the blocks module exports, each with ordinary and extreme inputs. Adding a builder without cases here
  * fails the coverage test below.
  */
-const CASES: Record<string, () => (SlackMessage | SlackView)[]> = {
+const CASES: Record<string, () => (SlackMessage | SlackView | blocks.SlackHomeView)[]> = {
   approvalRequestBlocks: () =>
     [
       request(),
@@ -226,13 +253,25 @@ const CASES: Record<string, () => (SlackMessage | SlackView)[]> = {
     ];
   },
   compareView: () => results(option, knowledge).map((result) => blocks.compareView('w', result, spec)),
+  homeView: () => [
+    blocks.homeView(homeData(0, { plans: [], approvals: null })),
+    blocks.homeView(homeData(0, { plans: [], approvals: [] })),
+    blocks.homeView(homeData(60)),
+    blocks.homeView(homeData(500)),
+  ],
   chosenOptionBlocks: () => [
     blocks.chosenOptionBlocks(option, spec, 'U1', plan.recommendations[1]!),
     blocks.chosenOptionBlocks(monster, spec, 'U1', monster),
   ],
 };
 
-const isView = (surface: SlackMessage | SlackView): surface is SlackView => 'type' in surface;
+type Surface = SlackMessage | SlackView | blocks.SlackHomeView;
+const problemsOf = (surface: Surface) =>
+  !('type' in surface)
+    ? blocks.validateMessage(surface)
+    : surface.type === 'home'
+      ? blocks.validateHomeView(surface)
+      : blocks.validateView(surface);
 
 describe('every Block Kit builder', () => {
   it('is exercised here', () => {
@@ -249,9 +288,8 @@ describe('every Block Kit builder', () => {
       const surfaces = build();
       expect(surfaces.length).toBeGreaterThan(0);
       for (const surface of surfaces) {
-        const problems = isView(surface) ? blocks.validateView(surface) : blocks.validateMessage(surface);
-        expect(problems).toEqual([]);
-        if (!isView(surface)) expect(surface.text.trim().length).toBeGreaterThan(0);
+        expect(problemsOf(surface)).toEqual([]);
+        if (!('type' in surface)) expect(surface.text.trim().length).toBeGreaterThan(0);
       }
     });
   }
@@ -426,5 +464,58 @@ describe('validateView', () => {
     expect(
       blocks.validateView(view({ blocks: Array.from({ length: 101 }, () => ({ type: 'divider' })) })),
     ).toEqual(['blocks: more than 100']);
+  });
+});
+
+describe('at scale: 200 models and 60 deployments', () => {
+  const texts = (surface: { blocks: unknown[] }) =>
+    JSON.stringify(surface.blocks)
+      .match(/"text":"((?:[^"\\]|\\.)*)"/g)!
+      .map((match) => JSON.parse(match.slice(7)) as string);
+
+  it('the Home tab counts every list it cuts, and lists each deployment it shows once', () => {
+    for (const deployments of [60, 500]) {
+      const home = blocks.homeView(homeData(deployments));
+      const said = texts(home);
+      expect(said).toContain('…and 30 more — each lives in its thread.');
+      expect(said).toContain('…and 20 more — the approvers’ channel has them all.');
+      const listed = said.join('\n').match(/^• \*llm\//gm)?.length ?? 0;
+      const more = Number(said.join('\n').match(/…and (\d+) more$/m)?.[1] ?? 0);
+      expect(listed + more).toBe(deployments);
+      // Breaches first.
+      expect(said.join('\n').match(/^• .*$/gm)![0]).toMatch(/SLO breach/);
+    }
+  });
+
+  it('the what-if form offers every one of 200 models', () => {
+    // Hugging Face ids fit an option's 150-character value (the hub caps them at 96).
+    const models = Array.from({ length: 200 }, (_, index) => ({
+      ...knowledge.models[index % knowledge.models.length]!,
+      id: `acme/model-${index}`,
+    }));
+    const catalog: Knowledge = { ...knowledge, models };
+    const what = blocks.whatIfView('w', option, spec, whatIfFields(session, catalog), { kind: 'pending' });
+    const model = what.blocks.find((block) => 'block_id' in block && block.block_id === 'model') as {
+      element: { option_groups: { options: { value: string }[] }[] };
+    };
+    const values = model.element.option_groups.flatMap((group) => group.options.map((item) => item.value));
+    expect(values.sort()).toEqual(models.map((item) => item.id).sort());
+    expect(model.element.option_groups.length).toBeGreaterThan(1);
+    expect(blocks.validateView(what)).toEqual([]);
+  });
+
+  it('a message past 50 blocks says how many it left out', () => {
+    const many = Array.from({ length: 70 }, (_, index) => blocks.noticeBlocks(`n${index}`).blocks[0]!);
+    const fitted = kit.message('x', many);
+    expect(fitted.blocks).toHaveLength(50);
+    expect(texts(fitted).at(-1)).toBe('…and 21 more not shown.');
+  });
+
+  it('clips mrkdwn before an escape or an entity, never inside one', () => {
+    expect(kit.clipMrkdwn('ab &amp; cd', 5)).toBe('ab …');
+    expect(kit.clipMrkdwn('hi <@U0ADA> there', 8)).toBe('hi …');
+    expect(kit.clipMrkdwn('hi <@U0ADA> there', 13)).toBe('hi <@U0ADA> …');
+    expect(kit.clipMrkdwn('&lt;'.repeat(10), 11)).toBe('&lt;&lt;…');
+    expect(kit.clipMrkdwn('short', 10)).toBe('short');
   });
 });

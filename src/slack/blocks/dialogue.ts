@@ -61,15 +61,20 @@ export function turnFailureBlocks(error: unknown, reference: string): SlackMessa
   return message(text, [section(`⚠️ ${text}`)]);
 }
 
+/** How to use Compass, a line each: the help message and the Home tab both say it. */
+export const USAGE_LINES = [
+  '• `/compass plan chatbot for 1000 users, low latency matters` — a quick plan only you see, with a button to discuss it in the channel.',
+  '• Mention me with what you need to start a conversation in a thread (in a thread that already says it, “@Compass plan this” is enough), or send me a direct message: the DM is the conversation. Every later message refines it: “make it 3000 users”, “we only have H100s”, “cheaper?”, “what if TTFT must be under 200 ms?”.',
+  '• `/compass status` — deployments with their state, monthly cost and endpoint.',
+  '• `/compass slo [deployment]` — SLOs of running deployments: p95s against target and prediction, load, cost.',
+  '• `/compass digest daily 09:00`, `/compass digest weekly mon 09:00` (UTC) or `/compass digest off` — a status digest in this channel.',
+  '• `/compass help` — how to use Compass.',
+];
+
 export function helpBlocks(): SlackMessage {
   const text = [
     '*Compass* plans LLM deployments: model, GPUs, replicas, monthly cost and predicted latency against your targets.',
-    '• `/compass plan chatbot for 1000 users, low latency matters` — a quick plan only you see, with a button to discuss it in the channel.',
-    '• Mention me with what you need to start a conversation in a thread (in a thread that already says it, “@Compass plan this” is enough), or send me a direct message: the DM is the conversation. Every later message refines it: “make it 3000 users”, “we only have H100s”, “cheaper?”, “what if TTFT must be under 200 ms?”.',
-    '• `/compass status` — deployments with their state, monthly cost and endpoint.',
-    '• `/compass slo [deployment]` — SLOs of running deployments: p95s against target and prediction, load, cost.',
-    '• `/compass digest daily 09:00`, `/compass digest weekly mon 09:00` (UTC) or `/compass digest off` — a status digest in this channel.',
-    '• `/compass help` — this message.',
+    ...USAGE_LINES,
   ].join('\n');
   return message(
     'Compass plans LLM deployments. Try /compass plan chatbot for 1000 users, or mention me in a channel.',

@@ -5,7 +5,7 @@
 import { LIMITS } from './limits.js';
 
 type Json = Record<string, unknown>;
-type Surface = 'message' | 'modal';
+type Surface = 'message' | 'modal' | 'home';
 
 const isObject = (value: unknown): value is Json =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -14,6 +14,7 @@ const length = (text: string) => [...text].length;
 const BLOCK_TYPES: Record<Surface, readonly string[]> = {
   message: ['header', 'section', 'context', 'divider', 'actions'],
   modal: ['header', 'section', 'context', 'divider', 'actions', 'input'],
+  home: ['header', 'section', 'context', 'divider', 'actions', 'input'],
 };
 const INPUT_ELEMENTS = ['static_select', 'multi_static_select', 'number_input', 'plain_text_input'];
 const INTERACTIVE_ELEMENTS = ['button', 'static_select', 'multi_static_select'];
@@ -296,5 +297,22 @@ export function validateView(view: unknown): string[] {
     Array.isArray(view.blocks) &&
     view.blocks.some((item: unknown) => isObject(item) && item.type === 'input');
   check(!hasInput || view.submit !== undefined, 'submit: required when the view has input blocks');
+  return problems;
+}
+
+/** Every way a Home tab view breaks Slack's rules; empty when views.publish would accept it. */
+export function validateHomeView(view: unknown): string[] {
+  const { problems, check, identifier, blocks } = checker();
+  if (!isObject(view)) return ['view: not an object'];
+  check(view.type === 'home', 'type: must be home');
+  for (const field of ['title', 'submit', 'close'])
+    check(view[field] === undefined, `${field}: a Home tab has none`);
+  identifier(view.callback_id, 'callback_id', LIMITS.callbackId, false);
+  if (view.private_metadata !== undefined)
+    check(
+      typeof view.private_metadata === 'string' && view.private_metadata.length <= LIMITS.privateMetadata,
+      `private_metadata: longer than ${LIMITS.privateMetadata}`,
+    );
+  blocks(view.blocks, 'home', LIMITS.blocksPerView);
   return problems;
 }
