@@ -5,11 +5,19 @@ import type { DeploymentSpec } from '../spec/schema.js';
 import { createKeyedQueue } from './queue.js';
 import type { Conversation, StoredMessage, ThreadKey, TurnRecord, WhatIfSession } from './schema.js';
 import { newConversationData } from './schema.js';
-import { conversationMessages, conversations, processedEvents, whatIfSessions } from './tables.js';
+import {
+  conversationMessages,
+  conversations,
+  greetedUsers,
+  processedEvents,
+  whatIfSessions,
+} from './tables.js';
 
 export interface ConversationStore {
   /** Records a delivery; false when it was recorded before (Slack retried it, or two events carry one message). */
   claimEvent(eventId: string): Promise<boolean>;
+  /** Records that Compass introduced itself to the user; false when it had before. */
+  claimGreeting(teamId: string, userId: string): Promise<boolean>;
   find(key: ThreadKey): Promise<Conversation | undefined>;
   findById(id: string): Promise<Conversation | undefined>;
   /** The conversations `userId` started that are neither deployed nor closed, most recently touched first. */
@@ -145,6 +153,15 @@ export function createConversationStore(db: Database): ConversationStore {
         .values({ eventId })
         .onConflictDoNothing()
         .returning({ eventId: processedEvents.eventId });
+      return inserted.length === 1;
+    },
+
+    async claimGreeting(teamId, userId) {
+      const inserted = await db
+        .insert(greetedUsers)
+        .values({ teamId, userId })
+        .onConflictDoNothing()
+        .returning({ userId: greetedUsers.userId });
       return inserted.length === 1;
     },
 

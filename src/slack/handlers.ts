@@ -18,6 +18,7 @@ import {
   failureBlocks,
   helpBlocks,
   noticeBlocks,
+  onboardingBlocks,
   threadStarterBlocks,
   turnFailureBlocks,
 } from './blocks/dialogue.js';
@@ -40,7 +41,7 @@ import { showWorking } from './working.js';
 export interface HandlerDeps {
   service: ConversationService;
   /** Claims interactions (trigger ids) once, so a replayed press does nothing. */
-  store: Pick<ConversationStore, 'claimEvent'>;
+  store: Pick<ConversationStore, 'claimEvent' | 'claimGreeting'>;
   /** Durable turns: each event recorded before its acknowledgement, resumed after a crash, answered once. */
   inbox: Inbox;
   log: Logger;
@@ -151,7 +152,7 @@ function incomingOf(
 /** Wires Slack's events, the slash command and the buttons to the conversation service. Handlers stay thin. */
 export function registerHandlers(
   app: App,
-  { service, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring, home }: HandlerDeps,
+  { service, store, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring, home }: HandlerDeps,
   seal: ViewSeal,
 ): void {
   const subcommands: Record<string, Subcommand> = {
@@ -308,6 +309,7 @@ export function registerHandlers(
     if (!byPerson(message)) return;
     const teamId = context.teamId ?? body.team_id;
     if (message.channel_type === 'im') {
+      await greetOnce(client, teamId, message.user, message.channel);
       await onThreadMessage(await directIncoming(message, teamId, body.event_id, context.botUserId), client);
       return;
     }
@@ -316,6 +318,16 @@ export function registerHandlers(
     if (!message.thread_ts) return;
     await onThreadMessage(incomingOf(message, teamId, body.event_id, context.botUserId, false), client);
   });
+
+  /** A person's first DM: Compass introduces itself once, before answering. A failure only costs the greeting. */
+  async function greetOnce(client: webApi.WebClient, teamId: string, userId: string, channel: string) {
+    try {
+      if (!(await retryOnConnectionLoss(() => store.claimGreeting(teamId, userId)))) return;
+      await client.chat.postMessage({ channel, ...onboardingBlocks(userId) });
+    } catch (error) {
+      log.warn({ event: 'slack.onboarding_failed', user: userId, err: error }, 'cannot greet the user');
+    }
+  }
 
   // Added to a channel: say once what Compass does and how to ask, where everyone there sees it.
   app.event('member_joined_channel', async ({ event, context, client }) => {

@@ -199,6 +199,7 @@ const CASES: Record<string, () => (SlackMessage | SlackView | blocks.SlackHomeVi
     ),
   ],
   failureBlocks: () => [blocks.failureBlocks('abcd1234')],
+  onboardingBlocks: () => [blocks.onboardingBlocks('U0ADA')],
   helpBlocks: () => [blocks.helpBlocks()],
   noticeBlocks: () => [blocks.noticeBlocks('Nothing changed.'), blocks.noticeBlocks(long.repeat(3))],
   questionBlocks: () => [

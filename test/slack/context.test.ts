@@ -175,7 +175,34 @@ describe('messages in context, through the Slack stand-in', () => {
   describe('a DM is a conversation in the DM itself', () => {
     const dm = (channel: string, text: string, extra: Record<string, unknown> = {}) =>
       bot.event({ type: 'message', channel_type: 'im', channel, user: USER, text, ts: newTs(), ...extra });
-    const postsIn = (channel: string) => bot.slack.callsOf('chat.postMessage', { channel });
+    const GREETING = 'Hi, I’m Compass: tell me what you need an LLM for and I’ll plan it.';
+    const greetings = (channel: string) =>
+      bot.slack.callsOf('chat.postMessage', { channel }).filter((call) => call.args.text === GREETING);
+    /** Compass's replies in a DM, without its one-time introduction. */
+    const postsIn = (channel: string) =>
+      bot.slack.callsOf('chat.postMessage', { channel }).filter((call) => call.args.text !== GREETING);
+
+    it('the first DM gets Compass’s introduction, once per person, before the answer', async () => {
+      const newcomer = 'U0NEWBIE';
+      const say = (channel: string, text: string) =>
+        bot.event({ type: 'message', channel_type: 'im', channel, user: newcomer, text, ts: newTs() });
+      await say('D0NEW1', 'hi');
+      await bot.slack.waitFor(() => postsIn('D0NEW1').length === 1);
+      const [greeting] = greetings('D0NEW1');
+      expect(greeting!.args.blocks).toBeDefined();
+      expect(JSON.stringify(greeting!.args.blocks)).toContain(`<@${newcomer}>`);
+      // Before the answer, and never again: not on the next DM, nor in a restarted bot.
+      const calls = bot.slack.callsOf('chat.postMessage', { channel: 'D0NEW1' });
+      expect(calls[0]!.args.text).toBe(GREETING);
+      await say('D0NEW1', 'a chatbot for 50 people');
+      await bot.slack.waitFor(() => postsIn('D0NEW1').length === 3);
+      await bot.restart();
+      await say('D0NEW2', 'chatbot for 10 users');
+      await bot.slack.waitFor(() => postsIn('D0NEW2').length === 2);
+      await settle();
+      expect(greetings('D0NEW1')).toHaveLength(1);
+      expect(greetings('D0NEW2')).toHaveLength(0);
+    });
 
     it('an answer typed in the DM pane continues the conversation, and every reply is in the pane', async () => {
       await dm('D0PANE1', 'we need an LLM for our team');

@@ -82,6 +82,21 @@ export function helpBlocks(): SlackMessage {
   );
 }
 
+/** Compass introducing itself in a person's first DM: what it does, how to ask, where to look later. */
+export function onboardingBlocks(userId: string): SlackMessage {
+  const lead =
+    `Hi <@${userId}>, I’m *Compass*. Tell me what you need an LLM for — “a support chatbot for 2000 agents, under ` +
+    '$10k/month” — and I’ll plan it: model, GPUs, replicas, monthly cost and predicted latency against your targets. ' +
+    'Then we refine it together, and with an approver’s OK I deploy and watch it.';
+  return message(`Hi, I’m Compass: tell me what you need an LLM for and I’ll plan it.`, [
+    section(lead),
+    section(USAGE_LINES.join('\n')),
+    context(
+      'My Home tab (top of this DM) lists your open plans, requests awaiting approval and running deployments.',
+    ),
+  ]);
+}
+
 /** The answer to `/compass plan …`: a one-line spec, the top options, and a button to discuss it in a thread. */
 export function quickPlanBlocks(plan: Plan, request: string, useCaseName: string): SlackMessage {
   const { spec } = plan;

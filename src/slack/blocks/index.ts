@@ -17,6 +17,7 @@ export {
   failureBlocks,
   helpBlocks,
   noticeBlocks,
+  onboardingBlocks,
   questionBlocks,
   quickPlanBlocks,
   threadStarterBlocks,
