@@ -34,6 +34,7 @@ import { registerModalHandlers } from './modals.js';
 import type { MonitoringControls } from './monitoring.js';
 import { registerMonitoringHandlers } from './monitoring.js';
 import { createReplies } from './replies.js';
+import { staleOptionGuard } from './stale.js';
 import type { ViewSeal } from './trust.js';
 import type { WorkingIndicator } from './working.js';
 import { showWorking } from './working.js';
@@ -420,6 +421,8 @@ export function registerHandlers(
     },
   );
 
+  // Before the option buttons' handlers: a press on an older plan points to the current one instead.
+  app.use(staleOptionGuard(service, replies, log));
   registerModalHandlers(app, service, replies);
   registerApprovalHandlers(app, approvals, replies, log, deploys?.approved, deploys?.preview);
   if (deploys) registerDeployHandlers(app, deploys, approvals?.policy, replies, log);

@@ -200,6 +200,17 @@ const CASES: Record<string, () => (SlackMessage | SlackView | blocks.SlackHomeVi
   ],
   failureBlocks: () => [blocks.failureBlocks('abcd1234')],
   onboardingBlocks: () => [blocks.onboardingBlocks('U0ADA')],
+  stalePressBlocks: () => [
+    blocks.stalePressBlocks(undefined),
+    blocks.stalePressBlocks('https://compass-test.slack.com/archives/C1/p1700000000000200'),
+  ],
+  retiredPlanBlocks: () => [
+    blocks.retiredPlanBlocks({}, undefined),
+    blocks.retiredPlanBlocks(
+      blocks.recommendationsBlocks(bigPlan) as unknown as { text: string; blocks: Record<string, unknown>[] },
+      'https://compass-test.slack.com/archives/C1/p1700000000000200',
+    ),
+  ],
   helpBlocks: () => [blocks.helpBlocks()],
   noticeBlocks: () => [blocks.noticeBlocks('Nothing changed.'), blocks.noticeBlocks(long.repeat(3))],
   questionBlocks: () => [

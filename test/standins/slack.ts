@@ -593,6 +593,14 @@ export async function startSlackStandIn(
         };
         return { ok: true, channel, ts, message };
       }
+      case 'chat.getPermalink': {
+        // https://docs.slack.dev/reference/methods/chat.getPermalink: no scope; a reply's link names its thread.
+        const found = channel && messages.get(messageKey(channel, args.message_ts as string));
+        if (!found) return { ok: false, error: 'message_not_found' };
+        const thread = found.thread_ts ? `?thread_ts=${found.thread_ts}&cid=${channel}` : '';
+        const permalink = `https://compass-test.slack.com/archives/${channel}/p${found.ts.replace('.', '')}${thread}`;
+        return { ok: true, channel, permalink };
+      }
       case 'chat.update': {
         const existing = channel && messages.get(messageKey(channel, args.ts as string));
         if (!existing) return { ok: false, error: 'message_not_found' };
@@ -899,7 +907,8 @@ export function buttonPressBody(fields: {
   actionId: string;
   value?: string;
   responseUrl: string;
-  message?: { ts: string; thread_ts?: string };
+  /** The pressed message: its ts, and as Slack sends it, its text and blocks. */
+  message?: { ts: string; thread_ts?: string; text?: string; blocks?: Record<string, unknown>[] };
   triggerId?: string;
 }): string {
   const payload = {

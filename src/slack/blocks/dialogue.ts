@@ -4,7 +4,7 @@ import type { Plan } from '../../planner/plan.js';
 import { assumptionsOf } from '../../spec/build.js';
 import { ACTION } from './actions.js';
 import { count, ms, rps } from './format.js';
-import type { SlackMessage } from './kit.js';
+import type { Block, SlackMessage } from './kit.js';
 import { button, clip, context, escapeMrkdwn, fitLines, LIMITS, message, section } from './kit.js';
 import { recommendationsBlocks } from './recommendations.js';
 
@@ -94,6 +94,33 @@ export function onboardingBlocks(userId: string): SlackMessage {
     context(
       'My Home tab (top of this DM) lists your open plans, requests awaiting approval and running deployments.',
     ),
+  ]);
+}
+
+/** "the <link|current plan>", or the words alone when Slack gave no link. */
+const currentPlan = (link: string | undefined) => (link ? `the <${link}|current plan>` : 'the current plan');
+
+/** The answer to a press on an older plan's option button: where the current plan is, instead of acting. */
+export function stalePressBlocks(link: string | undefined): SlackMessage {
+  const text =
+    `That button is on an older plan; the plan has changed since. Use ${currentPlan(link)} in this thread ` +
+    '(it is kept up to date in place).';
+  return message(text.replace(/<[^|>]+\|([^>]+)>/g, '$1'), [section(text)]);
+}
+
+/**
+ * An older plan message without its buttons, pointing to the current plan: pressing them would act on options that no
+ * longer stand. `blocks` are the message's own, as Slack sent them with the press.
+ */
+export function retiredPlanBlocks(
+  old: { text?: string; blocks?: Record<string, unknown>[] },
+  link: string | undefined,
+): SlackMessage {
+  const kept = (old.blocks ?? []).filter((block) => block.type !== 'actions') as unknown as Block[];
+  const note = `Older plan: superseded by ${currentPlan(link)}; its buttons are gone.`;
+  return message(old.text || 'An older plan.', [
+    ...kept.slice(0, LIMITS.blocksPerMessage - 1),
+    context(note),
   ]);
 }
 

@@ -20,6 +20,8 @@ export {
   onboardingBlocks,
   questionBlocks,
   quickPlanBlocks,
+  retiredPlanBlocks,
+  stalePressBlocks,
   threadStarterBlocks,
 } from './dialogue.js';
 export type { FieldOption, FormField, FormValue, FormValues, InputState } from './form.js';
