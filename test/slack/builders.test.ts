@@ -4,12 +4,15 @@ import type { ApprovalPolicy, ApprovalRequest } from '../../src/approval/schema.
 import { specFormFields } from '../../src/conversation/spec-form.js';
 import { whatIfFields } from '../../src/conversation/what-if.js';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
+import { sloListBlocks } from '../../src/monitor/blocks.js';
+import { digestBlocks } from '../../src/monitor/digest.js';
 import type { Plan, PlannedOption, WhatIfResult } from '../../src/planner/index.js';
 import { planDeployment, whatIf } from '../../src/planner/index.js';
 import type { FormField, SlackMessage, SlackView } from '../../src/slack/blocks/index.js';
 import * as blocks from '../../src/slack/blocks/index.js';
 import * as kit from '../../src/slack/blocks/kit.js';
 import { buildSpec } from '../../src/spec/index.js';
+import { deployListBlocks } from '../../src/worker/status-blocks.js';
 import { catalogKnowledge } from '../conversation/dialogue.js';
 import { deployRequest } from '../fixtures/deploy.js';
 import { intentWith } from '../fixtures/intent.js';
@@ -514,6 +517,60 @@ describe('at scale: 200 models and 60 deployments', () => {
     expect(values.sort()).toEqual(models.map((item) => item.id).sort());
     expect(model.element.option_groups.length).toBeGreaterThan(1);
     expect(blocks.validateView(what)).toEqual([]);
+  });
+
+  const sixty = Array.from({ length: 60 }, (_, index) => ({
+    id: `d${index}`,
+    name: `chat-${index}`,
+    namespace: 'llm',
+    context: index % 2 ? 'prod' : null,
+    option: index % 7 ? option : monster,
+    spec,
+    state: index % 5 ? 'deployed' : 'failed',
+    endpoint: `http://chat-${index}.llm.svc`,
+  }));
+  const shownAndCounted = (message: SlackMessage, listed: RegExp) => {
+    expect(blocks.validateMessage(message)).toEqual([]);
+    const said = texts(message).join('\n');
+    const more = Number(said.match(/…and (\d+) (?:more|older)/)?.[1] ?? 0);
+    return (said.match(listed)?.length ?? 0) + more;
+  };
+
+  it('/compass status, /compass slo and the digest list or count all 60 deployments', () => {
+    expect(shownAndCounted(deployListBlocks(sixty), /\*llm\/chat-\d+/g)).toBe(60);
+    const rows = sixty.map((deploy) => ({ target: `llm/${deploy.name}`, error: long }));
+    expect(shownAndCounted(sloListBlocks(rows, 'in this workspace'), /\*llm\/chat-\d+\*/g)).toBe(60);
+    const fleet = sixty.map((deploy) => ({
+      deployId: deploy.id,
+      target: `llm/${deploy.name}`,
+      state: deploy.state,
+      what: long,
+      monthlyCostUsd: 1000,
+      slo: 'meeting' as const,
+      requestsPerSec: 3,
+      loadShare: 0.25,
+    }));
+    const changes = fleet.map((entry) => ({
+      kind: 'new' as const,
+      target: `${entry.target}-${'&'.repeat(40)}`,
+      state: entry.state,
+    }));
+    const digest = digestBlocks({
+      schedule: { cadence: 'daily', hour: 9, minute: 0 },
+      periodStart: new Date('2026-05-02T09:00:00Z'),
+      late: true,
+      fleet,
+      previous: { periodStart: new Date('2026-05-01T09:00:00Z'), changes },
+      monitoring: false,
+    });
+    expect(blocks.validateMessage(digest)).toEqual([]);
+    const said = texts(digest).join('\n');
+    expect(said).toContain('…and 20 more.');
+    // The changes are cut at a whole line, with a count, never mid-entity.
+    const listedChanges = said.match(/^• new: /gm)!.length;
+    expect(listedChanges).toBeLessThan(60);
+    expect(said).toContain(`…and ${60 - listedChanges} more`);
+    expect(said).not.toMatch(/&(?!amp;|lt;|gt;)/);
   });
 
   it('a message past 50 blocks says how many it left out', () => {
