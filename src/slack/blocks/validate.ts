@@ -263,7 +263,17 @@ function checker() {
     check(new Set(ids).size === ids.length, 'blocks: block_id values must be unique');
   }
 
-  return { problems, check, text, identifier, blocks };
+  /** What every view may carry: a callback_id and private_metadata. */
+  function viewFields(view: Json) {
+    identifier(view.callback_id, 'callback_id', LIMITS.callbackId, false);
+    if (view.private_metadata !== undefined)
+      check(
+        typeof view.private_metadata === 'string' && view.private_metadata.length <= LIMITS.privateMetadata,
+        `private_metadata: longer than ${LIMITS.privateMetadata}`,
+      );
+  }
+
+  return { problems, check, text, blocks, viewFields };
 }
 
 /** Every way a message (`text` + `blocks`) breaks Slack's rules; empty when Slack would accept it. */
@@ -280,18 +290,13 @@ export function validateMessage(message: unknown): string[] {
 
 /** Every way a modal view breaks Slack's rules; empty when views.open would accept it. */
 export function validateView(view: unknown): string[] {
-  const { problems, check, text, identifier, blocks } = checker();
+  const { problems, check, text, viewFields, blocks } = checker();
   if (!isObject(view)) return ['view: not an object'];
   check(view.type === 'modal', 'type: must be modal');
   text(view.title, 'title', LIMITS.viewTitle, ['plain_text']);
   if (view.submit !== undefined) text(view.submit, 'submit', LIMITS.viewButton, ['plain_text']);
   if (view.close !== undefined) text(view.close, 'close', LIMITS.viewButton, ['plain_text']);
-  identifier(view.callback_id, 'callback_id', LIMITS.callbackId, false);
-  if (view.private_metadata !== undefined)
-    check(
-      typeof view.private_metadata === 'string' && view.private_metadata.length <= LIMITS.privateMetadata,
-      `private_metadata: longer than ${LIMITS.privateMetadata}`,
-    );
+  viewFields(view);
   blocks(view.blocks, 'modal', LIMITS.blocksPerView);
   const hasInput =
     Array.isArray(view.blocks) &&
@@ -302,17 +307,12 @@ export function validateView(view: unknown): string[] {
 
 /** Every way a Home tab view breaks Slack's rules; empty when views.publish would accept it. */
 export function validateHomeView(view: unknown): string[] {
-  const { problems, check, identifier, blocks } = checker();
+  const { problems, check, viewFields, blocks } = checker();
   if (!isObject(view)) return ['view: not an object'];
   check(view.type === 'home', 'type: must be home');
   for (const field of ['title', 'submit', 'close'])
     check(view[field] === undefined, `${field}: a Home tab has none`);
-  identifier(view.callback_id, 'callback_id', LIMITS.callbackId, false);
-  if (view.private_metadata !== undefined)
-    check(
-      typeof view.private_metadata === 'string' && view.private_metadata.length <= LIMITS.privateMetadata,
-      `private_metadata: longer than ${LIMITS.privateMetadata}`,
-    );
+  viewFields(view);
   blocks(view.blocks, 'home', LIMITS.blocksPerView);
   return problems;
 }
