@@ -51,6 +51,8 @@ export interface ApprovalStore {
     refs: { thread?: MessageRef; approvers?: MessageRef },
   ): Promise<ApprovalRequest | undefined>;
   find(id: string): Promise<ApprovalRequest | undefined>;
+  /** The workspace's requests awaiting a decision, oldest first. */
+  pending(teamId: string): Promise<ApprovalRequest[]>;
   /**
    * Decides a pending request once, however many presses race: a conditional UPDATE … WHERE status = 'pending' (and
    * the conversation's spec still the requested one) picks the one that counts. An approval inserts the pending deploy
@@ -319,6 +321,16 @@ export function createApprovalStore(db: Database): ApprovalStore {
       if (!UUID.test(id)) return undefined;
       const [row] = await db.select().from(approvalRequests).where(eq(approvalRequests.id, id));
       return row && toRequest(row);
+    },
+
+    async pending(teamId) {
+      const rows = await db
+        .select({ request: approvalRequests })
+        .from(approvalRequests)
+        .innerJoin(conversations, eq(conversations.id, approvalRequests.conversationId))
+        .where(and(eq(approvalRequests.status, 'pending'), eq(conversations.teamId, teamId)))
+        .orderBy(asc(approvalRequests.createdAt));
+      return rows.map((row) => toRequest(row.request));
     },
 
     async decide({ requestId, actor, decision, reason }) {

@@ -10,7 +10,7 @@ import { count, list, ms, rps, usdMonthly } from '../slack/blocks/format.js';
 import type { SlackMessage } from '../slack/blocks/kit.js';
 import { gpuLabel, modelLabel, recommendationsBlocks } from '../slack/blocks/recommendations.js';
 import { specCardBlocks } from '../slack/blocks/spec-card.js';
-import { chosenOptionBlocks, differenceLine } from '../slack/blocks/what-if.js';
+import { chosenOptionBlocks, differenceLine, signed } from '../slack/blocks/what-if.js';
 import { buildSpec, FALLBACK_USE_CASE, FALLBACK_USERS } from '../spec/build.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { refineIntent, specChanges } from './refine.js';
@@ -211,16 +211,31 @@ function withFocus(dialogue: Dialogue, before: Intent | null, after: Intent): Di
   return focus ? { ...dialogue, focus } : dialogue;
 }
 
+/** "cost −$1,200/month · p95 TTFT +12 ms · ITL ±0 · E2E −0.3 s": what the refinement did to the top option. */
+function deltaLine(before: PlannedOption, after: PlannedOption): string {
+  // Rounded as shown first, so a difference too small to print reads ±0 rather than "+0 ms".
+  const latency = (pick: (option: PlannedOption) => number) =>
+    signed(Math.round((pick(after) - pick(before)) * 10) / 10, ms);
+  return (
+    `Change: cost ${signed(Math.round(after.monthlyCostUsd - before.monthlyCostUsd), usdMonthly)} · ` +
+    `p95 TTFT ${latency((option) => option.predicted.ttftP95Ms)} · ` +
+    `ITL ${latency((option) => option.predicted.itlP95Ms)} · ` +
+    `E2E ${latency((option) => option.predicted.e2eP95Ms)}.`
+  );
+}
+
+/** The top option after a refinement against the one before it, with the price and latency delta. */
 function topOptionLine(before: PlannedOption | undefined, after: PlannedOption | undefined): string {
   const describe = (option: PlannedOption) =>
     `${modelLabel(option)} on ${gpuLabel(option)} (${usdMonthly(option.monthlyCostUsd)})`;
   if (!after) return 'No option meets every constraint now; the near misses below say what would.';
   if (!before) return `Top option now: ${describe(after)}.`;
-  if (before.id !== after.id) return `Top option now: ${describe(after)}; was ${describe(before)}.`;
+  const delta = deltaLine(before, after);
+  if (before.id !== after.id) return `Top option now: ${describe(after)}; was ${describe(before)}. ${delta}`;
   return before.monthlyCostUsd === after.monthlyCostUsd && before.gpuCount === after.gpuCount
-    ? `Top option unchanged: ${describe(after)}.`
+    ? `Top option unchanged: ${describe(after)}. ${delta}`
     : `Top option stays ${modelLabel(after)}, now on ${gpuLabel(after)} for ${usdMonthly(after.monthlyCostUsd)} ` +
-        `(was ${gpuLabel(before)}, ${usdMonthly(before.monthlyCostUsd)}).`;
+        `(was ${gpuLabel(before)}, ${usdMonthly(before.monthlyCostUsd)}). ${delta}`;
 }
 
 const NOTHING_TO_CHANGE =

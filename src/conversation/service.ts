@@ -93,6 +93,16 @@ export type WhatIfCheck =
 export interface ConversationService {
   isConversation(key: ThreadKey): Promise<boolean>;
   /**
+   * The ts of the thread's current plan message when a press on an option button of message `messageTs` is stale: the
+   * message is an older plan (the plan is edited in place since), and not the what-if choice still in force.
+   * Undefined when the press may act (or the thread has no plan message to point to).
+   */
+  stalePlanPress(
+    key: ThreadKey,
+    messageTs: string,
+    optionId: string | undefined,
+  ): Promise<string | undefined>;
+  /**
    * Runs a user message through the conversation of its thread, starting one when `start` is set. Undefined when the
    * thread is no conversation and none may start. A failure is logged with the conversation id and answered with a
    * short message carrying a reference to the log line.
@@ -245,6 +255,13 @@ export function createConversationService({
   return {
     async isConversation(key) {
       return (await store.find(key)) !== undefined;
+    },
+
+    async stalePlanPress(key, messageTs, optionId) {
+      const conversation = await store.find(key);
+      if (!conversation?.planTs || conversation.planTs === messageTs) return undefined;
+      if (optionId !== undefined && conversation.chosen?.id === optionId) return undefined;
+      return conversation.planTs;
     },
 
     async handleMessage(key, message, start, record) {

@@ -162,7 +162,7 @@ export function specFormFields(spec: DeploymentSpec, knowledge: Knowledge): Form
       name: SPEC_FIELD.models,
       label: 'Preferred models',
       value: spec.models.value,
-      options: knowledge.models.map((model) => ({ value: model.id, label: model.name })),
+      options: knowledge.models.map((model) => ({ value: model.id, label: model.name, group: model.family })),
       optional: true,
       placeholder: 'Any model',
       hint: 'None selected: any model rated for the use case.',

@@ -1,17 +1,27 @@
-import { and, asc, eq, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, lt, notInArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { PlannedOption, WhatIfOverrides, WhatIfResult } from '../planner/plan.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import { createKeyedQueue } from './queue.js';
 import type { Conversation, StoredMessage, ThreadKey, TurnRecord, WhatIfSession } from './schema.js';
 import { newConversationData } from './schema.js';
-import { conversationMessages, conversations, processedEvents, whatIfSessions } from './tables.js';
+import {
+  conversationMessages,
+  conversations,
+  greetedUsers,
+  processedEvents,
+  whatIfSessions,
+} from './tables.js';
 
 export interface ConversationStore {
   /** Records a delivery; false when it was recorded before (Slack retried it, or two events carry one message). */
   claimEvent(eventId: string): Promise<boolean>;
+  /** Records that Compass introduced itself to the user; false when it had before. */
+  claimGreeting(teamId: string, userId: string): Promise<boolean>;
   find(key: ThreadKey): Promise<Conversation | undefined>;
   findById(id: string): Promise<Conversation | undefined>;
+  /** The conversations `userId` started that are neither deployed nor closed, most recently touched first. */
+  openPlans(teamId: string, userId: string): Promise<Conversation[]>;
   /**
    * Runs one turn: loads the conversation — creating it when `start` is given and the thread has none — applies `turn`
    * (no I/O; it may wait for CPU) with no connection held, then saves its data and messages in one short transaction
@@ -146,9 +156,33 @@ export function createConversationStore(db: Database): ConversationStore {
       return inserted.length === 1;
     },
 
+    async claimGreeting(teamId, userId) {
+      const inserted = await db
+        .insert(greetedUsers)
+        .values({ teamId, userId })
+        .onConflictDoNothing()
+        .returning({ userId: greetedUsers.userId });
+      return inserted.length === 1;
+    },
+
     async find(key) {
       const [row] = await db.select().from(conversations).where(threadIs(key));
       return row && toConversation(row);
+    },
+
+    async openPlans(teamId, userId) {
+      const rows = await db
+        .select()
+        .from(conversations)
+        .where(
+          and(
+            eq(conversations.teamId, teamId),
+            eq(conversations.startedBy, userId),
+            notInArray(conversations.state, ['deployed', 'closed']),
+          ),
+        )
+        .orderBy(desc(conversations.updatedAt));
+      return rows.map(toConversation);
     },
 
     async findById(id) {

@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
   text,
   uniqueIndex,
   uuid,
@@ -70,6 +71,17 @@ export const processedEvents = pgTable(
     receivedAt: now(),
   },
   (table) => [index('processed_events_received_idx').on(table.receivedAt)],
+);
+
+/** People Compass has introduced itself to in a DM: the introduction comes once per person, not per message. */
+export const greetedUsers = pgTable(
+  'greeted_users',
+  {
+    teamId: text().notNull(),
+    userId: text().notNull(),
+    greetedAt: now(),
+  },
+  (table) => [primaryKey({ columns: [table.teamId, table.userId] })],
 );
 
 /**

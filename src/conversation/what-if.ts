@@ -36,7 +36,7 @@ export function whatIfFields({ baseline, spec, overrides }: Session, knowledge: 
       name: WHAT_IF_FIELD.model,
       label: 'Model',
       value: overrides.modelId ?? baseline.modelId,
-      options: knowledge.models.map((model) => ({ value: model.id, label: model.name })),
+      options: knowledge.models.map((model) => ({ value: model.id, label: model.name, group: model.family })),
     },
     {
       kind: 'select',

@@ -199,6 +199,9 @@ export function recoveryBlocks(
 const STATUS_ICON: Record<SloSummary['status'], string> = { meeting: '✅', missing: '⚠️', 'no-traffic': '💤' };
 
 /** One line per deployment of `/compass slo` without a name: its status, p95s and load, or why it has none. */
+/** Deployments listed a section each, so the list stays within Slack's 50 blocks; the rest are counted. */
+const SLO_LIST_MAX = 45;
+
 export function sloListBlocks(
   rows: ({ target: string; summary: SloSummary } | { target: string; error: string })[],
   scope: string,
@@ -222,7 +225,8 @@ export function sloListBlocks(
   });
   return message(`SLO status of ${rows.length} deployment${rows.length === 1 ? '' : 's'} ${scope}`, [
     header(`SLO status ${scope}`),
-    ...lines.slice(0, 45).map((line) => section(line)),
+    ...lines.slice(0, SLO_LIST_MAX).map((line) => section(line)),
+    ...(lines.length > SLO_LIST_MAX ? [context(`…and ${lines.length - SLO_LIST_MAX} more.`)] : []),
     context('`/compass slo NAME` posts the full summary, with advice, in the deployment’s thread.'),
   ]);
 }

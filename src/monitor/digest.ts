@@ -8,7 +8,9 @@ import {
   type Block,
   context,
   escapeMrkdwn,
+  fitLines,
   header,
+  LIMITS,
   type SlackMessage,
   section,
 } from '../slack/blocks/kit.js';
@@ -318,7 +320,7 @@ export function digestBlocks(input: DigestInput): SlackMessage {
         ? 'First digest in this channel; the next one lists what changed since this one.'
         : changes.length === 0
           ? `No changes ${since}.`
-          : `*Changes ${since}*\n${changes.map(changeLine).join('\n')}`,
+          : `*Changes ${since}*\n${fitLines(changes.map(changeLine), LIMITS.sectionText - 100)}`,
     ),
   );
   const changeCount = previous === null ? '' : `; ${changes.length} change${changes.length === 1 ? '' : 's'}`;

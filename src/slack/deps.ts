@@ -14,6 +14,7 @@ import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
 import type { MonitorSettings } from '../monitor/settings.js';
 import type { HandlerDeps } from './handlers.js';
+import { createHomeSource } from './home.js';
 import { createMonitoringControls, monitoringSubcommands } from './monitoring.js';
 
 /**
@@ -69,5 +70,14 @@ export function createHandlerDeps(options: {
     monitoring,
     subcommands: monitoringSubcommands(monitoring),
     ...(charts && { charts }),
+    home: createHomeSource({
+      conversations: store,
+      approvals: approvalStore,
+      policy: approvals.policy,
+      deploys: monitoring.deploys,
+      monitor: monitoring.store,
+      knowledge,
+      log,
+    }),
   };
 }

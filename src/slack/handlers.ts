@@ -27,6 +27,7 @@ import {
   failureBlocks,
   helpBlocks,
   noticeBlocks,
+  onboardingBlocks,
   threadStarterBlocks,
   turnFailureBlocks,
 } from './blocks/dialogue.js';
@@ -36,10 +37,13 @@ import { didYouMeanBlocks } from './blocks/understanding.js';
 import { readThread, userText, withThreadContext } from './context.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
+import type { HomeSource } from './home.js';
+import { registerHomeHandler } from './home.js';
 import { registerModalHandlers } from './modals.js';
 import type { MonitoringControls } from './monitoring.js';
 import { registerMonitoringHandlers } from './monitoring.js';
 import { createReplies } from './replies.js';
+import { staleOptionGuard } from './stale.js';
 import type { ViewSeal } from './trust.js';
 import type { WorkingIndicator } from './working.js';
 import { showWorking } from './working.js';
@@ -47,7 +51,7 @@ import { showWorking } from './working.js';
 export interface HandlerDeps {
   service: ConversationService;
   /** Claims interactions (trigger ids) once, so a replayed press does nothing. */
-  store: Pick<ConversationStore, 'claimEvent'>;
+  store: Pick<ConversationStore, 'claimEvent' | 'claimGreeting'>;
   /** Durable turns: each event recorded before its acknowledgement, resumed after a crash, answered once. */
   inbox: Inbox;
   log: Logger;
@@ -61,6 +65,8 @@ export interface HandlerDeps {
   monitoring?: MonitoringControls;
   /** Signed chart links the HTTP server answers (COMPASS_PUBLIC_URL set). */
   charts?: ChartLinks;
+  /** What the Home tab shows; without it, opening the tab publishes nothing. */
+  home?: HomeSource;
 }
 
 /** Where a subcommand was typed and by whom; its answer goes back to that user. */
@@ -158,7 +164,7 @@ function incomingOf(
 /** Wires Slack's events, the slash command and the buttons to the conversation service. Handlers stay thin. */
 export function registerHandlers(
   app: App,
-  { service, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring }: HandlerDeps,
+  { service, store, inbox, log, approvals, deploys, subcommands: extra = {}, monitoring, home }: HandlerDeps,
   seal: ViewSeal,
 ): void {
   const subcommands: Record<string, Subcommand> = {
@@ -315,6 +321,7 @@ export function registerHandlers(
     if (!byPerson(message)) return;
     const teamId = context.teamId ?? body.team_id;
     if (message.channel_type === 'im') {
+      await greetOnce(client, teamId, message.user, message.channel);
       await onThreadMessage(await directIncoming(message, teamId, body.event_id, context.botUserId), client);
       return;
     }
@@ -323,6 +330,16 @@ export function registerHandlers(
     if (!message.thread_ts) return;
     await onThreadMessage(incomingOf(message, teamId, body.event_id, context.botUserId, false), client);
   });
+
+  /** A person's first DM: Compass introduces itself once, before answering. A failure only costs the greeting. */
+  async function greetOnce(client: webApi.WebClient, teamId: string, userId: string, channel: string) {
+    try {
+      if (!(await retryOnConnectionLoss(() => store.claimGreeting(teamId, userId)))) return;
+      await client.chat.postMessage({ channel, ...onboardingBlocks(userId) });
+    } catch (error) {
+      log.warn({ event: 'slack.onboarding_failed', user: userId, err: error }, 'cannot greet the user');
+    }
+  }
 
   // Added to a channel: say once what Compass does and how to ask, where everyone there sees it.
   app.event('member_joined_channel', async ({ event, context, client }) => {
@@ -440,6 +457,8 @@ export function registerHandlers(
     },
   );
 
+  // Before the option buttons' handlers: a press on an older plan points to the current one instead.
+  app.use(staleOptionGuard(service, replies, log));
   registerModalHandlers(app, service, replies, log, inbox);
   registerApprovalHandlers(app, approvals, replies, log, deploys?.approved, deploys?.preview);
   if (deploys) registerDeployHandlers(app, deploys, approvals?.policy, replies, log);
@@ -452,6 +471,7 @@ export function registerHandlers(
       log,
     );
   if (monitoring) registerMonitoringHandlers(app, monitoring, replies);
+  if (home) registerHomeHandler(app, home, log);
 
   app.error(async (error) => {
     log.error({ event: 'slack.error', err: error }, 'unhandled Slack listener error');

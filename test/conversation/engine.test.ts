@@ -87,6 +87,25 @@ describe('dialogue engine: refinement', () => {
     expect(turn!.replies[1]!.message.blocks[0]).toMatchObject({ type: 'header' });
   });
 
+  it('the change note gives the top option’s price and p95 latency deltas', () => {
+    const [turn] = play(['make it 3000 users'], base);
+    const [before, after] = [base.options[0]!, turn!.data.options[0]!];
+    const said = seen(turn!.replies[0]!.message);
+    const change = said.match(/Change: cost ([+−±][^·]*) · p95 TTFT ([^·]+) · ITL ([^·]+) · E2E (.+)\./);
+    expect(change, said).not.toBeNull();
+    const [, cost, ttft, itl, e2e] = change!;
+    const sign = (delta: number) => (Math.abs(delta) < 0.05 ? '±' : delta > 0 ? '+' : '−');
+    expect(cost!.startsWith(sign(after.monthlyCostUsd - before.monthlyCostUsd))).toBe(true);
+    expect(cost).toMatch(/^(±0|[+−]\$[\d,]+\/month)$/);
+    if (cost !== '±0')
+      expect(Number(cost!.replace(/[^\d]/g, ''))).toBe(
+        Math.abs(Math.round(after.monthlyCostUsd - before.monthlyCostUsd)),
+      );
+    expect(ttft!.startsWith(sign(after.predicted.ttftP95Ms - before.predicted.ttftP95Ms))).toBe(true);
+    expect(itl!.startsWith(sign(after.predicted.itlP95Ms - before.predicted.itlP95Ms))).toBe(true);
+    expect(e2e!.startsWith(sign(after.predicted.e2eP95Ms - before.predicted.e2eP95Ms))).toBe(true);
+  });
+
   it('a new user count replaces an earlier request rate, which would otherwise still size the plan', () => {
     const [, turn] = play(['translate chat messages, 15 requests/s', 'make it 3000 users']);
     expect(turn!.data.spec!.traffic.peakQps.source).toBe('derived');

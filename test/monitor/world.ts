@@ -80,7 +80,7 @@ export interface Deployed {
 
 /** A deployment of `option` for `spec`, planned in a thread of `channel`, approved and reported healthy. */
 export async function deployed(
-  world: MonitorWorld,
+  world: Pick<MonitorWorld, 'database' | 'deploys' | 'slack'>,
   {
     spec,
     option,

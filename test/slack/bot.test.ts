@@ -214,9 +214,11 @@ describe('Slack bot over HTTP, against the Slack stand-in and the real PostgreSQ
         text: 'code completion for 40 developers',
         ts: newTs(),
       });
-      await bot.slack.waitFor(() => bot.slack.callsOf('chat.postMessage', { channel: 'D0ADA' }).length === 2);
-      for (const call of bot.slack.callsOf('chat.postMessage', { channel: 'D0ADA' }))
-        expect(call.args.thread_ts).toBeUndefined();
+      // The user's first DM: Compass's introduction, then the spec card and the plan.
+      await bot.slack.waitFor(() => bot.slack.callsOf('chat.postMessage', { channel: 'D0ADA' }).length === 3);
+      const posted = bot.slack.callsOf('chat.postMessage', { channel: 'D0ADA' });
+      expect(posted[0]!.args.text).toMatch(/^Hi, I’m Compass/);
+      for (const call of posted) expect(call.args.thread_ts).toBeUndefined();
     });
 
     it('a reply rate-limited by Slack still arrives, after Retry-After', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DM_PANE } from '../../src/conversation/schema.js';
+import { ACTION } from '../../src/slack/blocks/actions.js';
 import { threadOfPress } from '../../src/slack/modals.js';
 import { WORKING_REACTION } from '../../src/slack/working.js';
 import type { BotHarness } from './harness.js';
@@ -175,7 +176,34 @@ describe('messages in context, through the Slack stand-in', () => {
   describe('a DM is a conversation in the DM itself', () => {
     const dm = (channel: string, text: string, extra: Record<string, unknown> = {}) =>
       bot.event({ type: 'message', channel_type: 'im', channel, user: USER, text, ts: newTs(), ...extra });
-    const postsIn = (channel: string) => bot.slack.callsOf('chat.postMessage', { channel });
+    const GREETING = 'Hi, I’m Compass: tell me what you need an LLM for and I’ll plan it.';
+    const greetings = (channel: string) =>
+      bot.slack.callsOf('chat.postMessage', { channel }).filter((call) => call.args.text === GREETING);
+    /** Compass's replies in a DM, without its one-time introduction. */
+    const postsIn = (channel: string) =>
+      bot.slack.callsOf('chat.postMessage', { channel }).filter((call) => call.args.text !== GREETING);
+
+    it('the first DM gets Compass’s introduction, once per person, before the answer', async () => {
+      const newcomer = 'U0NEWBIE';
+      const say = (channel: string, text: string) =>
+        bot.event({ type: 'message', channel_type: 'im', channel, user: newcomer, text, ts: newTs() });
+      await say('D0NEW1', 'hi');
+      await bot.slack.waitFor(() => postsIn('D0NEW1').length === 1);
+      const [greeting] = greetings('D0NEW1');
+      expect(greeting!.args.blocks).toBeDefined();
+      expect(JSON.stringify(greeting!.args.blocks)).toContain(`<@${newcomer}>`);
+      // Before the answer, and never again: not on the next DM, nor in a restarted bot.
+      const calls = bot.slack.callsOf('chat.postMessage', { channel: 'D0NEW1' });
+      expect(calls[0]!.args.text).toBe(GREETING);
+      await say('D0NEW1', 'a chatbot for 50 people');
+      await bot.slack.waitFor(() => postsIn('D0NEW1').length === 3);
+      await bot.restart();
+      await say('D0NEW2', 'chatbot for 10 users');
+      await bot.slack.waitFor(() => postsIn('D0NEW2').length === 2);
+      await settle();
+      expect(greetings('D0NEW1')).toHaveLength(1);
+      expect(greetings('D0NEW2')).toHaveLength(0);
+    });
 
     it('an answer typed in the DM pane continues the conversation, and every reply is in the pane', async () => {
       await dm('D0PANE1', 'we need an LLM for our team');
@@ -255,6 +283,56 @@ describe('messages in context, through the Slack stand-in', () => {
         threadTs: thread,
       });
       expect(conversation!.planTs).toBe(planTs);
+    });
+
+    it('a press on an older plan’s option points to the current plan, and the old message loses its buttons', async () => {
+      const { ts: thread } = await bot.mention('chatbot for 1000 users');
+      await bot.slack.waitFor(() => bot.posted(thread).length === 2);
+      const postedTs = (index: number) =>
+        (bot.slack.callsOf('chat.postMessage', { thread_ts: thread })[index]!.result as { ts: string }).ts;
+      const oldTs = postedTs(1);
+      // The plan could not be edited (as before plans were edited in place): a second plan message is posted.
+      bot.slack.failNext('chat.update', 'message_not_found');
+      await bot.reply('make it 2000 users', thread);
+      await bot.slack.waitFor(() => bot.posted(thread).length === 4);
+      const currentTs = postedTs(3);
+      await bot.slack.waitFor(
+        async () =>
+          (await bot.store.find({ teamId: bot.slack.teamId, channelId: CHANNEL, threadTs: thread }))!
+            .planTs === currentTs,
+      );
+      const buttonsOf = (ts: string) =>
+        bot.slack
+          .message(CHANNEL, ts)!
+          .blocks.flatMap((block) =>
+            block.type === 'actions' ? (block.elements as { action_id: string; value?: string }[]) : [],
+          );
+      const oldDetails = buttonsOf(oldTs).find((button) => button.action_id === ACTION.details)!;
+      const viewsBefore = bot.slack.views.length;
+      await bot.press(ACTION.details, {
+        value: oldDetails.value!,
+        message: { ts: oldTs, thread_ts: thread },
+        responseId: 'stale-details',
+      });
+      const pointer = await bot.slack.waitFor(() =>
+        bot.ephemerals(USER).find((reply) => /older plan/.test(reply.text)),
+      );
+      expect(pointer.text).toContain('Use the current plan in this thread');
+      expect(JSON.stringify(pointer.blocks)).toContain(
+        `<https://compass-test.slack.com/archives/${CHANNEL}/p${currentTs.replace('.', '')}?thread_ts=${thread}`,
+      );
+      // The old message keeps its content, without buttons, and says where the current plan is.
+      await bot.slack.waitFor(() => buttonsOf(oldTs).length === 0);
+      expect(JSON.stringify(bot.slack.message(CHANNEL, oldTs)!.blocks)).toMatch(/Older plan: superseded by/);
+      await settle();
+      expect(bot.slack.views.length).toBe(viewsBefore);
+      // The current plan's buttons act.
+      const current = buttonsOf(currentTs).find((button) => button.action_id === ACTION.details)!;
+      const view = await bot.pressForView(ACTION.details, {
+        value: current.value!,
+        message: { ts: currentTs, thread_ts: thread },
+      });
+      expect(view.title.text).toBe('Option details');
     });
 
     it('a plan message that is gone (deleted) is posted anew, and that one is edited next time', async () => {

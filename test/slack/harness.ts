@@ -191,6 +191,11 @@ export async function startHarness(
     await kb.database.close();
   }
 
+  const pressedMessage = (channel: string, pressed: { ts: string; thread_ts?: string }) => {
+    const stored = slack.message(channel, pressed.ts);
+    return stored ? { text: stored.text, blocks: stored.blocks, ...pressed } : pressed;
+  };
+
   const harness: BotHarness = {
     slack,
     eventsUrl: '',
@@ -285,7 +290,10 @@ export async function startHarness(
           responseUrl: slack.responseUrl(options.responseId),
           triggerId: slack.newTrigger(),
           ...(options.value === undefined ? {} : { value: options.value }),
-          ...(options.message ? { message: options.message } : {}),
+          // Slack sends the pressed message whole: its text and blocks as they read now.
+          ...(options.message
+            ? { message: pressedMessage(options.channel ?? CHANNEL, options.message) }
+            : {}),
         }),
         'application/x-www-form-urlencoded',
       );

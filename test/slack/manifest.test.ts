@@ -22,6 +22,7 @@ describe('Slack app manifest', () => {
   it('subscribes to every event the handlers listen to, with the scopes they need (approver groups, benchmark charts too)', () => {
     expect(listUnder('bot_events').sort()).toEqual(
       [
+        'app_home_opened',
         'app_mention',
         'member_joined_channel',
         'message.channels',
@@ -48,10 +49,11 @@ describe('Slack app manifest', () => {
     );
   });
 
-  it('declares the slash command, interactivity for the buttons, DMs and Socket Mode', () => {
+  it('declares the slash command, interactivity for the buttons, DMs, the Home tab and Socket Mode', () => {
     expect(manifest).toMatch(/- command: \/compass\n/);
     expect(manifest).toMatch(/interactivity:\n\s+is_enabled: true/);
     expect(manifest).toMatch(/messages_tab_enabled: true\n\s+messages_tab_read_only_enabled: false/);
+    expect(manifest).toMatch(/app_home:\n\s+home_tab_enabled: true/);
     expect(manifest).toMatch(/socket_mode_enabled: true/);
   });
 

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { validateMessage, validateView } from '../../src/slack/blocks/validate.js';
+import { validateHomeView, validateMessage, validateView } from '../../src/slack/blocks/validate.js';
 import type { RunningServer } from './http.js';
 import { listen, readBody } from './http.js';
 
@@ -92,6 +92,8 @@ export interface SlackStandIn extends RunningServer {
   view(id: string): StoredView | undefined;
   /** Every view, in the order first opened or pushed. */
   views: StoredView[];
+  /** The Home tab a user sees now (the last views.publish for them), or undefined before any. */
+  home(userId: string): PublishedHome | undefined;
   /**
    * What Slack does with a view_submission's acknowledgement: `update` replaces the view, `errors` shows them under
    * the inputs (kept in `errors`), an empty answer closes the view.
@@ -134,6 +136,15 @@ export interface SharedFile {
   channel: string | null;
   threadTs: string | null;
   initialComment: string | null;
+}
+
+/** A Home tab as views.publish last set it for one user. */
+export interface PublishedHome {
+  hash: string;
+  callback_id: string;
+  blocks: Record<string, unknown>[];
+  /** How many times it was published. */
+  publishes: number;
 }
 
 /** A message in the stand-in's memory. */
@@ -345,6 +356,7 @@ export async function startSlackStandIn(
   const troubles = new Map<string, Trouble[]>();
   const messages = new Map<string, PostedMessage>();
   const views = new Map<string, StoredView>();
+  const homes = new Map<string, PublishedHome>();
   const triggers = new Map<string, number>();
   const usergroups = new Map<string, string[]>();
   let sequence = 0;
@@ -455,6 +467,33 @@ export async function startSlackStandIn(
     for (let at: StoredView | undefined = top; at?.parent; at = views.get(at.parent)) depth++;
     if (depth >= VIEW_STACK) return { ok: false, error: 'push_limit_reached' };
     return storeView(args, id, top.id);
+  }
+
+  /**
+   * views.publish (https://docs.slack.dev/reference/methods/views.publish): a Home tab view for `user_id`, refused as
+   * invalid_arguments when Slack would reject the view, hash_conflict when `hash` is not the current one.
+   */
+  function publish(args: Record<string, unknown>): Record<string, unknown> {
+    const userId = args.user_id;
+    if (typeof userId !== 'string' || !userId || !args.view || typeof args.view !== 'object')
+      return { ok: false, error: 'invalid_arguments' };
+    const problems = validateHomeView(args.view);
+    if (problems.length > 0)
+      return { ok: false, error: 'invalid_arguments', response_metadata: { messages: problems } };
+    const current = homes.get(userId);
+    if (args.hash !== undefined && args.hash !== current?.hash) return { ok: false, error: 'hash_conflict' };
+    const view = args.view as Record<string, unknown>;
+    const published: PublishedHome = {
+      hash: `${Date.now()}.${++sequence}`,
+      callback_id: (view.callback_id as string | undefined) ?? '',
+      blocks: view.blocks as Record<string, unknown>[],
+      publishes: (current?.publishes ?? 0) + 1,
+    };
+    homes.set(userId, published);
+    return {
+      ok: true,
+      view: { ...view, id: `V${String(++sequence).padStart(8, '0')}`, hash: published.hash },
+    };
   }
 
   const json = (
@@ -593,6 +632,14 @@ export async function startSlackStandIn(
         };
         return { ok: true, channel, ts, message };
       }
+      case 'chat.getPermalink': {
+        // https://docs.slack.dev/reference/methods/chat.getPermalink: no scope; a reply's link names its thread.
+        const found = channel && messages.get(messageKey(channel, args.message_ts as string));
+        if (!found) return { ok: false, error: 'message_not_found' };
+        const thread = found.thread_ts ? `?thread_ts=${found.thread_ts}&cid=${channel}` : '';
+        const permalink = `https://compass-test.slack.com/archives/${channel}/p${found.ts.replace('.', '')}${thread}`;
+        return { ok: true, channel, permalink };
+      }
       case 'chat.update': {
         const existing = channel && messages.get(messageKey(channel, args.ts as string));
         if (!existing) return { ok: false, error: 'message_not_found' };
@@ -609,6 +656,8 @@ export async function startSlackStandIn(
         if (invalid) return invalid;
         return { ok: true, message_ts: nextTs() };
       }
+      case 'views.publish':
+        return publish(args);
       case 'views.open':
       case 'views.push':
       case 'views.update':
@@ -740,6 +789,7 @@ export async function startSlackStandIn(
     get views() {
       return [...views.values()];
     },
+    home: (userId) => homes.get(userId),
     applyViewResponse(viewId, body) {
       const answer = (body ? JSON.parse(body) : {}) as {
         response_action?: string;
@@ -902,7 +952,8 @@ export function buttonPressBody(fields: {
   actionId: string;
   value?: string;
   responseUrl: string;
-  message?: { ts: string; thread_ts?: string };
+  /** The pressed message: its ts, and as Slack sends it, its text and blocks. */
+  message?: { ts: string; thread_ts?: string; text?: string; blocks?: Record<string, unknown>[] };
   triggerId?: string;
 }): string {
   const payload = {
@@ -930,6 +981,7 @@ type ElementJson = {
   initial_option?: Record<string, unknown>;
   initial_options?: Record<string, unknown>[];
   options?: { text: unknown; value: string }[];
+  option_groups?: { options: { text: unknown; value: string }[] }[];
 };
 
 /**
@@ -947,7 +999,9 @@ export function viewState(
     const element = block.element as ElementJson;
     const given = Object.hasOwn(inputs, blockId) ? inputs[blockId] : undefined;
     const option = (value: string) =>
-      element.options?.find((candidate) => candidate.value === value) ?? {
+      [...(element.options ?? []), ...(element.option_groups ?? []).flatMap((group) => group.options)].find(
+        (candidate) => candidate.value === value,
+      ) ?? {
         text: { type: 'plain_text', text: value },
         value,
       };

@@ -4,7 +4,7 @@ import type { Plan } from '../../planner/plan.js';
 import { assumptionsOf } from '../../spec/build.js';
 import { ACTION } from './actions.js';
 import { count, ms, rps } from './format.js';
-import type { SlackMessage } from './kit.js';
+import type { Block, SlackMessage } from './kit.js';
 import { button, clip, context, escapeMrkdwn, fitLines, LIMITS, message, section } from './kit.js';
 import { recommendationsBlocks } from './recommendations.js';
 
@@ -61,20 +61,67 @@ export function turnFailureBlocks(error: unknown, reference: string): SlackMessa
   return message(text, [section(`⚠️ ${text}`)]);
 }
 
+/** How to use Compass, a line each: the help message and the Home tab both say it. */
+export const USAGE_LINES = [
+  '• `/compass plan chatbot for 1000 users, low latency matters` — a quick plan only you see, with a button to discuss it in the channel.',
+  '• Mention me with what you need to start a conversation in a thread (in a thread that already says it, “@Compass plan this” is enough), or send me a direct message: the DM is the conversation. Every later message refines it: “make it 3000 users”, “we only have H100s”, “cheaper?”, “what if TTFT must be under 200 ms?”.',
+  '• `/compass status` — deployments with their state, monthly cost and endpoint.',
+  '• `/compass slo [deployment]` — SLOs of running deployments: p95s against target and prediction, load, cost.',
+  '• `/compass digest daily 09:00`, `/compass digest weekly mon 09:00` (UTC) or `/compass digest off` — a status digest in this channel.',
+  '• `/compass help` — how to use Compass.',
+];
+
 export function helpBlocks(): SlackMessage {
   const text = [
     '*Compass* plans LLM deployments: model, GPUs, replicas, monthly cost and predicted latency against your targets.',
-    '• `/compass plan chatbot for 1000 users, low latency matters` — a quick plan only you see, with a button to discuss it in the channel.',
-    '• Mention me with what you need to start a conversation in a thread (in a thread that already says it, “@Compass plan this” is enough), or send me a direct message: the DM is the conversation. Every later message refines it: “make it 3000 users”, “we only have H100s”, “cheaper?”, “what if TTFT must be under 200 ms?”.',
-    '• `/compass status` — deployments with their state, monthly cost and endpoint.',
-    '• `/compass slo [deployment]` — SLOs of running deployments: p95s against target and prediction, load, cost.',
-    '• `/compass digest daily 09:00`, `/compass digest weekly mon 09:00` (UTC) or `/compass digest off` — a status digest in this channel.',
-    '• `/compass help` — this message.',
+    ...USAGE_LINES,
   ].join('\n');
   return message(
     'Compass plans LLM deployments. Try /compass plan chatbot for 1000 users, or mention me in a channel.',
     [section(text)],
   );
+}
+
+/** Compass introducing itself in a person's first DM: what it does, how to ask, where to look later. */
+export function onboardingBlocks(userId: string): SlackMessage {
+  const lead =
+    `Hi <@${userId}>, I’m *Compass*. Tell me what you need an LLM for — “a support chatbot for 2000 agents, under ` +
+    '$10k/month” — and I’ll plan it: model, GPUs, replicas, monthly cost and predicted latency against your targets. ' +
+    'Then we refine it together, and with an approver’s OK I deploy and watch it.';
+  return message(`Hi, I’m Compass: tell me what you need an LLM for and I’ll plan it.`, [
+    section(lead),
+    section(USAGE_LINES.join('\n')),
+    context(
+      'My Home tab (top of this DM) lists your open plans, requests awaiting approval and running deployments.',
+    ),
+  ]);
+}
+
+/** "the <link|current plan>", or the words alone when Slack gave no link. */
+const currentPlan = (link: string | undefined) => (link ? `the <${link}|current plan>` : 'the current plan');
+
+/** The answer to a press on an older plan's option button: where the current plan is, instead of acting. */
+export function stalePressBlocks(link: string | undefined): SlackMessage {
+  const text =
+    `That button is on an older plan; the plan has changed since. Use ${currentPlan(link)} in this thread ` +
+    '(it is kept up to date in place).';
+  return message(text.replace(/<[^|>]+\|([^>]+)>/g, '$1'), [section(text)]);
+}
+
+/**
+ * An older plan message without its buttons, pointing to the current plan: pressing them would act on options that no
+ * longer stand. `blocks` are the message's own, as Slack sent them with the press.
+ */
+export function retiredPlanBlocks(
+  old: { text?: string; blocks?: Record<string, unknown>[] },
+  link: string | undefined,
+): SlackMessage {
+  const kept = (old.blocks ?? []).filter((block) => block.type !== 'actions') as unknown as Block[];
+  const note = `Older plan: superseded by ${currentPlan(link)}; its buttons are gone.`;
+  return message(old.text || 'An older plan.', [
+    ...kept.slice(0, LIMITS.blocksPerMessage - 1),
+    context(note),
+  ]);
 }
 
 /** The answer to `/compass plan …`: a one-line spec, the top options, and a button to discuss it in a thread. */

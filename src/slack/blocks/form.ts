@@ -1,4 +1,4 @@
-import type { InputBlock, InputElement, SelectOption } from './kit.js';
+import type { InputBlock, InputElement, OptionGroup, SelectChoices, SelectOption } from './kit.js';
 import { clip, input, LIMITS, plain, selectOption } from './kit.js';
 
 /** What a form field holds when submitted: text (numbers as typed), a choice, several choices, or nothing. */
@@ -9,6 +9,8 @@ export type FormValues = Record<string, FormValue>;
 export interface FieldOption {
   value: string;
   label: string;
+  /** The heading it is listed under when the list is longer than one menu holds (a model's family). */
+  group?: string;
 }
 
 interface FieldBase {
@@ -33,39 +35,74 @@ export type FormField =
     });
 
 /**
- * At most Slack's 100 options, the current choices always among them (an initial option must be one of the
- * options), the rest in the given order.
+ * The options of a select, the current choices always among them (an initial option must be one of the options):
+ * up to 100 as a flat list; more in option groups (100 groups of 100), by each option's group, a group too big for
+ * one split in parts. `left` counts what not even the groups hold.
  */
-function optionsOf(options: FieldOption[], chosen: readonly string[]): SelectOption[] {
-  const first = options.filter((option) => chosen.includes(option.value));
-  const rest = options.filter((option) => !chosen.includes(option.value));
-  return [...first, ...rest]
-    .slice(0, LIMITS.selectOptions)
-    .map((option) => selectOption(option.label, option.value));
+function choicesOf(options: FieldOption[], chosen: readonly string[]): SelectChoices & { left: number } {
+  const ordered = [
+    ...options.filter((option) => chosen.includes(option.value)),
+    ...options.filter((option) => !chosen.includes(option.value)),
+  ];
+  const toOption = (option: FieldOption) => selectOption(option.label, option.value);
+  if (ordered.length <= LIMITS.selectOptions) return { options: ordered.map(toOption), left: 0 };
+  const byGroup = new Map<string, FieldOption[]>();
+  for (const option of ordered) {
+    const group = option.group ?? 'Other';
+    byGroup.set(group, [...(byGroup.get(group) ?? []), option]);
+  }
+  const groups: OptionGroup[] = [];
+  for (const [label, members] of byGroup) {
+    const parts = Math.ceil(members.length / LIMITS.selectOptions);
+    for (let part = 0; part < parts; part++)
+      groups.push({
+        label: plain(parts > 1 ? `${label} (${part + 1} of ${parts})` : label, LIMITS.optionGroupLabel),
+        options: members.slice(part * LIMITS.selectOptions, (part + 1) * LIMITS.selectOptions).map(toOption),
+      });
+  }
+  const kept = groups.slice(0, LIMITS.optionGroups);
+  const listed = kept.reduce((total, group) => total + group.options.length, 0);
+  return { option_groups: kept, left: ordered.length - listed };
 }
 
-function elementOf(field: FormField): InputElement {
+/** The options among a select's choices, wherever they are listed. */
+const listedOptions = (choices: SelectChoices): SelectOption[] =>
+  'options' in choices ? choices.options : choices.option_groups.flatMap((group) => group.options);
+
+/** An input element, and how many of its choices did not fit in it. */
+function elementOf(field: FormField): { element: InputElement; left: number } {
   const action_id = clip(field.name, LIMITS.actionId);
   switch (field.kind) {
     case 'number': {
       const element: InputElement = { type: 'number_input', action_id, is_decimal_allowed: field.decimals };
       if (field.value !== null) element.initial_value = String(field.value);
-      return element;
+      return { element, left: 0 };
     }
     case 'select': {
-      const options = optionsOf(field.options, [field.value]);
-      const initial = options.find((option) => option.value === field.value);
-      return { type: 'static_select', action_id, options, ...(initial ? { initial_option: initial } : {}) };
+      const { left, ...choices } = choicesOf(field.options, [field.value]);
+      const initial = listedOptions(choices).find((option) => option.value === field.value);
+      return {
+        element: {
+          type: 'static_select',
+          action_id,
+          ...choices,
+          ...(initial ? { initial_option: initial } : {}),
+        },
+        left,
+      };
     }
     case 'multiselect': {
-      const options = optionsOf(field.options, field.value);
-      const initial = options.filter((option) => field.value.includes(option.value));
+      const { left, ...choices } = choicesOf(field.options, field.value);
+      const initial = listedOptions(choices).filter((option) => field.value.includes(option.value));
       return {
-        type: 'multi_static_select',
-        action_id,
-        options,
-        ...(initial.length > 0 ? { initial_options: initial } : {}),
-        ...(field.placeholder ? { placeholder: plain(field.placeholder, LIMITS.placeholder) } : {}),
+        element: {
+          type: 'multi_static_select',
+          action_id,
+          ...choices,
+          ...(initial.length > 0 ? { initial_options: initial } : {}),
+          ...(field.placeholder ? { placeholder: plain(field.placeholder, LIMITS.placeholder) } : {}),
+        },
+        left,
       };
     }
     case 'text': {
@@ -75,7 +112,7 @@ function elementOf(field: FormField): InputElement {
       if (field.value) element.initial_value = clip(field.value, max);
       if (field.minLength !== undefined) element.min_length = field.minLength;
       if (field.maxLength !== undefined) element.max_length = max;
-      return element;
+      return { element, left: 0 };
     }
   }
 }
@@ -83,10 +120,14 @@ function elementOf(field: FormField): InputElement {
 /** The input blocks of a form, one per field, prefilled. */
 export function inputBlocks(fields: FormField[]): InputBlock[] {
   return fields.map((field) => {
+    const { element, left } = elementOf(field);
     const options: { hint?: string; optional?: boolean } = {};
-    if (field.hint) options.hint = field.hint;
+    // The hint says what the menu could not list, so nobody takes it for the whole catalog.
+    const unlisted = left > 0 ? `…and ${left} more not listed.` : '';
+    const hint = [field.hint, unlisted].filter(Boolean).join(' ');
+    if (hint) options.hint = hint;
     if (field.optional) options.optional = true;
-    return input(field.name, field.label, elementOf(field), options);
+    return input(field.name, field.label, element, options);
   });
 }
 

@@ -17,13 +17,18 @@ export {
   failureBlocks,
   helpBlocks,
   noticeBlocks,
+  onboardingBlocks,
   questionBlocks,
   quickPlanBlocks,
+  retiredPlanBlocks,
+  stalePressBlocks,
   threadStarterBlocks,
 } from './dialogue.js';
 export type { FieldOption, FormField, FormValue, FormValues, InputState } from './form.js';
 export { formValuesFromLine, formValuesOf, inputBlocks } from './form.js';
-export type { Block, ButtonElement, SlackMessage, SlackView, ViewBlock } from './kit.js';
+export type { HomeData, HomeDeployment, HomePlan, HomeSlo } from './home.js';
+export { homeView } from './home.js';
+export type { Block, ButtonElement, SlackHomeView, SlackMessage, SlackView, ViewBlock } from './kit.js';
 export { clip, LIMITS } from './kit.js';
 export type { RecommendationsOptions } from './recommendations.js';
 export {
@@ -38,6 +43,6 @@ export { specCardBlocks } from './spec-card.js';
 export { specFormView } from './spec-form.js';
 export type { Choice, RenderedMessage } from './text.js';
 export { mrkdwnToPlain, renderAsText } from './text.js';
-export { validateMessage, validateView } from './validate.js';
+export { validateHomeView, validateMessage, validateView } from './validate.js';
 export type { ScenarioState } from './what-if.js';
 export { chosenOptionBlocks, compareView, SCENARIO_BLOCK, scenarioText, whatIfView } from './what-if.js';

@@ -67,20 +67,24 @@ export interface SelectOption {
   text: PlainText;
   value: string;
 }
-export interface StaticSelectElement {
+export interface OptionGroup {
+  label: PlainText;
+  options: SelectOption[];
+}
+/** A select lists its choices as `options` or, past 100, as `option_groups`. */
+export type SelectChoices = { options: SelectOption[] } | { option_groups: OptionGroup[] };
+export type StaticSelectElement = SelectChoices & {
   type: 'static_select';
   action_id: string;
-  options: SelectOption[];
   initial_option?: SelectOption;
   placeholder?: PlainText;
-}
-export interface MultiStaticSelectElement {
+};
+export type MultiStaticSelectElement = SelectChoices & {
   type: 'multi_static_select';
   action_id: string;
-  options: SelectOption[];
   initial_options?: SelectOption[];
   placeholder?: PlainText;
-}
+};
 export interface NumberInputElement {
   type: 'number_input';
   action_id: string;
@@ -129,13 +133,36 @@ export interface SlackView {
   blocks: ViewBlock[];
 }
 
+/** A Home tab (views.publish): blocks only, at most 100 (https://docs.slack.dev/reference/views/home-tab-views). */
+export interface SlackHomeView {
+  type: 'home';
+  callback_id?: string;
+  blocks: Block[];
+}
+
 export { LIMITS } from './limits.js';
-export { validateMessage, validateView } from './validate.js';
+export { validateHomeView, validateMessage, validateView } from './validate.js';
 
 /** Shortens text to `max` characters, marking the cut with an ellipsis. */
 export function clip(text: string, max: number): string {
   const chars = [...text];
   return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/** An escape (&amp;) or an entity (<@U1>, <#C1>, <https://…|label>, <!date^…>) of mrkdwn: cut, it would show broken. */
+const ENTITY = /&(?:amp|lt|gt);|<[^<>\n]*>/g;
+
+/** clip for mrkdwn: the cut falls before an escape or an entity, never inside one. */
+export function clipMrkdwn(text: string, max: number): string {
+  const chars = [...text];
+  if (chars.length <= max) return text;
+  let cut = max - 1;
+  for (const match of text.matchAll(ENTITY)) {
+    const start = [...text.slice(0, match.index)].length;
+    if (start >= cut) break;
+    if (start + [...match[0]].length > cut) cut = start;
+  }
+  return `${chars.slice(0, cut).join('')}…`;
 }
 
 /** Escapes the three characters Slack's mrkdwn reserves, for text a user typed. */
@@ -148,7 +175,10 @@ export const plain = (text: string, max: number): PlainText => ({
   text: clip(text, max),
   emoji: true,
 });
-export const mrkdwn = (text: string, max: number): Mrkdwn => ({ type: 'mrkdwn', text: clip(text, max) });
+export const mrkdwn = (text: string, max: number): Mrkdwn => ({
+  type: 'mrkdwn',
+  text: clipMrkdwn(text, max),
+});
 
 export const header = (text: string): HeaderBlock => ({
   type: 'header',
@@ -174,10 +204,23 @@ export function fieldSections(fields: string[]): SectionBlock[] {
   return sections;
 }
 
-export const context = (...texts: string[]): ContextBlock => ({
-  type: 'context',
-  elements: texts.slice(0, LIMITS.contextElements).map((text) => mrkdwn(text, LIMITS.contextText)),
-});
+/** A context block; past Slack's 10 elements the last one says how many more there were. */
+export function context(...texts: string[]): ContextBlock {
+  const kept =
+    texts.length <= LIMITS.contextElements
+      ? texts
+      : [
+          ...texts.slice(0, LIMITS.contextElements - 1),
+          `…and ${texts.length - LIMITS.contextElements + 1} more`,
+        ];
+  return { type: 'context', elements: kept.map((text) => mrkdwn(text, LIMITS.contextText)) };
+}
+
+/** At most `max` blocks; past it, the last one kept says how many more were left out. */
+export function fitBlocks<T extends ViewBlock>(blocks: T[], max: number): (T | ContextBlock)[] {
+  if (blocks.length <= max) return blocks;
+  return [...blocks.slice(0, max - 1), context(`…and ${blocks.length - max + 1} more not shown.`)];
+}
 
 export const divider = (): DividerBlock => ({ type: 'divider' });
 
@@ -261,7 +304,7 @@ export function modal(spec: {
     type: 'modal',
     callback_id: clip(spec.callbackId, LIMITS.callbackId),
     title: plain(spec.title, LIMITS.viewTitle),
-    blocks: spec.blocks.slice(0, LIMITS.blocksPerView),
+    blocks: fitBlocks(spec.blocks, LIMITS.blocksPerView),
   };
   if (spec.submit) view.submit = plain(spec.submit, LIMITS.viewButton);
   if (spec.close) view.close = plain(spec.close, LIMITS.viewButton);
@@ -275,9 +318,42 @@ export function modal(spec: {
   return view;
 }
 
-/** A message from blocks, keeping at most the allowed number (the last kept block is the one that matters least). */
+/** A message from blocks, keeping at most the allowed number (the blocks last are the ones that matter least). */
 export function message(text: string, blocks: Block[]): SlackMessage {
-  return { text: clip(text, LIMITS.fallbackText), blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+  return { text: clip(text, LIMITS.fallbackText), blocks: fitBlocks(blocks, LIMITS.blocksPerMessage) };
+}
+
+/** A Home tab: at most 100 blocks, the rest counted. */
+export function home(blocks: Block[], callbackId?: string): SlackHomeView {
+  return {
+    type: 'home',
+    ...(callbackId ? { callback_id: clip(callbackId, LIMITS.callbackId) } : {}),
+    blocks: fitBlocks(blocks, LIMITS.blocksPerView),
+  };
+}
+
+/**
+ * Lines packed into as few sections as hold them (3000 characters each), at most `maxSections`; what does not fit is
+ * counted in the last ("…and 12 more").
+ */
+export function lineSections(lines: string[], maxSections: number): SectionBlock[] {
+  const sections: SectionBlock[] = [];
+  let rest = lines;
+  while (rest.length > 0 && sections.length < maxSections) {
+    const last = sections.length === maxSections - 1;
+    let taken = 0;
+    let used = 0;
+    for (const line of rest) {
+      const cost = [...line].length + (taken > 0 ? 1 : 0);
+      if (used + cost > LIMITS.sectionText) break;
+      used += cost;
+      taken++;
+    }
+    const chunk = last ? rest : rest.slice(0, Math.max(1, taken));
+    sections.push(section(fitLines(chunk, LIMITS.sectionText)));
+    rest = last ? [] : rest.slice(chunk.length);
+  }
+  return sections;
 }
 
 /** Joins whole lines up to `max` characters; what does not fit is counted ("…and 3 more") rather than cut. */
@@ -290,7 +366,10 @@ export function fitLines(lines: string[], max: number): string {
     // Room for the marker the next line would need if it did not fit.
     const reserve = rest > 1 ? `…and ${rest - 1} more`.length + 1 : 0;
     if (used + cost + reserve > max) {
-      if (kept.length === 0) return clip(line, max);
+      if (kept.length === 0) {
+        const marker = rest > 1 ? `\n…and ${rest - 1} more` : '';
+        return `${clipMrkdwn(line, max - marker.length)}${marker}`;
+      }
       kept.push(`…and ${rest} more`);
       return kept.join('\n');
     }

@@ -30,6 +30,9 @@ export const LIMITS = {
   inputHint: 2000,
   placeholder: 150,
   selectOptions: 100,
+  /** …/composition-objects/option-group-object: 100 groups of 100 options, labels of 75. */
+  optionGroups: 100,
+  optionGroupLabel: 75,
   optionText: 75,
   optionValue: 150,
   textInputLength: 3000,

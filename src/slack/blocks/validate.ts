@@ -5,7 +5,7 @@
 import { LIMITS } from './limits.js';
 
 type Json = Record<string, unknown>;
-type Surface = 'message' | 'modal';
+type Surface = 'message' | 'modal' | 'home';
 
 const isObject = (value: unknown): value is Json =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -14,6 +14,7 @@ const length = (text: string) => [...text].length;
 const BLOCK_TYPES: Record<Surface, readonly string[]> = {
   message: ['header', 'section', 'context', 'divider', 'actions', 'image'],
   modal: ['header', 'section', 'context', 'divider', 'actions', 'image', 'input'],
+  home: ['header', 'section', 'context', 'divider', 'actions', 'image', 'input'],
 };
 const INPUT_ELEMENTS = ['static_select', 'multi_static_select', 'number_input', 'plain_text_input'];
 const INTERACTIVE_ELEMENTS = ['button', 'static_select', 'multi_static_select'];
@@ -52,29 +53,57 @@ function checker() {
     );
   };
 
+  /** One option object of a select. */
+  function option(value: unknown, at: string) {
+    if (!isObject(value)) return check(false, `${at}: not an object`);
+    text(value.text, `${at}.text`, LIMITS.optionText, ['plain_text']);
+    check(
+      typeof value.value === 'string' && value.value.length > 0 && value.value.length <= LIMITS.optionValue,
+      `${at}.value: 1–${LIMITS.optionValue} characters`,
+    );
+  }
+
+  /** A select's choices: `options` (up to 100) or `option_groups` (100 groups of 100), never both. */
   function options(element: Json, where: string) {
-    const list = element.options;
-    if (!Array.isArray(list)) return check(false, `${where}.options: required`);
-    check(list.length > 0, `${where}.options: at least one`);
-    check(list.length <= LIMITS.selectOptions, `${where}.options: more than ${LIMITS.selectOptions}`);
-    list.forEach((option: unknown, index) => {
-      const at = `${where}.options[${index}]`;
-      if (!isObject(option)) {
-        check(false, `${at}: not an object`);
-        return;
+    const flat = element.options;
+    const groups = element.option_groups;
+    if (flat !== undefined && groups !== undefined)
+      return check(false, `${where}: options and option_groups are exclusive`);
+    let list: unknown[];
+    if (groups !== undefined) {
+      if (!Array.isArray(groups)) return check(false, `${where}.option_groups: must be an array`);
+      check(groups.length > 0, `${where}.option_groups: at least one`);
+      check(groups.length <= LIMITS.optionGroups, `${where}.option_groups: more than ${LIMITS.optionGroups}`);
+      list = [];
+      for (const [index, group] of groups.entries()) {
+        const at = `${where}.option_groups[${index}]`;
+        if (!isObject(group) || !Array.isArray(group.options)) {
+          check(false, `${at}: a label and options are required`);
+          continue;
+        }
+        text(group.label, `${at}.label`, LIMITS.optionGroupLabel, ['plain_text']);
+        check(group.options.length > 0, `${at}.options: at least one`);
+        check(
+          group.options.length <= LIMITS.selectOptions,
+          `${at}.options: more than ${LIMITS.selectOptions}`,
+        );
+        group.options.forEach((item: unknown, at2) => {
+          option(item, `${at}.options[${at2}]`);
+        });
+        list.push(...group.options);
       }
-      text(option.text, `${at}.text`, LIMITS.optionText, ['plain_text']);
-      check(
-        typeof option.value === 'string' &&
-          option.value.length > 0 &&
-          option.value.length <= LIMITS.optionValue,
-        `${at}.value: 1–${LIMITS.optionValue} characters`,
-      );
-    });
-    const values = list.map((option: unknown) => (isObject(option) ? option.value : undefined));
+    } else {
+      if (!Array.isArray(flat)) return check(false, `${where}.options: required`);
+      check(flat.length > 0, `${where}.options: at least one`);
+      check(flat.length <= LIMITS.selectOptions, `${where}.options: more than ${LIMITS.selectOptions}`);
+      flat.forEach((item: unknown, index) => {
+        option(item, `${where}.options[${index}]`);
+      });
+      list = flat;
+    }
+    const values = list.map((item: unknown) => (isObject(item) ? item.value : undefined));
     check(new Set(values).size === values.length, `${where}.options: values must be unique`);
-    const known = (chosen: unknown) =>
-      list.some((option: unknown) => JSON.stringify(option) === JSON.stringify(chosen));
+    const known = (chosen: unknown) => list.some((item) => JSON.stringify(item) === JSON.stringify(chosen));
     if (element.initial_option !== undefined)
       check(known(element.initial_option), `${where}.initial_option: must be one of the options`);
     if (element.initial_options !== undefined) {
@@ -250,7 +279,17 @@ function checker() {
     check(new Set(ids).size === ids.length, 'blocks: block_id values must be unique');
   }
 
-  return { problems, check, text, identifier, blocks };
+  /** What every view may carry: a callback_id and private_metadata. */
+  function viewFields(view: Json) {
+    identifier(view.callback_id, 'callback_id', LIMITS.callbackId, false);
+    if (view.private_metadata !== undefined)
+      check(
+        typeof view.private_metadata === 'string' && view.private_metadata.length <= LIMITS.privateMetadata,
+        `private_metadata: longer than ${LIMITS.privateMetadata}`,
+      );
+  }
+
+  return { problems, check, text, blocks, viewFields };
 }
 
 /** Every way a message (`text` + `blocks`) breaks Slack's rules; empty when Slack would accept it. */
@@ -267,22 +306,29 @@ export function validateMessage(message: unknown): string[] {
 
 /** Every way a modal view breaks Slack's rules; empty when views.open would accept it. */
 export function validateView(view: unknown): string[] {
-  const { problems, check, text, identifier, blocks } = checker();
+  const { problems, check, text, viewFields, blocks } = checker();
   if (!isObject(view)) return ['view: not an object'];
   check(view.type === 'modal', 'type: must be modal');
   text(view.title, 'title', LIMITS.viewTitle, ['plain_text']);
   if (view.submit !== undefined) text(view.submit, 'submit', LIMITS.viewButton, ['plain_text']);
   if (view.close !== undefined) text(view.close, 'close', LIMITS.viewButton, ['plain_text']);
-  identifier(view.callback_id, 'callback_id', LIMITS.callbackId, false);
-  if (view.private_metadata !== undefined)
-    check(
-      typeof view.private_metadata === 'string' && view.private_metadata.length <= LIMITS.privateMetadata,
-      `private_metadata: longer than ${LIMITS.privateMetadata}`,
-    );
+  viewFields(view);
   blocks(view.blocks, 'modal', LIMITS.blocksPerView);
   const hasInput =
     Array.isArray(view.blocks) &&
     view.blocks.some((item: unknown) => isObject(item) && item.type === 'input');
   check(!hasInput || view.submit !== undefined, 'submit: required when the view has input blocks');
+  return problems;
+}
+
+/** Every way a Home tab view breaks Slack's rules; empty when views.publish would accept it. */
+export function validateHomeView(view: unknown): string[] {
+  const { problems, check, viewFields, blocks } = checker();
+  if (!isObject(view)) return ['view: not an object'];
+  check(view.type === 'home', 'type: must be home');
+  for (const field of ['title', 'submit', 'close'])
+    check(view[field] === undefined, `${field}: a Home tab has none`);
+  viewFields(view);
+  blocks(view.blocks, 'home', LIMITS.blocksPerView);
   return problems;
 }

@@ -22,7 +22,7 @@ export const SCENARIO_BLOCK = 'scenario';
 const describe = (option: PlannedOption) => `${modelLabel(option)} on ${gpuLabel(option)}`;
 
 /** +12 ms, −$300, ±0: a difference with its sign. */
-function signed(value: number, show: (magnitude: number) => string): string {
+export function signed(value: number, show: (magnitude: number) => string): string {
   if (value === 0) return '±0';
   return `${value > 0 ? '+' : '−'}${show(Math.abs(value))}`;
 }
