@@ -157,6 +157,9 @@ export function formatPlan(plan: Plan): string {
     lines.push(
       columns([header, ...rows]),
       'GPUs: GPUs per replica (tensor parallel) × replicas. Max req/s: all replicas together within the p95 targets.',
+      ...(plan.vllmVersion
+        ? [`Predictions assume vLLM ${plan.vllmVersion}, the release the manifests run (VLLM_IMAGE).`]
+        : []),
       ...[...new Set(shares.filter((share) => share !== null))].map((share) => {
         const ranks = shares.flatMap((other, index) => (other === share ? [`#${index + 1}`] : []));
         return `† ${ranks.join(', ')}: each replica is billed per GPU as ${share}, a share of a larger node.`;

@@ -112,6 +112,7 @@ export function planJson(plan: Plan) {
   return {
     spec: plan.spec,
     assumptions: assumptionsOf(plan.spec),
+    ...(plan.vllmVersion && { vllmVersion: plan.vllmVersion }),
     recommendations: plan.recommendations.map(recommendationJson),
     nearMisses: plan.nearMisses.map((miss) => ({
       id: miss.id,

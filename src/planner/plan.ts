@@ -8,6 +8,7 @@ import {
   type KvCacheDtype,
   precisionRunsOn,
   usableMemoryBytes,
+  VLLM_VERSION,
 } from './assumptions.js';
 import { predictBatch } from './batch.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
@@ -75,6 +76,8 @@ export interface PlannedEngine {
   kvCacheDtype: KvCacheDtype;
   /** Longest prompt + output accepted: the context window, capped by MAX_MODEL_LEN_KV_SHARE of the KV cache. */
   maxModelLen: number;
+  /** The vLLM release the prediction assumes (VLLM_VERSION); absent from options planned before it was recorded. */
+  vllmVersion?: string;
   /** Weights of the whole replica as loaded (GB); they pass through host memory while vLLM loads them. */
   weightsGb: number;
   /**
@@ -220,6 +223,8 @@ export interface Plan {
   warnings: string[];
   /** Shapes evaluated (model × precision × GPU × TP). */
   considered: number;
+  /** The vLLM release every prediction assumes and the manifests pin; absent from plans made before it was recorded. */
+  vllmVersion?: string;
 }
 
 /** What the deploy policy lets a plan deploy (from DEPLOY_GPU_QUOTA and the GPU placements); absent = anything. */
@@ -497,6 +502,7 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
       maxNumSeqs: p.evidence.engine.maxNumSeqs,
       maxNumBatchedTokens: p.evidence.engine.maxNumBatchedTokens,
       kvCacheDtype: p.evidence.engine.kvCacheDtype,
+      vllmVersion: VLLM_VERSION,
       // Sizing made sure the cache holds one request, so the margin never goes below one.
       maxModelLen: Math.min(
         model.contextWindow,
@@ -810,7 +816,14 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       `The budget of ${usd(budget)}/month is below the cheapest option that meets the SLOs (${usd(cheapest.monthlyCostUsd ?? 0)}/month).`,
     );
   }
-  return { spec, recommendations: shown, nearMisses, warnings, considered: shapes.length };
+  return {
+    spec,
+    recommendations: shown,
+    nearMisses,
+    warnings,
+    considered: shapes.length,
+    vllmVersion: VLLM_VERSION,
+  };
 }
 
 /** For each model the user named that no shape within their GPU limit can hold: why, and what would fit. */
