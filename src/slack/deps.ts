@@ -7,6 +7,7 @@ import { createConversationService } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { createConversationStore } from '../conversation/store.js';
 import type { Database } from '../db/client.js';
+import { type ManifestSettings, planPolicy } from '../deploy/index.js';
 import type { InboxSettings } from '../inbox/index.js';
 import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../inbox/index.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
@@ -28,6 +29,8 @@ export function createHandlerDeps(options: {
     prometheusUrl?: string | undefined;
     monitor?: MonitorSettings;
     inbox?: InboxSettings;
+    /** The manifests' settings: plans keep within their deploy policy (GPU quota, placeable GPUs). */
+    manifests?: ManifestSettings;
   };
   manifestPreview?: ConversationServiceDeps['manifestPreview'];
   /** Where plans run; in this thread when absent. */
@@ -47,6 +50,7 @@ export function createHandlerDeps(options: {
     ...(options.planning && { planning: options.planning }),
     ...(options.manifestPreview && { manifestPreview: options.manifestPreview }),
     ...(options.secondOpinion && { secondOpinion: options.secondOpinion }),
+    ...(settings.manifests && { policy: planPolicy({ manifests: settings.manifests }) }),
   });
   const approvals = createApprovalService({ store: approvalStore, conversations: store, settings, log });
   const monitoring = createMonitoringControls({
