@@ -17,7 +17,7 @@ import { weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
 import { gpuNotation } from './notation.js';
 import type { Basis, SloLimit } from './predict.js';
-import { calibratedFromObservations, predictPerformance, sizeReplicas } from './predict.js';
+import { calibratedFromObservations, deploymentOf, predictPerformance, sizeReplicas } from './predict.js';
 import { pruneOptions } from './prune.js';
 import { qualityOf } from './quality.js';
 import type { Slo } from './schema.js';
@@ -584,7 +584,47 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
       }
     }
   }
+  if (shapes.length === 0) warnings.push(noShapeReason(models, fitting, requestTokens));
   return shapes;
+}
+
+/**
+ * When no shape holds one request's KV cache: the most tokens any allowed shape holds, and where. A context window on
+ * paper (Llama 4 Scout's 10M) is no context a deployment has. Null when some shape has the room (memory for weights
+ * or the SLOs stood in the way instead).
+ */
+function longestServableContext(shapes: OptionShape[], context: Context): string | null {
+  const requestTokens = context.spec.traffic.promptTokens.value + context.spec.traffic.outputTokens.value;
+  let best: { tokens: number; shape: OptionShape; model: Model; gpu: Gpu } | null = null;
+  for (const shape of shapes) {
+    const model = context.models.get(shape.modelId);
+    const gpu = context.gpus.get(shape.gpuId);
+    if (!model || !gpu) continue;
+    const built = deploymentOf(context.knowledge, deploymentConfigOf(shape, context.spec), model, gpu);
+    if (!built.ok) continue;
+    const tokens = Math.min(built.deployment.memory.kvTokens, model.contextWindow);
+    if (tokens >= requestTokens) return null;
+    if (best === null || tokens > best.tokens) best = { tokens, shape, model, gpu };
+  }
+  if (best === null) return null;
+  return (
+    `No model has a ${requestTokens.toLocaleString('en-US')}-token context on the allowed GPUs (prompt + output ` +
+    `of one request): the most any holds is ${Math.floor(best.tokens).toLocaleString('en-US')} tokens ` +
+    `(${best.model.name} ${best.shape.precision} on ${gpusPerReplicaOf(best.shape)}× ${best.gpu.id}). Split the ` +
+    'documents into chunks that fit, or summarise them in stages.'
+  );
+}
+
+/** Why no shape is left: no model long enough for a request is the user's figure to change, not the GPUs. */
+function noShapeReason(models: Model[], fitting: Model[], requestTokens: number): string {
+  if (models.length === 0 || fitting.length > 0)
+    return 'No model supports this use case with the allowed GPUs and limits.';
+  const longest = models.reduce((a, b) => (b.contextWindow > a.contextWindow ? b : a));
+  return (
+    `No model has a ${requestTokens.toLocaleString('en-US')}-token context (prompt + output of one request): the ` +
+    `longest, ${longest.name}, holds ${longest.contextWindow.toLocaleString('en-US')}. Split the documents into ` +
+    'chunks that fit, or summarise them in stages.'
+  );
 }
 
 /**
@@ -754,7 +794,8 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   const shapes = candidateShapes(context, warnings);
   const sized: SizedOption[] = [];
   const misses: RawMiss[] = [];
-  const infeasibleByGpu = new Map<string, string[]>();
+  // Per GPU type, its shapes that cannot run and why, the one with the most GPUs per replica (the closest) last.
+  const infeasibleByGpu = new Map<string, { reason: string; gpus: number }[]>();
   const budget = spec.budgetMonthlyUsd.value;
   const maxGpus = spec.maxGpus.value;
   const quota = options.policy?.gpuQuota ?? null;
@@ -762,7 +803,14 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   for (const shape of shapes) {
     const evaluation = sizeShape(shape, context);
     if (evaluation.kind === 'infeasible') {
-      infeasibleByGpu.set(shape.gpuId, [...(infeasibleByGpu.get(shape.gpuId) ?? []), evaluation.reason]);
+      const reasons = [
+        ...(infeasibleByGpu.get(shape.gpuId) ?? []),
+        { reason: evaluation.reason, gpus: gpusPerReplicaOf(shape) },
+      ];
+      infeasibleByGpu.set(
+        shape.gpuId,
+        reasons.sort((a, b) => a.gpus - b.gpus),
+      );
     } else if (evaluation.kind === 'slo-miss') misses.push(evaluation.miss);
     else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
       // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
@@ -781,11 +829,14 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       shapes.filter((shape) => shape.gpuId === gpuId).length - (infeasibleByGpu.get(gpuId)?.length ?? 0);
     if (feasibleOnGpu === 0) {
       warnings.push(
-        `${gpuId} cannot hold any allowed model for this traffic: ${infeasibleByGpu.get(gpuId)?.[0] ?? 'no shape fits'}.`,
+        `${gpuId} cannot hold any allowed model for this traffic: ${infeasibleByGpu.get(gpuId)?.at(-1)?.reason ?? 'no shape fits'}.`,
       );
     }
   }
-  if (shapes.length === 0) warnings.push('No model supports this use case with the allowed GPUs and limits.');
+  if (shapes.length > 0 && sized.length === 0 && misses.length === 0) {
+    const longest = longestServableContext(shapes, context);
+    if (longest !== null) warnings.unshift(longest);
+  }
   warnings.push(...notFitting(spec, context, sized, misses));
 
   const { kept, shownBecause } = pruneOptions(sized, {
