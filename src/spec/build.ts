@@ -123,7 +123,8 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
       outputTokens,
       avgQps,
       peakQps,
-      prefixShare: defaulted(useCase.traffic.prefixShare ?? 0),
+      prefixShare:
+        intent.prefixShare == null ? defaulted(useCase.traffic.prefixShare ?? 0) : stated(intent.prefixShare),
     },
     slo: { ttftP95Ms: ttft, itlP95Ms: itl, e2eP95Ms: e2e },
     priority: intent.priorityStated ? stated(intent.priority) : defaulted(intent.priority),
