@@ -8,6 +8,7 @@ import { specFormFields } from '../conversation/spec-form.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { createConversationStore } from '../conversation/store.js';
 import { whatIfFields } from '../conversation/what-if.js';
+import { planPolicy } from '../deploy/index.js';
 import type { Intent } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { PlannedOption } from '../planner/plan.js';
@@ -238,6 +239,7 @@ export async function chatCommand(context: CliContext, options: ChatCommandOptio
       extract: (text) => intentOf(context, knowledge, text),
       log: context.log,
       ...secondOpinionOf(context),
+      policy: planPolicy(context.config),
     });
     const session = options.session?.trim() || `chat-${new Date().toISOString()}`;
     const key: ThreadKey = { ...CHAT_CHANNEL, threadTs: session };

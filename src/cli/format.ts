@@ -114,8 +114,11 @@ export function columns(rows: string[][]): string {
     .join('\n');
 }
 
-/** A plan as a person reads it: the spec in one line, a table of options with ✓/✗ per SLO, then misses and warnings. */
-export function formatPlan(plan: Plan): string {
+/**
+ * A plan as a person reads it: the spec in one line, the figures of the request refused (each with why) and what was
+ * assumed, a table of options with ✓/✗ per SLO, then misses and warnings.
+ */
+export function formatPlan(plan: Plan, refused: readonly string[] = []): string {
   const { spec } = plan;
   const slo = spec.slo;
   const lines = [
@@ -123,6 +126,7 @@ export function formatPlan(plan: Plan): string {
       `${number(spec.traffic.promptTokens.value)} prompt / ${number(spec.traffic.outputTokens.value)} output tokens · ` +
       `p95 targets TTFT ${number(slo.ttftP95Ms.value)} ms, ITL ${number(slo.itlP95Ms.value)} ms, E2E ${number(slo.e2eP95Ms.value)} ms · ` +
       `priority ${spec.priority.value}${spec.budgetMonthlyUsd.value === null ? '' : ` · budget ${usd(spec.budgetMonthlyUsd.value)}`}`,
+    ...refused.map((reason) => `Refused: ${reason}`),
     ...assumptionsOf(spec).map((assumption) => `Assumed: ${assumption}`),
     '',
   ];
@@ -157,6 +161,9 @@ export function formatPlan(plan: Plan): string {
     lines.push(
       columns([header, ...rows]),
       'GPUs: GPUs per replica (tensor parallel) × replicas. Max req/s: all replicas together within the p95 targets.',
+      ...(plan.vllmVersion
+        ? [`Predictions assume vLLM ${plan.vllmVersion}, the release the manifests run (VLLM_IMAGE).`]
+        : []),
       ...[...new Set(shares.filter((share) => share !== null))].map((share) => {
         const ranks = shares.flatMap((other, index) => (other === share ? [`#${index + 1}`] : []));
         return `† ${ranks.join(', ')}: each replica is billed per GPU as ${share}, a share of a larger node.`;

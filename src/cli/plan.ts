@@ -112,6 +112,7 @@ export function planJson(plan: Plan) {
   return {
     spec: plan.spec,
     assumptions: assumptionsOf(plan.spec),
+    ...(plan.vllmVersion && { vllmVersion: plan.vllmVersion }),
     recommendations: plan.recommendations.map(recommendationJson),
     nearMisses: plan.nearMisses.map((miss) => ({
       id: miss.id,
@@ -149,10 +150,12 @@ export async function planCommand(context: CliContext, words: string[], options:
         knowledge,
         { top: options.top, policy: planPolicy(context.config) },
       );
-      if (options.json) writeLine(context.io.stdout, JSON.stringify(planJson(plan)));
+      // Figures beyond their bounds were left out of the spec: the plan says so rather than plan on a default quietly.
+      const refused = intent.refused ?? [];
+      if (options.json) writeLine(context.io.stdout, JSON.stringify({ ...planJson(plan), refused }));
       else {
         if (!first) writeLine(context.io.stdout, '');
-        writeLine(context.io.stdout, formatPlan(plan));
+        writeLine(context.io.stdout, formatPlan(plan, refused));
       }
       first = false;
     }

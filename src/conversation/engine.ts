@@ -3,7 +3,7 @@ import { discussedFigure } from '../intent/refinement.js';
 import type { Intent } from '../intent/schema.js';
 import { missingFacts } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
-import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
+import type { PlannedOption, PlanPolicy, WhatIfOverrides } from '../planner/plan.js';
 import { planDeployment, whatIf } from '../planner/plan.js';
 import { changesBlocks, noticeBlocks, questionBlocks, quickPlanBlocks } from '../slack/blocks/dialogue.js';
 import { count, list, ms, rps, usdMonthly } from '../slack/blocks/format.js';
@@ -139,9 +139,17 @@ function turnOf(data: ConversationData, user: StoredMessage, replies: Reply[]): 
 const cardOf = (spec: DeploymentSpec, knowledge: Knowledge) =>
   specCardBlocks(spec, useCaseNameIn(knowledge)(spec.useCase.value));
 
-/** The options of a spec, and the state showing them puts the conversation in. */
-function planned(conversation: ConversationData, spec: DeploymentSpec, knowledge: Knowledge) {
-  const plan = planDeployment(spec, knowledge, { top: SHOWN_OPTIONS });
+/**
+ * The options of a spec within the deploy policy (beyond it they are near misses naming the setting), and the state
+ * showing them puts the conversation in.
+ */
+function planned(
+  conversation: ConversationData,
+  spec: DeploymentSpec,
+  knowledge: Knowledge,
+  policy: PlanPolicy | undefined,
+) {
+  const plan = planDeployment(spec, knowledge, { top: SHOWN_OPTIONS, ...(policy && { policy }) });
   const state = moveTo(conversation.state, plan.recommendations.length > 0 ? 'options_shown' : 'spec_ready');
   return { plan, state };
 }
@@ -153,6 +161,7 @@ function collect(
   text: string,
   knowledge: Knowledge,
   user: StoredMessage,
+  policy: PlanPolicy | undefined,
 ): Turn {
   const { dialogue } = conversation;
   const focus = dialogue.pending.includes('audience') ? 'users' : (dialogue.focus ?? null);
@@ -181,7 +190,7 @@ function collect(
     ]);
   }
   const spec = buildSpec(intent, knowledge.useCases);
-  const { plan, state } = planned(conversation, spec, knowledge);
+  const { plan, state } = planned(conversation, spec, knowledge, policy);
   const replies: Reply[] = refusalReplies(intent);
   if (open.length > 0) replies.push({ message: noticeBlocks(assumptionNotice(open, notSure, knowledge)) });
   replies.push(
@@ -250,11 +259,12 @@ function respecify(
   conversation: ConversationData,
   edit: SpecEdit,
   knowledge: Knowledge,
+  policy: PlanPolicy | undefined,
   by?: string,
 ): { data: ConversationData; replies: Reply[]; specCard: SlackMessage } | undefined {
   const changes = specChanges(conversation.spec!, edit.spec, useCaseNameIn(knowledge));
   if (changes.length === 0) return undefined;
-  const { plan, state } = planned(conversation, edit.spec, knowledge);
+  const { plan, state } = planned(conversation, edit.spec, knowledge, policy);
   const replies: Reply[] = [
     { message: changesBlocks(changes, topOptionLine(conversation.options[0], plan.recommendations[0]), by) },
     { message: recommendationsBlocks(plan), plan: true },
@@ -278,6 +288,7 @@ function refine(
   text: string,
   knowledge: Knowledge,
   user: StoredMessage,
+  policy: PlanPolicy | undefined,
 ): Turn {
   const intent = refineIntent(
     conversation.intent!,
@@ -295,6 +306,7 @@ function refine(
     { ...conversation, dialogue },
     { intent, avgQps, spec: specOf(intent, avgQps, knowledge.useCases) },
     knowledge,
+    policy,
   );
   if (!changed) {
     const refusals = refusalReplies(intent);
@@ -340,6 +352,7 @@ export function converse(
   message: UserMessage,
   knowledge: Knowledge,
   said: Intent,
+  policy?: PlanPolicy,
 ): Turn {
   const user: StoredMessage = {
     role: 'user',
@@ -347,8 +360,9 @@ export function converse(
     ts: message.ts ?? null,
     text: message.text,
   };
-  if (conversation.state === 'collecting') return collect(conversation, said, message.text, knowledge, user);
-  if (canEditSpec(conversation)) return refine(conversation, said, message.text, knowledge, user);
+  if (conversation.state === 'collecting')
+    return collect(conversation, said, message.text, knowledge, user, policy);
+  if (canEditSpec(conversation)) return refine(conversation, said, message.text, knowledge, user, policy);
   return turnOf(conversation, user, [{ message: movedOn(conversation.state) }]);
 }
 
@@ -361,11 +375,12 @@ export function submitSpecEdit(
   edit: SpecEdit,
   userId: string,
   knowledge: Knowledge,
+  policy?: PlanPolicy,
 ): Turn {
   const user: StoredMessage = { role: 'user', userId, text: 'Edit spec (form)' };
   if (!canEditSpec(conversation))
     return turnOf(conversation, user, [{ message: movedOn(conversation.state), ephemeral: true }]);
-  const changed = respecify(conversation, edit, knowledge, userId);
+  const changed = respecify(conversation, edit, knowledge, policy, userId);
   if (!changed)
     return turnOf(conversation, user, [
       { message: noticeBlocks('Nothing in the spec changed.'), ephemeral: true },
@@ -401,6 +416,7 @@ export function chooseScenario(
   session: WhatIfSession,
   userId: string,
   knowledge: Knowledge,
+  policy?: PlanPolicy,
 ): ScenarioChoice {
   if (session.result?.scenario.kind !== 'planned')
     return {
@@ -426,7 +442,7 @@ export function chooseScenario(
   const intent: Intent = { ...next, missing: missingFacts(next) };
   const avgQps = overrides.peakQps === undefined ? conversation.avgQps : null;
   const edit = { intent, avgQps, spec: specOf(intent, avgQps, knowledge.useCases) };
-  const changed = respecify(conversation, edit, knowledge, userId);
+  const changed = respecify(conversation, edit, knowledge, policy, userId);
   const base = changed?.data ?? conversation;
   const sized = scenarioOption(session, overrides, base.spec!, knowledge);
   if (!sized)
@@ -452,8 +468,13 @@ export function chooseScenario(
 }
 
 /** The answer to `/compass plan TEXT`: a plan on what the text says, defaults for the rest, no conversation. */
-export function quickPlan(text: string, knowledge: Knowledge, said: Intent): SlackMessage {
+export function quickPlan(
+  text: string,
+  knowledge: Knowledge,
+  said: Intent,
+  policy?: PlanPolicy,
+): SlackMessage {
   const spec = buildSpec(said, knowledge.useCases);
-  const plan = planDeployment(spec, knowledge, { top: 3 });
+  const plan = planDeployment(spec, knowledge, { top: 3, ...(policy && { policy }) });
   return quickPlanBlocks(plan, text, useCaseNameIn(knowledge)(spec.useCase.value));
 }

@@ -8,6 +8,7 @@ import { withinBounds } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import { count, list, ms, rps, usdMonthly } from '../slack/blocks/format.js';
 import type { DeploymentSpec } from '../spec/schema.js';
+import { prefixPercent } from './spec-form.js';
 
 type Figure =
   | 'budgetMonthlyUsd'
@@ -219,6 +220,7 @@ const SPEC_FIELDS: [string, (spec: DeploymentSpec, useCaseName: (id: string) => 
   ['average load', (spec) => rps(spec.traffic.avgQps.value)],
   ['prompt tokens', (spec) => count(spec.traffic.promptTokens.value)],
   ['output tokens', (spec) => count(spec.traffic.outputTokens.value)],
+  ['shared prompt prefix', (spec) => `${prefixPercent(spec)}%`],
   ['TTFT p95 target', (spec) => ms(spec.slo.ttftP95Ms.value)],
   ['ITL p95 target', (spec) => ms(spec.slo.itlP95Ms.value)],
   ['E2E p95 target', (spec) => ms(spec.slo.e2eP95Ms.value)],

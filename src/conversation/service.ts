@@ -11,7 +11,7 @@ import { prepareUserText } from '../intent/input.js';
 import type { Intent } from '../intent/schema.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
 import type { Logger } from '../log/index.js';
-import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
+import type { PlannedOption, PlanPolicy, WhatIfOverrides } from '../planner/plan.js';
 import { noticeView, optionDetailsView } from '../slack/blocks/details.js';
 import { helpBlocks, noticeBlocks, turnFailureBlocks } from '../slack/blocks/dialogue.js';
 import type { FormValues } from '../slack/blocks/form.js';
@@ -54,6 +54,11 @@ export interface ConversationServiceDeps {
   chartUrl?: (ref: ChartRef) => string;
   /** What kind a message is when the rules are not sure (the LLM pass, where one is configured); null: no opinion. */
   secondOpinion?: (text: string) => Promise<MessageKind | null>;
+  /**
+   * What the deploy policy lets a plan deploy (`planPolicy`): options beyond it are near misses that name the
+   * setting, as in `compass plan`. Absent: anything.
+   */
+  policy?: PlanPolicy;
 }
 
 /** What a status question needs that the conversation cannot give: the deployments, or their SLOs. */
@@ -173,6 +178,7 @@ export function createConversationService({
   manifestPreview,
   chartUrl,
   secondOpinion,
+  policy,
 }: ConversationServiceDeps): ConversationService {
   /** The message's kind: the rules, or where they are not sure, the second opinion when it has one. */
   async function kindOf(text: string, understood: { kind: MessageKind; sure: boolean }) {
@@ -302,7 +308,7 @@ export function createConversationService({
           key,
           start ? { startedBy: message.userId } : undefined,
           async (conversation) =>
-            withNotices(await planning.run('converse', known, conversation, read, said)),
+            withNotices(await planning.run('converse', known, conversation, read, said, policy)),
           record,
         );
         return outcome && { ...outcome, kind };
@@ -334,7 +340,7 @@ export function createConversationService({
         if (models.length > 0) return noticeBlocks(models.join('\n'));
         return nothingToPlanBlocks(text);
       }
-      const plan = await planning.run('quickPlan', known, text, said);
+      const plan = await planning.run('quickPlan', known, text, said, policy);
       const notes = [...input.notes, ...(said.refused ?? []), ...models];
       return notes.length > 0 ? { ...plan, blocks: [context(notes.join(' ')), ...plan.blocks] } : plan;
     },
@@ -371,7 +377,7 @@ export function createConversationService({
       return turn(
         keyOf(conversation),
         undefined,
-        (current) => planning.run('submitSpecForm', knowledge(), current, values, userId),
+        (current) => planning.run('submitSpecForm', knowledge(), current, values, userId, policy),
         record,
       );
     },
@@ -459,7 +465,7 @@ export function createConversationService({
       const key = keyOf(conversation);
       let refused: string | undefined;
       const outcome = await turn(key, undefined, async (current) => {
-        const choice = await planning.run('chooseScenario', knowledge(), current, session, userId);
+        const choice = await planning.run('chooseScenario', knowledge(), current, session, userId, policy);
         if (choice.ok) return choice.turn;
         refused = choice.reason;
         return { data: current, messages: [], replies: [] };

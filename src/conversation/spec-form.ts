@@ -17,6 +17,7 @@ export const SPEC_FIELD = {
   peakQps: 'peak_qps',
   promptTokens: 'prompt_tokens',
   outputTokens: 'output_tokens',
+  prefixShare: 'prefix_share',
   ttft: 'ttft',
   itl: 'itl',
   e2e: 'e2e',
@@ -45,6 +46,13 @@ const MAX = {
   budget: FIGURE_MAX.budgetMonthlyUsd,
   gpus: FIGURE_MAX.gpus,
 } as const;
+
+/** Most of a prompt the form lets repeat earlier requests (%): a prompt always has some text of its own. */
+const MAX_PREFIX_PERCENT = 99;
+
+/** The spec's shared prompt prefix in percent, to one decimal (as the form shows and compares it). */
+export const prefixPercent = (spec: DeploymentSpec) =>
+  Math.round((spec.traffic.prefixShare?.value ?? 0) * 1000) / 10;
 
 /**
  * The spec with an average rate set in the form: buildSpec derives the average from the peak, the form may state it.
@@ -108,6 +116,15 @@ export function specFormFields(spec: DeploymentSpec, knowledge: Knowledge): Form
       label: 'Output tokens per request',
       value: traffic.outputTokens.value,
       decimals: false,
+    },
+    {
+      kind: 'number',
+      name: SPEC_FIELD.prefixShare,
+      label: 'Shared prompt prefix (%)',
+      value: prefixPercent(spec) || null,
+      decimals: true,
+      optional: true,
+      hint: "Share of each prompt earlier requests already sent (system prompt, history), served from vLLM's prefix cache. Empty: none.",
     },
     {
       kind: 'number',
@@ -212,6 +229,7 @@ export function readSpecForm(
   const peakQps = read.number(SPEC_FIELD.peakQps, { max: MAX.qps });
   const promptTokens = read.number(SPEC_FIELD.promptTokens, { integer: true, min: 1, max: MAX.tokens });
   const outputTokens = read.number(SPEC_FIELD.outputTokens, { integer: true, min: 1, max: MAX.tokens });
+  const prefix = read.number(SPEC_FIELD.prefixShare, { max: MAX_PREFIX_PERCENT, optional: true });
   const ttft = read.number(SPEC_FIELD.ttft, { max: MAX.ttftMs });
   const itl = read.number(SPEC_FIELD.itl, { max: MAX.itlMs });
   const e2e = read.number(SPEC_FIELD.e2e, { max: MAX.e2eMs });
@@ -235,6 +253,7 @@ export function readSpecForm(
     peakQps === undefined ||
     promptTokens === undefined ||
     outputTokens === undefined ||
+    prefix === undefined ||
     ttft === undefined ||
     itl === undefined ||
     e2e === undefined ||
@@ -259,6 +278,7 @@ export function readSpecForm(
   }
   if (promptTokens !== traffic.promptTokens.value) next.promptTokens = promptTokens;
   if (outputTokens !== traffic.outputTokens.value) next.outputTokens = outputTokens;
+  if ((prefix ?? 0) !== prefixPercent(spec)) next.prefixShare = (prefix ?? 0) / 100;
   if (ttft !== slo.ttftP95Ms.value) next.ttftP95Ms = ttft;
   if (itl !== slo.itlP95Ms.value) next.itlP95Ms = itl;
   if (e2e !== slo.e2eP95Ms.value) next.e2eP95Ms = e2e;

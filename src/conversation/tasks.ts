@@ -1,7 +1,7 @@
 import { optionChart } from '../chart/option.js';
 import type { Intent } from '../intent/schema.js';
 import type { Knowledge } from '../knowledge/catalog.js';
-import type { PlannedOption, WhatIfOverrides } from '../planner/plan.js';
+import type { PlannedOption, PlanPolicy, WhatIfOverrides } from '../planner/plan.js';
 import { whatIf } from '../planner/plan.js';
 import { noticeBlocks } from '../slack/blocks/dialogue.js';
 import type { FormValues } from '../slack/blocks/form.js';
@@ -17,13 +17,25 @@ import { readSpecForm } from './spec-form.js';
  * knowledge snapshot first, so a worker thread can run them from a message.
  */
 export const planningTasks = {
-  converse: (knowledge: Knowledge, conversation: ConversationData, message: UserMessage, said: Intent) =>
-    converse(conversation, message, knowledge, said),
-  quickPlan: (knowledge: Knowledge, text: string, said: Intent) => quickPlan(text, knowledge, said),
+  converse: (
+    knowledge: Knowledge,
+    conversation: ConversationData,
+    message: UserMessage,
+    said: Intent,
+    policy?: PlanPolicy,
+  ) => converse(conversation, message, knowledge, said, policy),
+  quickPlan: (knowledge: Knowledge, text: string, said: Intent, policy?: PlanPolicy) =>
+    quickPlan(text, knowledge, said, policy),
   /** A spec form checked again on the conversation as it is now (a message may have changed it), then applied. */
-  submitSpecForm(knowledge: Knowledge, current: Conversation, values: FormValues, userId: string): Turn {
+  submitSpecForm(
+    knowledge: Knowledge,
+    current: Conversation,
+    values: FormValues,
+    userId: string,
+    policy?: PlanPolicy,
+  ): Turn {
     const edit = readSpecForm(current, values, knowledge);
-    if (edit.ok) return submitSpecEdit(current, edit.value, userId, knowledge);
+    if (edit.ok) return submitSpecEdit(current, edit.value, userId, knowledge, policy);
     const problems = Object.entries(edit.errors).map(([field, problem]) => `${field}: ${problem}`);
     const notice = `The spec changed meanwhile and the form no longer fits: ${problems.join(' ')}`;
     return { data: current, messages: [], replies: [{ message: noticeBlocks(notice), ephemeral: true }] };
@@ -34,8 +46,13 @@ export const planningTasks = {
     detailsOf(option, spec, ranked, knowledge),
   whatIf: (knowledge: Knowledge, spec: DeploymentSpec, baseline: PlannedOption, overrides: WhatIfOverrides) =>
     whatIf(spec, baseline, overrides, knowledge),
-  chooseScenario: (knowledge: Knowledge, current: Conversation, session: WhatIfSession, userId: string) =>
-    chooseScenario(current, session, userId, knowledge),
+  chooseScenario: (
+    knowledge: Knowledge,
+    current: Conversation,
+    session: WhatIfSession,
+    userId: string,
+    policy?: PlanPolicy,
+  ) => chooseScenario(current, session, userId, knowledge, policy),
 };
 
 export type PlanningTasks = typeof planningTasks;

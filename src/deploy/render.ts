@@ -377,6 +377,8 @@ function compassAnnotations({
     'compass.dev/predicted-e2e-p95-ms': String(option.predicted.e2eP95Ms),
     'compass.dev/predicted-max-rps': String(option.predicted.maxRps),
     'compass.dev/monthly-cost-usd': String(option.monthlyCostUsd),
+    // The release the prediction assumed; the image may be overridden (VLLM_IMAGE), never below OLDEST_VLLM.
+    ...(option.engine.vllmVersion && { 'compass.dev/vllm-version': option.engine.vllmVersion }),
   };
 }
 

@@ -1,5 +1,6 @@
 /** How Compass renders and checks deploy manifests: images, simulator mode, policy limits, GPU placement. */
 import { z } from 'zod';
+import { followsMemoryModel, OLDEST_VLLM, VLLM_VERSION, vllmVersionOfImage } from '../planner/assumptions.js';
 
 /** A label or annotation key: an optional DNS-1123 subdomain prefix and a name of at most 63 characters. */
 export const LABEL_KEY =
@@ -45,13 +46,13 @@ export type GpuPlacement = z.infer<typeof GpuPlacement>;
 
 export const ManifestSettings = z
   .object({
-    /** vLLM's OpenAI server image for NVIDIA GPUs (CUDA build); pinned, since flags and metrics change. */
-    vllmImage: image.default('vllm/vllm-openai:v0.11.0'),
     /**
-     * vLLM built for ROCm, for AMD GPUs (the CUDA image finds no device there): AMD's rocm/vllm release of the
-     * nearest vLLM version (https://hub.docker.com/r/rocm/vllm/tags, tag rocm7.0.0_vllm_0.11.2_20251210).
+     * vLLM's OpenAI server image for NVIDIA GPUs (CUDA build); pinned to the release the planner's predictions
+     * assume (VLLM_VERSION), since memory profile, flags and metrics change between releases.
      */
-    vllmRocmImage: image.default('rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210'),
+    vllmImage: image.default(`vllm/vllm-openai:v${VLLM_VERSION}`),
+    /** vLLM built for ROCm, for AMD GPUs (the CUDA image finds no device there): vLLM's own ROCm image, same release. */
+    vllmRocmImage: image.default(`vllm/vllm-openai-rocm:v${VLLM_VERSION}`),
     /** The Compass image: its entrypoint runs `compass`, so `simulator …` starts the GPU-free simulator. */
     simulatorImage: image.default('compass:latest'),
     /** Run the simulator instead of vLLM: no GPUs, so a laptop cluster runs the whole flow. */
@@ -108,6 +109,19 @@ export const ManifestSettings = z
       .optional(),
   })
   .superRefine((settings, ctx) => {
+    for (const key of ['vllmImage', 'vllmRocmImage'] as const) {
+      const version = vllmVersionOfImage(settings[key]);
+      if (version && !followsMemoryModel(version))
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message:
+            `runs vLLM ${version.join('.')}, older than the ${OLDEST_VLLM.join('.')} whose start-up memory profile ` +
+            `the planner follows: it reserves more activation memory, so a planned --max-model-len may not fit its ` +
+            `KV cache and the server refuses to start. Use a v${OLDEST_VLLM.join('.')} or later image (Compass ` +
+            `plans for v${VLLM_VERSION})`,
+        });
+    }
     if (
       URL.canParse(settings.prometheusUrl) &&
       hasCredentials(settings.prometheusUrl) &&

@@ -47,6 +47,11 @@ export const Intent = z.object({
   /** An offline (batch) job's volume: items processed a day, one request each; absent for interactive traffic. */
   batchItemsPerDay: figure('batchItemsPerDay').optional(),
   missing: z.array(MissingFact),
+  /**
+   * Share of each prompt that repeats what earlier requests sent (system prompt, history), served from vLLM's prefix
+   * cache, as set in the spec form; absent or null = the use case's.
+   */
+  prefixShare: z.number().min(0).lt(1).nullable().optional(),
   /** An offline batch job ("2 million tickets every night"); absent or null = interactive traffic. */
   batch: BatchJob.nullable().optional(),
   /** Figures of this message that are beyond FIGURE_MAX, each in words for the user; absent when there are none. */

@@ -3,7 +3,7 @@
  * Each reported statistic of each point is one comparison.
  */
 import type { Knowledge } from '../knowledge/catalog.js';
-import { GIB } from './assumptions.js';
+import { followsMemoryModel, GIB } from './assumptions.js';
 import { predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
@@ -298,7 +298,7 @@ export interface MemoryComparison {
   fact: MemoryFact;
   predicted: number;
   measured: number;
-  /** The fact comes from a vLLM release whose start-up profile the model follows (≥ 0.18). */
+  /** The fact comes from a vLLM release whose start-up profile the model follows (OLDEST_VLLM or later). */
   currentVllm: boolean;
 }
 
@@ -318,7 +318,8 @@ export function memoryComparisons(
     });
     if (!built.ok) continue;
     const plan = built.deployment.memory;
-    const currentVllm = /^0\.(1[89]|[2-9]\d)/.test(fact.vllmVersion);
+    const version = fact.vllmVersion.match(/^v?(\d+)\.(\d+)/);
+    const currentVllm = version !== null && followsMemoryModel([Number(version[1]), Number(version[2])]);
     const add = (metric: MemoryMetric, predicted: number, measured = fact.value) =>
       out.push({ metric, fact, predicted, measured, currentVllm });
     if (fact.metric === 'weights_per_gpu') add('weights per GPU', plan.weightBytesPerGpu / GIB);

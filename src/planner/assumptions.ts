@@ -8,6 +8,33 @@ import type { Gpu, Precision } from '../knowledge/catalog.js';
 export const GIB = 1024 ** 3;
 
 /**
+ * The vLLM release every prediction assumes and the manifests pin (VLLM_IMAGE and VLLM_ROCM_IMAGE default to its
+ * images: https://github.com/vllm-project/vllm/releases/tag/v0.19.1, Docker Hub vllm/vllm-openai and
+ * vllm/vllm-openai-rocm, tag v0.19.1). Its start-up memory profile is the one the memory model follows.
+ */
+export const VLLM_VERSION = '0.19.1';
+
+/**
+ * Oldest vLLM whose start-up profile the memory model follows. Older releases profile more activation memory
+ * (Qwen3-14B on one H100: 41.9 GiB of KV pool under 0.16 against 45.2 under 0.18, ~3 GiB; public-measurements.json),
+ * so a planned --max-model-len can exceed the cache they find and they refuse to start.
+ */
+export const OLDEST_VLLM: readonly [number, number] = [0, 18];
+
+/** The vLLM version an image tag names (`:v0.19.1`, `:rocm7.0.0_vllm_0.11.2_…`, `:0.11`); null when it names none. */
+export function vllmVersionOfImage(image: string): [number, number] | null {
+  const tag = image.replace(/@sha256:[a-f0-9]+$/, '').match(/:([\w.-]+)$/)?.[1];
+  const match = tag?.match(/^v?(\d+)\.(\d+)(?:\.\d+)?(?:$|[-_+])/) ?? tag?.match(/vllm[_-]v?(\d+)\.(\d+)/);
+  return match ? [Number(match[1]), Number(match[2])] : null;
+}
+
+/** The release (major, minor) is one whose start-up memory profile the memory model follows. */
+export function followsMemoryModel(version: readonly [number, number]): boolean {
+  const [major, minor] = version;
+  return major > OLDEST_VLLM[0] || (major === OLDEST_VLLM[0] && minor >= OLDEST_VLLM[1]);
+}
+
+/**
  * Bytes per parameter of the quantized transformer body. int4 (AWQ/GPTQ, group size 128) stores a 16-bit scale and
  * a packed 4-bit zero point per group of 128 weights: 0.5 + 2.5/128 B. Embeddings and lm_head stay 16-bit in vLLM's
  * quantized paths (VocabParallelEmbedding / ParallelLMHead are not quantized by AWQ, GPTQ, or llm-compressor FP8

@@ -258,15 +258,38 @@ const HUBER = Math.log(1.5);
 const JACOBIAN_POINTS = 96;
 /** Log error of one statistic the data term counts as one standard deviation: model structure plus run-to-run. */
 const NOISE = 0.2;
-/** Prior spread (log) around the default factors: one standard deviation is ×1.5 (efficiencies), ×2 (overheads). */
-const PRIOR_SIGMA: Record<keyof EfficiencyFactors, number> = {
+const FACTOR_KEYS = ['stepOverheadMs', 'requestOverheadMs', 'bandwidth', 'compute'] as const;
+/**
+ * Prior spread (log) of the population's factors around the defaults: one standard deviation is ×1.2 (efficiencies),
+ * ×1.3 (overheads). The population stands for every GPU type without points of its own.
+ */
+const POPULATION_SIGMA: Record<keyof EfficiencyFactors, number> = {
+  bandwidth: Math.log(1.2),
+  compute: Math.log(1.2),
+  stepOverheadMs: Math.log(1.3),
+  requestOverheadMs: Math.log(1.3),
+};
+/**
+ * Spread (log) of one GPU type's factors around the population's: one standard deviation is ×1.5 (efficiencies),
+ * ×2 (overheads: the host CPU and driver stack behind each GPU type differ too).
+ */
+const GPU_SPREAD: Record<keyof EfficiencyFactors, number> = {
   bandwidth: Math.log(1.5),
   compute: Math.log(1.5),
   stepOverheadMs: Math.log(2),
   requestOverheadMs: Math.log(2),
 };
-/** Spread (log) of one GPU type's efficiencies around the population's: one standard deviation is ×1.5. */
-const GPU_SPREAD = Math.log(1.5);
+
+/**
+ * The pooling weight: the share of the measured GPU types' mean (log) shift from the defaults that the population —
+ * and so every GPU type without points — takes, with `gpuTypes` types measured (each pinned by its points). Points
+ * on one GPU type move an unmeasured one by at most this share of their own type's shift: 0.17 of it for one
+ * measured type's efficiencies, 0.13 for its overheads; only as more GPU types agree does the weight grow.
+ */
+export function poolingWeight(factor: keyof EfficiencyFactors, gpuTypes: number): number {
+  const population = POPULATION_SIGMA[factor] ** 2;
+  return (gpuTypes * population) / (gpuTypes * population + GPU_SPREAD[factor] ** 2);
+}
 
 /** Log residuals of each target of `samples` under `factors`. */
 function residualsOf(samples: PreparedSample[], factors: EfficiencyFactors, into: number[]): void {
@@ -302,76 +325,67 @@ function solveLinear(a: number[][], b: number[]): number[] {
 }
 
 /**
- * The parameter vector, all in log space: [step overhead, request overhead, population bandwidth, population compute,
- * then bandwidth and compute of each GPU type].
+ * The parameter vector, all in log space: the population's four factors (FACTOR_KEYS order), then each GPU type's.
  */
-const STEP = 0;
-const REQUEST = 1;
-const MEAN_BANDWIDTH = 2;
-const MEAN_COMPUTE = 3;
-const gpuBandwidth = (g: number) => 4 + 2 * g;
-const gpuCompute = (g: number) => 5 + 2 * g;
+const populationParam = (k: number) => k;
+const gpuParam = (g: number, k: number) => 4 * (g + 1) + k;
+const keyOf = (i: number): keyof EfficiencyFactors => FACTOR_KEYS[i % 4]!;
 
 function clampLog(key: keyof EfficiencyFactors, x: number): number {
   const [lo, hi] = BOUNDS[key];
   return Math.min(Math.max(x, Math.log(lo)), Math.log(hi));
 }
 
-function factorsAt(x: number[], bandwidthIndex: number, computeIndex: number): EfficiencyFactors {
-  return {
-    bandwidth: Math.exp(x[bandwidthIndex]!),
-    compute: Math.exp(x[computeIndex]!),
-    stepOverheadMs: Math.exp(x[STEP]!),
-    requestOverheadMs: Math.exp(x[REQUEST]!),
-  };
+/** Factors of GPU type `g` (or of the population, for g = -1). */
+function factorsAt(x: number[], g: number): EfficiencyFactors {
+  const at = (k: number) => Math.exp(x[g < 0 ? populationParam(k) : gpuParam(g, k)]!);
+  return { stepOverheadMs: at(0), requestOverheadMs: at(1), bandwidth: at(2), compute: at(3) };
 }
+
+const defaultLog = (key: keyof EfficiencyFactors) => Math.log(DEFAULT_FACTORS[key]);
 
 /** Prior rows: each (value − centre) / spread, with the row's dependence on the parameters. */
 function priorRows(x: number[], groups: number): { r: number; terms: [number, number][] }[] {
-  const d = DEFAULT_FACTORS;
-  const rows = [
-    {
-      r: (x[STEP]! - Math.log(d.stepOverheadMs)) / PRIOR_SIGMA.stepOverheadMs,
-      terms: [[STEP, 1 / PRIOR_SIGMA.stepOverheadMs]],
-    },
-    {
-      r: (x[REQUEST]! - Math.log(d.requestOverheadMs)) / PRIOR_SIGMA.requestOverheadMs,
-      terms: [[REQUEST, 1 / PRIOR_SIGMA.requestOverheadMs]],
-    },
-    {
-      r: (x[MEAN_BANDWIDTH]! - Math.log(d.bandwidth)) / PRIOR_SIGMA.bandwidth,
-      terms: [[MEAN_BANDWIDTH, 1 / PRIOR_SIGMA.bandwidth]],
-    },
-    {
-      r: (x[MEAN_COMPUTE]! - Math.log(d.compute)) / PRIOR_SIGMA.compute,
-      terms: [[MEAN_COMPUTE, 1 / PRIOR_SIGMA.compute]],
-    },
-  ] as { r: number; terms: [number, number][] }[];
-  for (let g = 0; g < groups; g++) {
-    rows.push({
-      r: (x[gpuBandwidth(g)]! - x[MEAN_BANDWIDTH]!) / GPU_SPREAD,
-      terms: [
-        [gpuBandwidth(g), 1 / GPU_SPREAD],
-        [MEAN_BANDWIDTH, -1 / GPU_SPREAD],
-      ],
-    });
-    rows.push({
-      r: (x[gpuCompute(g)]! - x[MEAN_COMPUTE]!) / GPU_SPREAD,
-      terms: [
-        [gpuCompute(g), 1 / GPU_SPREAD],
-        [MEAN_COMPUTE, -1 / GPU_SPREAD],
-      ],
-    });
-  }
+  const rows: { r: number; terms: [number, number][] }[] = [];
+  FACTOR_KEYS.forEach((key, k) => {
+    const pop = populationParam(k);
+    const sigma = POPULATION_SIGMA[key];
+    rows.push({ r: (x[pop]! - defaultLog(key)) / sigma, terms: [[pop, 1 / sigma]] });
+    const spread = GPU_SPREAD[key];
+    for (let g = 0; g < groups; g++) {
+      rows.push({
+        r: (x[gpuParam(g, k)]! - x[pop]!) / spread,
+        terms: [
+          [gpuParam(g, k), 1 / spread],
+          [pop, -1 / spread],
+        ],
+      });
+    }
+  });
   return rows;
 }
 
 /**
- * One hierarchical fit, minimised by Levenberg–Marquardt with Huber reweighting. Overheads belong to the engine and
- * are shared by every GPU type; bandwidth and compute efficiencies belong to a GPU type and scatter (GPU_SPREAD)
- * around population values, which carry the textbook prior and stand for GPU types without points. Evidence from
- * one GPU type therefore moves the others' estimates only in part, more as more GPU types agree. A GPU type's
- * efficiencies touch only its own points, so the Jacobian costs about five passes over the points.
+ * The population's factors that minimise the prior given the GPU types' (the fit's stationary point, exactly): the
+ * defaults moved by the pooling weight of the GPU types' mean log shift.
+ */
+function pooledPopulation(x: number[], groups: number): number[] {
+  const out = [...x];
+  FACTOR_KEYS.forEach((key, k) => {
+    let shift = 0;
+    for (let g = 0; g < groups; g++) shift += x[gpuParam(g, k)]! - defaultLog(key);
+    out[populationParam(k)] = defaultLog(key) + (poolingWeight(key, groups) * shift) / groups;
+  });
+  return out;
+}
+
+/**
+ * One hierarchical fit, minimised by Levenberg–Marquardt with Huber reweighting. Each GPU type has its own four
+ * factors, scattered (GPU_SPREAD) around population values, which carry the textbook prior and stand for GPU types
+ * without points. Points on one GPU type move the others' estimates only through the population, by at most the
+ * pooling weight (`poolingWeight`) of their own type's shift — so a few imported points calibrate their GPU type
+ * and leave the rest of the catalog nearly where it was. A GPU type's factors touch only its own points, so the
+ * Jacobian costs about five passes over the points.
  */
 export function calibrate(samples: CalibrationSample[], models: Model[], gpus: Gpu[]): Calibration {
   const modelById = new Map(models.map((m) => [m.id, m]));
@@ -409,29 +423,12 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     return sum(group) / sum(jacobianGroups[g]!);
   });
 
-  const d = DEFAULT_FACTORS;
-  let x = [
-    Math.log(d.stepOverheadMs),
-    Math.log(d.requestOverheadMs),
-    Math.log(d.bandwidth),
-    Math.log(d.compute),
-    ...gpuIds.flatMap(() => [Math.log(d.bandwidth), Math.log(d.compute)]),
-  ];
-  const keyOf = (i: number): keyof EfficiencyFactors =>
-    i === STEP
-      ? 'stepOverheadMs'
-      : i === REQUEST
-        ? 'requestOverheadMs'
-        : i % 2 === 0
-          ? 'bandwidth'
-          : 'compute';
-
+  let x = [...FACTOR_KEYS, ...gpuIds.flatMap(() => FACTOR_KEYS)].map(defaultLog);
   const dataResiduals = (xs: number[], only?: number, of: PreparedSample[][] = groups) => {
     const out: number[][] = [];
     of.forEach((group, g) => {
       const r: number[] = [];
-      if (only === undefined || only === g)
-        residualsOf(group, factorsAt(xs, gpuBandwidth(g), gpuCompute(g)), r);
+      if (only === undefined || only === g) residualsOf(group, factorsAt(xs, g), r);
       out.push(r);
     });
     return out;
@@ -458,20 +455,18 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     // Data Jacobian, column by column; a GPU type's columns need only its own points.
     const base = subsampled ? dataResiduals(x, undefined, jacobianGroups) : data;
     const columns: (number[][] | null)[] = x.map((_, j) => {
-      if (j === MEAN_BANDWIDTH || j === MEAN_COMPUTE) return null;
+      if (j < 4) return null;
       const xj = [...x];
       xj[j]! += h;
-      const only = j === STEP || j === REQUEST ? undefined : Math.floor((j - 4) / 2);
+      const only = Math.floor(j / 4) - 1;
       const shifted = dataResiduals(xj, only, jacobianGroups);
-      return shifted.map((r, g) =>
-        only === undefined || only === g ? r.map((v, i) => (v - base[g]![i]!) / h) : [],
-      );
+      return shifted.map((r, g) => (only === g ? r.map((v, i) => (v - base[g]![i]!) / h) : []));
     });
     const jtj = Array.from({ length: n }, () => new Array<number>(n).fill(0));
     const jtr = new Array<number>(n).fill(0);
     let row = 0;
     base.forEach((r, g) => {
-      const active = [STEP, REQUEST, gpuBandwidth(g), gpuCompute(g)];
+      const active = [0, 1, 2, 3].map((k) => gpuParam(g, k));
       r.forEach((ri, i) => {
         const a = Math.abs(ri);
         const wi = (groupScale[g]! * jacobianWeights[row++]! * (a <= HUBER ? 1 : HUBER / a)) / NOISE ** 2;
@@ -510,18 +505,19 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     }
     if (!improved) break;
   }
+  x = pooledPopulation(x, groups.length);
 
   const rms = (r: number[]) => Math.sqrt(r.reduce((sum, v) => sum + v * v, 0) / Math.max(r.length, 1));
   const perGpu: Record<string, FactorFit> = {};
   gpuIds.forEach((id, g) => {
     perGpu[id] = {
-      factors: factorsAt(x, gpuBandwidth(g), gpuCompute(g)),
+      factors: factorsAt(x, g),
       points: groups[g]!.length,
       rmsLogError: rms(data[g]!),
     };
   });
   const global: FactorFit = {
-    factors: factorsAt(x, MEAN_BANDWIDTH, MEAN_COMPUTE),
+    factors: factorsAt(x, -1),
     points: prepared.length,
     rmsLogError: rms(data.flat()),
   };

@@ -1,3 +1,4 @@
+export { OLDEST_VLLM, VLLM_VERSION } from './assumptions.js';
 export type { BatchInput, BatchPrediction, BatchResult } from './batch.js';
 export { predictBatch, SIMULATED_REQUESTS } from './batch.js';
 export type { Calibration, CalibrationSample, FactorFit, FactorsBasis } from './calibrate.js';

@@ -8,6 +8,7 @@ import {
   type KvCacheDtype,
   precisionRunsOn,
   usableMemoryBytes,
+  VLLM_VERSION,
 } from './assumptions.js';
 import { predictBatch } from './batch.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
@@ -18,6 +19,7 @@ import { gpuNotation } from './notation.js';
 import type { Basis, SloLimit } from './predict.js';
 import {
   calibratedFromObservations,
+  deploymentOf,
   predictPerformance,
   type ReplicaSizingResult,
   screenReplicas,
@@ -81,6 +83,8 @@ export interface PlannedEngine {
   kvCacheDtype: KvCacheDtype;
   /** Longest prompt + output accepted: the context window, capped by MAX_MODEL_LEN_KV_SHARE of the KV cache. */
   maxModelLen: number;
+  /** The vLLM release the prediction assumes (VLLM_VERSION); absent from options planned before it was recorded. */
+  vllmVersion?: string;
   /** Weights of the whole replica as loaded (GB); they pass through host memory while vLLM loads them. */
   weightsGb: number;
   /**
@@ -226,6 +230,8 @@ export interface Plan {
   warnings: string[];
   /** Shapes evaluated (model × precision × GPU × TP). */
   considered: number;
+  /** The vLLM release every prediction assumes and the manifests pin; absent from plans made before it was recorded. */
+  vllmVersion?: string;
 }
 
 /** What the deploy policy lets a plan deploy (from DEPLOY_GPU_QUOTA and the GPU placements); absent = anything. */
@@ -536,6 +542,7 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
       maxNumSeqs: p.evidence.engine.maxNumSeqs,
       maxNumBatchedTokens: p.evidence.engine.maxNumBatchedTokens,
       kvCacheDtype: p.evidence.engine.kvCacheDtype,
+      vllmVersion: VLLM_VERSION,
       // Sizing made sure the cache holds one request, so the margin never goes below one.
       maxModelLen: Math.min(
         model.contextWindow,
@@ -617,7 +624,47 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
       }
     }
   }
+  if (shapes.length === 0) warnings.push(noShapeReason(models, fitting, requestTokens));
   return shapes;
+}
+
+/**
+ * When no shape holds one request's KV cache: the most tokens any allowed shape holds, and where. A context window on
+ * paper (Llama 4 Scout's 10M) is no context a deployment has. Null when some shape has the room (memory for weights
+ * or the SLOs stood in the way instead).
+ */
+function longestServableContext(shapes: OptionShape[], context: Context): string | null {
+  const requestTokens = context.spec.traffic.promptTokens.value + context.spec.traffic.outputTokens.value;
+  let best: { tokens: number; shape: OptionShape; model: Model; gpu: Gpu } | null = null;
+  for (const shape of shapes) {
+    const model = context.models.get(shape.modelId);
+    const gpu = context.gpus.get(shape.gpuId);
+    if (!model || !gpu) continue;
+    const built = deploymentOf(context.knowledge, deploymentConfigOf(shape, context.spec), model, gpu);
+    if (!built.ok) continue;
+    const tokens = Math.min(built.deployment.memory.kvTokens, model.contextWindow);
+    if (tokens >= requestTokens) return null;
+    if (best === null || tokens > best.tokens) best = { tokens, shape, model, gpu };
+  }
+  if (best === null) return null;
+  return (
+    `No model has a ${requestTokens.toLocaleString('en-US')}-token context on the allowed GPUs (prompt + output ` +
+    `of one request): the most any holds is ${Math.floor(best.tokens).toLocaleString('en-US')} tokens ` +
+    `(${best.model.name} ${best.shape.precision} on ${gpusPerReplicaOf(best.shape)}× ${best.gpu.id}). Split the ` +
+    'documents into chunks that fit, or summarise them in stages.'
+  );
+}
+
+/** Why no shape is left: no model long enough for a request is the user's figure to change, not the GPUs. */
+function noShapeReason(models: Model[], fitting: Model[], requestTokens: number): string {
+  if (models.length === 0 || fitting.length > 0)
+    return 'No model supports this use case with the allowed GPUs and limits.';
+  const longest = models.reduce((a, b) => (b.contextWindow > a.contextWindow ? b : a));
+  return (
+    `No model has a ${requestTokens.toLocaleString('en-US')}-token context (prompt + output of one request): the ` +
+    `longest, ${longest.name}, holds ${longest.contextWindow.toLocaleString('en-US')}. Split the documents into ` +
+    'chunks that fit, or summarise them in stages.'
+  );
 }
 
 /**
@@ -787,7 +834,8 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   const shapes = candidateShapes(context, warnings);
   const sized: SizedOption[] = [];
   const misses: RawMiss[] = [];
-  const infeasibleByGpu = new Map<string, string[]>();
+  // Per GPU type, its shapes that cannot run and why, the one with the most GPUs per replica (the closest) last.
+  const infeasibleByGpu = new Map<string, { reason: string; gpus: number }[]>();
   const budget = spec.budgetMonthlyUsd.value;
   const maxGpus = spec.maxGpus.value;
   const quota = options.policy?.gpuQuota ?? null;
@@ -802,7 +850,14 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     const evaluation = evaluations[index]!;
     if (evaluation.kind === 'over-budget') misses.push(evaluation.floor);
     else if (evaluation.kind === 'infeasible') {
-      infeasibleByGpu.set(shape.gpuId, [...(infeasibleByGpu.get(shape.gpuId) ?? []), evaluation.reason]);
+      const reasons = [
+        ...(infeasibleByGpu.get(shape.gpuId) ?? []),
+        { reason: evaluation.reason, gpus: gpusPerReplicaOf(shape) },
+      ];
+      infeasibleByGpu.set(
+        shape.gpuId,
+        reasons.sort((a, b) => a.gpus - b.gpus),
+      );
     } else if (evaluation.kind === 'slo-miss') misses.push(evaluation.miss);
     else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
       // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
@@ -821,11 +876,14 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       shapes.filter((shape) => shape.gpuId === gpuId).length - (infeasibleByGpu.get(gpuId)?.length ?? 0);
     if (feasibleOnGpu === 0) {
       warnings.push(
-        `${gpuId} cannot hold any allowed model for this traffic: ${infeasibleByGpu.get(gpuId)?.[0] ?? 'no shape fits'}.`,
+        `${gpuId} cannot hold any allowed model for this traffic: ${infeasibleByGpu.get(gpuId)?.at(-1)?.reason ?? 'no shape fits'}.`,
       );
     }
   }
-  if (shapes.length === 0) warnings.push('No model supports this use case with the allowed GPUs and limits.');
+  if (shapes.length > 0 && sized.length === 0 && misses.length === 0) {
+    const longest = longestServableContext(shapes, context);
+    if (longest !== null) warnings.unshift(longest);
+  }
   warnings.push(...notFitting(spec, context, sized, misses));
 
   const { kept, shownBecause } = pruneOptions(sized, {
@@ -856,7 +914,14 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       `The budget of ${usd(budget)}/month is below the cheapest option that meets the SLOs (${usd(cheapest.monthlyCostUsd ?? 0)}/month).`,
     );
   }
-  return { spec, recommendations: shown, nearMisses, warnings, considered: shapes.length };
+  return {
+    spec,
+    recommendations: shown,
+    nearMisses,
+    warnings,
+    considered: shapes.length,
+    vllmVersion: VLLM_VERSION,
+  };
 }
 
 /**

@@ -8,6 +8,7 @@ import { createConversationService } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { createConversationStore } from '../conversation/store.js';
 import type { Database } from '../db/client.js';
+import { type ManifestSettings, planPolicy } from '../deploy/index.js';
 import type { InboxSettings } from '../inbox/index.js';
 import { createInbox, createInboxStore, INBOX_DEFAULTS } from '../inbox/index.js';
 import type { KnowledgeSource } from '../knowledge/live.js';
@@ -30,6 +31,8 @@ export function createHandlerDeps(options: {
     prometheusUrl?: string | undefined;
     monitor?: MonitorSettings;
     inbox?: InboxSettings;
+    /** The manifests' settings: plans keep within their deploy policy (GPU quota, placeable GPUs). */
+    manifests?: ManifestSettings;
   };
   manifestPreview?: ConversationServiceDeps['manifestPreview'];
   /** Signed links to option charts (COMPASS_PUBLIC_URL set): Details shows the chart, the bot serves it. */
@@ -52,6 +55,7 @@ export function createHandlerDeps(options: {
     ...(options.manifestPreview && { manifestPreview: options.manifestPreview }),
     ...(charts && { chartUrl: (ref: ChartRef) => charts.url(ref, Date.now()) }),
     ...(options.secondOpinion && { secondOpinion: options.secondOpinion }),
+    ...(settings.manifests && { policy: planPolicy({ manifests: settings.manifests }) }),
   });
   const approvals = createApprovalService({ store: approvalStore, conversations: store, settings, log });
   const monitoring = createMonitoringControls({

@@ -1,4 +1,4 @@
-import type { Intent } from '../intent/schema.js';
+import type { BatchJob, Intent } from '../intent/schema.js';
 import type { UseCase, UseCaseId } from '../knowledge/catalog.js';
 import type { DeploymentSpec, FieldSource } from './schema.js';
 
@@ -43,6 +43,20 @@ export class UnknownUseCaseError extends Error {
   }
 }
 
+/**
+ * The batch job a request's text states ("2 million tickets overnight in 8 hours"): its items a day, and the window
+ * their rate (items ÷ window, as the extractor reads it) implies, so a plan gives each option's makespan as
+ * `--batch-per-day` does. Null for interactive traffic.
+ */
+function batchOfText(intent: Intent): BatchJob | null {
+  const items = intent.batchItemsPerDay ?? null;
+  if (items === null || intent.qps === null || intent.qps <= 0) return null;
+  return {
+    itemsPerDay: items,
+    windowHours: Math.min(Math.round((items / (intent.qps * 3600)) * 10) / 10, 24),
+  };
+}
+
 /** Turns an intent into the deployment spec, filling what the user did not say from the use case's defaults. */
 export function buildSpec(intent: Intent, useCases: readonly UseCase[]): DeploymentSpec {
   const notes: string[] = [];
@@ -55,7 +69,7 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
   let users: DeploymentSpec['users'];
   let avgQps: DeploymentSpec['traffic']['avgQps'];
   let peakQps: DeploymentSpec['traffic']['peakQps'];
-  const batch = intent.batch ?? null;
+  const batch = intent.batch ?? batchOfText(intent);
   if (batch !== null) {
     users = intent.users === null ? defaulted(null) : stated(intent.users);
     const windowSec = batch.windowHours * 3600;
@@ -109,7 +123,8 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
       outputTokens,
       avgQps,
       peakQps,
-      prefixShare: defaulted(useCase.traffic.prefixShare ?? 0),
+      prefixShare:
+        intent.prefixShare == null ? defaulted(useCase.traffic.prefixShare ?? 0) : stated(intent.prefixShare),
     },
     slo: { ttftP95Ms: ttft, itlP95Ms: itl, e2eP95Ms: e2e },
     priority: intent.priorityStated ? stated(intent.priority) : defaulted(intent.priority),

@@ -163,6 +163,17 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(unknown.stderr).toMatch(/unknown GPU "TPU"; known: .*H100/);
   });
 
+  it('plan says which figures it refused before what it assumed instead, in the table and in --json', async () => {
+    const table = await cli(['plan', 'chatbot for -500 users'], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout.split('\n').slice(1, 3)).toEqual([
+      'Refused: −500 is not a number of users Compass can plan for (users: at least 1, at most 100,000,000), so I left it out.',
+      'Assumed: No user count or request rate was given; assumed 100 users.',
+    ]);
+    const json = JSON.parse((await cli(['plan', '--json', 'chatbot for 0 users'], env)).stdout);
+    expect(json.refused).toEqual([expect.stringMatching(/^0 is not a number of users/)]);
+  });
+
   it('plan shows what it assumed before the options, in the table and in --json', async () => {
     const table = await cli(['plan', 'set something up for the team'], env);
     expect(table.code).toBe(0);

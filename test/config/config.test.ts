@@ -213,11 +213,11 @@ describe('deploy targets', () => {
 describe('manifest settings', () => {
   it('default to pinned vLLM (CUDA and ROCm builds), the Compass image for the simulator, and allow exactly those repositories', () => {
     expect(loadConfig({ HOME: '/h' }).manifests).toEqual({
-      vllmImage: 'vllm/vllm-openai:v0.11.0',
-      vllmRocmImage: 'rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210',
+      vllmImage: 'vllm/vllm-openai:v0.19.1',
+      vllmRocmImage: 'vllm/vllm-openai-rocm:v0.19.1',
       simulatorImage: 'compass:latest',
       simulator: false,
-      imageAllowlist: ['vllm/vllm-openai:', 'rocm/vllm:', 'compass:'],
+      imageAllowlist: ['vllm/vllm-openai:', 'vllm/vllm-openai-rocm:', 'compass:'],
       rollout: 'recreate',
       weightCache: 'volume',
       downloadMBps: 100,
@@ -228,11 +228,26 @@ describe('manifest settings', () => {
     });
   });
 
+  it('refuse a vLLM image older than the memory model follows, naming the release to use', () => {
+    for (const [variable, image] of [
+      ['VLLM_IMAGE', 'vllm/vllm-openai:v0.11.0'],
+      ['VLLM_ROCM_IMAGE', 'rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210'],
+      ['VLLM_IMAGE', 'registry.example.com:5000/vllm/vllm-openai:v0.17.1@sha256:' + 'a'.repeat(64)],
+    ] as const) {
+      expect(() => loadConfig({ HOME: '/h', [variable]: image }), image).toThrow(
+        new RegExp(`${variable}: runs vLLM 0\\.1[17], older than the 0\\.18 .*Use a v0\\.18 or later image`),
+      );
+    }
+    // Tags that name no version (a digest, a custom build) and current releases are the operator's call.
+    for (const image of ['vllm/vllm-openai:latest', 'acme/vllm:nightly', 'vllm/vllm-openai:v0.18.0-cu130'])
+      expect(loadConfig({ HOME: '/h', VLLM_IMAGE: image }).manifests.vllmImage).toBe(image);
+  });
+
   it('read every variable', () => {
     const config = loadConfig({
       HOME: '/h',
-      VLLM_IMAGE: 'registry.example.com/vllm/vllm-openai:v0.11.0',
-      VLLM_ROCM_IMAGE: 'registry.example.com/rocm/vllm:0.11',
+      VLLM_IMAGE: 'registry.example.com/vllm/vllm-openai:v0.19.1',
+      VLLM_ROCM_IMAGE: 'registry.example.com/rocm/vllm:0.19',
       SIMULATOR_IMAGE: 'registry.example.com/compass:0.1.0',
       DEPLOY_SIMULATOR: 'true',
       DEPLOY_ROLLOUT: 'rolling',
@@ -247,8 +262,8 @@ describe('manifest settings', () => {
       DEPLOY_PROMETHEUS_URL: 'http://prometheus.monitoring:9090',
     });
     expect(config.manifests).toEqual({
-      vllmImage: 'registry.example.com/vllm/vllm-openai:v0.11.0',
-      vllmRocmImage: 'registry.example.com/rocm/vllm:0.11',
+      vllmImage: 'registry.example.com/vllm/vllm-openai:v0.19.1',
+      vllmRocmImage: 'registry.example.com/rocm/vllm:0.19',
       simulatorImage: 'registry.example.com/compass:0.1.0',
       simulator: true,
       rollout: 'rolling',
@@ -272,7 +287,7 @@ describe('manifest settings', () => {
       DEPLOY_SIMULATOR: '0',
       HF_TOKEN_SECRET: 'huggingface',
     });
-    expect(manifests.imageAllowlist).toEqual(['localhost:5000/vllm@', 'rocm/vllm:', 'compass:']);
+    expect(manifests.imageAllowlist).toEqual(['localhost:5000/vllm@', 'vllm/vllm-openai-rocm:', 'compass:']);
     expect(manifests.simulator).toBe(false);
     expect(manifests.hfTokenSecret).toEqual({ name: 'huggingface', key: 'token' });
   });

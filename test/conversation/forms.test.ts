@@ -112,6 +112,35 @@ describe('the spec form', () => {
     });
   });
 
+  it('edits the shared prompt prefix in percent: prefilled from the use case, stated once changed, checked', () => {
+    const field = fields.find((candidate) => candidate.name === SPEC_FIELD.prefixShare);
+    expect(field).toMatchObject({
+      kind: 'number',
+      label: 'Shared prompt prefix (%)',
+      value: 50,
+      optional: true,
+    });
+    const result = read({ [SPEC_FIELD.prefixShare]: '80' });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.value.spec.traffic.prefixShare).toEqual({ value: 0.8, source: 'stated' });
+    // The plan follows: more of each prompt served from the prefix cache, a shorter prefill, a lower TTFT.
+    const turn = submitSpecEdit(base, result.value, 'U0ADA', knowledge);
+    expect(seen(turn.replies[0]!.message)).toMatch(/shared prompt prefix 50% → 80%/);
+    expect(turn.data.options[0]!.predicted.ttftP95Ms).toBeLessThan(base.options[0]!.predicted.ttftP95Ms);
+    // Emptied: no shared prefix at all (stated), not the use case's default.
+    const none = read({ [SPEC_FIELD.prefixShare]: null });
+    if (!none.ok) throw new Error(JSON.stringify(none.errors));
+    expect(none.value.spec.traffic.prefixShare).toEqual({ value: 0, source: 'stated' });
+    for (const [typed, error] of [
+      ['100', 'Must be at most 99.'],
+      ['-5', 'Must be more than 0.'],
+      ['half', '“half” is not a decimal number: write 1500, 1,500 or 1.5.'],
+    ] as const) {
+      const bad = read({ [SPEC_FIELD.prefixShare]: typed });
+      expect(bad.ok ? {} : bad.errors, typed).toEqual({ [SPEC_FIELD.prefixShare]: error });
+    }
+  });
+
   it('a submitted edit re-plans, reports who changed what, and leaves a card to edit in place', () => {
     const result = read({ [SPEC_FIELD.users]: '3000' });
     if (!result.ok) throw new Error('valid');

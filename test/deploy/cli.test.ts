@@ -56,7 +56,7 @@ describe('compass manifests', () => {
     expect(served.map((object) => object.metadata.name)).toEqual(['second', 'second', 'second']);
     // Comments above the documents say which node labels were chosen, and whose they are.
     expect(second.stdout).toMatch(
-      /^# \S+ pods request nvidia\.com\/gpu and run the image vllm\/vllm-openai:v0\.11\.0$/m,
+      /^# \S+ pods request nvidia\.com\/gpu and run the image vllm\/vllm-openai:v0\.19\.1$/m,
     );
     expect(second.stdout).toMatch(
       /^# {3}nvidia\.com\/gpu\.product in \(.*-SHARED.*\) \(NVIDIA GPU Feature Discovery/m,
@@ -124,7 +124,7 @@ describe('compass manifests', () => {
     const stderr = result.stderr;
     expect(stderr).toMatch(/InferenceService default\/\S+: metadata\.namespace "default" is not a namespace/);
     expect(stderr).toMatch(
-      /spec\.predictor\.containers\[0\]\.image "vllm\/vllm-openai:v0\.11\.0" is not an allowed image/,
+      /spec\.predictor\.containers\[0\]\.image "vllm\/vllm-openai:v0\.19\.1" is not an allowed image/,
     );
   });
 

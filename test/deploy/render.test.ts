@@ -15,7 +15,7 @@ import {
   weightClaimName,
 } from '../../src/deploy/index.js';
 import { parseYamlDocuments } from '../../src/deploy/objects.js';
-import { planDeployment, SLO_CAPACITY_SHARE, whatIf } from '../../src/planner/index.js';
+import { planDeployment, SLO_CAPACITY_SHARE, VLLM_VERSION, whatIf } from '../../src/planner/index.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 import {
@@ -57,7 +57,7 @@ describe('renderManifests with vLLM', () => {
   });
 
   it("runs vLLM's OpenAI server with exactly the engine the planner predicted", () => {
-    expect(server.image).toBe('vllm/vllm-openai:v0.11.0');
+    expect(server.image).toBe('vllm/vllm-openai:v0.19.1');
     expect(server.command).toEqual(['python3', '-m', 'vllm.entrypoints.openai.api_server']);
     const { engine } = option;
     const flags = {
@@ -177,6 +177,10 @@ describe('renderManifests with vLLM', () => {
       expected[`compass.dev/slo-${name}-p95-ms`] = String(spec.slo[field].value);
       expected[`compass.dev/predicted-${name}-p95-ms`] = String(option.predicted[field]);
     }
+    // The vLLM release the prediction assumed, which the pinned image runs.
+    expected['compass.dev/vllm-version'] = VLLM_VERSION;
+    expect(option.engine.vllmVersion).toBe(VLLM_VERSION);
+    expect(serverOf(objects).image).toBe(`vllm/vllm-openai:v${VLLM_VERSION}`);
     expect(predictor.annotations).toMatchObject(expected);
     expect(ofKind(objects, 'InferenceService').metadata.annotations).toMatchObject({
       ...expected,
@@ -213,7 +217,7 @@ describe('renderManifests for other shapes', () => {
     const input = manifestInput({ gpuTypes: ['MI300X'] });
     const objects = rendered(input);
     const server = serverOf(objects);
-    expect(server.image).toBe('rocm/vllm:rocm7.0.0_vllm_0.11.2_20251210');
+    expect(server.image).toBe('vllm/vllm-openai-rocm:v0.19.1');
     // ROCm's runtime runs unconfined by seccomp, as AMD's and vLLM's instructions run it; never privileged.
     expect(server.securityContext).toEqual({ seccompProfile: { type: 'Unconfined' } });
     expect(serverOf(rendered(manifestInput({ gpuTypes: ['H100'] }))).securityContext).toBeUndefined();
@@ -225,10 +229,10 @@ describe('renderManifests for other shapes', () => {
     expect(checkManifests(objects, defaultPolicy)).toEqual([]);
     const custom = rendered({
       ...input,
-      settings: ManifestSettings.parse({ vllmRocmImage: 'registry.example.com/vllm-rocm:0.11' }),
+      settings: ManifestSettings.parse({ vllmRocmImage: 'registry.example.com/vllm-rocm:0.19' }),
     });
-    expect(serverOf(custom).image).toBe('registry.example.com/vllm-rocm:0.11');
-    expect(serverOf(rendered(manifestInput({ gpuTypes: ['H100'] }))).image).toBe('vllm/vllm-openai:v0.11.0');
+    expect(serverOf(custom).image).toBe('registry.example.com/vllm-rocm:0.19');
+    expect(serverOf(rendered(manifestInput({ gpuTypes: ['H100'] }))).image).toBe('vllm/vllm-openai:v0.19.1');
   });
 
   it('pins nodes exactly where DEPLOY_GPU_NODE_LABELS gives a nodeSelector', () => {
@@ -461,7 +465,7 @@ describe('manifestPreview', () => {
     const preview = manifestPreview(objects);
     expect(preview.length).toBeLessThanOrEqual(2900);
     expect(preview).toContain('kind: InferenceService');
-    expect(preview).toContain('vllm/vllm-openai:v0.11.0');
+    expect(preview).toContain('vllm/vllm-openai:v0.19.1');
     expect(preview).not.toContain('compass.dev/slo-ttft-p95-ms');
     expect(preview).not.toMatch(/^\s+labels:/m);
   });

@@ -10,6 +10,7 @@ import {
   servingComparisons,
 } from '../../src/planner/accuracy.js';
 import { calibrate } from '../../src/planner/calibrate.js';
+import { MAX_MODEL_LEN_KV_SHARE } from '../../src/planner/plan.js';
 import { gpusWithVariants, PublicMeasurements, samplesOf } from '../../src/planner/public-measurements.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS } from './fixtures.js';
 
@@ -58,6 +59,17 @@ describe('accuracy against public measurements', () => {
     const calibrated = medianErrors(() => fitted);
     const raw = medianErrors(() => ({ global: null, perGpu: {} }));
     expect(calibrated.ttft + calibrated.itl).toBeLessThan(raw.ttft + raw.itl);
+  });
+
+  it('keeps --max-model-len within the KV cache every vLLM release the manifests may run measured', () => {
+    // Images older than OLDEST_VLLM are refused (config); every KV figure of a release since then must hold the
+    // planned cap, and the margin must leave room beyond the worst of them.
+    const kv = memoryComparisons(measurements, knowledge).filter(
+      (c) => c.currentVllm && (c.metric === 'KV tokens' || c.metric === 'KV pool per GPU'),
+    );
+    expect(kv.length).toBeGreaterThanOrEqual(4);
+    const worst = Math.max(...kv.map((c) => c.predicted / c.measured));
+    expect(worst * MAX_MODEL_LEN_KV_SHARE).toBeLessThan(0.95);
   });
 
   it('reproduces vLLM memory figures within 1% (weights, KV pool, KV tokens on current vLLM)', () => {

@@ -17,6 +17,7 @@ import {
   qualityOf,
   replicaHourlyUsd,
   sloOf,
+  VLLM_VERSION,
   weightBytesTotal,
   whatIf,
 } from '../../src/planner/index.js';
@@ -463,6 +464,8 @@ describe('the planned engine', () => {
         checkpointGb: served.checkpoint ? memory.weightsGbTotal : expect.any(Number),
         checkpoint: served.checkpoint ?? option.modelId,
         quantizeOnLoad: served.checkpoint === null,
+        // The release whose memory profile gave those figures, which the manifests run.
+        vllmVersion: VLLM_VERSION,
       });
       if (!served.checkpoint) expect(option.engine.checkpointGb).toBeGreaterThan(memory.weightsGbTotal);
     }

@@ -86,16 +86,12 @@ function caveatBlocks(plan: Plan): Block[] {
     const lines = plan.nearMisses.map((miss) => `• ${miss.reason}; to admit it, ${miss.relax}.`);
     blocks.push(section(`*Near misses*\n${fitLines(lines, LIMITS.sectionText - 20)}`));
   }
-  if (plan.warnings.length > 0) {
-    blocks.push(
-      context(
-        fitLines(
-          plan.warnings.map((warning) => `⚠️ ${warning}`),
-          LIMITS.contextText,
-        ),
-      ),
-    );
-  }
+  // Warnings and the engine release the predictions assume share one context block (one slot of the block limit).
+  const notes = [
+    ...plan.warnings.map((warning) => `⚠️ ${warning}`),
+    ...(plan.vllmVersion ? [`Predictions assume vLLM ${plan.vllmVersion}, the release deploys run.`] : []),
+  ];
+  if (notes.length > 0) blocks.push(context(fitLines(notes, LIMITS.contextText)));
   return blocks;
 }
 
