@@ -1,5 +1,13 @@
 import type { Intent } from '../intent/index.js';
-import { gpuNotation, latency, nodeShare, nodesOf, type Plan, plusMinusPercent } from '../planner/index.js';
+import {
+  gpuNotation,
+  latency,
+  nodeShare,
+  nodesOf,
+  type Plan,
+  parallelLabel,
+  plusMinusPercent,
+} from '../planner/index.js';
 import type { DeploymentSpec, FieldSource } from '../spec/index.js';
 import { assumptionsOf } from '../spec/index.js';
 
@@ -145,7 +153,11 @@ export function formatPlan(plan: Plan): string {
       String(index + 1),
       `${option.modelName}${option.precision === 'bf16' ? '' : ` (${option.precision})`}`,
       gpuNotation(option),
-      nodesOf(option) > 1 ? `${option.tensorParallel} × PP${nodesOf(option)}` : String(option.tensorParallel),
+      nodesOf(option) > 1
+        ? `${option.tensorParallel} × PP${nodesOf(option)}`
+        : option.expertParallel
+          ? parallelLabel(option)
+          : String(option.tensorParallel),
       String(option.replicas),
       `${Math.round(option.monthlyCostUsd).toLocaleString('en-US')}${shares[index] ? ' †' : ''}`,
       `${latency(option.predicted.ttftP95Ms)}${plusMinusPercent(option.predicted.errorPct?.ttft)} ${check(option.sloChecks.ttft)}`,
@@ -157,6 +169,11 @@ export function formatPlan(plan: Plan): string {
     lines.push(
       columns([header, ...rows]),
       'GPUs: GPUs per replica (tensor parallel) × replicas. Max req/s: all replicas together within the p95 targets.',
+      ...(plan.recommendations.some((option) => option.expertParallel)
+        ? [
+            'EP: experts placed whole over the GPUs (--enable-expert-parallel); DP: data-parallel attention ranks.',
+          ]
+        : []),
       ...[...new Set(shares.filter((share) => share !== null))].map((share) => {
         const ranks = shares.flatMap((other, index) => (other === share ? [`#${index + 1}`] : []));
         return `† ${ranks.join(', ')}: each replica is billed per GPU as ${share}, a share of a larger node.`;
