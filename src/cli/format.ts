@@ -36,6 +36,7 @@ export function formatIntent(intent: Intent): string {
     ['GPU types', list(intent.gpuTypes)],
     ['Models', list(intent.models)],
     ['Max GPUs', number(intent.maxGpus)],
+    ...(intent.precisions?.length ? [['Precisions', list(intent.precisions)] as [string, string]] : []),
     ...(intent.batch
       ? [
           [
@@ -90,6 +91,9 @@ export function formatSpec(spec: DeploymentSpec): string {
     ['GPU types', tagged(list(spec.gpuTypes.value), spec.gpuTypes.source)],
     ['Models', tagged(list(spec.models.value), spec.models.source)],
     ['Max GPUs', tagged(number(spec.maxGpus.value), spec.maxGpus.source)],
+    ...(spec.precisions
+      ? [['Precisions', tagged(list(spec.precisions.value), spec.precisions.source)] as [string, string]]
+      : []),
     ...(spec.batch
       ? [
           [

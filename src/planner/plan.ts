@@ -576,9 +576,18 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
       })
     : knowledge.gpus;
   const maxGpus = spec.maxGpus.value ?? Number.POSITIVE_INFINITY;
+  const asked = spec.precisions?.value ?? [];
   const shapes: OptionShape[] = [];
   for (const model of fitting) {
-    for (const { precision } of model.precisions) {
+    const served = model.precisions.filter(
+      ({ precision }) => asked.length === 0 || asked.includes(precision),
+    );
+    if (served.length === 0 && preferred.length) {
+      warnings.push(
+        `${model.name} has no ${asked.join(' or ')} weights (available: ${model.precisions.map((p) => p.precision).join(', ')}); it was left out.`,
+      );
+    }
+    for (const { precision } of served) {
       for (const gpu of allowedGpus) {
         if (!precisionRunsOn(precision, gpu)) continue;
         for (const tensorParallel of TENSOR_PARALLEL_DEGREES) {
