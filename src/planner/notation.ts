@@ -49,6 +49,21 @@ export function parallelLabel(
   return shape.expertParallel ? `${attention}, EP${dp * shape.tensorParallel}` : attention;
 }
 
+/** What a MoE shape runs, in words and vLLM flags, for an option's details; null for plain TP / PP. */
+export function expertParallelWords(
+  shape: Pick<GpuShape, 'tensorParallel' | 'dataParallel' | 'expertParallel'>,
+): string | null {
+  if (!shape.expertParallel) return null;
+  const dp = shape.dataParallel ?? 1;
+  const ep = dp * shape.tensorParallel;
+  const attention =
+    dp > 1
+      ? `${dp} data-parallel attention ranks of ${shape.tensorParallel} GPU${shape.tensorParallel > 1 ? 's' : ''}, each with its own batch and KV cache`
+      : `attention split over ${shape.tensorParallel} GPUs (TP)`;
+  const flags = `${dp > 1 ? `--data-parallel-size ${dp} ` : ''}--enable-expert-parallel`;
+  return `${parallelLabel(shape)}: ${attention}; the experts placed whole over all ${ep} GPUs, tokens dispatched to them and combined back each MoE layer (vLLM ${flags})`;
+}
+
 /** A latency in milliseconds as people read it: 38.5 ms, 420 ms, 5.8 s, 58 s. */
 export function latency(ms: number): string {
   if (ms >= 10_000) return `${whole.format(ms / 1000)} s`;

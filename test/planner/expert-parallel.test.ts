@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatPlan } from '../../src/cli/format.js';
 import { loadConfig } from '../../src/config/index.js';
 import { checkManifests, deployPolicy, ManifestSettings, renderManifests } from '../../src/deploy/index.js';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
@@ -12,6 +13,7 @@ import {
   replicaHourlyUsd,
 } from '../../src/planner/index.js';
 import type { DeploymentConfig } from '../../src/planner/schema.js';
+import { optionDetailsView } from '../../src/slack/blocks/details.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { flagValue, serverOf } from '../deploy/fixtures.js';
 import { intentWith } from '../fixtures/intent.js';
@@ -142,6 +144,18 @@ describe('expert parallelism and data-parallel attention', () => {
       ids.join(' '),
     ).toBe(true);
     expect(describeShape(dp!)).toMatch(/^DeepSeek V3 \w+ on 8× H200 \(DP8 × TP1, EP8\)/);
+    // The table's parallelism column and the option's details name the shape and its vLLM flags.
+    const row = formatPlan(plan)
+      .split('\n')
+      .find((line) => line.includes('8× H200 (DP8 × TP1, EP8)'));
+    expect(row).toMatch(/\(DP8 × TP1, EP8\)\s+DP8 × TP1, EP8\s/);
+    const details = JSON.stringify(
+      optionDetailsView({ option: dp!, spec, rank: 1, ranked: plan.recommendations.length, memory: null }),
+    );
+    expect(details).toContain(
+      '8 data-parallel attention ranks of 1 GPU, each with its own batch and KV cache',
+    );
+    expect(details).toContain('--data-parallel-size 8 --enable-expert-parallel');
     // Priced as the eight GPUs it holds, as the TP8 shape of the same node is.
     expect(dp!.hourlyCostUsd / dp!.replicas).toBeCloseTo(replicaHourlyUsd(gpu('H200'), 8), 1);
 
