@@ -318,6 +318,8 @@ function simulatorServer(option: PlannedOption, settings: ManifestSettings): Ser
       String(option.tensorParallel),
       '--gpu-count',
       String(option.gpusPerReplica),
+      ...(option.dataParallel !== undefined ? ['--data-parallel-size', String(option.dataParallel)] : []),
+      ...(option.expertParallel ? ['--expert-parallel', 'true'] : []),
       '--quantization',
       option.precision,
       '--max-concurrency',

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { formatPlan } from '../../src/cli/format.js';
+import { simulatorSettings } from '../../src/cli/simulator.js';
 import { loadConfig } from '../../src/config/index.js';
 import { checkManifests, deployPolicy, ManifestSettings, renderManifests } from '../../src/deploy/index.js';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
+import { engineTimingFor } from '../../src/planner/engine-timing.js';
 import { checkExpertParallelism } from '../../src/planner/expert-parallel.js';
 import {
   describeShape,
@@ -109,6 +111,29 @@ describe('expert parallelism and data-parallel attention', () => {
     expect(predicted(SHAPES.tpEp, 1).itlMs.p50).toBeGreaterThanOrEqual(predicted(SHAPES.tp, 1).itlMs.p50);
   });
 
+  it('the simulator paces a DP × EP replica as the planner predicts it, from the flags its manifest passes', () => {
+    const settings = simulatorSettings(
+      { model: V3, gpu: 'H200', tp: '1', dataParallel: '8', expertParallel: 'true', quantization: 'fp8' },
+      {},
+    );
+    expect(settings).toMatchObject({ tp: 1, dataParallel: 8, expertParallel: true });
+    const result = engineTimingFor(
+      { modelId: V3, gpuId: 'H200', gpuCount: 8, precision: 'fp8', ...SHAPES.dpEp },
+      knowledge,
+    );
+    if (!result.ok) throw new Error(result.reason);
+    const { deployment, maxNumSeqs, maxModelLen } = result.timing;
+    expect(deployment.parallel).toEqual({
+      tensorParallel: 1,
+      pipelineParallel: 1,
+      dataParallel: 8,
+      expertParallel: true,
+    });
+    // Eight engines' batches, each request within one rank's cache.
+    expect(maxNumSeqs).toBe(8 * deployment.engine.maxNumSeqs);
+    expect(maxModelLen).toBeLessThanOrEqual(deployment.memory.kvTokens / 8);
+  });
+
   it('are offered only where vLLM can place the experts', () => {
     const dense = checkExpertParallelism(model('meta-llama/Llama-3.1-70B-Instruct'), gpu('H200'), {
       tensorParallel: 8,
@@ -174,6 +199,19 @@ describe('expert parallelism and data-parallel attention', () => {
     expect(flagValue(server.args, '--data-parallel-size')).toBe('8');
     expect(server.args).toContain('--enable-expert-parallel');
     expect(server.resources.limits['nvidia.com/gpu']).toBe('8');
+    const simulated = renderManifests({
+      deployId: 'd-0f3a9c',
+      name: 'deepseek',
+      namespace: 'compass',
+      conversationId: 'C024BE91L:1712345678.000100',
+      spec,
+      option: dp!,
+      settings: ManifestSettings.parse({ simulator: true }),
+    });
+    if (!simulated.ok) throw new Error(simulated.reason);
+    const simulator = serverOf(simulated.objects).args;
+    expect(flagValue(simulator, '--data-parallel-size')).toBe('8');
+    expect(flagValue(simulator, '--expert-parallel')).toBe('true');
     const quota = (gpus: number) =>
       deployPolicy(loadConfig({ HOME: '/h', DEPLOY_GPU_QUOTA: String(gpus * dp!.replicas) }));
     expect(checkManifests(result.objects, quota(8))).toEqual([]);
