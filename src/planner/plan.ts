@@ -1020,7 +1020,8 @@ export function whatIf(
     tensorParallel: overrides.tensorParallel ?? baseline.tensorParallel,
     precision: overrides.precision ?? baseline.precision,
     ...(baseline.pipelineParallel !== undefined && { pipelineParallel: baseline.pipelineParallel }),
-    ...moeShapeOf(baseline),
+    // Another model or TP degree is asked for as plain TP: the baseline's expert placement belonged to its own shape.
+    ...(overrides.modelId === undefined && overrides.tensorParallel === undefined && moeShapeOf(baseline)),
   };
   const replicas =
     overrides.gpuCount === undefined

@@ -13,6 +13,7 @@ import {
   planDeployment,
   predictPerformance,
   replicaHourlyUsd,
+  whatIf,
 } from '../../src/planner/index.js';
 import type { DeploymentConfig } from '../../src/planner/schema.js';
 import { optionDetailsView } from '../../src/slack/blocks/details.js';
@@ -199,6 +200,13 @@ describe('expert parallelism and data-parallel attention', () => {
     expect(flagValue(server.args, '--data-parallel-size')).toBe('8');
     expect(server.args).toContain('--enable-expert-parallel');
     expect(server.resources.limits['nvidia.com/gpu']).toBe('8');
+    // A what-if keeps the shape for a new load, and asks for plain TP when it names a TP degree.
+    const busier = whatIf(spec, dp!, { peakQps: spec.traffic.peakQps.value * 2 }, knowledge);
+    expect(busier.scenario.kind === 'planned' && busier.scenario.option.id).toBe(dp!.id);
+    const tp8 = whatIf(spec, dp!, { tensorParallel: 8 }, knowledge);
+    expect(tp8.scenario.kind === 'planned' && tp8.scenario.option.id).toBe(
+      dp!.id.replace('|tp1|dp8|ep|', '|tp8|'),
+    );
     const simulated = renderManifests({
       deployId: 'd-0f3a9c',
       name: 'deepseek',
