@@ -1,5 +1,13 @@
 import type { Intent } from '../intent/index.js';
-import { gpuNotation, latency, nodeShare, nodesOf, type Plan, plusMinusPercent } from '../planner/index.js';
+import {
+  gpuNotation,
+  latency,
+  nodeShare,
+  nodesOf,
+  type Plan,
+  parallelLabel,
+  plusMinusPercent,
+} from '../planner/index.js';
 import type { DeploymentSpec, FieldSource } from '../spec/index.js';
 import { assumptionsOf } from '../spec/index.js';
 
@@ -28,6 +36,7 @@ export function formatIntent(intent: Intent): string {
     ['GPU types', list(intent.gpuTypes)],
     ['Models', list(intent.models)],
     ['Max GPUs', number(intent.maxGpus)],
+    ...(intent.precisions?.length ? [['Precisions', list(intent.precisions)] as [string, string]] : []),
     ...(intent.batch
       ? [
           [
@@ -82,6 +91,9 @@ export function formatSpec(spec: DeploymentSpec): string {
     ['GPU types', tagged(list(spec.gpuTypes.value), spec.gpuTypes.source)],
     ['Models', tagged(list(spec.models.value), spec.models.source)],
     ['Max GPUs', tagged(number(spec.maxGpus.value), spec.maxGpus.source)],
+    ...(spec.precisions
+      ? [['Precisions', tagged(list(spec.precisions.value), spec.precisions.source)] as [string, string]]
+      : []),
     ...(spec.batch
       ? [
           [
@@ -149,7 +161,11 @@ export function formatPlan(plan: Plan, refused: readonly string[] = []): string 
       String(index + 1),
       `${option.modelName}${option.precision === 'bf16' ? '' : ` (${option.precision})`}`,
       gpuNotation(option),
-      nodesOf(option) > 1 ? `${option.tensorParallel} × PP${nodesOf(option)}` : String(option.tensorParallel),
+      nodesOf(option) > 1
+        ? `${option.tensorParallel} × PP${nodesOf(option)}`
+        : option.expertParallel
+          ? parallelLabel(option)
+          : String(option.tensorParallel),
       String(option.replicas),
       `${Math.round(option.monthlyCostUsd).toLocaleString('en-US')}${shares[index] ? ' †' : ''}`,
       `${latency(option.predicted.ttftP95Ms)}${plusMinusPercent(option.predicted.errorPct?.ttft)} ${check(option.sloChecks.ttft)}`,
@@ -163,6 +179,11 @@ export function formatPlan(plan: Plan, refused: readonly string[] = []): string 
       'GPUs: GPUs per replica (tensor parallel) × replicas. Max req/s: all replicas together within the p95 targets.',
       ...(plan.vllmVersion
         ? [`Predictions assume vLLM ${plan.vllmVersion}, the release the manifests run (VLLM_IMAGE).`]
+        : []),
+      ...(plan.recommendations.some((option) => option.expertParallel)
+        ? [
+            'EP: experts placed whole over the GPUs (--enable-expert-parallel); DP: data-parallel attention ranks.',
+          ]
         : []),
       ...[...new Set(shares.filter((share) => share !== null))].map((share) => {
         const ranks = shares.flatMap((other, index) => (other === share ? [`#${index + 1}`] : []));

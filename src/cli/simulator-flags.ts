@@ -22,6 +22,16 @@ export const SIMULATOR_FLAGS: { name: SimulatorSettingName; flag: string; help: 
   { name: 'gpu', flag: '--gpu <id>', help: 'GPU type to simulate (required)' },
   { name: 'tp', flag: '--tp <n>', help: 'tensor parallel degree (default 1)' },
   { name: 'gpuCount', flag: '--gpu-count <n>', help: 'GPUs of the replica (default: the TP degree)' },
+  {
+    name: 'dataParallel',
+    flag: '--data-parallel-size <n>',
+    help: "MoE: data-parallel attention ranks of TP GPUs each (vLLM's --data-parallel-size; default 1)",
+  },
+  {
+    name: 'expertParallel',
+    flag: '--expert-parallel <true|false>',
+    help: "MoE: experts placed whole over the GPUs (vLLM's --enable-expert-parallel; default false)",
+  },
   { name: 'quantization', flag: '--quantization <p>', help: `weight precision: ${PRECISIONS.join(', ')}` },
   {
     name: 'maxConcurrency',

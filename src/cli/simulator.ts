@@ -36,6 +36,11 @@ export const SimulatorSettings = z.object({
   gpu: z.string().min(1),
   tp: count.default(1),
   gpuCount: count.optional(),
+  dataParallel: count.optional(),
+  expertParallel: z
+    .enum(['true', 'false'])
+    .transform((text) => text === 'true')
+    .optional(),
   quantization: Precision.default('bf16'),
   maxConcurrency: count.optional(),
   maxNumBatchedTokens: count.optional(),
@@ -86,7 +91,7 @@ export async function simulatorCommand(
   const knowledge = await withKnowledge(context, async (knowledge) => knowledge);
   const modelId = catalogModelId(settings.model, knowledge);
   const gpuId = catalogGpuId(settings.gpu, knowledge);
-  const gpuCount = settings.gpuCount ?? settings.tp;
+  const gpuCount = settings.gpuCount ?? settings.tp * (settings.dataParallel ?? 1);
   const engine = {
     ...(settings.maxConcurrency !== undefined && { maxNumSeqs: settings.maxConcurrency }),
     ...(settings.maxNumBatchedTokens !== undefined && { maxNumBatchedTokens: settings.maxNumBatchedTokens }),
@@ -101,6 +106,8 @@ export async function simulatorCommand(
       gpuId,
       gpuCount,
       tensorParallel: settings.tp,
+      ...(settings.dataParallel !== undefined && { dataParallel: settings.dataParallel }),
+      ...(settings.expertParallel && { expertParallel: true }),
       precision: settings.quantization,
       engine,
       ...(settings.maxModelLen !== undefined && { maxModelLen: settings.maxModelLen }),

@@ -217,6 +217,9 @@ function vllmServer(input: ManifestInput, placement: ResolvedPlacement, maxRepli
     ...(nodes > 1
       ? ['--pipeline-parallel-size', String(nodes), '--distributed-executor-backend', 'ray']
       : []),
+    // Data-parallel attention ranks run in the one pod, each on its TP share of the pod's GPUs.
+    ...(option.dataParallel !== undefined ? ['--data-parallel-size', String(option.dataParallel)] : []),
+    ...(option.expertParallel ? ['--enable-expert-parallel'] : []),
     '--max-num-seqs',
     String(engine.maxNumSeqs),
     ...(quantization ? ['--quantization', quantization] : []),
@@ -315,6 +318,8 @@ function simulatorServer(option: PlannedOption, settings: ManifestSettings): Ser
       String(option.tensorParallel),
       '--gpu-count',
       String(option.gpusPerReplica),
+      ...(option.dataParallel !== undefined ? ['--data-parallel-size', String(option.dataParallel)] : []),
+      ...(option.expertParallel ? ['--expert-parallel', 'true'] : []),
       '--quantization',
       option.precision,
       '--max-concurrency',

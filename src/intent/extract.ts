@@ -10,6 +10,7 @@ import { prepareUserText } from './input.js';
 import { extractLatencyTargets, RELAXED_LATENCY, waivesLatency } from './latency.js';
 import { withoutModelNames } from './model-names.js';
 import { foldScripts, normalizeFigures, roundMoney, roundMs, roundRate } from './numbers.js';
+import { extractPrecisions, withoutPrecisionWords } from './precision.js';
 import { extractPriority } from './priority.js';
 import type { ExtractionVocabulary, Intent } from './schema.js';
 import { withinBounds } from './schema.js';
@@ -103,7 +104,9 @@ export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent
   const repaired = readableText(text);
   const modelMentions = locateModelMentions(repaired, vocab.models);
   // Versions and sizes in model names are not figures: "a Llama 3 chatbot for our staff" is not 3 users.
-  const figures = normalizeFigures(withoutModelNames(repaired, modelMentions));
+  // Nor are bit widths: "4-bit" is no GPU count, "bf16" no 16 of anything.
+  const figures = normalizeFigures(withoutPrecisionWords(withoutModelNames(repaired, modelMentions)));
+  const precisions = extractPrecisions(repaired);
   const { read, refusals } = withoutNonPositive(figures, readFigures(figures));
   const stated = extractPriority(repaired);
   const relaxed = waivesLatency(figures) || read.batchItemsPerDay != null;
@@ -127,6 +130,7 @@ export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent
             .sort()
         : gpus.allowed,
     models: models.allowed,
+    ...(precisions.length > 0 && { precisions }),
     ttftP95Ms: read.ttftP95Ms ?? (relaxed ? RELAXED_LATENCY.ttftP95Ms : null),
     itlP95Ms: read.itlP95Ms ?? (relaxed ? RELAXED_LATENCY.itlP95Ms : null),
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Gpu, Model } from '../knowledge/catalog.js';
-import { UseCaseId } from '../knowledge/catalog.js';
+import { Precision, UseCaseId } from '../knowledge/catalog.js';
 import type { BoundedFigure } from './bounds.js';
 import { BOUNDED_FIGURES, figureOutOfBounds } from './bounds.js';
 
@@ -39,6 +39,8 @@ export const Intent = z.object({
   models: z.array(z.string()),
   /** Upper bound on the total number of GPUs. */
   maxGpus: count('maxGpus'),
+  /** Weight precisions the user asks for ("405B in bf16", "AWQ"); absent or [] = any the catalog serves. */
+  precisions: z.array(Precision).optional(),
   promptTokens: count('promptTokens'),
   outputTokens: count('outputTokens'),
   ttftP95Ms: figure('ttftP95Ms'),

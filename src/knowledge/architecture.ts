@@ -40,7 +40,7 @@ function attentionParams(a: ModelArchitecture): number {
 }
 
 /** Layers whose FFN is a mixture of experts. */
-function moeLayers(a: ModelArchitecture): number {
+export function moeLayers(a: ModelArchitecture): number {
   return a.moe ? layoutOf(a).ffnLayers - (a.moe.denseLayers ?? 0) : 0;
 }
 

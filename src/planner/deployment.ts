@@ -1,7 +1,9 @@
 /** One vLLM replica: model × GPU × parallelism × precision × engine knobs, with its memory plan and step geometry. */
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
+import { checkExpertParallelism, expertParallelGeometry } from './expert-parallel.js';
 import {
   checkParallelism,
+  dataParallelOf,
   type EngineConfig,
   type MemoryPlan,
   memoryPlan,
@@ -42,6 +44,9 @@ export function catalogPair(
   return { ok: true, model, gpu };
 }
 
+/** How a MoE replica places its experts and attention: plain TP when absent (see expert-parallel.ts). */
+export type MoeShape = Pick<Parallelism, 'dataParallel' | 'expertParallel'>;
+
 export function buildDeployment(
   model: Model,
   gpu: Gpu,
@@ -49,13 +54,24 @@ export function buildDeployment(
   tensorParallel: number,
   precision: Precision,
   overrides: EngineSettings = {},
+  moe: MoeShape = {},
 ): DeploymentResult {
-  const shape = checkParallelism(model, gpu, gpuCount, tensorParallel);
+  const stageGpus = gpuCount / dataParallelOf(moe);
+  const shape = checkParallelism(model, gpu, stageGpus, tensorParallel);
   if (!shape.ok) return shape;
-  const parallel = { tensorParallel, pipelineParallel: gpuCount / tensorParallel };
+  const parallel: Parallelism = {
+    tensorParallel,
+    pipelineParallel: stageGpus / tensorParallel,
+    ...(moe.dataParallel !== undefined && moe.dataParallel > 1 && { dataParallel: moe.dataParallel }),
+    ...(moe.expertParallel && { expertParallel: true }),
+  };
+  const experts = checkExpertParallelism(model, gpu, parallel);
+  if (!experts.ok) return experts;
   const engine = resolveEngine(gpu, overrides);
   const memory = memoryPlan(model, gpu, precision, parallel, engine);
-  const geometry = stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu);
+  const geometry = parallel.expertParallel
+    ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
+    : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu);
   return { ok: true, deployment: { model, gpu, precision, parallel, engine, memory, geometry } };
 }
 
@@ -64,13 +80,15 @@ export function systemFor(
   factors: EfficiencyFactors,
   workload: Workload,
 ): ServingSystem {
+  // Each data-parallel rank schedules its own batch with the engine's limits; the replica carries them all.
+  const ranks = dataParallelOf(deployment.parallel);
   return servingSystem(
     deployment.geometry,
     factors,
     workload,
     deployment.memory.kvTokens,
-    deployment.engine.maxNumSeqs,
-    deployment.engine.maxNumBatchedTokens,
+    deployment.engine.maxNumSeqs * ranks,
+    deployment.engine.maxNumBatchedTokens * ranks,
     deployment.memory.stateTokensPerSequence,
   );
 }

@@ -7,7 +7,7 @@ import type { Knowledge, Precision } from '../knowledge/catalog.js';
 import { KV_BLOCK_TOKENS, STEP_JITTER_SIGMA } from './assumptions.js';
 import { type Calibration, type FactorsBasis, factorsFor } from './calibrate.js';
 import { catalogPair, type Deployment } from './deployment.js';
-import { checkMemory } from './memory.js';
+import { checkMemory, dataParallelOf } from './memory.js';
 import { calibrationOf, deploymentOf } from './predict.js';
 import type { EngineSettings } from './schema.js';
 import { type EfficiencyFactors, type StepGeometry, stageStepSec } from './step-time.js';
@@ -67,6 +67,9 @@ export interface EngineTimingConfig {
   gpuId: string;
   gpuCount: number;
   tensorParallel: number;
+  /** MoE: data-parallel attention ranks and expert parallelism, as the planner's DeploymentConfig. */
+  dataParallel?: number;
+  expertParallel?: boolean;
   precision: Precision;
   engine?: EngineSettings;
   /** vLLM's --max-model-len; default the model's context window, capped by what the KV pool holds. */
@@ -97,17 +100,20 @@ export function engineTimingFor(
   const fits = checkMemory(model, gpu, config.precision, deployment.parallel, deployment.memory, 1);
   if (!fits.ok) return fits;
   const kvTokens = deployment.memory.kvTokens;
-  const maxModelLen = config.maxModelLen ?? Math.min(model.contextWindow, kvTokens);
+  // One engine paces the replica: its data-parallel ranks together, a request within one rank's share of the cache.
+  const ranks = dataParallelOf(deployment.parallel);
+  const rankKvTokens = kvTokens / ranks;
+  const maxModelLen = config.maxModelLen ?? Math.min(model.contextWindow, rankKvTokens);
   if (maxModelLen > model.contextWindow) {
     return {
       ok: false,
       reason: `max_model_len ${maxModelLen} exceeds ${model.name}'s ${model.contextWindow}-token context window`,
     };
   }
-  if (maxModelLen > kvTokens) {
+  if (maxModelLen > rankKvTokens) {
     return {
       ok: false,
-      reason: `max_model_len ${maxModelLen} is larger than the ${kvTokens} tokens the KV cache holds; lower it or add memory`,
+      reason: `max_model_len ${maxModelLen} is larger than the ${rankKvTokens} tokens the KV cache holds; lower it or add memory`,
     };
   }
   const { factors, basis } = factorsFor(calibration, gpu.id);
@@ -120,8 +126,8 @@ export function engineTimingFor(
       stepJitterSigma: STEP_JITTER_SIGMA,
       blockTokens: KV_BLOCK_TOKENS,
       kvBlocks: kvTokens / KV_BLOCK_TOKENS,
-      maxNumSeqs: deployment.engine.maxNumSeqs,
-      maxNumBatchedTokens: deployment.engine.maxNumBatchedTokens,
+      maxNumSeqs: deployment.engine.maxNumSeqs * ranks,
+      maxNumBatchedTokens: deployment.engine.maxNumBatchedTokens * ranks,
       maxModelLen,
     },
   };

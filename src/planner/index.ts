@@ -10,7 +10,7 @@ export type { MemoryPlan } from './memory.js';
 export { kvBytesPerToken, weightBytesPerGpu, weightBytesTotal } from './memory.js';
 export { describeNode, podAllowance, reservedCpu, reservedMemoryGib } from './node-fit.js';
 export type { GpuShape } from './notation.js';
-export { gpuNotation, latency, nodeShare } from './notation.js';
+export { expertParallelWords, gpuNotation, latency, nodeShare, parallelLabel } from './notation.js';
 export type {
   BatchEstimate,
   Evaluation,

@@ -2,7 +2,7 @@
  * Memory feasibility the way vLLM decides it at start-up: weights, the profiled activation peak and non-torch
  * memory come out of gpu_memory_utilization × device memory; what remains is the KV-cache pool.
  */
-import { kvValuesPerTokenPerLayer, layoutOf } from '../knowledge/architecture.js';
+import { kvValuesPerTokenPerLayer, layoutOf, routedExpertParams } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
   BODY_BYTES_PER_PARAM,
@@ -21,7 +21,24 @@ import type { EngineSettings } from './schema.js';
 export interface Parallelism {
   tensorParallel: number;
   pipelineParallel: number;
+  /**
+   * Attention data-parallel ranks of a stage (vLLM's --data-parallel-size): each runs its own batch with its own KV
+   * cache on TP GPUs; absent = 1.
+   */
+  dataParallel?: number;
+  /**
+   * Expert parallelism (--enable-expert-parallel): the routed experts are placed whole over the TP × DP GPUs of a
+   * stage instead of sharded by TP; the attention and dense layers stay TP-sharded in each DP rank.
+   */
+  expertParallel?: boolean;
 }
+
+/** Attention data-parallel ranks of a stage. */
+export const dataParallelOf = (parallel: Pick<Parallelism, 'dataParallel'>) => parallel.dataParallel ?? 1;
+
+/** GPUs of the whole replica: TP × DP in each of PP stages. */
+export const gpusOf = (parallel: Parallelism) =>
+  parallel.tensorParallel * dataParallelOf(parallel) * parallel.pipelineParallel;
 
 /** vLLM knobs that change memory and batching, resolved to the values vLLM would use. */
 export interface EngineConfig {
@@ -59,13 +76,19 @@ export function weightBytesTotal(model: Model, precision: Precision): number {
 
 /**
  * Weight bytes on the most loaded GPU: the body splits over TP × PP; the vocabulary matrices split over TP, and with
- * PP the first stage holds the embedding and the last the lm_head.
+ * PP the first stage holds the embedding and the last the lm_head. Each attention data-parallel rank holds its own
+ * copy of everything but the routed experts, which expert parallelism spreads over all TP × DP GPUs of a stage.
  */
 export function weightBytesPerGpu(model: Model, precision: Precision, parallel: Parallelism): number {
   const { body, embedding, lmHead } = parameterSplit(model);
   const { tensorParallel: tp, pipelineParallel: pp } = parallel;
+  const experts = parallel.expertParallel ? Math.min(routedExpertParams(model.architecture), body) : 0;
   const vocab = pp === 1 ? embedding + lmHead : embedding;
-  return (body * BODY_BYTES_PER_PARAM[precision]) / (tp * pp) + (vocab * EMBEDDING_BYTES_PER_PARAM) / tp;
+  return (
+    ((body - experts) * BODY_BYTES_PER_PARAM[precision]) / (tp * pp) +
+    (experts * BODY_BYTES_PER_PARAM[precision]) / (tp * dataParallelOf(parallel) * pp) +
+    (vocab * EMBEDDING_BYTES_PER_PARAM) / tp
+  );
 }
 
 /**
@@ -141,7 +164,8 @@ export interface MemoryPlan {
   stateBytesPerSequencePerGpu: number;
   /**
    * Tokens the whole replica's KV pool holds (rounded down to whole blocks), before any recurrent state: a sequence
-   * of n tokens takes n + `stateTokensPerSequence` of them.
+   * of n tokens takes n + `stateTokensPerSequence` of them. With attention data parallelism, the pools of all DP
+   * ranks together; one sequence lives in one rank's pool.
    */
   kvTokens: number;
   /** A sequence's recurrent state in KV-token equivalents (state bytes ÷ KV bytes per token). */
@@ -159,7 +183,7 @@ export function memoryPlan(
   const budget = usable * engine.gpuMemoryUtilization;
   const weightsPerGpu = weightBytesPerGpu(model, precision, parallel);
   const activation = activationPeakBytes(model, engine, parallel.tensorParallel);
-  const nonTorch = nonTorchBytes(parallel.tensorParallel * parallel.pipelineParallel);
+  const nonTorch = nonTorchBytes(gpusOf(parallel));
   const pool = budget - weightsPerGpu - activation - nonTorch;
   return {
     usableBytesPerGpu: usable,
@@ -190,7 +214,7 @@ export function kvCapacity(
   return {
     kvBytesPerTokenPerGpu: perTokenPerGpu,
     stateBytesPerSequencePerGpu: state,
-    kvTokens: blocks * KV_BLOCK_TOKENS,
+    kvTokens: blocks * KV_BLOCK_TOKENS * dataParallelOf(parallel),
     stateTokensPerSequence: state / perTokenPerGpu,
   };
 }
@@ -264,7 +288,7 @@ export function checkMemory(
   plan: MemoryPlan,
   requestTokens: number,
 ): Feasibility {
-  const gpus = parallel.tensorParallel * parallel.pipelineParallel;
+  const gpus = gpusOf(parallel);
   const fleet = `${gpus}× ${gpu.id}`;
   if (plan.weightBytesPerGpu >= plan.usableBytesPerGpu * 0.98) {
     return {
@@ -279,10 +303,12 @@ export function checkMemory(
       reason: `${model.name} ${precision} on ${fleet} leaves no KV cache: weights ${gb(plan.weightBytesPerGpu)} + activations and runtime ${gb(used - plan.weightBytesPerGpu)} per GPU exceed vLLM's ${gb(plan.budgetBytesPerGpu)} budget (gpu_memory_utilization × ${(plan.usableBytesPerGpu / GIB).toFixed(1)} GiB)`,
     };
   }
-  if (plan.kvTokens < requestTokens + plan.stateTokensPerSequence) {
+  // A request lives in one data-parallel rank's pool.
+  const rankTokens = plan.kvTokens / dataParallelOf(parallel);
+  if (rankTokens < requestTokens + plan.stateTokensPerSequence) {
     return {
       ok: false,
-      reason: `${model.name} ${precision} on ${fleet} has KV room for ${Math.floor(plan.kvTokens)} tokens; one request needs ${Math.ceil(requestTokens)}`,
+      reason: `${model.name} ${precision} on ${fleet} has KV room for ${Math.floor(rankTokens)} tokens; one request needs ${Math.ceil(requestTokens)}`,
     };
   }
   if (requestTokens > model.contextWindow) {

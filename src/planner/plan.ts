@@ -56,14 +56,28 @@ export interface OptionShape {
    * only when the weights do not fit one node.
    */
   pipelineParallel?: number;
+  /**
+   * MoE only: attention data-parallel ranks of TP GPUs each (vLLM's --data-parallel-size), always with expert
+   * parallelism; absent = 1.
+   */
+  dataParallel?: number;
+  /** MoE only: experts placed whole over the replica's GPUs (--enable-expert-parallel); absent = TP-sharded. */
+  expertParallel?: true;
 }
 
 /** Nodes (pipeline stages) one replica of the shape spans. */
 export const nodesOf = (shape: Pick<OptionShape, 'pipelineParallel'>) => shape.pipelineParallel ?? 1;
 
-/** GPUs one replica of the shape holds: TP per node × nodes. */
-export const gpusPerReplicaOf = (shape: Pick<OptionShape, 'tensorParallel' | 'pipelineParallel'>) =>
-  shape.tensorParallel * nodesOf(shape);
+/** GPUs one replica of the shape holds: TP × DP per node × nodes. */
+export const gpusPerReplicaOf = (
+  shape: Pick<OptionShape, 'tensorParallel' | 'pipelineParallel' | 'dataParallel'>,
+) => shape.tensorParallel * (shape.dataParallel ?? 1) * nodesOf(shape);
+
+/** The MoE serving fields of a shape, present only where set (shapes are copied field by field). */
+export const moeShapeOf = (shape: Pick<OptionShape, 'dataParallel' | 'expertParallel'>) => ({
+  ...(shape.dataParallel !== undefined && { dataParallel: shape.dataParallel }),
+  ...(shape.expertParallel && { expertParallel: true as const }),
+});
 
 /** Pipeline stages Compass offers across nodes, when one node cannot hold the weights. */
 export const PIPELINE_PARALLEL_DEGREES = [2, 3, 4] as const;
@@ -257,7 +271,8 @@ const ms = (value: number) => `${value >= 100 ? Math.round(value) : round(value,
 
 export function optionId(shape: OptionShape): string {
   const stages = nodesOf(shape) > 1 ? `|pp${nodesOf(shape)}` : '';
-  return `${shape.modelId}|${shape.gpuId}|tp${shape.tensorParallel}${stages}|${shape.precision}`;
+  const experts = `${shape.dataParallel ? `|dp${shape.dataParallel}` : ''}${shape.expertParallel ? '|ep' : ''}`;
+  return `${shape.modelId}|${shape.gpuId}|tp${shape.tensorParallel}${stages}${experts}|${shape.precision}`;
 }
 
 export function sloOf(spec: DeploymentSpec): Slo {
@@ -333,6 +348,7 @@ export function deploymentConfigOf(shape: OptionShape, spec: DeploymentSpec) {
     modelId: shape.modelId,
     gpuId: shape.gpuId,
     tensorParallel: shape.tensorParallel,
+    ...moeShapeOf(shape),
     precision: shape.precision,
     gpuCount: gpusPerReplicaOf(shape),
     promptTokens: spec.traffic.promptTokens.value,
@@ -366,8 +382,9 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   );
   if (!result.ok) return unsized(shape, name, result);
   const { sizing } = result;
-  // Each node of a multi-node replica is bought as its own instance of TP GPUs.
-  const hourlyUsd = replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * sizing.replicas;
+  // Each node of a multi-node replica is bought as its own instance of its share of the GPUs.
+  const nodes = nodesOf(shape);
+  const hourlyUsd = replicaHourlyUsd(gpu, name.gpusPerReplica / nodes) * nodes * sizing.replicas;
   return {
     kind: 'sized',
     option: Object.assign(namedShape(shape, name), {
@@ -434,6 +451,7 @@ function namedShape(shape: OptionShape, name: OptionName): OptionShape & OptionN
     tensorParallel: shape.tensorParallel,
     precision: shape.precision,
     ...(shape.pipelineParallel !== undefined && { pipelineParallel: shape.pipelineParallel }),
+    ...moeShapeOf(shape),
     id: name.id,
     modelName: name.modelName,
     gpusPerReplica: name.gpusPerReplica,
@@ -472,6 +490,7 @@ function identityOf(option: SizedOption) {
     tensorParallel: option.tensorParallel,
     precision: option.precision,
     ...(option.pipelineParallel !== undefined && { pipelineParallel: option.pipelineParallel }),
+    ...moeShapeOf(option),
     id: option.id,
     modelName: option.modelName,
     gpusPerReplica: option.gpusPerReplica,
@@ -491,7 +510,9 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
   const p = predicted.prediction;
   const model = context.models.get(option.modelId)!;
   const checkpoint = model.precisions.find((served) => served.precision === option.precision)?.checkpoint;
-  const kvBlocks = Math.floor((p.evidence.memory.kvTokens * MAX_MODEL_LEN_KV_SHARE) / KV_BLOCK_TOKENS);
+  // A request lives in one data-parallel rank's KV cache.
+  const rankKvTokens = p.evidence.memory.kvTokens / (option.dataParallel ?? 1);
+  const kvBlocks = Math.floor((rankKvTokens * MAX_MODEL_LEN_KV_SHARE) / KV_BLOCK_TOKENS);
   const sloChecks = {
     ttft: !p.saturated && p.ttftMs.p95 <= slo.ttftP95Ms,
     itl: !p.saturated && p.itlMs.p95 <= slo.itlP95Ms,
@@ -601,14 +622,27 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
       })
     : knowledge.gpus;
   const maxGpus = spec.maxGpus.value ?? Number.POSITIVE_INFINITY;
+  const asked = spec.precisions?.value ?? [];
   const shapes: OptionShape[] = [];
   for (const model of fitting) {
-    for (const { precision } of model.precisions) {
+    const served = model.precisions.filter(
+      ({ precision }) => asked.length === 0 || asked.includes(precision),
+    );
+    if (served.length === 0 && preferred.length) {
+      warnings.push(
+        `${model.name} has no ${asked.join(' or ')} weights (available: ${model.precisions.map((p) => p.precision).join(', ')}); it was left out.`,
+      );
+    }
+    for (const { precision } of served) {
       for (const gpu of allowedGpus) {
         if (!precisionRunsOn(precision, gpu)) continue;
         for (const tensorParallel of TENSOR_PARALLEL_DEGREES) {
           if (tensorParallel > gpu.maxPerNode || tensorParallel > maxGpus) continue;
           shapes.push({ modelId: model.id, gpuId: gpu.id, tensorParallel, precision });
+          if (model.architecture.moe && tensorParallel > 1)
+            shapes.push(
+              ...expertParallelShapes({ modelId: model.id, gpuId: gpu.id, tensorParallel, precision }),
+            );
         }
         if (!outgrowsNode(model, gpu, precision)) continue;
         for (const pipelineParallel of PIPELINE_PARALLEL_DEGREES) {
@@ -665,6 +699,17 @@ function noShapeReason(models: Model[], fitting: Model[], requestTokens: number)
     `longest, ${longest.name}, holds ${longest.contextWindow.toLocaleString('en-US')}. Split the documents into ` +
     'chunks that fit, or summarise them in stages.'
   );
+}
+
+/**
+ * The expert-parallel shapes of a MoE model on `tensorParallel` GPUs of one node, offered beside plain TP: the same
+ * TP attention with the experts placed whole (EP), and one attention data-parallel rank per GPU with EP over them all.
+ */
+function expertParallelShapes(tp: OptionShape): OptionShape[] {
+  return [
+    { ...tp, expertParallel: true },
+    { ...tp, tensorParallel: 1, dataParallel: tp.tensorParallel, expertParallel: true },
+  ];
 }
 
 /**
@@ -1128,6 +1173,8 @@ export function whatIf(
     tensorParallel: overrides.tensorParallel ?? baseline.tensorParallel,
     precision: overrides.precision ?? baseline.precision,
     ...(baseline.pipelineParallel !== undefined && { pipelineParallel: baseline.pipelineParallel }),
+    // Another model or TP degree is asked for as plain TP: the baseline's expert placement belonged to its own shape.
+    ...(overrides.modelId === undefined && overrides.tensorParallel === undefined && moeShapeOf(baseline)),
   };
   const replicas =
     overrides.gpuCount === undefined

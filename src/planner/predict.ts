@@ -145,7 +145,8 @@ function remember<T>(memo: Map<string, T>, key: string, value: T): T {
 const indexes = new WeakMap<Knowledge, Index>();
 
 function configKey(c: Omit<ReplicaShape, 'engine'>) {
-  return `${c.modelId}|${c.gpuId}|${c.gpuCount}|${c.tensorParallel}|${c.precision}`;
+  const moe = `${c.dataParallel ? `|dp${c.dataParallel}` : ''}${c.expertParallel ? '|ep' : ''}`;
+  return `${c.modelId}|${c.gpuId}|${c.gpuCount}|${c.tensorParallel}|${c.precision}${moe}`;
 }
 
 function indexFor(knowledge: Knowledge): Index {
@@ -184,7 +185,14 @@ export function calibrationOf(knowledge: Knowledge): Calibration {
 /** What a replica's deployment depends on (its traffic does not). */
 type ReplicaShape = Pick<
   DeploymentConfig,
-  'modelId' | 'gpuId' | 'gpuCount' | 'tensorParallel' | 'precision' | 'engine'
+  | 'modelId'
+  | 'gpuId'
+  | 'gpuCount'
+  | 'tensorParallel'
+  | 'dataParallel'
+  | 'expertParallel'
+  | 'precision'
+  | 'engine'
 >;
 
 /** The deployment of `config` on the knowledge's catalog entries, built once per snapshot. */
@@ -212,6 +220,7 @@ function deploymentFor(
       config.tensorParallel,
       config.precision,
       config.engine,
+      { dataParallel: config.dataParallel, expertParallel: config.expertParallel },
     );
     index.deployments.set(key, built);
   }

@@ -16,12 +16,16 @@ export const EngineSettings = z.object({
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 
-/** One replica: what to run where. GPU count = tensor parallel × pipeline stages. */
+/** One replica: what to run where. GPU count = tensor parallel × data parallel × pipeline stages. */
 export const DeploymentConfig = z.object({
   modelId: z.string().min(1),
   gpuId: z.string().min(1),
   gpuCount: z.number().int().positive(),
   tensorParallel: z.number().int().positive(),
+  /** MoE only: attention data-parallel ranks (vLLM's --data-parallel-size), absent = 1; GPU count includes them. */
+  dataParallel: z.number().int().positive().optional(),
+  /** MoE only: experts placed whole over the TP × DP GPUs (--enable-expert-parallel) instead of TP-sharded. */
+  expertParallel: z.boolean().optional(),
   precision: Precision,
   /** Mean tokens per request; non-integer means are fine. */
   promptTokens: z.number().positive(),

@@ -132,6 +132,7 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
     gpuTypes: intent.gpuTypes.length > 0 ? stated(intent.gpuTypes) : defaulted([]),
     models: intent.models.length > 0 ? stated(intent.models) : defaulted([]),
     maxGpus: fromIntent(intent.maxGpus, null),
+    ...(intent.precisions?.length && { precisions: stated(intent.precisions) }),
     ...(batch !== null && { batch: stated(batch) }),
     notes,
   };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchJob, Priority } from '../intent/schema.js';
-import { UseCaseId } from '../knowledge/catalog.js';
+import { Precision, UseCaseId } from '../knowledge/catalog.js';
 
 /** Where a spec value came from: the user's words, arithmetic on them, or the use case's defaults. */
 export const FieldSource = z.enum(['stated', 'derived', 'default']);
@@ -37,6 +37,8 @@ export const DeploymentSpec = z.object({
   /** Preferred models; empty = any that supports the use case. */
   models: field(z.array(z.string())),
   maxGpus: field(z.number().int().positive().nullable()),
+  /** Weight precisions the user asked for; absent or empty = any the catalog serves. */
+  precisions: field(z.array(Precision)).optional(),
   /**
    * An offline job sized by throughput and makespan rather than by users; absent = interactive traffic (and in specs
    * stored before batch jobs existed).

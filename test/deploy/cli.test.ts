@@ -72,8 +72,15 @@ describe('compass manifests', () => {
     const text = 'DeepSeek R1 for 200 users';
     const twoNodes = { ...env, DEPLOY_GPU_QUOTA: '16' };
     const plan = JSON.parse((await cli(['plan', '--json', text], twoNodes)).stdout);
-    const options: { id: string; gpuCount: number; pipelineParallel?: number }[] = plan.recommendations;
-    expect(options.some((option) => (option.pipelineParallel ?? 1) > 1)).toBe(true);
+    type Shown = { id: string; gpu: string; precision: string; gpuCount: number; pipelineParallel: number };
+    const options: Shown[] = plan.recommendations;
+    const ids = options.map((option) => option.id).join(' ');
+    // Both ways to serve it at fp8: one H200 or B200 node, and TP8 × PP2 across two H100 nodes.
+    const singleNodeFp8 = (option: Shown) =>
+      option.precision === 'fp8' && option.pipelineParallel === 1 && ['H200', 'B200'].includes(option.gpu);
+    expect(options.some(singleNodeFp8), ids).toBe(true);
+    const h100Nodes = options.find((option) => option.gpu === 'H100' && option.pipelineParallel === 2);
+    expect(h100Nodes, ids).toMatchObject({ precision: 'fp8', gpuCount: 16 });
     for (const [index, option] of options.entries()) {
       const result = await cli(['manifests', '--json', '--option', String(index + 1), text], twoNodes);
       expect(result.stderr, option.id).toBe('');
@@ -85,11 +92,16 @@ describe('compass manifests', () => {
         .workerSpec;
       expect(workerSpec?.pipelineParallelSize ?? 1, option.id).toBe(option.pipelineParallel ?? 1);
     }
-    // Under the default quota of one node, no option shown needs more, and the plan names the setting to raise.
+    // Under the default quota of one node, no option shown needs more, the single-node fp8 option is still shown, and
+    // the H100 nodes are a near miss naming the setting that admits them.
     const onOneNode = JSON.parse((await cli(['plan', '--json', text], env)).stdout);
     for (const option of onOneNode.recommendations) expect(option.gpuCount).toBeLessThanOrEqual(8);
-    const beyond = onOneNode.nearMisses.filter((miss: { failed: string }) => miss.failed === 'gpuQuota');
-    for (const miss of beyond) expect(miss.relax).toBe(`raise DEPLOY_GPU_QUOTA to ${miss.gpuCount}`);
+    expect(onOneNode.recommendations.some(singleNodeFp8)).toBe(true);
+    const h100Miss = onOneNode.nearMisses.find(
+      (miss: { id: string; failed: string }) => miss.id === h100Nodes!.id && miss.failed === 'gpuQuota',
+    );
+    expect(h100Miss, JSON.stringify(onOneNode.nearMisses)).toMatchObject({ gpuCount: 16 });
+    expect(h100Miss.relax).toBe('raise DEPLOY_GPU_QUOTA to 16');
   });
 
   it("refuses a name KServe's webhook refuses (it must start with a letter), suggesting one it takes", async () => {

@@ -368,10 +368,23 @@ describe('planDeployment', () => {
   });
 
   it('plans every catalog model for a use case it supports, sized from its own memory model', () => {
+    // The catalog's breadth (issue #18: at least 45 models), each of which this test plans by name.
+    expect(knowledge.models.length).toBeGreaterThanOrEqual(45);
+    const unplanned: string[] = [];
     for (const model of knowledge.models) {
       const useCase = model.tasks[0]!;
       const plan = planDeployment(specOf({ useCase, users: 200, models: [model.id] }), knowledge);
-      expect(plan.recommendations.length, model.id).toBeGreaterThan(0);
+      if (plan.recommendations.length === 0) unplanned.push(model.id);
+      // Each precision it ships, asked for by name, is planned or explained as a near miss.
+      for (const { precision } of model.precisions) {
+        const only = planDeployment(
+          specOf({ useCase, users: 200, models: [model.id], precisions: [precision] }),
+          knowledge,
+        );
+        const shown = [...only.recommendations, ...only.nearMisses];
+        if (shown.length === 0 || shown.some((option) => option.precision !== precision))
+          unplanned.push(`${model.id} at ${precision}`);
+      }
       for (const option of plan.recommendations) {
         expect(option.modelId, model.id).toBe(model.id);
         // A replica's GPUs hold the weights at the option's precision with room left for the KV cache.
@@ -381,6 +394,7 @@ describe('planDeployment', () => {
         );
       }
     }
+    expect(unplanned).toEqual([]);
   });
 
   it('has sensible options for every use case with its defaults', () => {

@@ -1,5 +1,6 @@
 import { plusMinusPercent } from '../../planner/error-bands.js';
 import { describeNode } from '../../planner/node-fit.js';
+import { expertParallelWords } from '../../planner/notation.js';
 import type { PlannedOption } from '../../planner/plan.js';
 import type { DeploymentSpec } from '../../spec/schema.js';
 import { ACTION, VIEW } from './actions.js';
@@ -103,6 +104,7 @@ export function optionDetailsView(
   const fields = [
     `*Model*\n${modelLabel(option)}\n\`${option.modelId}\``,
     `*GPUs*\n${gpuLabel(option)}, ${option.gpusPerReplica} per replica`,
+    ...(expertParallelWords(option) ? [`*Parallelism*\n${expertParallelWords(option)}`] : []),
     `*Cost*\n${usdMonthly(option.monthlyCostUsd)} (${usdHourly(option.hourlyCostUsd)})\n$${option.costPerMillionOutputTokensUsd} per million output tokens at the average load${option.node ? `; ${describeNode(option.node)}` : ''}`,
     `*Quality*\n${option.quality === null ? 'no score in the catalog' : `${option.quality}/100 for this use case`}`,
     `*TTFT p50 / p95*\n${ms(predicted.ttftP50Ms)} / ${ms(predicted.ttftP95Ms)}${plusMinusPercent(predicted.errorPct?.ttft)} ${check(option.sloChecks.ttft)} target ${ms(spec.slo.ttftP95Ms.value)}`,

@@ -13,7 +13,10 @@ export function modelLabel(option: Pick<PlannedOption, 'modelName' | 'precision'
 
 /** "4× H100 (TP4) × 3 replicas": the plan notation (src/planner/notation.ts), as the CLI writes it. */
 export function gpuLabel(
-  option: Pick<PlannedOption, 'gpuId' | 'replicas' | 'tensorParallel' | 'pipelineParallel'>,
+  option: Pick<
+    PlannedOption,
+    'gpuId' | 'replicas' | 'tensorParallel' | 'pipelineParallel' | 'dataParallel' | 'expertParallel'
+  >,
 ): string {
   return gpuNotation(option);
 }

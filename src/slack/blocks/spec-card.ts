@@ -32,6 +32,7 @@ export function specCardBlocks(spec: DeploymentSpec, useCaseName: string): Slack
     tagged('GPU types', spec.gpuTypes, (value) => list(value)),
     tagged('Models', spec.models, (value) => list(value)),
     tagged('Max GPUs', spec.maxGpus, (value) => (value === null ? 'no limit' : count(value))),
+    ...(spec.precisions ? [tagged('Precisions', spec.precisions, (value) => list(value))] : []),
   ];
   const blocks: Block[] = [header('Deployment spec'), ...fieldSections(fields)];
   if (spec.notes.length > 0) blocks.push(context(fitLines(spec.notes, LIMITS.contextText)));
