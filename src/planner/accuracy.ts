@@ -116,6 +116,7 @@ export function servingComparisons(
             outputTokens: point.outputTokens,
             promptTokensCv: series.traffic.promptTokensCv,
             outputTokensCv: series.traffic.outputTokensCv,
+            arrivalCv: series.traffic.arrivalCv,
             engine: series.engine.settings,
             requests: burst,
           },
@@ -152,6 +153,7 @@ export function servingComparisons(
           outputTokens: point.outputTokens,
           promptTokensCv: series.traffic.promptTokensCv,
           outputTokensCv: series.traffic.outputTokensCv,
+          arrivalCv: series.traffic.arrivalCv,
           engine: series.engine.settings,
           load,
         },
@@ -249,6 +251,7 @@ function withClosedLoopStart<P extends { ttftMs: LatencyStatsMs; e2eMs: LatencyS
       outputTokens: point.outputTokens,
       promptTokensCv: series.traffic.promptTokensCv,
       outputTokensCv: series.traffic.outputTokensCv,
+      arrivalCv: series.traffic.arrivalCv,
       engine: series.engine.settings,
       requests: point.load.value,
     },
@@ -365,6 +368,7 @@ export function replicaChecks(
       outputTokens: best.outputTokens,
       promptTokensCv: series.traffic.promptTokensCv,
       outputTokensCv: series.traffic.outputTokensCv,
+      arrivalCv: series.traffic.arrivalCv,
       engine: series.engine.settings,
     };
     const held = maxRateWithinSlo(config, slo, knowledge, { calibration: calibrationFor(series.id) });

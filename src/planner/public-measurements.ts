@@ -44,6 +44,8 @@ export const MeasurementSeries = z.object({
     dataset: z.string().min(1),
     promptTokensCv: z.number().nonnegative(),
     outputTokensCv: z.number().nonnegative(),
+    /** Spread of the gaps between an open loop's arrivals: 0 for a constant rate (GuideLLM), Poisson (1) when absent. */
+    arrivalCv: z.number().nonnegative().optional(),
     /** Whether the run reached a steady state whose throughput is the server's (long closed loops do; short bursts don't). */
     steadyState: z.boolean(),
     /** A burst: this many requests sent at once (request_rate=inf); throughput is a batch job's, ramp and drain included. */
