@@ -4,7 +4,7 @@
  */
 import type { Knowledge } from '../knowledge/catalog.js';
 import { followsMemoryModel, GIB } from './assumptions.js';
-import { predictBatch } from './batch.js';
+import { burstLatenciesMs, predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
 import {
@@ -23,6 +23,7 @@ import {
   samplesOf,
   sourceKeyOf,
 } from './public-measurements.js';
+import type { LatencyStatsMs } from './serving.js';
 
 export type ServingMetric = 'ttft' | 'itl' | 'e2e' | 'throughput';
 
@@ -115,6 +116,7 @@ export function servingComparisons(
             outputTokens: point.outputTokens,
             promptTokensCv: series.traffic.promptTokensCv,
             outputTokensCv: series.traffic.outputTokensCv,
+            arrivalCv: series.traffic.arrivalCv,
             engine: series.engine.settings,
             requests: burst,
           },
@@ -151,6 +153,7 @@ export function servingComparisons(
           outputTokens: point.outputTokens,
           promptTokensCv: series.traffic.promptTokensCv,
           outputTokensCv: series.traffic.outputTokensCv,
+          arrivalCv: series.traffic.arrivalCv,
           engine: series.engine.settings,
           load,
         },
@@ -161,7 +164,7 @@ export function servingComparisons(
         failures.push(`${series.id} ${JSON.stringify(point.load)}: ${result.reason}`);
         continue;
       }
-      const p = result.prediction;
+      const p = withClosedLoopStart(result.prediction, series, point, knowledge, calibration);
       const loadText = point.load.kind === 'max' ? 'max' : `${point.load.kind}=${point.load.value}`;
       const overloaded = measuredOverloaded(series, point, gpu);
       const region: LoadRegion = overloaded
@@ -223,6 +226,99 @@ export function servingComparisons(
 }
 
 /**
+ * A closed-loop run of known length starts its N clients together: its first N requests are a burst (their TTFTs
+ * queue behind each other's prefill), the other (k − 1)·N see the steady state. The run's TTFT and E2E statistics
+ * are over that mixture, so they are predicted as one: the burst played through the scheduler, mixed with the
+ * steady state in proportion 1 : k − 1.
+ */
+function withClosedLoopStart<P extends { ttftMs: LatencyStatsMs; e2eMs: LatencyStatsMs }>(
+  prediction: P,
+  series: PublicMeasurements['series'][number],
+  point: PublicMeasurements['series'][number]['points'][number]['point'],
+  knowledge: Knowledge,
+  calibration: Calibration,
+): P {
+  const perClient = series.traffic.requestsPerClient;
+  if (perClient === undefined || point.load.kind !== 'concurrency') return prediction;
+  const burst = burstLatenciesMs(
+    {
+      modelId: point.modelId,
+      gpuId: point.gpuId,
+      gpuCount: point.gpuCount,
+      tensorParallel: point.tensorParallel,
+      precision: point.precision,
+      promptTokens: point.promptTokens,
+      outputTokens: point.outputTokens,
+      promptTokensCv: series.traffic.promptTokensCv,
+      outputTokensCv: series.traffic.outputTokensCv,
+      arrivalCv: series.traffic.arrivalCv,
+      engine: series.engine.settings,
+      requests: point.load.value,
+    },
+    knowledge,
+    calibration,
+  );
+  if (!burst.ok) return prediction;
+  return {
+    ...prediction,
+    ttftMs: mixedStats(prediction.ttftMs, burst.ttftMs, 1 / perClient),
+    e2eMs: mixedStats(prediction.e2eMs, burst.e2eMs, 1 / perClient),
+  };
+}
+
+/**
+ * Statistics of a mixture: a share `burstShare` drawn from `burst` (a sample), the rest from a steady distribution
+ * known by its statistics (its CDF interpolated linearly between its quantiles, its lower half mirrored from its upper).
+ */
+export function mixedStats(steady: LatencyStatsMs, burst: number[], burstShare: number): LatencyStatsMs {
+  if (burst.length === 0) return steady;
+  const lowest = Math.max(2 * steady.p50 - steady.p90, 0);
+  const knots: [number, number][] = [
+    [Math.max(lowest - (steady.p50 - lowest) / 4, 0), 0],
+    [lowest, 0.1],
+    [steady.p50, 0.5],
+    [steady.p90, 0.9],
+    [steady.p95, 0.95],
+    [steady.p99, 0.99],
+    [steady.p99 + (steady.p99 - steady.p95), 1],
+  ];
+  const steadyCdf = (x: number) => {
+    if (x <= knots[0]![0]) return 0;
+    for (let i = 1; i < knots.length; i++) {
+      const [x1, q1] = knots[i]!;
+      const [x0, q0] = knots[i - 1]!;
+      if (x <= x1) return x1 > x0 ? q0 + ((q1 - q0) * (x - x0)) / (x1 - x0) : q1;
+    }
+    return 1;
+  };
+  const sorted = [...burst].sort((a, b) => a - b);
+  const burstCdf = (x: number) => {
+    let below = 0;
+    while (below < sorted.length && sorted[below]! <= x) below++;
+    return below / sorted.length;
+  };
+  const cdf = (x: number) => burstShare * burstCdf(x) + (1 - burstShare) * steadyCdf(x);
+  const quantileAt = (q: number) => {
+    let lo = 0;
+    let hi = Math.max(sorted[sorted.length - 1]!, knots[knots.length - 1]![0]);
+    for (let i = 0; i < 60; i++) {
+      const mid = 0.5 * (lo + hi);
+      if (cdf(mid) >= q) hi = mid;
+      else lo = mid;
+    }
+    return hi;
+  };
+  const burstMean = sorted.reduce((sum, x) => sum + x, 0) / sorted.length;
+  return {
+    mean: burstShare * burstMean + (1 - burstShare) * steady.mean,
+    p50: quantileAt(0.5),
+    p90: quantileAt(0.9),
+    p95: quantileAt(0.95),
+    p99: quantileAt(0.99),
+  };
+}
+
+/**
  * Replicas a plan buys against replicas the measurements show are enough, for one series with a rate sweep. The
  * highest measured rate that did not overload shows one replica sustains it with the latencies measured there; taken
  * as the SLO (each measured p99, or p95 where reported, as the p95 target), a peak of `PEAK_REPLICAS` times that rate
@@ -272,6 +368,7 @@ export function replicaChecks(
       outputTokens: best.outputTokens,
       promptTokensCv: series.traffic.promptTokensCv,
       outputTokensCv: series.traffic.outputTokensCv,
+      arrivalCv: series.traffic.arrivalCv,
       engine: series.engine.settings,
     };
     const held = maxRateWithinSlo(config, slo, knowledge, { calibration: calibrationFor(series.id) });

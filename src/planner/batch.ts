@@ -120,15 +120,21 @@ function play(timing: EngineTiming, prompts: number[], outputs: number[], cached
   return { summaries, peakRunning, preemptions };
 }
 
-/**
- * Predicts a burst of `input.requests` requests on one replica, with the knowledge's calibration or `calibration`
- * (e.g. one held out from the source being predicted).
- */
-export function predictBatch(
+interface Simulated {
+  timing: EngineTiming;
+  simulated: number;
+  cached: number;
+  played: Played;
+  /** Requests that produced their first and last tokens. */
+  finished: SequenceSummary[];
+}
+
+/** Plays the first SIMULATED_REQUESTS of a burst through the scheduler. */
+function simulateBurst(
   input: BatchInput,
   knowledge: Knowledge,
-  calibration?: Calibration,
-): BatchResult {
+  calibration: Calibration | undefined,
+): { ok: true; run: Simulated } | { ok: false; reason: string } {
   const resolved = engineTimingFor(input, knowledge, calibration);
   if (!resolved.ok) return resolved;
   const timing = resolved.timing;
@@ -157,8 +163,47 @@ export function predictBatch(
   ).map((output, i) => Math.min(output, timing.maxModelLen - prompts[i]!));
   const cached = cachedPromptTokens(input.promptTokens, input.prefixShare ?? 0, timing.blockTokens);
   const played = play(timing, prompts, outputs, cached);
-  const overheadMs = timing.factors.requestOverheadMs;
   const finished = played.summaries.filter((s) => s.lastTokenAt !== null && s.firstTokenAt !== null);
+  return { ok: true, run: { timing, simulated, cached, played, finished } };
+}
+
+/**
+ * Client-observed TTFT and E2E of every request of a burst of at most SIMULATED_REQUESTS (ms, request overhead
+ * included), for callers that mix a burst into a longer run (a closed-loop benchmark starts with one).
+ */
+export function burstLatenciesMs(
+  input: BatchInput,
+  knowledge: Knowledge,
+  calibration?: Calibration,
+): { ok: true; ttftMs: number[]; e2eMs: number[] } | { ok: false; reason: string } {
+  const simulated = simulateBurst(
+    { ...input, requests: Math.min(input.requests, SIMULATED_REQUESTS) },
+    knowledge,
+    calibration,
+  );
+  if (!simulated.ok) return simulated;
+  const { finished, timing } = simulated.run;
+  const overheadMs = timing.factors.requestOverheadMs;
+  return {
+    ok: true,
+    ttftMs: finished.map((s) => s.firstTokenAt! - s.enqueuedAt + overheadMs),
+    e2eMs: finished.map((s) => s.lastTokenAt! - s.enqueuedAt + overheadMs),
+  };
+}
+
+/**
+ * Predicts a burst of `input.requests` requests on one replica, with the knowledge's calibration or `calibration`
+ * (e.g. one held out from the source being predicted).
+ */
+export function predictBatch(
+  input: BatchInput,
+  knowledge: Knowledge,
+  calibration?: Calibration,
+): BatchResult {
+  const simulatedBurst = simulateBurst(input, knowledge, calibration);
+  if (!simulatedBurst.ok) return simulatedBurst;
+  const { timing, simulated, cached, played, finished } = simulatedBurst.run;
+  const overheadMs = timing.factors.requestOverheadMs;
   const endMs = Math.max(...finished.map((s) => s.lastTokenAt!));
   const generated = finished.reduce((sum, s) => sum + s.generatedTokens, 0);
   const decodingMs = finished.reduce((sum, s) => sum + (s.lastTokenAt! - s.firstTokenAt!), 0);

@@ -282,6 +282,7 @@ function workloadOf(c: {
   outputTokens: number;
   promptTokensCv?: number | undefined;
   outputTokensCv?: number | undefined;
+  arrivalCv?: number | undefined;
   prefixShare?: number | undefined;
 }): Workload {
   return {
@@ -290,6 +291,7 @@ function workloadOf(c: {
     cachedPromptTokens: cachedPromptTokens(c.promptTokens, c.prefixShare ?? 0, KV_BLOCK_TOKENS),
     promptCv: c.promptTokensCv ?? 0,
     outputCv: c.outputTokensCv ?? 0,
+    ...(c.arrivalCv === undefined ? {} : { arrivalCv: c.arrivalCv }),
   };
 }
 
@@ -298,7 +300,7 @@ function factorsKey(f: EfficiencyFactors): string {
 }
 
 function workloadKey(w: Workload): string {
-  return `${w.promptTokens}|${w.outputTokens}|${w.promptCv}|${w.outputCv}|${w.cachedPromptTokens ?? 0}`;
+  return `${w.promptTokens}|${w.outputTokens}|${w.promptCv}|${w.outputCv}|${w.arrivalCv ?? 1}|${w.cachedPromptTokens ?? 0}`;
 }
 
 /** Residuals of the measured points of one deployment against the calibrated physics, cached per snapshot. */
@@ -401,7 +403,7 @@ function prepare(config: DeploymentConfig, knowledge: Knowledge, options: Predic
   const index = indexFor(knowledge);
   if (options.calibration !== undefined || options.measuredFirst === false)
     return prepareAfresh(index, config, knowledge, options);
-  const key = `${configKey(config)}|${config.promptTokens}|${config.outputTokens}|${config.promptTokensCv}|${config.outputTokensCv}|${config.prefixShare ?? 0}|${config.engine ? JSON.stringify(config.engine) : ''}`;
+  const key = `${configKey(config)}|${config.promptTokens}|${config.outputTokens}|${config.promptTokensCv}|${config.outputTokensCv}|${config.arrivalCv ?? 1}|${config.prefixShare ?? 0}|${config.engine ? JSON.stringify(config.engine) : ''}`;
   return (
     index.prepared.get(key) ?? remember(index.prepared, key, prepareAfresh(index, config, knowledge, options))
   );

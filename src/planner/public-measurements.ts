@@ -44,10 +44,17 @@ export const MeasurementSeries = z.object({
     dataset: z.string().min(1),
     promptTokensCv: z.number().nonnegative(),
     outputTokensCv: z.number().nonnegative(),
+    /** Spread of the gaps between an open loop's arrivals: 0 for a constant rate (GuideLLM), Poisson (1) when absent. */
+    arrivalCv: z.number().nonnegative().optional(),
     /** Whether the run reached a steady state whose throughput is the server's (long closed loops do; short bursts don't). */
     steadyState: z.boolean(),
     /** A burst: this many requests sent at once (request_rate=inf); throughput is a batch job's, ramp and drain included. */
     burst: z.number().int().positive().optional(),
+    /**
+     * A closed loop's run length: N clients send this many × N requests, the first N at once (`vllm bench serve
+     * --max-concurrency N --request-rate inf` starts every client together), so its first N requests are a burst.
+     */
+    requestsPerClient: z.number().int().positive().optional(),
     note: z.string(),
   }),
   statistics: z.string().min(1),
@@ -182,12 +189,22 @@ export function samplesOf(
       )
       .map(({ point }) => ({
         seriesId: series.id,
-        point,
+        point: steadyStatisticsOf(series, point),
         engine: series.engine.settings,
         promptCv: series.traffic.promptTokensCv,
         outputCv: series.traffic.outputTokensCv,
       })),
   );
+}
+
+/**
+ * What of a point a steady state describes. A closed loop that starts all its clients at once (`requestsPerClient`)
+ * puts its first wave's burst into the TTFT mean and tail; its median stays the steady state's.
+ */
+function steadyStatisticsOf(series: MeasurementSeries, point: BenchmarkPoint): BenchmarkPoint {
+  if (series.traffic.requestsPerClient === undefined || point.load.kind !== 'concurrency') return point;
+  const { p50 } = point.ttftMs;
+  return { ...point, ttftMs: { mean: null, p50, p90: null, p95: null, p99: null } };
 }
 
 /** Catalog GPUs plus the file's hardware variants (a variant whose base GPU is unknown is skipped). */

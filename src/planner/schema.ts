@@ -33,6 +33,11 @@ export const DeploymentConfig = z.object({
   /** Spread of lengths across requests (standard deviation / mean); 0 = every request the same length. */
   promptTokensCv: z.number().nonnegative().optional(),
   outputTokensCv: z.number().nonnegative().optional(),
+  /**
+   * Spread of the gaps between arrivals (standard deviation / mean): 1 = Poisson (independent users, the default),
+   * 0 = evenly spaced (a load generator's constant rate).
+   */
+  arrivalCv: z.number().nonnegative().optional(),
   /** Share of each prompt that is a prefix every request shares, served from vLLM's prefix cache (0 when absent). */
   prefixShare: z.number().min(0).lt(1).optional(),
   engine: EngineSettings.optional(),

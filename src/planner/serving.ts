@@ -9,7 +9,7 @@
  * no fixed point within the KV pool, max_num_seqs or the token budget means the load exceeds capacity.
  *
  * TTFT = request overhead + wait for the running step + wait for prefill work queued ahead + own prefill.
- * The prefill queue is M/G/1 (Pollaczek–Khinchine mean; exponential tail above its atom at zero, the Kingman
+ * The prefill queue is G/G/1 (Kingman's mean, Pollaczek–Khinchine's for Poisson arrivals; exponential tail above its atom at zero, the Kingman
  * heavy-traffic shape) with service = the prompt's share of full-budget prefill steps. A closed loop of N clients
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
  * engine can run, the surplus waits for admission, and by Little's law TTFT = N/X − (O − 1)·T̄.
@@ -32,6 +32,8 @@ export interface Workload {
   /** Coefficient of variation of prompt / output lengths across requests (0 = fixed lengths). */
   promptCv: number;
   outputCv: number;
+  /** Coefficient of variation of the gaps between arrivals: 1 (Poisson) when absent, 0 for evenly spaced ones. */
+  arrivalCv?: number;
 }
 
 export interface ServingSystem {
@@ -112,7 +114,13 @@ function evaluate(
   othersShare: number,
   out: OperatingPoint | null,
 ): number {
-  const { promptTokens, outputTokens: O, promptCv, cachedPromptTokens: cached = 0 } = sys.workload;
+  const {
+    promptTokens,
+    outputTokens: O,
+    promptCv,
+    arrivalCv = 1,
+    cachedPromptTokens: cached = 0,
+  } = sys.workload;
   // Prefill work is the prompt's uncached part; attention still spans the whole prompt.
   const P = promptTokens - cached;
   const g = sys.geometry;
@@ -160,8 +168,10 @@ function evaluate(
     out.prefillSec = chunks * (pp * withChunk + fixed);
     out.prefillUtilization = prefillUtilization;
     out.queueWaitProbability = seenUtilization;
+    // Kingman's G/G/1 mean wait; with Poisson arrivals (cv 1) it is Pollaczek–Khinchine's M/G/1 mean.
     out.queueWaitMeanSec =
-      (seenUtilization * service * (1 + promptCv * promptCv)) / (2 * (1 - prefillUtilization));
+      (seenUtilization * service * (arrivalCv * arrivalCv + promptCv * promptCv)) /
+      (2 * (1 - prefillUtilization));
     out.stepWaitSec = (1 - Math.exp(-others)) * (decodeSec / 2);
     out.admissionWaitSec = 0;
   }

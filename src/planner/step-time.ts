@@ -60,8 +60,8 @@ export interface StepGeometry {
 /**
  * Dense peak of the tensor cores the linear layers run on. Weight-only formats (W4A16, MXFP4 before Blackwell)
  * dequantize to 16 bits; FP8 weights use FP8 cores where the GPU has them; W8A8 uses INT8 cores, which run at twice
- * the dense BF16 rate on every GPU here (A100 624 vs 312, H100 1,979 vs 989, MI300X 2,615 vs 1,307 TOPS); NVFP4 and
- * MXFP4 use FP4 cores on GPUs that have them.
+ * the dense BF16 rate on every GPU here (A100 624 vs 312, H100 1,979 vs 989, MI300X 2,615 vs 1,307 TOPS); NVFP4
+ * (4-bit weights and activations) uses FP4 cores on GPUs that have them, MXFP4 there runs at the FP8 rate.
  */
 export function linearPeakTflops(precision: Precision, gpu: Gpu): number {
   switch (precision) {
@@ -70,6 +70,9 @@ export function linearPeakTflops(precision: Precision, gpu: Gpu): number {
     case 'w8a8':
       return 2 * gpu.bf16Tflops;
     case 'mxfp4':
+      // Where FP4 cores exist, vLLM's MXFP4 MoE kernels pair the 4-bit weights with 8-bit activations (FlashInfer
+      // MXFP4×MXFP8; or BF16), and a mixed FP4×FP8 MMA runs at the FP8 rate: only FP4×FP4 reaches the FP4 peak.
+      return gpu.fp4Tflops == null ? gpu.bf16Tflops : (gpu.fp8Tflops ?? gpu.bf16Tflops);
     case 'nvfp4':
       return gpu.fp4Tflops ?? gpu.bf16Tflops;
     default:

@@ -306,6 +306,8 @@ describe('planDeployment', () => {
     expect(linearPeakTflops('w8a8', gpu('A100-80GB'))).toBe(2 * gpu('A100-80GB').bf16Tflops);
     expect(linearPeakTflops('fp8', gpu('A100-80GB'))).toBe(gpu('A100-80GB').bf16Tflops);
     expect(linearPeakTflops('nvfp4', gpu('B200'))).toBe(gpu('B200').fp4Tflops);
+    // MXFP4 experts meet 8- or 16-bit activations: a mixed FP4×FP8 MMA runs at the FP8 rate, not the FP4 peak.
+    expect(linearPeakTflops('mxfp4', gpu('B200'))).toBe(gpu('B200').fp8Tflops);
     expect(linearPeakTflops('int4', gpu('H100'))).toBe(gpu('H100').bf16Tflops);
   });
 
