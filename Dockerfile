@@ -8,6 +8,9 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY simulator ./simulator
+# The build's last step migrates the embedded database's template (scripts/build-embedded-template.mjs).
+COPY scripts ./scripts
+COPY migrations ./migrations
 RUN npm run build
 
 FROM node:20-bookworm-slim AS production-deps

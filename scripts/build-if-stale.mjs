@@ -1,6 +1,6 @@
 // `npm install`'s prepare step and `npm test`'s pretest: compiles src/ into dist/ unless dist/ is already newer than
 // every source, so CI's `npm ci` then `npm test` compiles once, and the README's `npm install && npx compass …` (npx
-// prepares the package again) compiles at most once.
+// prepares the package again) compiles at most once. Then the embedded database's template, when missing or stale.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -34,4 +34,12 @@ if (
     },
   );
   process.exitCode = tsc.status ?? 1;
+}
+if (process.exitCode === undefined || process.exitCode === 0) {
+  // Skips itself when the template is there and made by the installed PGlite.
+  const template = spawnSync(process.execPath, [join(root, 'scripts', 'build-embedded-template.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  process.exitCode = template.status ?? 1;
 }

@@ -18,3 +18,5 @@ export const packageRoot = findPackageRoot();
 export const dataDir = join(packageRoot, 'data');
 export const migrationsDir = join(packageRoot, 'migrations');
 export const templatesDir = join(packageRoot, 'templates');
+/** The embedded database a new data folder starts from, made by the build (see db/embedded.ts). */
+export const embeddedTemplateDir = join(packageRoot, 'dist', 'pglite-template');

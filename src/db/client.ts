@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { migrationsDir } from '../paths.js';
@@ -113,13 +114,13 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
       close: () => pool.end(),
     };
   }
-  const [{ PGlite }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
-    import('@electric-sql/pglite'),
+  const [{ openEmbedded }, { drizzle: drizzlePglite }, { migrate: migratePglite }] = await Promise.all([
+    import('./embedded.js'),
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
   mkdirSync(options.dataDir, { recursive: true });
-  const client = await PGlite.create(`${options.dataDir}/pglite`);
+  const client = await openEmbedded(join(options.dataDir, 'pglite'));
   const db = drizzlePglite({ client, schema, casing });
   return {
     db: db as unknown as Database,

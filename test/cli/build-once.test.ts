@@ -1,7 +1,7 @@
 /**
  * The README's first command, `npm install && npx compass …`, compiles at most once: `prepare` (run by npm install,
  * and again by npx) and `pretest` build only while dist/ is older than a source. Checked on a copy of the script in a
- * temp folder whose `tsc` only counts its runs.
+ * temp folder whose `tsc` only counts its runs. The embedded database's template step follows every build.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -47,6 +47,11 @@ describe('scripts/build-if-stale.mjs', () => {
     for (const file of ['src/cli/main.ts', 'simulator/index.ts', 'tsconfig.json', 'tsconfig.build.json'])
       writeFileSync(join(root, file), '\n');
     writeFileSync(join(root, 'package-lock.json'), '{}\n');
+    // The template step, which decides for itself whether its template is current: it must run after every build.
+    writeFileSync(
+      join(root, 'scripts', 'build-embedded-template.mjs'),
+      "import { appendFileSync } from 'node:fs';\nappendFileSync('templates.log', 'checked\\n');\n",
+    );
     writeFileSync(join(root, 'builds.log'), '');
     // A tsc that records its run and writes the entry point, as the real one does last.
     writeFileSync(
@@ -73,6 +78,7 @@ describe('scripts/build-if-stale.mjs', () => {
   it('builds a fresh clone once; the prepare that npx runs next skips', () => {
     prepare();
     expect(readFileSync(join(root, 'builds.log'), 'utf8')).toBe('-p tsconfig.build.json\n');
+    expect(readFileSync(join(root, 'templates.log'), 'utf8')).toBe('checked\n');
     expect(prepare()).toMatch(/dist\/ is newer than its sources; skipping the build/);
     expect(builds()).toBe(1);
   });

@@ -1,0 +1,100 @@
+/**
+ * The embedded database's template (src/db/embedded.ts): a new data folder copied from it is the same database as
+ * one PGlite's initdb creates and the migrations then build, a later Compass reopens it as it is, and a template made
+ * by another PGlite or other migrations is never copied.
+ */
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import { drizzle } from 'drizzle-orm/pglite';
+import { migrate } from 'drizzle-orm/pglite/migrator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildEmbeddedTemplate, openEmbedded, usableTemplate } from '../../src/db/embedded.js';
+import { migrationsDir } from '../../src/paths.js';
+
+/** Everything the migrations decide: columns, indexes, constraints, and the migrations recorded as applied. */
+async function schemaOf(client: PGlite) {
+  const user = `not in ('pg_catalog', 'information_schema', 'pg_toast')`;
+  const [columns, indexes, constraints, applied] = await Promise.all([
+    client.query(
+      `select table_schema, table_name, column_name, data_type, is_nullable, column_default
+         from information_schema.columns where table_schema ${user} order by 1, 2, 3`,
+    ),
+    client.query(
+      `select schemaname, indexname, indexdef from pg_indexes where schemaname ${user} order by 1, 2`,
+    ),
+    client.query(
+      `select conrelid::regclass::text as relation, conname, pg_get_constraintdef(c.oid) as definition
+         from pg_constraint c join pg_namespace n on n.oid = c.connamespace
+        where n.nspname ${user} order by 1, 2`,
+    ),
+    client.query('select hash, created_at from drizzle.__drizzle_migrations order by id'),
+  ]);
+  return {
+    columns: columns.rows,
+    indexes: indexes.rows,
+    constraints: constraints.rows,
+    applied: applied.rows,
+  };
+}
+
+describe('embedded database template', () => {
+  let scratch: string;
+  let template: string;
+
+  beforeAll(async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'compass-embedded-'));
+    template = join(scratch, 'template');
+    expect(await buildEmbeddedTemplate(template)).toBe(true);
+  }, 180_000);
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('is made once for the installed PGlite and these migrations', async () => {
+    expect(usableTemplate(template)).toBe(join(template, 'pgdata'));
+    expect(await buildEmbeddedTemplate(template)).toBe(false);
+  });
+
+  it('gives a new data folder the database that initdb and the migrations make', async () => {
+    const copied = await openEmbedded(join(scratch, 'copied'), template);
+    const created = await openEmbedded(join(scratch, 'created'), join(scratch, 'no-template'));
+    try {
+      await migrate(drizzle({ client: created }), { migrationsFolder: migrationsDir });
+      const copiedSchema = await schemaOf(copied);
+      // Nothing left to apply on the copy: the template was migrated by exactly these migrations.
+      await migrate(drizzle({ client: copied }), { migrationsFolder: migrationsDir });
+      expect(await schemaOf(copied)).toEqual(copiedSchema);
+      expect(copiedSchema).toEqual(await schemaOf(created));
+      expect(copiedSchema.columns.length).toBeGreaterThan(0);
+      // Its own database, writable, with shared buffers sized for a few MB of data, not a server's 128 MB.
+      await copied.exec('create table scratch (id int primary key); insert into scratch values (1);');
+      expect((await copied.query("select current_setting('shared_buffers') as value")).rows).toEqual([
+        { value: '16MB' },
+      ]);
+    } finally {
+      await Promise.all([copied.close(), created.close()]);
+    }
+    expect(existsSync(join(scratch, `copied.partial-${process.pid}`))).toBe(false);
+    // A later start finds the folder's own data, not a fresh copy of the template.
+    const reopened = await openEmbedded(join(scratch, 'copied'), template);
+    try {
+      expect((await reopened.query('select id from scratch')).rows).toEqual([{ id: 1 }]);
+    } finally {
+      await reopened.close();
+    }
+  }, 180_000);
+
+  it('is ignored when another PGlite or other migrations made it', () => {
+    const otherMigrations = join(scratch, 'migrations');
+    cpSync(migrationsDir, otherMigrations, { recursive: true });
+    writeFileSync(join(otherMigrations, '9999_more.sql'), 'create table more (id int);\n');
+    expect(usableTemplate(template, otherMigrations)).toBeNull();
+
+    const otherPglite = join(scratch, 'other-pglite');
+    cpSync(template, otherPglite, { recursive: true });
+    const stamp = JSON.parse(readFileSync(join(otherPglite, 'stamp.json'), 'utf8'));
+    writeFileSync(join(otherPglite, 'stamp.json'), JSON.stringify({ ...stamp, pglite: '0.0.1' }));
+    expect(usableTemplate(otherPglite)).toBeNull();
+    expect(usableTemplate(join(scratch, 'absent'))).toBeNull();
+  });
+});
