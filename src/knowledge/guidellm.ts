@@ -13,37 +13,41 @@ import { BenchmarkPoint, Precision } from './catalog.js';
  */
 
 const positive = z.number().positive();
-/** A figure Compass can do without: absent or null in the report becomes null. */
-const optionalPositive = positive.nullish();
 
 const PERCENTILES = ['p50', 'p90', 'p95', 'p99'] as const;
 
 /**
- * A DistributionSummary read for latency: its median is what every estimate needs, the rest may be missing. A
- * higher percentile below a lower one (p50 > p99) is no distribution: a corrupted or hand-edited report.
+ * A DistributionSummary read for latency, in `unit`s: its median is what every estimate needs, the rest may be
+ * missing. A higher percentile below a lower one (p50 > p99) is no distribution: a corrupted or hand-edited report;
+ * nor is a latency over a day (1e308 s would overflow to an infinite number of milliseconds).
  */
-const LatencySummary = z.object({
-  mean: optionalPositive,
-  percentiles: z
-    .object({
-      p50: positive,
-      p90: optionalPositive,
-      p95: optionalPositive,
-      p99: optionalPositive,
-    })
-    .superRefine((percentiles, ctx) => {
-      const stated = PERCENTILES.filter((name) => percentiles[name] != null);
-      for (const [index, higher] of stated.entries()) {
-        const lower = stated[index - 1];
-        if (lower === undefined || percentiles[higher]! >= percentiles[lower]!) continue;
-        ctx.addIssue({
-          code: 'custom',
-          path: [higher],
-          message: `${higher} ${percentiles[higher]} is below ${lower} ${percentiles[lower]}; percentiles cannot decrease`,
-        });
-      }
-    }),
-});
+const latencySummary = (unit: 's' | 'ms') => {
+  const day = unit === 's' ? 86_400 : 86_400_000;
+  const latency = positive.max(day, `is over a day (${day} ${unit}): not a serving latency`);
+  return z.object({
+    mean: latency.nullish(),
+    percentiles: z
+      .object({
+        p50: latency,
+        p90: latency.nullish(),
+        p95: latency.nullish(),
+        p99: latency.nullish(),
+      })
+      .superRefine((percentiles, ctx) => {
+        const stated = PERCENTILES.filter((name) => percentiles[name] != null);
+        for (const [index, higher] of stated.entries()) {
+          const lower = stated[index - 1];
+          if (lower === undefined || percentiles[higher]! >= percentiles[lower]!) continue;
+          ctx.addIssue({
+            code: 'custom',
+            path: [higher],
+            message: `${higher} ${percentiles[higher]} is below ${lower} ${percentiles[lower]}; percentiles cannot decrease`,
+          });
+        }
+      }),
+  });
+};
+const LatencySummary = latencySummary('ms');
 type LatencySummary = z.infer<typeof LatencySummary>;
 
 const MeanSummary = z.object({ mean: positive });
@@ -55,7 +59,7 @@ const GuidellmMetrics = z.object({
   time_to_first_token_ms: ofSuccessful(LatencySummary),
   inter_token_latency_ms: ofSuccessful(LatencySummary),
   /** Seconds, unlike the other latencies. */
-  request_latency: ofSuccessful(LatencySummary),
+  request_latency: ofSuccessful(latencySummary('s')),
   prompt_token_count: ofSuccessful(MeanSummary),
   output_token_count: ofSuccessful(MeanSummary),
   requests_per_second: ofSuccessful(MeanSummary).optional(),

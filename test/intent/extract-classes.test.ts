@@ -254,6 +254,7 @@ describe('models', () => {
     ['llama3.1 8b', ['meta-llama/Llama-3.1-8B-Instruct']],
     ['qwen2.5 72b or mistral 7b', ['Qwen/Qwen2.5-72B-Instruct', 'mistralai/Mistral-7B-Instruct-v0.3']],
     ['qwen3 32b', ['Qwen/Qwen3-32B']],
+    // A point release belongs to its major version, as Llama 3.1 does to Llama 3: Qwen3.5 is a Qwen 3.
     [
       'any qwen 3',
       [
@@ -264,6 +265,8 @@ describe('models', () => {
         'Qwen/Qwen3-30B-A3B',
         'Qwen/Qwen3-32B',
         'Qwen/Qwen3-Next-80B-A3B-Instruct',
+        'Qwen/Qwen3.5-35B-A3B',
+        'Qwen/Qwen3.5-9B',
       ],
     ],
     ['deepseek r1 on h200s', ['deepseek-ai/DeepSeek-R1']],

@@ -44,6 +44,20 @@ describe('GuideLLM import refuses impossible latencies (issue 16: Infinity and p
     ]);
   });
 
+  it('a request latency of 1e308 s (infinite once in milliseconds) is refused as over a day', () => {
+    // The fuzz test's counterexample: it was imported as an Infinity ms point that failed the point schema.
+    const report = sweep() as {
+      benchmarks: { metrics: Record<string, { successful: { percentiles: object } }> }[];
+    };
+    const percentiles = report.benchmarks[1]!.metrics.request_latency!.successful.percentiles as {
+      p99: number;
+    };
+    percentiles.p99 = 1e308;
+    expect(problemsOf(report)).toEqual([
+      'benchmarks[1].metrics.request_latency.successful.percentiles.p99: is over a day (86400 s): not a serving latency',
+    ]);
+  });
+
   it('a median above the tail is refused with both figures', () => {
     const report = sweep();
     const percentiles = ttftPercentiles(report);
