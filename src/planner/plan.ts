@@ -895,14 +895,9 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     const evaluation = evaluations[index]!;
     if (evaluation.kind === 'over-budget') misses.push(evaluation.floor);
     else if (evaluation.kind === 'infeasible') {
-      const reasons = [
-        ...(infeasibleByGpu.get(shape.gpuId) ?? []),
-        { reason: evaluation.reason, gpus: gpusPerReplicaOf(shape) },
-      ];
-      infeasibleByGpu.set(
-        shape.gpuId,
-        reasons.sort((a, b) => a.gpus - b.gpus),
-      );
+      const reasons = infeasibleByGpu.get(shape.gpuId) ?? [];
+      reasons.push({ reason: evaluation.reason, gpus: gpusPerReplicaOf(shape) });
+      infeasibleByGpu.set(shape.gpuId, reasons);
     } else if (evaluation.kind === 'slo-miss') misses.push(evaluation.miss);
     else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
       // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
@@ -921,7 +916,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       shapes.filter((shape) => shape.gpuId === gpuId).length - (infeasibleByGpu.get(gpuId)?.length ?? 0);
     if (feasibleOnGpu === 0) {
       warnings.push(
-        `${gpuId} cannot hold any allowed model for this traffic: ${infeasibleByGpu.get(gpuId)?.at(-1)?.reason ?? 'no shape fits'}.`,
+        `${gpuId} cannot hold any allowed model for this traffic: ${widestReason(infeasibleByGpu.get(gpuId)) ?? 'no shape fits'}.`,
       );
     }
   }
@@ -1009,6 +1004,11 @@ function evaluateShapes(
     note(sized);
   }
   return evaluations;
+}
+
+/** Why the shape with the most GPUs failed (the last such one): the closest a GPU type came to holding the load. */
+function widestReason(reasons: { reason: string; gpus: number }[] | undefined): string | undefined {
+  return reasons?.reduce((widest, next) => (next.gpus >= widest.gpus ? next : widest)).reason;
 }
 
 /** For each model the user named that no shape within their GPU limit can hold: why, and what would fit. */
