@@ -123,10 +123,14 @@ describe('the spec form', () => {
     const result = read({ [SPEC_FIELD.prefixShare]: '80' });
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(result.value.spec.traffic.prefixShare).toEqual({ value: 0.8, source: 'stated' });
-    // The plan follows: more of each prompt served from the prefix cache, a shorter prefill, a lower TTFT.
+    // The plan follows: more of each prompt served from the prefix cache, a shorter prefill, a lower TTFT for the same
+    // deployment. (The plan's first option may be another deployment altogether once the spec changes, so its TTFT
+    // says nothing about the prefix: at 80% it is Qwen3.5-9B on an L40S, 51.9 ms against the baseline's 49.1 ms.)
     const turn = submitSpecEdit(base, result.value, 'U0ADA', knowledge);
     expect(seen(turn.replies[0]!.message)).toMatch(/shared prompt prefix 50% → 80%/);
-    expect(turn.data.options[0]!.predicted.ttftP95Ms).toBeLessThan(base.options[0]!.predicted.ttftP95Ms);
+    const sameDeployment = whatIf(turn.data.spec!, base.options[0]!, {}, knowledge);
+    expect(sameDeployment.scenario.kind).toBe('planned');
+    expect(sameDeployment.difference!.ttftP95Ms).toBeLessThan(0);
     // Emptied: no shared prefix at all (stated), not the use case's default.
     const none = read({ [SPEC_FIELD.prefixShare]: null });
     if (!none.ok) throw new Error(JSON.stringify(none.errors));
