@@ -75,6 +75,12 @@ describe('measured first', () => {
     const itls = used.map((m) => m.itlMs.mean!).sort((a, b) => a - b);
     expect(p.itlMs.mean).toBeGreaterThan(itls[0]!);
     expect(p.itlMs.mean).toBeLessThan(itls[1]!);
+    // Each percentile stays between its neighbours' too (issue #20: a p95 came out above both).
+    for (const stat of ['p50', 'p95'] as const) {
+      const around = used.map((m) => m.itlMs[stat]!).sort((a, b) => a - b);
+      expect(p.itlMs[stat], stat).toBeGreaterThanOrEqual(around[0]!);
+      expect(p.itlMs[stat], stat).toBeLessThanOrEqual(around[1]!);
+    }
     expect(p.evidence.measuredPoints.reduce((sum, r) => sum + r.weight, 0)).toBeCloseTo(1, 9);
   });
 
