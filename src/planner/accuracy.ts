@@ -77,6 +77,26 @@ export function heldOutCalibrations(
   );
 }
 
+type MeasuredSeries = PublicMeasurements['series'][number];
+type MeasuredPoint = MeasuredSeries['points'][number]['point'];
+
+/** The deployment and traffic a measured point ran: what every prediction of it starts from. */
+function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
+  return {
+    modelId: point.modelId,
+    gpuId: point.gpuId,
+    gpuCount: point.gpuCount,
+    tensorParallel: point.tensorParallel,
+    precision: point.precision,
+    promptTokens: point.promptTokens,
+    outputTokens: point.outputTokens,
+    promptTokensCv: series.traffic.promptTokensCv,
+    outputTokensCv: series.traffic.outputTokensCv,
+    arrivalCv: series.traffic.arrivalCv,
+    engine: series.engine.settings,
+  };
+}
+
 /**
  * Predicts every serving point of the file from its load with `calibrationFor(series)` (physics only, no
  * measured-first), in the engine settings and length spread its series states.
@@ -107,17 +127,7 @@ export function servingComparisons(
         // A burst is a batch job, not a steady state: its batch fills to the engine's limits and drains.
         const played = predictBatch(
           {
-            modelId: point.modelId,
-            gpuId: point.gpuId,
-            gpuCount: point.gpuCount,
-            tensorParallel: point.tensorParallel,
-            precision: point.precision,
-            promptTokens: point.promptTokens,
-            outputTokens: point.outputTokens,
-            promptTokensCv: series.traffic.promptTokensCv,
-            outputTokensCv: series.traffic.outputTokensCv,
-            arrivalCv: series.traffic.arrivalCv,
-            engine: series.engine.settings,
+            ...measuredConfigOf(series, point),
             requests: burst,
           },
           knowledge,
@@ -144,17 +154,7 @@ export function servingComparisons(
           : { kind: point.load.kind, value: point.load.value };
       const result = predictPerformance(
         {
-          modelId: point.modelId,
-          gpuId: point.gpuId,
-          gpuCount: point.gpuCount,
-          tensorParallel: point.tensorParallel,
-          precision: point.precision,
-          promptTokens: point.promptTokens,
-          outputTokens: point.outputTokens,
-          promptTokensCv: series.traffic.promptTokensCv,
-          outputTokensCv: series.traffic.outputTokensCv,
-          arrivalCv: series.traffic.arrivalCv,
-          engine: series.engine.settings,
+          ...measuredConfigOf(series, point),
           load,
         },
         knowledge,
@@ -233,8 +233,8 @@ export function servingComparisons(
  */
 function withClosedLoopStart<P extends { ttftMs: LatencyStatsMs; e2eMs: LatencyStatsMs }>(
   prediction: P,
-  series: PublicMeasurements['series'][number],
-  point: PublicMeasurements['series'][number]['points'][number]['point'],
+  series: MeasuredSeries,
+  point: MeasuredPoint,
   knowledge: Knowledge,
   calibration: Calibration,
 ): P {
@@ -242,17 +242,7 @@ function withClosedLoopStart<P extends { ttftMs: LatencyStatsMs; e2eMs: LatencyS
   if (perClient === undefined || point.load.kind !== 'concurrency') return prediction;
   const burst = burstLatenciesMs(
     {
-      modelId: point.modelId,
-      gpuId: point.gpuId,
-      gpuCount: point.gpuCount,
-      tensorParallel: point.tensorParallel,
-      precision: point.precision,
-      promptTokens: point.promptTokens,
-      outputTokens: point.outputTokens,
-      promptTokensCv: series.traffic.promptTokensCv,
-      outputTokensCv: series.traffic.outputTokensCv,
-      arrivalCv: series.traffic.arrivalCv,
-      engine: series.engine.settings,
+      ...measuredConfigOf(series, point),
       requests: point.load.value,
     },
     knowledge,
@@ -358,19 +348,7 @@ export function replicaChecks(
     const { point: best, rate } = healthy.reduce((a, b) => (b.rate > a.rate ? b : a));
     const tail = (stats: typeof best.ttftMs) => stats.p99 ?? stats.p95 ?? Number.POSITIVE_INFINITY;
     const slo = { ttftP95Ms: tail(best.ttftMs), itlP95Ms: tail(best.itlMs), e2eP95Ms: tail(best.e2eMs) };
-    const config = {
-      modelId: best.modelId,
-      gpuId: best.gpuId,
-      gpuCount: best.gpuCount,
-      tensorParallel: best.tensorParallel,
-      precision: best.precision,
-      promptTokens: best.promptTokens,
-      outputTokens: best.outputTokens,
-      promptTokensCv: series.traffic.promptTokensCv,
-      outputTokensCv: series.traffic.outputTokensCv,
-      arrivalCv: series.traffic.arrivalCv,
-      engine: series.engine.settings,
-    };
+    const config = measuredConfigOf(series, best);
     const held = maxRateWithinSlo(config, slo, knowledge, { calibration: calibrationFor(series.id) });
     const peak = PEAK_REPLICAS * rate;
     checks.push({

@@ -188,15 +188,17 @@ describe('expert parallelism and data-parallel attention', () => {
     // Priced as the eight GPUs it holds, as the TP8 shape of the same node is.
     expect(dp!.hourlyCostUsd / dp!.replicas).toBeCloseTo(replicaHourlyUsd(gpu('H200'), 8), 1);
 
-    const result = renderManifests({
-      deployId: 'd-0f3a9c',
-      name: 'deepseek',
-      namespace: 'compass',
-      conversationId: 'C024BE91L:1712345678.000100',
-      spec,
-      option: dp!,
-      settings: ManifestSettings.parse({}),
-    });
+    const render = (settings: object) =>
+      renderManifests({
+        deployId: 'd-0f3a9c',
+        name: 'deepseek',
+        namespace: 'compass',
+        conversationId: 'C024BE91L:1712345678.000100',
+        spec,
+        option: dp!,
+        settings: ManifestSettings.parse(settings),
+      });
+    const result = render({});
     if (!result.ok) throw new Error(result.reason);
     const server = serverOf(result.objects);
     expect(flagValue(server.args, '--tensor-parallel-size')).toBe('1');
@@ -210,15 +212,7 @@ describe('expert parallelism and data-parallel attention', () => {
     expect(tp8.scenario.kind === 'planned' && tp8.scenario.option.id).toBe(
       dp!.id.replace('|tp1|dp8|ep|', '|tp8|'),
     );
-    const simulated = renderManifests({
-      deployId: 'd-0f3a9c',
-      name: 'deepseek',
-      namespace: 'compass',
-      conversationId: 'C024BE91L:1712345678.000100',
-      spec,
-      option: dp!,
-      settings: ManifestSettings.parse({ simulator: true }),
-    });
+    const simulated = render({ simulator: true });
     if (!simulated.ok) throw new Error(simulated.reason);
     const simulator = serverOf(simulated.objects).args;
     expect(flagValue(simulator, '--data-parallel-size')).toBe('8');
