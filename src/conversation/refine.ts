@@ -1,6 +1,7 @@
 import type { CatalogChoice } from '../intent/choices.js';
 import { extractIntent } from '../intent/extract.js';
 import { roundMoney, roundMs, roundRate } from '../intent/numbers.js';
+import { refinePrecisions } from '../intent/precision.js';
 import type { ClearableFact, RelativeChange } from '../intent/refinement.js';
 import { FocusFigure, readRefinement } from '../intent/refinement.js';
 import type { ExtractionVocabulary, Intent } from '../intent/schema.js';
@@ -62,7 +63,7 @@ function clear(intent: Omit<Intent, 'missing'>, fact: ClearableFact): void {
   else if (fact === 'priority') {
     intent.priority = 'balanced';
     intent.priorityStated = false;
-  } else if (fact === 'batchItemsPerDay') delete intent.batchItemsPerDay;
+  } else if (fact === 'batchItemsPerDay' || fact === 'precisions') delete intent[fact];
   else intent[fact] = null;
 }
 
@@ -177,6 +178,9 @@ export function refineIntent(
     said.gpuTypes,
     knowledge.gpus.map((gpu) => gpu.id),
   );
+  const precisions = refinePrecisions(next.precisions ?? [], text);
+  if (precisions.length > 0) next.precisions = precisions;
+  else delete next.precisions;
   for (const change of relativeChanges) applyRelative(next, change);
   const statesFigure = NUMERIC.some((figure) => said[figure] != null);
   if (grammar.bare && !statesFigure && grammar.relative.length === 0 && grammar.cleared.length === 0) {
@@ -231,6 +235,7 @@ const SPEC_FIELDS: [string, (spec: DeploymentSpec, useCaseName: (id: string) => 
   ],
   ['GPU types', (spec) => list(spec.gpuTypes.value)],
   ['models', (spec) => list(spec.models.value)],
+  ['precisions', (spec) => (spec.precisions?.value.length ? list(spec.precisions.value) : 'any')],
   ['max GPUs', (spec) => (spec.maxGpus.value === null ? 'no limit' : count(spec.maxGpus.value))],
 ];
 

@@ -1,7 +1,7 @@
 /**
  * The weight precisions a request names ("Llama 3.1 405B in bf16", "an AWQ model", "fp8 on H200s"), in the served
- * precisions of the catalog (src/knowledge/precisions.ts). A precision ruled out ("no int4", "not quantized") is left
- * out; one stated nowhere leaves the planner free to choose.
+ * precisions of the catalog (src/knowledge/precisions.ts). A precision ruled out ("no int4", "avoid AWQ") is left out
+ * of what the planner may choose; a request that names none leaves it free to choose any.
  */
 import type { Precision } from '../knowledge/catalog.js';
 import { PRECISIONS } from '../knowledge/precisions.js';
@@ -26,18 +26,57 @@ const PRECISION_WORDS: readonly [RegExp, readonly Precision[]][] = [
 /** Words before a precision that rule it out: "no int4", "avoid AWQ", "not fp8". */
 const RULED_OUT_BEFORE = /\b(?:no|not|avoid|without|except|never|rather than|instead of)\s+(?:\w+\s+)?$/;
 
-/** The precisions the text asks for, in catalog order; [] when it names none (or only rules some out). */
-export function extractPrecisions(text: string): Precision[] {
+/** What joins the items of one list: "AWQ, GPTQ or W8A8". */
+const LIST_JOIN = /^\s*(?:,|\/|and|or|nor)\s*(?:,\s*)?(?:and\s+|or\s+)?$/i;
+
+/** The precisions a text names, apart from the ones it rules out ("no int4", "avoid AWQ"), in catalog order. */
+export function readPrecisions(text: string): { asked: Precision[]; ruledOut: Precision[] } {
   const asked = new Set<Precision>();
-  for (const [pattern, precisions] of PRECISION_WORDS) {
-    for (const match of text.matchAll(pattern)) {
-      const before = text.slice(Math.max(0, match.index - 20), match.index).toLowerCase();
-      // "no quantization" names bf16 itself; its "no" is not a ruling out.
-      if (!/^no/i.test(match[0]) && RULED_OUT_BEFORE.test(before)) continue;
-      for (const precision of precisions) asked.add(precision);
-    }
+  const ruledOut = new Set<Precision>();
+  const matches = PRECISION_WORDS.flatMap(([pattern, precisions]) =>
+    [...text.matchAll(pattern)].map((match) => ({
+      start: match.index,
+      end: match.index + match[0].length,
+      word: match[0],
+      precisions,
+    })),
+  ).sort((a, b) => a.start - b.start);
+  let ruledOutUpTo = -1;
+  for (const { start, end, word, precisions } of matches) {
+    const before = text.slice(Math.max(0, start - 20), start).toLowerCase();
+    // "no quantization" names bf16 itself; its "no" is not a ruling out. "avoid AWQ and GPTQ" rules out both.
+    const isRuledOut =
+      !/^no/i.test(word) &&
+      (RULED_OUT_BEFORE.test(before) ||
+        (ruledOutUpTo >= 0 && LIST_JOIN.test(text.slice(ruledOutUpTo, start))));
+    if (isRuledOut) ruledOutUpTo = end;
+    for (const precision of precisions) (isRuledOut ? ruledOut : asked).add(precision);
   }
-  return PRECISIONS.filter((precision) => asked.has(precision));
+  return {
+    asked: PRECISIONS.filter((precision) => asked.has(precision)),
+    ruledOut: PRECISIONS.filter((precision) => ruledOut.has(precision) && !asked.has(precision)),
+  };
+}
+
+/**
+ * The precisions a request allows, in catalog order: the ones it asks for; every other one when it only rules some
+ * out ("no int4"); [] (any) when it names none.
+ */
+export function extractPrecisions(text: string): Precision[] {
+  const { asked, ruledOut } = readPrecisions(text);
+  if (asked.length > 0 || ruledOut.length === 0) return asked;
+  return PRECISIONS.filter((precision) => !ruledOut.includes(precision));
+}
+
+/** The precisions allowed after a follow-up: a list it asks for replaces `current`; ones it rules out leave it. */
+export function refinePrecisions(current: readonly Precision[], text: string): Precision[] {
+  const { asked, ruledOut } = readPrecisions(text);
+  if (asked.length > 0) return asked;
+  if (ruledOut.length === 0) return [...current];
+  const left = (current.length > 0 ? current : PRECISIONS).filter(
+    (precision) => !ruledOut.includes(precision),
+  );
+  return left.length > 0 ? left : PRECISIONS.filter((precision) => !ruledOut.includes(precision));
 }
 
 /** The text with every precision word blanked, so "4-bit" or "bf16" is not read as a figure. */

@@ -36,6 +36,7 @@ export type ClearableFact =
   | 'promptTokens'
   | 'outputTokens'
   | 'priority'
+  | 'precisions'
   | 'batchItemsPerDay';
 
 /** A change relative to the current value: × factor, or + delta. "The load" is users or the request rate. */
@@ -150,6 +151,12 @@ const CLEARING: { facts: ClearableFact[]; pattern: RegExp }[] = [
     facts: ['priority'],
     pattern: new RegExp(
       `\\b(?:${VERB}${DET}priorit(?:y|ies)|no (?:particular )?priorit(?:y|ies)|no preference)\\b`,
+    ),
+  },
+  {
+    facts: ['precisions'],
+    pattern: new RegExp(
+      `\\b(?:${VERB}${DET}(?:precision|quantization)(?:\\s+${REMOVE_NOUN})?|any (?:precision|quantization)|whatever (?:precision|quantization)|no (?:precision|quantization) (?:preferences?|requirements?|restrictions?)|(?:precision|quantization) (?:doesn't|does not) matter|(?:don't|do not) care (?:about|which) (?:the )?(?:precision|quantization))\\b`,
     ),
   },
   {

@@ -44,6 +44,28 @@ describe('refineIntent', () => {
     });
   });
 
+  it('changes the precision by a follow-up: a stated one replaces, a ruled-out one leaves, "any precision" clears', () => {
+    const refine = (previous: ReturnType<typeof intentWith>, text: string) =>
+      refineIntent(previous, extractIntent(text, knowledge), text, knowledge);
+    const fp8 = refine(earlier, 'make it fp8');
+    expect(fp8.precisions).toEqual(['fp8']);
+    expect(fp8).toMatchObject({ users: 1000, budgetMonthlyUsd: 5000 });
+    expect(refine(fp8, 'actually bf16 please').precisions).toEqual(['bf16']);
+    expect(refine(fp8, 'thanks').precisions).toEqual(['fp8']);
+    expect(refine(earlier, 'no int4 please').precisions).toEqual(['bf16', 'fp8', 'w8a8', 'mxfp4', 'nvfp4']);
+    expect(refine({ ...earlier, precisions: ['fp8', 'int4'] }, 'avoid AWQ').precisions).toEqual(['fp8']);
+    // Ruling out the only one allowed opens every other.
+    expect(refine(fp8, 'not fp8').precisions).toEqual(['bf16', 'w8a8', 'int4', 'mxfp4', 'nvfp4']);
+    expect(refine(fp8, 'any precision is fine').precisions).toBeUndefined();
+    expect(refine(fp8, "we don't care about the quantization").precisions).toBeUndefined();
+    const note = specChanges(
+      buildSpec(earlier, knowledge.useCases),
+      buildSpec(fp8, knowledge.useCases),
+      name,
+    );
+    expect(note).toContain('precisions any → fp8');
+  });
+
   it('keeps an established use case when only the audience noun suggests another', () => {
     const coding = intentWith({ useCase: 'code_completion', users: 150 });
     const text = 'make it 300 developers';

@@ -23,7 +23,10 @@ describe('precision stated in text', () => {
       ['Llama 3.3 70B NVFP4 on B200', ['nvfp4']],
       ['anything 8-bit is fine', ['fp8', 'w8a8']],
       ['4 bit weights for 200 users', ['int4', 'mxfp4', 'nvfp4']],
-      ['no int4, we need full quality', undefined],
+      // Ruling one out allows every other.
+      ['no int4, we need full quality', ['bf16', 'fp8', 'w8a8', 'mxfp4', 'nvfp4']],
+      ['Llama 70B but avoid AWQ and GPTQ', ['bf16', 'fp8', 'w8a8', 'mxfp4', 'nvfp4']],
+      ['fp8, not int4', ['fp8']],
       ['a chatbot for 200 users', undefined],
     ];
     for (const [text, precisions] of cases) expect(extract(text).precisions, text).toEqual(precisions);
