@@ -146,6 +146,28 @@ export const ALL_REDUCE_LATENCY_SEC: Record<'nvlink' | 'xgmi' | 'pcie', number> 
   xgmi: 12e-6,
   pcie: 20e-6,
 };
+/**
+ * Fixed time of one MoE layer's fused-expert kernels (the gate/up and down grouped GEMMs with their token sorting),
+ * beside the expert bytes they stream: kernel time per layer is this intercept plus the touched experts' bytes at
+ * near-full bandwidth, whatever the batch. Public kernel benchmarks fit that line: vLLM's benchmark_moe.py for
+ * Qwen3-30B-A3B FP8 at TP1 (vllm-project/vllm#24700: 40 µs at batch 1, 78 at 4, 237 at 64 where all 128 experts
+ * are read: 27 µs + bytes at 2.9 TB/s) and SGLang's tuning run for Qwen3-235B-A22B FP8 at TP8 on H200
+ * (sgl-project/sglang#11730: 32, 50, 67, 92, 125 µs at batch 1–32: 25 µs + bytes at 2.6 TB/s). It is a latency
+ * floor (launches, pipeline fill of each expert's K loop, sorting), so CUDA graphs do not remove it and a model pays
+ * it once per MoE layer per step: 1.5 ms for DeepSeek-R1's 58, 2.2 ms for GLM-4.6's 89. Both runs are the Triton
+ * fused_moe kernel, which serves 16- and 8-bit experts; vLLM's Marlin MoE kernel (int4, and fp8 or MXFP4 without
+ * tensor cores for them) tiles each expert the same way. FP4 experts on Hopper and Blackwell run other kernels
+ * (vLLM's Mxfp4Backend: triton_kernels on SM90, FlashInfer TRT-LLM / CUTLASS on SM100), which gpt-oss-120b's
+ * TP1–TP8 sweeps (InferenceMAX, B200 and H200) show with no such intercept to spare, so they get none.
+ */
+const FUSED_MOE_LAYER_SEC = 25e-6;
+
+/** Fixed time per MoE layer of the fused-expert kernels vLLM runs for experts stored in `precision` on `gpu`. */
+export function fusedMoeLayerSec(precision: Precision, gpu: Gpu): number {
+  const fp4 = precision === 'mxfp4' || precision === 'nvfp4';
+  return fp4 && gpu.fp8Tflops !== null ? 0 : FUSED_MOE_LAYER_SEC;
+}
+
 /** Share of the one-direction link bandwidth a ring all-reduce achieves (NCCL bus bandwidth vs link rate). */
 export const LINK_EFFICIENCY = 0.75;
 

@@ -3,15 +3,16 @@
  * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention. Its kernels run one after
  * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
  * the linear layers (weights against their FLOPs), then attention (KV against its FLOPs) — and the classes add; plus
- * TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
+ * the fixed time of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
-import { layoutOf, routedExpertParams } from '../knowledge/architecture.js';
+import { layoutOf, moeLayers, routedExpertParams } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
   ACTIVATION_BYTES,
   ALL_REDUCE_LATENCY_SEC,
   BODY_BYTES_PER_PARAM,
   EMBEDDING_BYTES_PER_PARAM,
+  fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
   LINK_EFFICIENCY,
   PIPELINE_HOP_SEC,
@@ -41,6 +42,8 @@ export interface StepGeometry {
   expertWeightBytes: number;
   /** Probability that one token routes to a given expert (experts per token / experts). */
   expertHitRate: number;
+  /** Fixed time of the stage's fused-MoE kernels per step, beside the expert bytes they read (0 for dense models). */
+  fusedMoeFixedSec: number;
   kvBytesPerToken: number;
   linearFlopsPerToken: number;
   lmHeadFlopsPerSample: number;
@@ -107,6 +110,7 @@ export function stepGeometry(
     fixedWeightBytes: ((body - expertParams) * bytesPerParam) / shards + lmHeadBytes / shards,
     expertWeightBytes: (expertParams * bytesPerParam) / shards,
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
+    fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     linearFlopsPerToken: (2 * activeBody) / shards,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
@@ -151,7 +155,7 @@ export function stageStepSec(
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
   const hostSec = samples * HOST_SEC_PER_SEQUENCE;
-  return linearSec + attentionSec + commSec + hostSec;
+  return linearSec + g.fusedMoeFixedSec + attentionSec + commSec + hostSec;
 }
 
 /** What a decoding sequence waits between tokens when the step carries only decodes. */

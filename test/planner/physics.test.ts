@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { moeLayers } from '../../src/knowledge/architecture.js';
 import type { Gpu } from '../../src/knowledge/catalog.js';
+import { fusedMoeLayerSec } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import { maxRateWithinSlo, type Prediction, predictPerformance } from '../../src/planner/predict.js';
@@ -68,6 +70,28 @@ describe('decode step time', () => {
       decodeStepSec(g, DEFAULT_FACTORS, 1, 256),
     );
     expect(perToken(64)).toBeLessThan(perToken(1));
+  });
+
+  it("pays each MoE layer's fused-expert kernel intercept once per step, on top of the expert bytes", () => {
+    const sparse = moeLayers(MIXTRAL_8X7B.architecture);
+    for (const tp of [2, 4]) {
+      const built = buildDeployment(MIXTRAL_8X7B, H100, tp, tp, 'fp8');
+      if (!built.ok) throw new Error(built.reason);
+      const g = built.deployment.geometry;
+      // The Triton fused_moe benchmarks intercept at ~25 µs per layer (vllm#24700, sglang#11730), whatever the TP.
+      expect(g.fusedMoeFixedSec).toBeCloseTo(sparse * 25e-6, 9);
+      for (const batch of [1, 64]) {
+        const without = decodeStepSec({ ...g, fusedMoeFixedSec: 0 }, DEFAULT_FACTORS, batch, 512);
+        expect(decodeStepSec(g, DEFAULT_FACTORS, batch, 512) - without).toBeCloseTo(g.fusedMoeFixedSec, 9);
+      }
+    }
+    const dense = buildDeployment(LLAMA_70B, H100, 2, 2, 'fp8');
+    if (!dense.ok) throw new Error(dense.reason);
+    expect(dense.deployment.geometry.fusedMoeFixedSec).toBe(0);
+    // FP4 experts on Hopper run triton_kernels, not the tiled fused_moe / Marlin kernels the intercept was measured on.
+    expect(fusedMoeLayerSec('mxfp4', H100)).toBe(0);
+    expect(fusedMoeLayerSec('mxfp4', A100_80GB)).toBe(25e-6);
+    expect(fusedMoeLayerSec('fp8', A100_80GB)).toBe(25e-6);
   });
 });
 
