@@ -51,6 +51,8 @@ const BOUNDS: Record<keyof EfficiencyFactors, [number, number]> = {
 export interface CalibrationSample {
   point: BenchmarkPoint;
   engine?: EngineSettings;
+  /** vLLM release the point was measured on ("0.11.0"); absent or null when the source does not say. */
+  engineVersion?: string | null;
   promptCv?: number;
   outputCv?: number;
 }
@@ -155,13 +157,29 @@ export function informsFactors(point: BenchmarkPoint): boolean {
   return point.gpuCount === point.tensorParallel;
 }
 
+/**
+ * Points measured on vLLM before 0.8 ran the V0 engine, whose step is another machine than the V1 engine the planner
+ * deploys (VLLM_VERSION): the scheduler and output processing run in the engine loop at ~100 µs per sequence
+ * (vllm-project/vllm#6801, against ~1 µs in V1), prefills are not chunked by default on ROCm, and CUDA/HIP graphs
+ * cover decodes only up to max_seq_len_to_capture (8192 tokens), longer contexts running eager. V1 became the
+ * default in 0.8.0 (vLLM blog, "vLLM V1: A Major Upgrade to vLLM's Core Architecture", and the 0.8.0 release notes).
+ * Their latencies would teach the factors V0's costs, so they are not fitted (measured-first still uses them for
+ * their own deployment). A point whose source does not name the release counts as V1.
+ */
+export function runsV1Engine(version: string | null | undefined): boolean {
+  const match = version?.match(/^v?(\d+)\.(\d+)/);
+  if (!match) return true;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 0 || minor >= 8;
+}
+
 function prepare(
   sample: CalibrationSample,
   models: Map<string, Model>,
   gpus: Map<string, Gpu>,
 ): PreparedSample | null {
   const { point } = sample;
-  if (!informsFactors(point)) return null;
+  if (!informsFactors(point) || !runsV1Engine(sample.engineVersion)) return null;
   const model = models.get(point.modelId);
   const gpu = gpus.get(point.gpuId);
   if (!model || !gpu) return null;

@@ -8,6 +8,7 @@ import {
   factorsFor,
   familyPoolingWeight,
   poolingWeight,
+  runsV1Engine,
 } from '../../src/planner/calibrate.js';
 import { calibrationOf, predictPerformance } from '../../src/planner/predict.js';
 import type { DeploymentConfig } from '../../src/planner/schema.js';
@@ -300,6 +301,24 @@ describe('imported points stay in their lane', () => {
     expect(own.factors.compute / population.compute).toBeCloseTo(VENDOR_COMPUTE_SHARE.amd, 6);
     expect(own.factors.bandwidth / population.bandwidth).toBeCloseTo(1, 6);
     expect(factorsFor(withAmd, L4.id).factors.compute / population.compute).toBeCloseTo(1, 6);
+  });
+
+  it('inform the factors only when measured on the V1 engine the planner deploys (vLLM ≥ 0.8)', () => {
+    const calibratedOn = (engineVersion: string | null) =>
+      calibrate(
+        imported.map((point) => ({ point, engineVersion })),
+        FIXTURE_MODELS,
+        FIXTURE_GPUS,
+      );
+    expect(calibratedOn('0.6.3.dev116+g151ef4ef')).toEqual({ global: null, perGpu: {} });
+    expect(calibratedOn('0.11.0').perGpu[H100.id]?.points).toBe(3);
+    expect(calibratedOn(null).perGpu[H100.id]?.points).toBe(3);
+    expect([
+      runsV1Engine('v0.7.3'),
+      runsV1Engine('0.8.0'),
+      runsV1Engine('1.0.0'),
+      runsV1Engine(undefined),
+    ]).toEqual([false, true, true, true]);
   });
 
   it("move another GPU's predictions by no more than that bound", () => {
