@@ -78,6 +78,17 @@ export const KV_BYTES: Record<KvCacheDtype, number> = { auto: 2, fp8: 1 };
  */
 export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
 
+/**
+ * Share of the datasheet tensor-core peak a vendor's GPU software stack reaches in dense GEMMs, relative to CUDA on
+ * NVIDIA parts: where the calibration centres a GPU family's compute efficiency before the family has points of its
+ * own. ROCm on the MI300X sustains ~45% of its rated BF16/FP8 peak in measured GEMMs, where H100 and B200 reach up
+ * to ~93% (clocks drop under sustained matrix load; hipBLASLt kernel selection; aiweekly.co, "AMD MI300X hits only
+ * 45% of peak FLOPs in practice"; AMD's own max-achievable-FLOPs figures sit well below the datasheet too, ROCm blog
+ * "Measuring Max-Achievable FLOPs – Part 2"). Its memory bandwidth reaches ~81% of peak, in line with what decode
+ * kernels reach elsewhere, so bandwidth keeps the shared centre. A prior only: a family's own points override it.
+ */
+export const VENDOR_COMPUTE_SHARE: Record<Gpu['vendor'], number> = { nvidia: 1, amd: 0.45 / 0.93 };
+
 /** Weights are dequantized in the GEMM (no tensor-core path for their format on this GPU). */
 export function weightOnlyQuantized(
   precision: Precision,

@@ -9,8 +9,10 @@
  * hierarchical prior described at `calibrate`. Minimised by Levenberg–Marquardt: deterministic.
  */
 import type { BenchmarkPoint, Gpu, LatencyStats, Model } from '../knowledge/catalog.js';
+import { VENDOR_COMPUTE_SHARE } from './assumptions.js';
 import { buildDeployment, type Deployment, systemFor } from './deployment.js';
 import type { LatencyShape } from './distributions.js';
+import { type GpuFamily, gpuFamilyOf } from './error-bands.js';
 import type { EngineSettings } from './schema.js';
 import {
   e2eShape,
@@ -49,6 +51,8 @@ const BOUNDS: Record<keyof EfficiencyFactors, [number, number]> = {
 export interface CalibrationSample {
   point: BenchmarkPoint;
   engine?: EngineSettings;
+  /** vLLM release the point was measured on ("0.11.0"); absent or null when the source does not say. */
+  engineVersion?: string | null;
   promptCv?: number;
   outputCv?: number;
 }
@@ -64,9 +68,17 @@ export interface Calibration {
   /** Factors for a GPU type without its own fit; null when there were no usable points (DEFAULT_FACTORS apply). */
   global: FactorFit | null;
   perGpu: Record<string, FactorFit>;
+  /**
+   * Factors of each GPU family (vendor and architecture) of the catalog, for its GPU types without points: the
+   * family's measured types pull it, the population and the vendor's prior hold it (`calibrate`). Absent in
+   * hand-made calibrations, which then fall back to `global`.
+   */
+  perFamily?: Partial<Record<GpuFamily, FactorFit>>;
+  /** The family of each catalog GPU type the calibration saw. */
+  familyOfGpu?: Record<string, GpuFamily>;
 }
 
-export type FactorsBasis = 'default' | 'global' | 'per-gpu';
+export type FactorsBasis = 'default' | 'global' | 'family' | 'per-gpu';
 
 export function factorsFor(
   calibration: Calibration,
@@ -74,6 +86,9 @@ export function factorsFor(
 ): { factors: EfficiencyFactors; basis: FactorsBasis } {
   const own = calibration.perGpu[gpuId];
   if (own) return { factors: own.factors, basis: 'per-gpu' };
+  const family = calibration.familyOfGpu?.[gpuId];
+  const ofFamily = family === undefined ? undefined : calibration.perFamily?.[family];
+  if (ofFamily) return { factors: ofFamily.factors, basis: 'family' };
   if (calibration.global) return { factors: calibration.global.factors, basis: 'global' };
   return { factors: DEFAULT_FACTORS, basis: 'default' };
 }
@@ -142,13 +157,29 @@ export function informsFactors(point: BenchmarkPoint): boolean {
   return point.gpuCount === point.tensorParallel;
 }
 
+/**
+ * Points measured on vLLM before 0.8 ran the V0 engine, whose step is another machine than the V1 engine the planner
+ * deploys (VLLM_VERSION): the scheduler and output processing run in the engine loop at ~100 µs per sequence
+ * (vllm-project/vllm#6801, against ~1 µs in V1), prefills are not chunked by default on ROCm, and CUDA/HIP graphs
+ * cover decodes only up to max_seq_len_to_capture (8192 tokens), longer contexts running eager. V1 became the
+ * default in 0.8.0 (vLLM blog, "vLLM V1: A Major Upgrade to vLLM's Core Architecture", and the 0.8.0 release notes).
+ * Their latencies would teach the factors V0's costs, so they are not fitted (measured-first still uses them for
+ * their own deployment). A point whose source does not name the release counts as V1.
+ */
+export function runsV1Engine(version: string | null | undefined): boolean {
+  const match = version?.match(/^v?(\d+)\.(\d+)/);
+  if (!match) return true;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 0 || minor >= 8;
+}
+
 function prepare(
   sample: CalibrationSample,
   models: Map<string, Model>,
   gpus: Map<string, Gpu>,
 ): PreparedSample | null {
   const { point } = sample;
-  if (!informsFactors(point)) return null;
+  if (!informsFactors(point) || !runsV1Engine(sample.engineVersion)) return null;
   const model = models.get(point.modelId);
   const gpu = gpus.get(point.gpuId);
   if (!model || !gpu) return null;
@@ -270,25 +301,48 @@ const POPULATION_SIGMA: Record<keyof EfficiencyFactors, number> = {
   requestOverheadMs: Math.log(1.3),
 };
 /**
- * Spread (log) of one GPU type's factors around the population's: one standard deviation is ×1.5 (efficiencies),
- * ×2 (overheads: the host CPU and driver stack behind each GPU type differ too).
+ * Spread (log) of one GPU family's factors (vendor and architecture: one kernel generation, one software stack)
+ * around the population's: one standard deviation is ×1.35 (efficiencies), ×1.6 (overheads).
+ */
+const FAMILY_SPREAD: Record<keyof EfficiencyFactors, number> = {
+  bandwidth: Math.log(1.35),
+  compute: Math.log(1.35),
+  stepOverheadMs: Math.log(1.6),
+  requestOverheadMs: Math.log(1.6),
+};
+/**
+ * Spread (log) of one GPU type's factors around its family's: ×1.3 (efficiencies: memory kind, clocks, board power),
+ * ×1.65 (overheads: the host CPU and driver stack behind each GPU type differ too). With FAMILY_SPREAD it makes the
+ * spread of a type around the population ×1.5 and ×2, as before families were pooled.
  */
 const GPU_SPREAD: Record<keyof EfficiencyFactors, number> = {
-  bandwidth: Math.log(1.5),
-  compute: Math.log(1.5),
-  stepOverheadMs: Math.log(2),
-  requestOverheadMs: Math.log(2),
+  bandwidth: Math.log(1.3),
+  compute: Math.log(1.3),
+  stepOverheadMs: Math.log(1.65),
+  requestOverheadMs: Math.log(1.65),
 };
 
 /**
  * The pooling weight: the share of the measured GPU types' mean (log) shift from the defaults that the population —
- * and so every GPU type without points — takes, with `gpuTypes` types measured (each pinned by its points). Points
- * on one GPU type move an unmeasured one by at most this share of their own type's shift: 0.17 of it for one
- * measured type's efficiencies, 0.13 for its overheads; only as more GPU types agree does the weight grow.
+ * and so every GPU type without points outside their families — takes, with `gpuTypes` types measured, each in a
+ * family of its own (each pinned by its points). Points on one GPU type move an unmeasured one of another family by
+ * at most this share of their own type's shift: 0.17 of it for one measured type's efficiencies, 0.13 for its
+ * overheads; only as more GPU types agree does the weight grow. A type of the same family moves further
+ * (`familyPoolingWeight`).
  */
 export function poolingWeight(factor: keyof EfficiencyFactors, gpuTypes: number): number {
   const population = POPULATION_SIGMA[factor] ** 2;
-  return (gpuTypes * population) / (gpuTypes * population + GPU_SPREAD[factor] ** 2);
+  const spread = FAMILY_SPREAD[factor] ** 2 + GPU_SPREAD[factor] ** 2;
+  return (gpuTypes * population) / (gpuTypes * population + spread);
+}
+
+/**
+ * The share of the gap between one measured GPU type and the population that its family — and so the family's
+ * types without points — takes: 0.52 for efficiencies, 0.45 for overheads.
+ */
+export function familyPoolingWeight(factor: keyof EfficiencyFactors): number {
+  const family = FAMILY_SPREAD[factor] ** 2;
+  return family / (family + GPU_SPREAD[factor] ** 2);
 }
 
 /** Log residuals of each target of `samples` under `factors`. */
@@ -325,10 +379,12 @@ function solveLinear(a: number[][], b: number[]): number[] {
 }
 
 /**
- * The parameter vector, all in log space: the population's four factors (FACTOR_KEYS order), then each GPU type's.
+ * The parameter vector, all in log space: the population's four factors (FACTOR_KEYS order), then each family's,
+ * then each GPU type's (`families` is the number of families).
  */
 const populationParam = (k: number) => k;
-const gpuParam = (g: number, k: number) => 4 * (g + 1) + k;
+const familyParam = (f: number, k: number) => 4 * (f + 1) + k;
+const gpuParam = (families: number, g: number, k: number) => 4 * (families + g + 1) + k;
 const keyOf = (i: number): keyof EfficiencyFactors => FACTOR_KEYS[i % 4]!;
 
 function clampLog(key: keyof EfficiencyFactors, x: number): number {
@@ -336,56 +392,97 @@ function clampLog(key: keyof EfficiencyFactors, x: number): number {
   return Math.min(Math.max(x, Math.log(lo)), Math.log(hi));
 }
 
-/** Factors of GPU type `g` (or of the population, for g = -1). */
-function factorsAt(x: number[], g: number): EfficiencyFactors {
-  const at = (k: number) => Math.exp(x[g < 0 ? populationParam(k) : gpuParam(g, k)]!);
+/** Factors whose four log values start at `base` (FACTOR_KEYS order). */
+function factorsFrom(x: number[], base: number): EfficiencyFactors {
+  const at = (k: number) => Math.exp(x[base + k]!);
   return { stepOverheadMs: at(0), requestOverheadMs: at(1), bandwidth: at(2), compute: at(3) };
 }
 
 const defaultLog = (key: keyof EfficiencyFactors) => Math.log(DEFAULT_FACTORS[key]);
 
+/** The families the prior knows and where each GPU type sits among them. */
+interface Hierarchy {
+  /** Log offset of each family's prior centre from the population's, per factor (FACTOR_KEYS order). */
+  familyOffsets: number[][];
+  /** Family index of each fitted GPU type. */
+  familyOfGroup: number[];
+}
+
+/** The vendor's prior: its software stack's share of the tensor-core peak (VENDOR_COMPUTE_SHARE). */
+function familyOffset(vendor: Gpu['vendor'], key: keyof EfficiencyFactors): number {
+  return key === 'compute' ? Math.log(VENDOR_COMPUTE_SHARE[vendor]) : 0;
+}
+
 /** Prior rows: each (value − centre) / spread, with the row's dependence on the parameters. */
-function priorRows(x: number[], groups: number): { r: number; terms: [number, number][] }[] {
+function priorRows(x: number[], h: Hierarchy): { r: number; terms: [number, number][] }[] {
   const rows: { r: number; terms: [number, number][] }[] = [];
+  const families = h.familyOffsets.length;
+  const difference = (a: number, b: number, offset: number, spread: number) => ({
+    r: (x[a]! - x[b]! - offset) / spread,
+    terms: [
+      [a, 1 / spread],
+      [b, -1 / spread],
+    ] as [number, number][],
+  });
   FACTOR_KEYS.forEach((key, k) => {
     const pop = populationParam(k);
     const sigma = POPULATION_SIGMA[key];
     rows.push({ r: (x[pop]! - defaultLog(key)) / sigma, terms: [[pop, 1 / sigma]] });
-    const spread = GPU_SPREAD[key];
-    for (let g = 0; g < groups; g++) {
-      rows.push({
-        r: (x[gpuParam(g, k)]! - x[pop]!) / spread,
-        terms: [
-          [gpuParam(g, k), 1 / spread],
-          [pop, -1 / spread],
-        ],
-      });
-    }
+    h.familyOffsets.forEach((offsets, f) => {
+      rows.push(difference(familyParam(f, k), pop, offsets[k]!, FAMILY_SPREAD[key]));
+    });
+    h.familyOfGroup.forEach((f, g) => {
+      rows.push(difference(gpuParam(families, g, k), familyParam(f, k), 0, GPU_SPREAD[key]));
+    });
   });
   return rows;
 }
 
 /**
- * The population's factors that minimise the prior given the GPU types' (the fit's stationary point, exactly): the
- * defaults moved by the pooling weight of the GPU types' mean log shift.
+ * The population's and families' factors that minimise the prior given the GPU types' (the fit's stationary point,
+ * exactly): per factor, the normal equations of the population and family rows.
  */
-function pooledPopulation(x: number[], groups: number): number[] {
+function pooledUpperLevels(x: number[], h: Hierarchy): number[] {
   const out = [...x];
+  const families = h.familyOffsets.length;
   FACTOR_KEYS.forEach((key, k) => {
-    let shift = 0;
-    for (let g = 0; g < groups; g++) shift += x[gpuParam(g, k)]! - defaultLog(key);
-    out[populationParam(k)] = defaultLog(key) + (poolingWeight(key, groups) * shift) / groups;
+    const p = 1 / POPULATION_SIGMA[key] ** 2;
+    const fam = 1 / FAMILY_SPREAD[key] ** 2;
+    const gpu = 1 / GPU_SPREAD[key] ** 2;
+    // Unknowns: population (0), then each family (1 + f).
+    const a = Array.from({ length: families + 1 }, () => new Array<number>(families + 1).fill(0));
+    const b = new Array<number>(families + 1).fill(0);
+    a[0]![0] = p;
+    b[0] = p * defaultLog(key);
+    h.familyOffsets.forEach((offsets, f) => {
+      const offset = offsets[k]!;
+      a[0]![0]! += fam;
+      a[0]![f + 1]! -= fam;
+      b[0]! -= fam * offset;
+      a[f + 1]![f + 1]! += fam;
+      a[f + 1]![0]! -= fam;
+      b[f + 1]! += fam * offset;
+    });
+    h.familyOfGroup.forEach((f, g) => {
+      a[f + 1]![f + 1]! += gpu;
+      b[f + 1]! += gpu * x[gpuParam(families, g, k)]!;
+    });
+    const solved = solveLinear(a, b);
+    out[populationParam(k)] = solved[0]!;
+    for (let f = 0; f < families; f++) out[familyParam(f, k)] = solved[f + 1]!;
   });
   return out;
 }
 
 /**
- * One hierarchical fit, minimised by Levenberg–Marquardt with Huber reweighting. Each GPU type has its own four
- * factors, scattered (GPU_SPREAD) around population values, which carry the textbook prior and stand for GPU types
- * without points. Points on one GPU type move the others' estimates only through the population, by at most the
- * pooling weight (`poolingWeight`) of their own type's shift — so a few imported points calibrate their GPU type
- * and leave the rest of the catalog nearly where it was. A GPU type's factors touch only its own points, so the
- * Jacobian costs about five passes over the points.
+ * One hierarchical fit, minimised by Levenberg–Marquardt with Huber reweighting, on three levels. Each GPU type has
+ * its own four factors, scattered (GPU_SPREAD) around its family's (vendor and architecture, `gpuFamilyOf`), which
+ * scatter (FAMILY_SPREAD) around population values that carry the textbook prior; a family's prior centre is the
+ * population's moved by its vendor's software stack (`VENDOR_COMPUTE_SHARE`). A GPU type without points takes its
+ * family's factors, so it borrows strength from measured types of its own architecture first (`familyPoolingWeight`)
+ * and from other families only through the population, by at most the pooling weight (`poolingWeight`) of their
+ * shift — so a few imported points calibrate their GPU type and leave the rest of the catalog nearly where it was.
+ * A GPU type's factors touch only its own points, so the Jacobian costs about five passes over the points.
  */
 export function calibrate(samples: CalibrationSample[], models: Model[], gpus: Gpu[]): Calibration {
   const modelById = new Map(models.map((m) => [m.id, m]));
@@ -396,6 +493,16 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
   for (const s of prepared) byGpu.set(s.gpuId, [...(byGpu.get(s.gpuId) ?? []), s]);
   const gpuIds = [...byGpu.keys()].sort();
   const groups = gpuIds.map((id) => byGpu.get(id)!);
+  const familyOfGpu = Object.fromEntries(gpus.map((g) => [g.id, gpuFamilyOf(g)]));
+  const vendorOfFamily = new Map(gpus.map((g) => [gpuFamilyOf(g), g.vendor]));
+  const familyIds = [...vendorOfFamily.keys()].sort();
+  const hierarchy: Hierarchy = {
+    familyOffsets: familyIds.map((f) => FACTOR_KEYS.map((key) => familyOffset(vendorOfFamily.get(f)!, key))),
+    familyOfGroup: gpuIds.map((id) => familyIds.indexOf(familyOfGpu[id]!)),
+  };
+  const families = familyIds.length;
+  const firstGpuParam = gpuParam(families, 0, 0);
+  const factorsAt = (xs: number[], g: number) => factorsFrom(xs, gpuParam(families, g, 0));
   // Errors within one deployment are correlated (one model structure, one engine build): its n points count as √n.
   const deploymentSize = new Map<string, number>();
   for (const s of prepared)
@@ -423,7 +530,15 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     return sum(group) / sum(jacobianGroups[g]!);
   });
 
-  let x = [...FACTOR_KEYS, ...gpuIds.flatMap(() => FACTOR_KEYS)].map(defaultLog);
+  let x = [
+    ...FACTOR_KEYS.map(defaultLog),
+    ...hierarchy.familyOffsets.flatMap((offsets) =>
+      FACTOR_KEYS.map((key, k) => defaultLog(key) + offsets[k]!),
+    ),
+    ...hierarchy.familyOfGroup.flatMap((f) =>
+      FACTOR_KEYS.map((key, k) => defaultLog(key) + hierarchy.familyOffsets[f]![k]!),
+    ),
+  ];
   const dataResiduals = (xs: number[], only?: number, of: PreparedSample[][] = groups) => {
     const out: number[][] = [];
     of.forEach((group, g) => {
@@ -442,7 +557,7 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
         value += (weights[i++]! * (a <= HUBER ? ri * ri : HUBER * (2 * a - HUBER))) / NOISE ** 2;
       }
     }
-    for (const row of priorRows(xs, groups.length)) value += row.r * row.r;
+    for (const row of priorRows(xs, hierarchy)) value += row.r * row.r;
     return value;
   };
 
@@ -455,10 +570,10 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     // Data Jacobian, column by column; a GPU type's columns need only its own points.
     const base = subsampled ? dataResiduals(x, undefined, jacobianGroups) : data;
     const columns: (number[][] | null)[] = x.map((_, j) => {
-      if (j < 4) return null;
+      if (j < firstGpuParam) return null;
       const xj = [...x];
       xj[j]! += h;
-      const only = Math.floor(j / 4) - 1;
+      const only = Math.floor((j - firstGpuParam) / 4);
       const shifted = dataResiduals(xj, only, jacobianGroups);
       return shifted.map((r, g) => (only === g ? r.map((v, i) => (v - base[g]![i]!) / h) : []));
     });
@@ -466,7 +581,7 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     const jtr = new Array<number>(n).fill(0);
     let row = 0;
     base.forEach((r, g) => {
-      const active = [0, 1, 2, 3].map((k) => gpuParam(g, k));
+      const active = [0, 1, 2, 3].map((k) => gpuParam(families, g, k));
       r.forEach((ri, i) => {
         const a = Math.abs(ri);
         const wi = (groupScale[g]! * jacobianWeights[row++]! * (a <= HUBER ? 1 : HUBER / a)) / NOISE ** 2;
@@ -477,7 +592,7 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
         }
       });
     });
-    for (const prior of priorRows(x, groups.length)) {
+    for (const prior of priorRows(x, hierarchy)) {
       for (const [p, jp] of prior.terms) {
         jtr[p]! += jp * prior.r;
         for (const [q, jq] of prior.terms) jtj[p]![q]! += jp * jq;
@@ -505,7 +620,7 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     }
     if (!improved) break;
   }
-  x = pooledPopulation(x, groups.length);
+  x = pooledUpperLevels(x, hierarchy);
 
   const rms = (r: number[]) => Math.sqrt(r.reduce((sum, v) => sum + v * v, 0) / Math.max(r.length, 1));
   const perGpu: Record<string, FactorFit> = {};
@@ -516,10 +631,19 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
       rmsLogError: rms(data[g]!),
     };
   });
+  const perFamily: Partial<Record<GpuFamily, FactorFit>> = {};
+  familyIds.forEach((family, f) => {
+    const members = hierarchy.familyOfGroup.flatMap((of, g) => (of === f ? [g] : []));
+    perFamily[family] = {
+      factors: factorsFrom(x, familyParam(f, 0)),
+      points: members.reduce((sum, g) => sum + groups[g]!.length, 0),
+      rmsLogError: rms(members.flatMap((g) => data[g]!)),
+    };
+  });
   const global: FactorFit = {
-    factors: factorsAt(x, -1),
+    factors: factorsFrom(x, populationParam(0)),
     points: prepared.length,
     rmsLogError: rms(data.flat()),
   };
-  return { global, perGpu };
+  return { global, perGpu, perFamily, familyOfGpu };
 }

@@ -520,12 +520,15 @@ function compose(
   const backlog = input.load.kind === 'rate' ? Math.max(input.load.value - capacityRequestsPerSec, 0) : 0;
   const basis: Basis = correction?.basis ?? 'estimated';
   const m = deployment.memory;
+  const family = calibration.familyOfGpu?.[deployment.gpu.id];
   const calibratedOn =
     factorsBasis === 'per-gpu'
       ? (calibration.perGpu[deployment.gpu.id]?.points ?? 0)
-      : factorsBasis === 'global'
-        ? (calibration.global?.points ?? 0)
-        : 0;
+      : factorsBasis === 'family'
+        ? ((family && calibration.perFamily?.[family]?.points) ?? 0)
+        : factorsBasis === 'global'
+          ? (calibration.global?.points ?? 0)
+          : 0;
   const notes = explain(input, deployment, physics, basis, factorsBasis, calibratedOn, correction, {
     saturated,
     capacityRequestsPerSec,

@@ -191,6 +191,7 @@ export function samplesOf(
         seriesId: series.id,
         point: steadyStatisticsOf(series, point),
         engine: series.engine.settings,
+        engineVersion: series.engine.version,
         promptCv: series.traffic.promptTokensCv,
         outputCv: series.traffic.outputTokensCv,
       })),

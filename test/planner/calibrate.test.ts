@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkPoint, Knowledge } from '../../src/knowledge/catalog.js';
-import { type Calibration, calibrate, DEFAULT_FACTORS, poolingWeight } from '../../src/planner/calibrate.js';
+import { VENDOR_COMPUTE_SHARE } from '../../src/planner/assumptions.js';
+import {
+  type Calibration,
+  calibrate,
+  DEFAULT_FACTORS,
+  factorsFor,
+  familyPoolingWeight,
+  poolingWeight,
+  runsV1Engine,
+} from '../../src/planner/calibrate.js';
 import { calibrationOf, predictPerformance } from '../../src/planner/predict.js';
 import type { DeploymentConfig } from '../../src/planner/schema.js';
 import type { EfficiencyFactors } from '../../src/planner/step-time.js';
@@ -8,6 +17,7 @@ import {
   FIXTURE_GPUS,
   FIXTURE_MODELS,
   H100,
+  H200,
   knowledgeWith,
   L4,
   L40S,
@@ -261,6 +271,54 @@ describe('imported points stay in their lane', () => {
     // The weight grows as more GPU types agree, and never reaches 1.
     expect(poolingWeight('bandwidth', 6)).toBeGreaterThan(poolingWeight('bandwidth', 1));
     expect(poolingWeight('bandwidth', 100)).toBeLessThan(1);
+  });
+
+  it('move an unmeasured GPU of their own family (H200 beside H100) further than one of another family', () => {
+    const h200 = factorsFor(fitted, H200.id);
+    expect(h200.basis).toBe('family');
+    for (const key of keys) {
+      const shift = Math.abs(Math.log(h200.factors[key] / DEFAULT_FACTORS[key]));
+      const other = Math.abs(Math.log(fitted.global!.factors[key] / DEFAULT_FACTORS[key]));
+      expect(shift, key).toBeGreaterThanOrEqual(familyPoolingWeight(key) * h100Shift(key) - 1e-9);
+      expect(shift, key).toBeGreaterThan(other);
+      expect(shift, key).toBeLessThan(h100Shift(key));
+    }
+    expect(familyPoolingWeight('bandwidth')).toBeGreaterThan(2 * poolingWeight('bandwidth', 1));
+  });
+
+  it("centre a vendor's family without points on its software stack's share of the tensor-core peak", () => {
+    // An AMD GPU type with the H100's datasheet: held by the population and the ROCm prior alone.
+    const amd = { ...H100, id: 'MI300X', name: 'AMD test GPU', vendor: 'amd' as const };
+    const withAmd = calibrate(
+      imported.map((point) => ({ point })),
+      FIXTURE_MODELS,
+      [...FIXTURE_GPUS, amd],
+    );
+    const own = factorsFor(withAmd, amd.id);
+    const population = withAmd.global!.factors;
+    expect(own.basis).toBe('family');
+    expect(VENDOR_COMPUTE_SHARE.amd).toBeLessThan(0.6);
+    expect(own.factors.compute / population.compute).toBeCloseTo(VENDOR_COMPUTE_SHARE.amd, 6);
+    expect(own.factors.bandwidth / population.bandwidth).toBeCloseTo(1, 6);
+    expect(factorsFor(withAmd, L4.id).factors.compute / population.compute).toBeCloseTo(1, 6);
+  });
+
+  it('inform the factors only when measured on the V1 engine the planner deploys (vLLM ≥ 0.8)', () => {
+    const calibratedOn = (engineVersion: string | null) =>
+      calibrate(
+        imported.map((point) => ({ point, engineVersion })),
+        FIXTURE_MODELS,
+        FIXTURE_GPUS,
+      );
+    expect(calibratedOn('0.6.3.dev116+g151ef4ef')).toEqual({ global: null, perGpu: {} });
+    expect(calibratedOn('0.11.0').perGpu[H100.id]?.points).toBe(3);
+    expect(calibratedOn(null).perGpu[H100.id]?.points).toBe(3);
+    expect([
+      runsV1Engine('v0.7.3'),
+      runsV1Engine('0.8.0'),
+      runsV1Engine('1.0.0'),
+      runsV1Engine(undefined),
+    ]).toEqual([false, true, true, true]);
   });
 
   it("move another GPU's predictions by no more than that bound", () => {

@@ -156,13 +156,19 @@ describe('failure patterns of the performance model, on public measurements (lea
   // with bench/accuracy.ts's catalog, which adds the fixture models and GPUs), 16.6% in-sample and 49.6% at the
   // textbook factors. InferenceMAX holds every B200 point in data/benchmarks: held out, the B200 has none of its own
   // and takes the population's factors, since the merge a bounded-weight pool of the other GPU types rather than one
-  // fit to all their points. An honest cost of keeping factors in their lane, so the bound is 40%.
+  // fit to all their points. An honest cost of keeping factors in their lane. Since families are pooled (the B200
+  // is alone in nvidia-blackwell; H100 and H200 pull the population as one Hopper family, and the MI300X's slow
+  // GEMMs are taken against the ROCm prior instead of pulling the population's compute down) it was 40.4% held out;
+  // since V0-engine points (vLLM < 0.8: the dstack MI300X runs) no longer inform the factors, the population's
+  // compute efficiency is 0.48 instead of 0.41, above the ~0.28 the B200 reaches in-sample, and the B200 TTFT
+  // median is 45.1% held out, so the bound is 47%. (The same change cut held-out ITL 26.4% -> 22.8% and E2E
+  // 19.3% -> 16.0% overall.)
   it('a closed-loop run starts with a burst: InferenceMAX TTFT p99 follows its first wave', () => {
     const p99 = where((c) => c.series.startsWith('inferencemax-') && c.metric === 'ttft' && c.stat === 'p99');
     expect(p99.length).toBe(300);
     expect(quantile(p99.map(absolutePercentageError), 0.5)).toBeLessThan(0.5);
     const b200 = where((c) => c.series.startsWith('inferencemax-gpt-oss-120b-b200') && c.metric === 'ttft');
-    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.4);
+    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.47);
   });
 
   // gpustack performance lab, docs/performance-lab/qwen3.5-9b/h100.md, "Long Context Profile": GuideLLM offers one
