@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEPLOY_FIELD } from '../../src/approval/service.js';
 import { SPEC_FIELD } from '../../src/conversation/spec-form.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
 import type { SlackStandIn } from '../standins/slack.js';
@@ -20,7 +21,7 @@ import {
 import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { CHANNEL, headerOf, newTs, SIGNING_SECRET, USER } from './harness.js';
+import { APPROVER, APPROVERS_CHANNEL, CHANNEL, headerOf, newTs, SIGNING_SECRET, USER } from './harness.js';
 
 const BIN = new URL('../../bin/compass.js', import.meta.url).pathname;
 /** A request that the bot answers with two messages: the spec card, then the options. */
@@ -71,6 +72,9 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
         // A killed bot's turns resume after about this.
         INBOX_LEASE_MS: '1500',
         BOT_STOP_GRACE_MS: '15000',
+        APPROVER_USER_IDS: APPROVER,
+        APPROVERS_CHANNEL_ID: APPROVERS_CHANNEL,
+        DEPLOY_NAMESPACES: 'compass',
       },
       stdio: 'ignore',
     });
@@ -232,4 +236,82 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     expect(slack.thread(CHANNEL, thread)).toHaveLength(before + 1);
     expect(JSON.stringify(slack.message(CHANNEL, card.ts))).toMatch(/3,000|3000/);
   }, 180_000);
+
+  /** The Request deploy modal for the first option of an answered thread, opened through `bot`. */
+  async function deployForm(bot: RunningBot, thread: string) {
+    const options = slack.thread(CHANNEL, thread)[1]!;
+    const button = options.blocks
+      .flatMap((block) => (block.elements as { action_id?: string; value?: string }[] | undefined) ?? [])
+      .find((element) => element.action_id === ACTION.requestDeploy)!;
+    const opened = slack.views.length;
+    const press = buttonPressBody({
+      teamId: slack.teamId,
+      channelId: CHANNEL,
+      userId: USER,
+      actionId: ACTION.requestDeploy,
+      value: button.value!,
+      responseUrl: slack.responseUrl(`chaos-request-${thread}`),
+      message: { ts: options.ts, thread_ts: thread },
+      triggerId: slack.newTrigger(),
+    });
+    expect((await deliver(bot.url, SIGNING_SECRET, press, FORM)).status).toBe(200);
+    return slack.waitFor(() => slack.views[opened], ANSWER_MS);
+  }
+
+  const isRequest = (message: { blocks: Record<string, unknown>[] }) =>
+    headerOf(message) === 'Deploy request';
+  const requestIdOf = (message: { blocks: Record<string, unknown>[] }) =>
+    message.blocks
+      .flatMap((block) => (block.elements as { action_id?: string; value?: string }[] | undefined) ?? [])
+      .find((element) => element.action_id === ACTION.approve)?.value;
+
+  it.each([
+    ['before it posts anything', 0],
+    ['between the thread’s message and the approvers’ copy', 1],
+  ])(
+    'SIGKILL right after filing a deploy request (%s): the restarted bot files it once and posts each copy once',
+    async (_point, postedFirst) => {
+      const first = await startBot();
+      const { ts: thread } = await mention(first, REQUEST);
+      await answeredOnce(thread);
+      const form = await deployForm(first, thread);
+      const approversBefore = slack.thread(APPROVERS_CHANNEL).length;
+      const postsBefore = slack.callsOf('chat.postMessage').length;
+      // The request is filed before the acknowledgement; the bot dies on the post that hangs.
+      slack.holdNext('chat.postMessage', { kind: 'hang' }, postedFirst);
+      const submission = viewSubmissionBody({
+        teamId: slack.teamId,
+        userId: USER,
+        view: form,
+        inputs: { [DEPLOY_FIELD.namespace]: 'compass' },
+        triggerId: slack.newTrigger(),
+      });
+      expect((await deliver(first.url, SIGNING_SECRET, submission, FORM)).status).toBe(200);
+      await slack.waitFor(
+        () => slack.callsOf('chat.postMessage').length > postsBefore + postedFirst,
+        ANSWER_MS,
+      );
+      await kill(first, 'SIGKILL');
+      await startBot();
+      const approvers = () => slack.thread(APPROVERS_CHANNEL).slice(approversBefore).filter(isRequest);
+      await slack.waitFor(() => approvers().length > 0, ANSWER_MS);
+      await settleMs();
+      const inThread = slack.thread(CHANNEL, thread).filter(isRequest);
+      expect(inThread).toHaveLength(1);
+      expect(approvers()).toHaveLength(1);
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query(
+          'select r.id, r.status from approval_requests r join conversations c on c.id = r.conversation_id where c.thread_ts = $1',
+          [thread],
+        );
+        expect(rows).toEqual([{ id: requestIdOf(inThread[0]!), status: 'pending' }]);
+        expect(requestIdOf(approvers()[0]!)).toBe(rows[0].id);
+      } finally {
+        await admin.end();
+      }
+    },
+    180_000,
+  );
 });
