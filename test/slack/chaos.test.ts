@@ -6,6 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../simulator/text.js';
 import { DEPLOY_FIELD } from '../../src/approval/service.js';
 import { SPEC_FIELD } from '../../src/conversation/spec-form.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
@@ -153,9 +154,21 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     await answeredOnce(thread);
   }, 180_000);
 
-  it('SIGTERM mid-turn finishes the turn in flight, then exits 0', async () => {
-    const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 1500 });
-    expect(await kill(bot, 'SIGTERM')).toBe(0);
+  it('SIGTERM mid-turn stops taking new events, finishes the turn in flight, then exits 0', async () => {
+    const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 5000 });
+    let exitCode: number | null | undefined;
+    void bot.exited.then((code) => {
+      exitCode = code;
+    });
+    bot.child.kill('SIGTERM');
+    // New deliveries are refused (Slack delivers them again later) while the turn in flight still runs.
+    await slack.waitFor(
+      async () => (await fetch(bot.url, { method: 'POST' }).catch(() => 'refused')) === 'refused',
+      ANSWER_MS,
+    );
+    expect(exitCode).toBeUndefined();
+    expect(headers(thread)).toHaveLength(1);
+    expect(await bot.exited).toBe(0);
     expect(headers(thread)).toEqual(ANSWERED);
     await startBot();
     await answeredOnce(thread);
@@ -175,6 +188,46 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     } finally {
       await admin.end();
     }
+  }, 180_000);
+
+  it('two bots on one database, one killed or stopped at seeded random points of its turns: every message answered exactly once', async () => {
+    const random = seededRandom(16);
+    /** A turn here takes about a second or two from the acknowledgement to the last reply. */
+    const SPAN_MS = 2500;
+    const survivor = await startBot();
+    const threads: string[] = [];
+    const points: string[] = [];
+    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+      const victim = await startBot();
+      // Each message is sent a seeded random time before the signal: its turn is acknowledged, planning, or posting.
+      const before = [random(), random(), random()].map((share) => Math.round(share * SPAN_MS));
+      const started = Date.now();
+      const sent = await Promise.all(
+        before.map(async (beforeMs, index) => {
+          await new Promise((resolve) => setTimeout(resolve, SPAN_MS - beforeMs));
+          const { ts, body } = await mention(victim, `${REQUEST} (${signal} ${index})`);
+          // Slack's retry of the same event reaches the other bot (both behind one address): still one turn.
+          const retry = await deliver(survivor.url, SIGNING_SECRET, body, 'application/json', {
+            headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+          });
+          expect(retry.status).toBe(200);
+          return ts;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + SPAN_MS - Date.now())));
+      await kill(victim, signal);
+      threads.push(...sent);
+      points.push(`${signal} ${before.join('/')} ms after the messages`);
+    }
+    await slack.waitFor(
+      () => threads.every((thread) => headers(thread).length >= ANSWERED.length),
+      ANSWER_MS,
+    );
+    await settleMs();
+    expect(
+      threads.map((thread) => headers(thread)),
+      points.join(', '),
+    ).toEqual(threads.map(() => ANSWERED));
   }, 180_000);
 
   const FORM = 'application/x-www-form-urlencoded';
