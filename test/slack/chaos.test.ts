@@ -99,6 +99,8 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
         ...(options.eventId ? { eventId: options.eventId } : {}),
       },
     );
+    // In Slack's history too, as Slack keeps it: a resumed turn reads the thread.
+    slack.said({ channel: CHANNEL, ts, text, blocks: [], user: USER });
     const delivery = await deliver(bot.url, SIGNING_SECRET, body, 'application/json');
     expect(delivery.status).toBe(200);
     return { ts, eventId, body };
@@ -124,6 +126,18 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
       ANSWER_MS,
     );
     return { bot, thread };
+  }
+
+  /** Events of the inbox not done yet (pending, or handed back). */
+  async function unfinishedEvents(): Promise<number> {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query("select count(*)::int as n from inbox_events where state <> 'done'");
+      return rows[0].n;
+    } finally {
+      await admin.end();
+    }
   }
 
   async function kill(bot: RunningBot, signal: NodeJS.Signals) {
@@ -154,6 +168,16 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     await answeredOnce(thread);
   }, 180_000);
 
+  it('SIGKILL while Slack takes the options (they land, the bot never hears back): the restarted bot does not post them again', async () => {
+    const { bot: first, thread } = await heldAtOptions({ kind: 'delay', ms: 3000 });
+    await kill(first, 'SIGKILL');
+    // The post lands after the process died: in the thread, never counted as posted.
+    await slack.waitFor(() => headers(thread).length === ANSWERED.length, ANSWER_MS);
+    await startBot();
+    await slack.waitFor(async () => (await unfinishedEvents()) === 0, ANSWER_MS);
+    await answeredOnce(thread);
+  }, 180_000);
+
   it('SIGTERM mid-turn stops taking new events, finishes the turn in flight, then exits 0', async () => {
     const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 5000 });
     let exitCode: number | null | undefined;
@@ -180,14 +204,7 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     expect(await kill(first, 'SIGTERM')).toBe(0);
     await startBot();
     await answeredOnce(thread);
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query("select count(*)::int as n from inbox_events where state <> 'done'");
-      expect(rows[0].n).toBe(0);
-    } finally {
-      await admin.end();
-    }
+    expect(await unfinishedEvents()).toBe(0);
   }, 180_000);
 
   it('two bots on one database, one killed or stopped at seeded random points of its turns: every message answered exactly once', async () => {
