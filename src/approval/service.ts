@@ -82,8 +82,16 @@ export interface ApprovalService {
   /** The Request deploy modal for one of the thread's options, or why it cannot be requested. */
   deployForm(key: ThreadKey, optionId: string | undefined): Promise<ViewAnswer | undefined>;
   checkDeployForm(values: FormValues): FormResult<DeployTarget>;
-  /** Records the request from a submitted form; answers with what to post. */
-  request(formKey: string, target: DeployTarget, requestedBy: string): Promise<RequestOutcome>;
+  /**
+   * Records the request from a submitted form; answers with what to post. `submission` (the modal's view id) files it
+   * once: the same submission handled again answers with the request it filed, its messages as far as they were posted.
+   */
+  request(
+    formKey: string,
+    target: DeployTarget,
+    requestedBy: string,
+    submission: string,
+  ): Promise<RequestOutcome>;
   /** Remembers where the request was posted. */
   posted(requestId: string, refs: { thread?: MessageRef; approvers?: MessageRef }): Promise<void>;
   /** Whether `actor` may decide the request; a refusal is audited and comes back in words. */
@@ -207,12 +215,17 @@ export function createApprovalService(deps: {
       return read.result(() => ({ namespace: namespace!, clusterContext: context ?? null }));
     },
 
-    async request(formKey, target, requestedBy) {
+    async request(formKey, target, requestedBy, submission) {
       const parsed = parseFormKey(formKey);
       if (!parsed)
         return { ok: false, message: noticeBlocks('That form is out of date; press Request deploy again.') };
       try {
-        const { request, superseded } = await store.request({ ...parsed, target, requestedBy });
+        const { request, superseded, refiled } = await store.request({
+          ...parsed,
+          target,
+          requestedBy,
+          submission,
+        });
         const thread = await threadOf(request.conversationId);
         if (!thread) return { ok: false, message: noticeBlocks('This conversation no longer exists.') };
         log.info(
@@ -223,8 +236,9 @@ export function createApprovalService(deps: {
             namespace: request.namespace,
             clusterContext: request.clusterContext,
             superseded: superseded.map((old) => old.id),
+            refiled,
           },
-          'deploy requested',
+          refiled ? 'deploy request submitted again; the one it filed stands' : 'deploy requested',
         );
         return {
           ok: true,

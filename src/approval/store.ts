@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, or, sql } from 'drizzle-orm';
 import { canTransition, findOption } from '../conversation/schema.js';
 import { conversations } from '../conversation/tables.js';
 import type { Database } from '../db/client.js';
@@ -28,6 +28,15 @@ export interface NewDeployRequest {
   optionId: string;
   target: DeployTarget;
   requestedBy: string;
+  /** The form submission filing it (its idempotency key): filed once however often that submission is handled. */
+  submission?: string;
+}
+
+/** A filed request, the requests it replaced, and whether its submission had filed it already (handled again). */
+export interface FiledRequest {
+  request: ApprovalRequest;
+  superseded: ApprovalRequest[];
+  refiled: boolean;
 }
 
 /** What pressing Approve or submitting Reject came to. */
@@ -42,9 +51,10 @@ export interface ApprovalStore {
   /**
    * Records a request for one of the conversation's options, snapshotting the option and the spec, and moves the
    * conversation to approval_requested. One request is live per conversation: the earlier pending one, or an
-   * approved one whose deploy has not started, is superseded in the same transaction (and returned).
+   * approved one whose deploy has not started, is superseded in the same transaction (and returned). A submission
+   * that filed a request already gets that request back, with those it superseded, and nothing changes.
    */
-  request(input: NewDeployRequest): Promise<{ request: ApprovalRequest; superseded: ApprovalRequest[] }>;
+  request(input: NewDeployRequest): Promise<FiledRequest>;
   /** Remembers where the request was posted, to edit the messages with the decision. */
   setMessages(
     id: string,
@@ -171,18 +181,27 @@ function isUniqueViolation(error: unknown): boolean {
   return false;
 }
 
-/** Supersedes a conversation's live requests and their unstarted deploys, within `tx`. */
-async function supersede(tx: Executor, conversationId: string, reason: string): Promise<ApprovalRequest[]> {
+/**
+ * Supersedes a conversation's live requests and their unstarted deploys, within `tx`; `by` is the newer request that
+ * replaced them (itself spared), when one did.
+ */
+async function supersede(
+  tx: Executor,
+  conversationId: string,
+  reason: string,
+  by?: string,
+): Promise<ApprovalRequest[]> {
   const unstarted = tx
     .select({ requestId: deploys.requestId })
     .from(deploys)
     .where(and(eq(deploys.conversationId, conversationId), eq(deploys.state, DEPLOY_PENDING)));
   const rows = await tx
     .update(approvalRequests)
-    .set({ status: 'superseded', reason, decidedAt: sql`now()` })
+    .set({ status: 'superseded', reason, decidedAt: sql`now()`, supersededBy: by ?? null })
     .where(
       and(
         eq(approvalRequests.conversationId, conversationId),
+        ...(by ? [ne(approvalRequests.id, by)] : []),
         or(
           eq(approvalRequests.status, 'pending'),
           and(eq(approvalRequests.status, 'approved'), inArray(approvalRequests.id, unstarted)),
@@ -264,7 +283,7 @@ export function createApprovalStore(db: Database): ApprovalStore {
   }
 
   return {
-    async request({ conversationId, optionId, target, requestedBy }) {
+    async request({ conversationId, optionId, target, requestedBy, submission }) {
       return db.transaction(async (tx) => {
         // The conversation's lock orders this with its turns: the snapshot is the spec and option as they are.
         const [conversation] = await tx
@@ -273,6 +292,20 @@ export function createApprovalStore(db: Database): ApprovalStore {
           .where(eq(conversations.id, conversationId))
           .for('update');
         if (!conversation) throw new DeployRequestRefused('This conversation no longer exists.');
+        // Under the conversation's lock, so a submission handled twice at once files once (the unique index backs it).
+        if (submission) {
+          const [filed] = await tx
+            .select()
+            .from(approvalRequests)
+            .where(eq(approvalRequests.submission, submission));
+          if (filed) {
+            const superseded = await tx
+              .select()
+              .from(approvalRequests)
+              .where(eq(approvalRequests.supersededBy, filed.id));
+            return { request: toRequest(filed), superseded: superseded.map(toRequest), refiled: true };
+          }
+        }
         const option = findOption(conversation, optionId);
         if (!option || !conversation.spec)
           throw new DeployRequestRefused(
@@ -282,7 +315,6 @@ export function createApprovalStore(db: Database): ApprovalStore {
           throw new DeployRequestRefused(
             `This conversation is ${conversation.state.replace(/_/g, ' ')}; a new deploy request cannot be made now.`,
           );
-        const superseded = await supersede(tx, conversationId, 'a newer deploy request replaced it');
         const [row] = await tx
           .insert(approvalRequests)
           .values({
@@ -293,13 +325,15 @@ export function createApprovalStore(db: Database): ApprovalStore {
             clusterContext: target.clusterContext,
             namespace: target.namespace,
             requestedBy,
+            submission: submission ?? null,
           })
           .returning();
+        const superseded = await supersede(tx, conversationId, 'a newer deploy request replaced it', row!.id);
         await tx
           .update(conversations)
           .set({ state: 'approval_requested', updatedAt: sql`now()` })
           .where(eq(conversations.id, conversationId));
-        return { request: toRequest(row!), superseded };
+        return { request: toRequest(row!), superseded, refiled: false };
       });
     },
 

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   bigserial,
   index,
   jsonb,
@@ -42,9 +43,19 @@ export const approvalRequests = pgTable(
     decidedBy: text(),
     decidedAt: timestamp({ withTimezone: true }),
     reason: text(),
+    /** The request that replaced this one (a newer request of the conversation), set with status 'superseded'. */
+    supersededBy: uuid().references((): AnyPgColumn => approvalRequests.id, { onDelete: 'set null' }),
+    /**
+     * The Slack form submission (the modal's view id) that filed it: a submission handled again (a bot that died after
+     * filing resumes it) finds this request instead of filing another.
+     */
+    submission: text(),
     createdAt: now(),
   },
-  (table) => [index('approval_requests_conversation_idx').on(table.conversationId, table.status)],
+  (table) => [
+    index('approval_requests_conversation_idx').on(table.conversationId, table.status),
+    uniqueIndex('approval_requests_submission_idx').on(table.submission),
+  ],
 );
 
 /** Every decision and every refused press, with the hash of what was decided on. */

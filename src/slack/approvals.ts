@@ -96,7 +96,7 @@ export function registerApprovalHandlers(
     if (!checked.ok) return ack({ response_action: 'errors', errors: checked.errors });
     let outcome: RequestOutcome;
     try {
-      outcome = await approvals.request(view.private_metadata, checked.value, body.user.id);
+      outcome = await approvals.request(view.private_metadata, checked.value, body.user.id, view.id);
     } catch (error) {
       const { message } = replies.failure(
         'slack.deploy_request_failed',
@@ -111,9 +111,15 @@ export function registerApprovalHandlers(
     const { request, thread, message, approversChannel } = outcome;
     for (const old of outcome.superseded) await replies.updateRequest(client, old.request, old.message);
     const context = { conversationId: request.conversationId, requestId: request.id };
-    const threadTs = await replies.post(client, thread, message, context);
-    let approversTs: string | undefined;
-    if (approversChannel) {
+    // Each copy is remembered as soon as it is posted: a submission handled again (the bot died on the way) posts
+    // only the copies its first run did not.
+    if (!request.threadMessage) {
+      const threadTs = await replies.post(client, thread, message, context);
+      if (threadTs)
+        await approvals.posted(request.id, { thread: { channel: thread.channelId, ts: threadTs } });
+    }
+    if (approversChannel && !request.approversMessage) {
+      let approversTs: string | undefined;
       try {
         approversTs = (
           await client.chat.postMessage({
@@ -128,13 +134,9 @@ export function registerApprovalHandlers(
           'cannot post in the approvers’ channel',
         );
       }
+      if (approversTs)
+        await approvals.posted(request.id, { approvers: { channel: approversChannel, ts: approversTs } });
     }
-    await approvals.posted(request.id, {
-      ...(threadTs ? { thread: { channel: thread.channelId, ts: threadTs } } : {}),
-      ...(approversChannel && approversTs
-        ? { approvers: { channel: approversChannel, ts: approversTs } }
-        : {}),
-    });
     if (preview) await addPreview(client, request.id, preview);
   });
 

@@ -94,3 +94,35 @@ export async function readThread(
   }
   return earlierSaid(messages, beforeTs, botUserId);
 }
+
+/**
+ * The ts of a message of Compass's with exactly `text` posted in the thread after `afterTs`, or undefined: how a turn
+ * resumed after a crash tells a reply that reached Slack, uncounted, from one never sent. Reads a few pages at most.
+ */
+export async function findOwnReply(
+  client: webApi.WebClient,
+  key: ThreadKey,
+  afterTs: string,
+  text: string,
+  botUserId: string | undefined,
+): Promise<string | undefined> {
+  let cursor: string | undefined;
+  for (let page = 0; page < PAGES; page++) {
+    const answer = await client.conversations.replies({
+      channel: key.channelId,
+      ts: key.threadTs,
+      limit: PAGE,
+      ...(cursor ? { cursor } : {}),
+    });
+    const own = (answer.messages ?? []).find(
+      (message: ThreadMessage) =>
+        Number(message.ts) > Number(afterTs) &&
+        (message.bot_id !== undefined || message.user === botUserId) &&
+        message.text === text,
+    );
+    if (own?.ts) return own.ts;
+    cursor = answer.response_metadata?.next_cursor;
+    if (!answer.has_more || !cursor) return undefined;
+  }
+  return undefined;
+}

@@ -13,7 +13,7 @@ import type { ChartLinks } from '../chart/link.js';
 import { didYouMean } from '../classify/index.js';
 import { createKeyedQueue } from '../conversation/queue.js';
 import type { ThreadKey } from '../conversation/schema.js';
-import { DM_PANE } from '../conversation/schema.js';
+import { DM_PANE, replyThreadTs } from '../conversation/schema.js';
 import type { ConversationService, Lookup, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
@@ -34,7 +34,7 @@ import {
 import type { SlackMessage } from './blocks/kit.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
 import { didYouMeanBlocks } from './blocks/understanding.js';
-import { readThread, userText, withThreadContext } from './context.js';
+import { findOwnReply, readThread, userText, withThreadContext } from './context.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
 import type { HomeSource } from './home.js';
@@ -220,6 +220,28 @@ export function registerHandlers(
     }
   }
 
+  /** A resumed turn's reply as already posted in its thread; undefined when it is not, or Slack will not say. */
+  async function ownReply(client: webApi.WebClient, incoming: IncomingMessage, message: SlackMessage) {
+    const threadTs = replyThreadTs(incoming.key.threadTs);
+    // A DM pane's replies are top-level messages, not a thread's: they are posted again.
+    if (!threadTs) return undefined;
+    try {
+      return await findOwnReply(
+        client,
+        { ...incoming.key, threadTs },
+        incoming.ts,
+        message.text,
+        incoming.botUserId,
+      );
+    } catch (error) {
+      log.warn(
+        { event: 'slack.thread_unread', thread: incoming.key, err: error },
+        'cannot tell whether a resumed turn’s reply was posted; posting it',
+      );
+      return undefined;
+    }
+  }
+
   /** A status question asked in a thread: what `/compass status` (or `/compass slo`) answers. */
   async function lookup(wanted: Lookup, incoming: IncomingMessage, client: webApi.WebClient) {
     const answer = subcommands[wanted === 'slo' && subcommands.slo ? 'slo' : 'status'];
@@ -253,12 +275,14 @@ export function registerHandlers(
     const { key, eventId } = incoming;
     let outcome: TurnOutcome | undefined;
     let posted = 0;
+    let resumed = false;
     let working: WorkingIndicator | undefined;
     try {
       const progress = await retryOnConnectionLoss(() => inbox.progress(eventId));
       if (progress) {
         outcome = progress.answer;
         posted = progress.posted;
+        resumed = true;
       } else {
         // A file or an emoji-only message in a thread says nothing to plan with.
         if (
@@ -304,6 +328,7 @@ export function registerHandlers(
       await replies.postOutcome(client, key, incoming.userId, outcome, {
         from: posted,
         posted: (count) => inbox.markPosted(eventId, count),
+        ...(resumed && { alreadyPosted: (message: SlackMessage) => ownReply(client, incoming, message) }),
       });
     await working?.stop();
   }

@@ -118,7 +118,12 @@ export function createReplies(
       key: ThreadKey,
       userId: string,
       outcome: TurnOutcome,
-      progress?: { from: number; posted: (count: number) => Promise<void> },
+      progress?: {
+        from: number;
+        posted: (count: number) => Promise<void>;
+        /** A resumed turn's: the ts of this message if it is in the thread already (posted, never counted). */
+        alreadyPosted?: (message: SlackMessage) => Promise<string | undefined>;
+      },
     ) {
       const context = { conversationId: outcome.conversationId };
       for (const [index, reply] of outcome.replies.entries()) {
@@ -140,7 +145,10 @@ export function createReplies(
           await progress?.posted(index + 1);
           continue;
         }
-        const ts = await this.post(client, key, reply.message, context);
+        // The process that died may have posted this one and died before counting it: only this one (each reply is
+        // counted before the next is posted).
+        const found = index === progress?.from ? await progress.alreadyPosted?.(reply.message) : undefined;
+        const ts = found ?? (await this.post(client, key, reply.message, context));
         if (ts === undefined) return;
         await progress?.posted(index + 1);
         const { conversationId } = outcome;

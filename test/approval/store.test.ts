@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { approvalHash } from '../../src/approval/hash.js';
 import type { ApprovalStore } from '../../src/approval/store.js';
 import { createApprovalStore, DeployRequestRefused } from '../../src/approval/store.js';
-import { approvalAudit, deploys } from '../../src/approval/tables.js';
+import { approvalAudit, approvalRequests, deploys } from '../../src/approval/tables.js';
 import type { ConversationStore } from '../../src/conversation/store.js';
 import { createConversationStore } from '../../src/conversation/store.js';
 import { conversations } from '../../src/conversation/tables.js';
@@ -207,6 +207,37 @@ describe('approval store on the real PostgreSQL', () => {
     await database.db.update(deploys).set({ state: 'applying' }).where(eq(deploys.id, decision.deploy!.id));
     expect(await approvals.supersedeOpen(started.conversationId, 'spec changed')).toEqual([]);
     expect((await approvals.find(started.id))!.status).toBe('approved');
+  });
+
+  it('one form submission files one request, however often (and concurrently) it is handled', async () => {
+    const { id } = await conversation();
+    const file = (optionIndex: number, submission: string) =>
+      approvals.request({
+        conversationId: id,
+        optionId: planned.options[optionIndex]!.id,
+        target,
+        requestedBy: 'U1',
+        submission,
+      });
+    const first = await file(0, 'V-first');
+    const { request: second, superseded } = await file(1, 'V-second');
+    expect(superseded.map((request) => request.id)).toEqual([first.request.id]);
+    // The bot died after filing and handles the submission again, twice at once (a resumed turn and another bot).
+    const again = await Promise.all([file(1, 'V-second'), file(1, 'V-second')]);
+    for (const answer of again) {
+      expect(answer.refiled).toBe(true);
+      expect(answer.request.id).toBe(second.id);
+      // What it superseded comes back too: those messages may not have been edited before the bot died.
+      expect(answer.superseded.map((request) => [request.id, request.status])).toEqual([
+        [first.request.id, 'superseded'],
+      ]);
+    }
+    const rows = await database.db
+      .select({ id: approvalRequests.id, status: approvalRequests.status })
+      .from(approvalRequests)
+      .where(eq(approvalRequests.conversationId, id));
+    expect(rows).toHaveLength(2);
+    expect((await approvals.find(second.id))!.status).toBe('pending');
   });
 
   it('refusals are audited with the hash of what was refused; unknown ids find nothing', async () => {

@@ -98,6 +98,27 @@ describe('approved deploys survive losing the queue in Redis', () => {
     expect(statusMessages(world, thread)).toHaveLength(1);
   }, 60_000);
 
+  it('Redis restarted without persistence while a job runs: the worker stays up, one status message, deployed once', async () => {
+    const { thread, deployId } = await approveDeploy(world, 'chatbot for 625 users');
+    world.kube.inject({ kind: 'slow', delayMs: 2500 }, { verb: 'patch', times: 1 });
+    const worker = runWorker(env());
+    workers.push(worker);
+    await world.bot.slack.waitFor(
+      () =>
+        statusMessages(world, thread).find((m) => JSON.stringify(m.blocks).includes('⏳ Server-side apply')),
+      20_000,
+    );
+    // Every connection cut and the queue's data gone while the apply runs.
+    await world.redis.stop();
+    await world.redis.start();
+    await deployedOnce(thread, deployId);
+    const before = requeued(worker, deployId).length;
+    expect(before).toBeLessThanOrEqual(1);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(requeued(worker, deployId)).toHaveLength(before);
+    expect(statusMessages(world, thread)).toHaveLength(1);
+  }, 60_000);
+
   it('FLUSHALL while a job waits out its retry backoff: queued again after the wait, deploys once', async () => {
     const { thread, deployId } = await approveDeploy(world, 'chatbot for 630 users');
     world.kube.inject({ kind: 'status', code: 500, message: 'etcd hiccup' }, { verb: 'patch', times: 1 });

@@ -6,6 +6,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../simulator/text.js';
+import { DEPLOY_FIELD } from '../../src/approval/service.js';
 import { SPEC_FIELD } from '../../src/conversation/spec-form.js';
 import { ACTION } from '../../src/slack/blocks/actions.js';
 import type { SlackStandIn } from '../standins/slack.js';
@@ -20,7 +22,7 @@ import {
 import { freePort } from '../support/ports.js';
 import type { TestDatabase } from '../support/postgres.js';
 import { createTestDatabase } from '../support/postgres.js';
-import { CHANNEL, headerOf, newTs, SIGNING_SECRET, USER } from './harness.js';
+import { APPROVER, APPROVERS_CHANNEL, CHANNEL, headerOf, newTs, SIGNING_SECRET, USER } from './harness.js';
 
 const BIN = new URL('../../bin/compass.js', import.meta.url).pathname;
 /** A request that the bot answers with two messages: the spec card, then the options. */
@@ -71,6 +73,9 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
         // A killed bot's turns resume after about this.
         INBOX_LEASE_MS: '1500',
         BOT_STOP_GRACE_MS: '15000',
+        APPROVER_USER_IDS: APPROVER,
+        APPROVERS_CHANNEL_ID: APPROVERS_CHANNEL,
+        DEPLOY_NAMESPACES: 'compass',
       },
       stdio: 'ignore',
     });
@@ -94,6 +99,8 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
         ...(options.eventId ? { eventId: options.eventId } : {}),
       },
     );
+    // In Slack's history too, as Slack keeps it: a resumed turn reads the thread.
+    slack.said({ channel: CHANNEL, ts, text, blocks: [], user: USER });
     const delivery = await deliver(bot.url, SIGNING_SECRET, body, 'application/json');
     expect(delivery.status).toBe(200);
     return { ts, eventId, body };
@@ -119,6 +126,18 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
       ANSWER_MS,
     );
     return { bot, thread };
+  }
+
+  /** Events of the inbox not done yet (pending, or handed back). */
+  async function unfinishedEvents(): Promise<number> {
+    const admin = new pg.Client({ connectionString: database.url });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query("select count(*)::int as n from inbox_events where state <> 'done'");
+      return rows[0].n;
+    } finally {
+      await admin.end();
+    }
   }
 
   async function kill(bot: RunningBot, signal: NodeJS.Signals) {
@@ -149,9 +168,31 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     await answeredOnce(thread);
   }, 180_000);
 
-  it('SIGTERM mid-turn finishes the turn in flight, then exits 0', async () => {
-    const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 1500 });
-    expect(await kill(bot, 'SIGTERM')).toBe(0);
+  it('SIGKILL while Slack takes the options (they land, the bot never hears back): the restarted bot does not post them again', async () => {
+    const { bot: first, thread } = await heldAtOptions({ kind: 'delay', ms: 3000 });
+    await kill(first, 'SIGKILL');
+    // The post lands after the process died: in the thread, never counted as posted.
+    await slack.waitFor(() => headers(thread).length === ANSWERED.length, ANSWER_MS);
+    await startBot();
+    await slack.waitFor(async () => (await unfinishedEvents()) === 0, ANSWER_MS);
+    await answeredOnce(thread);
+  }, 180_000);
+
+  it('SIGTERM mid-turn stops taking new events, finishes the turn in flight, then exits 0', async () => {
+    const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 5000 });
+    let exitCode: number | null | undefined;
+    void bot.exited.then((code) => {
+      exitCode = code;
+    });
+    bot.child.kill('SIGTERM');
+    // New deliveries are refused (Slack delivers them again later) while the turn in flight still runs.
+    await slack.waitFor(
+      async () => (await fetch(bot.url, { method: 'POST' }).catch(() => 'refused')) === 'refused',
+      ANSWER_MS,
+    );
+    expect(exitCode).toBeUndefined();
+    expect(headers(thread)).toHaveLength(1);
+    expect(await bot.exited).toBe(0);
     expect(headers(thread)).toEqual(ANSWERED);
     await startBot();
     await answeredOnce(thread);
@@ -163,14 +204,47 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     expect(await kill(first, 'SIGTERM')).toBe(0);
     await startBot();
     await answeredOnce(thread);
-    const admin = new pg.Client({ connectionString: database.url });
-    await admin.connect();
-    try {
-      const { rows } = await admin.query("select count(*)::int as n from inbox_events where state <> 'done'");
-      expect(rows[0].n).toBe(0);
-    } finally {
-      await admin.end();
+    expect(await unfinishedEvents()).toBe(0);
+  }, 180_000);
+
+  it('two bots on one database, one killed or stopped at seeded random points of its turns: every message answered exactly once', async () => {
+    const random = seededRandom(16);
+    /** A turn here takes about a second or two from the acknowledgement to the last reply. */
+    const SPAN_MS = 2500;
+    const survivor = await startBot();
+    const threads: string[] = [];
+    const points: string[] = [];
+    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+      const victim = await startBot();
+      // Each message is sent a seeded random time before the signal: its turn is acknowledged, planning, or posting.
+      const before = [random(), random(), random()].map((share) => Math.round(share * SPAN_MS));
+      const started = Date.now();
+      const sent = await Promise.all(
+        before.map(async (beforeMs, index) => {
+          await new Promise((resolve) => setTimeout(resolve, SPAN_MS - beforeMs));
+          const { ts, body } = await mention(victim, `${REQUEST} (${signal} ${index})`);
+          // Slack's retry of the same event reaches the other bot (both behind one address): still one turn.
+          const retry = await deliver(survivor.url, SIGNING_SECRET, body, 'application/json', {
+            headers: { 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' },
+          });
+          expect(retry.status).toBe(200);
+          return ts;
+        }),
+      );
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + SPAN_MS - Date.now())));
+      await kill(victim, signal);
+      threads.push(...sent);
+      points.push(`${signal} ${before.join('/')} ms after the messages`);
     }
+    await slack.waitFor(
+      () => threads.every((thread) => headers(thread).length >= ANSWERED.length),
+      ANSWER_MS,
+    );
+    await settleMs();
+    expect(
+      threads.map((thread) => headers(thread)),
+      points.join(', '),
+    ).toEqual(threads.map(() => ANSWERED));
   }, 180_000);
 
   const FORM = 'application/x-www-form-urlencoded';
@@ -232,4 +306,82 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     expect(slack.thread(CHANNEL, thread)).toHaveLength(before + 1);
     expect(JSON.stringify(slack.message(CHANNEL, card.ts))).toMatch(/3,000|3000/);
   }, 180_000);
+
+  /** The Request deploy modal for the first option of an answered thread, opened through `bot`. */
+  async function deployForm(bot: RunningBot, thread: string) {
+    const options = slack.thread(CHANNEL, thread)[1]!;
+    const button = options.blocks
+      .flatMap((block) => (block.elements as { action_id?: string; value?: string }[] | undefined) ?? [])
+      .find((element) => element.action_id === ACTION.requestDeploy)!;
+    const opened = slack.views.length;
+    const press = buttonPressBody({
+      teamId: slack.teamId,
+      channelId: CHANNEL,
+      userId: USER,
+      actionId: ACTION.requestDeploy,
+      value: button.value!,
+      responseUrl: slack.responseUrl(`chaos-request-${thread}`),
+      message: { ts: options.ts, thread_ts: thread },
+      triggerId: slack.newTrigger(),
+    });
+    expect((await deliver(bot.url, SIGNING_SECRET, press, FORM)).status).toBe(200);
+    return slack.waitFor(() => slack.views[opened], ANSWER_MS);
+  }
+
+  const isRequest = (message: { blocks: Record<string, unknown>[] }) =>
+    headerOf(message) === 'Deploy request';
+  const requestIdOf = (message: { blocks: Record<string, unknown>[] }) =>
+    message.blocks
+      .flatMap((block) => (block.elements as { action_id?: string; value?: string }[] | undefined) ?? [])
+      .find((element) => element.action_id === ACTION.approve)?.value;
+
+  it.each([
+    ['before it posts anything', 0],
+    ['between the thread’s message and the approvers’ copy', 1],
+  ])(
+    'SIGKILL right after filing a deploy request (%s): the restarted bot files it once and posts each copy once',
+    async (_point, postedFirst) => {
+      const first = await startBot();
+      const { ts: thread } = await mention(first, REQUEST);
+      await answeredOnce(thread);
+      const form = await deployForm(first, thread);
+      const approversBefore = slack.thread(APPROVERS_CHANNEL).length;
+      const postsBefore = slack.callsOf('chat.postMessage').length;
+      // The request is filed before the acknowledgement; the bot dies on the post that hangs.
+      slack.holdNext('chat.postMessage', { kind: 'hang' }, postedFirst);
+      const submission = viewSubmissionBody({
+        teamId: slack.teamId,
+        userId: USER,
+        view: form,
+        inputs: { [DEPLOY_FIELD.namespace]: 'compass' },
+        triggerId: slack.newTrigger(),
+      });
+      expect((await deliver(first.url, SIGNING_SECRET, submission, FORM)).status).toBe(200);
+      await slack.waitFor(
+        () => slack.callsOf('chat.postMessage').length > postsBefore + postedFirst,
+        ANSWER_MS,
+      );
+      await kill(first, 'SIGKILL');
+      await startBot();
+      const approvers = () => slack.thread(APPROVERS_CHANNEL).slice(approversBefore).filter(isRequest);
+      await slack.waitFor(() => approvers().length > 0, ANSWER_MS);
+      await settleMs();
+      const inThread = slack.thread(CHANNEL, thread).filter(isRequest);
+      expect(inThread).toHaveLength(1);
+      expect(approvers()).toHaveLength(1);
+      const admin = new pg.Client({ connectionString: database.url });
+      await admin.connect();
+      try {
+        const { rows } = await admin.query(
+          'select r.id, r.status from approval_requests r join conversations c on c.id = r.conversation_id where c.thread_ts = $1',
+          [thread],
+        );
+        expect(rows).toEqual([{ id: requestIdOf(inThread[0]!), status: 'pending' }]);
+        expect(requestIdOf(approvers()[0]!)).toBe(rows[0].id);
+      } finally {
+        await admin.end();
+      }
+    },
+    180_000,
+  );
 });
