@@ -3,7 +3,9 @@
  * max_num_seqs run, each holds whole KV blocks that grow as it generates, and every step spends a token budget of
  * max_num_batched_tokens: one token for each running decode first, then prompt chunks (chunked prefill) for running
  * and newly admitted requests. When the KV pool runs dry the most recently admitted request is preempted: its blocks
- * are freed and it recomputes its prompt and output later. A step lasts what the planner's step-time model says for
+ * are freed, but with V1's prefix caching its full blocks keep their content at the back of the free queue (vLLM's
+ * KVCacheManager frees them last-in, evicts least recently freed first), so it resumes from them when readmitted
+ * unless other allocations evicted them meanwhile; it recomputes only what was evicted. A step lasts what the planner's step-time model says for
  * exactly that batch (`engineStepSec`), with the planner's log-normal jitter, times the time scale.
  *
  * Steps are anchored to a virtual clock that advances by their durations, so timer lateness does not slow the pace;
@@ -83,6 +85,8 @@ interface Sequence {
   blocks: number;
   /** Blocks of the cached prefix, held by the prefix cache rather than taken from the free pool. */
   sharedBlocks: number;
+  /** Preempted: free blocks that still hold this sequence's computed prefix (after its shared blocks). */
+  retainedBlocks: number;
   summary: SequenceSummary;
   done: boolean;
 }
@@ -98,6 +102,8 @@ export class SimulatedEngine {
   private readonly waiting: Sequence[] = [];
   private readonly running: Sequence[] = [];
   private freeBlocks: number;
+  /** Preempted sequences whose freed blocks still hold their KV, least recently preempted (evicted first) first. */
+  private readonly retained: Sequence[] = [];
   private stepping = false;
   private virtualNowMs = Number.NEGATIVE_INFINITY;
   private cancelStep: (() => void) | null = null;
@@ -146,6 +152,7 @@ export class SimulatedEngine {
       generated: 0,
       blocks: sharedBlocks,
       sharedBlocks,
+      retainedBlocks: 0,
       done: false,
       summary: {
         promptTokens: spec.promptTokens,
@@ -177,11 +184,14 @@ export class SimulatedEngine {
     this.stepping = false;
     this.waiting.length = 0;
     this.running.length = 0;
+    this.retained.length = 0;
   }
 
   private abort(seq: Sequence): void {
     if (seq.done) return;
     this.remove(this.waiting, seq);
+    // Its retained KV stays in the free pool, no longer anyone's to resume from.
+    if (this.remove(this.retained, seq)) seq.retainedBlocks = 0;
     if (this.remove(this.running, seq)) this.release(seq);
     seq.summary.aborted = true;
     this.finish(seq);
@@ -220,10 +230,43 @@ export class SimulatedEngine {
   }
 
   private preempt(seq: Sequence): void {
+    const fullBlocks = Math.min(Math.floor(seq.computed / this.timing.blockTokens), seq.blocks);
     this.release(seq);
-    seq.computed = seq.sharedBlocks * this.timing.blockTokens;
+    seq.retainedBlocks = fullBlocks - seq.sharedBlocks;
+    seq.computed = fullBlocks * this.timing.blockTokens;
+    if (seq.retainedBlocks > 0) this.retained.push(seq);
     seq.summary.preemptions += 1;
     this.waiting.unshift(seq);
+  }
+
+  /** Free blocks no preempted sequence's KV sits in. */
+  private get unheldBlocks(): number {
+    return this.freeBlocks - this.retained.reduce((sum, seq) => sum + seq.retainedBlocks, 0);
+  }
+
+  /** Takes `count` free blocks, evicting retained KV (oldest preemption first, a sequence's last blocks first). */
+  private takeBlocks(count: number): void {
+    let evict = count - this.unheldBlocks;
+    while (evict > 0 && this.retained.length > 0) {
+      const seq = this.retained[0]!;
+      const lost = Math.min(evict, seq.retainedBlocks);
+      seq.retainedBlocks -= lost;
+      seq.computed = (seq.sharedBlocks + seq.retainedBlocks) * this.timing.blockTokens;
+      evict -= lost;
+      if (seq.retainedBlocks === 0) this.retained.shift();
+    }
+    this.freeBlocks -= count;
+  }
+
+  /** Readmission of a preempted sequence: its retained blocks are prefix-cache hits, taken back from the free pool. */
+  private reclaim(seq: Sequence): void {
+    if (seq.retainedBlocks === 0) return;
+    this.remove(this.retained, seq);
+    this.freeBlocks -= seq.retainedBlocks;
+    seq.blocks += seq.retainedBlocks;
+    seq.retainedBlocks = 0;
+    // vLLM recomputes the last token when every token is cached: it needs its logits.
+    seq.computed = Math.min(seq.computed, seq.spec.promptTokens + seq.generated - 1);
   }
 
   /** One scheduling pass, vLLM V1 order: running requests first, then admissions if nothing was preempted. */
@@ -257,11 +300,18 @@ export class SimulatedEngine {
       this.running.length < this.timing.maxNumSeqs
     ) {
       const seq = this.waiting[0]!;
-      const tokens = Math.min(this.need(seq), budget);
-      if (this.extraBlocks(seq, tokens) > this.freeBlocks) break;
+      // Its retained blocks count as computed and are not free for its own chunk.
+      const restored = {
+        ...seq,
+        computed: Math.min(seq.computed, seq.spec.promptTokens + seq.generated - 1),
+        blocks: seq.blocks + seq.retainedBlocks,
+      };
+      const tokens = Math.min(this.need(restored), budget);
+      if (this.extraBlocks(restored, tokens) > this.freeBlocks - seq.retainedBlocks) break;
       this.waiting.shift();
+      this.reclaim(seq);
       this.running.push(seq);
-      this.allocate(batch, seq, tokens);
+      this.allocate(batch, seq, Math.min(this.need(seq), budget));
       budget -= tokens;
     }
     return { batch, preemptions };
@@ -269,7 +319,7 @@ export class SimulatedEngine {
 
   private allocate(batch: Scheduled[], seq: Sequence, tokens: number): void {
     const extra = this.extraBlocks(seq, tokens);
-    this.freeBlocks -= extra;
+    this.takeBlocks(extra);
     seq.blocks += extra;
     batch.push({ seq, tokens, from: seq.computed });
   }

@@ -93,7 +93,10 @@ function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
     promptTokensCv: series.traffic.promptTokensCv,
     outputTokensCv: series.traffic.outputTokensCv,
     arrivalCv: series.traffic.arrivalCv,
-    engine: series.engine.settings,
+    engine: {
+      ...series.engine.settings,
+      ...(series.engine.flags?.reasoningParser !== undefined && { reasoningParser: true }),
+    },
   };
 }
 

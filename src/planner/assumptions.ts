@@ -203,3 +203,17 @@ export const HOST_SEC_PER_SEQUENCE = 30e-6;
 
 /** Spread (log-normal σ) of step times around the model's value: CPU scheduling, GC, kernel variance. */
 export const STEP_JITTER_SIGMA = 0.08;
+
+/**
+ * API-server (CPU) seconds per streamed token when the server runs a reasoning parser. vLLM's OpenAI server is one
+ * Python process per `--api-server-count` (vllm-project/vllm#17546) that detokenizes, runs the parser over every
+ * delta (`chat_completion_stream_generator` in vllm/entrypoints/openai/serving_chat.py keeps each stream's text and
+ * token ids for `extract_reasoning_streaming`), builds the chunk and writes it as an SSE event; it runs beside the
+ * engine core, so it caps the token rate rather than adding to the step. Read off the gpustack performance lab's
+ * Qwen3.5-9B page (vLLM 0.17.1, --reasoning-parser qwen3, one H100): thirteen runs overloaded at max_num_seqs 256–2048
+ * and token budgets 8k–48k all stream 4,974–5,312 output tokens/s, ~190 µs per token, where the GPU alone sustains
+ * nearly twice that; its Qwen3.5-35B-A3B H200 page (another model, GPU and page) streams 4,348–4,771. Without a parser
+ * the data never reach the server's own cap (one API server streams 15.8k tokens/s in the Nemotron-3-Nano H200
+ * recipe), so that part stays out of the model.
+ */
+export const REASONING_STREAM_SEC_PER_TOKEN = 190e-6;

@@ -11,7 +11,7 @@ import {
   resolveEngine,
 } from './memory.js';
 import type { EngineSettings } from './schema.js';
-import { type ServingSystem, servingSystem, type Workload } from './serving.js';
+import { apiServerSecPerToken, type ServingSystem, servingSystem, type Workload } from './serving.js';
 import { type EfficiencyFactors, type StepGeometry, stepGeometry } from './step-time.js';
 
 export interface Deployment {
@@ -22,6 +22,8 @@ export interface Deployment {
   engine: EngineConfig;
   memory: MemoryPlan;
   geometry: StepGeometry;
+  /** API-server seconds per streamed token: caps the token rate (see `apiServerSecPerToken`). */
+  apiServerSecPerToken: number;
 }
 
 export type DeploymentResult = { ok: true; deployment: Deployment } | { ok: false; reason: string };
@@ -72,7 +74,19 @@ export function buildDeployment(
   const geometry = parallel.expertParallel
     ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
     : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu);
-  return { ok: true, deployment: { model, gpu, precision, parallel, engine, memory, geometry } };
+  return {
+    ok: true,
+    deployment: {
+      model,
+      gpu,
+      precision,
+      parallel,
+      engine,
+      memory,
+      geometry,
+      apiServerSecPerToken: apiServerSecPerToken(overrides),
+    },
+  };
 }
 
 export function systemFor(
@@ -90,5 +104,6 @@ export function systemFor(
     deployment.engine.maxNumSeqs * ranks,
     deployment.engine.maxNumBatchedTokens * ranks,
     deployment.memory.stateTokensPerSequence,
+    deployment.apiServerSecPerToken,
   );
 }

@@ -13,6 +13,10 @@ export const EngineSettings = z.object({
   maxNumSeqs: z.number().int().positive().optional(),
   maxNumBatchedTokens: z.number().int().positive().optional(),
   kvCacheDtype: z.enum(['auto', 'fp8']).optional(),
+  /** --reasoning-parser set: the API server runs the parser over every streamed token. */
+  reasoningParser: z.boolean().optional(),
+  /** --api-server-count: API server processes sharing the streams (vLLM's default 1). */
+  apiServerCount: z.number().int().positive().optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 

@@ -14,7 +14,7 @@
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
  * engine can run, the surplus waits for admission, and by Little's law TTFT = N/X − (O − 1)·T̄.
  */
-import { STEP_JITTER_SIGMA } from './assumptions.js';
+import { REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA } from './assumptions.js';
 import {
   combineLognormals,
   itlQuantile,
@@ -45,6 +45,16 @@ export interface ServingSystem {
   maxRunningLimitedBy: 'kv-cache' | 'max-num-seqs';
   /** max_num_batched_tokens: tokens one step may carry. */
   tokenBudget: number;
+  /** API-server seconds per streamed token over all API servers (0 where the model has no such cap). */
+  apiServerSecPerToken: number;
+}
+
+/**
+ * The API server streams every output token in its own process, pipelined with the engine core: it adds no step
+ * time but caps the token rate at 1 / (seconds per token), shared over `--api-server-count` processes.
+ */
+export function apiServerSecPerToken(engine: { reasoningParser?: boolean; apiServerCount?: number }): number {
+  return engine.reasoningParser ? REASONING_STREAM_SEC_PER_TOKEN / (engine.apiServerCount ?? 1) : 0;
 }
 
 export function servingSystem(
@@ -55,6 +65,7 @@ export function servingSystem(
   maxNumSeqs: number,
   tokenBudget: number,
   stateTokensPerSequence = 0,
+  apiServerSec = 0,
 ): ServingSystem {
   // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
   // a hybrid model's sequence also holds its constant recurrent state from the start.
@@ -67,6 +78,7 @@ export function servingSystem(
     maxRunning: Math.min(byKv, maxNumSeqs),
     maxRunningLimitedBy: byKv < maxNumSeqs ? 'kv-cache' : 'max-num-seqs',
     tokenBudget,
+    apiServerSecPerToken: apiServerSec,
   };
 }
 
@@ -123,6 +135,8 @@ function evaluate(
   } = sys.workload;
   // Prefill work is the prompt's uncached part; attention still spans the whole prompt.
   const P = promptTokens - cached;
+  // Beyond the token rate the API server streams, no steady state: its backlog grows.
+  if (rate * O * sys.apiServerSecPerToken >= 1) return Number.NaN;
   const g = sys.geometry;
   const f = sys.factors;
   const decoding = rate * Math.max(O - 1, 0) * meanStep;

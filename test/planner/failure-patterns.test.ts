@@ -83,13 +83,16 @@ describe('failure patterns of the performance model, on public measurements (lea
 
   // gpustack performance lab, docs/performance-lab/qwen3-32b/a100.md (commit 47277d79f4a5): 1000-request ShareGPT
   // bursts of Qwen3-32B on one A100 SXM 80GB, vLLM 0.11: mean ITL 118 ms (bf16), 273 ms (FP8), 244 ms (AWQ). At the
-  // textbook factors the model is within 8%. Held out (bench/accuracy.ts) it is 40–75% slow: the A100's factors then
+  // textbook factors the model is within 3% (FP8) and 8% (AWQ); bf16, whose small KV pool preempts through the burst,
+  // is 16% off since preempted requests resume from their blocks still in the prefix cache (simulator/engine.ts; it
+  // was within 8% when they recomputed from scratch, and held out it went from 25% to 10%). Held out (bench/accuracy.ts)
+  // FP8 and AWQ are 32–47% slow: the A100's factors then
   // rest on two light-load points and the population's compute efficiency (see atTextbookFactors), a calibration
   // matter, not kernel physics; this test used to hold the held-out figure under 30%, which the enlarged data broke.
   it('fp8 on Ampere and int4 run weight-only kernels: slower than bf16 once compute-bound, as measured', () => {
     const qwen32 = atTextbookFactors('qwen3-32b-a100').filter((c) => c.metric === 'itl');
     expect(qwen32.map((c) => c.label)).toHaveLength(3);
-    for (const c of qwen32) expect(absolutePercentageError(c), c.series).toBeLessThan(0.12);
+    for (const c of qwen32) expect(absolutePercentageError(c), c.series).toBeLessThan(0.17);
     // At one sequence the weight-only GEMMs are memory-bound and fp8's half-size weights win; at 256 sequences the
     // dequantizing kernels fall behind bf16's tensor cores.
     const model = catalog.models.find((m) => m.id === 'Qwen/Qwen3-32B')!;
@@ -121,9 +124,10 @@ describe('failure patterns of the performance model, on public measurements (lea
   // Issue #14 stays open on the open loops below, the only ones (overloaded or healthy, every series) the model calls
   // wrongly, held out; figures from this test's calibration.
   const knownOverloadMisses: Record<string, string> = {
-    // Completes 12.4 of 16 req/s offered (3.5k output tok/s); predicted capacity 48 req/s. Qwen3.5 on these pages
-    // stays near 5k output tok/s whatever the settings (reasoning parser on): looks like API-server or hybrid
-    // Gated DeltaNet kernel limits, which the model does not describe. Unexplained.
+    // Completes 12.4 of 16 req/s offered (3.5k output tok/s); predicted capacity 18.7 req/s, the API server's
+    // reasoning-parser cap (test below; the GPU alone would hold ~48). The 9B page's same traffic at 16 req/s is
+    // healthy (14.6 completed) through the same API server, so what stops the 35B-A3B short of it is on the engine
+    // side (MoE bf16 kernels or hybrid Gated DeltaNet on H200), which the model does not describe. Unexplained.
     'gpustack-qwen3-5-35b-a3b-h200-latency-other-benchmark-cases-rate-16-baseline-sharegpt-16rp rate=16':
       'overloaded, not called saturated',
     // dstack, Llama-3.1-405B FP8 on 8× H100, vLLM 0.6.3 (Nov 2024): completes 9.9 of 16 req/s; predicted capacity
@@ -137,6 +141,23 @@ describe('failure patterns of the performance model, on public measurements (lea
     'gpustack-qwen3-5-9b-h100-other-benchmark-cases-long-context-profile-optimized-long-context rate=1':
       'healthy, called saturated',
   };
+  // The same pages at 1000 req/s offered (overloaded; GuideLLM keeps 512 in flight): thirteen Qwen3.5-9B H100 runs
+  // from max_num_seqs 256 to 2048 and token budgets 8k to 48k all complete 17.5–18.6 req/s (~5.2k output tok/s),
+  // five Qwen3.5-35B-A3B H200 runs 14.1–15.4: whatever the engine settings, one API server parsing (--reasoning-parser
+  // qwen3) and streaming every token caps them. Without the cap the model put them 75–90% (9B) and 240–340% (35B)
+  // high; with it, held out, the 9B runs are within 10% and the 35B runs within 35% (measured 22–32%: see the miss
+  // above for what else holds the 35B back).
+  it('caps overloaded reasoning-parser runs at the API server: Qwen3.5 throughput whatever the engine settings', () => {
+    const capped = (prefix: string) =>
+      where((c) => c.metric === 'throughput' && c.region === 'overloaded' && c.series.startsWith(prefix));
+    const dense = capped('qwen3-5-9b-h100-');
+    const moe = capped('qwen3-5-35b-a3b-h200-');
+    expect(dense.length).toBe(13);
+    expect(moe.length).toBe(5);
+    for (const c of dense) expect(absolutePercentageError(c), c.series).toBeLessThan(0.1);
+    for (const c of moe) expect(absolutePercentageError(c), c.series).toBeLessThan(0.35);
+  });
+
   it('calls every overloaded open loop saturated and no healthy one, but for the known misses', () => {
     const overloaded = overload.filter((c) => c.measuredOverloaded);
     const healthy = overload.filter((c) => !c.measuredOverloaded && c.series.startsWith('qwen3-5-35b'));

@@ -141,6 +141,21 @@ describe('simulated engine', () => {
     expect(engine.idle).toBe(true);
   });
 
+  it('resumes a preempted request from its blocks still in the prefix cache, recomputing only what was evicted', () => {
+    // As above: the second request is preempted with 33 tokens generated and 96 computed (6 full blocks); the first
+    // then grows by 2 blocks, evicting the second's last two. Readmitted, it finds its 4 prompt blocks cached and
+    // recomputes the 32 evicted tokens and its last sampled one: 33 tokens, where recomputing from scratch is 97.
+    const timing = exact({ kvBlocks: 12 });
+    const { clock, submit, steps } = harness(timing);
+    const first = submit(64, 64);
+    const second = submit(64, 64);
+    clock.run();
+    expect(second.summary!.preemptions).toBe(1);
+    expect([first.tokens.length, second.tokens.length]).toEqual([64, 64]);
+    const prefilled = steps.reduce((sum, s) => sum + s.prefillTokens, 0);
+    expect(prefilled).toBe(64 + 64 + 33);
+  });
+
   it('frees an aborted request’s KV blocks at once and tells its owner', () => {
     const { clock, engine } = harness(exact());
     let finished: SequenceSummary | null = null;

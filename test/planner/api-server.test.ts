@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { REASONING_STREAM_SEC_PER_TOKEN } from '../../src/planner/assumptions.js';
+import { type Prediction, predictPerformance } from '../../src/planner/predict.js';
+import type { DeploymentConfig, PerformanceInput } from '../../src/planner/schema.js';
+import { H100, knowledgeWith, LLAMA_8B } from './fixtures.js';
+
+const knowledge = knowledgeWith();
+
+function predict(input: PerformanceInput): Prediction {
+  const result = predictPerformance(input, knowledge);
+  if (!result.ok) throw new Error(result.reason);
+  return result.prediction;
+}
+
+// Short prompts, long answers: the GPU streams far more tokens per second than one parsing API server can.
+const chat: DeploymentConfig = {
+  modelId: LLAMA_8B.id,
+  gpuId: H100.id,
+  gpuCount: 1,
+  tensorParallel: 1,
+  precision: 'bf16',
+  promptTokens: 128,
+  outputTokens: 512,
+};
+const light = { kind: 'rate' as const, value: 0.5 };
+
+describe('API-server token cap (reasoning parser)', () => {
+  it('caps capacity at the token rate one API server streams', () => {
+    const plain = predict({ ...chat, load: light });
+    const parsed = predict({ ...chat, engine: { reasoningParser: true }, load: light });
+    const cap = 1 / (chat.outputTokens * REASONING_STREAM_SEC_PER_TOKEN);
+    expect(plain.capacityRequestsPerSec).toBeGreaterThan(1.5 * cap);
+    expect(parsed.capacityRequestsPerSec).toBeLessThanOrEqual(cap);
+    expect(parsed.capacityRequestsPerSec).toBeGreaterThan(0.99 * cap);
+  });
+
+  it('splits the streams over --api-server-count processes', () => {
+    const one = predict({ ...chat, engine: { reasoningParser: true }, load: light });
+    const two = predict({ ...chat, engine: { reasoningParser: true, apiServerCount: 2 }, load: light });
+    expect(two.capacityRequestsPerSec).toBeGreaterThan(1.9 * one.capacityRequestsPerSec);
+  });
+
+  it('calls an open loop beyond the cap saturated, and leaves light-load latency alone', () => {
+    const cap = 1 / (chat.outputTokens * REASONING_STREAM_SEC_PER_TOKEN);
+    const beyond = { kind: 'rate' as const, value: 1.2 * cap };
+    expect(predict({ ...chat, load: beyond }).saturated).toBe(false);
+    expect(predict({ ...chat, engine: { reasoningParser: true }, load: beyond }).saturated).toBe(true);
+    const plain = predict({ ...chat, load: light });
+    const parsed = predict({ ...chat, engine: { reasoningParser: true }, load: light });
+    expect(parsed.itlMs.p50).toBeCloseTo(plain.itlMs.p50, 6);
+    expect(parsed.e2eMs.p50).toBeCloseTo(plain.e2eMs.p50, 6);
+  });
+});
