@@ -22,6 +22,8 @@ export interface Deployment {
   engine: EngineConfig;
   memory: MemoryPlan;
   geometry: StepGeometry;
+  /** --async-scheduling (a scheduling knob, no memory effect): off, vLLM's default, when absent. */
+  asyncScheduling?: boolean;
 }
 
 export type DeploymentResult = { ok: true; deployment: Deployment } | { ok: false; reason: string };
@@ -72,7 +74,20 @@ export function buildDeployment(
   const geometry = parallel.expertParallel
     ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
     : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu);
-  return { ok: true, deployment: { model, gpu, precision, parallel, engine, memory, geometry } };
+  const asyncScheduling = overrides.asyncScheduling === true;
+  return {
+    ok: true,
+    deployment: {
+      model,
+      gpu,
+      precision,
+      parallel,
+      engine,
+      memory,
+      geometry,
+      ...(asyncScheduling && { asyncScheduling }),
+    },
+  };
 }
 
 export function systemFor(
@@ -90,5 +105,6 @@ export function systemFor(
     deployment.engine.maxNumSeqs * ranks,
     deployment.engine.maxNumBatchedTokens * ranks,
     deployment.memory.stateTokensPerSequence,
+    deployment.asyncScheduling,
   );
 }

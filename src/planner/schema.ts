@@ -13,6 +13,8 @@ export const EngineSettings = z.object({
   maxNumSeqs: z.number().int().positive().optional(),
   maxNumBatchedTokens: z.number().int().positive().optional(),
   kvCacheDtype: z.enum(['auto', 'fp8']).optional(),
+  /** --async-scheduling: the engine schedules the next step while the GPU runs the current one (off by default). */
+  asyncScheduling: z.boolean().optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 

@@ -8,7 +8,8 @@
  * T̄ = (1 − m)·T_d + m·T_m. D, m and the step times depend on T̄, so T̄ is the least fixed point of that map;
  * no fixed point within the KV pool, max_num_seqs or the token budget means the load exceeds capacity.
  *
- * TTFT = request overhead + wait for the running step + wait for prefill work queued ahead + own prefill.
+ * TTFT = request overhead + wait for the running step (and, with async scheduling, the one queued behind it) + wait for
+ * prefill work queued ahead + own prefill.
  * The prefill queue is G/G/1 (Kingman's mean, Pollaczek–Khinchine's for Poisson arrivals; exponential tail above its atom at zero, the Kingman
  * heavy-traffic shape) with service = the prompt's share of full-budget prefill steps. A closed loop of N clients
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
@@ -45,6 +46,8 @@ export interface ServingSystem {
   maxRunningLimitedBy: 'kv-cache' | 'max-num-seqs';
   /** max_num_batched_tokens: tokens one step may carry. */
   tokenBudget: number;
+  /** --async-scheduling: a new request joins the step after the one already queued (see `pipelinedWaitSec`). */
+  asyncScheduling: boolean;
 }
 
 export function servingSystem(
@@ -55,6 +58,7 @@ export function servingSystem(
   maxNumSeqs: number,
   tokenBudget: number,
   stateTokensPerSequence = 0,
+  asyncScheduling = false,
 ): ServingSystem {
   // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
   // a hybrid model's sequence also holds its constant recurrent state from the start.
@@ -67,7 +71,17 @@ export function servingSystem(
     maxRunning: Math.min(byKv, maxNumSeqs),
     maxRunningLimitedBy: byKv < maxNumSeqs ? 'kv-cache' : 'max-num-seqs',
     tokenBudget,
+    asyncScheduling,
   };
+}
+
+/**
+ * Extra wait of a new request under async scheduling. vLLM's EngineCore (step_with_batch_queue, a batch queue of two)
+ * schedules step k + 1 as soon as step k is on the GPU and only then takes new requests from its input queue, so a
+ * request that arrives during step k is first scheduled in step k + 2: one whole (mean) step later than without it.
+ */
+function pipelinedWaitSec(sys: ServingSystem, meanStepSec: number): number {
+  return sys.asyncScheduling ? meanStepSec : 0;
 }
 
 /** Steady state at one throughput: everything the latency distributions need. */
@@ -172,7 +186,7 @@ function evaluate(
     out.queueWaitMeanSec =
       (seenUtilization * service * (arrivalCv * arrivalCv + promptCv * promptCv)) /
       (2 * (1 - prefillUtilization));
-    out.stepWaitSec = (1 - Math.exp(-others)) * (decodeSec / 2);
+    out.stepWaitSec = (1 - Math.exp(-others)) * (decodeSec / 2 + pipelinedWaitSec(sys, meanStepSec));
     out.admissionWaitSec = 0;
   }
   return meanStepSec;

@@ -128,6 +128,21 @@ describe('load', () => {
     }
   });
 
+  it('async scheduling delays a new request by one mean step when others are running, and not on an idle engine', () => {
+    const load = { kind: 'rate' as const, value: 8 };
+    const sync = predict({ ...llama8bOnH100, load });
+    const pipelined = predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load });
+    // Same operating point (an open loop's steps do not depend on TTFT); the new request skips the queued step.
+    expect(pipelined.itlMs.mean).toBeCloseTo(sync.itlMs.mean, 9);
+    const extra = pipelined.ttftMs.mean - sync.ttftMs.mean;
+    expect(extra).toBeGreaterThan(0.9 * sync.itlMs.mean);
+    expect(extra).toBeLessThanOrEqual(sync.itlMs.mean * (1 + 1e-9));
+    const alone = { kind: 'concurrency' as const, value: 1 };
+    expect(
+      predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load: alone }).ttftMs.mean,
+    ).toBeCloseTo(predict({ ...llama8bOnH100, load: alone }).ttftMs.mean, 9);
+  });
+
   it('a single client sees no queueing: E2E is TTFT plus the decode steps', () => {
     const p = predict({ ...llama8bOnH100, load: { kind: 'concurrency', value: 1 } });
     expect(p.evidence.stepTimesMs.queueWait).toBe(0);
