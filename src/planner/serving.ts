@@ -15,7 +15,7 @@
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
  * engine can run, the surplus waits for admission, and by Little's law TTFT = N/X − (O − 1)·T̄.
  */
-import { STEP_JITTER_SIGMA } from './assumptions.js';
+import { STEP_JITTER_SIGMA, TOKENIZE_SEC_PER_TOKEN } from './assumptions.js';
 import {
   combineLognormals,
   itlQuantile,
@@ -368,10 +368,18 @@ export function solveClosedLoop(
   return { point: best, saturated: false };
 }
 
-/** TTFT as fixed part + length-dependent prefill + queueing wait. */
+/**
+ * TTFT as fixed part + length-dependent prefill + queueing wait. The fixed part includes tokenizing the whole prompt
+ * (its cached prefix too) on the API server; a steady load keeps that single tokenizer thread nearly idle, so only
+ * simultaneous arrivals (a burst, played in batch.ts) queue for it.
+ */
 export function ttftShape(sys: ServingSystem, p: OperatingPoint): LatencyShape {
   return {
-    fixed: sys.factors.requestOverheadMs / 1e3 + p.stepWaitSec + p.admissionWaitSec,
+    fixed:
+      sys.factors.requestOverheadMs / 1e3 +
+      sys.workload.promptTokens * TOKENIZE_SEC_PER_TOKEN +
+      p.stepWaitSec +
+      p.admissionWaitSec,
     variableMean: p.prefillSec,
     variableCv: sys.workload.promptCv,
     waitProbability: p.queueWaitProbability,

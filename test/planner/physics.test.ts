@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Gpu } from '../../src/knowledge/catalog.js';
+import { TOKENIZE_SEC_PER_TOKEN } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import { maxRateWithinSlo, type Prediction, predictPerformance } from '../../src/planner/predict.js';
@@ -141,6 +142,13 @@ describe('load', () => {
     expect(
       predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load: alone }).ttftMs.mean,
     ).toBeCloseTo(predict({ ...llama8bOnH100, load: alone }).ttftMs.mean, 9);
+  });
+
+  it('a lone request waits for the API server to tokenize its whole prompt, cached prefix too', () => {
+    const alone = { kind: 'concurrency' as const, value: 1 };
+    const p = predict({ ...llama8bOnH100, prefixShare: 0.5, load: alone });
+    const waited = p.ttftMs.mean - p.evidence.factors.requestOverheadMs - p.evidence.stepTimesMs.ownPrefill;
+    expect(waited).toBeCloseTo(1024 * TOKENIZE_SEC_PER_TOKEN * 1e3, 2);
   });
 
   it('a single client sees no queueing: E2E is TTFT plus the decode steps', () => {
