@@ -17,6 +17,7 @@ import {
 import { SLO_CAPACITY_SHARE } from './plan.js';
 import { maxRateWithinSlo, predictPerformance } from './predict.js';
 import {
+  engineSettingsOf,
   type MemoryFact,
   measuredOverloaded,
   type PublicMeasurements,
@@ -93,10 +94,7 @@ function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
     promptTokensCv: series.traffic.promptTokensCv,
     outputTokensCv: series.traffic.outputTokensCv,
     arrivalCv: series.traffic.arrivalCv,
-    engine: {
-      ...series.engine.settings,
-      ...(series.engine.flags?.reasoningParser !== undefined && { reasoningParser: true }),
-    },
+    engine: engineSettingsOf(series),
   };
 }
 

@@ -217,3 +217,15 @@ export const STEP_JITTER_SIGMA = 0.08;
  * recipe), so that part stays out of the model.
  */
 export const REASONING_STREAM_SEC_PER_TOKEN = 190e-6;
+
+/**
+ * API-server time to tokenize one prompt token. vLLM's OpenAI server tokenizes every prompt on a single-thread executor
+ * (serving_engine: ThreadPoolExecutor(max_workers=1); vllm-project/vllm#25301), so a prompt waits its own
+ * tokenization before the engine sees it, and prompts that arrive together are tokenized one after another. Public
+ * bound: 10–21 µs per token on 131-token prompts with Hugging Face tokenizers, per-call overhead included
+ * (tenstorrent/tt-inference-server#2173). 5 µs is within it, and what benchmark prompts of random token text ask for
+ * (InferenceMAX gpt-oss: TTFT grows ~5–12 µs per prompt token whatever the TP, where the GPU part shrinks with TP; a
+ * leave-one-source-out sweep of 2.5 / 5 / 10 µs gave TTFT p99 median 41 / 32 / 28%, mean 24 / 22 / 28%). An engine
+ * constant, the same for every model and GPU.
+ */
+export const TOKENIZE_SEC_PER_TOKEN = 5e-6;

@@ -15,6 +15,7 @@ import { type SequenceSummary, SimulatedEngine } from '../../simulator/engine.js
 import { normalDraw, seededRandom } from '../../simulator/text.js';
 import { VirtualClock } from '../../simulator/virtual-clock.js';
 import type { Knowledge } from '../knowledge/catalog.js';
+import { TOKENIZE_SEC_PER_TOKEN } from './assumptions.js';
 import type { Calibration } from './calibrate.js';
 import { lognormalFromMean } from './distributions.js';
 import { type EngineTiming, engineTimingFor } from './engine-timing.js';
@@ -106,15 +107,21 @@ function play(timing: EngineTiming, prompts: number[], outputs: number[], cached
       preemptions += step.preemptions;
     },
   });
+  // The API server tokenizes the burst's prompts one after another (TOKENIZE_SEC_PER_TOKEN): each reaches the engine
+  // once it and every prompt before it are tokenized.
+  let tokenizedAtMs = 0;
   for (const [i, promptTokens] of prompts.entries()) {
-    engine.submit({
-      promptTokens,
-      outputTokens: outputs[i]!,
-      // The first request fills the prefix cache; the others find the prefix there.
-      cachedPromptTokens: i === 0 ? 0 : Math.min(cached, Math.max(promptTokens - 1, 0)),
-      onToken: () => {},
-      onFinish: (summary) => summaries.push(summary),
-    });
+    tokenizedAtMs += promptTokens * TOKENIZE_SEC_PER_TOKEN * 1e3;
+    clock.at(tokenizedAtMs, () =>
+      engine.submit({
+        promptTokens,
+        outputTokens: outputs[i]!,
+        // The first request fills the prefix cache; the others find the prefix there.
+        cachedPromptTokens: i === 0 ? 0 : Math.min(cached, Math.max(promptTokens - 1, 0)),
+        onToken: () => {},
+        onFinish: (summary) => summaries.push(summary),
+      }),
+    );
   }
   clock.run();
   return { summaries, peakRunning, preemptions };
@@ -186,8 +193,9 @@ export function burstLatenciesMs(
   const overheadMs = timing.factors.requestOverheadMs;
   return {
     ok: true,
-    ttftMs: finished.map((s) => s.firstTokenAt! - s.enqueuedAt + overheadMs),
-    e2eMs: finished.map((s) => s.lastTokenAt! - s.enqueuedAt + overheadMs),
+    // Every request of the burst was sent at 0.
+    ttftMs: finished.map((s) => s.firstTokenAt! + overheadMs),
+    e2eMs: finished.map((s) => s.lastTokenAt! + overheadMs),
   };
 }
 
@@ -258,11 +266,11 @@ export function predictBatch(
       requestsPerSec: input.requests / makespanSec,
       outputTokensPerSec: outputTokens / makespanSec,
       ttftMs: statsOf(
-        finished.map((s) => s.firstTokenAt! - s.enqueuedAt + overheadMs),
+        finished.map((s) => s.firstTokenAt! + overheadMs),
         queuedMs,
       ),
       e2eMs: statsOf(
-        finished.map((s) => s.lastTokenAt! - s.enqueuedAt + overheadMs),
+        finished.map((s) => s.lastTokenAt! + overheadMs),
         queuedMs,
       ),
       itlMeanMs: gaps > 0 ? decodingMs / gaps : 0,

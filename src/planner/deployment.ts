@@ -24,6 +24,8 @@ export interface Deployment {
   geometry: StepGeometry;
   /** API-server seconds per streamed token: caps the token rate (see `apiServerSecPerToken`). */
   apiServerSecPerToken: number;
+  /** --async-scheduling (a scheduling knob, no memory effect): off, vLLM's default, when absent. */
+  asyncScheduling?: boolean;
 }
 
 export type DeploymentResult = { ok: true; deployment: Deployment } | { ok: false; reason: string };
@@ -74,6 +76,7 @@ export function buildDeployment(
   const geometry = parallel.expertParallel
     ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
     : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu);
+  const asyncScheduling = overrides.asyncScheduling === true;
   return {
     ok: true,
     deployment: {
@@ -85,6 +88,7 @@ export function buildDeployment(
       memory,
       geometry,
       apiServerSecPerToken: apiServerSecPerToken(overrides),
+      ...(asyncScheduling && { asyncScheduling }),
     },
   };
 }
@@ -105,5 +109,6 @@ export function systemFor(
     deployment.engine.maxNumBatchedTokens * ranks,
     deployment.memory.stateTokensPerSequence,
     deployment.apiServerSecPerToken,
+    deployment.asyncScheduling,
   );
 }

@@ -164,6 +164,16 @@ export function measuredOverloaded(
   return (offered * inSystemMs) / 1e3 > admitted;
 }
 
+/** The engine a series ran: its settings, plus the serve flags the performance model takes (async scheduling). */
+export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
+  const flags = series.engine.flags;
+  return {
+    ...series.engine.settings,
+    ...(flags?.asyncScheduling !== undefined && { asyncScheduling: flags.asyncScheduling }),
+    ...(flags?.reasoningParser !== undefined && { reasoningParser: true }),
+  };
+}
+
 /** Mean time a request spends in the server: E2E, or TTFT plus its later tokens at the mean ITL. */
 function measuredTimeInSystemMs(point: BenchmarkPoint): number | null {
   if (point.e2eMs.mean !== null) return point.e2eMs.mean;
@@ -190,7 +200,7 @@ export function samplesOf(
       .map(({ point }) => ({
         seriesId: series.id,
         point: steadyStatisticsOf(series, point),
-        engine: series.engine.settings,
+        engine: engineSettingsOf(series),
         engineVersion: series.engine.version,
         promptCv: series.traffic.promptTokensCv,
         outputCv: series.traffic.outputTokensCv,

@@ -17,6 +17,8 @@ export const EngineSettings = z.object({
   reasoningParser: z.boolean().optional(),
   /** --api-server-count: API server processes sharing the streams (vLLM's default 1). */
   apiServerCount: z.number().int().positive().optional(),
+  /** --async-scheduling: the engine schedules the next step while the GPU runs the current one (off by default). */
+  asyncScheduling: z.boolean().optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 

@@ -8,13 +8,14 @@
  * T̄ = (1 − m)·T_d + m·T_m. D, m and the step times depend on T̄, so T̄ is the least fixed point of that map;
  * no fixed point within the KV pool, max_num_seqs or the token budget means the load exceeds capacity.
  *
- * TTFT = request overhead + wait for the running step + wait for prefill work queued ahead + own prefill.
+ * TTFT = request overhead + wait for the running step (and, with async scheduling, the one queued behind it) + wait for
+ * prefill work queued ahead + own prefill.
  * The prefill queue is G/G/1 (Kingman's mean, Pollaczek–Khinchine's for Poisson arrivals; exponential tail above its atom at zero, the Kingman
  * heavy-traffic shape) with service = the prompt's share of full-budget prefill steps. A closed loop of N clients
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
  * engine can run, the surplus waits for admission, and by Little's law TTFT = N/X − (O − 1)·T̄.
  */
-import { REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA } from './assumptions.js';
+import { REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA, TOKENIZE_SEC_PER_TOKEN } from './assumptions.js';
 import {
   combineLognormals,
   itlQuantile,
@@ -47,6 +48,8 @@ export interface ServingSystem {
   tokenBudget: number;
   /** API-server seconds per streamed token over all API servers (0 where the model has no such cap). */
   apiServerSecPerToken: number;
+  /** --async-scheduling: a new request joins the step after the one already queued (see `pipelinedWaitSec`). */
+  asyncScheduling: boolean;
 }
 
 /**
@@ -66,6 +69,7 @@ export function servingSystem(
   tokenBudget: number,
   stateTokensPerSequence = 0,
   apiServerSec = 0,
+  asyncScheduling = false,
 ): ServingSystem {
   // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
   // a hybrid model's sequence also holds its constant recurrent state from the start.
@@ -79,7 +83,17 @@ export function servingSystem(
     maxRunningLimitedBy: byKv < maxNumSeqs ? 'kv-cache' : 'max-num-seqs',
     tokenBudget,
     apiServerSecPerToken: apiServerSec,
+    asyncScheduling,
   };
+}
+
+/**
+ * Extra wait of a new request under async scheduling. vLLM's EngineCore (step_with_batch_queue, a batch queue of two)
+ * schedules step k + 1 as soon as step k is on the GPU and only then takes new requests from its input queue, so a
+ * request that arrives during step k is first scheduled in step k + 2: one whole (mean) step later than without it.
+ */
+function pipelinedWaitSec(sys: ServingSystem, meanStepSec: number): number {
+  return sys.asyncScheduling ? meanStepSec : 0;
 }
 
 /** Steady state at one throughput: everything the latency distributions need. */
@@ -186,7 +200,7 @@ function evaluate(
     out.queueWaitMeanSec =
       (seenUtilization * service * (arrivalCv * arrivalCv + promptCv * promptCv)) /
       (2 * (1 - prefillUtilization));
-    out.stepWaitSec = (1 - Math.exp(-others)) * (decodeSec / 2);
+    out.stepWaitSec = (1 - Math.exp(-others)) * (decodeSec / 2 + pipelinedWaitSec(sys, meanStepSec));
     out.admissionWaitSec = 0;
   }
   return meanStepSec;
@@ -368,10 +382,18 @@ export function solveClosedLoop(
   return { point: best, saturated: false };
 }
 
-/** TTFT as fixed part + length-dependent prefill + queueing wait. */
+/**
+ * TTFT as fixed part + length-dependent prefill + queueing wait. The fixed part includes tokenizing the whole prompt
+ * (its cached prefix too) on the API server; a steady load keeps that single tokenizer thread nearly idle, so only
+ * simultaneous arrivals (a burst, played in batch.ts) queue for it.
+ */
 export function ttftShape(sys: ServingSystem, p: OperatingPoint): LatencyShape {
   return {
-    fixed: sys.factors.requestOverheadMs / 1e3 + p.stepWaitSec + p.admissionWaitSec,
+    fixed:
+      sys.factors.requestOverheadMs / 1e3 +
+      sys.workload.promptTokens * TOKENIZE_SEC_PER_TOKEN +
+      p.stepWaitSec +
+      p.admissionWaitSec,
     variableMean: p.prefillSec,
     variableCv: sys.workload.promptCv,
     waitProbability: p.queueWaitProbability,

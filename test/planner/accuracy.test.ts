@@ -11,7 +11,12 @@ import {
 } from '../../src/planner/accuracy.js';
 import { calibrate } from '../../src/planner/calibrate.js';
 import { MAX_MODEL_LEN_KV_SHARE } from '../../src/planner/plan.js';
-import { gpusWithVariants, PublicMeasurements, samplesOf } from '../../src/planner/public-measurements.js';
+import {
+  engineSettingsOf,
+  gpusWithVariants,
+  PublicMeasurements,
+  samplesOf,
+} from '../../src/planner/public-measurements.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS } from './fixtures.js';
 
 const measurements = PublicMeasurements.parse(
@@ -52,6 +57,21 @@ describe('accuracy against public measurements', () => {
     const heldOut = heldOutCalibrations(measurements, knowledge);
     const errors = medianErrors((id) => heldOut.get(id)!);
     for (const [metric, error] of Object.entries(errors)) expect(error, metric).toBeLessThan(BAND);
+  });
+
+  it('scores and calibrates a series with the async scheduling its serve flags state', () => {
+    const steady = measurements.series.find(
+      (series) => samplesOf({ ...measurements, series: [series] }, knowledge.gpus).length > 0,
+    )!;
+    const pipelined = {
+      ...steady,
+      engine: { ...steady.engine, flags: { ...steady.engine.flags, asyncScheduling: true } },
+    };
+    expect(engineSettingsOf(steady).asyncScheduling).toBeUndefined();
+    expect(engineSettingsOf(pipelined)).toEqual({ ...steady.engine.settings, asyncScheduling: true });
+    const sampled = samplesOf({ ...measurements, series: [pipelined] }, knowledge.gpus);
+    expect(sampled.length).toBeGreaterThan(0);
+    for (const sample of sampled) expect(sample.engine?.asyncScheduling).toBe(true);
   });
 
   it('fits its own measurements more closely once calibrated on them', () => {

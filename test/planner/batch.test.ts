@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TOKENIZE_SEC_PER_TOKEN } from '../../src/planner/assumptions.js';
 import { batchInputOf } from '../../src/planner/burst-runs.js';
 import {
   type BatchInput,
@@ -95,6 +96,30 @@ describe('predictBatch scheduling', () => {
     // The later requests queue behind the earlier ones.
     expect(job.ttftMs.p50).toBeGreaterThan(2 * sample.ttftMs.p50);
     expect(job.notes.join(' ')).toMatch(/counted at the [\d.]+ req\/s they settled into/);
+  });
+
+  it('feeds the engine no faster than the API server tokenizes: the last prompt of a burst waits for every one', () => {
+    // A 1B model on a B200 prefills a token in ~2 µs, faster than the tokenizer; 64 × 1024 tokens go in 8 steps.
+    const requests = 64;
+    const promptTokens = 1024;
+    const result = predictBatch(
+      {
+        modelId: 'meta-llama/Llama-3.2-1B-Instruct',
+        gpuId: 'B200',
+        gpuCount: 1,
+        tensorParallel: 1,
+        precision: 'bf16',
+        promptTokens,
+        outputTokens: 16,
+        requests,
+      },
+      knowledge,
+      { global: null, perGpu: {} },
+    );
+    if (!result.ok) throw new Error(result.reason);
+    const tokenizeAllMs = requests * promptTokens * TOKENIZE_SEC_PER_TOKEN * 1e3;
+    expect(result.prediction.ttftMs.p99).toBeGreaterThanOrEqual(tokenizeAllMs);
+    expect(result.prediction.ttftMs.p50).toBeLessThan(tokenizeAllMs);
   });
 
   it('refuses a request longer than the replica holds', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { moeLayers } from '../../src/knowledge/architecture.js';
 import type { Gpu } from '../../src/knowledge/catalog.js';
-import { fusedMoeLayerSec } from '../../src/planner/assumptions.js';
+import { fusedMoeLayerSec, TOKENIZE_SEC_PER_TOKEN } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import { maxRateWithinSlo, type Prediction, predictPerformance } from '../../src/planner/predict.js';
@@ -150,6 +150,28 @@ describe('load', () => {
         expect(series[i]!.requestsPerSec).toBeGreaterThanOrEqual(series[i - 1]!.requestsPerSec * (1 - 1e-6));
       }
     }
+  });
+
+  it('async scheduling delays a new request by one mean step when others are running, and not on an idle engine', () => {
+    const load = { kind: 'rate' as const, value: 8 };
+    const sync = predict({ ...llama8bOnH100, load });
+    const pipelined = predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load });
+    // Same operating point (an open loop's steps do not depend on TTFT); the new request skips the queued step.
+    expect(pipelined.itlMs.mean).toBeCloseTo(sync.itlMs.mean, 9);
+    const extra = pipelined.ttftMs.mean - sync.ttftMs.mean;
+    expect(extra).toBeGreaterThan(0.9 * sync.itlMs.mean);
+    expect(extra).toBeLessThanOrEqual(sync.itlMs.mean * (1 + 1e-9));
+    const alone = { kind: 'concurrency' as const, value: 1 };
+    expect(
+      predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load: alone }).ttftMs.mean,
+    ).toBeCloseTo(predict({ ...llama8bOnH100, load: alone }).ttftMs.mean, 9);
+  });
+
+  it('a lone request waits for the API server to tokenize its whole prompt, cached prefix too', () => {
+    const alone = { kind: 'concurrency' as const, value: 1 };
+    const p = predict({ ...llama8bOnH100, prefixShare: 0.5, load: alone });
+    const waited = p.ttftMs.mean - p.evidence.factors.requestOverheadMs - p.evidence.stepTimesMs.ownPrefill;
+    expect(waited).toBeCloseTo(1024 * TOKENIZE_SEC_PER_TOKEN * 1e3, 2);
   });
 
   it('a single client sees no queueing: E2E is TTFT plus the decode steps', () => {
