@@ -20,6 +20,7 @@ import type { Basis, SloLimit } from './predict.js';
 import {
   calibratedFromObservations,
   deploymentOf,
+  maxRateWithinSlo,
   predictPerformance,
   type ReplicaSizingResult,
   screenReplicas,
@@ -304,8 +305,6 @@ export interface SizedOption extends OptionShape {
   hourlyUsd: number;
   monthlyCostUsd: number;
   quality: number | null;
-  maxRpsPerReplica: number;
-  limitedBy: SloLimit;
   loadPerReplicaRps: number;
   p95: { ttftMs: number; itlMs: number; e2eMs: number };
   /** Latency score of the p95s against the spec's targets (latencyScore). */
@@ -393,8 +392,6 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
       hourlyUsd,
       monthlyCostUsd: Math.round(hourlyUsd * HOURS_PER_MONTH),
       quality: qualityOf(model, spec.useCase.value, shape.precision),
-      maxRpsPerReplica: sizing.maxRpsPerReplica,
-      limitedBy: sizing.limitedBy,
       loadPerReplicaRps: sizing.loadPerReplicaRps,
       p95: sizing.p95AtLoad,
       latency: latencyScore(sizing.p95AtLoad, slo),
@@ -498,15 +495,21 @@ function identityOf(option: SizedOption) {
   };
 }
 
-/** The full prediction of a sized option at its per-replica load, with costs and SLO checks, for showing. */
+/**
+ * The full prediction of a sized option at its per-replica load, with costs, SLO checks and the highest rate within
+ * them (a rate even light load misses, for replicas forced by a what-if, is 0), for showing.
+ */
 function describeOption(option: SizedOption, context: Context): PlannedOption {
   const { spec, slo, knowledge } = context;
+  const config = deploymentConfigOf(option, spec);
   const predicted = predictPerformance(
-    { ...deploymentConfigOf(option, spec), load: { kind: 'rate', value: option.loadPerReplicaRps } },
+    { ...config, load: { kind: 'rate', value: option.loadPerReplicaRps } },
     knowledge,
   );
   // sizeShape prepared the same deployment, so the prediction cannot fail here.
   if (!predicted.ok) throw new Error(`planner: ${option.id} stopped being feasible: ${predicted.reason}`);
+  const limit = maxRateWithinSlo(config, slo, knowledge);
+  const maxRpsPerReplica = limit.ok ? limit.requestsPerSec : 0;
   const p = predicted.prediction;
   const model = context.models.get(option.modelId)!;
   const checkpoint = model.precisions.find((served) => served.precision === option.precision)?.checkpoint;
@@ -539,8 +542,8 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
       itlP95Ms: round(p.itlMs.p95, 2),
       e2eP50Ms: round(p.e2eMs.p50),
       e2eP95Ms: round(p.e2eMs.p95),
-      maxRps: roundDown(option.maxRpsPerReplica * option.replicas, 2),
-      maxRpsPerReplica: roundDown(option.maxRpsPerReplica, 3),
+      maxRps: roundDown(maxRpsPerReplica * option.replicas, 2),
+      maxRpsPerReplica: roundDown(maxRpsPerReplica, 3),
       loadPerReplicaRps: round(option.loadPerReplicaRps, 3),
       errorPct: {
         ttft: p.errorBand.ttftPct,
@@ -549,7 +552,7 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
         scope: p.errorBand.scope,
       },
     },
-    limitedBy: option.limitedBy,
+    limitedBy: limit.ok ? limit.limitedBy : 'capacity',
     meetsSlo: sloChecks.ttft && sloChecks.itl && sloChecks.e2e,
     sloChecks,
     basis: p.basis,

@@ -387,8 +387,8 @@ interface Prepared {
   bisection: Map<number, Probe> | null;
   /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
   atLoad: Map<number, Probe> | null;
-  /** Highest rates within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
-  searches: Map<string, RateSearch> | null;
+  /** Searches of the highest rate within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
+  searches: Map<string, SearchRun> | null;
 }
 
 function capacityKeyOf(prepared: Prepared): string {
@@ -784,42 +784,85 @@ function lightLoadFailure(
   return null;
 }
 
-function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
-  const failure = lightLoadFailure(prepared, probe, slo);
-  if (failure) return failure;
+/**
+ * A search for the highest rate within targets, carried only as far as its callers have needed so far: sizing
+ * replicas for a peak needs just a bracket that fixes their count, only the options shown need the rate itself.
+ * Resumed, it probes the same rates from the same seeds in the same order, so it ends where one uninterrupted search
+ * would. While it climbs the ladder `bad` is Infinity and `step` the rung to probe next; then `step` is the rung the
+ * bisection narrows below and `place` its place in it (see bisectionProbe).
+ */
+interface SearchRun {
+  /** Set once the search failed at light load or closed its bracket. */
+  result: RateSearch | null;
+  good: number;
+  goodProbe: Probe;
+  bad: number;
+  badProbe: Probe;
+  limitedBy: SloLimit;
+  step: number;
+  place: number;
+}
+
+/** Whether a bracket [good, bad) of the highest rate within targets already answers the caller. */
+type Enough = (good: number, bad: number) => boolean;
+
+const toTheEnd: Enough = () => false;
+
+function startSearch(prepared: Prepared, probe: Prober, slo: Slo): SearchRun {
   const light = ladderProbe(prepared, probe, 0);
-  // Bracket: up the ladder until a rate misses (if 1 req/s misses, the bracket is [light, 1]).
-  // A probe's mean step brackets the next probe's fixed point: from below if it was at a lower rate, else above.
-  let step = 1;
-  let goodProbe = light;
-  let badProbe = ladderProbe(prepared, probe, step);
-  let limitedBy = limitOf(slo, badProbe);
-  while (limitedBy === null) {
-    goodProbe = badProbe;
-    step += 1;
-    badProbe = ladderProbe(prepared, probe, step);
-    limitedBy = limitOf(slo, badProbe);
-  }
-  let good = ladderRate(step - 1);
-  let bad = ladderRate(step);
-  // The bisection's place: 1 at the rung's interval, then 2n for its lower half and 2n + 1 for its upper half.
-  let place = 1;
-  while (bad / good > MAX_RATE_PRECISION) {
-    const mid = Math.sqrt(good * bad);
-    const p = bisectionProbe(prepared, step, place, () => probe(mid, stepOf(goodProbe), stepOf(badProbe)));
-    const limit = limitOf(slo, p);
+  return {
+    result: lightLoadFailure(prepared, probe, slo),
+    good: ladderRate(0),
+    goodProbe: light,
+    bad: Number.POSITIVE_INFINITY,
+    badProbe: UNSTABLE,
+    limitedBy: 'capacity',
+    step: 1,
+    place: 1,
+  };
+}
+
+/**
+ * Carries the search on until `enough` says its bracket suffices or the bracket is MAX_RATE_PRECISION tight. Bracket:
+ * up the ladder until a rate misses (if 1 req/s misses, the bracket is [light, 1]), then a log-space bisection. A
+ * probe's mean step brackets the next probe's fixed point: from below if it was at a lower rate, else above.
+ */
+function advanceSearch(run: SearchRun, prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): void {
+  if (run.result !== null) return;
+  while (run.bad === Number.POSITIVE_INFINITY) {
+    if (enough(run.good, run.bad)) return;
+    const rung = ladderProbe(prepared, probe, run.step);
+    const limit = limitOf(slo, rung);
     if (limit === null) {
-      good = mid;
-      goodProbe = p;
-      place = 2 * place + 1;
+      run.good = ladderRate(run.step);
+      run.goodProbe = rung;
+      run.step += 1;
     } else {
-      bad = mid;
-      badProbe = p;
-      limitedBy = limit;
-      place = 2 * place;
+      run.bad = ladderRate(run.step);
+      run.badProbe = rung;
+      run.limitedBy = limit;
     }
   }
-  return { ok: true, requestsPerSec: good, limitedBy, goodProbe };
+  while (run.bad / run.good > MAX_RATE_PRECISION) {
+    if (enough(run.good, run.bad)) return;
+    const mid = Math.sqrt(run.good * run.bad);
+    const { goodProbe, badProbe } = run;
+    const p = bisectionProbe(prepared, run.step, run.place, () =>
+      probe(mid, stepOf(goodProbe), stepOf(badProbe)),
+    );
+    const limit = limitOf(slo, p);
+    if (limit === null) {
+      run.good = mid;
+      run.goodProbe = p;
+      run.place = 2 * run.place + 1;
+    } else {
+      run.bad = mid;
+      run.badProbe = p;
+      run.limitedBy = limit;
+      run.place = 2 * run.place;
+    }
+  }
+  run.result = { ok: true, requestsPerSec: run.good, limitedBy: run.limitedBy, goodProbe: run.goodProbe };
 }
 
 /**
@@ -840,16 +883,18 @@ function bisectionProbe(prepared: Prepared, step: number, place: number, solve: 
 /** Most targets a deployment remembers its search for; past it the memo starts over. */
 const SEARCH_ENTRIES = 64;
 
-/** The search for the highest rate within `slo`, remembered per deployment. */
-function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+/** The search for the highest rate within `slo`, remembered per deployment and carried on until `enough`. */
+function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): SearchRun {
   const key = `${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
   prepared.searches ??= new Map();
-  const known = prepared.searches.get(key);
-  if (known) return known;
-  if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
-  const search = searchMaxRate(prepared, probe, slo);
-  prepared.searches.set(key, search);
-  return search;
+  let run = prepared.searches.get(key);
+  if (!run) {
+    if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
+    run = startSearch(prepared, probe, slo);
+    prepared.searches.set(key, run);
+  }
+  advanceSearch(run, prepared, probe, slo, enough);
+  return run;
 }
 
 /** Most per-replica loads a deployment remembers its probe at; past it the memo starts over. */
@@ -879,7 +924,8 @@ export function maxRateWithinSlo(
 ): SloCapacityResult {
   const ready = prepare(config, knowledge, options);
   if (!ready.ok) return ready;
-  const search = searchMaxRate(ready.prepared, proberFor(config, ready.prepared, knowledge, options), slo);
+  const probe = proberFor(config, ready.prepared, knowledge, options);
+  const search = rememberedSearch(ready.prepared, probe, slo, toTheEnd).result!;
   if (!search.ok) return { ok: false, reason: search.reason };
   const { goodProbe } = search;
   return {
@@ -908,9 +954,6 @@ export function screenReplicas(
 }
 
 export interface ReplicaSizing {
-  /** Highest per-replica rate within the SLO; 0 when even light load misses (with replicas forced). */
-  maxRpsPerReplica: number;
-  limitedBy: SloLimit;
   replicas: number;
   loadPerReplicaRps: number;
   /** p95s at the per-replica load; Infinity when that load is beyond capacity. */
@@ -923,9 +966,10 @@ export type ReplicaSizingResult =
   | { ok: false; reason: string; infeasible: boolean; lightLoadMiss: LightLoadMiss | null };
 
 /**
- * Sizes a deployment for a peak rate in one pass over the model: the per-replica rate within the SLO, the replicas
- * that keep each at most `capacityShare` of it (or the given count), and the p95s at the resulting per-replica load.
- * The planner's inner loop: it prepares the deployment once and needs no full prediction.
+ * Sizes a deployment for a peak rate in one pass over the model: the replicas that keep each at most `capacityShare`
+ * of the highest per-replica rate within the SLO (or the given count), and the p95s at the resulting per-replica
+ * load. The planner's inner loop: it prepares the deployment once, needs no full prediction, and searches the rate
+ * only until its bracket fixes the count (maxRateWithinSlo finishes the search for the options shown).
  */
 export function sizeReplicas(
   config: DeploymentConfig,
@@ -938,19 +982,25 @@ export function sizeReplicas(
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
   const probe = proberFor(config, ready.prepared, knowledge, {});
-  const search = rememberedSearch(ready.prepared, probe, slo);
-  if (!search.ok && replicas === undefined) {
-    return { ok: false, reason: search.reason, infeasible: false, lightLoadMiss: search.lightLoadMiss };
+  // The count falls as the rate rises, so a bracket whose ends give one count gives it for any rate between them.
+  const countAt = (maxRpsPerReplica: number) =>
+    Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+  const run = rememberedSearch(
+    ready.prepared,
+    probe,
+    slo,
+    (good, bad) => replicas !== undefined || countAt(good) === countAt(bad),
+  );
+  if (run.result?.ok === false && replicas === undefined) {
+    const { reason, lightLoadMiss } = run.result;
+    return { ok: false, reason, infeasible: false, lightLoadMiss };
   }
-  const maxRpsPerReplica = search.ok ? search.requestsPerSec : 0;
-  const count = replicas ?? Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+  const count = replicas ?? countAt(run.good);
   const loadPerReplicaRps = peakRps / count;
   const atLoad = probeAtLoad(ready.prepared, probe, loadPerReplicaRps);
   return {
     ok: true,
     sizing: {
-      maxRpsPerReplica,
-      limitedBy: search.ok ? search.limitedBy : 'capacity',
       replicas: count,
       loadPerReplicaRps,
       p95AtLoad: { ttftMs: atLoad.ttftMs, itlMs: atLoad.itlMs, e2eMs: atLoad.e2eMs },
