@@ -123,11 +123,15 @@ interface Index {
   gpus: Map<string, Gpu>;
   calibration: Calibration | null;
   pointsByConfig: Map<string, BenchmarkPoint[]>;
-  deployments: Map<string, ReturnType<typeof buildDeployment>>;
+  /** Deployments by the parts of deploymentPartsOf. */
+  deployments: TupleMemo<ReturnType<typeof buildDeployment>>;
   capacities: Map<string, OperatingPoint>;
-  residuals: Map<string, MeasuredIndex>;
-  /** Prepared deployments by configuration and traffic (default options only). */
-  prepared: Map<string, PrepareResult>;
+  /** Residuals of each default-engine deployment's measured points. */
+  residuals: Map<Deployment, MeasuredIndex>;
+  /** Prepared deployments (default options only) by traffic and engine options, then by deployment. */
+  prepared: TupleMemo<Map<BuiltDeployment, PrepareResult>>;
+  /** Deployments prepared in `prepared`, all traffics together. */
+  preparedCount: number;
 }
 
 /**
@@ -136,10 +140,38 @@ interface Index {
  */
 const MEMO_ENTRIES = 100_000;
 
-function remember<T>(memo: Map<string, T>, key: string, value: T): T {
-  if (memo.size >= MEMO_ENTRIES) memo.clear();
-  memo.set(key, value);
-  return value;
+type KeyPart = string | number | undefined;
+
+/**
+ * A memo keyed by a tuple of primitives, held as nested maps. The planner looks up every shape of a plan: a key string
+ * per lookup took microseconds to build and hash, where the parts are catalog strings (V8 keeps their hash) and
+ * numbers.
+ */
+class TupleMemo<V> {
+  private readonly root = new Map<KeyPart, unknown>();
+
+  get(parts: readonly KeyPart[]): V | undefined {
+    let node: unknown = this.root;
+    for (const part of parts) {
+      node = (node as Map<KeyPart, unknown>).get(part);
+      if (node === undefined) return undefined;
+    }
+    return node as V;
+  }
+
+  set(parts: readonly KeyPart[], value: V): V {
+    let node = this.root;
+    for (const part of parts.slice(0, -1)) {
+      let next = node.get(part) as Map<KeyPart, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(part, next);
+      }
+      node = next;
+    }
+    node.set(parts.at(-1), value);
+    return value;
+  }
 }
 
 const indexes = new WeakMap<Knowledge, Index>();
@@ -162,10 +194,11 @@ function indexFor(knowledge: Knowledge): Index {
     gpus: new Map(knowledge.gpus.map((g) => [g.id, g])),
     calibration: null,
     pointsByConfig,
-    deployments: new Map(),
+    deployments: new TupleMemo(),
     capacities: new Map(),
     residuals: new Map(),
-    prepared: new Map(),
+    prepared: new TupleMemo(),
+    preparedCount: 0,
   };
   indexes.set(knowledge, index);
   return index;
@@ -200,31 +233,36 @@ export function deploymentOf(knowledge: Knowledge, config: ReplicaShape, model: 
   return deploymentFor(indexFor(knowledge), config, model, gpu);
 }
 
-/** Key of a deployment in the snapshot's memo: its configuration and engine options. */
+/** Key of a deployment in the capacity memo: its configuration and engine options. */
 const deploymentKeyOf = (config: ReplicaShape) =>
   `${configKey(config)}|${JSON.stringify(config.engine ?? {})}`;
 
-function deploymentFor(
-  index: Index,
-  config: ReplicaShape,
-  model: Model,
-  gpu: Gpu,
-  key = deploymentKeyOf(config),
-) {
-  let built = index.deployments.get(key);
-  if (!built) {
-    built = buildDeployment(
-      model,
-      gpu,
-      config.gpuCount,
-      config.tensorParallel,
-      config.precision,
-      config.engine,
-      { dataParallel: config.dataParallel, expertParallel: config.expertParallel },
-    );
-    index.deployments.set(key, built);
-  }
-  return built;
+/** What tells deployments apart, as deploymentKeyOf does (engine options given as `engine`). */
+const deploymentPartsOf = (config: ReplicaShape, engine: string) => [
+  config.modelId,
+  config.gpuId,
+  config.gpuCount,
+  config.tensorParallel,
+  config.precision,
+  config.dataParallel || 0,
+  config.expertParallel ? 1 : 0,
+  engine,
+];
+
+type BuiltDeployment = ReturnType<typeof buildDeployment>;
+
+function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu): BuiltDeployment {
+  const parts = deploymentPartsOf(config, config.engine ? JSON.stringify(config.engine) : '{}');
+  return (
+    index.deployments.get(parts) ??
+    index.deployments.set(
+      parts,
+      buildDeployment(model, gpu, config.gpuCount, config.tensorParallel, config.precision, config.engine, {
+        dataParallel: config.dataParallel,
+        expertParallel: config.expertParallel,
+      }),
+    )
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -303,15 +341,19 @@ function workloadKey(w: Workload): string {
   return `${w.promptTokens}|${w.outputTokens}|${w.promptCv}|${w.outputCv}|${w.arrivalCv ?? 1}|${w.cachedPromptTokens ?? 0}`;
 }
 
-/** Residuals of the measured points of one deployment against the calibrated physics, cached per snapshot. */
+/**
+ * Residuals of the measured points of one default-engine deployment against the calibrated physics, cached per
+ * snapshot.
+ */
 function residualsFor(
   index: Index,
-  key: string,
   deployment: Deployment,
   factors: EfficiencyFactors,
-): MeasuredIndex {
-  const cached = index.residuals.get(key);
+  config: ReplicaShape,
+) {
+  const cached = index.residuals.get(deployment);
   if (cached) return cached;
+  const key = configKey(config);
   const points = index.pointsByConfig.get(key) ?? [];
   const residuals = points.map((point) => {
     const workload = workloadOf(point);
@@ -325,7 +367,7 @@ function residualsFor(
     return residualOf(point, physics);
   });
   const indexed = indexResiduals(residuals);
-  index.residuals.set(key, indexed);
+  index.residuals.set(deployment, indexed);
   return indexed;
 }
 
@@ -372,8 +414,8 @@ interface Prepared {
   factors: EfficiencyFactors;
   factorsBasis: FactorsBasis;
   sys: ServingSystem;
-  /** The deployment's key in the snapshot's memo (see deploymentKeyOf). */
-  deploymentKey: string;
+  /** The configuration prepared, for the capacity memo's key. */
+  replica: ReplicaShape;
   /** Key of the capacity memo, built on first use (see capacityKeyOf): the planner's searches never need it. */
   capacityKey: string | null;
   /** Measured points of this deployment, null when there are none. */
@@ -392,7 +434,7 @@ interface Prepared {
 }
 
 function capacityKeyOf(prepared: Prepared): string {
-  prepared.capacityKey ??= `${prepared.deploymentKey}|${workloadKey(prepared.sys.workload)}|${factorsKey(prepared.factors)}`;
+  prepared.capacityKey ??= `${deploymentKeyOf(prepared.replica)}|${workloadKey(prepared.sys.workload)}|${factorsKey(prepared.factors)}`;
   return prepared.capacityKey;
 }
 
@@ -401,25 +443,43 @@ type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; reason: str
 /** Prepares a deployment, once per snapshot for the default options (the planner prepares every shape each plan). */
 function prepare(config: DeploymentConfig, knowledge: Knowledge, options: PredictOptions): PrepareResult {
   const index = indexFor(knowledge);
+  const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
+  if (!pair.ok) return pair;
+  const built = deploymentFor(index, config, pair.model, pair.gpu);
   if (options.calibration !== undefined || options.measuredFirst === false)
-    return prepareAfresh(index, config, knowledge, options);
-  const key = `${configKey(config)}|${config.promptTokens}|${config.outputTokens}|${config.promptTokensCv}|${config.outputTokensCv}|${config.arrivalCv ?? 1}|${config.prefixShare ?? 0}|${config.engine ? JSON.stringify(config.engine) : ''}`;
-  return (
-    index.prepared.get(key) ?? remember(index.prepared, key, prepareAfresh(index, config, knowledge, options))
-  );
+    return prepareAfresh(index, config, pair, built, knowledge, options);
+  const traffic = [
+    config.promptTokens,
+    config.outputTokens,
+    config.promptTokensCv,
+    config.outputTokensCv,
+    config.arrivalCv ?? 1,
+    config.prefixShare ?? 0,
+    config.engine ? JSON.stringify(config.engine) : '',
+  ];
+  const byDeployment = index.prepared.get(traffic) ?? index.prepared.set(traffic, new Map());
+  const known = byDeployment.get(built);
+  if (known) return known;
+  // Past MEMO_ENTRIES the memo starts over, which costs one slower plan, never a different one.
+  if (index.preparedCount >= MEMO_ENTRIES) {
+    index.prepared = new TupleMemo();
+    index.preparedCount = 0;
+    return prepare(config, knowledge, options);
+  }
+  const prepared = prepareAfresh(index, config, pair, built, knowledge, options);
+  byDeployment.set(built, prepared);
+  index.preparedCount += 1;
+  return prepared;
 }
 
 function prepareAfresh(
   index: Index,
   config: DeploymentConfig,
+  { model, gpu }: { model: Model; gpu: Gpu },
+  built: BuiltDeployment,
   knowledge: Knowledge,
   options: PredictOptions,
 ): PrepareResult {
-  const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
-  if (!pair.ok) return pair;
-  const { model, gpu } = pair;
-  const deploymentKey = deploymentKeyOf(config);
-  const built = deploymentFor(index, config, model, gpu, deploymentKey);
   if (!built.ok) return built;
   const deployment = built.deployment;
   const requestTokens = config.promptTokens + config.outputTokens;
@@ -435,14 +495,13 @@ function prepareAfresh(
   const calibration = options.calibration ?? calibrationOf(knowledge);
   const { factors, basis: factorsBasis } = factorsFor(calibration, gpu.id);
   const workload = workloadOf(config);
-  const key = configKey(config);
   const useMeasured = (options.measuredFirst ?? true) && options.calibration === undefined;
   // Measured points ran with vLLM's defaults: their residuals come from the default-engine deployment.
   const measuredAs = config.engine
     ? deploymentFor(index, { ...config, engine: undefined }, model, gpu)
     : built;
   const measured =
-    useMeasured && measuredAs.ok ? residualsFor(index, key, measuredAs.deployment, factors) : null;
+    useMeasured && measuredAs.ok ? residualsFor(index, measuredAs.deployment, factors, config) : null;
   return {
     ok: true,
     prepared: {
@@ -452,7 +511,7 @@ function prepareAfresh(
       factors,
       factorsBasis,
       sys: systemFor(deployment, factors, workload),
-      deploymentKey,
+      replica: config,
       capacityKey: null,
       measured: measured && measured.residuals.length > 0 ? measured : null,
       ladder: [],
