@@ -28,7 +28,7 @@ import {
 } from './predict.js';
 import { pruneOptions } from './prune.js';
 import { qualityOf } from './quality.js';
-import type { Slo } from './schema.js';
+import type { DeploymentConfig, Slo } from './schema.js';
 
 /** Tensor-parallel degrees vLLM deployments use within one node. */
 export const TENSOR_PARALLEL_DEGREES = [1, 2, 4, 8] as const;
@@ -341,19 +341,39 @@ function contextOf(spec: DeploymentSpec, knowledge: Knowledge): Context {
   };
 }
 
-/** The deployment the planner predicts for a shape under the spec's traffic; a load is added per question asked. */
-export function deploymentConfigOf(shape: OptionShape, spec: DeploymentSpec) {
-  return {
+/** What the planner predicts a shape with: the shape's deployment under the spec's traffic. */
+export type ShapeConfig = Pick<
+  DeploymentConfig,
+  | 'modelId'
+  | 'gpuId'
+  | 'tensorParallel'
+  | 'dataParallel'
+  | 'expertParallel'
+  | 'precision'
+  | 'gpuCount'
+  | 'promptTokens'
+  | 'outputTokens'
+  | 'prefixShare'
+>;
+
+/**
+ * The deployment the planner predicts for a shape under the spec's traffic; a load is added per question asked.
+ * Built field by field in a fixed order (the MoE fields only where set), as namedShape is: a plan builds one per shape.
+ */
+export function deploymentConfigOf(shape: OptionShape, spec: DeploymentSpec): ShapeConfig {
+  const config = {
     modelId: shape.modelId,
     gpuId: shape.gpuId,
     tensorParallel: shape.tensorParallel,
-    ...moeShapeOf(shape),
-    precision: shape.precision,
-    gpuCount: gpusPerReplicaOf(shape),
-    promptTokens: spec.traffic.promptTokens.value,
-    outputTokens: spec.traffic.outputTokens.value,
-    prefixShare: spec.traffic.prefixShare?.value ?? 0,
-  };
+  } as ShapeConfig;
+  if (shape.dataParallel !== undefined) config.dataParallel = shape.dataParallel;
+  if (shape.expertParallel) config.expertParallel = true;
+  config.precision = shape.precision;
+  config.gpuCount = gpusPerReplicaOf(shape);
+  config.promptTokens = spec.traffic.promptTokens.value;
+  config.outputTokens = spec.traffic.outputTokens.value;
+  config.prefixShare = spec.traffic.prefixShare?.value ?? 0;
+  return config;
 }
 
 /**
@@ -438,21 +458,24 @@ function overBudget(shape: OptionShape, context: Context, budget: number): Shape
 }
 
 /**
- * A shape with its name, the start of a sized option or a miss. The rest is added with Object.assign: V8 builds
- * `{ ...record, more }` on a slow path (microseconds each), and a plan builds one record per shape.
+ * A shape with its name, the start of a sized option or a miss. Built field by field and the rest added with
+ * Object.assign: V8 builds `{ ...record, more }` and conditional spreads on a slow path (microseconds each), and a
+ * plan builds one record per shape.
  */
 function namedShape(shape: OptionShape, name: OptionName): OptionShape & OptionName {
-  return {
+  const named = {
     modelId: shape.modelId,
     gpuId: shape.gpuId,
     tensorParallel: shape.tensorParallel,
     precision: shape.precision,
-    ...(shape.pipelineParallel !== undefined && { pipelineParallel: shape.pipelineParallel }),
-    ...moeShapeOf(shape),
-    id: name.id,
-    modelName: name.modelName,
-    gpusPerReplica: name.gpusPerReplica,
-  };
+  } as OptionShape & OptionName;
+  if (shape.pipelineParallel !== undefined) named.pipelineParallel = shape.pipelineParallel;
+  if (shape.dataParallel !== undefined) named.dataParallel = shape.dataParallel;
+  if (shape.expertParallel) named.expertParallel = true;
+  named.id = name.id;
+  named.modelName = name.modelName;
+  named.gpusPerReplica = name.gpusPerReplica;
+  return named;
 }
 
 function rawMiss(
@@ -589,6 +612,11 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
 }
 
 const withBatch = (batch: BatchEstimate | null) => (batch ? { batch } : {});
+
+/** Every shape a plan of the spec considers, in the order it sizes them (see candidateShapes). */
+export function shapesFor(spec: DeploymentSpec, knowledge: Knowledge): OptionShape[] {
+  return candidateShapes(contextOf(spec, knowledge), []);
+}
 
 /** Every shape the spec allows: supported models that fit the context, allowed GPUs, served precisions, TP in a node. */
 function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
