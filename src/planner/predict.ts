@@ -124,7 +124,7 @@ interface Index {
   calibration: Calibration | null;
   pointsByConfig: Map<string, BenchmarkPoint[]>;
   /** Deployments by the parts of deploymentPartsOf. */
-  deployments: TupleMemo<ReturnType<typeof buildDeployment>>;
+  deployments: TupleMemo<BuiltDeployment>;
   capacities: Map<string, OperatingPoint>;
   /** Residuals of each default-engine deployment's measured points. */
   residuals: Map<Deployment, MeasuredIndex>;
