@@ -20,6 +20,7 @@ import type { Basis, SloLimit } from './predict.js';
 import {
   calibratedFromObservations,
   deploymentOf,
+  maxRateWithinSlo,
   predictPerformance,
   type ReplicaSizingResult,
   screenReplicas,
@@ -27,7 +28,7 @@ import {
 } from './predict.js';
 import { pruneOptions } from './prune.js';
 import { qualityOf } from './quality.js';
-import type { Slo } from './schema.js';
+import type { DeploymentConfig, Slo } from './schema.js';
 
 /** Tensor-parallel degrees vLLM deployments use within one node. */
 export const TENSOR_PARALLEL_DEGREES = [1, 2, 4, 8] as const;
@@ -304,8 +305,6 @@ export interface SizedOption extends OptionShape {
   hourlyUsd: number;
   monthlyCostUsd: number;
   quality: number | null;
-  maxRpsPerReplica: number;
-  limitedBy: SloLimit;
   loadPerReplicaRps: number;
   p95: { ttftMs: number; itlMs: number; e2eMs: number };
   /** Latency score of the p95s against the spec's targets (latencyScore). */
@@ -342,19 +341,39 @@ function contextOf(spec: DeploymentSpec, knowledge: Knowledge): Context {
   };
 }
 
-/** The deployment the planner predicts for a shape under the spec's traffic; a load is added per question asked. */
-export function deploymentConfigOf(shape: OptionShape, spec: DeploymentSpec) {
-  return {
+/** What the planner predicts a shape with: the shape's deployment under the spec's traffic. */
+export type ShapeConfig = Pick<
+  DeploymentConfig,
+  | 'modelId'
+  | 'gpuId'
+  | 'tensorParallel'
+  | 'dataParallel'
+  | 'expertParallel'
+  | 'precision'
+  | 'gpuCount'
+  | 'promptTokens'
+  | 'outputTokens'
+  | 'prefixShare'
+>;
+
+/**
+ * The deployment the planner predicts for a shape under the spec's traffic; a load is added per question asked.
+ * Built field by field in a fixed order (the MoE fields only where set), as namedShape is: a plan builds one per shape.
+ */
+export function deploymentConfigOf(shape: OptionShape, spec: DeploymentSpec): ShapeConfig {
+  const config = {
     modelId: shape.modelId,
     gpuId: shape.gpuId,
     tensorParallel: shape.tensorParallel,
-    ...moeShapeOf(shape),
-    precision: shape.precision,
-    gpuCount: gpusPerReplicaOf(shape),
-    promptTokens: spec.traffic.promptTokens.value,
-    outputTokens: spec.traffic.outputTokens.value,
-    prefixShare: spec.traffic.prefixShare?.value ?? 0,
-  };
+  } as ShapeConfig;
+  if (shape.dataParallel !== undefined) config.dataParallel = shape.dataParallel;
+  if (shape.expertParallel) config.expertParallel = true;
+  config.precision = shape.precision;
+  config.gpuCount = gpusPerReplicaOf(shape);
+  config.promptTokens = spec.traffic.promptTokens.value;
+  config.outputTokens = spec.traffic.outputTokens.value;
+  config.prefixShare = spec.traffic.prefixShare?.value ?? 0;
+  return config;
 }
 
 /**
@@ -393,8 +412,6 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
       hourlyUsd,
       monthlyCostUsd: Math.round(hourlyUsd * HOURS_PER_MONTH),
       quality: qualityOf(model, spec.useCase.value, shape.precision),
-      maxRpsPerReplica: sizing.maxRpsPerReplica,
-      limitedBy: sizing.limitedBy,
       loadPerReplicaRps: sizing.loadPerReplicaRps,
       p95: sizing.p95AtLoad,
       latency: latencyScore(sizing.p95AtLoad, slo),
@@ -441,21 +458,24 @@ function overBudget(shape: OptionShape, context: Context, budget: number): Shape
 }
 
 /**
- * A shape with its name, the start of a sized option or a miss. The rest is added with Object.assign: V8 builds
- * `{ ...record, more }` on a slow path (microseconds each), and a plan builds one record per shape.
+ * A shape with its name, the start of a sized option or a miss. Built field by field and the rest added with
+ * Object.assign: V8 builds `{ ...record, more }` and conditional spreads on a slow path (microseconds each), and a
+ * plan builds one record per shape.
  */
 function namedShape(shape: OptionShape, name: OptionName): OptionShape & OptionName {
-  return {
+  const named = {
     modelId: shape.modelId,
     gpuId: shape.gpuId,
     tensorParallel: shape.tensorParallel,
     precision: shape.precision,
-    ...(shape.pipelineParallel !== undefined && { pipelineParallel: shape.pipelineParallel }),
-    ...moeShapeOf(shape),
-    id: name.id,
-    modelName: name.modelName,
-    gpusPerReplica: name.gpusPerReplica,
-  };
+  } as OptionShape & OptionName;
+  if (shape.pipelineParallel !== undefined) named.pipelineParallel = shape.pipelineParallel;
+  if (shape.dataParallel !== undefined) named.dataParallel = shape.dataParallel;
+  if (shape.expertParallel) named.expertParallel = true;
+  named.id = name.id;
+  named.modelName = name.modelName;
+  named.gpusPerReplica = name.gpusPerReplica;
+  return named;
 }
 
 function rawMiss(
@@ -498,15 +518,21 @@ function identityOf(option: SizedOption) {
   };
 }
 
-/** The full prediction of a sized option at its per-replica load, with costs and SLO checks, for showing. */
+/**
+ * The full prediction of a sized option at its per-replica load, with costs, SLO checks and the highest rate within
+ * them (a rate even light load misses, for replicas forced by a what-if, is 0), for showing.
+ */
 function describeOption(option: SizedOption, context: Context): PlannedOption {
   const { spec, slo, knowledge } = context;
+  const config = deploymentConfigOf(option, spec);
   const predicted = predictPerformance(
-    { ...deploymentConfigOf(option, spec), load: { kind: 'rate', value: option.loadPerReplicaRps } },
+    { ...config, load: { kind: 'rate', value: option.loadPerReplicaRps } },
     knowledge,
   );
   // sizeShape prepared the same deployment, so the prediction cannot fail here.
   if (!predicted.ok) throw new Error(`planner: ${option.id} stopped being feasible: ${predicted.reason}`);
+  const limit = maxRateWithinSlo(config, slo, knowledge);
+  const maxRpsPerReplica = limit.ok ? limit.requestsPerSec : 0;
   const p = predicted.prediction;
   const model = context.models.get(option.modelId)!;
   const checkpoint = model.precisions.find((served) => served.precision === option.precision)?.checkpoint;
@@ -539,8 +565,8 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
       itlP95Ms: round(p.itlMs.p95, 2),
       e2eP50Ms: round(p.e2eMs.p50),
       e2eP95Ms: round(p.e2eMs.p95),
-      maxRps: roundDown(option.maxRpsPerReplica * option.replicas, 2),
-      maxRpsPerReplica: roundDown(option.maxRpsPerReplica, 3),
+      maxRps: roundDown(maxRpsPerReplica * option.replicas, 2),
+      maxRpsPerReplica: roundDown(maxRpsPerReplica, 3),
       loadPerReplicaRps: round(option.loadPerReplicaRps, 3),
       errorPct: {
         ttft: p.errorBand.ttftPct,
@@ -549,7 +575,7 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
         scope: p.errorBand.scope,
       },
     },
-    limitedBy: option.limitedBy,
+    limitedBy: limit.ok ? limit.limitedBy : 'capacity',
     meetsSlo: sloChecks.ttft && sloChecks.itl && sloChecks.e2e,
     sloChecks,
     basis: p.basis,
@@ -586,6 +612,11 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
 }
 
 const withBatch = (batch: BatchEstimate | null) => (batch ? { batch } : {});
+
+/** Every shape a plan of the spec considers, in the order it sizes them (see candidateShapes). */
+export function shapesFor(spec: DeploymentSpec, knowledge: Knowledge): OptionShape[] {
+  return candidateShapes(contextOf(spec, knowledge), []);
+}
 
 /** Every shape the spec allows: supported models that fit the context, allowed GPUs, served precisions, TP in a node. */
 function candidateShapes(context: Context, warnings: string[]): OptionShape[] {

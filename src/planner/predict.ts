@@ -123,11 +123,15 @@ interface Index {
   gpus: Map<string, Gpu>;
   calibration: Calibration | null;
   pointsByConfig: Map<string, BenchmarkPoint[]>;
-  deployments: Map<string, ReturnType<typeof buildDeployment>>;
+  /** Deployments by the parts of deploymentPartsOf. */
+  deployments: TupleMemo<BuiltDeployment>;
   capacities: Map<string, OperatingPoint>;
-  residuals: Map<string, MeasuredIndex>;
-  /** Prepared deployments by configuration and traffic (default options only). */
-  prepared: Map<string, PrepareResult>;
+  /** Residuals of each default-engine deployment's measured points. */
+  residuals: Map<Deployment, MeasuredIndex>;
+  /** Prepared deployments (default options only) by traffic and engine options, then by deployment. */
+  prepared: TupleMemo<Map<BuiltDeployment, PrepareResult>>;
+  /** Deployments prepared in `prepared`, all traffics together. */
+  preparedCount: number;
 }
 
 /**
@@ -136,10 +140,38 @@ interface Index {
  */
 const MEMO_ENTRIES = 100_000;
 
-function remember<T>(memo: Map<string, T>, key: string, value: T): T {
-  if (memo.size >= MEMO_ENTRIES) memo.clear();
-  memo.set(key, value);
-  return value;
+type KeyPart = string | number | undefined;
+
+/**
+ * A memo keyed by a tuple of primitives, held as nested maps. The planner looks up every shape of a plan: a key string
+ * per lookup took microseconds to build and hash, where the parts are catalog strings (V8 keeps their hash) and
+ * numbers.
+ */
+class TupleMemo<V> {
+  private readonly root = new Map<KeyPart, unknown>();
+
+  get(parts: readonly KeyPart[]): V | undefined {
+    let node: unknown = this.root;
+    for (const part of parts) {
+      node = (node as Map<KeyPart, unknown>).get(part);
+      if (node === undefined) return undefined;
+    }
+    return node as V;
+  }
+
+  set(parts: readonly KeyPart[], value: V): V {
+    let node = this.root;
+    for (const part of parts.slice(0, -1)) {
+      let next = node.get(part) as Map<KeyPart, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(part, next);
+      }
+      node = next;
+    }
+    node.set(parts.at(-1), value);
+    return value;
+  }
 }
 
 const indexes = new WeakMap<Knowledge, Index>();
@@ -162,10 +194,11 @@ function indexFor(knowledge: Knowledge): Index {
     gpus: new Map(knowledge.gpus.map((g) => [g.id, g])),
     calibration: null,
     pointsByConfig,
-    deployments: new Map(),
+    deployments: new TupleMemo(),
     capacities: new Map(),
     residuals: new Map(),
-    prepared: new Map(),
+    prepared: new TupleMemo(),
+    preparedCount: 0,
   };
   indexes.set(knowledge, index);
   return index;
@@ -200,31 +233,36 @@ export function deploymentOf(knowledge: Knowledge, config: ReplicaShape, model: 
   return deploymentFor(indexFor(knowledge), config, model, gpu);
 }
 
-/** Key of a deployment in the snapshot's memo: its configuration and engine options. */
+/** Key of a deployment in the capacity memo: its configuration and engine options. */
 const deploymentKeyOf = (config: ReplicaShape) =>
   `${configKey(config)}|${JSON.stringify(config.engine ?? {})}`;
 
-function deploymentFor(
-  index: Index,
-  config: ReplicaShape,
-  model: Model,
-  gpu: Gpu,
-  key = deploymentKeyOf(config),
-) {
-  let built = index.deployments.get(key);
-  if (!built) {
-    built = buildDeployment(
-      model,
-      gpu,
-      config.gpuCount,
-      config.tensorParallel,
-      config.precision,
-      config.engine,
-      { dataParallel: config.dataParallel, expertParallel: config.expertParallel },
-    );
-    index.deployments.set(key, built);
-  }
-  return built;
+/** What tells deployments apart, as deploymentKeyOf does (engine options given as `engine`). */
+const deploymentPartsOf = (config: ReplicaShape, engine: string) => [
+  config.modelId,
+  config.gpuId,
+  config.gpuCount,
+  config.tensorParallel,
+  config.precision,
+  config.dataParallel || 0,
+  config.expertParallel ? 1 : 0,
+  engine,
+];
+
+type BuiltDeployment = ReturnType<typeof buildDeployment>;
+
+function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu): BuiltDeployment {
+  const parts = deploymentPartsOf(config, config.engine ? JSON.stringify(config.engine) : '{}');
+  return (
+    index.deployments.get(parts) ??
+    index.deployments.set(
+      parts,
+      buildDeployment(model, gpu, config.gpuCount, config.tensorParallel, config.precision, config.engine, {
+        dataParallel: config.dataParallel,
+        expertParallel: config.expertParallel,
+      }),
+    )
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -303,15 +341,19 @@ function workloadKey(w: Workload): string {
   return `${w.promptTokens}|${w.outputTokens}|${w.promptCv}|${w.outputCv}|${w.arrivalCv ?? 1}|${w.cachedPromptTokens ?? 0}`;
 }
 
-/** Residuals of the measured points of one deployment against the calibrated physics, cached per snapshot. */
+/**
+ * Residuals of the measured points of one default-engine deployment against the calibrated physics, cached per
+ * snapshot.
+ */
 function residualsFor(
   index: Index,
-  key: string,
   deployment: Deployment,
   factors: EfficiencyFactors,
-): MeasuredIndex {
-  const cached = index.residuals.get(key);
+  config: ReplicaShape,
+) {
+  const cached = index.residuals.get(deployment);
   if (cached) return cached;
+  const key = configKey(config);
   const points = index.pointsByConfig.get(key) ?? [];
   const residuals = points.map((point) => {
     const workload = workloadOf(point);
@@ -325,7 +367,7 @@ function residualsFor(
     return residualOf(point, physics);
   });
   const indexed = indexResiduals(residuals);
-  index.residuals.set(key, indexed);
+  index.residuals.set(deployment, indexed);
   return indexed;
 }
 
@@ -372,8 +414,8 @@ interface Prepared {
   factors: EfficiencyFactors;
   factorsBasis: FactorsBasis;
   sys: ServingSystem;
-  /** The deployment's key in the snapshot's memo (see deploymentKeyOf). */
-  deploymentKey: string;
+  /** The configuration prepared, for the capacity memo's key. */
+  replica: ReplicaShape;
   /** Key of the capacity memo, built on first use (see capacityKeyOf): the planner's searches never need it. */
   capacityKey: string | null;
   /** Measured points of this deployment, null when there are none. */
@@ -387,12 +429,12 @@ interface Prepared {
   bisection: Map<number, Probe> | null;
   /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
   atLoad: Map<number, Probe> | null;
-  /** Highest rates within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
-  searches: Map<string, RateSearch> | null;
+  /** Searches of the highest rate within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
+  searches: Map<string, SearchRun> | null;
 }
 
 function capacityKeyOf(prepared: Prepared): string {
-  prepared.capacityKey ??= `${prepared.deploymentKey}|${workloadKey(prepared.sys.workload)}|${factorsKey(prepared.factors)}`;
+  prepared.capacityKey ??= `${deploymentKeyOf(prepared.replica)}|${workloadKey(prepared.sys.workload)}|${factorsKey(prepared.factors)}`;
   return prepared.capacityKey;
 }
 
@@ -401,25 +443,43 @@ type PrepareResult = { ok: true; prepared: Prepared } | { ok: false; reason: str
 /** Prepares a deployment, once per snapshot for the default options (the planner prepares every shape each plan). */
 function prepare(config: DeploymentConfig, knowledge: Knowledge, options: PredictOptions): PrepareResult {
   const index = indexFor(knowledge);
+  const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
+  if (!pair.ok) return pair;
+  const built = deploymentFor(index, config, pair.model, pair.gpu);
   if (options.calibration !== undefined || options.measuredFirst === false)
-    return prepareAfresh(index, config, knowledge, options);
-  const key = `${configKey(config)}|${config.promptTokens}|${config.outputTokens}|${config.promptTokensCv}|${config.outputTokensCv}|${config.arrivalCv ?? 1}|${config.prefixShare ?? 0}|${config.engine ? JSON.stringify(config.engine) : ''}`;
-  return (
-    index.prepared.get(key) ?? remember(index.prepared, key, prepareAfresh(index, config, knowledge, options))
-  );
+    return prepareAfresh(index, config, pair, built, knowledge, options);
+  const traffic = [
+    config.promptTokens,
+    config.outputTokens,
+    config.promptTokensCv,
+    config.outputTokensCv,
+    config.arrivalCv ?? 1,
+    config.prefixShare ?? 0,
+    config.engine ? JSON.stringify(config.engine) : '',
+  ];
+  const byDeployment = index.prepared.get(traffic) ?? index.prepared.set(traffic, new Map());
+  const known = byDeployment.get(built);
+  if (known) return known;
+  // Past MEMO_ENTRIES the memo starts over, which costs one slower plan, never a different one.
+  if (index.preparedCount >= MEMO_ENTRIES) {
+    index.prepared = new TupleMemo();
+    index.preparedCount = 0;
+    return prepare(config, knowledge, options);
+  }
+  const prepared = prepareAfresh(index, config, pair, built, knowledge, options);
+  byDeployment.set(built, prepared);
+  index.preparedCount += 1;
+  return prepared;
 }
 
 function prepareAfresh(
   index: Index,
   config: DeploymentConfig,
+  { model, gpu }: { model: Model; gpu: Gpu },
+  built: BuiltDeployment,
   knowledge: Knowledge,
   options: PredictOptions,
 ): PrepareResult {
-  const pair = catalogPair(config, index.models.get(config.modelId), index.gpus.get(config.gpuId));
-  if (!pair.ok) return pair;
-  const { model, gpu } = pair;
-  const deploymentKey = deploymentKeyOf(config);
-  const built = deploymentFor(index, config, model, gpu, deploymentKey);
   if (!built.ok) return built;
   const deployment = built.deployment;
   const requestTokens = config.promptTokens + config.outputTokens;
@@ -435,14 +495,13 @@ function prepareAfresh(
   const calibration = options.calibration ?? calibrationOf(knowledge);
   const { factors, basis: factorsBasis } = factorsFor(calibration, gpu.id);
   const workload = workloadOf(config);
-  const key = configKey(config);
   const useMeasured = (options.measuredFirst ?? true) && options.calibration === undefined;
   // Measured points ran with vLLM's defaults: their residuals come from the default-engine deployment.
   const measuredAs = config.engine
     ? deploymentFor(index, { ...config, engine: undefined }, model, gpu)
     : built;
   const measured =
-    useMeasured && measuredAs.ok ? residualsFor(index, key, measuredAs.deployment, factors) : null;
+    useMeasured && measuredAs.ok ? residualsFor(index, measuredAs.deployment, factors, config) : null;
   return {
     ok: true,
     prepared: {
@@ -452,7 +511,7 @@ function prepareAfresh(
       factors,
       factorsBasis,
       sys: systemFor(deployment, factors, workload),
-      deploymentKey,
+      replica: config,
       capacityKey: null,
       measured: measured && measured.residuals.length > 0 ? measured : null,
       ladder: [],
@@ -787,42 +846,85 @@ function lightLoadFailure(
   return null;
 }
 
-function searchMaxRate(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
-  const failure = lightLoadFailure(prepared, probe, slo);
-  if (failure) return failure;
+/**
+ * A search for the highest rate within targets, carried only as far as its callers have needed so far: sizing
+ * replicas for a peak needs just a bracket that fixes their count, only the options shown need the rate itself.
+ * Resumed, it probes the same rates from the same seeds in the same order, so it ends where one uninterrupted search
+ * would. While it climbs the ladder `bad` is Infinity and `step` the rung to probe next; then `step` is the rung the
+ * bisection narrows below and `place` its place in it (see bisectionProbe).
+ */
+interface SearchRun {
+  /** Set once the search failed at light load or closed its bracket. */
+  result: RateSearch | null;
+  good: number;
+  goodProbe: Probe;
+  bad: number;
+  badProbe: Probe;
+  limitedBy: SloLimit;
+  step: number;
+  place: number;
+}
+
+/** Whether a bracket [good, bad) of the highest rate within targets already answers the caller. */
+type Enough = (good: number, bad: number) => boolean;
+
+const toTheEnd: Enough = () => false;
+
+function startSearch(prepared: Prepared, probe: Prober, slo: Slo): SearchRun {
   const light = ladderProbe(prepared, probe, 0);
-  // Bracket: up the ladder until a rate misses (if 1 req/s misses, the bracket is [light, 1]).
-  // A probe's mean step brackets the next probe's fixed point: from below if it was at a lower rate, else above.
-  let step = 1;
-  let goodProbe = light;
-  let badProbe = ladderProbe(prepared, probe, step);
-  let limitedBy = limitOf(slo, badProbe);
-  while (limitedBy === null) {
-    goodProbe = badProbe;
-    step += 1;
-    badProbe = ladderProbe(prepared, probe, step);
-    limitedBy = limitOf(slo, badProbe);
-  }
-  let good = ladderRate(step - 1);
-  let bad = ladderRate(step);
-  // The bisection's place: 1 at the rung's interval, then 2n for its lower half and 2n + 1 for its upper half.
-  let place = 1;
-  while (bad / good > MAX_RATE_PRECISION) {
-    const mid = Math.sqrt(good * bad);
-    const p = bisectionProbe(prepared, step, place, () => probe(mid, stepOf(goodProbe), stepOf(badProbe)));
-    const limit = limitOf(slo, p);
+  return {
+    result: lightLoadFailure(prepared, probe, slo),
+    good: ladderRate(0),
+    goodProbe: light,
+    bad: Number.POSITIVE_INFINITY,
+    badProbe: UNSTABLE,
+    limitedBy: 'capacity',
+    step: 1,
+    place: 1,
+  };
+}
+
+/**
+ * Carries the search on until `enough` says its bracket suffices or the bracket is MAX_RATE_PRECISION tight. Bracket:
+ * up the ladder until a rate misses (if 1 req/s misses, the bracket is [light, 1]), then a log-space bisection. A
+ * probe's mean step brackets the next probe's fixed point: from below if it was at a lower rate, else above.
+ */
+function advanceSearch(run: SearchRun, prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): void {
+  if (run.result !== null) return;
+  while (run.bad === Number.POSITIVE_INFINITY) {
+    if (enough(run.good, run.bad)) return;
+    const rung = ladderProbe(prepared, probe, run.step);
+    const limit = limitOf(slo, rung);
     if (limit === null) {
-      good = mid;
-      goodProbe = p;
-      place = 2 * place + 1;
+      run.good = ladderRate(run.step);
+      run.goodProbe = rung;
+      run.step += 1;
     } else {
-      bad = mid;
-      badProbe = p;
-      limitedBy = limit;
-      place = 2 * place;
+      run.bad = ladderRate(run.step);
+      run.badProbe = rung;
+      run.limitedBy = limit;
     }
   }
-  return { ok: true, requestsPerSec: good, limitedBy, goodProbe };
+  while (run.bad / run.good > MAX_RATE_PRECISION) {
+    if (enough(run.good, run.bad)) return;
+    const mid = Math.sqrt(run.good * run.bad);
+    const { goodProbe, badProbe } = run;
+    const p = bisectionProbe(prepared, run.step, run.place, () =>
+      probe(mid, stepOf(goodProbe), stepOf(badProbe)),
+    );
+    const limit = limitOf(slo, p);
+    if (limit === null) {
+      run.good = mid;
+      run.goodProbe = p;
+      run.place = 2 * run.place + 1;
+    } else {
+      run.bad = mid;
+      run.badProbe = p;
+      run.limitedBy = limit;
+      run.place = 2 * run.place;
+    }
+  }
+  run.result = { ok: true, requestsPerSec: run.good, limitedBy: run.limitedBy, goodProbe: run.goodProbe };
 }
 
 /**
@@ -843,16 +945,18 @@ function bisectionProbe(prepared: Prepared, step: number, place: number, solve: 
 /** Most targets a deployment remembers its search for; past it the memo starts over. */
 const SEARCH_ENTRIES = 64;
 
-/** The search for the highest rate within `slo`, remembered per deployment. */
-function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo): RateSearch {
+/** The search for the highest rate within `slo`, remembered per deployment and carried on until `enough`. */
+function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): SearchRun {
   const key = `${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
   prepared.searches ??= new Map();
-  const known = prepared.searches.get(key);
-  if (known) return known;
-  if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
-  const search = searchMaxRate(prepared, probe, slo);
-  prepared.searches.set(key, search);
-  return search;
+  let run = prepared.searches.get(key);
+  if (!run) {
+    if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
+    run = startSearch(prepared, probe, slo);
+    prepared.searches.set(key, run);
+  }
+  advanceSearch(run, prepared, probe, slo, enough);
+  return run;
 }
 
 /** Most per-replica loads a deployment remembers its probe at; past it the memo starts over. */
@@ -882,7 +986,8 @@ export function maxRateWithinSlo(
 ): SloCapacityResult {
   const ready = prepare(config, knowledge, options);
   if (!ready.ok) return ready;
-  const search = searchMaxRate(ready.prepared, proberFor(config, ready.prepared, knowledge, options), slo);
+  const probe = proberFor(config, ready.prepared, knowledge, options);
+  const search = rememberedSearch(ready.prepared, probe, slo, toTheEnd).result!;
   if (!search.ok) return { ok: false, reason: search.reason };
   const { goodProbe } = search;
   return {
@@ -911,9 +1016,6 @@ export function screenReplicas(
 }
 
 export interface ReplicaSizing {
-  /** Highest per-replica rate within the SLO; 0 when even light load misses (with replicas forced). */
-  maxRpsPerReplica: number;
-  limitedBy: SloLimit;
   replicas: number;
   loadPerReplicaRps: number;
   /** p95s at the per-replica load; Infinity when that load is beyond capacity. */
@@ -926,9 +1028,10 @@ export type ReplicaSizingResult =
   | { ok: false; reason: string; infeasible: boolean; lightLoadMiss: LightLoadMiss | null };
 
 /**
- * Sizes a deployment for a peak rate in one pass over the model: the per-replica rate within the SLO, the replicas
- * that keep each at most `capacityShare` of it (or the given count), and the p95s at the resulting per-replica load.
- * The planner's inner loop: it prepares the deployment once and needs no full prediction.
+ * Sizes a deployment for a peak rate in one pass over the model: the replicas that keep each at most `capacityShare`
+ * of the highest per-replica rate within the SLO (or the given count), and the p95s at the resulting per-replica
+ * load. The planner's inner loop: it prepares the deployment once, needs no full prediction, and searches the rate
+ * only until its bracket fixes the count (maxRateWithinSlo finishes the search for the options shown).
  */
 export function sizeReplicas(
   config: DeploymentConfig,
@@ -941,19 +1044,25 @@ export function sizeReplicas(
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
   const probe = proberFor(config, ready.prepared, knowledge, {});
-  const search = rememberedSearch(ready.prepared, probe, slo);
-  if (!search.ok && replicas === undefined) {
-    return { ok: false, reason: search.reason, infeasible: false, lightLoadMiss: search.lightLoadMiss };
+  // The count falls as the rate rises, so a bracket whose ends give one count gives it for any rate between them.
+  const countAt = (maxRpsPerReplica: number) =>
+    Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+  const run = rememberedSearch(
+    ready.prepared,
+    probe,
+    slo,
+    (good, bad) => replicas !== undefined || countAt(good) === countAt(bad),
+  );
+  if (run.result?.ok === false && replicas === undefined) {
+    const { reason, lightLoadMiss } = run.result;
+    return { ok: false, reason, infeasible: false, lightLoadMiss };
   }
-  const maxRpsPerReplica = search.ok ? search.requestsPerSec : 0;
-  const count = replicas ?? Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+  const count = replicas ?? countAt(run.good);
   const loadPerReplicaRps = peakRps / count;
   const atLoad = probeAtLoad(ready.prepared, probe, loadPerReplicaRps);
   return {
     ok: true,
     sizing: {
-      maxRpsPerReplica,
-      limitedBy: search.ok ? search.limitedBy : 'capacity',
       replicas: count,
       loadPerReplicaRps,
       p95AtLoad: { ttftMs: atLoad.ttftMs, itlMs: atLoad.itlMs, e2eMs: atLoad.e2eMs },

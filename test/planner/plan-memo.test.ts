@@ -1,8 +1,9 @@
 /**
  * The planner remembers per knowledge snapshot what does not depend on the spec's targets (prepared deployments,
- * probes of the rate search, capacities) and skips shapes cheap bounds rule out. None of it may change a plan: a plan
- * on a snapshot warmed by other specs must equal the plan of a fresh snapshot, and the rates it reports must be what
- * the performance model says on its own.
+ * probes of the rate search, capacities), skips shapes cheap bounds rule out, and searches a shape's highest rate within
+ * the targets only as far as its replica count needs. None of it may change a plan: a plan on a snapshot warmed by
+ * other specs must equal the plan of a fresh snapshot, a plan must equal one whose every search ran to the end, and the
+ * rates it reports must be what the performance model says on its own.
  */
 import { describe, expect, it } from 'vitest';
 import type { Intent } from '../../src/intent/schema.js';
@@ -11,12 +12,15 @@ import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import {
   DEFAULT_FACTORS,
   deploymentConfigOf,
+  maxRateWithinSlo,
   type PlannedOption,
   planDeployment,
   predictPerformance,
   SLO_CAPACITY_SHARE,
+  sloOf,
   whatIf,
 } from '../../src/planner/index.js';
+import { shapesFor } from '../../src/planner/plan.js';
 import type { DeploymentSpec } from '../../src/spec/index.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
@@ -151,6 +155,28 @@ describe.each([
       }
     },
   );
+});
+
+describe('sizing replicas from a bracket of the highest rate', () => {
+  // A plan stops each shape's rate search once its bracket fixes the replica count. Finishing every search first
+  // (maxRateWithinSlo remembers it on the snapshot) must give the same plan: a bracket stopped one step early gives
+  // some shape another count, and with it another cost, latency and ranking.
+  const finishedSearches = (spec: DeploymentSpec, knowledge: Knowledge) => {
+    const warm = fresh(knowledge);
+    for (const shape of shapesFor(spec, warm))
+      maxRateWithinSlo(deploymentConfigOf(shape, spec), sloOf(spec), warm);
+    return warm;
+  };
+  it.each([
+    ...SPECS.map(([name, intent]) => [`${name} without measured points`, intent, plain] as const),
+    ...SPECS.slice(0, 3).map(([name, intent]) => [`${name} with measured points`, intent, measured] as const),
+    ['a chatbot at 30 req/s', chatbot({ users: 20_000 }), plain] as const,
+  ])('plans %s as when every search ran to the end', (_, intent, knowledge) => {
+    const spec = buildSpec(intent, knowledge.useCases);
+    expect(planDeployment(spec, fresh(knowledge))).toEqual(
+      planDeployment(spec, finishedSearches(spec, knowledge)),
+    );
+  });
 });
 
 describe('planning under a budget alone', () => {
