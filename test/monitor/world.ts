@@ -40,7 +40,7 @@ export interface MonitorWorld {
 }
 
 export async function openWorld(): Promise<MonitorWorld> {
-  const testDb: TestDatabase = await createTestDatabase();
+  const testDb: TestDatabase = await createTestDatabase({ migrated: true });
   const database = await openDatabase({ databaseUrl: testDb.url, dataDir: '/nonexistent' });
   await database.migrate();
   await ensureSeeded(database.db, readCatalogFiles());

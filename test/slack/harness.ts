@@ -132,7 +132,7 @@ export async function startHarness(
     publicUrl?: string;
   } = {},
 ): Promise<BotHarness> {
-  const testDb: TestDatabase = await createTestDatabase();
+  const testDb: TestDatabase = await createTestDatabase({ migrated: true });
   // The public URL must be known before the bot listens, so a bot serving its own charts gets a port up front.
   const port = options.publicUrl === 'self' ? await freePort() : 0;
   const publicUrl = options.publicUrl === 'self' ? `http://127.0.0.1:${port}` : options.publicUrl;
