@@ -2,9 +2,8 @@
  * Slack bot speed over loopback: a burst of signed slash commands and thread messages to the bot's HTTP receiver,
  * against the Slack stand-in (test/standins/slack.ts). Prints p50/p99/max of the time to acknowledge, from a
  * request's last byte sent to the end of its response (Slack allows 3 s; targets: every ack under 1 s, p99 ≤ 200 ms),
- * and of the time to the first reply Compass posts, then the turns
- * lost (never done in the inbox, or a command never answered) and duplicated (an event taken twice, a command
- * answered twice).
+ * and of the time to the first reply Compass posts, then the turns lost (never done in the inbox, or a command never
+ * answered) and duplicated (an event taken twice, a command answered twice).
  * Run: npx tsx bench/slack.ts [--commands 100] [--threads 50] [--messages 200] [--concurrency N] [--copies 1]
  * [--turns-at-once N]
  * `--copies 10` plans over ten copies of every model (a 200-model catalog). `--turns-at-once` overrides the bot's
