@@ -257,7 +257,7 @@ async function serveBot(apiUrl: string, botToken: string) {
 async function main() {
   const slack = await startSlackStandIn();
   const profile = values['profile-bot'];
-  const child = fork(process.argv[1]!, ['--serve-bot'], {
+  const child = fork(process.argv[1]!, [...process.argv.slice(2), '--serve-bot'], {
     env: { ...process.env, BENCH_API_URL: slack.apiUrl, BENCH_BOT_TOKEN: slack.botToken },
     execArgv: [...process.execArgv, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])],
   });
