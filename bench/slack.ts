@@ -107,7 +107,7 @@ let tsCounter = 0;
 const newTs = () => `${1_750_000_000 + ++tsCounter}.000300`;
 
 /** How long the bench waits for a reply before it counts the turn as lost (a loaded machine is slow, not broken). */
-const REPLY_TIMEOUT_MS = 180_000;
+const REPLY_TIMEOUT_MS = 600_000;
 
 /**
  * What the bot posts, each Web API call and response_url post read once as it lands: a poller per request rescanning
