@@ -363,6 +363,7 @@ async function main() {
   report('mention: acknowledged', mentionAcks);
   report('/compass plan: acknowledged', commandAcks);
   report('thread message: acknowledged', threadAcks);
+  report('burst (commands and messages): acknowledged', [...commandAcks, ...threadAcks]);
   const worst = Math.max(...mentionAcks, ...commandAcks, ...threadAcks);
   console.log(
     `slowest acknowledgement ${worst.toFixed(1)} ms: ${worst < SLACK_ACK_LIMIT_MS / 10 ? 'far inside' : worst < SLACK_ACK_LIMIT_MS ? 'inside' : 'OUTSIDE'} Slack's 3 s`,
