@@ -6,7 +6,7 @@
  * answered) and duplicated (an event taken twice, a command answered twice).
  * Run: npx tsx bench/slack.ts [--commands 100] [--threads 50] [--messages 200] [--concurrency N] [--copies 1]
  * [--turns-at-once N]
- * `--copies 10` plans over ten copies of every model (a 200-model catalog). `--turns-at-once` overrides the bot's
+ * `--copies 10` plans over ten copies of every model (490 models from the 49 in data/; `--copies 4`: about 200). `--turns-at-once` overrides the bot's
  * BOT_TURNS_AT_ONCE (a large figure: every turn starts at once, as before the inbox ran turns in slots). Concurrency defaults to everything at
  * once. `--profile-bot DIR` writes CPU profiles of the bot process (its main thread and planning threads) into DIR. Plans run on the bot's worker threads, as in `compass bot` (the compiled ones: `npm run build` first).
  * The bot runs in a child process, as in production, so the load generator's own work does not delay it (and the
