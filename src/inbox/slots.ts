@@ -1,14 +1,12 @@
 /**
  * When turns may run: at most `size` past their acknowledgement at once, the rest waiting in arrival order, and none
- * starting while a request waits for its acknowledgement. A burst's turns would otherwise interleave their database
- * queries, Slack calls and Block Kit building with the intake of the requests behind them, on the same event loop and
- * the same pooled connections, and those requests' acknowledgements would wait for them.
+ * starting while requests are arriving. A burst's turns would otherwise interleave their database queries, Slack calls,
+ * Block Kit building and plans (a planning thread takes a core of its own) with the intake of the requests behind
+ * them, on the same event loop, the same pooled connections and the same cores, and those requests'
+ * acknowledgements would wait for them.
  */
 export interface TurnSlots {
-  /**
-   * Resolves when a slot is free and no request waits for its acknowledgement (or no turn runs at all); held until
-   * release().
-   */
+  /** Resolves when a slot is free and requests have stopped arriving (see TurnPacing); held until release(). */
   acquire(): Promise<void>;
   release(): void;
   /** A request arrived: no turn starts until the function returned is called (once it is acknowledged). */
@@ -19,11 +17,31 @@ export interface TurnSlots {
   readonly arrivals: number;
 }
 
-export function createTurnSlots(size: number): TurnSlots {
+export interface TurnPacing {
+  /**
+   * How long after the latest arrival turns keep waiting: the requests of a burst reach the bot a few at a time, and a
+   * turn started in a gap between them would take the CPU from those still coming.
+   */
+  quietMs: number;
+  /**
+   * How long the oldest waiting turn waits at most while nothing runs: then it starts whatever arrives, so a steady
+   * stream of requests cannot starve the turns.
+   */
+  patienceMs: number;
+  /** Milliseconds on a monotonic clock. */
+  now: () => number;
+}
+
+export const TURN_PACING: TurnPacing = { quietMs: 50, patienceMs: 1000, now: () => performance.now() };
+
+export function createTurnSlots(size: number, pacing: TurnPacing = TURN_PACING): TurnSlots {
+  const { quietMs, patienceMs, now } = pacing;
   let busy = 0;
   let arrivals = 0;
+  let lastArrival = Number.NEGATIVE_INFINITY;
   let scheduled = false;
-  const waiting: (() => void)[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const waiting: { since: number; start: () => void }[] = [];
 
   /** Starts waiting turns while slots are free, a macrotask later: requests already received go first. */
   function schedule() {
@@ -31,17 +49,30 @@ export function createTurnSlots(size: number): TurnSlots {
     scheduled = true;
     setImmediate(() => {
       scheduled = false;
-      // One turn runs whatever arrives, so a steady stream of requests cannot starve the turns.
-      while (busy < size && waiting.length > 0 && (arrivals === 0 || busy === 0)) {
+      clearTimeout(timer);
+      timer = undefined;
+      const at = now();
+      const quietFrom = lastArrival + quietMs;
+      while (busy < size && waiting.length > 0) {
+        const quiet = arrivals === 0 && at >= quietFrom;
+        const starved = busy === 0 && at >= waiting[0]!.since + patienceMs;
+        if (!quiet && !starved) break;
         busy++;
-        waiting.shift()!();
+        waiting.shift()!.start();
       }
+      if (busy >= size || waiting.length === 0) return;
+      // Look again when the quiet period or the oldest turn's patience ends, whichever comes first; an arrival's
+      // acknowledgement and a release look again on their own.
+      const patienceEnds = busy === 0 ? waiting[0]!.since + patienceMs : Number.POSITIVE_INFINITY;
+      const next = Math.min(arrivals === 0 ? quietFrom : Number.POSITIVE_INFINITY, patienceEnds);
+      if (next === Number.POSITIVE_INFINITY) return;
+      timer = setTimeout(schedule, Math.max(0, next - at));
     });
   }
 
   return {
     acquire() {
-      const slot = new Promise<void>((resolve) => waiting.push(resolve));
+      const slot = new Promise<void>((start) => waiting.push({ since: now(), start }));
       schedule();
       return slot;
     },
@@ -51,6 +82,7 @@ export function createTurnSlots(size: number): TurnSlots {
     },
     arriving() {
       arrivals++;
+      lastArrival = now();
       let done = false;
       return () => {
         if (done) return;

@@ -1,6 +1,6 @@
 import { setImmediate as nextMacrotask } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { createTurnSlots } from '../../src/inbox/slots.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createTurnSlots, type TurnPacing } from '../../src/inbox/slots.js';
 
 /** Lets the slots hand out what they will: they start waiting turns a macrotask later. */
 const settle = async () => {
@@ -15,8 +15,24 @@ function turn(slots: ReturnType<typeof createTurnSlots>, started: string[], name
 }
 
 describe('turn slots', () => {
+  // A virtual clock: the slots' timers (setTimeout) and their clock move only when a test advances them.
+  let clock = 0;
+  const pacing: TurnPacing = { quietMs: 50, patienceMs: 1000, now: () => clock };
+  const advance = async (ms: number) => {
+    clock += ms;
+    await vi.advanceTimersByTimeAsync(ms);
+    await settle();
+  };
+  beforeEach(() => {
+    clock = 0;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('run at most `size` turns at once, the others in arrival order as slots free', async () => {
-    const slots = createTurnSlots(2);
+    const slots = createTurnSlots(2, pacing);
     const started: string[] = [];
     for (const name of ['a', 'b', 'c', 'd']) void turn(slots, started, name);
     await settle();
@@ -32,24 +48,48 @@ describe('turn slots', () => {
     expect(slots.busy).toBe(1);
   });
 
-  it('start no turn while a request waits for its acknowledgement, unless none runs at all', async () => {
-    const slots = createTurnSlots(8);
+  it('start no turn while a request waits for its acknowledgement, nor until arrivals have been quiet a while', async () => {
+    const slots = createTurnSlots(8, pacing);
+    const started: string[] = [];
+    void turn(slots, started, 'waiting');
+    // A burst: a request every 30 ms, each acknowledged 10 ms after it arrived.
+    for (let request = 0; request < 3; request++) {
+      const acknowledged = slots.arriving();
+      await advance(10);
+      acknowledged();
+      acknowledged(); // twice counts once
+      await advance(20);
+      expect(started).toEqual([]);
+    }
+    expect(slots.arrivals).toBe(0);
+    // The last request arrived at 60 ms: the turn starts 50 ms later.
+    await advance(19);
+    expect(started).toEqual([]);
+    await advance(1);
+    expect(started).toEqual(['waiting']);
+  });
+
+  it('start one turn anyway once the oldest has waited patienceMs with none running', async () => {
+    const slots = createTurnSlots(8, pacing);
     const started: string[] = [];
     void turn(slots, started, 'first');
     await settle();
     const acknowledged = slots.arriving();
     for (const name of ['a', 'b']) void turn(slots, started, name);
-    await settle();
-    // One turn runs: the others wait for the request's acknowledgement.
+    await advance(500);
+    // One turn runs: the others wait for the request's acknowledgement, patiently while one runs.
     expect(started).toEqual(['first']);
     slots.release();
-    await settle();
-    // None runs: one starts anyway, so a steady stream of requests cannot starve the turns.
+    await advance(499);
+    expect(started).toEqual(['first']);
+    // None runs and the oldest has waited its patience: it starts, the request still unacknowledged.
+    await advance(1);
     expect(started).toEqual(['first', 'a']);
+    await advance(5000);
+    expect(started).toEqual(['first', 'a']);
+    // Acknowledged long after it arrived: arrivals have been quiet since, and the next turn starts beside 'a'.
     acknowledged();
-    acknowledged(); // twice counts once
     await settle();
     expect(started).toEqual(['first', 'a', 'b']);
-    expect(slots.arrivals).toBe(0);
   });
 });

@@ -53,4 +53,14 @@ describe('the inbox store records arrivals in batches', () => {
     });
     expect(await store.record([{ eventId: 'command:T1', body, leaseMs: 30_000 }], 'bot-a')).toEqual(['new']);
   });
+
+  it('keeps a body as Slack sent it: NUL, emoji and quotes included', async () => {
+    const store = createInboxStore(testDb.database.db);
+    const body = { type: 'event_callback', event: { text: 'a\u0000b 🚀 "quoted" \\ back\nslash', n: 1.5 } };
+    expect(await store.record([{ eventId: 'E-text', body, leaseMs: 30_000 }], 'bot-a')).toEqual(['new']);
+    const { rows } = (await testDb.database.db.execute(
+      sql`select body, lease_until > now() + interval '20 seconds' as leased from inbox_events where event_id = 'E-text'`,
+    )) as unknown as { rows: { body: unknown; leased: boolean }[] };
+    expect(rows).toEqual([{ body, leased: true }]);
+  });
 });
