@@ -335,14 +335,16 @@ function workloadOf(c: {
   arrivalCv?: number | undefined;
   prefixShare?: number | undefined;
 }): Workload {
-  return {
+  // The arrival cv added only where set, not by a conditional spread (V8's slow path): a plan builds one per shape.
+  const workload: Workload = {
     promptTokens: c.promptTokens,
     outputTokens: c.outputTokens,
     cachedPromptTokens: cachedPromptTokens(c.promptTokens, c.prefixShare ?? 0, KV_BLOCK_TOKENS),
     promptCv: c.promptTokensCv ?? 0,
     outputCv: c.outputTokensCv ?? 0,
-    ...(c.arrivalCv === undefined ? {} : { arrivalCv: c.arrivalCv }),
   };
+  if (c.arrivalCv !== undefined) workload.arrivalCv = c.arrivalCv;
+  return workload;
 }
 
 function factorsKey(f: EfficiencyFactors): string {
