@@ -149,17 +149,22 @@ type KeyPart = string | number | undefined;
  */
 class TupleMemo<V> {
   private readonly root = new Map<KeyPart, unknown>();
+  /** The key last found and its value: a plan looks up one traffic for every shape, a walk of seven maps each time. */
+  private last: { parts: readonly KeyPart[]; value: V } | null = null;
 
   get(parts: readonly KeyPart[]): V | undefined {
+    if (this.last !== null && samePartsAs(this.last.parts, parts)) return this.last.value;
     let node: unknown = this.root;
     for (const part of parts) {
       node = (node as Map<KeyPart, unknown>).get(part);
       if (node === undefined) return undefined;
     }
+    this.last = { parts, value: node as V };
     return node as V;
   }
 
   set(parts: readonly KeyPart[], value: V): V {
+    this.last = null;
     let node = this.root;
     for (const part of parts.slice(0, -1)) {
       let next = node.get(part) as Map<KeyPart, unknown> | undefined;
@@ -172,6 +177,13 @@ class TupleMemo<V> {
     node.set(parts.at(-1), value);
     return value;
   }
+}
+
+/** Whether two keys are the same tuple, as the maps compare parts (NaN, which never equals itself, counts as a miss). */
+function samePartsAs(a: readonly KeyPart[], b: readonly KeyPart[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const indexes = new WeakMap<Knowledge, Index>();
@@ -323,14 +335,16 @@ function workloadOf(c: {
   arrivalCv?: number | undefined;
   prefixShare?: number | undefined;
 }): Workload {
-  return {
+  // The arrival cv added only where set, not by a conditional spread (V8's slow path): a plan builds one per shape.
+  const workload: Workload = {
     promptTokens: c.promptTokens,
     outputTokens: c.outputTokens,
     cachedPromptTokens: cachedPromptTokens(c.promptTokens, c.prefixShare ?? 0, KV_BLOCK_TOKENS),
     promptCv: c.promptTokensCv ?? 0,
     outputCv: c.outputTokensCv ?? 0,
-    ...(c.arrivalCv === undefined ? {} : { arrivalCv: c.arrivalCv }),
   };
+  if (c.arrivalCv !== undefined) workload.arrivalCv = c.arrivalCv;
+  return workload;
 }
 
 function factorsKey(f: EfficiencyFactors): string {

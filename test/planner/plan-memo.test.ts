@@ -179,6 +179,24 @@ describe('sizing replicas from a bracket of the highest rate', () => {
   });
 });
 
+describe('planning for other traffic on the same snapshot', () => {
+  // The memo of prepared deployments remembers the traffic it last found (a plan asks for it once per shape): a plan
+  // for other traffic in between must find its own deployments, and the first traffic's again afterwards.
+  it('plans a spec, a longer prompt and the spec again as fresh snapshots do', () => {
+    const spec = buildSpec(chatbot({ budgetMonthlyUsd: 5000 }), plain.useCases);
+    const prompt = spec.traffic.promptTokens;
+    const longer: DeploymentSpec = {
+      ...spec,
+      traffic: { ...spec.traffic, promptTokens: { ...prompt, value: prompt.value * 4 } },
+    };
+    const warm = fresh(plain);
+    const first = planDeployment(spec, warm);
+    expect(first).toEqual(planDeployment(spec, fresh(plain)));
+    expect(planDeployment(longer, warm)).toEqual(planDeployment(longer, fresh(plain)));
+    expect(planDeployment(spec, warm)).toEqual(first);
+  });
+});
+
 describe('planning under a budget alone', () => {
   // Shapes whose one replica costs more than the budget are sized only while their miss may be shown; a GPU quota no
   // plan reaches makes the planner size every shape, as it did before, so both plans must be equal.
