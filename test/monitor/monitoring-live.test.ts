@@ -385,7 +385,14 @@ describe('SLO monitoring of running deployments', () => {
     const likeObserved = structuredClone(spec);
     likeObserved.traffic.promptTokens.value = HEALTHY.promptTokens;
     likeObserved.traffic.outputTokens.value = HEALTHY.outputTokens;
-    // Every option, not only the top five: a busy host's slower observation may re-rank this one.
+    // Only this configuration's model and GPU, with no budget and targets it meets whatever the host's speed: a busy
+    // host's slower observation re-ranks the option, or takes it past the targets or the cost rules, and the
+    // question here is only whether its prediction says what calibrated it.
+    likeObserved.models.value = [option.modelId];
+    likeObserved.gpuTypes.value = [option.gpuId];
+    likeObserved.budgetMonthlyUsd.value = null;
+    for (const target of [likeObserved.slo.ttftP95Ms, likeObserved.slo.itlP95Ms, likeObserved.slo.e2eP95Ms])
+      target.value *= 100;
     const next = planDeployment(likeObserved, learned, {
       top: Number.POSITIVE_INFINITY,
     }).recommendations.find((o) => o.id === option.id);
