@@ -12,9 +12,5 @@ export default defineConfig({
     // process re-imported src/ and its dependencies 140 times, about half the suite's time on a 2-core machine.
     // Tests share no mutable module state (a test that fakes timers or spies restores them in its own hooks).
     isolate: false,
-    // Most of the suite's time is waiting (bot and simulator processes, Prometheus scrapes, Slack stand-in round
-    // trips): on 2 cores one worker kept the CPUs under half busy. Three workers overlap those waits (suite 12.4 →
-    // 4.1 min on this machine); every test uses its own database, ports, Redis prefix or Redis server.
-    maxWorkers: 3,
   },
 });
