@@ -79,18 +79,9 @@ export async function readThread(
   botUserId: string | undefined,
 ): Promise<string[]> {
   const messages: ThreadMessage[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < PAGES; page++) {
-    const answer = await client.conversations.replies({
-      channel: key.channelId,
-      ts: key.threadTs,
-      limit: PAGE,
-      ...(cursor ? { cursor } : {}),
-    });
-    messages.push(...(answer.messages ?? []));
-    cursor = answer.response_metadata?.next_cursor;
-    const reachedMention = (answer.messages ?? []).some((message) => Number(message.ts) >= Number(beforeTs));
-    if (!answer.has_more || !cursor || reachedMention) break;
+  for await (const page of threadPages(client, key)) {
+    messages.push(...page);
+    if (page.some((message) => Number(message.ts) >= Number(beforeTs))) break;
   }
   return earlierSaid(messages, beforeTs, botUserId);
 }
@@ -106,6 +97,20 @@ export async function findOwnReply(
   text: string,
   botUserId: string | undefined,
 ): Promise<string | undefined> {
+  for await (const page of threadPages(client, key)) {
+    const own = page.find(
+      (message) =>
+        Number(message.ts) > Number(afterTs) &&
+        (message.bot_id !== undefined || message.user === botUserId) &&
+        message.text === text,
+    );
+    if (own?.ts) return own.ts;
+  }
+  return undefined;
+}
+
+/** The thread's messages a page at a time, oldest first, PAGES pages at most. */
+async function* threadPages(client: webApi.WebClient, key: ThreadKey): AsyncGenerator<ThreadMessage[]> {
   let cursor: string | undefined;
   for (let page = 0; page < PAGES; page++) {
     const answer = await client.conversations.replies({
@@ -114,15 +119,8 @@ export async function findOwnReply(
       limit: PAGE,
       ...(cursor ? { cursor } : {}),
     });
-    const own = (answer.messages ?? []).find(
-      (message: ThreadMessage) =>
-        Number(message.ts) > Number(afterTs) &&
-        (message.bot_id !== undefined || message.user === botUserId) &&
-        message.text === text,
-    );
-    if (own?.ts) return own.ts;
+    yield answer.messages ?? [];
     cursor = answer.response_metadata?.next_cursor;
-    if (!answer.has_more || !cursor) return undefined;
+    if (!answer.has_more || !cursor) return;
   }
-  return undefined;
 }
