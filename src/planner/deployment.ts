@@ -1,5 +1,6 @@
 /** One vLLM replica: model × GPU × parallelism × precision × engine knobs, with its memory plan and step geometry. */
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
+import { ASYNC_HIDDEN_HOST_SHARE } from './assumptions.js';
 import { checkExpertParallelism, expertParallelGeometry } from './expert-parallel.js';
 import {
   checkParallelism,
@@ -73,10 +74,13 @@ export function buildDeployment(
   if (!experts.ok) return experts;
   const engine = resolveEngine(gpu, overrides);
   const memory = memoryPlan(model, gpu, precision, parallel, engine);
-  const geometry = parallel.expertParallel
-    ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
-    : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu);
   const asyncScheduling = overrides.asyncScheduling === true;
+  const geometry = {
+    ...(parallel.expertParallel
+      ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
+      : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)),
+    hostShare: asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
+  };
   return {
     ok: true,
     deployment: {

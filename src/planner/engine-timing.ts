@@ -10,7 +10,7 @@ import { catalogPair, type Deployment } from './deployment.js';
 import { checkMemory, dataParallelOf } from './memory.js';
 import { calibrationOf, deploymentOf } from './predict.js';
 import type { EngineSettings } from './schema.js';
-import { type EfficiencyFactors, type StepGeometry, stageStepSec } from './step-time.js';
+import { type EfficiencyFactors, type StepGeometry, stageStepSec, stepFixedSec } from './step-time.js';
 
 /** What one engine step carries. */
 export interface StepBatch {
@@ -33,7 +33,7 @@ export function engineStepSec(g: StepGeometry, f: EfficiencyFactors, batch: Step
   const pp = g.pipelineParallel;
   const perStage = batch.decodeSequences / pp;
   const plain = stageStepSec(g, f, perStage, batch.decodeContext, 0, 0);
-  const fixed = g.pipelineHopSec + f.stepOverheadMs / 1e3;
+  const fixed = stepFixedSec(g, f);
   if (batch.prefillTokens <= 0) return pp * plain + fixed;
   const withChunk = stageStepSec(
     g,

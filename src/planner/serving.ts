@@ -23,7 +23,7 @@ import {
   shapeMean,
   shapeQuantile,
 } from './distributions.js';
-import { type EfficiencyFactors, type StepGeometry, stageStepSec } from './step-time.js';
+import { type EfficiencyFactors, type StepGeometry, stageStepSec, stepFixedSec } from './step-time.js';
 
 export interface Workload {
   promptTokens: number;
@@ -171,7 +171,7 @@ function evaluate(
   const plain = stageStepSec(g, f, perStage, context, 0, 0);
   const withChunk = stageStepSec(g, f, perStage, context, chunkTokens, cached + P / 2);
   const withFull = stageStepSec(g, f, perStage, context, chunkRoom, cached + P / 2);
-  const fixed = g.pipelineHopSec + f.stepOverheadMs / 1e3;
+  const fixed = stepFixedSec(g, f);
   const chunkShare = (pp + 1) / 2;
   const decodeSec = pp * plain + fixed;
   const mixedSec = pp * plain + chunkShare * (withChunk - plain) + fixed;

@@ -58,6 +58,11 @@ export interface StepGeometry {
   allReduceSecPerToken: number;
   /** Activation hand-offs of one step around the pipeline ring (0 without PP). */
   pipelineHopSec: number;
+  /**
+   * Share of the host (CPU) side of a step that adds to its time: 1, or less where async scheduling overlaps it with
+   * the GPU's work (`ASYNC_HIDDEN_HOST_SHARE`).
+   */
+  hostShare: number;
 }
 
 /**
@@ -126,6 +131,7 @@ export function stepGeometry(
     allReduceLatencySec: ALL_REDUCE_LATENCY_SEC[gpu.interconnect.kind],
     allReduceSecPerToken: tp > 1 ? (arch.hiddenSize * ACTIVATION_BYTES * ringShare) / linkBytesPerSec : 0,
     pipelineHopSec: pp > 1 ? pp * PIPELINE_HOP_SEC : 0,
+    hostShare: 1,
   };
 }
 
@@ -154,12 +160,17 @@ export function stageStepSec(
   const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
-  const hostSec = samples * HOST_SEC_PER_SEQUENCE;
+  const hostSec = samples * HOST_SEC_PER_SEQUENCE * g.hostShare;
   return linearSec + g.fusedMoeFixedSec + attentionSec + commSec + hostSec;
 }
 
 /** What a decoding sequence waits between tokens when the step carries only decodes. */
 export function decodeStepSec(g: StepGeometry, f: EfficiencyFactors, batch: number, context: number): number {
   const pp = g.pipelineParallel;
-  return pp * stageStepSec(g, f, batch / pp, context, 0, 0) + g.pipelineHopSec + f.stepOverheadMs / 1e3;
+  return pp * stageStepSec(g, f, batch / pp, context, 0, 0) + stepFixedSec(g, f);
+}
+
+/** Fixed time of every engine step whatever its batch: the fitted overhead and the pipeline hand-offs. */
+export function stepFixedSec(g: StepGeometry, f: EfficiencyFactors): number {
+  return g.pipelineHopSec + (g.hostShare * f.stepOverheadMs) / 1e3;
 }

@@ -110,7 +110,7 @@ describe('failure patterns of the performance model, on public measurements (lea
   // (MXFP4 experts, a weight-only format before Blackwell), mean ITL 37–45 ms at batches of 256 (A100) to ~1000 (H100).
   // A burst is a batch job played through the scheduler (the batch fills, then drains), and at ~1000 sequences the
   // host work per sequence is a third of the step: without either the H100 runs are 20–50% off. (With and without
-  // --async-scheduling, which hides part of the host work and the model does not take, they differ by ~12%.)
+  // --async-scheduling they differ by ~12%: it overlaps a share of the host work with the GPU's, ASYNC_HIDDEN_HOST_SHARE.)
   // At the textbook factors within 13%; held out, A100 is 27–63% slow for the calibration reason above (the claim
   // used to be the held-out figure within 12%).
   it('MoE with weight-only experts at large batch: gpt-oss-20b burst ITL within 15% on A100 and H100', () => {
