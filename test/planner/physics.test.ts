@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { moeLayers } from '../../src/knowledge/architecture.js';
 import type { Gpu } from '../../src/knowledge/catalog.js';
-import { fusedMoeLayerSec, TOKENIZE_SEC_PER_TOKEN } from '../../src/planner/assumptions.js';
+import { fusedMoeLayerSec } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import { maxRateWithinSlo, type Prediction, predictPerformance } from '../../src/planner/predict.js';
@@ -171,7 +171,7 @@ describe('load', () => {
     const alone = { kind: 'concurrency' as const, value: 1 };
     const p = predict({ ...llama8bOnH100, prefixShare: 0.5, load: alone });
     const waited = p.ttftMs.mean - p.evidence.factors.requestOverheadMs - p.evidence.stepTimesMs.ownPrefill;
-    expect(waited).toBeCloseTo(1024 * TOKENIZE_SEC_PER_TOKEN * 1e3, 2);
+    expect(waited).toBeCloseTo(1024 * p.evidence.factors.tokenizeUsPerToken * 1e-3, 2);
   });
 
   it('a single client sees no queueing: E2E is TTFT plus the decode steps', () => {
