@@ -178,8 +178,14 @@ for (const series of measurements.series) {
 }
 
 const fmt = (f: EfficiencyFactors) =>
-  `bandwidth ${f.bandwidth.toFixed(3)}, compute ${f.compute.toFixed(3)}, step ${f.stepOverheadMs.toFixed(2)} ms, request ${f.requestOverheadMs.toFixed(1)} ms`;
+  `bandwidth ${f.bandwidth.toFixed(3)}, compute ${f.compute.toFixed(3)}, step ${f.stepOverheadMs.toFixed(2)} ms, request ${f.requestOverheadMs.toFixed(1)} ms, tokenize ${f.tokenizeUsPerToken.toFixed(1)} µs/token`;
 console.log(`\nDefault factors:            ${fmt(DEFAULT_FACTORS)}`);
+const heldOutTokenize = [...heldOut.values()].flatMap((c) =>
+  c.global ? [c.global.factors.tokenizeUsPerToken] : [],
+);
+console.log(
+  `Tokenize, leave-one-source-out fits: ${Math.min(...heldOutTokenize).toFixed(1)}–${Math.max(...heldOutTokenize).toFixed(1)} µs/token`,
+);
 console.log(
   `In-sample, GPUs w/o points: ${inSample.global ? fmt(inSample.global.factors) : '–'} (${samples.length} points, fitted in ${calibrationMs.toFixed(1)} ms cold)`,
 );

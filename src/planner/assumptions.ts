@@ -228,17 +228,9 @@ export const STEP_JITTER_SIGMA = 0.08;
  * nearly twice that; its Qwen3.5-35B-A3B H200 page (another model, GPU and page) streams 4,348–4,771. Without a parser
  * the data never reach the server's own cap (one API server streams 15.8k tokens/s in the Nemotron-3-Nano H200
  * recipe), so that part stays out of the model.
+ * Not fitted in `calibrate`: it fits latencies at each point's measured load, where the cap only bounds the value from
+ * above (a point streaming faster than 1/value would be impossible), and the overloaded runs that sit on the cap are
+ * left out of calibration (`samplesOf`: their queue grows with the run). Read off either page alone it is 190 or 210–230 µs, so holding
+ * one page out would move it by at most ~20%.
  */
 export const REASONING_STREAM_SEC_PER_TOKEN = 190e-6;
-
-/**
- * API-server time to tokenize one prompt token. vLLM's OpenAI server tokenizes every prompt on a single-thread executor
- * (serving_engine: ThreadPoolExecutor(max_workers=1); vllm-project/vllm#25301), so a prompt waits its own
- * tokenization before the engine sees it, and prompts that arrive together are tokenized one after another. Public
- * bound: 10–21 µs per token on 131-token prompts with Hugging Face tokenizers, per-call overhead included
- * (tenstorrent/tt-inference-server#2173). 5 µs is within it, and what benchmark prompts of random token text ask for
- * (InferenceMAX gpt-oss: TTFT grows ~5–12 µs per prompt token whatever the TP, where the GPU part shrinks with TP; a
- * leave-one-source-out sweep of 2.5 / 5 / 10 µs gave TTFT p99 median 41 / 32 / 28%, mean 24 / 22 / 28%). An engine
- * constant, the same for every model and GPU.
- */
-export const TOKENIZE_SEC_PER_TOKEN = 5e-6;

@@ -15,7 +15,6 @@ import { type SequenceSummary, SimulatedEngine } from '../../simulator/engine.js
 import { normalDraw, seededRandom } from '../../simulator/text.js';
 import { VirtualClock } from '../../simulator/virtual-clock.js';
 import type { Knowledge } from '../knowledge/catalog.js';
-import { TOKENIZE_SEC_PER_TOKEN } from './assumptions.js';
 import type { Calibration } from './calibrate.js';
 import { lognormalFromMean } from './distributions.js';
 import { type EngineTiming, engineTimingFor } from './engine-timing.js';
@@ -107,11 +106,11 @@ function play(timing: EngineTiming, prompts: number[], outputs: number[], cached
       preemptions += step.preemptions;
     },
   });
-  // The API server tokenizes the burst's prompts one after another (TOKENIZE_SEC_PER_TOKEN): each reaches the engine
-  // once it and every prompt before it are tokenized.
+  // The API server tokenizes the burst's prompts one after another (the calibrated `tokenizeUsPerToken`): each
+  // reaches the engine once it and every prompt before it are tokenized.
   let tokenizedAtMs = 0;
   for (const [i, promptTokens] of prompts.entries()) {
-    tokenizedAtMs += promptTokens * TOKENIZE_SEC_PER_TOKEN * 1e3;
+    tokenizedAtMs += promptTokens * timing.factors.tokenizeUsPerToken * 1e-3;
     clock.at(tokenizedAtMs, () =>
       engine.submit({
         promptTokens,

@@ -31,13 +31,18 @@ import type { EfficiencyFactors } from './step-time.js';
 /**
  * Factors before any measurement: ~75% of HBM bandwidth for decode GEMVs and ~55% of dense peak for prefill GEMMs
  * are typical of vLLM on current GPUs; 1.5 ms per step and 10 ms per request cover scheduling, sampling and the
- * HTTP/tokenizer path. Replaced by fitted values as soon as measured points exist.
+ * HTTP path. Tokenization: vLLM's OpenAI server tokenizes every prompt on a single-thread executor (serving_engine:
+ * ThreadPoolExecutor(max_workers=1); vllm-project/vllm#25301), so a prompt waits its own tokenization before the
+ * engine sees it; the public figure is 10–21 µs per token on 131-token prompts with Hugging Face tokenizers, per-call
+ * overhead included (tenstorrent/tt-inference-server#2173), so the per-token part is at most its low end: 10 µs.
+ * Replaced by fitted values as soon as measured points exist.
  */
 export const DEFAULT_FACTORS: EfficiencyFactors = {
   bandwidth: 0.75,
   compute: 0.55,
   stepOverheadMs: 1.5,
   requestOverheadMs: 10,
+  tokenizeUsPerToken: 10,
 };
 
 const BOUNDS: Record<keyof EfficiencyFactors, [number, number]> = {
@@ -45,6 +50,7 @@ const BOUNDS: Record<keyof EfficiencyFactors, [number, number]> = {
   compute: [0.08, 1],
   stepOverheadMs: [0.05, 40],
   requestOverheadMs: [0.1, 400],
+  tokenizeUsPerToken: [0.5, 50],
 };
 
 /** A measured point plus what the point cannot say about how it was run. */
@@ -289,12 +295,21 @@ const HUBER = Math.log(1.5);
 const JACOBIAN_POINTS = 96;
 /** Log error of one statistic the data term counts as one standard deviation: model structure plus run-to-run. */
 const NOISE = 0.2;
+/** The factors each GPU type fits for itself (and its family and the population pool). */
 const FACTOR_KEYS = ['stepOverheadMs', 'requestOverheadMs', 'bandwidth', 'compute'] as const;
+export type GpuFactor = (typeof FACTOR_KEYS)[number];
+/**
+ * The factors one value of which serves every GPU type: host work of the API server, the same CPU code whatever the
+ * accelerator. Fitted on all points at once, around DEFAULT_FACTORS with HOST_SIGMA.
+ */
+const HOST_KEYS = ['tokenizeUsPerToken'] as const;
+/** Prior spread (log) of the host factors: ×2, the width of the public tokenizer figure and then some. */
+const HOST_SIGMA: Record<(typeof HOST_KEYS)[number], number> = { tokenizeUsPerToken: Math.log(2) };
 /**
  * Prior spread (log) of the population's factors around the defaults: one standard deviation is ×1.2 (efficiencies),
  * ×1.3 (overheads). The population stands for every GPU type without points of its own.
  */
-const POPULATION_SIGMA: Record<keyof EfficiencyFactors, number> = {
+const POPULATION_SIGMA: Record<GpuFactor, number> = {
   bandwidth: Math.log(1.2),
   compute: Math.log(1.2),
   stepOverheadMs: Math.log(1.3),
@@ -304,7 +319,7 @@ const POPULATION_SIGMA: Record<keyof EfficiencyFactors, number> = {
  * Spread (log) of one GPU family's factors (vendor and architecture: one kernel generation, one software stack)
  * around the population's: one standard deviation is ×1.35 (efficiencies), ×1.6 (overheads).
  */
-const FAMILY_SPREAD: Record<keyof EfficiencyFactors, number> = {
+const FAMILY_SPREAD: Record<GpuFactor, number> = {
   bandwidth: Math.log(1.35),
   compute: Math.log(1.35),
   stepOverheadMs: Math.log(1.6),
@@ -315,7 +330,7 @@ const FAMILY_SPREAD: Record<keyof EfficiencyFactors, number> = {
  * ×1.65 (overheads: the host CPU and driver stack behind each GPU type differ too). With FAMILY_SPREAD it makes the
  * spread of a type around the population ×1.5 and ×2, as before families were pooled.
  */
-const GPU_SPREAD: Record<keyof EfficiencyFactors, number> = {
+const GPU_SPREAD: Record<GpuFactor, number> = {
   bandwidth: Math.log(1.3),
   compute: Math.log(1.3),
   stepOverheadMs: Math.log(1.65),
@@ -330,7 +345,7 @@ const GPU_SPREAD: Record<keyof EfficiencyFactors, number> = {
  * overheads; only as more GPU types agree does the weight grow. A type of the same family moves further
  * (`familyPoolingWeight`).
  */
-export function poolingWeight(factor: keyof EfficiencyFactors, gpuTypes: number): number {
+export function poolingWeight(factor: GpuFactor, gpuTypes: number): number {
   const population = POPULATION_SIGMA[factor] ** 2;
   const spread = FAMILY_SPREAD[factor] ** 2 + GPU_SPREAD[factor] ** 2;
   return (gpuTypes * population) / (gpuTypes * population + spread);
@@ -340,7 +355,7 @@ export function poolingWeight(factor: keyof EfficiencyFactors, gpuTypes: number)
  * The share of the gap between one measured GPU type and the population that its family — and so the family's
  * types without points — takes: 0.52 for efficiencies, 0.45 for overheads.
  */
-export function familyPoolingWeight(factor: keyof EfficiencyFactors): number {
+export function familyPoolingWeight(factor: GpuFactor): number {
   const family = FAMILY_SPREAD[factor] ** 2;
   return family / (family + GPU_SPREAD[factor] ** 2);
 }
@@ -379,23 +394,32 @@ function solveLinear(a: number[][], b: number[]): number[] {
 }
 
 /**
- * The parameter vector, all in log space: the population's four factors (FACTOR_KEYS order), then each family's,
- * then each GPU type's (`families` is the number of families).
+ * The parameter vector, all in log space: the host factors (HOST_KEYS order), then the population's four factors
+ * (FACTOR_KEYS order), then each family's, then each GPU type's (`families` is the number of families).
  */
-const populationParam = (k: number) => k;
-const familyParam = (f: number, k: number) => 4 * (f + 1) + k;
-const gpuParam = (families: number, g: number, k: number) => 4 * (families + g + 1) + k;
-const keyOf = (i: number): keyof EfficiencyFactors => FACTOR_KEYS[i % 4]!;
+const HOST = HOST_KEYS.length;
+const hostParam = (k: number) => k;
+const populationParam = (k: number) => HOST + k;
+const familyParam = (f: number, k: number) => HOST + 4 * (f + 1) + k;
+const gpuParam = (families: number, g: number, k: number) => HOST + 4 * (families + g + 1) + k;
+const keyOf = (i: number): keyof EfficiencyFactors =>
+  i < HOST ? HOST_KEYS[i]! : FACTOR_KEYS[(i - HOST) % 4]!;
 
 function clampLog(key: keyof EfficiencyFactors, x: number): number {
   const [lo, hi] = BOUNDS[key];
   return Math.min(Math.max(x, Math.log(lo)), Math.log(hi));
 }
 
-/** Factors whose four log values start at `base` (FACTOR_KEYS order). */
+/** Factors whose four per-GPU log values start at `base` (FACTOR_KEYS order), with the host factors of `x`. */
 function factorsFrom(x: number[], base: number): EfficiencyFactors {
   const at = (k: number) => Math.exp(x[base + k]!);
-  return { stepOverheadMs: at(0), requestOverheadMs: at(1), bandwidth: at(2), compute: at(3) };
+  return {
+    stepOverheadMs: at(0),
+    requestOverheadMs: at(1),
+    bandwidth: at(2),
+    compute: at(3),
+    tokenizeUsPerToken: Math.exp(x[hostParam(0)]!),
+  };
 }
 
 const defaultLog = (key: keyof EfficiencyFactors) => Math.log(DEFAULT_FACTORS[key]);
@@ -409,7 +433,7 @@ interface Hierarchy {
 }
 
 /** The vendor's prior: its software stack's share of the tensor-core peak (VENDOR_COMPUTE_SHARE). */
-function familyOffset(vendor: Gpu['vendor'], key: keyof EfficiencyFactors): number {
+function familyOffset(vendor: Gpu['vendor'], key: GpuFactor): number {
   return key === 'compute' ? Math.log(VENDOR_COMPUTE_SHARE[vendor]) : 0;
 }
 
@@ -423,6 +447,10 @@ function priorRows(x: number[], h: Hierarchy): { r: number; terms: [number, numb
       [a, 1 / spread],
       [b, -1 / spread],
     ] as [number, number][],
+  });
+  HOST_KEYS.forEach((key, k) => {
+    const sigma = HOST_SIGMA[key];
+    rows.push({ r: (x[hostParam(k)]! - defaultLog(key)) / sigma, terms: [[hostParam(k), 1 / sigma]] });
   });
   FACTOR_KEYS.forEach((key, k) => {
     const pop = populationParam(k);
@@ -482,7 +510,9 @@ function pooledUpperLevels(x: number[], h: Hierarchy): number[] {
  * family's factors, so it borrows strength from measured types of its own architecture first (`familyPoolingWeight`)
  * and from other families only through the population, by at most the pooling weight (`poolingWeight`) of their
  * shift — so a few imported points calibrate their GPU type and leave the rest of the catalog nearly where it was.
- * A GPU type's factors touch only its own points, so the Jacobian costs about five passes over the points.
+ * The host factors (HOST_KEYS: API-server work, the same CPU code on every GPU type) are one value for all GPU types,
+ * fitted on every point around their sourced prior. A GPU type's factors touch only its own points, so the Jacobian
+ * costs about six passes over the points (one for each host factor).
  */
 export function calibrate(samples: CalibrationSample[], models: Model[], gpus: Gpu[]): Calibration {
   const modelById = new Map(models.map((m) => [m.id, m]));
@@ -531,6 +561,7 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
   });
 
   let x = [
+    ...HOST_KEYS.map(defaultLog),
     ...FACTOR_KEYS.map(defaultLog),
     ...hierarchy.familyOffsets.flatMap((offsets) =>
       FACTOR_KEYS.map((key, k) => defaultLog(key) + offsets[k]!),
@@ -563,25 +594,36 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
 
   let data = dataResiduals(x);
   let value = objective(x, data);
-  let damping = 1e-2;
   const n = x.length;
-  for (let iter = 0; iter < 20; iter++) {
+  // Two phases: the GPU types' factors with the host factors at their prior, then everything. A host factor moves
+  // every GPU type's residuals at once; freeing it from the start sends a GPU type with few, poorly explained points
+  // to another local minimum than the prior's (H200 without InferenceMAX: step overhead 4.9 → 5.9 ms), where the
+  // second phase only adjusts the first one's answer to the fitted host factors.
+  let freeHost = false;
+  let damping = 1e-2;
+  for (let iter = 0; iter < 40; iter++) {
     const h = 1e-3;
-    // Data Jacobian, column by column; a GPU type's columns need only its own points.
+    // Data Jacobian, column by column; a GPU type's columns need only its own points, a host factor's all of them.
     const base = subsampled ? dataResiduals(x, undefined, jacobianGroups) : data;
     const columns: (number[][] | null)[] = x.map((_, j) => {
-      if (j < firstGpuParam) return null;
+      const host = j < HOST;
+      if ((host && !freeHost) || (!host && j < firstGpuParam)) return null;
       const xj = [...x];
       xj[j]! += h;
-      const only = Math.floor((j - firstGpuParam) / 4);
+      const only = host ? undefined : Math.floor((j - firstGpuParam) / 4);
       const shifted = dataResiduals(xj, only, jacobianGroups);
-      return shifted.map((r, g) => (only === g ? r.map((v, i) => (v - base[g]![i]!) / h) : []));
+      return shifted.map((r, g) =>
+        only === undefined || only === g ? r.map((v, i) => (v - base[g]![i]!) / h) : [],
+      );
     });
     const jtj = Array.from({ length: n }, () => new Array<number>(n).fill(0));
     const jtr = new Array<number>(n).fill(0);
     let row = 0;
     base.forEach((r, g) => {
-      const active = [0, 1, 2, 3].map((k) => gpuParam(families, g, k));
+      const active = [
+        ...(freeHost ? HOST_KEYS.map((_, k) => hostParam(k)) : []),
+        ...[0, 1, 2, 3].map((k) => gpuParam(families, g, k)),
+      ];
       r.forEach((ri, i) => {
         const a = Math.abs(ri);
         const wi = (groupScale[g]! * jacobianWeights[row++]! * (a <= HUBER ? 1 : HUBER / a)) / NOISE ** 2;
@@ -618,7 +660,13 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
       }
       damping *= 4;
     }
-    if (!improved) break;
+    // A phase ends when a step gains nothing or after 20 iterations.
+    if (!improved || iter === 19) {
+      if (freeHost) break;
+      freeHost = true;
+      damping = 1e-2;
+      iter = 19;
+    }
   }
   x = pooledUpperLevels(x, hierarchy);
 

@@ -348,7 +348,7 @@ function workloadOf(c: {
 }
 
 function factorsKey(f: EfficiencyFactors): string {
-  return `${f.bandwidth}|${f.compute}|${f.stepOverheadMs}|${f.requestOverheadMs}`;
+  return `${f.bandwidth}|${f.compute}|${f.stepOverheadMs}|${f.requestOverheadMs}|${f.tokenizeUsPerToken}`;
 }
 
 function workloadKey(w: Workload): string {

@@ -15,7 +15,7 @@
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
  * engine can run, the surplus waits for admission, and by Little's law TTFT = N/X − (O − 1)·T̄.
  */
-import { REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA, TOKENIZE_SEC_PER_TOKEN } from './assumptions.js';
+import { REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA } from './assumptions.js';
 import {
   combineLognormals,
   itlQuantile,
@@ -391,7 +391,7 @@ export function ttftShape(sys: ServingSystem, p: OperatingPoint): LatencyShape {
   return {
     fixed:
       sys.factors.requestOverheadMs / 1e3 +
-      sys.workload.promptTokens * TOKENIZE_SEC_PER_TOKEN +
+      sys.workload.promptTokens * sys.factors.tokenizeUsPerToken * 1e-6 +
       p.stepWaitSec +
       p.admissionWaitSec,
     variableMean: p.prefillSec,

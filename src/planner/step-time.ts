@@ -29,8 +29,13 @@ export interface EfficiencyFactors {
   compute: number;
   /** Fixed cost of every engine step: scheduling, sampling, launches, host sync. */
   stepOverheadMs: number;
-  /** Fixed cost per request before its first token: HTTP, tokenization, detokenization. */
+  /** Fixed cost per request before its first token: HTTP, detokenization of the first chunk. */
   requestOverheadMs: number;
+  /**
+   * API-server time to tokenize one prompt token, µs. A host constant: one fitted value for every GPU type, since
+   * vLLM's OpenAI server tokenizes on the CPU whatever the accelerator (see `calibrate`).
+   */
+  tokenizeUsPerToken: number;
 }
 
 /** Per-GPU, per-stage quantities of one deployment; independent of the efficiency factors. */

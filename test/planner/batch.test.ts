@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TOKENIZE_SEC_PER_TOKEN } from '../../src/planner/assumptions.js';
 import { batchInputOf } from '../../src/planner/burst-runs.js';
 import {
   type BatchInput,
   cachedPromptTokens,
+  DEFAULT_FACTORS,
   planDeployment,
   predictBatch,
   predictPerformance,
@@ -117,7 +117,7 @@ describe('predictBatch scheduling', () => {
       { global: null, perGpu: {} },
     );
     if (!result.ok) throw new Error(result.reason);
-    const tokenizeAllMs = requests * promptTokens * TOKENIZE_SEC_PER_TOKEN * 1e3;
+    const tokenizeAllMs = requests * promptTokens * DEFAULT_FACTORS.tokenizeUsPerToken * 1e-3;
     expect(result.prediction.ttftMs.p99).toBeGreaterThanOrEqual(tokenizeAllMs);
     expect(result.prediction.ttftMs.p50).toBeLessThan(tokenizeAllMs);
   });

@@ -7,6 +7,7 @@ import {
   DEFAULT_FACTORS,
   factorsFor,
   familyPoolingWeight,
+  type GpuFactor,
   poolingWeight,
   runsV1Engine,
 } from '../../src/planner/calibrate.js';
@@ -35,6 +36,7 @@ const truth: EfficiencyFactors = {
   compute: 0.38,
   stepOverheadMs: 3.2,
   requestOverheadMs: 24,
+  tokenizeUsPerToken: DEFAULT_FACTORS.tokenizeUsPerToken,
 };
 
 const configs: DeploymentConfig[] = [
@@ -134,6 +136,24 @@ describe('calibrate', () => {
     // Per-step overhead trades off against bandwidth (both add to every step): a looser match.
     near(h100.stepOverheadMs, truth.stepOverheadMs, 0.25);
     near(h100.requestOverheadMs, truth.requestOverheadMs, 0.15);
+  });
+
+  it("fits the API server's tokenization: one value for every GPU type, pulled from its prior by the points", () => {
+    // Tokenization is TTFT's share that grows with the prompt whatever the GPU, model size and TP, which tells it
+    // apart from the prefill (compute) and the fixed request overhead. Truth twice the prior: the fit moves most of
+    // the way (the prior, ×2 per standard deviation, holds a little back) and every GPU type gets the same value.
+    const slowTokenizer = { ...truth, tokenizeUsPerToken: 2 * DEFAULT_FACTORS.tokenizeUsPerToken };
+    const fitted = calibrate(
+      pointsFrom(calibrationOfFactors(slowTokenizer), configs, 'synthetic').map((point) => ({ point })),
+      FIXTURE_MODELS,
+      FIXTURE_GPUS,
+    );
+    const values = [fitted.global!, ...Object.values(fitted.perGpu)].map(
+      (fit) => fit.factors.tokenizeUsPerToken,
+    );
+    expect(new Set(values).size).toBe(1);
+    expect(values[0]! / slowTokenizer.tokenizeUsPerToken).toBeGreaterThan(0.7);
+    expect(values[0]! / slowTokenizer.tokenizeUsPerToken).toBeLessThan(1.05);
   });
 
   it('cuts the error of predictions against those points', () => {
@@ -237,6 +257,7 @@ describe('imported points stay in their lane', () => {
     compute: 0.18,
     stepOverheadMs: 4.5,
     requestOverheadMs: 30,
+    tokenizeUsPerToken: DEFAULT_FACTORS.tokenizeUsPerToken,
   };
   const h100Llama: DeploymentConfig = { ...configs[0]!, promptTokens: 512, outputTokens: 256 };
   const imported = syntheticReport(knowledge, h100Llama, calibrationOfFactors(slow), 'hand-written').slice(
@@ -251,7 +272,10 @@ describe('imported points stay in their lane', () => {
   };
   const after = knowledgeWith(imported);
   const fitted = calibrationOf(after);
-  const keys = Object.keys(DEFAULT_FACTORS) as (keyof EfficiencyFactors)[];
+  // The GPU-type factors; the host one (tokenization) is one value for every GPU type, not pooled.
+  const keys = (Object.keys(DEFAULT_FACTORS) as (keyof EfficiencyFactors)[]).filter(
+    (key): key is GpuFactor => key !== 'tokenizeUsPerToken',
+  );
   const h100Shift = (key: keyof EfficiencyFactors) =>
     Math.abs(Math.log(fitted.perGpu[H100.id]!.factors[key] / DEFAULT_FACTORS[key]));
 

@@ -22,6 +22,7 @@ const world = calibrationOfFactors({
   compute: 0.45,
   stepOverheadMs: 2,
   requestOverheadMs: 15,
+  tokenizeUsPerToken: 10,
 });
 const scale = (s: LatencyStats, f: number): LatencyStats => ({
   mean: s.mean === null ? null : s.mean * f,

@@ -5,7 +5,6 @@ import {
   ASYNC_HIDDEN_HOST_SHARE,
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
-  TOKENIZE_SEC_PER_TOKEN,
 } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
@@ -186,7 +185,7 @@ describe('load', () => {
     const alone = { kind: 'concurrency' as const, value: 1 };
     const p = predict({ ...llama8bOnH100, prefixShare: 0.5, load: alone });
     const waited = p.ttftMs.mean - p.evidence.factors.requestOverheadMs - p.evidence.stepTimesMs.ownPrefill;
-    expect(waited).toBeCloseTo(1024 * TOKENIZE_SEC_PER_TOKEN * 1e3, 2);
+    expect(waited).toBeCloseTo(1024 * p.evidence.factors.tokenizeUsPerToken * 1e-3, 2);
   });
 
   it('a single client sees no queueing: E2E is TTFT plus the decode steps', () => {
