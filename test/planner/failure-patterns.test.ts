@@ -183,13 +183,15 @@ describe('failure patterns of the performance model, on public measurements (lea
   // since V0-engine points (vLLM < 0.8: the dstack MI300X runs) no longer inform the factors, the population's
   // compute efficiency is 0.48 instead of 0.41, above the ~0.28 the B200 reaches in-sample, and the B200 TTFT
   // median is 45.1% held out, so the bound is 47%. (The same change cut held-out ITL 26.4% -> 22.8% and E2E
-  // 19.3% -> 16.0% overall.)
+  // 19.3% -> 16.0% overall.) Later model work brought them to 32.1% (p99) and 16.2% (B200) before the burst was
+  // played with --async-scheduling as InferenceMAX serves (a prompt that arrives while a step runs waits one more
+  // step): 28.7% and 14.6%.
   it('a closed-loop run starts with a burst: InferenceMAX TTFT p99 follows its first wave', () => {
     const p99 = where((c) => c.series.startsWith('inferencemax-') && c.metric === 'ttft' && c.stat === 'p99');
     expect(p99.length).toBe(300);
-    expect(quantile(p99.map(absolutePercentageError), 0.5)).toBeLessThan(0.5);
+    expect(quantile(p99.map(absolutePercentageError), 0.5)).toBeLessThan(0.31);
     const b200 = where((c) => c.series.startsWith('inferencemax-gpt-oss-120b-b200') && c.metric === 'ttft');
-    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.47);
+    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.17);
   });
 
   // gpustack performance lab, docs/performance-lab/qwen3.5-9b/h100.md, "Long Context Profile": GuideLLM offers one
