@@ -1,11 +1,14 @@
 /**
  * Accuracy of the planner's physical model against public measurements (every serving file in data/benchmarks/, listed in
- * test/planner/measurements.ts). Run: npx tsx bench/accuracy.ts [--detail] [--bands]
+ * test/planner/measurements.ts). Run: npx tsx bench/accuracy.ts [--detail] [--bands] [--ttft]
  *
  * The table breaks leave-one-source-out errors down by metric (TTFT mean and p99 apart), GPU family, model class and
  * load region (light, ≥ 70% of capacity, overloaded), and scores overload detection: of the runs that queued without
  * bound, the share the model called saturated (and the false alarms among those that did not). `--bands` prints the
  * error-band table for src/planner/error-bands.ts (p90 of the held-out errors per GPU family, model class and region).
+ * `--ttft` prints the shape of the TTFT distribution, measured against held-out predicted: the p99 / mean and
+ * p50 / mean ratios per source and load region (where a TTFT error comes from the tail rather than the level), then
+ * every point's TTFT mean, median and p99.
  *
  * Serving metrics are scored leave-one-source-out (calibrated without the series being predicted: the honest
  * figure), in-sample (calibrated on everything) and uncalibrated (default factors). Each reported statistic of each
@@ -201,6 +204,64 @@ if (detail) {
     const error = (c.predicted - c.measured) / c.measured;
     console.log(
       `  ${c.series.slice(0, 30).padEnd(30)} ${c.metric.padEnd(10)} ${c.label.padEnd(22)} predicted ${c.predicted.toPrecision(4).padStart(9)}  measured ${c.measured.toPrecision(4).padStart(9)} ${pct(error)}`,
+    );
+  }
+}
+
+if (process.argv.includes('--ttft')) {
+  // One row per measured point: its TTFT statistics, measured and predicted (leave-one-source-out).
+  const points = new Map<string, { source: string; region: string; stats: Map<string, Comparison> }>();
+  // A source by its page: a repository or gist (owner/name), else the site.
+  const sourceOf = (url: string) => {
+    const { hostname, pathname } = new URL(url);
+    const path = pathname.split('/').filter(Boolean).slice(0, 2).join('/');
+    return hostname.endsWith('github.com') && path ? path : hostname;
+  };
+  const sourceOfSeries = new Map(measurements.series.map((s) => [s.id, sourceOf(sourceKeyOf(s))]));
+  for (const c of runs.loso.filter((c) => c.metric === 'ttft')) {
+    // A series may measure one load twice (two prompt lengths): a statistic seen already starts the next point.
+    const label = c.label.slice(0, c.label.lastIndexOf(' '));
+    let key = `${c.series} ${label}`;
+    for (let n = 2; points.get(key)?.stats.has(c.stat); n++) key = `${c.series} ${label} #${n}`;
+    const row = points.get(key) ?? {
+      source: sourceOfSeries.get(c.series)!,
+      region: c.region,
+      stats: new Map(),
+    };
+    row.stats.set(c.stat, c);
+    points.set(key, row);
+  }
+  const ratio = (row: { stats: Map<string, Comparison> }, stat: string, side: 'measured' | 'predicted') => {
+    const mean = row.stats.get('mean');
+    const other = row.stats.get(stat);
+    return mean && other ? other[side] / mean[side] : null;
+  };
+  const median = (xs: (number | null)[]) => {
+    const present = xs.filter((x): x is number => x !== null);
+    return present.length ? quantile(present, 0.5).toFixed(2).padStart(5) : '    –';
+  };
+  console.log(
+    '\nTTFT shape, leave-one-source-out: median ratio over points, measured → predicted (n points)',
+  );
+  console.log(`${'source'.padEnd(28)}${'region'.padEnd(8)}  p99 / mean      p50 / mean      n`);
+  const groups = [...new Set([...points.values()].map((r) => `${r.source}|${r.region}`))].sort();
+  for (const group of groups) {
+    const rows = [...points.values()].filter((r) => `${r.source}|${r.region}` === group);
+    const [source, region] = group.split('|');
+    const cells = (['p99', 'p50'] as const).map(
+      (stat) =>
+        `${median(rows.map((r) => ratio(r, stat, 'measured')))} → ${median(rows.map((r) => ratio(r, stat, 'predicted')))}`,
+    );
+    console.log(
+      `${source!.slice(0, 27).padEnd(28)}${region!.padEnd(8)}  ${cells.join('   ')}   ${rows.length}`,
+    );
+  }
+  const ms = (c: Comparison | undefined, side: 'measured' | 'predicted') =>
+    (c ? c[side].toPrecision(4) : '–').padStart(8);
+  for (const [key, row] of points) {
+    const [mean, p50, p99] = ['mean', 'p50', 'p99'].map((stat) => row.stats.get(stat));
+    console.log(
+      `  ${key.slice(0, 70).padEnd(70)} ${row.region.padEnd(6)} measured mean/p50/p99 ${ms(mean, 'measured')}${ms(p50, 'measured')}${ms(p99, 'measured')}  predicted ${ms(mean, 'predicted')}${ms(p50, 'predicted')}${ms(p99, 'predicted')}`,
     );
   }
 }

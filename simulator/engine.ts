@@ -105,6 +105,9 @@ export class SimulatedEngine {
   /** Preempted sequences whose freed blocks still hold their KV, least recently preempted (evicted first) first. */
   private readonly retained: Sequence[] = [];
   private stepping = false;
+  /** When the step in flight began and ended (−∞ before the first): see `admissionCutoffMs`. */
+  private lastStepStartMs = Number.NEGATIVE_INFINITY;
+  private lastStepEndMs = Number.NEGATIVE_INFINITY;
   private virtualNowMs = Number.NEGATIVE_INFINITY;
   private cancelStep: (() => void) | null = null;
   private idleWaiters: (() => void)[] = [];
@@ -270,7 +273,7 @@ export class SimulatedEngine {
   }
 
   /** One scheduling pass, vLLM V1 order: running requests first, then admissions if nothing was preempted. */
-  private schedule(): { batch: Scheduled[]; preemptions: number } {
+  private schedule(admitBeforeMs = Number.POSITIVE_INFINITY): { batch: Scheduled[]; preemptions: number } {
     const batch: Scheduled[] = [];
     let budget = this.timing.maxNumBatchedTokens;
     let preemptions = 0;
@@ -300,6 +303,7 @@ export class SimulatedEngine {
       this.running.length < this.timing.maxNumSeqs
     ) {
       const seq = this.waiting[0]!;
+      if (seq.summary.enqueuedAt > admitBeforeMs) break;
       // Its retained blocks count as computed and are not free for its own chunk.
       const restored = {
         ...seq,
@@ -352,8 +356,23 @@ export class SimulatedEngine {
     return { ms: sec * jitter * 1e3 * this.options.timeScale, decodeSequences, prefillTokens };
   }
 
+  /**
+   * Latest arrival a step starting at `startMs` can admit. With --async-scheduling vLLM's EngineCore (a batch queue of
+   * two) schedules step k + 1 as soon as step k is on the GPU and only then takes new requests, so a request that
+   * arrives during step k first runs in step k + 2; without it, or after the engine idled, every arrival so far.
+   */
+  private admissionCutoffMs(startMs: number): number {
+    const backToBack = this.lastStepEndMs === startMs;
+    return this.timing.deployment.asyncScheduling && backToBack
+      ? this.lastStepStartMs
+      : Number.POSITIVE_INFINITY;
+  }
+
   private startStep(startMs: number): void {
-    const { batch, preemptions } = this.schedule();
+    let scheduled = this.schedule(this.admissionCutoffMs(startMs));
+    // Nothing admissible in flight: the engine takes the waiting requests at once, as it does when idle.
+    if (scheduled.batch.length === 0 && this.waiting.length > 0) scheduled = this.schedule();
+    const { batch, preemptions } = scheduled;
     if (batch.length === 0) {
       this.stepping = false;
       return;
@@ -368,6 +387,8 @@ export class SimulatedEngine {
       this.options.onStep?.({ startMs, endMs, decodeSequences, prefillTokens, preemptions });
       const now = this.clock.now();
       this.virtualNowMs = now - endMs > MAX_LAG_MS ? now : endMs;
+      this.lastStepStartMs = startMs;
+      this.lastStepEndMs = endMs;
       this.startStep(this.virtualNowMs);
     }, endMs - this.clock.now());
   }

@@ -112,6 +112,26 @@ describe('simulated engine', () => {
     expect(trace.tokens[0]).toBeCloseTo(steps[2]!.endMs, 6);
   });
 
+  it('with async scheduling admits a request that arrives during step k in step k + 2; an idle engine at once', () => {
+    const base = exact();
+    const async = exact({ deployment: { ...base.deployment, asyncScheduling: true } });
+    // The step boundaries of a lone decoding request, and an arrival halfway through its fifth step.
+    const alone = harness(base);
+    alone.submit(256, 20);
+    alone.clock.run();
+    const arrivalMs = (alone.steps[4]!.startMs + alone.steps[4]!.endMs) / 2;
+    const admittedAt = (timing: EngineTiming) => {
+      const { clock, submit } = harness(timing);
+      const first = submit(256, 20);
+      const late = submit(64, 2, arrivalMs);
+      clock.run();
+      return [first.summary!.scheduledAt, late.summary!.scheduledAt];
+    };
+    expect(admittedAt(base)).toEqual([0, alone.steps[5]!.startMs]);
+    expect(admittedAt(async)[0]).toBe(0);
+    expect(admittedAt(async)[1]).toBeCloseTo(alone.steps[6]!.startMs, 6);
+  });
+
   it('never runs more than max_num_seqs at once; the rest wait their turn', () => {
     const timing = exact({ maxNumSeqs: 4 });
     const { clock, submit, engine, maxRunning } = harness(timing);
