@@ -123,4 +123,22 @@ describe('turn slots', () => {
     expect(startedDuringIntake.every((running) => running === 1)).toBe(true);
     expect(startedDuringIntake.length).toBeLessThanOrEqual(1);
   });
+
+  it('past the patience, start one turn per look during a burst that leaves gaps, not every free slot at once', async () => {
+    const slots = createTurnSlots(8, pacing);
+    const startedAt: number[] = [];
+    // A request every 30 ms, each acknowledged 10 ms after it arrives and then waiting for a slot: never quiet for
+    // 50 ms, and no turn ever ends.
+    for (let at = 0; at < 1200; at += 30) {
+      const acknowledged = slots.arriving();
+      await advance(10);
+      acknowledged();
+      void slots.acquire().then(() => startedAt.push(clock));
+      await advance(20);
+    }
+    expect(Math.min(...startedAt)).toBeGreaterThanOrEqual(pacing.patienceMs);
+    // Each start at a look of its own (an acknowledgement, or the patience running out), all between requests.
+    expect(new Set(startedAt).size).toBe(startedAt.length);
+    expect(startedAt.length).toBeLessThan(8);
+  });
 });
