@@ -1,7 +1,8 @@
 /**
- * vLLM's Prometheus metrics as vLLM 0.11 exports them (vllm/v1/metrics/loggers.py, PrometheusStatLogger): the same
- * names, types, help texts, labels (model_name = served model name, engine = "0") and histogram buckets, so
- * dashboards, alerts and autoscalers built for vLLM read the simulator unchanged. Semantics follow vLLM's
+ * vLLM's core Prometheus metrics as vLLM 0.19.1 (the version deploys pin) exports them (vllm/v1/metrics/loggers.py,
+ * PrometheusStatLogger): the same names, types, help texts, labels (model_name = served model name, engine = "0") and
+ * histogram buckets, so dashboards, alerts and autoscalers built for vLLM read the simulator unchanged; metrics of
+ * features it does not model (speculative decoding, KV connectors, LoRA, multi-modal caches, sleep mode) are left out. Semantics follow vLLM's
  * IterationStats: prompt tokens count when a prompt's first token is out; TTFT and E2E run from the request's
  * arrival, queue time from entering the engine to first being scheduled, prefill time from then to the first token,
  * decode time from the first to the last token. HttpMetrics adds the API server's HTTP metrics as vLLM exports them
@@ -10,6 +11,10 @@
 import { Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { SequenceSummary } from './engine.js';
 
+// The latency buckets have not changed since 0.11 (vLLM's later vllm/v1/metrics/buckets.py names the same lists);
+// what changed by 0.19.1 are names: vllm:time_per_output_token_seconds (deprecated in 0.11 for
+// vllm:inter_token_latency_seconds, same observations) and vllm:gpu_cache_usage_perc (for vllm:kv_cache_usage_perc)
+// are gone.
 const TTFT_BUCKETS = [
   0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0,
   80.0, 160.0, 640.0, 2560.0,
@@ -49,8 +54,6 @@ export interface MetricsConfig {
   maxModelLen: number;
   /** Labels of vllm:cache_config_info (CacheConfig.metrics_info()). */
   cacheConfig: Record<string, string>;
-  /** --show-hidden-metrics-for-version: also export metrics vLLM 0.11 hides (vllm:gpu_cache_usage_perc …). */
-  showHiddenMetrics: boolean;
 }
 
 /** What the API layer reports about one finished request. */
@@ -87,13 +90,6 @@ export class VllmMetrics {
       });
     gauge('vllm:num_requests_running', 'Number of requests in model execution batches.', gauges.running);
     gauge('vllm:num_requests_waiting', 'Number of requests waiting to be processed.', gauges.waiting);
-    if (config.showHiddenMetrics) {
-      gauge(
-        'vllm:gpu_cache_usage_perc',
-        'GPU KV-cache usage. 1 means 100 percent usage.DEPRECATED: Use vllm:kv_cache_usage_perc instead.',
-        gauges.kvCacheUsage,
-      );
-    }
     gauge('vllm:kv_cache_usage_perc', 'KV-cache usage. 1 means 100 percent usage.', gauges.kvCacheUsage);
     const cacheInfo = new Gauge({
       name: 'vllm:cache_config_info',
@@ -161,11 +157,6 @@ export class VllmMetrics {
         'Histogram of time to first token in seconds.',
         TTFT_BUCKETS,
       ),
-      tpot: histogram(
-        'vllm:time_per_output_token_seconds',
-        'Histogram of time per output token in seconds.DEPRECATED: Use vllm:inter_token_latency_seconds instead.',
-        TOKEN_LATENCY_BUCKETS,
-      ),
       itl: histogram(
         'vllm:inter_token_latency_seconds',
         'Histogram of inter-token latency in seconds.',
@@ -213,7 +204,6 @@ export class VllmMetrics {
   /** A later token, `itlSec` after the previous one of the same request. */
   nextToken(itlSec: number): void {
     this.histograms.itl.observe(this.labels, itlSec);
-    this.histograms.tpot.observe(this.labels, itlSec);
     this.counters.generationTokens.inc(this.labels, 1);
     this.pendingIterationTokens += 1;
   }

@@ -71,8 +71,6 @@ export interface SimulatorConfig {
   /** Mean length of an answer when a chat request sets no max_tokens. */
   defaultOutputTokens: number;
   faults: Faults;
-  /** vLLM's --show-hidden-metrics-for-version: also export metrics 0.11 hides by default. */
-  showHiddenMetrics: boolean;
 }
 
 export class SimulatedCrash extends Error {
@@ -156,7 +154,6 @@ export async function startSimulator(config: SimulatorConfig): Promise<RunningSi
         num_gpu_blocks: String(timing.kvBlocks),
         enable_prefix_caching: 'False',
       },
-      showHiddenMetrics: config.showHiddenMetrics,
     },
     {
       running: () => engine.runningCount,

@@ -81,11 +81,6 @@ export const SIMULATOR_FLAGS: { name: SimulatorSettingName; flag: string; help: 
     flag: '--crash-after-requests <n>',
     help: 'fault: crash (exit 1) when the Nth request arrives',
   },
-  {
-    name: 'showHiddenMetricsForVersion',
-    flag: '--show-hidden-metrics-for-version <v>',
-    help: 'also export metrics vLLM 0.11 hides (vllm:gpu_cache_usage_perc)',
-  },
 ];
 
 export function envVarOf(name: SimulatorSettingName): string {

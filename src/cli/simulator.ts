@@ -54,7 +54,6 @@ export const SimulatorSettings = z.object({
   unreadySeconds: seconds.default(0),
   crashAfterSeconds: seconds.optional(),
   crashAfterRequests: count.optional(),
-  showHiddenMetricsForVersion: z.string().min(1).optional(),
 });
 export type SimulatorSettings = z.infer<typeof SimulatorSettings>;
 
@@ -131,7 +130,6 @@ export async function simulatorCommand(
       crashAfterSeconds: settings.crashAfterSeconds ?? null,
       crashAfterRequests: settings.crashAfterRequests ?? null,
     },
-    showHiddenMetrics: settings.showHiddenMetricsForVersion !== undefined,
   });
   const t = timing.timing;
   writeLine(

@@ -3,7 +3,8 @@
  * starting while requests are arriving. A burst's turns would otherwise interleave their database queries, Slack calls,
  * Block Kit building and plans (a planning thread takes a core of its own) with the intake of the requests behind
  * them, on the same event loop, the same pooled connections and the same cores, and those requests'
- * acknowledgements would wait for them.
+ * acknowledgements would wait for them. Under a steady stream, never quiet, turns that have waited long enough start in
+ * the gaps between acknowledgements.
  */
 export interface TurnSlots {
   /** Resolves when a slot is free and requests have stopped arriving (see TurnPacing); held until release(). */
@@ -24,8 +25,9 @@ export interface TurnPacing {
    */
   quietMs: number;
   /**
-   * How long the oldest waiting turn waits at most while nothing runs: then it starts whatever arrives, so a steady
-   * stream of requests cannot starve the turns.
+   * How long the oldest waiting turn waits for a quiet period. Then a turn starts at each acknowledgement or release
+   * that leaves no request waiting for its acknowledgement, so a steady stream of requests (never quiet for quietMs)
+   * is served at the slots' rate; and if requests never stop waiting for theirs, one starts whenever none runs.
    */
   patienceMs: number;
   /** Milliseconds on a monotonic clock. */
@@ -53,18 +55,25 @@ export function createTurnSlots(size: number, pacing: TurnPacing = TURN_PACING):
       timer = undefined;
       const at = now();
       const quietFrom = lastArrival + quietMs;
+      // Past the oldest turn's patience, one turn starts per look (each acknowledgement and release looks again), so
+      // turns go at the pace the intake leaves gaps; beside an unacknowledged request only when none runs.
+      const impatient = at >= waiting[0]!.since + patienceMs;
+      let oneMore = impatient && (arrivals === 0 || busy === 0);
       while (busy < size && waiting.length > 0) {
         const quiet = arrivals === 0 && at >= quietFrom;
-        const starved = busy === 0 && at >= waiting[0]!.since + patienceMs;
-        if (!quiet && !starved) break;
+        if (!quiet && !oneMore) break;
+        oneMore = false;
         busy++;
         waiting.shift()!.start();
       }
       if (busy >= size || waiting.length === 0) return;
       // Look again when the quiet period or the oldest turn's patience ends, whichever comes first; an arrival's
       // acknowledgement and a release look again on their own.
-      const patienceEnds = busy === 0 ? waiting[0]!.since + patienceMs : Number.POSITIVE_INFINITY;
-      const next = Math.min(arrivals === 0 ? quietFrom : Number.POSITIVE_INFINITY, patienceEnds);
+      const patienceEnds = waiting[0]!.since + patienceMs;
+      const next = Math.min(
+        arrivals === 0 ? quietFrom : Number.POSITIVE_INFINITY,
+        patienceEnds > at && (arrivals === 0 || busy === 0) ? patienceEnds : Number.POSITIVE_INFINITY,
+      );
       if (next === Number.POSITIVE_INFINITY) return;
       timer = setTimeout(schedule, Math.max(0, next - at));
     });

@@ -1,8 +1,9 @@
 /**
  * PromQL for one deployment, as pure strings. A deployment is picked by a label selector the caller chooses: the
  * deploy worker's pod labels (`namespace`, `compass_dev_deploy_id`, relabelled onto every scraped series) or vLLM's
- * own `model_name`. Metric names are vLLM's (simulator/metrics.ts reproduces 0.11's); where vLLM renamed a metric,
- * the query prefers the new name and falls back to the old one with `or`, so older servers answer too.
+ * own `model_name`. Metric names are vLLM's (simulator/metrics.ts reproduces those of 0.19.1, the pinned version);
+ * where vLLM renamed a metric, the query prefers the new name and falls back to the old one with `or`, so older servers
+ * answer too.
  */
 import { z } from 'zod';
 
@@ -44,8 +45,8 @@ const is = (label: string, value: string): LabelMatcher => ({ label, op: '=', va
 /** vLLM's histograms of request latency, in seconds. */
 export const LATENCY_HISTOGRAMS = {
   ttft: ['vllm:time_to_first_token_seconds'],
-  // inter_token_latency replaced time_per_output_token (deprecated in 0.11, same observations); older servers
-  // export only the latter.
+  // inter_token_latency replaced time_per_output_token (deprecated in 0.11, same observations and buckets, gone by
+  // 0.19); servers before 0.11 export only the latter.
   itl: ['vllm:inter_token_latency_seconds', 'vllm:time_per_output_token_seconds'],
   e2e: ['vllm:e2e_request_latency_seconds'],
 } as const;

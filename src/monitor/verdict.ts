@@ -1,10 +1,11 @@
 /**
- * Honest SLO verdicts from coarse histograms. vLLM's latency buckets are coarse (v0.11, vllm/v1/metrics/loggers.py:
- * ITL …10, 25, 50, 75 ms…; TTFT …100, 250, 500, 750 ms…; E2E …10, 15, 20, 30 s…) and histogram_quantile
- * interpolates linearly inside a bucket: a steady 26 ms ITL reads as a p95 of 48.75 ms. So "95% of requests within
- * the target" is judged from the cumulative counts at the bucket bounds around the target: at least 95% at or under
- * a bound at or under the target is a definite pass; under 95% at or under a bound at or over it, a definite breach;
- * anything else cannot be told from these buckets, and the verdict says between which bounds the p95 lies.
+ * Honest SLO verdicts from coarse histograms. vLLM's latency buckets are coarse (the same from v0.11 to v0.19.1, the
+ * pinned version; vllm/v1/metrics/loggers.py: ITL …10, 25, 50, 75 ms…; TTFT …100, 250, 500, 750 ms…; E2E …10, 15,
+ * 20, 30 s…) and histogram_quantile interpolates linearly inside a bucket: a steady 26 ms ITL reads as a p95 of
+ * 48.75 ms. So "95% of requests within the target" is judged from the cumulative counts at the bucket bounds around
+ * the target: at least 95% at or under a bound at or under the target is a definite pass; under 95% at or under a
+ * bound at or over it, a definite breach; anything else cannot be told from these buckets, and the verdict says
+ * between which bounds the p95 lies.
  */
 import { z } from 'zod';
 

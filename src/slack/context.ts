@@ -30,6 +30,8 @@ interface ThreadMessage {
   user?: string | undefined;
   bot_id?: string | undefined;
   subtype?: string | undefined;
+  /** Only with include_all_metadata. */
+  metadata?: { event_type?: string; event_payload?: Record<string, unknown> } | undefined;
 }
 
 /** Subtypes that are a person writing (a reply also sent to the channel, one with a file); the rest are not. */
@@ -87,40 +89,94 @@ export async function readThread(
 }
 
 /**
- * The ts of a message of Compass's with exactly `text` posted in the thread after `afterTs`, or undefined: how a turn
- * resumed after a crash tells a reply that reached Slack, uncounted, from one never sent. Reads a few pages at most.
+ * What Compass attaches to each reply of a durable turn (Slack message metadata, which people do not see): the turn
+ * (its inbox event id) and the reply's place in it. A turn resumed after a crash looks for it to tell a reply that
+ * reached Slack, uncounted, from one never sent, whatever Slack made of the text (escaped &, < and >, trimmed
+ * whitespace, a blocks-only message's fallback).
+ */
+export interface ReplyMarker {
+  event_type: typeof REPLY_EVENT;
+  event_payload: { turn: string; reply: number };
+}
+
+export const REPLY_EVENT = 'compass_reply';
+
+export const replyMarker = (turn: string, reply: number): ReplyMarker => ({
+  event_type: REPLY_EVENT,
+  event_payload: { turn, reply },
+});
+
+const marks = (message: ThreadMessage, marker: ReplyMarker) =>
+  message.metadata?.event_type === marker.event_type &&
+  message.metadata.event_payload?.turn === marker.event_payload.turn &&
+  message.metadata.event_payload?.reply === marker.event_payload.reply;
+
+/**
+ * The ts of Compass's message carrying `marker` posted after `afterTs`, or undefined: in the thread `key.threadTs`
+ * (conversations.replies), or at the channel's top level when it is undefined, as in a DM's own conversation
+ * (conversations.history). Reads a few pages at most.
  */
 export async function findOwnReply(
   client: webApi.WebClient,
-  key: ThreadKey,
+  key: { channelId: string; threadTs: string | undefined },
   afterTs: string,
-  text: string,
+  marker: ReplyMarker,
   botUserId: string | undefined,
 ): Promise<string | undefined> {
-  for await (const page of threadPages(client, key)) {
+  const channel = key.channelId;
+  const source = key.threadTs
+    ? threadPages(client, { channelId: channel, threadTs: key.threadTs }, true)
+    : pages((cursor) =>
+        client.conversations.history({
+          channel,
+          oldest: afterTs,
+          include_all_metadata: true,
+          limit: PAGE,
+          ...(cursor ? { cursor } : {}),
+        }),
+      );
+  for await (const page of source) {
     const own = page.find(
       (message) =>
         Number(message.ts) > Number(afterTs) &&
         (message.bot_id !== undefined || message.user === botUserId) &&
-        message.text === text,
+        marks(message, marker),
     );
     if (own?.ts) return own.ts;
   }
   return undefined;
 }
 
-/** The thread's messages a page at a time, oldest first, PAGES pages at most. */
-async function* threadPages(client: webApi.WebClient, key: ThreadKey): AsyncGenerator<ThreadMessage[]> {
+/** One page of conversations.replies or conversations.history, as far as Compass reads it. */
+interface Page {
+  messages?: ThreadMessage[] | undefined;
+  has_more?: boolean | undefined;
+  response_metadata?: { next_cursor?: string | undefined } | undefined;
+}
+
+/** Messages a page at a time, PAGES pages at most, from `read` given the previous page's cursor. */
+async function* pages(read: (cursor: string | undefined) => Promise<Page>): AsyncGenerator<ThreadMessage[]> {
   let cursor: string | undefined;
   for (let page = 0; page < PAGES; page++) {
-    const answer = await client.conversations.replies({
-      channel: key.channelId,
-      ts: key.threadTs,
-      limit: PAGE,
-      ...(cursor ? { cursor } : {}),
-    });
+    const answer = await read(cursor);
     yield answer.messages ?? [];
     cursor = answer.response_metadata?.next_cursor;
     if (!answer.has_more || !cursor) return;
   }
 }
+
+/** The thread's messages a page at a time, oldest first; with `metadata`, each with its message metadata. */
+const threadPages = (
+  client: webApi.WebClient,
+  key: Pick<ThreadKey, 'channelId' | 'threadTs'>,
+  metadata = false,
+) =>
+  pages((cursor) =>
+    client.conversations.replies({
+      channel: key.channelId,
+      ts: key.threadTs,
+      limit: PAGE,
+      ...(metadata ? { include_all_metadata: true } : {}),
+      ...(cursor ? { cursor } : {}),
+    }),
+  );

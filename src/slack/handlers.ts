@@ -34,7 +34,7 @@ import {
 import type { SlackMessage } from './blocks/kit.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
 import { didYouMeanBlocks } from './blocks/understanding.js';
-import { findOwnReply, readThread, userText, withThreadContext } from './context.js';
+import { findOwnReply, type ReplyMarker, readThread, userText, withThreadContext } from './context.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
 import type { HomeSource } from './home.js';
@@ -220,17 +220,16 @@ export function registerHandlers(
     }
   }
 
-  /** A resumed turn's reply as already posted in its thread; undefined when it is not, or Slack will not say. */
-  async function ownReply(client: webApi.WebClient, incoming: IncomingMessage, message: SlackMessage) {
+  /** Where a resumed turn's reply with `marker` already is; undefined when it is not, or Slack will not say. */
+  async function ownReply(client: webApi.WebClient, incoming: IncomingMessage, marker: ReplyMarker) {
+    // A DM pane's replies are the DM's top-level messages, not a thread's.
     const threadTs = replyThreadTs(incoming.key.threadTs);
-    // A DM pane's replies are top-level messages, not a thread's: they are posted again.
-    if (!threadTs) return undefined;
     try {
       return await findOwnReply(
         client,
-        { ...incoming.key, threadTs },
+        { channelId: incoming.key.channelId, threadTs },
         incoming.ts,
-        message.text,
+        marker,
         incoming.botUserId,
       );
     } catch (error) {
@@ -326,9 +325,10 @@ export function registerHandlers(
       };
     if (outcome)
       await replies.postOutcome(client, key, incoming.userId, outcome, {
+        turn: eventId,
         from: posted,
         posted: (count) => inbox.markPosted(eventId, count),
-        ...(resumed && { alreadyPosted: (message: SlackMessage) => ownReply(client, incoming, message) }),
+        ...(resumed && { alreadyPosted: (marker: ReplyMarker) => ownReply(client, incoming, marker) }),
       });
     await working?.stop();
   }

@@ -149,6 +149,7 @@ export function registerModalHandlers(
           outcome,
           submissionId
             ? {
+                turn: submissionId,
                 from: progress ? progress.posted : 0,
                 posted: (count) => inbox.markPosted(submissionId, count),
               }

@@ -8,6 +8,7 @@ import type { Logger } from '../log/index.js';
 import { noticeView } from './blocks/details.js';
 import { turnFailureBlocks } from './blocks/dialogue.js';
 import type { SlackMessage, SlackView } from './blocks/kit.js';
+import { type ReplyMarker, replyMarker } from './context.js';
 import type { ViewSeal } from './trust.js';
 
 type Client = webApi.WebClient;
@@ -87,8 +88,14 @@ export function createReplies(
     /** A view to send to Slack, sealed to the user it is for: only they may submit it or press its buttons. */
     view: (view: SlackView, userId: string) => seal.seal(view, userId) as unknown as ApiView,
 
-    /** Posts a message in a thread; its ts, or undefined when Slack refused (logged). */
-    async post(client: Client, key: ThreadKey, message: SlackMessage, context: Record<string, unknown>) {
+    /** Posts a message in a thread, with `marker` when given; its ts, or undefined when Slack refused (logged). */
+    async post(
+      client: Client,
+      key: ThreadKey,
+      message: SlackMessage,
+      context: Record<string, unknown>,
+      marker?: ReplyMarker,
+    ) {
       try {
         const threadTs = replyThreadTs(key.threadTs);
         const posted = await client.chat.postMessage({
@@ -96,6 +103,7 @@ export function createReplies(
           ...(threadTs ? { thread_ts: threadTs } : {}),
           text: message.text,
           blocks: message.blocks,
+          ...(marker ? { metadata: marker } : {}),
         });
         return posted.ts;
       } catch (error) {
@@ -111,7 +119,7 @@ export function createReplies(
      * A turn's outcome in Slack: the replies (ephemeral ones to `userId`), the plan edited in place when the thread
      * has one (posted when it has none, or when its message is gone), the spec card edited in place when the spec
      * changed, and the deploy requests it superseded edited to say so. With `progress`, replies before `from` were
-     * posted already (a resumed turn) and each one posted is counted.
+     * posted already (a resumed turn), each one posted is counted and carries the turn's marker (replyMarker).
      */
     async postOutcome(
       client: Client,
@@ -119,10 +127,12 @@ export function createReplies(
       userId: string,
       outcome: TurnOutcome,
       progress?: {
+        /** The turn's inbox event id. */
+        turn: string;
         from: number;
         posted: (count: number) => Promise<void>;
-        /** A resumed turn's: the ts of this message if it is in the thread already (posted, never counted). */
-        alreadyPosted?: (message: SlackMessage) => Promise<string | undefined>;
+        /** A resumed turn's: the ts of the message with this marker if Slack has it already (posted, never counted). */
+        alreadyPosted?: (marker: ReplyMarker) => Promise<string | undefined>;
       },
     ) {
       const context = { conversationId: outcome.conversationId };
@@ -147,8 +157,9 @@ export function createReplies(
         }
         // The process that died may have posted this one and died before counting it: only this one (each reply is
         // counted before the next is posted).
-        const found = index === progress?.from ? await progress.alreadyPosted?.(reply.message) : undefined;
-        const ts = found ?? (await this.post(client, key, reply.message, context));
+        const marker = progress && replyMarker(progress.turn, index);
+        const found = marker && index === progress.from ? await progress.alreadyPosted?.(marker) : undefined;
+        const ts = found ?? (await this.post(client, key, reply.message, context, marker));
         if (ts === undefined) return;
         await progress?.posted(index + 1);
         const { conversationId } = outcome;

@@ -92,4 +92,53 @@ describe('turn slots', () => {
     await settle();
     expect(started).toEqual(['first', 'a', 'b']);
   });
+
+  it("serve a steady stream of requests, never quiet, at the slots' rate, starting turns only between acknowledgements", async () => {
+    const size = 4;
+    const turnMs = 200;
+    const slots = createTurnSlots(size, pacing);
+    let finished = 0;
+    // Turns started while a request waited for its acknowledgement, with how many ran then (itself included).
+    const startedDuringIntake: number[] = [];
+    // 25 requests a second, each acknowledged 5 ms after it arrives and then waiting for a slot, as in the inbox; each
+    // turn holds its slot 200 ms: the slots can serve 20 a second, fewer than arrive, and arrivals are never 50 ms apart.
+    const streamMs = 10_000;
+    for (let at = 0; at < streamMs; at += 40) {
+      const acknowledged = slots.arriving();
+      await advance(5);
+      acknowledged();
+      void slots.acquire().then(() => {
+        if (slots.arrivals > 0) startedDuringIntake.push(slots.busy);
+        setTimeout(() => {
+          finished++;
+          slots.release();
+        }, turnMs);
+      });
+      await advance(35);
+    }
+    // Before the oldest turn's patience ran out none started; from then on the slots were never idle.
+    const poolRate = size / turnMs;
+    expect(finished).toBeGreaterThanOrEqual(Math.floor(0.95 * poolRate * (streamMs - pacing.patienceMs)));
+    // Beside an unacknowledged request, only a turn with none running (the patience rule's last resort) started.
+    expect(startedDuringIntake.every((running) => running === 1)).toBe(true);
+    expect(startedDuringIntake.length).toBeLessThanOrEqual(1);
+  });
+
+  it('past the patience, start one turn per look during a burst that leaves gaps, not every free slot at once', async () => {
+    const slots = createTurnSlots(8, pacing);
+    const startedAt: number[] = [];
+    // A request every 30 ms, each acknowledged 10 ms after it arrives and then waiting for a slot: never quiet for
+    // 50 ms, and no turn ever ends.
+    for (let at = 0; at < 1200; at += 30) {
+      const acknowledged = slots.arriving();
+      await advance(10);
+      acknowledged();
+      void slots.acquire().then(() => startedAt.push(clock));
+      await advance(20);
+    }
+    expect(Math.min(...startedAt)).toBeGreaterThanOrEqual(pacing.patienceMs);
+    // Each start at a look of its own (an acknowledgement, or the patience running out), all between requests.
+    expect(new Set(startedAt).size).toBe(startedAt.length);
+    expect(startedAt.length).toBeLessThan(8);
+  });
 });

@@ -55,7 +55,6 @@ export function simulator(overrides: Partial<SimulatorConfig> = {}): Promise<Run
     seed: 7,
     defaultOutputTokens: 12,
     faults: NO_FAULTS,
-    showHiddenMetrics: false,
     ...overrides,
   });
 }

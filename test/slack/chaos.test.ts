@@ -178,6 +178,34 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     await answeredOnce(thread);
   }, 180_000);
 
+  it('SIGKILL while Slack takes the options of a DM’s answer: the restarted bot finds them in the DM and does not post them again', async () => {
+    const first = await startBot();
+    const dm = 'D0CHAOS';
+    const user = 'U0DMCHAOS';
+    const ts = newTs();
+    // The bot greets a person's first DM, then answers at the DM's top level: the spec card, then the options, which
+    // land 3 s later, after the process died.
+    slack.holdNext('chat.postMessage', { kind: 'delay', ms: 3000 }, 2);
+    const { body } = eventEnvelope(
+      { type: 'message', channel_type: 'im', user, text: REQUEST, ts, channel: dm },
+      { teamId: slack.teamId, botUserId: slack.botUserId },
+    );
+    slack.said({ channel: dm, ts, text: REQUEST, blocks: [], user });
+    expect((await deliver(first.url, SIGNING_SECRET, body, 'application/json')).status).toBe(200);
+    await slack.waitFor(() => slack.callsOf('chat.postMessage', { channel: dm }).length === 3, ANSWER_MS);
+    await kill(first, 'SIGKILL');
+    const posted = () => slack.thread(dm).filter((message) => !message.user);
+    await slack.waitFor(() => posted().length === 3, ANSWER_MS);
+    await startBot();
+    await slack.waitFor(async () => (await unfinishedEvents()) === 0, ANSWER_MS);
+    await settleMs();
+    expect(
+      posted()
+        .slice(1)
+        .map((message) => headerOf(message)),
+    ).toEqual(ANSWERED);
+  }, 180_000);
+
   it('SIGTERM mid-turn stops taking new events, finishes the turn in flight, then exits 0', async () => {
     const { bot, thread } = await heldAtOptions({ kind: 'delay', ms: 5000 });
     let exitCode: number | null | undefined;

@@ -156,7 +156,50 @@ export interface PostedMessage {
   blocks: Record<string, unknown>[];
   /** Who posted it; absent for the bot's own posts. */
   user?: string;
+  /** chat.postMessage's `metadata`, as Slack keeps it. */
+  metadata?: MessageMetadata;
 }
+
+/** Slack message metadata (https://docs.slack.dev/messaging/message-metadata): an event type and its payload. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, unknown>;
+}
+
+/** chat.postMessage's `metadata` if Slack would take it: an event_type string and an event_payload object. */
+function metadataOf(value: unknown): MessageMetadata | 'invalid' {
+  const candidate = value as Partial<MessageMetadata> | null;
+  if (typeof candidate !== 'object' || candidate === null) return 'invalid';
+  if (typeof candidate.event_type !== 'string' || candidate.event_type === '') return 'invalid';
+  if (typeof candidate.event_payload !== 'object' || candidate.event_payload === null) return 'invalid';
+  return { event_type: candidate.event_type, event_payload: candidate.event_payload };
+}
+
+/** Slack's markup that stays as sent: mentions, channel links, special mentions, links. */
+const MARKUP = /<(?:[@#!]|https?:\/\/|mailto:)[^<>]*>/g;
+
+/**
+ * A message's text as Slack's history methods return it: &, < and > escaped outside Slack's markup (entities already
+ * escaped left as they are) and trailing whitespace dropped. (Every message Compass posts has a fallback text, which
+ * the stand-in requires, so a blocks-only message's placeholder text never arises.)
+ */
+export function textAsSlackReturns(text: string): string {
+  const escaped = (plain: string) =>
+    plain
+      .replace(/&(?!(?:amp|lt|gt);)/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;');
+  let out = '';
+  let from = 0;
+  for (const match of text.matchAll(MARKUP)) {
+    out += escaped(text.slice(from, match.index)) + match[0];
+    from = match.index + match[0].length;
+  }
+  return (out + escaped(text.slice(from))).trimEnd();
+}
+
+/** A boolean argument as Slack's clients send it: true, or "true" / "1" in a form. */
+const flag = (value: unknown) => value === true || value === 'true' || value === '1' || value === 1;
 
 /** A modal in the stand-in's memory, as Slack would hand it back in interactions. */
 export interface StoredView {
@@ -383,7 +426,8 @@ export async function startSlackStandIn(
    * conversations.replies (https://docs.slack.dev/reference/methods/conversations.replies): `channel` and `ts` are
    * required; `ts` may be the parent or any reply and must exist; the thread comes back parent first, oldest first,
    * `limit` at a time (default and most 1000 for an internal app) with `has_more` and a `next_cursor`. A message
-   * without replies comes back alone.
+   * without replies comes back alone. Texts come back as Slack renders them (textAsSlackReturns), message metadata
+   * only with `include_all_metadata`.
    */
   function threadReplies(args: Record<string, unknown>): Record<string, unknown> {
     const channel = args.channel as string | undefined;
@@ -396,23 +440,62 @@ export async function startSlackStandIn(
     const thread = [...messages.values(), ...peoples.values()]
       .filter((message) => message.channel === channel && (message.ts === root || message.thread_ts === root))
       .sort((a, b) => Number(a.ts) - Number(b.ts));
-    const limit = Math.min(1000, Math.max(1, Number(args.limit ?? 1000) || 1000));
+    return pageOf(thread, args, 1000, (message) => ({
+      ...asReturned(message, flag(args.include_all_metadata)),
+      ...(message.thread_ts || message.ts === root ? { thread_ts: root } : {}),
+    }));
+  }
+
+  /** A message as conversations.replies and conversations.history return it; its metadata only when asked for. */
+  const asReturned = (message: PostedMessage, withMetadata: boolean) => ({
+    type: 'message',
+    ts: message.ts,
+    text: textAsSlackReturns(message.text),
+    ...(message.user ? { user: message.user } : { user: botUserId, bot_id: botId }),
+    ...(withMetadata && message.metadata ? { metadata: message.metadata } : {}),
+  });
+
+  /** `limit` messages from the cursor on (default and most `most`), with has_more and the next cursor. */
+  function pageOf(
+    messages: PostedMessage[],
+    args: Record<string, unknown>,
+    most: number,
+    shown: (message: PostedMessage) => Record<string, unknown>,
+  ): Record<string, unknown> {
+    const limit = Math.min(most, Math.max(1, Number(args.limit ?? most) || most));
     const from = args.cursor ? Number(Buffer.from(String(args.cursor), 'base64').toString()) : 0;
     if (!Number.isInteger(from) || from < 0) return { ok: false, error: 'invalid_cursor' };
-    const page = thread.slice(from, from + limit);
-    const hasMore = from + limit < thread.length;
+    const page = messages.slice(from, from + limit);
+    const hasMore = from + limit < messages.length;
     return {
       ok: true,
-      messages: page.map((message) => ({
-        type: 'message',
-        ts: message.ts,
-        text: message.text,
-        ...(message.user ? { user: message.user } : { user: botUserId, bot_id: botId }),
-        ...(message.thread_ts || message.ts === root ? { thread_ts: root } : {}),
-      })),
+      messages: page.map(shown),
       has_more: hasMore,
       response_metadata: { next_cursor: hasMore ? Buffer.from(String(from + limit)).toString('base64') : '' },
     };
+  }
+
+  /**
+   * conversations.history (https://docs.slack.dev/reference/methods/conversations.history): a channel's top-level
+   * messages (thread parents, not their replies), newest first, between `oldest` and `latest` (each excluded unless
+   * `inclusive`), `limit` at a time (default 100, most 999).
+   */
+  function channelHistory(args: Record<string, unknown>): Record<string, unknown> {
+    const channel = args.channel as string | undefined;
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    const inclusive = flag(args.inclusive);
+    const oldest = Number(args.oldest ?? 0);
+    const latest = args.latest === undefined ? Number.POSITIVE_INFINITY : Number(args.latest);
+    const within = (ts: number) => (inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest);
+    const history = [...messages.values(), ...peoples.values()]
+      .filter(
+        (message) =>
+          message.channel === channel &&
+          (!message.thread_ts || message.thread_ts === message.ts) &&
+          within(Number(message.ts)),
+      )
+      .sort((a, b) => Number(b.ts) - Number(a.ts));
+    return pageOf(history, args, 100, (message) => asReturned(message, flag(args.include_all_metadata)));
   }
 
   /** Slack's answer to a message it would reject, or undefined. */
@@ -613,6 +696,8 @@ export async function startSlackStandIn(
         if (!args.text && !args.blocks) return { ok: false, error: 'no_text' };
         const invalid = invalidMessage(args);
         if (invalid) return invalid;
+        const metadata = args.metadata === undefined ? undefined : metadataOf(args.metadata);
+        if (metadata === 'invalid') return { ok: false, error: 'invalid_metadata_format' };
         const ts = nextTs();
         messages.set(messageKey(channel, ts), {
           channel,
@@ -620,6 +705,7 @@ export async function startSlackStandIn(
           text: args.text as string,
           blocks: (args.blocks ?? []) as Record<string, unknown>[],
           ...(args.thread_ts ? { thread_ts: args.thread_ts as string } : {}),
+          ...(metadata ? { metadata } : {}),
         });
         const message = {
           type: 'message',
@@ -664,6 +750,8 @@ export async function startSlackStandIn(
         return viewCall(method, args);
       case 'conversations.replies':
         return threadReplies(args);
+      case 'conversations.history':
+        return channelHistory(args);
       case 'reactions.add':
       case 'reactions.remove':
         return reaction(method, args);
