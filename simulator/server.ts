@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { VLLM_VERSION } from '../src/planner/assumptions.js';
 import type { EngineTiming } from '../src/planner/engine-timing.js';
 import { realClock, type SequenceSummary, SimulatedEngine } from './engine.js';
 import { type FinishReason, HttpMetrics, httpHandler, VllmMetrics } from './metrics.js';
@@ -30,9 +31,6 @@ import {
   usageChunk,
 } from './protocol.js';
 import { fillerToken, normalDraw, seededRandom } from './text.js';
-
-/** The vLLM release whose API and metrics the simulator reproduces. */
-export const SIMULATED_VLLM_VERSION = '0.11.0';
 
 const MAX_BODY_BYTES = 32 * 1024 * 1024;
 /** Spread of natural answer lengths (coefficient of variation) when a chat request sets no max_tokens. */
@@ -294,7 +292,7 @@ export async function startSimulator(config: SimulatorConfig): Promise<RunningSi
   const routes = new Map<string, Record<string, Route>>([
     ['/health', { GET: (_req, res) => health(res) }],
     ['/ping', { GET: (_req, res) => health(res), POST: (_req, res) => health(res) }],
-    ['/version', { GET: (_req, res) => sendJson(res, 200, { version: SIMULATED_VLLM_VERSION }) }],
+    ['/version', { GET: (_req, res) => sendJson(res, 200, { version: VLLM_VERSION }) }],
     [
       '/v1/models',
       {
