@@ -320,7 +320,7 @@ export type Evaluation =
   | { kind: 'slo-miss'; miss: RawMiss }
   | { kind: 'sized'; option: SizedOption };
 
-/** A shape in a plan: evaluated, or a budget miss not sized yet with the miss of one replica, a floor of the real one. */
+/** A shape in a plan: evaluated, or a budget miss not sized yet with the miss of fewer replicas, a floor of the real one. */
 type ShapeOutcome = Evaluation | { kind: 'over-budget'; floor: RawMiss };
 
 interface Context {
@@ -435,26 +435,44 @@ function unsized(
 }
 
 /**
- * What a shape is when one replica of it costs more than the budget and the budget is the only limit: unsized (as
- * sizeShape says), or a budget miss whose shortfall is at least `floor`'s, the miss of one replica. Only the
- * preparation and a light-load probe run; sizeShape finds its replicas when the miss may be shown (see planDeployment).
+ * What a shape is when the budget is the only limit and it may cost more: unsized (as sizeShape says), or a budget
+ * miss whose shortfall is at least `floor`'s, the miss of the fewest replicas the peak may need. Its rate search runs
+ * only until its bracket shows that more replicas than the budget pays for are needed (just the preparation and a
+ * light-load probe when one replica costs more); sizeShape carries it on when the miss may be shown (see
+ * evaluateShapes). Null when the shape may fit the budget: sizeShape sizes it.
  */
 function overBudget(shape: OptionShape, context: Context, budget: number): ShapeOutcome | null {
   const gpu = context.gpus.get(shape.gpuId);
   const model = context.models.get(shape.modelId);
   if (!gpu || !model) return null;
-  const oneReplica = Math.round(
-    replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * 1 * HOURS_PER_MONTH,
+  // As sizeShape prices a replica, so `monthly` of a count is what it would charge.
+  const nodes = nodesOf(shape);
+  const replicaUsd = replicaHourlyUsd(gpu, gpusPerReplicaOf(shape) / nodes) * nodes;
+  if (!(replicaUsd > 0)) return null;
+  const monthly = (replicas: number) => Math.round(replicaUsd * replicas * HOURS_PER_MONTH);
+  // The most replicas within the budget (the cost grows with the count).
+  let most = Math.floor(budget / (replicaUsd * HOURS_PER_MONTH));
+  while (monthly(most + 1) <= budget) most += 1;
+  while (most > 0 && monthly(most) > budget) most -= 1;
+  const config = deploymentConfigOf(shape, context.spec);
+  const { spec, slo, knowledge } = context;
+  const screened = screenReplicas(
+    config,
+    slo,
+    spec.traffic.peakQps.value,
+    SLO_CAPACITY_SHARE,
+    knowledge,
+    most,
   );
-  if (oneReplica <= budget) return null;
   const name: OptionName = {
     id: optionId(shape),
     modelName: model.name,
     gpusPerReplica: gpusPerReplicaOf(shape),
   };
-  const screened = screenReplicas(deploymentConfigOf(shape, context.spec), context.slo, context.knowledge);
   if (!screened.ok) return unsized(shape, name, screened);
-  return { kind: 'over-budget', floor: rawMiss(shape, name, null, oneReplica, 'budget', oneReplica, budget) };
+  if (screened.beyond === null) return null;
+  const floor = monthly(screened.beyond);
+  return { kind: 'over-budget', floor: rawMiss(shape, name, null, floor, 'budget', floor, budget) };
 }
 
 /**
@@ -1001,9 +1019,9 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
 
 /**
  * Every shape sized for the spec, in order. Where the budget is the only limit (`budget` given: no quota, GPU limit
- * or unplaceable GPU), a shape whose one replica costs more than it can only be a budget miss, and sizing it (the
- * bulk of a plan's work) changes nothing unless that miss may be shown: closestMisses shows at most three, the
- * closest budget miss first. Such shapes are sized in order of their floor until the floor exceeds the third-closest
+ * or unplaceable GPU), a shape whose rate search shows it needs more replicas than the budget pays for (one, when one
+ * replica costs more) can only be a budget miss, and sizing it to the end (the bulk of a plan's work) changes nothing
+ * unless that miss may be shown: closestMisses shows at most three, the closest budget miss first. Such shapes are sized in order of their floor until the floor exceeds the third-closest
  * budget miss of another model and GPU pair; those left keep their floor, which ranks them after the three (and
  * after the cheapest miss the budget warning names), as their real shortfall would.
  */

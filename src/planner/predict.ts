@@ -1013,20 +1013,47 @@ export function maxRateWithinSlo(
   };
 }
 
+/** Replicas that keep each at most `capacityShare` of a per-replica rate limit at the peak; the count falls as it rises. */
+const replicaCount = (peakRps: number, capacityShare: number) => (maxRpsPerReplica: number) =>
+  Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+
 /**
- * What sizeReplicas would say without sizing: its failure when the deployment cannot be prepared or misses the
- * targets at light load, `{ ok: true }` when it would size replicas. Costs a preparation and one probe.
+ * What sizeReplicas would say, searched only as far as telling whether the peak needs more than `most` replicas (the
+ * most the caller can use): its failure where the deployment cannot be prepared or misses the targets at light load;
+ * else `beyond`, the fewest replicas the peak may need when that is more than `most`, null when sizeReplicas may size
+ * `most` or fewer. With `most` 0 it costs a preparation and one probe. The search is remembered, so sizeReplicas
+ * afterwards carries it on to the same end as an uninterrupted one.
  */
 export function screenReplicas(
   config: DeploymentConfig,
   slo: Slo,
+  peakRps: number,
+  capacityShare: number,
   knowledge: Knowledge,
-): { ok: true } | Extract<ReplicaSizingResult, { ok: false }> {
+  most: number,
+): { ok: true; beyond: number | null } | Extract<ReplicaSizingResult, { ok: false }> {
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
-  const failure = lightLoadFailure(ready.prepared, proberFor(config, ready.prepared, knowledge, {}), slo);
-  if (!failure) return { ok: true };
-  return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
+  const probe = proberFor(config, ready.prepared, knowledge, {});
+  if (most < 1) {
+    const failure = lightLoadFailure(ready.prepared, probe, slo);
+    if (!failure) return { ok: true, beyond: 1 };
+    return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
+  }
+  const countAt = replicaCount(peakRps, capacityShare);
+  const run = rememberedSearch(
+    ready.prepared,
+    probe,
+    slo,
+    (good, bad) => countAt(good) === countAt(bad) || countAt(bad) > most,
+  );
+  if (run.result?.ok === false) {
+    const { reason, lightLoadMiss } = run.result;
+    return { ok: false, reason, infeasible: false, lightLoadMiss };
+  }
+  // The count falls as the rate rises: no rate in the bracket [good, bad) needs fewer than the count at `bad`.
+  const fewest = countAt(run.bad);
+  return { ok: true, beyond: fewest > most ? fewest : null };
 }
 
 export interface ReplicaSizing {
@@ -1059,8 +1086,7 @@ export function sizeReplicas(
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
   const probe = proberFor(config, ready.prepared, knowledge, {});
   // The count falls as the rate rises, so a bracket whose ends give one count gives it for any rate between them.
-  const countAt = (maxRpsPerReplica: number) =>
-    Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+  const countAt = replicaCount(peakRps, capacityShare);
   const run = rememberedSearch(
     ready.prepared,
     probe,
