@@ -125,6 +125,11 @@ interface Index {
   pointsByConfig: Map<string, BenchmarkPoint[]>;
   /** Deployments by the parts of deploymentPartsOf. */
   deployments: TupleMemo<BuiltDeployment>;
+  /**
+   * Default-engine deployments by model, GPU, precision and layoutKeyOf: a plan asks for one per shape (twice for
+   * most), and the key of deploymentPartsOf took a walk of eight maps, a twentieth of a plan.
+   */
+  defaultDeployments: Map<Model, Map<Gpu, Map<string, Map<number, BuiltDeployment>>>>;
   capacities: Map<string, OperatingPoint>;
   /** Residuals of each default-engine deployment's measured points. */
   residuals: Map<Deployment, MeasuredIndex>;
@@ -207,6 +212,7 @@ function indexFor(knowledge: Knowledge): Index {
     calibration: null,
     pointsByConfig,
     deployments: new TupleMemo(),
+    defaultDeployments: new Map(),
     capacities: new Map(),
     residuals: new Map(),
     prepared: new TupleMemo(),
@@ -263,18 +269,51 @@ const deploymentPartsOf = (config: ReplicaShape, engine: string) => [
 
 type BuiltDeployment = ReturnType<typeof buildDeployment>;
 
+/** Largest GPU count, TP or DP degree layoutKeyOf packs; a layout beyond it is keyed by its parts. */
+const LAYOUT_PART_LIMIT = 256;
+
+/**
+ * GPUs, TP, DP and expert parallelism of a deployment packed in one small integer, as deploymentPartsOf tells them
+ * apart; null when a part is not a whole number below LAYOUT_PART_LIMIT.
+ */
+function layoutKeyOf(config: ReplicaShape): number | null {
+  const dataParallel = config.dataParallel || 0;
+  if (!packable(config.gpuCount) || !packable(config.tensorParallel) || !packable(dataParallel)) return null;
+  const packed =
+    (config.gpuCount * LAYOUT_PART_LIMIT + config.tensorParallel) * LAYOUT_PART_LIMIT + dataParallel;
+  return packed * 2 + (config.expertParallel ? 1 : 0);
+}
+
+const packable = (part: number) => Number.isInteger(part) && part >= 0 && part < LAYOUT_PART_LIMIT;
+
+/** The map under `key`, added empty when absent. */
+function branch<K, L, V>(maps: Map<K, Map<L, V>>, key: K): Map<L, V> {
+  const known = maps.get(key);
+  if (known !== undefined) return known;
+  const added = new Map<L, V>();
+  maps.set(key, added);
+  return added;
+}
+
+const build = (config: ReplicaShape, model: Model, gpu: Gpu) =>
+  buildDeployment(model, gpu, config.gpuCount, config.tensorParallel, config.precision, config.engine, {
+    dataParallel: config.dataParallel,
+    expertParallel: config.expertParallel,
+  });
+
 function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu): BuiltDeployment {
-  const parts = deploymentPartsOf(config, config.engine ? JSON.stringify(config.engine) : '{}');
-  return (
-    index.deployments.get(parts) ??
-    index.deployments.set(
-      parts,
-      buildDeployment(model, gpu, config.gpuCount, config.tensorParallel, config.precision, config.engine, {
-        dataParallel: config.dataParallel,
-        expertParallel: config.expertParallel,
-      }),
-    )
-  );
+  const layout = config.engine ? null : layoutKeyOf(config);
+  if (layout === null) {
+    const parts = deploymentPartsOf(config, config.engine ? JSON.stringify(config.engine) : '{}');
+    return index.deployments.get(parts) ?? index.deployments.set(parts, build(config, model, gpu));
+  }
+  const byGpu = branch(index.defaultDeployments, model);
+  const byLayout = branch(branch(byGpu, gpu), config.precision);
+  const known = byLayout.get(layout);
+  if (known !== undefined) return known;
+  const built = build(config, model, gpu);
+  byLayout.set(layout, built);
+  return built;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
