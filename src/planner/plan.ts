@@ -320,8 +320,18 @@ export type Evaluation =
   | { kind: 'slo-miss'; miss: RawMiss }
   | { kind: 'sized'; option: SizedOption };
 
-/** A shape in a plan: evaluated, or a budget miss not sized yet with the miss of fewer replicas, a floor of the real one. */
-type ShapeOutcome = Evaluation | { kind: 'over-budget'; floor: RawMiss };
+/**
+ * A shape in a plan: evaluated, or a budget miss not sized yet, with the monthly cost of the fewest replicas it may
+ * need: a floor of its real one.
+ */
+type ShapeOutcome = Evaluation | { kind: 'over-budget'; floor: number };
+
+/** What names a shape's option or miss. */
+const nameOf = (shape: OptionShape, model: Model): OptionName => ({
+  id: optionId(shape),
+  modelName: model.name,
+  gpusPerReplica: gpusPerReplicaOf(shape),
+});
 
 interface Context {
   spec: DeploymentSpec;
@@ -385,11 +395,7 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   const model = context.models.get(shape.modelId);
   const gpu = context.gpus.get(shape.gpuId);
   if (!model || !gpu) return { kind: 'infeasible', reason: `unknown model or GPU in ${optionId(shape)}` };
-  const name: OptionName = {
-    id: optionId(shape),
-    modelName: model.name,
-    gpusPerReplica: gpusPerReplicaOf(shape),
-  };
+  const name = nameOf(shape, model);
   const peak = spec.traffic.peakQps.value;
   const result = sizeReplicas(
     deploymentConfigOf(shape, spec),
@@ -464,15 +470,9 @@ function overBudget(shape: OptionShape, context: Context, budget: number): Shape
     knowledge,
     most,
   );
-  const name: OptionName = {
-    id: optionId(shape),
-    modelName: model.name,
-    gpusPerReplica: gpusPerReplicaOf(shape),
-  };
-  if (!screened.ok) return unsized(shape, name, screened);
+  if (!screened.ok) return unsized(shape, nameOf(shape, model), screened);
   if (screened.beyond === null) return null;
-  const floor = monthly(screened.beyond);
-  return { kind: 'over-budget', floor: rawMiss(shape, name, null, floor, 'budget', floor, budget) };
+  return { kind: 'over-budget', floor: monthly(screened.beyond) };
 }
 
 /**
@@ -942,10 +942,24 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
         ? budget
         : null,
   });
+  // Model and GPU pairs with a budget miss left unsized among the misses.
+  const unsizedPairs = new Map<string, Set<string>>();
   for (const [index, shape] of shapes.entries()) {
     const evaluation = evaluations[index]!;
-    if (evaluation.kind === 'over-budget') misses.push(evaluation.floor);
-    else if (evaluation.kind === 'infeasible') {
+    if (evaluation.kind === 'over-budget') {
+      // Never shown (see evaluateShapes), so only the first of each pair joins the misses, at its floor: there it
+      // keeps the pair's place among equally close misses (closestMisses ranks pairs by their first miss).
+      let gpus = unsizedPairs.get(shape.modelId);
+      if (gpus === undefined) {
+        gpus = new Set();
+        unsizedPairs.set(shape.modelId, gpus);
+      }
+      if (gpus.has(shape.gpuId)) continue;
+      gpus.add(shape.gpuId);
+      const { floor } = evaluation;
+      const name = nameOf(shape, context.models.get(shape.modelId)!);
+      misses.push(rawMiss(shape, name, null, floor, 'budget', floor, budget!));
+    } else if (evaluation.kind === 'infeasible') {
       const reasons = infeasibleByGpu.get(shape.gpuId) ?? [];
       reasons.push({ reason: evaluation.reason, gpus: gpusPerReplicaOf(shape) });
       infeasibleByGpu.set(shape.gpuId, reasons);
@@ -1021,9 +1035,10 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
  * Every shape sized for the spec, in order. Where the budget is the only limit (`budget` given: no quota, GPU limit
  * or unplaceable GPU), a shape whose rate search shows it needs more replicas than the budget pays for (one, when one
  * replica costs more) can only be a budget miss, and sizing it to the end (the bulk of a plan's work) changes nothing
- * unless that miss may be shown: closestMisses shows at most three, the closest budget miss first. Such shapes are sized in order of their floor until the floor exceeds the third-closest
- * budget miss of another model and GPU pair; those left keep their floor, which ranks them after the three (and
- * after the cheapest miss the budget warning names), as their real shortfall would.
+ * unless that miss may be shown: closestMisses shows at most three, the closest budget miss first. Such shapes are
+ * sized in order of their floor until the floor exceeds the third-closest budget miss of the model and GPU pairs
+ * sized; those left keep their floor, which ranks them after those three (and after the cheapest miss the budget
+ * warning names), as their real shortfall would: never shown.
  */
 function evaluateShapes(
   shapes: OptionShape[],
@@ -1070,11 +1085,12 @@ function evaluateShapes(
   for (const evaluation of evaluations) note(evaluation);
   const pending = evaluations
     .flatMap((evaluation, index) =>
-      evaluation.kind === 'over-budget' ? [{ index, floor: evaluation.floor }] : [],
+      // The shortfall as rawMiss reckons it.
+      evaluation.kind === 'over-budget' ? [{ index, shortfall: evaluation.floor / budget - 1 }] : [],
     )
-    .sort((a, b) => a.floor.shortfall - b.floor.shortfall);
-  for (const { index, floor } of pending) {
-    if (floor.shortfall > thirdClosest()) break;
+    .sort((a, b) => a.shortfall - b.shortfall);
+  for (const { index, shortfall } of pending) {
+    if (shortfall > thirdClosest()) break;
     const sized = sizeShape(shapes[index]!, context);
     evaluations[index] = sized;
     note(sized);
