@@ -339,6 +339,8 @@ interface Context {
   knowledge: Knowledge;
   models: Map<string, Model>;
   gpus: Map<string, Gpu>;
+  /** replicaHourlyUsd by GPU and GPUs per node, as the plan asks for it (twice for most shapes). */
+  prices: Map<Gpu, Map<number, number>>;
 }
 
 function contextOf(spec: DeploymentSpec, knowledge: Knowledge): Context {
@@ -348,7 +350,23 @@ function contextOf(spec: DeploymentSpec, knowledge: Knowledge): Context {
     knowledge,
     models: new Map(knowledge.models.map((model) => [model.id, model])),
     gpus: new Map(knowledge.gpus.map((gpu) => [gpu.id, gpu])),
+    prices: new Map(),
   };
+}
+
+/** What one node of a replica holding `gpus` GPUs of the type costs per hour (replicaHourlyUsd), once per plan. */
+function nodeHourlyUsd(context: Context, gpu: Gpu, gpus: number): number {
+  let byCount = context.prices.get(gpu);
+  if (byCount === undefined) {
+    byCount = new Map();
+    context.prices.set(gpu, byCount);
+  }
+  let price = byCount.get(gpus);
+  if (price === undefined) {
+    price = replicaHourlyUsd(gpu, gpus);
+    byCount.set(gpus, price);
+  }
+  return price;
 }
 
 /** What the planner predicts a shape with: the shape's deployment under the spec's traffic. */
@@ -395,7 +413,6 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   const model = context.models.get(shape.modelId);
   const gpu = context.gpus.get(shape.gpuId);
   if (!model || !gpu) return { kind: 'infeasible', reason: `unknown model or GPU in ${optionId(shape)}` };
-  const name = nameOf(shape, model);
   const peak = spec.traffic.peakQps.value;
   const result = sizeReplicas(
     deploymentConfigOf(shape, spec),
@@ -405,11 +422,12 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
     knowledge,
     replicasOverride,
   );
-  if (!result.ok) return unsized(shape, name, result);
+  if (!result.ok) return unsized(shape, model, result);
+  const name = nameOf(shape, model);
   const { sizing } = result;
   // Each node of a multi-node replica is bought as its own instance of its share of the GPUs.
   const nodes = nodesOf(shape);
-  const hourlyUsd = replicaHourlyUsd(gpu, name.gpusPerReplica / nodes) * nodes * sizing.replicas;
+  const hourlyUsd = nodeHourlyUsd(context, gpu, name.gpusPerReplica / nodes) * nodes * sizing.replicas;
   return {
     kind: 'sized',
     option: Object.assign(namedShape(shape, name), {
@@ -425,10 +443,13 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   };
 }
 
-/** A shape the performance model cannot size: infeasible, or missing a target even at light load. */
+/**
+ * A shape the performance model cannot size: infeasible, or missing a target even at light load. Named only then: a
+ * plan has thousands of infeasible shapes.
+ */
 function unsized(
   shape: OptionShape,
-  name: OptionName,
+  model: Model,
   result: Extract<ReplicaSizingResult, { ok: false }>,
 ): Evaluation {
   if (result.infeasible || result.lightLoadMiss === null)
@@ -436,7 +457,7 @@ function unsized(
   const miss = result.lightLoadMiss;
   return {
     kind: 'slo-miss',
-    miss: rawMiss(shape, name, null, null, miss.limit, miss.predictedMs, miss.targetMs),
+    miss: rawMiss(shape, nameOf(shape, model), null, null, miss.limit, miss.predictedMs, miss.targetMs),
   };
 }
 
@@ -451,15 +472,14 @@ function overBudget(shape: OptionShape, context: Context, budget: number): Shape
   const gpu = context.gpus.get(shape.gpuId);
   const model = context.models.get(shape.modelId);
   if (!gpu || !model) return null;
-  // As sizeShape prices a replica, so `monthly` of a count is what it would charge.
+  // As sizeShape prices a replica, so monthlyUsd of a count is what it would charge.
   const nodes = nodesOf(shape);
-  const replicaUsd = replicaHourlyUsd(gpu, gpusPerReplicaOf(shape) / nodes) * nodes;
+  const replicaUsd = nodeHourlyUsd(context, gpu, gpusPerReplicaOf(shape) / nodes) * nodes;
   if (!(replicaUsd > 0)) return null;
-  const monthly = (replicas: number) => Math.round(replicaUsd * replicas * HOURS_PER_MONTH);
   // The most replicas within the budget (the cost grows with the count).
   let most = Math.floor(budget / (replicaUsd * HOURS_PER_MONTH));
-  while (monthly(most + 1) <= budget) most += 1;
-  while (most > 0 && monthly(most) > budget) most -= 1;
+  while (monthlyUsd(replicaUsd, most + 1) <= budget) most += 1;
+  while (most > 0 && monthlyUsd(replicaUsd, most) > budget) most -= 1;
   const config = deploymentConfigOf(shape, context.spec);
   const { spec, slo, knowledge } = context;
   const screened = screenReplicas(
@@ -470,10 +490,14 @@ function overBudget(shape: OptionShape, context: Context, budget: number): Shape
     knowledge,
     most,
   );
-  if (!screened.ok) return unsized(shape, nameOf(shape, model), screened);
+  if (!screened.ok) return unsized(shape, model, screened);
   if (screened.beyond === null) return null;
-  return { kind: 'over-budget', floor: monthly(screened.beyond) };
+  return { kind: 'over-budget', floor: monthlyUsd(replicaUsd, screened.beyond) };
 }
+
+/** What `replicas` replicas at `replicaUsd` an hour cost a month, as sizeShape reckons it. */
+const monthlyUsd = (replicaUsd: number, replicas: number) =>
+  Math.round(replicaUsd * replicas * HOURS_PER_MONTH);
 
 /**
  * A shape with its name, the start of a sized option or a miss. Built field by field and the rest added with
