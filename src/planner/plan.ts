@@ -320,8 +320,18 @@ export type Evaluation =
   | { kind: 'slo-miss'; miss: RawMiss }
   | { kind: 'sized'; option: SizedOption };
 
-/** A shape in a plan: evaluated, or a budget miss not sized yet with the miss of one replica, a floor of the real one. */
-type ShapeOutcome = Evaluation | { kind: 'over-budget'; floor: RawMiss };
+/**
+ * A shape in a plan: evaluated, or a budget miss not sized yet, with the monthly cost of the fewest replicas it may
+ * need: a floor of its real one.
+ */
+type ShapeOutcome = Evaluation | { kind: 'over-budget'; floor: number };
+
+/** What names a shape's option or miss. */
+const nameOf = (shape: OptionShape, model: Model): OptionName => ({
+  id: optionId(shape),
+  modelName: model.name,
+  gpusPerReplica: gpusPerReplicaOf(shape),
+});
 
 interface Context {
   spec: DeploymentSpec;
@@ -329,6 +339,8 @@ interface Context {
   knowledge: Knowledge;
   models: Map<string, Model>;
   gpus: Map<string, Gpu>;
+  /** replicaHourlyUsd by GPU and GPUs per node, as the plan asks for it (twice for most shapes). */
+  prices: Map<Gpu, Map<number, number>>;
 }
 
 function contextOf(spec: DeploymentSpec, knowledge: Knowledge): Context {
@@ -338,7 +350,23 @@ function contextOf(spec: DeploymentSpec, knowledge: Knowledge): Context {
     knowledge,
     models: new Map(knowledge.models.map((model) => [model.id, model])),
     gpus: new Map(knowledge.gpus.map((gpu) => [gpu.id, gpu])),
+    prices: new Map(),
   };
+}
+
+/** What one node of a replica holding `gpus` GPUs of the type costs per hour (replicaHourlyUsd), once per plan. */
+function nodeHourlyUsd(context: Context, gpu: Gpu, gpus: number): number {
+  let byCount = context.prices.get(gpu);
+  if (byCount === undefined) {
+    byCount = new Map();
+    context.prices.set(gpu, byCount);
+  }
+  let price = byCount.get(gpus);
+  if (price === undefined) {
+    price = replicaHourlyUsd(gpu, gpus);
+    byCount.set(gpus, price);
+  }
+  return price;
 }
 
 /** What the planner predicts a shape with: the shape's deployment under the spec's traffic. */
@@ -385,11 +413,6 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   const model = context.models.get(shape.modelId);
   const gpu = context.gpus.get(shape.gpuId);
   if (!model || !gpu) return { kind: 'infeasible', reason: `unknown model or GPU in ${optionId(shape)}` };
-  const name: OptionName = {
-    id: optionId(shape),
-    modelName: model.name,
-    gpusPerReplica: gpusPerReplicaOf(shape),
-  };
   const peak = spec.traffic.peakQps.value;
   const result = sizeReplicas(
     deploymentConfigOf(shape, spec),
@@ -399,11 +422,12 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
     knowledge,
     replicasOverride,
   );
-  if (!result.ok) return unsized(shape, name, result);
+  if (!result.ok) return unsized(shape, model, result);
+  const name = nameOf(shape, model);
   const { sizing } = result;
   // Each node of a multi-node replica is bought as its own instance of its share of the GPUs.
   const nodes = nodesOf(shape);
-  const hourlyUsd = replicaHourlyUsd(gpu, name.gpusPerReplica / nodes) * nodes * sizing.replicas;
+  const hourlyUsd = nodeHourlyUsd(context, gpu, name.gpusPerReplica / nodes) * nodes * sizing.replicas;
   return {
     kind: 'sized',
     option: Object.assign(namedShape(shape, name), {
@@ -419,10 +443,13 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   };
 }
 
-/** A shape the performance model cannot size: infeasible, or missing a target even at light load. */
+/**
+ * A shape the performance model cannot size: infeasible, or missing a target even at light load. Named only then: a
+ * plan has thousands of infeasible shapes.
+ */
 function unsized(
   shape: OptionShape,
-  name: OptionName,
+  model: Model,
   result: Extract<ReplicaSizingResult, { ok: false }>,
 ): Evaluation {
   if (result.infeasible || result.lightLoadMiss === null)
@@ -430,32 +457,47 @@ function unsized(
   const miss = result.lightLoadMiss;
   return {
     kind: 'slo-miss',
-    miss: rawMiss(shape, name, null, null, miss.limit, miss.predictedMs, miss.targetMs),
+    miss: rawMiss(shape, nameOf(shape, model), null, null, miss.limit, miss.predictedMs, miss.targetMs),
   };
 }
 
 /**
- * What a shape is when one replica of it costs more than the budget and the budget is the only limit: unsized (as
- * sizeShape says), or a budget miss whose shortfall is at least `floor`'s, the miss of one replica. Only the
- * preparation and a light-load probe run; sizeShape finds its replicas when the miss may be shown (see planDeployment).
+ * What a shape is when the budget is the only limit and it may cost more: unsized (as sizeShape says), or a budget
+ * miss whose shortfall is at least `floor`'s, the miss of the fewest replicas the peak may need. Its rate search runs
+ * only until its bracket shows that more replicas than the budget pays for are needed (just the preparation and a
+ * light-load probe when one replica costs more); sizeShape carries it on when the miss may be shown (see
+ * evaluateShapes). Null when the shape may fit the budget: sizeShape sizes it.
  */
 function overBudget(shape: OptionShape, context: Context, budget: number): ShapeOutcome | null {
   const gpu = context.gpus.get(shape.gpuId);
   const model = context.models.get(shape.modelId);
   if (!gpu || !model) return null;
-  const oneReplica = Math.round(
-    replicaHourlyUsd(gpu, shape.tensorParallel) * nodesOf(shape) * 1 * HOURS_PER_MONTH,
+  // As sizeShape prices a replica, so monthlyUsd of a count is what it would charge.
+  const nodes = nodesOf(shape);
+  const replicaUsd = nodeHourlyUsd(context, gpu, gpusPerReplicaOf(shape) / nodes) * nodes;
+  if (!(replicaUsd > 0)) return null;
+  // The most replicas within the budget (the cost grows with the count).
+  let most = Math.floor(budget / (replicaUsd * HOURS_PER_MONTH));
+  while (monthlyUsd(replicaUsd, most + 1) <= budget) most += 1;
+  while (most > 0 && monthlyUsd(replicaUsd, most) > budget) most -= 1;
+  const config = deploymentConfigOf(shape, context.spec);
+  const { spec, slo, knowledge } = context;
+  const screened = screenReplicas(
+    config,
+    slo,
+    spec.traffic.peakQps.value,
+    SLO_CAPACITY_SHARE,
+    knowledge,
+    most,
   );
-  if (oneReplica <= budget) return null;
-  const name: OptionName = {
-    id: optionId(shape),
-    modelName: model.name,
-    gpusPerReplica: gpusPerReplicaOf(shape),
-  };
-  const screened = screenReplicas(deploymentConfigOf(shape, context.spec), context.slo, context.knowledge);
-  if (!screened.ok) return unsized(shape, name, screened);
-  return { kind: 'over-budget', floor: rawMiss(shape, name, null, oneReplica, 'budget', oneReplica, budget) };
+  if (!screened.ok) return unsized(shape, model, screened);
+  if (screened.beyond === null) return null;
+  return { kind: 'over-budget', floor: monthlyUsd(replicaUsd, screened.beyond) };
 }
+
+/** What `replicas` replicas at `replicaUsd` an hour cost a month, as sizeShape reckons it. */
+const monthlyUsd = (replicaUsd: number, replicas: number) =>
+  Math.round(replicaUsd * replicas * HOURS_PER_MONTH);
 
 /**
  * A shape with its name, the start of a sized option or a miss. Built field by field and the rest added with
@@ -924,10 +966,24 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
         ? budget
         : null,
   });
+  // Model and GPU pairs with a budget miss left unsized among the misses.
+  const unsizedPairs = new Map<string, Set<string>>();
   for (const [index, shape] of shapes.entries()) {
     const evaluation = evaluations[index]!;
-    if (evaluation.kind === 'over-budget') misses.push(evaluation.floor);
-    else if (evaluation.kind === 'infeasible') {
+    if (evaluation.kind === 'over-budget') {
+      // Never shown (see evaluateShapes), so only the first of each pair joins the misses, at its floor: there it
+      // keeps the pair's place among equally close misses (closestMisses ranks pairs by their first miss).
+      let gpus = unsizedPairs.get(shape.modelId);
+      if (gpus === undefined) {
+        gpus = new Set();
+        unsizedPairs.set(shape.modelId, gpus);
+      }
+      if (gpus.has(shape.gpuId)) continue;
+      gpus.add(shape.gpuId);
+      const { floor } = evaluation;
+      const name = nameOf(shape, context.models.get(shape.modelId)!);
+      misses.push(rawMiss(shape, name, null, floor, 'budget', floor, budget!));
+    } else if (evaluation.kind === 'infeasible') {
       const reasons = infeasibleByGpu.get(shape.gpuId) ?? [];
       reasons.push({ reason: evaluation.reason, gpus: gpusPerReplicaOf(shape) });
       infeasibleByGpu.set(shape.gpuId, reasons);
@@ -1001,11 +1057,12 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
 
 /**
  * Every shape sized for the spec, in order. Where the budget is the only limit (`budget` given: no quota, GPU limit
- * or unplaceable GPU), a shape whose one replica costs more than it can only be a budget miss, and sizing it (the
- * bulk of a plan's work) changes nothing unless that miss may be shown: closestMisses shows at most three, the
- * closest budget miss first. Such shapes are sized in order of their floor until the floor exceeds the third-closest
- * budget miss of another model and GPU pair; those left keep their floor, which ranks them after the three (and
- * after the cheapest miss the budget warning names), as their real shortfall would.
+ * or unplaceable GPU), a shape whose rate search shows it needs more replicas than the budget pays for (one, when one
+ * replica costs more) can only be a budget miss, and sizing it to the end (the bulk of a plan's work) changes nothing
+ * unless that miss may be shown: closestMisses shows at most three, the closest budget miss first. Such shapes are
+ * sized in order of their floor until the floor exceeds the third-closest budget miss of the model and GPU pairs
+ * sized; those left keep their floor, which ranks them after those three (and after the cheapest miss the budget
+ * warning names), as their real shortfall would: never shown.
  */
 function evaluateShapes(
   shapes: OptionShape[],
@@ -1052,11 +1109,12 @@ function evaluateShapes(
   for (const evaluation of evaluations) note(evaluation);
   const pending = evaluations
     .flatMap((evaluation, index) =>
-      evaluation.kind === 'over-budget' ? [{ index, floor: evaluation.floor }] : [],
+      // The shortfall as rawMiss reckons it.
+      evaluation.kind === 'over-budget' ? [{ index, shortfall: evaluation.floor / budget - 1 }] : [],
     )
-    .sort((a, b) => a.floor.shortfall - b.floor.shortfall);
-  for (const { index, floor } of pending) {
-    if (floor.shortfall > thirdClosest()) break;
+    .sort((a, b) => a.shortfall - b.shortfall);
+  for (const { index, shortfall } of pending) {
+    if (shortfall > thirdClosest()) break;
     const sized = sizeShape(shapes[index]!, context);
     evaluations[index] = sized;
     note(sized);

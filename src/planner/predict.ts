@@ -125,6 +125,11 @@ interface Index {
   pointsByConfig: Map<string, BenchmarkPoint[]>;
   /** Deployments by the parts of deploymentPartsOf. */
   deployments: TupleMemo<BuiltDeployment>;
+  /**
+   * Default-engine deployments by model, GPU, precision and layoutKeyOf: a plan asks for one per shape (twice for
+   * most), and the key of deploymentPartsOf took a walk of eight maps, a twentieth of a plan.
+   */
+  defaultDeployments: Map<Model, Map<Gpu, Map<string, Map<number, BuiltDeployment>>>>;
   capacities: Map<string, OperatingPoint>;
   /** Residuals of each default-engine deployment's measured points. */
   residuals: Map<Deployment, MeasuredIndex>;
@@ -207,6 +212,7 @@ function indexFor(knowledge: Knowledge): Index {
     calibration: null,
     pointsByConfig,
     deployments: new TupleMemo(),
+    defaultDeployments: new Map(),
     capacities: new Map(),
     residuals: new Map(),
     prepared: new TupleMemo(),
@@ -263,18 +269,51 @@ const deploymentPartsOf = (config: ReplicaShape, engine: string) => [
 
 type BuiltDeployment = ReturnType<typeof buildDeployment>;
 
+/** Largest GPU count, TP or DP degree layoutKeyOf packs; a layout beyond it is keyed by its parts. */
+const LAYOUT_PART_LIMIT = 256;
+
+/**
+ * GPUs, TP, DP and expert parallelism of a deployment packed in one small integer, as deploymentPartsOf tells them
+ * apart; null when a part is not a whole number below LAYOUT_PART_LIMIT.
+ */
+function layoutKeyOf(config: ReplicaShape): number | null {
+  const dataParallel = config.dataParallel || 0;
+  if (!packable(config.gpuCount) || !packable(config.tensorParallel) || !packable(dataParallel)) return null;
+  const packed =
+    (config.gpuCount * LAYOUT_PART_LIMIT + config.tensorParallel) * LAYOUT_PART_LIMIT + dataParallel;
+  return packed * 2 + (config.expertParallel ? 1 : 0);
+}
+
+const packable = (part: number) => Number.isInteger(part) && part >= 0 && part < LAYOUT_PART_LIMIT;
+
+/** The map under `key`, added empty when absent. */
+function branch<K, L, V>(maps: Map<K, Map<L, V>>, key: K): Map<L, V> {
+  const known = maps.get(key);
+  if (known !== undefined) return known;
+  const added = new Map<L, V>();
+  maps.set(key, added);
+  return added;
+}
+
+const build = (config: ReplicaShape, model: Model, gpu: Gpu) =>
+  buildDeployment(model, gpu, config.gpuCount, config.tensorParallel, config.precision, config.engine, {
+    dataParallel: config.dataParallel,
+    expertParallel: config.expertParallel,
+  });
+
 function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu): BuiltDeployment {
-  const parts = deploymentPartsOf(config, config.engine ? JSON.stringify(config.engine) : '{}');
-  return (
-    index.deployments.get(parts) ??
-    index.deployments.set(
-      parts,
-      buildDeployment(model, gpu, config.gpuCount, config.tensorParallel, config.precision, config.engine, {
-        dataParallel: config.dataParallel,
-        expertParallel: config.expertParallel,
-      }),
-    )
-  );
+  const layout = config.engine ? null : layoutKeyOf(config);
+  if (layout === null) {
+    const parts = deploymentPartsOf(config, config.engine ? JSON.stringify(config.engine) : '{}');
+    return index.deployments.get(parts) ?? index.deployments.set(parts, build(config, model, gpu));
+  }
+  const byGpu = branch(index.defaultDeployments, model);
+  const byLayout = branch(branch(byGpu, gpu), config.precision);
+  const known = byLayout.get(layout);
+  if (known !== undefined) return known;
+  const built = build(config, model, gpu);
+  byLayout.set(layout, built);
+  return built;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1013,20 +1052,47 @@ export function maxRateWithinSlo(
   };
 }
 
+/** Replicas that keep each at most `capacityShare` of a per-replica rate limit at the peak; the count falls as it rises. */
+const replicaCount = (peakRps: number, capacityShare: number) => (maxRpsPerReplica: number) =>
+  Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+
 /**
- * What sizeReplicas would say without sizing: its failure when the deployment cannot be prepared or misses the
- * targets at light load, `{ ok: true }` when it would size replicas. Costs a preparation and one probe.
+ * What sizeReplicas would say, searched only as far as telling whether the peak needs more than `most` replicas (the
+ * most the caller can use): its failure where the deployment cannot be prepared or misses the targets at light load;
+ * else `beyond`, the fewest replicas the peak may need when that is more than `most`, null when sizeReplicas may size
+ * `most` or fewer. With `most` 0 it costs a preparation and one probe. The search is remembered, so sizeReplicas
+ * afterwards carries it on to the same end as an uninterrupted one.
  */
 export function screenReplicas(
   config: DeploymentConfig,
   slo: Slo,
+  peakRps: number,
+  capacityShare: number,
   knowledge: Knowledge,
-): { ok: true } | Extract<ReplicaSizingResult, { ok: false }> {
+  most: number,
+): { ok: true; beyond: number | null } | Extract<ReplicaSizingResult, { ok: false }> {
   const ready = prepare(config, knowledge, {});
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
-  const failure = lightLoadFailure(ready.prepared, proberFor(config, ready.prepared, knowledge, {}), slo);
-  if (!failure) return { ok: true };
-  return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
+  const probe = proberFor(config, ready.prepared, knowledge, {});
+  if (most < 1) {
+    const failure = lightLoadFailure(ready.prepared, probe, slo);
+    if (!failure) return { ok: true, beyond: 1 };
+    return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
+  }
+  const countAt = replicaCount(peakRps, capacityShare);
+  const run = rememberedSearch(
+    ready.prepared,
+    probe,
+    slo,
+    (good, bad) => countAt(good) === countAt(bad) || countAt(bad) > most,
+  );
+  if (run.result?.ok === false) {
+    const { reason, lightLoadMiss } = run.result;
+    return { ok: false, reason, infeasible: false, lightLoadMiss };
+  }
+  // The count falls as the rate rises: no rate in the bracket [good, bad) needs fewer than the count at `bad`.
+  const fewest = countAt(run.bad);
+  return { ok: true, beyond: fewest > most ? fewest : null };
 }
 
 export interface ReplicaSizing {
@@ -1059,8 +1125,7 @@ export function sizeReplicas(
   if (!ready.ok) return { ok: false, reason: ready.reason, infeasible: true, lightLoadMiss: null };
   const probe = proberFor(config, ready.prepared, knowledge, {});
   // The count falls as the rate rises, so a bracket whose ends give one count gives it for any rate between them.
-  const countAt = (maxRpsPerReplica: number) =>
-    Math.max(1, Math.ceil(peakRps / (capacityShare * maxRpsPerReplica)));
+  const countAt = replicaCount(peakRps, capacityShare);
   const run = rememberedSearch(
     ready.prepared,
     probe,

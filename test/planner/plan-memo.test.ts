@@ -198,8 +198,9 @@ describe('planning for other traffic on the same snapshot', () => {
 });
 
 describe('planning under a budget alone', () => {
-  // Shapes whose one replica costs more than the budget are sized only while their miss may be shown; a GPU quota no
-  // plan reaches makes the planner size every shape, as it did before, so both plans must be equal.
+  // Shapes whose one replica costs more than the budget, or whose rate search shows they need more replicas than it
+  // pays for, are sized only while their miss may be shown; a GPU quota no plan reaches makes the planner size every
+  // shape to the end, as it did before, so both plans must be equal.
   const everyShapeSized = { gpuQuota: Number.MAX_SAFE_INTEGER, placeableGpus: null };
   const placeable = plain.gpus.map((gpu) => gpu.id);
   it.each([
@@ -207,6 +208,8 @@ describe('planning under a budget alone', () => {
     ['a chatbot under $800/month', chatbot({ users: 200, budgetMonthlyUsd: 800 })],
     ['5000 users under $3k/month', chatbot({ users: 5000, budgetMonthlyUsd: 3000, priority: 'cost' })],
     ['an impossible budget', chatbot({ budgetMonthlyUsd: 300 })],
+    // Many shapes need several replicas here, so their searches stop once the bracket prices them over the budget.
+    ['20k users under $15k/month', chatbot({ users: 20_000, budgetMonthlyUsd: 15_000 })],
     [
       'code completion under $40k/month',
       intentWith({ useCase: 'code_completion', users: 2000, budgetMonthlyUsd: 40_000 }),
