@@ -184,14 +184,16 @@ describe('failure patterns of the performance model, on public measurements (lea
   // compute efficiency is 0.48 instead of 0.41, above the ~0.28 the B200 reaches in-sample, and the B200 TTFT
   // median is 45.1% held out, so the bound is 47%. (The same change cut held-out ITL 26.4% -> 22.8% and E2E
   // 19.3% -> 16.0% overall.) Later physics brought them to 32.1% (p99) and 16.2% (B200); since tokenization is
-  // fitted (one host value for every GPU type, ~5.5 µs per token where it was a hand-picked 5) they are 28.1% and
-  // 13.5%, so the bounds are 30% and 15%.
+  // fitted (one host value for every GPU type, ~5.5 µs per token where it was a hand-picked 5) they were 28.1% and
+  // 13.5%; with the burst also played with --async-scheduling as InferenceMAX serves (a prompt that arrives while a
+  // step runs waits one step more) and async hiding a share of host time, 26.5% and 12.7%, so the bounds are 28% and
+  // 14%.
   it('a closed-loop run starts with a burst: InferenceMAX TTFT p99 follows its first wave', () => {
     const p99 = where((c) => c.series.startsWith('inferencemax-') && c.metric === 'ttft' && c.stat === 'p99');
     expect(p99.length).toBe(300);
-    expect(quantile(p99.map(absolutePercentageError), 0.5)).toBeLessThan(0.3);
+    expect(quantile(p99.map(absolutePercentageError), 0.5)).toBeLessThan(0.28);
     const b200 = where((c) => c.series.startsWith('inferencemax-gpt-oss-120b-b200') && c.metric === 'ttft');
-    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.15);
+    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.14);
   });
 
   // gpustack performance lab, docs/performance-lab/qwen3.5-9b/h100.md, "Long Context Profile": GuideLLM offers one
