@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EngineTiming } from '../src/planner/engine-timing.js';
-import { realClock, type SequenceSummary, SimulatedEngine } from './engine.js';
+import { type EngineClock, realClock, type SequenceSummary, SimulatedEngine } from './engine.js';
 import { type FinishReason, HttpMetrics, httpHandler, VllmMetrics } from './metrics.js';
 import {
   ApiError,
@@ -73,6 +73,8 @@ export interface SimulatorConfig {
   faults: Faults;
   /** vLLM's --show-hidden-metrics-for-version: also export metrics 0.11 hides by default. */
   showHiddenMetrics: boolean;
+  /** What paces the engine and stamps latencies; real time unless a test brings its own. */
+  clock?: EngineClock;
 }
 
 export class SimulatedCrash extends Error {
@@ -131,7 +133,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startSimulator(config: SimulatorConfig): Promise<RunningSimulator> {
-  const clock = realClock;
+  const clock = config.clock ?? realClock;
   const { timing, faults } = config;
   // Two independent streams from one seed: the server's (faults, answer lengths) and the engine's (step jitter).
   const random = seededRandom(2 * config.seed);
