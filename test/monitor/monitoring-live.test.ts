@@ -276,7 +276,7 @@ describe('SLO monitoring of running deployments', () => {
         }
         return true;
       },
-      20_000,
+      60_000,
       'Prometheus to have the healthy deployment’s latencies',
       250,
     );
@@ -288,7 +288,7 @@ describe('SLO monitoring of running deployments', () => {
     const text = renderAsText({ blocks: summary!.args.blocks as never }).text;
     expect(text).toContain(`SLO status · ${targetLabel((await world.deploys.load(healthy.id))!)}`);
     expect(text).toMatch(/Meeting every SLO over the last 5 s/);
-  }, 40_000);
+  }, 90_000);
 
   it('Refresh re-reads Prometheus into the same message; /compass slo lists and posts summaries', async () => {
     const [summary] = summaries(healthy);
