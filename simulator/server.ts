@@ -11,7 +11,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { VLLM_VERSION } from '../src/planner/assumptions.js';
 import type { EngineTiming } from '../src/planner/engine-timing.js';
-import { realClock, type SequenceSummary, SimulatedEngine } from './engine.js';
+import { type EngineClock, realClock, type SequenceSummary, SimulatedEngine } from './engine.js';
 import { type FinishReason, HttpMetrics, httpHandler, VllmMetrics } from './metrics.js';
 import {
   ApiError,
@@ -69,6 +69,8 @@ export interface SimulatorConfig {
   /** Mean length of an answer when a chat request sets no max_tokens. */
   defaultOutputTokens: number;
   faults: Faults;
+  /** What paces the engine and stamps latencies; real time unless a test brings its own. */
+  clock?: EngineClock;
 }
 
 export class SimulatedCrash extends Error {
@@ -127,7 +129,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startSimulator(config: SimulatorConfig): Promise<RunningSimulator> {
-  const clock = realClock;
+  const clock = config.clock ?? realClock;
   const { timing, faults } = config;
   // Two independent streams from one seed: the server's (faults, answer lengths) and the engine's (step jitter).
   const random = seededRandom(2 * config.seed);

@@ -31,7 +31,7 @@ import {
   SUMMARY_EVENT,
   startMonitoring,
 } from '../../src/monitor/index.js';
-import { planDeployment, predictPerformance, whatIf } from '../../src/planner/index.js';
+import { predictPerformance, whatIf } from '../../src/planner/index.js';
 import type { SlackBot } from '../../src/slack/app.js';
 import { EVENTS_PATH, startSlackBot } from '../../src/slack/app.js';
 import { ms, rps } from '../../src/slack/blocks/format.js';
@@ -44,6 +44,8 @@ import { DEFAULT_APPROVALS, DEFAULT_DEPLOY, SIGNING_SECRET } from '../slack/harn
 import { buttonPressBody, deliver, type SlackCall, slashCommandBody } from '../standins/slack.js';
 import { cli } from '../support/cli.js';
 import { type RunningPrometheus, startPrometheus } from '../support/prometheus.js';
+import { punctualClock } from '../support/punctual-clock.js';
+import { until } from '../support/until.js';
 import { deployedOption } from './fixtures.js';
 import { type Deployed, deployed, type MonitorWorld, openWorld } from './world.js';
 
@@ -62,13 +64,16 @@ const bf16 = whatIf(
 ).scenario;
 if (bf16.kind !== 'planned') throw new Error('no bf16 option');
 /**
- * The healthy deployment's targets: the use case's, with room for a loaded CI machine's timer jitter (tens of ms on
- * two cores running Prometheus, two simulators and the suite) — it must never breach by accident.
+ * A latency no request of this test reaches: the load client gives up after two minutes (and the test with it), and
+ * vLLM's buckets put a p95 of at most that under 160 s (TTFT), 80 s (ITL) and 120 s (E2E). The simulators run on
+ * punctual clocks, but what they stamp outside their timers (reading a request) still stretches with a busy host.
  */
+const UNREACHABLE_MS = 600_000;
+/** The healthy deployment's targets: met at any host speed, so it never alerts. */
 const roomySpec = structuredClone(spec);
-roomySpec.slo.ttftP95Ms.value = 5 * spec.slo.ttftP95Ms.value;
-roomySpec.slo.itlP95Ms.value = 5 * spec.slo.itlP95Ms.value;
-roomySpec.slo.e2eP95Ms.value = 5 * spec.slo.e2eP95Ms.value;
+roomySpec.slo.ttftP95Ms.value = UNREACHABLE_MS;
+roomySpec.slo.itlP95Ms.value = UNREACHABLE_MS;
+roomySpec.slo.e2eP95Ms.value = UNREACHABLE_MS;
 const tightSpec = structuredClone(spec);
 tightSpec.slo.ttftP95Ms.value = 100;
 tightSpec.slo.itlP95Ms.value = 1_000;
@@ -113,7 +118,21 @@ function field(blocks: Record<string, unknown>[], label: string): string {
   return found;
 }
 
-/** The figures a summary shows must be what Prometheus answers for the same expressions at the same instant. */
+/**
+ * Whether a scrape of the deployment began by `instant` and ended after it. Prometheus stamps a scrape's samples with
+ * its start, so a query made at `instant` did not see them yet while a later query for `instant` does: on a busy host
+ * the simulator, in this process, answers a scrape slowly enough for a summary to fall in between.
+ */
+async function scrapeInFlight(sel: string, instant: Date): Promise<boolean> {
+  const started = await prometheus.value(`timestamp(up${sel})`, instant);
+  const tookSec = await prometheus.value(`scrape_duration_seconds${sel}`, instant);
+  return started === null || tookSec === null || (started + tookSec) * 1e3 >= instant.getTime();
+}
+
+/**
+ * The figures a summary shows must be what Prometheus answers for the same expressions at the same instant (or, when
+ * a scrape was in flight then, figures of the same form: the answer has changed since).
+ */
 async function expectPrometheusFigures(call: SlackCall) {
   const metadata = call.args.metadata as { event_type: string; event_payload: Record<string, unknown> };
   expect(metadata.event_type).toBe(SUMMARY_EVENT);
@@ -129,6 +148,8 @@ async function expectPrometheusFigures(call: SlackCall) {
   expect(windowSec).toBe(settings.longWindowSec);
   const instant = new Date(at);
   const selector = deploySelector(deployId);
+  const sel = `{compass_dev_deploy_id="${deployId}"}`;
+  const exact = !(await scrapeInFlight(sel, instant));
   const blocks = call.args.blocks as Record<string, unknown>[];
   for (const [metric, label] of [
     ['ttft', 'TTFT p95'],
@@ -137,17 +158,18 @@ async function expectPrometheusFigures(call: SlackCall) {
   ] as const) {
     const own = await prometheus.value(latencyQuantileMs(metric, selector, windowSec), instant);
     expect(own).not.toBeNull();
+    const figure = exact ? ms(own!) : '[\\d.,]+ m?s';
     expect(field(blocks, label)).toMatch(
-      new RegExp(`^\\*${label}\\*\\n${ms(own!)} \\(in [^)]+\\) [✓?] target`),
+      new RegExp(`^\\*${label}\\*\\n${figure} \\(in [^)]+\\) [✓?] target`),
     );
   }
-  const sel = `{compass_dev_deploy_id="${deployId}"}`;
   const requests = await prometheus.value(
     `sum(rate(vllm:request_success_total${sel}[${windowSec}s]))`,
     instant,
   );
   expect(requests).toBeGreaterThan(0);
-  expect(field(blocks, 'Throughput')).toMatch(new RegExp(`^\\*Throughput\\*\\n${rps(requests!)} · `));
+  const throughput = exact ? rps(requests!) : '[\\d.,]+ req/s';
+  expect(field(blocks, 'Throughput')).toMatch(new RegExp(`^\\*Throughput\\*\\n${throughput} · `));
   expect(field(blocks, 'Replicas')).toBe(
     `*Replicas*\n${await prometheus.value(`sum(up${sel})`, instant)} up of ${option.replicas} planned`,
   );
@@ -168,11 +190,12 @@ beforeAll(async () => {
   healthy = await deployed(world, { spec: roomySpec, option });
   undersized = await deployed(world, { spec: tightSpec, option: bf16.option, channel: 'C0OTHER' });
   const [a, b] = await Promise.all([
+    simulator({ timeScale: 0.5, timing: optionTiming(option), clock: punctualClock() }),
     simulator({
-      timeScale: 0.5,
-      timing: optionTiming(option),
+      timeScale: 0.1,
+      timing: timingFor({ ...L4_LLAMA, engine: { maxNumSeqs: 1 } }),
+      clock: punctualClock(),
     }),
-    simulator({ timeScale: 0.1, timing: timingFor({ ...L4_LLAMA, engine: { maxNumSeqs: 1 } }) }),
   ]);
   healthySim = a;
   undersizedSim = b;
@@ -241,8 +264,22 @@ const command = (text: string, responseId: string, channel: string) =>
 
 describe('SLO monitoring of running deployments', () => {
   it('posts the first summary in the thread a while after deploy, with Prometheus’s own figures', async () => {
-    healthyLoad = openLoop(client(healthySim.url), HEALTHY, 4, 28, 3);
-    await sleep(2500);
+    // 15 s of load, past the first two tests however slow the host; the first summary comes once Prometheus has
+    // every figure of it (a busy host takes longer to serve and scrape the first requests).
+    healthyLoad = openLoop(client(healthySim.url), HEALTHY, 4, 60, 3);
+    const selector = deploySelector(healthy.id);
+    await until(
+      async () => {
+        for (const metric of ['ttft', 'itl', 'e2e'] as const) {
+          const own = await prometheus.value(latencyQuantileMs(metric, selector, settings.longWindowSec));
+          if (own === null || !Number.isFinite(own)) return false;
+        }
+        return true;
+      },
+      60_000,
+      'Prometheus to have the healthy deployment’s latencies',
+      250,
+    );
     const deployedAt = performance.now();
     await monitoring.afterDeployed(healthy.id);
     const [summary] = await world.slack.waitFor(() => summaries(healthy).length > 0 && summaries(healthy));
@@ -251,7 +288,7 @@ describe('SLO monitoring of running deployments', () => {
     const text = renderAsText({ blocks: summary!.args.blocks as never }).text;
     expect(text).toContain(`SLO status · ${targetLabel((await world.deploys.load(healthy.id))!)}`);
     expect(text).toMatch(/Meeting every SLO over the last 5 s/);
-  }, 20_000);
+  }, 90_000);
 
   it('Refresh re-reads Prometheus into the same message; /compass slo lists and posts summaries', async () => {
     const [summary] = summaries(healthy);
@@ -385,20 +422,15 @@ describe('SLO monitoring of running deployments', () => {
     const likeObserved = structuredClone(spec);
     likeObserved.traffic.promptTokens.value = HEALTHY.promptTokens;
     likeObserved.traffic.outputTokens.value = HEALTHY.outputTokens;
-    // Only this configuration's model and GPU, with no budget and targets it meets whatever the host's speed: a busy
-    // host's slower observation re-ranks the option, or takes it past the targets or the cost rules, and the
-    // question here is only whether its prediction says what calibrated it.
-    likeObserved.models.value = [option.modelId];
-    likeObserved.gpuTypes.value = [option.gpuId];
+    // This configuration itself, sized for the observed traffic with no budget and targets it meets: the question is
+    // only whether its prediction counts the observation, not where a whole plan ranks it among other TP degrees and
+    // precisions (a busy host's slower observation can let one of them outdo it).
     likeObserved.budgetMonthlyUsd.value = null;
     for (const target of [likeObserved.slo.ttftP95Ms, likeObserved.slo.itlP95Ms, likeObserved.slo.e2eP95Ms])
-      target.value *= 100;
-    const next = planDeployment(likeObserved, learned, {
-      top: Number.POSITIVE_INFINITY,
-    }).recommendations.find((o) => o.id === option.id);
-    expect(next?.rationale).toMatch(
-      /Calibrated from 1 observation of deployed replicas of this configuration\.$/,
-    );
+      target.value = UNREACHABLE_MS;
+    const next = whatIf(likeObserved, option, {}, learned).scenario;
+    if (next.kind !== 'planned') throw new Error(`the configuration was not planned: ${next.kind}`);
+    expect(next.option.observations).toBe(1);
 
     const env = { DATABASE_URL: world.databaseUrl, HOME: mkdtempSync(join(tmpdir(), 'compass-home-')) };
     const listed = await cli(['outcomes'], env);
