@@ -181,13 +181,16 @@ for (const series of measurements.series) {
 }
 
 const fmt = (f: EfficiencyFactors) =>
-  `bandwidth ${f.bandwidth.toFixed(3)}, compute ${f.compute.toFixed(3)}, step ${f.stepOverheadMs.toFixed(2)} ms, request ${f.requestOverheadMs.toFixed(1)} ms, tokenize ${f.tokenizeUsPerToken.toFixed(1)} µs/token`;
+  `bandwidth ${f.bandwidth.toFixed(3)}, compute ${f.compute.toFixed(3)}, step ${f.stepOverheadMs.toFixed(2)} ms, request ${f.requestOverheadMs.toFixed(1)} ms, tokenize ${f.tokenizeUsPerToken.toFixed(1)} µs/token, experts' GEMM share ${f.expertGemmShare.toFixed(2)}`;
 console.log(`\nDefault factors:            ${fmt(DEFAULT_FACTORS)}`);
 const heldOutTokenize = [...heldOut.values()].flatMap((c) =>
   c.global ? [c.global.factors.tokenizeUsPerToken] : [],
 );
+const heldOutExpertShare = [...heldOut.values()].flatMap((c) =>
+  c.global ? [c.global.factors.expertGemmShare] : [],
+);
 console.log(
-  `Tokenize, leave-one-source-out fits: ${Math.min(...heldOutTokenize).toFixed(1)}–${Math.max(...heldOutTokenize).toFixed(1)} µs/token`,
+  `Tokenize, leave-one-source-out fits: ${Math.min(...heldOutTokenize).toFixed(1)}–${Math.max(...heldOutTokenize).toFixed(1)} µs/token; experts' GEMM share ${Math.min(...heldOutExpertShare).toFixed(2)}–${Math.max(...heldOutExpertShare).toFixed(2)}`,
 );
 console.log(
   `In-sample, GPUs w/o points: ${inSample.global ? fmt(inSample.global.factors) : '–'} (${samples.length} points, fitted in ${calibrationMs.toFixed(1)} ms cold)`,

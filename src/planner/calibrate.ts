@@ -35,6 +35,10 @@ import type { EfficiencyFactors } from './step-time.js';
  * ThreadPoolExecutor(max_workers=1); vllm-project/vllm#25301), so a prompt waits its own tokenization before the
  * engine sees it; the public figure is 10–21 µs per token on 131-token prompts with Hugging Face tokenizers, per-call
  * overhead included (tenstorrent/tt-inference-server#2173), so the per-token part is at most its low end: 10 µs.
+ * Experts' GEMM share: the Triton fused-MoE kernel vLLM runs reaches 215 TFLOPS on an H100 for a 32K-token prefill
+ * of fine-grained experts (128 experts, top 8, hidden 2048; ByteDance-Seed/VeOmni#460), ~0.3 of the ~700 TFLOPS
+ * dense BF16 GEMMs reach, while grouped GEMMs with thousands of rows per expert keep ~0.9 of dense (DeepGEMM,
+ * deepseek-ai/DeepGEMM#73: 1,317 against 1,404–1,470 TFLOPS); their geometric middle, 0.53.
  * Replaced by fitted values as soon as measured points exist.
  */
 export const DEFAULT_FACTORS: EfficiencyFactors = {
@@ -43,6 +47,7 @@ export const DEFAULT_FACTORS: EfficiencyFactors = {
   stepOverheadMs: 1.5,
   requestOverheadMs: 10,
   tokenizeUsPerToken: 10,
+  expertGemmShare: 0.53,
 };
 
 const BOUNDS: Record<keyof EfficiencyFactors, [number, number]> = {
@@ -51,6 +56,7 @@ const BOUNDS: Record<keyof EfficiencyFactors, [number, number]> = {
   stepOverheadMs: [0.05, 40],
   requestOverheadMs: [0.1, 400],
   tokenizeUsPerToken: [0.5, 50],
+  expertGemmShare: [0.2, 1],
 };
 
 /** A measured point plus what the point cannot say about how it was run. */
@@ -300,11 +306,19 @@ const FACTOR_KEYS = ['stepOverheadMs', 'requestOverheadMs', 'bandwidth', 'comput
 export type GpuFactor = (typeof FACTOR_KEYS)[number];
 /**
  * The factors one value of which serves every GPU type: host work of the API server, the same CPU code whatever the
- * accelerator. Fitted on all points at once, around DEFAULT_FACTORS with HOST_SIGMA.
+ * accelerator, and the experts' GEMM share, a property of the fused-MoE kernels' shape rather than of one GPU (and
+ * only MoE points inform it, too few on most GPU types to fit it apart). Fitted on all points at once, around
+ * DEFAULT_FACTORS with HOST_SIGMA.
  */
-const HOST_KEYS = ['tokenizeUsPerToken'] as const;
-/** Prior spread (log) of the host factors: ×2, the width of the public tokenizer figure and then some. */
-const HOST_SIGMA: Record<(typeof HOST_KEYS)[number], number> = { tokenizeUsPerToken: Math.log(2) };
+const HOST_KEYS = ['tokenizeUsPerToken', 'expertGemmShare'] as const;
+/**
+ * Prior spread (log) of the shared factors: ×2 for the tokenizer, the width of the public figure and then some; ×1.7
+ * for the experts' GEMM share, whose public bounds (see DEFAULT_FACTORS) sit one spread either side of its centre.
+ */
+const HOST_SIGMA: Record<(typeof HOST_KEYS)[number], number> = {
+  tokenizeUsPerToken: Math.log(2),
+  expertGemmShare: Math.log(1.7),
+};
 /**
  * Prior spread (log) of the population's factors around the defaults: one standard deviation is ×1.2 (efficiencies),
  * ×1.3 (overheads). The population stands for every GPU type without points of its own.
@@ -419,6 +433,7 @@ function factorsFrom(x: number[], base: number): EfficiencyFactors {
     bandwidth: at(2),
     compute: at(3),
     tokenizeUsPerToken: Math.exp(x[hostParam(0)]!),
+    expertGemmShare: Math.exp(x[hostParam(1)]!),
   };
 }
 

@@ -84,6 +84,7 @@ export function expertParallelGeometry(
     expertWeightBytes: rank.expertWeightBytes / dp,
     kvBytesPerToken: kvBytesPerTokenPerGpu / dp,
     linearFlopsPerToken: rank.linearFlopsPerToken / dp,
+    expertFlopsPerToken: rank.expertFlopsPerToken / dp,
     lmHeadFlopsPerSample: rank.lmHeadFlopsPerSample / dp,
     attentionFlopsPerContextToken: rank.attentionFlopsPerContextToken / dp,
     allReducesPerStageStep: collectives,

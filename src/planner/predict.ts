@@ -387,7 +387,7 @@ function workloadOf(c: {
 }
 
 function factorsKey(f: EfficiencyFactors): string {
-  return `${f.bandwidth}|${f.compute}|${f.stepOverheadMs}|${f.requestOverheadMs}|${f.tokenizeUsPerToken}`;
+  return `${f.bandwidth}|${f.compute}|${f.stepOverheadMs}|${f.requestOverheadMs}|${f.tokenizeUsPerToken}|${f.expertGemmShare}`;
 }
 
 function workloadKey(w: Workload): string {

@@ -2,7 +2,8 @@
  * Roofline time of one engine step. A step reads the weights (for MoE: the experts its tokens touch) and the KV of
  * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention. Its kernels run one after
  * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
- * the linear layers (weights against their FLOPs), then attention (KV against its FLOPs) — and the classes add; plus
+ * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share), then
+ * attention (KV against its FLOPs) — and the classes add; plus
  * the fixed time of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
 import { layoutOf, moeLayers, routedExpertParams } from '../knowledge/architecture.js';
@@ -36,6 +37,13 @@ export interface EfficiencyFactors {
    * vLLM's OpenAI server tokenizes on the CPU whatever the accelerator (see `calibrate`).
    */
   tokenizeUsPerToken: number;
+  /**
+   * Share of `compute` the routed experts' grouped GEMMs (vLLM's fused MoE kernels) reach. Each expert multiplies
+   * only the k/E share of the step's tokens routed to it, padded to whole tiles per expert, so its GEMMs are short
+   * and skinny where a dense layer's are one large GEMM. A kernel constant: one fitted value for every GPU type
+   * (see `calibrate`).
+   */
+  expertGemmShare: number;
 }
 
 /** Per-GPU, per-stage quantities of one deployment; independent of the efficiency factors. */
@@ -51,6 +59,14 @@ export interface StepGeometry {
   fusedMoeFixedSec: number;
   kvBytesPerToken: number;
   linearFlopsPerToken: number;
+  /** The routed experts' part of linearFlopsPerToken (0 for dense models). */
+  expertFlopsPerToken: number;
+  /**
+   * Weight-only formats: the share of the 16-bit rate peakLinearFlops already keeps (WEIGHT_ONLY_GEMM_SHARE), else 0.
+   * Dequantization and short expert tiles both cost issue slots in one kernel's main loop, so the experts run at the
+   * lower of the two shares, not their product.
+   */
+  expertGemmFloor: number;
   lmHeadFlopsPerSample: number;
   /** Attention FLOPs per token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
@@ -123,6 +139,10 @@ export function stepGeometry(
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     linearFlopsPerToken: (2 * activeBody) / shards,
+    expertFlopsPerToken: arch.moe
+      ? (2 * expertParams * arch.moe.expertsPerToken) / arch.moe.experts / shards
+      : 0,
+    expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     attentionFlopsPerContextToken:
       (2 * layoutOf(arch).attentionLayers * arch.attentionHeads * attentionWidth) / shards,
@@ -161,7 +181,11 @@ export function stageStepSec(
   const attentionFlops =
     (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.attentionFlopsPerContextToken;
   const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
-  const linearSec = Math.max(weightBytes / bandwidth, linearFlops / (g.peakLinearFlops * f.compute));
+  // The experts' FLOPs run at the grouped GEMMs' lower efficiency: they count 1/share times against the peak.
+  const expertShare =
+    g.expertGemmFloor > 0 ? Math.min(1, f.expertGemmShare / g.expertGemmFloor) : f.expertGemmShare;
+  const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (1 / expertShare - 1);
+  const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
   const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.

@@ -37,6 +37,7 @@ const truth: EfficiencyFactors = {
   stepOverheadMs: 3.2,
   requestOverheadMs: 24,
   tokenizeUsPerToken: DEFAULT_FACTORS.tokenizeUsPerToken,
+  expertGemmShare: DEFAULT_FACTORS.expertGemmShare,
 };
 
 const configs: DeploymentConfig[] = [
@@ -258,6 +259,7 @@ describe('imported points stay in their lane', () => {
     stepOverheadMs: 4.5,
     requestOverheadMs: 30,
     tokenizeUsPerToken: DEFAULT_FACTORS.tokenizeUsPerToken,
+    expertGemmShare: DEFAULT_FACTORS.expertGemmShare,
   };
   const h100Llama: DeploymentConfig = { ...configs[0]!, promptTokens: 512, outputTokens: 256 };
   const imported = syntheticReport(knowledge, h100Llama, calibrationOfFactors(slow), 'hand-written').slice(
@@ -272,9 +274,9 @@ describe('imported points stay in their lane', () => {
   };
   const after = knowledgeWith(imported);
   const fitted = calibrationOf(after);
-  // The GPU-type factors; the host one (tokenization) is one value for every GPU type, not pooled.
+  // The GPU-type factors; the shared ones (tokenization, the experts' GEMM share) are one value for every GPU type.
   const keys = (Object.keys(DEFAULT_FACTORS) as (keyof EfficiencyFactors)[]).filter(
-    (key): key is GpuFactor => key !== 'tokenizeUsPerToken',
+    (key): key is GpuFactor => key !== 'tokenizeUsPerToken' && key !== 'expertGemmShare',
   );
   const h100Shift = (key: keyof EfficiencyFactors) =>
     Math.abs(Math.log(fitted.perGpu[H100.id]!.factors[key] / DEFAULT_FACTORS[key]));

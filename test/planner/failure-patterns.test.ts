@@ -186,14 +186,16 @@ describe('failure patterns of the performance model, on public measurements (lea
   // 19.3% -> 16.0% overall.) Later physics brought them to 32.1% (p99) and 16.2% (B200); since tokenization is
   // fitted (one host value for every GPU type, ~5.5 µs per token where it was a hand-picked 5) they were 28.1% and
   // 13.5%; with the burst also played with --async-scheduling as InferenceMAX serves (a prompt that arrives while a
-  // step runs waits one step more) and async hiding a share of host time, 26.5% and 12.7%, so the bounds are 28% and
-  // 14%.
+  // step runs waits one step more) and async hiding a share of host time, 26.5% and 12.7%. With the routed experts'
+  // grouped GEMMs at their own (fitted) share of the dense efficiency, 24.1% and 14.4%: the first wave's long prefill
+  // steps are expert-heavy, and the B200 factors shift as the share takes part of what the B200 compute factor absorbed
+  // (loosened from 14%), so the bounds are 25% and 15%.
   it('a closed-loop run starts with a burst: InferenceMAX TTFT p99 follows its first wave', () => {
     const p99 = where((c) => c.series.startsWith('inferencemax-') && c.metric === 'ttft' && c.stat === 'p99');
     expect(p99.length).toBe(300);
-    expect(quantile(p99.map(absolutePercentageError), 0.5)).toBeLessThan(0.28);
+    expect(quantile(p99.map(absolutePercentageError), 0.5)).toBeLessThan(0.25);
     const b200 = where((c) => c.series.startsWith('inferencemax-gpt-oss-120b-b200') && c.metric === 'ttft');
-    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.14);
+    expect(quantile(b200.map(absolutePercentageError), 0.5)).toBeLessThan(0.15);
   });
 
   // gpustack performance lab, docs/performance-lab/qwen3.5-9b/h100.md, "Long Context Profile": GuideLLM offers one
@@ -227,15 +229,16 @@ describe('failure patterns of the performance model, on public measurements (lea
   // called saturated while it still serves. At the textbook factors every point is within 11%; held out, with the H100
   // factors pooled from the other H100 pages since the calibration merge, the worst (concurrency 1) is 16.6% (14.6%
   // in-sample). Since TTFT counts the API server's tokenization (5,000-token prompts here), the held-out H100 factors
-  // move and the worst is concurrency 100 at 18.4%, so the held-out bound is 19%: the kernel physics claim is the
-  // textbook one.
-  it('multi-GPU dense under load: TP2 70B ITL within 15% from 1 to 250 clients (19% held out)', () => {
+  // move and the worst is concurrency 100 at 18.4%. Since the routed experts' GEMMs have their own share, the H100
+  // factors are fitted with the MoE points explained apart and move again: 21.8% (loosened from 19%), so the held-out
+  // bound is 22%: the kernel physics claim is the textbook one.
+  it('multi-GPU dense under load: TP2 70B ITL within 15% from 1 to 250 clients (22% held out)', () => {
     const atTextbook = atTextbookFactors('nim-llama-3.3-70b-fp8-tp2-h100').filter((c) => c.metric === 'itl');
     expect(atTextbook.length).toBeGreaterThanOrEqual(9);
     for (const c of atTextbook) expect(absolutePercentageError(c), c.label).toBeLessThan(0.15);
     const nim = where((c) => c.series === 'nim-llama-3.3-70b-fp8-tp2-h100' && c.metric === 'itl');
     expect(nim.length).toBeGreaterThanOrEqual(9);
-    for (const c of nim) expect(absolutePercentageError(c), c.label).toBeLessThan(0.19);
+    for (const c of nim) expect(absolutePercentageError(c), c.label).toBeLessThan(0.22);
     const loaded = nim.filter((c) => c.region === 'high');
     expect(loaded.length).toBeGreaterThan(0);
   });

@@ -23,6 +23,7 @@ const world = calibrationOfFactors({
   stepOverheadMs: 2,
   requestOverheadMs: 15,
   tokenizeUsPerToken: 10,
+  expertGemmShare: 0.53,
 });
 const scale = (s: LatencyStats, f: number): LatencyStats => ({
   mean: s.mean === null ? null : s.mean * f,

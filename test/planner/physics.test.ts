@@ -5,12 +5,13 @@ import {
   ASYNC_HIDDEN_HOST_SHARE,
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
+  WEIGHT_ONLY_GEMM_SHARE,
 } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import { maxRateWithinSlo, type Prediction, predictPerformance } from '../../src/planner/predict.js';
 import type { DeploymentConfig, PerformanceInput } from '../../src/planner/schema.js';
-import { decodeStepSec } from '../../src/planner/step-time.js';
+import { decodeStepSec, stageStepSec } from '../../src/planner/step-time.js';
 import { A100_80GB, H100, H200, knowledgeWith, L40S, LLAMA_8B, LLAMA_70B, MIXTRAL_8X7B } from './fixtures.js';
 
 const knowledge = knowledgeWith();
@@ -74,6 +75,33 @@ describe('decode step time', () => {
       decodeStepSec(g, DEFAULT_FACTORS, 1, 256),
     );
     expect(perToken(64)).toBeLessThan(perToken(1));
+  });
+
+  it("runs the routed experts' prefill FLOPs at the grouped GEMMs' share, a weight-only format's at the lower share", () => {
+    const stepAt = (model: typeof LLAMA_8B, precision: 'bf16' | 'int4', share: number, prefill: number) => {
+      const built = buildDeployment(model, H100, 2, 2, precision);
+      if (!built.ok) throw new Error(built.reason);
+      return stageStepSec(
+        built.deployment.geometry,
+        { ...DEFAULT_FACTORS, expertGemmShare: share },
+        8,
+        512,
+        prefill,
+        2048,
+      );
+    };
+    // A dense model has no experts: the share does not touch it.
+    expect(stepAt(LLAMA_8B, 'bf16', 0.3, 8192)).toBe(stepAt(LLAMA_8B, 'bf16', 1, 8192));
+    // A compute-bound MoE chunk slows as the share falls; a memory-bound decode step does not.
+    expect(stepAt(MIXTRAL_8X7B, 'bf16', 0.5, 8192)).toBeGreaterThan(
+      1.2 * stepAt(MIXTRAL_8X7B, 'bf16', 1, 8192),
+    );
+    expect(stepAt(MIXTRAL_8X7B, 'bf16', 0.5, 0)).toBe(stepAt(MIXTRAL_8X7B, 'bf16', 1, 0));
+    // int4 experts already run at WEIGHT_ONLY_GEMM_SHARE: a share above it costs nothing more, one below it does.
+    expect(stepAt(MIXTRAL_8X7B, 'int4', WEIGHT_ONLY_GEMM_SHARE, 8192)).toBe(
+      stepAt(MIXTRAL_8X7B, 'int4', 1, 8192),
+    );
+    expect(stepAt(MIXTRAL_8X7B, 'int4', 0.3, 8192)).toBeGreaterThan(stepAt(MIXTRAL_8X7B, 'int4', 1, 8192));
   });
 
   it("pays each MoE layer's fused-expert kernel intercept once per step, on top of the expert bytes", () => {
