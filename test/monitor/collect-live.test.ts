@@ -27,6 +27,7 @@ import {
   TTFT_BUCKETS_SEC,
   widestBucketAround,
 } from '../support/prometheus.js';
+import { punctualClock } from '../support/punctual-clock.js';
 
 const SHAPE = { model: SERVED, promptTokens: 256, outputTokens: 8 };
 const REQUESTS = 60;
@@ -39,15 +40,18 @@ let timings: RequestTiming[];
 let at: Date;
 let observed: Observation;
 let scrapingSince: number;
+// The simulator serves and the clients time on one punctual clock: a busy host slows the pace, not the latencies
+// either side sees, so the p95s stay comparable within a bucket.
+const clock = punctualClock();
 
 beforeAll(async () => {
-  sim = await simulator({ timeScale: 0.25 });
+  sim = await simulator({ timeScale: 0.25, clock });
   // Warm up before the first scrape, so the counters' increase holds only the measured load.
-  await streamCompletion(client(sim.url), SHAPE);
+  await streamCompletion(client(sim.url), SHAPE, clock.now);
   scrapingSince = Date.now();
   prometheus = await startPrometheus([{ job: 'simulator', targets: [`127.0.0.1:${sim.port}`] }], 500);
   compass = createPrometheusClient(prometheus.url);
-  timings = await openLoop(client(sim.url), SHAPE, 15, REQUESTS, 3);
+  timings = await openLoop(client(sim.url), SHAPE, 15, REQUESTS, 3, clock.now);
   // Two more scrapes pick up the last observations.
   await new Promise((resolve) => setTimeout(resolve, 1200));
   at = new Date();

@@ -31,8 +31,20 @@ export function client(baseURL: string): OpenAI {
   return new OpenAI({ baseURL: `${baseURL}/v1`, apiKey: 'not-needed', maxRetries: 0, timeout: 120_000 });
 }
 
-export async function streamCompletion(openai: OpenAI, shape: LoadShape): Promise<RequestTiming> {
-  const startedAt = performance.now();
+/**
+ * Reads the time a client stamps its timings with, in milliseconds: real time by default; a test whose simulator runs
+ * on a punctual clock in the same process passes that clock's `now`, so both sides leave out the host's stalls alike.
+ */
+export type Stopwatch = () => number;
+
+const realTime: Stopwatch = () => performance.now();
+
+export async function streamCompletion(
+  openai: OpenAI,
+  shape: LoadShape,
+  now: Stopwatch = realTime,
+): Promise<RequestTiming> {
+  const startedAt = now();
   const stream = await openai.completions.create({
     model: shape.model,
     prompt: Array.from({ length: shape.promptTokens }, (_, i) => i % 1000),
@@ -44,13 +56,13 @@ export async function streamCompletion(openai: OpenAI, shape: LoadShape): Promis
   let promptTokens = 0;
   let completionTokens = 0;
   for await (const chunk of stream) {
-    if (chunk.choices[0]?.text) arrivals.push(performance.now());
+    if (chunk.choices[0]?.text) arrivals.push(now());
     if (chunk.usage) {
       promptTokens = chunk.usage.prompt_tokens;
       completionTokens = chunk.usage.completion_tokens;
     }
   }
-  const endedAt = performance.now();
+  const endedAt = now();
   const first = arrivals[0] ?? endedAt;
   return {
     startedAt,
@@ -81,6 +93,7 @@ export async function openLoop(
   ratePerSec: number,
   requests: number,
   seed = 1,
+  now: Stopwatch = realTime,
 ): Promise<RequestTiming[]> {
   const random = seeded(seed);
   const started = performance.now();
@@ -90,7 +103,7 @@ export async function openLoop(
     at += (-Math.log(1 - random()) / ratePerSec) * 1e3;
     const wait = started + at - performance.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    pending.push(streamCompletion(openai, shape));
+    pending.push(streamCompletion(openai, shape, now));
   }
   return Promise.all(pending);
 }
@@ -148,11 +161,12 @@ export async function closedLoop(
   shape: LoadShape,
   clients: number,
   requestsPerClient: number,
+  now: Stopwatch = realTime,
 ): Promise<RequestTiming[]> {
   const results: RequestTiming[] = [];
   await Promise.all(
     Array.from({ length: clients }, async () => {
-      for (let i = 0; i < requestsPerClient; i++) results.push(await streamCompletion(openai, shape));
+      for (let i = 0; i < requestsPerClient; i++) results.push(await streamCompletion(openai, shape, now));
     }),
   );
   return results;
