@@ -13,7 +13,7 @@ import type { ChartLinks } from '../chart/link.js';
 import { didYouMean } from '../classify/index.js';
 import { createKeyedQueue } from '../conversation/queue.js';
 import type { ThreadKey } from '../conversation/schema.js';
-import { DM_PANE, replyThreadTs } from '../conversation/schema.js';
+import { DM_PANE } from '../conversation/schema.js';
 import type { ConversationService, Lookup, TurnOutcome } from '../conversation/service.js';
 import type { ConversationStore } from '../conversation/store.js';
 import { retryOnConnectionLoss } from '../db/connection.js';
@@ -34,7 +34,7 @@ import {
 import type { SlackMessage } from './blocks/kit.js';
 import { clip, escapeMrkdwn } from './blocks/kit.js';
 import { didYouMeanBlocks } from './blocks/understanding.js';
-import { findOwnReply, type ReplyMarker, readThread, userText, withThreadContext } from './context.js';
+import { readThread, userText, withThreadContext } from './context.js';
 import type { DeployControls } from './deploys.js';
 import { registerDeployHandlers, statusSubcommand } from './deploys.js';
 import type { HomeSource } from './home.js';
@@ -220,27 +220,6 @@ export function registerHandlers(
     }
   }
 
-  /** Where a resumed turn's reply with `marker` already is; undefined when it is not, or Slack will not say. */
-  async function ownReply(client: webApi.WebClient, incoming: IncomingMessage, marker: ReplyMarker) {
-    // A DM pane's replies are the DM's top-level messages, not a thread's.
-    const threadTs = replyThreadTs(incoming.key.threadTs);
-    try {
-      return await findOwnReply(
-        client,
-        { channelId: incoming.key.channelId, threadTs },
-        incoming.ts,
-        marker,
-        incoming.botUserId,
-      );
-    } catch (error) {
-      log.warn(
-        { event: 'slack.thread_unread', thread: incoming.key, err: error },
-        'cannot tell whether a resumed turn’s reply was posted; posting it',
-      );
-      return undefined;
-    }
-  }
-
   /** A status question asked in a thread: what `/compass status` (or `/compass slo`) answers. */
   async function lookup(wanted: Lookup, incoming: IncomingMessage, client: webApi.WebClient) {
     const answer = subcommands[wanted === 'slo' && subcommands.slo ? 'slo' : 'status'];
@@ -328,7 +307,7 @@ export function registerHandlers(
         turn: eventId,
         from: posted,
         posted: (count) => inbox.markPosted(eventId, count),
-        ...(resumed && { alreadyPosted: (marker: ReplyMarker) => ownReply(client, incoming, marker) }),
+        ...(resumed && { resumed: { afterTs: incoming.ts, botUserId: incoming.botUserId } }),
       });
     await working?.stop();
   }

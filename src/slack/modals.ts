@@ -152,6 +152,11 @@ export function registerModalHandlers(
                 turn: submissionId,
                 from: progress ? progress.posted : 0,
                 posted: (count) => inbox.markPosted(submissionId, count),
+                // A submission has no message of its own: its replies are in the thread (in a DM pane, among
+                // the DM's latest messages).
+                ...(progress && {
+                  resumed: { afterTs: replyThreadTs(key.threadTs) ?? '0', botUserId: undefined },
+                }),
               }
             : undefined,
         );

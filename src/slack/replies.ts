@@ -8,7 +8,7 @@ import type { Logger } from '../log/index.js';
 import { noticeView } from './blocks/details.js';
 import { turnFailureBlocks } from './blocks/dialogue.js';
 import type { SlackMessage, SlackView } from './blocks/kit.js';
-import { type ReplyMarker, replyMarker } from './context.js';
+import { findOwnReply, type ReplyMarker, replyMarker } from './context.js';
 import type { ViewSeal } from './trust.js';
 
 type Client = webApi.WebClient;
@@ -20,6 +20,13 @@ export interface EphemeralTarget {
   channel: string;
   user: string;
   threadTs?: string | undefined;
+}
+
+/** A turn resumed after a crash: where Slack may hold replies the process that died posted but never counted. */
+export interface ResumedTurn {
+  /** Replies are looked for after this ts (the message that started the turn, or the thread's root). */
+  afterTs: string;
+  botUserId: string | undefined;
 }
 
 /** Posting and editing Slack messages for the handlers, each failure logged once with what it was about. */
@@ -47,6 +54,21 @@ export function createReplies(
     } catch (error) {
       log.error({ event: 'slack.update_failed', ...context, ref, err: error }, 'editing a message failed');
       return false;
+    }
+  }
+
+  /** Where a resumed turn's reply with `marker` already is; undefined when it is not, or Slack will not say. */
+  async function ownReply(client: Client, key: ThreadKey, resumed: ResumedTurn, marker: ReplyMarker) {
+    try {
+      // A DM pane's replies are the DM's top-level messages, not a thread's.
+      const thread = { channelId: key.channelId, threadTs: replyThreadTs(key.threadTs) };
+      return await findOwnReply(client, thread, resumed.afterTs, marker, resumed.botUserId);
+    } catch (error) {
+      log.warn(
+        { event: 'slack.thread_unread', thread: key, err: error },
+        'cannot tell whether a resumed turn’s reply was posted; posting it',
+      );
+      return undefined;
     }
   }
 
@@ -131,8 +153,8 @@ export function createReplies(
         turn: string;
         from: number;
         posted: (count: number) => Promise<void>;
-        /** A resumed turn's: the ts of the message with this marker if Slack has it already (posted, never counted). */
-        alreadyPosted?: (marker: ReplyMarker) => Promise<string | undefined>;
+        /** A resumed turn's: its first reply not counted may be in Slack already (posted, never counted). */
+        resumed?: ResumedTurn;
       },
     ) {
       const context = { conversationId: outcome.conversationId };
@@ -158,7 +180,10 @@ export function createReplies(
         // The process that died may have posted this one and died before counting it: only this one (each reply is
         // counted before the next is posted).
         const marker = progress && replyMarker(progress.turn, index);
-        const found = marker && index === progress.from ? await progress.alreadyPosted?.(marker) : undefined;
+        const found =
+          marker && index === progress.from && progress.resumed
+            ? await ownReply(client, key, progress.resumed, marker)
+            : undefined;
         const ts = found ?? (await this.post(client, key, reply.message, context, marker));
         if (ts === undefined) return;
         await progress?.posted(index + 1);

@@ -299,23 +299,28 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     expect(answers[0]!.body.text).toMatch(/^Quick plan for/);
   }, 180_000);
 
-  it('SIGKILL 20 ms after an Edit spec submission’s acknowledgement: the restarted bot applies it, once', async () => {
-    const first = await startBot();
-    const { ts: thread } = await mention(first, REQUEST);
-    await answeredOnce(thread);
-    const card = slack.thread(CHANNEL, thread)[0]!;
+  /** The Edit spec modal of a thread's spec card, opened through `bot`. */
+  async function specForm(bot: RunningBot, cardTs: string, thread: string) {
     const opened = slack.views.length;
     const press = buttonPressBody({
       teamId: slack.teamId,
       channelId: CHANNEL,
       userId: USER,
       actionId: ACTION.editSpec,
-      responseUrl: slack.responseUrl('chaos-edit'),
-      message: { ts: card.ts, thread_ts: thread },
+      responseUrl: slack.responseUrl(`chaos-edit-${thread}`),
+      message: { ts: cardTs, thread_ts: thread },
       triggerId: slack.newTrigger(),
     });
-    expect((await deliver(first.url, SIGNING_SECRET, press, FORM)).status).toBe(200);
-    const form = await slack.waitFor(() => slack.views[opened], ANSWER_MS);
+    expect((await deliver(bot.url, SIGNING_SECRET, press, FORM)).status).toBe(200);
+    return slack.waitFor(() => slack.views[opened], ANSWER_MS);
+  }
+
+  it('SIGKILL 20 ms after an Edit spec submission’s acknowledgement: the restarted bot applies it, once', async () => {
+    const first = await startBot();
+    const { ts: thread } = await mention(first, REQUEST);
+    await answeredOnce(thread);
+    const card = slack.thread(CHANNEL, thread)[0]!;
+    const form = await specForm(first, card.ts, thread);
     const before = slack.thread(CHANNEL, thread).length;
     const submission = viewSubmissionBody({
       teamId: slack.teamId,
@@ -331,6 +336,34 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     await slack.waitFor(() => slack.thread(CHANNEL, thread).length > before, ANSWER_MS);
     await settleMs();
     // One change note, and the spec card edited in place to the new figure.
+    expect(slack.thread(CHANNEL, thread)).toHaveLength(before + 1);
+    expect(JSON.stringify(slack.message(CHANNEL, card.ts))).toMatch(/3,000|3000/);
+  }, 180_000);
+
+  it('SIGKILL while Slack takes an Edit spec submission’s change note (it lands, the bot never hears back): the restarted bot does not post it again', async () => {
+    const first = await startBot();
+    const { ts: thread } = await mention(first, REQUEST);
+    await answeredOnce(thread);
+    const card = slack.thread(CHANNEL, thread)[0]!;
+    const form = await specForm(first, card.ts, thread);
+    const before = slack.thread(CHANNEL, thread).length;
+    const posts = slack.callsOf('chat.postMessage').length;
+    // The change note lands 3 s after it was sent, when the process is gone: in the thread, never counted as posted.
+    slack.holdNext('chat.postMessage', { kind: 'delay', ms: 3000 });
+    const submission = viewSubmissionBody({
+      teamId: slack.teamId,
+      userId: USER,
+      view: form,
+      inputs: { [SPEC_FIELD.users]: '3000' },
+      triggerId: slack.newTrigger(),
+    });
+    expect((await deliver(first.url, SIGNING_SECRET, submission, FORM)).status).toBe(200);
+    await slack.waitFor(() => slack.callsOf('chat.postMessage').length > posts, ANSWER_MS);
+    await kill(first, 'SIGKILL');
+    await slack.waitFor(() => slack.thread(CHANNEL, thread).length > before, ANSWER_MS);
+    await startBot();
+    await slack.waitFor(async () => (await unfinishedEvents()) === 0, ANSWER_MS);
+    await settleMs();
     expect(slack.thread(CHANNEL, thread)).toHaveLength(before + 1);
     expect(JSON.stringify(slack.message(CHANNEL, card.ts))).toMatch(/3,000|3000/);
   }, 180_000);
