@@ -130,6 +130,7 @@ export function servingComparisons(
           {
             ...measuredConfigOf(series, point),
             requests: burst,
+            chatStream: series.traffic.chatStream,
           },
           knowledge,
           calibration,

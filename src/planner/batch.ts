@@ -31,6 +31,15 @@ export interface BatchInput extends DeploymentConfig {
   requests: number;
   /** Share of each prompt that is a prefix every request shares (system prompt, template); 0 when absent. */
   prefixShare?: number;
+  /**
+   * The client reads a chat-completions stream and counts every chunk as a token (`vllm bench serve --backend
+   * openai-chat`, `async_request_openai_chat_completions` in vllm/benchmarks/lib/endpoint_request_func.py). vLLM's
+   * chat stream sends a chunk carrying only the role when a request's first output arrives, then that output's own
+   * chunk (`first_iteration` in `chat_completion_stream_generator`, vllm/entrypoints/openai/serving_chat.py): the
+   * client takes the first as its first token and the second as one more gap of ~0 ms. So a request of n tokens adds
+   * n gaps to the mean ITL, not n − 1 (the pages' 4-token runs report mean ITL = 3/4 of their mean TPOT).
+   */
+  chatStream?: boolean;
 }
 
 export interface BatchPrediction {
@@ -42,7 +51,10 @@ export interface BatchPrediction {
   /** Client-observed time to first token across the job's requests (includes the wait for admission). */
   ttftMs: LatencyStatsMs;
   e2eMs: LatencyStatsMs;
-  /** Mean gap between a request's tokens over every gap of the job (what `vllm bench serve` reports as mean ITL). */
+  /**
+   * Mean gap between a request's streamed chunks over every gap of the job (what `vllm bench serve` reports as mean
+   * ITL): its tokens, and with `chatStream` the role chunk before them.
+   */
   itlMeanMs: number;
   /** Most requests the engine ran at once, and what bounded it ('requests': every request ran at once). */
   peakRunning: number;
@@ -214,7 +226,9 @@ export function predictBatch(
   const endMs = Math.max(...finished.map((s) => s.lastTokenAt!));
   const generated = finished.reduce((sum, s) => sum + s.generatedTokens, 0);
   const decodingMs = finished.reduce((sum, s) => sum + (s.lastTokenAt! - s.firstTokenAt!), 0);
-  const gaps = finished.reduce((sum, s) => sum + Math.max(s.generatedTokens - 1, 0), 0);
+  const tokenGaps = finished.reduce((sum, s) => sum + Math.max(s.generatedTokens - 1, 0), 0);
+  // A chat stream's role chunk comes with the first token: one more gap per request, of ~0 ms.
+  const gaps = tokenGaps + (input.chatStream ? finished.length : 0);
 
   // Steady completion rate: the middle half of the completions, clear of the fill and the drain.
   const doneAt = finished.map((s) => s.lastTokenAt!).sort((a, b) => a - b);

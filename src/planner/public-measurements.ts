@@ -55,6 +55,12 @@ export const MeasurementSeries = z.object({
      * --max-concurrency N --request-rate inf` starts every client together), so its first N requests are a burst.
      */
     requestsPerClient: z.number().int().positive().optional(),
+    /**
+     * The client streamed from /v1/chat/completions and counted every chunk (`vllm bench serve --backend
+     * openai-chat`): vLLM's chat stream opens with a chunk that carries only the role, sent with the first token, so
+     * each request adds one ~0 ms gap to the ITL statistics (see `BatchInput.chatStream`).
+     */
+    chatStream: z.boolean().optional(),
     note: z.string(),
   }),
   statistics: z.string().min(1),

@@ -12,6 +12,7 @@ import {
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 import { burstRuns, catalog, catalogKnowledge } from './catalog-knowledge.js';
+import { allMeasurements } from './measurements.js';
 
 const knowledge = catalogKnowledge;
 const bursts = burstRuns;
@@ -129,6 +130,39 @@ describe('predictBatch scheduling', () => {
     );
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(/exceeds the \d+ tokens this replica holds/);
+  });
+});
+
+describe('mean ITL of a chat-completions stream', () => {
+  // gpustack performance lab (vLLM 0.11, `vllm bench serve --backend openai-chat`): bursts of 128-token prompts with
+  // 4-token outputs. gpt-oss streams through the Harmony parser, which sends no chunk for its channel-header tokens
+  // (those pages report mean ITL above mean TPOT), a different count that `chatStream` does not model.
+  const fourTokenBursts = allMeasurements().series.flatMap((series) =>
+    series.traffic.chatStream && series.traffic.burst !== undefined && series.traffic.outputTokensCv === 0
+      ? series.points.filter(
+          ({ point }) =>
+            point.outputTokens === 4 &&
+            !point.modelId.startsWith('openai/gpt-oss') &&
+            knowledge.models.some((m) => m.id === point.modelId),
+        )
+      : [],
+  );
+
+  it('the published 4-token bursts report a mean ITL of 3/4 their mean TPOT: 4 chunks per request, 3 token gaps', () => {
+    expect(fourTokenBursts.length).toBeGreaterThanOrEqual(6);
+    for (const { point, tpotMeanMs } of fourTokenBursts) {
+      expect((point.itlMs.mean ?? 0) / (tpotMeanMs ?? 1)).toBeCloseTo(3 / 4, 2);
+    }
+  });
+
+  it('counts the role chunk as one more gap per request: 3 gaps over 4 chunks for 4-token outputs', () => {
+    const { point } = fourTokenBursts.find(
+      (p) => p.point.modelId === 'Qwen/Qwen3-14B' && p.point.gpuId === 'A100-80GB',
+    )!;
+    const input: BatchInput = { ...point, promptTokensCv: 0, outputTokensCv: 0, requests: 1000 };
+    const tokens = predict(input).itlMeanMs;
+    const chat = predict({ ...input, chatStream: true }).itlMeanMs;
+    expect(chat / tokens).toBeCloseTo(3 / 4, 9);
   });
 });
 
