@@ -6,10 +6,11 @@
  * queueing explain the latencies?" — cheap (no load solve per point) and not thrown off by a capacity the model
  * gets wrong. Loss: Huber on log error (δ = ln 1.5, in units of NOISE) over the mean, median and one tail of TTFT,
  * ITL and E2E, each family of a point weighted equally and a deployment's n points counting as √n; plus the
- * hierarchical prior described at `calibrate`. Minimised by Levenberg–Marquardt: deterministic.
+ * hierarchical prior described at `calibrate`. Minimised by Levenberg–Marquardt under the factors' bounds (bounded-least-squares.ts): deterministic.
  */
 import type { BenchmarkPoint, Gpu, LatencyStats, Model } from '../knowledge/catalog.js';
 import { VENDOR_COMPUTE_SHARE } from './assumptions.js';
+import { minimiseBounded, solveLinear } from './bounded-least-squares.js';
 import { buildDeployment, type Deployment, systemFor } from './deployment.js';
 import type { LatencyShape } from './distributions.js';
 import { type GpuFamily, gpuFamilyOf } from './error-bands.js';
@@ -388,25 +389,6 @@ function residualsOf(samples: PreparedSample[], factors: EfficiencyFactors, into
   }
 }
 
-function solveLinear(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]!]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let row = col + 1; row < n; row++)
-      if (Math.abs(m[row]![col]!) > Math.abs(m[pivot]![col]!)) pivot = row;
-    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
-    const p = m[col]![col]!;
-    if (Math.abs(p) < 1e-14) continue;
-    for (let row = 0; row < n; row++) {
-      if (row === col) continue;
-      const factor = m[row]![col]! / p;
-      for (let k = col; k <= n; k++) m[row]![k]! -= factor * m[col]![k]!;
-    }
-  }
-  return m.map((row, i) => (Math.abs(row[i]!) < 1e-14 ? 0 : row[n]! / row[i]!));
-}
-
 /**
  * The parameter vector, all in log space: the host factors (HOST_KEYS order), then the population's four factors
  * (FACTOR_KEYS order), then each family's, then each GPU type's (`families` is the number of families).
@@ -418,11 +400,6 @@ const familyParam = (f: number, k: number) => HOST + 4 * (f + 1) + k;
 const gpuParam = (families: number, g: number, k: number) => HOST + 4 * (families + g + 1) + k;
 const keyOf = (i: number): keyof EfficiencyFactors =>
   i < HOST ? HOST_KEYS[i]! : FACTOR_KEYS[(i - HOST) % 4]!;
-
-function clampLog(key: keyof EfficiencyFactors, x: number): number {
-  const [lo, hi] = BOUNDS[key];
-  return Math.min(Math.max(x, Math.log(lo)), Math.log(hi));
-}
 
 /** Factors whose four per-GPU log values start at `base` (FACTOR_KEYS order), with the host factors of `x`. */
 function factorsFrom(x: number[], base: number): EfficiencyFactors {
@@ -607,23 +584,17 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     return value;
   };
 
-  let data = dataResiduals(x);
-  let value = objective(x, data);
-  const n = x.length;
-  // Two phases: the GPU types' factors with the host factors at their prior, then everything. A host factor moves
-  // every GPU type's residuals at once; freeing it from the start sends a GPU type with few, poorly explained points
-  // to another local minimum than the prior's (H200 without InferenceMAX: step overhead 4.9 → 5.9 ms), where the
-  // second phase only adjusts the first one's answer to the fitted host factors.
-  let freeHost = false;
-  let damping = 1e-2;
-  for (let iter = 0; iter < 40; iter++) {
+  // Normal equations of the Huber-reweighted data (Jacobian on the subsample) and the prior, with the host factors
+  // held at their prior unless `freeHost`.
+  const normalEquations = (xs: number[], data: number[][], freeHost: boolean) => {
+    const n = xs.length;
     const h = 1e-3;
     // Data Jacobian, column by column; a GPU type's columns need only its own points, a host factor's all of them.
-    const base = subsampled ? dataResiduals(x, undefined, jacobianGroups) : data;
-    const columns: (number[][] | null)[] = x.map((_, j) => {
+    const base = subsampled ? dataResiduals(xs, undefined, jacobianGroups) : data;
+    const columns: (number[][] | null)[] = xs.map((_, j) => {
       const host = j < HOST;
       if ((host && !freeHost) || (!host && j < firstGpuParam)) return null;
-      const xj = [...x];
+      const xj = [...xs];
       xj[j]! += h;
       const only = host ? undefined : Math.floor((j - firstGpuParam) / 4);
       const shifted = dataResiduals(xj, only, jacobianGroups);
@@ -649,40 +620,36 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
         }
       });
     });
-    for (const prior of priorRows(x, hierarchy)) {
+    for (const prior of priorRows(xs, hierarchy)) {
       for (const [p, jp] of prior.terms) {
         jtr[p]! += jp * prior.r;
         for (const [q, jq] of prior.terms) jtj[p]![q]! += jp * jq;
       }
     }
-    let improved = false;
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const lhs = jtj.map((r, a) => r.map((v, b) => (a === b ? v * (1 + damping) + 1e-9 : v)));
-      const step = solveLinear(
-        lhs,
-        jtr.map((v) => -v),
-      );
-      const candidate = x.map((xi, i) => clampLog(keyOf(i), xi + step[i]!));
-      const candidateData = dataResiduals(candidate);
-      const candidateValue = objective(candidate, candidateData);
-      if (candidateValue < value) {
-        improved = value - candidateValue > 1e-6 * (1 + candidateValue);
-        x = candidate;
-        data = candidateData;
-        value = candidateValue;
-        damping = Math.max(damping / 3, 1e-6);
-        break;
-      }
-      damping *= 4;
-    }
-    // A phase ends when a step gains nothing or after 20 iterations.
-    if (!improved || iter === 19) {
-      if (freeHost) break;
-      freeHost = true;
-      damping = 1e-2;
-      iter = 19;
-    }
-  }
+    return { jtj, jtr };
+  };
+  const bounds = {
+    lower: x.map((_, i) => Math.log(BOUNDS[keyOf(i)][0])),
+    upper: x.map((_, i) => Math.log(BOUNDS[keyOf(i)][1])),
+  };
+  const problemOf = (freeHost: boolean) => ({
+    bounds,
+    evaluate: (xs: number[]) => {
+      const data = dataResiduals(xs);
+      return { value: objective(xs, data), state: data };
+    },
+    normalEquations: (xs: number[], data: number[][]) => normalEquations(xs, data, freeHost),
+  });
+  // Two phases: the GPU types' factors with the host factors at their prior, then everything. A host factor moves
+  // every GPU type's residuals at once; freeing it from the start sends a GPU type with few, poorly explained points
+  // to another local minimum than the prior's (H200 without InferenceMAX: step overhead 4.9 → 5.9 ms), where the
+  // second phase only adjusts the first one's answer to the fitted host factors. Each phase ends when a step gains
+  // nothing or after 20 iterations (the bounded step converges in far fewer).
+  const start = problemOf(false).evaluate(x);
+  const gpuPhase = minimiseBounded(problemOf(false), { x, ...start }, 20);
+  const fitted = minimiseBounded(problemOf(true), gpuPhase, 20);
+  const data = fitted.state;
+  x = fitted.x;
   x = pooledUpperLevels(x, hierarchy);
 
   const rms = (r: number[]) => Math.sqrt(r.reduce((sum, v) => sum + v * v, 0) / Math.max(r.length, 1));

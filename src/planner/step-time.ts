@@ -2,7 +2,8 @@
  * Roofline time of one engine step. A step reads the weights (for MoE: the experts its tokens touch) and the KV of
  * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention. Its kernels run one after
  * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
- * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share), then
+ * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share and padded
+ * to whole tiles per expert), then
  * attention (KV against its FLOPs) — and the classes add; plus
  * the fixed time of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
@@ -55,6 +56,12 @@ export interface StepGeometry {
   expertWeightBytes: number;
   /** Probability that one token routes to a given expert (experts per token / experts). */
   expertHitRate: number;
+  /**
+   * Routed experts whose grouped GEMMs pad each expert's rows to whole tiles (`expertTilePadding`): vLLM's Triton
+   * and Marlin fused-MoE kernels, which run 16- and 8-bit and int4 experts; 0 for dense models and MXFP4/NVFP4
+   * experts, which run on other kernels (triton_kernels matmul_ogs, FlashInfer, CUTLASS) with their own tiling.
+   */
+  paddedExperts: number;
   /** Fixed time of the stage's fused-MoE kernels per step, beside the expert bytes they read (0 for dense models). */
   fusedMoeFixedSec: number;
   kvBytesPerToken: number;
@@ -136,6 +143,7 @@ export function stepGeometry(
     fixedWeightBytes: ((body - expertParams) * bytesPerParam) / shards + lmHeadBytes / shards,
     expertWeightBytes: (expertParams * bytesPerParam) / shards,
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
+    paddedExperts: arch.moe && precision !== 'mxfp4' && precision !== 'nvfp4' ? arch.moe.experts : 0,
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     linearFlopsPerToken: (2 * activeBody) / shards,
@@ -158,6 +166,23 @@ export function stepGeometry(
     pipelineHopSec: pp > 1 ? pp * PIPELINE_HOP_SEC : 0,
     hostShare: 1,
   };
+}
+
+/**
+ * Rows a routed expert's grouped GEMMs execute per row its tokens fill. vLLM's fused-MoE kernels pad each expert's
+ * tokens to whole BLOCK_SIZE_M tiles (moe_align_block_size) and pick the tile by the tokens per expert: the smallest
+ * of 8, 16, 32, 48, 64 rows that the expected tokens per expert fill to less than 0.9 (get_default_config for the
+ * Marlin MoE kernel in vllm/model_executor/layers/fused_moe/fused_moe.py; the tuned Triton configs under
+ * fused_moe/configs likewise take 16-row tiles for small batches and 64 or more for large ones). Taken without the
+ * rounding to that menu — the tile the mean fills to 0.9, from 8 to 64 rows — so that step time stays continuous in
+ * the batch, as the average over steps whose token counts straddle a switch is. With `perExpert` tokens per expert
+ * on average and `touched` the chance an expert has any, a touched expert runs at least one whole tile, and with
+ * many tokens wastes half a tile on average.
+ */
+export function expertTilePadding(experts: number, perExpert: number, touched: number): number {
+  if (experts === 0 || perExpert <= 0) return 1;
+  const tile = Math.min(Math.max(perExpert / 0.9, 8), 64);
+  return Math.max(tile * touched, perExpert + (tile / 2) * touched) / perExpert;
 }
 
 /**
@@ -184,7 +209,9 @@ export function stageStepSec(
   // The experts' FLOPs run at the grouped GEMMs' lower efficiency: they count 1/share times against the peak.
   const expertShare =
     g.expertGemmFloor > 0 ? Math.min(1, f.expertGemmShare / g.expertGemmFloor) : f.expertGemmShare;
-  const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (1 / expertShare - 1);
+  // Padded tile rows cost like real ones: decode-sized steps leave most of each expert's tile empty.
+  const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
+  const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (padding / expertShare - 1);
   const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
   const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
