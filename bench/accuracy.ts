@@ -161,12 +161,14 @@ for (const c of overloadChecks.filter((c) => c.measuredOverloaded !== c.predicte
 }
 
 console.log(
-  `\nReplicas a plan buys for ${PEAK_REPLICAS}× the highest measured healthy rate, SLO = the latencies measured there (measurements: ${PEAK_REPLICAS} are enough; target ≤ ${(1.15 * PEAK_REPLICAS).toFixed(1)}), leave-one-source-out:`,
+  `\nReplicas a plan buys for ${PEAK_REPLICAS}× the highest measured healthy rate, SLO = the latencies measured there (measurements: ${PEAK_REPLICAS} are enough, more than peak / the lowest overloaded rate are needed; target ≤ ${(1.15 * PEAK_REPLICAS).toFixed(1)} and no fewer than needed), leave-one-source-out:`,
 );
 for (const c of replicaChecks(measurements, knowledge, (id) => heldOut.get(id)!)) {
   const held = c.modelRate === null ? `no rate (${c.reason})` : `${c.modelRate.toFixed(2)} req/s per replica`;
+  const overloaded =
+    c.overloadedRate === null ? 'never overloaded' : `overloaded at ${c.overloadedRate} req/s`;
   console.log(
-    `  ${c.series.slice(0, 50).padEnd(50)} measured ${c.measuredRate} req/s; model ${held}; plan ${c.replicasPlanned} replicas (${(c.replicasPlanned / c.replicasEnough).toFixed(2)}×)`,
+    `  ${c.series.slice(0, 50).padEnd(50)} measured ${c.measuredRate} req/s, ${overloaded}: ${c.replicasAtLeast}–${c.replicasEnough} replicas; model ${held}; plan ${c.replicasPlanned} replicas (${(c.replicasPlanned / c.replicasEnough).toFixed(2)}×)`,
   );
 }
 

@@ -311,22 +311,31 @@ export function mixedStats(steady: LatencyStatsMs, burst: number[], burstShare: 
 }
 
 /**
- * Replicas a plan buys against replicas the measurements show are enough, for one series with a rate sweep. The
+ * Replicas a plan buys against the replicas the measurements show are needed, for one series with a rate sweep. The
  * highest measured rate that did not overload shows one replica sustains it with the latencies measured there; taken
  * as the SLO (each measured p99, or p95 where reported, as the p95 target), a peak of `PEAK_REPLICAS` times that rate
- * needs `PEAK_REPLICAS` replicas. The plan sizes the measured deployment for that peak the way `sizeReplicas` does
- * (each replica at most SLO_CAPACITY_SHARE of the rate the model holds within the SLO), with the series' held-out
- * calibration. It checks the sizing of the measured shape, not which shape the planner would rank first.
+ * needs at most `PEAK_REPLICAS` replicas. A sweep only bounds the need from below where it went on to a rate that
+ * overloaded: one replica does not sustain that rate at any latency, so the peak needs more than peak / that rate. A
+ * sweep that stopped while still healthy says nothing of how much more a replica holds: fewer replicas than
+ * `PEAK_REPLICAS` contradict no measurement. The plan sizes the measured deployment for that peak the way
+ * `sizeReplicas` does (each replica at most SLO_CAPACITY_SHARE of the rate the model holds within the SLO), with the
+ * series' held-out calibration. It checks the sizing of the measured shape, not which shape the planner would rank
+ * first.
  */
 export interface ReplicaCheck {
   series: string;
   /** Highest measured rate that did not overload, and the SLO read from its latencies. */
   measuredRate: number;
+  /** Lowest measured rate that overloaded one replica; null when the sweep never overloaded it. */
+  overloadedRate: number | null;
   slo: { ttftP95Ms: number; itlP95Ms: number; e2eP95Ms: number };
   /** Rate one replica holds within that SLO by the model; null when it cannot (with why). */
   modelRate: number | null;
   reason: string | null;
+  /** Replicas the measurements show are enough for the peak. */
   replicasEnough: number;
+  /** Fewest replicas the measurements allow for the peak (1 when the sweep never overloaded a replica). */
+  replicasAtLeast: number;
   replicasPlanned: number;
 }
 
@@ -348,6 +357,10 @@ export function replicaChecks(
     const healthy = rated.filter(({ point }) => !measuredOverloaded(series, point, gpu));
     if (healthy.length === 0) continue;
     const { point: best, rate } = healthy.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const overloadedRates = rated
+      .filter(({ point }) => measuredOverloaded(series, point, gpu))
+      .map((r) => r.rate);
+    const overloadedRate = overloadedRates.length > 0 ? Math.min(...overloadedRates) : null;
     const tail = (stats: typeof best.ttftMs) => stats.p99 ?? stats.p95 ?? Number.POSITIVE_INFINITY;
     const slo = { ttftP95Ms: tail(best.ttftMs), itlP95Ms: tail(best.itlMs), e2eP95Ms: tail(best.e2eMs) };
     const config = measuredConfigOf(series, best);
@@ -356,10 +369,12 @@ export function replicaChecks(
     checks.push({
       series: series.id,
       measuredRate: rate,
+      overloadedRate,
       slo,
       modelRate: held.ok ? held.requestsPerSec : null,
       reason: held.ok ? null : held.reason,
       replicasEnough: PEAK_REPLICAS,
+      replicasAtLeast: overloadedRate === null ? 1 : Math.floor(peak / overloadedRate) + 1,
       replicasPlanned: held.ok
         ? Math.ceil(peak / (SLO_CAPACITY_SHARE * held.requestsPerSec))
         : Number.POSITIVE_INFINITY,

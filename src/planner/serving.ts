@@ -9,7 +9,8 @@
  * no fixed point within the KV pool, max_num_seqs or the token budget means the load exceeds capacity.
  *
  * TTFT = request overhead + wait for the running step (and, with async scheduling, the one queued behind it) + wait for
- * prefill work queued ahead + own prefill.
+ * prefill work queued ahead + own prefill + (with a reasoning parser) the API server's streaming of the step's other
+ * tokens ahead of the first.
  * The prefill queue is G/G/1 (Kingman's mean, Pollaczek–Khinchine's for Poisson arrivals; exponential tail above its atom at zero, the Kingman
  * heavy-traffic shape) with service = the prompt's share of full-budget prefill steps. A closed loop of N clients
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
@@ -393,12 +394,24 @@ export function ttftShape(sys: ServingSystem, p: OperatingPoint): LatencyShape {
       sys.factors.requestOverheadMs / 1e3 +
       sys.workload.promptTokens * sys.factors.tokenizeUsPerToken * 1e-6 +
       p.stepWaitSec +
-      p.admissionWaitSec,
+      p.admissionWaitSec +
+      streamedAmongSec(sys, p),
     variableMean: p.prefillSec,
     variableCv: sys.workload.promptCv,
     waitProbability: p.queueWaitProbability,
     waitMean: p.queueWaitMeanSec,
   };
+}
+
+/**
+ * Wait of a request's first token in the API server behind the rest of its step's tokens. The API server takes a
+ * step's outputs as one batch and streams them one after another (AsyncLLM's output handler, then each stream's
+ * generator in the same event loop; `apiServerSecPerToken` each with a reasoning parser), so the new token sits at a
+ * uniformly random place among the batchSeen tokens of its step: on average (batchSeen + 1) / 2 tokens' work.
+ * A step's batch is done before the next arrives below the API server's cap, so no backlog carries over.
+ */
+function streamedAmongSec(sys: ServingSystem, p: OperatingPoint): number {
+  return (sys.apiServerSecPerToken * (p.batchSeen + 1)) / 2;
 }
 
 /** E2E: TTFT plus (O − 1) steps, output length varying across requests. */
