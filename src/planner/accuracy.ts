@@ -94,6 +94,7 @@ function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
     promptTokensCv: series.traffic.promptTokensCv,
     outputTokensCv: series.traffic.outputTokensCv,
     arrivalCv: series.traffic.arrivalCv,
+    prefixShare: series.traffic.prefixShare,
     engine: engineSettingsOf(series),
   };
 }

@@ -9,11 +9,12 @@
  * hierarchical prior described at `calibrate`. Minimised by Levenberg–Marquardt under the factors' bounds (bounded-least-squares.ts): deterministic.
  */
 import type { BenchmarkPoint, Gpu, LatencyStats, Model } from '../knowledge/catalog.js';
-import { VENDOR_COMPUTE_SHARE } from './assumptions.js';
+import { KV_BLOCK_TOKENS, VENDOR_COMPUTE_SHARE } from './assumptions.js';
 import { minimiseBounded, solveLinear } from './bounded-least-squares.js';
 import { buildDeployment, type Deployment, systemFor } from './deployment.js';
 import type { LatencyShape } from './distributions.js';
 import { type GpuFamily, gpuFamilyOf } from './error-bands.js';
+import { cachedPromptTokens } from './prefix-cache.js';
 import type { EngineSettings } from './schema.js';
 import {
   e2eShape,
@@ -68,6 +69,8 @@ export interface CalibrationSample {
   engineVersion?: string | null;
   promptCv?: number;
   outputCv?: number;
+  /** Share of each prompt served from the prefix cache (`DeploymentConfig.prefixShare`); 0 when absent. */
+  prefixShare?: number | undefined;
 }
 
 export interface FactorFit {
@@ -235,6 +238,7 @@ function prepare(
     workload: {
       promptTokens: point.promptTokens,
       outputTokens: point.outputTokens,
+      cachedPromptTokens: cachedPromptTokens(point.promptTokens, sample.prefixShare ?? 0, KV_BLOCK_TOKENS),
       promptCv: sample.promptCv ?? 0,
       outputCv: sample.outputCv ?? 0,
     },

@@ -46,6 +46,11 @@ export const MeasurementSeries = z.object({
     outputTokensCv: z.number().nonnegative(),
     /** Spread of the gaps between an open loop's arrivals: 0 for a constant rate (GuideLLM), Poisson (1) when absent. */
     arrivalCv: z.number().nonnegative().optional(),
+    /**
+     * Share of each prompt that earlier requests already computed, served from vLLM's prefix cache (0 when absent):
+     * near 1 where a benchmark repeats its prompts (benchmark_latency.py times the warm-up's prompts again).
+     */
+    prefixShare: z.number().min(0).lt(1).optional(),
     /** Whether the run reached a steady state whose throughput is the server's (long closed loops do; short bursts don't). */
     steadyState: z.boolean(),
     /** A burst: this many requests sent at once (request_rate=inf); throughput is a batch job's, ramp and drain included. */
@@ -210,6 +215,7 @@ export function samplesOf(
         engineVersion: series.engine.version,
         promptCv: series.traffic.promptTokensCv,
         outputCv: series.traffic.outputTokensCv,
+        prefixShare: series.traffic.prefixShare,
       })),
   );
 }

@@ -14,6 +14,7 @@ const measurements = allMeasurements();
 const catalog = readCatalogFiles();
 
 describe('error bands', () => {
+  // One calibration per source (34 of them): ~26 s on a busy two-core machine, so it gets more than the suite's 30 s.
   it('are the p90 of the current leave-one-source-out errors (regenerate: npx tsx bench/accuracy.ts --bands)', () => {
     // As bench/accuracy.ts builds it: the catalog, then test fixtures (published figures, and the models only
     // measurements use) for ids it lacks.
@@ -44,13 +45,13 @@ describe('error bands', () => {
   }, 180_000);
 
   it('fall back to coarser scopes where a family, class or region has too few comparisons', () => {
-    // No measured MI300X point: the band is the pooled one of its load region, said so in words.
-    const amd = errorBandOf('amd-cdna', 'moe', 'high');
-    expect(amd.scope).toMatch(/all GPUs/);
-    expect(amd.itlPct).toBe(ERROR_BANDS['*|*|high']!.itl);
+    // No measured L4 or L40S point under high load: the band is the pooled one of its load region, said so in words.
+    const ada = errorBandOf('nvidia-ada', 'moe', 'high');
+    expect(ada.scope).toMatch(/all GPUs/);
+    expect(ada.itlPct).toBe(ERROR_BANDS['*|*|high']!.itl);
     const hopperDense = errorBandOf('nvidia-hopper', 'dense', 'high');
     expect(hopperDense.itlPct).toBe(ERROR_BANDS['nvidia-hopper|dense|high']!.itl);
-    for (const band of [amd, hopperDense]) {
+    for (const band of [ada, hopperDense]) {
       for (const pct of [band.ttftPct, band.itlPct, band.e2ePct]) expect(pct).toBeGreaterThan(0);
     }
   });

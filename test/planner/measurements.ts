@@ -11,6 +11,7 @@ export const MEASUREMENT_FILES = [
   'inferencemax-gpt-oss-120b.json',
   'dstack-llama-3.1-405b.json',
   'other-public-runs.json',
+  'rocm-vllm-mi300x.json',
 ];
 
 export function allMeasurements(): PublicMeasurements {
