@@ -16,9 +16,10 @@
  * support it"), vllm-project/vllm#33997 made the "align" mode (the one Qwen3.5's gated-delta-net layers get) work
  * with it again, on main by 2026-03-12 (vllm-project/vllm#36879 fixes a regression of it), and vLLM 0.20.0 serving
  * Qwen3.6-35B-A3B with --enable-prefix-caching logs "Mamba cache mode is set to 'align'" then "Asynchronous scheduling
- * is enabled". Besides, hybrid models run without prefix caching unless the serve command asks for it
- * (`_set_default_args` in vllm/engine/arg_utils.py: "Disable prefix caching default for hybrid models since the
- * feature is still experimental"; the default turned on only in v0.28.0), and Compass's manifests do not.
+ * is enabled" (vllm/config/vllm.py:840); later default branches have no Mamba case. Besides, hybrid models run
+ * without prefix caching unless the serve command asks for it (`_set_default_args` in vllm/engine/arg_utils.py:
+ * "Disable prefix caching default for hybrid models since the feature is still experimental"; on by default only
+ * from v0.28.0), and Compass's manifests do not.
  */
 
 /**
@@ -47,7 +48,8 @@ function atLeast(release: readonly number[], floor: readonly number[]): boolean 
  * excluded pipeline parallelism outright (a `pipeline_parallel_size > 1` branch of the default); later releases
  * support it on the multiprocessing executor (vllm-project/vllm#32359) but not through Ray: vLLM 0.17.1 serving
  * PP 2 over Ray logs "Async scheduling will be disabled because it is not supported with the `ray` distributed
- * executor backend (only `mp`, `uni`, and `external_launcher` are supported)" (gpustack/gpustack#4979), and Ray with
+ * executor backend (only `mp`, `uni`, and `external_launcher` are supported)" from vllm/config/vllm.py:736, then
+ * "Asynchronous scheduling is disabled" from :747 (gpustack/gpustack#4979), and Ray with
  * PP > 1 was still blocked in April 2026 (vllm-project/vllm#40084, "Previously this combination was explicitly
  * blocked").
  */
