@@ -1,6 +1,7 @@
 /** One vLLM replica: model × GPU × parallelism × precision × engine knobs, with its memory plan and step geometry. */
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
-import { ASYNC_HIDDEN_HOST_SHARE } from './assumptions.js';
+import { ASYNC_HIDDEN_HOST_SHARE, VLLM_VERSION } from './assumptions.js';
+import { asyncSchedulingByDefault } from './async-scheduling.js';
 import { checkExpertParallelism, expertParallelGeometry } from './expert-parallel.js';
 import {
   checkParallelism,
@@ -25,7 +26,7 @@ export interface Deployment {
   geometry: StepGeometry;
   /** API-server seconds per streamed token: caps the token rate (see `apiServerSecPerToken`). */
   apiServerSecPerToken: number;
-  /** --async-scheduling (a scheduling knob, no memory effect): off, vLLM's default, when absent. */
+  /** The engine schedules asynchronously (a scheduling knob, no memory effect); see `asyncSchedulingOf`. */
   asyncScheduling?: boolean;
 }
 
@@ -74,7 +75,7 @@ export function buildDeployment(
   if (!experts.ok) return experts;
   const engine = resolveEngine(gpu, overrides);
   const memory = memoryPlan(model, gpu, precision, parallel, engine);
-  const asyncScheduling = overrides.asyncScheduling === true;
+  const asyncScheduling = asyncSchedulingOf(parallel, overrides);
   const geometry = {
     ...(parallel.expertParallel
       ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
@@ -96,6 +97,14 @@ export function buildDeployment(
     },
   };
 }
+
+/**
+ * Whether the replica schedules asynchronously: as --async-scheduling says when the settings set it, else as the
+ * release the manifests pin (VLLM_VERSION) does by default for its layout; the manifests render no such flag, so
+ * vLLM's default is what runs. Measured series set it from their own serve flags (`engineSettingsOf`).
+ */
+const asyncSchedulingOf = (parallel: Parallelism, engine: EngineSettings): boolean =>
+  engine.asyncScheduling ?? asyncSchedulingByDefault(VLLM_VERSION, parallel.pipelineParallel);
 
 export function systemFor(
   deployment: Deployment,

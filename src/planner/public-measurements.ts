@@ -175,12 +175,18 @@ export function measuredOverloaded(
   return (offered * inSystemMs) / 1e3 > admitted;
 }
 
-/** The engine a series ran: its settings, plus the serve flags the performance model takes (async scheduling). */
+/**
+ * The engine a series ran: its settings, plus the serve flags the performance model takes. Async scheduling is what
+ * the series' flags state, and off where they state nothing: vLLM's default before v0.14.0, though not after (see
+ * async-scheduling.ts). Pricing the unflagged runs of later releases (vLLM 0.17.1's Qwen3.5 pages, the vLLM blog's
+ * 0.19.1 runs) as asynchronous made leave-one-source-out error worse (median ITL 11.8% to 15.7%), so they stay
+ * synchronous until the model explains why; the planner's own deployments follow the release they pin.
+ */
 export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
   const flags = series.engine.flags;
   return {
     ...series.engine.settings,
-    ...(flags?.asyncScheduling !== undefined && { asyncScheduling: flags.asyncScheduling }),
+    asyncScheduling: flags?.asyncScheduling ?? false,
     ...(flags?.reasoningParser !== undefined && { reasoningParser: true }),
   };
 }

@@ -17,7 +17,10 @@ export const EngineSettings = z.object({
   reasoningParser: z.boolean().optional(),
   /** --api-server-count: API server processes sharing the streams (vLLM's default 1). */
   apiServerCount: z.number().int().positive().optional(),
-  /** --async-scheduling: the engine schedules the next step while the GPU runs the current one (off by default). */
+  /**
+   * --async-scheduling: the engine schedules the next step while the GPU runs the current one. Absent: the default of
+   * the release deploys pin (on for one node since v0.14.0; see async-scheduling.ts).
+   */
   asyncScheduling: z.boolean().optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;

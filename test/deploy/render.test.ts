@@ -15,7 +15,14 @@ import {
   weightClaimName,
 } from '../../src/deploy/index.js';
 import { parseYamlDocuments } from '../../src/deploy/objects.js';
-import { planDeployment, SLO_CAPACITY_SHARE, VLLM_VERSION, whatIf } from '../../src/planner/index.js';
+import { engineTimingFor } from '../../src/planner/engine-timing.js';
+import {
+  type PlannedOption,
+  planDeployment,
+  SLO_CAPACITY_SHARE,
+  VLLM_VERSION,
+  whatIf,
+} from '../../src/planner/index.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 import {
@@ -31,6 +38,20 @@ import {
 } from './fixtures.js';
 
 const defaultPolicy = deployPolicy(loadConfig({ HOME: '/h' }));
+
+/** Whether the planner (and the simulator, which runs the same deployment) priced the option's replica as async. */
+function pricedAsync(option: PlannedOption): boolean {
+  const config = {
+    modelId: option.modelId,
+    gpuId: option.gpuId,
+    gpuCount: option.gpusPerReplica,
+    tensorParallel: option.tensorParallel,
+    precision: option.precision,
+  };
+  const timing = engineTimingFor(config, knowledge);
+  if (!timing.ok) throw new Error(timing.reason);
+  return timing.timing.deployment.asyncScheduling === true;
+}
 
 interface WorkerSpec {
   pipelineParallelSize: number;
@@ -54,6 +75,15 @@ describe('renderManifests with vLLM', () => {
     ]);
     for (const object of objects)
       expect(object.metadata).toMatchObject({ name: 'chat-llm', namespace: 'compass' });
+  });
+
+  it("leaves async scheduling to vLLM's default, which schedules this replica asynchronously as the planner priced it", () => {
+    // No --async-scheduling / --no-async-scheduling: vLLM 0.19.1 resolves the unset flag to on for one node.
+    expect([...(server.command ?? []), ...server.args].some((arg) => arg.includes('async-scheduling'))).toBe(
+      false,
+    );
+    expect(option.pipelineParallel ?? 1).toBe(1);
+    expect(pricedAsync(option)).toBe(true);
   });
 
   it("runs vLLM's OpenAI server with exactly the engine the planner predicted", () => {
@@ -324,6 +354,13 @@ describe('renderManifests for a replica spanning nodes', () => {
       ),
     );
     expect(workerSpec.containers[0]!.args[0]).toMatch(/ray start --address="\$HEAD" --block/);
+  });
+
+  it("runs its stages through Ray, where vLLM's default leaves async scheduling off, as the planner priced it", () => {
+    const script = serverOf(objects).args[0]!;
+    expect(script).toContain('--distributed-executor-backend ray');
+    expect(script).not.toContain('async-scheduling');
+    expect(pricedAsync(option)).toBe(false);
   });
 
   it('fixes the replica count, since KServe does not autoscale multi-node replicas, and passes schema and policy', () => {

@@ -67,7 +67,7 @@ describe('accuracy against public measurements', () => {
       ...steady,
       engine: { ...steady.engine, flags: { ...steady.engine.flags, asyncScheduling: true } },
     };
-    expect(engineSettingsOf(steady).asyncScheduling).toBeUndefined();
+    expect(engineSettingsOf(steady).asyncScheduling).toBe(false);
     expect(engineSettingsOf(pipelined)).toEqual({ ...steady.engine.settings, asyncScheduling: true });
     const sampled = samplesOf({ ...measurements, series: [pipelined] }, knowledge.gpus);
     expect(sampled.length).toBeGreaterThan(0);

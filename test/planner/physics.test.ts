@@ -186,7 +186,7 @@ describe('load', () => {
 
   it('async scheduling takes its share of the host-side time off every step', () => {
     const alone = { kind: 'concurrency' as const, value: 1 };
-    const sync = predict({ ...llama8bOnH100, load: alone });
+    const sync = predict({ ...llama8bOnH100, engine: { asyncScheduling: false }, load: alone });
     const pipelined = predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load: alone });
     // One sequence, decode-only steps: the host side is the per-step overhead and one sequence's host work.
     const hostMs = sync.evidence.factors.stepOverheadMs + HOST_SEC_PER_SEQUENCE * 1e3;
@@ -195,7 +195,7 @@ describe('load', () => {
 
   it('async scheduling delays a new request by one mean step when others are running, and not on an idle engine', () => {
     const load = { kind: 'rate' as const, value: 8 };
-    const sync = predict({ ...llama8bOnH100, load });
+    const sync = predict({ ...llama8bOnH100, engine: { asyncScheduling: false }, load });
     const pipelined = predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load });
     // The new request skips the queued step; its own waits and prefill are a little shorter for the faster steps.
     const extra = pipelined.ttftMs.mean - sync.ttftMs.mean;
@@ -203,7 +203,7 @@ describe('load', () => {
     expect(extra).toBeLessThanOrEqual(pipelined.itlMs.mean * (1 + 1e-9));
     const alone = { kind: 'concurrency' as const, value: 1 };
     const idle = predict({ ...llama8bOnH100, engine: { asyncScheduling: true }, load: alone });
-    const idleSync = predict({ ...llama8bOnH100, load: alone });
+    const idleSync = predict({ ...llama8bOnH100, engine: { asyncScheduling: false }, load: alone });
     // Alone, only the shorter prefill step differs: no step to wait behind.
     expect(idle.ttftMs.mean).toBeLessThanOrEqual(idleSync.ttftMs.mean);
     expect(idle.ttftMs.mean).toBeGreaterThan(idleSync.ttftMs.mean - idleSync.evidence.factors.stepOverheadMs);

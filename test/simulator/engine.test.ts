@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type SequenceSummary, SimulatedEngine, type StepRecord } from '../../simulator/engine.js';
 import { VirtualClock } from '../../simulator/virtual-clock.js';
 import type { EngineTiming } from '../../src/planner/engine-timing.js';
-import { decodeStepSec, stageStepSec } from '../../src/planner/step-time.js';
+import { decodeStepSec, stageStepSec, stepFixedSec } from '../../src/planner/step-time.js';
 import { timingFor } from './fixtures.js';
 
 const exact = (overrides: Partial<EngineTiming> = {}): EngineTiming => ({
@@ -60,7 +60,7 @@ describe('simulated engine', () => {
     const { clock, submit } = harness(timing);
     const trace = submit(256, 5);
     clock.run();
-    const prefillMs = 1e3 * (stageStepSec(g, f, 0, 0, 256, 128) + f.stepOverheadMs / 1e3);
+    const prefillMs = 1e3 * (stageStepSec(g, f, 0, 0, 256, 128) + stepFixedSec(g, f));
     expect(trace.tokens[0]).toBeCloseTo(prefillMs, 6);
     for (let i = 1; i < 5; i++) {
       // The i-th decode step feeds back token i − 1: the sequence attends to its prompt and i tokens.
@@ -113,8 +113,10 @@ describe('simulated engine', () => {
   });
 
   it('with async scheduling admits a request that arrives during step k in step k + 2; an idle engine at once', () => {
-    const base = exact();
-    const async = exact({ deployment: { ...base.deployment, asyncScheduling: true } });
+    const async = exact();
+    // vLLM 0.19.1 schedules asynchronously by default; the same engine with --no-async-scheduling admits sooner.
+    expect(async.deployment.asyncScheduling).toBe(true);
+    const base = exact({ deployment: { ...async.deployment, asyncScheduling: false } });
     // The step boundaries of a lone decoding request, and an arrival halfway through its fifth step.
     const alone = harness(base);
     alone.submit(256, 20);

@@ -23,7 +23,7 @@ let prometheus: RunningPrometheus;
 const clock = punctualClock();
 
 beforeAll(async () => {
-  sim = await simulator({ timeScale: 0.25, clock });
+  sim = await simulator({ timeScale: 0.15, clock });
   // Warm the client and server before Prometheus' first scrape, so the rate() window holds only the measured load.
   await streamCompletion(client(sim.url), { model: SERVED, promptTokens: 256, outputTokens: 4 }, clock.now);
   prometheus = await startPrometheus([{ job: 'simulator', targets: [`127.0.0.1:${sim.port}`] }]);
@@ -53,8 +53,9 @@ describe('the simulator under a real Prometheus', () => {
     expect(promP95).not.toBeNull();
     const tolerance = widestBucketAround(clientP95 - CLIENT_SIDE_SEC, clientP95) + CLIENT_SIDE_SEC;
     expect(Math.abs(promP95! - clientP95)).toBeLessThanOrEqual(tolerance);
-    // The comparison says something only where a bucket is narrower than the value itself (the p95 stays in the 10 ms
-    // buckets at any host speed: the punctual clock keeps the modelled latencies).
+    // The comparison says something only where a bucket is narrower than the value itself (the time scale keeps the
+    // p95, async scheduling's extra step included, in the 20 ms buckets below 100 ms at any host speed: the punctual
+    // clock keeps the modelled latencies).
     expect(tolerance).toBeLessThan(clientP95);
   }, 30_000);
 });
