@@ -38,6 +38,8 @@ export interface Comparison {
   gpuFamily: GpuFamily;
   modelClass: ModelClass;
   region: LoadRegion;
+  /** A burst's statistic, predicted by `predictBatch` (a batch job) rather than a steady state. */
+  burst?: true;
 }
 
 /** Whether the model called a point saturated, against whether the measured run was overloaded. */
@@ -136,16 +138,43 @@ export function servingComparisons(
           knowledge,
           calibration,
         );
-        if (!played.ok) failures.push(`${series.id} burst of ${burst}: ${played.reason}`);
-        else if (point.itlMs.mean !== null) {
+        if (!played.ok) {
+          failures.push(`${series.id} burst of ${burst}: ${played.reason}`);
+          continue;
+        }
+        const batch = played.prediction;
+        // TTFT's mean and median (where the burst's queue puts a typical request) and the batch job's mean ITL.
+        const measuredStats = [
+          {
+            metric: 'ttft' as const,
+            stat: 'mean' as const,
+            predicted: batch.ttftMs.mean,
+            measured: point.ttftMs.mean,
+          },
+          {
+            metric: 'ttft' as const,
+            stat: 'p50' as const,
+            predicted: batch.ttftMs.p50,
+            measured: point.ttftMs.p50,
+          },
+          {
+            metric: 'itl' as const,
+            stat: 'mean' as const,
+            predicted: batch.itlMeanMs,
+            measured: point.itlMs.mean,
+          },
+        ];
+        for (const { metric, stat, predicted, measured } of measuredStats) {
+          if (measured === null) continue;
           comparisons.push({
             ...context,
             region: 'overloaded',
-            metric: 'itl',
-            stat: 'mean',
-            label: 'max mean',
-            predicted: played.prediction.itlMeanMs,
-            measured: point.itlMs.mean,
+            metric,
+            stat,
+            label: `max ${stat}`,
+            predicted,
+            measured,
+            burst: true,
           });
         }
         continue;

@@ -234,3 +234,16 @@ export const STEP_JITTER_SIGMA = 0.08;
  * one page out would move it by at most ~20%.
  */
 export const REASONING_STREAM_SEC_PER_TOKEN = 190e-6;
+
+/**
+ * API-server (CPU) seconds to take in one chat request before its prompt can reach the engine: parse the HTTP body,
+ * validate it and render the chat template (Jinja). vLLM's OpenAI server does this in one Python process per
+ * `--api-server-count`, one request at a time under the GIL (see `preprocessedMs` in batch.ts for why a burst waits for
+ * all of it). Read off the gpustack performance lab's bursts of 1000 chat requests of 128 prompt tokens and 4 output
+ * tokens (vLLM 0.11, every Jinja-template page: Qwen3-14B and Qwen3-32B on one A100 and one H100, Qwen3-235B-A22B at
+ * TP 4 and 8 on A100 and H100 nodes, DeepSeek-R1 and GLM-4.6 on an H200 node), where the engine's work is small and
+ * measured: the first tokens come out after the TTFT mean less half the prefill's spread (the pages' TPOT, one full
+ * prefill chunk a step, times the burst's steps), 5–17 ms a request by page, 9.9 ms their geometric mean. The host's
+ * CPU and the template set where a page falls; 7 or 13 ms score the bursts' TTFT within a point of 10.
+ */
+export const API_SERVER_SEC_PER_CHAT_REQUEST = 10e-3;

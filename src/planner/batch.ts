@@ -15,6 +15,7 @@ import { type SequenceSummary, SimulatedEngine } from '../../simulator/engine.js
 import { normalDraw, seededRandom } from '../../simulator/text.js';
 import { VirtualClock } from '../../simulator/virtual-clock.js';
 import type { Knowledge } from '../knowledge/catalog.js';
+import { API_SERVER_SEC_PER_CHAT_REQUEST } from './assumptions.js';
 import type { Calibration } from './calibrate.js';
 import { lognormalFromMean } from './distributions.js';
 import { type EngineTiming, engineTimingFor } from './engine-timing.js';
@@ -37,7 +38,8 @@ export interface BatchInput extends DeploymentConfig {
    * chat stream sends a chunk carrying only the role when a request's first output arrives, then that output's own
    * chunk (`first_iteration` in `chat_completion_stream_generator`, vllm/entrypoints/openai/serving_chat.py): the
    * client takes the first as its first token and the second as one more gap of ~0 ms. So a request of n tokens adds
-   * n gaps to the mean ITL, not n − 1 (the pages' 4-token runs report mean ITL = 3/4 of their mean TPOT).
+   * n gaps to the mean ITL, not n − 1 (the pages' 4-token runs report mean ITL = 3/4 of their mean TPOT). A chat
+   * request also has its chat template rendered on the API server before it reaches the engine (`preprocessedMs`).
    */
   chatStream?: boolean;
 }
@@ -104,7 +106,13 @@ interface Played {
   preemptions: number;
 }
 
-function play(timing: EngineTiming, prompts: number[], outputs: number[], cached: number): Played {
+function play(
+  timing: EngineTiming,
+  prompts: number[],
+  outputs: number[],
+  cached: number,
+  preprocessedAtMs: number,
+): Played {
   const clock = new VirtualClock();
   const summaries: SequenceSummary[] = [];
   let peakRunning = 0;
@@ -118,9 +126,9 @@ function play(timing: EngineTiming, prompts: number[], outputs: number[], cached
       preemptions += step.preemptions;
     },
   });
-  // The API server tokenizes the burst's prompts one after another (the calibrated `tokenizeUsPerToken`): each
-  // reaches the engine once it and every prompt before it are tokenized.
-  let tokenizedAtMs = 0;
+  // Once the API server has preprocessed the burst (`preprocessedAtMs`), it tokenizes the prompts one after another
+  // (the calibrated `tokenizeUsPerToken`): each reaches the engine once it and every prompt before it are tokenized.
+  let tokenizedAtMs = preprocessedAtMs;
   for (const [i, promptTokens] of prompts.entries()) {
     tokenizedAtMs += promptTokens * timing.factors.tokenizeUsPerToken * 1e-3;
     clock.at(tokenizedAtMs, () =>
@@ -136,6 +144,27 @@ function play(timing: EngineTiming, prompts: number[], outputs: number[], cached
   }
   clock.run();
   return { summaries, peakRunning, preemptions };
+}
+
+/**
+ * Time the API server spends on a chat burst before any of its requests reaches the engine: every other request's
+ * preprocessing (API_SERVER_SEC_PER_CHAT_REQUEST each; this request's own is in the calibrated request overhead).
+ * vLLM's OpenAI server runs every request's handler on one asyncio event loop per `--api-server-count` process, first
+ * come, first served. In v0.11 the handler parses and validates the request and renders its chat template
+ * (`apply_hf_chat_template` in `_preprocess_chat`, vllm/entrypoints/openai/serving_engine.py) on the loop, then
+ * suspends on the tokenizer thread (`AsyncMicrobatchTokenizer`); a burst's handlers all run that far before the first
+ * resumes to hand its prompt to the engine (`AsyncLLM.add_request`). Later releases render in the renderer's thread
+ * pool (`_apply_chat_template_async` in vllm/renderers/hf.py), whose single worker (`--renderer-num-workers` 1) also
+ * tokenizes: a request's tokenization queues behind every render submitted before it, so again the whole burst is
+ * rendered first. The gpustack pages' 128-token bursts show it: TTFT mean − half the prefill's spread ≈ 5–17 s for 1000
+ * requests, and a TPOT of one full prefill chunk a step, the engine holding the whole burst at once. gpt-oss renders
+ * with openai_harmony (Rust; `_make_request_with_harmony` in serving_chat.py), not a Jinja template: its pages' bursts
+ * show ~1–2 ms a request, left out here; a completions request renders no template.
+ */
+function preprocessedMs(input: BatchInput, timing: EngineTiming): number {
+  if (!input.chatStream || timing.deployment.model.family === 'gpt-oss') return 0;
+  const servers = input.engine?.apiServerCount ?? 1;
+  return ((input.requests - 1) * API_SERVER_SEC_PER_CHAT_REQUEST * 1e3) / servers;
 }
 
 interface Simulated {
@@ -180,7 +209,7 @@ function simulateBurst(
     random,
   ).map((output, i) => Math.min(output, timing.maxModelLen - prompts[i]!));
   const cached = cachedPromptTokens(input.promptTokens, input.prefixShare ?? 0, timing.blockTokens);
-  const played = play(timing, prompts, outputs, cached);
+  const played = play(timing, prompts, outputs, cached, preprocessedMs(input, timing));
   const finished = played.summaries.filter((s) => s.lastTokenAt !== null && s.firstTokenAt !== null);
   return { ok: true, run: { timing, simulated, cached, played, finished } };
 }

@@ -23,6 +23,8 @@ export const BurstRun = z.object({
   /** Spread of lengths we assume for the dataset (standard deviation / mean); not a figure from the source. */
   promptTokensCv: z.number().nonnegative(),
   outputTokensCv: z.number().nonnegative(),
+  /** The client sent chat completions and read their stream (`vllm bench serve --backend openai-chat`). */
+  chatStream: z.boolean().optional(),
   measured: z.object({
     outputTokensPerSec: positive,
     requestsPerSec: positive,
@@ -42,7 +44,7 @@ export type BurstRuns = z.infer<typeof BurstRuns>;
 /** The batch prediction's input for a run: its replica, lengths and request count, at vLLM's default engine settings. */
 export function batchInputOf(run: BurstRun): BatchInput {
   const { modelId, gpuId, gpuCount, tensorParallel, precision, requests } = run;
-  const { promptTokens, outputTokens, promptTokensCv, outputTokensCv } = run;
+  const { promptTokens, outputTokens, promptTokensCv, outputTokensCv, chatStream } = run;
   return {
     modelId,
     gpuId,
@@ -54,5 +56,6 @@ export function batchInputOf(run: BurstRun): BatchInput {
     outputTokens,
     promptTokensCv,
     outputTokensCv,
+    chatStream,
   };
 }

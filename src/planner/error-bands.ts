@@ -170,6 +170,8 @@ export interface BandSample {
   region: LoadRegion;
   predicted: number;
   measured: number;
+  /** A burst's statistic (`Comparison.burst`). */
+  burst?: true;
 }
 
 function p90Percent(errors: number[]): number | null {
@@ -183,7 +185,10 @@ function p90Percent(errors: number[]): number | null {
 
 /** The band table from held-out comparisons: every scope with at least MIN_BAND_POINTS comparisons of a metric. */
 export function errorBandTable(samples: BandSample[]): Record<string, BandRow> {
-  const latency = samples.filter((s) => (BAND_METRICS as string[]).includes(s.metric));
+  // A band qualifies a steady-state prediction; a burst's TTFT is a batch job's (`predictBatch`), which carries none.
+  const latency = samples.filter(
+    (s) => (BAND_METRICS as string[]).includes(s.metric) && !(s.burst && s.metric === 'ttft'),
+  );
   const groups = new Map<string, BandSample[]>();
   for (const s of latency) {
     for (const family of [s.gpuFamily, '*']) {

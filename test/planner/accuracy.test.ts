@@ -128,4 +128,26 @@ describe('accuracy against public measurements', () => {
     expect(itl(2)).toBeLessThan(1.2 * itl(1));
     expect(itl(1000)).toBeGreaterThan(1.5 * itl(2));
   });
+
+  it("scores a burst's TTFT mean and median as the batch job's, marked apart from the steady state's", () => {
+    const series = measurements.series.find((s) => s.id === 'vllm-nightly-phi-4-tp1-a100-pcie')!;
+    const { point } = series.points[0]!;
+    const burst: PublicMeasurements = {
+      ...measurements,
+      series: [
+        {
+          ...series,
+          traffic: { ...series.traffic, steadyState: false, burst: 200 },
+          points: [{ point: { ...point, load: { kind: 'max' } } }],
+        },
+      ],
+    };
+    const { comparisons } = servingComparisons(burst, knowledge, () => ({ global: null, perGpu: {} }));
+    const ttft = comparisons.filter((c) => c.metric === 'ttft');
+    expect(ttft.map((c) => c.stat)).toEqual(['mean', 'p50']);
+    for (const c of comparisons) expect(c.burst).toBe(true);
+    expect(ttft[0]!.measured).toBe(point.ttftMs.mean);
+    // 200 requests at once queue behind each other's prefill, far above the 67 ms a request saw at 1 req/s.
+    expect(ttft[0]!.predicted).toBeGreaterThan(2 * point.ttftMs.mean!);
+  });
 });

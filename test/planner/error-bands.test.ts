@@ -44,6 +44,24 @@ describe('error bands', () => {
     // (past the suite's 30 s default).
   }, 180_000);
 
+  it("leave a burst's TTFT out (a batch job's queue, not a steady state's) and keep its ITL", () => {
+    const sample = {
+      gpuFamily: 'nvidia-hopper' as const,
+      modelClass: 'dense' as const,
+      region: 'overloaded' as const,
+      predicted: 2,
+      measured: 1,
+      burst: true as const,
+    };
+    const table = errorBandTable(
+      Array.from({ length: 4 }, () => [
+        { ...sample, metric: 'ttft' },
+        { ...sample, metric: 'itl' },
+      ]).flat(),
+    );
+    expect(table['*|*|overloaded']).toEqual({ ttft: null, itl: 100, e2e: null, n: 4 });
+  });
+
   it('fall back to coarser scopes where a family, class or region has too few comparisons', () => {
     // No measured L4 or L40S point under high load: the band is the pooled one of its load region, said so in words.
     const ada = errorBandOf('nvidia-ada', 'moe', 'high');
