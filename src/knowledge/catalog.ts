@@ -118,6 +118,11 @@ export const ModelArchitecture = z.object({
       qkNopeHeadDim: positiveInt,
       qkRopeHeadDim: positiveInt,
       vHeadDim: positiveInt,
+      /**
+       * DeepSeek Sparse Attention (DeepSeek-V3.2's `index_topk`): the lightning indexer picks this many context tokens
+       * for every query and attention runs over those alone. Absent for dense MLA.
+       */
+      sparseTopK: positiveInt.optional(),
     })
     .optional(),
   /**

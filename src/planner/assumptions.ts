@@ -179,6 +179,14 @@ export function fusedMoeLayerSec(precision: Precision, gpu: Gpu): number {
   return fp4 && gpu.fp8Tflops !== null ? 0 : FUSED_MOE_LAYER_SEC;
 }
 
+/**
+ * Query heads DeepSeek Sparse Attention's kernels compute per rank at least: vLLM's FLASHMLA_SPARSE backend pads each
+ * rank's heads to FlashMLA's sparse-kernel tile, 64 on Hopper and 128 on Blackwell
+ * (vllm/v1/attention/backends/mla/flashmla_sparse.py: `padding = 128 if is_device_capability(100) else 64`).
+ */
+export const SPARSE_MLA_HEAD_TILE_HOPPER = 64;
+export const SPARSE_MLA_HEAD_TILE_BLACKWELL = 128;
+
 /** Share of the one-direction link bandwidth a ring all-reduce achieves (NCCL bus bandwidth vs link rate). */
 export const LINK_EFFICIENCY = 0.75;
 

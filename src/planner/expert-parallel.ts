@@ -87,6 +87,7 @@ export function expertParallelGeometry(
     expertFlopsPerToken: rank.expertFlopsPerToken / dp,
     lmHeadFlopsPerSample: rank.lmHeadFlopsPerSample / dp,
     attentionFlopsPerContextToken: rank.attentionFlopsPerContextToken / dp,
+    prefillAttentionFlopsPerContextToken: rank.prefillAttentionFlopsPerContextToken / dp,
     allReducesPerStageStep: collectives,
     allReduceSecPerToken:
       collectives > 0 ? (reduces * reduceSecPerToken + exchanges * exchangeSecPerToken) / collectives : 0,

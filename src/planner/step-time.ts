@@ -18,6 +18,8 @@ import {
   HOST_SEC_PER_SEQUENCE,
   LINK_EFFICIENCY,
   PIPELINE_HOP_SEC,
+  SPARSE_MLA_HEAD_TILE_BLACKWELL,
+  SPARSE_MLA_HEAD_TILE_HOPPER,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
 } from './assumptions.js';
@@ -75,8 +77,15 @@ export interface StepGeometry {
    */
   expertGemmFloor: number;
   lmHeadFlopsPerSample: number;
-  /** Attention FLOPs per token per token of context it attends to (QKᵀ and PV). */
+  /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
+  /** The same for a prefilled token: differs from decode for latent attention, which prefills in MHA form. */
+  prefillAttentionFlopsPerContextToken: number;
+  /**
+   * Sparse attention (DeepSeek-V3.2's DSA): the top-k width every query's attention kernel runs over, whatever its
+   * context; 0 for dense attention.
+   */
+  sparseTopK: number;
   /** Tensor-core rate the linear layers reach when compute-bound (lower for weight-only quantized kernels). */
   peakLinearFlops: number;
   peakAttentionFlops: number;
@@ -131,8 +140,24 @@ export function stepGeometry(
   const expertParams = Math.min(routedExpertParams(arch), body);
   const mla = arch.latentAttention;
   // Per head and context token: QKᵀ over the key width and PV over the value width, 2 FLOPs per multiply-add. vLLM's
-  // MLA decode absorbs the up-projections, so it attends over the latent (kv_lora_rank + rope, then kv_lora_rank).
-  const attentionWidth = mla ? 2 * mla.kvLoraRank + mla.qkRopeHeadDim : 2 * arch.headDim;
+  // MLA runs two forms (vllm/v1/attention/backends/mla/common.py, "data-movement friendly" and "compute friendly"):
+  // decode absorbs W_UK into the query and W_UV into the output, so every head attends over the shared latent
+  // (MQA with kv_lora_rank + rope keys and kv_lora_rank values); prefill up-projects the latent to per-head keys and
+  // values and runs MHA with qk_nope + qk_rope key and v_head_dim value widths (128 + 64 and 128 for DeepSeek-V3).
+  const decodeWidth = mla ? 2 * mla.kvLoraRank + mla.qkRopeHeadDim : 2 * arch.headDim;
+  const sparseTopK = mla?.sparseTopK ?? 0;
+  // DSA's sparse kernels (FlashMLA sparse prefill and decode, vLLM's FLASHMLA_SPARSE backend) run prefill in the
+  // latent (MQA) form too, and on a whole tile of query heads: vLLM pads each rank's heads to 64 on Hopper and 128 on
+  // Blackwell (flashmla_sparse.py), so at TP8 (16 heads a rank) every rank computes 64 heads' worth.
+  const prefillWidth = !mla
+    ? 2 * arch.headDim
+    : sparseTopK > 0
+      ? decodeWidth
+      : mla.qkNopeHeadDim + mla.qkRopeHeadDim + mla.vHeadDim;
+  const headTile = gpu.fp4Tflops == null ? SPARSE_MLA_HEAD_TILE_HOPPER : SPARSE_MLA_HEAD_TILE_BLACKWELL;
+  const headsPerShard = arch.attentionHeads / tp;
+  const computedHeads = sparseTopK > 0 ? Math.max(headsPerShard, headTile) : headsPerShard;
+  const attentionFlopsPerWidth = (2 * layoutOf(arch).attentionLayers * computedHeads) / pp;
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
@@ -152,8 +177,9 @@ export function stepGeometry(
       : 0,
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
-    attentionFlopsPerContextToken:
-      (2 * layoutOf(arch).attentionLayers * arch.attentionHeads * attentionWidth) / shards,
+    attentionFlopsPerContextToken: attentionFlopsPerWidth * decodeWidth,
+    prefillAttentionFlopsPerContextToken: attentionFlopsPerWidth * prefillWidth,
+    sparseTopK,
     peakLinearFlops:
       linearPeakTflops(precision, gpu) *
       1e12 *
@@ -200,11 +226,17 @@ export function stageStepSec(
   const tokens = decodeTokens + prefillTokens;
   const touched = g.expertHitRate > 0 ? 1 - (1 - g.expertHitRate) ** tokens : 0;
   const weightBytes = g.fixedWeightBytes + g.expertWeightBytes * touched;
-  const kvBytes = g.kvBytesPerToken * (decodeTokens * decodeContext + prefillTokens);
+  // Sparse attention gathers at most its top-k context tokens but computes over the whole top-k width: the kernels take
+  // a fixed (tokens, top-k) index tensor with unused entries -1 (deepseek-ai/FlashMLA README, "Sparse Attention").
+  const attendedDecode = g.sparseTopK > 0 ? Math.min(decodeContext, g.sparseTopK) : decodeContext;
+  const computedDecode = g.sparseTopK > 0 ? g.sparseTopK : decodeContext;
+  const computedPrefill = g.sparseTopK > 0 && prefillTokens > 0 ? g.sparseTopK : prefillContext;
+  const kvBytes = g.kvBytesPerToken * (decodeTokens * attendedDecode + prefillTokens);
   const samples = decodeTokens + (prefillTokens > 0 ? 1 : 0);
   const linearFlops = tokens * g.linearFlopsPerToken + samples * g.lmHeadFlopsPerSample;
   const attentionFlops =
-    (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.attentionFlopsPerContextToken;
+    decodeTokens * computedDecode * g.attentionFlopsPerContextToken +
+    prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken;
   const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
   // The experts' FLOPs run at the grouped GEMMs' lower efficiency: they count 1/share times against the peak.
   const expertShare =

@@ -13,12 +13,14 @@ function readLatent(f: ConfigFields) {
   const layers = f.int('num_hidden_layers', 1, CONFIG_LAYER_LIMIT);
   const hiddenSize = f.int('hidden_size');
   const attentionHeads = f.int('num_attention_heads');
+  const sparseTopK = f.optionalInt('index_topk');
   const latentAttention = {
     qLoraRank: f.optionalInt('q_lora_rank'),
     kvLoraRank: f.int('kv_lora_rank'),
     qkNopeHeadDim: f.int('qk_nope_head_dim'),
     qkRopeHeadDim: f.int('qk_rope_head_dim'),
     vHeadDim: f.int('v_head_dim'),
+    ...(sparseTopK === null ? {} : { sparseTopK }),
   };
   const moe = readDenseThenSparse(f, layers, { sharedExperts: 1, denseLayers: 3 });
   const frequency = f.json.moe_layer_freq;
@@ -47,6 +49,7 @@ function readLatent(f: ConfigFields) {
 export const LATENT_FAMILIES: Record<string, ArchitectureFamily> = {
   deepseek_v3: { family: 'deepseek', tiedEmbeddings: false, read: readLatent },
   kimi_k2: { family: 'kimi', tiedEmbeddings: false, read: readLatent },
+  // Its `index_topk` (2048) becomes latentAttention.sparseTopK: attention runs over that many selected tokens.
   // The indexer's own key cache (index_head_dim FP8 values and a scale per layer and token, ~130 bytes against the
   // latent's 1,152) and its small projections are not counted: the latent dominates both memory and decode reads.
   deepseek_v32: { family: 'deepseek', tiedEmbeddings: false, read: readLatent },
