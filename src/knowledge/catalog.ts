@@ -119,10 +119,12 @@ export const ModelArchitecture = z.object({
       qkRopeHeadDim: positiveInt,
       vHeadDim: positiveInt,
       /**
-       * DeepSeek Sparse Attention (DeepSeek-V3.2's `index_topk`): the lightning indexer picks this many context tokens
-       * for every query and attention runs over those alone. Absent for dense MLA.
+       * DeepSeek Sparse Attention (DeepSeek-V3.2): a lightning indexer of `index_n_heads` × `index_head_dim` scores
+       * every context token for every query, and attention runs over the `index_topk` best alone. Absent for dense MLA.
        */
-      sparseTopK: positiveInt.optional(),
+      sparse: z
+        .object({ topK: positiveInt, indexerHeads: positiveInt, indexerHeadDim: positiveInt })
+        .optional(),
     })
     .optional(),
   /**

@@ -86,6 +86,14 @@ export interface StepGeometry {
    * context; 0 for dense attention.
    */
   sparseTopK: number;
+  /**
+   * Sparse attention's lightning indexer: FLOPs per token per token of context it scores, and the key bytes it reads
+   * per context token; 0 for dense attention.
+   */
+  indexerFlopsPerContextToken: number;
+  indexerKeyBytesPerToken: number;
+  /** Tensor-core rate of the indexer's FP8 logits kernel. */
+  peakIndexerFlops: number;
   /** Tensor-core rate the linear layers reach when compute-bound (lower for weight-only quantized kernels). */
   peakLinearFlops: number;
   peakAttentionFlops: number;
@@ -145,7 +153,7 @@ export function stepGeometry(
   // (MQA with kv_lora_rank + rope keys and kv_lora_rank values); prefill up-projects the latent to per-head keys and
   // values and runs MHA with qk_nope + qk_rope key and v_head_dim value widths (128 + 64 and 128 for DeepSeek-V3).
   const decodeWidth = mla ? 2 * mla.kvLoraRank + mla.qkRopeHeadDim : 2 * arch.headDim;
-  const sparseTopK = mla?.sparseTopK ?? 0;
+  const sparseTopK = mla?.sparse?.topK ?? 0;
   // DSA's sparse kernels (FlashMLA sparse prefill and decode, vLLM's FLASHMLA_SPARSE backend) run prefill in the
   // latent (MQA) form too, and on a whole tile of query heads: vLLM pads each rank's heads to 64 on Hopper and 128 on
   // Blackwell (flashmla_sparse.py), so at TP8 (16 heads a rank) every rank computes 64 heads' worth.
@@ -180,6 +188,16 @@ export function stepGeometry(
     attentionFlopsPerContextToken: attentionFlopsPerWidth * decodeWidth,
     prefillAttentionFlopsPerContextToken: attentionFlopsPerWidth * prefillWidth,
     sparseTopK,
+    // vLLM's Indexer is replicated, not split over TP ranks ("no tensor parallel, just replicated", deepseek_v2.py), and
+    // scores with DeepGEMM's FP8 MQA logits kernels (fp8_mqa_logits, fp8_paged_mqa_logits) over an FP8 key cache of
+    // index_head_dim values plus one fp32 scale per token and layer.
+    indexerFlopsPerContextToken: mla?.sparse
+      ? (2 * layoutOf(arch).attentionLayers * mla.sparse.indexerHeads * mla.sparse.indexerHeadDim) / pp
+      : 0,
+    indexerKeyBytesPerToken: mla?.sparse
+      ? (layoutOf(arch).attentionLayers * (mla.sparse.indexerHeadDim + 4)) / pp
+      : 0,
+    peakIndexerFlops: (gpu.fp8Tflops ?? gpu.bf16Tflops) * 1e12,
     peakLinearFlops:
       linearPeakTflops(precision, gpu) *
       1e12 *
@@ -231,7 +249,11 @@ export function stageStepSec(
   const attendedDecode = g.sparseTopK > 0 ? Math.min(decodeContext, g.sparseTopK) : decodeContext;
   const computedDecode = g.sparseTopK > 0 ? g.sparseTopK : decodeContext;
   const computedPrefill = g.sparseTopK > 0 && prefillTokens > 0 ? g.sparseTopK : prefillContext;
-  const kvBytes = g.kvBytesPerToken * (decodeTokens * attendedDecode + prefillTokens);
+  const kvBytes =
+    g.kvBytesPerToken * (decodeTokens * attendedDecode + prefillTokens) +
+    g.indexerKeyBytesPerToken * decodeTokens * decodeContext;
+  const indexerFlops =
+    (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.indexerFlopsPerContextToken;
   const samples = decodeTokens + (prefillTokens > 0 ? 1 : 0);
   const linearFlops = tokens * g.linearFlopsPerToken + samples * g.lmHeadFlopsPerSample;
   const attentionFlops =
@@ -245,7 +267,9 @@ export function stageStepSec(
   const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
   const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (padding / expertShare - 1);
   const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
-  const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
+  const attentionComputeSec =
+    (attentionFlops / g.peakAttentionFlops + indexerFlops / g.peakIndexerFlops) / f.compute;
+  const attentionSec = Math.max(kvBytes / bandwidth, attentionComputeSec);
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
   const hostSec = samples * HOST_SEC_PER_SEQUENCE * g.hostShare;

@@ -316,9 +316,12 @@ describe('readHfConfig on architectures whose layers are not all alike', () => {
     const dense = readHfConfig(v3).architecture;
     expect(v32.architecture).toEqual({
       ...dense,
-      latentAttention: { ...dense.latentAttention, sparseTopK: 2048 },
+      latentAttention: {
+        ...dense.latentAttention,
+        sparse: { topK: 2048, indexerHeads: 64, indexerHeadDim: 128 },
+      },
     });
-    expect(dense.latentAttention?.sparseTopK).toBeUndefined();
+    expect(dense.latentAttention?.sparse).toBeUndefined();
     expect(v32.kvBytesPerToken).toBe(70_272);
   });
 
