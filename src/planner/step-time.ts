@@ -17,9 +17,8 @@ import {
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
   LINK_EFFICIENCY,
+  mlaHeadTile,
   PIPELINE_HOP_SEC,
-  SPARSE_MLA_HEAD_TILE_BLACKWELL,
-  SPARSE_MLA_HEAD_TILE_HOPPER,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
 } from './assumptions.js';
@@ -155,17 +154,17 @@ export function stepGeometry(
   const decodeWidth = mla ? 2 * mla.kvLoraRank + mla.qkRopeHeadDim : 2 * arch.headDim;
   const sparseTopK = mla?.sparse?.topK ?? 0;
   // DSA's sparse kernels (FlashMLA sparse prefill and decode, vLLM's FLASHMLA_SPARSE backend) run prefill in the
-  // latent (MQA) form too, and on a whole tile of query heads: vLLM pads each rank's heads to 64 on Hopper and 128 on
-  // Blackwell (flashmla_sparse.py), so at TP8 (16 heads a rank) every rank computes 64 heads' worth.
+  // latent (MQA) form too. The latent-form kernels compute a whole tile of query heads (mlaHeadTile): at TP8, 16 heads
+  // a rank, a Hopper rank computes 64 heads' worth.
   const prefillWidth = !mla
     ? 2 * arch.headDim
     : sparseTopK > 0
       ? decodeWidth
       : mla.qkNopeHeadDim + mla.qkRopeHeadDim + mla.vHeadDim;
-  const headTile = gpu.fp4Tflops == null ? SPARSE_MLA_HEAD_TILE_HOPPER : SPARSE_MLA_HEAD_TILE_BLACKWELL;
   const headsPerShard = arch.attentionHeads / tp;
-  const computedHeads = sparseTopK > 0 ? Math.max(headsPerShard, headTile) : headsPerShard;
-  const attentionFlopsPerWidth = (2 * layoutOf(arch).attentionLayers * computedHeads) / pp;
+  const decodeHeads = mla ? Math.max(headsPerShard, mlaHeadTile(gpu)) : headsPerShard;
+  const prefillHeads = sparseTopK > 0 ? decodeHeads : headsPerShard;
+  const flopsPerHeadWidth = (2 * layoutOf(arch).attentionLayers) / pp;
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
@@ -185,8 +184,8 @@ export function stepGeometry(
       : 0,
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
-    attentionFlopsPerContextToken: attentionFlopsPerWidth * decodeWidth,
-    prefillAttentionFlopsPerContextToken: attentionFlopsPerWidth * prefillWidth,
+    attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
+    prefillAttentionFlopsPerContextToken: flopsPerHeadWidth * prefillHeads * prefillWidth,
     sparseTopK,
     // vLLM's Indexer is replicated, not split over TP ranks ("no tensor parallel, just replicated", deepseek_v2.py), and
     // scores with DeepGEMM's FP8 MQA logits kernels (fp8_mqa_logits, fp8_paged_mqa_logits) over an FP8 key cache of

@@ -17,11 +17,28 @@ const v32 = stepGeometry(model('deepseek-ai/DeepSeek-V3.2'), h200, 'fp8', tp8, 7
 // vLLM runs MLA in two forms (vllm/v1/attention/backends/mla/common.py): decode absorbs the up-projections and
 // attends over the 512 + 64 latent; prefill up-projects it and runs MHA with 128 + 64 key and 128 value dims.
 describe('multi-head latent attention FLOPs (DeepSeek-R1, 16 heads a rank at TP8)', () => {
-  it('decodes over the latent: 2 FLOPs × 61 layers × 16 heads × (576 + 512) per context token', () => {
-    expect(r1.attentionFlopsPerContextToken).toBe(2 * 61 * 16 * (576 + 512));
+  // FlashMLA's Hopper decode kernel tiles 64 query rows (csrc/kernels/traits.h): a rank's 16 heads fill a quarter.
+  it('decodes over the latent on a whole 64-head tile: 2 FLOPs × 61 layers × 64 × (576 + 512) per context token', () => {
+    expect(r1.attentionFlopsPerContextToken).toBe(2 * 61 * 64 * (576 + 512));
+    const tp2 = stepGeometry(
+      model('deepseek-ai/DeepSeek-R1'),
+      h200,
+      'fp8',
+      { ...tp8, tensorParallel: 2 },
+      70272,
+    );
+    expect(tp2.attentionFlopsPerContextToken).toBe(2 * 61 * 64 * (576 + 512));
+    const tp1 = stepGeometry(
+      model('deepseek-ai/DeepSeek-R1'),
+      h200,
+      'fp8',
+      { ...tp8, tensorParallel: 1 },
+      70272,
+    );
+    expect(tp1.attentionFlopsPerContextToken).toBe(2 * 61 * 128 * (576 + 512));
   });
 
-  it('prefills in MHA form: 2 FLOPs × 61 layers × 16 heads × (192 + 128) per context token', () => {
+  it('prefills in MHA form, unpadded: 2 FLOPs × 61 layers × 16 heads × (192 + 128) per context token', () => {
     expect(r1.prefillAttentionFlopsPerContextToken).toBe(2 * 61 * 16 * (192 + 128));
     expect(r1.sparseTopK).toBe(0);
   });
