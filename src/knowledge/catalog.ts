@@ -118,6 +118,13 @@ export const ModelArchitecture = z.object({
       qkNopeHeadDim: positiveInt,
       qkRopeHeadDim: positiveInt,
       vHeadDim: positiveInt,
+      /**
+       * DeepSeek Sparse Attention (DeepSeek-V3.2): a lightning indexer of `index_n_heads` × `index_head_dim` scores
+       * every context token for every query, and attention runs over the `index_topk` best alone. Absent for dense MLA.
+       */
+      sparse: z
+        .object({ topK: positiveInt, indexerHeads: positiveInt, indexerHeadDim: positiveInt })
+        .optional(),
     })
     .optional(),
   /**

@@ -179,6 +179,19 @@ export function fusedMoeLayerSec(precision: Precision, gpu: Gpu): number {
   return fp4 && gpu.fp8Tflops !== null ? 0 : FUSED_MOE_LAYER_SEC;
 }
 
+/**
+ * Query heads vLLM's latent-form (MQA) MLA kernels compute per rank at least, whatever the heads TP leaves a rank
+ * (16 of DeepSeek-V3's 128 at TP8): the heads are the rows of one tensor-core tile. On Hopper, FlashMLA's dense decode
+ * tiles 64 query rows (csrc/kernels/traits.h, BLOCK_SIZE_M = 64) and vLLM pads the sparse kernels' heads to 64; on
+ * Blackwell the CUTLASS MLA decode pads to 128 heads (vLLM cutlass_mla.py, MAX_HEADS = 128) and the sparse kernels
+ * too (vllm/v1/attention/backends/mla/flashmla_sparse.py: `padding = 128 if is_device_capability(100) else 64`).
+ * AMD's AITER MLA kernels are not known to pad: 1.
+ */
+export function mlaHeadTile(gpu: Gpu): number {
+  if (gpu.vendor !== 'nvidia') return 1;
+  return gpu.fp4Tflops == null ? 64 : 128;
+}
+
 /** Share of the one-direction link bandwidth a ring all-reduce achieves (NCCL bus bandwidth vs link rate). */
 export const LINK_EFFICIENCY = 0.75;
 

@@ -87,6 +87,9 @@ export function expertParallelGeometry(
     expertFlopsPerToken: rank.expertFlopsPerToken / dp,
     lmHeadFlopsPerSample: rank.lmHeadFlopsPerSample / dp,
     attentionFlopsPerContextToken: rank.attentionFlopsPerContextToken / dp,
+    prefillAttentionFlopsPerContextToken: rank.prefillAttentionFlopsPerContextToken / dp,
+    indexerFlopsPerContextToken: rank.indexerFlopsPerContextToken / dp,
+    indexerKeyBytesPerToken: rank.indexerKeyBytesPerToken / dp,
     allReducesPerStageStep: collectives,
     allReduceSecPerToken:
       collectives > 0 ? (reduces * reduceSecPerToken + exchanges * exchangeSecPerToken) / collectives : 0,

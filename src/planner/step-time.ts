@@ -17,6 +17,7 @@ import {
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
   LINK_EFFICIENCY,
+  mlaHeadTile,
   PIPELINE_HOP_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
@@ -75,8 +76,23 @@ export interface StepGeometry {
    */
   expertGemmFloor: number;
   lmHeadFlopsPerSample: number;
-  /** Attention FLOPs per token per token of context it attends to (QKᵀ and PV). */
+  /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
+  /** The same for a prefilled token: differs from decode for latent attention, which prefills in MHA form. */
+  prefillAttentionFlopsPerContextToken: number;
+  /**
+   * Sparse attention (DeepSeek-V3.2's DSA): the top-k width every query's attention kernel runs over, whatever its
+   * context; 0 for dense attention.
+   */
+  sparseTopK: number;
+  /**
+   * Sparse attention's lightning indexer: FLOPs per token per token of context it scores, and the key bytes it reads
+   * per context token; 0 for dense attention.
+   */
+  indexerFlopsPerContextToken: number;
+  indexerKeyBytesPerToken: number;
+  /** Tensor-core rate of the indexer's FP8 logits kernel. */
+  peakIndexerFlops: number;
   /** Tensor-core rate the linear layers reach when compute-bound (lower for weight-only quantized kernels). */
   peakLinearFlops: number;
   peakAttentionFlops: number;
@@ -131,8 +147,24 @@ export function stepGeometry(
   const expertParams = Math.min(routedExpertParams(arch), body);
   const mla = arch.latentAttention;
   // Per head and context token: QKᵀ over the key width and PV over the value width, 2 FLOPs per multiply-add. vLLM's
-  // MLA decode absorbs the up-projections, so it attends over the latent (kv_lora_rank + rope, then kv_lora_rank).
-  const attentionWidth = mla ? 2 * mla.kvLoraRank + mla.qkRopeHeadDim : 2 * arch.headDim;
+  // MLA runs two forms (vllm/v1/attention/backends/mla/common.py, "data-movement friendly" and "compute friendly"):
+  // decode absorbs W_UK into the query and W_UV into the output, so every head attends over the shared latent
+  // (MQA with kv_lora_rank + rope keys and kv_lora_rank values); prefill up-projects the latent to per-head keys and
+  // values and runs MHA with qk_nope + qk_rope key and v_head_dim value widths (128 + 64 and 128 for DeepSeek-V3).
+  const decodeWidth = mla ? 2 * mla.kvLoraRank + mla.qkRopeHeadDim : 2 * arch.headDim;
+  const sparseTopK = mla?.sparse?.topK ?? 0;
+  // DSA's sparse kernels (FlashMLA sparse prefill and decode, vLLM's FLASHMLA_SPARSE backend) run prefill in the
+  // latent (MQA) form too. The latent-form kernels compute a whole tile of query heads (mlaHeadTile): at TP8, 16 heads
+  // a rank, a Hopper rank computes 64 heads' worth.
+  const prefillWidth = !mla
+    ? 2 * arch.headDim
+    : sparseTopK > 0
+      ? decodeWidth
+      : mla.qkNopeHeadDim + mla.qkRopeHeadDim + mla.vHeadDim;
+  const headsPerShard = arch.attentionHeads / tp;
+  const decodeHeads = mla ? Math.max(headsPerShard, mlaHeadTile(gpu)) : headsPerShard;
+  const prefillHeads = sparseTopK > 0 ? decodeHeads : headsPerShard;
+  const flopsPerHeadWidth = (2 * layoutOf(arch).attentionLayers) / pp;
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
@@ -152,8 +184,19 @@ export function stepGeometry(
       : 0,
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
-    attentionFlopsPerContextToken:
-      (2 * layoutOf(arch).attentionLayers * arch.attentionHeads * attentionWidth) / shards,
+    attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
+    prefillAttentionFlopsPerContextToken: flopsPerHeadWidth * prefillHeads * prefillWidth,
+    sparseTopK,
+    // vLLM's Indexer is replicated, not split over TP ranks ("no tensor parallel, just replicated", deepseek_v2.py), and
+    // scores with DeepGEMM's FP8 MQA logits kernels (fp8_mqa_logits, fp8_paged_mqa_logits) over an FP8 key cache of
+    // index_head_dim values plus one fp32 scale per token and layer.
+    indexerFlopsPerContextToken: mla?.sparse
+      ? (2 * layoutOf(arch).attentionLayers * mla.sparse.indexerHeads * mla.sparse.indexerHeadDim) / pp
+      : 0,
+    indexerKeyBytesPerToken: mla?.sparse
+      ? (layoutOf(arch).attentionLayers * (mla.sparse.indexerHeadDim + 4)) / pp
+      : 0,
+    peakIndexerFlops: (gpu.fp8Tflops ?? gpu.bf16Tflops) * 1e12,
     peakLinearFlops:
       linearPeakTflops(precision, gpu) *
       1e12 *
@@ -200,11 +243,21 @@ export function stageStepSec(
   const tokens = decodeTokens + prefillTokens;
   const touched = g.expertHitRate > 0 ? 1 - (1 - g.expertHitRate) ** tokens : 0;
   const weightBytes = g.fixedWeightBytes + g.expertWeightBytes * touched;
-  const kvBytes = g.kvBytesPerToken * (decodeTokens * decodeContext + prefillTokens);
+  // Sparse attention gathers at most its top-k context tokens but computes over the whole top-k width: the kernels take
+  // a fixed (tokens, top-k) index tensor with unused entries -1 (deepseek-ai/FlashMLA README, "Sparse Attention").
+  const attendedDecode = g.sparseTopK > 0 ? Math.min(decodeContext, g.sparseTopK) : decodeContext;
+  const computedDecode = g.sparseTopK > 0 ? g.sparseTopK : decodeContext;
+  const computedPrefill = g.sparseTopK > 0 && prefillTokens > 0 ? g.sparseTopK : prefillContext;
+  const kvBytes =
+    g.kvBytesPerToken * (decodeTokens * attendedDecode + prefillTokens) +
+    g.indexerKeyBytesPerToken * decodeTokens * decodeContext;
+  const indexerFlops =
+    (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.indexerFlopsPerContextToken;
   const samples = decodeTokens + (prefillTokens > 0 ? 1 : 0);
   const linearFlops = tokens * g.linearFlopsPerToken + samples * g.lmHeadFlopsPerSample;
   const attentionFlops =
-    (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.attentionFlopsPerContextToken;
+    decodeTokens * computedDecode * g.attentionFlopsPerContextToken +
+    prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken;
   const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
   // The experts' FLOPs run at the grouped GEMMs' lower efficiency: they count 1/share times against the peak.
   const expertShare =
@@ -213,7 +266,9 @@ export function stageStepSec(
   const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
   const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (padding / expertShare - 1);
   const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
-  const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
+  const attentionComputeSec =
+    (attentionFlops / g.peakAttentionFlops + indexerFlops / g.peakIndexerFlops) / f.compute;
+  const attentionSec = Math.max(kvBytes / bandwidth, attentionComputeSec);
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
   const hostSec = samples * HOST_SEC_PER_SEQUENCE * g.hostShare;

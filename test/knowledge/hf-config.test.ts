@@ -302,7 +302,7 @@ describe('readHfConfig on architectures whose layers are not all alike', () => {
     expect(facts.precision).toBe('fp8');
   });
 
-  it('reads DeepSeek-V3.2 (deepseek_v32) as the V3 layout: its sparse-attention indexer adds no latent', () => {
+  it('reads DeepSeek-V3.2 (deepseek_v32) as the V3 layout plus its top-k: the indexer adds no latent', () => {
     const v3 = config('DeepSeek-V3');
     const v32 = readHfConfig({
       ...v3,
@@ -313,7 +313,15 @@ describe('readHfConfig on architectures whose layers are not all alike', () => {
       index_topk: 2048,
     });
     expect(v32.family).toBe('deepseek');
-    expect(v32.architecture).toEqual(readHfConfig(v3).architecture);
+    const dense = readHfConfig(v3).architecture;
+    expect(v32.architecture).toEqual({
+      ...dense,
+      latentAttention: {
+        ...dense.latentAttention,
+        sparse: { topK: 2048, indexerHeads: 64, indexerHeadDim: 128 },
+      },
+    });
+    expect(dense.latentAttention?.sparse).toBeUndefined();
     expect(v32.kvBytesPerToken).toBe(70_272);
   });
 

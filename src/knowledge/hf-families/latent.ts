@@ -13,12 +13,22 @@ function readLatent(f: ConfigFields) {
   const layers = f.int('num_hidden_layers', 1, CONFIG_LAYER_LIMIT);
   const hiddenSize = f.int('hidden_size');
   const attentionHeads = f.int('num_attention_heads');
+  const topK = f.optionalInt('index_topk');
   const latentAttention = {
     qLoraRank: f.optionalInt('q_lora_rank'),
     kvLoraRank: f.int('kv_lora_rank'),
     qkNopeHeadDim: f.int('qk_nope_head_dim'),
     qkRopeHeadDim: f.int('qk_rope_head_dim'),
     vHeadDim: f.int('v_head_dim'),
+    ...(topK === null
+      ? {}
+      : {
+          sparse: {
+            topK,
+            indexerHeads: f.int('index_n_heads'),
+            indexerHeadDim: f.int('index_head_dim'),
+          },
+        }),
   };
   const moe = readDenseThenSparse(f, layers, { sharedExperts: 1, denseLayers: 3 });
   const frequency = f.json.moe_layer_freq;
@@ -47,7 +57,9 @@ function readLatent(f: ConfigFields) {
 export const LATENT_FAMILIES: Record<string, ArchitectureFamily> = {
   deepseek_v3: { family: 'deepseek', tiedEmbeddings: false, read: readLatent },
   kimi_k2: { family: 'kimi', tiedEmbeddings: false, read: readLatent },
-  // The indexer's own key cache (index_head_dim FP8 values and a scale per layer and token, ~130 bytes against the
-  // latent's 1,152) and its small projections are not counted: the latent dominates both memory and decode reads.
+  // Its indexer (index_topk 2048, index_n_heads 64, index_head_dim 128) becomes latentAttention.sparse, which the
+  // step time prices (its FP8 logits and key reads over the whole context). The indexer's key cache memory
+  // (index_head_dim FP8 values and a scale per layer and token, ~130 bytes against the latent's 1,152) and its small
+  // projections are not counted among the parameters: the latent dominates memory.
   deepseek_v32: { family: 'deepseek', tiedEmbeddings: false, read: readLatent },
 };
