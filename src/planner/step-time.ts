@@ -215,6 +215,9 @@ export function stageStepSec(
   const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
   const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (padding / expertShare - 1);
   const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
+  // Attention's FLOPs at the GEMMs' efficiency: a share of its own, fitted beside `compute` around FlashAttention's
+  // published utilisation (FA2 ~35% of the H100's peak, FA3 up to 75%; arXiv:2407.08608), settled at 1.0–1.1 of
+  // `compute` on every held-out fit and moved nothing (issue #14).
   const attentionSec = Math.max(kvBytes / bandwidth, attentionFlops / (g.peakAttentionFlops * f.compute));
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
