@@ -53,6 +53,16 @@ export const BODY_BYTES_PER_PARAM: Record<Precision, number> = {
 };
 
 /**
+ * Bytes per parameter of the body's layers outside the routed experts (attention, dense and shared FFN, router).
+ * vLLM's MXFP4 quantization covers the fused-MoE experts alone (Mxfp4Config.get_quant_method gives every LinearBase
+ * layer UnquantizedLinearMethod, vllm/model_executor/layers/quantization/mxfp4.py), as the gpt-oss checkpoints ship
+ * those layers in BF16; every other format quantizes the whole body.
+ */
+export function denseBytesPerParam(precision: Precision): number {
+  return BODY_BYTES_PER_PARAM[precision === 'mxfp4' ? 'bf16' : precision];
+}
+
+/**
  * Whether vLLM serves the precision on the GPU: NVFP4 checkpoints need FP4 tensor cores (Blackwell). The rest run
  * everywhere vLLM does (FP8 weights on Ampere through the weight-only Marlin kernels).
  */

@@ -7,6 +7,7 @@ import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
   BODY_BYTES_PER_PARAM,
   DEFAULT_GPU_MEMORY_UTILIZATION,
+  denseBytesPerParam,
   EMBEDDING_BYTES_PER_PARAM,
   GIB,
   KV_BLOCK_TOKENS,
@@ -68,10 +69,15 @@ export function parameterSplit(model: Model): { body: number; embedding: number;
   return { body, embedding, lmHead };
 }
 
-/** Bytes of the whole checkpoint as loaded at this precision. */
+/** Bytes of the whole checkpoint as loaded at this precision: routed experts, the rest of the body, vocabulary. */
 export function weightBytesTotal(model: Model, precision: Precision): number {
   const { body, embedding, lmHead } = parameterSplit(model);
-  return body * BODY_BYTES_PER_PARAM[precision] + (embedding + lmHead) * EMBEDDING_BYTES_PER_PARAM;
+  const experts = Math.min(routedExpertParams(model.architecture), body);
+  return (
+    experts * BODY_BYTES_PER_PARAM[precision] +
+    (body - experts) * denseBytesPerParam(precision) +
+    (embedding + lmHead) * EMBEDDING_BYTES_PER_PARAM
+  );
 }
 
 /**
@@ -82,11 +88,13 @@ export function weightBytesTotal(model: Model, precision: Precision): number {
 export function weightBytesPerGpu(model: Model, precision: Precision, parallel: Parallelism): number {
   const { body, embedding, lmHead } = parameterSplit(model);
   const { tensorParallel: tp, pipelineParallel: pp } = parallel;
-  const experts = parallel.expertParallel ? Math.min(routedExpertParams(model.architecture), body) : 0;
+  const experts = Math.min(routedExpertParams(model.architecture), body);
+  // Expert parallelism spreads the experts over the DP ranks too; without it each TP rank holds its slice of all.
+  const expertShards = parallel.expertParallel ? dataParallelOf(parallel) : 1;
   const vocab = pp === 1 ? embedding + lmHead : embedding;
   return (
-    ((body - experts) * BODY_BYTES_PER_PARAM[precision]) / (tp * pp) +
-    (experts * BODY_BYTES_PER_PARAM[precision]) / (tp * dataParallelOf(parallel) * pp) +
+    ((body - experts) * denseBytesPerParam(precision)) / (tp * pp) +
+    (experts * BODY_BYTES_PER_PARAM[precision]) / (tp * expertShards * pp) +
     (vocab * EMBEDDING_BYTES_PER_PARAM) / tp
   );
 }

@@ -172,6 +172,8 @@ export function stepGeometry(
   const ringShare = (2 * (tp - 1)) / tp;
   return {
     pipelineParallel: pp,
+    // The body outside the experts at the precision's byte rate, though MXFP4 keeps it in BF16 (denseBytesPerParam,
+    // which the memory plan follows): read at BF16 here it moved held-out E2E and throughput p90 up (issue #14).
     fixedWeightBytes: ((body - expertParams) * bytesPerParam) / shards + lmHeadBytes / shards,
     expertWeightBytes: (expertParams * bytesPerParam) / shards,
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
@@ -266,6 +268,9 @@ export function stageStepSec(
   const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
   const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (padding / expertShare - 1);
   const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
+  // Attention's FLOPs at the GEMMs' efficiency: a share of its own, fitted beside `compute` around FlashAttention's
+  // published utilisation (FA2 ~35% of the H100's peak, FA3 up to 75%; arXiv:2407.08608), settled at 1.0–1.1 of
+  // `compute` on every held-out fit and moved nothing (issue #14).
   const attentionComputeSec =
     (attentionFlops / g.peakAttentionFlops + indexerFlops / g.peakIndexerFlops) / f.compute;
   const attentionSec = Math.max(kvBytes / bandwidth, attentionComputeSec);
