@@ -315,6 +315,16 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     return slack.waitFor(() => slack.views[opened], ANSWER_MS);
   }
 
+  /** The Edit spec form submitted with 3,000 users. */
+  const usersTo3000 = (form: Parameters<typeof viewSubmissionBody>[0]['view']) =>
+    viewSubmissionBody({
+      teamId: slack.teamId,
+      userId: USER,
+      view: form,
+      inputs: { [SPEC_FIELD.users]: '3000' },
+      triggerId: slack.newTrigger(),
+    });
+
   it('SIGKILL 20 ms after an Edit spec submission’s acknowledgement: the restarted bot applies it, once', async () => {
     const first = await startBot();
     const { ts: thread } = await mention(first, REQUEST);
@@ -322,14 +332,7 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     const card = slack.thread(CHANNEL, thread)[0]!;
     const form = await specForm(first, card.ts, thread);
     const before = slack.thread(CHANNEL, thread).length;
-    const submission = viewSubmissionBody({
-      teamId: slack.teamId,
-      userId: USER,
-      view: form,
-      inputs: { [SPEC_FIELD.users]: '3000' },
-      triggerId: slack.newTrigger(),
-    });
-    expect((await deliver(first.url, SIGNING_SECRET, submission, FORM)).status).toBe(200);
+    expect((await deliver(first.url, SIGNING_SECRET, usersTo3000(form), FORM)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 20));
     await kill(first, 'SIGKILL');
     await startBot();
@@ -350,14 +353,7 @@ describe('a bot killed or stopped mid-turn answers every message exactly once af
     const posts = slack.callsOf('chat.postMessage').length;
     // The change note lands 3 s after it was sent, when the process is gone: in the thread, never counted as posted.
     slack.holdNext('chat.postMessage', { kind: 'delay', ms: 3000 });
-    const submission = viewSubmissionBody({
-      teamId: slack.teamId,
-      userId: USER,
-      view: form,
-      inputs: { [SPEC_FIELD.users]: '3000' },
-      triggerId: slack.newTrigger(),
-    });
-    expect((await deliver(first.url, SIGNING_SECRET, submission, FORM)).status).toBe(200);
+    expect((await deliver(first.url, SIGNING_SECRET, usersTo3000(form), FORM)).status).toBe(200);
     await slack.waitFor(() => slack.callsOf('chat.postMessage').length > posts, ANSWER_MS);
     await kill(first, 'SIGKILL');
     await slack.waitFor(() => slack.thread(CHANNEL, thread).length > before, ANSWER_MS);
