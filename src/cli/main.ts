@@ -6,6 +6,7 @@ import { FIGURE_MAX, formatFigure } from '../intent/bounds.js';
 import { parseDecimal } from '../intent/numbers.js';
 import { PRECISIONS } from '../knowledge/precisions.js';
 import { packageRoot } from '../paths.js';
+import { BATCH_APIS } from './batch-api.js';
 import type { CliContext } from './context.js';
 import type { CliIo } from './io.js';
 import { UsageError, writeLine } from './io.js';
@@ -168,6 +169,12 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
       '--batch <n>',
       'N requests submitted at once (an offline job): makespan, output tokens/s and the TTFT distribution',
       positiveInteger,
+    )
+    .addOption(
+      new Option(
+        '--api <api>',
+        "the OpenAI API a --batch job's requests call: chat (chat completions, whose templates the API server renders before the engine sees a request) or completions (default, as vllm bench serve sends)",
+      ).choices(BATCH_APIS),
     )
     .option('--prompt-cv <x>', 'spread of prompt lengths, standard deviation / mean (default 0)', spread)
     .option('--output-cv <x>', 'spread of output lengths, standard deviation / mean (default 0)', spread)

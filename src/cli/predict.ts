@@ -5,6 +5,7 @@ import { USE_CASE_IDS } from '../knowledge/catalog.js';
 import { importedModel } from '../knowledge/hf-config.js';
 import type { BatchPrediction, Prediction } from '../planner/index.js';
 import { maxRateWithinSlo, predictBatch, predictPerformance } from '../planner/index.js';
+import { type BatchApi, DEFAULT_BATCH_API } from './batch-api.js';
 import type { CliContext } from './context.js';
 import { catalogGpuId, catalogModelId, withKnowledge } from './context.js';
 import { UsageError, writeLine } from './io.js';
@@ -25,6 +26,8 @@ export interface PredictCommandOptions {
   concurrency?: number;
   /** Requests submitted at once: a batch prediction instead of a steady load. */
   batch?: number;
+  /** The OpenAI API a batch's client calls (`vllm bench serve --backend openai-chat` or its default `openai`). */
+  api?: BatchApi;
   promptCv?: number;
   outputCv?: number;
   prefixShare?: number;
@@ -154,6 +157,11 @@ export async function predictCommand(context: CliContext, options: PredictComman
   if (loads.length !== 1) {
     throw new UsageError('give exactly one of --rate RPS, --concurrency N or --batch N');
   }
+  if (options.api !== undefined && options.batch === undefined) {
+    throw new UsageError(
+      '--api shapes a burst (--batch N): a steady load is predicted the same for chat and completions',
+    );
+  }
   if (options.batch !== undefined && options.chart !== undefined) {
     throw new UsageError('--chart draws a steady load; give --rate or --concurrency with it, not --batch');
   }
@@ -180,9 +188,11 @@ export async function predictCommand(context: CliContext, options: PredictComman
       prefixShare: options.prefixShare,
     };
     if (options.batch !== undefined) {
-      const batch = predictBatch({ ...config, requests: options.batch }, knowledge);
+      // A chat request has its chat template rendered on the API server before the engine sees it (`chatStream`).
+      const chatStream = (options.api ?? DEFAULT_BATCH_API) === 'chat';
+      const batch = predictBatch({ ...config, requests: options.batch, chatStream }, knowledge);
       if (!batch.ok) throw new InfeasibleConfigurationError(batch.reason);
-      const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests at once`;
+      const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests at once over the ${chatStream ? 'chat completions' : 'completions'} API`;
       writeLine(
         context.io.stdout,
         options.json
