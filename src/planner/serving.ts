@@ -176,12 +176,11 @@ function evaluate(
   const chunkShare = (pp + 1) / 2;
   const decodeSec = pp * plain + fixed;
   const mixedSec = pp * plain + chunkShare * (withChunk - plain) + fixed;
-  const fullSec = pp * plain + chunkShare * (withFull - plain) + fixed;
   // Prefill capacity: a full-budget step clears chunkRoom prompt tokens; a prompt's share of it is its service. With
   // PP, vLLM keeps PP micro-batches in flight (EngineCore.step_with_batch_queue, a queue of PP batches) and schedules
   // each with its own token budget, so a round of the pipeline can clear PP full chunks, one per micro-batch, each
   // stage running them in turn: PP·chunkRoom prompt tokens in PP full stage steps.
-  const fullRoundSec = pp === 1 ? fullSec : pp * withFull + fixed;
+  const fullRoundSec = pp * withFull + fixed;
   const service = (P * fullRoundSec) / (pp * chunkRoom);
   const prefillUtilization = rate * service;
   if (prefillUtilization >= 1) return Number.NaN;
