@@ -168,6 +168,18 @@ export const ALL_REDUCE_LATENCY_SEC: Record<'nvlink' | 'xgmi' | 'pcie', number> 
   pcie: 20e-6,
 };
 /**
+ * GPU time of the small kernels every decoder layer runs once per step whatever the batch, beside the weight, KV and
+ * FLOP terms: the two fused residual-add + RMSNorm kernels, rotary embedding, the KV-cache write and the FFN
+ * activation, each a few µs of launch inside the CUDA graph, one wave and a write. vLLM's layerwise profile of a CUDA
+ * graph decode step (neuralmagic/nm-vllm#332, H100) times rms_norm at 4 µs and rotary_embedding at 3 µs per layer;
+ * the layer's five such kernels come to ~17 µs and their launch gaps to ~3 µs more. Serial, so a step pays it per
+ * layer — 1.8 ms for GLM-4.6's 92 layers, 0.7 ms for gpt-oss-120b's 36 — where the fitted per-step overhead is one
+ * constant for every model: at 4 concurrent requests on an H200 TP8 node (vLLM 0.11) GLM-4.6 BF16 streams at 17.9 ms
+ * (gpustack performance lab) and gpt-oss-120b at 3.6 ms (InferenceMAX).
+ */
+export const LAYER_KERNELS_SEC = 20e-6;
+
+/**
  * Fixed time of one MoE layer's fused-expert kernels (the gate/up and down grouped GEMMs with their token sorting),
  * beside the expert bytes they stream: kernel time per layer is this intercept plus the touched experts' bytes at
  * near-full bandwidth, whatever the batch. Public kernel benchmarks fit that line: vLLM's benchmark_moe.py for

@@ -5,7 +5,7 @@
  * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share and padded
  * to whole tiles per expert), then
  * attention (KV against its FLOPs) — and the classes add; plus
- * the fixed time of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
+ * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
 import { layoutOf, moeLayers, routedExpertParams } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
@@ -16,6 +16,7 @@ import {
   EMBEDDING_BYTES_PER_PARAM,
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
+  LAYER_KERNELS_SEC,
   LINK_EFFICIENCY,
   mlaHeadTile,
   PIPELINE_HOP_SEC,
@@ -65,6 +66,8 @@ export interface StepGeometry {
   paddedExperts: number;
   /** Fixed time of the stage's fused-MoE kernels per step, beside the expert bytes they read (0 for dense models). */
   fusedMoeFixedSec: number;
+  /** Fixed time of the small kernels (norms, rope, cache write, activation) of the stage's layers per step. */
+  layerKernelsSec: number;
   kvBytesPerToken: number;
   linearFlopsPerToken: number;
   /** The routed experts' part of linearFlopsPerToken (0 for dense models). */
@@ -179,6 +182,7 @@ export function stepGeometry(
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
     paddedExperts: arch.moe && precision !== 'mxfp4' && precision !== 'nvfp4' ? arch.moe.experts : 0,
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
+    layerKernelsSec: (arch.layers / pp) * LAYER_KERNELS_SEC,
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     linearFlopsPerToken: (2 * activeBody) / shards,
     expertFlopsPerToken: arch.moe
@@ -277,7 +281,7 @@ export function stageStepSec(
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
   const hostSec = samples * HOST_SEC_PER_SEQUENCE * g.hostShare;
-  return linearSec + g.fusedMoeFixedSec + attentionSec + commSec + hostSec;
+  return linearSec + g.fusedMoeFixedSec + g.layerKernelsSec + attentionSec + commSec + hostSec;
 }
 
 /** What a decoding sequence waits between tokens when the step carries only decodes. */

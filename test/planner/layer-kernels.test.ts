@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { LAYER_KERNELS_SEC } from '../../src/planner/assumptions.js';
+import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
+import { decodeStepSec, stepGeometry } from '../../src/planner/step-time.js';
+import { catalog } from './catalog-knowledge.js';
+
+const model = (id: string) => {
+  const found = catalog.models.find((m) => m.id === id);
+  if (!found) throw new Error(`${id} is not in data/models.json`);
+  return found;
+};
+const h200 = catalog.gpus.find((g) => g.id === 'H200');
+if (!h200) throw new Error('H200 is not in data/gpus.json');
+const tp8 = { tensorParallel: 8, pipelineParallel: 1 };
+const glm = stepGeometry(model('zai-org/GLM-4.6'), h200, 'bf16', tp8, 0);
+const gptOss = stepGeometry(model('openai/gpt-oss-120b'), h200, 'mxfp4', tp8, 0);
+
+describe("each layer's small kernels (norms, rope, cache write, activation)", () => {
+  it('cost every step LAYER_KERNELS_SEC per layer, whatever the batch, summed over pipeline stages', () => {
+    expect(glm.layerKernelsSec).toBeCloseTo(92 * LAYER_KERNELS_SEC, 12);
+    for (const batch of [1, 256]) {
+      const without = decodeStepSec({ ...glm, layerKernelsSec: 0 }, DEFAULT_FACTORS, batch, 512);
+      expect(decodeStepSec(glm, DEFAULT_FACTORS, batch, 512) - without).toBeCloseTo(
+        92 * LAYER_KERNELS_SEC,
+        9,
+      );
+    }
+    const pp2 = stepGeometry(
+      model('zai-org/GLM-4.6'),
+      h200,
+      'bf16',
+      { tensorParallel: 4, pipelineParallel: 2 },
+      0,
+    );
+    expect(2 * pp2.layerKernelsSec).toBeCloseTo(glm.layerKernelsSec, 12);
+  });
+
+  // H200, TP8, 4 concurrent requests on vLLM 0.11: GLM-4.6 BF16 (92 layers) 17.85 ms mean ITL (gpustack performance
+  // lab, glm-4.x/h200.md, "ShareGPT batch size 4"); gpt-oss-120b (36 layers) 3.57 ms (InferenceMAX 1024/1024 TP8).
+  // The model's decode steps at one set of factors must keep more of that 14.3 ms gap with the per-layer term.
+  it('separates a 92-layer from a 36-layer model as the measured pair does', () => {
+    const gap = (a: typeof glm, b: typeof glm) =>
+      decodeStepSec(a, DEFAULT_FACTORS, 4, 450) - decodeStepSec(b, DEFAULT_FACTORS, 4, 1400);
+    const measuredGap = 17.85e-3 - 3.57e-3;
+    const withLayers = gap(glm, gptOss);
+    const withoutLayers = gap({ ...glm, layerKernelsSec: 0 }, { ...gptOss, layerKernelsSec: 0 });
+    expect(withLayers - withoutLayers).toBeCloseTo((92 - 36) * LAYER_KERNELS_SEC, 9);
+    expect(Math.abs(withLayers - measuredGap)).toBeLessThan(Math.abs(withoutLayers - measuredGap));
+  });
+});
