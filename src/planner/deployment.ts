@@ -14,7 +14,7 @@ import {
 } from './memory.js';
 import type { EngineSettings } from './schema.js';
 import { apiServerSecPerToken, type ServingSystem, servingSystem, type Workload } from './serving.js';
-import { type EfficiencyFactors, type StepGeometry, stepGeometry } from './step-time.js';
+import { deploymentGeometry, type EfficiencyFactors, type StepGeometry, stepGeometry } from './step-time.js';
 
 export interface Deployment {
   model: Model;
@@ -76,12 +76,12 @@ export function buildDeployment(
   const engine = resolveEngine(gpu, overrides);
   const memory = memoryPlan(model, gpu, precision, parallel, engine);
   const asyncScheduling = asyncSchedulingOf(parallel, overrides);
-  const geometry = {
-    ...(parallel.expertParallel
+  const geometry = deploymentGeometry(
+    parallel.expertParallel
       ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
-      : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)),
-    hostShare: asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
-  };
+      : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu),
+    asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
+  );
   return {
     ok: true,
     deployment: {

@@ -135,6 +135,42 @@ export function linearPeakTflops(precision: Precision, gpu: Gpu): number {
   }
 }
 
+/**
+ * The geometry a deployment runs with: `g` and its host share, built by this one object literal. Geometries also
+ * come out of spreads (the host share, expert parallelism's per-rank shares), and V8 gives a spread's copy a hidden
+ * class of its own per source shape: a plan's ~74k stageStepSec calls met 8 shapes of one interface, their property
+ * loads went megamorphic and the step function ran 2.5× slower (bench/plan.ts). One literal keeps them one shape.
+ */
+export function deploymentGeometry(g: StepGeometry, hostShare: number): StepGeometry {
+  return {
+    pipelineParallel: g.pipelineParallel,
+    fixedWeightBytes: g.fixedWeightBytes,
+    expertWeightBytes: g.expertWeightBytes,
+    expertHitRate: g.expertHitRate,
+    paddedExperts: g.paddedExperts,
+    fusedMoeFixedSec: g.fusedMoeFixedSec,
+    kvBytesPerToken: g.kvBytesPerToken,
+    linearFlopsPerToken: g.linearFlopsPerToken,
+    expertFlopsPerToken: g.expertFlopsPerToken,
+    expertGemmFloor: g.expertGemmFloor,
+    lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
+    attentionFlopsPerContextToken: g.attentionFlopsPerContextToken,
+    prefillAttentionFlopsPerContextToken: g.prefillAttentionFlopsPerContextToken,
+    sparseTopK: g.sparseTopK,
+    indexerFlopsPerContextToken: g.indexerFlopsPerContextToken,
+    indexerKeyBytesPerToken: g.indexerKeyBytesPerToken,
+    peakIndexerFlops: g.peakIndexerFlops,
+    peakLinearFlops: g.peakLinearFlops,
+    peakAttentionFlops: g.peakAttentionFlops,
+    bandwidthBytesPerSec: g.bandwidthBytesPerSec,
+    allReducesPerStageStep: g.allReducesPerStageStep,
+    allReduceLatencySec: g.allReduceLatencySec,
+    allReduceSecPerToken: g.allReduceSecPerToken,
+    pipelineHopSec: g.pipelineHopSec,
+    hostShare,
+  };
+}
+
 export function stepGeometry(
   model: Model,
   gpu: Gpu,
