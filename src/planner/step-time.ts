@@ -149,6 +149,7 @@ export function deploymentGeometry(g: StepGeometry, hostShare: number): StepGeom
     expertHitRate: g.expertHitRate,
     paddedExperts: g.paddedExperts,
     fusedMoeFixedSec: g.fusedMoeFixedSec,
+    layerKernelsSec: g.layerKernelsSec,
     kvBytesPerToken: g.kvBytesPerToken,
     linearFlopsPerToken: g.linearFlopsPerToken,
     expertFlopsPerToken: g.expertFlopsPerToken,
