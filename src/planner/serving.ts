@@ -75,8 +75,9 @@ export function servingSystem(
   // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
   // a hybrid model's sequence also holds its constant recurrent state from the start.
   const held = workload.promptTokens + workload.outputTokens / 2 + KV_BLOCK_TOKENS / 2;
-  // Windowed layers keep only the blocks their window reaches: vLLM's SlidingWindowManager frees the blocks behind
-  // the window (remove_skipped_blocks), so such a layer holds at most the window plus one block whatever the length.
+  // Windowed layers keep only the blocks their window reaches: vLLM's SlidingWindowManager (and
+  // ChunkedLocalAttentionManager for Llama 4's chunks) frees the blocks behind the window (remove_skipped_blocks), so
+  // such a layer holds at most the window plus one block whatever the length.
   // The pool's tokens are counted over every attention layer, so a sequence takes the layer-weighted mean.
   const windowedHeld = Math.min(held, geometry.attentionWindow + KV_BLOCK_TOKENS);
   const share = geometry.windowedLayerShare;

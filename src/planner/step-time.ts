@@ -244,7 +244,8 @@ export function expertTilePadding(experts: number, perExpert: number, touched: n
  * Context tokens one query attends to, averaged over the attention layers: windowed layers (gpt-oss's alternate
  * 128-token sliding-window layers, HF config `layer_types` / `sliding_window`) read and score only the last
  * `attentionWindow` tokens — vLLM's attention backends take the window per layer (FlashAttention `window_size`,
- * FlashInfer/TRT-LLM `window_left`) — while full layers attend to all `context`.
+ * FlashInfer/TRT-LLM `window_left`) — while full layers attend to all `context`. Llama 4's chunked layers attend within
+ * their chunk, at most the window: the window is their upper bound.
  */
 export function attendedContext(g: StepGeometry, context: number): number {
   return (1 - g.windowedLayerShare) * context + g.windowedLayerShare * Math.min(context, g.attentionWindow);
