@@ -102,7 +102,8 @@ export function weightBytesPerGpu(model: Model, precision: Precision, parallel: 
 /**
  * KV bytes one token occupies across the whole model: per attention layer, K and V of every KV head (or, for latent
  * attention, the one compressed latent) × dtype bytes. Recurrent layers store no per-token KV; windowed layers are
- * counted per token, which is exact while a sequence is shorter than the window.
+ * counted per token, which is exact while a sequence is shorter than the window (what a longer sequence holds in
+ * them is capped in `servingSystem`'s occupancy).
  */
 export function kvBytesPerToken(model: Model, kvCacheDtype: KvCacheDtype = 'auto'): number {
   const a = model.architecture;

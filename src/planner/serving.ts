@@ -16,7 +16,7 @@
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
  * engine can run, the surplus waits for admission, and by Little's law TTFT = N/X − (O − 1)·T̄.
  */
-import { REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA } from './assumptions.js';
+import { KV_BLOCK_TOKENS, REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA } from './assumptions.js';
 import {
   combineLognormals,
   itlQuantile,
@@ -74,7 +74,14 @@ export function servingSystem(
 ): ServingSystem {
   // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
   // a hybrid model's sequence also holds its constant recurrent state from the start.
-  const occupancy = workload.promptTokens + workload.outputTokens / 2 + 8 + stateTokensPerSequence;
+  const held = workload.promptTokens + workload.outputTokens / 2 + KV_BLOCK_TOKENS / 2;
+  // Windowed layers keep only the blocks their window reaches: vLLM's SlidingWindowManager (and
+  // ChunkedLocalAttentionManager for Llama 4's chunks) frees the blocks behind the window (remove_skipped_blocks), so
+  // such a layer holds at most the window plus one block whatever the length.
+  // The pool's tokens are counted over every attention layer, so a sequence takes the layer-weighted mean.
+  const windowedHeld = Math.min(held, geometry.attentionWindow + KV_BLOCK_TOKENS);
+  const share = geometry.windowedLayerShare;
+  const occupancy = (1 - share) * held + share * windowedHeld + stateTokensPerSequence;
   const byKv = kvTokens / occupancy;
   return {
     geometry,

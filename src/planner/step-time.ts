@@ -69,6 +69,13 @@ export interface StepGeometry {
   /** Fixed time of the small kernels (norms, rope, cache write, activation) of the stage's layers per step. */
   layerKernelsSec: number;
   kvBytesPerToken: number;
+  /**
+   * Share of the attention layers that attend only to the last `attentionWindow` tokens (sliding-window or chunked
+   * layers, `layout.windowed`); 0 when every layer attends to the whole context.
+   */
+  windowedLayerShare: number;
+  /** Tokens a windowed layer attends to at most (Infinity without windowed layers). */
+  attentionWindow: number;
   linearFlopsPerToken: number;
   /** The routed experts' part of linearFlopsPerToken (0 for dense models). */
   expertFlopsPerToken: number;
@@ -204,7 +211,8 @@ export function stepGeometry(
   const headsPerShard = arch.attentionHeads / tp;
   const decodeHeads = mla ? Math.max(headsPerShard, mlaHeadTile(gpu)) : headsPerShard;
   const prefillHeads = sparseTopK > 0 ? decodeHeads : headsPerShard;
-  const flopsPerHeadWidth = (2 * layoutOf(arch).attentionLayers) / pp;
+  const layout = layoutOf(arch);
+  const flopsPerHeadWidth = (2 * layout.attentionLayers) / pp;
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
@@ -221,6 +229,8 @@ export function stepGeometry(
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
     layerKernelsSec: (arch.layers / pp) * LAYER_KERNELS_SEC,
     kvBytesPerToken: kvBytesPerTokenPerGpu,
+    windowedLayerShare: layout.windowed ? layout.windowed.layers / layout.attentionLayers : 0,
+    attentionWindow: layout.windowed?.window ?? Number.POSITIVE_INFINITY,
     linearFlopsPerToken: (2 * activeBody) / shards,
     expertFlopsPerToken: arch.moe
       ? (2 * expertParams * arch.moe.expertsPerToken) / arch.moe.experts / shards
@@ -234,10 +244,10 @@ export function stepGeometry(
     // scores with DeepGEMM's FP8 MQA logits kernels (fp8_mqa_logits, fp8_paged_mqa_logits) over an FP8 key cache of
     // index_head_dim values plus one fp32 scale per token and layer.
     indexerFlopsPerContextToken: mla?.sparse
-      ? (2 * layoutOf(arch).attentionLayers * mla.sparse.indexerHeads * mla.sparse.indexerHeadDim) / pp
+      ? (2 * layout.attentionLayers * mla.sparse.indexerHeads * mla.sparse.indexerHeadDim) / pp
       : 0,
     indexerKeyBytesPerToken: mla?.sparse
-      ? (layoutOf(arch).attentionLayers * (mla.sparse.indexerHeadDim + 4)) / pp
+      ? (layout.attentionLayers * (mla.sparse.indexerHeadDim + 4)) / pp
       : 0,
     peakIndexerFlops: (gpu.fp8Tflops ?? gpu.bf16Tflops) * 1e12,
     peakLinearFlops:
@@ -272,6 +282,17 @@ export function expertTilePadding(experts: number, perExpert: number, touched: n
 }
 
 /**
+ * Context tokens one query attends to, averaged over the attention layers: windowed layers (gpt-oss's alternate
+ * 128-token sliding-window layers, HF config `layer_types` / `sliding_window`) read and score only the last
+ * `attentionWindow` tokens — vLLM's attention backends take the window per layer (FlashAttention `window_size`,
+ * FlashInfer/TRT-LLM `window_left`) — while full layers attend to all `context`. Llama 4's chunked layers attend within
+ * their chunk, at most the window: the window is their upper bound.
+ */
+export function attendedContext(g: StepGeometry, context: number): number {
+  return (1 - g.windowedLayerShare) * context + g.windowedLayerShare * Math.min(context, g.attentionWindow);
+}
+
+/**
  * One stage step over `decodeTokens` decoding sequences at mean context `decodeContext`, plus `prefillTokens` of
  * prompt at mean attention context `prefillContext`. Seconds, without the per-step overhead.
  */
@@ -288,9 +309,11 @@ export function stageStepSec(
   const weightBytes = g.fixedWeightBytes + g.expertWeightBytes * touched;
   // Sparse attention gathers at most its top-k context tokens but computes over the whole top-k width: the kernels take
   // a fixed (tokens, top-k) index tensor with unused entries -1 (deepseek-ai/FlashMLA README, "Sparse Attention").
-  const attendedDecode = g.sparseTopK > 0 ? Math.min(decodeContext, g.sparseTopK) : decodeContext;
-  const computedDecode = g.sparseTopK > 0 ? g.sparseTopK : decodeContext;
-  const computedPrefill = g.sparseTopK > 0 && prefillTokens > 0 ? g.sparseTopK : prefillContext;
+  const windowedDecode = attendedContext(g, decodeContext);
+  const attendedDecode = g.sparseTopK > 0 ? Math.min(decodeContext, g.sparseTopK) : windowedDecode;
+  const computedDecode = g.sparseTopK > 0 ? g.sparseTopK : windowedDecode;
+  const computedPrefill =
+    g.sparseTopK > 0 && prefillTokens > 0 ? g.sparseTopK : attendedContext(g, prefillContext);
   const kvBytes =
     g.kvBytesPerToken * (decodeTokens * attendedDecode + prefillTokens) +
     g.indexerKeyBytesPerToken * decodeTokens * decodeContext;

@@ -337,6 +337,29 @@ describe('readHfConfig on architectures whose layers are not all alike', () => {
     expect(withoutMtpNote.paramsTotal).toBe(facts.paramsTotal);
   });
 
+  it("reads gpt-oss's alternating 128-token sliding-window layers from layer_types", () => {
+    // config.json: sliding_window 128, layer_types alternating sliding_attention and full_attention.
+    for (const [file, layers] of [
+      ['gpt-oss-20b', 24],
+      ['gpt-oss-120b', 36],
+    ] as const) {
+      const facts = readHfConfig(config(file));
+      expect(facts.architecture.layout).toEqual({
+        attentionLayers: layers,
+        windowed: { layers: layers / 2, window: 128 },
+        recurrent: null,
+        ffnLayers: layers,
+        ffnMatrices: 3,
+      });
+      expect(facts.notes.join('\n')).not.toMatch(/sliding-window attention/);
+    }
+    // Without layer_types the window cannot be placed: every layer counts as full, and a note says so.
+    const { layer_types: _, ...unplaced } = config('gpt-oss-20b');
+    const facts = readHfConfig(unplaced);
+    expect(facts.architecture.layout ?? null).toBeNull();
+    expect(facts.notes.join('\n')).toMatch(/sliding-window attention \(128 tokens\) is counted as full/);
+  });
+
   it('reads Llama 4 chunked-attention layers as windowed and interleaved dense layers at intermediate_size_mlp', () => {
     const scout = readHfConfig(config('Llama-4-Scout-17B-16E-Instruct'));
     // Every fourth layer (NoPE) attends globally; the other 36 only within 8,192-token chunks.

@@ -237,6 +237,14 @@ export const MIXTRAL_8X7B = model(
   },
   32768,
 );
+/** Every other layer attends to the last `window` tokens only (gpt-oss). */
+const slidingWindowLayout = (layers: number, window: number) => ({
+  attentionLayers: layers,
+  windowed: { layers: layers / 2, window },
+  recurrent: null,
+  ffnLayers: layers,
+  ffnMatrices: 3 as const,
+});
 export const GPT_OSS_20B = model(
   'openai/gpt-oss-20b',
   'gpt-oss 20B',
@@ -245,6 +253,8 @@ export const GPT_OSS_20B = model(
   {
     ...dense(24, 2880, 0, 64, 8, 201088, false, 64),
     moe: { experts: 32, expertsPerToken: 4, expertIntermediateSize: 2880, sharedExperts: 0 },
+    // config.json layer_types: sliding_attention (window 128) alternating with full_attention.
+    layout: slidingWindowLayout(24, 128),
   },
   131072,
 );
@@ -256,6 +266,8 @@ export const GPT_OSS_120B = model(
   {
     ...dense(36, 2880, 0, 64, 8, 201088, false, 64),
     moe: { experts: 128, expertsPerToken: 4, expertIntermediateSize: 2880, sharedExperts: 0 },
+    // config.json layer_types: sliding_attention (window 128) alternating with full_attention.
+    layout: slidingWindowLayout(36, 128),
   },
   131072,
 );

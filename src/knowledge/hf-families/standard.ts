@@ -35,7 +35,7 @@ function uniform(spec: UniformSpec): ArchitectureFamily {
     tiedEmbeddings: spec.tiedEmbeddings,
     read(f) {
       const attention = readAttention(f, spec);
-      layerTypes(f, attention.layers, ATTENTION_LAYER_TYPES);
+      const kinds = layerTypes(f, attention.layers, ATTENTION_LAYER_TYPES);
       let intermediateSize: number;
       let moe: ModelArchitecture['moe'] = null;
       if (spec.moe) {
@@ -47,12 +47,25 @@ function uniform(spec: UniformSpec): ArchitectureFamily {
         intermediateSize = f.int('intermediate_size');
       }
       const window = slidingWindowOf(f);
-      if (window !== null && window < attention.contextWindow) {
+      const { contextWindow, ...shape } = attention;
+      // layer_types names the sliding-window layers (gpt-oss alternates them with full ones); without it the window
+      // cannot be placed, so every layer counts as full.
+      const windowedLayers = kinds?.filter((kind) => kind === 'sliding_attention').length ?? 0;
+      if (window !== null && window < contextWindow && windowedLayers > 0) {
+        const layout: ModelArchitecture['layout'] = {
+          attentionLayers: shape.layers,
+          windowed: { layers: windowedLayers, window },
+          recurrent: null,
+          ffnLayers: shape.layers,
+          ffnMatrices: 3,
+        };
+        return { architecture: { ...shape, intermediateSize, moe, layout }, contextWindow };
+      }
+      if (window !== null && window < contextWindow) {
         f.notes.push(
           `sliding-window attention (${window} tokens) is counted as full attention in every layer: KV-cache estimates are conservative`,
         );
       }
-      const { contextWindow, ...shape } = attention;
       return { architecture: { ...shape, intermediateSize, moe }, contextWindow };
     },
   };
