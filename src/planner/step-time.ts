@@ -157,6 +157,8 @@ export function deploymentGeometry(g: StepGeometry, hostShare: number): StepGeom
     paddedExperts: g.paddedExperts,
     fusedMoeFixedSec: g.fusedMoeFixedSec,
     layerKernelsSec: g.layerKernelsSec,
+    windowedLayerShare: g.windowedLayerShare,
+    attentionWindow: g.attentionWindow,
     kvBytesPerToken: g.kvBytesPerToken,
     linearFlopsPerToken: g.linearFlopsPerToken,
     expertFlopsPerToken: g.expertFlopsPerToken,
