@@ -107,6 +107,8 @@ export interface StepGeometry {
    * the GPU's work (`ASYNC_HIDDEN_HOST_SHARE`).
    */
   hostShare: number;
+  /** Host time per sequence a step carries: V1's `HOST_SEC_PER_SEQUENCE`, or V0's for measured V0 runs. */
+  hostSecPerSequence: number;
 }
 
 /**
@@ -210,6 +212,7 @@ export function stepGeometry(
     allReduceSecPerToken: tp > 1 ? (arch.hiddenSize * ACTIVATION_BYTES * ringShare) / linkBytesPerSec : 0,
     pipelineHopSec: pp > 1 ? pp * PIPELINE_HOP_SEC : 0,
     hostShare: 1,
+    hostSecPerSequence: HOST_SEC_PER_SEQUENCE,
   };
 }
 
@@ -276,7 +279,7 @@ export function stageStepSec(
   const attentionSec = Math.max(kvBytes / bandwidth, attentionComputeSec);
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
-  const hostSec = samples * HOST_SEC_PER_SEQUENCE * g.hostShare;
+  const hostSec = samples * g.hostSecPerSequence * g.hostShare;
   return linearSec + g.fusedMoeFixedSec + attentionSec + commSec + hostSec;
 }
 
