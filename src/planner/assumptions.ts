@@ -237,6 +237,21 @@ export const PIPELINE_HOP_SEC = 300e-6;
 export const HOST_SEC_PER_SEQUENCE = 30e-6;
 
 /**
+ * The same host time per sequence in vLLM's V0 engine, whose scheduler, input preparation and output processing run
+ * in Python between steps, sequence by sequence: ~100 µs per sequence (~20 ms between steps at batch 200,
+ * vllm-project/vllm#6801). One MI300X's V0 decode (cmontemuino/amd-mi300x-ml-benchmarks, Llama-3.1-8B, vLLM 0.9.2
+ * with VLLM_USE_V1=0) grows by 3.2 ms from batch 1 to 32, of which reading the batch's KV cache is ~0.6 ms: ~80 µs
+ * per sequence. Only measured V0 runs use it; the planner deploys V1.
+ */
+export const V0_HOST_SEC_PER_SEQUENCE = 100e-6;
+
+/**
+ * V0's batch limit when a run does not set --max-num-seqs: 256 on every device (EngineArgs.max_num_seqs up to 0.7;
+ * the device-dependent defaults of `servingDefaults` came with V1).
+ */
+export const V0_MAX_NUM_SEQS = 256;
+
+/**
  * Share of a step's host-side time (the fitted per-step overhead and HOST_SEC_PER_SEQUENCE) that --async-scheduling
  * takes off the step. vLLM's async scheduler prepares and schedules step k + 1 while step k runs on the GPU and
  * processes step k's outputs behind it (vllm-project/vllm#23569, "Fully overlap model execution"), so that CPU work

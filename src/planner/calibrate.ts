@@ -180,7 +180,8 @@ export function informsFactors(point: BenchmarkPoint): boolean {
  * cover decodes only up to max_seq_len_to_capture (8192 tokens), longer contexts running eager. V1 became the
  * default in 0.8.0 (vLLM blog, "vLLM V1: A Major Upgrade to vLLM's Core Architecture", and the 0.8.0 release notes).
  * Their latencies would teach the factors V0's costs, so they are not fitted (measured-first still uses them for
- * their own deployment). A point whose source does not name the release counts as V1.
+ * their own deployment). A point whose source does not name the release counts as V1; one whose run chose V0 in a
+ * release that ships both (`EngineSettings.v0Engine`, VLLM_USE_V1=0) counts as V0.
  */
 export function runsV1Engine(version: string | null | undefined): boolean {
   const match = version?.match(/^v?(\d+)\.(\d+)/);
@@ -195,7 +196,7 @@ function prepare(
   gpus: Map<string, Gpu>,
 ): PreparedSample | null {
   const { point } = sample;
-  if (!informsFactors(point) || !runsV1Engine(sample.engineVersion)) return null;
+  if (!informsFactors(point) || !runsV1Engine(sample.engineVersion) || sample.engine?.v0Engine) return null;
   const model = models.get(point.modelId);
   const gpu = gpus.get(point.gpuId);
   if (!model || !gpu) return null;

@@ -1,6 +1,11 @@
 /** One vLLM replica: model × GPU × parallelism × precision × engine knobs, with its memory plan and step geometry. */
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
-import { ASYNC_HIDDEN_HOST_SHARE, VLLM_VERSION } from './assumptions.js';
+import {
+  ASYNC_HIDDEN_HOST_SHARE,
+  HOST_SEC_PER_SEQUENCE,
+  V0_HOST_SEC_PER_SEQUENCE,
+  VLLM_VERSION,
+} from './assumptions.js';
 import { asyncSchedulingByDefault } from './async-scheduling.js';
 import { checkExpertParallelism, expertParallelGeometry } from './expert-parallel.js';
 import {
@@ -81,6 +86,7 @@ export function buildDeployment(
       ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
       : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu),
     asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
+    overrides.v0Engine ? V0_HOST_SEC_PER_SEQUENCE / (overrides.schedulerSteps ?? 1) : HOST_SEC_PER_SEQUENCE,
   );
   return {
     ok: true,
@@ -101,10 +107,12 @@ export function buildDeployment(
 /**
  * Whether the replica schedules asynchronously: as --async-scheduling says when the settings set it, else as the
  * release the manifests pin (VLLM_VERSION) does by default for its layout; the manifests render no such flag, so
- * vLLM's default is what runs. Measured series set it from their own serve flags (`engineSettingsOf`).
+ * vLLM's default is what runs. Measured series set it from their own serve flags (`engineSettingsOf`). V0 has no async
+ * scheduler (a V1 engine feature).
  */
 const asyncSchedulingOf = (parallel: Parallelism, engine: EngineSettings): boolean =>
-  engine.asyncScheduling ?? asyncSchedulingByDefault(VLLM_VERSION, parallel.pipelineParallel);
+  !engine.v0Engine &&
+  (engine.asyncScheduling ?? asyncSchedulingByDefault(VLLM_VERSION, parallel.pipelineParallel));
 
 export function systemFor(
   deployment: Deployment,

@@ -16,6 +16,7 @@ import {
   nonTorchBytes,
   servingDefaults,
   usableMemoryBytes,
+  V0_MAX_NUM_SEQS,
 } from './assumptions.js';
 import type { EngineSettings } from './schema.js';
 
@@ -54,7 +55,7 @@ export function resolveEngine(gpu: Gpu, overrides: EngineSettings = {}): EngineC
   const defaults = servingDefaults(gpu.id, usableMemoryBytes(gpu.memoryGb, gpu.memoryBandwidthGBps));
   return {
     gpuMemoryUtilization: overrides.gpuMemoryUtilization ?? DEFAULT_GPU_MEMORY_UTILIZATION,
-    maxNumSeqs: overrides.maxNumSeqs ?? defaults.maxNumSeqs,
+    maxNumSeqs: overrides.maxNumSeqs ?? (overrides.v0Engine ? V0_MAX_NUM_SEQS : defaults.maxNumSeqs),
     maxNumBatchedTokens: overrides.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens,
     kvCacheDtype: overrides.kvCacheDtype ?? 'auto',
   };

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { BenchmarkPoint, Gpu, Precision, Source } from '../knowledge/catalog.js';
-import type { CalibrationSample } from './calibrate.js';
+import { type CalibrationSample, runsV1Engine } from './calibrate.js';
 import { resolveEngine } from './memory.js';
 import { EngineSettings } from './schema.js';
 
@@ -20,6 +20,10 @@ export const RunFlags = z.object({
   expertParallel: z.boolean().optional(),
   /** VLLM_USE_DEEP_GEMM; false when the run turned DeepGEMM off. */
   deepGemm: z.boolean().optional(),
+  /** VLLM_USE_V1; false when a release that ships both engines (0.8 to 0.10) ran the V0 engine. */
+  v1Engine: z.boolean().optional(),
+  /** --num-scheduler-steps (V0's multi-step scheduling): decode steps run per scheduler pass; 1 when absent. */
+  schedulerSteps: z.number().int().positive().optional(),
   performanceMode: z.string().optional(),
   /** --reasoning-parser: the API server parses every streamed token (CPU work per output token). */
   reasoningParser: z.string().optional(),
@@ -186,6 +190,8 @@ export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
   const flags = series.engine.flags;
   return {
     ...series.engine.settings,
+    ...((flags?.v1Engine === false || !runsV1Engine(series.engine.version)) && { v0Engine: true }),
+    ...(flags?.schedulerSteps !== undefined && { schedulerSteps: flags.schedulerSteps }),
     asyncScheduling: flags?.asyncScheduling ?? false,
     ...(flags?.reasoningParser !== undefined && { reasoningParser: true }),
   };

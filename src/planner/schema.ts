@@ -22,6 +22,16 @@ export const EngineSettings = z.object({
    * the release deploys pin (on for one node since v0.14.0; see async-scheduling.ts).
    */
   asyncScheduling: z.boolean().optional(),
+  /**
+   * The run used vLLM's V0 engine (every release before 0.8, or VLLM_USE_V1=0 up to 0.10): a measured run's engine,
+   * never one the planner deploys.
+   */
+  v0Engine: z.boolean().optional(),
+  /**
+   * V0's --num-scheduler-steps: the scheduler prepares the batch once and the GPU runs this many decode steps on it
+   * (multi-step scheduling, vLLM 0.6), so its per-sequence work is paid once per pass. A measured run's setting.
+   */
+  schedulerSteps: z.number().int().positive().optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 

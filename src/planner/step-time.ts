@@ -117,6 +117,8 @@ export interface StepGeometry {
    * the GPU's work (`ASYNC_HIDDEN_HOST_SHARE`).
    */
   hostShare: number;
+  /** Host time per sequence a step carries: V1's `HOST_SEC_PER_SEQUENCE`, or V0's for measured V0 runs. */
+  hostSecPerSequence: number;
 }
 
 /**
@@ -148,7 +150,11 @@ export function linearPeakTflops(precision: Precision, gpu: Gpu): number {
  * class of its own per source shape: a plan's ~74k stageStepSec calls met 8 shapes of one interface, their property
  * loads went megamorphic and the step function ran 2.5× slower (bench/plan.ts). One literal keeps them one shape.
  */
-export function deploymentGeometry(g: StepGeometry, hostShare: number): StepGeometry {
+export function deploymentGeometry(
+  g: StepGeometry,
+  hostShare: number,
+  hostSecPerSequence: number,
+): StepGeometry {
   return {
     pipelineParallel: g.pipelineParallel,
     fixedWeightBytes: g.fixedWeightBytes,
@@ -178,6 +184,7 @@ export function deploymentGeometry(g: StepGeometry, hostShare: number): StepGeom
     allReduceSecPerToken: g.allReduceSecPerToken,
     pipelineHopSec: g.pipelineHopSec,
     hostShare,
+    hostSecPerSequence,
   };
 }
 
@@ -263,6 +270,7 @@ export function stepGeometry(
     allReduceSecPerToken: tp > 1 ? (arch.hiddenSize * ACTIVATION_BYTES * ringShare) / linkBytesPerSec : 0,
     pipelineHopSec: pp > 1 ? pp * PIPELINE_HOP_SEC : 0,
     hostShare: 1,
+    hostSecPerSequence: HOST_SEC_PER_SEQUENCE,
   };
 }
 
@@ -342,7 +350,7 @@ export function stageStepSec(
   const attentionSec = Math.max(kvBytes / bandwidth, attentionComputeSec);
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
-  const hostSec = samples * HOST_SEC_PER_SEQUENCE * g.hostShare;
+  const hostSec = samples * g.hostSecPerSequence * g.hostShare;
   return linearSec + g.fusedMoeFixedSec + g.layerKernelsSec + attentionSec + commSec + hostSec;
 }
 
