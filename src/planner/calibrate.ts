@@ -206,6 +206,8 @@ function prepare(
     point.tensorParallel,
     point.precision,
     sample.engine,
+    {},
+    point.checkpoint,
   );
   if (!built.ok) return null;
   const throughput = measuredThroughput(point);
@@ -232,6 +234,7 @@ function prepare(
       point.gpuCount,
       point.tensorParallel,
       point.precision,
+      point.checkpoint ?? '',
       JSON.stringify(sample.engine ?? {}),
     ].join('|'),
     deployment: built.deployment,
