@@ -74,6 +74,12 @@ export function parameterSplit(model: Model): { body: number; embedding: number;
   return { body, embedding, lmHead };
 }
 
+/** Parameters of the body outside the routed experts: attention, dense and shared FFNs, routers. */
+function denseBodyParams(model: Model): number {
+  const { body } = parameterSplit(model);
+  return body - Math.min(routedExpertParams(model.architecture), body);
+}
+
 /**
  * Parameters of the body outside the routed experts that the served checkpoint keeps at 16 bits (its catalog entry's
  * `unquantized` parts): every attention projection, and whole first and last layers at the mean size of a layer.
@@ -83,8 +89,7 @@ export function unquantizedBodyParams(model: Model, precision: Precision, checkp
   const parts = servedPrecisionOf(model, precision, checkpoint)?.unquantized;
   if (!parts) return 0;
   const a = model.architecture;
-  const { body } = parameterSplit(model);
-  const dense = body - Math.min(routedExpertParams(a), body);
+  const dense = denseBodyParams(model);
   const attention = parts.attention ? layoutOf(a).attentionLayers * attentionParams(a) : 0;
   const wholeLayers = ((parts.firstLayers + parts.lastLayers) * (dense - attention)) / a.layers;
   return Math.min(attention + wholeLayers, dense);
@@ -100,10 +105,8 @@ export function denseBodyBytes(
   bytesPerParam: number,
   checkpoint?: string,
 ): number {
-  const { body } = parameterSplit(model);
-  const dense = body - Math.min(routedExpertParams(model.architecture), body);
   const unquantized = unquantizedBodyParams(model, precision, checkpoint);
-  return (dense - unquantized) * bytesPerParam + unquantized * BODY_BYTES_PER_PARAM.bf16;
+  return (denseBodyParams(model) - unquantized) * bytesPerParam + unquantized * BODY_BYTES_PER_PARAM.bf16;
 }
 
 /** Bytes of the whole checkpoint as loaded at this precision: routed experts, the rest of the body, vocabulary. */
