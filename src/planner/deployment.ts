@@ -26,8 +26,6 @@ export interface Deployment {
   model: Model;
   gpu: Gpu;
   precision: Precision;
-  /** The checkpoint served, where it is not the catalog's first one of the precision. */
-  checkpoint?: string;
   parallel: Parallelism;
   engine: EngineConfig;
   memory: MemoryPlan;
@@ -103,7 +101,6 @@ export function buildDeployment(
       model,
       gpu,
       precision,
-      ...(checkpoint !== undefined && { checkpoint }),
       parallel,
       engine,
       memory,
