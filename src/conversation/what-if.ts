@@ -1,6 +1,6 @@
 import { FIGURE_MAX } from '../intent/bounds.js';
 import type { Knowledge, Precision } from '../knowledge/catalog.js';
-import { PRECISIONS } from '../knowledge/catalog.js';
+import { PRECISIONS, servedPrecisions } from '../knowledge/catalog.js';
 import type { WhatIfOverrides } from '../planner/plan.js';
 import { TENSOR_PARALLEL_DEGREES } from '../planner/plan.js';
 import type { FormField, FormValues } from '../slack/blocks/form.js';
@@ -133,10 +133,7 @@ export function readWhatIfForm(
   const tensorParallel = tpText === undefined ? undefined : Number(tpText);
   const model = knowledge.models.find((candidate) => candidate.id === modelId);
   if (model && precision && !model.precisions.some((served) => served.precision === precision)) {
-    read.fail(
-      WHAT_IF_FIELD.precision,
-      `${model.name} is served in ${model.precisions.map((served) => served.precision).join(', ')}.`,
-    );
+    read.fail(WHAT_IF_FIELD.precision, `${model.name} is served in ${servedPrecisions(model).join(', ')}.`);
   }
   const gpu = knowledge.gpus.find((candidate) => candidate.id === gpuId);
   if (gpu && tensorParallel !== undefined && tensorParallel > gpu.maxPerNode)

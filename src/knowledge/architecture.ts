@@ -25,7 +25,8 @@ export function layoutOf(a: ModelArchitecture): Layout {
  * × hidden. Latent (DeepSeek MLA): q through its low-rank pair when q_lora_rank is set, the shared KV down-projection
  * to kv_lora_rank + rope dims, its up-projection to every head's key (nope part) and value, and o.
  */
-function attentionParams(a: ModelArchitecture): number {
+/** Attention projection weights of one attention layer (q, k, v, o; MLA's down and up projections). */
+export function attentionParams(a: ModelArchitecture): number {
   const mla = a.latentAttention;
   if (!mla) return a.hiddenSize * a.headDim * (2 * a.attentionHeads + 2 * a.kvHeads);
   const queryWidth = a.attentionHeads * (mla.qkNopeHeadDim + mla.qkRopeHeadDim);

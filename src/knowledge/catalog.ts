@@ -161,17 +161,51 @@ export type ModelArchitecture = z.infer<typeof ModelArchitecture>;
 /** Precisions vLLM can produce from 16-bit weights as it loads them; the others need a published checkpoint. */
 export const ON_LOAD_PRECISIONS: readonly Precision[] = ['bf16', 'fp8', 'int4'];
 
+/**
+ * Parts of the transformer body a checkpoint keeps at 16 bits although it ships a lower precision. Meta's FP8 Llama
+ * 3.1 405B quantizes the feed-forward layers alone, and not those of the first and last layers (Llama 3 paper,
+ * arXiv 2407.21783, §6.2; the checkpoint's quantization_config lists every self_attn and model.layers.0 / .125 in
+ * modules_to_not_convert, which vLLM's fbgemm_fp8 loads unquantized).
+ */
+export const UnquantizedParts = z.object({
+  /** The attention projections (q, k, v, o) of every layer. */
+  attention: z.boolean(),
+  /** Whole layers counted from the first, and from the last. */
+  firstLayers: z.number().int().nonnegative(),
+  lastLayers: z.number().int().nonnegative(),
+});
+export type UnquantizedParts = z.infer<typeof UnquantizedParts>;
+
 export const ServedPrecision = z
   .object({
     precision: Precision,
     /** Hugging Face repo that serves this precision; null = vLLM quantizes the base weights on load. */
     checkpoint: z.string().min(1).nullable(),
+    /** What the checkpoint leaves at 16 bits beside the vocabulary matrices; absent = it quantizes the whole body. */
+    unquantized: UnquantizedParts.optional(),
   })
   .refine((served) => served.checkpoint !== null || ON_LOAD_PRECISIONS.includes(served.precision), {
     message: `vLLM cannot quantize to this precision on load; name the checkpoint that ships it`,
     path: ['checkpoint'],
   });
 export type ServedPrecision = z.infer<typeof ServedPrecision>;
+
+/** The precisions a model is served in, each once, in catalog order. */
+export const servedPrecisions = (model: Pick<Model, 'precisions'>): Precision[] => [
+  ...new Set(model.precisions.map((served) => served.precision)),
+];
+
+/** The catalog entry serving `precision`: the named checkpoint, or the first of the precision when none is named. */
+export function servedPrecisionOf(
+  model: Pick<Model, 'precisions'>,
+  precision: Precision,
+  checkpoint?: string,
+): ServedPrecision | undefined {
+  return model.precisions.find(
+    (served) =>
+      served.precision === precision && (checkpoint === undefined || served.checkpoint === checkpoint),
+  );
+}
 
 export const QualityEvidence = z.object({
   benchmark: z.string().min(1),
@@ -193,6 +227,10 @@ export const Model = z.object({
   contextWindow: positiveInt,
   license: z.string().min(1),
   tasks: z.array(UseCaseId).min(1),
+  /**
+   * Checkpoints by precision. A precision may be listed again with another checkpoint that measurements name
+   * (`BenchmarkPoint.checkpoint`); plans serve the first of each precision.
+   */
   precisions: z.array(ServedPrecision).min(1),
   /** 0–100 per use case the model supports, derived from `qualityEvidence` (see data/README.md). */
   quality: z.partialRecord(UseCaseId, z.number().min(0).max(100)),
@@ -253,6 +291,8 @@ export const BenchmarkPoint = z.object({
   gpuCount: positiveInt,
   tensorParallel: positiveInt,
   precision: Precision,
+  /** The checkpoint served, where it is not the catalog's first one of the precision (see `Model.precisions`). */
+  checkpoint: z.string().min(1).optional(),
   /** Mean tokens per request (benchmark reports give non-integer means). */
   promptTokens: positive,
   outputTokens: positive,

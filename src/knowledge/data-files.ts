@@ -136,9 +136,11 @@ function checkModel(model: Model, useCases: ReadonlyMap<string, UseCase>, report
   if (!precisions.includes('bf16') && !asReleased) {
     at('precisions', 'bf16 must be served, or the release itself (a checkpoint equal to the id)');
   }
-  precisions.forEach((precision, index) => {
-    if (precisions.indexOf(precision) !== index) {
-      at(`precisions[${index}].precision`, `${precision} is listed more than once`);
+  // A precision may name several checkpoints (measurements name the one they ran), each once.
+  const served = model.precisions.map(({ precision, checkpoint }) => `${precision} ${checkpoint}`);
+  served.forEach((entry, index) => {
+    if (served.indexOf(entry) !== index) {
+      at(`precisions[${index}]`, `${entry} is listed more than once`);
     }
   });
 

@@ -91,6 +91,7 @@ function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
     gpuCount: point.gpuCount,
     tensorParallel: point.tensorParallel,
     precision: point.precision,
+    checkpoint: point.checkpoint,
     promptTokens: point.promptTokens,
     outputTokens: point.outputTokens,
     promptTokensCv: series.traffic.promptTokensCv,

@@ -207,6 +207,8 @@ function prepare(
     point.tensorParallel,
     point.precision,
     sample.engine,
+    {},
+    point.checkpoint,
   );
   if (!built.ok) return null;
   const throughput = measuredThroughput(point);
@@ -233,6 +235,7 @@ function prepare(
       point.gpuCount,
       point.tensorParallel,
       point.precision,
+      point.checkpoint ?? '',
       JSON.stringify(sample.engine ?? {}),
     ].join('|'),
     deployment: built.deployment,

@@ -1,5 +1,11 @@
 /** One vLLM replica: model × GPU × parallelism × precision × engine knobs, with its memory plan and step geometry. */
-import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
+import {
+  type Gpu,
+  type Model,
+  type Precision,
+  servedPrecisionOf,
+  servedPrecisions,
+} from '../knowledge/catalog.js';
 import {
   ASYNC_HIDDEN_HOST_SHARE,
   HOST_SEC_PER_SEQUENCE,
@@ -39,14 +45,20 @@ export type DeploymentResult = { ok: true; deployment: Deployment } | { ok: fals
 
 /** The model and GPU a configuration names, provided the model ships its precision; why vLLM could not start otherwise. */
 export function catalogPair(
-  config: { modelId: string; gpuId: string; precision: Precision },
+  config: { modelId: string; gpuId: string; precision: Precision; checkpoint?: string | undefined },
   model: Model | undefined,
   gpu: Gpu | undefined,
 ): { ok: true; model: Model; gpu: Gpu } | { ok: false; reason: string } {
   if (!model) return { ok: false, reason: `unknown model ${config.modelId}` };
   if (!gpu) return { ok: false, reason: `unknown GPU ${config.gpuId}` };
+  if (config.checkpoint !== undefined && !servedPrecisionOf(model, config.precision, config.checkpoint)) {
+    return {
+      ok: false,
+      reason: `${model.name} lists no ${config.precision} checkpoint ${config.checkpoint}`,
+    };
+  }
   if (!model.precisions.some((p) => p.precision === config.precision)) {
-    const listed = model.precisions.map((p) => p.precision).join(', ');
+    const listed = servedPrecisions(model).join(', ');
     return {
       ok: false,
       reason: `${model.name} has no ${config.precision} checkpoint (available: ${listed})`,
@@ -66,6 +78,7 @@ export function buildDeployment(
   precision: Precision,
   overrides: EngineSettings = {},
   moe: MoeShape = {},
+  checkpoint?: string,
 ): DeploymentResult {
   const stageGpus = gpuCount / dataParallelOf(moe);
   const shape = checkParallelism(model, gpu, stageGpus, tensorParallel);
@@ -79,12 +92,12 @@ export function buildDeployment(
   const experts = checkExpertParallelism(model, gpu, parallel);
   if (!experts.ok) return experts;
   const engine = resolveEngine(gpu, overrides);
-  const memory = memoryPlan(model, gpu, precision, parallel, engine);
+  const memory = memoryPlan(model, gpu, precision, parallel, engine, checkpoint);
   const asyncScheduling = asyncSchedulingOf(parallel, overrides);
   const geometry = deploymentGeometry(
     parallel.expertParallel
-      ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu)
-      : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu),
+      ? expertParallelGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu, checkpoint)
+      : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu, checkpoint),
     asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
     overrides.v0Engine ? V0_HOST_SEC_PER_SEQUENCE / (overrides.schedulerSteps ?? 1) : HOST_SEC_PER_SEQUENCE,
   );

@@ -57,6 +57,7 @@ export function expertParallelGeometry(
   precision: Precision,
   parallel: Parallelism,
   kvBytesPerTokenPerGpu: number,
+  checkpoint?: string,
 ): StepGeometry {
   const { tensorParallel: tp, pipelineParallel: pp } = parallel;
   const dp = dataParallelOf(parallel);
@@ -69,6 +70,7 @@ export function expertParallelGeometry(
     precision,
     { tensorParallel: tp, pipelineParallel: pp },
     kvBytesPerTokenPerGpu,
+    checkpoint,
   );
   const sparse = moeLayers(arch);
   const reduces = tp > 1 ? (2 * arch.layers - sparse) / pp : 0;

@@ -3,7 +3,13 @@
  * hold its weights, and catalog models that fit the stated GPUs instead. Pure; weights only (the KV cache needs the
  * rest of the memory, so a fit leaves vLLM's budget a margin for it).
  */
-import type { Gpu, Model, Precision, UseCaseId } from '../knowledge/catalog.js';
+import {
+  type Gpu,
+  type Model,
+  type Precision,
+  servedPrecisions,
+  type UseCaseId,
+} from '../knowledge/catalog.js';
 import {
   BODY_BYTES_PER_PARAM,
   DEFAULT_GPU_MEMORY_UTILIZATION,
@@ -24,8 +30,7 @@ function holds(model: Model, precision: Precision, gpu: Gpu, gpus: number): bool
 
 /** The fewest GPUs of this type (at the lightest served precision it runs) that hold the model's weights. */
 function smallestFit(model: Model, gpu: Gpu): { gpus: number; precision: Precision } | null {
-  const served = model.precisions
-    .map((s) => s.precision)
+  const served = servedPrecisions(model)
     .filter((p) => precisionRunsOn(p, gpu))
     .sort((a, b) => BODY_BYTES_PER_PARAM[a] - BODY_BYTES_PER_PARAM[b]);
   for (const gpus of GPU_COUNTS) {
@@ -49,12 +54,12 @@ export function fitAdvice(
   useCase: UseCaseId,
   catalog: readonly Model[],
 ): string {
-  const runnable = model.precisions.filter(({ precision }) =>
+  const runnable = servedPrecisions(model).filter((precision) =>
     gpus.some((gpu) => precisionRunsOn(precision, gpu)),
   );
-  const lightest = [...(runnable.length > 0 ? runnable : model.precisions)].sort(
-    (a, b) => weightBytesTotal(model, a.precision) - weightBytesTotal(model, b.precision),
-  )[0]!.precision;
+  const lightest = [...(runnable.length > 0 ? runnable : servedPrecisions(model))].sort(
+    (a, b) => weightBytesTotal(model, a) - weightBytesTotal(model, b),
+  )[0]!;
   const stated = gpus
     .map((gpu) => `${maxGpus}× ${gpu.id} hold ${gb(gpu.memoryGb * 1e9 * maxGpus)}`)
     .join('; ');
@@ -68,8 +73,8 @@ export function fitAdvice(
     .filter((other) => other.id !== model.id && other.tasks.includes(useCase))
     .filter((other) =>
       gpus.some((gpu) =>
-        other.precisions.some(
-          ({ precision }) => precisionRunsOn(precision, gpu) && holds(other, precision, gpu, maxGpus),
+        servedPrecisions(other).some(
+          (precision) => precisionRunsOn(precision, gpu) && holds(other, precision, gpu, maxGpus),
         ),
       ),
     )

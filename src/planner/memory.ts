@@ -2,8 +2,13 @@
  * Memory feasibility the way vLLM decides it at start-up: weights, the profiled activation peak and non-torch
  * memory come out of gpu_memory_utilization × device memory; what remains is the KV-cache pool.
  */
-import { kvValuesPerTokenPerLayer, layoutOf, routedExpertParams } from '../knowledge/architecture.js';
-import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
+import {
+  attentionParams,
+  kvValuesPerTokenPerLayer,
+  layoutOf,
+  routedExpertParams,
+} from '../knowledge/architecture.js';
+import { type Gpu, type Model, type Precision, servedPrecisionOf } from '../knowledge/catalog.js';
 import {
   BODY_BYTES_PER_PARAM,
   DEFAULT_GPU_MEMORY_UTILIZATION,
@@ -70,13 +75,48 @@ export function parameterSplit(model: Model): { body: number; embedding: number;
   return { body, embedding, lmHead };
 }
 
+/** Parameters of the body outside the routed experts: attention, dense and shared FFNs, routers. */
+function denseBodyParams(model: Model): number {
+  const { body } = parameterSplit(model);
+  return body - Math.min(routedExpertParams(model.architecture), body);
+}
+
+/**
+ * Parameters of the body outside the routed experts that the served checkpoint keeps at 16 bits (its catalog entry's
+ * `unquantized` parts): every attention projection, and whole first and last layers at the mean size of a layer.
+ * Zero when the checkpoint quantizes the whole body. `checkpoint` absent: the catalog's first one of the precision.
+ */
+export function unquantizedBodyParams(model: Model, precision: Precision, checkpoint?: string): number {
+  const parts = servedPrecisionOf(model, precision, checkpoint)?.unquantized;
+  if (!parts) return 0;
+  const a = model.architecture;
+  const dense = denseBodyParams(model);
+  const attention = parts.attention ? layoutOf(a).attentionLayers * attentionParams(a) : 0;
+  const wholeLayers = ((parts.firstLayers + parts.lastLayers) * (dense - attention)) / a.layers;
+  return Math.min(attention + wholeLayers, dense);
+}
+
+/**
+ * Bytes of the body outside the routed experts: its quantized parameters at `bytesPerParam`, the parts the checkpoint
+ * keeps unquantized at 16 bits.
+ */
+export function denseBodyBytes(
+  model: Model,
+  precision: Precision,
+  bytesPerParam: number,
+  checkpoint?: string,
+): number {
+  const unquantized = unquantizedBodyParams(model, precision, checkpoint);
+  return (denseBodyParams(model) - unquantized) * bytesPerParam + unquantized * BODY_BYTES_PER_PARAM.bf16;
+}
+
 /** Bytes of the whole checkpoint as loaded at this precision: routed experts, the rest of the body, vocabulary. */
-export function weightBytesTotal(model: Model, precision: Precision): number {
+export function weightBytesTotal(model: Model, precision: Precision, checkpoint?: string): number {
   const { body, embedding, lmHead } = parameterSplit(model);
   const experts = Math.min(routedExpertParams(model.architecture), body);
   return (
     experts * BODY_BYTES_PER_PARAM[precision] +
-    (body - experts) * denseBytesPerParam(precision) +
+    denseBodyBytes(model, precision, denseBytesPerParam(precision), checkpoint) +
     (embedding + lmHead) * EMBEDDING_BYTES_PER_PARAM
   );
 }
@@ -86,7 +126,12 @@ export function weightBytesTotal(model: Model, precision: Precision): number {
  * PP the first stage holds the embedding and the last the lm_head. Each attention data-parallel rank holds its own
  * copy of everything but the routed experts, which expert parallelism spreads over all TP × DP GPUs of a stage.
  */
-export function weightBytesPerGpu(model: Model, precision: Precision, parallel: Parallelism): number {
+export function weightBytesPerGpu(
+  model: Model,
+  precision: Precision,
+  parallel: Parallelism,
+  checkpoint?: string,
+): number {
   const { body, embedding, lmHead } = parameterSplit(model);
   const { tensorParallel: tp, pipelineParallel: pp } = parallel;
   const experts = Math.min(routedExpertParams(model.architecture), body);
@@ -94,7 +139,7 @@ export function weightBytesPerGpu(model: Model, precision: Precision, parallel: 
   const expertShards = parallel.expertParallel ? dataParallelOf(parallel) : 1;
   const vocab = pp === 1 ? embedding + lmHead : embedding;
   return (
-    ((body - experts) * denseBytesPerParam(precision)) / (tp * pp) +
+    denseBodyBytes(model, precision, denseBytesPerParam(precision), checkpoint) / (tp * pp) +
     (experts * BODY_BYTES_PER_PARAM[precision]) / (tp * expertShards * pp) +
     (vocab * EMBEDDING_BYTES_PER_PARAM) / tp
   );
@@ -188,17 +233,18 @@ export function memoryPlan(
   precision: Precision,
   parallel: Parallelism,
   engine: EngineConfig,
+  checkpoint?: string,
 ): MemoryPlan {
   const usable = usableMemoryBytes(gpu.memoryGb, gpu.memoryBandwidthGBps);
   const budget = usable * engine.gpuMemoryUtilization;
-  const weightsPerGpu = weightBytesPerGpu(model, precision, parallel);
+  const weightsPerGpu = weightBytesPerGpu(model, precision, parallel, checkpoint);
   const activation = activationPeakBytes(model, engine, parallel.tensorParallel);
   const nonTorch = nonTorchBytes(gpusOf(parallel));
   const pool = budget - weightsPerGpu - activation - nonTorch;
   return {
     usableBytesPerGpu: usable,
     budgetBytesPerGpu: budget,
-    weightBytesTotal: weightBytesTotal(model, precision),
+    weightBytesTotal: weightBytesTotal(model, precision, checkpoint),
     weightBytesPerGpu: weightsPerGpu,
     activationBytesPerGpu: activation,
     nonTorchBytesPerGpu: nonTorch,

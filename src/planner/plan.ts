@@ -1,5 +1,11 @@
 import type { Priority } from '../intent/schema.js';
-import type { Gpu, Knowledge, Model, Precision } from '../knowledge/catalog.js';
+import {
+  type Gpu,
+  type Knowledge,
+  type Model,
+  type Precision,
+  servedPrecisions,
+} from '../knowledge/catalog.js';
 import { checkSpec } from '../spec/build.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import {
@@ -698,15 +704,15 @@ function candidateShapes(context: Context, warnings: string[]): OptionShape[] {
   const asked = spec.precisions?.value ?? [];
   const shapes: OptionShape[] = [];
   for (const model of fitting) {
-    const served = model.precisions.filter(
-      ({ precision }) => asked.length === 0 || asked.includes(precision),
+    const served = servedPrecisions(model).filter(
+      (precision) => asked.length === 0 || asked.includes(precision),
     );
     if (served.length === 0 && preferred.length) {
       warnings.push(
-        `${model.name} has no ${asked.join(' or ')} weights (available: ${model.precisions.map((p) => p.precision).join(', ')}); it was left out.`,
+        `${model.name} has no ${asked.join(' or ')} weights (available: ${servedPrecisions(model).join(', ')}); it was left out.`,
       );
     }
-    for (const { precision } of served) {
+    for (const precision of served) {
       for (const gpu of allowedGpus) {
         if (!precisionRunsOn(precision, gpu)) continue;
         for (const tensorParallel of TENSOR_PARALLEL_DEGREES) {

@@ -127,7 +127,7 @@ interface Index {
   deployments: TupleMemo<BuiltDeployment>;
   /**
    * Default-engine deployments by model, GPU, precision and layoutKeyOf: a plan asks for one per shape (twice for
-   * most), and the key of deploymentPartsOf took a walk of eight maps, a twentieth of a plan.
+   * most), and the key of deploymentPartsOf took a walk of nine maps, a twentieth of a plan.
    */
   defaultDeployments: Map<Model, Map<Gpu, Map<string, Map<number, BuiltDeployment>>>>;
   capacities: Map<string, OperatingPoint>;
@@ -195,7 +195,8 @@ const indexes = new WeakMap<Knowledge, Index>();
 
 function configKey(c: Omit<ReplicaShape, 'engine'>) {
   const moe = `${c.dataParallel ? `|dp${c.dataParallel}` : ''}${c.expertParallel ? '|ep' : ''}`;
-  return `${c.modelId}|${c.gpuId}|${c.gpuCount}|${c.tensorParallel}|${c.precision}${moe}`;
+  const checkpoint = c.checkpoint === undefined ? '' : `|${c.checkpoint}`;
+  return `${c.modelId}|${c.gpuId}|${c.gpuCount}|${c.tensorParallel}|${c.precision}${checkpoint}${moe}`;
 }
 
 function indexFor(knowledge: Knowledge): Index {
@@ -243,6 +244,7 @@ type ReplicaShape = Pick<
   | 'dataParallel'
   | 'expertParallel'
   | 'precision'
+  | 'checkpoint'
   | 'engine'
 >;
 
@@ -262,6 +264,7 @@ const deploymentPartsOf = (config: ReplicaShape, engine: string) => [
   config.gpuCount,
   config.tensorParallel,
   config.precision,
+  config.checkpoint ?? '',
   config.dataParallel || 0,
   config.expertParallel ? 1 : 0,
   engine,
@@ -296,13 +299,19 @@ function branch<K, L, V>(maps: Map<K, Map<L, V>>, key: K): Map<L, V> {
 }
 
 const build = (config: ReplicaShape, model: Model, gpu: Gpu) =>
-  buildDeployment(model, gpu, config.gpuCount, config.tensorParallel, config.precision, config.engine, {
-    dataParallel: config.dataParallel,
-    expertParallel: config.expertParallel,
-  });
+  buildDeployment(
+    model,
+    gpu,
+    config.gpuCount,
+    config.tensorParallel,
+    config.precision,
+    config.engine,
+    { dataParallel: config.dataParallel, expertParallel: config.expertParallel },
+    config.checkpoint,
+  );
 
 function deploymentFor(index: Index, config: ReplicaShape, model: Model, gpu: Gpu): BuiltDeployment {
-  const layout = config.engine ? null : layoutKeyOf(config);
+  const layout = config.engine || config.checkpoint !== undefined ? null : layoutKeyOf(config);
   if (layout === null) {
     const parts = deploymentPartsOf(config, config.engine ? JSON.stringify(config.engine) : '{}');
     return index.deployments.get(parts) ?? index.deployments.set(parts, build(config, model, gpu));

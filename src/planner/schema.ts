@@ -46,6 +46,8 @@ export const DeploymentConfig = z.object({
   /** MoE only: experts placed whole over the TP × DP GPUs (--enable-expert-parallel) instead of TP-sharded. */
   expertParallel: z.boolean().optional(),
   precision: Precision,
+  /** The checkpoint served, where it is not the catalog's first one of the precision (see `Model.precisions`). */
+  checkpoint: z.string().min(1).optional(),
   /** Mean tokens per request; non-integer means are fine. */
   promptTokens: z.number().positive(),
   outputTokens: z.number().positive(),

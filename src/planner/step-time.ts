@@ -23,7 +23,7 @@ import {
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
 } from './assumptions.js';
-import { type Parallelism, parameterSplit } from './memory.js';
+import { denseBodyBytes, type Parallelism, parameterSplit, unquantizedBodyParams } from './memory.js';
 
 /** The fitted part of the model; everything else is hardware or architecture. */
 export interface EfficiencyFactors {
@@ -194,6 +194,7 @@ export function stepGeometry(
   precision: Precision,
   parallel: Parallelism,
   kvBytesPerTokenPerGpu: number,
+  checkpoint?: string,
 ): StepGeometry {
   const { tensorParallel: tp, pipelineParallel: pp } = parallel;
   const shards = tp * pp;
@@ -223,6 +224,16 @@ export function stepGeometry(
   const layout = layoutOf(arch);
   const flopsPerHeadWidth = (2 * layout.attentionLayers) / pp;
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
+  const quantizedPeakFlops =
+    linearPeakTflops(precision, gpu) *
+    1e12 *
+    (weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 1);
+  // The layers a checkpoint keeps at 16 bits run BF16 GEMMs (vLLM gives modules_to_not_convert an
+  // UnquantizedLinearMethod): the body's FLOPs split between the two rates.
+  const unquantizedShare =
+    activeBody > 0 ? unquantizedBodyParams(model, precision, checkpoint) / activeBody : 0;
+  const peakLinearFlops =
+    1 / ((1 - unquantizedShare) / quantizedPeakFlops + unquantizedShare / (gpu.bf16Tflops * 1e12));
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
   const linkBytesPerSec = (gpu.interconnect.bandwidthGBps / 2) * 1e9 * LINK_EFFICIENCY;
@@ -230,8 +241,10 @@ export function stepGeometry(
   return {
     pipelineParallel: pp,
     // The body outside the experts at the precision's byte rate, though MXFP4 keeps it in BF16 (denseBytesPerParam,
-    // which the memory plan follows): read at BF16 here it moved held-out E2E and throughput p90 up (issue #14).
-    fixedWeightBytes: ((body - expertParams) * bytesPerParam) / shards + lmHeadBytes / shards,
+    // which the memory plan follows): read at BF16 here it moved held-out E2E and throughput p90 up (issue #14). The
+    // parts the checkpoint leaves unquantized are read at 16 bits.
+    fixedWeightBytes:
+      denseBodyBytes(model, precision, bytesPerParam, checkpoint) / shards + lmHeadBytes / shards,
     expertWeightBytes: (expertParams * bytesPerParam) / shards,
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
     paddedExperts: arch.moe && precision !== 'mxfp4' && precision !== 'nvfp4' ? arch.moe.experts : 0,
@@ -259,10 +272,7 @@ export function stepGeometry(
       ? (layout.attentionLayers * (mla.sparse.indexerHeadDim + 4)) / pp
       : 0,
     peakIndexerFlops: (gpu.fp8Tflops ?? gpu.bf16Tflops) * 1e12,
-    peakLinearFlops:
-      linearPeakTflops(precision, gpu) *
-      1e12 *
-      (weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 1),
+    peakLinearFlops,
     peakAttentionFlops: gpu.bf16Tflops * 1e12,
     bandwidthBytesPerSec: gpu.memoryBandwidthGBps * 1e9,
     allReducesPerStageStep: tp > 1 ? (2 * arch.layers) / pp : 0,

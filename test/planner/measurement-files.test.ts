@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { servedPrecisionOf } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import { packageRoot } from '../../src/paths.js';
 import { gpusWithVariants } from '../../src/planner/public-measurements.js';
@@ -62,5 +63,19 @@ describe('public serving measurement files', () => {
       series.points.filter(({ point }) => !gpus.has(point.gpuId)).map(() => series.id),
     );
     expect(unknown).toEqual([]);
+  });
+});
+
+describe('checkpoints a measurement names', () => {
+  it('are ones the catalog lists for the point’s model and precision, so the run is priced as it was served', () => {
+    const models = readCatalogFiles().models;
+    const named = measurements.series.flatMap((series) =>
+      series.points.flatMap(({ point }) => (point.checkpoint === undefined ? [] : [{ series, point }])),
+    );
+    expect(named.length).toBeGreaterThan(0);
+    for (const { series, point } of named) {
+      const model = models.find((m) => m.id === point.modelId);
+      expect(model && servedPrecisionOf(model, point.precision, point.checkpoint), series.id).toBeTruthy();
+    }
   });
 });
