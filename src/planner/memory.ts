@@ -123,8 +123,27 @@ export function weightBytesPerGpu(model: Model, precision: Precision, parallel: 
   const vocab = pp === 1 ? embedding + lmHead : embedding;
   return (
     nonExpertBytesPerGpu(model, denseBytesPerParam(precision), parallel) +
+    absorbedUpProjectionBytesPerGpu(model, precision, parallel) +
     (experts * BODY_BYTES_PER_PARAM[precision]) / (tp * expertShards * pp) +
     (vocab * EMBEDDING_BYTES_PER_PARAM) / tp
+  );
+}
+
+/**
+ * Latent attention's decode form multiplies by kv_b_proj's halves W_UK and W_UV in 16 bits: for a quantized
+ * checkpoint vLLM dequantizes kv_b_proj into a 16-bit copy beside the quantized weight, which prefill still uses
+ * ("we just store fp16/bf16 copies and perform the bmm's in 16-bit", MLACommonImpl.process_weights_after_loading).
+ * Split over TP with the heads: 0.24 GiB a GPU for DeepSeek-V3 FP8 at TP8.
+ */
+function absorbedUpProjectionBytesPerGpu(model: Model, precision: Precision, parallel: Parallelism): number {
+  const a = model.architecture;
+  const mla = a.latentAttention;
+  if (!mla || denseBytesPerParam(precision) >= BODY_BYTES_PER_PARAM.bf16) return 0;
+  const upProjection = mla.kvLoraRank * a.attentionHeads * (mla.qkNopeHeadDim + mla.vHeadDim);
+  const layers = layoutOf(a).attentionLayers;
+  return (
+    (layers * upProjection * BODY_BYTES_PER_PARAM.bf16) /
+    (parallel.tensorParallel * parallel.pipelineParallel)
   );
 }
 
