@@ -53,6 +53,31 @@ export function routedExpertParams(a: ModelArchitecture): number {
 }
 
 /**
+ * Weights vLLM keeps whole on every tensor-parallel rank instead of splitting them, by how they are stored:
+ * `quantized` at the checkpoint's precision, `sixteenBit` left unquantized. Latent attention's down-projections
+ * (deepseek_v2.py: q_a_proj and kv_a_proj_with_mqa fused into one disable_tp MergedColumnParallelLinear, or
+ * kv_a_proj_with_mqa alone a ReplicatedLinear without q_lora_rank) and the sparse-attention indexer's query
+ * projection (wq_b, "no tensor parallel, just replicated") take the quantization; the indexer's key and weights
+ * projection (wk_weights_proj, quant_config=None) and every MoE router (GateLinear in deepseek_v2.py, quant_config=None
+ * ReplicatedLinear in qwen3_moe.py, nn.Linear in glm4_moe.py and gpt_oss.py) stay 16-bit. GLM-4.5 keeps its router
+ * in fp32, counted 16-bit here (0.15 GB of 355B). Each is also computed whole on every rank.
+ */
+export function tpReplicatedParams(a: ModelArchitecture): { quantized: number; sixteenBit: number } {
+  const mla = a.latentAttention;
+  const attentionLayers = layoutOf(a).attentionLayers;
+  const router = a.moe ? moeLayers(a) * a.hiddenSize * a.moe.experts : 0;
+  if (!mla) return { quantized: 0, sixteenBit: router };
+  const down = a.hiddenSize * ((mla.qLoraRank ?? 0) + mla.kvLoraRank + mla.qkRopeHeadDim);
+  const indexer = mla.sparse;
+  const indexerQuery = indexer ? (mla.qLoraRank ?? 0) * indexer.indexerHeads * indexer.indexerHeadDim : 0;
+  const indexerKey = indexer ? a.hiddenSize * (indexer.indexerHeadDim + indexer.indexerHeads) : 0;
+  return {
+    quantized: attentionLayers * (down + indexerQuery),
+    sixteenBit: router + attentionLayers * indexerKey,
+  };
+}
+
+/**
  * Parameters from the architecture's matrices: attention in the attention layers, the recurrent mixers, every FFN
  * (dense layers at their own width; MoE layers with all experts, shared experts, the always-on shared path and the
  * router), the embedding and, when untied, the LM head. Norms, biases and convolution taps (< 0.5%) are left out;

@@ -7,6 +7,7 @@ import {
   kvValuesPerTokenPerLayer,
   layoutOf,
   routedExpertParams,
+  tpReplicatedParams,
 } from '../knowledge/architecture.js';
 import { type Gpu, type Model, type Precision, servedPrecisionOf } from '../knowledge/catalog.js';
 import {
@@ -97,32 +98,54 @@ export function unquantizedBodyParams(model: Model, precision: Precision, checkp
 }
 
 /**
- * Bytes of the body outside the routed experts: its quantized parameters at `bytesPerParam`, the parts the checkpoint
- * keeps unquantized at 16 bits.
+ * The body outside the routed experts by how vLLM holds it: split over TP at the served byte rate, split at 16 bits
+ * (the parts the checkpoint leaves unquantized), or kept whole on every TP rank (tpReplicatedParams), quantized or
+ * at 16 bits.
  */
-export function denseBodyBytes(
-  model: Model,
-  precision: Precision,
-  bytesPerParam: number,
-  checkpoint?: string,
-): number {
-  const unquantized = unquantizedBodyParams(model, precision, checkpoint);
-  return (denseBodyParams(model) - unquantized) * bytesPerParam + unquantized * BODY_BYTES_PER_PARAM.bf16;
+function nonExpertParams(model: Model, precision: Precision, checkpoint?: string) {
+  const replicated = tpReplicatedParams(model.architecture);
+  const split = Math.max(denseBodyParams(model) - replicated.quantized - replicated.sixteenBit, 0);
+  const unquantized = Math.min(unquantizedBodyParams(model, precision, checkpoint), split);
+  return { quantizedSplit: split - unquantized, sixteenBitSplit: unquantized, replicated };
 }
 
 /** Bytes of the whole checkpoint as loaded at this precision: routed experts, the rest of the body, vocabulary. */
 export function weightBytesTotal(model: Model, precision: Precision, checkpoint?: string): number {
   const { body, embedding, lmHead } = parameterSplit(model);
   const experts = Math.min(routedExpertParams(model.architecture), body);
+  const { quantizedSplit, sixteenBitSplit, replicated } = nonExpertParams(model, precision, checkpoint);
   return (
     experts * BODY_BYTES_PER_PARAM[precision] +
-    denseBodyBytes(model, precision, denseBytesPerParam(precision), checkpoint) +
+    (quantizedSplit + replicated.quantized) * denseBytesPerParam(precision) +
+    (sixteenBitSplit + replicated.sixteenBit) * BODY_BYTES_PER_PARAM.bf16 +
     (embedding + lmHead) * EMBEDDING_BYTES_PER_PARAM
   );
 }
 
 /**
- * Weight bytes on the most loaded GPU: the body splits over TP × PP; the vocabulary matrices split over TP, and with
+ * Bytes of the body outside the routed experts on one GPU of a stage, its quantized weights at `bytesPerParam`: TP
+ * splits all of it but what vLLM keeps whole on every rank (tpReplicatedParams), which each GPU holds and reads in
+ * full. DeepSeek-V3 at TP8 in FP8: 0.92 GB of latent down-projections and 0.21 GB of routers per GPU, where a split
+ * would leave 0.14 GB.
+ */
+export function nonExpertBytesPerGpu(
+  model: Model,
+  precision: Precision,
+  bytesPerParam: number,
+  parallel: Pick<Parallelism, 'tensorParallel' | 'pipelineParallel'>,
+  checkpoint?: string,
+): number {
+  const { tensorParallel: tp, pipelineParallel: pp } = parallel;
+  const { quantizedSplit, sixteenBitSplit, replicated } = nonExpertParams(model, precision, checkpoint);
+  const bf16 = BODY_BYTES_PER_PARAM.bf16;
+  return (
+    (quantizedSplit * bytesPerParam + sixteenBitSplit * bf16) / (tp * pp) +
+    (replicated.quantized * bytesPerParam + replicated.sixteenBit * bf16) / pp
+  );
+}
+
+/**
+ * Weight bytes on the most loaded GPU: the body splits over TP × PP (but for what every TP rank keeps whole); the vocabulary matrices split over TP, and with
  * PP the first stage holds the embedding and the last the lm_head. Each attention data-parallel rank holds its own
  * copy of everything but the routed experts, which expert parallelism spreads over all TP × DP GPUs of a stage.
  */
@@ -139,9 +162,28 @@ export function weightBytesPerGpu(
   const expertShards = parallel.expertParallel ? dataParallelOf(parallel) : 1;
   const vocab = pp === 1 ? embedding + lmHead : embedding;
   return (
-    denseBodyBytes(model, precision, denseBytesPerParam(precision), checkpoint) / (tp * pp) +
+    nonExpertBytesPerGpu(model, precision, denseBytesPerParam(precision), parallel, checkpoint) +
+    absorbedUpProjectionBytesPerGpu(model, precision, parallel) +
     (experts * BODY_BYTES_PER_PARAM[precision]) / (tp * expertShards * pp) +
     (vocab * EMBEDDING_BYTES_PER_PARAM) / tp
+  );
+}
+
+/**
+ * Latent attention's decode form multiplies by kv_b_proj's halves W_UK and W_UV in 16 bits: for a quantized
+ * checkpoint vLLM dequantizes kv_b_proj into a 16-bit copy beside the quantized weight, which prefill still uses
+ * ("we just store fp16/bf16 copies and perform the bmm's in 16-bit", MLACommonImpl.process_weights_after_loading).
+ * Split over TP with the heads: 0.24 GiB a GPU for DeepSeek-V3 FP8 at TP8.
+ */
+function absorbedUpProjectionBytesPerGpu(model: Model, precision: Precision, parallel: Parallelism): number {
+  const a = model.architecture;
+  const mla = a.latentAttention;
+  if (!mla || denseBytesPerParam(precision) >= BODY_BYTES_PER_PARAM.bf16) return 0;
+  const upProjection = mla.kvLoraRank * a.attentionHeads * (mla.qkNopeHeadDim + mla.vHeadDim);
+  const layers = layoutOf(a).attentionLayers;
+  return (
+    (layers * upProjection * BODY_BYTES_PER_PARAM.bf16) /
+    (parallel.tensorParallel * parallel.pipelineParallel)
   );
 }
 

@@ -7,7 +7,7 @@
  * attention (KV against its FLOPs) — and the classes add; plus
  * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
-import { layoutOf, moeLayers, routedExpertParams } from '../knowledge/architecture.js';
+import { layoutOf, moeLayers, routedExpertParams, tpReplicatedParams } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
   ACTIVATION_BYTES,
@@ -23,7 +23,7 @@ import {
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
 } from './assumptions.js';
-import { denseBodyBytes, type Parallelism, parameterSplit, unquantizedBodyParams } from './memory.js';
+import { nonExpertBytesPerGpu, type Parallelism, parameterSplit, unquantizedBodyParams } from './memory.js';
 
 /** The fitted part of the model; everything else is hardware or architecture. */
 export interface EfficiencyFactors {
@@ -202,6 +202,8 @@ export function stepGeometry(
   const { body, embedding, lmHead } = parameterSplit(model);
   const bytesPerParam = BODY_BYTES_PER_PARAM[precision];
   const expertParams = Math.min(routedExpertParams(arch), body);
+  const replicated = tpReplicatedParams(arch);
+  const replicatedParams = replicated.quantized + replicated.sixteenBit;
   const mla = arch.latentAttention;
   // Per head and context token: QKᵀ over the key width and PV over the value width, 2 FLOPs per multiply-add. vLLM's
   // MLA runs two forms (vllm/v1/attention/backends/mla/common.py, "data-movement friendly" and "compute friendly"):
@@ -242,9 +244,9 @@ export function stepGeometry(
     pipelineParallel: pp,
     // The body outside the experts at the precision's byte rate, though MXFP4 keeps it in BF16 (denseBytesPerParam,
     // which the memory plan follows): read at BF16 here it moved held-out E2E and throughput p90 up (issue #14). The
-    // parts the checkpoint leaves unquantized are read at 16 bits.
+    // parts the checkpoint leaves unquantized are read at 16 bits, what every TP rank keeps whole is read whole.
     fixedWeightBytes:
-      denseBodyBytes(model, precision, bytesPerParam, checkpoint) / shards + lmHeadBytes / shards,
+      nonExpertBytesPerGpu(model, precision, bytesPerParam, parallel, checkpoint) + lmHeadBytes / shards,
     expertWeightBytes: (expertParams * bytesPerParam) / shards,
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
     paddedExperts: arch.moe && precision !== 'mxfp4' && precision !== 'nvfp4' ? arch.moe.experts : 0,
@@ -253,7 +255,9 @@ export function stepGeometry(
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     windowedLayerShare: layout.windowed ? layout.windowed.layers / layout.attentionLayers : 0,
     attentionWindow: layout.windowed?.window ?? Number.POSITIVE_INFINITY,
-    linearFlopsPerToken: (2 * activeBody) / shards,
+    // What every TP rank keeps whole it also multiplies whole: at TP8 DeepSeek-V3's latent down-projections are a
+    // fifth of a rank's linear FLOPs.
+    linearFlopsPerToken: (2 * (activeBody - replicatedParams)) / shards + (2 * replicatedParams) / pp,
     expertFlopsPerToken: arch.moe
       ? (2 * expertParams * arch.moe.expertsPerToken) / arch.moe.experts / shards
       : 0,

@@ -46,6 +46,22 @@ describe('multi-head latent attention FLOPs (DeepSeek-R1, 16 heads a rank at TP8
 
 // DeepSeek-V3.2's sparse attention runs every query over a fixed top-2048 index list (FlashMLA's sparse kernels, unused
 // entries -1) in the latent form, on 64 padded heads a rank on Hopper (vLLM's FLASHMLA_SPARSE backend).
+// deepseek_v2.py runs fused_qkv_a_proj (q_a + kv_a, 2112 × 7168) with disable_tp and the router as an unsplit
+// GateLinear: every rank multiplies them whole, so TP8 leaves a rank more than an eighth of TP1's linear FLOPs.
+describe('projections every TP rank computes whole (DeepSeek-R1)', () => {
+  it('adds 7/8 of the replicated FLOPs to a TP8 rank beyond an eighth of TP1', () => {
+    const tp1 = stepGeometry(
+      model('deepseek-ai/DeepSeek-R1'),
+      h200,
+      'fp8',
+      { tensorParallel: 1, pipelineParallel: 1 },
+      70272,
+    );
+    const replicatedFlops = 2 * (61 * 2112 * 7168 + 58 * 256 * 7168);
+    expect(r1.linearFlopsPerToken - tp1.linearFlopsPerToken / 8).toBeCloseTo((replicatedFlops * 7) / 8, -3);
+  });
+});
+
 describe('DeepSeek Sparse Attention (DeepSeek-V3.2)', () => {
   it('reads index_topk from the config into the catalog', () => {
     expect(model('deepseek-ai/DeepSeek-V3.2').architecture.latentAttention?.sparse?.topK).toBe(2048);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { routedExpertParams } from '../../src/knowledge/architecture.js';
+import { routedExpertParams, tpReplicatedParams } from '../../src/knowledge/architecture.js';
 import { BODY_BYTES_PER_PARAM, GIB } from '../../src/planner/assumptions.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import {
@@ -12,6 +12,7 @@ import {
 } from '../../src/planner/memory.js';
 import { predictPerformance } from '../../src/planner/predict.js';
 import { gpusWithVariants, PublicMeasurements } from '../../src/planner/public-measurements.js';
+import { catalog } from './catalog-knowledge.js';
 import {
   FIXTURE_GPUS,
   FIXTURE_MODELS,
@@ -86,6 +87,35 @@ describe('weights', () => {
       expect(predicted / fact.value, fact.modelId).toBeLessThan(1);
       expect(predicted / fact.value, fact.modelId).toBeGreaterThan(0.93);
     }
+  });
+
+  // deepseek_v2.py keeps latent attention's down-projections whole on every TP rank (fused_qkv_a_proj, a disable_tp
+  // MergedColumnParallelLinear of q_a_proj and kv_a_proj_with_mqa; its min-latency GEMM checks the weight is
+  // 2112 × 7168 = (1536 + 512 + 64) × hidden), and every MoE router (GateLinear, unquantized); MLA's decode form adds a
+  // 16-bit copy of kv_b_proj (W_UK, W_UV). Measured: DeepSeek-R1-0528 at TP8 in FP8 on vLLM 0.11.2, "Model loading
+  // took 79.7390 GiB memory" (public-measurements.json). Split over the ranks like the rest of the body, and without
+  // the copy, they put it 1.8% low; kept whole, 0.6% low; with the copy, 0.3% low.
+  it('DeepSeek-V3 keeps its latent down-projections and routers whole on every TP rank, and a 16-bit kv_b_proj', () => {
+    const r1 = catalog.models.find((m) => m.id === 'deepseek-ai/DeepSeek-R1-0528');
+    if (!r1) throw new Error('DeepSeek-R1-0528 is not in data/models.json');
+    const a = r1.architecture;
+    const replicated = tpReplicatedParams(a);
+    expect(replicated.quantized).toBe(a.layers * 2112 * 7168);
+    expect(replicated.sixteenBit).toBe(58 * 256 * 7168);
+    const fact = measurements.memory.find(
+      (f) => f.modelId === r1.id && f.metric === 'weights_per_gpu' && f.tensorParallel === 8,
+    );
+    if (!fact) throw new Error('the DeepSeek-R1-0528 TP8 weights fact is missing');
+    const tp8 = { tensorParallel: 8, pipelineParallel: 1 };
+    const predicted = weightBytesPerGpu(r1, 'fp8', tp8) / GIB;
+    expect(Math.abs(predicted / fact.value - 1)).toBeLessThan(0.005);
+    // Held whole, they do not shrink with TP: TP4 holds the same bytes of them as TP8, not twice.
+    const tp4 = { tensorParallel: 4, pipelineParallel: 1 };
+    const wholeAtTp8 = replicated.quantized * 1 + replicated.sixteenBit * 2;
+    expect(2 * weightBytesPerGpu(r1, 'fp8', tp8) - weightBytesPerGpu(r1, 'fp8', tp4)).toBeCloseTo(
+      wholeAtTp8,
+      -3,
+    );
   });
 
   it('matches every weight and KV figure measured on current vLLM within 2%', () => {
