@@ -19,7 +19,7 @@ import { API_SERVER_SEC_PER_CHAT_REQUEST } from './assumptions.js';
 import type { Calibration } from './calibrate.js';
 import { lognormalFromMean } from './distributions.js';
 import { type EngineTiming, engineTimingFor } from './engine-timing.js';
-import { cachedPromptTokens } from './prefix-cache.js';
+import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
 import type { DeploymentConfig } from './schema.js';
 import type { LatencyStatsMs } from './serving.js';
 
@@ -208,7 +208,8 @@ function simulateBurst(
     Number.MAX_SAFE_INTEGER,
     random,
   ).map((output, i) => Math.min(output, timing.maxModelLen - prompts[i]!));
-  const cached = cachedPromptTokens(input.promptTokens, input.prefixShare ?? 0, timing.blockTokens);
+  const share = cachesPrefixesByDefault(timing.deployment.model) ? (input.prefixShare ?? 0) : 0;
+  const cached = cachedPromptTokens(input.promptTokens, share, timing.blockTokens);
   const played = play(timing, prompts, outputs, cached, preprocessedMs(input, timing));
   const finished = played.summaries.filter((s) => s.lastTokenAt !== null && s.firstTokenAt !== null);
   return { ok: true, run: { timing, simulated, cached, played, finished } };

@@ -69,6 +69,13 @@ export interface CalibrationSample {
   engineVersion?: string | null;
   promptCv?: number;
   outputCv?: number;
+  /**
+   * Coefficient of variation of the gaps between arrivals (`Workload.arrivalCv`): 0 for a constant-rate load generator
+   * (GuideLLM's constant profile), absent for Poisson (1). Near capacity it decides the prefill queue (Kingman's wait
+   * grows with its square), as it does in the predictions scored against the point: fitted as Poisson, gpustack's
+   * Qwen3.5-9B page (32K-token prompts evenly spaced at 1 req/s, TTFT 1.0 s) held the H100 compute factor at 0.73.
+   */
+  arrivalCv?: number | undefined;
   /** Share of each prompt served from the prefix cache (`DeploymentConfig.prefixShare`); 0 when absent. */
   prefixShare?: number | undefined;
 }
@@ -245,6 +252,7 @@ function prepare(
       cachedPromptTokens: cachedPromptTokens(point.promptTokens, sample.prefixShare ?? 0, KV_BLOCK_TOKENS),
       promptCv: sample.promptCv ?? 0,
       outputCv: sample.outputCv ?? 0,
+      ...(sample.arrivalCv !== undefined && { arrivalCv: sample.arrivalCv }),
     },
     throughput,
     meanStepSec: measuredStepSec(point),

@@ -35,7 +35,7 @@ import {
   STATS,
 } from './measured.js';
 import { checkMemory, type EngineConfig } from './memory.js';
-import { cachedPromptTokens } from './prefix-cache.js';
+import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
 import type { DeploymentConfig, PerformanceInput, Slo } from './schema.js';
 import {
   allStats,
@@ -556,7 +556,8 @@ function prepareAfresh(
   if (!memory.ok) return memory;
   const calibration = options.calibration ?? calibrationOf(knowledge);
   const { factors, basis: factorsBasis } = factorsFor(calibration, gpu.id);
-  const workload = workloadOf(config);
+  // The shared prefix only counts where the deployed engine caches it (measured points keep their own).
+  const workload = workloadOf(cachesPrefixesByDefault(model) ? config : { ...config, prefixShare: 0 });
   const useMeasured = (options.measuredFirst ?? true) && options.calibration === undefined;
   // Measured points ran with vLLM's defaults: their residuals come from the default-engine deployment.
   const measuredAs = config.engine

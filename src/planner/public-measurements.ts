@@ -227,6 +227,7 @@ export function samplesOf(
         engineVersion: series.engine.version,
         promptCv: series.traffic.promptTokensCv,
         outputCv: series.traffic.outputTokensCv,
+        arrivalCv: series.traffic.arrivalCv,
         prefixShare: series.traffic.prefixShare,
       })),
   );

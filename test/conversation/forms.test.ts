@@ -4,7 +4,8 @@ import type { ConversationData, WhatIfSession } from '../../src/conversation/sch
 import { findOption } from '../../src/conversation/schema.js';
 import { readSpecForm, SPEC_FIELD, specFormFields } from '../../src/conversation/spec-form.js';
 import { readWhatIfForm, WHAT_IF_FIELD, whatIfFields } from '../../src/conversation/what-if.js';
-import { whatIf } from '../../src/planner/plan.js';
+import { type PlannedOption, whatIf } from '../../src/planner/plan.js';
+import { cachesPrefixesByDefault } from '../../src/planner/prefix-cache.js';
 import type { FormValues } from '../../src/slack/blocks/form.js';
 import { formValuesFromLine, formValuesOf } from '../../src/slack/blocks/form.js';
 import { catalogKnowledge, play, seen } from './dialogue.js';
@@ -125,12 +126,17 @@ describe('the spec form', () => {
     expect(result.value.spec.traffic.prefixShare).toEqual({ value: 0.8, source: 'stated' });
     // The plan follows: more of each prompt served from the prefix cache, a shorter prefill, a lower TTFT for the same
     // deployment. (The plan's first option may be another deployment altogether once the spec changes, so its TTFT
-    // says nothing about the prefix: at 80% it is Qwen3.5-9B on an L40S, 51.9 ms against the baseline's 49.1 ms.)
+    // says nothing about the prefix.) Only where vLLM caches prefixes: not for a hybrid model such as Qwen3.5.
     const turn = submitSpecEdit(base, result.value, 'U0ADA', knowledge);
     expect(seen(turn.replies[0]!.message)).toMatch(/shared prompt prefix 50% → 80%/);
-    const sameDeployment = whatIf(turn.data.spec!, base.options[0]!, {}, knowledge);
+    const caches = (option: PlannedOption) =>
+      cachesPrefixesByDefault(knowledge.models.find((m) => m.id === option.modelId)!);
+    const cached = base.options.find(caches)!;
+    const sameDeployment = whatIf(turn.data.spec!, cached, {}, knowledge);
     expect(sameDeployment.scenario.kind).toBe('planned');
     expect(sameDeployment.difference!.ttftP95Ms).toBeLessThan(0);
+    const hybrid = base.options.find((option) => !caches(option))!;
+    expect(whatIf(turn.data.spec!, hybrid, {}, knowledge).difference!.ttftP95Ms).toBe(0);
     // Emptied: no shared prefix at all (stated), not the use case's default.
     const none = read({ [SPEC_FIELD.prefixShare]: null });
     if (!none.ok) throw new Error(JSON.stringify(none.errors));
@@ -178,12 +184,13 @@ describe('the what-if form and Use this', () => {
     readWhatIfForm(session, { ...formValuesFromLine('', fields).values, ...changes }, knowledge);
 
   it('only what differs from the baseline becomes an override', () => {
+    const otherGpu = baseline.gpuId === 'A100-80GB' ? 'H100' : 'A100-80GB';
     expect(read({})).toEqual({ ok: true, value: {} });
     expect(
-      read({ [WHAT_IF_FIELD.peakQps]: '20', [WHAT_IF_FIELD.itl]: '25', [WHAT_IF_FIELD.gpu]: 'A100-80GB' }),
+      read({ [WHAT_IF_FIELD.peakQps]: '20', [WHAT_IF_FIELD.itl]: '25', [WHAT_IF_FIELD.gpu]: otherGpu }),
     ).toEqual({
       ok: true,
-      value: { gpuId: 'A100-80GB', peakQps: 20, slo: { itlP95Ms: 25 } },
+      value: { gpuId: otherGpu, peakQps: 20, slo: { itlP95Ms: 25 } },
     });
   });
 

@@ -282,18 +282,21 @@ describe('prefix caching in steady-state predictions', () => {
   });
 
   it("a plan uses the spec's prefix share: the use case default, or what the user set", () => {
-    const spec = buildSpec(intentWith({ useCase: 'document_analysis_rag', qps: 20 }), catalog.useCases);
-    expect(spec.traffic.prefixShare).toEqual({ value: 0.15, source: 'default' });
-    const shared = {
-      ...spec,
-      traffic: { ...spec.traffic, prefixShare: { value: 0.9, source: 'stated' as const } },
+    // Where the deployed engine caches prefixes: vLLM 0.19.1 does for attention-only models, not for hybrid ones.
+    const ttftP95 = (models: string[], prefixShare: number) => {
+      const spec = buildSpec(
+        intentWith({ useCase: 'document_analysis_rag', qps: 20, models }),
+        catalog.useCases,
+      );
+      expect(spec.traffic.prefixShare).toEqual({ value: 0.15, source: 'default' });
+      const stated = {
+        ...spec,
+        traffic: { ...spec.traffic, prefixShare: { value: prefixShare, source: 'stated' as const } },
+      };
+      return planDeployment(stated, knowledge, { top: 1 }).recommendations[0]!.predicted.ttftP95Ms;
     };
-    const none = {
-      ...spec,
-      traffic: { ...spec.traffic, prefixShare: { value: 0, source: 'stated' as const } },
-    };
-    const best = (s: typeof spec) => planDeployment(s, knowledge, { top: 1 }).recommendations[0]!;
-    expect(best(shared).predicted.ttftP95Ms).toBeLessThan(best(none).predicted.ttftP95Ms);
+    expect(ttftP95(['Qwen/Qwen3-14B'], 0.9)).toBeLessThan(ttftP95(['Qwen/Qwen3-14B'], 0));
+    expect(ttftP95(['Qwen/Qwen3.5-9B'], 0.9)).toBe(ttftP95(['Qwen/Qwen3.5-9B'], 0));
   });
 });
 

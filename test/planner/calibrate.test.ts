@@ -12,8 +12,10 @@ import {
   runsV1Engine,
 } from '../../src/planner/calibrate.js';
 import { calibrationOf, predictPerformance } from '../../src/planner/predict.js';
+import { gpusWithVariants, samplesOf } from '../../src/planner/public-measurements.js';
 import type { DeploymentConfig } from '../../src/planner/schema.js';
 import type { EfficiencyFactors } from '../../src/planner/step-time.js';
+import { catalog } from './catalog-knowledge.js';
 import {
   FIXTURE_GPUS,
   FIXTURE_MODELS,
@@ -27,6 +29,7 @@ import {
   PHI_4,
   QWEN3_06B,
 } from './fixtures.js';
+import { allMeasurements } from './measurements.js';
 import { calibrationOfFactors, syntheticReport } from './synthetic.js';
 
 const knowledge = knowledgeWith();
@@ -358,5 +361,28 @@ describe('imported points stay in their lane', () => {
       expect(shift, stat).toBeLessThanOrEqual(bound + 1e-6);
     }
     expect(moved.itlMs.mean / before.itlMs.mean).toBeLessThan(1.25);
+  });
+});
+
+describe('the load generator in the fit', () => {
+  // gpustack's Qwen3.5-9B long-context page: GuideLLM at a constant 1 req/s of 32k-token prompts on one H100, TTFT
+  // 1.02 s with p99 1.04 s — a prefill that fills most of each second without queueing, as evenly spaced arrivals
+  // allow (Kingman's wait is 0 when neither arrivals nor prompts vary). Fitted as Poisson arrivals, the same load
+  // would queue for seconds, and only an H100 at ~0.95 of its BF16 peak would explain the measured TTFT.
+  const measurements = allMeasurements();
+  const page = measurements.series.filter(
+    (s) => s.id.startsWith('gpustack-qwen3-5-9b-h100-') && s.id.includes('long-context-profile'),
+  );
+  const models = catalog.models;
+  const gpus = gpusWithVariants(catalog.gpus, measurements);
+  const samples = samplesOf({ ...measurements, series: page }, gpus);
+  const computeOf = (s: typeof samples) => calibrate(s, models, gpus).perGpu.H100!.factors.compute;
+
+  it('fits constant-rate points with their arrival spread', () => {
+    expect(samples.map((s) => s.arrivalCv)).toEqual([0, 0]);
+    const compute = computeOf(samples);
+    expect(compute).toBeGreaterThan(0.5);
+    expect(compute).toBeLessThan(0.7);
+    expect(computeOf(samples.map((s) => ({ ...s, arrivalCv: 1 })))).toBeGreaterThan(0.85);
   });
 });
