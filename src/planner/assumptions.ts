@@ -272,18 +272,21 @@ export const STEP_JITTER_SIGMA = 0.08;
  * Python process per `--api-server-count` (vllm-project/vllm#17546) that detokenizes, runs the parser over every
  * delta (`chat_completion_stream_generator` in vllm/entrypoints/openai/serving_chat.py keeps each stream's text and
  * token ids for `extract_reasoning_streaming`), builds the chunk and writes it as an SSE event; it runs beside the
- * engine core, so it caps the token rate rather than adding to the step. Read off the gpustack performance lab's
- * Qwen3.5-9B page (vLLM 0.17.1, --reasoning-parser qwen3, one H100): thirteen runs overloaded at max_num_seqs 256–2048
- * and token budgets 8k–48k all stream 4,974–5,312 output tokens/s, ~190 µs per token, where the GPU alone sustains
- * nearly twice that; its Qwen3.5-35B-A3B H200 page (another model, GPU and page) streams 4,348–4,771. Without a parser
- * the data never reach the server's own cap (one API server streams 15.8k tokens/s in the Nemotron-3-Nano H200
- * recipe), so that part stays out of the model.
+ * engine core, so it caps the rate rather than adding to the step. The same process takes in every request
+ * (API_SERVER_SEC_PER_CHAT_REQUEST, `apiServerCost`), so a run at the cap spends 1 = rate · (10 ms + O · this).
+ * Read off the gpustack performance lab's ShareGPT bursts (vLLM 0.17.1, --reasoning-parser qwen3, 281 output tokens a
+ * request): the Qwen3.5-9B page's thirteen runs on one H100 (max_num_seqs 256–2048, token budgets 8k–48k) complete
+ * 18.3 requests/s (median), 159 µs per token besides the request's 10 ms; the Qwen3.5-35B-A3B page's five on one H200,
+ * 15.1 requests/s, 200 µs: 180 µs between the two pages (their geometric mean), each within ~12% of it. The same
+ * 35B page's 1000/2000-token runs (200 streams) stream 6,900–8,100 tokens/s, 120–140 µs per token: fewer, longer
+ * streams cost less per token there, which neither term explains. Without a parser the data never reach the
+ * server's own cap (one API server streams 15.8k tokens/s in the Nemotron-3-Nano H200 recipe), so that part stays
+ * out of the model.
  * Not fitted in `calibrate`: it fits latencies at each point's measured load, where the cap only bounds the value from
  * above (a point streaming faster than 1/value would be impossible), and the overloaded runs that sit on the cap are
- * left out of calibration (`samplesOf`: their queue grows with the run). Read off either page alone it is 190 or 210–230 µs, so holding
- * one page out would move it by at most ~20%.
+ * left out of calibration (`samplesOf`: their queue grows with the run). Holding one page out moves it by ~12%.
  */
-export const REASONING_STREAM_SEC_PER_TOKEN = 190e-6;
+export const REASONING_STREAM_SEC_PER_TOKEN = 180e-6;
 
 /**
  * API-server (CPU) seconds to take in one chat request before its prompt can reach the engine: parse the HTTP body,
@@ -294,6 +297,8 @@ export const REASONING_STREAM_SEC_PER_TOKEN = 190e-6;
  * TP 4 and 8 on A100 and H100 nodes, DeepSeek-R1 and GLM-4.6 on an H200 node), where the engine's work is small and
  * measured: the first tokens come out after the TTFT mean less half the prefill's spread (the pages' TPOT, one full
  * prefill chunk a step, times the burst's steps), 5–17 ms a request by page, 9.9 ms their geometric mean. The host's
- * CPU and the template set where a page falls; 7 or 13 ms score the bursts' TTFT within a point of 10.
+ * CPU and the template set where a page falls; 7 or 13 ms score the bursts' TTFT within a point of 10. In a steady
+ * state it takes the same process's time as the streaming, so with a reasoning parser it counts in the rate cap
+ * (`apiServerCost`).
  */
 export const API_SERVER_SEC_PER_CHAT_REQUEST = 10e-3;

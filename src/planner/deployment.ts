@@ -24,7 +24,13 @@ import {
   resolveEngine,
 } from './memory.js';
 import type { EngineSettings } from './schema.js';
-import { apiServerSecPerToken, type ServingSystem, servingSystem, type Workload } from './serving.js';
+import {
+  type ApiServerCost,
+  apiServerCost,
+  type ServingSystem,
+  servingSystem,
+  type Workload,
+} from './serving.js';
 import { deploymentGeometry, type EfficiencyFactors, type StepGeometry, stepGeometry } from './step-time.js';
 
 export interface Deployment {
@@ -35,8 +41,8 @@ export interface Deployment {
   engine: EngineConfig;
   memory: MemoryPlan;
   geometry: StepGeometry;
-  /** API-server seconds per streamed token: caps the token rate (see `apiServerSecPerToken`). */
-  apiServerSecPerToken: number;
+  /** API-server CPU per request and per streamed token: caps the request rate (see `apiServerCost`). */
+  apiServer: ApiServerCost;
   /** The engine schedules asynchronously (a scheduling knob, no memory effect); see `asyncSchedulingOf`. */
   asyncScheduling?: boolean;
 }
@@ -111,7 +117,7 @@ export function buildDeployment(
       engine,
       memory,
       geometry,
-      apiServerSecPerToken: apiServerSecPerToken(overrides),
+      apiServer: apiServerCost(overrides),
       ...(asyncScheduling && { asyncScheduling }),
     },
   };
@@ -142,7 +148,7 @@ export function systemFor(
     deployment.engine.maxNumSeqs * ranks,
     deployment.engine.maxNumBatchedTokens * ranks,
     deployment.memory.stateTokensPerSequence,
-    deployment.apiServerSecPerToken,
+    deployment.apiServer,
     deployment.asyncScheduling,
   );
 }

@@ -16,7 +16,12 @@
  * sees N − 1 others (the arrival theorem), so its queueing terms scale by (N − 1)/N; when N exceeds what the
  * engine can run, the surplus waits for admission, and by Little's law TTFT = N/X − (O − 1)·T̄.
  */
-import { KV_BLOCK_TOKENS, REASONING_STREAM_SEC_PER_TOKEN, STEP_JITTER_SIGMA } from './assumptions.js';
+import {
+  API_SERVER_SEC_PER_CHAT_REQUEST,
+  KV_BLOCK_TOKENS,
+  REASONING_STREAM_SEC_PER_TOKEN,
+  STEP_JITTER_SIGMA,
+} from './assumptions.js';
 import {
   combineLognormals,
   itlQuantile,
@@ -47,18 +52,32 @@ export interface ServingSystem {
   maxRunningLimitedBy: 'kv-cache' | 'max-num-seqs';
   /** max_num_batched_tokens: tokens one step may carry. */
   tokenBudget: number;
-  /** API-server seconds per streamed token over all API servers (0 where the model has no such cap). */
-  apiServerSecPerToken: number;
+  /** API-server CPU work over all API servers (zero where the model has no such cap). */
+  apiServer: ApiServerCost;
   /** --async-scheduling: a new request joins the step after the one already queued (see `pipelinedWaitSec`). */
   asyncScheduling: boolean;
 }
 
+/** API-server (CPU) seconds a request costs: once when it comes in, and once per token it streams. */
+export interface ApiServerCost {
+  secPerRequest: number;
+  secPerToken: number;
+}
+
 /**
- * The API server streams every output token in its own process, pipelined with the engine core: it adds no step
- * time but caps the token rate at 1 / (seconds per token), shared over `--api-server-count` processes.
+ * The API server takes in every request (parse, chat template, tokenize) and streams every output token in its own
+ * process, pipelined with the engine core: it adds no step time but caps the request rate at
+ * 1 / (seconds per request + output tokens · seconds per token), shared over `--api-server-count` processes. Both
+ * share one Python event loop under the GIL (the renderer's thread pool included), so they add up. Modelled where a
+ * reasoning parser makes the streaming cost show (see REASONING_STREAM_SEC_PER_TOKEN).
  */
-export function apiServerSecPerToken(engine: { reasoningParser?: boolean; apiServerCount?: number }): number {
-  return engine.reasoningParser ? REASONING_STREAM_SEC_PER_TOKEN / (engine.apiServerCount ?? 1) : 0;
+export function apiServerCost(engine: { reasoningParser?: boolean; apiServerCount?: number }): ApiServerCost {
+  if (!engine.reasoningParser) return { secPerRequest: 0, secPerToken: 0 };
+  const servers = engine.apiServerCount ?? 1;
+  return {
+    secPerRequest: API_SERVER_SEC_PER_CHAT_REQUEST / servers,
+    secPerToken: REASONING_STREAM_SEC_PER_TOKEN / servers,
+  };
 }
 
 export function servingSystem(
@@ -69,7 +88,7 @@ export function servingSystem(
   maxNumSeqs: number,
   tokenBudget: number,
   stateTokensPerSequence = 0,
-  apiServerSec = 0,
+  apiServer: ApiServerCost = { secPerRequest: 0, secPerToken: 0 },
   asyncScheduling = false,
 ): ServingSystem {
   // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
@@ -90,7 +109,7 @@ export function servingSystem(
     maxRunning: Math.min(byKv, maxNumSeqs),
     maxRunningLimitedBy: byKv < maxNumSeqs ? 'kv-cache' : 'max-num-seqs',
     tokenBudget,
-    apiServerSecPerToken: apiServerSec,
+    apiServer,
     asyncScheduling,
   };
 }
@@ -157,8 +176,8 @@ function evaluate(
   } = sys.workload;
   // Prefill work is the prompt's uncached part; attention still spans the whole prompt.
   const P = promptTokens - cached;
-  // Beyond the token rate the API server streams, no steady state: its backlog grows.
-  if (rate * O * sys.apiServerSecPerToken >= 1) return Number.NaN;
+  // Beyond the requests and tokens the API server gets through, no steady state: its backlog grows.
+  if (rate * (sys.apiServer.secPerRequest + O * sys.apiServer.secPerToken) >= 1) return Number.NaN;
   const g = sys.geometry;
   const f = sys.factors;
   const decoding = rate * Math.max(O - 1, 0) * meanStep;
@@ -416,12 +435,12 @@ export function ttftShape(sys: ServingSystem, p: OperatingPoint): LatencyShape {
 /**
  * Wait of a request's first token in the API server behind the rest of its step's tokens. The API server takes a
  * step's outputs as one batch and streams them one after another (AsyncLLM's output handler, then each stream's
- * generator in the same event loop; `apiServerSecPerToken` each with a reasoning parser), so the new token sits at a
+ * generator in the same event loop; `apiServer.secPerToken` each with a reasoning parser), so the new token sits at a
  * uniformly random place among the batchSeen tokens of its step: on average (batchSeen + 1) / 2 tokens' work.
  * A step's batch is done before the next arrives below the API server's cap, so no backlog carries over.
  */
 function streamedAmongSec(sys: ServingSystem, p: OperatingPoint): number {
-  return (sys.apiServerSecPerToken * (p.batchSeen + 1)) / 2;
+  return (sys.apiServer.secPerToken * (p.batchSeen + 1)) / 2;
 }
 
 /** E2E: TTFT plus (O − 1) steps, output length varying across requests. */

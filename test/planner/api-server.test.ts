@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { REASONING_STREAM_SEC_PER_TOKEN } from '../../src/planner/assumptions.js';
+import {
+  API_SERVER_SEC_PER_CHAT_REQUEST,
+  REASONING_STREAM_SEC_PER_TOKEN,
+} from '../../src/planner/assumptions.js';
 import { type Prediction, predictPerformance } from '../../src/planner/predict.js';
 import type { DeploymentConfig, PerformanceInput } from '../../src/planner/schema.js';
 import { H100, knowledgeWith, LLAMA_8B } from './fixtures.js';
@@ -23,15 +26,30 @@ const chat: DeploymentConfig = {
   outputTokens: 512,
 };
 const light = { kind: 'rate' as const, value: 0.5 };
+/** Requests per second one parsing API server takes in and streams `outputTokens` each for. */
+const capOf = (outputTokens: number) =>
+  1 / (API_SERVER_SEC_PER_CHAT_REQUEST + outputTokens * REASONING_STREAM_SEC_PER_TOKEN);
 
 describe('API-server token cap (reasoning parser)', () => {
-  it('caps capacity at the token rate one API server streams', () => {
+  it('caps capacity at the requests one API server takes in and streams', () => {
     const plain = predict({ ...chat, load: light });
     const parsed = predict({ ...chat, engine: { reasoningParser: true }, load: light });
-    const cap = 1 / (chat.outputTokens * REASONING_STREAM_SEC_PER_TOKEN);
+    const cap = capOf(chat.outputTokens);
     expect(plain.capacityRequestsPerSec).toBeGreaterThan(1.5 * cap);
     expect(parsed.capacityRequestsPerSec).toBeLessThanOrEqual(cap);
     expect(parsed.capacityRequestsPerSec).toBeGreaterThan(0.99 * cap);
+  });
+
+  // gpustack performance lab, Qwen3.5-35B-A3B on one H200 (vLLM 0.17.1, --reasoning-parser qwen3): its runs of
+  // 128-token answers stream at most 3,845 output tokens/s (30.0 requests/s), its runs of 2000-token answers
+  // 6,900–8,100: each request's intake (parse, chat template) takes the API server's time besides its tokens.
+  it('streams fewer tokens per second at its cap the shorter the answers', () => {
+    const tokensPerSecAtCap = (outputTokens: number) => {
+      const p = predict({ ...chat, outputTokens, engine: { reasoningParser: true }, load: light });
+      expect(p.capacityRequestsPerSec).toBeLessThanOrEqual(capOf(outputTokens));
+      return p.capacityRequestsPerSec * outputTokens;
+    };
+    expect(tokensPerSecAtCap(128)).toBeLessThan(0.75 * tokensPerSecAtCap(2000));
   });
 
   it('splits the streams over --api-server-count processes', () => {
@@ -41,7 +59,7 @@ describe('API-server token cap (reasoning parser)', () => {
   });
 
   it('calls an open loop beyond the cap saturated, and leaves light-load latency nearly alone', () => {
-    const cap = 1 / (chat.outputTokens * REASONING_STREAM_SEC_PER_TOKEN);
+    const cap = capOf(chat.outputTokens);
     const beyond = { kind: 'rate' as const, value: 1.2 * cap };
     expect(predict({ ...chat, load: beyond }).saturated).toBe(false);
     expect(predict({ ...chat, engine: { reasoningParser: true }, load: beyond }).saturated).toBe(true);
@@ -54,7 +72,7 @@ describe('API-server token cap (reasoning parser)', () => {
   });
 
   it("delays a first token behind its step's other tokens in the API server, more the fuller the batch", () => {
-    const cap = 1 / (chat.outputTokens * REASONING_STREAM_SEC_PER_TOKEN);
+    const cap = capOf(chat.outputTokens);
     const waitMs = (load: { kind: 'rate'; value: number }) => {
       const plain = predict({ ...chat, load });
       const parsed = predict({ ...chat, engine: { reasoningParser: true }, load });

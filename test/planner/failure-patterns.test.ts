@@ -124,8 +124,8 @@ describe('failure patterns of the performance model, on public measurements (lea
   // Issue #14 stays open on the open loops below, the only ones (overloaded or healthy, every series) the model calls
   // wrongly, held out; figures from this test's calibration.
   const knownOverloadMisses: Record<string, string> = {
-    // Completes 12.4 of 16 req/s offered (3.5k output tok/s); predicted capacity 18.7 req/s, the API server's
-    // reasoning-parser cap (test below; the GPU alone would hold ~48). The 9B page's same traffic at 16 req/s is
+    // Completes 12.4 of 16 req/s offered (3.5k output tok/s); predicted capacity 16.5 req/s, the API server's
+    // reasoning-parser cap on requests and their tokens (test below; the GPU alone would hold ~48). The 9B page's same traffic at 16 req/s is
     // healthy (14.6 completed) through the same API server, so what stops the 35B-A3B short of it is on the engine
     // side (MoE bf16 kernels or hybrid Gated DeltaNet on H200), which the model does not describe. Unexplained.
     'gpustack-qwen3-5-35b-a3b-h200-latency-other-benchmark-cases-rate-16-baseline-sharegpt-16rp rate=16':
@@ -147,10 +147,10 @@ describe('failure patterns of the performance model, on public measurements (lea
   };
   // The same pages at 1000 req/s offered (overloaded; GuideLLM keeps 512 in flight): thirteen Qwen3.5-9B H100 runs
   // from max_num_seqs 256 to 2048 and token budgets 8k to 48k all complete 17.5–18.6 req/s (~5.2k output tok/s),
-  // five Qwen3.5-35B-A3B H200 runs 14.1–15.4: whatever the engine settings, one API server parsing (--reasoning-parser
-  // qwen3) and streaming every token caps them. Without the cap the model put them 75–90% (9B) and 240–340% (35B)
-  // high; with it, held out, the 9B runs are within 10% and the 35B runs within 35% (measured 22–32%: see the miss
-  // above for what else holds the 35B back).
+  // five Qwen3.5-35B-A3B H200 runs 14.1–15.4: whatever the engine settings, one API server taking in every request
+  // and parsing (--reasoning-parser qwen3) and streaming every token caps them. Without the cap the model put them
+  // 75–90% (9B) and 240–340% (35B) high; with it, held out, the 9B runs are within 12% (low) and the 35B runs within
+  // 20% (high): one cost per token between the two pages' hosts (REASONING_STREAM_SEC_PER_TOKEN).
   it('caps overloaded reasoning-parser runs at the API server: Qwen3.5 throughput whatever the engine settings', () => {
     const capped = (prefix: string) =>
       where((c) => c.metric === 'throughput' && c.region === 'overloaded' && c.series.startsWith(prefix));
@@ -158,8 +158,8 @@ describe('failure patterns of the performance model, on public measurements (lea
     const moe = capped('qwen3-5-35b-a3b-h200-');
     expect(dense.length).toBe(13);
     expect(moe.length).toBe(5);
-    for (const c of dense) expect(absolutePercentageError(c), c.series).toBeLessThan(0.1);
-    for (const c of moe) expect(absolutePercentageError(c), c.series).toBeLessThan(0.35);
+    for (const c of dense) expect(absolutePercentageError(c), c.series).toBeLessThan(0.12);
+    for (const c of moe) expect(absolutePercentageError(c), c.series).toBeLessThan(0.2);
   });
 
   it('calls every overloaded open loop saturated and no healthy one, but for the known misses', () => {
