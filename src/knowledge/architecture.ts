@@ -40,6 +40,18 @@ export function attentionParams(a: ModelArchitecture): number {
   return query + kvDown + kvUp + output;
 }
 
+/**
+ * Residual branches a forward pass runs: every attention, recurrent and FFN sublayer opens with its own (fused
+ * residual-add +) RMSNorm and closes with a row-parallel projection that all-reduces under TP. A transformer layer has
+ * two (attention, FFN); a Nemotron-H layer is one block, a single Mamba-2, attention, MLP or MoE mixer behind one norm
+ * (vLLM `NemotronHMambaDecoderLayer`, `NemotronHAttentionDecoderLayer`, `NemotronHMoEDecoderLayer` in
+ * vllm/model_executor/models/nemotron_h.py), so its layers have one each.
+ */
+export function residualBranches(a: ModelArchitecture): number {
+  const layout = layoutOf(a);
+  return layout.attentionLayers + (layout.recurrent?.layers ?? 0) + layout.ffnLayers;
+}
+
 /** Layers whose FFN is a mixture of experts. */
 export function moeLayers(a: ModelArchitecture): number {
   return a.moe ? layoutOf(a).ffnLayers - (a.moe.denseLayers ?? 0) : 0;

@@ -7,7 +7,7 @@
  * attention, which TP cannot shard, each DP rank keeps only its own sequences' KV, where TP keeps every sequence's
  * whole latent on every GPU.
  */
-import { moeLayers } from '../knowledge/architecture.js';
+import { moeLayers, residualBranches } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import { ACTIVATION_BYTES, LINK_EFFICIENCY } from './assumptions.js';
 import { dataParallelOf, type Feasibility, type Parallelism } from './memory.js';
@@ -73,7 +73,7 @@ export function expertParallelGeometry(
     checkpoint,
   );
   const sparse = moeLayers(arch);
-  const reduces = tp > 1 ? (2 * arch.layers - sparse) / pp : 0;
+  const reduces = tp > 1 ? (residualBranches(arch) - sparse) / pp : 0;
   const exchanges = (2 * sparse) / pp;
   const routedCopies = Math.min(arch.moe?.expertsPerToken ?? 1, ep);
   const linkBytesPerSec = (gpu.interconnect.bandwidthGBps / 2) * 1e9 * LINK_EFFICIENCY;

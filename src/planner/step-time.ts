@@ -7,7 +7,13 @@
  * attention (KV against its FLOPs) — and the classes add; plus
  * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
-import { layoutOf, moeLayers, routedExpertParams, tpReplicatedParams } from '../knowledge/architecture.js';
+import {
+  layoutOf,
+  moeLayers,
+  residualBranches,
+  routedExpertParams,
+  tpReplicatedParams,
+} from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
   ACTIVATION_BYTES,
@@ -251,7 +257,8 @@ export function stepGeometry(
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
     paddedExperts: arch.moe && precision !== 'mxfp4' && precision !== 'nvfp4' ? arch.moe.experts : 0,
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
-    layerKernelsSec: (arch.layers / pp) * LAYER_KERNELS_SEC,
+    // LAYER_KERNELS_SEC is a transformer layer's: two residual branches.
+    layerKernelsSec: (residualBranches(arch) / 2 / pp) * LAYER_KERNELS_SEC,
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     windowedLayerShare: layout.windowed ? layout.windowed.layers / layout.attentionLayers : 0,
     attentionWindow: layout.windowed?.window ?? Number.POSITIVE_INFINITY,
@@ -279,7 +286,7 @@ export function stepGeometry(
     peakLinearFlops,
     peakAttentionFlops: gpu.bf16Tflops * 1e12,
     bandwidthBytesPerSec: gpu.memoryBandwidthGBps * 1e9,
-    allReducesPerStageStep: tp > 1 ? (2 * arch.layers) / pp : 0,
+    allReducesPerStageStep: tp > 1 ? residualBranches(arch) / pp : 0,
     allReduceLatencySec: ALL_REDUCE_LATENCY_SEC[gpu.interconnect.kind],
     allReduceSecPerToken: tp > 1 ? (arch.hiddenSize * ACTIVATION_BYTES * ringShare) / linkBytesPerSec : 0,
     pipelineHopSec: pp > 1 ? pp * PIPELINE_HOP_SEC : 0,
