@@ -9,7 +9,13 @@ import {
   routedExpertParams,
   tpReplicatedParams,
 } from '../knowledge/architecture.js';
-import { type Gpu, type Model, type Precision, servedPrecisionOf } from '../knowledge/catalog.js';
+import {
+  type Gpu,
+  type Model,
+  type ModelArchitecture,
+  type Precision,
+  servedPrecisionOf,
+} from '../knowledge/catalog.js';
 import {
   BODY_BYTES_PER_PARAM,
   DEFAULT_GPU_MEMORY_UTILIZATION,
@@ -24,6 +30,7 @@ import {
   usableMemoryBytes,
   V0_MAX_NUM_SEQS,
 } from './assumptions.js';
+import { gpuFamilyOf } from './error-bands.js';
 import type { EngineSettings } from './schema.js';
 
 export interface Parallelism {
@@ -144,6 +151,68 @@ export function nonExpertBytesPerGpu(
   );
 }
 
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+
+/** The GPU facts that pick vLLM's MXFP4 MoE backend. */
+export type MoeBackendGpu = Pick<Gpu, 'vendor' | 'fp8Tflops' | 'memoryBandwidthGBps' | 'bf16Tflops'>;
+
+/**
+ * Bytes per routed-expert parameter of an MXFP4 checkpoint as vLLM holds it on one GPU: 4-bit values and one uint8
+ * scale per 32, over shapes vLLM pads per MoE backend (Mxfp4MoEMethod.create_weights,
+ * vllm/model_executor/layers/quantization/mxfp4.py, vLLM 0.11–0.12):
+ * - Blackwell, FlashInfer TRT-LLM: intermediate_size_per_partition and hidden_size rounded up to 256 (gpt-oss's
+ *   2880 → 3072 on both, +14%);
+ * - Hopper, triton_kernels: intermediate rounded up to 64, hidden as is; process_weights_after_loading swizzles the
+ *   scales into a copy padded to 256 rows (HopperMXScaleLayout, num_warps 8) and keeps the loaded w13/w2_weight_scale
+ *   parameters too, so the scales are held twice (+3.6 GiB on gpt-oss-120b at TP1, what vLLM's "Model loading took
+ *   64.38 GiB" shows against 60.7 unpadded);
+ * - Ampere and Ada, Marlin: intermediate to 128, hidden to 256;
+ * - ROCm: both to 128 (get_padding_alignment on gfx942).
+ * `intermediatePerPartition` is the expert's intermediate size on one rank (split over TP unless experts are placed
+ * whole by expert parallelism): at TP8 gpt-oss's 360 rounds to 384 on Hopper and 512 on Blackwell.
+ */
+export function mxfp4ExpertBytesPerParam(
+  arch: Pick<ModelArchitecture, 'hiddenSize'>,
+  intermediatePerPartition: number,
+  gpu: MoeBackendGpu,
+): number {
+  const h = arch.hiddenSize;
+  const i = intermediatePerPartition;
+  const family = gpuFamilyOf(gpu);
+  const [padI, padH] =
+    family === 'nvidia-blackwell'
+      ? [256, 256]
+      : family === 'nvidia-hopper'
+        ? [64, 1]
+        : family === 'amd-cdna'
+          ? [128, 128]
+          : [128, 256];
+  const ip = roundUp(i, padI);
+  const hp = roundUp(h, padH);
+  // gate_up (2·I × H) and down (H × I): half a byte a value, one byte a 32-value block.
+  const values = (3 * ip * hp) / 2;
+  const scales = (3 * ip * hp) / 32;
+  const swizzledScales =
+    family === 'nvidia-hopper' ? (roundUp(2 * ip, 256) * hp + roundUp(hp, 256) * ip) / 32 : 0;
+  return (values + scales + swizzledScales) / (3 * i * h);
+}
+
+/**
+ * Bytes per routed-expert parameter held on one GPU: MXFP4 as vLLM's backend for `gpu` pads and holds it (without a
+ * GPU, the checkpoint's own rate), every other precision at its byte rate.
+ */
+export function expertBytesPerParam(
+  model: Model,
+  precision: Precision,
+  parallel: Pick<Parallelism, 'tensorParallel' | 'expertParallel'>,
+  gpu: MoeBackendGpu | undefined,
+): number {
+  const moe = model.architecture.moe;
+  if (precision !== 'mxfp4' || !moe || !gpu) return BODY_BYTES_PER_PARAM[precision];
+  const perPartition = moe.expertIntermediateSize / (parallel.expertParallel ? 1 : parallel.tensorParallel);
+  return mxfp4ExpertBytesPerParam(model.architecture, perPartition, gpu);
+}
+
 /**
  * Weight bytes on the most loaded GPU: the body splits over TP × PP (but for what every TP rank keeps whole); the vocabulary matrices split over TP, and with
  * PP the first stage holds the embedding and the last the lm_head. Each attention data-parallel rank holds its own
@@ -154,6 +223,7 @@ export function weightBytesPerGpu(
   precision: Precision,
   parallel: Parallelism,
   checkpoint?: string,
+  gpu?: MoeBackendGpu,
 ): number {
   const { body, embedding, lmHead } = parameterSplit(model);
   const { tensorParallel: tp, pipelineParallel: pp } = parallel;
@@ -164,7 +234,7 @@ export function weightBytesPerGpu(
   return (
     nonExpertBytesPerGpu(model, precision, denseBytesPerParam(precision), parallel, checkpoint) +
     absorbedUpProjectionBytesPerGpu(model, precision, parallel) +
-    (experts * BODY_BYTES_PER_PARAM[precision]) / (tp * expertShards * pp) +
+    (experts * expertBytesPerParam(model, precision, parallel, gpu)) / (tp * expertShards * pp) +
     (vocab * EMBEDDING_BYTES_PER_PARAM) / tp
   );
 }
@@ -279,7 +349,7 @@ export function memoryPlan(
 ): MemoryPlan {
   const usable = usableMemoryBytes(gpu.memoryGb, gpu.memoryBandwidthGBps);
   const budget = usable * engine.gpuMemoryUtilization;
-  const weightsPerGpu = weightBytesPerGpu(model, precision, parallel, checkpoint);
+  const weightsPerGpu = weightBytesPerGpu(model, precision, parallel, checkpoint, gpu);
   const activation = activationPeakBytes(model, engine, parallel.tensorParallel);
   const nonTorch = nonTorchBytes(gpusOf(parallel));
   const pool = budget - weightsPerGpu - activation - nonTorch;
