@@ -227,7 +227,12 @@ describe('renderManifests with vLLM', () => {
 
 describe('renderManifests for other shapes', () => {
   it('gives tensor-parallel replicas shared memory, and single-GPU ones none', () => {
-    const input = manifestInput({ gpuTypes: ['H100'], models: ['meta-llama/Llama-3.1-70B-Instruct'] });
+    // In bf16 (141 GB of weights) no single H100 holds the 70B, so the option is tensor parallel whatever it costs.
+    const input = manifestInput({
+      gpuTypes: ['H100'],
+      models: ['meta-llama/Llama-3.1-70B-Instruct'],
+      precisions: ['bf16'],
+    });
     expect(input.option.tensorParallel).toBeGreaterThan(1);
     const objects = rendered(input);
     const predictor = predictorOf(objects);
