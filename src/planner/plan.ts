@@ -1113,12 +1113,18 @@ function evaluateShapes(
     return third;
   };
   for (const evaluation of evaluations) note(evaluation);
-  const pending = evaluations
-    .flatMap((evaluation, index) =>
-      // The shortfall as rawMiss reckons it.
-      evaluation.kind === 'over-budget' ? [{ index, shortfall: evaluation.floor / budget - 1 }] : [],
-    )
-    .sort((a, b) => a.shortfall - b.shortfall);
+  // Sizing a shape only lowers the third-closest miss, so a shape whose floor is beyond it now is never sized: the
+  // loop below would stop before it. Left out before the sort, which took a tenth of a 200-model plan over ~14k
+  // budget misses where ~1k remain.
+  const beyond = thirdClosest();
+  const pending: { index: number; shortfall: number }[] = [];
+  for (const [index, evaluation] of evaluations.entries()) {
+    if (evaluation.kind !== 'over-budget') continue;
+    // The shortfall as rawMiss reckons it.
+    const shortfall = evaluation.floor / budget - 1;
+    if (!(shortfall > beyond)) pending.push({ index, shortfall });
+  }
+  pending.sort((a, b) => a.shortfall - b.shortfall);
   for (const { index, shortfall } of pending) {
     if (shortfall > thirdClosest()) break;
     const sized = sizeShape(shapes[index]!, context);

@@ -491,8 +491,11 @@ interface Prepared {
   bisection: Map<number, Probe> | null;
   /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
   atLoad: Map<number, Probe> | null;
-  /** Searches of the highest rate within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
-  searches: Map<string, SearchRun> | null;
+  /**
+   * Searches of the highest rate within targets, the latest last: the bulk of a plan's work, the same every turn of
+   * one spec (see rememberedSearch).
+   */
+  searches: SearchRun[] | null;
 }
 
 function capacityKeyOf(prepared: Prepared): string {
@@ -913,9 +916,10 @@ function lightLoadFailure(
  * replicas for a peak needs just a bracket that fixes their count, only the options shown need the rate itself.
  * Resumed, it probes the same rates from the same seeds in the same order, so it ends where one uninterrupted search
  * would. While it climbs the ladder `bad` is Infinity and `step` the rung to probe next; then `step` is the rung the
- * bisection narrows below and `place` its place in it (see bisectionProbe).
+ * bisection narrows below and `place` its place in it (see bisectionProbe). Its Slo fields are the targets it searches
+ * for, copied from the caller's.
  */
-interface SearchRun {
+interface SearchRun extends Slo {
   /** Set once the search failed at light load or closed its bracket. */
   result: RateSearch | null;
   good: number;
@@ -935,6 +939,9 @@ const toTheEnd: Enough = () => false;
 function startSearch(prepared: Prepared, probe: Prober, slo: Slo): SearchRun {
   const light = ladderProbe(prepared, probe, 0);
   return {
+    ttftP95Ms: slo.ttftP95Ms,
+    itlP95Ms: slo.itlP95Ms,
+    e2eP95Ms: slo.e2eP95Ms,
     result: lightLoadFailure(prepared, probe, slo),
     good: ladderRate(0),
     goodProbe: light,
@@ -1004,18 +1011,37 @@ function bisectionProbe(prepared: Prepared, step: number, place: number, solve: 
   return probe;
 }
 
-/** Most targets a deployment remembers its search for; past it the memo starts over. */
-const SEARCH_ENTRIES = 64;
+/**
+ * Most targets a deployment remembers its search for; past it the oldest is dropped. A plan searches every shape, so a
+ * plan for new targets adds one search to each of ~24k deployments (200 models): 64 of them each, kept with a key
+ * string, were over a million live objects the garbage collector walked, a fifth of such a plan. A conversation
+ * revisits a few targets (its what-ifs, its latest spec), which 8 keep.
+ */
+const SEARCH_ENTRIES = 8;
 
-/** The search for the highest rate within `slo`, remembered per deployment and carried on until `enough`. */
+/**
+ * The search for the highest rate within `slo`, remembered per deployment and carried on until `enough`. Found by
+ * comparing the targets (a handful of numbers) rather than by a key string: a plan looks one up per shape.
+ */
 function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): SearchRun {
-  const key = `${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
-  prepared.searches ??= new Map();
-  let run = prepared.searches.get(key);
-  if (!run) {
-    if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
+  prepared.searches ??= [];
+  const { searches } = prepared;
+  let run: SearchRun | undefined;
+  for (let i = searches.length - 1; i >= 0; i--) {
+    const known = searches[i]!;
+    if (
+      known.ttftP95Ms === slo.ttftP95Ms &&
+      known.itlP95Ms === slo.itlP95Ms &&
+      known.e2eP95Ms === slo.e2eP95Ms
+    ) {
+      run = known;
+      break;
+    }
+  }
+  if (run === undefined) {
+    if (searches.length >= SEARCH_ENTRIES) searches.shift();
     run = startSearch(prepared, probe, slo);
-    prepared.searches.set(key, run);
+    searches.push(run);
   }
   advanceSearch(run, prepared, probe, slo, enough);
   return run;
