@@ -133,8 +133,12 @@ interface Index {
   capacities: Map<string, OperatingPoint>;
   /** Residuals of each default-engine deployment's measured points. */
   residuals: Map<Deployment, MeasuredIndex>;
-  /** Prepared deployments (default options only) by traffic and engine options, then by deployment. */
-  prepared: TupleMemo<Map<BuiltDeployment, PrepareResult>>;
+  /**
+   * Prepared deployments (default options only) by traffic and engine options, then by model and deployment: a plan
+   * looks one up per shape, a model's shapes one after another, and a model's few hundred stay in cache where one map
+   * of a 200-model plan's ~24k did not.
+   */
+  prepared: TupleMemo<Map<Model, Map<BuiltDeployment, PrepareResult>>>;
   /** Deployments prepared in `prepared`, all traffics together. */
   preparedCount: number;
 }
@@ -522,7 +526,8 @@ function prepare(config: DeploymentConfig, knowledge: Knowledge, options: Predic
     config.prefixShare ?? 0,
     config.engine ? JSON.stringify(config.engine) : '',
   ];
-  const byDeployment = index.prepared.get(traffic) ?? index.prepared.set(traffic, new Map());
+  const byModel = index.prepared.get(traffic) ?? index.prepared.set(traffic, new Map());
+  const byDeployment = branch(byModel, pair.model);
   const known = byDeployment.get(built);
   if (known) return known;
   // Past MEMO_ENTRIES the memo starts over, which costs one slower plan, never a different one.
