@@ -495,11 +495,6 @@ interface Prepared {
   bisection: Map<number, Probe> | null;
   /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
   atLoad: Map<number, Probe> | null;
-  /**
-   * Searches of the highest rate within targets, the latest last: the bulk of a plan's work, the same every turn of
-   * one spec (see rememberedSearch).
-   */
-  searches: SearchRun[] | null;
 }
 
 function capacityKeyOf(prepared: Prepared): string {
@@ -587,7 +582,6 @@ function prepareAfresh(
       ladder: [],
       bisection: null,
       atLoad: null,
-      searches: null,
     },
   };
 }
@@ -917,14 +911,13 @@ function lightLoadFailure(
 }
 
 /**
- * A search for the highest rate within targets, carried only as far as its callers have needed so far: sizing
- * replicas for a peak needs just a bracket that fixes their count, only the options shown need the rate itself.
- * Resumed, it probes the same rates from the same seeds in the same order, so it ends where one uninterrupted search
- * would. While it climbs the ladder `bad` is Infinity and `step` the rung to probe next; then `step` is the rung the
- * bisection narrows below and `place` its place in it (see bisectionProbe). Its Slo fields are the targets it searches
- * for, copied from the caller's.
+ * A search for the highest rate within targets, carried only as far as its caller needs: sizing replicas for a peak
+ * needs just a bracket that fixes their count, only the options shown need the rate itself. Run again further, it
+ * rereads the probes the deployment remembers (ladderProbe, bisectionProbe) at the same rates from the same seeds, so
+ * it ends where one uninterrupted search would. While it climbs the ladder `bad` is Infinity and `step` the rung to
+ * probe next; then `step` is the rung the bisection narrows below and `place` its place in it (see bisectionProbe).
  */
-interface SearchRun extends Slo {
+interface SearchRun {
   /** Set once the search failed at light load or closed its bracket. */
   result: RateSearch | null;
   good: number;
@@ -944,9 +937,6 @@ const toTheEnd: Enough = () => false;
 function startSearch(prepared: Prepared, probe: Prober, slo: Slo): SearchRun {
   const light = ladderProbe(prepared, probe, 0);
   return {
-    ttftP95Ms: slo.ttftP95Ms,
-    itlP95Ms: slo.itlP95Ms,
-    e2eP95Ms: slo.e2eP95Ms,
     result: lightLoadFailure(prepared, probe, slo),
     good: ladderRate(0),
     goodProbe: light,
@@ -1017,37 +1007,13 @@ function bisectionProbe(prepared: Prepared, step: number, place: number, solve: 
 }
 
 /**
- * Most targets a deployment remembers its search for; past it the oldest is dropped. A plan searches every shape, so a
- * plan for new targets adds one search to each of ~24k deployments (200 models): 64 of them each, kept with a key
- * string, were over a million live objects the garbage collector walked, a fifth of such a plan. A conversation
- * revisits a few targets (its what-ifs, its latest spec), which 8 keep.
+ * The search for the highest rate within `slo`, carried on until `enough`. The search itself is not remembered, only
+ * its probes, which do not depend on the targets: rerunning it is a few comparisons per probe, where remembering each
+ * deployment's searches kept one object per shape and targets alive (a 200-model plan for new targets added ~24k),
+ * and the garbage collector's walks over them took more than the reruns they saved.
  */
-const SEARCH_ENTRIES = 8;
-
-/**
- * The search for the highest rate within `slo`, remembered per deployment and carried on until `enough`. Found by
- * comparing the targets (a handful of numbers) rather than by a key string: a plan looks one up per shape.
- */
-function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): SearchRun {
-  prepared.searches ??= [];
-  const { searches } = prepared;
-  let run: SearchRun | undefined;
-  for (let i = searches.length - 1; i >= 0; i--) {
-    const known = searches[i]!;
-    if (
-      known.ttftP95Ms === slo.ttftP95Ms &&
-      known.itlP95Ms === slo.itlP95Ms &&
-      known.e2eP95Ms === slo.e2eP95Ms
-    ) {
-      run = known;
-      break;
-    }
-  }
-  if (run === undefined) {
-    if (searches.length >= SEARCH_ENTRIES) searches.shift();
-    run = startSearch(prepared, probe, slo);
-    searches.push(run);
-  }
+function searchRate(prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): SearchRun {
+  const run = startSearch(prepared, probe, slo);
   advanceSearch(run, prepared, probe, slo, enough);
   return run;
 }
@@ -1080,7 +1046,7 @@ export function maxRateWithinSlo(
   const ready = prepare(config, knowledge, options);
   if (!ready.ok) return ready;
   const probe = proberFor(config, ready.prepared, knowledge, options);
-  const search = rememberedSearch(ready.prepared, probe, slo, toTheEnd).result!;
+  const search = searchRate(ready.prepared, probe, slo, toTheEnd).result!;
   if (!search.ok) return { ok: false, reason: search.reason };
   const { goodProbe } = search;
   return {
@@ -1100,8 +1066,8 @@ const replicaCount = (peakRps: number, capacityShare: number) => (maxRpsPerRepli
  * What sizeReplicas would say, searched only as far as telling whether the peak needs more than `most` replicas (the
  * most the caller can use): its failure where the deployment cannot be prepared or misses the targets at light load;
  * else `beyond`, the fewest replicas the peak may need when that is more than `most`, null when sizeReplicas may size
- * `most` or fewer. With `most` 0 it costs a preparation and one probe. The search is remembered, so sizeReplicas
- * afterwards carries it on to the same end as an uninterrupted one.
+ * `most` or fewer. With `most` 0 it costs a preparation and one probe. The search's probes are remembered, so
+ * sizeReplicas afterwards carries it on to the same end as an uninterrupted one.
  */
 export function screenReplicas(
   config: DeploymentConfig,
@@ -1120,7 +1086,7 @@ export function screenReplicas(
     return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
   }
   const countAt = replicaCount(peakRps, capacityShare);
-  const run = rememberedSearch(
+  const run = searchRate(
     ready.prepared,
     probe,
     slo,
@@ -1166,7 +1132,7 @@ export function sizeReplicas(
   const probe = proberFor(config, ready.prepared, knowledge, {});
   // The count falls as the rate rises, so a bracket whose ends give one count gives it for any rate between them.
   const countAt = replicaCount(peakRps, capacityShare);
-  const run = rememberedSearch(
+  const run = searchRate(
     ready.prepared,
     probe,
     slo,

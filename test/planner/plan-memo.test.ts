@@ -198,9 +198,8 @@ describe('planning for other traffic on the same snapshot', () => {
 });
 
 describe('planning targets again after many others', () => {
-  // Each deployment remembers the searches of its latest few targets, found by comparing the targets' values: a spec
-  // planned again after more other targets than that (its searches dropped), or with equal targets in new objects
-  // (found again), must plan as on a fresh snapshot.
+  // A deployment remembers the probes of its rate searches, whatever the targets, and each search reruns on them: a
+  // spec planned again (its targets in new objects) after twenty others must plan as on a fresh snapshot.
   it('plans a spec, twenty other targets and the spec again as fresh snapshots do', () => {
     const spec = buildSpec(chatbot({ budgetMonthlyUsd: 5000, priority: 'latency' }), plain.useCases);
     const warm = fresh(plain);
