@@ -3,9 +3,9 @@
  * Run: npx tsx bench/plan.ts [--rounds N]
  * Issue #16's targets, each printed beside its figure: a full-catalog plan p95 ≤ 50 ms over 20 models and ≤ 400 ms
  * over 200 (the scale Slack's 3-second acknowledgement window has to hold for). A snapshot remembers each deployment's
- * highest rate within the SLOs, so repeated plans of one spec reuse it; the "new SLO targets each round" lines are
- * plans the memo cannot serve, the honest case the targets apply to. The 45-model catalog and ten copies of it
- * (450 models) are planned as well.
+ * probes of its rate search, whatever the targets, so repeated plans of one spec only reread them; the "new SLO
+ * targets each round" lines also probe rates no plan probed before, the honest case the targets apply to. The
+ * 45-model catalog and ten copies of it (450 models) are planned as well.
  */
 import { parseArgs } from 'node:util';
 import { extractIntent } from '../src/intent/index.js';

@@ -133,8 +133,12 @@ interface Index {
   capacities: Map<string, OperatingPoint>;
   /** Residuals of each default-engine deployment's measured points. */
   residuals: Map<Deployment, MeasuredIndex>;
-  /** Prepared deployments (default options only) by traffic and engine options, then by deployment. */
-  prepared: TupleMemo<Map<BuiltDeployment, PrepareResult>>;
+  /**
+   * Prepared deployments (default options only) by traffic and engine options, then by model and deployment: a plan
+   * looks one up per shape, a model's shapes one after another, and a model's few hundred stay in cache where one map
+   * of a 200-model plan's ~24k did not.
+   */
+  prepared: TupleMemo<Map<Model, Map<BuiltDeployment, PrepareResult>>>;
   /** Deployments prepared in `prepared`, all traffics together. */
   preparedCount: number;
 }
@@ -491,8 +495,6 @@ interface Prepared {
   bisection: Map<number, Probe> | null;
   /** Unseeded probes at a per-replica load, by rate: specs with other targets often size the same replicas. */
   atLoad: Map<number, Probe> | null;
-  /** Searches of the highest rate within targets, by targets: the bulk of a plan's work, the same every turn of one spec. */
-  searches: Map<string, SearchRun> | null;
 }
 
 function capacityKeyOf(prepared: Prepared): string {
@@ -519,7 +521,8 @@ function prepare(config: DeploymentConfig, knowledge: Knowledge, options: Predic
     config.prefixShare ?? 0,
     config.engine ? JSON.stringify(config.engine) : '',
   ];
-  const byDeployment = index.prepared.get(traffic) ?? index.prepared.set(traffic, new Map());
+  const byModel = index.prepared.get(traffic) ?? index.prepared.set(traffic, new Map());
+  const byDeployment = branch(byModel, pair.model);
   const known = byDeployment.get(built);
   if (known) return known;
   // Past MEMO_ENTRIES the memo starts over, which costs one slower plan, never a different one.
@@ -580,7 +583,6 @@ function prepareAfresh(
       ladder: [],
       bisection: null,
       atLoad: null,
-      searches: null,
     },
   };
 }
@@ -910,11 +912,11 @@ function lightLoadFailure(
 }
 
 /**
- * A search for the highest rate within targets, carried only as far as its callers have needed so far: sizing
- * replicas for a peak needs just a bracket that fixes their count, only the options shown need the rate itself.
- * Resumed, it probes the same rates from the same seeds in the same order, so it ends where one uninterrupted search
- * would. While it climbs the ladder `bad` is Infinity and `step` the rung to probe next; then `step` is the rung the
- * bisection narrows below and `place` its place in it (see bisectionProbe).
+ * A search for the highest rate within targets, carried only as far as its caller needs: sizing replicas for a peak
+ * needs just a bracket that fixes their count, only the options shown need the rate itself. Run again further, it
+ * rereads the probes the deployment remembers (ladderProbe, bisectionProbe) at the same rates from the same seeds, so
+ * it ends where one uninterrupted search would. While it climbs the ladder `bad` is Infinity and `step` the rung to
+ * probe next; then `step` is the rung the bisection narrows below and `place` its place in it (see bisectionProbe).
  */
 interface SearchRun {
   /** Set once the search failed at light load or closed its bracket. */
@@ -1005,19 +1007,14 @@ function bisectionProbe(prepared: Prepared, step: number, place: number, solve: 
   return probe;
 }
 
-/** Most targets a deployment remembers its search for; past it the memo starts over. */
-const SEARCH_ENTRIES = 64;
-
-/** The search for the highest rate within `slo`, remembered per deployment and carried on until `enough`. */
-function rememberedSearch(prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): SearchRun {
-  const key = `${slo.ttftP95Ms}|${slo.itlP95Ms}|${slo.e2eP95Ms}`;
-  prepared.searches ??= new Map();
-  let run = prepared.searches.get(key);
-  if (!run) {
-    if (prepared.searches.size >= SEARCH_ENTRIES) prepared.searches.clear();
-    run = startSearch(prepared, probe, slo);
-    prepared.searches.set(key, run);
-  }
+/**
+ * The search for the highest rate within `slo`, carried on until `enough`. The search itself is not remembered, only
+ * its probes, which do not depend on the targets: rerunning it is a few comparisons per probe, where remembering each
+ * deployment's searches kept one object per shape and targets alive (a 200-model plan for new targets added ~24k),
+ * and the garbage collector's walks over them took more than the reruns they saved.
+ */
+function searchRate(prepared: Prepared, probe: Prober, slo: Slo, enough: Enough): SearchRun {
+  const run = startSearch(prepared, probe, slo);
   advanceSearch(run, prepared, probe, slo, enough);
   return run;
 }
@@ -1050,7 +1047,7 @@ export function maxRateWithinSlo(
   const ready = prepare(config, knowledge, options);
   if (!ready.ok) return ready;
   const probe = proberFor(config, ready.prepared, knowledge, options);
-  const search = rememberedSearch(ready.prepared, probe, slo, toTheEnd).result!;
+  const search = searchRate(ready.prepared, probe, slo, toTheEnd).result!;
   if (!search.ok) return { ok: false, reason: search.reason };
   const { goodProbe } = search;
   return {
@@ -1070,8 +1067,8 @@ const replicaCount = (peakRps: number, capacityShare: number) => (maxRpsPerRepli
  * What sizeReplicas would say, searched only as far as telling whether the peak needs more than `most` replicas (the
  * most the caller can use): its failure where the deployment cannot be prepared or misses the targets at light load;
  * else `beyond`, the fewest replicas the peak may need when that is more than `most`, null when sizeReplicas may size
- * `most` or fewer. With `most` 0 it costs a preparation and one probe. The search is remembered, so sizeReplicas
- * afterwards carries it on to the same end as an uninterrupted one.
+ * `most` or fewer. With `most` 0 it costs a preparation and one probe. The search's probes are remembered, so
+ * sizeReplicas afterwards carries it on to the same end as an uninterrupted one.
  */
 export function screenReplicas(
   config: DeploymentConfig,
@@ -1090,7 +1087,7 @@ export function screenReplicas(
     return { ok: false, reason: failure.reason, infeasible: false, lightLoadMiss: failure.lightLoadMiss };
   }
   const countAt = replicaCount(peakRps, capacityShare);
-  const run = rememberedSearch(
+  const run = searchRate(
     ready.prepared,
     probe,
     slo,
@@ -1136,7 +1133,7 @@ export function sizeReplicas(
   const probe = proberFor(config, ready.prepared, knowledge, {});
   // The count falls as the rate rises, so a bracket whose ends give one count gives it for any rate between them.
   const countAt = replicaCount(peakRps, capacityShare);
-  const run = rememberedSearch(
+  const run = searchRate(
     ready.prepared,
     probe,
     slo,

@@ -197,6 +197,23 @@ describe('planning for other traffic on the same snapshot', () => {
   });
 });
 
+describe('planning targets again after many others', () => {
+  // A deployment remembers the probes of its rate searches, whatever the targets, and each search reruns on them: a
+  // spec planned again (its targets in new objects) after twenty others must plan as on a fresh snapshot.
+  it('plans a spec, twenty other targets and the spec again as fresh snapshots do', () => {
+    const spec = buildSpec(chatbot({ budgetMonthlyUsd: 5000, priority: 'latency' }), plain.useCases);
+    const warm = fresh(plain);
+    const first = planDeployment(spec, warm);
+    expect(first).toEqual(planDeployment(spec, fresh(plain)));
+    for (let i = 1; i <= 20; i++) {
+      const other = retargeted(spec, 0.62 + i * 0.05);
+      const plan = planDeployment(other, warm);
+      if (i % 5 === 0) expect(plan).toEqual(planDeployment(other, fresh(plain)));
+    }
+    expect(planDeployment(retargeted(spec, 1), warm)).toEqual(first);
+  });
+});
+
 describe('planning under a budget alone', () => {
   // Shapes whose one replica costs more than the budget, or whose rate search shows they need more replicas than it
   // pays for, are sized only while their miss may be shown; a GPU quota no plan reaches makes the planner size every
