@@ -5,7 +5,7 @@
  * over 200 (the scale Slack's 3-second acknowledgement window has to hold for). A snapshot remembers each deployment's
  * probes of its rate search, whatever the targets, so repeated plans of one spec only reread them; the "new SLO
  * targets each round" lines also probe rates no plan probed before, the honest case the targets apply to. The
- * 45-model catalog and ten copies of it (450 models) are planned as well.
+ * whole catalog and ten copies of it are planned as well.
  */
 import { parseArgs } from 'node:util';
 import { extractIntent } from '../src/intent/index.js';
