@@ -391,18 +391,88 @@ export function familyPoolingWeight(factor: GpuFactor): number {
   return family / (family + GPU_SPREAD[factor] ** 2);
 }
 
-/** Log residuals of each target of `samples` under `factors`. */
+/**
+ * Prefill utilization the fit treats as the edge of the model's capacity. Past it Kingman's wait (∝ 1/(1 − ρ))
+ * runs to infinity at ρ = 1, where the measured server still showed a steady state; at 0.99 a Poisson queue already
+ * waits ~50 prefills (ρ/(2(1 − ρ)) services), so the edge sits just short of the pole and the residual stays finite.
+ */
+const CAPACITY_EDGE_UTILIZATION = 0.99;
+/** Residual of a target the model cannot predict even at a small share of the measured load. */
+const UNPREDICTABLE_RESIDUAL = 3;
+
+const servable = (state: OperatingPoint | null): state is OperatingPoint =>
+  state !== null && state.prefillUtilization <= CAPACITY_EDGE_UTILIZATION;
+
+/**
+ * The model's state at the measured load, or — when the model cannot carry that load (its capacity below the
+ * measured throughput) — at the highest rate it can carry, the capacity edge, found by bisection in log rate (state
+ * at fixed step grows monotonically with the rate). Returns that state and the measured throughput over its rate
+ * (1 when servable); null when not even a thousandth of the load is servable.
+ */
+function stateAtEdge(
+  sys: ServingSystem,
+  s: PreparedSample,
+): { state: OperatingPoint; overload: number } | null {
+  const at = (rate: number) => stateAtMeasuredLoad(sys, rate, s.meanStepSec, s.othersShare, s.clients);
+  const measured = at(s.throughput);
+  if (servable(measured)) return { state: measured, overload: 1 };
+  let lo = Math.log(s.throughput / 1e3);
+  let state = at(Math.exp(lo));
+  if (!servable(state)) return null;
+  let hi = Math.log(s.throughput);
+  // 1e-10 in log rate: the edge moves smoothly with the factors, so finite differences (h = 1e-3) see its slope.
+  while (hi - lo > 1e-10) {
+    const mid = 0.5 * (lo + hi);
+    const trial = at(Math.exp(mid));
+    if (servable(trial)) {
+      lo = mid;
+      state = trial;
+    } else hi = mid;
+  }
+  return { state, overload: s.throughput / Math.exp(lo) };
+}
+
+/**
+ * Log residuals of each target of `samples` under `factors`. A point beyond the model's capacity is evaluated at the
+ * capacity edge and its residuals raised by the log of the overload (measured throughput over the model's capacity):
+ * the model predicts too slow a server by at least that factor. Continuous across the edge (overload 1 there) and
+ * growing with how far beyond it the factors put the point, so a fit can step across the edge instead of meeting a
+ * fixed residual that no small step improves.
+ */
 function residualsOf(samples: PreparedSample[], factors: EfficiencyFactors, into: number[]): void {
   for (const s of samples) {
     const sys = systemFor(s.deployment, factors, s.workload);
-    const state = stateAtMeasuredLoad(sys, s.throughput, s.meanStepSec, s.othersShare, s.clients);
-    const shapes = state === null ? null : { ttft: ttftShape(sys, state), e2e: e2eShape(sys, state) };
+    const edge = stateAtEdge(sys, s);
+    const shapes =
+      edge === null ? null : { ttft: ttftShape(sys, edge.state), e2e: e2eShape(sys, edge.state) };
     for (const target of s.targets) {
       const predicted =
-        state === null || shapes === null ? Number.NaN : predictTarget(sys, state, shapes, target);
-      into.push(Number.isFinite(predicted) && predicted > 0 ? Math.log(predicted / target.measuredMs) : 3);
+        edge === null || shapes === null ? Number.NaN : predictTarget(sys, edge.state, shapes, target);
+      into.push(
+        edge !== null && Number.isFinite(predicted) && predicted > 0
+          ? Math.log(predicted / target.measuredMs) + Math.log(edge.overload)
+          : UNPREDICTABLE_RESIDUAL,
+      );
     }
   }
+}
+
+/** Log residuals of one sample's fitted statistics under `factors`; null when the sample is not fitted. */
+export function sampleResiduals(
+  sample: CalibrationSample,
+  factors: EfficiencyFactors,
+  models: Model[],
+  gpus: Gpu[],
+): number[] | null {
+  const prepared = prepare(
+    sample,
+    new Map(models.map((m) => [m.id, m])),
+    new Map(gpus.map((g) => [g.id, g])),
+  );
+  if (prepared === null) return null;
+  const residuals: number[] = [];
+  residualsOf([prepared], factors, residuals);
+  return residuals;
 }
 
 /**

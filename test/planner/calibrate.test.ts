@@ -10,6 +10,7 @@ import {
   type GpuFactor,
   poolingWeight,
   runsV1Engine,
+  sampleResiduals,
 } from '../../src/planner/calibrate.js';
 import { calibrationOf, predictPerformance } from '../../src/planner/predict.js';
 import { gpusWithVariants, samplesOf } from '../../src/planner/public-measurements.js';
@@ -384,5 +385,24 @@ describe('the load generator in the fit', () => {
     expect(compute).toBeGreaterThan(0.5);
     expect(compute).toBeLessThan(0.7);
     expect(computeOf(samples.map((s) => ({ ...s, arrivalCv: 1 })))).toBeGreaterThan(0.85);
+  });
+
+  // At 1 req/s the 32k-token prefills fill the whole second once the H100's compute factor falls to ~0.52 (defaults
+  // otherwise): below it the model cannot carry the measured load. The fit must see that edge as a slope, not a
+  // fixed residual, or a step toward it costs the same wherever it lands and the fit stalls short of it.
+  it('scores a point continuously across the capacity edge, worse the further beyond it', () => {
+    const grid = Array.from({ length: 61 }, (_, i) => 0.45 + 0.0025 * i);
+    for (const sample of samples) {
+      const residuals = grid.map(
+        (compute) => sampleResiduals(sample, { ...DEFAULT_FACTORS, compute }, models, gpus)!,
+      );
+      residuals.slice(1).forEach((r, i) => {
+        r.forEach((v, k) => {
+          const before = residuals[i]![k]!;
+          expect(Math.abs(v - before)).toBeLessThan(0.03);
+          expect(v).toBeLessThanOrEqual(before + 1e-9);
+        });
+      });
+    }
   });
 });
