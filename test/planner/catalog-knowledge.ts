@@ -6,6 +6,20 @@ import { BurstRuns } from '../../src/planner/burst-runs.js';
 import { gpusWithVariants, PublicMeasurements } from '../../src/planner/public-measurements.js';
 
 export const catalog = readCatalogFiles();
+
+/** A catalogued model by id; a test naming one the catalog lacks fails saying so. */
+export function catalogModel(id: string) {
+  const found = catalog.models.find((m) => m.id === id);
+  if (!found) throw new Error(`${id} is not in data/models.json`);
+  return found;
+}
+
+/** A catalogued GPU type by id; a test naming one the catalog lacks fails saying so. */
+export function catalogGpu(id: string) {
+  const found = catalog.gpus.find((g) => g.id === id);
+  if (!found) throw new Error(`${id} is not in data/gpus.json`);
+  return found;
+}
 const measurements = PublicMeasurements.parse(
   JSON.parse(readFileSync('data/benchmarks/public-measurements.json', 'utf8')),
 );

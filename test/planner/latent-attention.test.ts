@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { stageStepSec, stepGeometry } from '../../src/planner/step-time.js';
-import { catalog } from './catalog-knowledge.js';
+import { catalogGpu, catalogModel } from './catalog-knowledge.js';
 
-const model = (id: string) => {
-  const found = catalog.models.find((m) => m.id === id);
-  if (!found) throw new Error(`${id} is not in data/models.json`);
-  return found;
-};
-const h200 = catalog.gpus.find((g) => g.id === 'H200');
-if (!h200) throw new Error('H200 is not in data/gpus.json');
+const h200 = catalogGpu('H200');
 const tp8 = { tensorParallel: 8, pipelineParallel: 1 };
-const r1 = stepGeometry(model('deepseek-ai/DeepSeek-R1'), h200, 'fp8', tp8, 70272);
-const v32 = stepGeometry(model('deepseek-ai/DeepSeek-V3.2'), h200, 'fp8', tp8, 70272);
+const r1 = stepGeometry(catalogModel('deepseek-ai/DeepSeek-R1'), h200, 'fp8', tp8, 70272);
+const v32 = stepGeometry(catalogModel('deepseek-ai/DeepSeek-V3.2'), h200, 'fp8', tp8, 70272);
 
 // vLLM runs MLA in two forms (vllm/v1/attention/backends/mla/common.py): decode absorbs the up-projections and
 // attends over the 512 + 64 latent; prefill up-projects it and runs MHA with 128 + 64 key and 128 value dims.
@@ -21,7 +15,7 @@ describe('multi-head latent attention FLOPs (DeepSeek-R1, 16 heads a rank at TP8
   it('decodes over the latent on a whole 64-head tile: 2 FLOPs × 61 layers × 64 × (576 + 512) per context token', () => {
     expect(r1.attentionFlopsPerContextToken).toBe(2 * 61 * 64 * (576 + 512));
     const tp2 = stepGeometry(
-      model('deepseek-ai/DeepSeek-R1'),
+      catalogModel('deepseek-ai/DeepSeek-R1'),
       h200,
       'fp8',
       { ...tp8, tensorParallel: 2 },
@@ -29,7 +23,7 @@ describe('multi-head latent attention FLOPs (DeepSeek-R1, 16 heads a rank at TP8
     );
     expect(tp2.attentionFlopsPerContextToken).toBe(2 * 61 * 64 * (576 + 512));
     const tp1 = stepGeometry(
-      model('deepseek-ai/DeepSeek-R1'),
+      catalogModel('deepseek-ai/DeepSeek-R1'),
       h200,
       'fp8',
       { ...tp8, tensorParallel: 1 },
@@ -51,7 +45,7 @@ describe('multi-head latent attention FLOPs (DeepSeek-R1, 16 heads a rank at TP8
 describe('projections every TP rank computes whole (DeepSeek-R1)', () => {
   it('adds 7/8 of the replicated FLOPs to a TP8 rank beyond an eighth of TP1', () => {
     const tp1 = stepGeometry(
-      model('deepseek-ai/DeepSeek-R1'),
+      catalogModel('deepseek-ai/DeepSeek-R1'),
       h200,
       'fp8',
       { tensorParallel: 1, pipelineParallel: 1 },
@@ -64,7 +58,7 @@ describe('projections every TP rank computes whole (DeepSeek-R1)', () => {
 
 describe('DeepSeek Sparse Attention (DeepSeek-V3.2)', () => {
   it('reads index_topk from the config into the catalog', () => {
-    expect(model('deepseek-ai/DeepSeek-V3.2').architecture.latentAttention?.sparse?.topK).toBe(2048);
+    expect(catalogModel('deepseek-ai/DeepSeek-V3.2').architecture.latentAttention?.sparse?.topK).toBe(2048);
     expect(v32.sparseTopK).toBe(2048);
   });
 

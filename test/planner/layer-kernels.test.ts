@@ -2,20 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { LAYER_KERNELS_SEC } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { decodeStepSec, stepGeometry } from '../../src/planner/step-time.js';
-import { catalog } from './catalog-knowledge.js';
+import { catalogGpu, catalogModel } from './catalog-knowledge.js';
 
-const model = (id: string) => {
-  const found = catalog.models.find((m) => m.id === id);
-  if (!found) throw new Error(`${id} is not in data/models.json`);
-  return found;
-};
-const h200 = catalog.gpus.find((g) => g.id === 'H200');
-if (!h200) throw new Error('H200 is not in data/gpus.json');
-const b200 = catalog.gpus.find((g) => g.id === 'B200');
-if (!b200) throw new Error('B200 is not in data/gpus.json');
+const h200 = catalogGpu('H200');
+const b200 = catalogGpu('B200');
 const tp8 = { tensorParallel: 8, pipelineParallel: 1 };
-const glm = stepGeometry(model('zai-org/GLM-4.6'), h200, 'bf16', tp8, 0);
-const gptOss = stepGeometry(model('openai/gpt-oss-120b'), h200, 'mxfp4', tp8, 0);
+const glm = stepGeometry(catalogModel('zai-org/GLM-4.6'), h200, 'bf16', tp8, 0);
+const gptOss = stepGeometry(catalogModel('openai/gpt-oss-120b'), h200, 'mxfp4', tp8, 0);
 
 describe("each layer's small kernels (norms, rope, cache write, activation)", () => {
   it('cost every step LAYER_KERNELS_SEC per layer, whatever the batch, summed over pipeline stages', () => {
@@ -28,7 +21,7 @@ describe("each layer's small kernels (norms, rope, cache write, activation)", ()
       );
     }
     const pp2 = stepGeometry(
-      model('zai-org/GLM-4.6'),
+      catalogModel('zai-org/GLM-4.6'),
       h200,
       'bf16',
       { tensorParallel: 4, pipelineParallel: 2 },
@@ -52,7 +45,7 @@ describe("each layer's small kernels (norms, rope, cache write, activation)", ()
 });
 
 describe('residual branches of a hybrid whose layers are single blocks (Nemotron-H)', () => {
-  const nano = model('nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16');
+  const nano = catalogModel('nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16');
   const tp2 = { tensorParallel: 2, pipelineParallel: 1 };
   const g = stepGeometry(nano, b200, 'fp8', tp2, 0);
 
@@ -62,7 +55,9 @@ describe('residual branches of a hybrid whose layers are single blocks (Nemotron
     expect(nano.architecture.layers).toBe(52);
     expect(g.allReducesPerStageStep).toBe(52);
     expect(g.layerKernelsSec).toBeCloseTo(26 * LAYER_KERNELS_SEC, 12);
-    expect(stepGeometry(model('zai-org/GLM-4.6'), h200, 'bf16', tp8, 0).allReducesPerStageStep).toBe(2 * 92);
+    expect(stepGeometry(catalogModel('zai-org/GLM-4.6'), h200, 'bf16', tp8, 0).allReducesPerStageStep).toBe(
+      2 * 92,
+    );
   });
 
   // Vultr's B200 cookbook (docs.vultr.com/inference-cookbook/cuda/optimization/concurrency-tuning, vLLM 0.16.0):
