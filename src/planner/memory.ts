@@ -130,9 +130,9 @@ export function weightBytesTotal(model: Model, precision: Precision, checkpoint?
 }
 
 /**
- * Bytes of the body outside the routed experts on one GPU of a stage, its quantized weights at `bytesPerParam`: TP
- * splits all of it but what vLLM keeps whole on every rank (tpReplicatedParams), which each GPU holds and reads in
- * full. DeepSeek-V3 at TP8 in FP8: 0.92 GB of latent down-projections and 0.21 GB of routers per GPU, where a split
+ * Bytes of the body outside the routed experts on one GPU of a stage, its quantized weights at `bytesPerParam` and
+ * the parts the checkpoint leaves unquantized at 16 bits: TP splits all of it but what vLLM keeps whole on every
+ * rank (tpReplicatedParams), which each GPU holds and reads in full. DeepSeek-V3 at TP8 in FP8: 0.92 GB of latent down-projections and 0.21 GB of routers per GPU, where a split
  * would leave 0.14 GB.
  */
 export function nonExpertBytesPerGpu(
