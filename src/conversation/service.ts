@@ -222,7 +222,10 @@ export function createConversationService({
           play,
           record && ((tx, conversation, outcome) => record(tx, answerOf(conversation, outcome))),
         ),
-      (error) => log.warn({ event: 'conversation.turn_retried', thread: key, err: error }, 'connection lost'),
+      {
+        onRetry: (error) =>
+          log.warn({ event: 'conversation.turn_retried', thread: key, err: error }, 'connection lost'),
+      },
     );
     if (!result) return undefined;
     const { conversation, outcome } = result;

@@ -30,19 +30,25 @@ export function isConnectionLost(error: unknown): boolean {
 }
 
 /**
- * Runs `work`, and once more a moment later when it failed because the connection was lost. Only for work that is whole or nothing
- * (one statement, one transaction): a half-done attempt would be done twice.
+ * Runs `work`, and again after each of `delaysMs` (by default once, a moment later) while it fails because the
+ * connection was lost; `onRetry` hears each loss that is retried. Only for work that is whole or nothing (one
+ * statement, one transaction): a half-done attempt would be done twice.
  */
 export async function retryOnConnectionLoss<T>(
   work: () => Promise<T>,
-  onRetry?: (error: unknown) => void,
+  {
+    onRetry,
+    delaysMs = [RETRY_AFTER_MS],
+  }: { onRetry?: (error: unknown) => void; delaysMs?: readonly number[] } = {},
 ): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (!isConnectionLost(error)) throw error;
-    onRetry?.(error);
-    await sleep(RETRY_AFTER_MS);
-    return work();
+  for (const delayMs of delaysMs) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isConnectionLost(error)) throw error;
+      onRetry?.(error);
+      await sleep(delayMs);
+    }
   }
+  return work();
 }

@@ -29,6 +29,12 @@ export type Dispatch = (event: ReceiverEvent) => Promise<void>;
 const RESUME_BATCH = 20;
 
 /**
+ * Waits between tries of recording a batch whose connection was lost: a burst of cuts (a failover) outlasts one quick
+ * retry, and every try must end inside Slack's 3 seconds for the acknowledgement.
+ */
+const RECORD_RETRY_DELAYS_MS = [250, 500, 1000];
+
+/**
  * The bot's durable turns. An event is recorded (and leased to this process) before Slack's acknowledgement; its turn
  * saves its answer with the conversation, posts the replies counting each, and is marked done. A process that dies
  * leaves its events pending; when their lease runs out this process or another takes them and dispatches them again:
@@ -87,12 +93,15 @@ function batchedRecorder(store: InboxStore, owner: string): (arrival: Arrival) =
       const batch = waiting;
       waiting = [];
       try {
-        // A lost connection gets one retry: the insert skips what the first attempt recorded.
-        const claims = await retryOnConnectionLoss(() =>
-          store.record(
-            batch.map(({ arrival }) => arrival),
-            owner,
-          ),
+        // A try that committed before its connection was lost leaves its events this process's: the next try takes
+        // them again instead of skipping them as held.
+        const claims = await retryOnConnectionLoss(
+          () =>
+            store.record(
+              batch.map(({ arrival }) => arrival),
+              owner,
+            ),
+          { delaysMs: RECORD_RETRY_DELAYS_MS },
         );
         for (const [index, { resolve }] of batch.entries()) resolve(claims[index]!);
       } catch (error) {
@@ -122,6 +131,8 @@ export function createInbox({
 }): Inbox {
   const owner = `${process.pid}-${randomUUID().slice(0, 8)}`;
   const inFlight = new Map<string, Promise<void>>();
+  /** Events between their arrival and their turn's start (inFlight): a second delivery meanwhile is the same turn. */
+  const admitting = new Set<string>();
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
 
@@ -203,32 +214,45 @@ export function createInbox({
     }
   }
 
+  /** Records one delivery, acknowledges it, and runs its turn unless another delivery or process has it. */
+  async function admitOnce(eventId: string, event: ReceiverEvent, dispatch: Dispatch): Promise<void> {
+    // Until it is acknowledged, no other turn starts.
+    const acknowledged = slots.arriving();
+    let claim: Claim;
+    try {
+      // Recorded before the acknowledgement, or Slack is told to deliver it again.
+      claim = await record({ eventId, body: event.body, leaseMs: stopping ? 0 : settings.leaseMs });
+      if (claim === 'skip' || stopping || !acksItself(event.body)) await event.ack();
+    } catch (error) {
+      acknowledged();
+      throw error;
+    }
+    if (!acksItself(event.body)) acknowledged();
+    if (claim === 'skip' || stopping) return acknowledged();
+    const redispatch: Dispatch = (held) => dispatch({ ...event, ...held });
+    await run(
+      eventId,
+      event.body,
+      redispatch,
+      acksItself(event.body) ? { ack: event.ack, acknowledged } : undefined,
+    );
+  }
+
   return {
     owner,
 
     async admit(event, dispatch) {
       const eventId = inboxIdOf(event.body);
       if (!eventId) return dispatch(event);
-      // Until it is acknowledged, no other turn starts.
-      const acknowledged = slots.arriving();
-      let claim: Claim;
+      // Slack's retry of a delivery this process is still recording or answering: the record would take it as this
+      // process's own, and the turn would run twice.
+      if (admitting.has(eventId) || inFlight.has(eventId)) return event.ack();
+      admitting.add(eventId);
       try {
-        // Recorded before the acknowledgement, or Slack is told to deliver it again.
-        claim = await record({ eventId, body: event.body, leaseMs: stopping ? 0 : settings.leaseMs });
-        if (claim === 'skip' || stopping || !acksItself(event.body)) await event.ack();
-      } catch (error) {
-        acknowledged();
-        throw error;
+        await admitOnce(eventId, event, dispatch);
+      } finally {
+        admitting.delete(eventId);
       }
-      if (!acksItself(event.body)) acknowledged();
-      if (claim === 'skip' || stopping) return acknowledged();
-      const redispatch: Dispatch = (held) => dispatch({ ...event, ...held });
-      await run(
-        eventId,
-        event.body,
-        redispatch,
-        acksItself(event.body) ? { ack: event.ack, acknowledged } : undefined,
-      );
     },
 
     start(dispatch) {

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import type { InboxAnswer } from './tables.js';
 import { inboxEvents } from './tables.js';
@@ -15,7 +15,8 @@ export interface InboxStore {
   /**
    * Records a batch of events (one statement for the lot, whatever their number) and leases each to `owner` for its
    * `leaseMs`; answers per event, in order: `new` for a first delivery, `taken` for a redelivery of an unfinished
-   * event whose holder's lease ran out, `skip` when it is done or another live process holds it.
+   * event whose holder's lease ran out or whose holder is `owner`, `skip` when it is done or another live process
+   * holds it. (The caller tells a delivery it is still answering from one it recorded and lost.)
    */
   record(arrivals: readonly Arrival[], owner: string): Promise<Claim[]>;
   /** Leases up to `limit` pending events whose lease ran out (their holder died or handed them back), oldest first. */
@@ -81,7 +82,8 @@ export function createInboxStore(db: Database): InboxStore {
         returning event_id as "eventId"`)) as unknown as { rows: { eventId: string }[] };
       const claims = new Map<string, Claim>(inserted.map(({ eventId }) => [eventId, 'new']));
       const redelivered = arrivals.filter(({ eventId }) => !claims.has(eventId));
-      // A redelivery is taken over only when its holder's lease ran out; the lease it gets is its batch's longest.
+      // A redelivery is taken over only when its holder's lease ran out, or when its holder is this process (a try whose
+      // connection was lost after its insert committed); the lease it gets is its batch's longest.
       if (redelivered.length > 0) {
         const leaseMs = Math.max(...redelivered.map((arrival) => arrival.leaseMs));
         const taken = await db
@@ -98,7 +100,7 @@ export function createInboxStore(db: Database): InboxStore {
                 redelivered.map(({ eventId }) => eventId),
               ),
               eq(inboxEvents.state, 'pending'),
-              lt(inboxEvents.leaseUntil, sql`now()`),
+              or(lt(inboxEvents.leaseUntil, sql`now()`), eq(inboxEvents.leaseOwner, owner)),
             ),
           )
           .returning({ eventId: inboxEvents.eventId });

@@ -42,6 +42,26 @@ describe('retryOnConnectionLoss', () => {
     await expect(retryOnConnectionLoss(recovers)).resolves.toBe('saved');
   });
 
+  it('retries after each delay it is given, and tells each retried loss', async () => {
+    let calls = 0;
+    const heard: unknown[] = [];
+    const recoversThirdTime = () =>
+      ++calls < 3
+        ? Promise.reject(new Error('Connection terminated unexpectedly'))
+        : Promise.resolve('saved');
+    await expect(
+      retryOnConnectionLoss(recoversThirdTime, {
+        delaysMs: [1, 1, 1],
+        onRetry: (error) => heard.push(error),
+      }),
+    ).resolves.toBe('saved');
+    expect(calls).toBe(3);
+    expect(heard).toHaveLength(2);
+    calls = 0;
+    await expect(retryOnConnectionLoss(recoversThirdTime, { delaysMs: [1] })).rejects.toThrow(/terminated/);
+    expect(calls).toBe(2);
+  });
+
   it('does not retry other failures', async () => {
     let calls = 0;
     const broken = async () => {

@@ -34,6 +34,8 @@ describe('the inbox store records arrivals in batches', () => {
         'bot-b',
       ),
     ).toEqual(['skip', 'taken', 'skip', 'new', 'skip']);
+    // A try of bot-b's whose connection was lost after its insert committed: the next try takes its events again.
+    expect(await store.record([arrival('E4')], 'bot-b')).toEqual(['taken']);
     const { rows } = (await testDb.database.db.execute(
       sql`select event_id, lease_owner, attempts from inbox_events order by event_id`,
     )) as unknown as { rows: { event_id: string; lease_owner: string; attempts: number }[] };
@@ -41,7 +43,7 @@ describe('the inbox store records arrivals in batches', () => {
       { event_id: 'E1', lease_owner: 'bot-a', attempts: 1 },
       { event_id: 'E2', lease_owner: 'bot-b', attempts: 2 },
       { event_id: 'E3', lease_owner: 'bot-a', attempts: 1 },
-      { event_id: 'E4', lease_owner: 'bot-b', attempts: 1 },
+      { event_id: 'E4', lease_owner: 'bot-b', attempts: 2 },
     ]);
   });
 
