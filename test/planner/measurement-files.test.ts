@@ -79,3 +79,24 @@ describe('checkpoints a measurement names', () => {
     }
   });
 });
+
+describe('the Qwen3.5-35B-A3B H200 latency page (gpustack performance lab)', () => {
+  // The page serves Qwen/Qwen3.5-35B-A3B-FP8 under every heading that names Quantization, sub-sections included: its
+  // summary table lists "Cuda Graph && Quantization" (Size 256 / 512) and "Max Batch Token && Quantization" (16k /
+  // 32k) as FP8 groups, and their E2E at 8 req/s (3.54–3.82 s) is the FP8 run's (3.53 s), not BF16's (5.32 s).
+  it('reads only the vLLM baseline at 8 req/s as BF16; the Quantization groups are FP8', () => {
+    const page = measurements.series.filter(
+      (series) =>
+        series.source.url.endsWith('/qwen3.5-35b-a3b/h200-latency.md') &&
+        series.points.some(({ point }) => point.load.kind === 'rate' && point.load.value === 8),
+    );
+    const bf16 = page.filter((series) => series.points.some(({ point }) => point.precision === 'bf16'));
+    expect(page.length).toBe(8);
+    expect(bf16.map((series) => series.engine.note)).toEqual([expect.stringContaining("section 'vLLM'")]);
+    for (const series of page.filter((s) => !bf16.includes(s))) {
+      expect(series.engine.note, series.id).toMatch(
+        /section '[^']*Quantization'.*checkpoint Qwen\/Qwen3\.5-35B-A3B-FP8/,
+      );
+    }
+  });
+});
