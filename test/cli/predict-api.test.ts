@@ -40,7 +40,7 @@ const readmeExample = [
   '--prompt-cv',
   '1',
   '--output-cv',
-  '1',
+  '0.8',
   '--batch',
   '1000',
   '--json',

@@ -1,0 +1,76 @@
+/**
+ * ShareGPT's reply lengths, as the load generators draw them, follow the published length distribution of the vLLM
+ * paper's artifact (data/benchmarks/sharegpt-lengths.json): the series' output-length CV is the log-normal that
+ * matches that distribution's quantiles, the shape the planner draws lengths from (shapeQuantile).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { packageRoot } from '../../src/paths.js';
+import { lognormalFromMean, normalQuantile } from '../../src/planner/distributions.js';
+import { allMeasurements } from './measurements.js';
+
+interface LengthStats {
+  mean: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+}
+
+const published = JSON.parse(
+  readFileSync(join(packageRoot, 'data', 'benchmarks', 'sharegpt-lengths.json'), 'utf8'),
+) as { samples: Record<'firstTurns' | 'vllmBenchFilter', { replyTokens: LengthStats }> };
+
+const QUANTILES = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99 } as const;
+
+/** Quantile over mean of a log-normal with the given CV. */
+function lognormalRatio(cv: number, q: number): number {
+  const { mu, sigma } = lognormalFromMean(1, cv);
+  return Math.exp(mu + sigma * normalQuantile(q));
+}
+
+/** The CV whose log-normal best matches the published quantile/mean ratios (least squares in log), by bisection. */
+function fittedCv(stats: LengthStats): number {
+  const misfit = (cv: number) =>
+    Object.entries(QUANTILES).reduce(
+      (sum, [key, q]) =>
+        sum + Math.log(lognormalRatio(cv, q) / (stats[key as keyof typeof QUANTILES] / stats.mean)) ** 2,
+      0,
+    );
+  let lo = 0.1;
+  let hi = 3;
+  for (let i = 0; i < 60; i++) {
+    const a = lo + (hi - lo) / 3;
+    const b = hi - (hi - lo) / 3;
+    if (misfit(a) < misfit(b)) hi = b;
+    else lo = a;
+  }
+  return (lo + hi) / 2;
+}
+
+describe('ShareGPT reply lengths', () => {
+  it('have a body a log-normal of CV ≈ 0.8–0.9 matches within 15%, where CV 1.0 puts p99 ≥ 15% too high', () => {
+    for (const { replyTokens } of Object.values(published.samples)) {
+      const cv = fittedCv(replyTokens);
+      expect(cv).toBeGreaterThan(0.75);
+      expect(cv).toBeLessThan(0.9);
+      for (const [key, q] of Object.entries(QUANTILES)) {
+        const ratio = replyTokens[key as keyof typeof QUANTILES] / replyTokens.mean;
+        expect(Math.abs(Math.log(lognormalRatio(cv, q) / ratio)), key).toBeLessThan(Math.log(1.15));
+      }
+      expect(lognormalRatio(1, 0.99) / (replyTokens.p99 / replyTokens.mean)).toBeGreaterThan(1.15);
+    }
+  });
+
+  it('are drawn in every ShareGPT series with the CV fitted to the published sample its load generator takes', () => {
+    const sharegpt = allMeasurements().series.filter((s) => s.traffic.dataset.startsWith('ShareGPT'));
+    expect(sharegpt.length).toBeGreaterThan(0);
+    for (const series of sharegpt) {
+      // gpustack's GuideLLM runner takes the first turns unfiltered; vLLM's samplers apply is_valid_sequence.
+      const sample = series.traffic.dataset.includes('GuideLLM') ? 'firstTurns' : 'vllmBenchFilter';
+      const cv = fittedCv(published.samples[sample].replyTokens);
+      expect(Math.abs(series.traffic.outputTokensCv - cv), series.id).toBeLessThanOrEqual(0.006);
+    }
+  });
+});
