@@ -218,6 +218,34 @@ export function mlaHeadTile(gpu: Gpu): number {
 export const LINK_EFFICIENCY = 0.75;
 
 /**
+ * Bus bandwidth of one xGMI GPU's all-reduce over all its links together, whatever the links could carry: at TP8 the
+ * collective kernel, not the links, sets it. vLLM's custom all-reduce (two-stage: each rank reads its 1/N of every
+ * peer's buffer, reduces it, then gathers) adds 8.2 µs per 768 KiB between 0.75 and 1.5 MiB on 8 MI355X: 168 GB/s of
+ * bus traffic against the 537.6 GB/s its seven 76.8 GB/s links peak at (vllm-project/vllm#39080, "vllm" column). RCCL's
+ * all-reduce reaches 161 GB/s at 8 MB on 8 MI300X, whose seven links peak at 448 (rccl-tests,
+ * crickett-hpe/hpc-ai-envs#30).
+ */
+const XGMI_COLLECTIVE_BUS_BYTES_PER_SEC = 160e9;
+
+/**
+ * Bus bandwidth (bytes/s) a collective among `groupGpus` GPUs of one node reaches. NVLink and PCIe GPUs reach every
+ * peer through a switch at their full link rate, whatever the group. An xGMI node is a point-to-point mesh: a GPU has
+ * one link to each other GPU (MI300X: 7 links of 64 GB/s a direction, the 896 GB/s both ways the datasheet sums), so a
+ * group of N uses N − 1 of them ("Peak busbw = (N-1) × 76.8 GB/s" on MI355X, vllm-project/vllm#39080): vLLM's custom
+ * all-reduce adds 21.9 µs per MiB from 1 to 8 MiB at TP2 on MI300X (48 GB/s of bus traffic, one link; ROCm/aiter#801)
+ * and its baseline 13.6 µs at TP4 (115 GB/s, three links; vllm-project/vllm#19744). Beyond a few links the collective
+ * kernel's own limit binds.
+ */
+export function collectiveBusBytesPerSec(gpu: Gpu, groupGpus: number): number {
+  const { kind, bandwidthGBps } = gpu.interconnect;
+  const linkRate = (bandwidthGBps / 2) * 1e9 * LINK_EFFICIENCY;
+  if (kind !== 'xgmi') return linkRate;
+  const links = Math.max(gpu.maxPerNode - 1, 1);
+  const groupLinks = Math.min(Math.max(groupGpus - 1, 1), links);
+  return Math.min((linkRate * groupLinks) / links, XGMI_COLLECTIVE_BUS_BYTES_PER_SEC);
+}
+
+/**
  * Pipeline stages sit on different nodes (that is why PP is used) and hand activations over the network: one hop
  * per stage per step, the last returning sampled tokens to the first. Assumed, not measured: small-message latency
  * over data-centre Ethernet/InfiniBand plus NCCL send/recv.

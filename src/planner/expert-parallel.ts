@@ -9,7 +9,7 @@
  */
 import { moeLayers, residualBranches } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
-import { ACTIVATION_BYTES, LINK_EFFICIENCY } from './assumptions.js';
+import { ACTIVATION_BYTES, collectiveBusBytesPerSec } from './assumptions.js';
 import { dataParallelOf, type Feasibility, type Parallelism } from './memory.js';
 import { type StepGeometry, stepGeometry } from './step-time.js';
 
@@ -76,7 +76,7 @@ export function expertParallelGeometry(
   const reduces = tp > 1 ? (residualBranches(arch) - sparse) / pp : 0;
   const exchanges = (2 * sparse) / pp;
   const routedCopies = Math.min(arch.moe?.expertsPerToken ?? 1, ep);
-  const linkBytesPerSec = (gpu.interconnect.bandwidthGBps / 2) * 1e9 * LINK_EFFICIENCY;
+  const linkBytesPerSec = collectiveBusBytesPerSec(gpu, ep);
   const exchangeSecPerToken =
     (arch.hiddenSize * ACTIVATION_BYTES * routedCopies * (ep - 1)) / ep / ep / linkBytesPerSec;
   const reduceSecPerToken = rank.allReduceSecPerToken / dp;

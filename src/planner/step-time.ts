@@ -19,11 +19,11 @@ import {
   ACTIVATION_BYTES,
   ALL_REDUCE_LATENCY_SEC,
   BODY_BYTES_PER_PARAM,
+  collectiveBusBytesPerSec,
   EMBEDDING_BYTES_PER_PARAM,
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
   LAYER_KERNELS_SEC,
-  LINK_EFFICIENCY,
   mlaHeadTile,
   PIPELINE_HOP_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
@@ -244,7 +244,7 @@ export function stepGeometry(
     1 / ((1 - unquantizedShare) / quantizedPeakFlops + unquantizedShare / (gpu.bf16Tflops * 1e12));
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
-  const linkBytesPerSec = (gpu.interconnect.bandwidthGBps / 2) * 1e9 * LINK_EFFICIENCY;
+  const linkBytesPerSec = collectiveBusBytesPerSec(gpu, tp);
   const ringShare = (2 * (tp - 1)) / tp;
   return {
     pipelineParallel: pp,
