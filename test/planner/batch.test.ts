@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { servingComparisons } from '../../src/planner/accuracy.js';
 import { API_SERVER_SEC_PER_CHAT_REQUEST } from '../../src/planner/assumptions.js';
 import { batchInputOf } from '../../src/planner/burst-runs.js';
 import { calibrate } from '../../src/planner/calibrate.js';
@@ -182,6 +183,25 @@ describe('mean ITL of a chat-completions stream', () => {
     const chat = predict({ ...input, chatStream: true });
     expect(chat.itlMeanMs / tokens).toBeCloseTo(3 / 2, 9);
     expect(chat.itlMeanMs / chat.tpotMeanMs).toBeCloseTo(3 / 2, 9);
+  });
+});
+
+describe("scoring a burst's mean TPOT beside its mean ITL", () => {
+  it('compares the published per-request mean TPOT with the prediction of the same burst', () => {
+    const series = allMeasurements().series.find(
+      (s) => s.id === 'gpustack-qwen3-14b-h100-other-benchmark-cases-random-128-input-qwen3-14b',
+    )!;
+    const uncalibrated = { global: null, perGpu: {} };
+    const { comparisons } = servingComparisons(
+      { ...allMeasurements(), series: [series] },
+      knowledge,
+      () => uncalibrated,
+    );
+    const tpot = comparisons.filter((c) => c.metric === 'tpot');
+    const itl = comparisons.find((c) => c.metric === 'itl')!;
+    expect(tpot.map((c) => c.measured)).toEqual([series.points[0]!.tpotMeanMs]);
+    // A 4-token chat burst: 3 token gaps per request in TPOT, 4 chunk gaps in the ITL.
+    expect(itl.predicted / tpot[0]!.predicted).toBeCloseTo(3 / 4, 9);
   });
 });
 
