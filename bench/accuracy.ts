@@ -125,6 +125,9 @@ const METRICS: { name: string; test: (c: Comparison) => boolean }[] = [
   { name: 'throughput', test: (c) => c.metric === 'throughput' },
   // Bursts (request_rate=inf): the TTFT mean and median of the batch job's own queue (`predictBatch`).
   { name: 'burst TTFT', test: (c) => c.metric === 'ttft' && c.burst === true },
+  // The same bursts' per-request mean TPOT (vLLM bench's), published beside their mean ITL: where the two part, the
+  // batch's fill and drain differ.
+  { name: 'burst TPOT', test: (c) => c.metric === 'tpot' },
 ];
 const cell = (cs: Comparison[]) => {
   if (cs.length === 0) return '         –         ';

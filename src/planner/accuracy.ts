@@ -26,7 +26,8 @@ import {
 } from './public-measurements.js';
 import type { LatencyStatsMs } from './serving.js';
 
-export type ServingMetric = 'ttft' | 'itl' | 'e2e' | 'throughput';
+/** 'tpot': a burst's per-request mean time per output token (vLLM bench's mean TPOT), beside its token-weighted ITL. */
+export type ServingMetric = 'ttft' | 'itl' | 'tpot' | 'e2e' | 'throughput';
 
 export interface Comparison {
   metric: ServingMetric;
@@ -118,7 +119,7 @@ export function servingComparisons(
   const gpus = new Map(knowledge.gpus.map((g) => [g.id, g]));
   for (const series of measurements.series) {
     const calibration = calibrationFor(series.id);
-    for (const { point } of series.points) {
+    for (const { point, tpotMeanMs } of series.points) {
       const model = models.get(point.modelId);
       const gpu = gpus.get(point.gpuId);
       if (!model || !gpu) continue;
@@ -144,7 +145,9 @@ export function servingComparisons(
           continue;
         }
         const batch = played.prediction;
-        // TTFT's mean and median (where the burst's queue puts a typical request) and the batch job's mean ITL.
+        // TTFT's mean and median (where the burst's queue puts a typical request), the batch job's mean ITL and,
+        // where published, its mean TPOT: every request weighs alike there, so the short requests that finish while
+        // the batch fills count as much as the long ones that finish in the drain.
         const measuredStats = [
           {
             metric: 'ttft' as const,
@@ -163,6 +166,12 @@ export function servingComparisons(
             stat: 'mean' as const,
             predicted: batch.itlMeanMs,
             measured: point.itlMs.mean,
+          },
+          {
+            metric: 'tpot' as const,
+            stat: 'mean' as const,
+            predicted: batch.tpotMeanMs,
+            measured: tpotMeanMs ?? null,
           },
         ];
         for (const { metric, stat, predicted, measured } of measuredStats) {

@@ -55,9 +55,15 @@ export interface BatchPrediction {
   e2eMs: LatencyStatsMs;
   /**
    * Mean gap between a request's streamed chunks over every gap of the job (what `vllm bench serve` reports as mean
-   * ITL): its tokens, and with `chatStream` the role chunk before them.
+   * ITL): its tokens, and with `chatStream` the role chunk before them (less a harmony reply's silent header).
    */
   itlMeanMs: number;
+  /**
+   * Per-request mean time per output token, (E2E − TTFT) / (output − 1) averaged over the requests with more than one
+   * token (`vllm bench serve`'s mean TPOT): weights every request alike, so the short requests that finish while the
+   * batch is full weigh as much as the long ones that finish in the drain.
+   */
+  tpotMeanMs: number;
   /** Most requests the engine ran at once, and what bounded it ('requests': every request ran at once). */
   peakRunning: number;
   limitedBy: 'kv-cache' | 'max-num-seqs' | 'requests';
@@ -98,6 +104,13 @@ function statsOf(values: number[], extra: (q: number) => number): LatencyStatsMs
     p95: quantileOf(sorted, 0.95) + extra(0.95),
     p99: quantileOf(sorted, 0.99) + extra(0.99),
   };
+}
+
+function meanTpotMs(finished: readonly SequenceSummary[]): number {
+  const tpots = finished
+    .filter((s) => s.generatedTokens > 1)
+    .map((s) => (s.lastTokenAt! - s.firstTokenAt!) / (s.generatedTokens - 1));
+  return tpots.length > 0 ? tpots.reduce((sum, x) => sum + x, 0) / tpots.length : 0;
 }
 
 interface Played {
@@ -146,6 +159,21 @@ function play(
   return { summaries, peakRunning, preemptions };
 }
 
+/** gpt-oss chats in OpenAI's harmony format: vLLM renders and parses it with openai_harmony, not a Jinja template. */
+function streamsHarmony(timing: EngineTiming): boolean {
+  return timing.deployment.model.family === 'gpt-oss';
+}
+
+/**
+ * Tokens a harmony reply opens with that stream no chunk: `<|channel|>` and the channel's name. vLLM's chat stream
+ * feeds each output to the harmony parser, which knows no channel until the header ends at `<|message|>`; an output
+ * with no current channel makes no delta and no chunk is sent for it (`use_harmony` in
+ * `chat_completion_stream_generator`, vllm/entrypoints/openai/serving_chat.py, v0.10.2–0.11). The client sees the role
+ * chunk with the first token, then nothing until the third. The gpustack performance lab's 4-token gpt-oss bursts
+ * (vLLM 0.11) show it: mean ITL 1.5× the mean TPOT (3 steps over 2 gaps) where a Jinja model's is 0.75× (3 over 4).
+ */
+const HARMONY_HEADER_TOKENS = 2;
+
 /**
  * Time the API server spends on a chat burst before any of its requests reaches the engine: every other request's
  * preprocessing (API_SERVER_SEC_PER_CHAT_REQUEST each; this request's own is in the calibrated request overhead).
@@ -162,7 +190,7 @@ function play(
  * show ~1–2 ms a request, left out here; a completions request renders no template.
  */
 function preprocessedMs(input: BatchInput, timing: EngineTiming): number {
-  if (!input.chatStream || timing.deployment.model.family === 'gpt-oss') return 0;
+  if (!input.chatStream || streamsHarmony(timing)) return 0;
   const servers = input.engine?.apiServerCount ?? 1;
   return ((input.requests - 1) * API_SERVER_SEC_PER_CHAT_REQUEST * 1e3) / servers;
 }
@@ -255,10 +283,16 @@ export function predictBatch(
   const overheadMs = timing.factors.requestOverheadMs;
   const endMs = Math.max(...finished.map((s) => s.lastTokenAt!));
   const generated = finished.reduce((sum, s) => sum + s.generatedTokens, 0);
-  const decodingMs = finished.reduce((sum, s) => sum + (s.lastTokenAt! - s.firstTokenAt!), 0);
-  const tokenGaps = finished.reduce((sum, s) => sum + Math.max(s.generatedTokens - 1, 0), 0);
-  // A chat stream's role chunk comes with the first token: one more gap per request, of ~0 ms.
-  const gaps = tokenGaps + (input.chatStream ? finished.length : 0);
+  // A chat stream's role chunk comes with the first token: one more gap per request, of ~0 ms. A harmony stream
+  // sends no chunk for its opening header tokens: their time falls into the next chunk's gap, and a request that
+  // ends within them streams nothing after the role chunk.
+  const silent = input.chatStream && streamsHarmony(timing) ? HARMONY_HEADER_TOKENS : 0;
+  const streamed = finished.filter((s) => s.generatedTokens > silent);
+  const decodingMs = streamed.reduce((sum, s) => sum + (s.lastTokenAt! - s.firstTokenAt!), 0);
+  const gaps = streamed.reduce(
+    (sum, s) => sum + s.generatedTokens - 1 + (input.chatStream ? 1 : 0) - silent,
+    0,
+  );
 
   // Steady completion rate: the middle half of the completions, clear of the fill and the drain.
   const doneAt = finished.map((s) => s.lastTokenAt!).sort((a, b) => a - b);
@@ -317,6 +351,7 @@ export function predictBatch(
         queuedMs,
       ),
       itlMeanMs: gaps > 0 ? decodingMs / gaps : 0,
+      tpotMeanMs: meanTpotMs(finished),
       peakRunning: played.peakRunning,
       limitedBy,
       preemptions: played.preemptions,
