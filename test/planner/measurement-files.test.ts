@@ -100,3 +100,14 @@ describe('the Qwen3.5-35B-A3B H200 latency page (gpustack performance lab)', () 
     }
   });
 });
+
+describe('the gpt-oss-20b H100 page (gpustack performance lab)', () => {
+  // Section 5's serving script names openai/gpt-oss-120b, but its benchmark sends --model openai/gpt-oss-20b (a
+  // server of the 120b would refuse it) and the run repeats the async-scheduling run's inputs: a gpt-oss-20b run.
+  it('reads every run on the page as gpt-oss-20b, section 5 included', () => {
+    const page = measurements.series.filter((series) => series.source.url.endsWith('/gpt-oss-20b/h100.md'));
+    expect(page.some((series) => series.engine.note?.includes("section '5. Tuning"))).toBe(true);
+    for (const series of page)
+      for (const { point } of series.points) expect(point.modelId, series.id).toBe('openai/gpt-oss-20b');
+  });
+});
