@@ -4,6 +4,8 @@
  * `calibrate.ts` and are reported with every prediction.
  */
 import type { Gpu, Precision } from '../knowledge/catalog.js';
+import { gpuFamilyOf } from './error-bands.js';
+import type { MoeBackendGpu } from './memory.js';
 
 export const GIB = 1024 ** 3;
 
@@ -196,9 +198,26 @@ export const LAYER_KERNELS_SEC = 20e-6;
 const FUSED_MOE_LAYER_SEC = 25e-6;
 
 /** Fixed time per MoE layer of the fused-expert kernels vLLM runs for experts stored in `precision` on `gpu`. */
-export function fusedMoeLayerSec(precision: Precision, gpu: Gpu): number {
+export function fusedMoeLayerSec(precision: Precision, gpu: MoeBackendGpu): number {
+  return moeKernelOf(precision, gpu) === 'fp4' ? 0 : FUSED_MOE_LAYER_SEC;
+}
+
+/**
+ * The kernel vLLM runs a MoE layer's routed experts on, by their format and the GPU:
+ * - 'marlin', fused_marlin_moe (vllm/model_executor/layers/fused_moe/fused_marlin_moe.py), which dequantizes the
+ *   weights to 16 bits in its main loop: int4 (the AWQ/GPTQ Marlin MoE methods), FP8 without FP8 tensor cores
+ *   (Fp8MoEMethod: `use_marlin = not has_device_capability(89)`) and MXFP4 below Hopper (`get_mxfp4_backend` in
+ *   quantization/mxfp4.py: FlashInfer and triton_kernels only on SM90–SM10x, Marlin otherwise). CUDA only;
+ * - 'fp4', MXFP4/NVFP4's own kernels on Hopper, Blackwell and AMD (triton_kernels matmul_ogs, FlashInfer, CUTLASS);
+ * - 'triton', the Triton fused_moe kernel, for 16- and 8-bit experts.
+ */
+export function moeKernelOf(precision: Precision, gpu: MoeBackendGpu): 'marlin' | 'fp4' | 'triton' {
   const fp4 = precision === 'mxfp4' || precision === 'nvfp4';
-  return fp4 && gpu.fp8Tflops !== null ? 0 : FUSED_MOE_LAYER_SEC;
+  if (gpu.vendor !== 'nvidia') return fp4 ? 'fp4' : 'triton';
+  const family = gpuFamilyOf(gpu);
+  if (precision === 'int4' || (precision === 'fp8' && gpu.fp8Tflops === null)) return 'marlin';
+  if (precision === 'mxfp4' && (family === 'nvidia-ampere' || family === 'nvidia-ada')) return 'marlin';
+  return fp4 ? 'fp4' : 'triton';
 }
 
 /**

@@ -25,10 +25,12 @@ import {
   HOST_SEC_PER_SEQUENCE,
   LAYER_KERNELS_SEC,
   mlaHeadTile,
+  moeKernelOf,
   PIPELINE_HOP_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
 } from './assumptions.js';
+import { gpuFamilyOf } from './error-bands.js';
 import { nonExpertBytesPerGpu, type Parallelism, parameterSplit, unquantizedBodyParams } from './memory.js';
 
 /** The fitted part of the model; everything else is hardware or architecture. */
@@ -66,8 +68,8 @@ export interface StepGeometry {
   expertHitRate: number;
   /**
    * Routed experts whose grouped GEMMs pad each expert's rows to whole tiles (`expertTilePadding`): vLLM's Triton
-   * and Marlin fused-MoE kernels, which run 16- and 8-bit and int4 experts; 0 for dense models and MXFP4/NVFP4
-   * experts, which run on other kernels (triton_kernels matmul_ogs, FlashInfer, CUTLASS) with their own tiling.
+   * and Marlin fused-MoE kernels (`moeKernelOf`); 0 for dense models and for MXFP4/NVFP4 experts on their own kernels
+   * (triton_kernels matmul_ogs, FlashInfer, CUTLASS), which tile otherwise.
    */
   paddedExperts: number;
   /** Fixed time of the stage's fused-MoE kernels per step, beside the expert bytes they read (0 for dense models). */
@@ -91,6 +93,20 @@ export interface StepGeometry {
    * lower of the two shares, not their product.
    */
   expertGemmFloor: number;
+  /**
+   * 4-bit experts (int4, MXFP4) on Marlin's fused MoE kernel (`moeKernelOf`), on the Ampere and Ada GPUs it is built
+   * for (IST-DASLab/marlin README: "not yet optimized for Hopper"; its mma.sync loop reaches no measured share of the
+   * newer GPUs' wgmma/tcgen05 rate, so their int4 experts stay as they were). Marlin computes every GEMM, dense or
+   * grouped, in blocks of at most 64 rows (dense Marlin runs a larger batch as repeated 64-row problems,
+   * IST-DASLab/marlin#2; fused_marlin_moe gives each expert 8- to 64-row blocks), so grouping rows by expert costs it
+   * only their padding to whole blocks, not the grouped GEMMs' share: these experts run at its weight-only rate, as
+   * its dense GEMMs do. Its int4 GEMM holds ~141 TFLOPS from 64 rows to 4,000 (vllm-project/vllm#2497, IST's bench.py
+   * on a GPU whose ~1.16 TB/s at 1–16 rows fits an A100: 0.45 of its BF16 peak), and the gpt-oss MXFP4 bursts on one
+   * A100 (gpustack performance lab, vLLM 0.11) prefill at about that rate. No such figure is published for its 8-bit
+   * experts (FP8 on Ampere), which stream twice the weight bytes per MMA; they keep the fitted share, which the FP8
+   * bursts on A100 nodes (Qwen3-235B-A22B at TP4, GLM-4.6 at TP8) bear out.
+   */
+  marlinFourBitExperts: boolean;
   lmHeadFlopsPerSample: number;
   /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
@@ -175,6 +191,7 @@ export function deploymentGeometry(
     linearFlopsPerToken: g.linearFlopsPerToken,
     expertFlopsPerToken: g.expertFlopsPerToken,
     expertGemmFloor: g.expertGemmFloor,
+    marlinFourBitExperts: g.marlinFourBitExperts,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
     attentionFlopsPerContextToken: g.attentionFlopsPerContextToken,
     prefillAttentionFlopsPerContextToken: g.prefillAttentionFlopsPerContextToken,
@@ -232,6 +249,7 @@ export function stepGeometry(
   const layout = layoutOf(arch);
   const flopsPerHeadWidth = (2 * layout.attentionLayers) / pp;
   const activeBody = Math.max(model.paramsActiveB * 1e9 - embedding - lmHead, 0);
+  const moeKernel = arch.moe ? moeKernelOf(precision, gpu) : null;
   const quantizedPeakFlops =
     linearPeakTflops(precision, gpu) *
     1e12 *
@@ -255,7 +273,7 @@ export function stepGeometry(
       nonExpertBytesPerGpu(model, precision, bytesPerParam, parallel, checkpoint) + lmHeadBytes / shards,
     expertWeightBytes: (expertParams * bytesPerParam) / shards,
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
-    paddedExperts: arch.moe && precision !== 'mxfp4' && precision !== 'nvfp4' ? arch.moe.experts : 0,
+    paddedExperts: arch.moe && moeKernel !== 'fp4' ? arch.moe.experts : 0,
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
     // LAYER_KERNELS_SEC is a transformer layer's: two residual branches.
     layerKernelsSec: (residualBranches(arch) / 2 / pp) * LAYER_KERNELS_SEC,
@@ -269,6 +287,10 @@ export function stepGeometry(
       ? (2 * expertParams * arch.moe.expertsPerToken) / arch.moe.experts / shards
       : 0,
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
+    marlinFourBitExperts:
+      moeKernel === 'marlin' &&
+      (precision === 'int4' || precision === 'mxfp4') &&
+      (gpuFamilyOf(gpu) === 'nvidia-ampere' || gpuFamilyOf(gpu) === 'nvidia-ada'),
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
     prefillAttentionFlopsPerContextToken: flopsPerHeadWidth * prefillHeads * prefillWidth,
@@ -357,8 +379,12 @@ export function stageStepSec(
     prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken;
   const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
   // The experts' FLOPs run at the grouped GEMMs' lower efficiency: they count 1/share times against the peak.
-  const expertShare =
-    g.expertGemmFloor > 0 ? Math.min(1, f.expertGemmShare / g.expertGemmFloor) : f.expertGemmShare;
+  // Marlin's 4-bit experts run at its weight-only rate, already in the peak.
+  const expertShare = g.marlinFourBitExperts
+    ? 1
+    : g.expertGemmFloor > 0
+      ? Math.min(1, f.expertGemmShare / g.expertGemmFloor)
+      : f.expertGemmShare;
   // Padded tile rows cost like real ones: decode-sized steps leave most of each expert's tile empty.
   const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
   const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (padding / expertShare - 1);

@@ -26,7 +26,7 @@ describe("routed experts' grouped GEMMs pad each expert's rows to whole tiles", 
     expect(expertTilePadding(128, 7.2, 1)).toBeCloseTo(expertTilePadding(128, 7.2 + 1e-9, 1), 6);
   });
 
-  it('is 1 for dense models and for MXFP4 experts, which other kernels run', () => {
+  it("is 1 for dense models and for MXFP4 experts on Hopper's FP4 kernels (Ampere's Marlin pads them)", () => {
     expect(expertTilePadding(0, 4, 1)).toBe(1);
     const parallel = { tensorParallel: 1, pipelineParallel: 1 };
     expect(stepGeometry(GPT_OSS_120B, H100, 'mxfp4', parallel, 72e3).paddedExperts).toBe(0);
