@@ -1,3 +1,4 @@
+import { callsChat } from '../intent/batch-api.js';
 import type { Priority } from '../intent/schema.js';
 import {
   type Gpu,
@@ -207,7 +208,10 @@ function batchEstimate(
   const job = spec.batch?.value;
   if (!job) return null;
   const itemsPerReplica = Math.ceil(job.itemsPerDay / replicas);
-  const result = predictBatch({ ...deploymentConfigOf(shape, spec), requests: itemsPerReplica }, knowledge);
+  const result = predictBatch(
+    { ...deploymentConfigOf(shape, spec), requests: itemsPerReplica, chatStream: callsChat(job.api) },
+    knowledge,
+  );
   if (!result.ok) return null;
   const makespanHours = result.prediction.makespanSec / 3600;
   return {
