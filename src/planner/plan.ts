@@ -20,7 +20,7 @@ import {
 import { predictBatch } from './batch.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import { fitAdvice } from './fit.js';
-import { weightBytesTotal } from './memory.js';
+import { longestRequestTokens, weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
 import { gpuNotation } from './notation.js';
 import type { Basis, SloLimit } from './predict.js';
@@ -759,7 +759,8 @@ function longestServableContext(shapes: OptionShape[], context: Context): string
     if (!model || !gpu) continue;
     const built = deploymentOf(context.knowledge, deploymentConfigOf(shape, context.spec), model, gpu);
     if (!built.ok) continue;
-    const tokens = Math.min(built.deployment.memory.kvTokens, model.contextWindow);
+    const { memory, parallel } = built.deployment;
+    const tokens = Math.min(longestRequestTokens(memory, parallel), model.contextWindow);
     if (tokens >= requestTokens) return null;
     if (best === null || tokens > best.tokens) best = { tokens, shape, model, gpu };
   }
