@@ -178,3 +178,31 @@ describe('the longest request a pool holds', () => {
     expect(longestRequestTokens({ ...windowed, kvTokens: 5000 }, tp1)).toBe(5000);
   });
 });
+
+describe('Gemma 3 27B: five sliding layers of 1024 tokens to each full one', () => {
+  const gemma = catalogModel('google/gemma-3-27b-it');
+  const tp1 = { tensorParallel: 1, pipelineParallel: 1 };
+
+  it('holds a long sequence in its full-attention layers and only the window in the rest', () => {
+    const capacity = kvCapacity(gemma, { kvCacheDtype: 'auto', maxNumBatchedTokens: 2048 }, tp1, 40 * GIB);
+    // 62 layers × 16 KV heads × 128 × (K, V) × 2 bytes per token; 52 of the 62 are windowed.
+    expect(capacity.kvBytesPerTokenPerGpu).toBe(507_904);
+    expect(capacity.windowedLayerShare).toBeCloseTo(52 / 62, 12);
+    expect(capacity.windowPeakTokens).toBe(1023 + 2048 + 16);
+    const longest = longestRequestTokens(capacity, tp1);
+    // Counting every layer in full would hold ~84.6K tokens; the windows leave room for about five times that.
+    expect(capacity.kvTokens).toBeLessThan(90_000);
+    expect(longest / capacity.kvTokens).toBeGreaterThan(4);
+    expect(reportedKvCacheTokens(capacity, 131_072) / capacity.kvTokens).toBeGreaterThan(4);
+  });
+
+  it('serves its full 128K context on one H100, which counting every layer in full refused', () => {
+    const h100 = catalogGpu('H100');
+    const deployment = buildDeployment(gemma, h100, 1, 1, 'bf16');
+    expect(deployment.ok).toBe(true);
+    if (!deployment.ok) return;
+    const { memory } = deployment.deployment;
+    expect(memory.kvTokens).toBeLessThan(131_072);
+    expect(checkMemory(gemma, h100, 'bf16', tp1, memory, 131_072)).toEqual({ ok: true });
+  });
+});
