@@ -243,8 +243,9 @@ const HTTP_LATENCY_HIGHR_BUCKETS = [
   0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 7.5, 10, 30, 60,
 ];
 /**
- * vLLM 0.11's `Instrumentator(excluded_handlers=[…])`: regular expressions the instrumentator searches for anywhere in
- * the route template, or in the raw path when no route matched.
+ * vLLM's `Instrumentator(excluded_handlers=[…])` (0.11 through current main, vllm/entrypoints/serve/instrumentator/
+ * metrics.py attach_router; its later `/health/decode` is matched by `/health` already): regular expressions the
+ * instrumentator searches for anywhere in the route template, or in the raw path when no route matched.
  */
 const EXCLUDED_HANDLERS = ['/metrics', '/health', '/load', '/ping', '/version', '/server_info'].map(
   (pattern) => new RegExp(pattern),
