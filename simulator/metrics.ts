@@ -187,6 +187,11 @@ export class VllmMetrics {
         'Histogram of time spent in DECODE phase for request.',
         REQUEST_LATENCY_BUCKETS,
       ),
+      timePerOutputToken: histogram(
+        'vllm:request_time_per_output_token_seconds',
+        'Histogram of time_per_output_token_seconds per request.',
+        TOKEN_LATENCY_BUCKETS,
+      ),
     };
     // Every series exists from the start, at zero, as vLLM creates its labelled children at start-up.
     for (const h of Object.values(this.histograms)) h.zero(labels);
@@ -227,6 +232,12 @@ export class VllmMetrics {
     h.queue.observe(this.labels, sec(s.enqueuedAt, s.scheduledAt));
     h.prefill.observe(this.labels, sec(s.scheduledAt, s.firstTokenAt));
     h.decode.observe(this.labels, sec(s.firstTokenAt, s.lastTokenAt));
+    // IterationStats.update_from_finished_request: decode time over the tokens after the first, 0 for one token.
+    const laterTokens = s.generatedTokens - 1;
+    h.timePerOutputToken.observe(
+      this.labels,
+      laterTokens > 0 ? sec(s.firstTokenAt, s.lastTokenAt) / laterTokens : 0,
+    );
     h.inference.observe(this.labels, sec(s.scheduledAt, s.lastTokenAt));
     h.promptTokens.observe(this.labels, s.promptTokens);
     h.generationTokens.observe(this.labels, s.generatedTokens);
