@@ -187,6 +187,11 @@ export class VllmMetrics {
         'Histogram of time spent in DECODE phase for request.',
         REQUEST_LATENCY_BUCKETS,
       ),
+      timePerOutputToken: histogram(
+        'vllm:request_time_per_output_token_seconds',
+        'Histogram of time_per_output_token_seconds per request.',
+        TOKEN_LATENCY_BUCKETS,
+      ),
     };
     // Every series exists from the start, at zero, as vLLM creates its labelled children at start-up.
     for (const h of Object.values(this.histograms)) h.zero(labels);
@@ -227,6 +232,12 @@ export class VllmMetrics {
     h.queue.observe(this.labels, sec(s.enqueuedAt, s.scheduledAt));
     h.prefill.observe(this.labels, sec(s.scheduledAt, s.firstTokenAt));
     h.decode.observe(this.labels, sec(s.firstTokenAt, s.lastTokenAt));
+    // IterationStats.update_from_finished_request: decode time over the tokens after the first, 0 for one token.
+    const laterTokens = s.generatedTokens - 1;
+    h.timePerOutputToken.observe(
+      this.labels,
+      laterTokens > 0 ? sec(s.firstTokenAt, s.lastTokenAt) / laterTokens : 0,
+    );
     h.inference.observe(this.labels, sec(s.scheduledAt, s.lastTokenAt));
     h.promptTokens.observe(this.labels, s.promptTokens);
     h.generationTokens.observe(this.labels, s.generatedTokens);
@@ -243,8 +254,9 @@ const HTTP_LATENCY_HIGHR_BUCKETS = [
   0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 2.5, 3, 3.5, 4, 4.5, 5, 7.5, 10, 30, 60,
 ];
 /**
- * vLLM 0.11's `Instrumentator(excluded_handlers=[…])`: regular expressions the instrumentator searches for anywhere in
- * the route template, or in the raw path when no route matched.
+ * vLLM's `Instrumentator(excluded_handlers=[…])` (0.11 through current main, vllm/entrypoints/serve/instrumentator/
+ * metrics.py attach_router; its later `/health/decode` is matched by `/health` already): regular expressions the
+ * instrumentator searches for anywhere in the route template, or in the raw path when no route matched.
  */
 const EXCLUDED_HANDLERS = ['/metrics', '/health', '/load', '/ping', '/version', '/server_info'].map(
   (pattern) => new RegExp(pattern),

@@ -1,4 +1,4 @@
-import type { Intent } from '../intent/index.js';
+import type { BatchJob, Intent } from '../intent/index.js';
 import {
   gpuNotation,
   latency,
@@ -20,6 +20,10 @@ const list = (values: readonly string[]) => (values.length ? values.join(', ') :
 const usd = (value: number | null) =>
   value === null ? dash : `$${Math.round(value).toLocaleString('en-US')}/month`;
 
+/** A batch job in words; the API only when it is chat, which the planner prices (completions is the default). */
+const batchWords = (job: BatchJob) =>
+  `${number(job.itemsPerDay)} items a day in ${number(job.windowHours)} h${job.api === 'chat' ? ' over chat completions' : ''}`;
+
 function table(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([label]) => label.length)) + 2;
   return rows.map(([label, value]) => `${`${label}:`.padEnd(width)}${value}`).join('\n');
@@ -37,14 +41,7 @@ export function formatIntent(intent: Intent): string {
     ['Models', list(intent.models)],
     ['Max GPUs', number(intent.maxGpus)],
     ...(intent.precisions?.length ? [['Precisions', list(intent.precisions)] as [string, string]] : []),
-    ...(intent.batch
-      ? [
-          [
-            'Batch job',
-            `${number(intent.batch.itemsPerDay)} items a day in ${number(intent.batch.windowHours)} h`,
-          ] as [string, string],
-        ]
-      : []),
+    ...(intent.batch ? [['Batch job', batchWords(intent.batch)] as [string, string]] : []),
     ['Prompt tokens', number(intent.promptTokens)],
     ['Output tokens', number(intent.outputTokens)],
     ['TTFT p95', number(intent.ttftP95Ms, ' ms')],
@@ -95,15 +92,7 @@ export function formatSpec(spec: DeploymentSpec): string {
       ? [['Precisions', tagged(list(spec.precisions.value), spec.precisions.source)] as [string, string]]
       : []),
     ...(spec.batch
-      ? [
-          [
-            'Batch job',
-            tagged(
-              `${number(spec.batch.value.itemsPerDay)} items a day in ${number(spec.batch.value.windowHours)} h`,
-              spec.batch.source,
-            ),
-          ] as [string, string],
-        ]
+      ? [['Batch job', tagged(batchWords(spec.batch.value), spec.batch.source)] as [string, string]]
       : []),
   ];
   const notes = spec.notes.map((note) => `  - ${note}`).join('\n');
@@ -134,7 +123,7 @@ export function formatPlan(plan: Plan, refused: readonly string[] = []): string 
   const { spec } = plan;
   const slo = spec.slo;
   const lines = [
-    `${spec.useCase.value} · ${spec.users.value === null ? '' : `${number(spec.users.value)} users · `}${spec.batch ? `batch job of ${number(spec.batch.value.itemsPerDay)} items a day in ${number(spec.batch.value.windowHours)} h · ` : ''}peak ${number(spec.traffic.peakQps.value)} req/s · ` +
+    `${spec.useCase.value} · ${spec.users.value === null ? '' : `${number(spec.users.value)} users · `}${spec.batch ? `batch job of ${batchWords(spec.batch.value)} · ` : ''}peak ${number(spec.traffic.peakQps.value)} req/s · ` +
       `${number(spec.traffic.promptTokens.value)} prompt / ${number(spec.traffic.outputTokens.value)} output tokens · ` +
       `p95 targets TTFT ${number(slo.ttftP95Ms.value)} ms, ITL ${number(slo.itlP95Ms.value)} ms, E2E ${number(slo.e2eP95Ms.value)} ms · ` +
       `priority ${spec.priority.value}${spec.budgetMonthlyUsd.value === null ? '' : ` · budget ${usd(spec.budgetMonthlyUsd.value)}`}`,

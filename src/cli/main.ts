@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config/error.js';
+import { BATCH_APIS } from '../intent/batch-api.js';
 import { FIGURE_MAX, formatFigure } from '../intent/bounds.js';
 import { parseDecimal } from '../intent/numbers.js';
 import { PRECISIONS } from '../knowledge/precisions.js';
 import { packageRoot } from '../paths.js';
-import { BATCH_APIS } from './batch-api.js';
 import type { CliContext } from './context.js';
 import type { CliIo } from './io.js';
 import { UsageError, writeLine } from './io.js';
@@ -133,6 +133,12 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
       positiveNumber(1e12),
     )
     .option('--window-hours <h>', 'hours of the day the batch job may run (default 24)', positiveNumber(24))
+    .addOption(
+      new Option(
+        '--api <api>',
+        "the OpenAI API the batch job's requests call: chat (chat completions, whose templates the API server renders before the engine sees a request) or completions (default, as vllm bench serve sends)",
+      ).choices(BATCH_APIS),
+    )
     .option(
       '--prefix-share <x>',
       "share of each prompt served from vLLM's prefix cache (default: the use case's; see README)",

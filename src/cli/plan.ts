@@ -1,11 +1,12 @@
 import { planPolicy } from '../deploy/policy.js';
+import type { BatchApi } from '../intent/batch-api.js';
 import type { Intent, Priority } from '../intent/index.js';
 import { missingFacts } from '../intent/index.js';
 import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Plan, PlannedOption } from '../planner/index.js';
 import { describeNode, nodesOf, planDeployment } from '../planner/index.js';
-import { assumptionsOf, buildSpec, type DeploymentSpec } from '../spec/index.js';
+import { assumptionsOf, batchOfText, buildSpec, type DeploymentSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { withKnowledge } from './context.js';
 import { intentOf, texts } from './extract.js';
@@ -22,6 +23,8 @@ export interface PlanCommandOptions {
   /** A batch job: items a day, and the hours of the day it may run (default 24). */
   batchPerDay?: number;
   windowHours?: number;
+  /** The OpenAI API the batch job's requests call (default completions, as `vllm bench serve` sends). */
+  api?: BatchApi;
   /** Share of each prompt served from the prefix cache, instead of the use case's default. */
   prefixShare?: number;
   top: number;
@@ -70,11 +73,21 @@ export function applyOverrides(intent: Intent, options: PlanCommandOptions, know
   }
   if (options.qps !== undefined) next.qps = options.qps;
   if (options.budget !== undefined) next.budgetMonthlyUsd = options.budget;
+  const api = options.api === undefined ? {} : { api: options.api };
   if (options.batchPerDay !== undefined) {
-    next.batch = { itemsPerDay: options.batchPerDay, windowHours: options.windowHours ?? 24 };
-  } else if (options.windowHours !== undefined) {
-    if (!intent.batch) throw new UsageError('--window-hours needs a batch job: give --batch-per-day N');
-    next.batch = { ...intent.batch, windowHours: options.windowHours };
+    next.batch = { itemsPerDay: options.batchPerDay, windowHours: options.windowHours ?? 24, ...api };
+  } else if (options.windowHours !== undefined || options.api !== undefined) {
+    // The flags shape the batch job the text states ("2 million tickets overnight in 8 hours") as they do their own.
+    const job = intent.batch ?? batchOfText(intent);
+    if (!job) {
+      const flag = options.windowHours !== undefined ? '--window-hours' : '--api';
+      throw new UsageError(`${flag} needs a batch job: give --batch-per-day N`);
+    }
+    next.batch = {
+      ...job,
+      ...(options.windowHours !== undefined && { windowHours: options.windowHours }),
+      ...api,
+    };
   }
   if (options.priority !== undefined) {
     next.priority = options.priority;

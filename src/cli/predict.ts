@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
 import { chartPng, configurationChart } from '../chart/index.js';
+import { type BatchApi, callsChat } from '../intent/batch-api.js';
 import type { Knowledge, Model, Precision } from '../knowledge/catalog.js';
 import { USE_CASE_IDS } from '../knowledge/catalog.js';
 import { importedModel } from '../knowledge/hf-config.js';
 import type { BatchPrediction, Prediction } from '../planner/index.js';
 import { maxRateWithinSlo, predictBatch, predictPerformance } from '../planner/index.js';
-import { type BatchApi, DEFAULT_BATCH_API } from './batch-api.js';
 import type { CliContext } from './context.js';
 import { catalogGpuId, catalogModelId, withKnowledge } from './context.js';
 import { UsageError, writeLine } from './io.js';
@@ -189,7 +189,7 @@ export async function predictCommand(context: CliContext, options: PredictComman
     };
     if (options.batch !== undefined) {
       // A chat request has its chat template rendered on the API server before the engine sees it (`chatStream`).
-      const chatStream = (options.api ?? DEFAULT_BATCH_API) === 'chat';
+      const chatStream = callsChat(options.api);
       const batch = predictBatch({ ...config, requests: options.batch, chatStream }, knowledge);
       if (!batch.ok) throw new InfeasibleConfigurationError(batch.reason);
       const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests at once over the ${chatStream ? 'chat completions' : 'completions'} API`;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Gpu, Model } from '../knowledge/catalog.js';
 import { Precision, UseCaseId } from '../knowledge/catalog.js';
+import { BATCH_APIS } from './batch-api.js';
 import type { BoundedFigure } from './bounds.js';
 import { BOUNDED_FIGURES, figureOutOfBounds } from './bounds.js';
 
@@ -20,6 +21,8 @@ export const BatchJob = z.object({
   itemsPerDay: z.number().positive().max(1e12),
   /** Hours of each day the job may run ("nightly": the night's hours); 24 = around the clock. */
   windowHours: z.number().positive().max(24),
+  /** The OpenAI API its requests call; absent = completions (what `vllm bench serve` sends by default). */
+  api: z.enum(BATCH_APIS).optional(),
 });
 export type BatchJob = z.infer<typeof BatchJob>;
 

@@ -14,6 +14,7 @@ import {
   type ModelClass,
   modelClassOf,
 } from './error-bands.js';
+import { reportedKvCacheTokens } from './memory.js';
 import { SLO_CAPACITY_SHARE } from './plan.js';
 import { maxRateWithinSlo, predictPerformance } from './predict.js';
 import {
@@ -456,10 +457,11 @@ export function memoryComparisons(
       out.push({ metric, fact, predicted, measured, currentVllm });
     if (fact.metric === 'weights_per_gpu') add('weights per GPU', plan.weightBytesPerGpu / GIB);
     if (fact.metric === 'kv_pool_per_gpu') add('KV pool per GPU', plan.kvPoolBytesPerGpu / GIB);
-    if (fact.metric === 'kv_tokens') add('KV tokens', plan.kvTokens);
-    if (fact.metric === 'max_concurrency_at_max_model_len') {
-      add('KV tokens', plan.kvTokens, fact.value * fact.maxModelLen);
-    }
+    // vLLM logs its KV cache as max_model_len sequences (the second line's concurrency) × max_model_len.
+    const logged = reportedKvCacheTokens(plan, fact.maxModelLen);
+    if (fact.metric === 'kv_tokens') add('KV tokens', logged);
+    if (fact.metric === 'max_concurrency_at_max_model_len')
+      add('KV tokens', logged, fact.value * fact.maxModelLen);
   }
   return out;
 }

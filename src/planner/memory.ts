@@ -337,6 +337,10 @@ export interface MemoryPlan {
   kvTokens: number;
   /** A sequence's recurrent state in KV-token equivalents (state bytes ÷ KV bytes per token). */
   stateTokensPerSequence: number;
+  /** Share of the attention layers that are windowed (gpt-oss's sliding layers); 0 when all attend in full. */
+  windowedLayerShare: number;
+  /** Tokens of one sequence a windowed layer holds at most (Infinity without windowed layers). */
+  windowPeakTokens: number;
 }
 
 export function memoryPlan(
@@ -362,41 +366,86 @@ export function memoryPlan(
     nonTorchBytesPerGpu: nonTorch,
     kvPoolBytesPerGpu: pool,
     kvBytesPerToken: kvBytesPerToken(model, engine.kvCacheDtype),
-    ...kvCapacity(model, engine.kvCacheDtype, parallel, pool),
+    ...kvCapacity(model, engine, parallel, pool),
   };
 }
 
-/** What a KV pool of `poolBytesPerGpu` holds: tokens in whole blocks, and each sequence's recurrent state. */
+/**
+ * What a KV pool of `poolBytesPerGpu` holds: tokens in whole blocks, each sequence's recurrent state, and how much of
+ * a sequence its windowed layers keep. vLLM sizes a sliding-window layer's share of one sequence at the window's last
+ * `sliding_window - 1` tokens plus a chunk of up to max_num_batched_tokens being prefilled, plus one block because
+ * the window need not start at a block's edge (SlidingWindowSpec.max_memory_usage_bytes,
+ * vllm/v1/kv_cache_interface.py); Llama 4's chunked-local layers are sized the same way here.
+ */
 export function kvCapacity(
   model: Model,
-  kvCacheDtype: KvCacheDtype,
+  engine: Pick<EngineConfig, 'kvCacheDtype' | 'maxNumBatchedTokens'>,
   parallel: Parallelism,
   poolBytesPerGpu: number,
 ): Pick<
   MemoryPlan,
-  'kvBytesPerTokenPerGpu' | 'stateBytesPerSequencePerGpu' | 'kvTokens' | 'stateTokensPerSequence'
+  | 'kvBytesPerTokenPerGpu'
+  | 'stateBytesPerSequencePerGpu'
+  | 'kvTokens'
+  | 'stateTokensPerSequence'
+  | 'windowedLayerShare'
+  | 'windowPeakTokens'
 > {
-  const perTokenPerGpu = kvBytesPerTokenPerGpu(model, kvCacheDtype, parallel);
+  const perTokenPerGpu = kvBytesPerTokenPerGpu(model, engine.kvCacheDtype, parallel);
   const blocks = Math.floor(Math.max(poolBytesPerGpu, 0) / (perTokenPerGpu * KV_BLOCK_TOKENS));
   const state = recurrentStateBytesPerGpu(model, parallel);
+  const layout = layoutOf(model.architecture);
+  const windowed = layout.windowed;
   return {
     kvBytesPerTokenPerGpu: perTokenPerGpu,
     stateBytesPerSequencePerGpu: state,
     kvTokens: blocks * KV_BLOCK_TOKENS * dataParallelOf(parallel),
     stateTokensPerSequence: state / perTokenPerGpu,
+    windowedLayerShare: windowed ? windowed.layers / layout.attentionLayers : 0,
+    windowPeakTokens: windowed
+      ? windowed.window - 1 + engine.maxNumBatchedTokens + KV_BLOCK_TOKENS
+      : Number.POSITIVE_INFINITY,
   };
 }
 
 /**
+ * Pool tokens (`kvTokens`' unit: a token in every attention layer) one sequence of `tokens` takes at its peak: all of
+ * them in the full-attention layers, at most `windowPeakTokens` in the windowed ones (vLLM's hybrid KV cache manager
+ * draws every layer group's blocks from one pool), and its recurrent state.
+ */
+export function sequencePoolTokens(
+  plan: Pick<MemoryPlan, 'stateTokensPerSequence' | 'windowedLayerShare' | 'windowPeakTokens'>,
+  tokens: number,
+): number {
+  const share = plan.windowedLayerShare;
+  return (1 - share) * tokens + share * Math.min(tokens, plan.windowPeakTokens) + plan.stateTokensPerSequence;
+}
+
+/**
+ * The longest request one data-parallel rank's pool holds: `sequencePoolTokens` solved for the tokens (Infinity when
+ * every attention layer is windowed and the window fits).
+ */
+export function longestRequestTokens(
+  plan: Pick<MemoryPlan, 'kvTokens' | 'stateTokensPerSequence' | 'windowedLayerShare' | 'windowPeakTokens'>,
+  parallel: Parallelism,
+): number {
+  const room = plan.kvTokens / dataParallelOf(parallel) - plan.stateTokensPerSequence;
+  if (room <= plan.windowPeakTokens) return Math.max(room, 0);
+  const share = plan.windowedLayerShare;
+  return share === 1 ? Number.POSITIVE_INFINITY : (room - share * plan.windowPeakTokens) / (1 - share);
+}
+
+/**
  * What vLLM logs as "GPU KV cache size: N tokens" at start-up (v1 engine): the sequences of max_model_len tokens the
- * pool holds (max concurrency, fractional) × max_model_len. For hybrid models each of those sequences also holds its
- * recurrent state, so the figure depends on max_model_len (vllm/v1/core/kv_cache_utils.py, _report_kv_cache_config).
+ * pool holds (max concurrency, fractional) × max_model_len (vllm/v1/core/kv_cache_utils.py, _report_kv_cache_config
+ * and get_max_concurrency_for_kv_cache_config). Each of those sequences also holds its recurrent state and only its
+ * window in windowed layers, so for hybrid models the figure depends on max_model_len.
  */
 export function reportedKvCacheTokens(
-  plan: Pick<MemoryPlan, 'kvTokens' | 'stateTokensPerSequence'>,
+  plan: Pick<MemoryPlan, 'kvTokens' | 'stateTokensPerSequence' | 'windowedLayerShare' | 'windowPeakTokens'>,
   maxModelLen: number,
 ): number {
-  return (plan.kvTokens * maxModelLen) / (maxModelLen + plan.stateTokensPerSequence);
+  return (plan.kvTokens * maxModelLen) / sequencePoolTokens(plan, maxModelLen);
 }
 
 export type Feasibility = { ok: true } | { ok: false; reason: string };
@@ -473,10 +522,11 @@ export function checkMemory(
   }
   // A request lives in one data-parallel rank's pool.
   const rankTokens = plan.kvTokens / dataParallelOf(parallel);
-  if (rankTokens < requestTokens + plan.stateTokensPerSequence) {
+  const requestPoolTokens = sequencePoolTokens(plan, requestTokens);
+  if (rankTokens < requestPoolTokens) {
     return {
       ok: false,
-      reason: `${model.name} ${precision} on ${fleet} has KV room for ${Math.floor(rankTokens)} tokens; one request needs ${Math.ceil(requestTokens)}`,
+      reason: `${model.name} ${precision} on ${fleet} has KV room for ${Math.floor(rankTokens)} tokens; one request needs ${Math.ceil(requestPoolTokens)}`,
     };
   }
   if (requestTokens > model.contextWindow) {

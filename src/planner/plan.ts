@@ -1,3 +1,4 @@
+import { callsChat } from '../intent/batch-api.js';
 import type { Priority } from '../intent/schema.js';
 import {
   type Gpu,
@@ -19,7 +20,7 @@ import {
 import { predictBatch } from './batch.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import { fitAdvice } from './fit.js';
-import { weightBytesTotal } from './memory.js';
+import { longestRequestTokens, weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
 import { gpuNotation } from './notation.js';
 import type { Basis, SloLimit } from './predict.js';
@@ -207,7 +208,10 @@ function batchEstimate(
   const job = spec.batch?.value;
   if (!job) return null;
   const itemsPerReplica = Math.ceil(job.itemsPerDay / replicas);
-  const result = predictBatch({ ...deploymentConfigOf(shape, spec), requests: itemsPerReplica }, knowledge);
+  const result = predictBatch(
+    { ...deploymentConfigOf(shape, spec), requests: itemsPerReplica, chatStream: callsChat(job.api) },
+    knowledge,
+  );
   if (!result.ok) return null;
   const makespanHours = result.prediction.makespanSec / 3600;
   return {
@@ -755,7 +759,8 @@ function longestServableContext(shapes: OptionShape[], context: Context): string
     if (!model || !gpu) continue;
     const built = deploymentOf(context.knowledge, deploymentConfigOf(shape, context.spec), model, gpu);
     if (!built.ok) continue;
-    const tokens = Math.min(built.deployment.memory.kvTokens, model.contextWindow);
+    const { memory, parallel } = built.deployment;
+    const tokens = Math.min(longestRequestTokens(memory, parallel), model.contextWindow);
     if (tokens >= requestTokens) return null;
     if (best === null || tokens > best.tokens) best = { tokens, shape, model, gpu };
   }

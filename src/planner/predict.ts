@@ -34,7 +34,7 @@ import {
   residualOf,
   STATS,
 } from './measured.js';
-import { checkMemory, type EngineConfig } from './memory.js';
+import { checkMemory, type EngineConfig, longestRequestTokens } from './memory.js';
 import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
 import type { DeploymentConfig, PerformanceInput, Slo } from './schema.js';
 import {
@@ -686,7 +686,9 @@ function compose(
         kvBytesPerToken: m.kvBytesPerToken,
         kvBytesPerTokenPerGpu: m.kvBytesPerTokenPerGpu,
         kvTokens: m.kvTokens,
-        maxModelLenThatFits: Math.min(m.kvTokens, deployment.model.contextWindow),
+        maxModelLenThatFits: Math.floor(
+          Math.min(longestRequestTokens(m, deployment.parallel), deployment.model.contextWindow),
+        ),
       },
       batching: {
         maxRunning: round3(sys.maxRunning),

@@ -48,7 +48,7 @@ export class UnknownUseCaseError extends Error {
  * their rate (items ÷ window, as the extractor reads it) implies, so a plan gives each option's makespan as
  * `--batch-per-day` does. Null for interactive traffic.
  */
-function batchOfText(intent: Intent): BatchJob | null {
+export function batchOfText(intent: Intent): BatchJob | null {
   const items = intent.batchItemsPerDay ?? null;
   if (items === null || intent.qps === null || intent.qps <= 0) return null;
   return {

@@ -1,6 +1,7 @@
 export type { SpecProblem } from './build.js';
 export {
   assumptionsOf,
+  batchOfText,
   buildSpec,
   checkSpec,
   FALLBACK_USE_CASE,

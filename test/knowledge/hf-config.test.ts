@@ -419,7 +419,34 @@ describe('readHfConfig defaults for absent fields', () => {
     expect(notes).toMatch(/text_config.max_position_embeddings is absent: 131072/);
     expect(notes).toMatch(/tie_word_embeddings is absent: true/);
     expect(notes).toMatch(/vision encoder .* not counted/);
-    expect(notes).toMatch(/sliding-window attention \(1024 tokens\)/);
+    expect(notes).toMatch(/text_config.sliding_window_pattern is absent: 6/);
+  });
+
+  it('places Gemma sliding windows where transformers does when a config lists no layer_types', () => {
+    // configuration_gemma3.py: layer i is full attention when (i + 1) % sliding_window_pattern (default 6) is 0, so
+    // 10 of Gemma 3 27B's 62 layers attend in full and 52 to the last 1024 tokens.
+    const gemma3 = config('gemma-3-27b-it');
+    expect(readHfConfig(gemma3).architecture.layout).toEqual({
+      attentionLayers: 62,
+      windowed: { layers: 52, window: 1024 },
+      recurrent: null,
+      ffnLayers: 62,
+      ffnMatrices: 3,
+    });
+    const text = gemma3.text_config as Json;
+    const pattern = (sliding_window_pattern: number) =>
+      readHfConfig({ ...gemma3, text_config: { ...text, sliding_window_pattern } }).architecture.layout
+        ?.windowed;
+    expect(pattern(2)).toEqual({ layers: 31, window: 1024 });
+    // A config's own layer_types wins over the pattern.
+    const listed = Array.from({ length: 62 }, (_, i) => (i < 60 ? 'sliding_attention' : 'full_attention'));
+    const own = readHfConfig({ ...gemma3, text_config: { ...text, layer_types: listed } });
+    expect(own.architecture.layout?.windowed).toEqual({ layers: 60, window: 1024 });
+    // configuration_gemma2.py alternates: 21 of Gemma 2 9B's 42 layers slide over 4096 tokens of its 8192.
+    expect(readHfConfig(config('gemma-2-9b-it')).architecture.layout?.windowed).toEqual({
+      layers: 21,
+      window: 4096,
+    });
   });
 
   it('derives head dim from hidden / heads and KV heads from heads when a config leaves them out', () => {

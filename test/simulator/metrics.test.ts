@@ -83,6 +83,7 @@ describe('/metrics', () => {
       'vllm:request_prefill_time_seconds': 'histogram',
       'vllm:request_decode_time_seconds': 'histogram',
       'vllm:request_inference_time_seconds': 'histogram',
+      'vllm:request_time_per_output_token_seconds': 'histogram',
       'vllm:request_prompt_tokens': 'histogram',
       'vllm:request_generation_tokens': 'histogram',
       'vllm:iteration_tokens_total': 'histogram',
@@ -94,9 +95,9 @@ describe('/metrics', () => {
     expect(types.has('vllm:time_per_output_token_seconds')).toBe(false);
 
     expect(bucketBounds(samples, 'vllm:time_to_first_token_seconds')).toEqual(labelsOf(VLLM_TTFT_BUCKETS));
-    expect(bucketBounds(samples, 'vllm:inter_token_latency_seconds')).toEqual(
-      labelsOf(VLLM_TOKEN_LATENCY_BUCKETS),
-    );
+    for (const name of ['inter_token_latency_seconds', 'request_time_per_output_token_seconds']) {
+      expect(bucketBounds(samples, `vllm:${name}`)).toEqual(labelsOf(VLLM_TOKEN_LATENCY_BUCKETS));
+    }
     for (const name of ['e2e_request_latency_seconds', 'request_queue_time_seconds']) {
       expect(bucketBounds(samples, `vllm:${name}`)).toEqual(labelsOf(VLLM_REQUEST_LATENCY_BUCKETS));
     }
@@ -140,6 +141,12 @@ describe('/metrics', () => {
     expect(delta('vllm:request_success_total', { finished_reason: 'length' })).toBe(5);
     expect(delta('vllm:time_to_first_token_seconds_count')).toBe(5);
     expect(delta('vllm:inter_token_latency_seconds_count')).toBe(25);
+    // One mean per request: its decode time over the 5 tokens after the first, so 5 means sum to the ITLs ÷ 5.
+    expect(delta('vllm:request_time_per_output_token_seconds_count')).toBe(5);
+    expect(delta('vllm:request_time_per_output_token_seconds_sum')).toBeCloseTo(
+      delta('vllm:request_decode_time_seconds_sum') / 5,
+      9,
+    );
     expect(delta('vllm:e2e_request_latency_seconds_count')).toBe(5);
     expect(delta('vllm:request_prompt_tokens_sum')).toBe(500);
     expect(delta('vllm:request_params_max_tokens_sum')).toBe(30);

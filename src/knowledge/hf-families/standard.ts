@@ -24,6 +24,11 @@ interface UniformSpec extends AttentionDefaults {
   family: string;
   tiedEmbeddings: boolean;
   moe?: MoeFields;
+  /**
+   * transformers' `layer_types` for a config that lists none: every n-th layer full attention, the others sliding
+   * (configuration_gemma2.py: every 2nd; configuration_gemma3.py: every `sliding_window_pattern`-th, default 6).
+   */
+  slidingPattern?: { every: number; field?: string };
 }
 
 /** Layer kinds whose KV cache is layers × KV heads × head dim. */
@@ -35,7 +40,9 @@ function uniform(spec: UniformSpec): ArchitectureFamily {
     tiedEmbeddings: spec.tiedEmbeddings,
     read(f) {
       const attention = readAttention(f, spec);
-      const kinds = layerTypes(f, attention.layers, ATTENTION_LAYER_TYPES);
+      const kinds =
+        layerTypes(f, attention.layers, ATTENTION_LAYER_TYPES) ??
+        defaultLayerTypes(f, attention.layers, spec.slidingPattern);
       let intermediateSize: number;
       let moe: ModelArchitecture['moe'] = null;
       if (spec.moe) {
@@ -87,6 +94,17 @@ function checkAllLayersSparse(f: ConfigFields) {
   }
 }
 
+/** The layer kinds transformers assigns a windowed config without `layer_types`; null for families without a default. */
+function defaultLayerTypes(
+  f: ConfigFields,
+  layers: number,
+  pattern: UniformSpec['slidingPattern'],
+): string[] | null {
+  if (!pattern || slidingWindowOf(f) === null) return null;
+  const every = pattern.field ? f.intOr(pattern.field, pattern.every) : pattern.every;
+  return Array.from({ length: layers }, (_, i) => ((i + 1) % every ? 'sliding_attention' : 'full_attention'));
+}
+
 function slidingWindowOf(f: ConfigFields): number | null {
   const window = f.json.sliding_window;
   if (typeof window !== 'number' || window <= 0 || f.json.use_sliding_window === false) return null;
@@ -120,7 +138,13 @@ export const UNIFORM_FAMILIES: Record<string, ArchitectureFamily> = {
   }),
   qwen3: uniform({ family: 'qwen', tiedEmbeddings: false, headDim: 128 }),
   qwen3_moe: uniform({ family: 'qwen', tiedEmbeddings: false, headDim: 128, moe: QWEN_MOE }),
-  gemma2: uniform({ family: 'gemma', tiedEmbeddings: true, headDim: 256, kvHeads: 4 }),
+  gemma2: uniform({
+    family: 'gemma',
+    tiedEmbeddings: true,
+    headDim: 256,
+    kvHeads: 4,
+    slidingPattern: { every: 2 },
+  }),
   gemma3_text: uniform({
     family: 'gemma',
     tiedEmbeddings: true,
@@ -128,6 +152,7 @@ export const UNIFORM_FAMILIES: Record<string, ArchitectureFamily> = {
     kvHeads: 4,
     vocabSize: 262_208,
     maxPositionEmbeddings: 131_072,
+    slidingPattern: { every: 6, field: 'sliding_window_pattern' },
   }),
   granite: uniform({ family: 'granite', tiedEmbeddings: false }),
   granitemoe: uniform({ family: 'granite', tiedEmbeddings: false, moe: LOCAL_EXPERTS }),
