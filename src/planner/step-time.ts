@@ -5,8 +5,10 @@
  * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share and padded
  * to whole tiles per expert), then
  * attention (KV against its FLOPs) — and the classes add; plus
- * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes the norms
- * move per token (not split by TP), TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
+ * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes
+ * the norms move per token (not split by TP), TP all-reduces (serial, 2 per layer), host work per sequence in the
+ * step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP
+ * sequences.
  */
 import {
   layoutOf,
