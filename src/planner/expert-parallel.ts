@@ -85,6 +85,7 @@ export function expertParallelGeometry(
     ...rank,
     expertWeightBytes: rank.expertWeightBytes / dp,
     kvBytesPerToken: kvBytesPerTokenPerGpu / dp,
+    activationBytesPerToken: rank.activationBytesPerToken / dp,
     linearFlopsPerToken: rank.linearFlopsPerToken / dp,
     expertFlopsPerToken: rank.expertFlopsPerToken / dp,
     lmHeadFlopsPerSample: rank.lmHeadFlopsPerSample / dp,

@@ -5,7 +5,10 @@
  * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share and padded
  * to whole tiles per expert), then
  * attention (KV against its FLOPs) — and the classes add; plus
- * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
+ * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes
+ * the norms move per token (not split by TP), TP all-reduces (serial, 2 per layer), host work per sequence in the
+ * step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP
+ * sequences.
  */
 import {
   layoutOf,
@@ -77,6 +80,11 @@ export interface StepGeometry {
   /** Fixed time of the small kernels (norms, rope, cache write, activation) of the stage's layers per step. */
   layerKernelsSec: number;
   kvBytesPerToken: number;
+  /**
+   * Activation bytes the stage's residual adds and norms move per token, whatever TP: every rank norms the whole
+   * hidden vector of every token (`activationBytesPerToken`).
+   */
+  activationBytesPerToken: number;
   /**
    * Share of the attention layers that attend only to the last `attentionWindow` tokens (sliding-window or chunked
    * layers, `layout.windowed`); 0 when every layer attends to the whole context.
@@ -186,6 +194,7 @@ export function deploymentGeometry(
     fusedMoeFixedSec: g.fusedMoeFixedSec,
     layerKernelsSec: g.layerKernelsSec,
     kvBytesPerToken: g.kvBytesPerToken,
+    activationBytesPerToken: g.activationBytesPerToken,
     windowedLayerShare: g.windowedLayerShare,
     attentionWindow: g.attentionWindow,
     linearFlopsPerToken: g.linearFlopsPerToken,
@@ -278,6 +287,7 @@ export function stepGeometry(
     // LAYER_KERNELS_SEC is a transformer layer's: two residual branches.
     layerKernelsSec: (residualBranches(arch) / 2 / pp) * LAYER_KERNELS_SEC,
     kvBytesPerToken: kvBytesPerTokenPerGpu,
+    activationBytesPerToken: activationBytesPerToken(arch) / pp,
     windowedLayerShare: layout.windowed ? layout.windowed.layers / layout.attentionLayers : 0,
     attentionWindow: layout.windowed?.window ?? Number.POSITIVE_INFINITY,
     // What every TP rank keeps whole it also multiplies whole: at TP8 DeepSeek-V3's latent down-projections are a
@@ -315,6 +325,17 @@ export function stepGeometry(
     hostShare: 1,
     hostSecPerSequence: HOST_SEC_PER_SEQUENCE,
   };
+}
+
+/**
+ * Bytes of activations the norms move per token, over all layers. They are memory-bound and TP does not split them:
+ * every rank holds the whole hidden vector of every token. Each residual branch ends in vLLM's fused residual add +
+ * RMSNorm (`fused_add_rms_norm`, csrc/layernorm_kernels.cu), which reads the branch output and the residual and writes
+ * both back: 4 hidden vectors. Negligible in decode, they grow with the tokens of a prefill chunk: 1.7 MB a token for
+ * gpt-oss-120b, ~0.5 µs on an H100 whatever the TP, where TP8 leaves ~6 µs of GEMMs.
+ */
+export function activationBytesPerToken(arch: Model['architecture']): number {
+  return 4 * residualBranches(arch) * arch.hiddenSize * ACTIVATION_BYTES;
 }
 
 /**
@@ -395,10 +416,14 @@ export function stageStepSec(
   const attentionComputeSec =
     (attentionFlops / g.peakAttentionFlops + indexerFlops / g.peakIndexerFlops) / f.compute;
   const attentionSec = Math.max(kvBytes / bandwidth, attentionComputeSec);
+  // The residual adds and norms run as kernels of their own between the GEMMs: their bytes add.
+  const activationSec = (tokens * g.activationBytesPerToken) / bandwidth;
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
   const hostSec = samples * g.hostSecPerSequence * g.hostShare;
-  return linearSec + g.fusedMoeFixedSec + g.layerKernelsSec + attentionSec + commSec + hostSec;
+  return (
+    linearSec + g.fusedMoeFixedSec + g.layerKernelsSec + activationSec + attentionSec + commSec + hostSec
+  );
 }
 
 /** What a decoding sequence waits between tokens when the step carries only decodes. */

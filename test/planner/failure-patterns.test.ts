@@ -121,7 +121,7 @@ describe('failure patterns of the performance model, on public measurements (lea
 
   // gpustack performance lab, docs/performance-lab/qwen3.5-35b-a3b/h200.md and h200-latency.md (vLLM 0.17.1,
   // GuideLLM): constant 1000 req/s completes ~15 req/s (overloaded); constant 8 req/s completes 7.7 (healthy).
-  // Issue #14 stays open on the open loops below, the only ones (overloaded or healthy, every series) the model calls
+  // Issue #14 stays open on the open loop below, the only one (overloaded or healthy, every series) the model calls
   // wrongly, held out; figures from this test's calibration.
   const knownOverloadMisses: Record<string, string> = {
     // Completes 12.4 of 16 req/s offered (3.5k output tok/s); predicted capacity 16.5 req/s, the API server's
@@ -130,16 +130,6 @@ describe('failure patterns of the performance model, on public measurements (lea
     // side (MoE bf16 kernels or hybrid Gated DeltaNet on H200), which the model does not describe. Unexplained.
     'gpustack-qwen3-5-35b-a3b-h200-latency-other-benchmark-cases-rate-16-baseline-sharegpt-16rp rate=16':
       'overloaded, not called saturated',
-    // GuideLLM's evenly spaced 32K-token prompts at 1 req/s complete 0.99–1.0 req/s; predicted prefill capacity
-    // 0.91 req/s, 9% short, so the point is called saturated though its TTFT is predicted right (the test below).
-    // Calibrated with its evenly spaced arrivals (no Poisson queue), the page alone fits the H100's compute at 0.58 —
-    // 8K-token BF16 GEMM chunks at ~0.6 of peak, physically normal — while the other H100 sources pull it to ~0.53
-    // (gpt-oss MXFP4 on Hopper alone fits 0.43): GEMM efficiency by shape and kernel, which the model does not have.
-    // Unexplained.
-    'gpustack-qwen3-5-9b-h100-other-benchmark-cases-long-context-profile-baseline-long-context rate=1':
-      'healthy, called saturated',
-    'gpustack-qwen3-5-9b-h100-other-benchmark-cases-long-context-profile-optimized-long-context rate=1':
-      'healthy, called saturated',
   };
   // The same pages at 1000 req/s offered (overloaded; GuideLLM keeps 512 in flight): thirteen Qwen3.5-9B H100 runs
   // from max_num_seqs 256 to 2048 and token budgets 8k to 48k all complete 17.5–18.6 req/s (~5.2k output tok/s),
