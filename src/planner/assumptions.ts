@@ -197,6 +197,30 @@ export const LAYER_KERNELS_SEC = 20e-6;
  */
 const FUSED_MOE_LAYER_SEC = 25e-6;
 
+/**
+ * Share of the 16-bit fused-MoE kernel's weight-streaming rate that FP8 (W8A8) experts reach where vLLM runs them on
+ * the Triton fused_moe kernel (or DeepGEMM) with FP8 tensor cores. Each expert tile also loads its weight scales and
+ * quantizes its activations to FP8 (per token, or per 128-wide group for block-quantized checkpoints) before the MMA,
+ * so half the bytes do not halve the kernel time. vLLM's benchmark_moe.py on one H100 (vllm-project/vllm#24700, tuned
+ * configs, time beyond the 25 µs intercept below): BF16 Mixtral-8x7B experts at TP2 (all 8 read from batch 16:
+ * 1.41 GB in 471–494 µs) stream at 0.92 of the 3.35 TB/s peak, FP8 Qwen3-30B-A3B experts (all 128 read from batch 64:
+ * 0.60 GB in 237–248 µs) at 0.83: FP8 over BF16, 0.9. vLLM's tuned H200 configs for Qwen3-30B-A3B at TP8 find FP8 only
+ * 10–17% faster than BF16 at batch ≥ 4 (vllm-project/vllm#35457).
+ */
+const FP8_EXPERT_STREAM_SHARE = 0.9;
+
+/**
+ * Rate at which the experts' kernels stream weights stored in `precision` on `gpu`, as a share of the 16-bit
+ * fused-MoE kernel's, which reads at the dense layers' rate (`EfficiencyFactors.bandwidth`). FP8 experts on FP8 tensor
+ * cores below FP4 ones (Hopper, Ada, CDNA3) run the Triton or DeepGEMM path; Blackwell's go to FlashInfer's TRT-LLM
+ * or CUTLASS kernels (select_fp8_moe_backend, vllm/model_executor/layers/fused_moe/oracle/fp8.py), and the weight-only
+ * paths (Marlin, triton_kernels' MXFP4) have no published figure that sets them apart: 1.
+ */
+export function expertStreamShare(precision: Precision, gpu: Gpu): number {
+  const tritonFp8 = precision === 'fp8' && gpu.fp8Tflops !== null && gpu.fp4Tflops == null;
+  return tritonFp8 ? FP8_EXPERT_STREAM_SHARE : 1;
+}
+
 /** Fixed time per MoE layer of the fused-expert kernels vLLM runs for experts stored in `precision` on `gpu`. */
 export function fusedMoeLayerSec(precision: Precision, gpu: MoeBackendGpu): number {
   return moeKernelOf(precision, gpu) === 'fp4' ? 0 : FUSED_MOE_LAYER_SEC;

@@ -24,6 +24,7 @@ import {
   BODY_BYTES_PER_PARAM,
   collectiveBusBytesPerSec,
   EMBEDDING_BYTES_PER_PARAM,
+  expertStreamShare,
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
   LAYER_KERNELS_SEC,
@@ -67,6 +68,8 @@ export interface StepGeometry {
   fixedWeightBytes: number;
   /** Routed-expert bytes on this GPU (0 for dense models); a step reads the share its tokens touch. */
   expertWeightBytes: number;
+  /** Share of the dense layers' streaming rate at which the experts' kernels read their bytes (`expertStreamShare`). */
+  expertStreamShare: number;
   /** Probability that one token routes to a given expert (experts per token / experts). */
   expertHitRate: number;
   /**
@@ -189,6 +192,7 @@ export function deploymentGeometry(
     pipelineParallel: g.pipelineParallel,
     fixedWeightBytes: g.fixedWeightBytes,
     expertWeightBytes: g.expertWeightBytes,
+    expertStreamShare: g.expertStreamShare,
     expertHitRate: g.expertHitRate,
     paddedExperts: g.paddedExperts,
     fusedMoeFixedSec: g.fusedMoeFixedSec,
@@ -281,6 +285,7 @@ export function stepGeometry(
     fixedWeightBytes:
       nonExpertBytesPerGpu(model, precision, bytesPerParam, parallel, checkpoint) + lmHeadBytes / shards,
     expertWeightBytes: (expertParams * bytesPerParam) / shards,
+    expertStreamShare: expertStreamShare(precision, gpu),
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
     paddedExperts: arch.moe && moeKernel !== 'fp4' ? arch.moe.experts : 0,
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
@@ -380,7 +385,8 @@ export function stageStepSec(
 ): number {
   const tokens = decodeTokens + prefillTokens;
   const touched = g.expertHitRate > 0 ? 1 - (1 - g.expertHitRate) ** tokens : 0;
-  const weightBytes = g.fixedWeightBytes + g.expertWeightBytes * touched;
+  // The touched experts' bytes count 1/share times against the dense layers' streaming rate.
+  const weightBytes = g.fixedWeightBytes + (g.expertWeightBytes * touched) / g.expertStreamShare;
   // Sparse attention gathers at most its top-k context tokens but computes over the whole top-k width: the kernels take
   // a fixed (tokens, top-k) index tensor with unused entries -1 (deepseek-ai/FlashMLA README, "Sparse Attention").
   const windowedDecode = attendedContext(g, decodeContext);
