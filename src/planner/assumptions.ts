@@ -335,6 +335,30 @@ export const V0_MAX_NUM_SEQS = 256;
  */
 export const ASYNC_HIDDEN_HOST_SHARE = 0.32;
 
+/**
+ * Host time to launch one decoder layer's kernels one by one, what a step pays when no captured CUDA graph covers it
+ * (`cudaGraphCaptureMax`). Without a graph the host launches every kernel through Python and the GPU waits on those
+ * launches beside its own work: vLLM's Qwen2.5-7B decoder runs ~9.5 ms a token slower eager than with graphs, ~340 µs
+ * a layer over its 28 (vllm-project/vllm-omni#7960, A800, --enforce-eager: unfused PyTorch ops), and Llama-2-7B's
+ * leaner layers 47 µs a layer (vllm-project/vllm#1440: 1.2 against 1.05 s for 100 tokens over 32 layers); their
+ * geometric middle, ~125 µs, for the compiled but uncaptured pieces vLLM V1 runs. The GPU work does not hide it: at
+ * high load a graph still saves about half its batch-1 launch time (xLLM-AI/xllm#713, Qwen3-0.6B: 1.48 ms at
+ * concurrency 1, 0.74 ms at 30 where the step takes 9 ms), and capturing DeepSeek-R1's mixed batches cut its decode
+ * E2E by a third at max-num-seqs 512 (vllm-project/vllm#24123).
+ */
+export const EAGER_LAYER_LAUNCH_SEC = 125e-6;
+
+/**
+ * Most tokens of one step that replay a captured CUDA graph when the run does not set --max-cudagraph-capture-size:
+ * min(2 × max_num_seqs, 512) in V1 (CompilationConfig.max_cudagraph_capture_size in vllm/config/compilation.py,
+ * VllmConfig._set_cudagraph_sizes; the dispatcher runs a larger step with CUDAGraphMode.NONE), so mixed steps that
+ * carry a prefill chunk of more tokens run eagerly, as do decodes of more than 512 sequences under max_num_seqs 1024.
+ * V0 captured decodes of at most min(max_num_seqs, 256) sequences (_BATCH_SIZES_TO_CAPTURE in its model runner).
+ */
+export function cudaGraphCaptureMax(maxNumSeqs: number, v0Engine: boolean): number {
+  return v0Engine ? Math.min(maxNumSeqs, 256) : Math.min(2 * maxNumSeqs, 512);
+}
+
 /** Spread (log-normal σ) of step times around the model's value: CPU scheduling, GC, kernel variance. */
 export const STEP_JITTER_SIGMA = 0.08;
 

@@ -8,6 +8,7 @@ import {
 } from '../knowledge/catalog.js';
 import {
   ASYNC_HIDDEN_HOST_SHARE,
+  cudaGraphCaptureMax,
   HOST_SEC_PER_SEQUENCE,
   V0_HOST_SEC_PER_SEQUENCE,
   VLLM_VERSION,
@@ -106,6 +107,7 @@ export function buildDeployment(
       : stepGeometry(model, gpu, precision, parallel, memory.kvBytesPerTokenPerGpu, checkpoint),
     asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
     overrides.v0Engine ? V0_HOST_SEC_PER_SEQUENCE / (overrides.schedulerSteps ?? 1) : HOST_SEC_PER_SEQUENCE,
+    overrides.maxCudagraphCaptureSize ?? cudaGraphCaptureMax(engine.maxNumSeqs, overrides.v0Engine === true),
   );
   return {
     ok: true,

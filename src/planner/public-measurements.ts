@@ -194,6 +194,11 @@ export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
     ...(flags?.schedulerSteps !== undefined && { schedulerSteps: flags.schedulerSteps }),
     asyncScheduling: flags?.asyncScheduling ?? false,
     ...(flags?.reasoningParser !== undefined && { reasoningParser: true }),
+    ...(flags?.cudaGraphs === false
+      ? { maxCudagraphCaptureSize: 0 }
+      : flags?.maxCudagraphCaptureSize !== undefined && {
+          maxCudagraphCaptureSize: flags.maxCudagraphCaptureSize,
+        }),
   };
 }
 

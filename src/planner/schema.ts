@@ -32,6 +32,11 @@ export const EngineSettings = z.object({
    * (multi-step scheduling, vLLM 0.6), so its per-sequence work is paid once per pass. A measured run's setting.
    */
   schedulerSteps: z.number().int().positive().optional(),
+  /**
+   * --max-cudagraph-capture-size: the largest step (in tokens) that replays a CUDA graph; 0 for --enforce-eager.
+   * Absent: vLLM's default (`cudaGraphCaptureMax`).
+   */
+  maxCudagraphCaptureSize: z.number().int().nonnegative().optional(),
 });
 export type EngineSettings = z.infer<typeof EngineSettings>;
 

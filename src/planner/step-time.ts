@@ -7,8 +7,8 @@
  * attention (KV against its FLOPs) — and the classes add; plus
  * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes
  * the norms move per token (not split by TP), TP all-reduces (serial, 2 per layer), host work per sequence in the
- * step, and a fixed per-step overhead. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP
- * sequences.
+ * step, and a fixed per-step overhead; a step beyond the largest captured CUDA graph adds the host's launches of its
+ * kernels. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
  */
 import {
   layoutOf,
@@ -23,6 +23,7 @@ import {
   ALL_REDUCE_LATENCY_SEC,
   BODY_BYTES_PER_PARAM,
   collectiveBusBytesPerSec,
+  EAGER_LAYER_LAUNCH_SEC,
   EMBEDDING_BYTES_PER_PARAM,
   expertStreamShare,
   fusedMoeLayerSec,
@@ -152,6 +153,13 @@ export interface StepGeometry {
   hostShare: number;
   /** Host time per sequence a step carries: V1's `HOST_SEC_PER_SEQUENCE`, or V0's for measured V0 runs. */
   hostSecPerSequence: number;
+  /**
+   * Most tokens a stage step may carry and still replay a captured CUDA graph (`cudaGraphCaptureMax`); a larger step
+   * runs its kernels eagerly, each launched by the host. Infinity where no limit is known.
+   */
+  graphMaxTokens: number;
+  /** Host time to launch the stage's kernels one by one, what an eager step pays beside its GPU work. */
+  eagerLaunchSec: number;
 }
 
 /**
@@ -187,6 +195,7 @@ export function deploymentGeometry(
   g: StepGeometry,
   hostShare: number,
   hostSecPerSequence: number,
+  graphMaxTokens: number,
 ): StepGeometry {
   return {
     pipelineParallel: g.pipelineParallel,
@@ -221,6 +230,8 @@ export function deploymentGeometry(
     pipelineHopSec: g.pipelineHopSec,
     hostShare,
     hostSecPerSequence,
+    graphMaxTokens,
+    eagerLaunchSec: g.eagerLaunchSec,
   };
 }
 
@@ -329,6 +340,8 @@ export function stepGeometry(
     pipelineHopSec: pp > 1 ? pp * PIPELINE_HOP_SEC : 0,
     hostShare: 1,
     hostSecPerSequence: HOST_SEC_PER_SEQUENCE,
+    graphMaxTokens: Number.POSITIVE_INFINITY,
+    eagerLaunchSec: (residualBranches(arch) / 2 / pp) * EAGER_LAYER_LAUNCH_SEC,
   };
 }
 
@@ -427,8 +440,17 @@ export function stageStepSec(
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
   const hostSec = samples * g.hostSecPerSequence * g.hostShare;
+  // A step larger than the largest captured CUDA graph runs eagerly: its kernels wait on the host's launches.
+  const launchSec = tokens > g.graphMaxTokens ? g.eagerLaunchSec : 0;
   return (
-    linearSec + g.fusedMoeFixedSec + g.layerKernelsSec + activationSec + attentionSec + commSec + hostSec
+    linearSec +
+    g.fusedMoeFixedSec +
+    g.layerKernelsSec +
+    activationSec +
+    attentionSec +
+    commSec +
+    hostSec +
+    launchSec
   );
 }
 

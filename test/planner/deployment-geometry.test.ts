@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Precision } from '../../src/knowledge/catalog.js';
-import { ASYNC_HIDDEN_HOST_SHARE } from '../../src/planner/assumptions.js';
+import { ASYNC_HIDDEN_HOST_SHARE, cudaGraphCaptureMax } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment, type MoeShape } from '../../src/planner/deployment.js';
 import { expertParallelGeometry } from '../../src/planner/expert-parallel.js';
@@ -98,6 +98,7 @@ describe("a deployment's step geometry", () => {
           deployment.memory.kvBytesPerTokenPerGpu,
         ),
         hostShare: c.asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
+        graphMaxTokens: cudaGraphCaptureMax(deployment.engine.maxNumSeqs, false),
       };
       expect(deployment.geometry).toStrictEqual(direct);
       expect(Object.keys(deployment.geometry)).toEqual(Object.keys(direct));
@@ -105,6 +106,7 @@ describe("a deployment's step geometry", () => {
         [1, 1024, 0, 0],
         [64, 3000, 0, 0],
         [32, 2048, 2048, 1024],
+        [600, 2048, 0, 0],
       ] as const) {
         expect(
           stageStepSec(deployment.geometry, DEFAULT_FACTORS, decodes, context, prefill, prefillContext),

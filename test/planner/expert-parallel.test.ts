@@ -176,7 +176,7 @@ describe('expert parallelism and data-parallel attention', () => {
     const row = formatPlan(plan)
       .split('\n')
       .find((line) => line.includes('8× H200 (DP8 × TP1, EP8)'));
-    expect(row).toMatch(/\(DP8 × TP1, EP8\)\s+DP8 × TP1, EP8\s/);
+    expect(row).toMatch(/\(DP8 × TP1, EP8\)(?: × \d+ replicas)?\s+DP8 × TP1, EP8\s/);
     const details = JSON.stringify(
       optionDetailsView(
         { option: dp!, spec, rank: 1, ranked: plan.recommendations.length, memory: null },
