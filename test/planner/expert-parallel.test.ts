@@ -157,10 +157,8 @@ describe('expert parallelism and data-parallel attention', () => {
   });
 
   it('a busy DeepSeek V3 plan on H200 shows DP attention with EP beside plain TP, rendered and within the quota', () => {
-    // 4000 users: at 5000 plain TP8 left the top options once prefill chunks paid their norms' activation bytes on
-    // every rank (activationBytesPerToken), which DP8 attention splits eight ways.
     const spec = buildSpec(
-      intentWith({ useCase: 'chatbot_conversational', users: 4000, models: [V3], gpuTypes: ['H200'] }),
+      intentWith({ useCase: 'chatbot_conversational', users: 5000, models: [V3], gpuTypes: ['H200'] }),
       knowledge.useCases,
     );
     const plan = planDeployment(spec, knowledge, { top: 10 });
