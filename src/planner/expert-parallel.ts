@@ -11,7 +11,7 @@ import { moeLayers, residualBranches } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import { ACTIVATION_BYTES, collectiveBusBytesPerSec } from './assumptions.js';
 import { dataParallelOf, type Feasibility, type Parallelism } from './memory.js';
-import { type StepGeometry, stepGeometry } from './step-time.js';
+import { expertKLoopScale, type StepGeometry, stepGeometry } from './step-time.js';
 
 /** GPUs the experts of a stage are spread over. */
 export const expertParallelSize = (parallel: Parallelism) =>
@@ -88,6 +88,8 @@ export function expertParallelGeometry(
     activationBytesPerToken: rank.activationBytesPerToken / dp,
     linearFlopsPerToken: rank.linearFlopsPerToken / dp,
     expertFlopsPerToken: rank.expertFlopsPerToken / dp,
+    // Expert parallelism keeps each expert whole on its GPU: its down projection loops over the full width.
+    expertKLoopScale: expertKLoopScale(arch, precision, 1),
     lmHeadFlopsPerSample: rank.lmHeadFlopsPerSample / dp,
     attentionFlopsPerContextToken: rank.attentionFlopsPerContextToken / dp,
     prefillAttentionFlopsPerContextToken: rank.prefillAttentionFlopsPerContextToken / dp,

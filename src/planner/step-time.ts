@@ -2,8 +2,8 @@
  * Roofline time of one engine step. A step reads the weights (for MoE: the experts its tokens touch) and the KV of
  * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention. Its kernels run one after
  * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
- * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share and padded
- * to whole tiles per expert), then
+ * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share, padded
+ * to whole tiles per expert and with their K loops' fill), then
  * attention (KV against its FLOPs) — and the classes add; plus
  * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes
  * the norms move per token (not split by TP), TP all-reduces (serial, 2 per layer), host work per sequence in the
@@ -99,6 +99,11 @@ export interface StepGeometry {
   linearFlopsPerToken: number;
   /** The routed experts' part of linearFlopsPerToken (0 for dense models). */
   expertFlopsPerToken: number;
+  /**
+   * Work the experts' grouped GEMMs do per useful FLOP from their K loops' pipeline fill, with 16-row tiles
+   * (`expertKLoopScale`; `expertKLoopWork` scales it to the step's tiles).
+   */
+  expertKLoopScale: number;
   /**
    * Weight-only formats: the share of the 16-bit rate peakLinearFlops already keeps (WEIGHT_ONLY_GEMM_SHARE), else 0.
    * Dequantization and short expert tiles both cost issue slots in one kernel's main loop, so the experts run at the
@@ -212,6 +217,7 @@ export function deploymentGeometry(
     attentionWindow: g.attentionWindow,
     linearFlopsPerToken: g.linearFlopsPerToken,
     expertFlopsPerToken: g.expertFlopsPerToken,
+    expertKLoopScale: g.expertKLoopScale,
     expertGemmFloor: g.expertGemmFloor,
     marlinFourBitExperts: g.marlinFourBitExperts,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
@@ -312,6 +318,7 @@ export function stepGeometry(
     expertFlopsPerToken: arch.moe
       ? (2 * expertParams * arch.moe.expertsPerToken) / arch.moe.experts / shards
       : 0,
+    expertKLoopScale: expertKLoopScale(arch, precision, tp),
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
     marlinFourBitExperts:
       moeKernel === 'marlin' &&
@@ -357,6 +364,48 @@ export function activationBytesPerToken(arch: Model['architecture']): number {
 }
 
 /**
+ * K elements of pipeline fill each output tile of vLLM's Triton fused-MoE kernel pays (fused_moe_kernel in
+ * vllm/model_executor/layers/fused_moe/fused_moe.py): a tile loops over K in BLOCK_SIZE_K steps, software-pipelined
+ * with num_stages − 1 steps of loads issued before the first multiply, so it costs about K + (num_stages − 1) ×
+ * BLOCK_SIZE_K. vLLM's tuned A100 config for TP-sharded experts of this kind (fused_moe/configs/E=128,N=192,
+ * device_name=NVIDIA_A100-SXM4-80GB.json, Qwen3-235B-A22B at TP8) runs its 16-row tiles with BLOCK_SIZE_K 64 and 3
+ * stages (8–24 tokens) or 128–256 and 2 (32–128 tokens): 128 to 256 elements of fill; the lower bound here.
+ */
+const EXPERT_K_LOOP_FILL = 2 * 64;
+
+/**
+ * Work the routed experts' grouped GEMMs do per useful FLOP, from their K loops' fill (EXPERT_K_LOOP_FILL). The gate
+ * and up projections loop over the hidden size and hardly notice; the down projection loops over the expert's
+ * intermediate width on this rank, which TP splits (vLLM's FusedMoE shards intermediate_size_per_partition): 192 of
+ * Qwen3-235B's 1536 at TP8, where the fill adds two thirds to it, against 4% for an expert 2880 wide. Under expert
+ * parallelism experts stay whole (`tensorParallel` 1). MXFP4/NVFP4 experts run other kernels (`paddedExperts`): 1.
+ */
+export function expertKLoopScale(
+  arch: Model['architecture'],
+  precision: Precision,
+  tensorParallel: number,
+): number {
+  if (!arch.moe || precision === 'mxfp4' || precision === 'nvfp4') return 1;
+  const matrices = layoutOf(arch).ffnMatrices;
+  const down = arch.moe.expertIntermediateSize / tensorParallel;
+  const fill = (k: number) => (k + EXPERT_K_LOOP_FILL) / k;
+  return ((matrices - 1) * fill(arch.hiddenSize) + fill(down)) / matrices;
+}
+
+/** The tile rows the fused-MoE kernels pick for `perExpert` tokens per expert (see `expertTilePadding`). */
+const expertTileRows = (perExpert: number) => Math.min(Math.max(perExpert / 0.9, 8), 64);
+
+/**
+ * The K-loop fill's share of the experts' work at `perExpert` tokens per expert, from its share with 16-row tiles
+ * (`scaleAt16Rows`, `expertKLoopScale`). The fill is the latency of the loads issued before the first multiply, while
+ * a K step's multiplies grow with the tile's rows: a 64-row tile hides a quarter of what a 16-row tile shows. The
+ * tuned configs run 16-row tiles up to 128 tokens, 32 at 256 and 64–128 rows from 512 (E=128,N=192 on A100, `EXPERT_K_LOOP_FILL`).
+ */
+export function expertKLoopWork(scaleAt16Rows: number, perExpert: number): number {
+  return 1 + (scaleAt16Rows - 1) * Math.min(1, 16 / expertTileRows(perExpert));
+}
+
+/**
  * Rows a routed expert's grouped GEMMs execute per row its tokens fill. vLLM's fused-MoE kernels pad each expert's
  * tokens to whole BLOCK_SIZE_M tiles (moe_align_block_size) and pick the tile by the tokens per expert: the smallest
  * of 8, 16, 32, 48, 64 rows that the expected tokens per expert fill to less than 0.9 (get_default_config for the
@@ -369,7 +418,7 @@ export function activationBytesPerToken(arch: Model['architecture']): number {
  */
 export function expertTilePadding(experts: number, perExpert: number, touched: number): number {
   if (experts === 0 || perExpert <= 0) return 1;
-  const tile = Math.min(Math.max(perExpert / 0.9, 8), 64);
+  const tile = expertTileRows(perExpert);
   return Math.max(tile * touched, perExpert + (tile / 2) * touched) / perExpert;
 }
 
@@ -427,7 +476,8 @@ export function stageStepSec(
       : f.expertGemmShare;
   // Padded tile rows cost like real ones: decode-sized steps leave most of each expert's tile empty.
   const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
-  const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (padding / expertShare - 1);
+  const expertWork = (padding * expertKLoopWork(g.expertKLoopScale, tokens * g.expertHitRate)) / expertShare;
+  const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (expertWork - 1);
   const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
   // Attention's FLOPs at the GEMMs' efficiency: a share of its own, fitted beside `compute` around FlashAttention's
   // published utilisation (FA2 ~35% of the H100's peak, FA3 up to 75%; arXiv:2407.08608), settled at 1.0–1.1 of
