@@ -49,17 +49,23 @@ describe('the inbox admits deliveries through lost connections', () => {
   const inboxOver = (store: InboxStore) =>
     createInbox({ store, settings: INBOX_DEFAULTS, log: createLogger('silent') });
 
-  it('runs a turn at once when the insert committed but its answer was lost (not 30 s later, as held)', async () => {
-    const store = flakyStore(1, true);
-    const inbox = inboxOver(store);
-    const { event, acks } = delivery('Ev-committed-then-lost');
+  /** Admits one delivery of `eventId` through `store`: how often it was acknowledged, which turns ran. */
+  async function admitted(store: InboxStore, eventId: string) {
+    const { event, acks } = delivery(eventId);
     const dispatched: string[] = [];
-    await inbox.admit(event, async (held) => {
+    await inboxOver(store).admit(event, async (held) => {
       dispatched.push(String(held.body.event_id));
     });
+    return { acks: acks.length, dispatched };
+  }
+
+  it('runs a turn at once when the insert committed but its answer was lost (not 30 s later, as held)', async () => {
+    const store = flakyStore(1, true);
+    expect(await admitted(store, 'Ev-committed-then-lost')).toEqual({
+      acks: 1,
+      dispatched: ['Ev-committed-then-lost'],
+    });
     expect(store.tries()).toBe(2);
-    expect(acks).toHaveLength(1);
-    expect(dispatched).toEqual(['Ev-committed-then-lost']);
     // The turn is marked done, so its lease ending resumes nothing.
     expect(
       await store.record([{ eventId: 'Ev-committed-then-lost', body: {}, leaseMs: 0 }], 'other'),
@@ -68,15 +74,8 @@ describe('the inbox admits deliveries through lost connections', () => {
 
   it('keeps trying through a burst of cuts longer than one quick retry', async () => {
     const store = flakyStore(3, false);
-    const inbox = inboxOver(store);
-    const { event, acks } = delivery('Ev-burst');
-    const dispatched: string[] = [];
-    await inbox.admit(event, async (held) => {
-      dispatched.push(String(held.body.event_id));
-    });
+    expect(await admitted(store, 'Ev-burst')).toEqual({ acks: 1, dispatched: ['Ev-burst'] });
     expect(store.tries()).toBe(4);
-    expect(acks).toHaveLength(1);
-    expect(dispatched).toEqual(['Ev-burst']);
   });
 
   it('acknowledges a redelivery of a turn it is still answering without running the turn twice', async () => {
