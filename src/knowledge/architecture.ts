@@ -20,6 +20,12 @@ export function layoutOf(a: ModelArchitecture): Layout {
   );
 }
 
+/** Share of the attention layers that are windowed (gpt-oss's sliding layers); 0 when every one attends in full. */
+export function windowedLayerShare(a: ModelArchitecture): number {
+  const { windowed, attentionLayers } = layoutOf(a);
+  return windowed ? windowed.layers / attentionLayers : 0;
+}
+
 /**
  * Weights of one attention block. Grouped-query: q and o (heads × head dim) plus k and v (KV heads × head dim), each
  * × hidden. Latent (DeepSeek MLA): q through its low-rank pair when q_lora_rank is set, the shared KV down-projection

@@ -8,6 +8,7 @@ import {
   layoutOf,
   routedExpertParams,
   tpReplicatedParams,
+  windowedLayerShare,
 } from '../knowledge/architecture.js';
 import {
   type Gpu,
@@ -132,8 +133,8 @@ export function weightBytesTotal(model: Model, precision: Precision, checkpoint?
 /**
  * Bytes of the body outside the routed experts on one GPU of a stage, its quantized weights at `bytesPerParam` and
  * the parts the checkpoint leaves unquantized at 16 bits: TP splits all of it but what vLLM keeps whole on every
- * rank (tpReplicatedParams), which each GPU holds and reads in full. DeepSeek-V3 at TP8 in FP8: 0.92 GB of latent down-projections and 0.21 GB of routers per GPU, where a split
- * would leave 0.14 GB.
+ * rank (tpReplicatedParams), which each GPU holds and reads in full. DeepSeek-V3 at TP8 in FP8: 0.92 GB of latent
+ * down-projections and 0.21 GB of routers per GPU, where a split would leave 0.14 GB.
  */
 export function nonExpertBytesPerGpu(
   model: Model,
@@ -394,14 +395,13 @@ export function kvCapacity(
   const perTokenPerGpu = kvBytesPerTokenPerGpu(model, engine.kvCacheDtype, parallel);
   const blocks = Math.floor(Math.max(poolBytesPerGpu, 0) / (perTokenPerGpu * KV_BLOCK_TOKENS));
   const state = recurrentStateBytesPerGpu(model, parallel);
-  const layout = layoutOf(model.architecture);
-  const windowed = layout.windowed;
+  const { windowed } = layoutOf(model.architecture);
   return {
     kvBytesPerTokenPerGpu: perTokenPerGpu,
     stateBytesPerSequencePerGpu: state,
     kvTokens: blocks * KV_BLOCK_TOKENS * dataParallelOf(parallel),
     stateTokensPerSequence: state / perTokenPerGpu,
-    windowedLayerShare: windowed ? windowed.layers / layout.attentionLayers : 0,
+    windowedLayerShare: windowedLayerShare(model.architecture),
     windowPeakTokens: windowed
       ? windowed.window - 1 + engine.maxNumBatchedTokens + KV_BLOCK_TOKENS
       : Number.POSITIVE_INFINITY,

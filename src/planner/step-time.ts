@@ -16,6 +16,7 @@ import {
   residualBranches,
   routedExpertParams,
   tpReplicatedParams,
+  windowedLayerShare,
 } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import {
@@ -310,7 +311,7 @@ export function stepGeometry(
     layerKernelsSec: (residualBranches(arch) / 2 / pp) * LAYER_KERNELS_SEC,
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     activationBytesPerToken: activationBytesPerToken(arch) / pp,
-    windowedLayerShare: layout.windowed ? layout.windowed.layers / layout.attentionLayers : 0,
+    windowedLayerShare: windowedLayerShare(arch),
     attentionWindow: layout.windowed?.window ?? Number.POSITIVE_INFINITY,
     // What every TP rank keeps whole it also multiplies whole: at TP8 DeepSeek-V3's latent down-projections are a
     // fifth of a rank's linear FLOPs.
