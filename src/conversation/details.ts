@@ -11,8 +11,6 @@ export function memoryBreakdown(
   knowledge: Knowledge,
 ): MemoryBreakdown | null {
   const gpu = knowledge.gpus.find((candidate) => candidate.id === option.gpuId);
-  const promptTokens = spec.traffic.promptTokens.value;
-  const outputTokens = spec.traffic.outputTokens.value;
   const predicted = predictPerformance(
     {
       ...deploymentConfigOf(option, spec),
@@ -32,7 +30,7 @@ export function memoryBreakdown(
     headroomGb: Math.max(gpu.memoryGb - used, 0),
     gpuMemoryUtilization: engine.gpuMemoryUtilization,
     kvTokens: memory.kvTokens,
-    concurrentRequests: Math.floor(memory.kvTokens / (promptTokens + outputTokens)),
+    concurrentRequests: memory.requestsAtOnce,
   };
 }
 

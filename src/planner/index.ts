@@ -7,7 +7,12 @@ export { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from '.
 export type { ErrorBand, GpuFamily, LoadRegion, ModelClass } from './error-bands.js';
 export { describeErrorBand, errorBandOf, plusMinusPercent } from './error-bands.js';
 export type { MemoryPlan } from './memory.js';
-export { kvBytesPerToken, weightBytesPerGpu, weightBytesTotal } from './memory.js';
+export {
+  kvBytesPerToken,
+  MAX_MODEL_LEN_KV_SHARE,
+  weightBytesPerGpu,
+  weightBytesTotal,
+} from './memory.js';
 export { describeNode, podAllowance, reservedCpu, reservedMemoryGib } from './node-fit.js';
 export type { GpuShape } from './notation.js';
 export { expertParallelWords, gpuNotation, latency, nodeShare, parallelLabel } from './notation.js';
@@ -37,7 +42,6 @@ export {
   gpusPerReplicaOf,
   LATENCY_PRIORITY_COST_CAP,
   latencyScore,
-  MAX_MODEL_LEN_KV_SHARE,
   nodesOf,
   optionId,
   planDeployment,

@@ -436,6 +436,27 @@ export function longestRequestTokens(
 }
 
 /**
+ * Share of the KV cache a max_model_len capped by it takes: vLLM refuses to start when max_model_len exceeds the KV
+ * cache it measures, and the memory model's estimate of that cache is off by a few percent.
+ */
+export const MAX_MODEL_LEN_KV_SHARE = 0.9;
+
+/**
+ * The longest request a manifest's --max-model-len may allow: what `MAX_MODEL_LEN_KV_SHARE` of one rank's pool holds,
+ * counted as vLLM's start-up check counts it (each layer group's max_memory_usage_bytes, so a windowed layer only its
+ * window: _check_enough_kv_cache_memory, vllm/v1/core/kv_cache_utils.py), in whole blocks, within the context window.
+ */
+export function plannedMaxModelLen(
+  plan: Pick<MemoryPlan, 'kvTokens' | 'stateTokensPerSequence' | 'windowedLayerShare' | 'windowPeakTokens'>,
+  parallel: Parallelism,
+  contextWindow: number,
+): number {
+  const margin = { ...plan, kvTokens: plan.kvTokens * MAX_MODEL_LEN_KV_SHARE };
+  const blocks = Math.floor(longestRequestTokens(margin, parallel) / KV_BLOCK_TOKENS);
+  return Math.min(contextWindow, blocks * KV_BLOCK_TOKENS);
+}
+
+/**
  * What vLLM logs as "GPU KV cache size: N tokens" at start-up (v1 engine): the sequences of max_model_len tokens the
  * pool holds (max concurrency, fractional) × max_model_len (vllm/v1/core/kv_cache_utils.py, _report_kv_cache_config
  * and get_max_concurrency_for_kv_cache_config). Each of those sequences also holds its recurrent state and only its

@@ -45,11 +45,6 @@ export const TENSOR_PARALLEL_DEGREES = [1, 2, 4, 8] as const;
  */
 export const SLO_CAPACITY_SHARE = 0.85;
 export const DEFAULT_TOP = 5;
-/**
- * Share of the KV cache a max_model_len capped by it takes: vLLM refuses to start when max_model_len exceeds the KV
- * cache it measures, and the memory model's estimate of that cache is off by a few percent.
- */
-export const MAX_MODEL_LEN_KV_SHARE = 0.9;
 const NEAR_MISSES = 3;
 
 /** One replica's shape: what runs where. */
@@ -103,7 +98,7 @@ export interface PlannedEngine {
   maxNumSeqs: number;
   maxNumBatchedTokens: number;
   kvCacheDtype: KvCacheDtype;
-  /** Longest prompt + output accepted: the context window, capped by MAX_MODEL_LEN_KV_SHARE of the KV cache. */
+  /** Longest prompt + output accepted: the context window, capped by what MAX_MODEL_LEN_KV_SHARE of the KV cache holds. */
   maxModelLen: number;
   /** The vLLM release the prediction assumes (VLLM_VERSION); absent from options planned before it was recorded. */
   vllmVersion?: string;
@@ -588,9 +583,6 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
   const p = predicted.prediction;
   const model = context.models.get(option.modelId)!;
   const checkpoint = model.precisions.find((served) => served.precision === option.precision)?.checkpoint;
-  // A request lives in one data-parallel rank's KV cache.
-  const rankKvTokens = p.evidence.memory.kvTokens / (option.dataParallel ?? 1);
-  const kvBlocks = Math.floor((rankKvTokens * MAX_MODEL_LEN_KV_SHARE) / KV_BLOCK_TOKENS);
   const sloChecks = {
     ttft: !p.saturated && p.ttftMs.p95 <= slo.ttftP95Ms,
     itl: !p.saturated && p.itlMs.p95 <= slo.itlP95Ms,
@@ -646,7 +638,7 @@ function describeOption(option: SizedOption, context: Context): PlannedOption {
       maxModelLen: Math.min(
         model.contextWindow,
         Math.max(
-          kvBlocks * KV_BLOCK_TOKENS,
+          p.evidence.memory.plannedMaxModelLen,
           spec.traffic.promptTokens.value + spec.traffic.outputTokens.value,
         ),
       ),

@@ -34,7 +34,13 @@ import {
   residualOf,
   STATS,
 } from './measured.js';
-import { checkMemory, type EngineConfig, longestRequestTokens } from './memory.js';
+import {
+  checkMemory,
+  type EngineConfig,
+  longestRequestTokens,
+  plannedMaxModelLen,
+  sequencePoolTokens,
+} from './memory.js';
 import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
 import type { DeploymentConfig, PerformanceInput, Slo } from './schema.js';
 import {
@@ -69,6 +75,10 @@ export interface PredictionEvidence {
     kvTokens: number;
     /** Longest max_model_len vLLM will accept on this deployment. */
     maxModelLenThatFits: number;
+    /** The --max-model-len a manifest sets at most: within a margin of the KV cache (plannedMaxModelLen). */
+    plannedMaxModelLen: number;
+    /** Requests of the workload's length the KV cache holds at once, each at its peak (windows and state counted). */
+    requestsAtOnce: number;
   };
   batching: {
     maxRunning: number;
@@ -688,6 +698,10 @@ function compose(
         kvTokens: m.kvTokens,
         maxModelLenThatFits: Math.floor(
           Math.min(longestRequestTokens(m, deployment.parallel), deployment.model.contextWindow),
+        ),
+        plannedMaxModelLen: plannedMaxModelLen(m, deployment.parallel, deployment.model.contextWindow),
+        requestsAtOnce: Math.floor(
+          m.kvTokens / sequencePoolTokens(m, input.promptTokens + input.outputTokens),
         ),
       },
       batching: {

@@ -10,7 +10,7 @@ import {
   servingComparisons,
 } from '../../src/planner/accuracy.js';
 import { calibrate } from '../../src/planner/calibrate.js';
-import { MAX_MODEL_LEN_KV_SHARE } from '../../src/planner/plan.js';
+import { MAX_MODEL_LEN_KV_SHARE } from '../../src/planner/memory.js';
 import {
   engineSettingsOf,
   gpusWithVariants,
