@@ -96,10 +96,20 @@ export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
  * own. ROCm on the MI300X sustains ~45% of its rated BF16/FP8 peak in measured GEMMs, where H100 and B200 reach up
  * to ~93% (clocks drop under sustained matrix load; hipBLASLt kernel selection; aiweekly.co, "AMD MI300X hits only
  * 45% of peak FLOPs in practice"; AMD's own max-achievable-FLOPs figures sit well below the datasheet too, ROCm blog
- * "Measuring Max-Achievable FLOPs – Part 2"). Its memory bandwidth reaches ~81% of peak, in line with what decode
- * kernels reach elsewhere, so bandwidth keeps the shared centre. A prior only: a family's own points override it.
+ * "Measuring Max-Achievable FLOPs – Part 2"). Memory bandwidth has its own share (VENDOR_BANDWIDTH_SHARE). A prior
+ * only: a family's own points override it.
  */
 export const VENDOR_COMPUTE_SHARE: Record<Gpu['vendor'], number> = { nvidia: 1, amd: 0.45 / 0.93 };
+
+/**
+ * Share of the datasheet HBM bandwidth a vendor's GPUs sustain, relative to NVIDIA parts: where the calibration
+ * centres a GPU family's bandwidth efficiency before the family has points of its own. The same streaming benchmarks
+ * (BabelStream and custom copy kernels) reach 81% of the MI300X's 5.3 TB/s, where NVIDIA's GPUs reach up to 90% of
+ * theirs (Ambati et al., "AMD MI300X GPU Performance Analysis", arXiv:2510.27583): the MI300X spreads its HBM over
+ * eight XCDs and four I/O dies, and its stream rate saturates only on arrays of tens of MB, about the size of one
+ * TP-sharded weight matrix. A prior only, like VENDOR_COMPUTE_SHARE: a family's own points override it.
+ */
+export const VENDOR_BANDWIDTH_SHARE: Record<Gpu['vendor'], number> = { nvidia: 1, amd: 0.81 / 0.9 };
 
 /** Weights are dequantized in the GEMM (no tensor-core path for their format on this GPU). */
 export function weightOnlyQuantized(
