@@ -192,6 +192,19 @@ export const ALL_REDUCE_LATENCY_SEC: Record<'nvlink' | 'xgmi' | 'pcie', number> 
 export const LAYER_KERNELS_SEC = 20e-6;
 
 /**
+ * Fixed GPU time of one weight GEMM beyond streaming its bytes, in excess of what the NVIDIA-calibrated terms carry,
+ * per vendor. hipBLASLt's decode-sized (one-row) GEMMs on the MI300X take 9.7 µs plus their weight bytes at 4.14 TB/s
+ * (a least-squares line through the 14 Llama-sized shapes of 90 MB to 2 GB that ROCm/rocm-libraries#12329 times on
+ * MI300X, within ±8% of each), and the 10.5 MB FP8 QKV GEMM of Llama-3.1-70B at TP8 takes 10.7 µs where its bytes
+ * need 2.5 (ROCm/aiter#1092, tuned CK kernel at 1 row). An NVIDIA GPU's small kernels take ~3–4 µs inside a CUDA
+ * graph (vLLM's H100 layerwise profile, neuralmagic/nm-vllm#332: rms_norm 4 µs, rotary_embedding 3 µs), which the
+ * factors fitted on NVIDIA points already hold; the MI300X's GEMMs take ~6 µs more each, four per dense transformer
+ * layer (QKV, output, gate-up and down projections: two per residual branch), whatever the batch: 1.9 ms a step for
+ * Llama-3.1-70B's 80 layers, which the fitted bandwidth share would otherwise have to fake.
+ */
+export const VENDOR_GEMM_FIXED_SEC: Record<Gpu['vendor'], number> = { nvidia: 0, amd: 6e-6 };
+
+/**
  * Fixed time of one MoE layer's fused-expert kernels (the gate/up and down grouped GEMMs with their token sorting),
  * beside the expert bytes they stream: kernel time per layer is this intercept plus the touched experts' bytes at
  * near-full bandwidth, whatever the batch. Public kernel benchmarks fit that line: vLLM's benchmark_moe.py for
