@@ -96,10 +96,20 @@ export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
  * own. ROCm on the MI300X sustains ~45% of its rated BF16/FP8 peak in measured GEMMs, where H100 and B200 reach up
  * to ~93% (clocks drop under sustained matrix load; hipBLASLt kernel selection; aiweekly.co, "AMD MI300X hits only
  * 45% of peak FLOPs in practice"; AMD's own max-achievable-FLOPs figures sit well below the datasheet too, ROCm blog
- * "Measuring Max-Achievable FLOPs – Part 2"). Its memory bandwidth reaches ~81% of peak, in line with what decode
- * kernels reach elsewhere, so bandwidth keeps the shared centre. A prior only: a family's own points override it.
+ * "Measuring Max-Achievable FLOPs – Part 2"). Memory bandwidth has its own share (VENDOR_BANDWIDTH_SHARE). A prior
+ * only: a family's own points override it.
  */
 export const VENDOR_COMPUTE_SHARE: Record<Gpu['vendor'], number> = { nvidia: 1, amd: 0.45 / 0.93 };
+
+/**
+ * Share of the datasheet HBM bandwidth a vendor's GPUs sustain, relative to NVIDIA parts: where the calibration
+ * centres a GPU family's bandwidth efficiency before the family has points of its own. The same streaming benchmarks
+ * (BabelStream and custom copy kernels) reach 81% of the MI300X's 5.3 TB/s, where NVIDIA's GPUs reach up to 90% of
+ * theirs (Ambati et al., "AMD MI300X GPU Performance Analysis", arXiv:2510.27583): the MI300X spreads its HBM over
+ * eight XCDs and four I/O dies, and its stream rate saturates only on arrays of tens of MB, about the size of one
+ * TP-sharded weight matrix. A prior only, like VENDOR_COMPUTE_SHARE: a family's own points override it.
+ */
+export const VENDOR_BANDWIDTH_SHARE: Record<Gpu['vendor'], number> = { nvidia: 1, amd: 0.81 / 0.9 };
 
 /** Weights are dequantized in the GEMM (no tensor-core path for their format on this GPU). */
 export function weightOnlyQuantized(
@@ -180,6 +190,19 @@ export const ALL_REDUCE_LATENCY_SEC: Record<'nvlink' | 'xgmi' | 'pcie', number> 
  * (gpustack performance lab) and gpt-oss-120b at 3.6 ms (InferenceMAX).
  */
 export const LAYER_KERNELS_SEC = 20e-6;
+
+/**
+ * Fixed GPU time of one weight GEMM beyond streaming its bytes, in excess of what the NVIDIA-calibrated terms carry,
+ * per vendor. hipBLASLt's decode-sized (one-row) GEMMs on the MI300X take 9.7 µs plus their weight bytes at 4.14 TB/s
+ * (a least-squares line through the 14 Llama-sized shapes of 90 MB to 2 GB that ROCm/rocm-libraries#12329 times on
+ * MI300X, within ±8% of each), and the 10.5 MB FP8 QKV GEMM of Llama-3.1-70B at TP8 takes 10.7 µs where its bytes
+ * need 2.5 (ROCm/aiter#1092, tuned CK kernel at 1 row). An NVIDIA GPU's small kernels take ~3–4 µs inside a CUDA
+ * graph (vLLM's H100 layerwise profile, neuralmagic/nm-vllm#332: rms_norm 4 µs, rotary_embedding 3 µs), which the
+ * factors fitted on NVIDIA points already hold; the MI300X's GEMMs take ~6 µs more each, four per dense transformer
+ * layer (QKV, output, gate-up and down projections: two per residual branch), whatever the batch: 1.9 ms a step for
+ * Llama-3.1-70B's 80 layers, which the fitted bandwidth share would otherwise have to fake.
+ */
+export const VENDOR_GEMM_FIXED_SEC: Record<Gpu['vendor'], number> = { nvidia: 0, amd: 6e-6 };
 
 /**
  * Fixed time of one MoE layer's fused-expert kernels (the gate/up and down grouped GEMMs with their token sorting),

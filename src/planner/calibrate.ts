@@ -9,7 +9,7 @@
  * hierarchical prior described at `calibrate`. Minimised by Levenberg–Marquardt under the factors' bounds (bounded-least-squares.ts): deterministic.
  */
 import type { BenchmarkPoint, Gpu, LatencyStats, Model } from '../knowledge/catalog.js';
-import { KV_BLOCK_TOKENS, VENDOR_COMPUTE_SHARE } from './assumptions.js';
+import { KV_BLOCK_TOKENS, VENDOR_BANDWIDTH_SHARE, VENDOR_COMPUTE_SHARE } from './assumptions.js';
 import { minimiseBounded, solveLinear } from './bounded-least-squares.js';
 import { buildDeployment, type Deployment, systemFor } from './deployment.js';
 import type { LatencyShape } from './distributions.js';
@@ -510,9 +510,13 @@ interface Hierarchy {
   familyOfGroup: number[];
 }
 
-/** The vendor's prior: its software stack's share of the tensor-core peak (VENDOR_COMPUTE_SHARE). */
+/**
+ * The vendor's prior: its software stack's share of the tensor-core peak (VENDOR_COMPUTE_SHARE) and its GPUs' share of
+ * the datasheet bandwidth (VENDOR_BANDWIDTH_SHARE).
+ */
 function familyOffset(vendor: Gpu['vendor'], key: GpuFactor): number {
-  return key === 'compute' ? Math.log(VENDOR_COMPUTE_SHARE[vendor]) : 0;
+  if (key === 'compute') return Math.log(VENDOR_COMPUTE_SHARE[vendor]);
+  return key === 'bandwidth' ? Math.log(VENDOR_BANDWIDTH_SHARE[vendor]) : 0;
 }
 
 /** Prior rows: each (value − centre) / spread, with the row's dependence on the parameters. */
@@ -584,7 +588,8 @@ function pooledUpperLevels(x: number[], h: Hierarchy): number[] {
  * One hierarchical fit, minimised by Levenberg–Marquardt with Huber reweighting, on three levels. Each GPU type has
  * its own four factors, scattered (GPU_SPREAD) around its family's (vendor and architecture, `gpuFamilyOf`), which
  * scatter (FAMILY_SPREAD) around population values that carry the textbook prior; a family's prior centre is the
- * population's moved by its vendor's software stack (`VENDOR_COMPUTE_SHARE`). A GPU type without points takes its
+ * population's moved by its vendor's software stack and memory system (`VENDOR_COMPUTE_SHARE`,
+ * `VENDOR_BANDWIDTH_SHARE`). A GPU type without points takes its
  * family's factors, so it borrows strength from measured types of its own architecture first (`familyPoolingWeight`)
  * and from other families only through the population, by at most the pooling weight (`poolingWeight`) of their
  * shift — so a few imported points calibrate their GPU type and leave the rest of the catalog nearly where it was.

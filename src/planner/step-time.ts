@@ -33,6 +33,7 @@ import {
   mlaHeadTile,
   moeKernelOf,
   PIPELINE_HOP_SEC,
+  VENDOR_GEMM_FIXED_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
 } from './assumptions.js';
@@ -82,7 +83,10 @@ export interface StepGeometry {
   paddedExperts: number;
   /** Fixed time of the stage's fused-MoE kernels per step, beside the expert bytes they read (0 for dense models). */
   fusedMoeFixedSec: number;
-  /** Fixed time of the small kernels (norms, rope, cache write, activation) of the stage's layers per step. */
+  /**
+   * Fixed time of the small kernels (norms, rope, cache write, activation) of the stage's layers per step, and of
+   * their weight GEMMs beyond their bytes where the vendor's GEMMs carry more than NVIDIA's (VENDOR_GEMM_FIXED_SEC).
+   */
   layerKernelsSec: number;
   kvBytesPerToken: number;
   /**
@@ -307,8 +311,10 @@ export function stepGeometry(
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
     paddedExperts: arch.moe && moeKernel !== 'fp4' ? arch.moe.experts : 0,
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
-    // LAYER_KERNELS_SEC is a transformer layer's: two residual branches.
-    layerKernelsSec: (residualBranches(arch) / 2 / pp) * LAYER_KERNELS_SEC,
+    // LAYER_KERNELS_SEC is a transformer layer's: two residual branches; each branch runs two weight GEMMs, whose
+    // fixed time beyond their bytes is the vendor's (VENDOR_GEMM_FIXED_SEC).
+    layerKernelsSec:
+      (residualBranches(arch) / pp) * (LAYER_KERNELS_SEC / 2 + 2 * VENDOR_GEMM_FIXED_SEC[gpu.vendor]),
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     activationBytesPerToken: activationBytesPerToken(arch) / pp,
     windowedLayerShare: windowedLayerShare(arch),

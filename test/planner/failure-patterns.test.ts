@@ -197,23 +197,28 @@ describe('failure patterns of the performance model, on public measurements (lea
   // the V1 engine): Llama 3.1 70B and 405B FP8 at TP8, batches of 1-128 decoding 2048 tokens after prompts of 128 or
   // 2048 tokens that the prefix cache serves (benchmark_latency.py repeats its warm-up prompts). Issue #14's pattern 3
   // (ROCm vLLM reaches a smaller share of the datasheet than CUDA vLLM): held out, the MI300X has no V1 point of its
-  // own (dstack's runs are V0 and do not inform the factors), takes the AMD family's prior and is too fast on every
-  // row, by 28-47% (33% at the median). With the table in the calibration the MI300X's own factors (decode bandwidth
-  // ~0.5 and GEMM compute ~0.17 of the datasheet, against ~0.9 and ~0.7 for the H100) explain every row of both models
-  // and both prompt lengths within 25% (8% at the median): one set of GPU factors, not a fudge per row; the 2048-token
-  // rows hold only because their prefill is the cached one. What is left is a shape: ~10% slow at batch 1-2 and ~20%
-  // fast at batch 64, where the roofline's max(bytes, FLOPs) turns from memory- to compute-bound at once and the
-  // measured step grows smoothly. A smooth roofline for the linear layers, (bytes^p + FLOPs^p)^(1/p) at p = 4 or 2,
-  // did not pay: held out the AMD ITL stays ~36% and the E2E median over all sources goes 9.5% -> 9.9% / 10.7%.
-  it('ROCm V1 decode on MI300X: too fast held out (the AMD prior), every batch of both models within 25% calibrated', () => {
+  // own (dstack's runs are V0 and do not inform the factors) and takes the AMD family's prior. With the datasheet
+  // bandwidth centred on the vendor's measured stream share (VENDOR_BANDWIDTH_SHARE) and hipBLASLt's fixed time per
+  // GEMM (VENDOR_GEMM_FIXED_SEC) the prior carries every row within 25% (it was too fast on every row by 11-34%
+  // before them). With the table in the calibration the MI300X's own factors explain every row of both models and
+  // both prompt lengths within 25% (8% at the median): one set of GPU factors, not a fudge per row; the 2048-token
+  // rows hold only because their prefill is the cached one. What is left is a shape: slow at batch 1-2 for the 70B
+  // and ~20% fast at batch 64, where the roofline's max(bytes, FLOPs) turns from memory- to compute-bound at once and
+  // the measured step grows smoothly (ROCm/aiter#1092 times the untuned CK FP8 GEMMs of these shapes growing 3-4x from
+  // 32 to 128 rows). A smooth roofline for the linear layers, (bytes^p + FLOPs^p)^(1/p) at p = 4 or 2, did not pay:
+  // held out the AMD ITL stays ~36% and the E2E median over all sources goes 9.5% -> 9.9% / 10.7%.
+  it('ROCm V1 decode on MI300X: within 25% held out (the AMD prior), every batch of both models within 25% calibrated', () => {
     const rocm = (c: Comparison) => c.series.startsWith('rocm-vllm-0.10.0-') && c.metric === 'itl';
     const held = where(rocm);
     expect(held.length).toBe(32);
     for (const c of held) {
-      expect(c.predicted, c.label).toBeLessThan(c.measured);
-      expect(absolutePercentageError(c), `${c.series} ${c.label}`).toBeLessThan(0.5);
+      expect(absolutePercentageError(c), `${c.series} ${c.label}`).toBeLessThan(0.25);
     }
-    expect(quantile(held.map(absolutePercentageError), 0.5)).toBeLessThan(0.35);
+    expect(quantile(held.map(absolutePercentageError), 0.5)).toBeLessThan(0.12);
+    // Still too fast where the batch makes the linear layers compute-bound (64 and 128 sequences).
+    for (const c of held.filter((c) => c.label.startsWith('concurrency=64'))) {
+      expect(c.predicted, c.label).toBeLessThan(c.measured);
+    }
     const inSample = calibrate(samplesOf(measurements, knowledge.gpus), knowledge.models, knowledge.gpus);
     const fitted = servingComparisons(measurements, knowledge, () => inSample).comparisons.filter(rocm);
     expect(fitted.length).toBe(32);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LAYER_KERNELS_SEC } from '../../src/planner/assumptions.js';
+import { LAYER_KERNELS_SEC, VENDOR_GEMM_FIXED_SEC } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { decodeStepSec, stepGeometry } from '../../src/planner/step-time.js';
 import { catalogGpu, catalogModel } from './catalog-knowledge.js';
@@ -74,5 +74,31 @@ describe('residual branches of a hybrid whose layers are single blocks (Nemotron
     expect(decodeStepSec(doubled, DEFAULT_FACTORS, 1, 2300) - measured).toBeGreaterThan(
       2 * Math.abs(perBlock - measured),
     );
+  });
+});
+
+describe("an AMD GPU's weight GEMMs (hipBLASLt on the MI300X)", () => {
+  const mi300x = catalogGpu('MI300X');
+  const llama70b = catalogModel('meta-llama/Llama-3.1-70B-Instruct');
+  const onAmd = stepGeometry(llama70b, mi300x, 'fp8', tp8, 0);
+  // The same GPU's datasheet under NVIDIA's software stack: only the vendor differs.
+  const asNvidia = stepGeometry(llama70b, { ...mi300x, vendor: 'nvidia' }, 'fp8', tp8, 0);
+
+  // ROCm/rocm-libraries#12329: hipBLASLt's one-row GEMMs on MI300X take ~9.7 µs plus their bytes at 4.14 TB/s, where
+  // an H100's small kernels take 3-4 µs inside a CUDA graph (neuralmagic/nm-vllm#332).
+  it('add a fixed time per GEMM, four per layer, whatever the batch', () => {
+    expect(VENDOR_GEMM_FIXED_SEC.nvidia).toBe(0);
+    expect(VENDOR_GEMM_FIXED_SEC.amd).toBeGreaterThan(3e-6);
+    expect(asNvidia.layerKernelsSec).toBeCloseTo(80 * LAYER_KERNELS_SEC, 12);
+    expect(onAmd.layerKernelsSec - asNvidia.layerKernelsSec).toBeCloseTo(
+      80 * 4 * VENDOR_GEMM_FIXED_SEC.amd,
+      12,
+    );
+    for (const batch of [1, 64]) {
+      const gap =
+        decodeStepSec(onAmd, DEFAULT_FACTORS, batch, 1000) -
+        decodeStepSec(asNvidia, DEFAULT_FACTORS, batch, 1000);
+      expect(gap).toBeCloseTo(80 * 4 * VENDOR_GEMM_FIXED_SEC.amd, 9);
+    }
   });
 });
