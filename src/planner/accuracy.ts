@@ -207,7 +207,13 @@ export function servingComparisons(
         failures.push(`${series.id} ${JSON.stringify(point.load)}: ${result.reason}`);
         continue;
       }
-      const p = withClosedLoopStart(result.prediction, series, point, knowledge, calibration);
+      const p = withClosedLoopWaves(
+        withClosedLoopStart(result.prediction, series, point, knowledge, calibration),
+        series,
+        point,
+        knowledge,
+        calibration,
+      );
       const loadText = point.load.kind === 'max' ? 'max' : `${point.load.kind}=${point.load.value}`;
       const overloaded = measuredOverloaded(series, point, gpu);
       const region: LoadRegion = overloaded
@@ -297,6 +303,38 @@ function withClosedLoopStart<P extends { ttftMs: LatencyStatsMs; e2eMs: LatencyS
     ttftMs: mixedStats(prediction.ttftMs, burst.ttftMs, 1 / perClient),
     e2eMs: mixedStats(prediction.e2eMs, burst.e2eMs, 1 / perClient),
   };
+}
+
+/**
+ * A closed loop of N clients that sends R requests of fixed lengths in all (`traffic.requests`): the clients start
+ * together (`vllm bench serve` with --max-concurrency and an infinite request rate) and, every request as long as the
+ * next, finish together, so the run is ⌊R/N⌋ waves of N requests and a last wave of R mod N that decodes at a batch of
+ * R mod N. The source's mean TPOT averages over requests, so the last wave's requests count at their own batch's step
+ * time; with varying lengths the clients drift apart and no such wave forms.
+ */
+function withClosedLoopWaves<P extends { itlMs: LatencyStatsMs }>(
+  prediction: P,
+  series: MeasuredSeries,
+  point: MeasuredPoint,
+  knowledge: Knowledge,
+  calibration: Calibration,
+): P {
+  const requests = series.traffic.requests;
+  if (requests === undefined || point.load.kind !== 'concurrency' || series.traffic.outputTokensCv > 0) {
+    return prediction;
+  }
+  const clients = point.load.value;
+  const last = requests % clients;
+  if (last === 0 || requests < clients) return prediction;
+  const lastWave = predictPerformance(
+    { ...measuredConfigOf(series, point), load: { kind: 'concurrency', value: last } },
+    knowledge,
+    { calibration },
+  );
+  if (!lastWave.ok) return prediction;
+  const full = requests - last;
+  const mean = (full * prediction.itlMs.mean + last * lastWave.prediction.itlMs.mean) / requests;
+  return { ...prediction, itlMs: { ...prediction.itlMs, mean } };
 }
 
 /**

@@ -65,6 +65,12 @@ export const MeasurementSeries = z.object({
      */
     requestsPerClient: z.number().int().positive().optional(),
     /**
+     * A closed loop's whole run, where the source gives it and it is no whole number of requests per client
+     * (`vllm bench serve --num-prompts R --max-concurrency N`): with fixed lengths the clients stay in step, so the
+     * run is waves of N requests and a last wave of R mod N (`closedLoopWavesItl` in accuracy.ts).
+     */
+    requests: z.number().int().positive().optional(),
+    /**
      * The client streamed from /v1/chat/completions and counted every chunk (`vllm bench serve --backend
      * openai-chat`): vLLM's chat stream opens with a chunk that carries only the role, sent with the first token, so
      * each request adds one ~0 ms gap to the ITL statistics (see `BatchInput.chatStream`).

@@ -129,6 +129,42 @@ describe('accuracy against public measurements', () => {
     expect(itl(1000)).toBeGreaterThan(1.5 * itl(2));
   });
 
+  it('prices the last, smaller wave of a fixed-length closed loop at its own batch', () => {
+    const series = measurements.series.find((s) => s.id === 'vllm-nightly-phi-4-tp1-a100-pcie')!;
+    const { point } = series.points[0]!;
+    const loop = (requests: number | undefined, outputTokensCv = 0): PublicMeasurements => ({
+      ...measurements,
+      series: [
+        {
+          ...series,
+          id: `loop-${requests}`,
+          traffic: {
+            ...series.traffic,
+            outputTokensCv,
+            steadyState: false,
+            ...(requests !== undefined && { requests }),
+          },
+          points: [{ point: { ...point, load: { kind: 'concurrency', value: 64 } } }],
+        },
+      ],
+    });
+    const itlMean = (run: PublicMeasurements) =>
+      servingComparisons(run, knowledge, () => ({ global: null, perGpu: {} })).comparisons.find(
+        (c) => c.metric === 'itl' && c.stat === 'mean',
+      )!.predicted;
+    const steady = itlMean(loop(undefined));
+    // 128 requests over 64 clients: two full waves, nothing changes.
+    expect(itlMean(loop(128))).toBeCloseTo(steady, 9);
+    // 100 requests: one wave of 64, then 36 decoding at a batch of 36, which steps faster.
+    const waves = itlMean(loop(100));
+    expect(waves).toBeLessThan(steady);
+    const lastWave = (100 * waves - 64 * steady) / 36;
+    expect(lastWave).toBeLessThan(steady);
+    expect(lastWave).toBeGreaterThan(0.5 * steady);
+    // Lengths that vary let the clients drift apart: no waves.
+    expect(itlMean(loop(100, 0.5))).toBeCloseTo(itlMean(loop(undefined, 0.5)), 9);
+  });
+
   it("scores a burst's TTFT mean and median as the batch job's, marked apart from the steady state's", () => {
     const series = measurements.series.find((s) => s.id === 'vllm-nightly-phi-4-tp1-a100-pcie')!;
     const { point } = series.points[0]!;
