@@ -298,10 +298,17 @@ function withClosedLoopStart<P extends { ttftMs: LatencyStatsMs; e2eMs: LatencyS
     calibration,
   );
   if (!burst.ok) return prediction;
+  // The first wave's requests decode among the requests its clients send as soon as theirs finish, so the batch stays
+  // at N where an isolated burst's would drain: each one's decoding takes the steady state's time, after its own TTFT.
+  const steadyDecodeMs = prediction.e2eMs.mean - prediction.ttftMs.mean;
   return {
     ...prediction,
     ttftMs: mixedStats(prediction.ttftMs, burst.ttftMs, 1 / perClient),
-    e2eMs: mixedStats(prediction.e2eMs, burst.e2eMs, 1 / perClient),
+    e2eMs: mixedStats(
+      prediction.e2eMs,
+      burst.ttftMs.map((ttft) => ttft + steadyDecodeMs),
+      1 / perClient,
+    ),
   };
 }
 

@@ -129,6 +129,50 @@ describe('accuracy against public measurements', () => {
     expect(itl(1000)).toBeGreaterThan(1.5 * itl(2));
   });
 
+  it("decodes a closed loop's first wave at the loop's steady batch: clients refill it as theirs finish", () => {
+    const series = measurements.series.find((s) => s.id === 'vllm-nightly-phi-4-tp1-a100-pcie')!;
+    const { point } = series.points[0]!;
+    const run = (requestsPerClient?: number): PublicMeasurements => ({
+      ...measurements,
+      series: [
+        {
+          ...series,
+          id: `loop-${requestsPerClient}`,
+          traffic: {
+            ...series.traffic,
+            promptTokensCv: 0,
+            outputTokensCv: 0,
+            ...(requestsPerClient !== undefined && { requestsPerClient }),
+          },
+          points: [
+            {
+              point: {
+                ...point,
+                promptTokens: 8000,
+                outputTokens: 512,
+                load: { kind: 'concurrency', value: 32 },
+                // Placeholders: only the predictions are read.
+                ttftMs: { mean: 1, p50: 1, p90: null, p95: null, p99: 1 },
+                e2eMs: { mean: 1, p50: 1, p90: null, p95: null, p99: 1 },
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const stat = (r: PublicMeasurements, metric: 'ttft' | 'e2e', which: 'mean' | 'p99') =>
+      servingComparisons(r, knowledge, () => ({ global: null, perGpu: {} })).comparisons.find(
+        (c) => c.metric === metric && c.stat === which,
+      )!.predicted;
+    const steady = run();
+    const decodeMs = stat(steady, 'e2e', 'mean') - stat(steady, 'ttft', 'mean');
+    const started = run(2);
+    // The first wave's last prompts wait seconds for their prefill, then decode among the refilled batch: the slowest
+    // request's E2E is its TTFT plus the steady decode, not the faster decode of a burst that drains.
+    expect(stat(started, 'ttft', 'p99')).toBeGreaterThan(1.5 * stat(steady, 'ttft', 'p99'));
+    expect(stat(started, 'e2e', 'p99') - stat(started, 'ttft', 'p99')).toBeGreaterThan(0.97 * decodeMs);
+  });
+
   it('prices the last, smaller wave of a fixed-length closed loop at its own batch', () => {
     const series = measurements.series.find((s) => s.id === 'vllm-nightly-phi-4-tp1-a100-pcie')!;
     const { point } = series.points[0]!;
