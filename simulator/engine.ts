@@ -228,15 +228,42 @@ export class SimulatedEngine {
     return seq.spec.promptTokens + seq.generated - seq.computed;
   }
 
+  /**
+   * Blocks a sequence of `tokens` computed tokens holds. The pool's blocks are tokens in every attention layer
+   * (`kvTokens`); a windowed layer (gpt-oss's sliding-window layers) keeps only its window and the chunk being
+   * prefilled: vLLM's hybrid KV cache manager frees the blocks that fall out of the window
+   * (SlidingWindowManager.remove_skipped_blocks, vllm/v1/core/single_type_kv_cache_manager.py), so a long
+   * sequence takes only the full layers' share of the pool beyond it — what the memory plan counts too
+   * (`sequencePoolTokens`, src/planner/memory.ts).
+   */
+  private blocksFor(tokens: number): number {
+    const memory = this.timing.deployment.memory;
+    const share = memory?.windowedLayerShare ?? 0;
+    const pooled =
+      share > 0 ? (1 - share) * tokens + share * Math.min(tokens, memory.windowPeakTokens) : tokens;
+    return Math.ceil(pooled / this.timing.blockTokens);
+  }
+
+  /** The tokens whose KV `blocks` hold (`blocksFor` inverted), in whole blocks of tokens. */
+  private tokensIn(blocks: number): number {
+    const memory = this.timing.deployment.memory;
+    const share = memory?.windowedLayerShare ?? 0;
+    const pooled = blocks * this.timing.blockTokens;
+    const peak = memory?.windowPeakTokens ?? Number.POSITIVE_INFINITY;
+    const tokens = share > 0 && pooled > peak ? (pooled - share * peak) / (1 - share) : pooled;
+    return Math.floor(tokens / this.timing.blockTokens) * this.timing.blockTokens;
+  }
+
   private extraBlocks(seq: Sequence, tokens: number): number {
-    return Math.max(Math.ceil((seq.computed + tokens) / this.timing.blockTokens) - seq.blocks, 0);
+    return Math.max(this.blocksFor(seq.computed + tokens) - seq.blocks, 0);
   }
 
   private preempt(seq: Sequence): void {
-    const fullBlocks = Math.min(Math.floor(seq.computed / this.timing.blockTokens), seq.blocks);
+    const fullTokens = Math.floor(seq.computed / this.timing.blockTokens) * this.timing.blockTokens;
+    const fullBlocks = Math.min(this.blocksFor(fullTokens), seq.blocks);
     this.release(seq);
     seq.retainedBlocks = fullBlocks - seq.sharedBlocks;
-    seq.computed = fullBlocks * this.timing.blockTokens;
+    seq.computed = Math.min(fullTokens, this.tokensIn(fullBlocks));
     if (seq.retainedBlocks > 0) this.retained.push(seq);
     seq.summary.preemptions += 1;
     this.waiting.unshift(seq);
@@ -254,7 +281,7 @@ export class SimulatedEngine {
       const seq = this.retained[0]!;
       const lost = Math.min(evict, seq.retainedBlocks);
       seq.retainedBlocks -= lost;
-      seq.computed = (seq.sharedBlocks + seq.retainedBlocks) * this.timing.blockTokens;
+      seq.computed = this.tokensIn(seq.sharedBlocks + seq.retainedBlocks);
       evict -= lost;
       if (seq.retainedBlocks === 0) this.retained.shift();
     }

@@ -127,6 +127,28 @@ describe('predictBatch scheduling', () => {
     expect(result.prediction.ttftMs.p50).toBeLessThan(tokenizeAllMs);
   });
 
+  it('holds as many long gpt-oss requests at once as its windowed layers leave room for, not as full layers would', () => {
+    // gpt-oss-120b on one A100: the KV pool holds ~2 sequences of 32k tokens in every layer, but half its layers keep
+    // only their 128-token window and the chunk being prefilled (vLLM's hybrid KV cache manager), so ~4 run at once.
+    const input: BatchInput = {
+      modelId: 'openai/gpt-oss-120b',
+      gpuId: 'A100-80GB',
+      gpuCount: 1,
+      tensorParallel: 1,
+      precision: 'mxfp4',
+      promptTokens: 32_000,
+      outputTokens: 100,
+      requests: 12,
+    };
+    const job = predict(input);
+    const fullLayerSequences = Math.floor(
+      Number(job.notes[0]!.match(/KV cache ([\d,]+) tokens/)![1]!.replaceAll(',', '')) / 32_100,
+    );
+    expect(job.limitedBy).toBe('kv-cache');
+    // Each takes about half the pool tokens: twice as many fit (with a full-layer count, 3: two and one being admitted).
+    expect(job.peakRunning).toBeGreaterThanOrEqual(2 * fullLayerSequences);
+  });
+
   it('refuses a request longer than the replica holds', () => {
     const result = predictBatch(
       { ...llama8b, modelId: 'Qwen/Qwen3-32B', promptTokens: 60_000, outputTokens: 1000 },

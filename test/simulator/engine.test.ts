@@ -178,6 +178,44 @@ describe('simulated engine', () => {
     expect(prefilled).toBe(64 + 64 + 33);
   });
 
+  it('charges a windowed layer only its window, as vLLM’s hybrid KV cache manager does, so more long sequences run', () => {
+    // 20 blocks of 16 tokens; 256-token prompts. With every layer in full, one 257-token sequence takes 17 blocks and
+    // the two run one after the other. With half the layers windowed (a window and chunk of 48 tokens), it takes
+    // 257 / 2 + 48 / 2 ≈ 153 pool tokens, 10 blocks: both run at once (SlidingWindowManager frees the blocks behind
+    // the window; the memory plan's `sequencePoolTokens` counts the same).
+    const full = exact({ kvBlocks: 20 });
+    const memory = { ...full.deployment.memory, windowedLayerShare: 0.5, windowPeakTokens: 48 };
+    const windowed = exact({ kvBlocks: 20, deployment: { ...full.deployment, memory } });
+    const running = (timing: EngineTiming) => {
+      const { clock, submit, steps, maxRunning } = harness(timing);
+      const traces = [submit(256, 4), submit(256, 4)];
+      clock.run();
+      expect(traces.every((t) => t.tokens.length === 4)).toBe(true);
+      expect(steps.every((s) => s.preemptions === 0)).toBe(true);
+      return maxRunning();
+    };
+    expect(running(full)).toBe(1);
+    expect(running(windowed)).toBe(2);
+  });
+
+  it('resumes a preempted windowed sequence from the tokens its retained blocks hold, not from their count', () => {
+    // 24 blocks, half the layers windowed at 48 tokens: a 364-token sequence takes 13 blocks, so the second request is
+    // preempted while the first grows.
+    const base = exact({ kvBlocks: 24 });
+    const memory = { ...base.deployment.memory, windowedLayerShare: 0.5, windowPeakTokens: 48 };
+    const timing = exact({ kvBlocks: 24, deployment: { ...base.deployment, memory } });
+    const { clock, submit, steps } = harness(timing);
+    const first = submit(64, 300);
+    const second = submit(64, 300);
+    clock.run();
+    expect([first.tokens.length, second.tokens.length]).toEqual([300, 300]);
+    expect(second.summary!.preemptions).toBeGreaterThan(0);
+    const prefilled = steps.reduce((sum, s) => sum + s.prefillTokens, 0);
+    // Readmitted, it resumes from the tokens its retained blocks hold (161 tokens prefilled in all); reading those
+    // blocks as 16 tokens each, as a full-attention pool may, would lose about half its prefix (289).
+    expect(prefilled).toBeLessThan(64 + 64 + 64);
+  });
+
   it('frees an aborted request’s KV blocks at once and tells its owner', () => {
     const { clock, engine } = harness(exact());
     let finished: SequenceSummary | null = null;
