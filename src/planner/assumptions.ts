@@ -91,6 +91,15 @@ export const KV_BYTES: Record<KvCacheDtype, number> = { auto: 2, fp8: 1 };
 export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
 
 /**
+ * Share of the BF16 tensor-core peak Marlin's 4-bit GEMM achieves once compute-bound, as measured: ~141 TFLOPS from 64
+ * rows to 4,000 on an A100-class GPU (vllm-project/vllm#2497, IST-DASLab/marlin bench.py), 0.45 of the A100's 312. A
+ * measured rate of the kernel, not a peak: the 4-bit experts on Marlin's fused MoE kernel (`marlinFourBitExperts`)
+ * run at it whatever the fitted `compute` of the GPU's other GEMMs, where pricing them at WEIGHT_ONLY_GEMM_SHARE ×
+ * `compute` (0.7 × ~0.51) counted the kernel's shortfall from the peak twice.
+ */
+export const MARLIN_FOUR_BIT_GEMM_SHARE = 0.45;
+
+/**
  * Share of the datasheet tensor-core peak a vendor's GPU software stack reaches in dense GEMMs, relative to CUDA on
  * NVIDIA parts: where the calibration centres a GPU family's compute efficiency before the family has points of its
  * own. ROCm on the MI300X sustains ~45% of its rated BF16/FP8 peak in measured GEMMs, where H100 and B200 reach up

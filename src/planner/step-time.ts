@@ -30,6 +30,7 @@ import {
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
   LAYER_KERNELS_SEC,
+  MARLIN_FOUR_BIT_GEMM_SHARE,
   mlaHeadTile,
   moeKernelOf,
   PIPELINE_HOP_SEC,
@@ -129,6 +130,8 @@ export interface StepGeometry {
    * bursts on A100 nodes (Qwen3-235B-A22B at TP4, GLM-4.6 at TP8) bear out.
    */
   marlinFourBitExperts: boolean;
+  /** The rate Marlin's 4-bit experts reach (MARLIN_FOUR_BIT_GEMM_SHARE of the BF16 peak); 0 for other experts. */
+  marlinExpertFlops: number;
   lmHeadFlopsPerSample: number;
   /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
@@ -225,6 +228,7 @@ export function deploymentGeometry(
     expertKLoopScale: g.expertKLoopScale,
     expertGemmFloor: g.expertGemmFloor,
     marlinFourBitExperts: g.marlinFourBitExperts,
+    marlinExpertFlops: g.marlinExpertFlops,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
     attentionFlopsPerContextToken: g.attentionFlopsPerContextToken,
     prefillAttentionFlopsPerContextToken: g.prefillAttentionFlopsPerContextToken,
@@ -297,6 +301,10 @@ export function stepGeometry(
     1 / ((1 - unquantizedShare) / quantizedPeakFlops + unquantizedShare / (gpu.bf16Tflops * 1e12));
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
+  const marlinFourBit =
+    moeKernel === 'marlin' &&
+    (precision === 'int4' || precision === 'mxfp4') &&
+    (gpuFamilyOf(gpu) === 'nvidia-ampere' || gpuFamilyOf(gpu) === 'nvidia-ada');
   const linkBytesPerSec = collectiveBusBytesPerSec(gpu, tp);
   const ringShare = (2 * (tp - 1)) / tp;
   return {
@@ -327,10 +335,8 @@ export function stepGeometry(
       : 0,
     expertKLoopScale: expertKLoopScale(arch, precision, tp),
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
-    marlinFourBitExperts:
-      moeKernel === 'marlin' &&
-      (precision === 'int4' || precision === 'mxfp4') &&
-      (gpuFamilyOf(gpu) === 'nvidia-ampere' || gpuFamilyOf(gpu) === 'nvidia-ada'),
+    marlinFourBitExperts: marlinFourBit,
+    marlinExpertFlops: marlinFourBit ? MARLIN_FOUR_BIT_GEMM_SHARE * gpu.bf16Tflops * 1e12 : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
     prefillAttentionFlopsPerContextToken: flopsPerHeadWidth * prefillHeads * prefillWidth,
@@ -475,9 +481,9 @@ export function stageStepSec(
     prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken;
   const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
   // The experts' FLOPs run at the grouped GEMMs' lower efficiency: they count 1/share times against the peak.
-  // Marlin's 4-bit experts run at its weight-only rate, already in the peak.
+  // Marlin's 4-bit experts run at its measured rate (MARLIN_FOUR_BIT_GEMM_SHARE), whatever the fitted compute.
   const expertShare = g.marlinFourBitExperts
-    ? 1
+    ? g.marlinExpertFlops / (g.peakLinearFlops * f.compute)
     : g.expertGemmFloor > 0
       ? Math.min(1, f.expertGemmShare / g.expertGemmFloor)
       : f.expertGemmShare;
