@@ -11,7 +11,6 @@ import { checkSpec } from '../spec/build.js';
 import type { DeploymentSpec } from '../spec/schema.js';
 import {
   DEFAULT_GPU_MEMORY_UTILIZATION,
-  KV_BLOCK_TOKENS,
   type KvCacheDtype,
   precisionRunsOn,
   usableMemoryBytes,
