@@ -268,12 +268,31 @@ export function fusedMoeLayerSec(precision: Precision, gpu: MoeBackendGpu): numb
  * - 'triton', the Triton fused_moe kernel, for 16- and 8-bit experts.
  */
 export function moeKernelOf(precision: Precision, gpu: MoeBackendGpu): 'marlin' | 'fp4' | 'triton' {
-  const fp4 = precision === 'mxfp4' || precision === 'nvfp4';
-  if (gpu.vendor !== 'nvidia') return fp4 ? 'fp4' : 'triton';
-  const family = gpuFamilyOf(gpu);
-  if (precision === 'int4' || (precision === 'fp8' && gpu.fp8Tflops === null)) return 'marlin';
-  if (precision === 'mxfp4' && (family === 'nvidia-ampere' || family === 'nvidia-ada')) return 'marlin';
-  return fp4 ? 'fp4' : 'triton';
+  if (precision === 'mxfp4') return mxfp4BackendOf(gpu) === 'marlin' ? 'marlin' : 'fp4';
+  if (precision === 'nvfp4') return 'fp4';
+  if (gpu.vendor !== 'nvidia') return 'triton';
+  return precision === 'int4' || (precision === 'fp8' && gpu.fp8Tflops === null) ? 'marlin' : 'triton';
+}
+
+/**
+ * vLLM's MoE backend for MXFP4 experts on a GPU (`get_mxfp4_backend`, vllm/model_executor/layers/quantization/
+ * mxfp4.py): FlashInfer's TRT-LLM kernels on Blackwell, triton_kernels' matmul_ogs on Hopper, Marlin below Hopper,
+ * and ROCm's own on AMD. The step time (`moeKernelOf`) and the padded weights it holds (`mxfp4ExpertBytesPerParam`)
+ * both follow it.
+ */
+export function mxfp4BackendOf(
+  gpu: MoeBackendGpu,
+): 'flashinfer-trtllm' | 'triton-kernels' | 'marlin' | 'rocm' {
+  switch (gpuFamilyOf(gpu)) {
+    case 'amd-cdna':
+      return 'rocm';
+    case 'nvidia-blackwell':
+      return 'flashinfer-trtllm';
+    case 'nvidia-hopper':
+      return 'triton-kernels';
+    default:
+      return 'marlin';
+  }
 }
 
 /**

@@ -26,12 +26,12 @@ import {
   KV_BLOCK_TOKENS,
   KV_BYTES,
   type KvCacheDtype,
+  mxfp4BackendOf,
   nonTorchBytes,
   servingDefaults,
   usableMemoryBytes,
   V0_MAX_NUM_SEQS,
 } from './assumptions.js';
-import { gpuFamilyOf } from './error-bands.js';
 import type { EngineSettings } from './schema.js';
 
 export interface Parallelism {
@@ -157,6 +157,14 @@ const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
 /** The GPU facts that pick vLLM's MXFP4 MoE backend. */
 export type MoeBackendGpu = Pick<Gpu, 'vendor' | 'fp8Tflops' | 'memoryBandwidthGBps' | 'bf16Tflops'>;
 
+/** Rounding of (intermediate per partition, hidden) each MXFP4 backend pads expert weights to (mxfp4ExpertBytesPerParam). */
+const MXFP4_EXPERT_PADDING: Record<ReturnType<typeof mxfp4BackendOf>, [number, number]> = {
+  'flashinfer-trtllm': [256, 256],
+  'triton-kernels': [64, 1],
+  marlin: [128, 256],
+  rocm: [128, 128],
+};
+
 /**
  * Bytes per routed-expert parameter of an MXFP4 checkpoint as vLLM holds it on one GPU: 4-bit values and one uint8
  * scale per 32, over shapes vLLM pads per MoE backend (Mxfp4MoEMethod.create_weights,
@@ -179,22 +187,15 @@ export function mxfp4ExpertBytesPerParam(
 ): number {
   const h = arch.hiddenSize;
   const i = intermediatePerPartition;
-  const family = gpuFamilyOf(gpu);
-  const [padI, padH] =
-    family === 'nvidia-blackwell'
-      ? [256, 256]
-      : family === 'nvidia-hopper'
-        ? [64, 1]
-        : family === 'amd-cdna'
-          ? [128, 128]
-          : [128, 256];
+  const backend = mxfp4BackendOf(gpu);
+  const [padI, padH] = MXFP4_EXPERT_PADDING[backend];
   const ip = roundUp(i, padI);
   const hp = roundUp(h, padH);
   // gate_up (2·I × H) and down (H × I): half a byte a value, one byte a 32-value block.
   const values = (3 * ip * hp) / 2;
   const scales = (3 * ip * hp) / 32;
   const swizzledScales =
-    family === 'nvidia-hopper' ? (roundUp(2 * ip, 256) * hp + roundUp(hp, 256) * ip) / 32 : 0;
+    backend === 'triton-kernels' ? (roundUp(2 * ip, 256) * hp + roundUp(hp, 256) * ip) / 32 : 0;
   return (values + scales + swizzledScales) / (3 * i * h);
 }
 

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { moeKernelOf, WEIGHT_ONLY_GEMM_SHARE } from '../../src/planner/assumptions.js';
+import { moeKernelOf, mxfp4BackendOf, WEIGHT_ONLY_GEMM_SHARE } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
+import { mxfp4ExpertBytesPerParam } from '../../src/planner/memory.js';
 import { stageStepSec, stepGeometry } from '../../src/planner/step-time.js';
+import { catalog } from './catalog-knowledge.js';
 import { A100_80GB, GPT_OSS_120B, H100, L40S, MIXTRAL_8X7B } from './fixtures.js';
 
 // vLLM runs routed experts on Marlin's fused MoE kernel wherever their format has no tensor-core path: int4, FP8
@@ -17,6 +19,25 @@ describe("Marlin's fused MoE kernel", () => {
     expect(moeKernelOf('mxfp4', L40S)).toBe('marlin');
     expect(moeKernelOf('mxfp4', H100)).toBe('fp4');
     expect(moeKernelOf('bf16', A100_80GB)).toBe('triton');
+  });
+
+  it('runs MXFP4 experts on the backend whose padding the memory plan holds, on every catalogued GPU', () => {
+    const gptOss = { hiddenSize: 2880 };
+    for (const gpu of catalog.gpus) {
+      const backend = mxfp4BackendOf(gpu);
+      expect(moeKernelOf('mxfp4', gpu) === 'marlin', gpu.id).toBe(backend === 'marlin');
+      // 4-bit values and a one-byte scale per 32, over the shapes the backend pads: Marlin rounds the intermediate size
+      // to 128 (2880 -> 2944) and the hidden size to 256 (2880 -> 3072); triton_kernels keeps them and holds the scales
+      // a second time, swizzled.
+      const padded = mxfp4ExpertBytesPerParam(gptOss, 2880, gpu);
+      const unpadded = 0.5 + 1 / 32;
+      if (backend === 'marlin')
+        expect(padded, gpu.id).toBeCloseTo(((2944 * 3072) / (2880 * 2880)) * unpadded, 12);
+      if (backend === 'triton-kernels') expect(padded, gpu.id).toBeGreaterThan(unpadded);
+    }
+    expect(mxfp4BackendOf(H100)).toBe('triton-kernels');
+    expect(mxfp4BackendOf(A100_80GB)).toBe('marlin');
+    expect(mxfp4BackendOf(L40S)).toBe('marlin');
   });
 
   const parallel = { tensorParallel: 1, pipelineParallel: 1 };
