@@ -447,6 +447,22 @@ export function attendedContext(g: StepGeometry, context: number): number {
 }
 
 /**
+ * Peak-rate work one expert FLOP of a step costs. The experts' FLOPs run at the grouped GEMMs' lower efficiency: they
+ * count 1/share times against the peak; Marlin's 4-bit experts run at its measured rate (MARLIN_FOUR_BIT_GEMM_SHARE),
+ * whatever the fitted compute. Padded tile rows cost like real ones: decode-sized steps leave most of each expert's
+ * tile empty.
+ */
+function expertWorkPerFlop(g: StepGeometry, f: EfficiencyFactors, tokens: number, touched: number): number {
+  const expertShare = g.marlinFourBitExperts
+    ? g.marlinExpertFlops / (g.peakLinearFlops * f.compute)
+    : g.expertGemmFloor > 0
+      ? Math.min(1, f.expertGemmShare / g.expertGemmFloor)
+      : f.expertGemmShare;
+  const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
+  return (padding * expertKLoopWork(g.expertKLoopScale, tokens * g.expertHitRate)) / expertShare;
+}
+
+/**
  * One stage step over `decodeTokens` decoding sequences at mean context `decodeContext`, plus `prefillTokens` of
  * prompt at mean attention context `prefillContext`. Seconds, without the per-step overhead.
  */
@@ -480,17 +496,10 @@ export function stageStepSec(
     decodeTokens * computedDecode * g.attentionFlopsPerContextToken +
     prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken;
   const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
-  // The experts' FLOPs run at the grouped GEMMs' lower efficiency: they count 1/share times against the peak.
-  // Marlin's 4-bit experts run at its measured rate (MARLIN_FOUR_BIT_GEMM_SHARE), whatever the fitted compute.
-  const expertShare = g.marlinFourBitExperts
-    ? g.marlinExpertFlops / (g.peakLinearFlops * f.compute)
-    : g.expertGemmFloor > 0
-      ? Math.min(1, f.expertGemmShare / g.expertGemmFloor)
-      : f.expertGemmShare;
-  // Padded tile rows cost like real ones: decode-sized steps leave most of each expert's tile empty.
-  const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
-  const expertWork = (padding * expertKLoopWork(g.expertKLoopScale, tokens * g.expertHitRate)) / expertShare;
-  const effectiveLinearFlops = linearFlops + tokens * g.expertFlopsPerToken * (expertWork - 1);
+  const effectiveLinearFlops =
+    g.expertFlopsPerToken > 0
+      ? linearFlops + tokens * g.expertFlopsPerToken * (expertWorkPerFlop(g, f, tokens, touched) - 1)
+      : linearFlops;
   const linearSec = Math.max(weightBytes / bandwidth, effectiveLinearFlops / (g.peakLinearFlops * f.compute));
   // Attention's FLOPs at the GEMMs' efficiency: a share of its own, fitted beside `compute` around FlashAttention's
   // published utilisation (FA2 ~35% of the H100's peak, FA3 up to 75%; arXiv:2407.08608), settled at 1.0–1.1 of
