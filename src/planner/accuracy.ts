@@ -4,7 +4,7 @@
  */
 import type { Knowledge } from '../knowledge/catalog.js';
 import { followsMemoryModel, GIB } from './assumptions.js';
-import { burstLatenciesMs, predictBatch } from './batch.js';
+import { type BatchPrediction, burstLatenciesMs, predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
 import {
@@ -216,6 +216,7 @@ export function servingComparisons(
       );
       const loadText = point.load.kind === 'max' ? 'max' : `${point.load.kind}=${point.load.value}`;
       const overloaded = measuredOverloaded(series, point, gpu);
+      const finite = overloaded ? finiteRunOf(series, point, knowledge, calibration) : null;
       const region: LoadRegion = overloaded
         ? 'overloaded'
         : p.requestsPerSec >= 0.7 * p.capacityRequestsPerSec
@@ -232,10 +233,15 @@ export function servingComparisons(
       }
       // An overloaded run's TTFT and E2E depend on how long it ran (the queue it built), which no steady state
       // describes.
+      // A finite one's mean ITL is its played run's, over the batch's growth while its prompts arrive and its drain.
       const families = overloaded ? (['itl'] as const) : (['ttft', 'itl', 'e2e'] as const);
       for (const family of families) {
         const measured = { ttft: point.ttftMs, itl: point.itlMs, e2e: point.e2eMs }[family];
-        const predicted = { ttft: p.ttftMs, itl: p.itlMs, e2e: p.e2eMs }[family];
+        const predicted = {
+          ttft: p.ttftMs,
+          itl: finite ? { ...p.itlMs, mean: finite.itlMeanMs } : p.itlMs,
+          e2e: p.e2eMs,
+        }[family];
         for (const stat of STATS) {
           const value = measured[stat];
           if (value === null) continue;
@@ -272,6 +278,33 @@ export function servingComparisons(
     }
   }
   return { comparisons, overload, failures };
+}
+
+/**
+ * An overloaded open loop of a known number of prompts (`vllm bench serve --num-prompts N --request-rate r`, `max`
+ * sending them all at once), played through the scheduler as they arrive: its batch grows from empty while arrivals
+ * outpace completions and drains once they stop, never reaching max_num_seqs when N·(1 − capacity / r) is below it, so
+ * its token-weighted mean ITL is below the steady state's at capacity. Null where the run's length is unknown.
+ */
+function finiteRunOf(
+  series: MeasuredSeries,
+  point: MeasuredPoint,
+  knowledge: Knowledge,
+  calibration: Calibration,
+): BatchPrediction | null {
+  const requests = series.traffic.requests;
+  if (requests === undefined || (point.load.kind !== 'rate' && point.load.kind !== 'max')) return null;
+  const played = predictBatch(
+    {
+      ...measuredConfigOf(series, point),
+      requests,
+      arrivalRatePerSec: point.load.kind === 'rate' ? point.load.value : Number.POSITIVE_INFINITY,
+      chatStream: series.traffic.chatStream,
+    },
+    knowledge,
+    calibration,
+  );
+  return played.ok ? played.prediction : null;
 }
 
 /**

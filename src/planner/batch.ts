@@ -23,13 +23,22 @@ import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
 import type { DeploymentConfig } from './schema.js';
 import type { LatencyStatsMs } from './serving.js';
 
+/** Share of the KV cache in use beyond which a batch that fills neither max_num_seqs nor its requests counts as KV-bound. */
+const KV_FULL = 0.95;
+
 /** Requests played through the scheduler; a longer job continues at the rate these settle into. */
 export const SIMULATED_REQUESTS = 2_000;
 const SEED = 20_261_206;
 
 export interface BatchInput extends DeploymentConfig {
-  /** Requests submitted at once. */
+  /** Requests submitted at once, or, with `arrivalRatePerSec`, in all. */
   requests: number;
+  /**
+   * An open loop of `requests` prompts sent at this mean rate (`vllm bench serve --num-prompts N --request-rate r`)
+   * instead of all at once; the gaps between sends spread by `arrivalCv` (Poisson, 1, when absent). Absent or
+   * infinite: a burst.
+   */
+  arrivalRatePerSec?: number;
   /** Share of each prompt that is a prefix every request shares (system prompt, template); 0 when absent. */
   prefixShare?: number;
   /**
@@ -64,9 +73,12 @@ export interface BatchPrediction {
    * batch is full weigh as much as the long ones that finish in the drain.
    */
   tpotMeanMs: number;
-  /** Most requests the engine ran at once, and what bounded it ('requests': every request ran at once). */
+  /**
+   * Most requests the engine ran at once, and what bounded it ('requests': every request ran at once; 'arrivals': an
+   * open loop's prompts ran out or came too slowly to fill either limit).
+   */
   peakRunning: number;
-  limitedBy: 'kv-cache' | 'max-num-seqs' | 'requests';
+  limitedBy: 'kv-cache' | 'max-num-seqs' | 'requests' | 'arrivals';
   /** Requests evicted from the KV cache and recomputed (vLLM's preemption). */
   preemptions: number;
   /** Prompt tokens per request served from the prefix cache (whole KV blocks). */
@@ -113,10 +125,43 @@ function meanTpotMs(finished: readonly SequenceSummary[]): number {
   return tpots.length > 0 ? tpots.reduce((sum, x) => sum + x, 0) / tpots.length : 0;
 }
 
+/** A request's summary with the time its client sent it (0 for every request of a burst). */
+type Sent = SequenceSummary & { sentAtMs: number };
+
 interface Played {
-  summaries: SequenceSummary[];
+  summaries: Sent[];
   peakRunning: number;
   preemptions: number;
+  /** Highest share of the KV cache's blocks in use after a step. */
+  peakKvUsage: number;
+}
+
+/**
+ * Send times of an open loop's `count` requests at `ratePerSec`, as `vllm bench serve` draws them (`get_request` in
+ * vllm/benchmarks/serve.py): the first at 0, then gaps of mean 1 / rate drawn from a gamma distribution whose shape
+ * (`--burstiness`, 1 = Poisson) sets their spread, cv = 1 / √shape. Poisson gaps are exponential; other spreads are drawn
+ * log-normal with the same mean and cv (their sum over a run, which sets the queue, depends on those two alone).
+ */
+export function arrivalTimesMs(
+  count: number,
+  ratePerSec: number,
+  cv: number,
+  random: () => number,
+): number[] {
+  const meanGapMs = 1e3 / ratePerSec;
+  const spread = cv > 0 && Math.abs(cv - 1) > 1e-9 ? lognormalFromMean(meanGapMs, cv) : null;
+  const times: number[] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    times.push(at);
+    at +=
+      cv <= 0
+        ? meanGapMs
+        : spread !== null
+          ? Math.exp(spread.mu + spread.sigma * normalDraw(random))
+          : -meanGapMs * Math.log(Math.max(random(), Number.EPSILON));
+  }
+  return times;
 }
 
 function play(
@@ -125,11 +170,13 @@ function play(
   outputs: number[],
   cached: number,
   preprocessedAtMs: number,
+  sentAtMs: readonly number[] | null,
 ): Played {
   const clock = new VirtualClock();
-  const summaries: SequenceSummary[] = [];
+  const summaries: Sent[] = [];
   let peakRunning = 0;
   let preemptions = 0;
+  let peakKvUsage = 0;
   const engine = new SimulatedEngine(timing, {
     timeScale: 1,
     seed: SEED,
@@ -137,13 +184,16 @@ function play(
     onStep: (step) => {
       peakRunning = Math.max(peakRunning, engine.runningCount);
       preemptions += step.preemptions;
+      peakKvUsage = Math.max(peakKvUsage, engine.kvCacheUsage);
     },
   });
   // Once the API server has preprocessed the burst (`preprocessedAtMs`), it tokenizes the prompts one after another
   // (the calibrated `tokenizeUsPerToken`): each reaches the engine once it and every prompt before it are tokenized.
+  // An open loop's request is tokenized once it is sent and the prompts sent before it are tokenized.
   let tokenizedAtMs = preprocessedAtMs;
   for (const [i, promptTokens] of prompts.entries()) {
-    tokenizedAtMs += promptTokens * timing.factors.tokenizeUsPerToken * 1e-3;
+    const sent = sentAtMs?.[i] ?? 0;
+    tokenizedAtMs = Math.max(tokenizedAtMs, sent) + promptTokens * timing.factors.tokenizeUsPerToken * 1e-3;
     clock.at(tokenizedAtMs, () =>
       engine.submit({
         promptTokens,
@@ -151,12 +201,12 @@ function play(
         // The first request fills the prefix cache; the others find the prefix there.
         cachedPromptTokens: i === 0 ? 0 : Math.min(cached, Math.max(promptTokens - 1, 0)),
         onToken: () => {},
-        onFinish: (summary) => summaries.push(summary),
+        onFinish: (summary) => summaries.push({ ...summary, sentAtMs: sent }),
       }),
     );
   }
   clock.run();
-  return { summaries, peakRunning, preemptions };
+  return { summaries, peakRunning, preemptions, peakKvUsage };
 }
 
 /** gpt-oss chats in OpenAI's harmony format: vLLM renders and parses it with openai_harmony, not a Jinja template. */
@@ -190,9 +240,15 @@ const HARMONY_HEADER_TOKENS = 2;
  * show ~1–2 ms a request, left out here; a completions request renders no template.
  */
 function preprocessedMs(input: BatchInput, timing: EngineTiming): number {
-  if (!input.chatStream || streamsHarmony(timing)) return 0;
+  // An open loop's requests reach the server one by one, each rendered as it comes (its own time is in the overhead).
+  if (!input.chatStream || streamsHarmony(timing) || sendsOverTime(input)) return 0;
   const servers = input.engine?.apiServerCount ?? 1;
   return ((input.requests - 1) * API_SERVER_SEC_PER_CHAT_REQUEST * 1e3) / servers;
+}
+
+/** Whether the requests are sent at a finite rate rather than all at once. */
+function sendsOverTime(input: BatchInput): boolean {
+  return input.arrivalRatePerSec !== undefined && Number.isFinite(input.arrivalRatePerSec);
 }
 
 interface Simulated {
@@ -201,7 +257,7 @@ interface Simulated {
   cached: number;
   played: Played;
   /** Requests that produced their first and last tokens. */
-  finished: SequenceSummary[];
+  finished: Sent[];
 }
 
 /** Plays the first SIMULATED_REQUESTS of a burst through the scheduler. */
@@ -238,7 +294,11 @@ function simulateBurst(
   ).map((output, i) => Math.min(output, timing.maxModelLen - prompts[i]!));
   const share = cachesPrefixesByDefault(timing.deployment.model) ? (input.prefixShare ?? 0) : 0;
   const cached = cachedPromptTokens(input.promptTokens, share, timing.blockTokens);
-  const played = play(timing, prompts, outputs, cached, preprocessedMs(input, timing));
+  // The send times draw from their own stream, so a run's lengths are the same sent at once or over time.
+  const sentAtMs = sendsOverTime(input)
+    ? arrivalTimesMs(simulated, input.arrivalRatePerSec!, input.arrivalCv ?? 1, seededRandom(SEED + 1))
+    : null;
+  const played = play(timing, prompts, outputs, cached, preprocessedMs(input, timing), sentAtMs);
   const finished = played.summaries.filter((s) => s.lastTokenAt !== null && s.firstTokenAt !== null);
   return { ok: true, run: { timing, simulated, cached, played, finished } };
 }
@@ -262,9 +322,8 @@ export function burstLatenciesMs(
   const overheadMs = timing.factors.requestOverheadMs;
   return {
     ok: true,
-    // Every request of the burst was sent at 0.
-    ttftMs: finished.map((s) => s.firstTokenAt! + overheadMs),
-    e2eMs: finished.map((s) => s.lastTokenAt! + overheadMs),
+    ttftMs: finished.map((s) => s.firstTokenAt! - s.sentAtMs + overheadMs),
+    e2eMs: finished.map((s) => s.lastTokenAt! - s.sentAtMs + overheadMs),
   };
 }
 
@@ -303,9 +362,12 @@ export function predictBatch(
       ? (Math.floor((3 * doneAt.length) / 4) - Math.floor(doneAt.length / 4)) / (to - from)
       : simulated / endMs;
   const rest = input.requests - simulated;
-  const restMs = rest / steadyPerMs;
+  // An open loop's later requests come no faster than it sends them; they queue only where it sends faster than the
+  // engine completes.
+  const sentPerMs = sendsOverTime(input) ? input.arrivalRatePerSec! / 1e3 : Number.POSITIVE_INFINITY;
+  const restMs = rest / Math.min(steadyPerMs, sentPerMs);
   // The q-quantile request of the whole job sits q·rest requests further back in the queue than in the sample.
-  const queuedMs = (q: number) => (rest > 0 ? q * restMs : 0);
+  const queuedMs = (q: number) => (rest > 0 ? q * rest * Math.max(1 / steadyPerMs - 1 / sentPerMs, 0) : 0);
   const makespanSec = (endMs + restMs + overheadMs) / 1e3;
   const outputTokens = generated + rest * (generated / finished.length);
   const limitedBy =
@@ -313,12 +375,17 @@ export function predictBatch(
       ? 'requests'
       : played.peakRunning >= timing.maxNumSeqs
         ? 'max-num-seqs'
-        : 'kv-cache';
-  const bound = { requests: 'all of them', 'kv-cache': 'KV cache', 'max-num-seqs': 'max_num_seqs' }[
-    limitedBy
-  ];
+        : sendsOverTime(input) && played.preemptions === 0 && played.peakKvUsage < KV_FULL
+          ? 'arrivals'
+          : 'kv-cache';
+  const bound = {
+    requests: 'all of them',
+    'kv-cache': 'KV cache',
+    'max-num-seqs': 'max_num_seqs',
+    arrivals: 'the arrivals',
+  }[limitedBy];
   const notes = [
-    `${input.requests.toLocaleString('en-US')} requests submitted at once, played through vLLM's scheduler (max_num_seqs ${timing.maxNumSeqs}, max_num_batched_tokens ${timing.maxNumBatchedTokens}, KV cache ${Math.round(timing.kvBlocks * timing.blockTokens).toLocaleString('en-US')} tokens): at most ${played.peakRunning} ran at once (${bound}).`,
+    `${input.requests.toLocaleString('en-US')} requests ${sendsOverTime(input) ? `sent at ${input.arrivalRatePerSec} req/s` : 'submitted at once'}, played through vLLM's scheduler (max_num_seqs ${timing.maxNumSeqs}, max_num_batched_tokens ${timing.maxNumBatchedTokens}, KV cache ${Math.round(timing.kvBlocks * timing.blockTokens).toLocaleString('en-US')} tokens): at most ${played.peakRunning} ran at once (${bound}).`,
   ];
   if (rest > 0) {
     notes.push(
@@ -343,11 +410,11 @@ export function predictBatch(
       requestsPerSec: input.requests / makespanSec,
       outputTokensPerSec: outputTokens / makespanSec,
       ttftMs: statsOf(
-        finished.map((s) => s.firstTokenAt! + overheadMs),
+        finished.map((s) => s.firstTokenAt! - s.sentAtMs + overheadMs),
         queuedMs,
       ),
       e2eMs: statsOf(
-        finished.map((s) => s.lastTokenAt! + overheadMs),
+        finished.map((s) => s.lastTokenAt! - s.sentAtMs + overheadMs),
         queuedMs,
       ),
       itlMeanMs: gaps > 0 ? decodingMs / gaps : 0,

@@ -67,7 +67,9 @@ export const MeasurementSeries = z.object({
     /**
      * A closed loop's whole run, where the source gives it and it is no whole number of requests per client
      * (`vllm bench serve --num-prompts R --max-concurrency N`): with fixed lengths the clients stay in step, so the
-     * run is waves of N requests and a last wave of R mod N (`closedLoopWavesItl` in accuracy.ts).
+     * run is waves of N requests and a last wave of R mod N (`closedLoopWavesItl` in accuracy.ts). For an open loop,
+     * the prompts it sends in all (`--num-prompts N --request-rate r`): beyond capacity its batch grows from empty
+     * while they arrive and drains once they stop, which the scorer plays through the scheduler (`finiteRunOf`).
      */
     requests: z.number().int().positive().optional(),
     /**

@@ -392,3 +392,42 @@ describe('planning a batch job', () => {
     for (const option of interactive.recommendations) expect(option.batch).toBeUndefined();
   });
 });
+
+describe('predictBatch of a finite open loop (`--num-prompts N --request-rate r`)', () => {
+  // Beyond capacity, the batch grows while the N prompts arrive faster than they complete and drains once they stop.
+  const engine = { maxNumSeqs: 256 };
+  const steady = predictPerformance({ ...llama8b, engine, load: { kind: 'rate', value: 1e6 } }, knowledge);
+  if (!steady.ok) throw new Error(steady.reason);
+  const capacity = steady.prediction.capacityRequestsPerSec;
+  const run = (requests: number, overload: number) =>
+    predict({ ...llama8b, engine, requests, arrivalRatePerSec: overload * capacity });
+
+  it('keeps the batch below max_num_seqs where N·(1 − capacity / r) is small, where a burst fills it', () => {
+    const requests = 300; // N·(1 − 1/1.1) ≈ 27 more than complete while they arrive
+    const finite = run(requests, 1.1);
+    expect(finite.peakRunning).toBeLessThan(engine.maxNumSeqs);
+    expect(finite.limitedBy).toBe('arrivals');
+    expect(predict({ ...llama8b, engine, requests }).peakRunning).toBe(engine.maxNumSeqs);
+  });
+
+  it("has a mean ITL that rises toward the steady state's at capacity as N grows", () => {
+    const steadyItl = steady.prediction.itlMs.mean;
+    const short = run(100, 1.5).itlMeanMs;
+    const long = run(2000, 1.5).itlMeanMs;
+    expect(short).toBeLessThan(long);
+    // Sent over time, the short run's requests share a smaller batch than the same requests sent at once.
+    expect(short).toBeLessThan(predict({ ...llama8b, engine, requests: 100 }).itlMeanMs);
+    expect(long).toBeLessThan(steadyItl * 1.05);
+    expect(Math.abs(long / steadyItl - 1)).toBeLessThan(0.15);
+  });
+
+  it('measures TTFT from each request’s send time and throughput over the whole run', () => {
+    const rate = 1.5 * capacity;
+    const finite = run(300, 1.5);
+    const burst = predict({ ...llama8b, engine, requests: 300 });
+    expect(finite.ttftMs.mean).toBeLessThan(burst.ttftMs.mean);
+    // The run lasts at least as long as sending its prompts takes.
+    expect(finite.makespanSec).toBeGreaterThan(299 / rate);
+    expect(finite.requestsPerSec).toBeLessThan(rate);
+  });
+});
