@@ -7,6 +7,7 @@ import { followsMemoryModel, GIB } from './assumptions.js';
 import { type BatchPrediction, burstLatenciesMs, predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
+import { outputShapeOfDataset } from './distributions.js';
 import {
   type GpuFamily,
   gpuFamilyOf,
@@ -98,6 +99,7 @@ function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
     outputTokens: point.outputTokens,
     promptTokensCv: series.traffic.promptTokensCv,
     outputTokensCv: series.traffic.outputTokensCv,
+    outputTokensShape: outputShapeOfDataset(series.traffic.dataset),
     arrivalCv: series.traffic.arrivalCv,
     prefixShare: series.traffic.prefixShare,
     engine: engineSettingsOf(series),

@@ -7,7 +7,8 @@
  * max_num_batched_tokens) on a virtual clock, each step priced by the planner's step-time model.
  *
  * Lengths are drawn log-normal around the workload's means with its spread (seeded, so a prediction is
- * deterministic) and rescaled so the sample keeps the stated means exactly. Past SIMULATED_REQUESTS the job is in
+ * deterministic) and rescaled so the sample keeps the stated means exactly; ShareGPT replies
+ * (`outputTokensShape: 'weibull'`) from the Weibull that matches their published short end (`LengthShape`). Past SIMULATED_REQUESTS the job is in
  * steady state: the rest of it adds (N − simulated) / completion rate to the makespan and, arriving behind the
  * simulated ones, a TTFT that grows linearly with its place in the queue.
  */
@@ -17,7 +18,7 @@ import { VirtualClock } from '../../simulator/virtual-clock.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import { API_SERVER_SEC_PER_CHAT_REQUEST } from './assumptions.js';
 import type { Calibration } from './calibrate.js';
-import { lognormalFromMean } from './distributions.js';
+import { type LengthShape, lognormalFromMean, weibullFromCv } from './distributions.js';
 import { type EngineTiming, engineTimingFor } from './engine-timing.js';
 import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
 import type { DeploymentConfig } from './schema.js';
@@ -90,11 +91,27 @@ export interface BatchPrediction {
 
 export type BatchResult = { ok: true; prediction: BatchPrediction } | { ok: false; reason: string };
 
-/** `count` lengths log-normal around `mean` with spread `cv`, rescaled to that mean, each within [1, max]. */
-function lengths(count: number, mean: number, cv: number, max: number, random: () => number): number[] {
+/**
+ * `count` lengths around `mean` with spread `cv`, log-normal or Weibull (`shape`, by inversion: λ(−ln U)^(1/k)),
+ * rescaled to that mean, each within [1, max].
+ */
+function lengths(
+  count: number,
+  mean: number,
+  cv: number,
+  max: number,
+  random: () => number,
+  shape: LengthShape = 'lognormal',
+): number[] {
   if (cv <= 0) return Array.from({ length: count }, () => Math.min(Math.max(Math.round(mean), 1), max));
-  const { mu, sigma } = lognormalFromMean(mean, cv);
-  const raw = Array.from({ length: count }, () => Math.exp(mu + sigma * normalDraw(random)));
+  let raw: number[];
+  if (shape === 'weibull') {
+    const { k, scale } = weibullFromCv(cv);
+    raw = Array.from({ length: count }, () => mean * scale * (-Math.log(1 - random())) ** (1 / k));
+  } else {
+    const { mu, sigma } = lognormalFromMean(mean, cv);
+    raw = Array.from({ length: count }, () => Math.exp(mu + sigma * normalDraw(random)));
+  }
   const scale = (mean * count) / raw.reduce((sum, x) => sum + x, 0);
   return raw.map((x) => Math.min(Math.max(Math.round(x * scale), 1), max));
 }
@@ -291,6 +308,7 @@ function simulateBurst(
     input.outputTokensCv ?? 0,
     Number.MAX_SAFE_INTEGER,
     random,
+    input.outputTokensShape,
   ).map((output, i) => Math.min(output, timing.maxModelLen - prompts[i]!));
   const share = cachesPrefixesByDefault(timing.deployment.model) ? (input.prefixShare ?? 0) : 0;
   const cached = cachedPromptTokens(input.promptTokens, share, timing.blockTokens);

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Precision } from '../knowledge/catalog.js';
 import type { BatchInput } from './batch.js';
+import { outputShapeOfDataset } from './distributions.js';
 
 const positive = z.number().positive();
 
@@ -56,6 +57,7 @@ export function batchInputOf(run: BurstRun): BatchInput {
     outputTokens,
     promptTokensCv,
     outputTokensCv,
+    outputTokensShape: outputShapeOfDataset(run.dataset),
     chatStream,
   };
 }

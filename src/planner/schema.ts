@@ -60,6 +60,11 @@ export const DeploymentConfig = z.object({
   promptTokensCv: z.number().nonnegative().optional(),
   outputTokensCv: z.number().nonnegative().optional(),
   /**
+   * Family of the output lengths around their mean and CV: 'weibull' for ShareGPT's replies (see `LengthShape` in
+   * distributions.ts), log-normal when absent.
+   */
+  outputTokensShape: z.enum(['lognormal', 'weibull']).optional(),
+  /**
    * Spread of the gaps between arrivals (standard deviation / mean): 1 = Poisson (independent users, the default),
    * 0 = evenly spaced (a load generator's constant rate).
    */

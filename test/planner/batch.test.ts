@@ -431,3 +431,30 @@ describe('predictBatch of a finite open loop (`--num-prompts N --request-rate r`
     expect(finite.requestsPerSec).toBeLessThan(rate);
   });
 });
+
+describe('predictBatch with ShareGPT reply lengths', () => {
+  const burst: BatchInput = {
+    ...llama8b,
+    promptTokens: 220,
+    outputTokens: 300,
+    promptTokensCv: 1,
+    outputTokensCv: 0.8,
+    requests: 1000,
+    chatStream: true,
+  };
+
+  it('draws the Weibull short end: more requests finish inside the prefill-heavy start, raising mean TPOT over mean ITL', () => {
+    const lognormal = predict(burst);
+    const weibull = predict({ ...burst, outputTokensShape: 'weibull' });
+    const ratio = (p: typeof lognormal) => p.tpotMeanMs / p.itlMeanMs;
+    expect(ratio(weibull)).toBeGreaterThan(1.1 * ratio(lognormal));
+    // Same mean output per request: the same job within a few percent of makespan.
+    expect(Math.abs(weibull.makespanSec / lognormal.makespanSec - 1)).toBeLessThan(0.05);
+  });
+
+  it('takes the Weibull for the published ShareGPT bursts', () => {
+    for (const run of bursts.filter((r) => r.dataset.startsWith('ShareGPT'))) {
+      expect(batchInputOf(run).outputTokensShape, run.id).toBe('weibull');
+    }
+  });
+});

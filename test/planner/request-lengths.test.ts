@@ -1,17 +1,27 @@
 /**
  * ShareGPT's reply lengths, as the load generators draw them, follow the published length distribution of the vLLM
  * paper's artifact (data/benchmarks/sharegpt-lengths.json): the series' output-length CV is the log-normal that
- * matches that distribution's quantiles, the shape the planner draws lengths from (shapeQuantile).
+ * matches that distribution's body, and a Weibull of that CV (the family the burst simulator draws ShareGPT replies
+ * from) matches its whole range, the short replies included.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/paths.js';
-import { lognormalFromMean, normalQuantile } from '../../src/planner/distributions.js';
+import {
+  lengthQuantileOverMean,
+  lognormalFromMean,
+  normalQuantile,
+  outputShapeOfDataset,
+  weibullFromCv,
+} from '../../src/planner/distributions.js';
 import { allMeasurements } from './measurements.js';
 
 interface LengthStats {
   mean: number;
+  p05: number;
+  p10: number;
+  p25: number;
   p50: number;
   p90: number;
   p95: number;
@@ -71,6 +81,43 @@ describe('ShareGPT reply lengths', () => {
       const sample = series.traffic.dataset.includes('GuideLLM') ? 'firstTurns' : 'vllmBenchFilter';
       const cv = fittedCv(published.samples[sample].replyTokens);
       expect(Math.abs(series.traffic.outputTokensCv - cv), series.id).toBeLessThanOrEqual(0.006);
+    }
+  });
+});
+
+describe('ShareGPT reply lengths as a Weibull', () => {
+  const WHOLE = { p05: 0.05, p10: 0.1, p25: 0.25, ...QUANTILES } as const;
+  const cvOf = { firstTurns: 0.87, vllmBenchFilter: 0.8 } as const;
+
+  it('a Weibull of the CV has that CV (shape k, scale 1/Γ(1 + 1/k)); k = 1 is the exponential', () => {
+    const exponential = weibullFromCv(1);
+    expect(exponential.k).toBeCloseTo(1, 3);
+    expect(exponential.scale).toBeCloseTo(1, 3);
+    // k = 2 (Rayleigh): CV √(4/π − 1) = 0.5227, Γ(1.5) = √π / 2.
+    const rayleigh = weibullFromCv(Math.sqrt(4 / Math.PI - 1));
+    expect(rayleigh.k).toBeCloseTo(2, 3);
+    expect(rayleigh.scale).toBeCloseTo(2 / Math.sqrt(Math.PI), 3);
+  });
+
+  it('matches the published p10–p99 over the mean within 17% (p05 within 35%), where the log-normal of the same CV puts p10 ≥ 85% too long', () => {
+    for (const [sample, cv] of Object.entries(cvOf) as [keyof typeof cvOf, number][]) {
+      const replies = published.samples[sample].replyTokens;
+      for (const [key, q] of Object.entries(WHOLE)) {
+        const ratio = replies[key as keyof typeof WHOLE] / replies.mean;
+        const weibull = lengthQuantileOverMean('weibull', cv, q);
+        const tolerance = key === 'p05' ? 1.35 : 1.17;
+        expect(Math.abs(Math.log(weibull / ratio)), `${sample} ${key}`).toBeLessThan(Math.log(tolerance));
+      }
+      expect(lengthQuantileOverMean('lognormal', cv, 0.1) / (replies.p10 / replies.mean)).toBeGreaterThan(
+        1.85,
+      );
+    }
+  });
+
+  it("is the output family of every ShareGPT dataset, and of no synthetic one (their lengths are the runner's settings)", () => {
+    for (const series of allMeasurements().series) {
+      const sharegpt = series.traffic.dataset.startsWith('ShareGPT');
+      expect(outputShapeOfDataset(series.traffic.dataset), series.id).toBe(sharegpt ? 'weibull' : undefined);
     }
   });
 });
