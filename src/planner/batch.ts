@@ -242,6 +242,34 @@ function streamsHarmony(timing: EngineTiming): boolean {
 const HARMONY_HEADER_TOKENS = 2;
 
 /**
+ * Tokens a harmony reply's passage from its analysis message to its final message streams no chunk for: `<|end|>`,
+ * which closes the analysis message and leaves the parser with no current channel, then the final message's header
+ * `<|start|>assistant<|channel|>final` (the header of a message the model writes itself: openai/harmony
+ * docs/format.md, "Reasoning" and "Chain of thought"). `<|message|>` ends the header: the parser is then in the final
+ * channel and vLLM sends a chunk, even with empty content (`use_harmony` in `chat_completion_stream_generator`,
+ * serving_chat.py, v0.10.2–0.11). The analysis content itself streams, as `reasoning_content` deltas, and `vllm bench
+ * serve` times every chunk that has `choices`, whatever its delta holds (`async_request_openai_chat_completions`,
+ * vllm/benchmarks/lib/endpoint_request_func.py), so only these control tokens are silent. gpt-oss reasons before it
+ * answers; a reply long enough to hold both messages pays 2 + 5 silent tokens. The gpustack performance lab's ~100-token
+ * gpt-oss bursts (vLLM 0.11) show it: their mean ITL is 1.04–1.06 their mean TPOT, (n − 1) token gaps over n − 6 to
+ * n − 8 chunk gaps, where a Jinja model's is 0.99.
+ */
+const HARMONY_FINAL_HEADER_TOKENS = 5;
+
+/**
+ * The shortest harmony reply that reaches its final message: `<|channel|>analysis<|message|>`, one analysis token,
+ * `<|end|>`, `<|start|>assistant<|channel|>final<|message|>` and one token of the answer.
+ */
+const HARMONY_FINAL_MIN_TOKENS = 3 + 1 + 1 + HARMONY_FINAL_HEADER_TOKENS + 1;
+
+/** Tokens of a harmony reply of `generated` tokens that stream no chunk (see HARMONY_HEADER_TOKENS). */
+function harmonySilentTokens(generated: number): number {
+  return generated >= HARMONY_FINAL_MIN_TOKENS
+    ? HARMONY_HEADER_TOKENS + HARMONY_FINAL_HEADER_TOKENS
+    : HARMONY_HEADER_TOKENS;
+}
+
+/**
  * Time the API server spends on a chat burst before any of its requests reaches the engine: every other request's
  * preprocessing (API_SERVER_SEC_PER_CHAT_REQUEST each; this request's own is in the calibrated request overhead).
  * vLLM's OpenAI server runs every request's handler on one asyncio event loop per `--api-server-count` process, first
@@ -361,13 +389,15 @@ export function predictBatch(
   const endMs = Math.max(...finished.map((s) => s.lastTokenAt!));
   const generated = finished.reduce((sum, s) => sum + s.generatedTokens, 0);
   // A chat stream's role chunk comes with the first token: one more gap per request, of ~0 ms. A harmony stream
-  // sends no chunk for its opening header tokens: their time falls into the next chunk's gap, and a request that
-  // ends within them streams nothing after the role chunk.
-  const silent = input.chatStream && streamsHarmony(timing) ? HARMONY_HEADER_TOKENS : 0;
-  const streamed = finished.filter((s) => s.generatedTokens > silent);
+  // sends no chunk for its headers' tokens (the opening one, and the final message's after the analysis): their time
+  // falls into the next chunk's gap, and a request that ends within the opening one streams nothing after the role
+  // chunk.
+  const harmony = input.chatStream === true && streamsHarmony(timing);
+  const silentOf = (generated: number) => (harmony ? harmonySilentTokens(generated) : 0);
+  const streamed = finished.filter((s) => s.generatedTokens > silentOf(s.generatedTokens));
   const decodingMs = streamed.reduce((sum, s) => sum + (s.lastTokenAt! - s.firstTokenAt!), 0);
   const gaps = streamed.reduce(
-    (sum, s) => sum + s.generatedTokens - 1 + (input.chatStream ? 1 : 0) - silent,
+    (sum, s) => sum + s.generatedTokens - 1 + (input.chatStream ? 1 : 0) - silentOf(s.generatedTokens),
     0,
   );
 

@@ -206,6 +206,43 @@ describe('mean ITL of a chat-completions stream', () => {
     expect(chat.itlMeanMs / tokens).toBeCloseTo(3 / 2, 9);
     expect(chat.itlMeanMs / chat.tpotMeanMs).toBeCloseTo(3 / 2, 9);
   });
+
+  // The same pages' random 2K/4K/32K-prompt bursts, ~100-token replies: long enough for gpt-oss to close its analysis
+  // message and open its final one, whose `<|end|><|start|>assistant<|channel|>final` stream no chunk either.
+  const hundredTokenBursts = allMeasurements().series.flatMap((series) =>
+    series.traffic.chatStream && series.traffic.burst !== undefined && series.traffic.outputTokensCv === 0
+      ? series.points.filter(
+          ({ point }) =>
+            point.outputTokens >= 90 &&
+            point.outputTokens <= 140 &&
+            knowledge.models.some((m) => m.id === point.modelId),
+        )
+      : [],
+  );
+
+  it("gpt-oss's ~100-token bursts report a mean ITL of 1.03–1.07 their mean TPOT, a Jinja model's 0.95–1.01", () => {
+    const ratio = ({ point, tpotMeanMs }: (typeof hundredTokenBursts)[number]) =>
+      (point.itlMs.mean ?? 0) / (tpotMeanMs ?? 1);
+    const gptOss = hundredTokenBursts.filter(harmony);
+    expect(gptOss.length).toBeGreaterThanOrEqual(12);
+    for (const p of gptOss) expect(ratio(p)).toBeGreaterThan(1.03);
+    for (const p of gptOss) expect(ratio(p)).toBeLessThan(1.07);
+    const jinja = hundredTokenBursts.filter((p) => !harmony(p));
+    expect(jinja.length).toBeGreaterThanOrEqual(6);
+    for (const p of jinja) expect(ratio(p)).toBeLessThan(1.02);
+  });
+
+  it("drops a harmony reply's final-message header too: n − 1 token gaps over n − 7 chunk gaps", () => {
+    const input: BatchInput = {
+      ...fourTokenInput('openai/gpt-oss-20b', 'H100'),
+      promptTokens: 2000,
+      outputTokens: 100,
+      requests: 200,
+    };
+    const chat = predict({ ...input, chatStream: true });
+    // 100 tokens: the role chunk and 100 − 2 − 5 token chunks, 93 gaps for the 99 token gaps TPOT divides by.
+    expect(chat.itlMeanMs / chat.tpotMeanMs).toBeCloseTo(99 / 93, 6);
+  });
 });
 
 describe("scoring a burst's mean TPOT beside its mean ITL", () => {
