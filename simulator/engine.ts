@@ -105,6 +105,8 @@ export class SimulatedEngine {
   /** Preempted sequences whose freed blocks still hold their KV, least recently preempted (evicted first) first. */
   private readonly retained: Sequence[] = [];
   private stepping = false;
+  /** V0 multi-step: decode steps run since the scheduler last looked at its queue (see `scheduleV0`). */
+  private decodeStepsInPass = 0;
   /** When the step in flight began and ended (−∞ before the first): see `admissionCutoffMs`. */
   private lastStepStartMs = Number.NEGATIVE_INFINITY;
   private lastStepEndMs = Number.NEGATIVE_INFINITY;
@@ -299,8 +301,64 @@ export class SimulatedEngine {
     seq.computed = Math.min(seq.computed, seq.spec.promptTokens + seq.generated - 1);
   }
 
+  /**
+   * vLLM V0 without chunked prefill (`Deployment.prefillOnlyPass` = k): `Scheduler._schedule_default`
+   * (vllm/core/scheduler.py) admits waiting prompts first, whole, while they fit max_num_batched_tokens, max_num_seqs
+   * and the KV pool, and runs them in a step of their own; only when it admits none do the running sequences decode.
+   * With --num-scheduler-steps k it decides once per pass of k decode steps (multi-step scheduling).
+   */
+  private scheduleV0(pass: number): { batch: Scheduled[]; preemptions: number } {
+    const batch: Scheduled[] = [];
+    if (this.decodeStepsInPass % pass === 0 || this.running.length === 0) {
+      let budget = this.timing.maxNumBatchedTokens;
+      while (this.waiting.length > 0 && this.running.length < this.timing.maxNumSeqs) {
+        const seq = this.waiting[0]!;
+        const restored = {
+          ...seq,
+          computed: Math.min(seq.computed, seq.spec.promptTokens + seq.generated - 1),
+          blocks: seq.blocks + seq.retainedBlocks,
+        };
+        const tokens = this.need(restored);
+        if (tokens > budget) break;
+        if (this.extraBlocks(restored, tokens) > this.freeBlocks - seq.retainedBlocks) break;
+        this.waiting.shift();
+        this.reclaim(seq);
+        this.running.push(seq);
+        this.allocate(batch, seq, this.need(seq));
+        budget -= tokens;
+      }
+      if (batch.length > 0) {
+        this.decodeStepsInPass = 0;
+        return { batch, preemptions: 0 };
+      }
+    }
+    let preemptions = 0;
+    let index = 0;
+    while (index < this.running.length) {
+      const seq = this.running[index]!;
+      const tokens = this.need(seq);
+      let preemptedSelf = false;
+      while (this.extraBlocks(seq, tokens) > this.freeBlocks) {
+        const victim = this.running.pop()!;
+        this.preempt(victim);
+        preemptions += 1;
+        if (victim === seq) {
+          preemptedSelf = true;
+          break;
+        }
+      }
+      if (preemptedSelf) break;
+      this.allocate(batch, seq, tokens);
+      index += 1;
+    }
+    if (batch.length > 0) this.decodeStepsInPass += 1;
+    return { batch, preemptions };
+  }
+
   /** One scheduling pass, vLLM V1 order: running requests first, then admissions if nothing was preempted. */
   private schedule(admitBeforeMs = Number.POSITIVE_INFINITY): { batch: Scheduled[]; preemptions: number } {
+    const pass = this.timing.deployment.prefillOnlyPass;
+    if (pass !== undefined && pass > 0) return this.scheduleV0(pass);
     const batch: Scheduled[] = [];
     let budget = this.timing.maxNumBatchedTokens;
     let preemptions = 0;

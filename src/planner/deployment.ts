@@ -46,6 +46,11 @@ export interface Deployment {
   apiServer: ApiServerCost;
   /** The engine schedules asynchronously (a scheduling knob, no memory effect); see `asyncSchedulingOf`. */
   asyncScheduling?: boolean;
+  /**
+   * V0 without chunked prefill: prompts run in prefill-only steps between passes of this many decode steps
+   * (--num-scheduler-steps); see `ServingSystem.prefillOnlyPass`.
+   */
+  prefillOnlyPass?: number;
 }
 
 export type DeploymentResult = { ok: true; deployment: Deployment } | { ok: false; reason: string };
@@ -121,6 +126,8 @@ export function buildDeployment(
       geometry,
       apiServer: apiServerCost(overrides),
       ...(asyncScheduling && { asyncScheduling }),
+      ...(overrides.v0Engine &&
+        overrides.chunkedPrefill === false && { prefillOnlyPass: overrides.schedulerSteps ?? 1 }),
     },
   };
 }
@@ -152,5 +159,6 @@ export function systemFor(
     deployment.memory.stateTokensPerSequence,
     deployment.apiServer,
     deployment.asyncScheduling,
+    deployment.prefillOnlyPass ?? 0,
   );
 }

@@ -24,6 +24,11 @@ export const RunFlags = z.object({
   v1Engine: z.boolean().optional(),
   /** --num-scheduler-steps (V0's multi-step scheduling): decode steps run per scheduler pass; 1 when absent. */
   schedulerSteps: z.number().int().positive().optional(),
+  /**
+   * V0's --enable-chunked-prefill as the run had it. V0 chunks by default only above max_model_len 32K on "cuda"
+   * devices, ROCm included until vllm-project/vllm#11146 (Dec 2024) (EngineArgs.create_engine_config, #6666).
+   */
+  chunkedPrefill: z.boolean().optional(),
   performanceMode: z.string().optional(),
   /** --reasoning-parser: the API server parses every streamed token (CPU work per output token). */
   reasoningParser: z.string().optional(),
@@ -200,6 +205,7 @@ export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
     ...series.engine.settings,
     ...((flags?.v1Engine === false || !runsV1Engine(series.engine.version)) && { v0Engine: true }),
     ...(flags?.schedulerSteps !== undefined && { schedulerSteps: flags.schedulerSteps }),
+    ...(flags?.chunkedPrefill === false && { chunkedPrefill: false }),
     asyncScheduling: flags?.asyncScheduling ?? false,
     ...(flags?.reasoningParser !== undefined && { reasoningParser: true }),
     ...(flags?.cudaGraphs === false

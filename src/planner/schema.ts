@@ -33,6 +33,11 @@ export const EngineSettings = z.object({
    */
   schedulerSteps: z.number().int().positive().optional(),
   /**
+   * V0's --enable-chunked-prefill, false: prompts are prefilled in steps of their own, never beside decodes (vLLM V0
+   * `Scheduler._schedule_default`). Absent: chunked, as V1 always does. A measured run's setting.
+   */
+  chunkedPrefill: z.boolean().optional(),
+  /**
    * --max-cudagraph-capture-size: the largest step (in tokens) that replays a CUDA graph; 0 for --enforce-eager.
    * Absent: vLLM's default (`cudaGraphCaptureMax`).
    */

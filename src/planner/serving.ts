@@ -56,6 +56,13 @@ export interface ServingSystem {
   apiServer: ApiServerCost;
   /** --async-scheduling: a new request joins the step after the one already queued (see `pipelinedWaitSec`). */
   asyncScheduling: boolean;
+  /**
+   * 0 where prefills ride in decode steps as chunks (V1; V0 with chunked prefill). Else vLLM V0 without chunked
+   * prefill: `Scheduler._schedule_default` (vllm/core/scheduler.py) schedules the waiting prompts first and, when it
+   * admits any, runs them in a step of their own without the running decodes; with --num-scheduler-steps k it
+   * schedules once per pass of k decode steps (multi-step, vllm/engine/llm_engine.py), so this is k (1 without it).
+   */
+  prefillOnlyPass: number;
 }
 
 /** API-server (CPU) seconds a request costs: once when it comes in, and once per token it streams. */
@@ -90,6 +97,7 @@ export function servingSystem(
   stateTokensPerSequence = 0,
   apiServer: ApiServerCost = { secPerRequest: 0, secPerToken: 0 },
   asyncScheduling = false,
+  prefillOnlyPass = 0,
 ): ServingSystem {
   // vLLM grows a sequence's KV block by block, so on average it holds its prompt, half its output, half a block;
   // a hybrid model's sequence also holds its constant recurrent state from the start.
@@ -111,6 +119,7 @@ export function servingSystem(
     tokenBudget,
     apiServer,
     asyncScheduling,
+    prefillOnlyPass,
   };
 }
 
@@ -178,6 +187,7 @@ function evaluate(
   const P = promptTokens - cached;
   // Beyond the requests and tokens the API server gets through, no steady state: its backlog grows.
   if (rate * (sys.apiServer.secPerRequest + O * sys.apiServer.secPerToken) >= 1) return Number.NaN;
+  if (sys.prefillOnlyPass > 0) return evaluatePrefillOnly(sys, rate, meanStep, othersShare, out);
   const g = sys.geometry;
   const f = sys.factors;
   const decoding = rate * Math.max(O - 1, 0) * meanStep;
@@ -231,6 +241,85 @@ function evaluate(
       (seenUtilization * service * (arrivalCv * arrivalCv + promptCv * promptCv)) /
       (2 * (1 - prefillUtilization));
     out.stepWaitSec = (1 - Math.exp(-others)) * (decodeSec / 2 + pipelinedWaitSec(sys, meanStepSec));
+    out.admissionWaitSec = 0;
+  }
+  return meanStepSec;
+}
+
+/**
+ * `evaluate` for V0 without chunked prefill (`ServingSystem.prefillOnlyPass` = k): the scheduler looks at its queue
+ * once per pass of k decode steps, and when prompts wait it prefills all of them together in a step of their own
+ * while every running sequence waits (vllm/core/scheduler.py `_schedule_default`: `_schedule_running` only runs when
+ * `_schedule_prefills` admitted nothing). A pass lasts k mean steps, so a decoding sequence sees a prefill step after
+ * a pass with probability q = 1 − e^(−a) for a = the arrivals of a pass (Poisson; min(a, 1) for evenly spaced ones),
+ * carrying a/q prompts; each of its tokens pays that step's whole time q/k of the time, not a chunk's share of a
+ * mixed step. A new prompt waits for the pass in flight (half a pass on average) and then for its own batch's step.
+ */
+function evaluatePrefillOnly(
+  sys: ServingSystem,
+  rate: number,
+  meanStep: number,
+  othersShare: number,
+  out: OperatingPoint | null,
+): number {
+  const {
+    promptTokens,
+    outputTokens: O,
+    promptCv,
+    outputCv,
+    arrivalCv = 1,
+    cachedPromptTokens: cached = 0,
+  } = sys.workload;
+  const P = promptTokens - cached;
+  if (P > sys.tokenBudget) return Number.NaN;
+  const g = sys.geometry;
+  const f = sys.factors;
+  const pp = g.pipelineParallel;
+  const k = sys.prefillOnlyPass;
+  const decoding = rate * Math.max(O - 1, 0) * meanStep;
+  if (decoding + 1 > sys.maxRunning) return Number.NaN;
+  const others = othersShare * decoding;
+  const plain = stageStepSec(g, f, (1 + others) / pp, promptTokens + O / 2, 0, 0);
+  const fixed = stepFixedSec(g, f);
+  const arrivals = othersShare * rate * k * meanStep;
+  // A closed loop of N clients with fixed lengths stays in step (as `requests` in public-measurements.ts says): its
+  // N − 1 others arrive together, once a wave, and are prefilled in one step.
+  const lockstep = othersShare > 0 && othersShare < 1 && promptCv === 0 && outputCv === 0;
+  const othersPerWave = othersShare / (1 - othersShare);
+  let q: number;
+  if (lockstep) q = Math.min(arrivals / othersPerWave, 1);
+  else q = arrivalCv > 0 ? 1 - Math.exp(-arrivals) : Math.min(arrivals, 1);
+  const batchPrompts = lockstep ? othersPerWave : q > 0 ? Math.max(arrivals / q, 1) : 1;
+  const context = promptTokens + O / 2;
+  // Prompts beyond max_num_batched_tokens wait for the next step, again a prefill-only one.
+  const prefillStepSec = (tokens: number) => {
+    const steps = Math.max(tokens / sys.tokenBudget, 1);
+    return steps * (pp * stageStepSec(g, f, 0, context, tokens / steps, cached + P / 2) + fixed);
+  };
+  const seenPrefillSec = prefillStepSec(batchPrompts * P);
+  const decodeSec = pp * plain + fixed;
+  const mixedShare = q / k;
+  const meanStepSec = decodeSec + mixedShare * seenPrefillSec;
+  if (out) {
+    const ownPrefillSec = prefillStepSec((1 + (lockstep ? othersPerWave : arrivals)) * P);
+    out.throughput = rate;
+    out.decoding = decoding;
+    out.batchSeen = 1 + others;
+    out.decodeStepSec = decodeSec;
+    out.mixedStepSec = decodeSec + seenPrefillSec;
+    out.meanStepSec = meanStepSec;
+    out.mixedShare = mixedShare;
+    out.chunks = 1;
+    out.chunkTokens = batchPrompts * P;
+    out.chunkRoom = sys.tokenBudget;
+    out.prefillSec = ownPrefillSec;
+    out.prefillUtilization = (mixedShare * seenPrefillSec) / meanStepSec;
+    out.queueWaitProbability = 0;
+    out.queueWaitMeanSec = 0;
+    // In step, a wave arrives as the last one finishes: no pass is in flight.
+    out.stepWaitSec = lockstep
+      ? 0
+      : (1 - Math.exp(-others)) * ((k * decodeSec) / 2 + pipelinedWaitSec(sys, meanStepSec));
     out.admissionWaitSec = 0;
   }
   return meanStepSec;
