@@ -410,6 +410,13 @@ export function cudaGraphCaptureMax(maxNumSeqs: number, v0Engine: boolean): numb
   return v0Engine ? Math.min(maxNumSeqs, 256) : Math.min(2 * maxNumSeqs, 512);
 }
 
+/**
+ * V0's default --max-seq-len-to-capture: decode batches attending to more tokens run without a CUDA/HIP graph
+ * (EngineArgs.max_seq_len_to_capture = 8192, vllm/engine/arg_utils.py, V0; `_use_captured_graph` in
+ * vllm/worker/model_runner.py).
+ */
+export const V0_MAX_SEQ_LEN_TO_CAPTURE = 8192;
+
 /** Spread (log-normal σ) of step times around the model's value: CPU scheduling, GC, kernel variance. */
 export const STEP_JITTER_SIGMA = 0.08;
 

@@ -11,6 +11,7 @@ import {
   cudaGraphCaptureMax,
   HOST_SEC_PER_SEQUENCE,
   V0_HOST_SEC_PER_SEQUENCE,
+  V0_MAX_SEQ_LEN_TO_CAPTURE,
   VLLM_VERSION,
 } from './assumptions.js';
 import { asyncSchedulingByDefault } from './async-scheduling.js';
@@ -113,6 +114,10 @@ export function buildDeployment(
     asyncScheduling ? 1 - ASYNC_HIDDEN_HOST_SHARE : 1,
     overrides.v0Engine ? V0_HOST_SEC_PER_SEQUENCE / (overrides.schedulerSteps ?? 1) : HOST_SEC_PER_SEQUENCE,
     overrides.maxCudagraphCaptureSize ?? cudaGraphCaptureMax(engine.maxNumSeqs, overrides.v0Engine === true),
+    overrides.v0Engine
+      ? (overrides.maxSeqLenToCapture ?? V0_MAX_SEQ_LEN_TO_CAPTURE)
+      : Number.POSITIVE_INFINITY,
+    overrides.v0Engine === true,
   );
   return {
     ok: true,

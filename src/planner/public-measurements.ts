@@ -29,6 +29,8 @@ export const RunFlags = z.object({
    * devices, ROCm included until vllm-project/vllm#11146 (Dec 2024) (EngineArgs.create_engine_config, #6666).
    */
   chunkedPrefill: z.boolean().optional(),
+  /** V0's --max-seq-len-to-capture as the run set it (8192 when absent). */
+  maxSeqLenToCapture: z.number().int().positive().optional(),
   performanceMode: z.string().optional(),
   /** --reasoning-parser: the API server parses every streamed token (CPU work per output token). */
   reasoningParser: z.string().optional(),
@@ -206,6 +208,7 @@ export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
     ...((flags?.v1Engine === false || !runsV1Engine(series.engine.version)) && { v0Engine: true }),
     ...(flags?.schedulerSteps !== undefined && { schedulerSteps: flags.schedulerSteps }),
     ...(flags?.chunkedPrefill === false && { chunkedPrefill: false }),
+    ...(flags?.maxSeqLenToCapture !== undefined && { maxSeqLenToCapture: flags.maxSeqLenToCapture }),
     asyncScheduling: flags?.asyncScheduling ?? false,
     ...(flags?.reasoningParser !== undefined && { reasoningParser: true }),
     ...(flags?.cudaGraphs === false

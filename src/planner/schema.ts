@@ -37,6 +37,8 @@ export const EngineSettings = z.object({
    * `Scheduler._schedule_default`). Absent: chunked, as V1 always does. A measured run's setting.
    */
   chunkedPrefill: z.boolean().optional(),
+  /** V0's --max-seq-len-to-capture: longest decode context its CUDA/HIP graphs cover (V0_MAX_SEQ_LEN_TO_CAPTURE). */
+  maxSeqLenToCapture: z.number().int().positive().optional(),
   /**
    * --max-cudagraph-capture-size: the largest step (in tokens) that replays a CUDA graph; 0 for --enforce-eager.
    * Absent: vLLM's default (`cudaGraphCaptureMax`).

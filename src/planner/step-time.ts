@@ -171,6 +171,17 @@ export interface StepGeometry {
    * runs its kernels eagerly, each launched by the host. Infinity where no limit is known.
    */
   graphMaxTokens: number;
+  /**
+   * Longest decode context a captured graph covers: V0's max_seq_len_to_capture (a decode batch attending further runs
+   * eagerly); Infinity in V1, whose graphs do not depend on the context.
+   */
+  graphMaxDecodeContext: number;
+  /**
+   * V0 replays graphs for decode-only steps alone: a step with any prompt tokens runs eagerly (vllm/worker/
+   * model_runner.py `_use_captured_graph`: decode_only, max_decode_seq_len ≤ max_seq_len_to_capture, batch ≤ the
+   * largest captured). V1 captures mixed steps up to `graphMaxTokens`.
+   */
+  graphsDecodeOnly: boolean;
   /** Host time to launch the stage's kernels one by one, what an eager step pays beside its GPU work. */
   eagerLaunchSec: number;
 }
@@ -209,6 +220,8 @@ export function deploymentGeometry(
   hostShare: number,
   hostSecPerSequence: number,
   graphMaxTokens: number,
+  graphMaxDecodeContext = Number.POSITIVE_INFINITY,
+  graphsDecodeOnly = false,
 ): StepGeometry {
   return {
     pipelineParallel: g.pipelineParallel,
@@ -246,6 +259,8 @@ export function deploymentGeometry(
     hostShare,
     hostSecPerSequence,
     graphMaxTokens,
+    graphMaxDecodeContext,
+    graphsDecodeOnly,
     eagerLaunchSec: g.eagerLaunchSec,
   };
 }
@@ -361,6 +376,8 @@ export function stepGeometry(
     hostShare: 1,
     hostSecPerSequence: HOST_SEC_PER_SEQUENCE,
     graphMaxTokens: Number.POSITIVE_INFINITY,
+    graphMaxDecodeContext: Number.POSITIVE_INFINITY,
+    graphsDecodeOnly: false,
     eagerLaunchSec: (residualBranches(arch) / 2 / pp) * EAGER_LAYER_LAUNCH_SEC,
   };
 }
@@ -513,7 +530,11 @@ export function stageStepSec(
   // Host work per sequence (a prefill chunk is one more); over PP stages of B/PP sequences it sums to B per step.
   const hostSec = samples * g.hostSecPerSequence * g.hostShare;
   // A step larger than the largest captured CUDA graph runs eagerly: its kernels wait on the host's launches.
-  const launchSec = tokens > g.graphMaxTokens ? g.eagerLaunchSec : 0;
+  // V0 (`graphsDecodeOnly`) runs any step with prompt tokens eagerly; a decode-only one past its context limit too.
+  const eager =
+    tokens > g.graphMaxTokens ||
+    (prefillTokens > 0 ? g.graphsDecodeOnly : decodeContext > g.graphMaxDecodeContext);
+  const launchSec = eager ? g.eagerLaunchSec : 0;
   return (
     linearSec +
     g.fusedMoeFixedSec +

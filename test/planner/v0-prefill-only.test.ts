@@ -113,3 +113,27 @@ describe('V0 without chunked prefill in the simulated engine', () => {
     expect(v1.filter((s) => s.prefillTokens > 0).at(-1)!.decodeSequences).toBeGreaterThan(0);
   });
 });
+
+describe("V0's CUDA/HIP graphs: decode-only steps within max_seq_len_to_capture", () => {
+  // vllm/worker/model_runner.py `_use_captured_graph`: decode_only and max_decode_seq_len <= max_seq_len_to_capture.
+  it('runs a step that carries prompt tokens eagerly, however few', () => {
+    const v0 = deploymentWith({ v0Engine: true }).geometry;
+    const v1 = deploymentWith({}).geometry;
+    const extra = (g: typeof v0) =>
+      stageStepSec(g, DEFAULT_FACTORS, 8, 500, 64, 32) -
+      stageStepSec({ ...g, graphsDecodeOnly: false }, DEFAULT_FACTORS, 8, 500, 64, 32);
+    expect(extra(v0)).toBeCloseTo(v0.eagerLaunchSec, 12);
+    expect(extra(v1)).toBe(0);
+  });
+
+  it('runs decodes eagerly past max_seq_len_to_capture (8192 by default, or as the run set it)', () => {
+    const g = deploymentWith({ v0Engine: true }).geometry;
+    const step = (context: number, geometry = g) => stageStepSec(geometry, DEFAULT_FACTORS, 4, context, 0, 0);
+    const uncapped = { ...g, graphMaxDecodeContext: Number.POSITIVE_INFINITY };
+    expect(step(8000) - step(8000, uncapped)).toBe(0);
+    expect(step(9000) - step(9000, uncapped)).toBeCloseTo(g.eagerLaunchSec, 12);
+    const longer = deploymentWith({ v0Engine: true, maxSeqLenToCapture: 16384 }).geometry;
+    expect(step(9000, longer) - step(9000, uncapped)).toBe(0);
+    expect(deploymentWith({}).geometry.graphMaxDecodeContext).toBe(Number.POSITIVE_INFINITY);
+  });
+});
