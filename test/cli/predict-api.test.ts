@@ -52,7 +52,15 @@ const job = async (flags: string[]) => {
 };
 const planned = (chatStream: boolean) => {
   const result = predictBatch(
-    { ...batchInputOf(run), promptTokens: 217, outputTokens: 201, chatStream },
+    // The CLI draws log-normal lengths (--prompt-cv, --output-cv); the bench draws this run's ShareGPT replies from
+    // their published shape.
+    {
+      ...batchInputOf(run),
+      promptTokens: 217,
+      outputTokens: 201,
+      chatStream,
+      outputTokensShape: 'lognormal',
+    },
     knowledge,
   );
   if (!result.ok) throw new Error(result.reason);
