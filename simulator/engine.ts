@@ -337,17 +337,9 @@ export class SimulatedEngine {
     while (index < this.running.length) {
       const seq = this.running[index]!;
       const tokens = this.need(seq);
-      let preemptedSelf = false;
-      while (this.extraBlocks(seq, tokens) > this.freeBlocks) {
-        const victim = this.running.pop()!;
-        this.preempt(victim);
-        preemptions += 1;
-        if (victim === seq) {
-          preemptedSelf = true;
-          break;
-        }
-      }
-      if (preemptedSelf) break;
+      const room = this.makeRoom(seq, tokens);
+      preemptions += room.preemptions;
+      if (!room.fits) break;
       this.allocate(batch, seq, tokens);
       index += 1;
     }
@@ -366,17 +358,9 @@ export class SimulatedEngine {
     while (index < this.running.length && budget > 0) {
       const seq = this.running[index]!;
       const tokens = Math.min(this.need(seq), budget);
-      let preemptedSelf = false;
-      while (this.extraBlocks(seq, tokens) > this.freeBlocks) {
-        const victim = this.running.pop()!;
-        this.preempt(victim);
-        preemptions += 1;
-        if (victim === seq) {
-          preemptedSelf = true;
-          break;
-        }
-      }
-      if (preemptedSelf) break;
+      const room = this.makeRoom(seq, tokens);
+      preemptions += room.preemptions;
+      if (!room.fits) break;
       this.allocate(batch, seq, tokens);
       budget -= tokens;
       index += 1;
@@ -404,6 +388,22 @@ export class SimulatedEngine {
       budget -= tokens;
     }
     return { batch, preemptions };
+  }
+
+  /**
+   * Frees KV blocks for `tokens` more of a running sequence the way vLLM's scheduler does: it preempts the most
+   * recently admitted running request (the queue's tail) until the blocks fit, and the sequence itself when it is the
+   * last one left. `fits` is false when the sequence was preempted.
+   */
+  private makeRoom(seq: Sequence, tokens: number): { fits: boolean; preemptions: number } {
+    let preemptions = 0;
+    while (this.extraBlocks(seq, tokens) > this.freeBlocks) {
+      const victim = this.running.pop()!;
+      this.preempt(victim);
+      preemptions += 1;
+      if (victim === seq) return { fits: false, preemptions };
+    }
+    return { fits: true, preemptions };
   }
 
   private allocate(batch: Scheduled[], seq: Sequence, tokens: number): void {
