@@ -93,7 +93,7 @@ export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
 /**
  * Share of the BF16 tensor-core peak Marlin's 4-bit GEMM achieves once compute-bound, as measured: ~141 TFLOPS from 64
  * rows to 4,000 on an A100-class GPU (vllm-project/vllm#2497, IST-DASLab/marlin bench.py), 0.45 of the A100's 312. A
- * measured rate of the kernel, not a peak: the 4-bit experts on Marlin's fused MoE kernel (`marlinFourBitExperts`)
+ * measured rate of the kernel, not a peak: the 4-bit experts on Marlin's fused MoE kernel (`marlinExpertFlops`)
  * run at it whatever the fitted `compute` of the GPU's other GEMMs, where pricing them at WEIGHT_ONLY_GEMM_SHARE ×
  * `compute` (0.7 × ~0.51) counted the kernel's shortfall from the peak twice.
  */

@@ -117,20 +117,19 @@ export interface StepGeometry {
    */
   expertGemmFloor: number;
   /**
-   * 4-bit experts (int4, MXFP4) on Marlin's fused MoE kernel (`moeKernelOf`), on the Ampere and Ada GPUs it is built
-   * for (IST-DASLab/marlin README: "not yet optimized for Hopper"; its mma.sync loop reaches no measured share of the
-   * newer GPUs' wgmma/tcgen05 rate, so their int4 experts stay as they were). Marlin computes every GEMM, dense or
-   * grouped, in blocks of at most 64 rows (dense Marlin runs a larger batch as repeated 64-row problems,
+   * FLOP rate of 4-bit experts (int4, MXFP4) on Marlin's fused MoE kernel (`moeKernelOf`), on the Ampere and Ada GPUs
+   * it is built for (IST-DASLab/marlin README: "not yet optimized for Hopper"; its mma.sync loop reaches no measured
+   * share of the newer GPUs' wgmma/tcgen05 rate, so their int4 experts stay as they were). Marlin computes every GEMM,
+   * dense or grouped, in blocks of at most 64 rows (dense Marlin runs a larger batch as repeated 64-row problems,
    * IST-DASLab/marlin#2; fused_marlin_moe gives each expert 8- to 64-row blocks), so grouping rows by expert costs it
-   * only their padding to whole blocks, not the grouped GEMMs' share: these experts run at its weight-only rate, as
-   * its dense GEMMs do. Its int4 GEMM holds ~141 TFLOPS from 64 rows to 4,000 (vllm-project/vllm#2497, IST's bench.py
-   * on a GPU whose ~1.16 TB/s at 1–16 rows fits an A100: 0.45 of its BF16 peak), and the gpt-oss MXFP4 bursts on one
-   * A100 (gpustack performance lab, vLLM 0.11) prefill at about that rate. No such figure is published for its 8-bit
-   * experts (FP8 on Ampere), which stream twice the weight bytes per MMA; they keep the fitted share, which the FP8
-   * bursts on A100 nodes (Qwen3-235B-A22B at TP4, GLM-4.6 at TP8) bear out.
+   * only their padding to whole blocks, not the grouped GEMMs' share: these experts run at its weight-only rate, as its
+   * dense GEMMs do. Its int4 GEMM holds ~141 TFLOPS from 64 rows to 4,000 (vllm-project/vllm#2497, IST's bench.py on a
+   * GPU whose ~1.16 TB/s at 1–16 rows fits an A100: 0.45 of its BF16 peak), and the gpt-oss MXFP4 bursts on one A100
+   * (gpustack performance lab, vLLM 0.11) prefill at about that rate. No such figure is published for its 8-bit experts
+   * (FP8 on Ampere), which stream twice the weight bytes per MMA; they keep the fitted share, which the FP8 bursts on
+   * A100 nodes (Qwen3-235B-A22B at TP4, GLM-4.6 at TP8) bear out. That rate is MARLIN_FOUR_BIT_GEMM_SHARE of the BF16
+   * peak; 0 for every other expert.
    */
-  marlinFourBitExperts: boolean;
-  /** The rate Marlin's 4-bit experts reach (MARLIN_FOUR_BIT_GEMM_SHARE of the BF16 peak); 0 for other experts. */
   marlinExpertFlops: number;
   lmHeadFlopsPerSample: number;
   /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
@@ -240,7 +239,6 @@ export function deploymentGeometry(
     expertFlopsPerToken: g.expertFlopsPerToken,
     expertKLoopScale: g.expertKLoopScale,
     expertGemmFloor: g.expertGemmFloor,
-    marlinFourBitExperts: g.marlinFourBitExperts,
     marlinExpertFlops: g.marlinExpertFlops,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
     attentionFlopsPerContextToken: g.attentionFlopsPerContextToken,
@@ -350,7 +348,6 @@ export function stepGeometry(
       : 0,
     expertKLoopScale: expertKLoopScale(arch, precision, tp),
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
-    marlinFourBitExperts: marlinFourBit,
     marlinExpertFlops: marlinFourBit ? MARLIN_FOUR_BIT_GEMM_SHARE * gpu.bf16Tflops * 1e12 : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
@@ -470,11 +467,12 @@ export function attendedContext(g: StepGeometry, context: number): number {
  * tile empty.
  */
 function expertWorkPerFlop(g: StepGeometry, f: EfficiencyFactors, tokens: number, touched: number): number {
-  const expertShare = g.marlinFourBitExperts
-    ? g.marlinExpertFlops / (g.peakLinearFlops * f.compute)
-    : g.expertGemmFloor > 0
-      ? Math.min(1, f.expertGemmShare / g.expertGemmFloor)
-      : f.expertGemmShare;
+  const expertShare =
+    g.marlinExpertFlops > 0
+      ? g.marlinExpertFlops / (g.peakLinearFlops * f.compute)
+      : g.expertGemmFloor > 0
+        ? Math.min(1, f.expertGemmShare / g.expertGemmFloor)
+        : f.expertGemmShare;
   const padding = expertTilePadding(g.paddedExperts, tokens * g.expertHitRate, touched);
   return (padding * expertKLoopWork(g.expertKLoopScale, tokens * g.expertHitRate)) / expertShare;
 }
