@@ -9,6 +9,13 @@ import { clauseSides, NUM } from './clauses.js';
 const BATCH_CUE =
   /\b(?:batch(?:es|ed)?(?:[\s-](?:jobs?|runs?|processing|inference|mode|pipeline))?|offline|nightly|overnight|every night|each night|bulk|back-?fill(?:ing)?|cron(?:[\s-]?jobs?)?|scheduled (?:jobs?|runs?)|one[\s-]off (?:jobs?|runs?)|async(?:hronous)? (?:jobs?|processing))\b/;
 
+/**
+ * "process 300k documents a day", "we're processing about 2M tickets per day": a volume put through a pipeline, which
+ * no one reads token by token. Such a text is an offline job even without the word "batch", unless it names an
+ * audience ("an assistant for 200 lawyers that processes 5000 contracts a day" serves people who wait on it).
+ */
+const PROCESSING_VERB = /\bprocess(?:es|ing)?\s+(?:[a-z]+\s+){0,2}~?$/;
+
 /** Things a batch job processes, one request each. */
 const ITEM_NOUN =
   '(?:tickets?|documents?|docs?|items?|records?|emails?|files?|pages?|reviews?|articles?|transcripts?|contracts?|reports?|messages?|texts?|rows?|products?|invoices?|images?|requests?|prompts?|queries|conversations?|chats?|calls?|claims?|forms?|entries|listings?|posts?|comments?|summaries|translations?|sentences?|descriptions?|chunks?|pdfs?|resumes?|cvs?|notes?|logs?|events?|samples?|examples?|questions?|tasks?|jobs?|filings?|papers?|abstracts?|receipts?|orders?|transactions?|cases?|applications?|submissions?|responses?|surveys?|segments?|paragraphs?|passages?|tweets?)';
@@ -32,14 +39,19 @@ export interface BatchJob {
   windowHours: number;
 }
 
-/** The batch job a text describes, or null when it describes interactive traffic (or no volume). */
-export function extractBatchJob(text: string): BatchJob | null {
-  if (!BATCH_CUE.test(text)) return null;
+/**
+ * The batch job a text describes, or null when it describes interactive traffic (or no volume). `hasAudience`: the
+ * text states a number of users, so a processed volume alone does not make it offline.
+ */
+export function extractBatchJob(text: string, hasAudience = false): BatchJob | null {
+  const cued = BATCH_CUE.test(text);
+  if (!cued && hasAudience) return null;
   let best: BatchJob | null = null;
   for (const match of text.matchAll(ITEM_COUNT)) {
     const count = Number(match[1]);
     if (!(count > 0)) continue;
-    const { after } = clauseSides(text, match.index, match.index + match[0].length);
+    const { before, after } = clauseSides(text, match.index, match.index + match[0].length);
+    if (!cued && !PROCESSING_VERB.test(before)) continue;
     const period = PER_PERIOD.find(({ pattern }) => pattern.test(after.slice(0, 30)));
     const itemsPerDay = count / (period?.days ?? 1);
     const window = WINDOW.exec(text);

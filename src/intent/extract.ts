@@ -27,7 +27,7 @@ type Figures = Pick<Intent, BoundedFigure>;
 function readFigures(figures: string): Figures {
   const users = extractUsers(figures);
   const latency = extractLatencyTargets(figures);
-  const batch = extractBatchJob(figures);
+  const batch = extractBatchJob(figures, users !== null);
   const qps = extractQps(figures, users) ?? (batch && batch.itemsPerDay / (batch.windowHours * 3600));
   return {
     users,

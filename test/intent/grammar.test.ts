@@ -131,6 +131,28 @@ describe('batch jobs', () => {
     expect(intent.qps).toBeCloseTo(qps, 2);
   });
 
+  it('"process 300k documents a day" is an offline job without the word batch (issue #14)', () => {
+    expect(extract('process 300k documents a day')).toMatchObject({
+      batchItemsPerDay: 300_000,
+      qps: 3.47,
+      ttftP95Ms: 30_000,
+      users: null,
+    });
+    expect(extract("we're processing about 2M tickets per day").batchItemsPerDay).toBe(2_000_000);
+    // Targets the text states still hold for the job.
+    expect(extract('We process ~50k support emails/day, TTFT(p95)=0.3 s')).toMatchObject({
+      batchItemsPerDay: 50_000,
+      ttftP95Ms: 300,
+    });
+  });
+
+  it('a processed volume beside an audience, or another verb, stays interactive', () => {
+    const assistant = extract('a document assistant for 200 lawyers that processes 5000 contracts a day');
+    expect(assistant.batchItemsPerDay).toBeUndefined();
+    expect(assistant.users).toBe(200);
+    expect(extract('translate 20k documents per day').batchItemsPerDay).toBeUndefined();
+  });
+
   it('an interactive request has no batch volume, and "batch jobs" without a volume has none', () => {
     expect(extract('chatbot for 2 million customers').batchItemsPerDay).toBeUndefined();
     expect(
