@@ -169,7 +169,11 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
       'mean output tokens per request',
       positiveNumber(FIGURE_MAX.tokens),
     )
-    .option('--rate <rps>', 'open-loop request rate', positiveNumber(FIGURE_MAX.qps))
+    .option(
+      '--rate <rps>',
+      'open-loop request rate; with --batch, the rate its N requests are sent at (Poisson)',
+      positiveNumber(FIGURE_MAX.qps),
+    )
     .option('--concurrency <n>', 'closed-loop concurrent clients', positive)
     .option(
       '--batch <n>',

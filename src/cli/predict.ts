@@ -154,8 +154,12 @@ export async function predictCommand(context: CliContext, options: PredictComman
     throw new UsageError('give exactly one of --model HF_ID or --model-config PATH');
   }
   const loads = [options.rate, options.concurrency, options.batch].filter((x) => x !== undefined);
-  if (loads.length !== 1) {
-    throw new UsageError('give exactly one of --rate RPS, --concurrency N or --batch N');
+  // `--batch N --rate R`: the job's N requests are sent over time, not at once.
+  const sentOverTime = options.batch !== undefined && options.rate !== undefined;
+  if (loads.length !== 1 && !(sentOverTime && loads.length === 2)) {
+    throw new UsageError(
+      'give exactly one of --rate RPS, --concurrency N or --batch N (or --batch N --rate RPS: N requests sent at RPS)',
+    );
   }
   if (options.api !== undefined && options.batch === undefined) {
     throw new UsageError(
@@ -190,9 +194,14 @@ export async function predictCommand(context: CliContext, options: PredictComman
     if (options.batch !== undefined) {
       // A chat request has its chat template rendered on the API server before the engine sees it (`chatStream`).
       const chatStream = callsChat(options.api);
-      const batch = predictBatch({ ...config, requests: options.batch, chatStream }, knowledge);
+      // Sent over time, the gaps between sends are Poisson's, as `vllm bench serve --request-rate` draws them.
+      const batch = predictBatch(
+        { ...config, requests: options.batch, chatStream, arrivalRatePerSec: options.rate },
+        knowledge,
+      );
       if (!batch.ok) throw new InfeasibleConfigurationError(batch.reason);
-      const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests at once over the ${chatStream ? 'chat completions' : 'completions'} API`;
+      const sent = sentOverTime ? `sent at ${options.rate} req/s (Poisson)` : 'at once';
+      const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests ${sent} over the ${chatStream ? 'chat completions' : 'completions'} API`;
       writeLine(
         context.io.stdout,
         options.json

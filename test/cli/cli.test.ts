@@ -257,7 +257,8 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(text.stdout).toMatch(/^TTFT {3}mean .* p99 /m);
     expect(text.stdout).toMatch(/256 prompt tokens per request come from the prefix cache/);
 
-    const both = await cli([...base, '10', '--rate', '1'], env);
+    // A rate sends the batch over time (predict-api.test); a concurrency is another load altogether.
+    const both = await cli([...base, '10', '--concurrency', '4'], env);
     expect(both.code).toBe(2);
     expect(both.stderr).toMatch(/exactly one of --rate RPS, --concurrency N or --batch N/);
     const badShare = await cli([...base, '10', '--prefix-share', '1.5'], env);

@@ -90,6 +90,30 @@ describe('predict --batch --api', () => {
     expect(chat.makespanSec - completions.makespanSec).toBeCloseTo(999 * API_SERVER_SEC_PER_CHAT_REQUEST, 6);
   });
 
+  it('--batch N --rate R sends the job over time, as predictBatch plays a finite open loop', async () => {
+    const sent = await job(['--rate', '2']);
+    const expected = predictBatch(
+      {
+        ...batchInputOf(run),
+        promptTokens: 217,
+        outputTokens: 201,
+        chatStream: false,
+        outputTokensShape: 'lognormal',
+        arrivalRatePerSec: 2,
+      },
+      knowledge,
+    );
+    if (!expected.ok) throw new Error(expected.reason);
+    expect(sent.makespanSec).toBe(expected.prediction.makespanSec);
+    expect(sent.limitedBy).toBe('arrivals');
+    // 1000 sends at 2 req/s take ~500 s; the burst of the same job is over long before.
+    expect(sent.makespanSec).toBeGreaterThan(450);
+    expect(sent.makespanSec).toBeGreaterThan((await job([])).makespanSec * 2);
+    const both = await cli([...readmeExample, '--rate', '2', '--concurrency', '4'], env);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give exactly one of/);
+  });
+
   it('refuses --api on a steady load and an API it does not know', async () => {
     const steady = readmeExample.filter((flag) => flag !== '--batch' && flag !== '1000');
     const rate = await cli([...steady, '--rate', '1', '--api', 'chat'], env);
