@@ -1,5 +1,6 @@
+import { BATCH_APIS, type BatchApi, callsChat } from '../intent/batch-api.js';
 import { FIGURE_MAX } from '../intent/bounds.js';
-import type { Intent } from '../intent/schema.js';
+import type { BatchJob, Intent } from '../intent/schema.js';
 import { missingFacts, Priority } from '../intent/schema.js';
 import type { Knowledge, UseCase } from '../knowledge/catalog.js';
 import type { FormField, FormValues } from '../slack/blocks/form.js';
@@ -15,6 +16,9 @@ export const SPEC_FIELD = {
   users: 'users',
   avgQps: 'avg_qps',
   peakQps: 'peak_qps',
+  batchItems: 'batch_items',
+  batchWindow: 'batch_window',
+  batchApi: 'batch_api',
   promptTokens: 'prompt_tokens',
   outputTokens: 'output_tokens',
   prefixShare: 'prefix_share',
@@ -46,6 +50,11 @@ const MAX = {
   budget: FIGURE_MAX.budgetMonthlyUsd,
   gpus: FIGURE_MAX.gpus,
 } as const;
+
+const BATCH_API_LABEL: Record<BatchApi, string> = {
+  completions: 'Completions (as vllm bench serve sends)',
+  chat: 'Chat completions (templates rendered on the API server)',
+};
 
 /** Most of a prompt the form lets repeat earlier requests (%): a prompt always has some text of its own. */
 const MAX_PREFIX_PERCENT = 99;
@@ -102,6 +111,32 @@ export function specFormFields(spec: DeploymentSpec, knowledge: Knowledge): Form
       value: traffic.peakQps.value,
       decimals: true,
       hint: 'The deployment is sized for this rate.',
+    },
+    {
+      kind: 'number',
+      name: SPEC_FIELD.batchItems,
+      label: 'Batch job: items a day',
+      value: spec.batch?.value.itemsPerDay ?? null,
+      decimals: false,
+      optional: true,
+      hint: 'An offline job of this many requests a day: the load is the items over the window. Empty: interactive traffic.',
+    },
+    {
+      kind: 'number',
+      name: SPEC_FIELD.batchWindow,
+      label: 'Batch window (hours a day)',
+      value: spec.batch?.value.windowHours ?? null,
+      decimals: true,
+      optional: true,
+      hint: 'Hours of each day the batch job may run. Empty: 24.',
+    },
+    {
+      kind: 'select',
+      name: SPEC_FIELD.batchApi,
+      label: "Batch job's API",
+      value: callsChat(spec.batch?.value.api) ? 'chat' : 'completions',
+      options: BATCH_APIS.map((api) => ({ value: api, label: BATCH_API_LABEL[api] })),
+      hint: 'Chat requests have their templates rendered on the API server first, which lengthens a batch.',
     },
     {
       kind: 'number',
@@ -205,6 +240,14 @@ export interface SpecEdit {
 const sameList = (a: readonly string[], b: readonly string[]) =>
   [...a].sort().join('\n') === [...b].sort().join('\n');
 
+/** Two batch jobs alike as the planner reads them (no API means completions). */
+const sameJob = (a: BatchJob | null, b: BatchJob | null) =>
+  a === null || b === null
+    ? a === b
+    : a.itemsPerDay === b.itemsPerDay &&
+      a.windowHours === b.windowHours &&
+      callsChat(a.api) === callsChat(b.api);
+
 /**
  * A submitted spec form as the conversation's next intent and spec, or a message per bad field. Values the form
  * leaves as they were keep their source (a default stays a default and follows a new use case); changed values
@@ -244,6 +287,14 @@ export function readSpecForm(
     knowledge.models.map((model) => model.id),
   );
   const maxGpus = read.number(SPEC_FIELD.maxGpus, { integer: true, min: 1, max: MAX.gpus, optional: true });
+  const batchItems = read.number(SPEC_FIELD.batchItems, {
+    integer: true,
+    min: 1,
+    max: FIGURE_MAX.itemsPerDay,
+    optional: true,
+  });
+  const batchWindow = read.number(SPEC_FIELD.batchWindow, { max: 24, optional: true });
+  const batchApi = read.choice(SPEC_FIELD.batchApi, BATCH_APIS);
   if (avgQps !== undefined && peakQps !== undefined && avgQps > peakQps)
     read.fail(SPEC_FIELD.avgQps, `The average cannot exceed the peak (${peakQps} requests/s).`);
   if (
@@ -261,7 +312,10 @@ export function readSpecForm(
     budget === undefined ||
     gpus === undefined ||
     models === undefined ||
-    maxGpus === undefined
+    maxGpus === undefined ||
+    batchItems === undefined ||
+    batchWindow === undefined ||
+    batchApi === undefined
   )
     return read.result(() => undefined as never);
 
@@ -290,6 +344,26 @@ export function readSpecForm(
   if (!sameList(gpus, spec.gpuTypes.value)) next.gpuTypes = gpus;
   if (!sameList(models, spec.models.value)) next.models = models;
   if (maxGpus !== spec.maxGpus.value) next.maxGpus = maxGpus;
+  const job: BatchJob | null =
+    batchItems === null
+      ? null
+      : {
+          itemsPerDay: batchItems,
+          windowHours: batchWindow ?? 24,
+          ...(batchApi === 'chat' && { api: batchApi }),
+        };
+  const previousJob = spec.batch?.value ?? null;
+  if (!sameJob(job, previousJob)) {
+    next.batch = job;
+    // The text's volume would otherwise come back as a job (batchOfText).
+    if (job === null) delete next.batchItemsPerDay;
+  }
+  // A batch job's load is its items over its window: a peak typed beside one would be silently overruled.
+  if (job !== null && peakChanged)
+    read.fail(
+      SPEC_FIELD.peakQps,
+      'A batch job is sized by its items a day over its window: change those, or empty the items for interactive traffic.',
+    );
   const intent: Intent = { ...next, missing: missingFacts(next) };
 
   const average =

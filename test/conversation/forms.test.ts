@@ -113,6 +113,45 @@ describe('the spec form', () => {
     });
   });
 
+  it('edits a batch job: prefilled from the text, window and API changed, emptied back to interactive', () => {
+    const job = play(['process 300k documents a day'])[0]!.data;
+    expect(job.spec!.batch?.value).toEqual({ itemsPerDay: 300_000, windowHours: 24 });
+    const form = specFormFields(job.spec!, knowledge);
+    const edit = (changes: FormValues) => readSpecForm(job, submitted(form, changes), knowledge);
+    const unchanged = edit({});
+    if (!unchanged.ok) throw new Error(JSON.stringify(unchanged.errors));
+    expect(unchanged.value.spec).toEqual(job.spec);
+
+    const night = edit({ [SPEC_FIELD.batchWindow]: '8', [SPEC_FIELD.batchApi]: 'chat' });
+    if (!night.ok) throw new Error(JSON.stringify(night.errors));
+    expect(night.value.spec.batch?.value).toEqual({ itemsPerDay: 300_000, windowHours: 8, api: 'chat' });
+    expect(night.value.spec.traffic.peakQps.value).toBeCloseTo(300_000 / (8 * 3600), 2);
+
+    const interactive = edit({ [SPEC_FIELD.batchItems]: null });
+    if (!interactive.ok) throw new Error(JSON.stringify(interactive.errors));
+    expect(interactive.value.spec.batch).toBeUndefined();
+    // The load stays, and so do the TTFT and ITL targets the same form shows (to edit there); the batch job's
+    // default E2E target gives way to interactive traffic's, derived from them.
+    expect(interactive.value.spec.traffic.peakQps.value).toBeCloseTo(job.spec!.traffic.peakQps.value, 2);
+    expect(interactive.value.spec.slo.ttftP95Ms).toEqual(job.spec!.slo.ttftP95Ms);
+    expect(interactive.value.spec.slo.itlP95Ms).toEqual(job.spec!.slo.itlP95Ms);
+    expect(interactive.value.spec.slo.e2eP95Ms.source).toBe('derived');
+
+    const peak = edit({ [SPEC_FIELD.peakQps]: '50' });
+    expect(peak.ok ? {} : peak.errors).toEqual({
+      [SPEC_FIELD.peakQps]: expect.stringMatching(/^A batch job is sized by its items a day over its window/),
+    });
+  });
+
+  it('turns interactive traffic into a batch job', () => {
+    const result = read({ [SPEC_FIELD.batchItems]: '2,000,000', [SPEC_FIELD.batchWindow]: '6' });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.value.spec.batch?.value).toEqual({ itemsPerDay: 2_000_000, windowHours: 6 });
+    expect(result.value.spec.traffic.peakQps.value).toBeCloseTo(2_000_000 / (6 * 3600), 2);
+    const bad = read({ [SPEC_FIELD.batchItems]: '10', [SPEC_FIELD.batchWindow]: '30' });
+    expect(bad.ok ? {} : bad.errors).toEqual({ [SPEC_FIELD.batchWindow]: 'Must be at most 24.' });
+  });
+
   it('edits the shared prompt prefix in percent: prefilled from the use case, stated once changed, checked', () => {
     const field = fields.find((candidate) => candidate.name === SPEC_FIELD.prefixShare);
     expect(field).toMatchObject({
