@@ -63,7 +63,11 @@ function clear(intent: Omit<Intent, 'missing'>, fact: ClearableFact): void {
   else if (fact === 'priority') {
     intent.priority = 'balanced';
     intent.priorityStated = false;
-  } else if (fact === 'batchItemsPerDay' || fact === 'precisions') delete intent[fact];
+  } else if (fact === 'batchItemsPerDay') {
+    // Interactive after all: neither the text's volume nor a job set in the spec form stays.
+    delete intent.batchItemsPerDay;
+    delete intent.batch;
+  } else if (fact === 'precisions') delete intent[fact];
   else intent[fact] = null;
 }
 

@@ -148,6 +148,10 @@ describe('the spec form', () => {
     if (!result.ok) throw new Error(JSON.stringify(result.errors));
     expect(result.value.spec.batch?.value).toEqual({ itemsPerDay: 2_000_000, windowHours: 6 });
     expect(result.value.spec.traffic.peakQps.value).toBeCloseTo(2_000_000 / (6 * 3600), 2);
+    // Said in the thread afterwards, "interactive after all" undoes a job the form set, as it does the text's.
+    const edited = submitSpecEdit(base, result.value, 'U1', knowledge).data;
+    const [later] = play(["it's interactive after all"], edited);
+    expect(later!.data.spec!.batch).toBeUndefined();
     const bad = read({ [SPEC_FIELD.batchItems]: '10', [SPEC_FIELD.batchWindow]: '30' });
     expect(bad.ok ? {} : bad.errors).toEqual({ [SPEC_FIELD.batchWindow]: 'Must be at most 24.' });
   });
