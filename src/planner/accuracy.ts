@@ -93,6 +93,8 @@ function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
     gpuId: point.gpuId,
     gpuCount: point.gpuCount,
     tensorParallel: point.tensorParallel,
+    // --enable-expert-parallel, as the series served it: the experts whole on each GPU (expert-parallel.ts).
+    ...(series.engine.flags?.expertParallel && { expertParallel: true }),
     precision: point.precision,
     checkpoint: point.checkpoint,
     promptTokens: point.promptTokens,

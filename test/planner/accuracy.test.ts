@@ -17,6 +17,7 @@ import {
   PublicMeasurements,
   samplesOf,
 } from '../../src/planner/public-measurements.js';
+import { catalog } from './catalog-knowledge.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS } from './fixtures.js';
 
 const measurements = PublicMeasurements.parse(
@@ -104,6 +105,28 @@ describe('accuracy against public measurements', () => {
     for (const row of rows) {
       expect(absolutePercentageError(row), `${row.fact.modelId} ${row.metric}`).toBeLessThan(0.01);
     }
+  });
+
+  it('serves a series with the expert parallelism its serve flags state (--enable-expert-parallel)', () => {
+    const gpustack = PublicMeasurements.parse(
+      JSON.parse(
+        readFileSync(new URL('../../data/benchmarks/gpustack-performance-lab.json', import.meta.url), 'utf8'),
+      ),
+    );
+    const series = gpustack.series.find((s) => s.engine.flags?.expertParallel && /h100/.test(s.id))!;
+    const catalogKnowledge: Knowledge = {
+      ...catalog,
+      gpus: gpusWithVariants(catalog.gpus, gpustack),
+      benchmarks: [],
+    };
+    const itl = (expertParallel: boolean) =>
+      servingComparisons(
+        { ...gpustack, series: [{ ...series, engine: { ...series.engine, flags: { expertParallel } } }] },
+        catalogKnowledge,
+        () => ({ global: null, perGpu: {} }),
+      ).comparisons.find((c) => c.metric === 'itl')!.predicted;
+    // Whole experts on each GPU change the step (expert-parallel.ts): the flag reaches the deployment.
+    expect(itl(true)).not.toBeCloseTo(itl(false), 3);
   });
 
   it('predicts a burst of N requests at a batch of N, not at a full server', () => {
