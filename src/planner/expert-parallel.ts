@@ -11,7 +11,7 @@ import { moeLayers, residualBranches } from '../knowledge/architecture.js';
 import type { Gpu, Model, Precision } from '../knowledge/catalog.js';
 import { ACTIVATION_BYTES, collectiveBusBytesPerSec } from './assumptions.js';
 import { dataParallelOf, type Feasibility, type Parallelism } from './memory.js';
-import { expertKLoopScale, type StepGeometry, stepGeometry } from './step-time.js';
+import { expertBufferBytesPerToken, expertKLoopScale, type StepGeometry, stepGeometry } from './step-time.js';
 
 /** GPUs the experts of a stage are spread over. */
 export const expertParallelSize = (parallel: Parallelism) =>
@@ -81,11 +81,19 @@ export function expertParallelGeometry(
     (arch.hiddenSize * ACTIVATION_BYTES * routedCopies * (ep - 1)) / ep / ep / linkBytesPerSec;
   const reduceSecPerToken = rank.allReduceSecPerToken / dp;
   const collectives = reduces + exchanges;
+  // The fused-MoE buffers grow from the TP share of an expert's width to its whole width, for every routed slot.
+  const expertWidth = arch.moe?.expertIntermediateSize ?? 0;
+  const wholeExpertBufferBytes =
+    rank.paddedExperts > 0
+      ? (expertBufferBytesPerToken(arch, expertWidth, 1 / ep) -
+          expertBufferBytesPerToken(arch, expertWidth / tp, 1)) /
+        pp
+      : 0;
   return {
     ...rank,
     expertWeightBytes: rank.expertWeightBytes / dp,
     kvBytesPerToken: kvBytesPerTokenPerGpu / dp,
-    activationBytesPerToken: rank.activationBytesPerToken / dp,
+    activationBytesPerToken: (rank.activationBytesPerToken + wholeExpertBufferBytes) / dp,
     linearFlopsPerToken: rank.linearFlopsPerToken / dp,
     expertFlopsPerToken: rank.expertFlopsPerToken / dp,
     // Expert parallelism keeps each expert whole on its GPU: its down projection loops over the full width.

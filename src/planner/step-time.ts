@@ -391,6 +391,25 @@ export function activationBytesPerToken(arch: Model['architecture']): number {
 }
 
 /**
+ * Bytes the fused-MoE kernels' expert-wide buffers move per token, over the MoE layers, on a rank whose experts are
+ * `width` wide and hold `localShare` of a token's routed experts. vLLM's Triton and Marlin fused-MoE paths
+ * (TritonExperts.apply in vllm/model_executor/layers/fused_moe/fused_moe.py, fused_marlin_moe.py) keep a row per routed
+ * (token, expert) slot whether or not the expert lives on this rank: the gate/up GEMM writes (tokens, top_k,
+ * 2·width), the activation reads it and writes (tokens·top_k, width), and the down GEMM reads the local slots' rows.
+ * Under expert parallelism the kernel writes zero rows for the slots of other ranks' experts (`write_zeros_to_output`
+ * where expert_ids is −1, fused_moe_kernel). The hidden-wide buffers after the down GEMM are alike in every layout.
+ */
+export function expertBufferBytesPerToken(
+  arch: Model['architecture'],
+  width: number,
+  localShare: number,
+): number {
+  if (!arch.moe) return 0;
+  const perSlot = (2 + 2 + 1 + localShare) * width;
+  return moeLayers(arch) * arch.moe.expertsPerToken * perSlot * ACTIVATION_BYTES;
+}
+
+/**
  * K elements of pipeline fill each output tile of vLLM's Triton fused-MoE kernel pays (fused_moe_kernel in
  * vllm/model_executor/layers/fused_moe/fused_moe.py): a tile loops over K in BLOCK_SIZE_K steps, software-pipelined
  * with num_stages − 1 steps of loads issued before the first multiply, so it costs about K + (num_stages − 1) ×

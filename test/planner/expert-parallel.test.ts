@@ -100,6 +100,26 @@ describe('expert parallelism and data-parallel attention', () => {
     expect(perToken(ep)).toBeLessThan(perToken(tp));
   });
 
+  it('run the fused-MoE buffers at the experts’ whole width, with a row for every routed slot, local or not', () => {
+    // Qwen3-235B-A22B at TP4 on H100: TP slices each expert's 1536-wide intermediate to 384; EP4 keeps 32 experts
+    // whole, and the Triton kernel still writes (zero) rows for the 3/4 of each token's 8 slots that live elsewhere.
+    const qwen = 'Qwen/Qwen3-235B-A22B-Instruct-2507';
+    const shaped = (shape: Shape) => {
+      const built = buildDeployment(model(qwen), gpu('H100'), 4, 4, 'fp8', {}, shape);
+      if (!built.ok) throw new Error(built.reason);
+      return built.deployment.geometry;
+    };
+    const tp = shaped({ tensorParallel: 4 });
+    const ep = shaped({ tensorParallel: 4, expertParallel: true });
+    const { layers, moe } = model(qwen).architecture;
+    // Gate/up output written (2w), read by the activation (2w), its output written (w), read where local.
+    const buffers = (width: number, local: number) => layers * moe!.expertsPerToken * (5 + local) * width * 2;
+    expect(ep.activationBytesPerToken - tp.activationBytesPerToken).toBeCloseTo(
+      buffers(1536, 1 / 4) - buffers(384, 1),
+      0,
+    );
+  });
+
   it('DP attention is slower for one sequence and faster, with more capacity, at large batches of long contexts', () => {
     // One sequence: every DP rank reads its own copy of the dense weights, eight times TP's slice of them.
     expect(predicted(SHAPES.dpEp, 1).itlMs.p50).toBeGreaterThan(predicted(SHAPES.tp, 1).itlMs.p50);
