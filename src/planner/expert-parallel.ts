@@ -81,7 +81,9 @@ export function expertParallelGeometry(
     (arch.hiddenSize * ACTIVATION_BYTES * routedCopies * (ep - 1)) / ep / ep / linkBytesPerSec;
   const reduceSecPerToken = rank.allReduceSecPerToken / dp;
   const collectives = reduces + exchanges;
-  // The fused-MoE buffers grow from the TP share of an expert's width to its whole width, for every routed slot.
+  // The fused-MoE buffers grow from the TP share of an expert's width to its whole width, for every routed slot. The
+  // step model leaves TP's own buffers inside its fitted bandwidth, as it does every kernel it does not itemize; what
+  // expert parallelism adds to them is itemized here.
   const expertWidth = arch.moe?.expertIntermediateSize ?? 0;
   const wholeExpertBufferBytes =
     rank.paddedExperts > 0
