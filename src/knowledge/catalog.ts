@@ -128,6 +128,12 @@ export const ModelArchitecture = z.object({
     })
     .optional(),
   /**
+   * Learned attention sinks: one extra softmax logit per query head that takes a share of the attention without a
+   * value (gpt-oss: `self.sinks` in vllm/model_executor/models/gpt_oss.py). Only some attention kernels take them,
+   * so they decide the backend vLLM runs (`prefillKvPassesPerToken`). Absent: no sinks.
+   */
+  attentionSinks: z.boolean().optional(),
+  /**
    * How the layers differ when they are not all alike (absent: every layer has full attention and an FFN).
    * Counts are of `layers`; a layer may hold attention, a recurrent mixer, an FFN, or (Nemotron-H) just one of them.
    */

@@ -3,7 +3,7 @@
  * Everything here is a constant of vLLM or of the hardware, not something fitted: fitted factors live in
  * `calibrate.ts` and are reported with every prediction.
  */
-import type { Gpu, Precision } from '../knowledge/catalog.js';
+import type { Gpu, ModelArchitecture, Precision } from '../knowledge/catalog.js';
 import { gpuFamilyOf } from './error-bands.js';
 import type { MoeBackendGpu } from './memory.js';
 
@@ -293,6 +293,31 @@ export function mxfp4BackendOf(
     default:
       return 'marlin';
   }
+}
+
+/**
+ * Passes a prefilled token's attention makes over the KV of its context, per token. Models with attention sinks
+ * (gpt-oss) cannot run vLLM's FlashAttention backend below Hopper: sinks need FlashAttention 3 (FlashAttentionImpl,
+ * vllm/v1/attention/backends/flash_attn.py: "Sinks are only supported in FlashAttention 3"; vllm-project/vllm#22331),
+ * and FlashInfer takes them only through its TRT-LLM kernels on Blackwell, so Ampere and Ada run the Triton backend's
+ * unified_attention (vllm/attention/ops/triton_unified_attention.py). Its prefill programs each hold BLOCK_M = 16 query
+ * rows of one KV head (more only past 16 query heads per KV head), packed as BLOCK_Q = 16 / (query heads per KV head)
+ * tokens, and each loops over every KV tile of its tokens' causal prefix: the KV of the context is read once per
+ * BLOCK_Q prompt tokens, 2 for gpt-oss's 64 query and 8 KV heads: 1,024 bytes a query token per context token at
+ * TP1, against 16K FLOPs, far below an A100's FLOP-to-byte ratio. FlashAttention tiles 128 query tokens and is
+ * counted as reading the context once: 0. `stageStepSec` streams those reads at the KV's rate, an upper bound: the
+ * programs of one KV head run side by side over the same tiles, so part of them hit L2 (no published hit rate).
+ */
+export function prefillKvPassesPerToken(
+  arch: Pick<ModelArchitecture, 'attentionSinks' | 'attentionHeads' | 'kvHeads'>,
+  gpu: MoeBackendGpu,
+  tensorParallel: number,
+): number {
+  const family = gpuFamilyOf(gpu);
+  if (!arch.attentionSinks || (family !== 'nvidia-ampere' && family !== 'nvidia-ada')) return 0;
+  const queriesPerKv = arch.attentionHeads / tensorParallel / Math.max(arch.kvHeads / tensorParallel, 1);
+  const blockM = queriesPerKv <= 16 ? 16 : 2 ** Math.ceil(Math.log2(queriesPerKv));
+  return 1 / Math.max(Math.floor(blockM / queriesPerKv), 1);
 }
 
 /**

@@ -34,6 +34,7 @@ import {
   mlaHeadTile,
   moeKernelOf,
   PIPELINE_HOP_SEC,
+  prefillKvPassesPerToken,
   VENDOR_GEMM_FIXED_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
@@ -132,6 +133,11 @@ export interface StepGeometry {
    */
   marlinExpertFlops: number;
   lmHeadFlopsPerSample: number;
+  /**
+   * Passes a prefilled token's attention kernel makes over its context's KV, per token (`prefillKvPassesPerToken`):
+   * 1/BLOCK_Q on vLLM's Triton unified attention, 0 where the kernel is counted as reading the context once.
+   */
+  prefillKvPassesPerToken: number;
   /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
   /** The same for a prefilled token: differs from decode for latent attention, which prefills in MHA form. */
@@ -241,6 +247,7 @@ export function deploymentGeometry(
     expertGemmFloor: g.expertGemmFloor,
     marlinExpertFlops: g.marlinExpertFlops,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
+    prefillKvPassesPerToken: g.prefillKvPassesPerToken,
     attentionFlopsPerContextToken: g.attentionFlopsPerContextToken,
     prefillAttentionFlopsPerContextToken: g.prefillAttentionFlopsPerContextToken,
     sparseTopK: g.sparseTopK,
@@ -350,6 +357,7 @@ export function stepGeometry(
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
     marlinExpertFlops: marlinFourBit ? MARLIN_FOUR_BIT_GEMM_SHARE * gpu.bf16Tflops * 1e12 : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
+    prefillKvPassesPerToken: prefillKvPassesPerToken(arch, gpu, tp),
     attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
     prefillAttentionFlopsPerContextToken: flopsPerHeadWidth * prefillHeads * prefillWidth,
     sparseTopK,
@@ -519,8 +527,11 @@ export function stageStepSec(
   const computedDecode = g.sparseTopK > 0 ? g.sparseTopK : windowedDecode;
   const computedPrefill =
     g.sparseTopK > 0 && prefillTokens > 0 ? g.sparseTopK : attendedContext(g, prefillContext);
+  // A prefill kernel that re-reads its context's KV for every few query tokens (`prefillKvPassesPerToken`) streams
+  // those bytes too.
   const kvBytes =
-    g.kvBytesPerToken * (decodeTokens * attendedDecode + prefillTokens) +
+    g.kvBytesPerToken *
+      (decodeTokens * attendedDecode + prefillTokens * (1 + g.prefillKvPassesPerToken * computedPrefill)) +
     g.indexerKeyBytesPerToken * decodeTokens * decodeContext;
   const indexerFlops =
     (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.indexerFlopsPerContextToken;
