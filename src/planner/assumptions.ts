@@ -321,6 +321,53 @@ export function prefillKvPassesPerToken(
 }
 
 /**
+ * Query tokens one program of vLLM's prefix-prefill kernel holds: `context_attention_fwd`
+ * (vllm/attention/ops/prefix_prefill.py) launches BLOCK = 128 on devices of capability 8.0 and up (an MI300X, gfx942,
+ * reports 9.4) over the grid (sequences, query heads, query tiles of BLOCK tokens).
+ */
+export const PREFIX_PREFILL_QUERY_TILE = 128;
+
+/**
+ * Compute units of the GPUs whose prefill can run the prefix-prefill kernel (`prefixPrefillGrid`): an MI300X has 304
+ * CUs (AMD CDNA 3 instruction-set / white paper; rocm.docs.amd.com "MI300 microarchitecture": 38 CUs on each of 8 XCDs).
+ */
+const COMPUTE_UNITS: Readonly<Record<string, number>> = { MI300X: 304 };
+
+/** How the prefix-prefill kernel's grid meets a GPU (`prefixPrefillGrid`). */
+export interface PrefixPrefillGrid {
+  /** Passes over the context's KV per prefilled token (`prefillKvPassesPerToken`). */
+  kvPassesPerToken: number;
+  /** Share of the GPU's compute units the programs of one query tile occupy (one per query head). */
+  queryTileShare: number;
+}
+
+/**
+ * V0 on ROCm runs every chunked prefill through the Triton prefix-prefill kernel, not CK/Triton flash attention:
+ * ROCmFlashAttentionImpl takes the `forward_prefix` path whenever a prefill has block tables, which chunked prefill
+ * always gives it, and its flash-attention kernels take no paged context (vllm-project/vllm#11146: chunked prefill on
+ * ROCm "is showing poor performance due to a suboptimal triton kernel"; ROCm flash attention "is not getting called
+ * when chunked prefill is enabled"). That kernel's grid is one program per (sequence, query head, 128-token query tile)
+ * and each program loops over the whole context with no split along it:
+ * - the context's KV is read once per query head and tile: query heads per KV head / 128 passes a prefilled token;
+ * - a step's programs are its query tiles times the rank's query heads, and each runs on one compute unit: a lone
+ *   512-token chunk of Llama 3.1 405B at TP8 (16 query heads a rank) gives 64 programs to an MI300X's 304 CUs.
+ * GPUs whose compute units are not listed are counted as filled.
+ */
+export function prefixPrefillGrid(
+  arch: Pick<ModelArchitecture, 'attentionHeads' | 'kvHeads'>,
+  gpu: Pick<Gpu, 'id'>,
+  tensorParallel: number,
+): PrefixPrefillGrid {
+  const queryHeads = arch.attentionHeads / tensorParallel;
+  const queriesPerKv = queryHeads / Math.max(arch.kvHeads / tensorParallel, 1);
+  const computeUnits = COMPUTE_UNITS[gpu.id];
+  return {
+    kvPassesPerToken: queriesPerKv / PREFIX_PREFILL_QUERY_TILE,
+    queryTileShare: computeUnits ? queryHeads / computeUnits : 0,
+  };
+}
+
+/**
  * Query heads vLLM's latent-form (MQA) MLA kernels compute per rank at least, whatever the heads TP leaves a rank
  * (16 of DeepSeek-V3's 128 at TP8): the heads are the rows of one tensor-core tile. On Hopper, FlashMLA's dense decode
  * tiles 64 query rows (csrc/kernels/traits.h, BLOCK_SIZE_M = 64) and vLLM pads the sparse kernels' heads to 64; on

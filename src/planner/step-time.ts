@@ -34,6 +34,8 @@ import {
   mlaHeadTile,
   moeKernelOf,
   PIPELINE_HOP_SEC,
+  PREFIX_PREFILL_QUERY_TILE,
+  type PrefixPrefillGrid,
   prefillKvPassesPerToken,
   VENDOR_GEMM_FIXED_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
@@ -138,6 +140,11 @@ export interface StepGeometry {
    * 1/BLOCK_Q on vLLM's Triton unified attention, 0 where the kernel is counted as reading the context once.
    */
   prefillKvPassesPerToken: number;
+  /**
+   * Share of the GPU's compute units one query tile of a prefill occupies when the prefill kernel's grid is one program
+   * per query head and tile with no split over the context (`prefixPrefillGrid`); 0 where the kernel fills the GPU.
+   */
+  prefillQueryTileShare: number;
   /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
   /** The same for a prefilled token: differs from decode for latent attention, which prefills in MHA form. */
@@ -227,6 +234,7 @@ export function deploymentGeometry(
   graphMaxTokens: number,
   graphMaxDecodeContext = Number.POSITIVE_INFINITY,
   graphsDecodeOnly = false,
+  prefixPrefill?: PrefixPrefillGrid,
 ): StepGeometry {
   return {
     pipelineParallel: g.pipelineParallel,
@@ -247,7 +255,8 @@ export function deploymentGeometry(
     expertGemmFloor: g.expertGemmFloor,
     marlinExpertFlops: g.marlinExpertFlops,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
-    prefillKvPassesPerToken: g.prefillKvPassesPerToken,
+    prefillKvPassesPerToken: prefixPrefill?.kvPassesPerToken ?? g.prefillKvPassesPerToken,
+    prefillQueryTileShare: prefixPrefill?.queryTileShare ?? g.prefillQueryTileShare,
     attentionFlopsPerContextToken: g.attentionFlopsPerContextToken,
     prefillAttentionFlopsPerContextToken: g.prefillAttentionFlopsPerContextToken,
     sparseTopK: g.sparseTopK,
@@ -358,6 +367,7 @@ export function stepGeometry(
     marlinExpertFlops: marlinFourBit ? MARLIN_FOUR_BIT_GEMM_SHARE * gpu.bf16Tflops * 1e12 : 0,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     prefillKvPassesPerToken: prefillKvPassesPerToken(arch, gpu, tp),
+    prefillQueryTileShare: 0,
     attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
     prefillAttentionFlopsPerContextToken: flopsPerHeadWidth * prefillHeads * prefillWidth,
     sparseTopK,
@@ -537,9 +547,15 @@ export function stageStepSec(
     (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.indexerFlopsPerContextToken;
   const samples = decodeTokens + (prefillTokens > 0 ? 1 : 0);
   const linearFlops = tokens * g.linearFlopsPerToken + samples * g.lmHeadFlopsPerSample;
+  // A prefill kernel with one program per query head and tile (`prefillQueryTileShare`) computes on only the compute
+  // units its programs fill: its FLOPs count 1/fill times against the peak.
+  const prefillGridFill =
+    g.prefillQueryTileShare > 0 && prefillTokens > 0
+      ? Math.min(1, Math.ceil(prefillTokens / PREFIX_PREFILL_QUERY_TILE) * g.prefillQueryTileShare)
+      : 1;
   const attentionFlops =
     decodeTokens * computedDecode * g.attentionFlopsPerContextToken +
-    prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken;
+    (prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken) / prefillGridFill;
   const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
   const effectiveLinearFlops =
     g.expertFlopsPerToken > 0
