@@ -333,12 +333,23 @@ export const PREFIX_PREFILL_QUERY_TILE = 128;
  */
 const COMPUTE_UNITS: Readonly<Record<string, number>> = { MI300X: 304 };
 
-/** How the prefix-prefill kernel's grid meets a GPU (`prefixPrefillGrid`). */
-export interface PrefixPrefillGrid {
+/**
+ * Longest context ROCm's custom paged-attention decode kernel takes (`_use_rocm_custom_paged_attention`,
+ * vllm/attention/backends/rocm_flash_attn.py, later vllm/platforms/rocm.py: head size 64 or 128, 1 to 16 query heads
+ * per KV head, `max_seq_len <= 32768`). That kernel computes all the query heads of a KV head in one workgroup.
+ */
+export const ROCM_CUSTOM_PAGED_ATTENTION_MAX_CONTEXT = 32768;
+
+/** The attention kernels V0 runs on ROCm, as the step prices them (`rocmV0Attention`). */
+export interface RocmV0Attention {
   /** Passes over the context's KV per prefilled token (`prefillKvPassesPerToken`). */
-  kvPassesPerToken: number;
-  /** Share of the GPU's compute units the programs of one query tile occupy (one per query head). */
-  queryTileShare: number;
+  prefillKvPassesPerToken: number;
+  /** Share of the GPU's compute units the programs of one prefill query tile occupy (one per query head). */
+  prefillQueryTileShare: number;
+  /** Decode context past which V0 falls back to the generic paged-attention kernel. */
+  decodeFallbackContext: number;
+  /** Times that kernel reads a decoding token's context KV: once per query head of a KV head. */
+  decodeFallbackKvReads: number;
 }
 
 /**
@@ -352,18 +363,26 @@ export interface PrefixPrefillGrid {
  * - a step's programs are its query tiles times the rank's query heads, and each runs on one compute unit: a lone
  *   512-token chunk of Llama 3.1 405B at TP8 (16 query heads a rank) gives 64 programs to an MI300X's 304 CUs.
  * GPUs whose compute units are not listed are counted as filled.
+ * Decode runs ROCm's custom paged attention up to ROCM_CUSTOM_PAGED_ATTENTION_MAX_CONTEXT and the generic
+ * paged_attention_v1/v2 past it (or for shapes the custom kernel does not take), whose grid is (query heads,
+ * sequences, partitions) (csrc/attention/paged_attention_v2.cu): every query head's block reads its KV head's context,
+ * so the KV is read once per query head.
  */
-export function prefixPrefillGrid(
-  arch: Pick<ModelArchitecture, 'attentionHeads' | 'kvHeads'>,
+export function rocmV0Attention(
+  arch: Pick<ModelArchitecture, 'attentionHeads' | 'kvHeads' | 'headDim'>,
   gpu: Pick<Gpu, 'id'>,
   tensorParallel: number,
-): PrefixPrefillGrid {
+  chunkedPrefill: boolean,
+): RocmV0Attention {
   const queryHeads = arch.attentionHeads / tensorParallel;
   const queriesPerKv = queryHeads / Math.max(arch.kvHeads / tensorParallel, 1);
   const computeUnits = COMPUTE_UNITS[gpu.id];
+  const customDecode = (arch.headDim === 64 || arch.headDim === 128) && queriesPerKv <= 16;
   return {
-    kvPassesPerToken: queriesPerKv / PREFIX_PREFILL_QUERY_TILE,
-    queryTileShare: computeUnits ? queryHeads / computeUnits : 0,
+    prefillKvPassesPerToken: chunkedPrefill ? queriesPerKv / PREFIX_PREFILL_QUERY_TILE : 0,
+    prefillQueryTileShare: chunkedPrefill && computeUnits ? queryHeads / computeUnits : 0,
+    decodeFallbackContext: customDecode ? ROCM_CUSTOM_PAGED_ATTENTION_MAX_CONTEXT : 0,
+    decodeFallbackKvReads: queriesPerKv,
   };
 }
 

@@ -10,7 +10,7 @@ import {
   ASYNC_HIDDEN_HOST_SHARE,
   cudaGraphCaptureMax,
   HOST_SEC_PER_SEQUENCE,
-  prefixPrefillGrid,
+  rocmV0Attention,
   V0_HOST_SEC_PER_SEQUENCE,
   V0_MAX_SEQ_LEN_TO_CAPTURE,
   VLLM_VERSION,
@@ -119,9 +119,9 @@ export function buildDeployment(
       ? (overrides.maxSeqLenToCapture ?? V0_MAX_SEQ_LEN_TO_CAPTURE)
       : Number.POSITIVE_INFINITY,
     overrides.v0Engine === true,
-    // V0 on ROCm prefills every chunk with the prefix-prefill kernel (vllm#11146).
-    overrides.v0Engine && overrides.chunkedPrefill !== false && gpu.vendor === 'amd'
-      ? prefixPrefillGrid(model.architecture, gpu, parallel.tensorParallel)
+    // V0 on ROCm runs attention kernels of its own (vllm#11146).
+    overrides.v0Engine && gpu.vendor === 'amd'
+      ? rocmV0Attention(model.architecture, gpu, parallel.tensorParallel, overrides.chunkedPrefill !== false)
       : undefined,
   );
   return {

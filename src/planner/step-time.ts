@@ -35,8 +35,8 @@ import {
   moeKernelOf,
   PIPELINE_HOP_SEC,
   PREFIX_PREFILL_QUERY_TILE,
-  type PrefixPrefillGrid,
   prefillKvPassesPerToken,
+  type RocmV0Attention,
   VENDOR_GEMM_FIXED_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
@@ -142,9 +142,15 @@ export interface StepGeometry {
   prefillKvPassesPerToken: number;
   /**
    * Share of the GPU's compute units one query tile of a prefill occupies when the prefill kernel's grid is one program
-   * per query head and tile with no split over the context (`prefixPrefillGrid`); 0 where the kernel fills the GPU.
+   * per query head and tile with no split over the context (`rocmV0Attention`); 0 where the kernel fills the GPU.
    */
   prefillQueryTileShare: number;
+  /**
+   * Decode context past which the decode kernel reads each token's context KV `decodeFallbackKvReads` times (ROCm V0's
+   * generic paged attention, `rocmV0Attention`); infinite where decode reads it once.
+   */
+  decodeFallbackContext: number;
+  decodeFallbackKvReads: number;
   /** Attention FLOPs per decoding token per token of context it attends to (QKᵀ and PV). */
   attentionFlopsPerContextToken: number;
   /** The same for a prefilled token: differs from decode for latent attention, which prefills in MHA form. */
@@ -234,7 +240,7 @@ export function deploymentGeometry(
   graphMaxTokens: number,
   graphMaxDecodeContext = Number.POSITIVE_INFINITY,
   graphsDecodeOnly = false,
-  prefixPrefill?: PrefixPrefillGrid,
+  rocmV0?: RocmV0Attention,
 ): StepGeometry {
   return {
     pipelineParallel: g.pipelineParallel,
@@ -255,8 +261,10 @@ export function deploymentGeometry(
     expertGemmFloor: g.expertGemmFloor,
     marlinExpertFlops: g.marlinExpertFlops,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
-    prefillKvPassesPerToken: prefixPrefill?.kvPassesPerToken ?? g.prefillKvPassesPerToken,
-    prefillQueryTileShare: prefixPrefill?.queryTileShare ?? g.prefillQueryTileShare,
+    prefillKvPassesPerToken: rocmV0?.prefillKvPassesPerToken ?? g.prefillKvPassesPerToken,
+    prefillQueryTileShare: rocmV0?.prefillQueryTileShare ?? g.prefillQueryTileShare,
+    decodeFallbackContext: rocmV0?.decodeFallbackContext ?? g.decodeFallbackContext,
+    decodeFallbackKvReads: rocmV0?.decodeFallbackKvReads ?? g.decodeFallbackKvReads,
     attentionFlopsPerContextToken: g.attentionFlopsPerContextToken,
     prefillAttentionFlopsPerContextToken: g.prefillAttentionFlopsPerContextToken,
     sparseTopK: g.sparseTopK,
@@ -368,6 +376,8 @@ export function stepGeometry(
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     prefillKvPassesPerToken: prefillKvPassesPerToken(arch, gpu, tp),
     prefillQueryTileShare: 0,
+    decodeFallbackContext: Number.POSITIVE_INFINITY,
+    decodeFallbackKvReads: 1,
     attentionFlopsPerContextToken: flopsPerHeadWidth * decodeHeads * decodeWidth,
     prefillAttentionFlopsPerContextToken: flopsPerHeadWidth * prefillHeads * prefillWidth,
     sparseTopK,
@@ -538,10 +548,13 @@ export function stageStepSec(
   const computedPrefill =
     g.sparseTopK > 0 && prefillTokens > 0 ? g.sparseTopK : attendedContext(g, prefillContext);
   // A prefill kernel that re-reads its context's KV for every few query tokens (`prefillKvPassesPerToken`) streams
-  // those bytes too.
+  // those bytes too, and so does a decode kernel past its context limit (`decodeFallbackContext`, which vLLM checks
+  // against the batch's longest sequence: the mean stands for it), which reads the context once per query head.
+  const decodeKvReads = decodeContext > g.decodeFallbackContext ? g.decodeFallbackKvReads : 1;
   const kvBytes =
     g.kvBytesPerToken *
-      (decodeTokens * attendedDecode + prefillTokens * (1 + g.prefillKvPassesPerToken * computedPrefill)) +
+      (decodeTokens * attendedDecode * decodeKvReads +
+        prefillTokens * (1 + g.prefillKvPassesPerToken * computedPrefill)) +
     g.indexerKeyBytesPerToken * decodeTokens * decodeContext;
   const indexerFlops =
     (decodeTokens * decodeContext + prefillTokens * prefillContext) * g.indexerFlopsPerContextToken;

@@ -1,10 +1,15 @@
 /**
- * V0 on ROCm prefills every chunk with the Triton prefix-prefill kernel (vllm/attention/ops/prefix_prefill.py,
- * vllm-project/vllm#11146), whose grid is one program per query head and 128-token query tile with no split over the
- * context: each program re-reads its KV head's context, and a lone chunk fills only some of the GPU's compute units.
+ * V0 on ROCm runs attention kernels of its own: every chunked prefill goes through the Triton prefix-prefill kernel
+ * (vllm/attention/ops/prefix_prefill.py, vllm-project/vllm#11146), whose grid is one program per query head and
+ * 128-token query tile with no split over the context, and decode past 32K tokens falls back to the generic paged
+ * attention, one block per query head (csrc/attention/paged_attention_v2.cu).
  */
 import { describe, expect, it } from 'vitest';
-import { PREFIX_PREFILL_QUERY_TILE, prefixPrefillGrid } from '../../src/planner/assumptions.js';
+import {
+  PREFIX_PREFILL_QUERY_TILE,
+  ROCM_CUSTOM_PAGED_ATTENTION_MAX_CONTEXT,
+  rocmV0Attention,
+} from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import type { EngineSettings } from '../../src/planner/schema.js';
@@ -20,24 +25,27 @@ function geometryOn(gpuId: string, engine: EngineSettings) {
   return result.deployment.geometry;
 }
 
-describe("ROCm V0's prefix-prefill kernel", () => {
-  it('re-reads the context once per query head and 128-token tile, and fills 16 of 304 CUs a tile at TP8', () => {
+describe("ROCm V0's attention kernels", () => {
+  it('re-read the context once per query head: per 128-token tile in prefill, per token in long decode', () => {
     // 128 query heads and 8 KV heads over 8 ranks: 16 query heads on one KV head a rank.
-    expect(prefixPrefillGrid(llama405b.architecture, mi300x, 8)).toEqual({
-      kvPassesPerToken: 16 / PREFIX_PREFILL_QUERY_TILE,
-      queryTileShare: 16 / 304,
+    expect(rocmV0Attention(llama405b.architecture, mi300x, 8, true)).toEqual({
+      prefillKvPassesPerToken: 16 / PREFIX_PREFILL_QUERY_TILE,
+      prefillQueryTileShare: 16 / 304,
+      decodeFallbackContext: ROCM_CUSTOM_PAGED_ATTENTION_MAX_CONTEXT,
+      decodeFallbackKvReads: 16,
     });
     const chunked = geometryOn('MI300X', { v0Engine: true });
     expect(chunked.prefillKvPassesPerToken).toBe(16 / 128);
     expect(chunked.prefillQueryTileShare).toBe(16 / 304);
-    // Unchunked V0, V1, and CUDA's V0 (FlashAttention takes the paged context) run other kernels.
-    for (const g of [
-      geometryOn('MI300X', { v0Engine: true, chunkedPrefill: false }),
-      geometryOn('MI300X', {}),
-      geometryOn('H100', { v0Engine: true }),
-    ]) {
-      expect(g.prefillKvPassesPerToken).toBe(0);
-      expect(g.prefillQueryTileShare).toBe(0);
+    expect(chunked.decodeFallbackContext).toBe(32768);
+    // Unchunked V0 prefills with flash attention; its decode falls back the same.
+    const unchunked = geometryOn('MI300X', { v0Engine: true, chunkedPrefill: false });
+    expect([unchunked.prefillKvPassesPerToken, unchunked.prefillQueryTileShare]).toEqual([0, 0]);
+    expect(unchunked.decodeFallbackKvReads).toBe(16);
+    // V1, and CUDA's V0 (FlashAttention takes the paged context), run other kernels.
+    for (const g of [geometryOn('MI300X', {}), geometryOn('H100', { v0Engine: true })]) {
+      expect([g.prefillKvPassesPerToken, g.prefillQueryTileShare]).toEqual([0, 0]);
+      expect(g.decodeFallbackContext).toBe(Number.POSITIVE_INFINITY);
     }
   });
 
@@ -55,8 +63,23 @@ describe("ROCm V0's prefix-prefill kernel", () => {
     // Enough tiles to fill the GPU run at the full rate.
     const full = 19 * PREFIX_PREFILL_QUERY_TILE;
     expect(stageStepSec(g, DEFAULT_FACTORS, 0, 0, full, 100)).toBeCloseTo(
-      stageStepSec({ ...g, prefillQueryTileShare: 0 }, DEFAULT_FACTORS, 0, 0, full, 100),
+      stageStepSec(filled, DEFAULT_FACTORS, 0, 0, full, 100),
       9,
+    );
+  });
+
+  it("streams a long decode's KV once per query head past the custom kernel's 32K", () => {
+    const g = geometryOn('MI300X', { v0Engine: true });
+    const once = { ...g, decodeFallbackKvReads: 1 };
+    const bandwidth = g.bandwidthBytesPerSec * DEFAULT_FACTORS.bandwidth;
+    // One sequence at 128K: the KV streams 16 times instead of once.
+    const extra =
+      stageStepSec(g, DEFAULT_FACTORS, 1, 128000, 0, 0) -
+      stageStepSec(once, DEFAULT_FACTORS, 1, 128000, 0, 0);
+    expect(extra).toBeCloseTo((15 * 128000 * g.kvBytesPerToken) / bandwidth, 6);
+    // Within 32K the custom kernel reads it once.
+    expect(stageStepSec(g, DEFAULT_FACTORS, 1, 30000, 0, 0)).toBe(
+      stageStepSec(once, DEFAULT_FACTORS, 1, 30000, 0, 0),
     );
   });
 });
