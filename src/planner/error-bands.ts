@@ -48,15 +48,15 @@ export const MIN_BAND_POINTS = 4;
  */
 export const ERROR_BANDS: Record<string, BandRow> = {
   '*|*|*': { ttft: 44, itl: 30, e2e: 20, n: 2630 },
-  '*|*|high': { ttft: 83, itl: 31, e2e: 166, n: 80 },
+  '*|*|high': { ttft: 83, itl: 17, e2e: 166, n: 80 },
   '*|*|light': { ttft: 42, itl: 22, e2e: 19, n: 2385 },
   '*|*|overloaded': { ttft: null, itl: 53, e2e: null, n: 165 },
   'amd-cdna|*|*': { ttft: 88, itl: 71, e2e: 26, n: 123 },
-  'amd-cdna|*|high': { ttft: 88, itl: 33, e2e: 15, n: 20 },
+  'amd-cdna|*|high': { ttft: 88, itl: 19, e2e: 15, n: 20 },
   'amd-cdna|*|light': { ttft: 76, itl: 22, e2e: 29, n: 77 },
   'amd-cdna|*|overloaded': { ttft: null, itl: 88, e2e: null, n: 26 },
   'amd-cdna|dense|*': { ttft: 88, itl: 71, e2e: 26, n: 123 },
-  'amd-cdna|dense|high': { ttft: 88, itl: 33, e2e: 15, n: 20 },
+  'amd-cdna|dense|high': { ttft: 88, itl: 19, e2e: 15, n: 20 },
   'amd-cdna|dense|light': { ttft: 76, itl: 22, e2e: 29, n: 77 },
   'amd-cdna|dense|overloaded': { ttft: null, itl: 88, e2e: null, n: 26 },
   'nvidia-ada|*|*': { ttft: 83, itl: 28, e2e: 24, n: 36 },
