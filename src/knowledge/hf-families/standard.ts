@@ -29,6 +29,11 @@ interface UniformSpec extends AttentionDefaults {
    * (configuration_gemma2.py: every 2nd; configuration_gemma3.py: every `sliding_window_pattern`-th, default 6).
    */
   slidingPattern?: { every: number; field?: string };
+  /**
+   * The family's attention has learned sinks whatever its config says: they are in the modelling code, not in
+   * config.json (gpt-oss: `self.sinks` in transformers' modeling_gpt_oss.py and vLLM's gpt_oss.py).
+   */
+  attentionSinks?: true;
 }
 
 /** Layer kinds whose KV cache is layers × KV heads × head dim. */
@@ -54,7 +59,8 @@ function uniform(spec: UniformSpec): ArchitectureFamily {
         intermediateSize = f.int('intermediate_size');
       }
       const window = slidingWindowOf(f);
-      const { contextWindow, ...shape } = attention;
+      const { contextWindow, ...attentionShape } = attention;
+      const shape = spec.attentionSinks ? { ...attentionShape, attentionSinks: true } : attentionShape;
       // layer_types names the sliding-window layers (gpt-oss alternates them with full ones); without it the window
       // cannot be placed, so every layer counts as full.
       const windowedLayers = kinds?.filter((kind) => kind === 'sliding_attention').length ?? 0;
@@ -160,6 +166,7 @@ export const UNIFORM_FAMILIES: Record<string, ArchitectureFamily> = {
   gpt_oss: uniform({
     family: 'gpt-oss',
     tiedEmbeddings: false,
+    attentionSinks: true,
     moe: {
       experts: ['num_local_experts', 'num_experts'],
       expertsPerToken: ['experts_per_token', 'num_experts_per_tok'],
