@@ -62,15 +62,15 @@ export function parseNumberPhrase(phrase: string): number | null {
       if (position !== 0) return null;
       current = Number(word);
       lastSmall = 'unit';
-    } else if (word in SMALL) {
+    } else if (Object.hasOwn(SMALL, word)) {
       if (lastSmall === 'unit' || (lastSmall === 'tens' && SMALL[word]! >= 10)) return null;
       current = (current ?? 0) + SMALL[word]!;
       lastSmall = 'unit';
-    } else if (word in TENS) {
+    } else if (Object.hasOwn(TENS, word)) {
       if (lastSmall !== null) return null;
       current = (current ?? 0) + TENS[word]!;
       lastSmall = 'tens';
-    } else if (word in SCALES) {
+    } else if (Object.hasOwn(SCALES, word)) {
       const scale = SCALES[word]!;
       if (scale < 1000) current = (current ?? 1) * scale;
       else {

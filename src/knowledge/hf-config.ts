@@ -62,7 +62,8 @@ export function readHfConfig(config: unknown): HfModelFacts {
   const problems: string[] = [];
   const notes: string[] = [];
 
-  const wrapped = TEXT_WRAPPERS[modelType];
+  // Own keys only: a model_type such as "toString" must not find Object.prototype's members.
+  const wrapped = Object.hasOwn(TEXT_WRAPPERS, modelType) ? TEXT_WRAPPERS[modelType] : undefined;
   let text = config;
   let prefix = '';
   let textType = modelType;
@@ -77,7 +78,7 @@ export function readHfConfig(config: unknown): HfModelFacts {
       ]);
     }
   }
-  const family = FAMILIES[textType];
+  const family = Object.hasOwn(FAMILIES, textType) ? FAMILIES[textType] : undefined;
   if (!family) throw new HfConfigError([notUnderstood(config, modelType, architectures)]);
 
   const reading = family.read(configFields(text, prefix, textType, problems, notes));

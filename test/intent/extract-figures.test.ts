@@ -38,6 +38,9 @@ describe('number spellings', () => {
     ['a million', 1e6],
     ['one two', null],
     ['twenty thirty', null],
+    // Object.prototype's names are not number words.
+    ['constructor', null],
+    ['two toString', null],
   ])('parses %s', (phrase, value) => {
     expect(parseNumberPhrase(phrase)).toBe(value);
   });

@@ -213,6 +213,31 @@ describe('config.json figures too big to be real are refused, never built into a
     },
   );
 
+  it('every string field of every fixture, set to a name Object.prototype holds, is refused or imported valid (CI counterexample: model_type "toString")', () => {
+    for (const file of readdirSync(join(fixtures, 'hf-configs')).filter((name) => name.endsWith('.json'))) {
+      const config = json('hf-configs', file);
+      const textual = pathsOf(config).filter(
+        (path) =>
+          typeof path.reduce<unknown>(
+            (node, key) => (node as Record<string | number, unknown>)[key],
+            config,
+          ) === 'string',
+      );
+      for (const path of textual) {
+        for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf']) {
+          const where = `${file} ${path.join('.')}=${name}`;
+          let model: Model | undefined;
+          try {
+            model = importOf(mutate(config, path, name));
+          } catch (error) {
+            expect(error, `${where}: ${String(error)}`).toBeInstanceOf(HfConfigError);
+          }
+          if (model) expect(Model.safeParse(model).success, where).toBe(true);
+        }
+      }
+    }
+  });
+
   it('every whole-number field of every fixture, set to 2147483647 or 1e308, is refused or imported finite', () => {
     for (const file of readdirSync(join(fixtures, 'hf-configs')).filter((name) => name.endsWith('.json'))) {
       const config = json('hf-configs', file);
