@@ -152,6 +152,11 @@ const DIALOGUES: [string, string[], Expected][] = [
     ],
     { batchItemsPerDay: 4_000_000, qps: 46.3, useCase: 'summarization_short', priority: 'cost' },
   ],
+  [
+    'interactive after all: the waived latency of the batch job goes with it',
+    ['chatbot summarizing 300k documents a day in a batch job', "it's interactive after all, 1000 users"],
+    { users: 1000, ttftP95Ms: null, itlP95Ms: null },
+  ],
   // Corrections of a figure, and "it".
   ['not A but B', ['chatbot for 500 users', 'not 500 users but 5000'], { users: 5000 }],
   ['not A, B with its noun', ['chatbot for 80 agents', 'not 80, 800 agents'], { users: 800 }],
