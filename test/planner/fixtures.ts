@@ -209,13 +209,17 @@ export const QWEN3_06B = model(
   dense(28, 1024, 3072, 16, 8, 151936, true),
   40960,
 );
-/** Qwen2.5-0.5B-Instruct's config.json (qwen2: 24 layers, hidden 896, FFN 4864, 14 heads, 2 KV heads, tied embeddings). */
+/**
+ * Qwen2.5-0.5B-Instruct's config.json (qwen2: 24 layers, hidden 896, FFN 4864, 14 heads, 2 KV heads, tied embeddings).
+ * It sets no head_dim: vLLM's Qwen2Attention takes hidden_size // num_attention_heads, 64 (vllm/model_executor/models/
+ * qwen2.py).
+ */
 export const QWEN25_05B = model(
   'Qwen/Qwen2.5-0.5B-Instruct',
   'Qwen2.5 0.5B Instruct',
   0.494,
   0.494,
-  dense(24, 896, 4864, 14, 2, 151936, true),
+  dense(24, 896, 4864, 14, 2, 151936, true, 64),
   32768,
 );
 export const MISTRAL_SMALL_24B = model(

@@ -7,6 +7,7 @@ import { GIB, type KvCacheDtype } from '../../src/planner/assumptions.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import {
   checkMemory,
+  kvBytesPerToken,
   kvBytesPerTokenPerGpu,
   kvCapacity,
   longestRequestTokens,
@@ -15,6 +16,7 @@ import {
   sequencePoolTokens,
 } from '../../src/planner/memory.js';
 import { catalogGpu, catalogModel } from './catalog-knowledge.js';
+import { QWEN25_05B } from './fixtures.js';
 
 const modelOf = (file: string) =>
   importedModel(
@@ -204,5 +206,29 @@ describe('Gemma 3 27B: five sliding layers of 1024 tokens to each full one', () 
     const { memory } = deployment.deployment;
     expect(memory.kvTokens).toBeLessThan(131_072);
     expect(checkMemory(gemma, h100, 'bf16', tp1, memory, 131_072)).toEqual({ ok: true });
+  });
+});
+
+describe('the Qwen2.5-0.5B measurement fixture', () => {
+  // Its config.json sets no head_dim; vLLM's Qwen2Attention takes hidden_size // num_attention_heads (qwen2.py): 64.
+  it('caches KV heads of the width vLLM derives: 24 layers × 2 KV heads × 64 × (K, V) × 2 bytes', () => {
+    const imported = importedModel(
+      readHfConfig({
+        architectures: ['Qwen2ForCausalLM'],
+        model_type: 'qwen2',
+        hidden_size: 896,
+        intermediate_size: 4864,
+        num_attention_heads: 14,
+        num_hidden_layers: 24,
+        num_key_value_heads: 2,
+        vocab_size: 151936,
+        tie_word_embeddings: true,
+        max_position_embeddings: 32768,
+        torch_dtype: 'bfloat16',
+      }),
+      { id: 'test/qwen2.5-0.5b', tasks: ['chatbot_conversational'], sourceUrl: 'file:///config.json' },
+    );
+    expect(QWEN25_05B.architecture.headDim).toBe(imported.architecture.headDim);
+    expect(kvBytesPerToken(QWEN25_05B)).toBe(24 * 2 * 64 * 2 * 2);
   });
 });
