@@ -465,6 +465,24 @@ export const V0_HOST_SEC_PER_SEQUENCE = 100e-6;
 export const V0_MAX_NUM_SEQS = 256;
 
 /**
+ * V0's token budget (max_num_batched_tokens) when a run sets none, from SchedulerConfig.__init__ (vllm/config.py, V0).
+ * Without chunked prefill, and with chunked prefill under multi-step scheduling (which does not chunk prompts), it is
+ * max(max_model_len, 2048): the budget never splits a prompt, so one prefill-only step packs as many waiting prompts
+ * as max_model_len tokens hold (`v0UnchunkedTokenBudget`). With chunked prefill it is 512, raised to 2048 by
+ * vllm-project/vllm#10544 in v0.6.5 (`v0ChunkedTokenBudget`). The device-dependent defaults of `servingDefaults` came
+ * with V1.
+ */
+export const v0UnchunkedTokenBudget = (maxModelLen: number): number => Math.max(maxModelLen, 2048);
+
+/** V0's default token budget with chunked prefill in a release (`v0UnchunkedTokenBudget`); 2048 when unknown. */
+export function v0ChunkedTokenBudget(version: string | null | undefined): number {
+  const match = version?.match(/^v?(\d+)\.(\d+)\.(\d+)/);
+  if (!match) return 2048;
+  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  return major === 0 && (minor < 6 || (minor === 6 && patch < 5)) ? 512 : 2048;
+}
+
+/**
  * Share of a step's host-side time (the fitted per-step overhead and HOST_SEC_PER_SEQUENCE) that --async-scheduling
  * takes off the step. vLLM's async scheduler prepares and schedules step k + 1 while step k runs on the GPU and
  * processes step k's outputs behind it (vllm-project/vllm#23569, "Fully overlap model execution"), so that CPU work

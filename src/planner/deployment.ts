@@ -14,6 +14,7 @@ import {
   V0_HOST_SEC_PER_SEQUENCE,
   V0_MAX_SEQ_LEN_TO_CAPTURE,
   VLLM_VERSION,
+  v0UnchunkedTokenBudget,
 } from './assumptions.js';
 import { asyncSchedulingByDefault } from './async-scheduling.js';
 import { checkExpertParallelism, expertParallelGeometry } from './expert-parallel.js';
@@ -105,7 +106,15 @@ export function buildDeployment(
   };
   const experts = checkExpertParallelism(model, gpu, parallel);
   if (!experts.ok) return experts;
-  const engine = resolveEngine(gpu, overrides);
+  // V0 without chunked prefill packs whole prompts up to max_model_len (vLLM's default: the model's context window).
+  const unchunkedV0 =
+    overrides.v0Engine && (overrides.chunkedPrefill === false || (overrides.schedulerSteps ?? 1) > 1);
+  const engine = resolveEngine(gpu, {
+    ...overrides,
+    maxNumBatchedTokens:
+      overrides.maxNumBatchedTokens ??
+      (unchunkedV0 ? v0UnchunkedTokenBudget(model.contextWindow) : undefined),
+  });
   const memory = memoryPlan(model, gpu, precision, parallel, engine, checkpoint);
   const asyncScheduling = asyncSchedulingOf(parallel, overrides);
   const geometry = deploymentGeometry(

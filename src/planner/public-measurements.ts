@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { BenchmarkPoint, Gpu, Precision, Source } from '../knowledge/catalog.js';
+import { v0ChunkedTokenBudget } from './assumptions.js';
 import { type CalibrationSample, runsV1Engine } from './calibrate.js';
 import { resolveEngine } from './memory.js';
 import { EngineSettings } from './schema.js';
@@ -203,9 +204,13 @@ export function measuredOverloaded(
  */
 export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
   const flags = series.engine.flags;
+  const v0Engine = flags?.v1Engine === false || !runsV1Engine(series.engine.version);
+  // V0 chunks prompts at its release's default budget; unchunked, the budget follows max_model_len (buildDeployment).
+  const v0Chunks = v0Engine && flags?.chunkedPrefill !== false && (flags?.schedulerSteps ?? 1) === 1;
   return {
+    ...(v0Chunks && { maxNumBatchedTokens: v0ChunkedTokenBudget(series.engine.version) }),
     ...series.engine.settings,
-    ...((flags?.v1Engine === false || !runsV1Engine(series.engine.version)) && { v0Engine: true }),
+    ...(v0Engine && { v0Engine: true }),
     ...(flags?.schedulerSteps !== undefined && { schedulerSteps: flags.schedulerSteps }),
     ...(flags?.chunkedPrefill === false && { chunkedPrefill: false }),
     ...(flags?.maxSeqLenToCapture !== undefined && { maxSeqLenToCapture: flags.maxSeqLenToCapture }),

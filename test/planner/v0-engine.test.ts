@@ -9,6 +9,7 @@ import {
   HOST_SEC_PER_SEQUENCE,
   V0_HOST_SEC_PER_SEQUENCE,
   V0_MAX_NUM_SEQS,
+  v0ChunkedTokenBudget,
 } from '../../src/planner/assumptions.js';
 import { calibrate, DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
@@ -90,5 +91,34 @@ describe("vLLM's V0 engine in measured runs", () => {
     expect(onOneMi300x({}).geometry.hostSecPerSequence).toBe(HOST_SEC_PER_SEQUENCE);
     const multiStep = series('dstack-llama-3.1-405b-fp8-8xmi300x-1fp8-amd-sharegpt-rate-16-32');
     expect(engineSettingsOf(multiStep).schedulerSteps).toBe(15);
+  });
+
+  it("takes V0's default token budget where the run sets none: max(max_model_len, 2048) unchunked, 512 chunked before 0.6.5", () => {
+    // SchedulerConfig.__init__ (vllm/config.py, V0); vllm-project/vllm#10544 raised the chunked default to 2048.
+    const unchunked = onOneMi300x({ v0Engine: true, chunkedPrefill: false });
+    expect(unchunked.engine.maxNumBatchedTokens).toBe(Math.max(LLAMA_8B.contextWindow, 2048));
+    expect(onOneMi300x({ v0Engine: true, schedulerSteps: 15 }).engine.maxNumBatchedTokens).toBe(
+      LLAMA_8B.contextWindow,
+    );
+    expect(
+      onOneMi300x({ v0Engine: true, chunkedPrefill: false, maxNumBatchedTokens: 4096 }).engine
+        .maxNumBatchedTokens,
+    ).toBe(4096);
+    expect(v0ChunkedTokenBudget('0.6.3.dev116+g151ef4ef')).toBe(512);
+    expect(v0ChunkedTokenBudget('0.6.5')).toBe(2048);
+    expect(v0ChunkedTokenBudget('0.9.2')).toBe(2048);
+    expect(v0ChunkedTokenBudget(null)).toBe(2048);
+    // dstack's BF16 runs chunk by default (max_model_len 131072 > 32K) on 0.6.3: 512 tokens a step.
+    expect(
+      engineSettingsOf(series('dstack-llama-3.1-405b-bf16-8xmi300x-short-1x80')).maxNumBatchedTokens,
+    ).toBe(512);
+    // Multi-step runs do not chunk: the budget follows max_model_len (the deployment's), whatever the release.
+    const multiStep = series('dstack-llama-3.1-405b-fp8-8xmi300x-1fp8-amd-sharegpt-rate-16-32');
+    expect(engineSettingsOf(multiStep).maxNumBatchedTokens).toBeUndefined();
+    // A budget the run states wins.
+    expect(
+      engineSettingsOf(series('dstack-llama-3.1-405b-fp8-8xh100-1fp8-meta-sharegpt-rate-16-32'))
+        .maxNumBatchedTokens,
+    ).toBe(512);
   });
 });
