@@ -115,6 +115,12 @@ describe("vLLM's V0 engine in measured runs", () => {
     // Multi-step runs do not chunk: the budget follows max_model_len (the deployment's), whatever the release.
     const multiStep = series('dstack-llama-3.1-405b-fp8-8xmi300x-1fp8-amd-sharegpt-rate-16-32');
     expect(engineSettingsOf(multiStep).maxNumBatchedTokens).toBeUndefined();
+    // Its --max-model-len sets the unchunked budget where the run states one.
+    const capped = {
+      ...multiStep,
+      engine: { ...multiStep.engine, flags: { ...multiStep.engine.flags, maxModelLen: 8192 } },
+    };
+    expect(engineSettingsOf(capped).maxNumBatchedTokens).toBe(8192);
     // A budget the run states wins.
     expect(
       engineSettingsOf(series('dstack-llama-3.1-405b-fp8-8xh100-1fp8-meta-sharegpt-rate-16-32'))
