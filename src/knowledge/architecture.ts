@@ -58,6 +58,24 @@ export function residualBranches(a: ModelArchitecture): number {
   return layout.attentionLayers + (layout.recurrent?.layers ?? 0) + layout.ffnLayers;
 }
 
+/**
+ * FLOPs one prompt token costs the Mamba-2 layers' chunked scans (SSD), over all of them, beside their projections
+ * (0 without SSD mixers). vLLM prefills them with mamba_chunk_scan_combined_varlen (vllm/model_executor/layers/mamba/
+ * ops/ssd_combined.py), whose Triton kernels multiply per token: _chunk_state_fwd Bᵀx into each chunk's state and
+ * _chunk_scan_fwd C·state out of it (2 × heads × head dim × state each), _bmm_chunk_fwd C·Bᵀ over the whole chunk
+ * (2 × chunk × groups × state) and _chunk_scan_fwd (C·Bᵀ ∘ decay)·x over the chunk's causal half (chunk × heads ×
+ * head dim). The per-chunk cumsum and the state passing between chunks are elementwise.
+ */
+export function ssdFlopsPerToken(a: ModelArchitecture): number {
+  const recurrent = layoutOf(a).recurrent;
+  const ssd = recurrent?.ssd;
+  if (!recurrent || !ssd) return 0;
+  const inner = ssd.heads * ssd.headDim;
+  const state = inner * ssd.stateSize;
+  const perLayer = 4 * state + ssd.chunkSize * (2 * ssd.groups * ssd.stateSize + inner);
+  return recurrent.layers * perLayer;
+}
+
 /** Layers whose FFN is a mixture of experts. */
 export function moeLayers(a: ModelArchitecture): number {
   return a.moe ? layoutOf(a).ffnLayers - (a.moe.denseLayers ?? 0) : 0;

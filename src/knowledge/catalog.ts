@@ -153,6 +153,20 @@ export const ModelArchitecture = z.object({
           layers: positiveInt,
           paramsPerLayer: positiveInt,
           stateBytes: positiveInt,
+          /**
+           * A Mamba-2 mixer's SSD shape (config.json `mamba_num_heads`, `mamba_head_dim`, `ssm_state_size`,
+           * `n_groups`, `chunk_size`): what its chunked scan computes per prompt token (`ssdFlopsPerToken`).
+           * Absent for other mixers.
+           */
+          ssd: z
+            .object({
+              heads: positiveInt,
+              headDim: positiveInt,
+              stateSize: positiveInt,
+              groups: positiveInt,
+              chunkSize: positiveInt,
+            })
+            .optional(),
         })
         .nullable(),
       /** Layers with an FFN (dense or MoE). */

@@ -91,6 +91,16 @@ export const KV_BYTES: Record<KvCacheDtype, number> = { auto: 2, fp8: 1 };
 export const WEIGHT_ONLY_GEMM_SHARE = 0.7;
 
 /**
+ * Share of the GPU's dense BF16 tensor-core peak vLLM's Mamba-2 SSD prefill kernels reach (the five Triton kernels of
+ * mamba_chunk_scan_combined_varlen, vllm/model_executor/layers/mamba/ops/ssd_combined.py, `ssdFlopsPerToken`). Their
+ * tiles are a chunk by one head's 64–80 wide slice, with fp32 chunk states written, passed and re-read between
+ * kernels, so they run far below a GEMM: on one H100, granite-4.0-h-small's shape (128 heads of 64, one group, state
+ * 128, chunk 256) scans 1.26e7 tokens/s at 8k tokens (vllm-project/vllm#27299, the microbenchmark's "Original"
+ * column), 6.36 MFLOP a token: 80 TFLOPS, 0.08 of 989. A kernel constant, the same for every model and GPU.
+ */
+export const SSD_SCAN_SHARE = 0.08;
+
+/**
  * Share of the BF16 tensor-core peak Marlin's 4-bit GEMM achieves once compute-bound, as measured: ~141 TFLOPS from 64
  * rows to 4,000 on an A100-class GPU (vllm-project/vllm#2497, IST-DASLab/marlin bench.py), 0.45 of the A100's 312. A
  * measured rate of the kernel, not a peak: the 4-bit experts on Marlin's fused MoE kernel (`marlinExpertFlops`)

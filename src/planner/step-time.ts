@@ -4,8 +4,8 @@
  * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
  * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share, padded
  * to whole tiles per expert and with their K loops' fill), then
- * attention (KV against its FLOPs) — and the classes add; plus
- * the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes
+ * attention (KV against its FLOPs), then the Mamba-2 layers' chunked scans over the prompt tokens — and the classes
+ * add; plus the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes
  * the norms move per token (not split by TP), TP all-reduces (serial, 2 per layer), host work per sequence in the
  * step, and a fixed per-step overhead; a step beyond the largest captured CUDA graph adds the host's launches of its
  * kernels. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
@@ -15,6 +15,7 @@ import {
   moeLayers,
   residualBranches,
   routedExpertParams,
+  ssdFlopsPerToken,
   tpReplicatedParams,
   windowedLayerShare,
 } from '../knowledge/architecture.js';
@@ -37,6 +38,7 @@ import {
   PREFIX_PREFILL_QUERY_TILE,
   prefillKvPassesPerToken,
   type RocmV0Attention,
+  SSD_SCAN_SHARE,
   VENDOR_GEMM_FIXED_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
   weightOnlyQuantized,
@@ -168,6 +170,13 @@ export interface StepGeometry {
   indexerKeyBytesPerToken: number;
   /** Tensor-core rate of the indexer's FP8 logits kernel. */
   peakIndexerFlops: number;
+  /**
+   * FLOPs a prompt token's Mamba-2 chunked scans cost on this GPU's stage (`ssdFlopsPerToken`; vLLM's MambaMixer2
+   * splits heads and groups over TP), and the rate their Triton kernels reach (SSD_SCAN_SHARE of the BF16 peak).
+   * Decode tokens take the recurrent single-step update instead. 0 without Mamba-2 layers.
+   */
+  ssdFlopsPerPromptToken: number;
+  peakSsdFlops: number;
   /** Tensor-core rate the linear layers reach when compute-bound (lower for weight-only quantized kernels). */
   peakLinearFlops: number;
   peakAttentionFlops: number;
@@ -271,6 +280,8 @@ export function deploymentGeometry(
     indexerFlopsPerContextToken: g.indexerFlopsPerContextToken,
     indexerKeyBytesPerToken: g.indexerKeyBytesPerToken,
     peakIndexerFlops: g.peakIndexerFlops,
+    ssdFlopsPerPromptToken: g.ssdFlopsPerPromptToken,
+    peakSsdFlops: g.peakSsdFlops,
     peakLinearFlops: g.peakLinearFlops,
     peakAttentionFlops: g.peakAttentionFlops,
     bandwidthBytesPerSec: g.bandwidthBytesPerSec,
@@ -391,6 +402,8 @@ export function stepGeometry(
       ? (layout.attentionLayers * (mla.sparse.indexerHeadDim + 4)) / pp
       : 0,
     peakIndexerFlops: (gpu.fp8Tflops ?? gpu.bf16Tflops) * 1e12,
+    ssdFlopsPerPromptToken: ssdFlopsPerToken(arch) / shards,
+    peakSsdFlops: SSD_SCAN_SHARE * gpu.bf16Tflops * 1e12,
     peakLinearFlops,
     peakAttentionFlops: gpu.bf16Tflops * 1e12,
     bandwidthBytesPerSec: gpu.memoryBandwidthGBps * 1e9,
@@ -581,6 +594,8 @@ export function stageStepSec(
   const attentionComputeSec =
     (attentionFlops / g.peakAttentionFlops + indexerFlops / g.peakIndexerFlops) / f.compute;
   const attentionSec = Math.max(kvBytes / bandwidth, attentionComputeSec);
+  // The Mamba-2 layers' chunked scans run as kernels of their own over the prompt tokens, at their own rate.
+  const ssdSec = (prefillTokens * g.ssdFlopsPerPromptToken) / g.peakSsdFlops;
   // The residual adds and norms run as kernels of their own between the GEMMs: their bytes add.
   const activationSec = (tokens * g.activationBytesPerToken) / bandwidth;
   const commSec = g.allReducesPerStageStep * (g.allReduceLatencySec + tokens * g.allReduceSecPerToken);
@@ -598,6 +613,7 @@ export function stageStepSec(
     g.layerKernelsSec +
     activationSec +
     attentionSec +
+    ssdSec +
     commSec +
     hostSec +
     launchSec

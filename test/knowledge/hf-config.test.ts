@@ -386,6 +386,14 @@ describe('readHfConfig on architectures whose layers are not all alike', () => {
     // Mamba-2: conv (128×80 + 2 × 8 groups × 128) × 3 taps + 128 heads × 80 × 128 state, 2 bytes, 27 layers.
     expect(nemotron).toMatchObject({ attentionLayers: 4, ffnLayers: 25, ffnMatrices: 2 });
     expect(nemotron?.recurrent?.stateBytes).toBe(27 * ((10_240 + 2048) * 3 + 128 * 80 * 128) * 2);
+    // The SSD shape its chunked scan runs (`ssdFlopsPerToken`), with NemotronHConfig's default chunk.
+    expect(nemotron?.recurrent?.ssd).toEqual({
+      heads: 128,
+      headDim: 80,
+      stateSize: 128,
+      groups: 8,
+      chunkSize: 128,
+    });
   });
 
   it('refuses layouts of these families it cannot size, naming the field', () => {

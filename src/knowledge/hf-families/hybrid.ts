@@ -171,6 +171,8 @@ const nemotronH: ArchitectureFamily = {
                   layers: mamba,
                   paramsPerLayer: mambaParams,
                   stateBytes: mamba * mambaState * BYTES_16,
+                  // transformers' NemotronHConfig defaults chunk_size to 128, the SSD chunk vLLM's mixer scans in.
+                  ssd: { heads, headDim, stateSize, groups, chunkSize: f.intOr('chunk_size', 128) },
                 }
               : null,
           ffnLayers: mlpLayers + moeLayers,
