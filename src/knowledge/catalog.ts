@@ -193,6 +193,12 @@ export const UnquantizedParts = z.object({
   /** Whole layers counted from the first, and from the last. */
   firstLayers: z.number().int().nonnegative(),
   lastLayers: z.number().int().nonnegative(),
+  /**
+   * Recurrent mixers (a Mamba-2 layer's in and out projections) kept at 16 bits: how many. NVIDIA's selective FP8
+   * recipe for Nemotron 3 Nano keeps the Mamba layers that feed its attention layers in BF16 (Nemotron 3 Nano report,
+   * arXiv 2512.20848, §4). Absent: none.
+   */
+  recurrentLayers: z.number().int().nonnegative().optional(),
 });
 export type UnquantizedParts = z.infer<typeof UnquantizedParts>;
 

@@ -92,7 +92,8 @@ function denseBodyParams(model: Model): number {
 
 /**
  * Parameters of the body outside the routed experts that the served checkpoint keeps at 16 bits (its catalog entry's
- * `unquantized` parts): every attention projection, and whole first and last layers at the mean size of a layer.
+ * `unquantized` parts): every attention projection, whole first and last layers at the mean size of a layer, and
+ * whole recurrent mixers.
  * Zero when the checkpoint quantizes the whole body. `checkpoint` absent: the catalog's first one of the precision.
  */
 export function unquantizedBodyParams(model: Model, precision: Precision, checkpoint?: string): number {
@@ -102,7 +103,8 @@ export function unquantizedBodyParams(model: Model, precision: Precision, checkp
   const dense = denseBodyParams(model);
   const attention = parts.attention ? layoutOf(a).attentionLayers * attentionParams(a) : 0;
   const wholeLayers = ((parts.firstLayers + parts.lastLayers) * (dense - attention)) / a.layers;
-  return Math.min(attention + wholeLayers, dense);
+  const mixers = (parts.recurrentLayers ?? 0) * (layoutOf(a).recurrent?.paramsPerLayer ?? 0);
+  return Math.min(attention + wholeLayers + mixers, dense);
 }
 
 /**

@@ -26,6 +26,14 @@ describe('quantization scope of a checkpoint', () => {
     expect(unquantizedBodyParams(LLAMA_405B, 'fp8')).toBeCloseTo(attention + 2 * ffnPerLayer, -3);
   });
 
+  it("keeps Nemotron 3 Nano FP8's attention and the six Mamba mixers that feed it at 16 bits", () => {
+    const nano = catalog.models.find((m) => m.id === 'nvidia/NVIDIA-Nemotron-3-Nano-30B-A3B-BF16')!;
+    const a = nano.architecture;
+    const mixer = a.layout?.recurrent?.paramsPerLayer ?? 0;
+    expect(mixer).toBe(38_731_776);
+    expect(unquantizedBodyParams(nano, 'fp8')).toBe(6 * attentionParams(a) + 6 * mixer);
+  });
+
   it('is empty for a checkpoint that quantizes every linear layer, and for 16-bit weights', () => {
     expect(unquantizedBodyParams(LLAMA_405B, 'fp8', AMD_405B_FP8)).toBe(0);
     expect(unquantizedBodyParams(LLAMA_405B, 'bf16')).toBe(0);
