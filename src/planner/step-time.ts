@@ -3,12 +3,12 @@
  * every decoding sequence, and does 2 FLOPs per active parameter per token plus attention. Its kernels run one after
  * another, so each operator class takes the longer of its own memory and compute time at calibrated efficiencies —
  * the linear layers (weights against their FLOPs, the routed experts' at their grouped GEMMs' lower share, padded
- * to whole tiles per expert and with their K loops' fill), then
- * attention (KV against its FLOPs), then the Mamba-2 layers' chunked scans over the prompt tokens — and the classes
- * add; plus the fixed time of each layer's small kernels and of each MoE layer's fused-expert kernels, the activation bytes
- * the norms move per token (not split by TP), TP all-reduces (serial, 2 per layer), host work per sequence in the
- * step, and a fixed per-step overhead; a step beyond the largest captured CUDA graph adds the host's launches of its
- * kernels. With pipeline parallelism a step is PP stage steps over micro-batches of B/PP sequences.
+ * to whole tiles per expert and with their K loops' fill), then attention (KV against its FLOPs), then the Mamba-2
+ * layers' chunked scans over the prompt tokens — and the classes add; plus the fixed time of each layer's small
+ * kernels and of each MoE layer's fused-expert kernels, the activation bytes the norms move per token (not split by
+ * TP), TP all-reduces (serial, 2 per layer), host work per sequence in the step, and a fixed per-step overhead; a step
+ * beyond the largest captured CUDA graph adds the host's launches of its kernels. With pipeline parallelism a step is
+ * PP stage steps over micro-batches of B/PP sequences.
  */
 import {
   layoutOf,
