@@ -1,6 +1,5 @@
 import type { CatalogChoice } from '../intent/choices.js';
 import { extractIntent } from '../intent/extract.js';
-import { RELAXED_LATENCY } from '../intent/latency.js';
 import { roundMoney, roundMs, roundRate } from '../intent/numbers.js';
 import { refinePrecisions } from '../intent/precision.js';
 import type { ClearableFact, RelativeChange } from '../intent/refinement.js';
@@ -65,12 +64,9 @@ function clear(intent: Omit<Intent, 'missing'>, fact: ClearableFact): void {
     intent.priority = 'balanced';
     intent.priorityStated = false;
   } else if (fact === 'batchItemsPerDay') {
-    // Interactive after all: neither the text's volume nor a job set in the spec form stays, nor the waived
-    // latency a batch job brought (someone waits on each answer now: the use case's targets apply again).
+    // Interactive after all: neither the text's volume nor a job set in the spec form stays.
     delete intent.batchItemsPerDay;
     delete intent.batch;
-    if (intent.ttftP95Ms === RELAXED_LATENCY.ttftP95Ms) intent.ttftP95Ms = null;
-    if (intent.itlP95Ms === RELAXED_LATENCY.itlP95Ms) intent.itlP95Ms = null;
   } else if (fact === 'precisions') delete intent[fact];
   else intent[fact] = null;
 }

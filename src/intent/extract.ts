@@ -109,7 +109,8 @@ export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent
   const precisions = extractPrecisions(repaired);
   const { read, refusals } = withoutNonPositive(figures, readFigures(figures));
   const stated = extractPriority(repaired);
-  const relaxed = waivesLatency(figures) || read.batchItemsPerDay != null;
+  // A batch job's targets are the spec's batch defaults (BATCH_SLO), shown as assumed: only a waiver sets them here.
+  const relaxed = waivesLatency(figures);
   // For an offline job, "throughput matters" asks for the most items per dollar: the cheapest plan that carries them.
   const priority =
     read.batchItemsPerDay != null && !stated.priorityStated && THROUGHPUT_CUE.test(figures)

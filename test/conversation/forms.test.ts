@@ -7,6 +7,7 @@ import { readWhatIfForm, WHAT_IF_FIELD, whatIfFields } from '../../src/conversat
 import { type PlannedOption, whatIf } from '../../src/planner/plan.js';
 import { cachesPrefixesByDefault } from '../../src/planner/prefix-cache.js';
 import type { FormValues } from '../../src/slack/blocks/form.js';
+import { BATCH_SLO } from '../../src/spec/build.js';
 import { formValuesFromLine, formValuesOf } from '../../src/slack/blocks/form.js';
 import { catalogKnowledge, play, seen } from './dialogue.js';
 
@@ -130,12 +131,13 @@ describe('the spec form', () => {
     const interactive = edit({ [SPEC_FIELD.batchItems]: null });
     if (!interactive.ok) throw new Error(JSON.stringify(interactive.errors));
     expect(interactive.value.spec.batch).toBeUndefined();
-    // The load stays, and so do the TTFT and ITL targets the same form shows (to edit there); the batch job's
-    // default E2E target gives way to interactive traffic's, derived from them.
+    // The load stays; the batch job's default targets, which nobody stated, give way to the use case's: someone
+    // waits on each answer now.
     expect(interactive.value.spec.traffic.peakQps.value).toBeCloseTo(job.spec!.traffic.peakQps.value, 2);
-    expect(interactive.value.spec.slo.ttftP95Ms).toEqual(job.spec!.slo.ttftP95Ms);
-    expect(interactive.value.spec.slo.itlP95Ms).toEqual(job.spec!.slo.itlP95Ms);
-    expect(interactive.value.spec.slo.e2eP95Ms.source).toBe('derived');
+    const slo = knowledge.useCases.find((useCase) => useCase.id === job.spec!.useCase.value)!.slo;
+    expect(job.spec!.slo.ttftP95Ms).toEqual({ value: BATCH_SLO.ttftP95Ms, source: 'default' });
+    expect(interactive.value.spec.slo.ttftP95Ms).toEqual({ value: slo.ttftP95Ms, source: 'default' });
+    expect(interactive.value.spec.slo.itlP95Ms).toEqual({ value: slo.itlP95Ms, source: 'default' });
 
     const peak = edit({ [SPEC_FIELD.peakQps]: '50' });
     expect(peak.ok ? {} : peak.errors).toEqual({
