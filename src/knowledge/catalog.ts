@@ -45,6 +45,12 @@ export const Gpu = z.object({
   fp8Tflops: positive.nullable(),
   /** Dense FP4 throughput (NVFP4/MXFP4 tensor cores, Blackwell on); absent or null on earlier GPUs. */
   fp4Tflops: positive.nullable().optional(),
+  /**
+   * Streaming multiprocessors and their boost clock, where a kernel bound by its SMs' issue rate rather than by HBM
+   * is priced (Marlin's 4-bit weight stream, `marlinExpertBytesPerSec`); absent where not catalogued.
+   */
+  smCount: positiveInt.optional(),
+  boostClockMhz: positive.optional(),
   interconnect: z.object({
     kind: z.enum(['nvlink', 'xgmi', 'pcie']),
     /** Vendor-quoted aggregate bidirectional bandwidth per GPU, GB/s. */

@@ -110,6 +110,17 @@ export const SSD_SCAN_SHARE = 0.08;
 export const MARLIN_FOUR_BIT_GEMM_SHARE = 0.45;
 
 /**
+ * Bytes of 4-bit weights Marlin streams per SM per clock when its SMs, not HBM, bound it. Every weight is dequantized
+ * in registers and fed to mma.sync, so at 1–16 rows the kernel issues as fast as its SMs can: IST's bench.py on an
+ * A100 (vllm-project/vllm#2497) holds 1,158 GB/s from 1 to 16 rows, against the A100-80GB's 2,039 GB/s of HBM, from
+ * 108 SMs at 1,410 MHz: 7.6 bytes per SM per clock. vLLM's fused_marlin_moe streams about as much per SM on an H20
+ * (flagos-ai/FlagGems#3222: Mixtral's two touched 4-bit experts at one token, 176 MB in 0.143 ms, 1.23 TB/s, under a
+ * third of the H20's 4.0 TB/s, from its 78 SMs). Where a GPU's SMs give more than its HBM (the Marlin paper's A10,
+ * near-ideal at 1–16 rows; L4, L40S) the HBM binds as before.
+ */
+export const MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE = 1158e9 / (108 * 1410e6);
+
+/**
  * Share of the datasheet tensor-core peak a vendor's GPU software stack reaches in dense GEMMs, relative to CUDA on
  * NVIDIA parts: where the calibration centres a GPU family's compute efficiency before the family has points of its
  * own. ROCm on the MI300X sustains ~45% of its rated BF16/FP8 peak in measured GEMMs, where H100 and B200 reach up

@@ -31,6 +31,7 @@ import {
   fusedMoeLayerSec,
   HOST_SEC_PER_SEQUENCE,
   LAYER_KERNELS_SEC,
+  MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE,
   MARLIN_FOUR_BIT_GEMM_SHARE,
   mlaHeadTile,
   moeKernelOf,
@@ -136,6 +137,12 @@ export interface StepGeometry {
    * peak; 0 for every other expert.
    */
   marlinExpertFlops: number;
+  /**
+   * Most bytes a second 4-bit experts on Marlin's fused MoE kernel stream: its SMs dequantize every weight and feed it
+   * to their MMAs, MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE per SM per clock, below the HBM rate on an A100 (1.16 of
+   * 2.04 TB/s). Infinity for every other expert and where the catalog gives no SM count and clock.
+   */
+  marlinExpertBytesPerSec: number;
   lmHeadFlopsPerSample: number;
   /**
    * Passes a prefilled token's attention kernel makes over its context's KV, per token (`prefillKvPassesPerToken`):
@@ -269,6 +276,7 @@ export function deploymentGeometry(
     expertKLoopScale: g.expertKLoopScale,
     expertGemmFloor: g.expertGemmFloor,
     marlinExpertFlops: g.marlinExpertFlops,
+    marlinExpertBytesPerSec: g.marlinExpertBytesPerSec,
     lmHeadFlopsPerSample: g.lmHeadFlopsPerSample,
     prefillKvPassesPerToken: rocmV0?.prefillKvPassesPerToken ?? g.prefillKvPassesPerToken,
     prefillQueryTileShare: rocmV0?.prefillQueryTileShare ?? g.prefillQueryTileShare,
@@ -349,10 +357,9 @@ export function stepGeometry(
     1 / ((1 - unquantizedShare) / quantizedPeakFlops + unquantizedShare / (gpu.bf16Tflops * 1e12));
   // The lm_head matmul reads a vocab × hidden matrix every step, tied to the embedding or not.
   const lmHeadBytes = arch.vocabSize * arch.hiddenSize * EMBEDDING_BYTES_PER_PARAM;
+  const fourBitOnMarlin = moeKernel === 'marlin' && (precision === 'int4' || precision === 'mxfp4');
   const marlinFourBit =
-    moeKernel === 'marlin' &&
-    (precision === 'int4' || precision === 'mxfp4') &&
-    (gpuFamilyOf(gpu) === 'nvidia-ampere' || gpuFamilyOf(gpu) === 'nvidia-ada');
+    fourBitOnMarlin && (gpuFamilyOf(gpu) === 'nvidia-ampere' || gpuFamilyOf(gpu) === 'nvidia-ada');
   const linkBytesPerSec = collectiveBusBytesPerSec(gpu, tp);
   const ringShare = (2 * (tp - 1)) / tp;
   return {
@@ -384,6 +391,10 @@ export function stepGeometry(
     expertKLoopScale: expertKLoopScale(arch, precision, tp),
     expertGemmFloor: weightOnlyQuantized(precision, gpu) ? WEIGHT_ONLY_GEMM_SHARE : 0,
     marlinExpertFlops: marlinFourBit ? MARLIN_FOUR_BIT_GEMM_SHARE * gpu.bf16Tflops * 1e12 : 0,
+    marlinExpertBytesPerSec:
+      fourBitOnMarlin && gpu.smCount && gpu.boostClockMhz
+        ? MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE * gpu.smCount * gpu.boostClockMhz * 1e6
+        : Number.POSITIVE_INFINITY,
     lmHeadFlopsPerSample: (2 * arch.vocabSize * arch.hiddenSize) / shards,
     prefillKvPassesPerToken: prefillKvPassesPerToken(arch, gpu, tp),
     prefillQueryTileShare: 0,
@@ -551,8 +562,11 @@ export function stageStepSec(
 ): number {
   const tokens = decodeTokens + prefillTokens;
   const touched = g.expertHitRate > 0 ? 1 - (1 - g.expertHitRate) ** tokens : 0;
-  // The touched experts' bytes count 1/share times against the dense layers' streaming rate.
-  const weightBytes = g.fixedWeightBytes + (g.expertWeightBytes * touched) / g.expertStreamShare;
+  const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
+  // The touched experts' bytes count 1/share times against the dense layers' streaming rate, the lower share where
+  // Marlin's SMs stream them slower than the HBM would (`marlinExpertBytesPerSec`).
+  const expertShare = Math.min(g.expertStreamShare, g.marlinExpertBytesPerSec / bandwidth);
+  const weightBytes = g.fixedWeightBytes + (g.expertWeightBytes * touched) / expertShare;
   // Sparse attention gathers at most its top-k context tokens but computes over the whole top-k width: the kernels take
   // a fixed (tokens, top-k) index tensor with unused entries -1 (deepseek-ai/FlashMLA README, "Sparse Attention").
   const windowedDecode = attendedContext(g, decodeContext);
@@ -582,7 +596,6 @@ export function stageStepSec(
   const attentionFlops =
     decodeTokens * computedDecode * g.attentionFlopsPerContextToken +
     (prefillTokens * computedPrefill * g.prefillAttentionFlopsPerContextToken) / prefillGridFill;
-  const bandwidth = g.bandwidthBytesPerSec * f.bandwidth;
   const effectiveLinearFlops =
     g.expertFlopsPerToken > 0
       ? linearFlops + tokens * g.expertFlopsPerToken * (expertWorkPerFlop(g, f, tokens, touched) - 1)

@@ -1,9 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { moeKernelOf, mxfp4BackendOf, WEIGHT_ONLY_GEMM_SHARE } from '../../src/planner/assumptions.js';
+import {
+  MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE,
+  moeKernelOf,
+  mxfp4BackendOf,
+  WEIGHT_ONLY_GEMM_SHARE,
+} from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { mxfp4ExpertBytesPerParam } from '../../src/planner/memory.js';
 import { stageStepSec, stepGeometry } from '../../src/planner/step-time.js';
-import { catalog } from './catalog-knowledge.js';
+import { catalog, catalogGpu } from './catalog-knowledge.js';
 import { A100_80GB, GPT_OSS_120B, H100, L40S, MIXTRAL_8X7B } from './fixtures.js';
 
 // vLLM runs routed experts on Marlin's fused MoE kernel wherever their format has no tensor-core path: int4, FP8
@@ -77,6 +82,30 @@ describe("Marlin's fused MoE kernel", () => {
     // Hopper's MXFP4 experts run triton_kernels, whose grouped GEMMs keep the fitted share below the weight-only one.
     expect(prefill(H100, GPT_OSS_120B, 'mxfp4', 0.3)).toBeGreaterThan(
       prefill(H100, GPT_OSS_120B, 'mxfp4', WEIGHT_ONLY_GEMM_SHARE),
+    );
+  });
+
+  it("streams Marlin's 4-bit experts no faster than its SMs feed them, whatever the HBM allows", () => {
+    const a100 = catalogGpu('A100-80GB');
+    const geometry = stepGeometry(GPT_OSS_120B, a100, 'mxfp4', parallel, 36e3);
+    // 7.6 bytes per SM per clock over 108 SMs at 1,410 MHz: 1.16 TB/s against the A100's 2.04 TB/s of HBM.
+    const marlinRate = MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE * 108 * 1410e6;
+    expect(geometry.marlinExpertBytesPerSec).toBeCloseTo(marlinRate, -6);
+    expect(marlinRate / 1e12).toBeCloseTo(1.158, 3);
+    // A decode step of 4 sequences reads the experts they touch at the kernel's rate, not at the HBM's.
+    const factors = { ...DEFAULT_FACTORS, bandwidth: 0.8 };
+    const uncapped = { ...geometry, marlinExpertBytesPerSec: Number.POSITIVE_INFINITY };
+    const touchedBytes = geometry.expertWeightBytes * (1 - (1 - geometry.expertHitRate) ** 4);
+    const hbm = geometry.bandwidthBytesPerSec * factors.bandwidth;
+    expect(
+      stageStepSec(geometry, factors, 4, 1000, 0, 0) - stageStepSec(uncapped, factors, 4, 1000, 0, 0),
+    ).toBeCloseTo(touchedBytes / marlinRate - touchedBytes / hbm, 9);
+    // 8-bit experts (FP8 on Ampere) are not capped, nor are GPUs the catalog gives no SM count for.
+    expect(stepGeometry(MIXTRAL_8X7B, a100, 'fp8', parallel, 64e3).marlinExpertBytesPerSec).toBe(
+      Number.POSITIVE_INFINITY,
+    );
+    expect(stepGeometry(GPT_OSS_120B, L40S, 'mxfp4', parallel, 36e3).marlinExpertBytesPerSec).toBe(
+      Number.POSITIVE_INFINITY,
     );
   });
 });
