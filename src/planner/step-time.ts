@@ -45,7 +45,13 @@ import {
   weightOnlyQuantized,
 } from './assumptions.js';
 import { gpuFamilyOf } from './error-bands.js';
-import { nonExpertBytesPerGpu, type Parallelism, parameterSplit, unquantizedBodyParams } from './memory.js';
+import {
+  expertBytesPerParam,
+  nonExpertBytesPerGpu,
+  type Parallelism,
+  parameterSplit,
+  unquantizedBodyParams,
+} from './memory.js';
 
 /** The fitted part of the model; everything else is hardware or architecture. */
 export interface EfficiencyFactors {
@@ -369,7 +375,14 @@ export function stepGeometry(
     // parts the checkpoint leaves unquantized are read at 16 bits, what every TP rank keeps whole is read whole.
     fixedWeightBytes:
       nonExpertBytesPerGpu(model, precision, bytesPerParam, parallel, checkpoint) + lmHeadBytes / shards,
-    expertWeightBytes: (expertParams * bytesPerParam) / shards,
+    // Marlin runs its tile loops over the MXFP4 experts' padded shapes (mxfp4ExpertBytesPerParam), so a step reads
+    // the padding it holds: 9% more than gpt-oss's own 2880 × 2880 experts.
+    expertWeightBytes:
+      (expertParams *
+        (moeKernel === 'marlin' && precision === 'mxfp4'
+          ? expertBytesPerParam(model, precision, parallel, gpu)
+          : bytesPerParam)) /
+      shards,
     expertStreamShare: expertStreamShare(precision, gpu),
     expertHitRate: arch.moe ? arch.moe.expertsPerToken / arch.moe.experts : 0,
     paddedExperts: arch.moe && moeKernel !== 'fp4' ? arch.moe.experts : 0,

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { routedExpertParams } from '../../src/knowledge/architecture.js';
 import {
+  BODY_BYTES_PER_PARAM,
   MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE,
   moeKernelOf,
   mxfp4BackendOf,
@@ -107,5 +109,21 @@ describe("Marlin's fused MoE kernel", () => {
     expect(stepGeometry(GPT_OSS_120B, L40S, 'mxfp4', parallel, 36e3).marlinExpertBytesPerSec).toBe(
       Number.POSITIVE_INFINITY,
     );
+  });
+
+  it('reads the MXFP4 experts Marlin runs at the padded shapes vLLM holds them in', () => {
+    const experts = routedExpertParams(GPT_OSS_120B.architecture);
+    const a100 = stepGeometry(GPT_OSS_120B, A100_80GB, 'mxfp4', parallel, 36e3);
+    expect(a100.expertWeightBytes).toBeCloseTo(
+      experts * mxfp4ExpertBytesPerParam(GPT_OSS_120B.architecture, 2880, A100_80GB),
+      -3,
+    );
+    expect(a100.expertWeightBytes / (experts * BODY_BYTES_PER_PARAM.mxfp4)).toBeCloseTo(
+      (2944 * 3072) / (2880 * 2880),
+      9,
+    );
+    // Hopper's triton_kernels keep the checkpoint's shape.
+    const h100 = stepGeometry(GPT_OSS_120B, H100, 'mxfp4', parallel, 36e3);
+    expect(h100.expertWeightBytes).toBeCloseTo(experts * BODY_BYTES_PER_PARAM.mxfp4, -3);
   });
 });
