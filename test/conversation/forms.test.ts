@@ -7,8 +7,8 @@ import { readWhatIfForm, WHAT_IF_FIELD, whatIfFields } from '../../src/conversat
 import { type PlannedOption, whatIf } from '../../src/planner/plan.js';
 import { cachesPrefixesByDefault } from '../../src/planner/prefix-cache.js';
 import type { FormValues } from '../../src/slack/blocks/form.js';
-import { BATCH_SLO } from '../../src/spec/build.js';
 import { formValuesFromLine, formValuesOf } from '../../src/slack/blocks/form.js';
+import { BATCH_SLO } from '../../src/spec/build.js';
 import { catalogKnowledge, play, seen } from './dialogue.js';
 
 const knowledge = catalogKnowledge();
