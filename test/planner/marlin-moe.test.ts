@@ -111,6 +111,15 @@ describe("Marlin's fused MoE kernel", () => {
     );
   });
 
+  it('caps int4 experts on Marlin at the same rate on H100 and H200: their SMs, not their HBM, bind', () => {
+    const rate = (id: string) =>
+      stepGeometry(MIXTRAL_8X7B, catalogGpu(id), 'int4', parallel, 64e3).marlinExpertBytesPerSec;
+    // 132 SMs at 1.98 GHz: ~2.0 TB/s on both, below the H100's 3.35 and the H200's 4.8 TB/s of HBM.
+    expect(rate('H100')).toBeCloseTo(MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE * 132 * 1980e6, -6);
+    expect(rate('H200')).toBe(rate('H100'));
+    expect(rate('H100') / 1e12).toBeCloseTo(1.99, 2);
+  });
+
   it('reads the MXFP4 experts Marlin runs at the padded shapes vLLM holds them in', () => {
     const experts = routedExpertParams(GPT_OSS_120B.architecture);
     const a100 = stepGeometry(GPT_OSS_120B, A100_80GB, 'mxfp4', parallel, 36e3);
