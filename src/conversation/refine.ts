@@ -175,6 +175,7 @@ export function refineIntent(
   for (const figure of FIGURES)
     if (said[figure] !== null && !relative.has(figure)) next[figure] = said[figure];
   if (said.batchItemsPerDay != null) next.batchItemsPerDay = said.batchItemsPerDay;
+  if (said.latencyWaived) next.latencyWaived = true;
   next.models = chosen(next.models, grammar.models, said.models, null);
   next.gpuTypes = chosen(
     next.gpuTypes,

@@ -7,7 +7,7 @@ import { extractBudget } from './budget.js';
 import { chooseMentions, gpuMentions } from './choices.js';
 import { clauseAround } from './clauses.js';
 import { prepareUserText } from './input.js';
-import { extractLatencyTargets, RELAXED_LATENCY, waivesLatency } from './latency.js';
+import { extractLatencyTargets, waivesLatency } from './latency.js';
 import { withoutModelNames } from './model-names.js';
 import { foldScripts, normalizeFigures, roundMoney, roundMs, roundRate } from './numbers.js';
 import { extractPrecisions, withoutPrecisionWords } from './precision.js';
@@ -109,8 +109,6 @@ export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent
   const precisions = extractPrecisions(repaired);
   const { read, refusals } = withoutNonPositive(figures, readFigures(figures));
   const stated = extractPriority(repaired);
-  // A batch job's targets are the spec's batch defaults (BATCH_SLO), shown as assumed: only a waiver sets them here.
-  const relaxed = waivesLatency(figures);
   // For an offline job, "throughput matters" asks for the most items per dollar: the cheapest plan that carries them.
   const priority =
     read.batchItemsPerDay != null && !stated.priorityStated && THROUGHPUT_CUE.test(figures)
@@ -132,8 +130,9 @@ export function extractIntent(text: string, vocab: ExtractionVocabulary): Intent
         : gpus.allowed,
     models: models.allowed,
     ...(precisions.length > 0 && { precisions }),
-    ttftP95Ms: read.ttftP95Ms ?? (relaxed ? RELAXED_LATENCY.ttftP95Ms : null),
-    itlP95Ms: read.itlP95Ms ?? (relaxed ? RELAXED_LATENCY.itlP95Ms : null),
+    // A waiver relaxes the targets the text does not state; the spec fills them in as assumed (RELAXED_LATENCY), as it
+    // does a batch job's (BATCH_SLO).
+    ...(waivesLatency(figures) && { latencyWaived: true as const }),
   };
   return withinBounds(refusals.length > 0 ? { ...intent, refused: refusals } : intent);
 }

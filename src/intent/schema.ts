@@ -49,6 +49,11 @@ export const Intent = z.object({
   ttftP95Ms: figure('ttftP95Ms'),
   itlP95Ms: figure('itlP95Ms'),
   e2eP95Ms: figure('e2eP95Ms'),
+  /**
+   * The user waived latency ("latency doesn't matter", "no rush"): targets not stated are relaxed (RELAXED_LATENCY)
+   * rather than the use case's. Absent = not waived.
+   */
+  latencyWaived: z.literal(true).optional(),
   /** An offline (batch) job's volume: items processed a day, one request each; absent for interactive traffic. */
   batchItemsPerDay: figure('batchItemsPerDay').optional(),
   missing: z.array(MissingFact),

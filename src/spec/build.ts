@@ -1,3 +1,4 @@
+import { RELAXED_LATENCY } from '../intent/latency.js';
 import type { BatchJob, Intent } from '../intent/schema.js';
 import type { UseCase, UseCaseId } from '../knowledge/catalog.js';
 import type { DeploymentSpec, FieldSource } from './schema.js';
@@ -102,7 +103,8 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
 
   const promptTokens = fromIntent(intent.promptTokens, defaults.promptTokens);
   const outputTokens = fromIntent(intent.outputTokens, defaults.outputTokens);
-  const targets = batch === null ? useCase.slo : BATCH_SLO;
+  const targets =
+    batch !== null ? BATCH_SLO : intent.latencyWaived ? { ...useCase.slo, ...RELAXED_LATENCY } : useCase.slo;
   const ttft = fromIntent(intent.ttftP95Ms, targets.ttftP95Ms);
   const itl = fromIntent(intent.itlP95Ms, targets.itlP95Ms);
   let e2e: DeploymentSpec['slo']['e2eP95Ms'] = fromIntent(intent.e2eP95Ms, targets.e2eP95Ms);
@@ -134,6 +136,7 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
     maxGpus: fromIntent(intent.maxGpus, null),
     ...(intent.precisions?.length && { precisions: stated(intent.precisions) }),
     ...(batch !== null && { batch: stated(batch) }),
+    ...(intent.latencyWaived && { latencyWaived: true as const }),
     notes,
   };
 }
@@ -170,7 +173,9 @@ export function assumptionsOf(spec: DeploymentSpec): string[] {
     assumptions.push(
       spec.batch
         ? `p95 targets not stated are a batch job's (nobody waits on one item): ${targets.join(', ')}.`
-        : `p95 targets not stated are the use case's: ${targets.join(', ')}.`,
+        : spec.latencyWaived
+          ? `p95 targets not stated are relaxed, as latency was waived: ${targets.join(', ')}.`
+          : `p95 targets not stated are the use case's: ${targets.join(', ')}.`,
     );
   return assumptions;
 }

@@ -44,6 +44,8 @@ export const DeploymentSpec = z.object({
    * stored before batch jobs existed).
    */
   batch: field(BatchJob).optional(),
+  /** The user waived latency: targets not stated are relaxed (RELAXED_LATENCY), not the use case's. */
+  latencyWaived: z.literal(true).optional(),
   /** How derived and defaulted values were obtained, in words a user can check. */
   notes: z.array(z.string()),
 });

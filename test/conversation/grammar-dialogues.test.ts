@@ -141,7 +141,7 @@ const DIALOGUES: [string, string[], Expected][] = [
   [
     'latency waived later',
     ['summarize reports for 50 people', "actually latency doesn't matter, cheapest possible"],
-    { ttftP95Ms: 30_000, itlP95Ms: 200, priority: 'cost' },
+    { latencyWaived: true, ttftP95Ms: null, itlP95Ms: null, priority: 'cost' },
   ],
   [
     'batch job refined',

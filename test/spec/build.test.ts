@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RELAXED_LATENCY } from '../../src/intent/latency.js';
 import type { Intent } from '../../src/intent/schema.js';
 import type { UseCase } from '../../src/knowledge/catalog.js';
 import {
@@ -132,6 +133,20 @@ describe('assumptionsOf', () => {
       useCases,
     );
     expect(assumptionsOf(full)).toEqual([]);
+  });
+});
+
+describe('buildSpec when the user waived latency', () => {
+  it('relaxes the targets not stated, shows them as assumed, and keeps a stated one', () => {
+    const spec = buildSpec(intent({ users: 50, latencyWaived: true, e2eP95Ms: 90_000 }), useCases);
+    expect(spec.latencyWaived).toBe(true);
+    expect(spec.slo.ttftP95Ms).toEqual({ value: RELAXED_LATENCY.ttftP95Ms, source: 'default' });
+    expect(spec.slo.itlP95Ms).toEqual({ value: RELAXED_LATENCY.itlP95Ms, source: 'default' });
+    expect(spec.slo.e2eP95Ms).toEqual({ value: 90_000, source: 'stated' });
+    expect(assumptionsOf(spec)).toContain(
+      'p95 targets not stated are relaxed, as latency was waived: TTFT 30,000 ms, ITL 200 ms.',
+    );
+    expect(buildSpec(intent({ users: 50 }), useCases).latencyWaived).toBeUndefined();
   });
 });
 
