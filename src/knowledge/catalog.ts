@@ -46,8 +46,9 @@ export const Gpu = z.object({
   /** Dense FP4 throughput (NVFP4/MXFP4 tensor cores, Blackwell on); absent or null on earlier GPUs. */
   fp4Tflops: positive.nullable().optional(),
   /**
-   * Streaming multiprocessors and their boost clock, where a kernel bound by its SMs' issue rate rather than by HBM
-   * is priced (Marlin's 4-bit weight stream, `marlinExpertBytesPerSec`); absent where not catalogued.
+   * Streaming multiprocessors (compute units on AMD) and their boost clock, where a kernel bound by its SMs' issue
+   * rate rather than by HBM is priced (Marlin's 4-bit weight stream, `marlinExpertBytesPerSec`) or one that fills
+   * only some of them (ROCm's prefix-prefill kernel, `rocmV0Attention`); absent where not catalogued.
    */
   smCount: positiveInt.optional(),
   boostClockMhz: positive.optional(),

@@ -30,6 +30,20 @@ export function vllmVersionOfImage(image: string): [number, number] | null {
   return match ? [Number(match[1]), Number(match[2])] : null;
 }
 
+/** (major, minor, patch) of a release string ("0.19.1", "v0.14.0rc1"); null when it names none. */
+export function releaseOf(version: string): [number, number, number] | null {
+  const match = version.match(/^v?(\d+)\.(\d+)(?:\.(\d+))?/);
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : null;
+}
+
+/** Whether a release (major, minor, patch) is `floor` or later. */
+export function atLeast(release: readonly number[], floor: readonly number[]): boolean {
+  for (let i = 0; i < floor.length; i++) {
+    if (release[i] !== floor[i]) return (release[i] ?? 0) > (floor[i] ?? 0);
+  }
+  return true;
+}
+
 /** The release (major, minor) is one whose start-up memory profile the memory model follows. */
 export function followsMemoryModel(version: readonly [number, number]): boolean {
   const [major, minor] = version;
@@ -349,12 +363,6 @@ export function prefillKvPassesPerToken(
 export const PREFIX_PREFILL_QUERY_TILE = 128;
 
 /**
- * Compute units of the GPUs whose prefill can run the prefix-prefill kernel (`prefixPrefillGrid`): an MI300X has 304
- * CUs (AMD CDNA 3 instruction-set / white paper; rocm.docs.amd.com "MI300 microarchitecture": 38 CUs on each of 8 XCDs).
- */
-const COMPUTE_UNITS: Readonly<Record<string, number>> = { MI300X: 304 };
-
-/**
  * Longest context ROCm's custom paged-attention decode kernel takes (`_use_rocm_custom_paged_attention`,
  * vllm/attention/backends/rocm_flash_attn.py, later vllm/platforms/rocm.py: head size 64 or 128, 1 to 16 query heads
  * per KV head, `max_seq_len <= 32768`). That kernel computes all the query heads of a KV head in one workgroup.
@@ -383,7 +391,7 @@ export interface RocmV0Attention {
  * - the context's KV is read once per query head and tile: query heads per KV head / 128 passes a prefilled token;
  * - a step's programs are its query tiles times the rank's query heads, and each runs on one compute unit: a lone
  *   512-token chunk of Llama 3.1 405B at TP8 (16 query heads a rank) gives 64 programs to an MI300X's 304 CUs.
- * GPUs whose compute units are not listed are counted as filled.
+ * GPUs whose compute units the catalog does not give (`smCount`) are counted as filled.
  * Decode runs ROCm's custom paged attention up to ROCM_CUSTOM_PAGED_ATTENTION_MAX_CONTEXT and the generic
  * paged_attention_v1/v2 past it (or for shapes the custom kernel does not take), whose grid is (query heads,
  * sequences, partitions) (csrc/attention/paged_attention_v2.cu): every query head's block reads its KV head's context,
@@ -391,13 +399,13 @@ export interface RocmV0Attention {
  */
 export function rocmV0Attention(
   arch: Pick<ModelArchitecture, 'attentionHeads' | 'kvHeads' | 'headDim'>,
-  gpu: Pick<Gpu, 'id'>,
+  gpu: Pick<Gpu, 'smCount'>,
   tensorParallel: number,
   chunkedPrefill: boolean,
 ): RocmV0Attention {
   const queryHeads = arch.attentionHeads / tensorParallel;
   const queriesPerKv = queryHeads / Math.max(arch.kvHeads / tensorParallel, 1);
-  const computeUnits = COMPUTE_UNITS[gpu.id];
+  const computeUnits = gpu.smCount;
   const customDecode = (arch.headDim === 64 || arch.headDim === 128) && queriesPerKv <= 16;
   return {
     prefillKvPassesPerToken: chunkedPrefill ? queriesPerKv / PREFIX_PREFILL_QUERY_TILE : 0,
@@ -495,12 +503,14 @@ export const V0_MAX_NUM_SEQS = 256;
  */
 export const v0UnchunkedTokenBudget = (maxModelLen: number): number => Math.max(maxModelLen, 2048);
 
+/** Whether V0 splits prompts into chunks: chunked prefill on (its default here) under single-step scheduling. */
+export const v0ChunksPrompts = (run: { chunkedPrefill?: boolean; schedulerSteps?: number }): boolean =>
+  run.chunkedPrefill !== false && (run.schedulerSteps ?? 1) === 1;
+
 /** V0's default token budget with chunked prefill in a release (`v0UnchunkedTokenBudget`); 2048 when unknown. */
 export function v0ChunkedTokenBudget(version: string | null | undefined): number {
-  const match = version?.match(/^v?(\d+)\.(\d+)\.(\d+)/);
-  if (!match) return 2048;
-  const [major, minor, patch] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  return major === 0 && (minor < 6 || (minor === 6 && patch < 5)) ? 512 : 2048;
+  const release = version ? releaseOf(version) : null;
+  return release !== null && !atLeast(release, [0, 6, 5]) ? 512 : 2048;
 }
 
 /**

@@ -22,25 +22,14 @@
  * from v0.28.0), and Compass's manifests do not.
  */
 
+import { atLeast, releaseOf } from './assumptions.js';
+
 /**
  * v0.14.0 turned async scheduling on by default (vllm-project/vllm#27614; release notes: "Async scheduling is now
  * enabled by default ... Excludes some not-yet-supported configurations: pipeline parallel, CPU backend,
  * non-MTP/Eagle spec decoding").
  */
 const DEFAULT_ON_SINCE: readonly [number, number, number] = [0, 14, 0];
-
-/** (major, minor, patch) of a release string ("0.19.1", "v0.14.0rc1"); null when it names none. */
-function releaseOf(version: string): [number, number, number] | null {
-  const match = version.match(/^v?(\d+)\.(\d+)(?:\.(\d+))?/);
-  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : null;
-}
-
-function atLeast(release: readonly number[], floor: readonly number[]): boolean {
-  for (let i = 0; i < floor.length; i++) {
-    if (release[i] !== floor[i]) return (release[i] ?? 0) > (floor[i] ?? 0);
-  }
-  return true;
-}
 
 /**
  * Whether `version` schedules asynchronously by default for a replica of `pipelineParallel` stages, which Compass

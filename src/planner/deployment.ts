@@ -14,6 +14,7 @@ import {
   V0_HOST_SEC_PER_SEQUENCE,
   V0_MAX_SEQ_LEN_TO_CAPTURE,
   VLLM_VERSION,
+  v0ChunksPrompts,
   v0UnchunkedTokenBudget,
 } from './assumptions.js';
 import { asyncSchedulingByDefault } from './async-scheduling.js';
@@ -107,8 +108,7 @@ export function buildDeployment(
   const experts = checkExpertParallelism(model, gpu, parallel);
   if (!experts.ok) return experts;
   // V0 without chunked prefill packs whole prompts up to max_model_len (vLLM's default: the model's context window).
-  const unchunkedV0 =
-    overrides.v0Engine && (overrides.chunkedPrefill === false || (overrides.schedulerSteps ?? 1) > 1);
+  const unchunkedV0 = overrides.v0Engine && !v0ChunksPrompts(overrides);
   const engine = resolveEngine(gpu, {
     ...overrides,
     maxNumBatchedTokens:

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { BenchmarkPoint, Gpu, Precision, Source } from '../knowledge/catalog.js';
-import { v0ChunkedTokenBudget, v0UnchunkedTokenBudget } from './assumptions.js';
+import { v0ChunkedTokenBudget, v0ChunksPrompts, v0UnchunkedTokenBudget } from './assumptions.js';
 import { type CalibrationSample, runsV1Engine } from './calibrate.js';
 import { resolveEngine } from './memory.js';
 import { EngineSettings } from './schema.js';
@@ -207,7 +207,7 @@ export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
   const v0Engine = flags?.v1Engine === false || !runsV1Engine(series.engine.version);
   // V0 chunks prompts at its release's default budget; unchunked, the budget follows max_model_len: the run's
   // --max-model-len, else the model's context window (buildDeployment).
-  const v0Chunks = v0Engine && flags?.chunkedPrefill !== false && (flags?.schedulerSteps ?? 1) === 1;
+  const v0Chunks = v0Engine && v0ChunksPrompts(flags ?? {});
   const v0Budget = v0Chunks
     ? v0ChunkedTokenBudget(series.engine.version)
     : v0Engine && flags?.maxModelLen !== undefined
