@@ -3,7 +3,7 @@
  * Each reported statistic of each point is one comparison.
  */
 import type { Knowledge } from '../knowledge/catalog.js';
-import { followsMemoryModel, GIB } from './assumptions.js';
+import { followsMemoryModel, GIB, releaseOf } from './assumptions.js';
 import { type BatchPrediction, burstLatenciesMs, predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
 import { buildDeployment } from './deployment.js';
@@ -533,8 +533,8 @@ export function memoryComparisons(
     });
     if (!built.ok) continue;
     const plan = built.deployment.memory;
-    const version = fact.vllmVersion.match(/^v?(\d+)\.(\d+)/);
-    const currentVllm = version !== null && followsMemoryModel([Number(version[1]), Number(version[2])]);
+    const release = releaseOf(fact.vllmVersion);
+    const currentVllm = release !== null && followsMemoryModel(release);
     const add = (metric: MemoryMetric, predicted: number, measured = fact.value) =>
       out.push({ metric, fact, predicted, measured, currentVllm });
     if (fact.metric === 'weights_per_gpu') add('weights per GPU', plan.weightBytesPerGpu / GIB);

@@ -44,10 +44,9 @@ export function atLeast(release: readonly number[], floor: readonly number[]): b
   return true;
 }
 
-/** The release (major, minor) is one whose start-up memory profile the memory model follows. */
-export function followsMemoryModel(version: readonly [number, number]): boolean {
-  const [major, minor] = version;
-  return major > OLDEST_VLLM[0] || (major === OLDEST_VLLM[0] && minor >= OLDEST_VLLM[1]);
+/** The release (major, minor[, patch]) is one whose start-up memory profile the memory model follows. */
+export function followsMemoryModel(version: readonly number[]): boolean {
+  return atLeast(version, OLDEST_VLLM);
 }
 
 /**

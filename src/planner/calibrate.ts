@@ -9,7 +9,13 @@
  * hierarchical prior described at `calibrate`. Minimised by Levenberg–Marquardt under the factors' bounds (bounded-least-squares.ts): deterministic.
  */
 import type { BenchmarkPoint, Gpu, LatencyStats, Model } from '../knowledge/catalog.js';
-import { KV_BLOCK_TOKENS, VENDOR_BANDWIDTH_SHARE, VENDOR_COMPUTE_SHARE } from './assumptions.js';
+import {
+  atLeast,
+  KV_BLOCK_TOKENS,
+  releaseOf,
+  VENDOR_BANDWIDTH_SHARE,
+  VENDOR_COMPUTE_SHARE,
+} from './assumptions.js';
 import { minimiseBounded, solveLinear } from './bounded-least-squares.js';
 import { buildDeployment, type Deployment, systemFor } from './deployment.js';
 import type { LatencyShape } from './distributions.js';
@@ -180,6 +186,9 @@ export function informsFactors(point: BenchmarkPoint): boolean {
   return point.gpuCount === point.tensorParallel;
 }
 
+/** The release that made V1 vLLM's default engine. */
+const V1_DEFAULT_SINCE = [0, 8, 0] as const;
+
 /**
  * Points measured on vLLM before 0.8 ran the V0 engine, whose step is another machine than the V1 engine the planner
  * deploys (VLLM_VERSION): the scheduler and output processing run in the engine loop at ~100 µs per sequence
@@ -191,10 +200,8 @@ export function informsFactors(point: BenchmarkPoint): boolean {
  * release that ships both (`EngineSettings.v0Engine`, VLLM_USE_V1=0) counts as V0.
  */
 export function runsV1Engine(version: string | null | undefined): boolean {
-  const match = version?.match(/^v?(\d+)\.(\d+)/);
-  if (!match) return true;
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  return major > 0 || minor >= 8;
+  const release = version ? releaseOf(version) : null;
+  return release === null || atLeast(release, V1_DEFAULT_SINCE);
 }
 
 function prepare(
