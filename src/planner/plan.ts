@@ -373,6 +373,12 @@ function nodeHourlyUsd(context: Context, gpu: Gpu, gpus: number): number {
   return price;
 }
 
+/** What one replica of a shape costs an hour: each node of a multi-node replica is bought as its own instance. */
+function replicaHourlyUsdOf(context: Context, gpu: Gpu, shape: OptionShape): number {
+  const nodes = nodesOf(shape);
+  return nodeHourlyUsd(context, gpu, gpusPerReplicaOf(shape) / nodes) * nodes;
+}
+
 /** What the planner predicts a shape with: the shape's deployment under the spec's traffic. */
 export type ShapeConfig = Pick<
   DeploymentConfig,
@@ -429,9 +435,7 @@ function sizeShape(shape: OptionShape, context: Context, replicasOverride?: numb
   if (!result.ok) return unsized(shape, model, result);
   const name = nameOf(shape, model);
   const { sizing } = result;
-  // Each node of a multi-node replica is bought as its own instance of its share of the GPUs.
-  const nodes = nodesOf(shape);
-  const hourlyUsd = nodeHourlyUsd(context, gpu, name.gpusPerReplica / nodes) * nodes * sizing.replicas;
+  const hourlyUsd = replicaHourlyUsdOf(context, gpu, shape) * sizing.replicas;
   return {
     kind: 'sized',
     option: Object.assign(namedShape(shape, name), {
@@ -477,8 +481,7 @@ function overBudget(shape: OptionShape, context: Context, budget: number): Shape
   const model = context.models.get(shape.modelId);
   if (!gpu || !model) return null;
   // As sizeShape prices a replica, so monthlyUsd of a count is what it would charge.
-  const nodes = nodesOf(shape);
-  const replicaUsd = nodeHourlyUsd(context, gpu, gpusPerReplicaOf(shape) / nodes) * nodes;
+  const replicaUsd = replicaHourlyUsdOf(context, gpu, shape);
   if (!(replicaUsd > 0)) return null;
   // The most replicas within the budget (the cost grows with the count).
   let most = Math.floor(budget / (replicaUsd * HOURS_PER_MONTH));
@@ -1000,8 +1003,23 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
           infeasible.widestGpus = gpus;
         }
       }
-    } else if (evaluation.kind === 'slo-miss') misses.push(evaluation.miss);
-    else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
+    } else if (evaluation.kind === 'slo-miss') {
+      // Relaxing the SLO would not admit a shape whose one replica the budget cannot pay for: that is its miss.
+      const oneReplicaUsd = monthlyUsd(replicaHourlyUsdOf(context, context.gpus.get(shape.gpuId)!, shape), 1);
+      misses.push(
+        budget !== null && oneReplicaUsd > budget
+          ? rawMiss(
+              shape,
+              nameOf(shape, context.models.get(shape.modelId)!),
+              null,
+              oneReplicaUsd,
+              'budget',
+              oneReplicaUsd,
+              budget,
+            )
+          : evaluation.miss,
+      );
+    } else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
       // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
       misses.push(limitMiss(evaluation.option, 'gpuPlacement', 0, 0));
     else if (quota !== null && evaluation.option.gpuCount > quota)

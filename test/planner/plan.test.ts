@@ -186,6 +186,20 @@ describe('planDeployment', () => {
     expect(plan.warnings.join(' ')).toMatch(/No option meets every constraint.*relax ITL p95 to/);
   });
 
+  it('offers no SLO near miss whose option the budget already rules out', () => {
+    // The README's example: Llama 3.1 405B on 8 MI300X (~$35k/month) missed ITL by 0.1 ms and was offered as
+    // "relax ITL p95 to 43 ms", a change that would not admit it under a $5,000 budget.
+    // At $35,000 one such replica ($35,040) is a close budget miss, priced in full before it may be shown.
+    for (const budget of [5000, 35_000]) {
+      const plan = planDeployment(specOf({ priority: 'latency', budgetMonthlyUsd: budget }), knowledge);
+      const sloMisses = plan.nearMisses.filter((miss) => ['ttft', 'itl', 'e2e'].includes(miss.failed));
+      for (const miss of sloMisses) {
+        const oneReplica = replicaHourlyUsd(gpu(miss.gpuId), miss.gpusPerReplica) * HOURS_PER_MONTH;
+        expect(oneReplica, miss.reason).toBeLessThanOrEqual(budget);
+      }
+    }
+  });
+
   it('explains an impossible budget with the cheapest option that would do', () => {
     const plan = planDeployment(specOf({ budgetMonthlyUsd: 50 }), knowledge);
     expect(plan.recommendations).toEqual([]);
