@@ -104,6 +104,7 @@ function measuredConfigOf(series: MeasuredSeries, point: MeasuredPoint) {
     outputTokensShape: outputShapeOfDataset(series.traffic.dataset),
     arrivalCv: series.traffic.arrivalCv,
     prefixShare: series.traffic.prefixShare,
+    emptyOutputShare: series.traffic.emptyOutputShare,
     engine: engineSettingsOf(series),
   };
 }

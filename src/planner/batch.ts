@@ -52,6 +52,14 @@ export interface BatchInput extends DeploymentConfig {
    * request also has its chat template rendered on the API server before it reaches the engine (`preprocessedMs`).
    */
   chatStream?: boolean;
+  /**
+   * Share of the requests whose first token ends them without text (a base model's end-of-text under greedy
+   * sampling); `outputTokens` is the mean over all requests, counting them as 0. vLLM's benchmark client sets a
+   * request's TTFT only when a chunk carries text (`async_request_openai_completions` in
+   * benchmarks/backend_request_func.py, v0.6), so it reports these with TTFT 0 and 0 output tokens, they add no ITL
+   * gap and no TPOT (`calculate_metrics` in benchmarks/benchmark_serving.py), yet each was prefilled like the others.
+   */
+  emptyOutputShare?: number;
 }
 
 export interface BatchPrediction {
@@ -142,8 +150,15 @@ function meanTpotMs(finished: readonly SequenceSummary[]): number {
   return tpots.length > 0 ? tpots.reduce((sum, x) => sum + x, 0) / tpots.length : 0;
 }
 
-/** A request's summary with the time its client sent it (0 for every request of a burst). */
-type Sent = SequenceSummary & { sentAtMs: number };
+/**
+ * A request's summary with the time its client sent it (0 for every request of a burst) and whether it streamed no
+ * text (`BatchInput.emptyOutputShare`).
+ */
+type Sent = SequenceSummary & { sentAtMs: number; emptyOutput: boolean };
+
+/** The TTFT vLLM's benchmark client reports for a request: 0 for one that streamed no text (`BatchInput.emptyOutputShare`). */
+const reportedTtftMs = (s: Sent, overheadMs: number): number =>
+  s.emptyOutput ? 0 : s.firstTokenAt! - s.sentAtMs + overheadMs;
 
 interface Played {
   summaries: Sent[];
@@ -188,6 +203,7 @@ function play(
   cached: number,
   preprocessedAtMs: number,
   sentAtMs: readonly number[] | null,
+  emptyOutput: (request: number) => boolean,
 ): Played {
   const clock = new VirtualClock();
   const summaries: Sent[] = [];
@@ -218,7 +234,7 @@ function play(
         // The first request fills the prefix cache; the others find the prefix there.
         cachedPromptTokens: i === 0 ? 0 : Math.min(cached, Math.max(promptTokens - 1, 0)),
         onToken: () => {},
-        onFinish: (summary) => summaries.push({ ...summary, sentAtMs: sent }),
+        onFinish: (summary) => summaries.push({ ...summary, sentAtMs: sent, emptyOutput: emptyOutput(i) }),
       }),
     );
   }
@@ -330,21 +346,28 @@ function simulateBurst(
     timing.maxModelLen - 1,
     random,
   );
-  const outputs = lengths(
-    simulated,
-    input.outputTokens,
+  // The requests that stream no text are spread evenly through the run: floor(i · share) of them come before request i.
+  const emptyBefore = (i: number) => Math.floor(i * (input.emptyOutputShare ?? 0));
+  const emptyOutput = (i: number) => emptyBefore(i + 1) > emptyBefore(i);
+  const streaming = simulated - emptyBefore(simulated);
+  const streamingOutputs = lengths(
+    streaming,
+    (input.outputTokens * simulated) / Math.max(streaming, 1),
     input.outputTokensCv ?? 0,
     Number.MAX_SAFE_INTEGER,
     random,
     input.outputTokensShape,
-  ).map((output, i) => Math.min(output, timing.maxModelLen - prompts[i]!));
+  );
+  const outputs = prompts.map((prompt, i) =>
+    emptyOutput(i) ? 1 : Math.min(streamingOutputs[i - emptyBefore(i)]!, timing.maxModelLen - prompt),
+  );
   const share = cachesPrefixesByDefault(timing.deployment.model) ? (input.prefixShare ?? 0) : 0;
   const cached = cachedPromptTokens(input.promptTokens, share, timing.blockTokens);
   // The send times draw from their own stream, so a run's lengths are the same sent at once or over time.
   const sentAtMs = sendsOverTime(input)
     ? arrivalTimesMs(simulated, input.arrivalRatePerSec!, input.arrivalCv ?? 1, seededRandom(SEED + 1))
     : null;
-  const played = play(timing, prompts, outputs, cached, preprocessedMs(input, timing), sentAtMs);
+  const played = play(timing, prompts, outputs, cached, preprocessedMs(input, timing), sentAtMs, emptyOutput);
   const finished = played.summaries.filter((s) => s.lastTokenAt !== null && s.firstTokenAt !== null);
   return { ok: true, run: { timing, simulated, cached, played, finished } };
 }
@@ -368,7 +391,7 @@ export function burstLatenciesMs(
   const overheadMs = timing.factors.requestOverheadMs;
   return {
     ok: true,
-    ttftMs: finished.map((s) => s.firstTokenAt! - s.sentAtMs + overheadMs),
+    ttftMs: finished.map((s) => reportedTtftMs(s, overheadMs)),
     e2eMs: finished.map((s) => s.lastTokenAt! - s.sentAtMs + overheadMs),
   };
 }
@@ -458,7 +481,7 @@ export function predictBatch(
       requestsPerSec: input.requests / makespanSec,
       outputTokensPerSec: outputTokens / makespanSec,
       ttftMs: statsOf(
-        finished.map((s) => s.firstTokenAt! - s.sentAtMs + overheadMs),
+        finished.map((s) => reportedTtftMs(s, overheadMs)),
         queuedMs,
       ),
       e2eMs: statsOf(

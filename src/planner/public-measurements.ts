@@ -86,6 +86,12 @@ export const MeasurementSeries = z.object({
      * each request adds one ~0 ms gap to the ITL statistics (see `BatchInput.chatStream`).
      */
     chatStream: z.boolean().optional(),
+    /**
+     * Share of the requests that stream no text: the model's first token ends them (a base model's end-of-text under
+     * greedy sampling). The client reports them with TTFT 0 and 0 output tokens (see `BatchInput.emptyOutputShare`); the
+     * point's outputTokens is the mean over all requests, outputTokensCv the spread of the others.
+     */
+    emptyOutputShare: z.number().min(0).lt(1).optional(),
     note: z.string(),
   }),
   statistics: z.string().min(1),

@@ -159,6 +159,27 @@ describe('predictBatch scheduling', () => {
   });
 });
 
+describe('requests that stream no text', () => {
+  // dstack's ShareGPT runs of the base Llama-3.1-405B-FP8 checkpoint (comparison/h100sxm5_vs_mi300x/raw_data): 378 of
+  // 1000 requests stream no text on either GPU, and vLLM's benchmark client reports them with TTFT 0.
+  const empty = { ...llama8b, requests: 200, emptyOutputShare: 0.6 };
+
+  it('reports them with TTFT 0, as the client that never saw a text chunk does', () => {
+    const prediction = predict(empty);
+    expect(prediction.ttftMs.p50).toBe(0);
+    expect(prediction.ttftMs.p99).toBeGreaterThan(0);
+    expect(prediction.ttftMs.mean).toBeLessThan(0.5 * predict({ ...empty, emptyOutputShare: 0 }).ttftMs.mean);
+  });
+
+  it("gives the other requests the run's output tokens: the same tokens in all, in streams 1 / (1 − 0.6) as long", () => {
+    const streams = predict(empty);
+    const spread = predict({ ...empty, emptyOutputShare: 0 });
+    const tokens = (p: typeof streams) => p.outputTokensPerSec * p.makespanSec;
+    expect(tokens(streams) / tokens(spread)).toBeCloseTo(1, 1);
+    expect(streams.e2eMs.p99).toBeGreaterThan(1.25 * spread.e2eMs.p99);
+  });
+});
+
 describe('mean ITL of a chat-completions stream', () => {
   // gpustack performance lab (vLLM 0.11, `vllm bench serve --backend openai-chat`): bursts of 128-token prompts with
   // 4-token outputs. gpt-oss streams through the harmony parser, which sends no chunk for its channel-header tokens.
