@@ -152,7 +152,9 @@ export const ModelArchitecture = z.object({
       windowed: z.object({ layers: positiveInt, window: positiveInt }).nullable(),
       /**
        * Linear-attention or Mamba layers: no per-token KV, a constant state per sequence. `stateBytes` is one
-       * sequence's state over all these layers at 16 bits (vLLM's default mamba cache dtype), split across TP ranks.
+       * sequence's state over all these layers as vLLM holds it, split across TP ranks: the conv state at 16 bits
+       * (vLLM's default mamba cache dtype), the recurrent state at the config's `mamba_ssm_dtype` where it sets one
+       * (Qwen3.5: float32, see hf-families/hybrid.ts), else at 16 bits too.
        */
       recurrent: z
         .object({

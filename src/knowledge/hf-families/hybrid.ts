@@ -10,6 +10,9 @@
  * Recurrent state sizes follow vLLM's MambaStateShapeCalculator: gated DeltaNet keeps a causal-conv state of
  * (2 × key dim + value dim) × (kernel − 1) and a recurrent state of value heads × key head dim × value head dim;
  * Mamba-2 keeps (inner + 2 × groups × state) × (kernel − 1) and heads × head dim × state, at the model's 16-bit dtype.
+ * A config's `mamba_ssm_dtype` sets the recurrent (not the conv) state's dtype: Qwen3.5's says float32, which vLLM
+ * honours in every release that serves Qwen3.5 (0.17.0 on): `Qwen3_5ForConditionalGenerationConfig` copies it into
+ * cache_config.mamba_ssm_cache_dtype when the CLI leaves it "auto" (vllm-project/vllm#34489, February 2026).
  */
 import type { ModelArchitecture } from '../catalog.js';
 import type { ArchitectureFamily } from './family.js';
@@ -17,6 +20,9 @@ import { layerTypes, readAttention, readExperts } from './family.js';
 import type { ConfigFields } from './fields.js';
 
 const BYTES_16 = 2;
+
+/** Bytes per value of the recurrent state: 4 where `mamba_ssm_dtype` asks for float32, else the model's 16 bits. */
+const ssmStateBytes = (f: ConfigFields) => (f.json.mamba_ssm_dtype === 'float32' ? 4 : BYTES_16);
 
 function gatedDeltaNet(f: ConfigFields, hiddenSize: number) {
   const keyHeads = f.intOr('linear_num_key_heads', 16);
@@ -29,8 +35,9 @@ function gatedDeltaNet(f: ConfigFields, hiddenSize: number) {
   // q, k, v and the output gate z in; beta and alpha per value head; out; the depthwise conv taps.
   const params =
     hiddenSize * (convDim + valueDim + 2 * valueHeads) + valueDim * hiddenSize + convDim * kernel;
-  const state = convDim * (kernel - 1) + valueHeads * (keyDim / keyHeads) * valueHeadDim;
-  return { params, stateBytes: state * BYTES_16 };
+  const convState = convDim * (kernel - 1);
+  const recurrentState = valueHeads * (keyDim / keyHeads) * valueHeadDim;
+  return { params, stateBytes: convState * BYTES_16 + recurrentState * ssmStateBytes(f) };
 }
 
 function qwenHybrid(moe: boolean): ArchitectureFamily {
