@@ -47,7 +47,7 @@ export const MIN_BAND_POINTS = 4;
  * "any", from the finest scope with enough comparisons to the pooled one.
  */
 export const ERROR_BANDS: Record<string, BandRow> = {
-  '*|*|*': { ttft: 43, itl: 31, e2e: 19, n: 2630 },
+  '*|*|*': { ttft: 43, itl: 30, e2e: 19, n: 2630 },
   '*|*|high': { ttft: 67, itl: 17, e2e: 165, n: 80 },
   '*|*|light': { ttft: 41, itl: 21, e2e: 19, n: 2385 },
   '*|*|overloaded': { ttft: null, itl: 48, e2e: null, n: 165 },
