@@ -682,18 +682,36 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     return value;
   };
 
+  const moeColumn = (xj: number[], base: number[][], h: number) =>
+    jacobianGroups.map((group, g) => {
+      const factors = factorsAt(xj, g);
+      const column: number[] = [];
+      for (const s of group) {
+        if (s.deployment.geometry.expertFlopsPerToken === 0) {
+          for (const _ of s.targets) column.push(0);
+          continue;
+        }
+        const shifted: number[] = [];
+        residualsOf([s], factors, shifted);
+        for (const r of shifted) column.push((r - base[g]![column.length]!) / h);
+      }
+      return column;
+    });
+
   // Normal equations of the Huber-reweighted data (Jacobian on the subsample) and the prior, with the host factors
   // held at their prior unless `freeHost`.
   const normalEquations = (xs: number[], data: number[][], freeHost: boolean) => {
     const n = xs.length;
     const h = 1e-3;
-    // Data Jacobian, column by column; a GPU type's columns need only its own points, a host factor's all of them.
+    // Data Jacobian, column by column; a GPU type's columns need only its own points, a host factor's all of them but
+    // the experts' GEMM share's, which moves only the MoE points (a dense step has no expert FLOPs to scale).
     const base = subsampled ? dataResiduals(xs, undefined, jacobianGroups) : data;
     const columns: (number[][] | null)[] = xs.map((_, j) => {
       const host = j < HOST;
       if ((host && !freeHost) || (!host && j < firstGpuParam)) return null;
       const xj = [...xs];
       xj[j]! += h;
+      if (HOST_KEYS[j] === 'expertGemmShare') return moeColumn(xj, base, h);
       const only = host ? undefined : Math.floor((j - firstGpuParam) / 4);
       const shifted = dataResiduals(xj, only, jacobianGroups);
       return shifted.map((r, g) =>
