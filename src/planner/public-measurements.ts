@@ -205,8 +205,16 @@ export function measuredOverloaded(
  * The engine a series ran: its settings, plus the serve flags the performance model takes. Async scheduling is what
  * the series' flags state, and off where they state nothing: vLLM's default before v0.14.0, though not after (see
  * async-scheduling.ts). Pricing the unflagged runs of later releases (vLLM 0.17.1's Qwen3.5 pages, the vLLM blog's
- * 0.19.1 runs) as asynchronous made leave-one-source-out error worse (median ITL 11.8% to 15.7%), so they stay
- * synchronous until the model explains why; the planner's own deployments follow the release they pin.
+ * 0.19.1 runs, wmx's 0.23.0 run) as asynchronous made leave-one-source-out error worse (median / p90 ITL 7.9 / 29.5%
+ * to 13.9 / 38.0%), so they stay synchronous until the model explains why; the planner's own deployments follow the
+ * release they pin. Nearly all of it is the Qwen3.5 pages (those alone: 13.0 / 36.8%), and it lands on InferenceMAX's
+ * held-out fold (its ITL points within 7%: 179 to 108 of 300): without InferenceMAX, 10 of the 13 H200 samples and 13
+ * of the 28 H100 ones are Qwen3.5's, at one operating regime that cannot tell bandwidth from fixed step time apart, and
+ * priced async they move the fold's H200 factors from bandwidth 0.92 / step 3.3 ms to 0.98 / 5.5 ms (H100: step 3.3 to
+ * 3.9 ms), which over-predicts gpt-oss-120b's fixed-cost-bound TP4/TP8 steps (H200 ITL: mean signed error -2% to
+ * +20%, up to +48%). Held out themselves, the Qwen3.5 pages fit better async (E2E mean of the 35B-A3B rate-8 runs +5
+ * to +34% sync, -9 to +23% async; the 9B's +12% to -1%), so it is the pooled per-GPU fit, not how async is priced
+ * (`bench/fold-factors.ts` prints the folds).
  */
 export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
   const flags = series.engine.flags;
