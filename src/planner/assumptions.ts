@@ -235,6 +235,20 @@ export const ALL_REDUCE_LATENCY_SEC: Record<'nvlink' | 'xgmi' | 'pcie', number> 
 export const LAYER_KERNELS_SEC = 20e-6;
 
 /**
+ * GPU time of the small kernels a latent-attention (MLA) layer runs beyond a GQA layer's (LAYER_KERNELS_SEC), once per
+ * step whatever the batch. vLLM's MLA wrapper (MultiHeadLatentAttentionWrapper.forward, vllm/model_executor/layers/
+ * mla.py) norms the query latent and the KV latent with RMSNorms of their own (q_a_layernorm, kv_a_layernorm), and its
+ * decode path (MLACommonImpl, vllm/v1/attention/backends/mla/common.py) absorbs W_UK into the query with a batched
+ * GEMM (torch.bmm over the heads), concatenates that with the rope part for FlashMLA (`torch.cat(q, dim=-1)` in
+ * FlashMLAImpl._forward_decode) and up-projects the latent output through W_UV with a second bmm (`_v_up_proj`): five
+ * kernels, at the ~4 µs apiece of LAYER_KERNELS_SEC's five (rms_norm 4 µs, rotary_embedding 3 µs plus launch gaps in
+ * vLLM's H100 layerwise profile, neuralmagic/nm-vllm#332). 1.2 ms a step for DeepSeek-R1's 61 layers, whose TP8 H200
+ * decode at 4 concurrent requests (19.4 ms mean ITL, gpustack performance lab, deepseek-r1/h200.md, vLLM 0.11) the
+ * model put at 11 ms.
+ */
+export const MLA_EXTRA_KERNELS_SEC = 5 * (LAYER_KERNELS_SEC / 5);
+
+/**
  * Fixed GPU time of one weight GEMM beyond streaming its bytes, in excess of what the NVIDIA-calibrated terms carry,
  * per vendor. hipBLASLt's decode-sized (one-row) GEMMs on the MI300X take 9.7 µs plus their weight bytes at 4.14 TB/s
  * (a least-squares line through the 14 Llama-sized shapes of 90 MB to 2 GB that ROCm/rocm-libraries#12329 times on

@@ -33,6 +33,7 @@ import {
   LAYER_KERNELS_SEC,
   MARLIN_FOUR_BIT_BYTES_PER_SM_CYCLE,
   MARLIN_FOUR_BIT_GEMM_SHARE,
+  MLA_EXTRA_KERNELS_SEC,
   mlaHeadTile,
   moeKernelOf,
   PIPELINE_HOP_SEC,
@@ -388,9 +389,11 @@ export function stepGeometry(
     paddedExperts: arch.moe && moeKernel !== 'fp4' ? arch.moe.experts : 0,
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
     // LAYER_KERNELS_SEC is a transformer layer's: two residual branches; each branch runs two weight GEMMs, whose
-    // fixed time beyond their bytes is the vendor's (VENDOR_GEMM_FIXED_SEC).
+    // fixed time beyond their bytes is the vendor's (VENDOR_GEMM_FIXED_SEC). A latent-attention layer runs five small
+    // kernels more (MLA_EXTRA_KERNELS_SEC).
     layerKernelsSec:
-      (residualBranches(arch) / pp) * (LAYER_KERNELS_SEC / 2 + 2 * VENDOR_GEMM_FIXED_SEC[gpu.vendor]),
+      (residualBranches(arch) / pp) * (LAYER_KERNELS_SEC / 2 + 2 * VENDOR_GEMM_FIXED_SEC[gpu.vendor]) +
+      (mla ? (layout.attentionLayers / pp) * MLA_EXTRA_KERNELS_SEC : 0),
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     activationBytesPerToken: activationBytesPerToken(arch) / pp,
     windowedLayerShare: windowedLayerShare(arch),
