@@ -249,6 +249,15 @@ export const LAYER_KERNELS_SEC = 20e-6;
 export const MLA_EXTRA_KERNELS_SEC = 5 * (LAYER_KERNELS_SEC / 5);
 
 /**
+ * GPU time of the small kernels a MoE layer with shared experts runs beside its fused-MoE kernels (FUSED_MOE_LAYER_SEC)
+ * and a layer's own (LAYER_KERNELS_SEC), once per step whatever the batch: the shared experts' SiluAndMul between
+ * their gate/up and down GEMMs, and the elementwise sum of the shared and the routed outputs before the all-reduce
+ * (DeepseekV2MoE.forward, vllm/model_executor/models/deepseek_v2.py; Glm4MoE alike). Two kernels at LAYER_KERNELS_SEC's
+ * ~4 µs apiece (neuralmagic/nm-vllm#332), 0.46 ms a step for DeepSeek-R1's 58 MoE layers.
+ */
+export const SHARED_EXPERT_KERNELS_SEC = 2 * (LAYER_KERNELS_SEC / 5);
+
+/**
  * Fixed GPU time of one weight GEMM beyond streaming its bytes, in excess of what the NVIDIA-calibrated terms carry,
  * per vendor. hipBLASLt's decode-sized (one-row) GEMMs on the MI300X take 9.7 µs plus their weight bytes at 4.14 TB/s
  * (a least-squares line through the 14 Llama-sized shapes of 90 MB to 2 GB that ROCm/rocm-libraries#12329 times on

@@ -40,6 +40,7 @@ import {
   PREFIX_PREFILL_QUERY_TILE,
   prefillKvPassesPerToken,
   type RocmV0Attention,
+  SHARED_EXPERT_KERNELS_SEC,
   SSD_SCAN_SHARE,
   VENDOR_GEMM_FIXED_SEC,
   WEIGHT_ONLY_GEMM_SHARE,
@@ -390,10 +391,11 @@ export function stepGeometry(
     fusedMoeFixedSec: (moeLayers(arch) / pp) * fusedMoeLayerSec(precision, gpu),
     // LAYER_KERNELS_SEC is a transformer layer's: two residual branches; each branch runs two weight GEMMs, whose
     // fixed time beyond their bytes is the vendor's (VENDOR_GEMM_FIXED_SEC). A latent-attention layer runs five small
-    // kernels more (MLA_EXTRA_KERNELS_SEC).
+    // kernels more (MLA_EXTRA_KERNELS_SEC), a MoE layer with shared experts two (SHARED_EXPERT_KERNELS_SEC).
     layerKernelsSec:
       (residualBranches(arch) / pp) * (LAYER_KERNELS_SEC / 2 + 2 * VENDOR_GEMM_FIXED_SEC[gpu.vendor]) +
-      (mla ? (layout.attentionLayers / pp) * MLA_EXTRA_KERNELS_SEC : 0),
+      (mla ? (layout.attentionLayers / pp) * MLA_EXTRA_KERNELS_SEC : 0) +
+      (arch.moe && arch.moe.sharedExperts > 0 ? (moeLayers(arch) / pp) * SHARED_EXPERT_KERNELS_SEC : 0),
     kvBytesPerToken: kvBytesPerTokenPerGpu,
     activationBytesPerToken: activationBytesPerToken(arch) / pp,
     windowedLayerShare: windowedLayerShare(arch),

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { LAYER_KERNELS_SEC, MLA_EXTRA_KERNELS_SEC } from '../../src/planner/assumptions.js';
+import {
+  LAYER_KERNELS_SEC,
+  MLA_EXTRA_KERNELS_SEC,
+  SHARED_EXPERT_KERNELS_SEC,
+} from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { decodeStepSec, stepGeometry } from '../../src/planner/step-time.js';
 import { catalogGpu, catalogModel } from './catalog-knowledge.js';
@@ -16,10 +20,11 @@ describe("a latent-attention layer's small kernels", () => {
   it('add five small kernels per MLA layer to every step, whatever the batch', () => {
     const g = stepGeometry(r1, h200, 'fp8', tp8, 0);
     expect(MLA_EXTRA_KERNELS_SEC).toBeCloseTo(LAYER_KERNELS_SEC, 12);
-    expect(g.layerKernelsSec).toBeCloseTo(61 * (LAYER_KERNELS_SEC + MLA_EXTRA_KERNELS_SEC), 12);
+    const shared = 58 * SHARED_EXPERT_KERNELS_SEC;
+    expect(g.layerKernelsSec).toBeCloseTo(61 * (LAYER_KERNELS_SEC + MLA_EXTRA_KERNELS_SEC) + shared, 12);
     for (const batch of [1, 4, 256]) {
       const without = decodeStepSec(
-        { ...g, layerKernelsSec: 61 * LAYER_KERNELS_SEC },
+        { ...g, layerKernelsSec: 61 * LAYER_KERNELS_SEC + shared },
         DEFAULT_FACTORS,
         batch,
         400,
@@ -31,7 +36,19 @@ describe("a latent-attention layer's small kernels", () => {
   });
 
   it('leave GQA layers as they were', () => {
-    expect(stepGeometry(glm, h200, 'bf16', tp8, 0).layerKernelsSec).toBeCloseTo(92 * LAYER_KERNELS_SEC, 12);
+    expect(stepGeometry(glm, h200, 'bf16', tp8, 0).layerKernelsSec).toBeCloseTo(
+      92 * LAYER_KERNELS_SEC + 89 * SHARED_EXPERT_KERNELS_SEC,
+      12,
+    );
+  });
+
+  // DeepseekV2MoE.forward (vllm/model_executor/models/deepseek_v2.py): the shared experts' SiluAndMul and the sum of the
+  // shared and routed outputs run in each of the 58 MoE layers; the 3 dense layers and experts-only MoE models
+  // (gpt-oss-120b) run neither.
+  it("add a shared expert's two kernels per MoE layer that has one", () => {
+    expect(SHARED_EXPERT_KERNELS_SEC).toBeCloseTo(8e-6, 12);
+    const gptOss = stepGeometry(catalogModel('openai/gpt-oss-120b'), h200, 'mxfp4', tp8, 0);
+    expect(gptOss.layerKernelsSec).toBeCloseTo(36 * LAYER_KERNELS_SEC, 12);
   });
 
   // H200, TP8, 4 concurrent ShareGPT requests on vLLM 0.11 (gpustack performance lab): DeepSeek-R1-0528 FP8 (61 MLA
@@ -43,7 +60,10 @@ describe("a latent-attention layer's small kernels", () => {
     const r1g = stepGeometry(r1, h200, 'fp8', tp8, 0);
     const glmg = stepGeometry(glm, h200, 'bf16', tp8, 0);
     const withKernels = perLayer(r1g, 61) - perLayer(glmg, 92);
-    const without = perLayer({ ...r1g, layerKernelsSec: 61 * LAYER_KERNELS_SEC }, 61) - perLayer(glmg, 92);
+    // Both models' steps grow, the 61-layer MLA one by more per layer.
+    const without =
+      perLayer({ ...r1g, layerKernelsSec: 61 * LAYER_KERNELS_SEC }, 61) -
+      perLayer({ ...glmg, layerKernelsSec: 92 * LAYER_KERNELS_SEC }, 92);
     const measured = 19.41e-3 / 61 - 17.85e-3 / 92;
     expect(withKernels).toBeGreaterThan(without);
     expect(withKernels).toBeLessThan(measured);
