@@ -4,28 +4,15 @@
  * predictions use), and each remaining sample's log residuals (predicted / measured, per fitted statistic) on the GPU
  * types in GPUS (default H200) under those factors and under the in-sample ones.
  */
-import { readCatalogFiles } from '../src/knowledge/data-files.js';
 import { calibrate, sampleResiduals } from '../src/planner/calibrate.js';
-import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
-import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
-import { allMeasurements } from '../test/planner/measurements.js';
+import { foldWithout, gpus, models, samples } from './held-out-fold.js';
 
-type WithId = { id: string };
-const merge = <T extends WithId>(a: T[], b: T[]) => [...a, ...b.filter((x) => !a.some((y) => y.id === x.id))];
-const m = allMeasurements();
-const catalog = readCatalogFiles();
-const models = merge(catalog.models, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
-const gpus = gpusWithVariants(merge(catalog.gpus, FIXTURE_GPUS), m);
-const samples = samplesOf(m, gpus);
-const sourceOf = new Map(m.series.map((s) => [s.id, sourceKeyOf(s)]));
-const sources = [...new Set(samples.map((s) => sourceOf.get(s.seriesId)!))];
 const full = calibrate(samples, models, gpus);
 const shown = (process.env.GPUS ?? 'H200').split(',');
 for (const wanted of process.argv.slice(2)) {
-  const source = sources.find((k) => k.includes(wanted));
-  if (!source) continue;
-  const fold = samples.filter((s) => sourceOf.get(s.seriesId) !== source);
-  const held = calibrate(fold, models, gpus);
+  const found = foldWithout(wanted);
+  if (!found) continue;
+  const { source, fold, calibration: held } = found;
   console.log(`without ${source} (${samples.length - fold.length} samples)`);
   for (const [gpu, fit] of Object.entries(held.perGpu)) {
     const f = fit.factors;

@@ -1,32 +1,18 @@
 /**
  * Per-term breakdown of the model's decode step: `npx tsx bench/step-breakdown.ts` prints, for a few TP8 H200
  * deployments (DeepSeek-R1 FP8, GLM-4.6 BF16, DeepSeek-V3.2 FP8, gpt-oss-120b), the step time under the factors the
- * gpustack source's held-out fold fits (HELD=<source substring> picks another fold) and what zeroing each geometry
+ * held-out fold of gpustack's DeepSeek-R1 H200 page fits (HELD=<source substring> picks another fold) and what zeroing each geometry
  * term takes off it.
  */
-import { readCatalogFiles } from '../src/knowledge/data-files.js';
-import { calibrate } from '../src/planner/calibrate.js';
 import { buildDeployment } from '../src/planner/deployment.js';
-import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
 import { decodeStepSec } from '../src/planner/step-time.js';
-import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
-import { allMeasurements } from '../test/planner/measurements.js';
+import { foldWithout, gpus, models } from './held-out-fold.js';
 
-type WithId = { id: string };
-const merge = <T extends WithId>(a: T[], b: T[]) => [...a, ...b.filter((x) => !a.some((y) => y.id === x.id))];
-const m = allMeasurements();
-const catalog = readCatalogFiles();
-const models = merge(catalog.models, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
-const gpus = gpusWithVariants(merge(catalog.gpus, FIXTURE_GPUS), m);
-const samples = samplesOf(m, gpus);
-const sourceOf = new Map(m.series.map((s) => [s.id, sourceKeyOf(s)]));
-const held = process.env.HELD ?? 'gpustack';
-const source = [...new Set(samples.map((s) => sourceOf.get(s.seriesId)!))].find((k) => k.includes(held))!;
-const fit = calibrate(
-  samples.filter((s) => sourceOf.get(s.seriesId) !== source),
-  models,
-  gpus,
-);
+const held = process.env.HELD ?? 'deepseek-r1/h200';
+const found = foldWithout(held);
+if (!found) throw new Error(`no source matches ${held}`);
+const { source, calibration: fit } = found;
+console.log(`factors of the fold without ${source}`);
 const cases: [string, string, number, string, number, number, boolean][] = [
   ['deepseek-ai/DeepSeek-R1', 'H200', 8, 'fp8', 4, 400, false],
   ['zai-org/GLM-4.6', 'H200', 8, 'bf16', 4, 400, false],

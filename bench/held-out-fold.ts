@@ -1,0 +1,32 @@
+/**
+ * What the fold scripts (fold-factors.ts, step-breakdown.ts) share: the catalog and public measurements as
+ * bench/accuracy.ts scores them (test fixtures only for ids the catalog lacks), their calibration samples, and the
+ * factors `calibrate` fits without one source (the ones that source's held-out predictions use).
+ */
+import { readCatalogFiles } from '../src/knowledge/data-files.js';
+import { type Calibration, calibrate } from '../src/planner/calibrate.js';
+import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
+import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
+import { allMeasurements } from '../test/planner/measurements.js';
+
+const merge = <T extends { id: string }>(a: T[], b: T[]) => [
+  ...a,
+  ...b.filter((x) => !a.some((y) => y.id === x.id)),
+];
+const measurements = allMeasurements();
+const catalog = readCatalogFiles();
+export const models = merge(catalog.models, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
+export const gpus = gpusWithVariants(merge(catalog.gpus, FIXTURE_GPUS), measurements);
+export const samples = samplesOf(measurements, gpus);
+const sourceOf = new Map(measurements.series.map((s) => [s.id, sourceKeyOf(s)]));
+const sources = [...new Set(samples.map((s) => sourceOf.get(s.seriesId)!))];
+
+/** The first source whose key (its URL) contains `wanted`, its fold's samples and the fold's calibration. */
+export function foldWithout(
+  wanted: string,
+): { source: string; fold: typeof samples; calibration: Calibration } | null {
+  const source = sources.find((k) => k.includes(wanted));
+  if (!source) return null;
+  const fold = samples.filter((s) => sourceOf.get(s.seriesId) !== source);
+  return { source, fold, calibration: calibrate(fold, models, gpus) };
+}
