@@ -47,8 +47,8 @@ export const MIN_BAND_POINTS = 4;
  * "any", from the finest scope with enough comparisons to the pooled one.
  */
 export const ERROR_BANDS: Record<string, BandRow> = {
-  '*|*|*': { ttft: 43, itl: 30, e2e: 19, n: 2630 },
-  '*|*|high': { ttft: 67, itl: 17, e2e: 165, n: 80 },
+  '*|*|*': { ttft: 43, itl: 30, e2e: 20, n: 2630 },
+  '*|*|high': { ttft: 70, itl: 17, e2e: 165, n: 80 },
   '*|*|light': { ttft: 41, itl: 21, e2e: 19, n: 2385 },
   '*|*|overloaded': { ttft: null, itl: 48, e2e: null, n: 165 },
   'amd-cdna|*|*': { ttft: 76, itl: 50, e2e: 26, n: 123 },
@@ -76,19 +76,19 @@ export const ERROR_BANDS: Record<string, BandRow> = {
   'nvidia-blackwell|*|light': { ttft: 26, itl: 26, e2e: 21, n: 796 },
   'nvidia-blackwell|moe|*': { ttft: 26, itl: 26, e2e: 21, n: 799 },
   'nvidia-blackwell|moe|light': { ttft: 26, itl: 26, e2e: 21, n: 796 },
-  'nvidia-hopper|*|*': { ttft: 44, itl: 20, e2e: 17, n: 1577 },
+  'nvidia-hopper|*|*': { ttft: 44, itl: 20, e2e: 18, n: 1577 },
   'nvidia-hopper|*|high': { ttft: 48, itl: 4, e2e: 166, n: 58 },
   'nvidia-hopper|*|light': { ttft: 44, itl: 12, e2e: 16, n: 1448 },
   'nvidia-hopper|*|overloaded': { ttft: null, itl: 41, e2e: null, n: 71 },
   'nvidia-hopper|dense|*': { ttft: 44, itl: 42, e2e: 123, n: 122 },
-  'nvidia-hopper|dense|high': { ttft: 42, itl: 5, e2e: 166, n: 40 },
+  'nvidia-hopper|dense|high': { ttft: 42, itl: 5, e2e: 167, n: 40 },
   'nvidia-hopper|dense|light': { ttft: 44, itl: 10, e2e: 64, n: 70 },
   'nvidia-hopper|dense|overloaded': { ttft: null, itl: 42, e2e: null, n: 12 },
-  'nvidia-hopper|mla|*': { ttft: null, itl: 33, e2e: null, n: 18 },
-  'nvidia-hopper|mla|overloaded': { ttft: null, itl: 30, e2e: null, n: 14 },
-  'nvidia-hopper|moe|*': { ttft: 43, itl: 18, e2e: 14, n: 1437 },
-  'nvidia-hopper|moe|high': { ttft: 47, itl: null, e2e: 4, n: 18 },
-  'nvidia-hopper|moe|light': { ttft: 43, itl: 11, e2e: 14, n: 1374 },
+  'nvidia-hopper|mla|*': { ttft: null, itl: 32, e2e: null, n: 18 },
+  'nvidia-hopper|mla|overloaded': { ttft: null, itl: 29, e2e: null, n: 14 },
+  'nvidia-hopper|moe|*': { ttft: 43, itl: 18, e2e: 15, n: 1437 },
+  'nvidia-hopper|moe|high': { ttft: 49, itl: null, e2e: 4, n: 18 },
+  'nvidia-hopper|moe|light': { ttft: 43, itl: 12, e2e: 15, n: 1374 },
   'nvidia-hopper|moe|overloaded': { ttft: null, itl: 28, e2e: null, n: 45 },
 };
 
