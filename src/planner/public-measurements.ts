@@ -205,16 +205,15 @@ export function measuredOverloaded(
  * The engine a series ran: its settings, plus the serve flags the performance model takes. Async scheduling is what
  * the series' flags state, and off where they state nothing: vLLM's default before v0.14.0, though not after (see
  * async-scheduling.ts). Pricing the unflagged runs of later releases (vLLM 0.17.1's Qwen3.5 pages, the vLLM blog's
- * 0.19.1 runs, wmx's 0.23.0 run) as asynchronous made leave-one-source-out error worse (median / p90 ITL 7.9 / 29.5%
- * to 13.9 / 38.0%), so they stay synchronous until the model explains why; the planner's own deployments follow the
- * release they pin. Nearly all of it is the Qwen3.5 pages (those alone: 13.0 / 36.8%), and it lands on InferenceMAX's
- * held-out fold (its ITL points within 7%: 179 to 108 of 300): without InferenceMAX, 10 of the 13 H200 samples and 13
- * of the 28 H100 ones are Qwen3.5's, at one operating regime that cannot tell bandwidth from fixed step time apart, and
- * priced async they move the fold's H200 factors from bandwidth 0.92 / step 3.3 ms to 0.98 / 5.5 ms (H100: step 3.3 to
- * 3.9 ms), which over-predicts gpt-oss-120b's fixed-cost-bound TP4/TP8 steps (H200 ITL: mean signed error -2% to
- * +20%, up to +48%). Held out themselves, the Qwen3.5 pages fit better async (E2E mean of the 35B-A3B rate-8 runs +5
- * to +34% sync, -9 to +23% async; the 9B's +12% to -1%), so it is the pooled per-GPU fit, not how async is priced
- * (`bench/fold-factors.ts` prints the folds).
+ * 0.19.1 runs, wmx's 0.23.0 run) as asynchronous makes leave-one-source-out error worse (median / p90 ITL 7.8 / 29.1%
+ * to 13.2 / 32.8%), so they stay synchronous until the model explains why; the planner's own deployments follow the
+ * release they pin. The damage lands on InferenceMAX's held-out fold, whose H100/H200 factors rest on few other
+ * samples (10 of its 13 H200 ones and 13 of its 28 H100 ones are the Qwen3.5 pages'): priced async, Qwen3.5 pulls less
+ * on the fitted step overhead, and the rest of the H200 samples — DeepSeek-R1 and GLM-4.6 at TP8 and batch 4, whose
+ * steps the model prices too fast, and the Nemotron recipe — take it from 3.1 to 4.9 ms (H100: 3.3 to 4.3 ms; left
+ * out, they leave it near 2.8 ms), which over-predicts gpt-oss-120b's fixed-cost-bound TP4/TP8 steps. Held out, the
+ * Qwen3.5 pages fit better async (E2E mean of the 35B-A3B rate-8 runs +5 to +34% sync, -9 to +23% async; the 9B's +12%
+ * to -1%), so it is the pooled per-GPU fit, not how async is priced (`bench/fold-factors.ts` prints the folds).
  */
 export function engineSettingsOf(series: MeasurementSeries): EngineSettings {
   const flags = series.engine.flags;
