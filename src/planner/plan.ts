@@ -975,6 +975,17 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   });
   // Model and GPU pairs with a budget miss left unsized among the misses.
   const unsizedPairs = new Map<string, Set<string>>();
+  /** A shape missed on the budget alone, at `costUsd` a month: unsized, so no replica count. */
+  const budgetMiss = (shape: OptionShape, costUsd: number) =>
+    rawMiss(
+      shape,
+      nameOf(shape, context.models.get(shape.modelId)!),
+      null,
+      costUsd,
+      'budget',
+      costUsd,
+      budget!,
+    );
   for (const [index, shape] of shapes.entries()) {
     const evaluation = evaluations[index]!;
     shapesByGpu.set(shape.gpuId, (shapesByGpu.get(shape.gpuId) ?? 0) + 1);
@@ -988,9 +999,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       }
       if (gpus.has(shape.gpuId)) continue;
       gpus.add(shape.gpuId);
-      const { floor } = evaluation;
-      const name = nameOf(shape, context.models.get(shape.modelId)!);
-      misses.push(rawMiss(shape, name, null, floor, 'budget', floor, budget!));
+      misses.push(budgetMiss(shape, evaluation.floor));
     } else if (evaluation.kind === 'infeasible') {
       const gpus = gpusPerReplicaOf(shape);
       const infeasible = infeasibleByGpu.get(shape.gpuId);
@@ -1005,19 +1014,12 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       }
     } else if (evaluation.kind === 'slo-miss') {
       // Relaxing the SLO would not admit a shape whose one replica the budget cannot pay for: that is its miss.
-      const oneReplicaUsd = monthlyUsd(replicaHourlyUsdOf(context, context.gpus.get(shape.gpuId)!, shape), 1);
+      const oneReplicaUsd =
+        budget === null
+          ? 0
+          : monthlyUsd(replicaHourlyUsdOf(context, context.gpus.get(shape.gpuId)!, shape), 1);
       misses.push(
-        budget !== null && oneReplicaUsd > budget
-          ? rawMiss(
-              shape,
-              nameOf(shape, context.models.get(shape.modelId)!),
-              null,
-              oneReplicaUsd,
-              'budget',
-              oneReplicaUsd,
-              budget,
-            )
-          : evaluation.miss,
+        budget !== null && oneReplicaUsd > budget ? budgetMiss(shape, oneReplicaUsd) : evaluation.miss,
       );
     } else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
       // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
