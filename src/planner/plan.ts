@@ -939,12 +939,16 @@ export function explainMiss(miss: RawMiss): NearMiss {
         reason: `${shape} meets the SLOs but needs ${miss.value} GPUs, more than the limit of ${miss.limit}`,
         relax: `allow ${miss.value} GPUs`,
       };
-    default:
+    default: {
+      // As many decimals as it takes to tell the prediction from the target ("by 0 ms (40 ms vs 40 ms)" said nothing).
+      const digits =
+        [miss.value >= 100 ? 0 : 1, 2, 3].find((d) => round(miss.value, d) !== round(miss.limit, d)) ?? 3;
       return {
         ...miss,
-        reason: `${shape} misses ${SLO_NAMES[miss.failed]} by ${ms(miss.value - miss.limit)} even at light load (${ms(miss.value)} vs ${ms(miss.limit)})`,
+        reason: `${shape} misses ${SLO_NAMES[miss.failed]} by ${round(miss.value - miss.limit, digits)} ms even at light load (${round(miss.value, digits)} ms vs ${ms(miss.limit)})`,
         relax: `relax ${SLO_NAMES[miss.failed]} to ${ms(Math.ceil(miss.value * 1.05))}`,
       };
+    }
   }
 }
 

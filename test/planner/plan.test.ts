@@ -7,6 +7,7 @@ import type { PlannedOption } from '../../src/planner/index.js';
 import {
   deploymentConfigOf,
   describeShape,
+  explainMiss,
   HOURS_PER_MONTH,
   LATENCY_PRIORITY_COST_CAP,
   latencyScore,
@@ -515,5 +516,33 @@ describe('the planned engine', () => {
     expect(engine).toMatchObject({ checkpoint: coder, quantizeOnLoad: true });
     // The bf16 base downloads: about twice the FP8 weights it loads as.
     expect(engine.checkpointGb! / engine.weightsGb).toBeGreaterThan(1.6);
+  });
+});
+
+describe('explainMiss', () => {
+  const miss = (value: number, limit: number) =>
+    explainMiss({
+      id: 'Qwen/Qwen2.5-72B-Instruct|L40S|tp2|int4',
+      modelId: 'Qwen/Qwen2.5-72B-Instruct',
+      modelName: 'Qwen2.5 72B Instruct',
+      gpuId: 'L40S',
+      tensorParallel: 2,
+      precision: 'int4',
+      gpusPerReplica: 2,
+      replicas: null,
+      monthlyCostUsd: null,
+      failed: 'itl',
+      shortfall: value / limit - 1,
+      value,
+      limit,
+    });
+
+  it('tells a light-load miss from its target however close it comes', () => {
+    expect(miss(40.04, 40).reason).toMatch(
+      /misses ITL p95 by 0\.04 ms even at light load \(40\.04 ms vs 40 ms\)$/,
+    );
+    expect(miss(43.3, 40).reason).toMatch(/by 3\.3 ms even at light load \(43\.3 ms vs 40 ms\)$/);
+    expect(miss(543.3, 500).reason).toMatch(/by 43 ms even at light load \(543 ms vs 500 ms\)$/);
+    expect(miss(40.04, 40).relax).toBe('relax ITL p95 to 43 ms');
   });
 });
