@@ -1,6 +1,6 @@
 /**
  * Accuracy of the planner's physical model against public measurements (every serving file in data/benchmarks/, listed in
- * test/planner/measurements.ts). Run: npx tsx bench/accuracy.ts [--detail] [--bands] [--ttft]
+ * `MEASUREMENT_FILES` in src/knowledge/measurements.ts). Run: npx tsx bench/accuracy.ts [--detail] [--bands] [--ttft]
  *
  * The table breaks leave-one-source-out errors down by metric (TTFT mean and p99 apart), GPU family, model class and
  * load region (light, ≥ 70% of capacity, overloaded), and scores overload detection: of the runs that queued without
@@ -17,6 +17,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { Gpu, type Knowledge, Model } from '../src/knowledge/catalog.js';
+import { readMeasurementFiles, sourceKeyOf } from '../src/knowledge/measurements.js';
 import {
   absolutePercentageError as ape,
   type Comparison,
@@ -30,10 +31,9 @@ import {
 } from '../src/planner/accuracy.js';
 import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/calibrate.js';
 import { errorBandTable } from '../src/planner/error-bands.js';
-import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
+import { gpusWithVariants, samplesOf } from '../src/planner/public-measurements.js';
 import type { EfficiencyFactors } from '../src/planner/step-time.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
-import { allMeasurements } from '../test/planner/measurements.js';
 
 function readCatalog<T>(path: string, key: string, schema: { parse: (x: unknown) => T }): T[] {
   if (!existsSync(path)) return [];
@@ -53,7 +53,7 @@ function mergeById<T extends { id: string }>(
 }
 
 const detail = process.argv.includes('--detail');
-const measurements = allMeasurements();
+const measurements = readMeasurementFiles();
 const catalogModels = readCatalog('data/models.json', 'models', Model);
 const catalogGpus = readCatalog('data/gpus.json', 'gpus', Gpu);
 const models = mergeById(catalogModels, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);

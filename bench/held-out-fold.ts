@@ -4,16 +4,16 @@
  * factors `calibrate` fits without one source (the ones that source's held-out predictions use).
  */
 import { readCatalogFiles } from '../src/knowledge/data-files.js';
+import { readMeasurementFiles, sourceKeyOf } from '../src/knowledge/measurements.js';
 import { type Calibration, calibrate } from '../src/planner/calibrate.js';
-import { gpusWithVariants, samplesOf, sourceKeyOf } from '../src/planner/public-measurements.js';
+import { gpusWithVariants, samplesOf } from '../src/planner/public-measurements.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
-import { allMeasurements } from '../test/planner/measurements.js';
 
 const merge = <T extends { id: string }>(a: T[], b: T[]) => [
   ...a,
   ...b.filter((x) => !a.some((y) => y.id === x.id)),
 ];
-const measurements = allMeasurements();
+const measurements = readMeasurementFiles();
 const catalog = readCatalogFiles();
 export const models = merge(catalog.models, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
 export const gpus = gpusWithVariants(merge(catalog.gpus, FIXTURE_GPUS), measurements);

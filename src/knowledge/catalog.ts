@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PublicMeasurements } from './measurements.js';
 import { PRECISIONS } from './precisions.js';
 
 /** The use cases Compass plans for; ids are part of the CLI and data contract. */
@@ -341,6 +342,46 @@ export const BenchmarkPoint = z.object({
 });
 export type BenchmarkPoint = z.infer<typeof BenchmarkPoint>;
 
+/** How a vLLM engine runs: what a measured run was started with, and what the planner deploys (absent: the default). */
+export const EngineSettings = z.object({
+  gpuMemoryUtilization: z.number().gt(0).max(1).optional(),
+  maxNumSeqs: z.number().int().positive().optional(),
+  maxNumBatchedTokens: z.number().int().positive().optional(),
+  kvCacheDtype: z.enum(['auto', 'fp8']).optional(),
+  /** --reasoning-parser set: the API server runs the parser over every streamed token. */
+  reasoningParser: z.boolean().optional(),
+  /** --api-server-count: API server processes sharing the streams (vLLM's default 1). */
+  apiServerCount: z.number().int().positive().optional(),
+  /**
+   * --async-scheduling: the engine schedules the next step while the GPU runs the current one. Absent: the default of
+   * the release deploys pin (on for one node since v0.14.0; see async-scheduling.ts).
+   */
+  asyncScheduling: z.boolean().optional(),
+  /**
+   * The run used vLLM's V0 engine (every release before 0.8, or VLLM_USE_V1=0 up to 0.10): a measured run's engine,
+   * never one the planner deploys.
+   */
+  v0Engine: z.boolean().optional(),
+  /**
+   * V0's --num-scheduler-steps: the scheduler prepares the batch once and the GPU runs this many decode steps on it
+   * (multi-step scheduling, vLLM 0.6), so its per-sequence work is paid once per pass. A measured run's setting.
+   */
+  schedulerSteps: z.number().int().positive().optional(),
+  /**
+   * V0's --enable-chunked-prefill, false: prompts are prefilled in steps of their own, never beside decodes (vLLM V0
+   * `Scheduler._schedule_default`). Absent: chunked, as V1 always does. A measured run's setting.
+   */
+  chunkedPrefill: z.boolean().optional(),
+  /** V0's --max-seq-len-to-capture: longest decode context its CUDA/HIP graphs cover (V0_MAX_SEQ_LEN_TO_CAPTURE). */
+  maxSeqLenToCapture: z.number().int().positive().optional(),
+  /**
+   * --max-cudagraph-capture-size: the largest step (in tokens) that replays a CUDA graph; 0 for --enforce-eager.
+   * Absent: vLLM's default (`cudaGraphCaptureMax`).
+   */
+  maxCudagraphCaptureSize: z.number().int().nonnegative().optional(),
+});
+export type EngineSettings = z.infer<typeof EngineSettings>;
+
 /** Source of the points Compass observed on its own deployments (the feedback loop), not taken from a report. */
 export const OBSERVED_SOURCE_PREFIX = 'observed:';
 export const isObservedSource = (source: string) => source.startsWith(OBSERVED_SOURCE_PREFIX);
@@ -360,5 +401,11 @@ export interface Knowledge {
   gpus: Gpu[];
   models: Model[];
   useCases: UseCase[];
+  /** Points imported from reports and observed on Compass's own deployments (the database's). */
   benchmarks: BenchmarkPoint[];
+  /**
+   * The public serving measurements shipped in data/benchmarks/, which calibrate the performance model beside
+   * `benchmarks`; absent (hand-made snapshots in tests), the model starts from its textbook factors.
+   */
+  measurements?: PublicMeasurements;
 }

@@ -35,7 +35,8 @@ export function liveKnowledge(options: {
   let running: Promise<boolean> | undefined;
 
   async function reload(): Promise<boolean> {
-    const next = await loadKnowledge(db);
+    // The public measurements come from files, not the database: the first snapshot's hold for the process.
+    const next = { ...(await loadKnowledge(db)), measurements: options.initial.measurements };
     const print = fingerprint(next);
     if (print === seen) return false;
     await prepare?.(next);

@@ -5,6 +5,7 @@ import type { Logger } from '../log/index.js';
 import type { Knowledge } from './catalog.js';
 import { readCatalogFiles } from './data-files.js';
 import { type LiveKnowledge, liveKnowledge } from './live.js';
+import { readMeasurementFiles } from './measurements.js';
 import { ensureSeeded, loadKnowledge } from './store.js';
 
 export interface KnowledgeBase {
@@ -14,7 +15,8 @@ export interface KnowledgeBase {
 
 /**
  * Opens the configured database, applies migrations, loads data/ when it changed since the last seed, and returns
- * an in-memory snapshot. A fresh machine with no DATABASE_URL gets a ready embedded database on first use.
+ * an in-memory snapshot with the public measurements of data/benchmarks/ beside it (they calibrate the planner). A
+ * fresh machine with no DATABASE_URL gets a ready embedded database on first use.
  */
 export async function openKnowledgeBase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'>,
@@ -33,7 +35,8 @@ export async function openKnowledgeBase(
     if (await ensureSeeded(database.db, readCatalogFiles())) {
       log.info({ event: 'knowledge.seeded', engine: database.engine }, 'knowledge base loaded from data/');
     }
-    return { database, knowledge: await loadKnowledge(database.db) };
+    const measurements = readMeasurementFiles();
+    return { database, knowledge: { ...(await loadKnowledge(database.db)), measurements } };
   } catch (error) {
     await database.close();
     throw error;

@@ -13,7 +13,7 @@ import type { Knowledge } from './catalog.js';
 
 const SNAPSHOT_FILE = 'knowledge-snapshot.json';
 /** Raised when the snapshot's shape changes, so a newer Compass never reads an older one's file. */
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 
 interface StoredSnapshot {
   stamp: string;

@@ -3,6 +3,7 @@
  * Each reported statistic of each point is one comparison.
  */
 import type { Knowledge } from '../knowledge/catalog.js';
+import { type MemoryFact, type PublicMeasurements, sourceKeyOf } from '../knowledge/measurements.js';
 import { followsMemoryModel, GIB, releaseOf } from './assumptions.js';
 import { type BatchPrediction, burstLatenciesMs, predictBatch } from './batch.js';
 import { type Calibration, calibrate } from './calibrate.js';
@@ -18,14 +19,7 @@ import {
 import { reportedKvCacheTokens } from './memory.js';
 import { SLO_CAPACITY_SHARE } from './plan.js';
 import { maxRateWithinSlo, predictPerformance } from './predict.js';
-import {
-  engineSettingsOf,
-  type MemoryFact,
-  measuredOverloaded,
-  type PublicMeasurements,
-  samplesOf,
-  sourceKeyOf,
-} from './public-measurements.js';
+import { engineSettingsOf, measuredOverloaded, samplesOf } from './public-measurements.js';
 import type { LatencyStatsMs } from './serving.js';
 
 /** 'tpot': a burst's per-request mean time per output token (vLLM bench's mean TPOT), beside its token-weighted ITL. */

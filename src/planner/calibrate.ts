@@ -8,7 +8,7 @@
  * ITL and E2E, each family of a point weighted equally and a deployment's n points counting as √n; plus the
  * hierarchical prior described at `calibrate`. Minimised by Levenberg–Marquardt under the factors' bounds (bounded-least-squares.ts): deterministic.
  */
-import type { BenchmarkPoint, Gpu, LatencyStats, Model } from '../knowledge/catalog.js';
+import type { BenchmarkPoint, EngineSettings, Gpu, LatencyStats, Model } from '../knowledge/catalog.js';
 import {
   atLeast,
   KV_BLOCK_TOKENS,
@@ -21,7 +21,6 @@ import { buildDeployment, type Deployment, systemFor } from './deployment.js';
 import type { LatencyShape } from './distributions.js';
 import { type GpuFamily, gpuFamilyOf } from './error-bands.js';
 import { cachedPromptTokens } from './prefix-cache.js';
-import type { EngineSettings } from './schema.js';
 import {
   e2eShape,
   itlMs,

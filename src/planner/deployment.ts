@@ -1,4 +1,6 @@
 /** One vLLM replica: model × GPU × parallelism × precision × engine knobs, with its memory plan and step geometry. */
+
+import type { EngineSettings } from '../knowledge/catalog.js';
 import {
   type Gpu,
   type Model,
@@ -28,7 +30,6 @@ import {
   type Parallelism,
   resolveEngine,
 } from './memory.js';
-import type { EngineSettings } from './schema.js';
 import {
   type ApiServerCost,
   apiServerCost,

@@ -3,13 +3,12 @@
  * engine step for the batch it actually carries, and the deployment facts that bound the batch. The same roofline
  * and chunked-prefill formulas `serving.ts` averages over a steady state, applied to one concrete step.
  */
-import type { Knowledge, Precision } from '../knowledge/catalog.js';
+import type { EngineSettings, Knowledge, Precision } from '../knowledge/catalog.js';
 import { KV_BLOCK_TOKENS, STEP_JITTER_SIGMA } from './assumptions.js';
 import { type Calibration, type FactorsBasis, factorsFor } from './calibrate.js';
 import { catalogPair, type Deployment } from './deployment.js';
 import { checkMemory, dataParallelOf } from './memory.js';
 import { calibrationOf, deploymentOf } from './predict.js';
-import type { EngineSettings } from './schema.js';
 import { type EfficiencyFactors, type StepGeometry, stageStepSec, stepFixedSec } from './step-time.js';
 
 /** What one engine step carries. */

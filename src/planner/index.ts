@@ -1,3 +1,4 @@
+export { EngineSettings } from '../knowledge/catalog.js';
 export { OLDEST_VLLM, VLLM_VERSION } from './assumptions.js';
 export type { BatchInput, BatchPrediction, BatchResult } from './batch.js';
 export { predictBatch, SIMULATED_REQUESTS } from './batch.js';
@@ -63,9 +64,8 @@ export type {
 } from './predict.js';
 export { calibrationOf, maxRateWithinSlo, predictPerformance, sizeReplicas } from './predict.js';
 export { cachedPromptTokens } from './prefix-cache.js';
-export type { MeasurementSeries, MemoryFact } from './public-measurements.js';
-export { gpusWithVariants, PublicMeasurements, samplesOf } from './public-measurements.js';
+export { gpusWithVariants, samplesOf } from './public-measurements.js';
 export { QUALITY_RETENTION, qualityOf } from './quality.js';
-export { DeploymentConfig, EngineSettings, Load, PerformanceInput, Slo } from './schema.js';
+export { DeploymentConfig, Load, PerformanceInput, Slo } from './schema.js';
 export type { LatencyStatsMs } from './serving.js';
 export type { EfficiencyFactors } from './step-time.js';

@@ -10,6 +10,7 @@ import {
   tpReplicatedParams,
   windowedLayerShare,
 } from '../knowledge/architecture.js';
+import type { EngineSettings } from '../knowledge/catalog.js';
 import {
   type Gpu,
   type Model,
@@ -32,7 +33,6 @@ import {
   usableMemoryBytes,
   V0_MAX_NUM_SEQS,
 } from './assumptions.js';
-import type { EngineSettings } from './schema.js';
 
 export interface Parallelism {
   tensorParallel: number;

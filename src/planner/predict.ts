@@ -42,6 +42,7 @@ import {
   sequencePoolTokens,
 } from './memory.js';
 import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
+import { gpusWithVariants, samplesOf } from './public-measurements.js';
 import type { DeploymentConfig, PerformanceInput, Slo } from './schema.js';
 import {
   allStats,
@@ -237,13 +238,23 @@ function indexFor(knowledge: Knowledge): Index {
   return index;
 }
 
-/** The calibration a knowledge snapshot yields (fitted once per snapshot). */
+/**
+ * The calibration a knowledge snapshot yields, fitted once per snapshot: on the steady-state points of its public
+ * measurements (with the engine settings and length spreads their series state, on the catalog's GPUs and the
+ * hardware variants they ran on) and on its own benchmarks, imported or observed.
+ */
 export function calibrationOf(knowledge: Knowledge): Calibration {
   const index = indexFor(knowledge);
-  index.calibration ??= calibrate(
-    knowledge.benchmarks.map((point): CalibrationSample => ({ point })),
+  if (index.calibration) return index.calibration;
+  const { measurements } = knowledge;
+  const gpus = measurements ? gpusWithVariants(knowledge.gpus, measurements) : knowledge.gpus;
+  index.calibration = calibrate(
+    [
+      ...(measurements ? samplesOf(measurements, gpus) : []),
+      ...knowledge.benchmarks.map((point): CalibrationSample => ({ point })),
+    ],
     knowledge.models,
-    knowledge.gpus,
+    gpus,
   );
   return index.calibration;
 }

@@ -1,51 +1,12 @@
 /** Inputs of the performance model, validated at the edges (CLI, Slack); the core trusts typed values. */
 import { z } from 'zod';
-import { Precision } from '../knowledge/catalog.js';
+import { EngineSettings, Precision } from '../knowledge/catalog.js';
 
 export const Load = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rate'), value: z.number().positive() }),
   z.object({ kind: z.literal('concurrency'), value: z.number().positive() }),
 ]);
 export type Load = z.infer<typeof Load>;
-
-export const EngineSettings = z.object({
-  gpuMemoryUtilization: z.number().gt(0).max(1).optional(),
-  maxNumSeqs: z.number().int().positive().optional(),
-  maxNumBatchedTokens: z.number().int().positive().optional(),
-  kvCacheDtype: z.enum(['auto', 'fp8']).optional(),
-  /** --reasoning-parser set: the API server runs the parser over every streamed token. */
-  reasoningParser: z.boolean().optional(),
-  /** --api-server-count: API server processes sharing the streams (vLLM's default 1). */
-  apiServerCount: z.number().int().positive().optional(),
-  /**
-   * --async-scheduling: the engine schedules the next step while the GPU runs the current one. Absent: the default of
-   * the release deploys pin (on for one node since v0.14.0; see async-scheduling.ts).
-   */
-  asyncScheduling: z.boolean().optional(),
-  /**
-   * The run used vLLM's V0 engine (every release before 0.8, or VLLM_USE_V1=0 up to 0.10): a measured run's engine,
-   * never one the planner deploys.
-   */
-  v0Engine: z.boolean().optional(),
-  /**
-   * V0's --num-scheduler-steps: the scheduler prepares the batch once and the GPU runs this many decode steps on it
-   * (multi-step scheduling, vLLM 0.6), so its per-sequence work is paid once per pass. A measured run's setting.
-   */
-  schedulerSteps: z.number().int().positive().optional(),
-  /**
-   * V0's --enable-chunked-prefill, false: prompts are prefilled in steps of their own, never beside decodes (vLLM V0
-   * `Scheduler._schedule_default`). Absent: chunked, as V1 always does. A measured run's setting.
-   */
-  chunkedPrefill: z.boolean().optional(),
-  /** V0's --max-seq-len-to-capture: longest decode context its CUDA/HIP graphs cover (V0_MAX_SEQ_LEN_TO_CAPTURE). */
-  maxSeqLenToCapture: z.number().int().positive().optional(),
-  /**
-   * --max-cudagraph-capture-size: the largest step (in tokens) that replays a CUDA graph; 0 for --enforce-eager.
-   * Absent: vLLM's default (`cudaGraphCaptureMax`).
-   */
-  maxCudagraphCaptureSize: z.number().int().nonnegative().optional(),
-});
-export type EngineSettings = z.infer<typeof EngineSettings>;
 
 /** One replica: what to run where. GPU count = tensor parallel × data parallel × pipeline stages. */
 export const DeploymentConfig = z.object({

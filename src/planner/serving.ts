@@ -282,7 +282,7 @@ function evaluatePrefillOnly(
   const plain = stageStepSec(g, f, (1 + others) / pp, promptTokens + O / 2, 0, 0);
   const fixed = stepFixedSec(g, f);
   const arrivals = othersShare * rate * k * meanStep;
-  // A closed loop of N clients with fixed lengths stays in step (as `requests` in public-measurements.ts says): its
+  // A closed loop of N clients with fixed lengths stays in step (as `requests` in knowledge/measurements.ts says): its
   // N − 1 others arrive together, once a wave, and are prefilled in one step.
   const lockstep = othersShare > 0 && othersShare < 1 && promptCv === 0 && outputCv === 0;
   const othersPerWave = othersShare / (1 - othersShare);

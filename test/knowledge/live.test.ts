@@ -3,6 +3,7 @@ import type { DatabaseHandle } from '../../src/db/client.js';
 import { openDatabase } from '../../src/db/client.js';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { liveKnowledge } from '../../src/knowledge/live.js';
+import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { importBenchmarks, loadKnowledge, seedKnowledge } from '../../src/knowledge/store.js';
 import { fixtureCatalog, fixturePoint } from '../fixtures/catalog.js';
 import { capturedLogger } from '../support/log.js';
@@ -23,7 +24,8 @@ describe('liveKnowledge on the real PostgreSQL', () => {
   });
 
   it('keeps its snapshot while nothing changed, and prepares and swaps in a changed one', async () => {
-    const initial = await loadKnowledge(database.db);
+    // As openKnowledgeBase opens it: the public measurements come from files, beside the database's rows.
+    const initial = { ...(await loadKnowledge(database.db)), measurements: readMeasurementFiles() };
     const prepared: Knowledge[] = [];
     const { log, lines } = capturedLogger();
     const live = liveKnowledge({
@@ -46,6 +48,7 @@ describe('liveKnowledge on the real PostgreSQL', () => {
       expect(prepared).toHaveLength(1);
       expect(live.current()).toBe(prepared[0]);
       expect(live.current().benchmarks.map((point) => point.promptTokens)).toContain(777);
+      expect(live.current().measurements).toBe(initial.measurements);
       expect(lines().filter((line) => line.event === 'knowledge.reloaded')).toHaveLength(1);
 
       expect(await live.refresh()).toBe(false);

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
+import { PublicMeasurements } from '../../src/knowledge/measurements.js';
 import {
   absolutePercentageError,
   heldOutCalibrations,
@@ -11,12 +12,7 @@ import {
 } from '../../src/planner/accuracy.js';
 import { calibrate } from '../../src/planner/calibrate.js';
 import { MAX_MODEL_LEN_KV_SHARE } from '../../src/planner/memory.js';
-import {
-  engineSettingsOf,
-  gpusWithVariants,
-  PublicMeasurements,
-  samplesOf,
-} from '../../src/planner/public-measurements.js';
+import { engineSettingsOf, gpusWithVariants, samplesOf } from '../../src/planner/public-measurements.js';
 import { catalog } from './catalog-knowledge.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS } from './fixtures.js';
 

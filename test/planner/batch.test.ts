@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readMeasurementFiles, sourceKeyOf } from '../../src/knowledge/measurements.js';
 import { servingComparisons } from '../../src/planner/accuracy.js';
 import { API_SERVER_SEC_PER_CHAT_REQUEST } from '../../src/planner/assumptions.js';
 import { batchInputOf } from '../../src/planner/burst-runs.js';
@@ -12,11 +13,10 @@ import {
   predictPerformance,
   SIMULATED_REQUESTS,
 } from '../../src/planner/index.js';
-import { engineSettingsOf, samplesOf, sourceKeyOf } from '../../src/planner/public-measurements.js';
+import { engineSettingsOf, samplesOf } from '../../src/planner/public-measurements.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 import { burstRuns, catalog, catalogKnowledge } from './catalog-knowledge.js';
-import { allMeasurements } from './measurements.js';
 
 const knowledge = catalogKnowledge;
 const bursts = burstRuns;
@@ -183,7 +183,7 @@ describe('requests that stream no text', () => {
 describe('mean ITL of a chat-completions stream', () => {
   // gpustack performance lab (vLLM 0.11, `vllm bench serve --backend openai-chat`): bursts of 128-token prompts with
   // 4-token outputs. gpt-oss streams through the harmony parser, which sends no chunk for its channel-header tokens.
-  const fourTokenBursts = allMeasurements().series.flatMap((series) =>
+  const fourTokenBursts = readMeasurementFiles().series.flatMap((series) =>
     series.traffic.chatStream && series.traffic.burst !== undefined && series.traffic.outputTokensCv === 0
       ? series.points.filter(
           ({ point }) => point.outputTokens === 4 && knowledge.models.some((m) => m.id === point.modelId),
@@ -230,7 +230,7 @@ describe('mean ITL of a chat-completions stream', () => {
 
   // The same pages' random 2K/4K/32K-prompt bursts, ~100-token replies: long enough for gpt-oss to close its analysis
   // message and open its final one, whose `<|end|><|start|>assistant<|channel|>final` stream no chunk either.
-  const hundredTokenBursts = allMeasurements().series.flatMap((series) =>
+  const hundredTokenBursts = readMeasurementFiles().series.flatMap((series) =>
     series.traffic.chatStream && series.traffic.burst !== undefined && series.traffic.outputTokensCv === 0
       ? series.points.filter(
           ({ point }) =>
@@ -268,12 +268,12 @@ describe('mean ITL of a chat-completions stream', () => {
 
 describe("scoring a burst's mean TPOT beside its mean ITL", () => {
   it('compares the published per-request mean TPOT with the prediction of the same burst', () => {
-    const series = allMeasurements().series.find(
+    const series = readMeasurementFiles().series.find(
       (s) => s.id === 'gpustack-qwen3-14b-h100-other-benchmark-cases-random-128-input-qwen3-14b',
     )!;
     const uncalibrated = { global: null, perGpu: {} };
     const { comparisons } = servingComparisons(
-      { ...allMeasurements(), series: [series] },
+      { ...readMeasurementFiles(), series: [series] },
       knowledge,
       () => uncalibrated,
     );
@@ -309,7 +309,7 @@ describe('the API server preprocesses a chat burst before the engine sees it', (
   // read from). Without the API server's preprocessing the model put their TTFT 5x too short (3.6 s for DeepSeek-R1's
   // 17.7 s). Each is predicted with the calibration fitted without its page's points, as bench/accuracy.ts scores it.
   // Tolerance 40%: the per-request time runs 5–17 ms across the pages' hosts around the 10 ms the model uses.
-  const measurements = allMeasurements();
+  const measurements = readMeasurementFiles();
   const samples = samplesOf(measurements, knowledge.gpus);
   const sourceOfSeries = new Map(measurements.series.map((s) => [s.id, sourceKeyOf(s)]));
   const chatBursts = [

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchmarkPoint, Knowledge } from '../../src/knowledge/catalog.js';
+import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { VENDOR_BANDWIDTH_SHARE, VENDOR_COMPUTE_SHARE } from '../../src/planner/assumptions.js';
 import {
   type Calibration,
@@ -30,7 +31,6 @@ import {
   PHI_4,
   QWEN3_06B,
 } from './fixtures.js';
-import { allMeasurements } from './measurements.js';
 import { calibrationOfFactors, syntheticReport } from './synthetic.js';
 
 const knowledge = knowledgeWith();
@@ -373,7 +373,7 @@ describe('the load generator in the fit', () => {
   // 1.02 s with p99 1.04 s — a prefill that fills most of each second without queueing, as evenly spaced arrivals
   // allow (Kingman's wait is 0 when neither arrivals nor prompts vary). Fitted as Poisson arrivals, the same load
   // would queue for seconds, and only an H100 at ~0.95 of its BF16 peak would explain the measured TTFT.
-  const measurements = allMeasurements();
+  const measurements = readMeasurementFiles();
   const page = measurements.series.filter(
     (s) => s.id.startsWith('gpustack-qwen3-5-9b-h100-') && s.id.includes('long-context-profile'),
   );

@@ -2,8 +2,9 @@
 import { readFileSync } from 'node:fs';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
+import { PublicMeasurements } from '../../src/knowledge/measurements.js';
 import { BurstRuns } from '../../src/planner/burst-runs.js';
-import { gpusWithVariants, PublicMeasurements } from '../../src/planner/public-measurements.js';
+import { gpusWithVariants } from '../../src/planner/public-measurements.js';
 
 export const catalog = readCatalogFiles();
 

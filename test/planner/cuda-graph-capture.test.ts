@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { EngineSettings } from '../../src/knowledge/catalog.js';
+import type { MeasurementSeries } from '../../src/knowledge/measurements.js';
 import { cudaGraphCaptureMax, EAGER_LAYER_LAUNCH_SEC } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
-import { engineSettingsOf, type MeasurementSeries } from '../../src/planner/public-measurements.js';
-import type { EngineSettings } from '../../src/planner/schema.js';
+import { engineSettingsOf } from '../../src/planner/public-measurements.js';
 import { decodeStepSec, stageStepSec } from '../../src/planner/step-time.js';
 import { catalogGpu, catalogModel } from './catalog-knowledge.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
+import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { heldOutCalibrations, servingComparisons } from '../../src/planner/accuracy.js';
 import { ERROR_BANDS, errorBandOf, errorBandTable } from '../../src/planner/error-bands.js';
 import { planDeployment, predictPerformance } from '../../src/planner/index.js';
@@ -8,9 +9,8 @@ import { gpusWithVariants } from '../../src/planner/public-measurements.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from './fixtures.js';
-import { allMeasurements } from './measurements.js';
 
-const measurements = allMeasurements();
+const measurements = readMeasurementFiles();
 const catalog = readCatalogFiles();
 
 describe('error bands', () => {

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { Knowledge, Model } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import { importedModel, readHfConfig } from '../../src/knowledge/hf-config.js';
+import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { packageRoot } from '../../src/paths.js';
 import {
   absolutePercentageError,
@@ -23,9 +24,8 @@ import { calibrate, DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import { gpusWithVariants, samplesOf } from '../../src/planner/public-measurements.js';
 import { stageStepSec } from '../../src/planner/step-time.js';
-import { allMeasurements } from './measurements.js';
 
-const measurements = allMeasurements();
+const measurements = readMeasurementFiles();
 
 /**
  * Qwen3.5-35B-A3B (hybrid Gated DeltaNet + MoE, 256 experts) from its config.json (test/fixtures/hf-configs), served

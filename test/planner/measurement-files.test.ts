@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { servedPrecisionOf } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
+import { MEASUREMENT_FILES, readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { packageRoot } from '../../src/paths.js';
 import { gpusWithVariants } from '../../src/planner/public-measurements.js';
-import { allMeasurements, MEASUREMENT_FILES } from './measurements.js';
 
 const dir = join(packageRoot, 'data', 'benchmarks');
-const measurements = allMeasurements();
+const measurements = readMeasurementFiles();
 
 describe('public serving measurement files', () => {
   it('are all read: every file of serving series is one the bench and the tests score', () => {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { routedExpertParams, tpReplicatedParams } from '../../src/knowledge/architecture.js';
+import { PublicMeasurements } from '../../src/knowledge/measurements.js';
 import { BODY_BYTES_PER_PARAM, GIB } from '../../src/planner/assumptions.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
 import {
@@ -14,7 +15,7 @@ import {
   weightBytesTotal,
 } from '../../src/planner/memory.js';
 import { predictPerformance } from '../../src/planner/predict.js';
-import { gpusWithVariants, PublicMeasurements } from '../../src/planner/public-measurements.js';
+import { gpusWithVariants } from '../../src/planner/public-measurements.js';
 import { catalog } from './catalog-knowledge.js';
 import {
   FIXTURE_GPUS,

@@ -5,6 +5,7 @@
  * attention, one block per query head (csrc/attention/paged_attention_v2.cu).
  */
 import { describe, expect, it } from 'vitest';
+import type { EngineSettings } from '../../src/knowledge/catalog.js';
 import {
   PREFIX_PREFILL_QUERY_TILE,
   ROCM_CUSTOM_PAGED_ATTENTION_MAX_CONTEXT,
@@ -12,7 +13,6 @@ import {
 } from '../../src/planner/assumptions.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
-import type { EngineSettings } from '../../src/planner/schema.js';
 import { stageStepSec } from '../../src/planner/step-time.js';
 import { catalogGpu, catalogModel } from './catalog-knowledge.js';
 

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { packageRoot } from '../../src/paths.js';
 import {
   lengthQuantileOverMean,
@@ -15,7 +16,6 @@ import {
   outputShapeOfDataset,
   weibullFromCv,
 } from '../../src/planner/distributions.js';
-import { allMeasurements } from './measurements.js';
 
 interface LengthStats {
   mean: number;
@@ -76,7 +76,7 @@ describe('ShareGPT reply lengths', () => {
   it('are drawn in every ShareGPT series with the CV fitted to the published sample its load generator takes', () => {
     // A run where some requests stream no text (`emptyOutputShare`) gives the others' spread as its raw output
     // measured it: their replies end early, so the published sample's CV does not describe them.
-    const sharegpt = allMeasurements().series.filter(
+    const sharegpt = readMeasurementFiles().series.filter(
       (s) => s.traffic.dataset.startsWith('ShareGPT') && s.traffic.emptyOutputShare === undefined,
     );
     expect(sharegpt.length).toBeGreaterThan(0);
@@ -119,7 +119,7 @@ describe('ShareGPT reply lengths as a Weibull', () => {
   });
 
   it("is the output family of every ShareGPT dataset, and of no synthetic one (their lengths are the runner's settings)", () => {
-    for (const series of allMeasurements().series) {
+    for (const series of readMeasurementFiles().series) {
       const sharegpt = series.traffic.dataset.startsWith('ShareGPT');
       expect(outputShapeOfDataset(series.traffic.dataset), series.id).toBe(sharegpt ? 'weibull' : undefined);
     }

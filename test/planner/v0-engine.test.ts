@@ -5,6 +5,8 @@
  * calibrate the factors the planner's V1 deployments use.
  */
 import { describe, expect, it } from 'vitest';
+import type { EngineSettings } from '../../src/knowledge/catalog.js';
+import { type MeasurementSeries, readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import {
   HOST_SEC_PER_SEQUENCE,
   V0_HOST_SEC_PER_SEQUENCE,
@@ -13,11 +15,9 @@ import {
 } from '../../src/planner/assumptions.js';
 import { calibrate, DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment } from '../../src/planner/deployment.js';
-import { engineSettingsOf, type MeasurementSeries } from '../../src/planner/public-measurements.js';
-import type { EngineSettings } from '../../src/planner/schema.js';
+import { engineSettingsOf } from '../../src/planner/public-measurements.js';
 import { decodeStepSec } from '../../src/planner/step-time.js';
 import { catalogKnowledge as knowledge } from './catalog-knowledge.js';
-import { allMeasurements } from './measurements.js';
 
 const MI300X = knowledge.gpus.find((g) => g.id === 'MI300X')!;
 const LLAMA_8B = knowledge.models.find((m) => m.id === 'meta-llama/Llama-3.1-8B-Instruct')!;
@@ -29,7 +29,7 @@ function onOneMi300x(engine: EngineSettings) {
 }
 
 const series = (id: string): MeasurementSeries => {
-  const found = allMeasurements().series.find((s) => s.id === id);
+  const found = readMeasurementFiles().series.find((s) => s.id === id);
   if (!found) throw new Error(`${id} is not measured`);
   return found;
 };

@@ -7,16 +7,16 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedEngine, type StepRecord } from '../../simulator/engine.js';
 import { VirtualClock } from '../../simulator/virtual-clock.js';
+import type { EngineSettings } from '../../src/knowledge/catalog.js';
+import { type MeasurementSeries, readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { DEFAULT_FACTORS } from '../../src/planner/calibrate.js';
 import { buildDeployment, systemFor } from '../../src/planner/deployment.js';
 import type { EngineTiming } from '../../src/planner/engine-timing.js';
-import { engineSettingsOf, type MeasurementSeries } from '../../src/planner/public-measurements.js';
-import type { EngineSettings } from '../../src/planner/schema.js';
+import { engineSettingsOf } from '../../src/planner/public-measurements.js';
 import { solveAtRate } from '../../src/planner/serving.js';
 import { stageStepSec, stepFixedSec } from '../../src/planner/step-time.js';
 import { timingFor } from '../simulator/fixtures.js';
 import { catalogKnowledge as knowledge } from './catalog-knowledge.js';
-import { allMeasurements } from './measurements.js';
 
 const MI300X = knowledge.gpus.find((g) => g.id === 'MI300X')!;
 const LLAMA_8B = knowledge.models.find((m) => m.id === 'meta-llama/Llama-3.1-8B-Instruct')!;
@@ -37,7 +37,7 @@ function pointAt(engine: EngineSettings, rate: number) {
 
 describe('V0 without chunked prefill: prefill-only steps', () => {
   it('is read from the run flags: off where the serve command turned it off', () => {
-    const series = allMeasurements().series.find(
+    const series = readMeasurementFiles().series.find(
       (s): s is MeasurementSeries =>
         s.id === 'dstack-llama-3.1-405b-fp8-8xmi300x-1fp8-meta-sharegpt-rate-16-32',
     )!;
