@@ -15,8 +15,8 @@
  * point is one comparison; the score is the absolute percentage error |predicted − measured| / measured.
  * Memory metrics (weights and KV cache per GPU, KV tokens) involve no fitting.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { Gpu, type Knowledge, Model } from '../src/knowledge/catalog.js';
+import type { Knowledge } from '../src/knowledge/catalog.js';
+import { readCatalogFiles } from '../src/knowledge/data-files.js';
 import { readMeasurementFiles, sourceKeyOf } from '../src/knowledge/measurements.js';
 import {
   absolutePercentageError as ape,
@@ -31,44 +31,21 @@ import {
 } from '../src/planner/accuracy.js';
 import { type Calibration, calibrate, DEFAULT_FACTORS } from '../src/planner/calibrate.js';
 import { errorBandTable } from '../src/planner/error-bands.js';
-import { gpusWithVariants, samplesOf } from '../src/planner/public-measurements.js';
+import { samplesOf, withMeasuredCatalog } from '../src/planner/public-measurements.js';
 import type { EfficiencyFactors } from '../src/planner/step-time.js';
-import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
-
-function readCatalog<T>(path: string, key: string, schema: { parse: (x: unknown) => T }): T[] {
-  if (!existsSync(path)) return [];
-  const raw = JSON.parse(readFileSync(path, 'utf8')) as unknown;
-  const list = Array.isArray(raw) ? raw : ((raw as Record<string, unknown>)[key] as unknown[]);
-  return list.map((entry) => schema.parse(entry));
-}
-
-/** Catalog entries first; test fixtures (real published figures) only for ids the catalog lacks. */
-function mergeById<T extends { id: string }>(
-  primary: T[],
-  fallback: T[],
-): { all: T[]; fromFallback: string[] } {
-  const ids = new Set(primary.map((x) => x.id));
-  const extra = fallback.filter((x) => !ids.has(x.id));
-  return { all: [...primary, ...extra], fromFallback: extra.map((x) => x.id) };
-}
 
 const detail = process.argv.includes('--detail');
 const measurements = readMeasurementFiles();
-const catalogModels = readCatalog('data/models.json', 'models', Model);
-const catalogGpus = readCatalog('data/gpus.json', 'gpus', Gpu);
-const models = mergeById(catalogModels, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
-const baseGpus = mergeById(catalogGpus, FIXTURE_GPUS);
-const knowledge: Knowledge = {
-  gpus: gpusWithVariants(baseGpus.all, measurements),
-  models: models.all,
-  useCases: [],
-  benchmarks: [],
-};
+const catalog = readCatalogFiles();
+// What production calibrates on: the catalog with the GPU variants and models only the measurements ran.
+const knowledge: Knowledge = { ...withMeasuredCatalog(catalog, measurements), benchmarks: [] };
 const samples = samplesOf(measurements, knowledge.gpus);
 
-const fixtureIds = [...models.fromFallback, ...baseGpus.fromFallback];
+const measuredOnly = [...knowledge.models, ...knowledge.gpus]
+  .map((entry) => entry.id)
+  .filter((id) => ![...catalog.models, ...catalog.gpus].some((entry) => entry.id === id));
 console.log(
-  `catalog: ${catalogModels.length} models, ${catalogGpus.length} GPUs from data/; test fixtures for ${fixtureIds.length ? fixtureIds.join(', ') : 'nothing'}`,
+  `catalog: ${catalog.models.length} models, ${catalog.gpus.length} GPUs from data/; measurement-only: ${measuredOnly.join(', ') || 'nothing'}`,
 );
 const known = measurements.series.filter((series) =>
   series.points.every(

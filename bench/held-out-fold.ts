@@ -1,22 +1,15 @@
 /**
  * What the fold scripts (fold-factors.ts, step-breakdown.ts) share: the catalog and public measurements as
- * bench/accuracy.ts scores them (test fixtures only for ids the catalog lacks), their calibration samples, and the
- * factors `calibrate` fits without one source (the ones that source's held-out predictions use).
+ * bench/accuracy.ts scores them (with the GPU variants and models only the measurements ran), their calibration
+ * samples, and the factors `calibrate` fits without one source (the ones that source's held-out predictions use).
  */
 import { readCatalogFiles } from '../src/knowledge/data-files.js';
 import { readMeasurementFiles, sourceKeyOf } from '../src/knowledge/measurements.js';
 import { type Calibration, calibrate } from '../src/planner/calibrate.js';
-import { gpusWithVariants, samplesOf } from '../src/planner/public-measurements.js';
-import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from '../test/planner/fixtures.js';
+import { samplesOf, withMeasuredCatalog } from '../src/planner/public-measurements.js';
 
-const merge = <T extends { id: string }>(a: T[], b: T[]) => [
-  ...a,
-  ...b.filter((x) => !a.some((y) => y.id === x.id)),
-];
 const measurements = readMeasurementFiles();
-const catalog = readCatalogFiles();
-export const models = merge(catalog.models, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]);
-export const gpus = gpusWithVariants(merge(catalog.gpus, FIXTURE_GPUS), measurements);
+export const { models, gpus } = withMeasuredCatalog(readCatalogFiles(), measurements);
 export const samples = samplesOf(measurements, gpus);
 const sourceOf = new Map(measurements.series.map((s) => [s.id, sourceKeyOf(s)]));
 const sources = [...new Set(samples.map((s) => sourceOf.get(s.seriesId)!))];

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { dataDir } from '../paths.js';
-import { BenchmarkPoint, EngineSettings, Gpu, Precision, Source } from './catalog.js';
+import { BenchmarkPoint, EngineSettings, Gpu, Model, Precision, Source } from './catalog.js';
 import { DataFileError } from './data-files.js';
 
 /** Engine flags of a measured run beyond `EngineSettings`: absent means vLLM's default for that release. */
@@ -152,9 +152,27 @@ export const HardwareVariant = z.object({
 });
 export type HardwareVariant = z.infer<typeof HardwareVariant>;
 
+/**
+ * A model a measurement ran that the catalog lacks: what the performance model needs to score and calibrate on its
+ * runs. The planner never offers it (it has no use cases or quality scores).
+ */
+export const MeasuredModel = Model.pick({
+  id: true,
+  name: true,
+  family: true,
+  paramsTotalB: true,
+  paramsActiveB: true,
+  architecture: true,
+  contextWindow: true,
+  precisions: true,
+  sources: true,
+});
+export type MeasuredModel = z.infer<typeof MeasuredModel>;
+
 export const PublicMeasurements = z.object({
   about: z.string(),
   hardware: z.array(HardwareVariant),
+  models: z.array(MeasuredModel).default([]),
   series: z.array(MeasurementSeries),
   memory: z.array(MemoryFact),
 });
@@ -165,6 +183,7 @@ export function mergeMeasurements(files: PublicMeasurements[]): PublicMeasuremen
   const merged: PublicMeasurements = {
     about: files.map((f) => f.about).join(' '),
     hardware: files.flatMap((f) => f.hardware),
+    models: files.flatMap((f) => f.models),
     series: files.flatMap((f) => f.series),
     memory: files.flatMap((f) => f.memory),
   };

@@ -42,7 +42,7 @@ import {
   sequencePoolTokens,
 } from './memory.js';
 import { cachedPromptTokens, cachesPrefixesByDefault } from './prefix-cache.js';
-import { gpusWithVariants, samplesOf } from './public-measurements.js';
+import { samplesOf, withMeasuredCatalog } from './public-measurements.js';
 import type { DeploymentConfig, PerformanceInput, Slo } from './schema.js';
 import {
   allStats,
@@ -240,20 +240,20 @@ function indexFor(knowledge: Knowledge): Index {
 
 /**
  * The calibration a knowledge snapshot yields, fitted once per snapshot: on the steady-state points of its public
- * measurements (with the engine settings and length spreads their series state, on the catalog's GPUs and the
- * hardware variants they ran on) and on its own benchmarks, imported or observed.
+ * measurements (with the engine settings and length spreads their series state, on the catalog's GPUs and models and
+ * the hardware variants and models only they ran) and on its own benchmarks, imported or observed.
  */
 export function calibrationOf(knowledge: Knowledge): Calibration {
   const index = indexFor(knowledge);
   if (index.calibration) return index.calibration;
   const { measurements } = knowledge;
-  const gpus = measurements ? gpusWithVariants(knowledge.gpus, measurements) : knowledge.gpus;
+  const { gpus, models } = measurements ? withMeasuredCatalog(knowledge, measurements) : knowledge;
   index.calibration = calibrate(
     [
       ...(measurements ? samplesOf(measurements, gpus) : []),
       ...knowledge.benchmarks.map((point): CalibrationSample => ({ point })),
     ],
-    knowledge.models,
+    models,
     gpus,
   );
   return index.calibration;

@@ -2,7 +2,7 @@
  * The public measurements as the performance model reads them: the engine each series ran, which of its points a
  * steady state describes (calibration samples) and which queued without bound.
  */
-import type { BenchmarkPoint, EngineSettings, Gpu } from '../knowledge/catalog.js';
+import type { BenchmarkPoint, EngineSettings, Gpu, Model } from '../knowledge/catalog.js';
 import type { MeasurementSeries, PublicMeasurements } from '../knowledge/measurements.js';
 import { v0ChunkedTokenBudget, v0ChunksPrompts, v0UnchunkedTokenBudget } from './assumptions.js';
 import { type CalibrationSample, runsV1Engine } from './calibrate.js';
@@ -121,6 +121,26 @@ function steadyStatisticsOf(series: MeasurementSeries, point: BenchmarkPoint): B
   return { ...point, ttftMs: { mean: null, p50, p90: null, p95: null, p99: null } };
 }
 
+/**
+ * Catalog models plus the models only measurements ran, as the performance model reads a model (no use cases or
+ * quality scores: nothing offers them in a plan).
+ */
+export function modelsWithMeasured(models: Model[], measurements: PublicMeasurements): Model[] {
+  const measured = measurements.models
+    .filter((model) => !models.some((m) => m.id === model.id))
+    .map(
+      (model): Model => ({
+        ...model,
+        aliases: [],
+        license: 'measurements only',
+        tasks: [],
+        quality: {},
+        qualityEvidence: [],
+      }),
+    );
+  return [...models, ...measured];
+}
+
 /** Catalog GPUs plus the file's hardware variants (a variant whose base GPU is unknown is skipped). */
 export function gpusWithVariants(gpus: Gpu[], measurements: PublicMeasurements): Gpu[] {
   const variants = measurements.hardware.flatMap((variant) => {
@@ -129,4 +149,16 @@ export function gpusWithVariants(gpus: Gpu[], measurements: PublicMeasurements):
     return base ? [{ ...base, ...variant.overrides, id: variant.id, sources: variant.sources }] : [];
   });
   return [...gpus, ...variants];
+}
+
+/** A catalog with the GPU variants and models only its measurements ran: what scoring and calibrating them needs. */
+export function withMeasuredCatalog<T extends { gpus: Gpu[]; models: Model[] }>(
+  catalog: T,
+  measurements: PublicMeasurements,
+): T {
+  return {
+    ...catalog,
+    gpus: gpusWithVariants(catalog.gpus, measurements),
+    models: modelsWithMeasured(catalog.models, measurements),
+  };
 }

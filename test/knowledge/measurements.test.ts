@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
-import { DataFileError } from '../../src/knowledge/data-files.js';
+import { DataFileError, readCatalogFiles } from '../../src/knowledge/data-files.js';
 import { MEASUREMENT_FILES, readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { type KnowledgeBase, openKnowledgeBase } from '../../src/knowledge/open.js';
 import { dataDir } from '../../src/paths.js';
 import { servingComparisons } from '../../src/planner/accuracy.js';
 import { calibrationOf, predictPerformance } from '../../src/planner/index.js';
+import { withMeasuredCatalog } from '../../src/planner/public-measurements.js';
 import { capturedLogger } from '../support/log.js';
 import { createTestDatabase } from '../support/postgres.js';
 
@@ -107,6 +108,11 @@ describe('the knowledge a process opens', () => {
     const calibration = calibrationOf(knowledge);
     expect(calibration.global?.points).toBeGreaterThan(300);
     expect(Object.keys(calibration.perGpu)).toEqual(expect.arrayContaining(['H100', 'H200', 'A100-80GB']));
+    // GPUs and models only measurements ran calibrate too: wmx's L4 sweep of Qwen2.5-0.5B (the catalog has neither
+    // that model nor another Ada measurement) and the Azure A100 PCIe runs.
+    expect(knowledge.models.some((m) => m.id === 'Qwen/Qwen2.5-0.5B-Instruct')).toBe(false);
+    expect(calibration.perGpu.L4?.points).toBeGreaterThan(0);
+    expect(calibration.perGpu['A100-80GB-PCIe']?.points).toBeGreaterThan(0);
 
     const input = {
       modelId: 'meta-llama/Llama-3.1-8B-Instruct',
@@ -144,5 +150,26 @@ describe('the knowledge a process opens', () => {
     const calibrated = medianItlError(calibrationOf(knowledge));
     const textbook = medianItlError({ global: null, perGpu: {} });
     expect(calibrated).toBeLessThan(0.8 * textbook);
+  });
+});
+
+describe('withMeasuredCatalog', () => {
+  const measurements = readMeasurementFiles();
+  const catalog = readCatalogFiles();
+
+  it('adds the models and GPU variants only measurements ran, with no use case a plan could offer them for', () => {
+    const measured = withMeasuredCatalog(catalog, measurements);
+    const added = measured.models.filter((m) => !catalog.models.some((c) => c.id === m.id));
+    expect(added.map((m) => m.id).sort()).toEqual(measurements.models.map((m) => m.id).sort());
+    for (const model of added) expect(model.tasks).toEqual([]);
+    expect(measured.gpus.map((g) => g.id)).toContain('A100-80GB-PCIe');
+    expect(measured.useCases).toBe(catalog.useCases);
+  });
+
+  it('keeps the catalog entry where a measured model has the same id', () => {
+    const llama = catalog.models.find((m) => m.id === 'meta-llama/Llama-3.1-8B-Instruct')!;
+    const shadow = { ...measurements.models[0]!, id: llama.id, name: 'a stale copy' };
+    const measured = withMeasuredCatalog(catalog, { ...measurements, models: [shadow] });
+    expect(measured.models.filter((m) => m.id === llama.id)).toEqual([llama]);
   });
 });

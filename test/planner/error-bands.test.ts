@@ -5,10 +5,9 @@ import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { heldOutCalibrations, servingComparisons } from '../../src/planner/accuracy.js';
 import { ERROR_BANDS, errorBandOf, errorBandTable } from '../../src/planner/error-bands.js';
 import { planDeployment, predictPerformance } from '../../src/planner/index.js';
-import { gpusWithVariants } from '../../src/planner/public-measurements.js';
+import { withMeasuredCatalog } from '../../src/planner/public-measurements.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
-import { FIXTURE_GPUS, FIXTURE_MODELS, MEASUREMENT_ONLY_MODELS } from './fixtures.js';
 
 const measurements = readMeasurementFiles();
 const catalog = readCatalogFiles();
@@ -16,18 +15,8 @@ const catalog = readCatalogFiles();
 describe('error bands', () => {
   // One calibration per source (34 of them): ~26 s on a busy two-core machine, so it gets more than the suite's 30 s.
   it('are the p90 of the current leave-one-source-out errors (regenerate: npx tsx bench/accuracy.ts --bands)', () => {
-    // As bench/accuracy.ts builds it: the catalog, then test fixtures (published figures, and the models only
-    // measurements use) for ids it lacks.
-    const lacking = <T extends { id: string }>(own: T[], extra: T[]) => [
-      ...own,
-      ...extra.filter((x) => !own.some((y) => y.id === x.id)),
-    ];
-    const knowledge: Knowledge = {
-      ...catalog,
-      models: lacking(catalog.models, [...FIXTURE_MODELS, ...MEASUREMENT_ONLY_MODELS]),
-      gpus: gpusWithVariants(lacking(catalog.gpus, FIXTURE_GPUS), measurements),
-      benchmarks: [],
-    };
+    // As bench/accuracy.ts builds it: the catalog with the GPU variants and models only the measurements ran.
+    const knowledge: Knowledge = { ...withMeasuredCatalog(catalog, measurements), benchmarks: [] };
     const heldOut = heldOutCalibrations(measurements, knowledge);
     const { comparisons } = servingComparisons(measurements, knowledge, (id) => heldOut.get(id)!);
     const fresh = errorBandTable(comparisons);
