@@ -674,7 +674,7 @@ function compose(
         : factorsBasis === 'global'
           ? (calibration.global?.points ?? 0)
           : 0;
-  const notes = explain(input, deployment, physics, basis, factorsBasis, calibratedOn, correction, {
+  const notes = explain(input, deployment, physics, basis, factorsBasis, calibratedOn, family, correction, {
     saturated,
     capacityRequestsPerSec,
     backlog,
@@ -754,6 +754,7 @@ function explain(
   basis: Basis,
   factorsBasis: FactorsBasis,
   calibratedOn: number,
+  family: string | undefined,
   correction: MeasuredCorrection | null,
   load: { saturated: boolean; capacityRequestsPerSec: number; backlog: number },
 ): string[] {
@@ -761,10 +762,18 @@ function explain(
   const notes = [
     `${deployment.model.name} ${input.precision} on ${input.gpuCount}× ${deployment.gpu.id} (TP ${deployment.parallel.tensorParallel}${deployment.parallel.pipelineParallel > 1 ? `, PP ${deployment.parallel.pipelineParallel}` : ''}): ${round(gb(m.weightBytesPerGpu))} GB weights per GPU, KV cache for ${m.kvTokens} tokens (${m.kvBytesPerToken} B per token), at most ${Math.floor(physics.sys.maxRunning)} requests running (${physics.sys.maxRunningLimitedBy === 'kv-cache' ? 'KV cache' : 'max_num_seqs'}).`,
   ];
+  // Where the factors come from, so a user sees when their GPU itself was never measured.
+  const gpu = deployment.gpu.id;
+  const scope =
+    factorsBasis === 'per-gpu'
+      ? `of ${gpu}`
+      : factorsBasis === 'family'
+        ? `of ${family} GPUs (none of ${gpu} itself)`
+        : `of other architectures (none of ${family ?? gpu} GPUs)`;
   const factorText =
     factorsBasis === 'default'
       ? 'default efficiency factors (no measured points yet)'
-      : `efficiency factors calibrated on ${calibratedOn} measured points${factorsBasis === 'per-gpu' ? ` of ${deployment.gpu.id}` : ''}`;
+      : `efficiency factors calibrated on ${calibratedOn} measured points ${scope}`;
   if (basis === 'estimated') notes.push(`Estimated from the roofline and queueing model with ${factorText}.`);
   if (correction && basis === 'measured') {
     notes.push(

@@ -129,7 +129,18 @@ describe('the knowledge a process opens', () => {
       if (!result.ok) throw new Error(result.reason);
       return result.prediction.notes.join('\n');
     };
-    expect(notesOf(knowledge)).toMatch(/efficiency factors calibrated on \d+ measured points of H100/);
+    expect(notesOf(knowledge)).toMatch(/efficiency factors calibrated on \d+ measured points of H100\./);
+    // A GPU never measured says so, and whose points it borrows.
+    expect(predictPerformance({ ...input, gpuId: 'L40S' }, knowledge)).toMatchObject({
+      ok: true,
+      prediction: {
+        notes: expect.arrayContaining([
+          expect.stringMatching(
+            /calibrated on \d+ measured points of nvidia-ada GPUs \(none of L40S itself\)\./,
+          ),
+        ]),
+      },
+    });
     const { measurements: _, ...textbook } = knowledge;
     expect(notesOf(textbook)).toMatch(/default efficiency factors/);
   });
