@@ -353,19 +353,34 @@ const POPULATION_SIGMA: Record<GpuFactor, number> = {
   requestOverheadMs: Math.log(1.3),
 };
 /**
- * Spread (log) of one GPU family's factors (vendor and architecture: one kernel generation, one software stack)
- * around the population's: one standard deviation is ×1.35 (efficiencies), ×1.6 (overheads).
+ * Spread (log) of one GPU family's factors (vendor and architecture: one kernel generation) around the population's,
+ * as the vendor's software stack moves them (VENDOR_SPREAD) and then the architecture within it (FAMILY_SPREAD): one
+ * standard deviation is ×1.35 (efficiencies), ×1.6 (overheads) in all, its variance split evenly between the two
+ * levels, as the spread of a type around the population is split between family and type (GPU_SPREAD). Families of
+ * one vendor run one software stack (CUDA or ROCm, the same vLLM kernels: the argument of VENDOR_COMPUTE_SHARE), so
+ * they share the vendor's part of the spread: a family with few or poorly explained points leans on its vendor's
+ * other families before the population.
  */
-const FAMILY_SPREAD: Record<GpuFactor, number> = {
+const VENDOR_FAMILY_SPREAD: Record<GpuFactor, number> = {
   bandwidth: Math.log(1.35),
   compute: Math.log(1.35),
   stepOverheadMs: Math.log(1.6),
   requestOverheadMs: Math.log(1.6),
 };
+const halfOf = (spread: Record<GpuFactor, number>): Record<GpuFactor, number> => ({
+  bandwidth: spread.bandwidth / Math.SQRT2,
+  compute: spread.compute / Math.SQRT2,
+  stepOverheadMs: spread.stepOverheadMs / Math.SQRT2,
+  requestOverheadMs: spread.requestOverheadMs / Math.SQRT2,
+});
+/** Spread (log) of one vendor's factors around the population's (moved by the vendor's prior): ×1.24, ×1.39. */
+const VENDOR_SPREAD = halfOf(VENDOR_FAMILY_SPREAD);
+/** Spread (log) of one architecture family's factors around its vendor's: ×1.24, ×1.39. */
+const FAMILY_SPREAD = halfOf(VENDOR_FAMILY_SPREAD);
 /**
  * Spread (log) of one GPU type's factors around its family's: ×1.3 (efficiencies: memory kind, clocks, board power),
- * ×1.65 (overheads: the host CPU and driver stack behind each GPU type differ too). With FAMILY_SPREAD it makes the
- * spread of a type around the population ×1.5 and ×2, as before families were pooled.
+ * ×1.65 (overheads: the host CPU and driver stack behind each GPU type differ too). With VENDOR_FAMILY_SPREAD it
+ * makes the spread of a type around the population ×1.5 and ×2, as before families were pooled.
  */
 const GPU_SPREAD: Record<GpuFactor, number> = {
   bandwidth: Math.log(1.3),
@@ -376,25 +391,35 @@ const GPU_SPREAD: Record<GpuFactor, number> = {
 
 /**
  * The pooling weight: the share of the measured GPU types' mean (log) shift from the defaults that the population —
- * and so every GPU type without points outside their families — takes, with `gpuTypes` types measured, each in a
- * family of its own (each pinned by its points). Points on one GPU type move an unmeasured one of another family by
+ * and so every GPU type without points outside their vendors — takes, with `gpuTypes` types measured, each of a
+ * vendor of its own (each pinned by its points). Points on one GPU type move an unmeasured one of another vendor by
  * at most this share of their own type's shift: 0.17 of it for one measured type's efficiencies, 0.13 for its
- * overheads; only as more GPU types agree does the weight grow. A type of the same family moves further
- * (`familyPoolingWeight`).
+ * overheads; only as more GPU types agree does the weight grow. A type of the same vendor moves further
+ * (`vendorPoolingWeight`), one of the same family further still (`familyPoolingWeight`).
  */
 export function poolingWeight(factor: GpuFactor, gpuTypes: number): number {
   const population = POPULATION_SIGMA[factor] ** 2;
-  const spread = FAMILY_SPREAD[factor] ** 2 + GPU_SPREAD[factor] ** 2;
+  const spread = VENDOR_SPREAD[factor] ** 2 + FAMILY_SPREAD[factor] ** 2 + GPU_SPREAD[factor] ** 2;
   return (gpuTypes * population) / (gpuTypes * population + spread);
 }
 
 /**
- * The share of the gap between one measured GPU type and the population that its family — and so the family's
- * types without points — takes: 0.52 for efficiencies, 0.45 for overheads.
+ * The share of the gap between one measured GPU type, the only measured one of its vendor, and the population that
+ * its vendor — and so the vendor's other families' types without points — takes: 0.28 for efficiencies, 0.23 for
+ * overheads.
+ */
+export function vendorPoolingWeight(factor: GpuFactor): number {
+  const vendor = VENDOR_SPREAD[factor] ** 2;
+  return vendor / (vendor + FAMILY_SPREAD[factor] ** 2 + GPU_SPREAD[factor] ** 2);
+}
+
+/**
+ * The share of the gap between one measured GPU type, the only measured one of its vendor, and the population that
+ * its family — and so the family's types without points — takes: 0.57 for efficiencies, 0.47 for overheads.
  */
 export function familyPoolingWeight(factor: GpuFactor): number {
-  const family = FAMILY_SPREAD[factor] ** 2;
-  return family / (family + GPU_SPREAD[factor] ** 2);
+  const above = VENDOR_SPREAD[factor] ** 2 + FAMILY_SPREAD[factor] ** 2;
+  return above / (above + GPU_SPREAD[factor] ** 2);
 }
 
 /**
@@ -483,13 +508,15 @@ export function sampleResiduals(
 
 /**
  * The parameter vector, all in log space: the host factors (HOST_KEYS order), then the population's four factors
- * (FACTOR_KEYS order), then each family's, then each GPU type's (`families` is the number of families).
+ * (FACTOR_KEYS order), then each vendor's, then each family's, then each GPU type's (`uppers` is the number of
+ * vendors and families together).
  */
 const HOST = HOST_KEYS.length;
 const hostParam = (k: number) => k;
 const populationParam = (k: number) => HOST + k;
-const familyParam = (f: number, k: number) => HOST + 4 * (f + 1) + k;
-const gpuParam = (families: number, g: number, k: number) => HOST + 4 * (families + g + 1) + k;
+const vendorParam = (v: number, k: number) => HOST + 4 * (v + 1) + k;
+const familyParam = (h: Hierarchy, f: number, k: number) => HOST + 4 * (h.vendorOffsets.length + f + 1) + k;
+const gpuParam = (uppers: number, g: number, k: number) => HOST + 4 * (uppers + g + 1) + k;
 const keyOf = (i: number): keyof EfficiencyFactors =>
   i < HOST ? HOST_KEYS[i]! : FACTOR_KEYS[(i - HOST) % 4]!;
 
@@ -508,19 +535,24 @@ function factorsFrom(x: number[], base: number): EfficiencyFactors {
 
 const defaultLog = (key: keyof EfficiencyFactors) => Math.log(DEFAULT_FACTORS[key]);
 
-/** The families the prior knows and where each GPU type sits among them. */
+/** The vendors and families the prior knows and where each GPU type sits among them. */
 interface Hierarchy {
-  /** Log offset of each family's prior centre from the population's, per factor (FACTOR_KEYS order). */
-  familyOffsets: number[][];
+  /** Log offset of each vendor's prior centre from the population's, per factor (FACTOR_KEYS order). */
+  vendorOffsets: number[][];
+  /** Vendor index of each family. */
+  vendorOfFamily: number[];
   /** Family index of each fitted GPU type. */
   familyOfGroup: number[];
 }
+
+/** Vendors and families together: the levels between the population and the GPU types. */
+const uppersOf = (h: Hierarchy) => h.vendorOffsets.length + h.vendorOfFamily.length;
 
 /**
  * The vendor's prior: its software stack's share of the tensor-core peak (VENDOR_COMPUTE_SHARE) and its GPUs' share of
  * the datasheet bandwidth (VENDOR_BANDWIDTH_SHARE).
  */
-function familyOffset(vendor: Gpu['vendor'], key: GpuFactor): number {
+function vendorOffset(vendor: Gpu['vendor'], key: GpuFactor): number {
   if (key === 'compute') return Math.log(VENDOR_COMPUTE_SHARE[vendor]);
   return key === 'bandwidth' ? Math.log(VENDOR_BANDWIDTH_SHARE[vendor]) : 0;
 }
@@ -528,7 +560,7 @@ function familyOffset(vendor: Gpu['vendor'], key: GpuFactor): number {
 /** Prior rows: each (value − centre) / spread, with the row's dependence on the parameters. */
 function priorRows(x: number[], h: Hierarchy): { r: number; terms: [number, number][] }[] {
   const rows: { r: number; terms: [number, number][] }[] = [];
-  const families = h.familyOffsets.length;
+  const uppers = uppersOf(h);
   const difference = (a: number, b: number, offset: number, spread: number) => ({
     r: (x[a]! - x[b]! - offset) / spread,
     terms: [
@@ -544,60 +576,74 @@ function priorRows(x: number[], h: Hierarchy): { r: number; terms: [number, numb
     const pop = populationParam(k);
     const sigma = POPULATION_SIGMA[key];
     rows.push({ r: (x[pop]! - defaultLog(key)) / sigma, terms: [[pop, 1 / sigma]] });
-    h.familyOffsets.forEach((offsets, f) => {
-      rows.push(difference(familyParam(f, k), pop, offsets[k]!, FAMILY_SPREAD[key]));
+    h.vendorOffsets.forEach((offsets, v) => {
+      rows.push(difference(vendorParam(v, k), pop, offsets[k]!, VENDOR_SPREAD[key]));
+    });
+    h.vendorOfFamily.forEach((v, f) => {
+      rows.push(difference(familyParam(h, f, k), vendorParam(v, k), 0, FAMILY_SPREAD[key]));
     });
     h.familyOfGroup.forEach((f, g) => {
-      rows.push(difference(gpuParam(families, g, k), familyParam(f, k), 0, GPU_SPREAD[key]));
+      rows.push(difference(gpuParam(uppers, g, k), familyParam(h, f, k), 0, GPU_SPREAD[key]));
     });
   });
   return rows;
 }
 
 /**
- * The population's and families' factors that minimise the prior given the GPU types' (the fit's stationary point,
- * exactly): per factor, the normal equations of the population and family rows.
+ * The population's, vendors' and families' factors that minimise the prior given the GPU types' (the fit's
+ * stationary point, exactly): per factor, the normal equations of the population, vendor and family rows.
  */
 function pooledUpperLevels(x: number[], h: Hierarchy): number[] {
   const out = [...x];
-  const families = h.familyOffsets.length;
+  const vendors = h.vendorOffsets.length;
+  const uppers = uppersOf(h);
   FACTOR_KEYS.forEach((key, k) => {
+    // Unknowns: population (0), then each vendor (1 + v), then each family (1 + vendors + f).
+    const a = Array.from({ length: uppers + 1 }, () => new Array<number>(uppers + 1).fill(0));
+    const b = new Array<number>(uppers + 1).fill(0);
     const p = 1 / POPULATION_SIGMA[key] ** 2;
-    const fam = 1 / FAMILY_SPREAD[key] ** 2;
-    const gpu = 1 / GPU_SPREAD[key] ** 2;
-    // Unknowns: population (0), then each family (1 + f).
-    const a = Array.from({ length: families + 1 }, () => new Array<number>(families + 1).fill(0));
-    const b = new Array<number>(families + 1).fill(0);
     a[0]![0] = p;
     b[0] = p * defaultLog(key);
-    h.familyOffsets.forEach((offsets, f) => {
-      const offset = offsets[k]!;
-      a[0]![0]! += fam;
-      a[0]![f + 1]! -= fam;
-      b[0]! -= fam * offset;
-      a[f + 1]![f + 1]! += fam;
-      a[f + 1]![0]! -= fam;
-      b[f + 1]! += fam * offset;
+    // One prior row (child − parent − offset) / spread between two unknowns.
+    const link = (child: number, parent: number, offset: number, spread: number) => {
+      const w = 1 / spread ** 2;
+      a[child]![child]! += w;
+      a[parent]![parent]! += w;
+      a[child]![parent]! -= w;
+      a[parent]![child]! -= w;
+      b[child]! += w * offset;
+      b[parent]! -= w * offset;
+    };
+    h.vendorOffsets.forEach((offsets, v) => {
+      link(1 + v, 0, offsets[k]!, VENDOR_SPREAD[key]);
     });
+    h.vendorOfFamily.forEach((v, f) => {
+      link(1 + vendors + f, 1 + v, 0, FAMILY_SPREAD[key]);
+    });
+    const gpu = 1 / GPU_SPREAD[key] ** 2;
     h.familyOfGroup.forEach((f, g) => {
-      a[f + 1]![f + 1]! += gpu;
-      b[f + 1]! += gpu * x[gpuParam(families, g, k)]!;
+      a[1 + vendors + f]![1 + vendors + f]! += gpu;
+      b[1 + vendors + f]! += gpu * x[gpuParam(uppers, g, k)]!;
     });
     const solved = solveLinear(a, b);
     out[populationParam(k)] = solved[0]!;
-    for (let f = 0; f < families; f++) out[familyParam(f, k)] = solved[f + 1]!;
+    for (let v = 0; v < vendors; v++) out[vendorParam(v, k)] = solved[1 + v]!;
+    h.vendorOfFamily.forEach((_, f) => {
+      out[familyParam(h, f, k)] = solved[1 + vendors + f]!;
+    });
   });
   return out;
 }
 
 /**
- * One hierarchical fit, minimised by Levenberg–Marquardt with Huber reweighting, on three levels. Each GPU type has
+ * One hierarchical fit, minimised by Levenberg–Marquardt with Huber reweighting, on four levels. Each GPU type has
  * its own four factors, scattered (GPU_SPREAD) around its family's (vendor and architecture, `gpuFamilyOf`), which
- * scatter (FAMILY_SPREAD) around population values that carry the textbook prior; a family's prior centre is the
- * population's moved by its vendor's software stack and memory system (`VENDOR_COMPUTE_SHARE`,
- * `VENDOR_BANDWIDTH_SHARE`). A GPU type without points takes its
- * family's factors, so it borrows strength from measured types of its own architecture first (`familyPoolingWeight`)
- * and from other families only through the population, by at most the pooling weight (`poolingWeight`) of their
+ * scatter (FAMILY_SPREAD) around their vendor's (one software stack: CUDA or ROCm and their vLLM kernels), which
+ * scatter (VENDOR_SPREAD) around population values that carry the textbook prior; a vendor's prior centre is the
+ * population's moved by its software stack and memory system (`VENDOR_COMPUTE_SHARE`, `VENDOR_BANDWIDTH_SHARE`).
+ * A GPU type without points takes its family's factors, so it borrows strength from measured types of its own
+ * architecture first (`familyPoolingWeight`), then from its vendor's other architectures (`vendorPoolingWeight`),
+ * and from other vendors only through the population, by at most the pooling weight (`poolingWeight`) of their
  * shift — so a few imported points calibrate their GPU type and leave the rest of the catalog nearly where it was.
  * The host factors (HOST_KEYS: API-server work, the same CPU code on every GPU type) are one value for all GPU types,
  * fitted on every point around their sourced prior. A GPU type's factors touch only its own points, so the Jacobian
@@ -615,13 +661,15 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
   const familyOfGpu = Object.fromEntries(gpus.map((g) => [g.id, gpuFamilyOf(g)]));
   const vendorOfFamily = new Map(gpus.map((g) => [gpuFamilyOf(g), g.vendor]));
   const familyIds = [...vendorOfFamily.keys()].sort();
+  const vendorIds = [...new Set(vendorOfFamily.values())].sort();
   const hierarchy: Hierarchy = {
-    familyOffsets: familyIds.map((f) => FACTOR_KEYS.map((key) => familyOffset(vendorOfFamily.get(f)!, key))),
+    vendorOffsets: vendorIds.map((v) => FACTOR_KEYS.map((key) => vendorOffset(v, key))),
+    vendorOfFamily: familyIds.map((f) => vendorIds.indexOf(vendorOfFamily.get(f)!)),
     familyOfGroup: gpuIds.map((id) => familyIds.indexOf(familyOfGpu[id]!)),
   };
-  const families = familyIds.length;
-  const firstGpuParam = gpuParam(families, 0, 0);
-  const factorsAt = (xs: number[], g: number) => factorsFrom(xs, gpuParam(families, g, 0));
+  const uppers = uppersOf(hierarchy);
+  const firstGpuParam = gpuParam(uppers, 0, 0);
+  const factorsAt = (xs: number[], g: number) => factorsFrom(xs, gpuParam(uppers, g, 0));
   // Errors within one deployment are correlated (one model structure, one engine build): its n points count as √n.
   const deploymentSize = new Map<string, number>();
   for (const s of prepared)
@@ -652,11 +700,16 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
   let x = [
     ...HOST_KEYS.map(defaultLog),
     ...FACTOR_KEYS.map(defaultLog),
-    ...hierarchy.familyOffsets.flatMap((offsets) =>
+    ...hierarchy.vendorOffsets.flatMap((offsets) =>
       FACTOR_KEYS.map((key, k) => defaultLog(key) + offsets[k]!),
     ),
+    ...hierarchy.vendorOfFamily.flatMap((v) =>
+      FACTOR_KEYS.map((key, k) => defaultLog(key) + hierarchy.vendorOffsets[v]![k]!),
+    ),
     ...hierarchy.familyOfGroup.flatMap((f) =>
-      FACTOR_KEYS.map((key, k) => defaultLog(key) + hierarchy.familyOffsets[f]![k]!),
+      FACTOR_KEYS.map(
+        (key, k) => defaultLog(key) + hierarchy.vendorOffsets[hierarchy.vendorOfFamily[f]!]![k]!,
+      ),
     ),
   ];
   const dataResiduals = (xs: number[], only?: number, of: PreparedSample[][] = groups) => {
@@ -723,7 +776,7 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
     base.forEach((r, g) => {
       const active = [
         ...(freeHost ? HOST_KEYS.map((_, k) => hostParam(k)) : []),
-        ...[0, 1, 2, 3].map((k) => gpuParam(families, g, k)),
+        ...[0, 1, 2, 3].map((k) => gpuParam(uppers, g, k)),
       ];
       r.forEach((ri, i) => {
         const a = Math.abs(ri);
@@ -780,7 +833,7 @@ export function calibrate(samples: CalibrationSample[], models: Model[], gpus: G
   familyIds.forEach((family, f) => {
     const members = hierarchy.familyOfGroup.flatMap((of, g) => (of === f ? [g] : []));
     perFamily[family] = {
-      factors: factorsFrom(x, familyParam(f, 0)),
+      factors: factorsFrom(x, familyParam(hierarchy, f, 0)),
       points: members.reduce((sum, g) => sum + groups[g]!.length, 0),
       rmsLogError: rms(members.flatMap((g) => data[g]!)),
     };
