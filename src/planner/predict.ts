@@ -666,19 +666,32 @@ function compose(
   const basis: Basis = correction?.basis ?? 'estimated';
   const m = deployment.memory;
   const family = calibration.familyOfGpu?.[deployment.gpu.id];
+  const familyPoints = (family && calibration.perFamily?.[family]?.points) || 0;
+  // A family without points of its own has its factors from its vendor's other families and the population.
+  const scope =
+    factorsBasis === 'per-gpu' ? 'gpu' : factorsBasis === 'family' && familyPoints > 0 ? 'family' : 'others';
   const calibratedOn =
-    factorsBasis === 'per-gpu'
-      ? (calibration.perGpu[deployment.gpu.id]?.points ?? 0)
-      : factorsBasis === 'family'
-        ? ((family && calibration.perFamily?.[family]?.points) ?? 0)
-        : factorsBasis === 'global'
-          ? (calibration.global?.points ?? 0)
-          : 0;
-  const notes = explain(input, deployment, physics, basis, factorsBasis, calibratedOn, family, correction, {
-    saturated,
-    capacityRequestsPerSec,
-    backlog,
-  });
+    factorsBasis === 'default'
+      ? 0
+      : scope === 'gpu'
+        ? (calibration.perGpu[deployment.gpu.id]?.points ?? 0)
+        : scope === 'family'
+          ? familyPoints
+          : (calibration.global?.points ?? 0);
+  const notes = explain(
+    input,
+    deployment,
+    physics,
+    basis,
+    factorsBasis,
+    { calibratedOn, scope, family },
+    correction,
+    {
+      saturated,
+      capacityRequestsPerSec,
+      backlog,
+    },
+  );
   if (observations > 0)
     notes.push(`${calibratedFromObservations(observations)}: what Prometheus saw them serve.`);
   const region = loadRegionOf(requestsPerSec, capacityRequestsPerSec, saturated);
@@ -753,8 +766,7 @@ function explain(
   physics: Estimate,
   basis: Basis,
   factorsBasis: FactorsBasis,
-  calibratedOn: number,
-  family: string | undefined,
+  calibrated: { calibratedOn: number; scope: 'gpu' | 'family' | 'others'; family: string | undefined },
   correction: MeasuredCorrection | null,
   load: { saturated: boolean; capacityRequestsPerSec: number; backlog: number },
 ): string[] {
@@ -764,16 +776,17 @@ function explain(
   ];
   // Where the factors come from, so a user sees when their GPU itself was never measured.
   const gpu = deployment.gpu.id;
-  const scope =
-    factorsBasis === 'per-gpu'
+  const { calibratedOn, scope, family } = calibrated;
+  const whose =
+    scope === 'gpu'
       ? `of ${gpu}`
-      : factorsBasis === 'family'
+      : scope === 'family'
         ? `of ${family} GPUs (none of ${gpu} itself)`
         : `of other architectures (none of ${family ?? gpu} GPUs)`;
   const factorText =
     factorsBasis === 'default'
       ? 'default efficiency factors (no measured points yet)'
-      : `efficiency factors calibrated on ${calibratedOn} measured points ${scope}`;
+      : `efficiency factors calibrated on ${calibratedOn} measured points ${whose}`;
   if (basis === 'estimated') notes.push(`Estimated from the roofline and queueing model with ${factorText}.`);
   if (correction && basis === 'measured') {
     notes.push(

@@ -145,6 +145,34 @@ describe('the knowledge a process opens', () => {
     expect(notesOf(textbook)).toMatch(/default efficiency factors/);
   });
 
+  it('says a family without points of its own borrows its factors from other architectures', () => {
+    const { knowledge } = kb;
+    const all = knowledge.measurements!;
+    // Without wmx's L4 sweep no Ada GPU was measured: the L40S takes the NVIDIA vendor's and population's factors.
+    const withoutAda = {
+      ...knowledge,
+      measurements: { ...all, series: all.series.filter((s) => s.points[0]!.point.gpuId !== 'L4') },
+    };
+    const result = predictPerformance(
+      {
+        modelId: 'meta-llama/Llama-3.1-8B-Instruct',
+        gpuId: 'L40S',
+        gpuCount: 1,
+        tensorParallel: 1,
+        precision: 'bf16',
+        promptTokens: 1000,
+        outputTokens: 200,
+        load: { kind: 'rate', value: 2 },
+      },
+      withoutAda,
+    );
+    if (!result.ok) throw new Error(result.reason);
+    const points = calibrationOf(withoutAda).global!.points;
+    expect(result.prediction.notes).toContain(
+      `Estimated from the roofline and queueing model with efficiency factors calibrated on ${points} measured points of other architectures (none of nvidia-ada GPUs).`,
+    );
+  });
+
   it('predicts the measurements it carries closer than the textbook factors do', () => {
     const { knowledge } = kb;
     const all = knowledge.measurements!;
