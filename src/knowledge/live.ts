@@ -35,7 +35,7 @@ export function liveKnowledge(options: {
   let running: Promise<boolean> | undefined;
 
   async function reload(): Promise<boolean> {
-    // The public measurements come from files, not the database: the first snapshot's hold for the process.
+    // The public measurements come from files, not the database: the first snapshot's serve the whole process.
     const next = { ...(await loadKnowledge(db)), measurements: options.initial.measurements };
     const print = fingerprint(next);
     if (print === seen) return false;

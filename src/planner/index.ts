@@ -64,7 +64,7 @@ export type {
 } from './predict.js';
 export { calibrationOf, maxRateWithinSlo, predictPerformance, sizeReplicas } from './predict.js';
 export { cachedPromptTokens } from './prefix-cache.js';
-export { gpusWithVariants, modelsWithMeasured, samplesOf } from './public-measurements.js';
+export { gpusWithVariants, samplesOf, withMeasuredCatalog } from './public-measurements.js';
 export { QUALITY_RETENTION, qualityOf } from './quality.js';
 export { DeploymentConfig, Load, PerformanceInput, Slo } from './schema.js';
 export type { LatencyStatsMs } from './serving.js';

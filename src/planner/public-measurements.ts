@@ -125,7 +125,7 @@ function steadyStatisticsOf(series: MeasurementSeries, point: BenchmarkPoint): B
  * Catalog models plus the models only measurements ran, as the performance model reads a model (no use cases or
  * quality scores: nothing offers them in a plan).
  */
-export function modelsWithMeasured(models: Model[], measurements: PublicMeasurements): Model[] {
+function modelsWithMeasured(models: Model[], measurements: PublicMeasurements): Model[] {
   const measured = measurements.models
     .filter((model) => !models.some((m) => m.id === model.id))
     .map(
