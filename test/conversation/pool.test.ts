@@ -8,6 +8,7 @@ import type { PlanningPool } from '../../src/conversation/pool.js';
 import { createInlinePool } from '../../src/conversation/pool.js';
 import { extractIntent } from '../../src/intent/index.js';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
+import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { createLogger } from '../../src/log/index.js';
 import { catalogKnowledge } from './dialogue.js';
 
@@ -28,6 +29,15 @@ describe('planning pool on worker threads', () => {
     const said = extractIntent(text, knowledge);
     const inline = await createInlinePool().run('quickPlan', knowledge, text, said);
     expect(await pool.run('quickPlan', knowledge, text, said)).toEqual(inline);
+  });
+
+  it('plans on a snapshot with the public measurements as this thread does (the worker calibrates on them too)', async () => {
+    // As a process opens it: the measurements cross to the worker with the snapshot, and its plan uses their fit.
+    const measured: Knowledge = { ...knowledge, measurements: readMeasurementFiles() };
+    const said = extractIntent(text, measured);
+    const inline = await createInlinePool().run('quickPlan', measured, text, said);
+    expect(await pool.run('quickPlan', measured, text, said)).toEqual(inline);
+    expect(inline).not.toEqual(await createInlinePool().run('quickPlan', knowledge, text, said));
   });
 
   it('sends a knowledge snapshot to a worker once per version, not with every task', async () => {
