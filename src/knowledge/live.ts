@@ -14,8 +14,9 @@ export interface LiveKnowledge {
   stop(): void;
 }
 
-const fingerprint = (knowledge: Knowledge) =>
-  createHash('sha256').update(JSON.stringify(knowledge)).digest('hex');
+/** What the database holds: the measurements come from files and stay the same for the process, so they are not hashed. */
+const fingerprint = ({ measurements: _, ...rows }: Knowledge) =>
+  createHash('sha256').update(JSON.stringify(rows)).digest('hex');
 
 /**
  * A snapshot that follows the database every `everyMs`: outcomes the worker observed, models and benchmarks imported
