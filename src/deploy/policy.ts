@@ -5,11 +5,12 @@
 
 import { deployBaseName } from '../approval/names.js';
 import type { Config } from '../config/index.js';
+import { fieldPath } from '../field-path.js';
 import type { KubeObject } from '../kube/objects.js';
 import type { PlanPolicy } from '../planner/index.js';
 import { componentDeploymentName, MAX_SERVICE_NAME } from './names.js';
 import { objectRef } from './objects.js';
-import { type Finding, fieldPath, type ManifestProblem } from './problems.js';
+import type { Finding, ManifestProblem } from './problems.js';
 import { DEFAULT_GPU_PLACEMENT, DNS_1123_LABEL, gpuPlacement } from './settings.js';
 
 export interface DeployPolicy {

@@ -18,12 +18,3 @@ export type Finding = Omit<ManifestProblem, 'check' | 'object'>;
 export function describeProblem(problem: ManifestProblem): string {
   return `${problem.object}: ${problem.field} ${problem.problem}; ${problem.fix}.`;
 }
-
-/** A field path from its parts: ["spec", "containers", 0, "resources", "nvidia.com/gpu"] → spec.containers[0].resources["nvidia.com/gpu"]. */
-export function fieldPath(parts: readonly (string | number)[]): string {
-  return parts.reduce<string>((path, part) => {
-    if (typeof part === 'number' || /^\d+$/.test(part)) return `${path}[${part}]`;
-    if (!/^[A-Za-z_]\w*$/.test(part)) return `${path}[${JSON.stringify(part)}]`;
-    return path === '' ? part : `${path}.${part}`;
-  }, '');
-}

@@ -16,9 +16,10 @@ import * as batchV1 from 'kubernetes-models/batch/v1';
 import * as rbacV1 from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import * as coreV1 from 'kubernetes-models/v1';
 import { z } from 'zod';
+import { fieldPath } from '../field-path.js';
 import { crdChecks } from './crds.js';
 import { objectRef } from './objects.js';
-import { type Finding, fieldPath, type ManifestProblem } from './problems.js';
+import type { Finding, ManifestProblem } from './problems.js';
 import { LABEL_KEY, LABEL_VALUE } from './settings.js';
 
 const SCHEMA_FIX = 'correct the template in templates/ (or the value that fills it)';

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fieldPath } from '../field-path.js';
 import { dataDir } from '../paths.js';
 import { Gpu, Model, USE_CASE_IDS, UseCase } from './catalog.js';
 
@@ -35,13 +36,6 @@ export class DataFileError extends Error {
 }
 
 type Report = (file: string, entry: string, field: string, message: string) => void;
-
-/** `sources[0].url`, the way a maintainer finds the field in the JSON. */
-function fieldPath(path: readonly PropertyKey[]): string {
-  return path
-    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
-    .join('');
-}
 
 function entryLabel(entry: unknown, index: number): string {
   const id = (entry as { id?: unknown } | null)?.id;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fieldPath } from '../field-path.js';
 import type { BenchmarkLoad, LatencyStats } from './catalog.js';
 import { BenchmarkPoint, Precision } from './catalog.js';
 
@@ -213,7 +214,7 @@ const EXPECTED: Record<string, string> = {
 };
 
 function describeIssue(issue: z.core.$ZodIssue, prefix: PropertyKey[]): string {
-  return `${formatPath([...prefix, ...issue.path])}: ${describeProblem(issue)}`;
+  return `${fieldPath([...prefix, ...issue.path]) || 'report'}: ${describeProblem(issue)}`;
 }
 
 function describeProblem(issue: z.core.$ZodIssue): string {
@@ -240,12 +241,4 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object' && value !== null) return 'an object';
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
-}
-
-/** `benchmarks[2].metrics.time_to_first_token_ms`, the way a user finds it in the JSON. */
-function formatPath(path: PropertyKey[]): string {
-  if (path.length === 0) return 'report';
-  return path
-    .map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`))
-    .join('');
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { fieldPath } from '../field-path.js';
 import { dataDir } from '../paths.js';
 import { BenchmarkPoint, EngineSettings, Gpu, Model, Precision, Source } from './catalog.js';
 import { DataFileError } from './data-files.js';
@@ -229,7 +230,7 @@ export function readMeasurementFiles(dir: string = dataDir): PublicMeasurements 
     const parsed = PublicMeasurements.safeParse(json);
     if (parsed.success) return [parsed.data];
     for (const issue of parsed.error.issues) {
-      problems.push(`${file}: ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+      problems.push(`${file}: ${fieldPath(issue.path) || '(root)'}: ${issue.message}`);
     }
     return [];
   });

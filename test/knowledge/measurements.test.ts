@@ -66,7 +66,7 @@ describe('readMeasurementFiles', () => {
     const problems = problemsOf(dir);
     expect(problems).toEqual([
       expect.stringMatching(
-        /^benchmarks\/serving-2026-12\.json: series\.\d+\.points\.\d+\.point\.precision: /,
+        /^benchmarks\/serving-2026-12\.json: series\[\d+\]\.points\[\d+\]\.point\.precision: /,
       ),
       expect.stringMatching(/^benchmarks\/other-public-runs\.json: cannot be read as JSON: /),
     ]);

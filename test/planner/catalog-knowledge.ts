@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
-import { PublicMeasurements } from '../../src/knowledge/measurements.js';
+import { readMeasurementFiles } from '../../src/knowledge/measurements.js';
 import { BurstRuns } from '../../src/planner/burst-runs.js';
 import { gpusWithVariants } from '../../src/planner/public-measurements.js';
 
@@ -21,12 +21,9 @@ export function catalogGpu(id: string) {
   if (!found) throw new Error(`${id} is not in data/gpus.json`);
   return found;
 }
-const measurements = PublicMeasurements.parse(
-  JSON.parse(readFileSync('data/benchmarks/public-measurements.json', 'utf8')),
-);
 export const catalogKnowledge: Knowledge = {
   ...catalog,
-  gpus: gpusWithVariants(catalog.gpus, measurements),
+  gpus: gpusWithVariants(catalog.gpus, readMeasurementFiles()),
   benchmarks: [],
 };
 export const burstRuns = BurstRuns.parse(
