@@ -1,6 +1,7 @@
 /**
  * Accuracy of the planner's physical model against public measurements (every serving file in data/benchmarks/, listed in
  * `MEASUREMENT_FILES` in src/knowledge/measurements.ts). Run: npx tsx bench/accuracy.ts [--detail] [--bands] [--ttft]
+ * [--json FILE]
  *
  * The table breaks leave-one-source-out errors down by metric (TTFT mean and p99 apart), GPU family, model class and
  * load region (light, ≥ 70% of capacity, overloaded), and scores overload detection: of the runs that queued without
@@ -8,13 +9,17 @@
  * error-band table for src/planner/error-bands.ts (p90 of the held-out errors per GPU family, model class and region).
  * `--ttft` prints the shape of the TTFT distribution, measured against held-out predicted: the p99 / mean and
  * p50 / mean ratios per source and load region (where a TTFT error comes from the tail rather than the level), then
- * every point's TTFT mean, median and p99.
+ * every point's TTFT mean, median and p99. `--json FILE` writes every leave-one-source-out and in-sample comparison with
+ * its series' source, model, GPU, parallelism, precision, lengths and engine release, for breakdowns the tables do not
+ * print (by any of those, bursts apart, held-out against in-sample).
  *
  * Serving metrics are scored leave-one-source-out (calibrated without the series being predicted: the honest
  * figure), in-sample (calibrated on everything) and uncalibrated (default factors). Each reported statistic of each
  * point is one comparison; the score is the absolute percentage error |predicted − measured| / measured.
  * Memory metrics (weights and KV cache per GPU, KV tokens) involve no fitting.
  */
+
+import { writeFileSync } from 'node:fs';
 import type { Knowledge } from '../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../src/knowledge/data-files.js';
 import { readMeasurementFiles, sourceKeyOf } from '../src/knowledge/measurements.js';
@@ -35,6 +40,12 @@ import { samplesOf, withMeasuredCatalog } from '../src/planner/public-measuremen
 import type { EfficiencyFactors } from '../src/planner/step-time.js';
 
 const detail = process.argv.includes('--detail');
+const jsonAt = process.argv.indexOf('--json');
+const jsonFile = jsonAt < 0 ? null : process.argv[jsonAt + 1];
+if (jsonFile === undefined || jsonFile?.startsWith('--')) {
+  console.error('--json needs the file to write: npx tsx bench/accuracy.ts --json comparisons.json');
+  process.exit(2);
+}
 const measurements = readMeasurementFiles();
 const catalog = readCatalogFiles();
 // What production calibrates on: the catalog with the GPU variants and models only the measurements ran.
@@ -91,6 +102,31 @@ const runs = {
   inSample: run(() => inSample),
   uncalibrated: run(() => uncalibrated),
 };
+
+if (jsonFile) {
+  const seriesById = new Map(measurements.series.map((s) => [s.id, s]));
+  const rows = (['loso', 'inSample'] as const).flatMap((fit) =>
+    runs[fit].map((comparison) => {
+      const series = seriesById.get(comparison.series)!;
+      const { point } = series.points[0]!;
+      return {
+        fit,
+        ...comparison,
+        source: sourceKeyOf(series),
+        modelId: point.modelId,
+        gpuId: point.gpuId,
+        gpuCount: point.gpuCount,
+        tensorParallel: point.tensorParallel,
+        precision: point.precision,
+        promptTokens: point.promptTokens,
+        outputTokens: point.outputTokens,
+        engineVersion: series.engine.version,
+      };
+    }),
+  );
+  writeFileSync(jsonFile, JSON.stringify(rows));
+  console.log(`wrote ${rows.length} comparisons to ${jsonFile}`);
+}
 
 const pct = (x: number) => (Number.isNaN(x) ? '    –  ' : `${(100 * x).toFixed(1).padStart(6)}%`);
 /** The issue's metrics: TTFT mean and TTFT p99 apart, ITL and E2E over their reported statistics, throughput. */
