@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
+  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -23,7 +24,8 @@ import { embeddedTemplateDir, migrationsDir } from '../paths.js';
  * tarball: ~5 s of CPU and ~800 MB of peak memory, once per new data folder. The build runs that initdb once into a
  * template beside dist/, migrated, and a new data folder starts as a copy of it, so a first `compass plan` costs
  * what opening an existing database costs. The template holds no catalog: data/ is seeded at first use as before.
- * Its stamp names the PGlite and the migrations that made it; any other Compass ignores it and runs initdb.
+ * Its stamp names the PGlite and the migrations that made it, and that every user may read it; any other Compass
+ * ignores it and runs initdb, and the next build makes it again.
  */
 
 /**
@@ -55,7 +57,7 @@ function migrationsHash(folder: string): string {
 }
 
 const expectedStamp = (migrations: string) =>
-  JSON.stringify({ pglite: pgliteVersion(), migrations: migrationsHash(migrations) });
+  JSON.stringify({ pglite: pgliteVersion(), migrations: migrationsHash(migrations), readableByAll: true });
 
 /** The template's database folder when the installed PGlite and these migrations made it, else null. */
 export function usableTemplate(template: string, migrations: string = migrationsDir): string | null {
@@ -69,23 +71,47 @@ export function usableTemplate(template: string, migrations: string = migrations
 
 /**
  * Opens the embedded database in `folder`, creating it from the template when there is none yet and the template
- * fits the installed PGlite (PGlite runs initdb itself otherwise). The copy goes to a side folder renamed into
- * place, so an interrupted copy leaves nothing PGlite would mistake for a database, and of two processes creating
- * the same folder at once one copy wins whole.
+ * fits the installed PGlite and copies whole (PGlite runs initdb itself otherwise). The copy goes to a side folder
+ * renamed into place, so an interrupted copy leaves nothing PGlite would mistake for a database, and of two
+ * processes creating the same folder at once one copy wins whole.
  */
 export async function openEmbedded(folder: string, template: string = embeddedTemplateDir): Promise<PGlite> {
   const source = existsSync(folder) ? null : usableTemplate(template);
   if (source) {
     const partial = `${folder}.partial-${process.pid}`;
-    cpSync(source, partial, { recursive: true });
-    try {
-      renameSync(partial, folder);
-    } catch (error) {
-      rmSync(partial, { recursive: true, force: true });
-      if (!existsSync(folder)) throw error;
+    if (copied(source, partial)) {
+      try {
+        renameSync(partial, folder);
+      } catch (error) {
+        rmSync(partial, { recursive: true, force: true });
+        if (!existsSync(folder)) throw error;
+      }
     }
   }
   return PGlite.create(folder, { startParams: START_PARAMS });
+}
+
+/**
+ * Copies the template into `partial`; false, with nothing left behind, when it cannot be read whole (one another
+ * user built before templates were made readable by all): the template only saves time, so initdb then creates the
+ * database as it does without one.
+ */
+function copied(source: string, partial: string): boolean {
+  try {
+    cpSync(source, partial, { recursive: true });
+    return true;
+  } catch {
+    rmSync(partial, { recursive: true, force: true });
+    return false;
+  }
+}
+
+/** Sets every folder under `folder` (itself included) to 0755 and every file to 0644. */
+function readableByAll(folder: string): void {
+  chmodSync(folder, 0o755);
+  for (const entry of readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    chmodSync(join(entry.parentPath, entry.name), entry.isDirectory() ? 0o755 : 0o644);
+  }
 }
 
 /**
@@ -107,6 +133,10 @@ export async function buildEmbeddedTemplate(
     await client.close();
   }
   writeFileSync(join(partial, STAMP_FILE), `${expectedStamp(migrations)}\n`);
+  // Every user may read the template: it holds only the empty schema, and whoever runs Compass need not be whoever
+  // built it (the Docker image builds as root and runs as `node` or any uid; a system-wide install is built by root).
+  // PGlite writes some of PostgreSQL's files 0600, which another user's first run could not copy.
+  readableByAll(partial);
   rmSync(template, { recursive: true, force: true });
   renameSync(partial, template);
   return true;

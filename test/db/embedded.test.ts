@@ -1,9 +1,20 @@
 /**
  * The embedded database's template (src/db/embedded.ts): a new data folder copied from it is the same database as
- * one PGlite's initdb creates and the migrations then build, a later Compass reopens it as it is, and a template made
- * by another PGlite or other migrations is never copied.
+ * one PGlite's initdb creates and the migrations then build, a later Compass reopens it as it is, a template made
+ * by another PGlite or other migrations is never copied, any user may copy it, and one that cannot be copied whole
+ * leaves initdb to create the database.
  */
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -82,6 +93,40 @@ describe('embedded database template', () => {
     } finally {
       await reopened.close();
     }
+  }, 180_000);
+
+  it('may be copied by any user, not only the one who built it', () => {
+    // The Docker image builds it as root and runs Compass as `node`; PGlite writes some files 0600.
+    const entries = readdirSync(template, { recursive: true, withFileTypes: true });
+    expect(entries.length).toBeGreaterThan(100);
+    const unreadable = entries
+      .map((entry) => join(entry.parentPath, entry.name))
+      .filter((path) => {
+        const mode = statSync(path).mode;
+        return statSync(path).isDirectory() ? (mode & 0o055) !== 0o055 : (mode & 0o044) !== 0o044;
+      });
+    expect(unreadable).toEqual([]);
+  });
+
+  it('is passed over when it cannot be copied whole: initdb creates the database', async () => {
+    const broken = join(scratch, 'broken-template');
+    cpSync(template, broken, { recursive: true });
+    // Node's copy refuses a FIFO, as it refuses a file it may not read.
+    execFileSync('mkfifo', [join(broken, 'pgdata', 'base', 'unreadable')]);
+    expect(usableTemplate(broken)).toBe(join(broken, 'pgdata'));
+    const folder = join(scratch, 'from-broken');
+    const client = await openEmbedded(folder, broken);
+    try {
+      // initdb's database: PostgreSQL's own catalog, none of the migrations' tables.
+      const tables = await client.query(
+        "select count(*)::int as n from information_schema.tables where table_schema = 'public'",
+      );
+      expect(tables.rows).toEqual([{ n: 0 }]);
+    } finally {
+      await client.close();
+    }
+    expect(existsSync(`${folder}.partial-${process.pid}`)).toBe(false);
+    expect(existsSync(join(folder, 'base', 'unreadable'))).toBe(false);
   }, 180_000);
 
   it('is ignored when another PGlite or other migrations made it', () => {
