@@ -772,7 +772,7 @@ function explain(
 ): string[] {
   const m = deployment.memory;
   const notes = [
-    `${deployment.model.name} ${input.precision} on ${input.gpuCount}× ${deployment.gpu.id} (TP ${deployment.parallel.tensorParallel}${deployment.parallel.pipelineParallel > 1 ? `, PP ${deployment.parallel.pipelineParallel}` : ''}): ${round(gb(m.weightBytesPerGpu))} GB weights per GPU, KV cache for ${m.kvTokens} tokens (${m.kvBytesPerToken} B per token), at most ${Math.floor(physics.sys.maxRunning)} requests running (${physics.sys.maxRunningLimitedBy === 'kv-cache' ? 'KV cache' : 'max_num_seqs'}).`,
+    `${deployment.model.name} ${input.precision} on ${input.gpuCount}× ${deployment.gpu.id} (TP ${deployment.parallel.tensorParallel}${deployment.parallel.pipelineParallel > 1 ? `, PP ${deployment.parallel.pipelineParallel}` : ''}): ${round(gb(m.weightBytesPerGpu))} GB weights per GPU, KV cache for ${m.kvTokens.toLocaleString('en-US')} tokens (${m.kvBytesPerToken.toLocaleString('en-US')} B per token), at most ${Math.floor(physics.sys.maxRunning)} requests running (${physics.sys.maxRunningLimitedBy === 'kv-cache' ? 'KV cache' : 'max_num_seqs'}).`,
   ];
   // Where the factors come from, so a user sees when their GPU itself was never measured.
   const gpu = deployment.gpu.id;

@@ -223,6 +223,14 @@ describe('load', () => {
     expect(p.requestsPerSec).toBeCloseTo(1000 / p.e2eMs.mean, 6);
   });
 
+  it("opens its notes with the replica's memory, large counts written with thousands separators", () => {
+    const p = predict({ ...llama8bOnH100, load: { kind: 'concurrency', value: 1 } });
+    const kv = p.notes[0]!.match(/KV cache for ([\d,]+) tokens \(([\d,]+) B per token\)/);
+    expect(kv, p.notes[0]).not.toBeNull();
+    expect(kv![1]).toMatch(/^\d{1,3}(,\d{3})+$/);
+    expect(kv![2]).toBe('131,072');
+  });
+
   it('flags an open loop beyond capacity instead of returning a steady state', () => {
     const capacity = predict({ ...llama8bOnH100, load: { kind: 'rate', value: 1 } }).capacityRequestsPerSec;
     const over = predict({ ...llama8bOnH100, load: { kind: 'rate', value: capacity * 1.5 } });
