@@ -141,6 +141,7 @@ export function planJson(plan: Plan) {
       precision: miss.precision,
       monthlyCostUsd: miss.monthlyCostUsd,
       failed: miss.failed,
+      alsoFailed: (miss.alsoBroken ?? []).map((breach) => breach.failed),
       reason: miss.reason,
       relax: miss.relax,
     })),

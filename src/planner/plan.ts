@@ -234,9 +234,18 @@ export interface NearMiss extends OptionShape {
   /** The predicted p95 (ms), monthly cost (USD) or GPU count that missed, and the limit it missed. */
   value: number;
   limit: number;
+  /** The other limits the option breaks besides `failed` (a shape over the GPU quota may be over the budget too). */
+  alsoBroken?: LimitBreach[];
   reason: string;
   /** The smallest change of the spec that would admit this option. */
   relax: string;
+}
+
+/** A limit a sized option breaks: its figure and the limit (0 and 0 where its GPU type has no placement). */
+export interface LimitBreach {
+  failed: 'budget' | 'maxGpus' | 'gpuQuota' | 'gpuPlacement';
+  value: number;
+  limit: number;
 }
 
 /** A miss before it is put into words (only the few shown are). */
@@ -903,42 +912,71 @@ function describeBatch(batch: BatchEstimate): string {
   );
 }
 
-/** A sized option that breaks a limit. */
-const limitMiss = (
-  option: SizedOption,
-  failed: 'budget' | 'maxGpus' | 'gpuQuota' | 'gpuPlacement',
-  value: number,
-  limit: number,
-): RawMiss => rawMiss(option, option, option.replicas, option.monthlyCostUsd, failed, value, limit);
+/**
+ * A sized option that breaks limits, the first of `breaches` named as its failure. Its shortfall is what relaxing
+ * them all takes (the product of the ratios), so a shape over the quota and twenty times over the budget ranks
+ * behind one only over the budget.
+ */
+function limitMiss(option: SizedOption, breaches: LimitBreach[]): RawMiss {
+  const [first, ...others] = breaches as [LimitBreach, ...LimitBreach[]];
+  const ratio = breaches.reduce(
+    (product, b) => product * (b.limit > 0 ? b.value / b.limit : Number.POSITIVE_INFINITY),
+    1,
+  );
+  const { replicas, monthlyCostUsd } = option;
+  const miss = rawMiss(option, option, replicas, monthlyCostUsd, first.failed, first.value, first.limit);
+  return Object.assign(miss, { shortfall: ratio - 1 }, others.length > 0 ? { alsoBroken: others } : {});
+}
+
+/**
+ * What a broken limit's near miss says after "meets the SLOs but" (a missing placement comes first, the others also
+ * read after "it also") and the change that lifts it.
+ */
+function breachWords(breach: LimitBreach, gpuId: string): { says: string; relax: string } {
+  switch (breach.failed) {
+    case 'budget':
+      return {
+        says: `costs ${usd(breach.value)}/month, ${usd(breach.value - breach.limit)} over the budget`,
+        relax: `raise the budget to ${usd(breach.value)}/month`,
+      };
+    case 'gpuQuota':
+      return {
+        says: `needs ${breach.value} GPUs; DEPLOY_GPU_QUOTA is ${breach.limit}`,
+        relax: `raise DEPLOY_GPU_QUOTA to ${breach.value}`,
+      };
+    case 'gpuPlacement':
+      return {
+        says: `the deploy policy cannot place ${gpuId} pods on nodes`,
+        relax: `give ${gpuId} a placement in DEPLOY_GPU_NODE_LABELS`,
+      };
+    case 'maxGpus':
+      return {
+        says: `needs ${breach.value} GPUs, more than the limit of ${breach.limit}`,
+        relax: `allow ${breach.value} GPUs`,
+      };
+  }
+}
 
 /** Puts a miss into words: what failed by how much, and the change to the spec that would admit it. */
 export function explainMiss(miss: RawMiss): NearMiss {
   const shape = describeShape(miss);
   switch (miss.failed) {
     case 'budget':
-      return {
-        ...miss,
-        reason: `${shape} meets the SLOs but costs ${usd(miss.value)}/month, ${usd(miss.value - miss.limit)} over the budget`,
-        relax: `raise the budget to ${usd(miss.value)}/month`,
-      };
     case 'gpuQuota':
-      return {
-        ...miss,
-        reason: `${shape} meets the SLOs but needs ${miss.value} GPUs; DEPLOY_GPU_QUOTA is ${miss.limit}`,
-        relax: `raise DEPLOY_GPU_QUOTA to ${miss.value}`,
-      };
-    case 'gpuPlacement':
-      return {
-        ...miss,
-        reason: `${shape} meets the SLOs but the deploy policy cannot place ${miss.gpuId} pods on nodes`,
-        relax: `give ${miss.gpuId} a placement in DEPLOY_GPU_NODE_LABELS`,
-      };
     case 'maxGpus':
+    case 'gpuPlacement': {
+      const breaches = [
+        { failed: miss.failed, value: miss.value, limit: miss.limit },
+        ...(miss.alsoBroken ?? []),
+      ];
+      const words = breaches.map((breach) => breachWords(breach, miss.gpuId));
+      const [first, ...others] = words as [(typeof words)[0], ...typeof words];
       return {
         ...miss,
-        reason: `${shape} meets the SLOs but needs ${miss.value} GPUs, more than the limit of ${miss.limit}`,
-        relax: `allow ${miss.value} GPUs`,
+        reason: `${shape} meets the SLOs but ${first.says}${others.map((w) => `; it also ${w.says}`).join('')}`,
+        relax: words.map((w) => w.relax).join(' and '),
       };
+    }
     default: {
       // As many decimals as it takes to tell the prediction from the target ("by 0 ms (40 ms vs 40 ms)" said nothing).
       const digits =
@@ -1025,16 +1063,22 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       misses.push(
         budget !== null && oneReplicaUsd > budget ? budgetMiss(shape, oneReplicaUsd) : evaluation.miss,
       );
-    } else if (placeable !== null && !placeable.includes(evaluation.option.gpuId))
-      // Ranked after every shortfall of a figure: a setting, not a number, stands in the way.
-      misses.push(limitMiss(evaluation.option, 'gpuPlacement', 0, 0));
-    else if (quota !== null && evaluation.option.gpuCount > quota)
-      misses.push(limitMiss(evaluation.option, 'gpuQuota', evaluation.option.gpuCount, quota));
-    else if (maxGpus !== null && evaluation.option.gpuCount > maxGpus)
-      misses.push(limitMiss(evaluation.option, 'maxGpus', evaluation.option.gpuCount, maxGpus));
-    else if (budget !== null && evaluation.option.monthlyCostUsd > budget)
-      misses.push(limitMiss(evaluation.option, 'budget', evaluation.option.monthlyCostUsd, budget));
-    else sized.push(evaluation.option);
+    } else {
+      const { option } = evaluation;
+      // Every limit the option breaks, so the advice admits it whole. A missing placement ranks after every shortfall
+      // of a figure: a setting, not a number, stands in the way.
+      const breaches: LimitBreach[] = [];
+      if (placeable !== null && !placeable.includes(option.gpuId))
+        breaches.push({ failed: 'gpuPlacement', value: 0, limit: 0 });
+      if (quota !== null && option.gpuCount > quota)
+        breaches.push({ failed: 'gpuQuota', value: option.gpuCount, limit: quota });
+      if (maxGpus !== null && option.gpuCount > maxGpus)
+        breaches.push({ failed: 'maxGpus', value: option.gpuCount, limit: maxGpus });
+      if (budget !== null && option.monthlyCostUsd > budget)
+        breaches.push({ failed: 'budget', value: option.monthlyCostUsd, limit: budget });
+      if (breaches.length > 0) misses.push(limitMiss(option, breaches));
+      else sized.push(option);
+    }
   }
 
   for (const [gpuId, count] of shapesByGpu) {

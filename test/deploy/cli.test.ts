@@ -157,6 +157,8 @@ describe('compass manifests', () => {
     const beyond = plan.nearMisses.find((miss: { failed: string }) => miss.failed === 'gpuQuota');
     expect(beyond.reason).toMatch(/meets the SLOs but needs (\d+) GPUs; DEPLOY_GPU_QUOTA is 1$/);
     expect(beyond.relax).toBe(`raise DEPLOY_GPU_QUOTA to ${beyond.gpuCount}`);
+    // No budget was stated: the quota is all that stands in its way.
+    expect(beyond.alsoFailed).toEqual([]);
   });
 
   // Issue 20: these two were planned beyond the quota, and manifests then refused the top option.

@@ -42,4 +42,34 @@ describe('planning within the deploy policy', () => {
     expect(miss?.reason).toMatch(/meets the SLOs but the deploy policy cannot place \S+ pods on nodes$/);
     expect(miss?.relax).toMatch(/^give \S+ a placement in DEPLOY_GPU_NODE_LABELS$/);
   });
+
+  it('names every limit a near miss breaks, so its advice admits it whole, and ranks it by them all', () => {
+    // A support chatbot on H100s alone under $3,000/month: only a 405B at TP4 × 3 passes the SLOs at a size the
+    // quota refuses, and it is far over the budget too.
+    const tight = buildSpec(
+      intentWith({
+        useCase: 'chatbot_conversational',
+        users: 300,
+        gpuTypes: ['H100'],
+        budgetMonthlyUsd: 3000,
+      }),
+      catalog.useCases,
+    );
+    const plan = planDeployment(tight, knowledge, { policy: { gpuQuota: 8, placeableGpus: null } });
+    expect(plan.recommendations).toEqual([]);
+    const both = plan.nearMisses.find((miss) => miss.failed === 'gpuQuota');
+    expect(both, JSON.stringify(plan.nearMisses.map((m) => m.reason))).toBeDefined();
+    expect(both!.alsoBroken).toEqual([{ failed: 'budget', value: both!.monthlyCostUsd, limit: 3000 }]);
+    expect(both!.reason).toMatch(
+      /needs \d+ GPUs; DEPLOY_GPU_QUOTA is 8; it also costs \$[\d,]+\/month, \$[\d,]+ over the budget$/,
+    );
+    expect(both!.relax).toMatch(/^raise DEPLOY_GPU_QUOTA to \d+ and raise the budget to \$[\d,]+\/month$/);
+    // What relaxing both takes: behind every miss only over the budget, and never the "closest".
+    const ratio = (both!.value / 8) * (both!.monthlyCostUsd! / 3000);
+    expect(both!.shortfall).toBeCloseTo(ratio - 1, 6);
+    for (const miss of plan.nearMisses.filter((m) => m.failed === 'budget' && !m.alsoBroken)) {
+      expect(miss.shortfall).toBeLessThan(both!.shortfall);
+    }
+    expect(plan.warnings.join(' ')).not.toMatch(/Closest: Llama 3\.1 405B/);
+  });
 });
