@@ -234,16 +234,22 @@ export interface NearMiss extends OptionShape {
   /** The predicted p95 (ms), monthly cost (USD) or GPU count that missed, and the limit it missed. */
   value: number;
   limit: number;
-  /** The other limits the option breaks besides `failed` (a shape over the GPU quota may be over the budget too). */
-  alsoBroken?: LimitBreach[];
+  /**
+   * What else stands in the way once `failed` is relaxed: a shape over the GPU quota may be over the budget too, and
+   * one that misses a target at light load may, with the target relaxed, need more GPUs than the quota allows.
+   */
+  alsoBroken?: Breach[];
   reason: string;
   /** The smallest change of the spec that would admit this option. */
   relax: string;
 }
 
-/** A limit a sized option breaks: its figure and the limit (0 and 0 where its GPU type has no placement). */
-export interface LimitBreach {
-  failed: 'budget' | 'maxGpus' | 'gpuQuota' | 'gpuPlacement';
+/**
+ * A constraint an option breaks: the predicted p95 (ms), monthly cost (USD) or GPU count and the limit (0 and 0
+ * where its GPU type has no placement).
+ */
+export interface Breach {
+  failed: MissedConstraint;
   value: number;
   limit: number;
 }
@@ -912,27 +918,71 @@ function describeBatch(batch: BatchEstimate): string {
   );
 }
 
+/** What relaxing every breach takes: the product of their ratios less one (a missing placement: infinite). */
+const shortfallOf = (breaches: Breach[]) =>
+  breaches.reduce((product, b) => product * (b.limit > 0 ? b.value / b.limit : Number.POSITIVE_INFINITY), 1) -
+  1;
+
 /**
  * A sized option that breaks limits, the first of `breaches` named as its failure. Its shortfall is what relaxing
- * them all takes (the product of the ratios), so a shape over the quota and twenty times over the budget ranks
- * behind one only over the budget.
+ * them all takes, so a shape over the quota and twenty times over the budget ranks behind one only over the budget.
  */
-function limitMiss(option: SizedOption, breaches: LimitBreach[]): RawMiss {
-  const [first, ...others] = breaches as [LimitBreach, ...LimitBreach[]];
-  const ratio = breaches.reduce(
-    (product, b) => product * (b.limit > 0 ? b.value / b.limit : Number.POSITIVE_INFINITY),
-    1,
-  );
+function limitMiss(option: SizedOption, breaches: Breach[]): RawMiss {
+  const [first, ...others] = breaches as [Breach, ...Breach[]];
   const { replicas, monthlyCostUsd } = option;
   const miss = rawMiss(option, option, replicas, monthlyCostUsd, first.failed, first.value, first.limit);
-  return Object.assign(miss, { shortfall: ratio - 1 }, others.length > 0 ? { alsoBroken: others } : {});
+  return Object.assign(
+    miss,
+    { shortfall: shortfallOf(breaches) },
+    others.length > 0 ? { alsoBroken: others } : {},
+  );
+}
+
+/** The target a light-load miss's advice relaxes its SLO to: 5% above the prediction, in whole milliseconds. */
+const relaxedTarget = (predictedMs: number) => Math.ceil(predictedMs * 1.05);
+
+const SLO_KEYS: Record<'ttft' | 'itl' | 'e2e', keyof Slo> = {
+  ttft: 'ttftP95Ms',
+  itl: 'itlP95Ms',
+  e2e: 'e2eP95Ms',
+};
+
+/**
+ * A light-load SLO miss with what relaxing its target would still leave in the way: sized at the relaxed target
+ * (and at each further target that then shows a miss), the limits the sized shape breaks. Run for the few misses
+ * shown: "relax ITL p95 to 43 ms" for 10 million users is no advice when the shape then needs 2,480 GPUs.
+ */
+function afterRelaxing(
+  miss: RawMiss,
+  context: Context,
+  limitsOf: (option: SizedOption) => Breach[],
+): RawMiss {
+  if (miss.failed !== 'ttft' && miss.failed !== 'itl' && miss.failed !== 'e2e') return miss;
+  const also: Breach[] = [];
+  let slo = context.slo;
+  let missed: Breach = { failed: miss.failed, value: miss.value, limit: miss.limit };
+  for (let round = 0; round < 3; round++) {
+    const metric = missed.failed as 'ttft' | 'itl' | 'e2e';
+    slo = { ...slo, [SLO_KEYS[metric]]: relaxedTarget(missed.value) };
+    const evaluation = sizeShape(miss, { ...context, slo });
+    if (evaluation.kind === 'sized') {
+      also.push(...limitsOf(evaluation.option));
+      break;
+    }
+    if (evaluation.kind !== 'slo-miss') break;
+    missed = { failed: evaluation.miss.failed, value: evaluation.miss.value, limit: evaluation.miss.limit };
+    also.push(missed);
+  }
+  if (also.length === 0) return miss;
+  const first: Breach = { failed: miss.failed, value: miss.value, limit: miss.limit };
+  return Object.assign({ ...miss }, { shortfall: shortfallOf([first, ...also]), alsoBroken: also });
 }
 
 /**
- * What a broken limit's near miss says after "meets the SLOs but" (a missing placement comes first, the others also
- * read after "it also") and the change that lifts it.
+ * What a breach says after "meets the SLOs but" or "it also" (a missing placement always comes first) and the change
+ * that lifts it.
  */
-function breachWords(breach: LimitBreach, gpuId: string): { says: string; relax: string } {
+function breachWords(breach: Breach, gpuId: string): { says: string; relax: string } {
   switch (breach.failed) {
     case 'budget':
       return {
@@ -941,7 +991,7 @@ function breachWords(breach: LimitBreach, gpuId: string): { says: string; relax:
       };
     case 'gpuQuota':
       return {
-        says: `needs ${breach.value} GPUs; DEPLOY_GPU_QUOTA is ${breach.limit}`,
+        says: `needs ${wholeNumber.format(breach.value)} GPUs; DEPLOY_GPU_QUOTA is ${breach.limit}`,
         relax: `raise DEPLOY_GPU_QUOTA to ${breach.value}`,
       };
     case 'gpuPlacement':
@@ -951,8 +1001,13 @@ function breachWords(breach: LimitBreach, gpuId: string): { says: string; relax:
       };
     case 'maxGpus':
       return {
-        says: `needs ${breach.value} GPUs, more than the limit of ${breach.limit}`,
-        relax: `allow ${breach.value} GPUs`,
+        says: `needs ${wholeNumber.format(breach.value)} GPUs, more than the limit of ${wholeNumber.format(breach.limit)}`,
+        relax: `allow ${wholeNumber.format(breach.value)} GPUs`,
+      };
+    default:
+      return {
+        says: `misses ${SLO_NAMES[breach.failed]} (${ms(breach.value)} vs ${ms(breach.limit)})`,
+        relax: `relax ${SLO_NAMES[breach.failed]} to ${ms(relaxedTarget(breach.value))}`,
       };
   }
 }
@@ -981,10 +1036,16 @@ export function explainMiss(miss: RawMiss): NearMiss {
       // As many decimals as it takes to tell the prediction from the target ("by 0 ms (40 ms vs 40 ms)" said nothing).
       const digits =
         [miss.value >= 100 ? 0 : 1, 2, 3].find((d) => round(miss.value, d) !== round(miss.limit, d)) ?? 3;
+      const also = (miss.alsoBroken ?? []).map((breach) => breachWords(breach, miss.gpuId));
       return {
         ...miss,
-        reason: `${shape} misses ${SLO_NAMES[miss.failed]} by ${round(miss.value - miss.limit, digits)} ms even at light load (${round(miss.value, digits)} ms vs ${ms(miss.limit)})`,
-        relax: `relax ${SLO_NAMES[miss.failed]} to ${ms(Math.ceil(miss.value * 1.05))}`,
+        reason:
+          `${shape} misses ${SLO_NAMES[miss.failed]} by ${round(miss.value - miss.limit, digits)} ms even at light load (${round(miss.value, digits)} ms vs ${ms(miss.limit)})` +
+          also.map((w) => `; relaxed, it also ${w.says}`).join(''),
+        relax: [
+          `relax ${SLO_NAMES[miss.failed]} to ${ms(relaxedTarget(miss.value))}`,
+          ...also.map((w) => w.relax),
+        ].join(' and '),
       };
     }
   }
@@ -1015,6 +1076,20 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
         ? budget
         : null,
   });
+  // Every limit a sized option breaks, so a near miss's advice admits it whole. A missing placement ranks after
+  // every shortfall of a figure: a setting, not a number, stands in the way.
+  const limitsOf = (option: SizedOption): Breach[] => {
+    const breaches: Breach[] = [];
+    if (placeable !== null && !placeable.includes(option.gpuId))
+      breaches.push({ failed: 'gpuPlacement', value: 0, limit: 0 });
+    if (quota !== null && option.gpuCount > quota)
+      breaches.push({ failed: 'gpuQuota', value: option.gpuCount, limit: quota });
+    if (maxGpus !== null && option.gpuCount > maxGpus)
+      breaches.push({ failed: 'maxGpus', value: option.gpuCount, limit: maxGpus });
+    if (budget !== null && option.monthlyCostUsd > budget)
+      breaches.push({ failed: 'budget', value: option.monthlyCostUsd, limit: budget });
+    return breaches;
+  };
   // Model and GPU pairs with a budget miss left unsized among the misses.
   const unsizedPairs = new Map<string, Set<string>>();
   /** A shape missed on the budget alone, at `costUsd` a month: unsized, so no replica count. */
@@ -1064,20 +1139,9 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
         budget !== null && oneReplicaUsd > budget ? budgetMiss(shape, oneReplicaUsd) : evaluation.miss,
       );
     } else {
-      const { option } = evaluation;
-      // Every limit the option breaks, so the advice admits it whole. A missing placement ranks after every shortfall
-      // of a figure: a setting, not a number, stands in the way.
-      const breaches: LimitBreach[] = [];
-      if (placeable !== null && !placeable.includes(option.gpuId))
-        breaches.push({ failed: 'gpuPlacement', value: 0, limit: 0 });
-      if (quota !== null && option.gpuCount > quota)
-        breaches.push({ failed: 'gpuQuota', value: option.gpuCount, limit: quota });
-      if (maxGpus !== null && option.gpuCount > maxGpus)
-        breaches.push({ failed: 'maxGpus', value: option.gpuCount, limit: maxGpus });
-      if (budget !== null && option.monthlyCostUsd > budget)
-        breaches.push({ failed: 'budget', value: option.monthlyCostUsd, limit: budget });
-      if (breaches.length > 0) misses.push(limitMiss(option, breaches));
-      else sized.push(option);
+      const breaches = limitsOf(evaluation.option);
+      if (breaches.length > 0) misses.push(limitMiss(evaluation.option, breaches));
+      else sized.push(evaluation.option);
     }
   }
 
@@ -1106,7 +1170,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
     option.rationale = because ? `${rationale} ${because}` : rationale;
   }
 
-  const nearMisses = closestMisses(misses);
+  const nearMisses = closestMisses(misses, (miss) => afterRelaxing(miss, context, limitsOf));
   if (shown.length === 0 && nearMisses.length > 0) {
     const closest = nearMisses[0]!;
     warnings.push(
@@ -1278,9 +1342,10 @@ function diverse(ranked: SizedOption[], top: number, named: readonly string[]): 
 
 /**
  * The closest misses, one per model, GPU and kind of failure: first the closest of each kind (so a blocking budget or
- * quota shows next to a near SLO miss, also when the user named the one model and GPU), then the next closest overall.
+ * quota shows next to a near SLO miss, also when the user named the one model and GPU), then the next closest overall;
+ * each chosen one `complete`d with what else stands in its way, and ordered by what relaxing it all takes.
  */
-function closestMisses(misses: RawMiss[]): NearMiss[] {
+function closestMisses(misses: RawMiss[], complete: (miss: RawMiss) => RawMiss): NearMiss[] {
   const best = new Map<string, RawMiss>();
   for (const miss of misses) {
     const pair = `${miss.modelId}|${miss.gpuId}|${miss.failed}`;
@@ -1295,7 +1360,10 @@ function closestMisses(misses: RawMiss[]): NearMiss[] {
     0,
     NEAR_MISSES,
   );
-  return chosen.sort((a, b) => a.shortfall - b.shortfall).map(explainMiss);
+  return chosen
+    .map(complete)
+    .sort((a, b) => a.shortfall - b.shortfall)
+    .map(explainMiss);
 }
 
 export interface WhatIfOverrides {

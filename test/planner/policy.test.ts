@@ -72,4 +72,50 @@ describe('planning within the deploy policy', () => {
     }
     expect(plan.warnings.join(' ')).not.toMatch(/Closest: Llama 3\.1 405B/);
   });
+
+  it('completes a light-load SLO miss with what its relaxed target would still need, and admits it with the advice', () => {
+    // 10 million users: a shape just over ITL p95 at light load needs hundreds of thousands of GPUs once relaxed.
+    const huge = buildSpec(
+      intentWith({ useCase: 'chatbot_conversational', users: 10_000_000 }),
+      catalog.useCases,
+    );
+    const policy = { gpuQuota: 8, placeableGpus: null };
+    const plan = planDeployment(huge, knowledge, { policy });
+    expect(plan.recommendations).toEqual([]);
+    const slo = plan.nearMisses.filter((miss) => ['ttft', 'itl', 'e2e'].includes(miss.failed));
+    expect(slo.length).toBeGreaterThan(0);
+    for (const miss of slo) {
+      expect(
+        miss.alsoBroken?.map((breach) => breach.failed),
+        miss.reason,
+      ).toContain('gpuQuota');
+      expect(miss.reason).toMatch(
+        /even at light load .*; relaxed, it also needs [\d,]+ GPUs; DEPLOY_GPU_QUOTA is 8$/,
+      );
+      expect(miss.relax).toMatch(/^relax (TTFT|ITL|E2E) p95 to \d+ ms and raise DEPLOY_GPU_QUOTA to \d+$/);
+    }
+    // The closest is the one a single change admits, not a near-SLO shape that would then need a data centre.
+    expect(plan.nearMisses[0]!.alsoBroken).toBeUndefined();
+    expect(plan.warnings[0]).toContain(`Closest: ${plan.nearMisses[0]!.reason}`);
+
+    // Following the advice admits the shape: its SLO relaxed and the quota raised as the miss says.
+    const miss = slo[0]!;
+    const target = Number(miss.relax.match(/to (\d+) ms/)![1]);
+    const quota = miss.alsoBroken!.find((breach) => breach.failed === 'gpuQuota')!.value;
+    const key = ({ ttft: 'ttftP95Ms', itl: 'itlP95Ms', e2e: 'e2eP95Ms' } as const)[
+      miss.failed as 'ttft' | 'itl' | 'e2e'
+    ];
+    const relaxed = buildSpec(
+      intentWith({
+        useCase: 'chatbot_conversational',
+        users: 10_000_000,
+        models: [miss.modelId],
+        gpuTypes: [miss.gpuId],
+        [key]: target,
+      }),
+      catalog.useCases,
+    );
+    const admitted = planDeployment(relaxed, knowledge, { top: 20, policy: { ...policy, gpuQuota: quota } });
+    expect(admitted.recommendations.map((option) => option.id)).toContain(miss.id);
+  });
 });
