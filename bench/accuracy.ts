@@ -108,18 +108,14 @@ if (jsonFile) {
   const rows = (['loso', 'inSample'] as const).flatMap((fit) =>
     runs[fit].map((comparison) => {
       const series = seriesById.get(comparison.series)!;
-      const { point } = series.points[0]!;
+      const { modelId, gpuId, gpuCount, tensorParallel, precision, promptTokens, outputTokens } =
+        series.points[0]!.point;
+      const shape = { modelId, gpuId, gpuCount, tensorParallel, precision, promptTokens, outputTokens };
       return {
         fit,
         ...comparison,
         source: sourceKeyOf(series),
-        modelId: point.modelId,
-        gpuId: point.gpuId,
-        gpuCount: point.gpuCount,
-        tensorParallel: point.tensorParallel,
-        precision: point.precision,
-        promptTokens: point.promptTokens,
-        outputTokens: point.outputTokens,
+        ...shape,
         engineVersion: series.engine.version,
       };
     }),
