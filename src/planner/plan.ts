@@ -1177,7 +1177,19 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       `No option meets every constraint. Closest: ${closest.reason}; to admit it, ${closest.relax}.`,
     );
   }
-  if (budget !== null && sized.length === 0 && misses.some((miss) => miss.failed === 'budget')) {
+  // Only when the budget is what stands in the way: not while an option that meets the SLOs within the budget is held
+  // back by the GPU quota, the GPU limit or a placement.
+  const fitsBudgetElsewhere = misses.some(
+    (miss) =>
+      (miss.failed === 'gpuQuota' || miss.failed === 'maxGpus' || miss.failed === 'gpuPlacement') &&
+      !miss.alsoBroken?.some((breach) => breach.failed === 'budget'),
+  );
+  if (
+    budget !== null &&
+    sized.length === 0 &&
+    !fitsBudgetElsewhere &&
+    misses.some((miss) => miss.failed === 'budget')
+  ) {
     const cheapest = misses
       .filter((miss) => miss.failed === 'budget')
       .sort((a, b) => a.shortfall - b.shortfall)[0]!;

@@ -118,4 +118,21 @@ describe('planning within the deploy policy', () => {
     const admitted = planDeployment(relaxed, knowledge, { top: 20, policy: { ...policy, gpuQuota: quota } });
     expect(admitted.recommendations.map((option) => option.id)).toContain(miss.id);
   });
+
+  it('says the budget is below the cheapest option only when no option meeting the SLOs fits it', () => {
+    const onL4 = (budgetMonthlyUsd: number) =>
+      buildSpec(
+        intentWith({ useCase: 'chatbot_conversational', users: 10_000, gpuTypes: ['L4'], budgetMonthlyUsd }),
+        catalog.useCases,
+      );
+    const belowAll = planDeployment(onL4(1000), knowledge);
+    expect(belowAll.recommendations).toEqual([]);
+    expect(belowAll.warnings.join(' ')).toMatch(/The budget of \$1,000\/month is below the cheapest option/);
+    // Under a one-GPU quota the cheapest shapes (three L4 replicas, under $2,000) fit $3,000: the quota stands in the way.
+    const quota = planDeployment(onL4(3000), knowledge, { policy: { gpuQuota: 1, placeableGpus: null } });
+    expect(quota.recommendations).toEqual([]);
+    const held = quota.nearMisses.find((miss) => miss.failed === 'gpuQuota');
+    expect(held?.monthlyCostUsd).toBeLessThanOrEqual(3000);
+    expect(quota.warnings.join(' ')).not.toMatch(/is below the cheapest option/);
+  });
 });
