@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
@@ -76,6 +76,7 @@ export function usableTemplate(template: string, migrations: string = migrations
  * processes creating the same folder at once one copy wins whole.
  */
 export async function openEmbedded(folder: string, template: string = embeddedTemplateDir): Promise<PGlite> {
+  removeAbandonedCopies(folder);
   const source = existsSync(folder) ? null : usableTemplate(template);
   if (source) {
     const partial = `${folder}.partial-${process.pid}`;
@@ -89,6 +90,36 @@ export async function openEmbedded(folder: string, template: string = embeddedTe
     }
   }
   return PGlite.create(folder, { startParams: START_PARAMS });
+}
+
+/**
+ * Removes the side folders (`<folder>.partial-<pid>`, ~40 MB each) of copies whose process is gone: a first run
+ * interrupted mid-copy (Ctrl-C, a killed container) leaves one, and no later run would reuse it.
+ */
+function removeAbandonedCopies(folder: string): void {
+  const parent = dirname(folder);
+  const prefix = `${basename(folder)}.partial-`;
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !Number.isInteger(pid) || pid === process.pid || running(pid)) continue;
+    rmSync(join(parent, name), { recursive: true, force: true });
+  }
+}
+
+/** Whether a process with this id runs (one of another user's answers EPERM to the probe). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * by another PGlite or other migrations is never copied, any user may copy it, and one that cannot be copied whole
  * leaves initdb to create the database.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   cpSync,
   existsSync,
@@ -127,6 +127,25 @@ describe('embedded database template', () => {
     }
     expect(existsSync(`${folder}.partial-${process.pid}`)).toBe(false);
     expect(existsSync(join(folder, 'base', 'unreadable'))).toBe(false);
+  }, 180_000);
+
+  it('clears the side folders an interrupted copy left, not those of a copy still running', async () => {
+    const folder = join(scratch, 'after-interrupt');
+    const gone = spawnSync('true').pid;
+    const abandoned = `${folder}.partial-${gone}`;
+    cpSync(template, abandoned, { recursive: true });
+    const copying = spawn('sleep', ['30']);
+    const inProgress = `${folder}.partial-${copying.pid}`;
+    cpSync(template, inProgress, { recursive: true });
+    try {
+      const client = await openEmbedded(folder, template);
+      await client.close();
+      expect(existsSync(abandoned)).toBe(false);
+      expect(existsSync(inProgress)).toBe(true);
+      expect(existsSync(join(folder, 'PG_VERSION'))).toBe(true);
+    } finally {
+      copying.kill();
+    }
   }, 180_000);
 
   it('is ignored when another PGlite or other migrations made it', () => {
