@@ -119,7 +119,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
     import('drizzle-orm/pglite'),
     import('drizzle-orm/pglite/migrator'),
   ]);
-  mkdirSync(options.dataDir, { recursive: true });
+  // Owner only, as the XDG base directory spec asks of data folders Compass creates: they hold conversations and
+  // deploy history. A folder that exists keeps its mode (the Docker image shares one with group 0 on purpose).
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const client = await openEmbedded(join(options.dataDir, 'pglite'));
   const db = drizzlePglite({ client, schema, casing });
   return {

@@ -21,6 +21,7 @@ import type { PGlite } from '@electric-sql/pglite';
 import { drizzle } from 'drizzle-orm/pglite';
 import { migrate } from 'drizzle-orm/pglite/migrator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/client.js';
 import { buildEmbeddedTemplate, openEmbedded, usableTemplate } from '../../src/db/embedded.js';
 import { migrationsDir } from '../../src/paths.js';
 
@@ -145,6 +146,15 @@ describe('embedded database template', () => {
       expect(existsSync(join(folder, 'PG_VERSION'))).toBe(true);
     } finally {
       copying.kill();
+    }
+  }, 180_000);
+
+  it('lives in a data folder Compass creates for its user alone', async () => {
+    const dataDir = join(scratch, 'home', '.local', 'share', 'compass');
+    const database = await openDatabase({ dataDir });
+    await database.close();
+    for (const folder of [dataDir, join(scratch, 'home', '.local')]) {
+      expect((statSync(folder).mode & 0o777).toString(8), folder).toBe('700');
     }
   }, 180_000);
 
