@@ -938,6 +938,9 @@ function limitMiss(option: SizedOption, breaches: Breach[]): RawMiss {
   );
 }
 
+/** The breach a miss is named after. */
+const breachOf = (miss: Breach): Breach => ({ failed: miss.failed, value: miss.value, limit: miss.limit });
+
 /** The target a light-load miss's advice relaxes its SLO to: 5% above the prediction, in whole milliseconds. */
 const relaxedTarget = (predictedMs: number) => Math.ceil(predictedMs * 1.05);
 
@@ -958,9 +961,10 @@ function afterRelaxing(
   limitsOf: (option: SizedOption) => Breach[],
 ): RawMiss {
   if (miss.failed !== 'ttft' && miss.failed !== 'itl' && miss.failed !== 'e2e') return miss;
+  const first = breachOf(miss);
   const also: Breach[] = [];
   let slo = context.slo;
-  let missed: Breach = { failed: miss.failed, value: miss.value, limit: miss.limit };
+  let missed = first;
   for (let round = 0; round < 3; round++) {
     const metric = missed.failed as 'ttft' | 'itl' | 'e2e';
     slo = { ...slo, [SLO_KEYS[metric]]: relaxedTarget(missed.value) };
@@ -970,11 +974,10 @@ function afterRelaxing(
       break;
     }
     if (evaluation.kind !== 'slo-miss') break;
-    missed = { failed: evaluation.miss.failed, value: evaluation.miss.value, limit: evaluation.miss.limit };
+    missed = breachOf(evaluation.miss);
     also.push(missed);
   }
   if (also.length === 0) return miss;
-  const first: Breach = { failed: miss.failed, value: miss.value, limit: miss.limit };
   return Object.assign({ ...miss }, { shortfall: shortfallOf([first, ...also]), alsoBroken: also });
 }
 
@@ -1020,10 +1023,7 @@ export function explainMiss(miss: RawMiss): NearMiss {
     case 'gpuQuota':
     case 'maxGpus':
     case 'gpuPlacement': {
-      const breaches = [
-        { failed: miss.failed, value: miss.value, limit: miss.limit },
-        ...(miss.alsoBroken ?? []),
-      ];
+      const breaches = [breachOf(miss), ...(miss.alsoBroken ?? [])];
       const words = breaches.map((breach) => breachWords(breach, miss.gpuId));
       const [first, ...others] = words as [(typeof words)[0], ...typeof words];
       return {
