@@ -958,7 +958,7 @@ const SLO_KEYS: Record<'ttft' | 'itl' | 'e2e', keyof Slo> = {
 function afterRelaxing(
   miss: RawMiss,
   context: Context,
-  limitsOf: (option: SizedOption) => Breach[],
+  limitsOf: (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>) => Breach[],
 ): RawMiss {
   if (miss.failed !== 'ttft' && miss.failed !== 'itl' && miss.failed !== 'e2e') return miss;
   const first = breachOf(miss);
@@ -1078,7 +1078,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   });
   // Every limit a sized option breaks, so a near miss's advice admits it whole. A missing placement ranks after
   // every shortfall of a figure: a setting, not a number, stands in the way.
-  const limitsOf = (option: SizedOption): Breach[] => {
+  const limitsOf = (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>): Breach[] => {
     const breaches: Breach[] = [];
     if (placeable !== null && !placeable.includes(option.gpuId))
       breaches.push({ failed: 'gpuPlacement', value: 0, limit: 0 });
@@ -1130,13 +1130,21 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
         }
       }
     } else if (evaluation.kind === 'slo-miss') {
-      // Relaxing the SLO would not admit a shape whose one replica the budget cannot pay for: that is its miss.
-      const oneReplicaUsd =
-        budget === null
-          ? 0
-          : monthlyUsd(replicaHourlyUsdOf(context, context.gpus.get(shape.gpuId)!, shape), 1);
+      // Relaxing the SLO alone would not admit a shape whose one replica breaks a limit (the budget, the quota): the
+      // miss names those too, and ranks by them all.
+      const oneReplica = limitsOf({
+        gpuId: shape.gpuId,
+        gpuCount: gpusPerReplicaOf(shape),
+        monthlyCostUsd: monthlyUsd(replicaHourlyUsdOf(context, context.gpus.get(shape.gpuId)!, shape), 1),
+      });
+      const { miss } = evaluation;
       misses.push(
-        budget !== null && oneReplicaUsd > budget ? budgetMiss(shape, oneReplicaUsd) : evaluation.miss,
+        oneReplica.length === 0
+          ? miss
+          : Object.assign(
+              { ...miss },
+              { shortfall: shortfallOf([breachOf(miss), ...oneReplica]), alsoBroken: oneReplica },
+            ),
       );
     } else {
       const breaches = limitsOf(evaluation.option);

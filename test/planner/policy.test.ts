@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
-import { planDeployment } from '../../src/planner/index.js';
+import { planDeployment, predictPerformance } from '../../src/planner/index.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 
@@ -134,5 +134,49 @@ describe('planning within the deploy policy', () => {
     const held = quota.nearMisses.find((miss) => miss.failed === 'gpuQuota');
     expect(held?.monthlyCostUsd).toBeLessThanOrEqual(3000);
     expect(quota.warnings.join(' ')).not.toMatch(/is below the cheapest option/);
+  });
+
+  it('never says a shape that misses an SLO even at light load "meets the SLOs", whatever else it breaks', () => {
+    // Llama 3.1 70B fp8 on four L4s costs $3,359 a month and streams ~80 ms a token even alone (ITL target 40 ms).
+    const tight = buildSpec(
+      intentWith({
+        useCase: 'chatbot_conversational',
+        users: 100,
+        gpuTypes: ['L4'],
+        models: ['meta-llama/Llama-3.1-70B-Instruct'],
+        budgetMonthlyUsd: 3000,
+      }),
+      catalog.useCases,
+    );
+    const plan = planDeployment(tight, knowledge, { policy: { gpuQuota: 8, placeableGpus: null } });
+    expect(plan.nearMisses.length).toBeGreaterThan(0);
+    for (const miss of plan.nearMisses.filter((candidate) => /meets the SLOs/.test(candidate.reason))) {
+      const alone = predictPerformance(
+        {
+          modelId: miss.modelId,
+          gpuId: miss.gpuId,
+          tensorParallel: miss.tensorParallel,
+          gpuCount: miss.gpusPerReplica,
+          precision: miss.precision,
+          promptTokens: tight.traffic.promptTokens.value,
+          outputTokens: tight.traffic.outputTokens.value,
+          prefixShare: tight.traffic.prefixShare?.value,
+          load: { kind: 'rate', value: 0.01 },
+        },
+        knowledge,
+      );
+      if (!alone.ok) throw new Error(alone.reason);
+      expect(alone.prediction.itlMs.p95, miss.reason).toBeLessThanOrEqual(tight.slo.itlP95Ms.value);
+      expect(alone.prediction.ttftMs.p95, miss.reason).toBeLessThanOrEqual(tight.slo.ttftP95Ms.value);
+    }
+    const fp8OnFour = plan.nearMisses.find(
+      (miss) => miss.id === 'meta-llama/Llama-3.1-70B-Instruct|L4|tp4|fp8',
+    );
+    if (fp8OnFour) {
+      expect(fp8OnFour.failed).toBe('itl');
+      expect(fp8OnFour.reason).toMatch(/costs \$3,359\/month/);
+    }
+    // The warning names no "cheapest option that meets the SLOs" that misses them.
+    expect(plan.warnings.join(' ')).not.toMatch(/cheapest option that meets the SLOs \(\$3,359/);
   });
 });
