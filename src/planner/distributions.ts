@@ -191,11 +191,11 @@ export function itlQuantile(
   if (mixedShare <= 0 || extra <= 0) return decode * Math.exp(sigma * z);
   const lnDecode = Math.log(decode);
   const lnMixed = Math.log(decode + extra);
-  if (chunkCv <= 0) {
-    const newton = fixedChunkQuantile(lnDecode, lnMixed, mixedShare, sigma, q);
-    if (newton !== null) return newton;
-  }
   const chunk = chunkCv > 0 ? lognormalFromMean(1, chunkCv) : null;
+  const newton = chunk
+    ? spreadChunkQuantile(decode, extra, mixedShare, sigma, chunk, chunkCap, q)
+    : fixedChunkQuantile(lnDecode, lnMixed, mixedShare, sigma, q);
+  if (newton !== null) return newton;
   const mixedCdf = (t: number) => {
     if (!chunk) return normalCdf((Math.log(t) - lnMixed) / sigma);
     const ratio = (t - decode) / extra;
@@ -239,6 +239,62 @@ function fixedChunkQuantile(
     if (Math.abs(step) < 1e-5) return Math.exp(u);
   }
   return null;
+}
+
+/**
+ * Decode steps log-normal around `decode`, mixed ones `decode + extra·L` with L log-normal (`chunk`) up to `chunkCap`:
+ * Newton on u = ln t with the analytic density, kept inside a bracket by bisection (the capped chunk's atom at the
+ * top has no density, so a step that leaves the bracket halves it instead). As the bracketed solver's tolerance; a
+ * plan asks it for every probe of every shape when prompts vary, where regula falsi took a fifth of the plan. Null if
+ * the bracket does not hold the quantile (then the bracketed solver widens it).
+ */
+function spreadChunkQuantile(
+  decode: number,
+  extra: number,
+  mixedShare: number,
+  sigma: number,
+  chunk: { mu: number; sigma: number },
+  chunkCap: number,
+  q: number,
+): number | null {
+  const lnDecode = Math.log(decode);
+  const top = decode + extra * chunkCap;
+  const decodeShare = 1 - mixedShare;
+  let f = 0;
+  let density = 0;
+  const at = (u: number) => {
+    const t = Math.exp(u);
+    const za = (u - lnDecode) / sigma;
+    f = decodeShare * normalCdf(za) - q;
+    density = (decodeShare * Math.exp(-0.5 * za * za) * INV_SQRT_2PI) / sigma;
+    if (t >= top) f += mixedShare;
+    else if (t > decode) {
+      const zc = (Math.log((t - decode) / extra) - chunk.mu) / chunk.sigma;
+      f += mixedShare * normalCdf(zc);
+      density += (mixedShare * Math.exp(-0.5 * zc * zc) * INV_SQRT_2PI * t) / (chunk.sigma * (t - decode));
+    }
+  };
+  let a = lnDecode - 5 * sigma;
+  let b = Math.log(Math.max(top, decode * Math.exp(5 * sigma)));
+  at(a);
+  if (f > 0) return null;
+  at(b);
+  if (f < 0) return null;
+  // Start in the mixed steps' body when the quantile lies past the decode steps' share, else in the decode steps'.
+  let u =
+    q > decodeShare
+      ? Math.log(decode + extra * Math.min(Math.exp(chunk.mu), chunkCap))
+      : lnDecode + sigma * normalQuantile(Math.max(q / decodeShare, 0.001));
+  if (!(u > a && u < b)) u = 0.5 * (a + b);
+  for (let i = 0; i < 60 && b - a > 1e-4; i++) {
+    at(u);
+    if (Math.abs(f) < 1e-7) return Math.exp(u);
+    if (f < 0) a = u;
+    else b = u;
+    const next = density > 1e-12 ? u - f / density : Number.NaN;
+    u = next > a && next < b ? next : 0.5 * (a + b);
+  }
+  return Math.exp(0.5 * (a + b));
 }
 
 /**
