@@ -35,6 +35,7 @@ export function predictChartCommand(option: PlannedOption, spec: DeploymentSpec)
     `compass predict --model ${option.modelId} --gpu ${option.gpuId} --tp ${option.tensorParallel}`,
     `--gpu-count ${config.gpuCount} --quantization ${option.precision}`,
     `--prompt-tokens ${config.promptTokens} --output-tokens ${config.outputTokens} --prefix-share ${config.prefixShare}`,
+    `--prompt-cv ${config.promptTokensCv} --output-cv ${config.outputTokensCv}`,
     `--rate ${Number(Math.max(option.predicted.loadPerReplicaRps, 0.01).toPrecision(3))}`,
     `--slo-ttft-ms ${spec.slo.ttftP95Ms.value} --slo-itl-ms ${spec.slo.itlP95Ms.value} --chart chart.png`,
   ].join(' ');

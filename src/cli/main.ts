@@ -74,8 +74,8 @@ function share(value: string): number {
 /** A spread of lengths (standard deviation / mean), 0 for fixed lengths. */
 function spread(value: string): number {
   const parsed = parseDecimal(value);
-  if (parsed === null || parsed < 0 || parsed > 10)
-    throw new InvalidArgumentError('expected a decimal number from 0 to 10.');
+  if (parsed === null || parsed < 0 || parsed > FIGURE_MAX.lengthCv)
+    throw new InvalidArgumentError(`expected a decimal number from 0 to ${FIGURE_MAX.lengthCv}.`);
   return parsed;
 }
 
@@ -144,6 +144,12 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
       "share of each prompt served from vLLM's prefix cache (default: the use case's; see README)",
       share,
     )
+    .option(
+      '--prompt-cv <x>',
+      "spread of prompt lengths, standard deviation / mean (default: the use case's; 0 = all the mean length)",
+      spread,
+    )
+    .option('--output-cv <x>', "spread of output lengths (default: the use case's)", spread)
     .option('--top <n>', 'how many options to show', positiveInteger, 5)
     .action(contextAction(io, async () => (await import('./plan.js')).planCommand));
 

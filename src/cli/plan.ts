@@ -6,7 +6,7 @@ import { findGpuMentions, findModelMentions } from '../knowledge/aliases.js';
 import type { Knowledge } from '../knowledge/catalog.js';
 import type { Plan, PlannedOption } from '../planner/index.js';
 import { describeNode, nodesOf, planDeployment } from '../planner/index.js';
-import { assumptionsOf, batchOfText, buildSpec, type DeploymentSpec } from '../spec/index.js';
+import { assumptionsOf, batchOfText, buildSpec } from '../spec/index.js';
 import type { CliContext } from './context.js';
 import { withKnowledge } from './context.js';
 import { intentOf, texts } from './extract.js';
@@ -27,6 +27,9 @@ export interface PlanCommandOptions {
   api?: BatchApi;
   /** Share of each prompt served from the prefix cache, instead of the use case's default. */
   prefixShare?: number;
+  /** Spread of prompt and output lengths (standard deviation ÷ mean), instead of the use case's. */
+  promptCv?: number;
+  outputCv?: number;
   top: number;
 }
 
@@ -93,6 +96,9 @@ export function applyOverrides(intent: Intent, options: PlanCommandOptions, know
     next.priority = options.priority;
     next.priorityStated = true;
   }
+  if (options.prefixShare !== undefined) next.prefixShare = options.prefixShare;
+  if (options.promptCv !== undefined) next.promptTokensCv = options.promptCv;
+  if (options.outputCv !== undefined) next.outputTokensCv = options.outputCv;
   return { ...next, missing: missingFacts(next) };
 }
 
@@ -149,25 +155,15 @@ export function planJson(plan: Plan) {
   };
 }
 
-/** The --prefix-share flag wins over the use case's default. */
-function withPrefixShare(spec: DeploymentSpec, options: PlanCommandOptions): DeploymentSpec {
-  if (options.prefixShare === undefined) return spec;
-  return {
-    ...spec,
-    traffic: { ...spec.traffic, prefixShare: { value: options.prefixShare, source: 'stated' } },
-  };
-}
-
 export async function planCommand(context: CliContext, words: string[], options: PlanCommandOptions) {
   await withKnowledge(context, async (knowledge) => {
     let first = true;
     for await (const text of texts(context, words)) {
       const intent = applyOverrides(await intentOf(context, knowledge, text), options, knowledge);
-      const plan = planDeployment(
-        withPrefixShare(buildSpec(intent, knowledge.useCases), options),
-        knowledge,
-        { top: options.top, policy: planPolicy(context.config) },
-      );
+      const plan = planDeployment(buildSpec(intent, knowledge.useCases), knowledge, {
+        top: options.top,
+        policy: planPolicy(context.config),
+      });
       // Figures beyond their bounds were left out of the spec: the plan says so rather than plan on a default quietly.
       const refused = intent.refused ?? [];
       if (options.json) writeLine(context.io.stdout, JSON.stringify({ ...planJson(plan), refused }));

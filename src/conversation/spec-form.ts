@@ -22,6 +22,8 @@ export const SPEC_FIELD = {
   promptTokens: 'prompt_tokens',
   outputTokens: 'output_tokens',
   prefixShare: 'prefix_share',
+  promptCv: 'prompt_cv',
+  outputCv: 'output_cv',
   ttft: 'ttft',
   itl: 'itl',
   e2e: 'e2e',
@@ -163,6 +165,24 @@ export function specFormFields(spec: DeploymentSpec, knowledge: Knowledge): Form
     },
     {
       kind: 'number',
+      name: SPEC_FIELD.promptCv,
+      label: 'Prompt length spread (sd ÷ mean)',
+      value: traffic.promptTokensCv?.value || null,
+      decimals: true,
+      optional: true,
+      hint: "How much prompt lengths vary between requests; long ones set TTFT p95. The default is the use case's published trace. Empty: every prompt has the mean length.",
+    },
+    {
+      kind: 'number',
+      name: SPEC_FIELD.outputCv,
+      label: 'Output length spread (sd ÷ mean)',
+      value: traffic.outputTokensCv?.value || null,
+      decimals: true,
+      optional: true,
+      hint: 'How much reply lengths vary between requests; long replies set E2E p95. Empty: every reply has the mean length.',
+    },
+    {
+      kind: 'number',
       name: SPEC_FIELD.ttft,
       label: 'TTFT p95 target (ms)',
       value: slo.ttftP95Ms.value,
@@ -273,6 +293,8 @@ export function readSpecForm(
   const promptTokens = read.number(SPEC_FIELD.promptTokens, { integer: true, min: 1, max: MAX.tokens });
   const outputTokens = read.number(SPEC_FIELD.outputTokens, { integer: true, min: 1, max: MAX.tokens });
   const prefix = read.number(SPEC_FIELD.prefixShare, { max: MAX_PREFIX_PERCENT, optional: true });
+  const promptCv = read.number(SPEC_FIELD.promptCv, { max: FIGURE_MAX.lengthCv, optional: true });
+  const outputCv = read.number(SPEC_FIELD.outputCv, { max: FIGURE_MAX.lengthCv, optional: true });
   const ttft = read.number(SPEC_FIELD.ttft, { max: MAX.ttftMs });
   const itl = read.number(SPEC_FIELD.itl, { max: MAX.itlMs });
   const e2e = read.number(SPEC_FIELD.e2e, { max: MAX.e2eMs });
@@ -305,6 +327,8 @@ export function readSpecForm(
     promptTokens === undefined ||
     outputTokens === undefined ||
     prefix === undefined ||
+    promptCv === undefined ||
+    outputCv === undefined ||
     ttft === undefined ||
     itl === undefined ||
     e2e === undefined ||
@@ -333,6 +357,8 @@ export function readSpecForm(
   if (promptTokens !== traffic.promptTokens.value) next.promptTokens = promptTokens;
   if (outputTokens !== traffic.outputTokens.value) next.outputTokens = outputTokens;
   if ((prefix ?? 0) !== prefixPercent(spec)) next.prefixShare = (prefix ?? 0) / 100;
+  if ((promptCv ?? 0) !== (traffic.promptTokensCv?.value ?? 0)) next.promptTokensCv = promptCv ?? 0;
+  if ((outputCv ?? 0) !== (traffic.outputTokensCv?.value ?? 0)) next.outputTokensCv = outputCv ?? 0;
   if (ttft !== slo.ttftP95Ms.value) next.ttftP95Ms = ttft;
   if (itl !== slo.itlP95Ms.value) next.itlP95Ms = itl;
   if (e2e !== slo.e2eP95Ms.value) next.e2eP95Ms = e2e;

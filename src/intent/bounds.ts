@@ -8,6 +8,8 @@ export const FIGURE_MAX = {
   qps: 1e6,
   budgetMonthlyUsd: 1e9,
   tokens: 10_000_000,
+  /** Spread of request lengths (standard deviation ÷ mean); published traces stay below 3. */
+  lengthCv: 10,
   gpus: 100_000,
   ttftP95Ms: 600_000,
   itlP95Ms: 60_000,

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { Gpu, Model } from '../knowledge/catalog.js';
 import { Precision, UseCaseId } from '../knowledge/catalog.js';
 import { BATCH_APIS } from './batch-api.js';
-import type { BoundedFigure } from './bounds.js';
-import { BOUNDED_FIGURES, figureOutOfBounds } from './bounds.js';
+import { BOUNDED_FIGURES, type BoundedFigure, FIGURE_MAX, figureOutOfBounds } from './bounds.js';
 
 export const Priority = z.enum(['latency', 'cost', 'accuracy', 'balanced']);
 export type Priority = z.infer<typeof Priority>;
@@ -62,6 +61,12 @@ export const Intent = z.object({
    * cache, as set in the spec form; absent or null = the use case's.
    */
   prefixShare: z.number().min(0).lt(1).nullable().optional(),
+  /**
+   * Spread of prompt and output lengths across requests (standard deviation ÷ mean), as set in the spec form or by
+   * `compass plan --prompt-cv/--output-cv`; absent or null = the use case's.
+   */
+  promptTokensCv: z.number().min(0).max(FIGURE_MAX.lengthCv).nullable().optional(),
+  outputTokensCv: z.number().min(0).max(FIGURE_MAX.lengthCv).nullable().optional(),
   /** An offline batch job ("2 million tickets every night"); absent or null = interactive traffic. */
   batch: BatchJob.nullable().optional(),
   /** Figures of this message that are beyond FIGURE_MAX, each in words for the user; absent when there are none. */

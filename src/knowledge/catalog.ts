@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { FIGURE_MAX } from '../intent/bounds.js';
+import { lengthQuantileOverMean } from '../planner/distributions.js';
 import type { PublicMeasurements } from './measurements.js';
 import { PRECISIONS } from './precisions.js';
 
@@ -293,6 +295,12 @@ export const UseCase = z.object({
      * vLLM's prefix cache serves without prefilling; absent = 0.
      */
     prefixShare: z.number().min(0).lt(1).optional(),
+    /**
+     * Spread of prompt and output lengths across requests (standard deviation ÷ mean) in a published trace of such
+     * traffic; absent (catalogs stored before it existed) = every request has the mean lengths.
+     */
+    promptTokensCv: z.number().min(0).max(FIGURE_MAX.lengthCv).optional(),
+    outputTokensCv: z.number().min(0).max(FIGURE_MAX.lengthCv).optional(),
   }),
   slo: z.object({
     ttftP95Ms: positive,
@@ -302,6 +310,21 @@ export const UseCase = z.object({
   sources: z.array(Source).min(1),
 });
 export type UseCase = z.infer<typeof UseCase>;
+
+/**
+ * The least E2E p95 target that TTFT and ITL targets leave room for: TTFT + the tokens of the reply 5% of replies
+ * exceed (log-normal lengths, as the planner draws them) × ITL. Below it a deployment meeting both other targets
+ * can still miss E2E on every long reply.
+ */
+export function e2eFloorMs(
+  ttftP95Ms: number,
+  itlP95Ms: number,
+  outputTokens: number,
+  outputTokensCv = 0,
+): { floorMs: number; replyTokens: number } {
+  const replyTokens = Math.ceil(outputTokens * lengthQuantileOverMean('lognormal', outputTokensCv, 0.95));
+  return { floorMs: Math.ceil(ttftP95Ms + replyTokens * itlP95Ms), replyTokens };
+}
 
 const LatencyStats = z.object({
   mean: positive.nullable(),

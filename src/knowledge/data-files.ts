@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { fieldPath } from '../field-path.js';
 import { dataDir } from '../paths.js';
-import { Gpu, Model, USE_CASE_IDS, UseCase } from './catalog.js';
+import { e2eFloorMs, Gpu, Model, USE_CASE_IDS, UseCase } from './catalog.js';
 
 export const CATALOG_FILES = {
   gpus: 'gpus.json',
@@ -161,13 +161,18 @@ function checkUseCases(useCases: readonly UseCase[], report: Report) {
     if (!present.has(id)) report(file, id, 'id', 'is missing: every use case needs an entry');
   }
   for (const { id, traffic, slo } of useCases) {
-    const floor = slo.ttftP95Ms + traffic.outputTokens * slo.itlP95Ms;
-    if (slo.e2eP95Ms < floor) {
+    const { floorMs, replyTokens } = e2eFloorMs(
+      slo.ttftP95Ms,
+      slo.itlP95Ms,
+      traffic.outputTokens,
+      traffic.outputTokensCv,
+    );
+    if (slo.e2eP95Ms < floorMs) {
       report(
         file,
         id,
         'slo.e2eP95Ms',
-        `${slo.e2eP95Ms} ms is below ttftP95Ms + outputTokens × itlP95Ms = ${floor} ms`,
+        `${slo.e2eP95Ms} ms is below ttftP95Ms + ${replyTokens} output tokens (the p95 reply) × itlP95Ms = ${floorMs} ms`,
       );
     }
   }

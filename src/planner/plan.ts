@@ -407,6 +407,8 @@ export type ShapeConfig = Pick<
   | 'promptTokens'
   | 'outputTokens'
   | 'prefixShare'
+  | 'promptTokensCv'
+  | 'outputTokensCv'
 >;
 
 /**
@@ -426,6 +428,8 @@ export function deploymentConfigOf(shape: OptionShape, spec: DeploymentSpec): Sh
   config.promptTokens = spec.traffic.promptTokens.value;
   config.outputTokens = spec.traffic.outputTokens.value;
   config.prefixShare = spec.traffic.prefixShare?.value ?? 0;
+  config.promptTokensCv = spec.traffic.promptTokensCv?.value ?? 0;
+  config.outputTokensCv = spec.traffic.outputTokensCv?.value ?? 0;
   return config;
 }
 

@@ -1,6 +1,6 @@
 import { RELAXED_LATENCY } from '../intent/latency.js';
 import type { BatchJob, Intent } from '../intent/schema.js';
-import type { UseCase, UseCaseId } from '../knowledge/catalog.js';
+import { e2eFloorMs, type UseCase, type UseCaseId } from '../knowledge/catalog.js';
 import type { DeploymentSpec, FieldSource } from './schema.js';
 
 /** Use case assumed when the text names none; the conversation asks, the CLI says so in the notes. */
@@ -108,12 +108,19 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
   const ttft = fromIntent(intent.ttftP95Ms, targets.ttftP95Ms);
   const itl = fromIntent(intent.itlP95Ms, targets.itlP95Ms);
   let e2e: DeploymentSpec['slo']['e2eP95Ms'] = fromIntent(intent.e2eP95Ms, targets.e2eP95Ms);
+  const promptTokensCv = fromIntent(intent.promptTokensCv ?? null, defaults.promptTokensCv ?? 0);
+  const outputTokensCv = fromIntent(intent.outputTokensCv ?? null, defaults.outputTokensCv ?? 0);
   // A defaulted end-to-end target must leave room for the stated first-token and per-token targets.
-  const floor = ttft.value + outputTokens.value * itl.value;
-  if (e2e.source === 'default' && e2e.value < floor) {
-    e2e = derived(Math.ceil(floor));
+  const { floorMs, replyTokens } = e2eFloorMs(
+    ttft.value,
+    itl.value,
+    outputTokens.value,
+    outputTokensCv.value,
+  );
+  if (e2e.source === 'default' && e2e.value < floorMs) {
+    e2e = derived(floorMs);
     notes.push(
-      `E2E p95 target raised to ${e2e.value} ms = TTFT + output tokens × ITL, to match the stated targets.`,
+      `E2E p95 target raised to ${figure(floorMs)} ms = TTFT + ${figure(replyTokens)} output tokens (the p95 reply) × ITL, to match the stated targets.`,
     );
   }
 
@@ -127,6 +134,8 @@ export function buildSpec(intent: Intent, useCases: readonly UseCase[]): Deploym
       peakQps,
       prefixShare:
         intent.prefixShare == null ? defaulted(useCase.traffic.prefixShare ?? 0) : stated(intent.prefixShare),
+      promptTokensCv,
+      outputTokensCv,
     },
     slo: { ttftP95Ms: ttft, itlP95Ms: itl, e2eP95Ms: e2e },
     priority: intent.priorityStated ? stated(intent.priority) : defaulted(intent.priority),
@@ -155,6 +164,17 @@ export function assumptionsOf(spec: DeploymentSpec): string[] {
     ].filter(Boolean);
     assumptions.push(`Request shape is the use case's default: ${lengths.join(' and ')}.`);
   }
+  const spreads = [
+    ['prompt', spec.traffic.promptTokensCv],
+    ['output', spec.traffic.outputTokensCv],
+  ] as const;
+  const defaultedSpreads = spreads.filter(([, cv]) => cv?.source === 'default' && cv.value > 0);
+  if (defaultedSpreads.length > 0)
+    assumptions.push(
+      `Request lengths vary as the use case's published trace does (standard deviation ÷ mean: ${defaultedSpreads
+        .map(([name, cv]) => `${name} ${cv!.value}`)
+        .join(', ')}), so p95s are those of long requests.`,
+    );
   const prefix = spec.traffic.prefixShare;
   if (prefix && prefix.source === 'default' && prefix.value > 0)
     assumptions.push(

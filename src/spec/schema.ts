@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FIGURE_MAX } from '../intent/bounds.js';
 import { BatchJob, Priority } from '../intent/schema.js';
 import { Precision, UseCaseId } from '../knowledge/catalog.js';
 
@@ -24,6 +25,12 @@ export const DeploymentSpec = z.object({
      * vLLM's prefix cache; absent (specs stored before it existed) = 0.
      */
     prefixShare: field(z.number().min(0).lt(1)).optional(),
+    /**
+     * Spread of prompt and output lengths across requests (standard deviation ÷ mean): long requests set the p95s.
+     * Absent (specs stored before it existed) = every request has the mean lengths.
+     */
+    promptTokensCv: field(z.number().min(0).max(FIGURE_MAX.lengthCv)).optional(),
+    outputTokensCv: field(z.number().min(0).max(FIGURE_MAX.lengthCv)).optional(),
   }),
   slo: z.object({
     ttftP95Ms: field(z.number().positive()),

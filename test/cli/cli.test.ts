@@ -179,11 +179,14 @@ describe('compass CLI against the real PostgreSQL', () => {
     expect(table.code).toBe(0);
     const [header, ...rest] = table.stdout.split('\n');
     expect(header).toMatch(/^chatbot_conversational · 100 users/);
-    expect(rest.slice(0, 5)).toEqual([
+    expect(rest.slice(0, 6)).toEqual([
       'Assumed: No use case was named; assumed Chatbot / conversational assistant.',
       'Assumed: No user count or request rate was given; assumed 100 users.',
       expect.stringMatching(
         /^Assumed: Request shape is the use case's default: [\d,]+ prompt tokens and [\d,]+ output tokens\.$/,
+      ),
+      expect.stringMatching(
+        /^Assumed: Request lengths vary as the use case's published trace does \(standard deviation ÷ mean: prompt [\d.]+, output [\d.]+\), so p95s are those of long requests\.$/,
       ),
       expect.stringMatching(
         /^Assumed: \d+% of each prompt is a prefix earlier requests sent .* the use case's default\.$/,
@@ -202,6 +205,9 @@ describe('compass CLI against the real PostgreSQL', () => {
     );
     const plan = JSON.parse(stated.stdout);
     expect(plan.assumptions).toEqual([
+      expect.stringMatching(
+        /^Request lengths vary as the use case's published trace does .*prompt 0\.96, output 2\.15/,
+      ),
       expect.stringMatching(/^40% of each prompt is a prefix earlier requests sent/),
       expect.stringMatching(/^p95 targets not stated are the use case's: ITL [\d,]+ ms, E2E [\d,]+ ms\.$/),
     ]);
@@ -220,7 +226,27 @@ describe('compass CLI against the real PostgreSQL', () => {
       ).stdout,
     );
     expect(prefixStated.spec.traffic.prefixShare).toEqual({ value: 0.2, source: 'stated' });
-    expect(prefixStated.assumptions).toHaveLength(1);
+    expect(prefixStated.assumptions).toHaveLength(2);
+  });
+
+  it('plan --prompt-cv/--output-cv replace the use case length spread, and the p95s follow', async () => {
+    const text = 'chatbot for 1000 users on L40S';
+    const spread = JSON.parse((await cli(['plan', '--json', text], env)).stdout);
+    expect(spread.spec.traffic.outputTokensCv).toEqual({ value: 0.77, source: 'default' });
+    const fixed = JSON.parse(
+      (await cli(['plan', '--json', '--prompt-cv', '0', '--output-cv', '0', text], env)).stdout,
+    );
+    expect(fixed.spec.traffic.promptTokensCv).toEqual({ value: 0, source: 'stated' });
+    expect(fixed.spec.traffic.outputTokensCv).toEqual({ value: 0, source: 'stated' });
+    expect(fixed.assumptions.some((line: string) => line.startsWith('Request lengths vary'))).toBe(false);
+    // Same option, mean-length requests: the p95 reply is the mean one, so E2E p95 falls.
+    const [first] = spread.recommendations;
+    const same = fixed.recommendations.find((option: { id: string }) => option.id === first.id);
+    expect(same, first.id).toMatchObject({ replicas: first.replicas });
+    expect(same.predicted.e2eP95Ms).toBeLessThan(first.predicted.e2eP95Ms);
+    const bad = await cli(['plan', '--output-cv', '11', text], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--output-cv.*expected a decimal number from 0 to 10/);
   });
 
   it('predict --batch prints the makespan, throughput and TTFT distribution of a burst', async () => {

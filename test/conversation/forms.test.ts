@@ -196,6 +196,43 @@ describe('the spec form', () => {
     }
   });
 
+  it("edits the length spreads: prefilled from the use case's trace, stated once changed, and the p95s follow", () => {
+    for (const [name, value] of [
+      [SPEC_FIELD.promptCv, 0.96],
+      [SPEC_FIELD.outputCv, 0.77],
+    ] as const) {
+      expect(fields.find((candidate) => candidate.name === name)).toMatchObject({
+        kind: 'number',
+        value,
+        optional: true,
+      });
+    }
+    const result = read({ [SPEC_FIELD.promptCv]: '2', [SPEC_FIELD.outputCv]: null });
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    expect(result.value.spec.traffic.promptTokensCv).toEqual({ value: 2, source: 'stated' });
+    // Emptied: every reply the mean length (stated), not the use case's spread.
+    expect(result.value.spec.traffic.outputTokensCv).toEqual({ value: 0, source: 'stated' });
+    const turn = submitSpecEdit(base, result.value, 'U0ADA', knowledge);
+    expect(seen(turn.replies[0]!.message)).toMatch(/prompt length spread 0\.96 → 2/);
+    expect(seen(turn.replies[0]!.message)).toMatch(/output length spread 0\.77 → 0/);
+    // The same deployment: longer long prompts wait longer for their first token; replies of one length end sooner.
+    const option = base.options[0]!;
+    const same = whatIf(turn.data.spec!, option, {}, knowledge);
+    expect(same.scenario.kind).toBe('planned');
+    expect(same.difference!.ttftP95Ms).toBeGreaterThan(0);
+    const repliesOnly = read({ [SPEC_FIELD.outputCv]: null });
+    if (!repliesOnly.ok) throw new Error(JSON.stringify(repliesOnly.errors));
+    const fixedReplies = whatIf(repliesOnly.value.spec, option, {}, knowledge);
+    expect(fixedReplies.difference!.e2eP95Ms).toBeLessThan(0);
+    for (const [typed, error] of [
+      ['11', 'Must be at most 10.'],
+      ['-1', 'Must be more than 0.'],
+    ] as const) {
+      const bad = read({ [SPEC_FIELD.promptCv]: typed });
+      expect(bad.ok ? {} : bad.errors, typed).toEqual({ [SPEC_FIELD.promptCv]: error });
+    }
+  });
+
   it('a submitted edit re-plans, reports who changed what, and leaves a card to edit in place', () => {
     const result = read({ [SPEC_FIELD.users]: '3000' });
     if (!result.ok) throw new Error('valid');

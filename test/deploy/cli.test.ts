@@ -75,9 +75,11 @@ describe('compass manifests', () => {
     type Shown = { id: string; gpu: string; precision: string; gpuCount: number; pipelineParallel: number };
     const options: Shown[] = plan.recommendations;
     const ids = options.map((option) => option.id).join(' ');
-    // Both ways to serve it at fp8: on one H200 or B200 node, and TP8 × PP2 across two nodes.
+    // Both ways to serve it at fp8: on one node (MI300X, H200, B200), and TP8 × PP2 across two H100 nodes.
     const singleNodeFp8 = (option: Shown) =>
-      option.precision === 'fp8' && option.pipelineParallel === 1 && ['H200', 'B200'].includes(option.gpu);
+      option.precision === 'fp8' &&
+      option.pipelineParallel === 1 &&
+      ['MI300X', 'H200', 'B200'].includes(option.gpu);
     expect(options.some(singleNodeFp8), ids).toBe(true);
     const twoNodeOption = options.find(
       (option) => option.precision === 'fp8' && option.pipelineParallel === 2,

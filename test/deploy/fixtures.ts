@@ -21,11 +21,11 @@ export function planned(overrides: Partial<Intent>) {
 }
 
 /**
- * By default a chatbot on L4s whose model needs several replicas for 2,000 users, so it autoscales (and so has no
+ * By default a chatbot on L4s whose model needs several replicas for 4,000 users, so it autoscales (and so has no
  * single-replica weight claim); without a model named, the cheapest would be whatever small model the catalog has.
  */
 export function manifestInput(
-  overrides: Partial<Intent> = { gpuTypes: ['L4'], models: ['Qwen/Qwen2.5-7B-Instruct'], users: 2000 },
+  overrides: Partial<Intent> = { gpuTypes: ['L4'], models: ['Qwen/Qwen2.5-7B-Instruct'], users: 4000 },
   settings: Partial<ManifestSettings> = {},
 ): ManifestInput {
   return {

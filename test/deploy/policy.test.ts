@@ -234,7 +234,8 @@ describe('checkPolicy', () => {
         policy,
       ),
     );
-    expect(problem.problem).toMatch(/up to 100 GPUs/);
+    const perReplica = manifestInput().option.gpusPerReplica;
+    expect(problem.problem).toContain(`up to ${100 * perReplica} GPUs (${perReplica} per replica`);
   });
 
   it('checks core workloads too', () => {

@@ -329,6 +329,8 @@ describe('renderManifests for a replica spanning nodes', () => {
       users: 200,
       models: ['meta-llama/Llama-3.1-405B-Instruct'],
       gpuTypes: ['H100'],
+      // Two nodes prefill the p95 prompt (~32k tokens) in ~6 s.
+      ttftP95Ms: 10_000,
     }),
     knowledge.useCases,
   );

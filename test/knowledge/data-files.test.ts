@@ -79,10 +79,22 @@ describe('the shipped data files', () => {
     expect(ids.length).toBeGreaterThanOrEqual(15);
   });
 
-  it('hold every use case once, with SLOs that a response of the default length can meet', () => {
+  it('hold every use case once, with a measured length spread and SLOs that its p95 reply can meet', () => {
     expect(catalog.useCases.map(({ id }) => id).sort()).toEqual([...USE_CASE_IDS].sort());
-    for (const { id, traffic, slo } of catalog.useCases) {
-      expect(slo.e2eP95Ms, id).toBeGreaterThanOrEqual(slo.ttftP95Ms + traffic.outputTokens * slo.itlP95Ms);
+    for (const { id, traffic, slo, sources } of catalog.useCases) {
+      expect(traffic.promptTokensCv, id).toBeGreaterThan(0);
+      expect(traffic.outputTokensCv, id).toBeGreaterThan(0);
+      // Every spread names the trace it was measured in.
+      for (const field of ['traffic.promptTokensCv', 'traffic.outputTokensCv'])
+        expect(
+          sources.some((source) => source.covers?.includes(field)),
+          `${id} ${field}`,
+        ).toBe(true);
+      // The reply 5% of replies exceed, log-normal: exp(μ + 1.645σ) with σ² = ln(1 + cv²), μ = ln(mean) − σ²/2.
+      const sigma = Math.sqrt(Math.log(1 + traffic.outputTokensCv! ** 2));
+      const p95Reply = traffic.outputTokens * Math.exp(-(sigma * sigma) / 2 + 1.6449 * sigma);
+      expect(p95Reply, id).toBeGreaterThan(2 * traffic.outputTokens);
+      expect(slo.e2eP95Ms, id).toBeGreaterThanOrEqual(slo.ttftP95Ms + p95Reply * slo.itlP95Ms);
     }
   });
 
@@ -287,6 +299,19 @@ describe('readCatalogFiles on a broken copy', () => {
     const message = problemsOf(dir);
     expect(message).toContain('use-cases.json: chatbot_conversational: slo.e2eP95Ms: 1000 ms is below');
     expect(message).toContain('use-cases.json: translation: id: is missing');
+  });
+
+  it('rejects an E2E target the mean reply meets and the p95 reply does not, and a spread beyond the bound', () => {
+    const dir = brokenCopy('useCases', (json) => {
+      // 500 ms + 256 tokens × 40 ms = 10,740 ms fits; 624 tokens (the p95 reply at spread 0.77) need 25,460 ms.
+      byId(json.useCases, 'chatbot_conversational').slo.e2eP95Ms = 12_000;
+      byId(json.useCases, 'translation').traffic.promptTokensCv = 11;
+    });
+    const message = problemsOf(dir);
+    expect(message).toContain(
+      'use-cases.json: chatbot_conversational: slo.e2eP95Ms: 12000 ms is below ttftP95Ms + 624 output tokens (the p95 reply) × itlP95Ms = 25460 ms',
+    );
+    expect(message).toMatch(/use-cases\.json: translation: traffic\.promptTokensCv: /);
   });
 
   it('rejects quality scored for a use case the model does not support, and a model without bf16', () => {

@@ -98,7 +98,7 @@ describe('messages in context, through the Slack stand-in', () => {
   });
 
   describe('a mention inside a thread reads the thread', () => {
-    const parentSays = 'support chatbot for 2000 agents, under $10k/month, p95 under 1 s';
+    const parentSays = 'support chatbot for 2000 agents, under $10k/month, first token in under 1 s';
 
     /** A top-level channel message by a teammate (Compass is not mentioned); its ts. */
     async function parentMessage(text: string) {

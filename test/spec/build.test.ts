@@ -96,6 +96,31 @@ describe('buildSpec', () => {
     expect(checkSpec(spec)).toEqual([]);
   });
 
+  it('takes the length spread from the use case unless stated, and leaves room in a defaulted E2E for the p95 reply', () => {
+    const varied: UseCase = {
+      ...chatbot,
+      traffic: { ...chatbot.traffic, promptTokensCv: 0.96, outputTokensCv: 0.77 },
+    };
+    const spec = buildSpec(intent({ users: 10, itlP95Ms: 100, ttftP95Ms: 2000 }), [varied]);
+    expect(spec.traffic.promptTokensCv).toEqual({ value: 0.96, source: 'default' });
+    expect(spec.traffic.outputTokensCv).toEqual({ value: 0.77, source: 'default' });
+    // 256 tokens at spread 0.77: the p95 reply (log-normal) has 624 tokens.
+    expect(spec.slo.e2eP95Ms).toEqual({ value: 2000 + 624 * 100, source: 'derived' });
+    expect(spec.notes).toContain(
+      'E2E p95 target raised to 64,400 ms = TTFT + 624 output tokens (the p95 reply) × ITL, to match the stated targets.',
+    );
+    expect(assumptionsOf(spec)).toContain(
+      "Request lengths vary as the use case's published trace does (standard deviation ÷ mean: prompt 0.96, output 0.77), so p95s are those of long requests.",
+    );
+    const fixed = buildSpec(
+      intent({ users: 10, itlP95Ms: 100, ttftP95Ms: 2000, promptTokensCv: 0, outputTokensCv: 1.5 }),
+      [varied],
+    );
+    expect(fixed.traffic.promptTokensCv).toEqual({ value: 0, source: 'stated' });
+    expect(fixed.traffic.outputTokensCv).toEqual({ value: 1.5, source: 'stated' });
+    expect(assumptionsOf(fixed).some((line) => line.startsWith('Request lengths vary'))).toBe(false);
+  });
+
   it('keeps contradictory stated targets and reports them', () => {
     const spec = buildSpec(intent({ users: 10, itlP95Ms: 100, e2eP95Ms: 5000 }), useCases);
     expect(spec.slo.e2eP95Ms).toEqual({ value: 5000, source: 'stated' });

@@ -50,7 +50,9 @@ const failureOf = (promise: Promise<unknown>) =>
 describe('kubeDeployCluster.waitUntilReady on KServe raw-mode semantics', () => {
   it('reports a redeploy whose new pods crash-loop as failed, though the old pods keep the service Ready', async () => {
     kube = await kubeFixture({ readiness: { kind: 'ready', afterMs: 30 } });
-    const input = manifestInput();
+    // At least two replicas at the autoscaler's minimum (three L40S for 8,000 users, two at the average load): a
+    // rolling update without surge takes one down at a time, and the other keeps serving.
+    const input = manifestInput({ gpuTypes: ['L40S'], models: ['Qwen/Qwen2.5-7B-Instruct'], users: 8000 });
     // Rolling updates keep the old pods serving, so KServe's Ready stays True throughout.
     const settings = ManifestSettings.parse({ rollout: 'rolling' });
     const first = objectsOf(input, 'd-first', settings);
