@@ -287,7 +287,8 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 const roundDown = (value: number, digits: number) => Math.floor(value * 10 ** digits) / 10 ** digits;
 const wholeNumber = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const usd = (value: number) => `$${wholeNumber.format(value)}`;
-const ms = (value: number) => `${value >= 100 ? Math.round(value) : round(value, 1)} ms`;
+const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 3 });
+const ms = (value: number) => `${value >= 100 ? wholeNumber.format(value) : round(value, 1)} ms`;
 
 export function optionId(shape: OptionShape): string {
   const stages = nodesOf(shape) > 1 ? `|pp${nodesOf(shape)}` : '';
@@ -1044,7 +1045,7 @@ export function explainMiss(miss: RawMiss): NearMiss {
       return {
         ...miss,
         reason:
-          `${shape} misses ${SLO_NAMES[miss.failed]} by ${round(miss.value - miss.limit, digits)} ms even at light load (${round(miss.value, digits)} ms vs ${ms(miss.limit)})` +
+          `${shape} misses ${SLO_NAMES[miss.failed]} by ${decimal.format(round(miss.value - miss.limit, digits))} ms even at light load (${decimal.format(round(miss.value, digits))} ms vs ${ms(miss.limit)})` +
           also.map((w) => `; relaxed, it also ${w.says}`).join(''),
         relax: [
           `relax ${SLO_NAMES[miss.failed]} to ${ms(relaxedTarget(miss.value))}`,

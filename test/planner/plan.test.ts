@@ -552,5 +552,8 @@ describe('explainMiss', () => {
     expect(miss(43.3, 40).reason).toMatch(/by 3\.3 ms even at light load \(43\.3 ms vs 40 ms\)$/);
     expect(miss(543.3, 500).reason).toMatch(/by 43 ms even at light load \(543 ms vs 500 ms\)$/);
     expect(miss(40.04, 40).relax).toBe('relax ITL p95 to 43 ms');
+    // Thousands read as the spec's targets do ("TTFT 5,000 ms").
+    expect(miss(5882.4, 5000).reason).toMatch(/by 882 ms even at light load \(5,882 ms vs 5,000 ms\)$/);
+    expect(miss(5882.4, 5000).relax).toBe('relax ITL p95 to 6,177 ms');
   });
 });

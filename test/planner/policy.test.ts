@@ -92,7 +92,7 @@ describe('planning within the deploy policy', () => {
       expect(miss.reason).toMatch(
         /even at light load .*; relaxed, it also needs [\d,]+ GPUs; DEPLOY_GPU_QUOTA is 8$/,
       );
-      expect(miss.relax).toMatch(/^relax (TTFT|ITL|E2E) p95 to \d+ ms and raise DEPLOY_GPU_QUOTA to \d+$/);
+      expect(miss.relax).toMatch(/^relax (TTFT|ITL|E2E) p95 to [\d,]+ ms and raise DEPLOY_GPU_QUOTA to \d+$/);
     }
     // The closest is the one a single change admits, not a near-SLO shape that would then need a data centre.
     expect(plan.nearMisses[0]!.alsoBroken).toBeUndefined();
@@ -100,7 +100,7 @@ describe('planning within the deploy policy', () => {
 
     // Following the advice admits the shape: its SLO relaxed and the quota raised as the miss says.
     const miss = slo[0]!;
-    const target = Number(miss.relax.match(/to (\d+) ms/)![1]);
+    const target = Number(miss.relax.match(/to ([\d,]+) ms/)![1]!.replaceAll(',', ''));
     const quota = miss.alsoBroken!.find((breach) => breach.failed === 'gpuQuota')!.value;
     const key = ({ ttft: 'ttftP95Ms', itl: 'itlP95Ms', e2e: 'e2eP95Ms' } as const)[
       miss.failed as 'ttft' | 'itl' | 'e2e'
