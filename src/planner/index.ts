@@ -42,6 +42,7 @@ export {
   explainMiss,
   gpusPerReplicaOf,
   LATENCY_PRIORITY_COST_CAP,
+  LATENCY_PRIORITY_QUALITY_SHARE,
   latencyScore,
   nodesOf,
   optionId,

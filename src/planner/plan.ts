@@ -850,6 +850,14 @@ export const BALANCED_WEIGHTS = { quality: 0.4, cost: 0.35, latency: 0.25 } as c
  */
 export const LATENCY_PRIORITY_COST_CAP = 3;
 
+/**
+ * Among those, the options whose quality reaches this share of the best affordable one's come first: "low latency
+ * matters" for a chatbot means a fast answer from a model fit for it, not the smallest model in the catalog
+ * (Llama 3.2 1B, quality 17.5 of 100, topped "chatbot for 1000 users, low latency matters" against 3B models at 48).
+ * An option of unknown quality is not held back: nothing says it falls short.
+ */
+export const LATENCY_PRIORITY_QUALITY_SHARE = 0.8;
+
 function ranker(priority: Priority, options: SizedOption[]): (a: SizedOption, b: SizedOption) => number {
   const quality = (option: SizedOption) => option.quality ?? 0;
   const latency = (option: SizedOption) => option.latency;
@@ -860,7 +868,12 @@ function ranker(priority: Priority, options: SizedOption[]): (a: SizedOption, b:
     case 'latency': {
       const cap = LATENCY_PRIORITY_COST_CAP * Math.min(...options.map((option) => option.monthlyCostUsd));
       const affordable = (option: SizedOption) => (option.monthlyCostUsd <= cap ? 0 : 1);
-      return (a, b) => affordable(a) - affordable(b) || latency(a) - latency(b) || byCost(a, b);
+      const floor =
+        LATENCY_PRIORITY_QUALITY_SHARE *
+        Math.max(0, ...options.filter((option) => affordable(option) === 0).map(quality));
+      const short = (option: SizedOption) => (option.quality !== null && option.quality < floor ? 1 : 0);
+      return (a, b) =>
+        affordable(a) - affordable(b) || short(a) - short(b) || latency(a) - latency(b) || byCost(a, b);
     }
     case 'accuracy':
       return (a, b) => quality(b) - quality(a) || byCost(a, b);
@@ -900,7 +913,7 @@ function rationaleFor(
   if (rank === 0) {
     const lead = {
       cost: 'Cheapest option that meets every SLO',
-      latency: 'Lowest predicted latency against the targets',
+      latency: 'Lowest predicted latency among options near the best affordable quality',
       accuracy: 'Highest quality for this use case that meets every SLO',
       balanced: 'Best balance of quality, cost and latency',
     }[priority];

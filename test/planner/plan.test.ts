@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { extractIntent } from '../../src/intent/index.js';
 import type { Intent } from '../../src/intent/schema.js';
 import type { Gpu, Knowledge, Precision } from '../../src/knowledge/catalog.js';
 import { USE_CASE_IDS } from '../../src/knowledge/catalog.js';
@@ -10,6 +11,7 @@ import {
   explainMiss,
   HOURS_PER_MONTH,
   LATENCY_PRIORITY_COST_CAP,
+  LATENCY_PRIORITY_QUALITY_SHARE,
   latencyScore,
   MAX_MODEL_LEN_KV_SHARE,
   planDeployment,
@@ -135,16 +137,36 @@ describe('planDeployment', () => {
         },
         slo,
       );
-    // Within the affordable group (≤ 3× the cheapest), faster first; rounding can reorder near-ties by a hair.
+    // Within the affordable group (≤ 3× the cheapest), the options near its best quality first, then the others,
+    // each faster first; rounding can reorder near-ties by a hair.
     const cap = LATENCY_PRIORITY_COST_CAP * cost[0]!.monthlyCostUsd;
     const affordable = latency.filter((option) => option.monthlyCostUsd <= cap);
     expect(affordable.length).toBeGreaterThan(1);
     expect(latency.slice(0, affordable.length)).toEqual(affordable);
-    for (let i = 1; i < affordable.length; i++) {
-      expect(score(affordable[i]!)).toBeGreaterThanOrEqual(score(affordable[i - 1]!) - 1e-3);
-    }
+    const floor =
+      LATENCY_PRIORITY_QUALITY_SHARE * Math.max(...affordable.map((option) => option.quality ?? 0));
+    const near = affordable.filter((option) => option.quality === null || option.quality >= floor);
+    expect(near.length).toBeGreaterThan(0);
+    expect(affordable.slice(0, near.length)).toEqual(near);
+    for (const group of [near, affordable.slice(near.length)])
+      for (let i = 1; i < group.length; i++)
+        expect(score(group[i]!)).toBeGreaterThanOrEqual(score(group[i - 1]!) - 1e-3);
     expect(accuracy[0]!.quality!).toBeGreaterThan(cost[0]!.quality ?? 0);
     expect(cost[0]!.monthlyCostUsd).toBeLessThanOrEqual(accuracy[0]!.monthlyCostUsd);
+  });
+
+  it('answers "low latency matters" with a fast model fit for the use case, not the smallest one', () => {
+    // The README's first command: Llama 3.2 1B (quality 17.5 of 100) used to top it, ahead of models near 50 and 70.
+    const text = 'chatbot for 1000 users, low latency matters, under $5k/month';
+    const spec = buildSpec(extractIntent(text, knowledge), knowledge.useCases);
+    expect(spec.priority).toEqual({ value: 'latency', source: 'stated' });
+    const options = planDeployment(spec, knowledge).recommendations;
+    const best = Math.max(...options.map((option) => option.quality ?? 0));
+    expect(options[0]!.quality!).toBeGreaterThanOrEqual(LATENCY_PRIORITY_QUALITY_SHARE * best);
+    expect(options[0]!.modelId).not.toBe('meta-llama/Llama-3.2-1B-Instruct');
+    expect(options[0]!.rationale).toMatch(
+      /^Lowest predicted latency among options near the best affordable quality/,
+    );
   });
 
   it('never needs fewer replicas or less money for more traffic', () => {
