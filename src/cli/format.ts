@@ -85,9 +85,9 @@ export function formatSpec(spec: DeploymentSpec): string {
         ['Prompt spread', traffic.promptTokensCv],
         ['Output spread', traffic.outputTokensCv],
       ] as const
-    )
-      .filter(([, cv]) => cv !== undefined)
-      .map(([label, cv]): [string, string] => [label, tagged(`${cv!.value} (sd ÷ mean)`, cv!.source)]),
+    ).flatMap(([label, cv]): [string, string][] =>
+      cv ? [[label, tagged(`${cv.value} (sd ÷ mean)`, cv.source)]] : [],
+    ),
     ['TTFT p95', tagged(number(slo.ttftP95Ms.value, ' ms'), slo.ttftP95Ms.source)],
     ['ITL p95', tagged(number(slo.itlP95Ms.value, ' ms'), slo.itlP95Ms.source)],
     ['E2E p95', tagged(number(slo.e2eP95Ms.value, ' ms'), slo.e2eP95Ms.source)],

@@ -959,6 +959,10 @@ function limitMiss(option: SizedOption, breaches: Breach[]): RawMiss {
 /** The breach a miss is named after. */
 const breachOf = (miss: Breach): Breach => ({ failed: miss.failed, value: miss.value, limit: miss.limit });
 
+/** A miss that also breaks `also`, ranked by what relaxing them all takes. */
+const alsoBreaking = (miss: RawMiss, also: Breach[]): RawMiss =>
+  Object.assign({ ...miss }, { shortfall: shortfallOf([breachOf(miss), ...also]), alsoBroken: also });
+
 /** The target a light-load miss's advice relaxes its SLO to: 5% above the prediction, in whole milliseconds. */
 const relaxedTarget = (predictedMs: number) => Math.ceil(predictedMs * 1.05);
 
@@ -979,10 +983,9 @@ function afterRelaxing(
   limitsOf: (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>) => Breach[],
 ): RawMiss {
   if (miss.failed !== 'ttft' && miss.failed !== 'itl' && miss.failed !== 'e2e') return miss;
-  const first = breachOf(miss);
   const also: Breach[] = [];
   let slo = context.slo;
-  let missed = first;
+  let missed = breachOf(miss);
   for (let round = 0; round < 3; round++) {
     const metric = missed.failed as 'ttft' | 'itl' | 'e2e';
     slo = { ...slo, [SLO_KEYS[metric]]: relaxedTarget(missed.value) };
@@ -995,8 +998,7 @@ function afterRelaxing(
     missed = breachOf(evaluation.miss);
     also.push(missed);
   }
-  if (also.length === 0) return miss;
-  return Object.assign({ ...miss }, { shortfall: shortfallOf([first, ...also]), alsoBroken: also });
+  return also.length === 0 ? miss : alsoBreaking(miss, also);
 }
 
 /**
@@ -1108,6 +1110,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       breaches.push({ failed: 'budget', value: option.monthlyCostUsd, limit: budget });
     return breaches;
   };
+  const limited = placeable !== null || quota !== null || maxGpus !== null || budget !== null;
   // Model and GPU pairs with a budget miss left unsized among the misses.
   const unsizedPairs = new Map<string, Set<string>>();
   /** A shape missed on the budget alone, at `costUsd` a month: unsized, so no replica count. */
@@ -1149,21 +1152,15 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
       }
     } else if (evaluation.kind === 'slo-miss') {
       // Relaxing the SLO alone would not admit a shape whose one replica breaks a limit (the budget, the quota): the
-      // miss names those too, and ranks by them all.
-      const oneReplica = limitsOf({
-        gpuId: shape.gpuId,
-        gpuCount: gpusPerReplicaOf(shape),
-        monthlyCostUsd: monthlyUsd(replicaHourlyUsdOf(context, context.gpus.get(shape.gpuId)!, shape), 1),
-      });
-      const { miss } = evaluation;
-      misses.push(
-        oneReplica.length === 0
-          ? miss
-          : Object.assign(
-              { ...miss },
-              { shortfall: shortfallOf([breachOf(miss), ...oneReplica]), alsoBroken: oneReplica },
-            ),
-      );
+      // miss names those too, and ranks by them all. Priced only where a limit is set: most plans set none.
+      const oneReplica = limited
+        ? limitsOf({
+            gpuId: shape.gpuId,
+            gpuCount: gpusPerReplicaOf(shape),
+            monthlyCostUsd: monthlyUsd(replicaHourlyUsdOf(context, context.gpus.get(shape.gpuId)!, shape), 1),
+          })
+        : [];
+      misses.push(oneReplica.length === 0 ? evaluation.miss : alsoBreaking(evaluation.miss, oneReplica));
     } else {
       const breaches = limitsOf(evaluation.option);
       if (breaches.length > 0) misses.push(limitMiss(evaluation.option, breaches));

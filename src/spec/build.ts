@@ -164,16 +164,15 @@ export function assumptionsOf(spec: DeploymentSpec): string[] {
     ].filter(Boolean);
     assumptions.push(`Request shape is the use case's default: ${lengths.join(' and ')}.`);
   }
-  const spreads = [
-    ['prompt', spec.traffic.promptTokensCv],
-    ['output', spec.traffic.outputTokensCv],
-  ] as const;
-  const defaultedSpreads = spreads.filter(([, cv]) => cv?.source === 'default' && cv.value > 0);
-  if (defaultedSpreads.length > 0)
+  const spreads = (
+    [
+      ['prompt', spec.traffic.promptTokensCv],
+      ['output', spec.traffic.outputTokensCv],
+    ] as const
+  ).flatMap(([name, cv]) => (cv?.source === 'default' && cv.value > 0 ? [`${name} ${cv.value}`] : []));
+  if (spreads.length > 0)
     assumptions.push(
-      `Request lengths vary as the use case's published trace does (standard deviation ÷ mean: ${defaultedSpreads
-        .map(([name, cv]) => `${name} ${cv!.value}`)
-        .join(', ')}), so p95s are those of long requests.`,
+      `Request lengths vary as the use case's published trace does (standard deviation ÷ mean: ${spreads.join(', ')}), so p95s are those of long requests.`,
     );
   const prefix = spec.traffic.prefixShare;
   if (prefix && prefix.source === 'default' && prefix.value > 0)
