@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Files whose simulators, Prometheus scrapes or load tests run at real-time pace and compare what they measure with a
@@ -29,7 +29,7 @@ export default defineConfig({
         test: {
           name: 'overlapped',
           include: ['test/**/*.test.ts', 'src/**/*.test.ts'],
-          exclude: PACED,
+          exclude: [...configDefaults.exclude, ...PACED],
           // Most of these files wait on bot processes, databases, Redis and the stand-ins' round trips: on 2 cores one
           // worker left the CPUs under half busy. Every test uses its own database, ports, Redis prefix or server.
           maxWorkers: 3,
