@@ -239,6 +239,11 @@ export interface NearMiss extends OptionShape {
    * one that misses a target at light load may, with the target relaxed, need more GPUs than the quota allows.
    */
   alsoBroken?: Breach[];
+  /**
+   * For a light-load SLO miss: the target (ms) its advice relaxes the SLO to when 5% above the prediction would leave
+   * the shape over the budget, quota or GPU limit at the peak rate and a target at most twice the stated one would not.
+   */
+  relaxedTo?: number;
   reason: string;
   /** The smallest change of the spec that would admit this option. */
   relax: string;
@@ -978,7 +983,11 @@ const SLO_KEYS: Record<'ttft' | 'itl' | 'e2e', keyof Slo> = {
 /**
  * A light-load SLO miss with what relaxing its target would still leave in the way: sized at the relaxed target
  * (and at each further target that then shows a miss), the limits the sized shape breaks. Run for the few misses
- * shown: "relax ITL p95 to 43 ms" for 10 million users is no advice when the shape then needs 2,480 GPUs.
+ * shown: "relax ITL p95 to 43 ms" for 10 million users is no advice when the shape then needs 2,480 GPUs. Where the
+ * first relaxation leaves only limits a looser target can lift (budget, quota, GPU limit), the advice relaxes the
+ * target further, to the lowest one up to RELAXED_TARGET_CAP × the stated target at which the shape fits them: a
+ * target 5% above the light-load p95 lets each replica carry almost nothing ("relax TTFT p95 to 527 ms and raise
+ * DEPLOY_GPU_QUOTA to 135").
  */
 function afterRelaxing(
   miss: RawMiss,
@@ -994,7 +1003,12 @@ function afterRelaxing(
     slo = { ...slo, [SLO_KEYS[metric]]: relaxedTarget(missed.value) };
     const evaluation = sizeShape(miss, { ...context, slo });
     if (evaluation.kind === 'sized') {
-      also.push(...limitsOf(evaluation.option));
+      const limits = limitsOf(evaluation.option);
+      const fitting = round === 0 && limits.length > 0 ? fittingTarget(miss, context, limitsOf) : null;
+      // Ranked by the relaxation its advice asks for, not by how near the light-load p95 came.
+      if (fitting !== null)
+        return Object.assign({ ...miss }, { relaxedTo: fitting, shortfall: fitting / miss.limit - 1 });
+      also.push(...limits);
       break;
     }
     if (evaluation.kind !== 'slo-miss') break;
@@ -1002,6 +1016,36 @@ function afterRelaxing(
     also.push(missed);
   }
   return also.length === 0 ? miss : alsoBreaking(miss, also);
+}
+
+/** How far past the stated target a light-load miss's advice may relax it (`afterRelaxing`). */
+const RELAXED_TARGET_CAP = 2;
+
+/**
+ * The lowest target (whole ms) for a light-load miss's SLO, between 5% above its prediction and RELAXED_TARGET_CAP ×
+ * the stated one, at which the shape sizes within every limit; null when even the cap leaves one broken (a placement
+ * never lifts). Sizing needs fewer replicas as the target loosens, so a bisection finds it.
+ */
+function fittingTarget(
+  miss: RawMiss,
+  context: Context,
+  limitsOf: (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>) => Breach[],
+): number | null {
+  const key = SLO_KEYS[miss.failed as 'ttft' | 'itl' | 'e2e'];
+  const fits = (targetMs: number) => {
+    const evaluation = sizeShape(miss, { ...context, slo: { ...context.slo, [key]: targetMs } });
+    return evaluation.kind === 'sized' && limitsOf(evaluation.option).length === 0;
+  };
+  let low = relaxedTarget(miss.value);
+  let high = Math.ceil(RELAXED_TARGET_CAP * miss.limit);
+  if (high <= low || !fits(high)) return null;
+  // Whole milliseconds, to within 1% of the target: the advice is read, not applied to the microsecond.
+  while (high - low > Math.max(1, 0.01 * low)) {
+    const middle = Math.ceil((low + high) / 2);
+    if (fits(middle)) high = middle;
+    else low = middle;
+  }
+  return high;
 }
 
 /**
@@ -1064,9 +1108,12 @@ export function explainMiss(miss: RawMiss): NearMiss {
         ...miss,
         reason:
           `${shape} misses ${SLO_NAMES[miss.failed]} by ${decimal.format(round(miss.value - miss.limit, digits))} ms even at light load (${decimal.format(round(miss.value, digits))} ms vs ${ms(miss.limit)})` +
+          (miss.relaxedTo === undefined
+            ? ''
+            : `; to carry the peak rate within the limits, it needs ${SLO_NAMES[miss.failed]} of ${ms(miss.relaxedTo)}`) +
           also.map((w) => `; relaxed, it also ${w.says}`).join(''),
         relax: [
-          `relax ${SLO_NAMES[miss.failed]} to ${ms(relaxedTarget(miss.value))}`,
+          `relax ${SLO_NAMES[miss.failed]} to ${ms(miss.relaxedTo ?? relaxedTarget(miss.value))}`,
           ...also.map((w) => w.relax),
         ].join(' and '),
       };

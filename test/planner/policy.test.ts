@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
-import { planDeployment, predictPerformance } from '../../src/planner/index.js';
+import { planDeployment, predictPerformance, whatIf } from '../../src/planner/index.js';
 import { buildSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 
@@ -120,6 +120,54 @@ describe('planning within the deploy policy', () => {
     // model that needs fewer GPUs and prunes it as dominated).
     expect(admitted.nearMisses.map((candidate) => candidate.id)).not.toContain(miss.id);
     expect(admitted.recommendations.length).toBeGreaterThan(0);
+  });
+
+  it('relaxes a light-load miss to the target at which its shape fits the limits, not to 5% above its prediction', () => {
+    // 5% above a light-load p95 each replica carries almost nothing, so the advice read "relax TTFT p95 to 527 ms and
+    // raise DEPLOY_GPU_QUOTA to 135"; where a target at most twice the stated one fits, the advice names that target.
+    const chat = buildSpec(
+      intentWith({ useCase: 'chatbot_conversational', users: 300, itlP95Ms: 12, budgetMonthlyUsd: 3000 }),
+      catalog.useCases,
+    );
+    const plan = planDeployment(chat, knowledge);
+    // A plain-TP shape, which whatIf below re-sizes as it is.
+    const miss = plan.nearMisses.find(
+      (candidate) =>
+        candidate.relaxedTo !== undefined && !candidate.expertParallel && !candidate.dataParallel,
+    );
+    expect(miss, JSON.stringify(plan.nearMisses.map((m) => m.reason))).toBeDefined();
+    const target = miss!.relaxedTo!;
+    expect(target).toBeGreaterThan(Math.ceil(miss!.value * 1.05));
+    expect(target).toBeLessThanOrEqual(2 * miss!.limit);
+    expect(miss!.alsoBroken).toBeUndefined();
+    expect(miss!.reason).toMatch(
+      /even at light load .*; to carry the peak rate within the limits, it needs (TTFT|ITL|E2E) p95 of [\d,]+ ms$/,
+    );
+    expect(miss!.relax).toBe(
+      `relax ${miss!.reason.match(/misses (\S+ p95)/)![1]} to ${target.toLocaleString('en-US')} ms`,
+    );
+    // Following the advice admits the shape within the budget; a target 2% tighter does not.
+    const key = ({ ttft: 'ttftP95Ms', itl: 'itlP95Ms', e2e: 'e2eP95Ms' } as const)[
+      miss!.failed as 'ttft' | 'itl' | 'e2e'
+    ];
+    const at = (targetMs: number) =>
+      whatIf(
+        chat,
+        plan.recommendations[0]!,
+        {
+          modelId: miss!.modelId,
+          gpuId: miss!.gpuId,
+          tensorParallel: miss!.tensorParallel,
+          precision: miss!.precision,
+          slo: { [key]: targetMs },
+        },
+        knowledge,
+      ).scenario;
+    const admitted = at(target);
+    expect(admitted.kind).toBe('planned');
+    expect(admitted.kind === 'planned' && admitted.option.monthlyCostUsd).toBeLessThanOrEqual(3000);
+    const tighter = at(Math.floor(0.98 * target));
+    expect(tighter.kind !== 'planned' || tighter.option.monthlyCostUsd > 3000).toBe(true);
   });
 
   it('says the budget is below the cheapest option only when no option meeting the SLOs fits it', () => {
