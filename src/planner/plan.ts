@@ -971,6 +971,9 @@ const breachOf = (miss: Breach): Breach => ({ failed: miss.failed, value: miss.v
 const alsoBreaking = (miss: RawMiss, also: Breach[]): RawMiss =>
   Object.assign({ ...miss }, { shortfall: shortfallOf([breachOf(miss), ...also]), alsoBroken: also });
 
+/** The plan's limits (placement, quota, GPU limit, budget) a sized shape breaks. */
+type LimitsOf = (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>) => Breach[];
+
 /** The target a light-load miss's advice relaxes its SLO to: 5% above the prediction, in whole milliseconds. */
 const relaxedTarget = (predictedMs: number) => Math.ceil(predictedMs * 1.05);
 
@@ -989,11 +992,7 @@ const SLO_KEYS: Record<'ttft' | 'itl' | 'e2e', keyof Slo> = {
  * target 5% above the light-load p95 lets each replica carry almost nothing ("relax TTFT p95 to 527 ms and raise
  * DEPLOY_GPU_QUOTA to 135").
  */
-function afterRelaxing(
-  miss: RawMiss,
-  context: Context,
-  limitsOf: (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>) => Breach[],
-): RawMiss {
+function afterRelaxing(miss: RawMiss, context: Context, limitsOf: LimitsOf): RawMiss {
   if (miss.failed !== 'ttft' && miss.failed !== 'itl' && miss.failed !== 'e2e') return miss;
   const also: Breach[] = [];
   let slo = context.slo;
@@ -1026,11 +1025,7 @@ const RELAXED_TARGET_CAP = 2;
  * the stated one, at which the shape sizes within every limit; null when even the cap leaves one broken (a placement
  * never lifts). Sizing needs fewer replicas as the target loosens, so a bisection finds it.
  */
-function fittingTarget(
-  miss: RawMiss,
-  context: Context,
-  limitsOf: (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>) => Breach[],
-): number | null {
+function fittingTarget(miss: RawMiss, context: Context, limitsOf: LimitsOf): number | null {
   const key = SLO_KEYS[miss.failed as 'ttft' | 'itl' | 'e2e'];
   const fits = (targetMs: number) => {
     const evaluation = sizeShape(miss, { ...context, slo: { ...context.slo, [key]: targetMs } });
@@ -1148,7 +1143,7 @@ export function planDeployment(spec: DeploymentSpec, knowledge: Knowledge, optio
   });
   // Every limit a sized option breaks, so a near miss's advice admits it whole. A missing placement ranks after
   // every shortfall of a figure: a setting, not a number, stands in the way.
-  const limitsOf = (option: Pick<SizedOption, 'gpuId' | 'gpuCount' | 'monthlyCostUsd'>): Breach[] => {
+  const limitsOf: LimitsOf = (option) => {
     const breaches: Breach[] = [];
     if (placeable !== null && !placeable.includes(option.gpuId))
       breaches.push({ failed: 'gpuPlacement', value: 0, limit: 0 });
