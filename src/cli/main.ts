@@ -6,6 +6,7 @@ import { BATCH_APIS } from '../intent/batch-api.js';
 import { FIGURE_MAX, formatFigure } from '../intent/bounds.js';
 import { parseDecimal } from '../intent/numbers.js';
 import { PRECISIONS } from '../knowledge/precisions.js';
+import { USE_CASE_IDS } from '../knowledge/use-case-ids.js';
 import { packageRoot } from '../paths.js';
 import type { CliContext } from './context.js';
 import type { CliIo } from './io.js';
@@ -163,17 +164,27 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
       'a Hugging Face config.json to predict for without importing it (instead of --model)',
     )
     .requiredOption('--gpu <id>', 'GPU type')
-    .requiredOption('--tp <n>', 'tensor parallel degree', positiveInteger)
+    .option(
+      '--tp <n>',
+      'tensor parallel degree (default: the smallest of 1, 2, 4, 8 the model fits on)',
+      positiveInteger,
+    )
     .option('--gpu-count <n>', 'GPUs of the replica (default: the TP degree)', positiveInteger)
-    .requiredOption(
+    .option(
       '--prompt-tokens <n>',
-      'mean prompt tokens per request',
+      "mean prompt tokens per request (default: the use case's)",
       positiveNumber(FIGURE_MAX.tokens),
     )
-    .requiredOption(
+    .option(
       '--output-tokens <n>',
-      'mean output tokens per request',
+      "mean output tokens per request (default: the use case's)",
       positiveNumber(FIGURE_MAX.tokens),
+    )
+    .addOption(
+      new Option(
+        '--use-case <id>',
+        'the traffic to predict for where no figure is stated: its lengths, their spread and its shared prefix (default chatbot_conversational where --prompt-tokens or --output-tokens is missing)',
+      ).choices(USE_CASE_IDS),
     )
     .option(
       '--rate <rps>',
@@ -192,11 +203,19 @@ function buildProgram(io: CliIo, understoodModelTypes: readonly string[] | undef
         "the OpenAI API a --batch job's requests call: chat (chat completions, whose templates the API server renders before the engine sees a request) or completions (default, as vllm bench serve sends)",
       ).choices(BATCH_APIS),
     )
-    .option('--prompt-cv <x>', 'spread of prompt lengths, standard deviation / mean (default 0)', spread)
-    .option('--output-cv <x>', 'spread of output lengths, standard deviation / mean (default 0)', spread)
+    .option(
+      '--prompt-cv <x>',
+      "spread of prompt lengths, standard deviation / mean (default: the use case's, or 0 where both lengths are stated without --use-case)",
+      spread,
+    )
+    .option(
+      '--output-cv <x>',
+      "spread of output lengths, standard deviation / mean (default: as --prompt-cv's)",
+      spread,
+    )
     .option(
       '--prefix-share <x>',
-      "share of each prompt that is a prefix all requests share, served from vLLM's prefix cache (default 0)",
+      "share of each prompt that is a prefix all requests share, served from vLLM's prefix cache (default: as --prompt-cv's)",
       share,
     )
     .addOption(

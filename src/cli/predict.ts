@@ -1,11 +1,16 @@
 import { writeFile } from 'node:fs/promises';
 import { chartPng, configurationChart } from '../chart/index.js';
 import { type BatchApi, callsChat } from '../intent/batch-api.js';
-import type { Knowledge, Model, Precision } from '../knowledge/catalog.js';
+import type { Knowledge, Model, Precision, UseCaseId } from '../knowledge/catalog.js';
 import { USE_CASE_IDS } from '../knowledge/catalog.js';
 import { importedModel } from '../knowledge/hf-config.js';
 import type { BatchPrediction, Prediction } from '../planner/index.js';
-import { maxRateWithinSlo, predictBatch, predictPerformance } from '../planner/index.js';
+import {
+  maxRateWithinSlo,
+  predictBatch,
+  predictPerformance,
+  TENSOR_PARALLEL_DEGREES,
+} from '../planner/index.js';
 import type { CliContext } from './context.js';
 import { catalogGpuId, catalogModelId, withKnowledge } from './context.js';
 import { UsageError, writeLine } from './io.js';
@@ -18,10 +23,13 @@ export interface PredictCommandOptions {
   /** Path of a Hugging Face config.json to predict for without importing it. */
   modelConfig?: string;
   gpu: string;
-  tp: number;
+  /** Default: the smallest degree the model can run at (`atTensorParallel`). */
+  tp?: number;
   gpuCount?: number;
-  promptTokens: number;
-  outputTokens: number;
+  /** Each default: the use case's (`trafficOf`). */
+  promptTokens?: number;
+  outputTokens?: number;
+  useCase?: UseCaseId;
   rate?: number;
   concurrency?: number;
   /** Requests submitted at once: a batch prediction instead of a steady load. */
@@ -149,6 +157,92 @@ function withModel(knowledge: Knowledge, model: Model): Knowledge {
   return { ...knowledge, models: [...knowledge.models.filter(({ id }) => id !== model.id), model] };
 }
 
+/** The use case whose traffic a prediction takes where the command leaves a length out. */
+export const DEFAULT_PREDICT_USE_CASE: UseCaseId = 'chatbot_conversational';
+
+/**
+ * The traffic to predict for: the stated figures, the rest the use case's whole profile (lengths, their spread, the
+ * shared prefix) where a length is left out or --use-case is given. Both lengths stated without a use case is a
+ * benchmark's fixed-length traffic: every request the mean lengths, nothing shared. `assumed` says what the use case
+ * filled in, null where nothing.
+ */
+function trafficOf(options: PredictCommandOptions, knowledge: Knowledge) {
+  const stated = {
+    promptTokens: options.promptTokens,
+    outputTokens: options.outputTokens,
+    promptTokensCv: options.promptCv,
+    outputTokensCv: options.outputCv,
+    prefixShare: options.prefixShare,
+  };
+  const lengthsStated = stated.promptTokens !== undefined && stated.outputTokens !== undefined;
+  if (lengthsStated && options.useCase === undefined) {
+    const traffic = {
+      promptTokens: stated.promptTokens!,
+      outputTokens: stated.outputTokens!,
+      promptTokensCv: stated.promptTokensCv ?? 0,
+      outputTokensCv: stated.outputTokensCv ?? 0,
+      prefixShare: stated.prefixShare ?? 0,
+    };
+    return { traffic, assumed: null };
+  }
+  const id = options.useCase ?? DEFAULT_PREDICT_USE_CASE;
+  const useCase = knowledge.useCases.find((entry) => entry.id === id);
+  if (useCase === undefined) throw new UsageError(`the catalog has no use case "${id}"`);
+  const profile = useCase.traffic;
+  const traffic = {
+    promptTokens: stated.promptTokens ?? profile.promptTokens,
+    outputTokens: stated.outputTokens ?? profile.outputTokens,
+    promptTokensCv: stated.promptTokensCv ?? profile.promptTokensCv ?? 0,
+    outputTokensCv: stated.outputTokensCv ?? profile.outputTokensCv ?? 0,
+    prefixShare: stated.prefixShare ?? profile.prefixShare ?? 0,
+  };
+  const filled = [
+    stated.promptTokens === undefined && `${traffic.promptTokens.toLocaleString('en-US')} prompt tokens`,
+    stated.outputTokens === undefined && `${traffic.outputTokens.toLocaleString('en-US')} output tokens`,
+    stated.promptTokensCv === undefined && `prompt length spread ${traffic.promptTokensCv}`,
+    stated.outputTokensCv === undefined && `output length spread ${traffic.outputTokensCv}`,
+    stated.prefixShare === undefined && `${Math.round(traffic.prefixShare * 100)}% of each prompt shared`,
+  ].filter((part) => part !== false);
+  return {
+    traffic,
+    assumed: filled.length === 0 ? null : `${useCase.name} traffic (--use-case ${id}): ${filled.join(', ')}`,
+  };
+}
+
+/**
+ * `attempt` at the stated TP degree or, where none is stated, at the smallest of TENSOR_PARALLEL_DEGREES it succeeds
+ * at (within one node, and dividing --gpu-count where given): the largest degree's reason where none does.
+ */
+function atTensorParallel<R extends { ok: true } | { ok: false; reason: string }>(
+  options: PredictCommandOptions,
+  maxPerNode: number,
+  attempt: (tensorParallel: number) => R,
+): { result: R; tensorParallel: number; chosen: boolean } {
+  if (options.tp !== undefined)
+    return { result: attempt(options.tp), tensorParallel: options.tp, chosen: false };
+  const degrees = TENSOR_PARALLEL_DEGREES.filter(
+    (tp) => tp <= maxPerNode && (options.gpuCount === undefined || options.gpuCount % tp === 0),
+  );
+  let last: { result: R; tensorParallel: number; chosen: boolean } | null = null;
+  for (const tensorParallel of degrees) {
+    last = { result: attempt(tensorParallel), tensorParallel, chosen: true };
+    if (last.result.ok) return last;
+  }
+  if (last === null) {
+    throw new UsageError(
+      `--gpu-count ${options.gpuCount} splits into no tensor-parallel group of ${TENSOR_PARALLEL_DEGREES.join(', ')}; give --tp`,
+    );
+  }
+  const failed = last.result as { ok: false; reason: string };
+  return {
+    ...last,
+    result: {
+      ok: false,
+      reason: `no tensor-parallel degree up to ${last.tensorParallel} fits: ${failed.reason}`,
+    } as R,
+  };
+}
+
 export async function predictCommand(context: CliContext, options: PredictCommandOptions) {
   if ((options.model === undefined) === (options.modelConfig === undefined)) {
     throw new UsageError('give exactly one of --model HF_ID or --model-config PATH');
@@ -175,56 +269,69 @@ export async function predictCommand(context: CliContext, options: PredictComman
     const modelId = fromConfig ? fromConfig.id : catalogModelId(options.model!, knowledge);
     const precision = options.quantization ?? fromConfig?.precisions[0]?.precision ?? 'bf16';
     const gpuId = catalogGpuId(options.gpu, knowledge);
+    const maxPerNode = knowledge.gpus.find((gpu) => gpu.id === gpuId)!.maxPerNode;
+    const { traffic, assumed } = trafficOf(options, knowledge);
+    const configAt = (tensorParallel: number) => ({
+      modelId,
+      gpuId,
+      tensorParallel,
+      gpuCount: options.gpuCount ?? tensorParallel,
+      precision,
+      ...traffic,
+    });
+    const shapeOf = (tensorParallel: number, chosen: boolean) =>
+      `${modelId} (${precision}) on ${options.gpuCount ?? tensorParallel}× ${gpuId}, TP ${tensorParallel}${chosen ? ' (the smallest it fits at)' : ''}, ${traffic.promptTokens} → ${traffic.outputTokens} tokens`;
+    const assumedLines = assumed === null ? [] : [`Assumed: ${assumed}`];
+    if (options.batch !== undefined) {
+      // A chat request has its chat template rendered on the API server before the engine sees it (`chatStream`).
+      const chatStream = callsChat(options.api);
+      const requests = options.batch;
+      // Sent over time, the gaps between sends are Poisson's, as `vllm bench serve --request-rate` draws them.
+      const {
+        result: batch,
+        tensorParallel,
+        chosen,
+      } = atTensorParallel(options, maxPerNode, (tp) =>
+        predictBatch({ ...configAt(tp), requests, chatStream, arrivalRatePerSec: options.rate }, knowledge),
+      );
+      if (!batch.ok) throw new InfeasibleConfigurationError(batch.reason);
+      const sent = sentOverTime ? `sent at ${options.rate} req/s (Poisson)` : 'at once';
+      const title = `${shapeOf(tensorParallel, chosen)}, ${requests.toLocaleString('en-US')} requests ${sent} over the ${chatStream ? 'chat completions' : 'completions'} API`;
+      writeLine(
+        context.io.stdout,
+        options.json
+          ? JSON.stringify({ ...batchPredictionJson(batch.prediction), tensorParallel, ...traffic, assumed })
+          : [formatBatch(batch.prediction, title), ...assumedLines].join('\n'),
+      );
+      return;
+    }
     const load =
       options.rate !== undefined
         ? ({ kind: 'rate', value: options.rate } as const)
         : ({ kind: 'concurrency', value: options.concurrency! } as const);
-    const config = {
-      modelId,
-      gpuId,
-      tensorParallel: options.tp,
-      gpuCount: options.gpuCount ?? options.tp,
-      precision,
-      promptTokens: options.promptTokens,
-      outputTokens: options.outputTokens,
-      promptTokensCv: options.promptCv,
-      outputTokensCv: options.outputCv,
-      prefixShare: options.prefixShare,
-    };
-    if (options.batch !== undefined) {
-      // A chat request has its chat template rendered on the API server before the engine sees it (`chatStream`).
-      const chatStream = callsChat(options.api);
-      // Sent over time, the gaps between sends are Poisson's, as `vllm bench serve --request-rate` draws them.
-      const batch = predictBatch(
-        { ...config, requests: options.batch, chatStream, arrivalRatePerSec: options.rate },
-        knowledge,
-      );
-      if (!batch.ok) throw new InfeasibleConfigurationError(batch.reason);
-      const sent = sentOverTime ? `sent at ${options.rate} req/s (Poisson)` : 'at once';
-      const title = `${modelId} (${precision}) on ${config.gpuCount}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens, ${options.batch.toLocaleString('en-US')} requests ${sent} over the ${chatStream ? 'chat completions' : 'completions'} API`;
-      writeLine(
-        context.io.stdout,
-        options.json
-          ? JSON.stringify(batchPredictionJson(batch.prediction))
-          : formatBatch(batch.prediction, title),
-      );
-      return;
-    }
-    const result = predictPerformance({ ...config, load }, knowledge);
+    const { result, tensorParallel, chosen } = atTensorParallel(options, maxPerNode, (tp) =>
+      predictPerformance({ ...configAt(tp), load }, knowledge),
+    );
     if (!result.ok) throw new InfeasibleConfigurationError(result.reason);
+    const config = configAt(tensorParallel);
     const slo = sloOf(options);
     const withinSlo = slo && maxRateWithinSlo(config, slo, knowledge);
     const maxRpsWithinSlo = withinSlo ? (withinSlo.ok ? withinSlo.requestsPerSec : 0) : undefined;
-    const title = `${modelId} (${precision}) on ${options.gpuCount ?? options.tp}× ${gpuId}, TP ${options.tp}, ${options.promptTokens} → ${options.outputTokens} tokens at ${load.kind === 'rate' ? `${load.value} req/s` : `${load.value} concurrent clients`}`;
+    const title = `${shapeOf(tensorParallel, chosen)} at ${load.kind === 'rate' ? `${load.value} req/s` : `${load.value} concurrent clients`}`;
     const json = {
       ...predictionJson(result.prediction),
       ...(maxRpsWithinSlo === undefined ? {} : { maxRpsWithinSlo }),
+      tensorParallel,
+      ...traffic,
+      assumed,
     };
-    const text =
-      formatPrediction(result.prediction, title) +
-      (maxRpsWithinSlo === undefined
-        ? ''
-        : `\nHighest rate within the given SLOs: ${maxRpsWithinSlo.toFixed(2)} req/s`);
+    const text = [
+      formatPrediction(result.prediction, title),
+      ...(maxRpsWithinSlo === undefined
+        ? []
+        : [`Highest rate within the given SLOs: ${maxRpsWithinSlo.toFixed(2)} req/s`]),
+      ...assumedLines,
+    ].join('\n');
     writeLine(context.io.stdout, options.json ? JSON.stringify(json) : text);
     if (options.chart !== undefined) {
       const png = chartPng(

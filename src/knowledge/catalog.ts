@@ -3,19 +3,9 @@ import { FIGURE_MAX } from '../intent/bounds.js';
 import { lengthQuantileOverMean } from '../planner/distributions.js';
 import type { PublicMeasurements } from './measurements.js';
 import { PRECISIONS } from './precisions.js';
+import { USE_CASE_IDS } from './use-case-ids.js';
 
-/** The use cases Compass plans for; ids are part of the CLI and data contract. */
-export const USE_CASE_IDS = [
-  'chatbot_conversational',
-  'code_completion',
-  'code_generation_detailed',
-  'translation',
-  'content_generation',
-  'summarization_short',
-  'document_analysis_rag',
-  'long_document_summarization',
-  'research_legal_analysis',
-] as const;
+export { USE_CASE_IDS };
 export const UseCaseId = z.enum(USE_CASE_IDS);
 export type UseCaseId = z.infer<typeof UseCaseId>;
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -404,6 +404,113 @@ describe('compass CLI against the real PostgreSQL', () => {
       env,
     );
     expect(both.code).toBe(2);
+  });
+
+  it('predict without --tp or lengths takes the smallest TP the model fits at and the use case traffic', async () => {
+    const { useCases } = JSON.parse(readFileSync(join(packageRoot, 'data', 'use-cases.json'), 'utf8'));
+    const profile = (id: string) => useCases.find((entry: { id: string }) => entry.id === id).traffic;
+    const base = ['predict', '--json', '--gpu', 'H100', '--rate', '1'];
+    // 70B in bf16 (141 GB) does not fit one 80 GB H100; two do.
+    const chat = await cli([...base, '--model', 'meta-llama/Llama-3.1-70B-Instruct'], env);
+    expect(chat.stderr).toBe('');
+    const chatbot = JSON.parse(chat.stdout);
+    const talk = profile('chatbot_conversational');
+    expect(chatbot).toMatchObject({
+      tensorParallel: 2,
+      promptTokens: talk.promptTokens,
+      outputTokens: talk.outputTokens,
+      promptTokensCv: talk.promptTokensCv,
+      outputTokensCv: talk.outputTokensCv,
+      prefixShare: talk.prefixShare,
+    });
+    expect(chatbot.assumed).toMatch(/--use-case chatbot_conversational/);
+    // The same shape stated in full predicts the same.
+    const stated = JSON.parse(
+      (
+        await cli(
+          [
+            ...base,
+            '--model',
+            'meta-llama/Llama-3.1-70B-Instruct',
+            '--tp',
+            '2',
+            '--use-case',
+            'chatbot_conversational',
+            '--prompt-tokens',
+            String(talk.promptTokens),
+            '--output-tokens',
+            String(talk.outputTokens),
+          ],
+          env,
+        )
+      ).stdout,
+    );
+    expect(stated.e2eP95Ms).toBeCloseTo(chatbot.e2eP95Ms, 6);
+    expect(stated.assumed).toMatch(/prompt length spread/);
+    expect(stated.assumed).not.toMatch(/prompt tokens/);
+
+    // A stated figure wins over the use case's; the rest is still the use case's.
+    const code = JSON.parse(
+      (
+        await cli(
+          [
+            ...base,
+            '--model',
+            'meta-llama/Llama-3.1-8B-Instruct',
+            '--use-case',
+            'code_completion',
+            '--output-tokens',
+            '64',
+          ],
+          env,
+        )
+      ).stdout,
+    );
+    expect(code).toMatchObject({
+      tensorParallel: 1,
+      promptTokens: profile('code_completion').promptTokens,
+      outputTokens: 64,
+      outputTokensCv: profile('code_completion').outputTokensCv,
+    });
+    // Both lengths stated without a use case: a fixed-length benchmark, as before.
+    const fixed = JSON.parse(
+      (
+        await cli(
+          [
+            ...base,
+            '--model',
+            'meta-llama/Llama-3.1-8B-Instruct',
+            '--prompt-tokens',
+            '500',
+            '--output-tokens',
+            '100',
+          ],
+          env,
+        )
+      ).stdout,
+    );
+    expect(fixed).toMatchObject({ promptTokensCv: 0, outputTokensCv: 0, prefixShare: 0, assumed: null });
+
+    const text = await cli(
+      ['predict', '--model', 'meta-llama/Llama-3.1-70B-Instruct', '--gpu', 'H100', '--batch', '100'],
+      env,
+    );
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/on 2× H100, TP 2 \(the smallest it fits at\)/);
+    expect(text.stdout).toMatch(/^Assumed: .*--use-case chatbot_conversational/m);
+
+    const tooBig = await cli([...base, '--model', 'meta-llama/Llama-3.1-405B-Instruct', '--gpu', 'L4'], env);
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stderr).toMatch(/no tensor-parallel degree up to 8 fits: .*8× L4 has 192 GB/);
+    const odd = await cli([...base, '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--gpu-count', '3'], env);
+    expect(odd.code).toBe(0);
+    expect(JSON.parse(odd.stdout).tensorParallel).toBe(1);
+    const badCase = await cli(
+      [...base, '--model', 'meta-llama/Llama-3.1-8B-Instruct', '--use-case', 'poetry'],
+      env,
+    );
+    expect(badCase.code).toBe(2);
+    expect(badCase.stderr).toMatch(/--use-case.*chatbot_conversational/);
   });
 
   it('exits 2 with one line on bad usage', async () => {
