@@ -148,6 +148,7 @@ export function planJson(plan: Plan) {
       monthlyCostUsd: miss.monthlyCostUsd,
       failed: miss.failed,
       alsoFailed: (miss.alsoBroken ?? []).map((breach) => breach.failed),
+      relaxedSlo: miss.relaxedSlo ?? null,
       reason: miss.reason,
       relax: miss.relax,
     })),

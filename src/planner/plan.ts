@@ -240,10 +240,11 @@ export interface NearMiss extends OptionShape {
    */
   alsoBroken?: Breach[];
   /**
-   * For a light-load SLO miss: the target (ms) its advice relaxes the SLO to when 5% above the prediction would leave
-   * the shape over the budget, quota or GPU limit at the peak rate and a target at most twice the stated one would not.
+   * For a light-load SLO miss: the p95 targets (ms) its advice relaxes, where 5% above the prediction would leave the
+   * shape over the budget, quota or GPU limit at the peak rate and targets at most twice the stated ones would not:
+   * the missed one, and any other that then limits each replica's rate (`fittingTargets`).
    */
-  relaxedTo?: number;
+  relaxedSlo?: RelaxedSlo;
   reason: string;
   /** The smallest change of the spec that would admit this option. */
   relax: string;
@@ -261,6 +262,9 @@ export interface Breach {
 
 /** A miss before it is put into words (only the few shown are). */
 type RawMiss = Omit<NearMiss, 'reason' | 'relax'>;
+
+/** The p95 targets a near miss's advice relaxes, each in ms. */
+export type RelaxedSlo = Partial<Pick<Slo, 'ttftP95Ms' | 'itlP95Ms' | 'e2eP95Ms'>>;
 
 export interface Plan {
   spec: DeploymentSpec;
@@ -1003,10 +1007,13 @@ function afterRelaxing(miss: RawMiss, context: Context, limitsOf: LimitsOf): Raw
     const evaluation = sizeShape(miss, { ...context, slo });
     if (evaluation.kind === 'sized') {
       const limits = limitsOf(evaluation.option);
-      const fitting = round === 0 && limits.length > 0 ? fittingTarget(miss, context, limitsOf) : null;
+      const fitting = round === 0 && limits.length > 0 ? fittingTargets(miss, context, limitsOf) : null;
       // Ranked by the relaxation its advice asks for, not by how near the light-load p95 came.
       if (fitting !== null)
-        return Object.assign({ ...miss }, { relaxedTo: fitting, shortfall: fitting / miss.limit - 1 });
+        return Object.assign(
+          { ...miss },
+          { relaxedSlo: fitting, shortfall: relaxationOf(fitting, context.slo) },
+        );
       also.push(...limits);
       break;
     }
@@ -1017,30 +1024,76 @@ function afterRelaxing(miss: RawMiss, context: Context, limitsOf: LimitsOf): Raw
   return also.length === 0 ? miss : alsoBreaking(miss, also);
 }
 
-/** How far past the stated target a light-load miss's advice may relax it (`afterRelaxing`). */
+/** How far past the stated targets a light-load miss's advice may relax them (`afterRelaxing`). */
 const RELAXED_TARGET_CAP = 2;
 
+const SLO_METRICS = ['ttft', 'itl', 'e2e'] as const;
+
+/** What relaxing to `relaxed` asks: the product of the relaxed targets' ratios to the stated ones, less one. */
+const relaxationOf = (relaxed: RelaxedSlo, slo: Slo) =>
+  SLO_METRICS.reduce((product, metric) => {
+    const key = SLO_KEYS[metric];
+    return product * ((relaxed[key] ?? slo[key]) / slo[key]);
+  }, 1) - 1;
+
 /**
- * The lowest target (whole ms) for a light-load miss's SLO, between 5% above its prediction and RELAXED_TARGET_CAP ×
- * the stated one, at which the shape sizes within every limit; null when even the cap leaves one broken (a placement
- * never lifts). Sizing needs fewer replicas as the target loosens, so a bisection finds it.
+ * The lowest targets (whole ms) for a light-load miss, up to RELAXED_TARGET_CAP × the stated ones, at which the
+ * shape sizes within every limit; null when even the cap leaves one broken (a placement never lifts). First the
+ * missed target alone, between 5% above its prediction and the cap. Where that is not enough (once it is loose,
+ * another target limits each replica's rate: "relax ITL p95 to 38 ms … and raise DEPLOY_GPU_QUOTA to 58" for a
+ * shape whose TTFT then binds), all targets loosen by one factor, those that need not stay as stated, and each that
+ * does is brought back as far as the shape still fits. Sizing needs fewer replicas as targets loosen, so bisections
+ * find them.
  */
-function fittingTarget(miss: RawMiss, context: Context, limitsOf: LimitsOf): number | null {
-  const key = SLO_KEYS[miss.failed as 'ttft' | 'itl' | 'e2e'];
-  const fits = (targetMs: number) => {
-    const evaluation = sizeShape(miss, { ...context, slo: { ...context.slo, [key]: targetMs } });
+function fittingTargets(miss: RawMiss, context: Context, limitsOf: LimitsOf): RelaxedSlo | null {
+  const missedKey = SLO_KEYS[miss.failed as 'ttft' | 'itl' | 'e2e'];
+  const floor = relaxedTarget(miss.value);
+  const fits = (relaxed: RelaxedSlo) => {
+    const evaluation = sizeShape(miss, { ...context, slo: { ...context.slo, ...relaxed } });
     return evaluation.kind === 'sized' && limitsOf(evaluation.option).length === 0;
   };
-  let low = relaxedTarget(miss.value);
-  let high = Math.ceil(RELAXED_TARGET_CAP * miss.limit);
-  if (high <= low || !fits(high)) return null;
-  // Whole milliseconds, to within 1% of the target: the advice is read, not applied to the microsecond.
-  while (high - low > Math.max(1, 0.01 * low)) {
-    const middle = Math.ceil((low + high) / 2);
-    if (fits(middle)) high = middle;
+  const cap = (key: keyof RelaxedSlo) => Math.ceil(RELAXED_TARGET_CAP * context.slo[key]);
+  // The lowest whole-ms value of `key` in (low, high] that still fits with `others`, high known to fit; to within
+  // 1%: the advice is read, not applied to the microsecond.
+  const lowest = (key: keyof RelaxedSlo, low: number, high: number, others: RelaxedSlo) => {
+    while (high - low > Math.max(1, 0.01 * low)) {
+      const middle = Math.ceil((low + high) / 2);
+      if (fits({ ...others, [key]: middle })) high = middle;
+      else low = middle;
+    }
+    return high;
+  };
+  if (cap(missedKey) <= floor) return null;
+  if (fits({ [missedKey]: cap(missedKey) }))
+    return { [missedKey]: lowest(missedKey, floor, cap(missedKey), {}) };
+  const scaled = (factor: number): RelaxedSlo =>
+    Object.fromEntries(
+      SLO_METRICS.map((metric) => {
+        const key = SLO_KEYS[metric];
+        const target = Math.ceil(factor * context.slo[key]);
+        return [key, key === missedKey ? Math.max(target, floor) : target];
+      }),
+    );
+  if (!fits(scaled(RELAXED_TARGET_CAP))) return null;
+  let [low, high] = [1, RELAXED_TARGET_CAP];
+  while (high - low > 0.01) {
+    const middle = (low + high) / 2;
+    if (fits(scaled(middle))) high = middle;
     else low = middle;
   }
-  return high;
+  const relaxed = scaled(high);
+  for (const metric of SLO_METRICS) {
+    const key = SLO_KEYS[metric];
+    if (key === missedKey) continue;
+    const { [key]: _, ...rest } = relaxed;
+    if (fits(rest)) delete relaxed[key];
+  }
+  for (const key of Object.keys(relaxed) as (keyof RelaxedSlo)[]) {
+    const { [key]: value, ...others } = relaxed;
+    // A stated target need not be whole (a spec scaled by a what-if): whole bounds keep the bisection moving.
+    relaxed[key] = lowest(key, key === missedKey ? floor : Math.floor(context.slo[key]), value!, others);
+  }
+  return relaxed;
 }
 
 /**
@@ -1099,16 +1152,26 @@ export function explainMiss(miss: RawMiss): NearMiss {
       const digits =
         [miss.value >= 100 ? 0 : 1, 2, 3].find((d) => round(miss.value, d) !== round(miss.limit, d)) ?? 3;
       const also = (miss.alsoBroken ?? []).map((breach) => breachWords(breach, miss.gpuId));
+      // The missed target first, then any other the advice relaxes.
+      const relaxed = [
+        miss.failed as 'ttft' | 'itl' | 'e2e',
+        ...SLO_METRICS.filter((m) => m !== miss.failed),
+      ].flatMap((metric) => {
+        const to = miss.relaxedSlo?.[SLO_KEYS[metric]];
+        return to === undefined ? [] : [{ name: SLO_NAMES[metric], to }];
+      });
       return {
         ...miss,
         reason:
           `${shape} misses ${SLO_NAMES[miss.failed]} by ${decimal.format(round(miss.value - miss.limit, digits))} ms even at light load (${decimal.format(round(miss.value, digits))} ms vs ${ms(miss.limit)})` +
-          (miss.relaxedTo === undefined
+          (relaxed.length === 0
             ? ''
-            : `; to carry the peak rate within the limits, it needs ${SLO_NAMES[miss.failed]} of ${ms(miss.relaxedTo)}`) +
+            : `; to carry the peak rate within the limits, it needs ${relaxed.map(({ name, to }) => `${name} of ${ms(to)}`).join(' and ')}`) +
           also.map((w) => `; relaxed, it also ${w.says}`).join(''),
         relax: [
-          `relax ${SLO_NAMES[miss.failed]} to ${ms(miss.relaxedTo ?? relaxedTarget(miss.value))}`,
+          relaxed.length === 0
+            ? `relax ${SLO_NAMES[miss.failed]} to ${ms(relaxedTarget(miss.value))}`
+            : `relax ${relaxed.map(({ name, to }) => `${name} to ${ms(to)}`).join(' and ')}`,
           ...also.map((w) => w.relax),
         ].join(' and '),
       };

@@ -161,6 +161,30 @@ describe('compass manifests', () => {
     expect(beyond.relax).toBe(`raise DEPLOY_GPU_QUOTA to ${beyond.gpuCount}`);
     // No budget was stated: the quota is all that stands in its way.
     expect(beyond.alsoFailed).toEqual([]);
+    expect(beyond.relaxedSlo).toBeNull();
+  });
+
+  it('plan --json gives the p95 targets a near miss advice relaxes as figures', async () => {
+    const plan = JSON.parse(
+      (
+        await cli(
+          ['plan', '--json', 'chatbot for 300 users, TTFT under 300 ms, ITL under 30 ms, budget 10k a month'],
+          env,
+        )
+      ).stdout,
+    );
+    const relaxing = plan.nearMisses.filter(
+      (miss: { relaxedSlo: object | null }) => miss.relaxedSlo !== null,
+    );
+    expect(relaxing.length, JSON.stringify(plan.nearMisses)).toBeGreaterThan(0);
+    const names = { ttftP95Ms: 'TTFT p95', itlP95Ms: 'ITL p95', e2eP95Ms: 'E2E p95' } as const;
+    for (const miss of relaxing) {
+      const targets = Object.entries(miss.relaxedSlo) as [keyof typeof names, number][];
+      expect(targets.length).toBeGreaterThan(0);
+      for (const [key, ms] of targets)
+        expect(miss.relax).toContain(`${names[key]} to ${ms.toLocaleString('en-US')} ms`);
+      expect(targets.some(([key, ms]) => ms > plan.spec.slo[key].value)).toBe(true);
+    }
   });
 
   // Issue 20: these two were planned beyond the quota, and manifests then refused the top option.
