@@ -35,13 +35,13 @@ export type {
   WhatIfResult,
 } from './plan.js';
 export {
+  AFFORDABLE_COST_MULTIPLE,
   BALANCED_WEIGHTS,
   DEFAULT_TOP,
   deploymentConfigOf,
   describeShape,
   explainMiss,
   gpusPerReplicaOf,
-  LATENCY_PRIORITY_COST_CAP,
   latencyScore,
   NEAR_BEST_QUALITY_SHARE,
   nodesOf,

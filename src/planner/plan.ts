@@ -854,15 +854,16 @@ const p95sOf = (option: PlannedOption): P95s => ({
 export const BALANCED_WEIGHTS = { quality: 0.4, cost: 0.35, latency: 0.25 } as const;
 
 /**
- * The latency priority ranks by predicted tails among options costing at most this multiple of the cheapest one that
- * meets the SLOs; dearer ones follow. Ten times the bill for a few milliseconds is rarely what "latency matters" means.
- * It also bounds what "the best affordable quality" (NEAR_BEST_QUALITY_SHARE) is measured against.
+ * Options costing at most this multiple of the cheapest one that meets the SLOs are the affordable ones: the latency
+ * priority ranks by predicted tails among them (dearer ones follow: ten times the bill for a few milliseconds is
+ * rarely what "latency matters" means), and "the best affordable quality" (NEAR_BEST_QUALITY_SHARE) of the latency and
+ * balanced priorities is the best among them.
  */
-export const LATENCY_PRIORITY_COST_CAP = 3;
+export const AFFORDABLE_COST_MULTIPLE = 3;
 
 /**
  * With the latency and balanced priorities, the options whose quality reaches this share of the best among those
- * within LATENCY_PRIORITY_COST_CAP of the cheapest come first. "Low latency matters" for a chatbot means a fast answer
+ * within AFFORDABLE_COST_MULTIPLE of the cheapest come first. "Low latency matters" for a chatbot means a fast answer
  * from a model fit for it, not the smallest model in the catalog (Llama 3.2 1B, quality 17.5 of 100, topped "chatbot
  * for 1000 users, low latency matters" against 3B models at 48); and a balance of quality, cost and latency is one
  * among models fit for the use case (Llama 3.2 1B, quality 14.9, topped a RAG assistant for 300 engineers under
@@ -877,7 +878,7 @@ function ranker(priority: Priority, options: SizedOption[]): (a: SizedOption, b:
   const byCost = (a: SizedOption, b: SizedOption) => a.monthlyCostUsd - b.monthlyCostUsd;
   const cheapest = Math.min(...options.map((option) => option.monthlyCostUsd));
   const affordable = (option: SizedOption) =>
-    option.monthlyCostUsd <= LATENCY_PRIORITY_COST_CAP * cheapest ? 0 : 1;
+    option.monthlyCostUsd <= AFFORDABLE_COST_MULTIPLE * cheapest ? 0 : 1;
   const floor =
     NEAR_BEST_QUALITY_SHARE *
     Math.max(0, ...options.filter((option) => affordable(option) === 0).map(quality));

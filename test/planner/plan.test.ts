@@ -6,11 +6,11 @@ import { USE_CASE_IDS } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
 import type { PlannedOption } from '../../src/planner/index.js';
 import {
+  AFFORDABLE_COST_MULTIPLE,
   deploymentConfigOf,
   describeShape,
   explainMiss,
   HOURS_PER_MONTH,
-  LATENCY_PRIORITY_COST_CAP,
   latencyScore,
   MAX_MODEL_LEN_KV_SHARE,
   NEAR_BEST_QUALITY_SHARE,
@@ -139,7 +139,7 @@ describe('planDeployment', () => {
       );
     // Within the affordable group (≤ 3× the cheapest), the options near its best quality first, then the others,
     // each faster first; rounding can reorder near-ties by a hair.
-    const cap = LATENCY_PRIORITY_COST_CAP * cost[0]!.monthlyCostUsd;
+    const cap = AFFORDABLE_COST_MULTIPLE * cost[0]!.monthlyCostUsd;
     const affordable = latency.filter((option) => option.monthlyCostUsd <= cap);
     expect(affordable.length).toBeGreaterThan(1);
     expect(latency.slice(0, affordable.length)).toEqual(affordable);
