@@ -108,8 +108,13 @@ export function formatSpec(spec: DeploymentSpec): string {
 }
 
 const check = (ok: boolean) => (ok ? '✓' : '✗');
+/** A figure in few characters; below 1, two significant digits, so a small rate ("0.012 req/s") never reads 0. */
 export const compact = (value: number) =>
-  value >= 100 ? Math.round(value).toLocaleString('en-US') : String(Number(value.toFixed(1)));
+  value >= 100
+    ? Math.round(value).toLocaleString('en-US')
+    : value >= 1 || value === 0
+      ? String(Number(value.toFixed(1)))
+      : String(Number(value.toPrecision(2)));
 
 export function columns(rows: string[][]): string {
   const widths = rows[0]!.map((_, index) => Math.max(...rows.map((row) => row[index]!.length)));
