@@ -158,7 +158,7 @@ function withModel(knowledge: Knowledge, model: Model): Knowledge {
 }
 
 /** The use case whose traffic a prediction takes where the command leaves a length out. */
-export const DEFAULT_PREDICT_USE_CASE: UseCaseId = 'chatbot_conversational';
+const DEFAULT_PREDICT_USE_CASE: UseCaseId = 'chatbot_conversational';
 
 /**
  * The traffic to predict for: the stated figures, the rest the use case's whole profile (lengths, their spread, the
