@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Knowledge } from '../../src/knowledge/catalog.js';
 import { readCatalogFiles } from '../../src/knowledge/data-files.js';
+import type { NearMiss, Plan, Slo } from '../../src/planner/index.js';
 import { planDeployment, predictPerformance, whatIf } from '../../src/planner/index.js';
-import { buildSpec } from '../../src/spec/index.js';
+import { buildSpec, type DeploymentSpec } from '../../src/spec/index.js';
 import { intentWith } from '../fixtures/intent.js';
 
 const catalog = readCatalogFiles();
@@ -11,6 +12,21 @@ const spec = buildSpec(
   intentWith({ useCase: 'chatbot_conversational', qps: 20, models: ['mistralai/Mistral-7B-Instruct-v0.3'] }),
   catalog.useCases,
 );
+
+/** The what-if of a near miss's own shape with other p95 targets. */
+const withTargets = (chat: DeploymentSpec, plan: Plan, miss: NearMiss, slo: Partial<Slo>) =>
+  whatIf(
+    chat,
+    plan.recommendations[0]!,
+    {
+      modelId: miss.modelId,
+      gpuId: miss.gpuId,
+      tensorParallel: miss.tensorParallel,
+      precision: miss.precision,
+      slo,
+    },
+    knowledge,
+  ).scenario;
 
 describe('planning within the deploy policy', () => {
   it('keeps options beyond the GPU quota out of the top options, as near misses naming DEPLOY_GPU_QUOTA', () => {
@@ -152,19 +168,7 @@ describe('planning within the deploy policy', () => {
       `relax ${miss!.reason.match(/misses (\S+ p95)/)![1]} to ${target.toLocaleString('en-US')} ms`,
     );
     // Following the advice admits the shape within the budget; a target 2% tighter does not.
-    const at = (targetMs: number) =>
-      whatIf(
-        chat,
-        plan.recommendations[0]!,
-        {
-          modelId: miss!.modelId,
-          gpuId: miss!.gpuId,
-          tensorParallel: miss!.tensorParallel,
-          precision: miss!.precision,
-          slo: { [key]: targetMs },
-        },
-        knowledge,
-      ).scenario;
+    const at = (targetMs: number) => withTargets(chat, plan, miss!, { [key]: targetMs });
     const admitted = at(target);
     expect(admitted.kind).toBe('planned');
     expect(admitted.kind === 'planned' && admitted.option.monthlyCostUsd).toBeLessThanOrEqual(3000);
@@ -210,18 +214,7 @@ describe('planning within the deploy policy', () => {
     );
     expect(miss!.alsoBroken).toBeUndefined();
     const fitsAt = (slo: Partial<Record<keyof typeof names, number>>) => {
-      const scenario = whatIf(
-        chat,
-        plan.recommendations[0]!,
-        {
-          modelId: miss!.modelId,
-          gpuId: miss!.gpuId,
-          tensorParallel: miss!.tensorParallel,
-          precision: miss!.precision,
-          slo,
-        },
-        knowledge,
-      ).scenario;
+      const scenario = withTargets(chat, plan, miss!, slo);
       return scenario.kind === 'planned' && scenario.option.monthlyCostUsd <= 10_000;
     };
     expect(fitsAt(relaxed)).toBe(true);
