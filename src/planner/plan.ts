@@ -19,6 +19,7 @@ import {
 import { predictBatch } from './batch.js';
 import { costPerMillionOutputTokens, HOURS_PER_MONTH, replicaHourlyUsd } from './cost.js';
 import { fitAdvice } from './fit.js';
+import { FAMILIES } from './measured.js';
 import { longestRequestTokens, weightBytesTotal } from './memory.js';
 import { instancesFor, podAllowance, podNeeds, podRequests, type ReplicaNode } from './node-fit.js';
 import { gpuNotation } from './notation.js';
@@ -1013,7 +1014,7 @@ function afterRelaxing(miss: RawMiss, context: Context, limitsOf: LimitsOf): Raw
       if (fitting !== null)
         return Object.assign(
           { ...miss },
-          { relaxedSlo: fitting, shortfall: relaxationOf(fitting, context.slo) },
+          { relaxedSlo: fitting, shortfall: shortfallOf(relaxationsOf(fitting, context.slo)) },
         );
       also.push(...limits);
       break;
@@ -1028,14 +1029,12 @@ function afterRelaxing(miss: RawMiss, context: Context, limitsOf: LimitsOf): Raw
 /** How far past the stated targets a light-load miss's advice may relax them (`afterRelaxing`). */
 const RELAXED_TARGET_CAP = 2;
 
-const SLO_METRICS = ['ttft', 'itl', 'e2e'] as const;
-
-/** What relaxing to `relaxed` asks: the product of the relaxed targets' ratios to the stated ones, less one. */
-const relaxationOf = (relaxed: RelaxedSlo, slo: Slo) =>
-  SLO_METRICS.reduce((product, metric) => {
-    const key = SLO_KEYS[metric];
-    return product * ((relaxed[key] ?? slo[key]) / slo[key]);
-  }, 1) - 1;
+/** The targets `relaxed` loosens as breaches of the stated ones, so shortfallOf ranks the advice by them. */
+const relaxationsOf = (relaxed: RelaxedSlo, slo: Slo): Breach[] =>
+  FAMILIES.flatMap((metric) => {
+    const value = relaxed[SLO_KEYS[metric]];
+    return value === undefined ? [] : [{ failed: metric, value, limit: slo[SLO_KEYS[metric]] }];
+  });
 
 /**
  * The lowest targets (whole ms) for a light-load miss, up to RELAXED_TARGET_CAP × the stated ones, at which the
@@ -1069,7 +1068,7 @@ function fittingTargets(miss: RawMiss, context: Context, limitsOf: LimitsOf): Re
     return { [missedKey]: lowest(missedKey, floor, cap(missedKey), {}) };
   const scaled = (factor: number): RelaxedSlo =>
     Object.fromEntries(
-      SLO_METRICS.map((metric) => {
+      FAMILIES.map((metric) => {
         const key = SLO_KEYS[metric];
         const target = Math.ceil(factor * context.slo[key]);
         return [key, key === missedKey ? Math.max(target, floor) : target];
@@ -1083,7 +1082,7 @@ function fittingTargets(miss: RawMiss, context: Context, limitsOf: LimitsOf): Re
     else low = middle;
   }
   const relaxed = scaled(high);
-  for (const metric of SLO_METRICS) {
+  for (const metric of FAMILIES) {
     const key = SLO_KEYS[metric];
     if (key === missedKey) continue;
     const { [key]: _, ...rest } = relaxed;
@@ -1156,7 +1155,7 @@ export function explainMiss(miss: RawMiss): NearMiss {
       // The missed target first, then any other the advice relaxes.
       const relaxed = [
         miss.failed as 'ttft' | 'itl' | 'e2e',
-        ...SLO_METRICS.filter((m) => m !== miss.failed),
+        ...FAMILIES.filter((m) => m !== miss.failed),
       ].flatMap((metric) => {
         const to = miss.relaxedSlo?.[SLO_KEYS[metric]];
         return to === undefined ? [] : [{ name: SLO_NAMES[metric], to }];
